@@ -1,0 +1,203 @@
+"""Settings read from a mapping (the environment plus an optional `.env`), validated at start."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SUPPORTED_LANGUAGES = ("zh", "en")
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+# A token is "<bot id>:<secret>"; BotFather secrets are 35 characters, but test servers
+# and future formats may differ, so only the shape is checked.
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{10,100}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of one deployment."""
+
+    token: str | None
+    api_url: str
+    database: Path
+    timezone: ZoneInfo
+    coordinators: frozenset[int]
+    language: str
+    coordinator_chat: int | None
+    log_level: str = "INFO"
+    reports_per_hour: int = 5
+    draft_ttl_hours: int = 48
+    invite_ttl_days: int = 7
+    escalate_urgent_minutes: int = 30
+    escalate_other_minutes: int = 24 * 60
+    reminder_time: time = time(9, 0)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    areas: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def file_url(self) -> str:
+        """Base URL for file downloads, derived from the Bot API URL as Telegram lays it out."""
+        if self.api_url.endswith("/bot"):
+            return self.api_url[: -len("/bot")] + "/file/bot"
+        return self.api_url.rstrip("/") + "/file/bot"
+
+    def require_token(self) -> str:
+        """Return the token or raise: `run` and `tick` cannot work without one."""
+        if not self.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is required: get one from @BotFather")
+        return self.token
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: KEY=VALUE lines, `#` comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def environment(environ: Mapping[str, str], cwd: Path) -> dict[str, str]:
+    """The effective environment: `.env` in `cwd` first, real environment variables win."""
+    merged = read_dotenv(cwd / ".env")
+    merged.update(environ)
+    return merged
+
+
+def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Settings:
+    """Build and validate settings from a mapping; raise ConfigError on the first bad value."""
+    token = _token(env, token_required)
+    return Settings(
+        token=token,
+        api_url=_api_url(env),
+        database=Path(env.get("ZHONGFU_DATABASE", "").strip() or "zhongfu.sqlite3"),
+        timezone=_timezone(env),
+        coordinators=_coordinators(env),
+        language=_language(env),
+        coordinator_chat=_optional_int(env, "ZHONGFU_COORDINATOR_CHAT"),
+        log_level=_log_level(env),
+        reports_per_hour=_positive_int(env, "ZHONGFU_REPORTS_PER_HOUR", 5),
+        draft_ttl_hours=_positive_int(env, "ZHONGFU_DRAFT_TTL_HOURS", 48),
+        invite_ttl_days=_positive_int(env, "ZHONGFU_INVITE_TTL_DAYS", 7),
+        escalate_urgent_minutes=_positive_int(env, "ZHONGFU_ESCALATE_URGENT_MINUTES", 30),
+        escalate_other_minutes=_positive_int(env, "ZHONGFU_ESCALATE_OTHER_MINUTES", 24 * 60),
+        reminder_time=_clock_time(env, "ZHONGFU_REMINDER_TIME", time(9, 0)),
+        quiet_start=_clock_time(env, "ZHONGFU_QUIET_START", time(21, 0)),
+        quiet_end=_clock_time(env, "ZHONGFU_QUIET_END", time(8, 0)),
+        areas=_areas(env),
+    )
+
+
+def _token(env: Mapping[str, str], required: bool) -> str | None:
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        if required:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather")
+        return None
+    if not _TOKEN_RE.match(token):
+        # Never echo the token itself: it is a secret even when malformed.
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<secret>' as given by @BotFather"
+        )
+    return token
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    url = env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"TELEGRAM_API_URL must start with http:// or https://, got {url!r}")
+    return url
+
+
+def _timezone(env: Mapping[str, str]) -> ZoneInfo:
+    name = env.get("ZHONGFU_TIMEZONE", "").strip() or "Asia/Shanghai"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"ZHONGFU_TIMEZONE {name!r} is not a known IANA time zone (e.g. Asia/Shanghai)"
+        ) from None
+
+
+def _coordinators(env: Mapping[str, str]) -> frozenset[int]:
+    raw = env.get("ZHONGFU_COORDINATORS", "")
+    ids: set[int] = set()
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(
+                f"ZHONGFU_COORDINATORS must be comma-separated numeric Telegram user ids; "
+                f"{part!r} is not a number"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _language(env: Mapping[str, str]) -> str:
+    lang = env.get("ZHONGFU_LANGUAGE", "").strip().lower() or "zh"
+    if lang not in SUPPORTED_LANGUAGES:
+        raise ConfigError(
+            f"ZHONGFU_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}, got {lang!r}"
+        )
+    return lang
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    level = env.get("ZHONGFU_LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"ZHONGFU_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a numeric chat id (e.g. -1001234567890)") from None
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name} must be a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+def _clock_time(env: Mapping[str, str], name: str, default: time) -> time:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a time of day like 09:00, got {raw!r}") from None
+
+
+def _areas(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("ZHONGFU_AREAS", "")
+    return tuple(a.strip() for a in raw.split(",") if a.strip())

@@ -1,0 +1,60 @@
+"""People and their roles: resident, worker, coordinator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a person may do; coordinators can do everything workers can."""
+
+    RESIDENT = "resident"
+    WORKER = "worker"
+    COORDINATOR = "coordinator"
+
+    @property
+    def is_staff(self) -> bool:
+        """Workers and coordinators both handle cases and households."""
+        return self in (Role.WORKER, Role.COORDINATOR)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who has talked to the bot."""
+
+    telegram_id: int
+    display_name: str
+    username: str | None
+    language: str | None
+    role: Role
+    active: bool
+    reachable: bool
+    created_at: datetime
+    updated_at: datetime
+    area_ids: tuple[int, ...] = ()
+
+
+def effective_role(stored: Role, active: bool, configured_coordinator: bool) -> Role:
+    """Coordinators come from configuration; a deactivated worker acts as a resident."""
+    if configured_coordinator:
+        return Role.COORDINATOR
+    if stored is Role.COORDINATOR:
+        # Removed from ZHONGFU_COORDINATORS: the configuration is the authority.
+        return Role.RESIDENT
+    if stored is Role.WORKER and not active:
+        return Role.RESIDENT
+    return stored
+
+
+def pick_language(chosen: str | None, telegram_code: str | None, fallback: str,
+                  supported: tuple[str, ...]) -> str:
+    """The person's choice, else Telegram's language_code if supported, else the deployment's."""
+    if chosen in supported:
+        return chosen
+    if telegram_code:
+        base = telegram_code.lower().replace("_", "-").split("-")[0]
+        if base in supported:
+            return base
+    return fallback

@@ -1,0 +1,138 @@
+"""Assemble the python-telegram-bot Application: client settings and every handler."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.domain.people import Role
+from bot.telegram.commands import Command, CommandTable
+from bot.telegram.common import LANGUAGE_PREFIX, CommonHandlers
+from bot.telegram.context import SERVICES_KEY, Ctx, Services, build_ctx, handler
+from bot.telegram.flows import FlowRegistry
+from bot.telegram.menus import MENU_PREFIX
+from bot.telegram.registry import FEATURES
+
+log = logging.getLogger(__name__)
+
+# Long-poll wait asked of Telegram; short enough that shutdown never waits on it.
+POLL_TIMEOUT = 20
+
+
+class Addressed(filters.MessageFilter):
+    """In groups: only messages that mention the bot or answer one of its messages."""
+
+    def filter(self, message: object) -> bool:
+        """Whether a group message is meant for the bot."""
+        from telegram import Message
+
+        if not isinstance(message, Message):
+            return False
+        bot = message.get_bot()
+        text = message.text or message.caption or ""
+        if bot.username and f"@{bot.username}".lower() in text.lower():
+            return True
+        reply = message.reply_to_message
+        return bool(reply and reply.from_user and reply.from_user.id == bot.id)
+
+
+PRIVATE = filters.ChatType.PRIVATE
+FOR_BOT = PRIVATE | (filters.ChatType.GROUPS & Addressed())
+
+
+def build_application(services: Services) -> tuple[Application, CommandTable]:  # type: ignore[type-arg]
+    """Build the application and its command table; the caller starts it."""
+    settings = services.settings
+    app = (
+        Application.builder()
+        .token(settings.require_token())
+        .base_url(settings.api_url)
+        .base_file_url(settings.file_url)
+        .request(HTTPXRequest(connection_pool_size=16, read_timeout=15, write_timeout=30,
+                              connect_timeout=10))
+        .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, connect_timeout=10))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .updater(None)  # our own durable intake fetches updates (bot/telegram/intake.py)
+        .concurrent_updates(64)  # ordering per chat is kept by the intake
+        .build()
+    )
+    app.bot_data[SERVICES_KEY] = services
+    table = CommandTable()
+    flows = FlowRegistry()
+    common = CommonHandlers(table, flows)
+    _register_common(table, common)
+    for feature in FEATURES:
+        feature.register(app, table, flows, common)
+    _register_handlers(app, table, common)
+    app.add_error_handler(_on_error)
+    return app, table
+
+
+def _register_common(table: CommandTable, common: CommonHandlers) -> None:
+    table.add(Command("start", Role.RESIDENT, common.start, button=False))
+    table.add(Command("help", Role.RESIDENT, common.help))
+    table.add(Command("language", Role.RESIDENT, common.language))
+    table.add(Command("cancel", Role.RESIDENT, common.cancel, button=False))
+
+
+def _register_handlers(app: Application, table: CommandTable,  # type: ignore[type-arg]
+                       common: CommonHandlers) -> None:
+    """Wire commands, buttons and messages; order matters, fallbacks last."""
+    for command in table.all():
+        app.add_handler(CommandHandler(command.name, handler(_runner(common, command.name)),
+                                       filters=FOR_BOT))
+    app.add_handler(CallbackQueryHandler(handler(common.menu_button), pattern=f"^{MENU_PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(handler(common.language_chosen),
+                                         pattern=f"^{LANGUAGE_PREFIX}:"))
+    prefixes = "|".join(sorted(common.flows.by_prefix))
+    if prefixes:
+        app.add_handler(CallbackQueryHandler(handler(common.flow_button),
+                                             pattern=f"^(?:{prefixes}):"))
+    app.add_handler(CallbackQueryHandler(handler(common.stale_button)))
+    app.add_handler(MessageHandler(filters.COMMAND & FOR_BOT, handler(common.unknown_command)))
+    app.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, handler(common.message)))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & Addressed() & ~filters.COMMAND,
+                                   handler(common.group_hint)))
+
+
+def _runner(common: CommonHandlers, name: str):  # type: ignore[no-untyped-def]
+    async def run(ctx: Ctx) -> None:
+        await common.run_command(ctx, name)
+
+    run.__doc__ = f"/{name}"
+    run.__name__ = f"command_{name}"
+    return run
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log a handler failure and tell the person, in their language, to try again."""
+    log.error("handler failed: %s", context.error, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    if isinstance(context.error, Forbidden):
+        return
+    try:
+        ctx = await build_ctx(update, context)
+        if ctx is None:
+            return
+        await ctx.answer()
+        await context.bot.send_message(ctx.chat_id, ctx.t("error.internal"),
+                                       parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.warning("could not report the failure to the person: %s", html.escape(str(exc)))
+    except Exception:
+        log.exception("error handler failed")

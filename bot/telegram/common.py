@@ -1,0 +1,140 @@
+"""Handlers everyone uses: /start, /help, /language, /cancel, menu buttons and the fallbacks."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.config import SUPPORTED_LANGUAGES
+from bot.domain.people import Role
+from bot.telegram import flows as flow_runner
+from bot.telegram.commands import CommandTable, allowed
+from bot.telegram.context import Ctx
+from bot.telegram.flows import FlowRegistry
+from bot.telegram.menus import menu_keyboard, publish_person
+from storage import people
+
+LANGUAGE_PREFIX = "lang"
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+class CommonHandlers:
+    """The handlers shared by all roles, bound to the command table and flows."""
+
+    def __init__(self, table: CommandTable, flows: FlowRegistry) -> None:
+        self.table = table
+        self.flows = flows
+
+    async def start(self, ctx: Ctx) -> None:
+        """Greet the person and show the buttons of their role (or follow a deep link)."""
+        args = ctx.context.args or []
+        if args:
+            for handle in self.table.start_payloads:
+                if await handle(ctx, args[0]):
+                    return
+        await ctx.reply(ctx.t(f"start.greeting.{ctx.role}", name=ctx.person.display_name),
+                        menu_keyboard(ctx, self.table))
+        state = await flow_runner.current(ctx)
+        if state is not None:
+            await ctx.reply(ctx.t("start.flow_waiting", command=f"/{state.name}"))
+
+    async def help(self, ctx: Ctx) -> None:
+        """List the commands of the person's role, one line each."""
+        lines = [ctx.t(f"help.title.{ctx.role}")]
+        lines += [
+            ctx.t("help.line", command=f"/{c.name}", description=ctx.t(f"cmd.{c.name}"))
+            for c in self.table.for_role(ctx.role)
+        ]
+        lines.append(ctx.t("help.footer"))
+        await ctx.reply("\n".join(lines), menu_keyboard(ctx, self.table))
+
+    async def language(self, ctx: Ctx) -> None:
+        """Offer the supported languages as buttons."""
+        buttons = [
+            InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=f"{LANGUAGE_PREFIX}:{lang}")
+            for lang in SUPPORTED_LANGUAGES
+        ]
+        await ctx.reply(ctx.t("language.choose"), InlineKeyboardMarkup([buttons]))
+
+    async def language_chosen(self, ctx: Ctx) -> None:
+        """Remember the chosen language and answer in it."""
+        data = ctx.query.data if ctx.query else None
+        lang = (data or "").partition(":")[2]
+        if lang not in SUPPORTED_LANGUAGES:
+            await ctx.answer(ctx.t("error.stale_button"))
+            return
+        await people.set_language(ctx.db, ctx.user_id, lang, ctx.now)
+        ctx.lang = lang
+        await ctx.answer()
+        await ctx.edit_or_reply(ctx.t("language.set"))
+        await ctx.reply(ctx.t("language.next"), menu_keyboard(ctx, self.table))
+        if ctx.role is not Role.RESIDENT:
+            person = await people.get(ctx.db, ctx.user_id)
+            if person is not None:
+                await publish_person(ctx.context.bot, ctx.services, self.table, person)
+
+    async def cancel(self, ctx: Ctx) -> None:
+        """Leave whatever flow the person is in."""
+        name = await flow_runner.cancel(ctx)
+        if name is None:
+            await ctx.reply(ctx.t("cancel.nothing"), menu_keyboard(ctx, self.table))
+            return
+        key = f"flow.{name}.cancelled"
+        text = ctx.t(key) if ctx.services.catalog.has(key) else ctx.t("cancel.done")
+        await ctx.reply(text, menu_keyboard(ctx, self.table))
+
+    async def menu_button(self, ctx: Ctx) -> None:
+        """Run the command behind a menu button, if the presser's role allows it."""
+        data = ctx.query.data if ctx.query else ""
+        command = self.table.get((data or "").partition(":")[2])
+        await ctx.answer()
+        if command is None:
+            await ctx.reply(ctx.t("error.stale_button"))
+            return
+        await self.run_command(ctx, command.name)
+
+    async def run_command(self, ctx: Ctx, name: str) -> None:
+        """Run a command by name after checking the role."""
+        command = self.table.get(name)
+        if command is None:
+            await self.unknown_command(ctx)
+            return
+        if not allowed(ctx.role, command.role):
+            await ctx.reply(ctx.t(f"error.needs_role.{command.role}"))
+            return
+        await command.run(ctx)
+
+    async def unknown_command(self, ctx: Ctx) -> None:
+        """Answer a command the bot does not know."""
+        await ctx.reply(ctx.t("error.unknown_command"))
+
+    async def message(self, ctx: Ctx) -> None:
+        """Pass a message to the flow in progress, or point to the menu."""
+        state = await flow_runner.current(ctx)
+        if state is not None:
+            flow = self.flows.by_name.get(state.name)
+            if flow is not None:
+                await flow.on_message(ctx, state)
+                return
+        await ctx.reply(ctx.t("fallback.no_flow"), menu_keyboard(ctx, self.table))
+
+    async def flow_button(self, ctx: Ctx) -> None:
+        """Pass a flow's button to that flow if the person is still at a step that has it."""
+        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+        flow = self.flows.by_prefix.get(parts[0])
+        state = await flow_runner.current(ctx)
+        if flow is None or state is None or state.name != flow.name:
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            await ctx.drop_keyboard()
+            return
+        await flow.on_button(ctx, state, parts[1:])
+
+    async def stale_button(self, ctx: Ctx) -> None:
+        """Answer a button whose data the bot does not recognise (old or forged)."""
+        await ctx.answer(ctx.t("error.stale_button"), alert=True)
+
+    async def group_hint(self, ctx: Ctx) -> None:
+        """In a group, point a person who addressed the bot to a private chat."""
+        await ctx.context.bot.send_message(
+            ctx.update.effective_chat.id if ctx.update.effective_chat else ctx.user_id,
+            ctx.t("group.private_only"),
+        )

@@ -1,0 +1,192 @@
+"""What every handler gets: the services, who is acting, in which language, and how to answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from bot.config import SUPPORTED_LANGUAGES, Settings
+from bot.domain.people import Person, Role, effective_role, pick_language
+from bot.i18n import Catalog
+from storage import people
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def utc_now() -> datetime:
+    """The real clock; everything else takes time as an argument."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Long-lived things the handlers need, stored in `application.bot_data`."""
+
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    clock: Callable[[], datetime] = utc_now
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def lang_of(self, person: Person) -> str:
+        """The language to write to a person in (their choice, else the deployment's)."""
+        return pick_language(person.language, None, self.settings.language, SUPPORTED_LANGUAGES)
+
+    def role_of(self, person: Person) -> Role:
+        """The person's current role (configuration decides who coordinates)."""
+        configured = person.telegram_id in self.settings.coordinators
+        return effective_role(person.role, person.active, configured)
+
+
+SERVICES_KEY = "zhongfu.services"
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The services stored on the application."""
+    found = context.application.bot_data[SERVICES_KEY]
+    assert isinstance(found, Services)
+    return found
+
+
+@dataclass
+class Ctx:
+    """One update as seen by a handler: who, in which role and language, and the tools."""
+
+    update: Update
+    context: ContextTypes.DEFAULT_TYPE
+    services: Services
+    person: Person
+    role: Role
+    lang: str
+    now: datetime
+
+    @property
+    def user_id(self) -> int:
+        """The acting person's Telegram id."""
+        return self.person.telegram_id
+
+    @property
+    def chat_id(self) -> int:
+        """Where to answer: the chat of the update (private chat for callbacks in groups)."""
+        chat = self.update.effective_chat
+        if chat is None or chat.type != "private":
+            return self.user_id
+        return chat.id
+
+    @property
+    def db(self) -> Database:
+        """The database."""
+        return self.services.db
+
+    @property
+    def query(self) -> CallbackQuery | None:
+        """The button press being handled, if any."""
+        return self.update.callback_query
+
+    @property
+    def message(self) -> Message | None:
+        """The message being handled, if any."""
+        return self.update.effective_message if self.update.callback_query is None else None
+
+    def t(self, key: str, /, **values: object) -> str:
+        """A text from the catalog in the acting person's language."""
+        return self.services.catalog.t(self.lang, key, **values)
+
+    async def reply(self, text: str, markup: Markup | None = None) -> Message | None:
+        """Send a message to the acting person; None if they blocked the bot."""
+        try:
+            return await self.context.bot.send_message(
+                self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+        except Forbidden:
+            await people.set_reachable(self.db, self.user_id, False, self.services.clock())
+            return None
+
+    async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        """Answer the button press (stops the spinner); a stale query is not an error."""
+        if self.query is None:
+            return
+        try:
+            await self.query.answer(text, show_alert=alert)
+        except BadRequest as exc:
+            log.debug("callback answer refused: %s", exc)
+
+    async def edit_or_reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Replace the pressed message's text (keeps the chat tidy); else send a new one."""
+        query = self.query
+        if query is not None and query.message is not None:
+            try:
+                await query.edit_message_text(
+                    text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                    disable_web_page_preview=True,
+                )
+                return
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return
+                log.debug("edit refused, sending instead: %s", exc)
+        await self.reply(text, markup)
+
+    async def drop_keyboard(self) -> None:
+        """Remove the inline buttons from the pressed message so it cannot be pressed again."""
+        query = self.query
+        if query is None or query.message is None:
+            return
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest as exc:
+            log.debug("could not remove keyboard: %s", exc)
+
+
+Handler = Callable[[Ctx], Awaitable[None]]
+
+
+async def build_ctx(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ctx | None:
+    """Record the acting person and work out their role and language."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    services = services_of(context)
+    now = services.clock()
+    configured = user.id in services.settings.coordinators
+    name = user.full_name or user.username or str(user.id)
+    person = await people.touch(services.db, user.id, name, user.username, now, configured)
+    lang = pick_language(
+        person.language, user.language_code, services.settings.language, SUPPORTED_LANGUAGES
+    )
+    return Ctx(update, context, services, person, services.role_of(person), lang, now)
+
+
+PtbCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def handler(fn: Handler) -> PtbCallback:
+    """Adapt a Ctx handler to python-telegram-bot's callback signature."""
+
+    async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        ctx = await build_ctx(update, context)
+        if ctx is not None:
+            await fn(ctx)
+
+    callback.__doc__ = fn.__doc__
+    callback.__name__ = fn.__name__
+    return callback

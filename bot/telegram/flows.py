@@ -1,0 +1,70 @@
+"""Multi-step flows kept in the database, so a restart or kill -9 loses no answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Protocol
+
+from bot.telegram.context import Ctx
+from storage import flows
+from storage.flows import FlowState
+
+
+class Flow(Protocol):
+    """A conversation such as reporting: it reacts to messages and to its own buttons."""
+
+    name: str
+    prefix: str  # callback-data prefix of the flow's buttons, e.g. "rp"
+
+    async def start(self, ctx: Ctx) -> None:
+        """Begin the flow (or resume the one in progress)."""
+
+    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
+        """Handle a message sent while the flow waits at `state.step`."""
+
+    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
+        """Handle one of the flow's buttons (callback data split on ':', prefix removed)."""
+
+    async def ask(self, ctx: Ctx, state: FlowState) -> None:
+        """Ask the question of the current step again."""
+
+
+class FlowRegistry:
+    """The flows the bot knows, by name and by callback prefix."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, Flow] = {}
+        self.by_prefix: dict[str, Flow] = {}
+
+    def add(self, flow: Flow) -> None:
+        """Register a flow."""
+        self.by_name[flow.name] = flow
+        self.by_prefix[flow.prefix] = flow
+
+
+async def current(ctx: Ctx) -> FlowState | None:
+    """The person's flow in progress; an expired one is dropped and the person told."""
+    state = await flows.get(ctx.db, ctx.user_id)
+    if state is None:
+        return None
+    ttl = timedelta(hours=ctx.services.settings.draft_ttl_hours)
+    if ctx.now - state.updated_at > ttl:
+        await flows.clear(ctx.db, ctx.user_id)
+        hours = ctx.services.settings.draft_ttl_hours
+        await ctx.reply(ctx.t(_expired_key(ctx, state.name), hours=hours))
+        return None
+    return state
+
+
+def _expired_key(ctx: Ctx, name: str) -> str:
+    key = f"flow.{name}.expired"
+    return key if ctx.services.catalog.has(key) else "flow.expired"
+
+
+async def cancel(ctx: Ctx) -> str | None:
+    """End the person's flow; return its name, or None when there was nothing to cancel."""
+    state = await flows.get(ctx.db, ctx.user_id)
+    if state is None:
+        return None
+    await flows.clear(ctx.db, ctx.user_id)
+    return state.name

@@ -1,0 +1,146 @@
+"""Durable update intake: store every fetched update before confirming it, replay the undone.
+
+Telegram forgets an update once a later offset is asked for; python-telegram-bot's own
+updater asks right after fetching, so an update whose handler was running when the process
+died would be lost. Here each batch is committed to the `updates` table first, each update is
+marked done after its handler finished, and at start the undone ones are handled again.
+Updates of one chat are handled in order; different chats run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from storage import updates as stored
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# An update whose handling killed the process this many times is set aside, not retried forever.
+MAX_ATTEMPTS = 3
+
+
+def chat_key(update: Update) -> int:
+    """Updates with the same key are handled one after another, in order."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return 0
+
+
+class Intake:
+    """Fetches, stores, dispatches and acknowledges updates."""
+
+    def __init__(self, app: Application, db: Database,  # type: ignore[type-arg]
+                 clock: Callable[[], datetime], poll_timeout: int) -> None:
+        self.app = app
+        self.db = db
+        self.clock = clock
+        self.poll_timeout = poll_timeout
+        self._queues: dict[int, asyncio.Queue[Update]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self.polling = asyncio.Event()
+
+    async def replay(self) -> int:
+        """Handle the updates a previous run stored but did not finish; return how many."""
+        pending = await stored.pending(self.db)
+        for item in pending:
+            if item.attempts >= MAX_ATTEMPTS:
+                log.error("update %s failed %s times; set aside", item.update_id, item.attempts)
+                await stored.finish(self.db, item.update_id, self.clock(), failed=True)
+                continue
+            update = Update.de_json(json.loads(item.payload), self.app.bot)
+            self._dispatch(update)
+        if pending:
+            log.info("replaying %d update(s) left unhandled", len(pending))
+        return len(pending)
+
+    async def poll(self) -> None:
+        """Fetch updates until cancelled, committing each batch before asking for more."""
+        offset = await stored.next_offset(self.db)
+        backoff = 1.0
+        while True:
+            try:
+                batch = await self.app.bot.get_updates(
+                    offset=offset, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
+                )
+                backoff = 1.0
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except (TimedOut, NetworkError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            except TelegramError as exc:
+                log.error("getUpdates refused: %s", exc)
+                await asyncio.sleep(5)
+                continue
+            self.polling.set()
+            if not batch:
+                continue
+            rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in batch]
+            await stored.save(self.db, rows, self.clock())
+            offset = max(u.update_id for u in batch) + 1
+            for update in batch:
+                self._dispatch(update)
+
+    def _dispatch(self, update: Update) -> None:
+        key = chat_key(update)
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = asyncio.Queue()
+        queue.put_nowait(update)
+        if key not in self._workers:
+            self._workers[key] = asyncio.create_task(self._work(key, queue))
+
+    async def _work(self, key: int, queue: asyncio.Queue[Update]) -> None:
+        """Handle one chat's updates in order; the task ends when the chat goes quiet."""
+        try:
+            while not queue.empty():
+                await self._handle(queue.get_nowait())
+        finally:
+            # No await since the loop's last check: the queue is empty unless we were
+            # cancelled, and then what is left stays pending in the table for the next start.
+            self._workers.pop(key, None)
+            self._queues.pop(key, None)
+
+    async def _handle(self, update: Update) -> None:
+        attempt = await stored.begin_attempt(self.db, update.update_id)
+        if attempt > MAX_ATTEMPTS:
+            await stored.finish(self.db, update.update_id, self.clock(), failed=True)
+            return
+        try:
+            # Handler errors are caught by the application and sent to the error handler.
+            await self.app.process_update(update)
+        except Exception:
+            log.exception("update %s could not be processed", update.update_id)
+        await stored.finish(self.db, update.update_id, self.clock())
+
+    async def drain(self, seconds: float) -> bool:
+        """Wait up to `seconds` for running handlers; cancel what is left (replayed later)."""
+        tasks = list(self._workers.values())
+        if not tasks:
+            return True
+        _, still = await asyncio.wait(tasks, timeout=seconds)
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.wait(still, timeout=1)
+        return not still
+
+
+def _seconds(value: object) -> float:
+    if hasattr(value, "total_seconds"):
+        return float(value.total_seconds())
+    return float(value)  # type: ignore[arg-type]

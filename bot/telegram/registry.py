@@ -1,0 +1,23 @@
+"""The features plugged into the application, each adding its commands, flows and buttons."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.telegram.commands import CommandTable
+    from bot.telegram.common import CommonHandlers
+    from bot.telegram.flows import FlowRegistry
+
+
+class Feature(Protocol):
+    """A part of the bot (reports, triage, …) that registers its own handlers."""
+
+    def register(self, app: Application, table: CommandTable,  # type: ignore[type-arg]
+                 flows: FlowRegistry, common: CommonHandlers) -> None:
+        """Add commands to `table`, flows to `flows`, other handlers to `app`."""
+
+
+FEATURES: list[Feature] = []

@@ -1,0 +1,63 @@
+"""Progress of multi-step flows, written at every step so it survives a restart."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.clock import from_db, to_db
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """Where one person is in one flow, and what they have answered so far."""
+
+    telegram_id: int
+    name: str
+    step: str
+    data: dict[str, Any]
+    started_at: datetime
+    updated_at: datetime
+
+
+async def get(db: Database, telegram_id: int) -> FlowState | None:
+    """The person's flow in progress, or None."""
+    row = await db.fetchone(
+        "SELECT telegram_id, name, step, data, started_at, updated_at FROM flows "
+        "WHERE telegram_id = ?",
+        (telegram_id,),
+    )
+    if row is None:
+        return None
+    return FlowState(
+        row["telegram_id"], row["name"], row["step"], json.loads(row["data"]),
+        from_db(row["started_at"]), from_db(row["updated_at"]),
+    )
+
+
+async def put(db: Database, telegram_id: int, name: str, step: str, data: dict[str, Any],
+              now: datetime) -> FlowState:
+    """Save the person's flow at `step` with `data` (starting it if new); one flow per person."""
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO flows (telegram_id, name, step, data, started_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
+            "started_at = CASE WHEN flows.name = excluded.name THEN flows.started_at "
+            "ELSE excluded.started_at END, "
+            "name = excluded.name, step = excluded.step, data = excluded.data, "
+            "updated_at = excluded.updated_at",
+            (telegram_id, name, step, json.dumps(data, ensure_ascii=False), stamp, stamp),
+        )
+    state = await get(db, telegram_id)
+    assert state is not None
+    return state
+
+
+async def clear(db: Database, telegram_id: int) -> bool:
+    """End the person's flow; return whether there was one."""
+    async with db.transaction() as tx:
+        return await tx.rowcount("DELETE FROM flows WHERE telegram_id = ?", (telegram_id,)) > 0

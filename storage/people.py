@@ -1,0 +1,102 @@
+"""Queries about people, their roles, languages and areas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.people import Person, Role
+from storage.clock import from_db, to_db
+from storage.db import Database, Row, Tx
+
+_COLUMNS = (
+    "telegram_id, display_name, username, language, role, active, reachable, "
+    "created_at, updated_at"
+)
+
+
+def _person(row: Row, area_ids: tuple[int, ...] = ()) -> Person:
+    return Person(
+        telegram_id=row["telegram_id"],
+        display_name=row["display_name"],
+        username=row["username"],
+        language=row["language"],
+        role=Role(row["role"]),
+        active=bool(row["active"]),
+        reachable=bool(row["reachable"]),
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+        area_ids=area_ids,
+    )
+
+
+async def _areas_of(tx: Tx | Database, telegram_id: int) -> tuple[int, ...]:
+    rows = await tx.fetchall(
+        "SELECT area_id FROM person_areas WHERE telegram_id = ? ORDER BY area_id", (telegram_id,)
+    )
+    return tuple(r[0] for r in rows)
+
+
+async def get(db: Database, telegram_id: int) -> Person | None:
+    """The person with this Telegram id, or None."""
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM people WHERE telegram_id = ?", (telegram_id,))
+    if row is None:
+        return None
+    return _person(row, await _areas_of(db, telegram_id))
+
+
+async def touch(db: Database, telegram_id: int, display_name: str, username: str | None,
+                now: datetime, coordinator: bool) -> Person:
+    """Create or refresh a person seen in an update; keep the stored role in step with config."""
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO people (telegram_id, display_name, username, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
+            "username = excluded.username, reachable = 1, "
+            "display_name = CASE WHEN people.role = 'resident' THEN excluded.display_name "
+            "ELSE people.display_name END, updated_at = excluded.updated_at",
+            (telegram_id, display_name[:128], username, stamp, stamp),
+        )
+        if coordinator:
+            await tx.execute(
+                "UPDATE people SET role = 'coordinator' WHERE telegram_id = ?", (telegram_id,)
+            )
+        else:
+            # Someone removed from ZHONGFU_COORDINATORS is no longer a coordinator.
+            await tx.execute(
+                "UPDATE people SET role = 'resident' "
+                "WHERE telegram_id = ? AND role = 'coordinator'",
+                (telegram_id,),
+            )
+        row = await tx.fetchone(
+            f"SELECT {_COLUMNS} FROM people WHERE telegram_id = ?", (telegram_id,)
+        )
+        assert row is not None
+        return _person(row, await _areas_of(tx, telegram_id))
+
+
+async def set_language(db: Database, telegram_id: int, language: str, now: datetime) -> None:
+    """Remember the person's chosen language."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE people SET language = ?, updated_at = ? WHERE telegram_id = ?",
+            (language, to_db(now), telegram_id),
+        )
+
+
+async def set_reachable(db: Database, telegram_id: int, reachable: bool, now: datetime) -> None:
+    """Record whether Telegram lets us message the person (False after Forbidden)."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE people SET reachable = ?, updated_at = ? WHERE telegram_id = ?",
+            (int(reachable), to_db(now), telegram_id),
+        )
+
+
+async def staff(db: Database) -> list[Person]:
+    """Workers and coordinators known to the bot, for publishing their command menus."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} FROM people WHERE role IN ('worker', 'coordinator') "
+        "ORDER BY telegram_id"
+    )
+    return [_person(r) for r in rows]

@@ -1,0 +1,81 @@
+"""The durable intake: updates are stored before they are confirmed to Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.clock import to_db
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class StoredUpdate:
+    """A fetched update not yet handled."""
+
+    update_id: int
+    payload: str
+    attempts: int
+
+
+async def save(db: Database, updates: Sequence[tuple[int, str]], now: datetime) -> None:
+    """Commit fetched updates (id, JSON) at once; an id seen before is kept as it was."""
+    if not updates:
+        return
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT OR IGNORE INTO updates (update_id, payload, received_at) VALUES (?, ?, ?)",
+            [(uid, payload, stamp) for uid, payload in updates],
+        )
+
+
+async def next_offset(db: Database) -> int:
+    """The getUpdates offset after everything stored: nothing stored is fetched twice."""
+    last = await db.fetchval("SELECT MAX(update_id) FROM updates")
+    return 0 if last is None else int(last) + 1
+
+
+async def begin_attempt(db: Database, update_id: int) -> int:
+    """Count an attempt to handle an update before handling it; return the attempt number."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE updates SET attempts = attempts + 1 WHERE update_id = ?", (update_id,)
+        )
+        value = await tx.fetchval("SELECT attempts FROM updates WHERE update_id = ?", (update_id,))
+    return int(value or 0)
+
+
+async def finish(db: Database, update_id: int, now: datetime, *, failed: bool = False) -> None:
+    """Mark an update handled (or given up on after repeated crashes)."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE updates SET state = ?, handled_at = ? WHERE update_id = ?",
+            ("failed" if failed else "done", to_db(now), update_id),
+        )
+
+
+async def pending(db: Database) -> list[StoredUpdate]:
+    """Updates fetched but not handled, oldest first (to replay at start)."""
+    rows = await db.fetchall(
+        "SELECT update_id, payload, attempts FROM updates WHERE state = 'pending' "
+        "ORDER BY update_id"
+    )
+    return [StoredUpdate(r["update_id"], r["payload"], r["attempts"]) for r in rows]
+
+
+async def state_of(db: Database, update_id: int) -> str | None:
+    """The intake state of one update (for tests and diagnostics)."""
+    value = await db.fetchval("SELECT state FROM updates WHERE update_id = ?", (update_id,))
+    return None if value is None else str(value)
+
+
+async def prune(db: Database, before: datetime) -> int:
+    """Forget handled updates received before `before`, keeping the newest one for the offset."""
+    async with db.transaction() as tx:
+        return await tx.rowcount(
+            "DELETE FROM updates WHERE state != 'pending' AND received_at < ? "
+            "AND update_id < (SELECT MAX(update_id) FROM updates)",
+            (to_db(before),),
+        )

@@ -1,0 +1,189 @@
+"""Fixtures: the fake Bot API server, the real bot in a subprocess, and the people who use it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.rig.server import FakeBotApi, FakeUser
+
+os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+TOKEN = "123456:TEST-token-abcdefghij"
+BOT_USERNAME = "zhongfu_test_bot"
+COORDINATOR_ID = 9001
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class BotProcess:
+    """The production application, `python -m bot run`, in a subprocess."""
+
+    def __init__(self, api: FakeBotApi, env: dict[str, str], workdir: Path) -> None:
+        self.api = api
+        self.env = env
+        self.workdir = workdir
+        self.proc: asyncio.subprocess.Process | None = None
+        self.log_path = workdir / "bot.log"
+        self.starts = 0
+
+    async def start(self, *, wait_polling: bool = True) -> None:
+        """Start the bot and wait until it polls for updates."""
+        assert self.proc is None or self.proc.returncode is not None, "already running"
+        self.starts += 1
+        log = self.log_path.open("ab")
+        log.write(f"\n===== start {self.starts} =====\n".encode())
+        waiter = asyncio.ensure_future(self.api.wait_for_call("getUpdates", timeout=30))
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
+            stdout=log, stderr=log,
+        )
+        log.close()
+        if wait_polling:
+            try:
+                await waiter
+            except BaseException:
+                raise AssertionError(f"bot did not start polling:\n{self.log()}") from None
+        else:
+            waiter.cancel()
+
+    async def stop(self, timeout: float = 5.0) -> int:
+        """SIGTERM, and the exit status (the bot must stop within `timeout` seconds)."""
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.proc.wait(), timeout)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+            raise AssertionError(f"bot did not stop within {timeout} s:\n{self.log()}") from None
+
+    async def kill(self) -> None:
+        """SIGKILL: the process dies at once, mid-whatever."""
+        assert self.proc is not None
+        self.proc.kill()
+        await self.proc.wait()
+
+    async def restart(self) -> None:
+        """Kill -9 and start again."""
+        await self.kill()
+        await self.start()
+
+    def log(self) -> str:
+        """Everything the bot wrote to stdout and stderr."""
+        return self.log_path.read_text("utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def db(self) -> sqlite3.Connection:
+        """A direct connection to the bot's database, for checking what was stored."""
+        conn = sqlite3.connect(self.env["ZHONGFU_DATABASE"], timeout=10)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    async def cli(self, *args: str, timeout: float = 60.0) -> tuple[int, str]:
+        """Run another `zhongfu` command with the same environment; exit status and output."""
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *args, cwd=self.workdir, env=self.env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+        return proc.returncode or 0, out.decode("utf-8", errors="replace")
+
+
+def bot_environment(api: FakeBotApi, workdir: Path, **extra: str) -> dict[str, str]:
+    """The environment a deployment would set, pointed at the fake server."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(workdir),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": api.base_url,
+        "ZHONGFU_DATABASE": str(workdir / "zhongfu.sqlite3"),
+        "ZHONGFU_TIMEZONE": "Asia/Shanghai",
+        "ZHONGFU_COORDINATORS": str(COORDINATOR_ID),
+        "ZHONGFU_LANGUAGE": "zh",
+        "ZHONGFU_LOG_LEVEL": "DEBUG",
+        "ZHONGFU_AREAS": "东门社区,翠竹社区",
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A fresh fake Bot API server on 127.0.0.1."""
+    server = FakeBotApi(token=TOKEN, username=BOT_USERNAME)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """The bot's working directory (its database lives here)."""
+    return tmp_path
+
+
+@pytest.fixture
+def bot_env(api: FakeBotApi, workdir: Path) -> dict[str, str]:
+    """The default environment; tests may edit it before starting the bot."""
+    return bot_environment(api, workdir)
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi, bot_env: dict[str, str], workdir: Path,
+              request: pytest.FixtureRequest) -> AsyncIterator[BotProcess]:
+    """The bot, running; stopped (and its log shown on failure) at the end of the test."""
+    process = BotProcess(api, bot_env, workdir)
+    await process.start()
+    try:
+        yield process
+    finally:
+        if process.proc is not None and process.proc.returncode is None:
+            process.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.proc.wait(), 10)
+            except TimeoutError:
+                process.proc.kill()
+                await process.proc.wait()
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            sys.stderr.write(f"\n----- bot log -----\n{process.log()[-20000:]}\n")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the test item, so fixtures can show logs on failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def coordinator(api: FakeBotApi) -> FakeUser:
+    """The coordinator named in ZHONGFU_COORDINATORS (writes Chinese)."""
+    return api.user(COORDINATOR_ID, "王协调", language_code="zh-hans")
+
+
+@pytest.fixture
+def resident(api: FakeBotApi) -> FakeUser:
+    """A resident whose Telegram is in Chinese."""
+    return api.user(1001, "李阿姨", language_code="zh-hans", phone="+8613800001001")
+
+
+@pytest.fixture
+def resident_en(api: FakeBotApi) -> FakeUser:
+    """A resident whose Telegram is in English."""
+    return api.user(1002, "Mary", language_code="en", phone="+8613800001002")

@@ -1,0 +1,173 @@
+"""End to end: /start, /help, /language, /cancel and the fallbacks, as people would use them."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import COORDINATOR_ID, TOKEN, BotProcess
+from tests.rig.server import FakeBotApi, FakeUser
+
+
+async def test_start_greets_resident_in_chinese_with_menu(bot: BotProcess,
+                                                          resident: FakeUser) -> None:
+    await resident.send("/start")
+    msg = await resident.expect(r"您好，李阿姨")
+    labels = [text for row in msg.buttons for text, _ in row]
+    assert "❓ 帮助" in labels
+    assert any("语言" in label for label in labels)
+
+
+async def test_start_greets_english_speaker_in_english(bot: BotProcess,
+                                                       resident_en: FakeUser) -> None:
+    await resident_en.send("/start")
+    await resident_en.expect(r"Hello, Mary! This is Zhongfu")
+
+
+async def test_coordinator_gets_coordinator_greeting(bot: BotProcess,
+                                                     coordinator: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect(r"您是众扶的协调员")
+
+
+async def test_help_lists_role_commands(bot: BotProcess, resident: FakeUser,
+                                        resident_en: FakeUser) -> None:
+    await resident.send("/help")
+    msg = await resident.expect(r"您可以用这些命令")
+    assert "/language — 切换语言" in msg.plain
+    assert "/cancel — 退出当前操作" in msg.plain
+    await resident_en.send("/help")
+    msg = await resident_en.expect(r"What you can do")
+    assert "/language — Change language" in msg.plain
+
+
+async def test_help_button_on_start_menu(bot: BotProcess, resident_en: FakeUser) -> None:
+    await resident_en.send("/start")
+    await resident_en.expect(r"Hello")
+    await resident_en.press("❓ Help")
+    await resident_en.expect(r"What you can do")
+
+
+async def test_language_switch_is_remembered_across_restart(bot: BotProcess,
+                                                            resident: FakeUser) -> None:
+    await resident.send("/language")
+    await resident.expect(r"请选择语言")
+    await resident.press("English")
+    await resident.expect(r"I will write to you in English")
+    await bot.stop()
+    await bot.start()
+    await resident.send("/help")
+    await resident.expect(r"What you can do")
+    await resident.send("/language")
+    await resident.expect(r"Please choose a language")
+    await resident.press("中文")
+    await resident.expect(r"以后用中文")
+
+
+async def test_cancel_with_nothing_in_progress(bot: BotProcess, resident: FakeUser,
+                                               resident_en: FakeUser) -> None:
+    await resident.send("/cancel")
+    await resident.expect(r"现在没有正在进行的操作")
+    await resident_en.send("/cancel")
+    await resident_en.expect(r"Nothing is in progress")
+
+
+async def test_unknown_command_points_to_help(bot: BotProcess, resident: FakeUser,
+                                              resident_en: FakeUser) -> None:
+    await resident.send("/fly")
+    await resident.expect(r"没有这个命令.*/help")
+    await resident_en.send("/fly")
+    await resident_en.expect(r"Unknown command.*/help")
+
+
+async def test_messages_outside_a_flow_point_to_the_menu(bot: BotProcess,
+                                                         resident: FakeUser) -> None:
+    await resident.send("hello <b>there</b> & friends")
+    msg = await resident.expect(r"我没太明白")
+    assert msg.buttons, "the answer should carry the menu buttons"
+    await resident.send_sticker()
+    await resident.expect(r"我没太明白")
+    await resident.send_photo(b"\xff\xd8\xff\xe0fake-jpeg")
+    await resident.expect(r"我没太明白")
+    await resident.send_voice()
+    await resident.expect(r"我没太明白")
+
+
+async def test_unknown_menu_button_is_answered(bot: BotProcess, resident: FakeUser) -> None:
+    await resident.press_data("cmd:nosuch")
+    await resident.expect(r"按钮已经失效")
+
+
+async def test_forged_language_button_changes_nothing(bot: BotProcess,
+                                                      resident: FakeUser) -> None:
+    answer = await resident.press_data("lang:xx")
+    assert "失效" in answer
+    await resident.send("/help")
+    await resident.expect(r"您可以用这些命令")
+
+
+async def test_group_messages_are_ignored_unless_addressed(bot: BotProcess, api: FakeBotApi,
+                                                          resident: FakeUser) -> None:
+    group = api.group(-100777, "街坊群")
+    await group.send(resident, "今天天气不错")
+    await group.send(resident, "/help")
+    await resident.expect_nothing(within=1.5)
+    assert not group.messages
+    await group.send(resident, "@zhongfu_test_bot 你好")
+    await group.expect(r"请私信我")
+
+
+async def test_command_menus_published_per_role_and_language(bot: BotProcess,
+                                                             api: FakeBotApi) -> None:
+    commands = api.commands
+    default_zh = [c["command"] for c in commands[("default", "zh")]]
+    assert default_zh[:3] == ["start", "help", "language"]
+    en = {c["command"]: c["description"] for c in commands[("default", "en")]}
+    assert en["language"] == "Change language"
+    coordinator_scope = [key for key in commands if key[0] == f"chat:{COORDINATOR_ID}"]
+    assert coordinator_scope, f"no chat-scoped menu for the coordinator in {list(commands)}"
+
+
+async def test_sigterm_stops_within_five_seconds(bot: BotProcess) -> None:
+    assert await bot.stop(timeout=5.0) == 0
+
+
+async def test_token_never_in_logs(bot: BotProcess, resident: FakeUser) -> None:
+    await resident.send("/start")
+    await resident.expect(r"您好")
+    await bot.stop()
+    log = bot.log()
+    assert "getUpdates" in log or "running as" in log, "debug logging should be on in tests"
+    assert TOKEN not in log
+    assert TOKEN.split(":")[1] not in log
+
+
+async def test_update_being_handled_at_sigkill_is_handled_after_restart(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    hold = api.hold("sendMessage", lambda params: "您好" in str(params.get("text", "")))
+    await resident.send("/start")
+    await hold.reached()  # the /start handler is now waiting on its reply: kill it there
+    await bot.kill()
+    hold.release()
+    await bot.start()
+    await resident.expect(r"您好，李阿姨")
+    with bot.db() as conn:
+        states = [row["state"] for row in conn.execute("SELECT state FROM updates")]
+    assert states == ["done"]
+
+
+async def test_replayed_updates_are_handled_in_order(bot: BotProcess, api: FakeBotApi,
+                                                     resident: FakeUser) -> None:
+    hold = api.hold("sendMessage", lambda params: "您可以用这些命令" in str(params.get("text")))
+    await resident.send("/help")
+    await hold.reached()
+    await resident.send("/cancel")
+    await bot.kill()
+    hold.release()
+    await bot.start()
+    await resident.expect(r"您可以用这些命令")
+    await resident.expect(r"现在没有正在进行的操作")
+    with bot.db() as conn:
+        rows = conn.execute("SELECT payload, state FROM updates ORDER BY update_id").fetchall()
+    texts = [json.loads(r["payload"])["message"]["text"] for r in rows]
+    assert texts == ["/help", "/cancel"]
+    assert {r["state"] for r in rows} == {"done"}
