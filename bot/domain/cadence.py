@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
-from bot.domain.periods import Period, PeriodKind, _require_date, period_containing
+from bot.domain.periods import Period, PeriodKind, period_containing, require_date
 
 
 class ContactKind(StrEnum):
@@ -47,6 +48,9 @@ _COUNTING: Final[dict[ContactKind, frozenset[ContactKind]]] = {
     ContactKind.DEED: frozenset({ContactKind.DEED}),
     ContactKind.OTHER: frozenset(),
 }
+
+
+_ALL_KINDS: Final = tuple(ContactKind)  # iterating an Enum class is slow; done per household
 
 
 def counts_for(contact_kind: ContactKind, obligation_kind: ContactKind) -> bool:
@@ -152,9 +156,9 @@ class Tenure:
 
     def __post_init__(self) -> None:
         """Refuse datetimes and tenures that end before they start."""
-        _require_date(self.started_on)
+        require_date(self.started_on)
         if self.ended_on is not None:
-            _require_date(self.ended_on)
+            require_date(self.ended_on)
             if self.ended_on < self.started_on:
                 raise ValueError(
                     f"pairing {self.pairing_id} ends ({self.ended_on}) before it starts "
@@ -175,7 +179,7 @@ class ContactRecord:
 
     def __post_init__(self) -> None:
         """Refuse datetimes: a contact is dated in the deployment's zone."""
-        _require_date(self.day)
+        require_date(self.day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,8 +283,8 @@ def obligations(
     A coverage (tenures joined at handovers) owes a period iff it covers the period's end
     (is open, or ends on or after period.end) and it began either before the period or
     inside it with at least half the period's days remaining on the start day:
-    (period.end - start).days >= ceil(period.days / 2), see latest_owing_start. Nothing is
-    owed for a period whose deciding start day is after today.
+    (period.end - start).days >= ceil(period.days / 2), see latest_owing_start. A coverage
+    that has not begun by today owes nothing yet.
 
     Status: met if a contact of a counting kind is dated inside the period and not after
     today (contacts before the pairing began count if inside an owed period); otherwise
@@ -288,7 +292,7 @@ def obligations(
     is the one whose tenure covers today (running period) or the period's last day.
     Ordered by rule as in the program, then by period.
     """
-    _require_date(today)
+    require_date(today)
     if history_periods is not None and history_periods < 0:
         raise ValueError(f"history_periods must be >= 0 or None, got {history_periods}")
     spans = [span for span in coverages(tenures) if span.start <= today]
@@ -297,7 +301,7 @@ def obligations(
     span_starts = [span.start for span in spans]
 
     # Future-dated contacts are ignored, not refused: a clock set back must not crash the run.
-    by_kind: dict[ContactKind, list[date]] = {kind: [] for kind in ContactKind}
+    by_kind: dict[ContactKind, list[date]] = {kind: [] for kind in _ALL_KINDS}
     for contact in contacts:
         if contact.day <= today:
             by_kind[contact.kind].append(contact.day)
@@ -305,39 +309,52 @@ def obligations(
     result: list[Obligation] = []
     for rule in program.rules:
         days = sorted(day for kind in counting_kinds(rule.kind) for day in by_kind[kind])
-        current = period_containing(rule.period, today)
-        period = period_containing(rule.period, spans[0].start)
-        if history_periods is not None:
-            earliest = current.shift(-history_periods)
-            if earliest.start > period.start:
-                period = earliest
-        while period.start <= today:
-            owed_start = min(latest_owing_start(period), today)
+        first = period_containing(rule.period, spans[0].start).start
+        for period, owed_start, due_by in _schedule(rule.period, first, today, history_periods):
             # Coverages do not overlap, so only the last one begun by owed_start can cover it.
             index = bisect_right(span_starts, owed_start) - 1
-            if index >= 0:
-                span = spans[index]
-                if span.end is None or span.end >= period.end:
-                    result.append(_obligation(rule, period, span, days, today))
-            period = period.next()
+            if index < 0:
+                continue
+            span = spans[index]
+            if span.end is not None and span.end < period.end:
+                continue
+            i = bisect_left(days, period.start)
+            met_on = days[i] if i < len(days) and days[i] < period.end else None
+            running = today < period.end
+            status = (Status.MET if met_on is not None
+                      else Status.DUE if running else Status.MISSED)
+            tenure = span.responsible(today if running else due_by)
+            if tenure is None:  # pragma: no cover - an owed span covers both days by construction
+                raise AssertionError(f"no tenure covers {period.key}")
+            result.append(Obligation(rule, period, status, due_by, met_on, tenure.worker_id,
+                                     tenure.pairing_id))
     return result
 
 
-def _obligation(rule: Rule, period: Period, span: Coverage, days: list[date],
-                today: date) -> Obligation:
-    """Status and responsibility of one owed period."""
-    i = bisect_left(days, period.start)
-    met_on = days[i] if i < len(days) and days[i] < period.end else None
-    running = today < period.end
-    if met_on is not None:
-        status = Status.MET
-    else:
-        status = Status.DUE if running else Status.MISSED
-    due_by = period.last_day
-    tenure = span.responsible(today if running else due_by)
-    if tenure is None:  # pragma: no cover - the owed span covers both days by construction
-        raise AssertionError(f"no tenure covers {period.key}")
-    return Obligation(rule, period, status, due_by, met_on, tenure.worker_id, tenure.pairing_id)
+def _month_index(day: date) -> int:
+    """Months since the start of year 0, for comparing month distances."""
+    return day.year * 12 + day.month - 1
+
+
+@lru_cache(maxsize=1024)
+def _schedule(kind: PeriodKind, first: date, today: date,
+              history_periods: int | None) -> tuple[tuple[Period, date, date], ...]:
+    """(period, last owing start capped at today, due_by) from `first` to today's period.
+
+    Cached because a daily run asks the same question for every household.
+    """
+    current = period_containing(kind, today)
+    period = period_containing(kind, first)
+    if history_periods is not None:
+        # Compare month indexes first: a huge history would shift before year 1 and raise.
+        back = history_periods * kind.months
+        if _month_index(current.start) - back > _month_index(period.start):
+            period = current.shift(-history_periods)
+    out: list[tuple[Period, date, date]] = []
+    while period.start <= today:
+        out.append((period, min(latest_owing_start(period), today), period.last_day))
+        period = period.next()
+    return tuple(out)
 
 
 class Stage(StrEnum):
@@ -367,7 +384,7 @@ def stage_start(period: Period, stage: Stage) -> date:
 
 def reminder_stage(obligation: Obligation, today: date) -> Stage | None:
     """The reminder stage a due obligation is at today (final wins over first), else None."""
-    _require_date(today)
+    require_date(today)
     period = obligation.period
     if obligation.status is not Status.DUE or not period.start <= today < period.end:
         return None
@@ -397,7 +414,7 @@ def current_statuses(
     with the rows: MET, DUE, or None where the running period is not owed. Same rules as
     obligations(); it skips objects per row to stay fast at a million rows.
     """
-    _require_date(today)
+    require_date(today)
     rows = len(covered_since)
     columns = [covered_until, *latest.values()]
     if any(len(column) != rows for column in columns):

@@ -111,7 +111,7 @@ class Period:
 
     def days_left(self, today: date) -> int:
         """Days of the period from `today` on, today included (0 once ended; all if not begun)."""
-        _require_date(today)
+        require_date(today)
         return max(0, (self.end - max(today, self.start)).days)
 
     def last_months_start(self, n: int) -> date:
@@ -127,7 +127,7 @@ def _period_at(kind: PeriodKind, start: date) -> Period:
     return Period(kind, start, _add_months(start, kind.months))
 
 
-def _require_date(day: object) -> None:
+def require_date(day: object) -> None:
     """Refuse datetimes: their date part is in whatever zone they carry, not the deployment's."""
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError(
@@ -137,7 +137,7 @@ def _require_date(day: object) -> None:
 
 def period_containing(kind: PeriodKind, day: date) -> Period:
     """The period of the given kind that contains the day."""
-    _require_date(day)
+    require_date(day)
     months = kind.months
     first_month = (day.month - 1) // months * months + 1
     return _period_at(kind, date(day.year, first_month, 1))
@@ -150,7 +150,9 @@ def period_from_key(key: str) -> Period:
     """Inverse of Period.key; ValueError for anything else."""
     match = _KEY.match(key)
     if match is None:
-        raise ValueError(f"not a period key: {key!r} (expected e.g. 2026, 2026-H2, 2026-Q4, 2026-11)")
+        raise ValueError(
+            f"not a period key: {key!r} (expected e.g. 2026, 2026-H2, 2026-Q4, 2026-11)"
+        )
     year_s, month_s, quarter_s, half_s = match.groups()
     year = int(year_s)
     if year < 1:
@@ -179,7 +181,7 @@ def local_date(now: datetime, tz: tzinfo) -> date:
 
 def local_midnight(day: date, tz: tzinfo) -> datetime:
     """The first instant of `day` in zone `tz` (aware; 01:00 where midnight is skipped by DST)."""
-    _require_date(day)
+    require_date(day)
     # Round-trip through UTC so a wall time inside a DST gap becomes the real first instant.
     naive_first = datetime.combine(day, time())
     return naive_first.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
