@@ -24,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot (long polling)")
     tick = sub.add_parser("tick", help="do once what is scheduled at an instant, then exit")
     tick.add_argument("--at", metavar="ISO-8601", help="the instant (default: now)")
+    imp = sub.add_parser("import", help="import a CSV or XLSX file (checked first)")
+    what = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
+    households = what.add_parser("households", help="households, by external id (see docs)")
+    households.add_argument("file", type=Path)
     backup = sub.add_parser("backup", help="copy the database safely to FILE")
     backup.add_argument("file", type=Path)
     return parser
@@ -64,6 +68,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(runner.run(settings))
     if args.command == "tick":
         return asyncio.run(runner.tick(settings, parse_instant(args.at, settings)))
+    if args.command == "import":
+        from bot.importing import import_file_cli
+
+        return asyncio.run(import_file_cli(settings, args.file))
     if args.command == "backup":
         from storage.backup import backup
 

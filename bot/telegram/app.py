@@ -25,7 +25,7 @@ from bot.telegram.common import LANGUAGE_PREFIX, CommonHandlers
 from bot.telegram.context import SERVICES_KEY, Ctx, Services, build_ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.menus import MENU_PREFIX
-from bot.telegram.registry import FEATURES
+from bot.telegram.registry import features
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
     flows = FlowRegistry()
     common = CommonHandlers(table, flows)
     _register_common(table, common)
-    for feature in FEATURES:
+    for feature in features():
         feature.register(app, table, flows, common)
     _register_handlers(app, table, common)
     app.add_error_handler(_on_error)
@@ -83,10 +83,10 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
 
 
 def _register_common(table: CommandTable, common: CommonHandlers) -> None:
-    table.add(Command("start", Role.RESIDENT, common.start, button=False))
-    table.add(Command("help", Role.RESIDENT, common.help))
-    table.add(Command("language", Role.RESIDENT, common.language))
-    table.add(Command("cancel", Role.RESIDENT, common.cancel, button=False))
+    table.add(Command("start", Role.RESIDENT, common.start, button=False, order=0))
+    table.add(Command("help", Role.RESIDENT, common.help, order=90))
+    table.add(Command("language", Role.RESIDENT, common.language, order=91))
+    table.add(Command("cancel", Role.RESIDENT, common.cancel, button=False, order=99))
 
 
 def _register_handlers(app: Application, table: CommandTable,  # type: ignore[type-arg]

@@ -24,6 +24,7 @@ class Command:
     role: Role
     run: Handler
     button: bool = True  # offered as a button on /start
+    order: int = 50  # place in menus and /help: the most used first
 
 
 StartPayload = Callable[[Ctx, str], Awaitable[bool]]
@@ -48,7 +49,8 @@ class CommandTable:
 
     def for_role(self, role: Role) -> list[Command]:
         """The commands a role may use, in menu order."""
-        return [c for c in self._commands.values() if allowed(role, c.role)]
+        found = [c for c in self._commands.values() if allowed(role, c.role)]
+        return sorted(found, key=lambda c: c.order)
 
     def all(self) -> list[Command]:
         """Every command."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.domain.people import Role
@@ -80,7 +80,10 @@ class CommonHandlers:
             return
         key = f"flow.{name}.cancelled"
         text = ctx.t(key) if ctx.services.catalog.has(key) else ctx.t("cancel.done")
-        await ctx.reply(text, menu_keyboard(ctx, self.table))
+        # Two messages: one removes a reply keyboard (location, phone) the flow had shown,
+        # the other brings back the menu buttons.
+        await ctx.reply(text, ReplyKeyboardRemove())
+        await ctx.reply(ctx.t("cancel.next"), menu_keyboard(ctx, self.table))
 
     async def menu_button(self, ctx: Ctx) -> None:
         """Run the command behind a menu button, if the presser's role allows it."""
@@ -122,9 +125,11 @@ class CommonHandlers:
         parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
         flow = self.flows.by_prefix.get(parts[0])
         state = await flow_runner.current(ctx)
-        if flow is None or state is None or state.name != flow.name:
+        if flow is not None and (state is None or state.name != flow.name):
+            await flow.on_stale(ctx, parts[1:])
+            return
+        if flow is None or state is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            await ctx.drop_keyboard()
             return
         await flow.on_button(ctx, state, parts[1:])
 

@@ -28,6 +28,9 @@ class Flow(Protocol):
     async def ask(self, ctx: Ctx, state: FlowState) -> None:
         """Ask the question of the current step again."""
 
+    async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
+        """Answer one of the flow's buttons pressed when the flow is no longer running."""
+
 
 class FlowRegistry:
     """The flows the bot knows, by name and by callback prefix."""

@@ -20,4 +20,8 @@ class Feature(Protocol):
         """Add commands to `table`, flows to `flows`, other handlers to `app`."""
 
 
-FEATURES: list[Feature] = []
+def features() -> list[Feature]:
+    """A fresh instance of every feature, in the order their handlers take precedence."""
+    from bot.telegram.report import ReportFeature
+
+    return [ReportFeature()]

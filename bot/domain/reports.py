@@ -1,0 +1,239 @@
+"""Reports (求助线索): categories, urgency, lifecycle and the checks on what a resident types."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+DESCRIPTION_MIN = 5
+DESCRIPTION_MAX = 2000
+SUBJECT_MAX = 200
+ADDRESS_MIN = 2
+ADDRESS_MAX = 500
+AREA_TEXT_MAX = 64
+MAX_PHOTOS = 3
+REFERENCE_PREFIX = "R-"
+
+
+class Category(StrEnum):
+    """What is wrong, as the resident chooses it."""
+
+    HEALTH = "health"
+    ELDERLY_ALONE = "elderly_alone"
+    CHILD = "child"
+    DISABILITY = "disability"
+    MONEY_FOOD = "money_food"
+    HOUSING = "housing"
+    LONELINESS = "loneliness"
+    SAFETY = "safety"
+    OTHER = "other"
+
+
+class Urgency(StrEnum):
+    """How soon help is needed."""
+
+    DANGER = "danger"
+    SOON = "soon"
+    NOT_URGENT = "not_urgent"
+
+
+class Status(StrEnum):
+    """Where a report is in its life: new → acknowledged → resolved | referred | closed."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    REFERRED = "referred"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        """Still needs someone's work."""
+        return self in (Status.NEW, Status.ACKNOWLEDGED)
+
+
+def reference(report_id: int) -> str:
+    """The short reference told to the reporter, e.g. R-0042."""
+    return f"{REFERENCE_PREFIX}{report_id:04d}"
+
+
+_REF_RE = re.compile(r"^\s*[Rr]\s*-?\s*(\d{1,9})\s*$")
+
+
+def parse_reference(text: str) -> int | None:
+    """The report id in a typed reference ('R-0042', 'r42', '42'), or None."""
+    match = _REF_RE.match(text) or re.match(r"^\s*(\d{1,9})\s*$", text)
+    return int(match.group(1)) if match else None
+
+
+class Problem(StrEnum):
+    """Why a typed answer was not accepted (each has a text in the catalogs)."""
+
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    BAD_PHONE = "bad_phone"
+
+
+def check_description(text: str) -> Problem | None:
+    """A description must say enough and not be a novel."""
+    size = len(text.strip())
+    if size < DESCRIPTION_MIN:
+        return Problem.TOO_SHORT
+    if size > DESCRIPTION_MAX:
+        return Problem.TOO_LONG
+    return None
+
+
+def check_length(text: str, minimum: int, maximum: int) -> Problem | None:
+    """A free-text answer within bounds (after trimming)."""
+    size = len(text.strip())
+    if size < minimum:
+        return Problem.TOO_SHORT
+    if size > maximum:
+        return Problem.TOO_LONG
+    return None
+
+
+_PHONE_STRIP = re.compile(r"[\s\-().]")
+
+
+def normalise_phone(text: str) -> str | None:
+    """A phone number as digits with an optional leading +, or None if it is not one.
+
+    Chinese mobiles have 11 digits, landlines 7–12 with area code, and international numbers
+    up to 15 (E.164); anything from 5 digits (short service numbers) to 15 is accepted.
+    """
+    candidate = _PHONE_STRIP.sub("", text.strip())
+    plus = candidate.startswith("+")
+    digits = candidate[1:] if plus else candidate
+    if not digits.isascii() or not digits.isdigit() or not 5 <= len(digits) <= 15:
+        return None
+    return ("+" if plus else "") + digits
+
+
+@dataclass
+class Draft:
+    """A report being written; stored as JSON at every step."""
+
+    category: Category | None = None
+    description: str | None = None
+    subject: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    area_id: int | None = None
+    area_text: str | None = None
+    urgency: Urgency | None = None
+    photos: list[str] = field(default_factory=list)
+    phone: str | None = None
+    anonymous: bool | None = None
+    editing: bool = False  # True while changing one field from the summary
+
+    def to_data(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "category": self.category.value if self.category else None,
+            "description": self.description, "subject": self.subject,
+            "address": self.address, "latitude": self.latitude, "longitude": self.longitude,
+            "area_id": self.area_id, "area_text": self.area_text,
+            "urgency": self.urgency.value if self.urgency else None,
+            "photos": list(self.photos), "phone": self.phone, "anonymous": self.anonymous,
+            "editing": self.editing,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, object]) -> Draft:
+        """Rebuild from stored JSON (unknown or damaged values become unanswered)."""
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) else None
+
+        def number(key: str) -> float | None:
+            value = data.get(key)
+            return float(value) if isinstance(value, int | float) else None
+
+        category = text("category")
+        urgency = text("urgency")
+        photos = data.get("photos")
+        area_id = data.get("area_id")
+        anonymous = data.get("anonymous")
+        return cls(
+            category=Category(category) if category in set(Category) else None,
+            description=text("description"), subject=text("subject"), address=text("address"),
+            latitude=number("latitude"), longitude=number("longitude"),
+            area_id=area_id if isinstance(area_id, int) else None, area_text=text("area_text"),
+            urgency=Urgency(urgency) if urgency in set(Urgency) else None,
+            photos=[p for p in photos if isinstance(p, str)] if isinstance(photos, list) else [],
+            phone=text("phone"),
+            anonymous=anonymous if isinstance(anonymous, bool) else None,
+            editing=data.get("editing") is True,
+        )
+
+    @property
+    def has_place(self) -> bool:
+        """A location or an address has been given."""
+        return self.address is not None or self.latitude is not None
+
+    def complete(self) -> bool:
+        """Everything required is answered, so the report can be confirmed."""
+        return (self.category is not None and self.description is not None
+                and self.has_place and self.urgency is not None and self.anonymous is not None)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A confirmed report."""
+
+    id: int
+    reporter_id: int
+    category: Category
+    description: str
+    subject: str | None
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    area_id: int | None
+    area_text: str | None
+    urgency: Urgency
+    photos: tuple[str, ...]
+    phone: str | None
+    anonymous: bool
+    status: Status
+    taken_by: int | None
+    taken_at: datetime | None
+    escalation_level: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def ref(self) -> str:
+        """The short reference, e.g. R-0042."""
+        return reference(self.id)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change in a report's history."""
+
+    report_id: int
+    at: datetime
+    actor_id: int | None
+    kind: str
+    status: Status | None
+    detail: str
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    """The first words of a text, on one line, for lists."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+RATE_WINDOW = timedelta(hours=1)
+
+
+def over_rate_limit(recent_count: int, limit: int) -> bool:
+    """Whether one more confirmed report would exceed the hourly limit."""
+    return recent_count >= limit

@@ -1,0 +1,464 @@
+"""Case work: Take, /cases, notes, messages both ways, resolve, refer, release, close, assign.
+
+Every button re-reads the report and the presser's current role; callback data is only a
+request, never a permission.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.domain.people import Role
+from bot.domain.reports import Report, Status, excerpt, parse_reference
+from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text, refusal
+from bot.telegram.commands import Command, CommandTable
+from bot.telegram.common import CommonHandlers
+from bot.telegram.context import Ctx, Services, handler
+from bot.telegram.flows import FlowRegistry
+from bot.telegram.triage import (
+    CASE_PREFIX,
+    FEEDBACK_PREFIX,
+    Texts,
+    buttons,
+    coordinator_targets,
+    route,
+    send,
+    send_details,
+    settle,
+    take_markup,
+    tell_reporter,
+)
+from storage import flows, people, reports
+from storage import triage as store
+from storage.flows import FlowState
+
+log = logging.getLogger(__name__)
+
+FLOW = "case"
+FLOW_PREFIX = "cf"
+# Steps of the case flow: each waits for one typed text about one report.
+NOTE, MESSAGE, RESOLVE, REFER, CLOSE, REPLY = "note", "msg", "res", "ref", "close", "reply"
+STEP_ACTION = {NOTE: Action.NOTE, MESSAGE: Action.MESSAGE, RESOLVE: Action.RESOLVE,
+               REFER: Action.REFER, CLOSE: Action.CLOSE, REPLY: Action.REPLY}
+STEP_LIMIT = {NOTE: NOTE_MAX, MESSAGE: MESSAGE_MAX, RESOLVE: NOTE_MAX, REFER: NOTE_MAX,
+              CLOSE: NOTE_MAX, REPLY: MESSAGE_MAX}
+
+
+def case_markup(services: Services, lang: str, report: Report) -> InlineKeyboardMarkup | None:
+    """The buttons of an open case."""
+    if report.status is not Status.ACKNOWLEDGED:
+        return None
+    t = services.catalog.t
+    rid = report.id
+    return buttons([
+        [(t(lang, "triage.button.note"), f"{CASE_PREFIX}:note:{rid}"),
+         (t(lang, "triage.button.msg"), f"{CASE_PREFIX}:msg:{rid}")],
+        [(t(lang, "triage.button.res"), f"{CASE_PREFIX}:res:{rid}"),
+         (t(lang, "triage.button.ref"), f"{CASE_PREFIX}:ref:{rid}")],
+        [(t(lang, "triage.button.rel"), f"{CASE_PREFIX}:rel:{rid}"),
+         (t(lang, "triage.button.close"), f"{CASE_PREFIX}:close:{rid}")],
+    ])
+
+
+@dataclass
+class Cases:
+    """The case buttons and /cases."""
+
+    table: CommandTable
+
+    async def refuse(self, ctx: Ctx, why: str, **values: object) -> None:
+        """Say no, change nothing."""
+        text = ctx.t(f"triage.refused.{why}", **values)
+        await ctx.answer(_plain(text), alert=True)
+        await ctx.reply(text)
+
+    async def check(self, ctx: Ctx, action: Action, report: Report | None) -> bool:
+        """Whether the presser may do `action` now; refuses (with a message) when not."""
+        if report is None:
+            await self.refuse(ctx, "no_report")
+            return False
+        why = refusal(action, ctx.role, ctx.user_id, report.status, report.taken_by,
+                      report.reporter_id)
+        if why is None:
+            return True
+        values: dict[str, object] = {"ref": report.ref}
+        if why == "already_taken":
+            taker = await people.get(ctx.db, report.taken_by) if report.taken_by else None
+            values["name"] = taker.display_name if taker else "?"
+        await self.refuse(ctx, why, **values)
+        return False
+
+    # -- buttons ----------------------------------------------------------------------
+
+    async def button(self, ctx: Ctx) -> None:
+        """Dispatch a case button: cs:<action>:<report>[:<arg>]."""
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
+        parts = [*data.split(":")[1:], "", "", ""]
+        action, raw_id, arg = parts[0], parts[1], parts[2]
+        if not raw_id.isdigit() or len(raw_id) > 9:
+            await self.refuse(ctx, "no_report")
+            return
+        report = await reports.get(ctx.db, int(raw_id))
+        run = {
+            "take": self.take, "view": self.view, "rel": self.release, "asg": self.assign_menu,
+            "asw": self.assign, "reply": self.reply_start,
+        }.get(action)
+        if run is not None:
+            await run(ctx, report, arg)
+            return
+        step = {"note": NOTE, "msg": MESSAGE, "res": RESOLVE, "ref": REFER,
+                "close": CLOSE}.get(action)
+        if step is None:
+            await self.refuse(ctx, "no_report")
+            return
+        if not await self.check(ctx, STEP_ACTION[step], report):
+            return
+        assert report is not None
+        await ctx.answer()
+        await flows.put(ctx.db, ctx.user_id, FLOW, step, {"report": report.id}, ctx.now)
+        await ctx.reply(ctx.t(f"triage.ask.{step}", ref=report.ref, max=STEP_LIMIT[step]))
+
+    async def take(self, ctx: Ctx, report: Report | None, _: str) -> None:
+        """Take the case: exactly one of racing presses wins; the others hear who has it."""
+        if not await self.check(ctx, Action.TAKE, report):
+            return
+        assert report is not None
+        outcome = await store.take(ctx.db, report.id, ctx.user_id, ctx.now)
+        if not outcome.won:
+            await self.check(ctx, Action.TAKE, outcome.report)
+            return
+        assert outcome.report is not None
+        await ctx.answer(_plain(ctx.t("triage.taken.answer", ref=report.ref)))
+        await self.after_taken(ctx, outcome.report, ctx.user_id, "triage.taken.heading")
+
+    async def after_taken(self, ctx: Ctx, report: Report, worker: int, heading: str) -> None:
+        """Tidy the notices, give the worker the details, tell the reporter."""
+        services, bot = ctx.services, ctx.context.bot
+        person = await people.get(ctx.db, worker)
+        await settle(services, bot, report, person)
+        lang = services.lang_of(person) if person else services.settings.language
+        await send_details(services, bot, worker, lang, report,
+                           services.catalog.t(lang, heading, ref=report.ref))
+        await tell_reporter(services, bot, report, "triage.reporter.taken")
+
+    async def view(self, ctx: Ctx, report: Report | None, _: str) -> None:
+        """Show one case: full details to its worker and coordinators, else the public part."""
+        if not await self.check(ctx, Action.VIEW, report):
+            return
+        assert report is not None
+        await ctx.answer()
+        texts = Texts(ctx.services)
+        if report.status is Status.NEW:
+            await ctx.reply(await texts.public(ctx.lang, report),
+                            take_markup(ctx.services, ctx.lang, report,
+                                        assign=ctx.role is Role.COORDINATOR))
+            return
+        await send_details(ctx.services, ctx.context.bot, ctx.chat_id, ctx.lang, report,
+                           ctx.t("triage.case.heading", ref=report.ref))
+        history = await reports.events(ctx.db, report.id)
+        lines = [ctx.t("triage.history.title")]
+        for event in history[-10:]:
+            what = ctx.t(f"report.event.{event.kind}")
+            detail = excerpt(event.detail, 60) if event.kind in ("note", "message", "reply",
+                                                                 "resolved", "referred",
+                                                                 "closed") else ""
+            lines.append(ctx.t("triage.history.line", what=what, detail=detail))
+        await ctx.reply("\n".join(lines))
+
+    async def release(self, ctx: Ctx, report: Report | None, _: str) -> None:
+        """Give the case back: untaken again and routed afresh."""
+        if not await self.check(ctx, Action.RELEASE, report):
+            return
+        assert report is not None
+        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
+                                     kind="released", expect=Status.ACKNOWLEDGED,
+                                     to=Status.NEW, expect_taker=report.taken_by,
+                                     keep_taker=False)
+        if changed is None:
+            await self.refuse(ctx, "moved", ref=report.ref)
+            return
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        await ctx.reply(ctx.t("triage.released", ref=report.ref))
+        await route(ctx.services, ctx.context.bot, changed, ctx.now, fresh=True)
+
+    async def assign_menu(self, ctx: Ctx, report: Report | None, _: str) -> None:
+        """Coordinators: choose a worker for an untaken report."""
+        if not await self.check(ctx, Action.ASSIGN, report):
+            return
+        assert report is not None
+        await ctx.answer()
+        rows = [[(w.person.display_name, f"{CASE_PREFIX}:asw:{report.id}:{w.person.telegram_id}")]
+                for w in await store.workers(ctx.db) if w.person.active]
+        if not rows:
+            await ctx.reply(ctx.t("triage.assign.nobody"))
+            return
+        await ctx.reply(ctx.t("triage.assign.choose", ref=report.ref), buttons(rows))
+
+    async def assign(self, ctx: Ctx, report: Report | None, arg: str) -> None:
+        """Coordinators: give an untaken report to a worker."""
+        if not await self.check(ctx, Action.ASSIGN, report):
+            return
+        assert report is not None
+        worker = await people.get(ctx.db, int(arg)) if arg.isdigit() and len(arg) < 16 else None
+        if worker is None or ctx.services.role_of(worker) is Role.RESIDENT:
+            await self.refuse(ctx, "not_a_worker")
+            return
+        outcome = await store.take(ctx.db, report.id, worker.telegram_id, ctx.now,
+                                   kind="assigned", actor=ctx.user_id)
+        if not outcome.won or outcome.report is None:
+            await self.check(ctx, Action.ASSIGN, outcome.report)
+            return
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        await ctx.reply(ctx.t("triage.assign.done", ref=report.ref, name=worker.display_name))
+        await self.after_taken(ctx, outcome.report, worker.telegram_id, "triage.assign.heading")
+
+    async def reply_start(self, ctx: Ctx, report: Report | None, _: str) -> None:
+        """The reporter wants to answer the worker: wait for their text."""
+        if not await self.check(ctx, Action.REPLY, report):
+            return
+        assert report is not None
+        await ctx.answer()
+        await flows.put(ctx.db, ctx.user_id, FLOW, REPLY, {"report": report.id}, ctx.now)
+        await ctx.reply(ctx.t("triage.ask.reply", ref=report.ref, max=MESSAGE_MAX))
+
+    # -- /cases -----------------------------------------------------------------------
+
+    async def list(self, ctx: Ctx) -> None:
+        """A worker's open cases and the untaken reports of their areas (all, for coordinators)."""
+        coordinator = ctx.role is Role.COORDINATOR
+        mine = await (store.all_open(ctx.db) if coordinator
+                      else store.open_cases(ctx.db, ctx.user_id))
+        waiting = await store.untaken(ctx.db, None if coordinator else ctx.person.area_ids)
+        if not mine and not waiting:
+            await ctx.reply(ctx.t("triage.cases.none"))
+            return
+        lines: list[str] = []
+        rows: list[list[tuple[str, str]]] = []
+        if mine:
+            lines.append(ctx.t("triage.cases.open_all" if coordinator else "triage.cases.open"))
+            for r in mine:
+                lines.append(ctx.t("triage.cases.line", ref=r.ref,
+                                   urgency=ctx.t(f"report.urgency.{r.urgency}"),
+                                   words=excerpt(r.description, 30)))
+                rows.append([(f"📂 {r.ref}", f"{CASE_PREFIX}:view:{r.id}")])
+        if waiting:
+            lines.append(ctx.t("triage.cases.waiting"))
+            for r in waiting:
+                lines.append(ctx.t("triage.cases.line", ref=r.ref,
+                                   urgency=ctx.t(f"report.urgency.{r.urgency}"),
+                                   words=excerpt(r.description, 30)))
+                rows.append([(f"🆕 {r.ref}", f"{CASE_PREFIX}:view:{r.id}")])
+        await ctx.reply("\n".join(lines), buttons(rows))
+
+    # -- the reporter's answer to "did help arrive?" -----------------------------------
+
+    async def feedback(self, ctx: Ctx) -> None:
+        """fb:ok:<id> or fb:more:<id> from the reporter after a resolve."""
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
+        parts = [*data.split(":")[1:], "", ""]
+        answer, raw_id = parts[0], parts[1]
+        report = await reports.get(ctx.db, int(raw_id)) if raw_id.isdigit() and len(
+            raw_id) < 10 else None
+        if answer not in ("ok", "more") or not await self.check(ctx, Action.FEEDBACK, report):
+            return
+        assert report is not None
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        if answer == "ok":
+            await store.add_event(ctx.db, report.id, ctx.user_id, "confirmed", ctx.now)
+            await ctx.reply(ctx.t("triage.feedback.thanks"))
+            return
+        reopened = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
+                                      kind="reopened", expect=Status.RESOLVED,
+                                      to=Status.ACKNOWLEDGED)
+        if reopened is None:
+            await self.refuse(ctx, "moved", ref=report.ref)
+            return
+        await ctx.reply(ctx.t("triage.feedback.reopened", ref=report.ref))
+        services, bot = ctx.services, ctx.context.bot
+        texts = Texts(services)
+        for chat_id, lang in await coordinator_targets(services):
+            await send(services, bot, chat_id,
+                       texts.t(lang, "triage.feedback.coordinators", ref=report.ref) + "\n"
+                       + await texts.public(lang, reopened))
+        if reopened.taken_by is not None:
+            worker = await people.get(ctx.db, reopened.taken_by)
+            lang = texts.lang_of_id(worker)
+            await send(services, bot, reopened.taken_by,
+                       texts.t(lang, "triage.feedback.worker", ref=report.ref),
+                       case_markup(services, lang, reopened))
+
+
+def _plain(text: str) -> str:
+    """A catalog text without tags, short enough for a button answer (200 characters)."""
+    import re
+
+    flat = re.sub(r"<[^>]+>", "", text)
+    return flat if len(flat) <= 190 else flat[:189] + "…"
+
+
+@dataclass
+class CaseFlow:
+    """Waits for one typed text about a case: note, message, outcome, referral, closing."""
+
+    cases: Cases
+    name: str = FLOW
+    prefix: str = FLOW_PREFIX
+
+    async def start(self, ctx: Ctx) -> None:
+        """Case steps start from buttons only."""
+        await ctx.reply(ctx.t("triage.cases.use_buttons"))
+
+    async def ask(self, ctx: Ctx, state: FlowState) -> None:
+        """Ask again for the text of the current step."""
+        report = await reports.get(ctx.db, int(state.data.get("report", 0)))
+        ref = report.ref if report else "?"
+        await ctx.reply(ctx.t(f"triage.ask.{state.step}", ref=ref, max=STEP_LIMIT[state.step]))
+
+    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
+        """The case flow has no buttons of its own."""
+        await ctx.answer(ctx.t("error.stale_button"), alert=True)
+
+    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
+        """Take the typed text, re-check the right to act, and do it."""
+        message = ctx.message
+        step = state.step
+        if message is None or step not in STEP_ACTION:
+            return
+        text = message.text
+        problem = check_text(text, STEP_LIMIT[step])
+        if problem is not None:
+            await ctx.reply(ctx.t(f"triage.problem.{problem}", max=STEP_LIMIT[step]))
+            return
+        assert text is not None
+        text = text.strip()
+        report = await reports.get(ctx.db, int(state.data.get("report", 0)))
+        if not await self.cases.check(ctx, STEP_ACTION[step], report):
+            await flows.clear(ctx.db, ctx.user_id)
+            return
+        assert report is not None
+        done = await {
+            NOTE: self._note, MESSAGE: self._message, RESOLVE: self._resolve,
+            REFER: self._refer, CLOSE: self._close, REPLY: self._reply,
+        }[step](ctx, report, text)
+        if done:
+            await flows.clear(ctx.db, ctx.user_id)
+
+    async def _note(self, ctx: Ctx, report: Report, text: str) -> bool:
+        await store.add_event(ctx.db, report.id, ctx.user_id, "note", ctx.now, text)
+        await ctx.reply(ctx.t("triage.done.note", ref=report.ref),
+                        case_markup(ctx.services, ctx.lang, report))
+        return True
+
+    async def _message(self, ctx: Ctx, report: Report, text: str) -> bool:
+        reporter = await people.get(ctx.db, report.reporter_id)
+        markup = _reply_markup(ctx.services, Texts(ctx.services).lang_of_id(reporter), report)
+        sent = await tell_reporter(ctx.services, ctx.context.bot, report,
+                                   "triage.relay.to_reporter", markup, text=text)
+        if sent.forbidden:
+            await ctx.reply(ctx.t("triage.relay.blocked", ref=report.ref),
+                            case_markup(ctx.services, ctx.lang, report))
+            return True
+        if sent.message is None:
+            await ctx.reply(ctx.t("triage.relay.failed", ref=report.ref))
+            return False
+        await store.add_event(ctx.db, report.id, ctx.user_id, "message", ctx.now, text)
+        await ctx.reply(ctx.t("triage.done.msg", ref=report.ref),
+                        case_markup(ctx.services, ctx.lang, report))
+        return True
+
+    async def _reply(self, ctx: Ctx, report: Report, text: str) -> bool:
+        if report.taken_by is None:
+            await ctx.reply(ctx.t("triage.relay.nobody"))
+            return True
+        worker = await people.get(ctx.db, report.taken_by)
+        lang = Texts(ctx.services).lang_of_id(worker)
+        who = (ctx.services.catalog.t(lang, "triage.relay.anonymous") if report.anonymous
+               else ctx.services.catalog.t(lang, "triage.relay.reporter"))
+        sent = await send(ctx.services, ctx.context.bot, report.taken_by,
+                          ctx.services.catalog.t(lang, "triage.relay.to_worker", ref=report.ref,
+                                                 who=who, text=text),
+                          case_markup(ctx.services, lang, report))
+        if sent.message is None:
+            await ctx.reply(ctx.t("triage.relay.failed", ref=report.ref))
+            return sent.forbidden
+        await store.add_event(ctx.db, report.id, ctx.user_id, "reply", ctx.now, text)
+        await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))
+        return True
+
+    async def _resolve(self, ctx: Ctx, report: Report, text: str) -> bool:
+        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
+                                     kind="resolved", expect=Status.ACKNOWLEDGED,
+                                     to=Status.RESOLVED, detail=text,
+                                     expect_taker=report.taken_by)
+        if changed is None:
+            await self.cases.refuse(ctx, "moved", ref=report.ref)
+            return True
+        await ctx.reply(ctx.t("triage.done.res", ref=report.ref))
+        person = await people.get(ctx.db, report.reporter_id)
+        lang = Texts(ctx.services).lang_of_id(person)
+        t = ctx.services.catalog.t
+        markup = buttons([[(t(lang, "triage.feedback.ok"), f"{FEEDBACK_PREFIX}:ok:{report.id}"),
+                           (t(lang, "triage.feedback.more"),
+                            f"{FEEDBACK_PREFIX}:more:{report.id}")]])
+        await tell_reporter(ctx.services, ctx.context.bot, report, "triage.reporter.resolved",
+                            markup, outcome=text)
+        return True
+
+    async def _refer(self, ctx: Ctx, report: Report, text: str) -> bool:
+        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
+                                     kind="referred", expect=Status.ACKNOWLEDGED,
+                                     to=Status.REFERRED, detail=text,
+                                     expect_taker=report.taken_by)
+        if changed is None:
+            await self.cases.refuse(ctx, "moved", ref=report.ref)
+            return True
+        await ctx.reply(ctx.t("triage.done.ref", ref=report.ref))
+        await tell_reporter(ctx.services, ctx.context.bot, report, "triage.reporter.referred")
+        return True
+
+    async def _close(self, ctx: Ctx, report: Report, text: str) -> bool:
+        other_id = parse_reference(text)
+        if other_id is not None:
+            if other_id == report.id or await reports.get(ctx.db, other_id) is None:
+                await ctx.reply(ctx.t("triage.problem.duplicate", ref=report.ref))
+                return False
+            other = await reports.get(ctx.db, other_id)
+            assert other is not None
+            detail, key = f"duplicate:{other.ref}", "triage.reporter.duplicate"
+        else:
+            detail, key = text, "triage.reporter.closed"
+        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
+                                     kind="closed", expect=report.status, to=Status.CLOSED,
+                                     detail=detail)
+        if changed is None:
+            await self.cases.refuse(ctx, "moved", ref=report.ref)
+            return True
+        await settle(ctx.services, ctx.context.bot, changed, ctx.person)
+        await ctx.reply(ctx.t("triage.done.close", ref=report.ref))
+        values = {"other": other.ref} if other_id is not None else {}
+        await tell_reporter(ctx.services, ctx.context.bot, report, key, **values)
+        return True
+
+
+def _reply_markup(services: Services, lang: str, report: Report) -> InlineKeyboardMarkup:
+    """The reporter's Reply button under a worker's message."""
+    return buttons([[(services.catalog.t(lang, "triage.button.reply"),
+                      f"{CASE_PREFIX}:reply:{report.id}")]])
+
+
+def register_cases(app: Application, table: CommandTable,  # type: ignore[type-arg]
+                   flow_registry: FlowRegistry, common: CommonHandlers) -> None:
+    """Add /cases, the case flow and the case and feedback buttons."""
+    cases = Cases(table)
+    table.add(Command("cases", Role.WORKER, cases.list, order=20))
+    flow_registry.add(CaseFlow(cases))
+    app.add_handler(CallbackQueryHandler(handler(cases.button), pattern=f"^{CASE_PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(handler(cases.feedback),
+                                         pattern=f"^{FEEDBACK_PREFIX}:"))

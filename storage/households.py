@@ -1,0 +1,238 @@
+"""The household registry: add, edit, archive, find, and import a checked file at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.domain.households import Category, HouseholdInput
+from storage.clock import from_db, to_db
+from storage.db import Database, Row, Tx
+
+_COLUMNS = (
+    "h.id, h.external_id, h.name, h.area_id, a.name AS area_name, h.address, h.people_count, "
+    "h.category, h.causes, h.needs, h.phone, h.archived, h.created_at, h.updated_at"
+)
+_FROM = "FROM households h LEFT JOIN areas a ON a.id = h.area_id"
+
+
+@dataclass(frozen=True)
+class Household:
+    """One household (服务对象) in the registry."""
+
+    id: int
+    external_id: str | None
+    name: str
+    area_id: int | None
+    area_name: str | None
+    address: str
+    people_count: int
+    category: Category
+    causes: str
+    needs: str
+    phone: str | None
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def _household(row: Row) -> Household:
+    return Household(
+        id=row["id"], external_id=row["external_id"], name=row["name"], area_id=row["area_id"],
+        area_name=row["area_name"], address=row["address"], people_count=row["people_count"],
+        category=Category(row["category"]), causes=row["causes"], needs=row["needs"],
+        phone=row["phone"], archived=bool(row["archived"]),
+        created_at=from_db(row["created_at"]), updated_at=from_db(row["updated_at"]),
+    )
+
+
+def _values(data: HouseholdInput) -> tuple[object, ...]:
+    return (data.name, data.area_id, data.address, data.people_count, data.category.value,
+            data.causes, data.needs, data.phone)
+
+
+async def _insert(tx: Tx, data: HouseholdInput, now: datetime, by: int | None) -> int:
+    stamp = to_db(now)
+    return await tx.execute(
+        "INSERT INTO households (external_id, name, area_id, address, people_count, category, "
+        "causes, needs, phone, created_by, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (data.external_id, *_values(data), by, stamp, stamp),
+    )
+
+
+async def create(db: Database, data: HouseholdInput, now: datetime,
+                 by: int | None = None) -> Household:
+    """Add a household; its external id (if any) must be new."""
+    async with db.transaction() as tx:
+        household_id = await _insert(tx, data, now, by)
+    found = await get(db, household_id)
+    assert found is not None
+    return found
+
+
+async def update(db: Database, household_id: int, data: HouseholdInput,
+                 now: datetime) -> Household | None:
+    """Replace a household's fields (the external id stays unless one is given)."""
+    async with db.transaction() as tx:
+        changed = await tx.rowcount(
+            "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
+            "category = ?, causes = ?, needs = ?, phone = ?, "
+            "external_id = COALESCE(?, external_id), updated_at = ? WHERE id = ?",
+            (*_values(data), data.external_id, to_db(now), household_id),
+        )
+    return await get(db, household_id) if changed else None
+
+
+async def archive(db: Database, household_id: int, today: date, now: datetime) -> bool:
+    """Archive a household and end its active pairings (history is kept)."""
+    async with db.transaction() as tx:
+        changed = await tx.rowcount(
+            "UPDATE households SET archived = 1, updated_at = ? WHERE id = ? AND archived = 0",
+            (to_db(now), household_id),
+        )
+        if changed:
+            await tx.execute(
+                "UPDATE pairings SET ended_on = MAX(started_on, ?), ended_reason = 'archived' "
+                "WHERE household_id = ? AND ended_on IS NULL",
+                (today.isoformat(), household_id),
+            )
+    return changed > 0
+
+
+async def get(db: Database, household_id: int) -> Household | None:
+    """One household by id (archived ones too)."""
+    row = await db.fetchone(f"SELECT {_COLUMNS} {_FROM} WHERE h.id = ?", (household_id,))
+    return None if row is None else _household(row)
+
+
+async def by_external_id(db: Database, external_id: str) -> Household | None:
+    """One household by its external id."""
+    row = await db.fetchone(f"SELECT {_COLUMNS} {_FROM} WHERE h.external_id = ?",
+                            (external_id,))
+    return None if row is None else _household(row)
+
+
+async def search(db: Database, text: str, limit: int = 20,
+                 worker_id: int | None = None) -> list[Household]:
+    """Households (not archived) whose name or external id contains the text, by name.
+
+    With worker_id: only that worker's households (active pairings).
+    """
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if worker_id is None:
+        rows = await db.fetchall(
+            f"SELECT {_COLUMNS} {_FROM} WHERE h.archived = 0 AND "
+            "(h.name LIKE ? ESCAPE '\\' OR h.external_id LIKE ? ESCAPE '\\') "
+            "ORDER BY h.name, h.id LIMIT ?",
+            (like, like, limit),
+        )
+    else:
+        rows = await db.fetchall(
+            f"SELECT DISTINCT {_COLUMNS} {_FROM} "
+            "JOIN pairings p ON p.household_id = h.id AND p.ended_on IS NULL "
+            "WHERE p.worker_id = ? AND h.archived = 0 AND h.name LIKE ? ESCAPE '\\' "
+            "ORDER BY h.name, h.id LIMIT ?",
+            (worker_id, like, limit),
+        )
+    return [_household(r) for r in rows]
+
+
+async def recent(db: Database, limit: int = 20) -> list[Household]:
+    """The households added or changed last (not archived)."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} {_FROM} WHERE h.archived = 0 ORDER BY h.updated_at DESC, h.id DESC "
+        "LIMIT ?", (limit,))
+    return [_household(r) for r in rows]
+
+
+async def count(db: Database) -> tuple[int, int]:
+    """(households not archived, of them without any active pairing)."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS total, SUM(NOT EXISTS (SELECT 1 FROM pairings p JOIN people w "
+        "ON w.telegram_id = p.worker_id WHERE p.household_id = h.id AND p.ended_on IS NULL "
+        "AND w.active = 1)) AS unpaired FROM households h WHERE h.archived = 0"
+    )
+    if row is None:
+        return 0, 0
+    return int(row["total"] or 0), int(row["unpaired"] or 0)
+
+
+async def link_report(db: Database, report_id: int, household_id: int) -> bool:
+    """Link a report to a household (shown in its service file)."""
+    async with db.transaction() as tx:
+        return await tx.rowcount("UPDATE reports SET household_id = ? WHERE id = ?",
+                                 (household_id, report_id)) > 0
+
+
+@dataclass(frozen=True)
+class LinkedReport:
+    """A report linked to a household, as the service file lists it."""
+
+    id: int
+    category: str
+    status: str
+    created_at: datetime
+
+
+async def linked_reports(db: Database, household_id: int, limit: int = 10) -> list[LinkedReport]:
+    """Reports linked to the household, newest first."""
+    rows = await db.fetchall(
+        "SELECT id, category, status, created_at FROM reports WHERE household_id = ? "
+        "ORDER BY created_at DESC LIMIT ?", (household_id, limit))
+    return [LinkedReport(r["id"], r["category"], r["status"], from_db(r["created_at"]))
+            for r in rows]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did."""
+
+    created: int
+    updated: int
+    paired: int
+
+
+@dataclass(frozen=True)
+class ImportItem:
+    """One household to import, and the worker to pair it with from `paired_on` (or today)."""
+
+    household: HouseholdInput
+    worker_id: int | None = None
+    paired_on: date | None = None
+
+
+async def import_all(db: Database, items: Sequence[ImportItem], program_id: int, today: date,
+                     now: datetime, by: int | None = None) -> ImportResult:
+    """Store every household in one transaction: new external ids are added, known ones updated;
+    a worker named pairs the household (a different worker is a handover on `today`)."""
+    from storage.pairings import pair_in
+
+    created = updated = paired = 0
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        for item in items:
+            data = item.household
+            row = None
+            if data.external_id:
+                row = await tx.fetchone("SELECT id FROM households WHERE external_id = ?",
+                                        (data.external_id,))
+            if row is None:
+                household_id = await _insert(tx, data, now, by)
+                created += 1
+            else:
+                household_id = int(row["id"])
+                await tx.execute(
+                    "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
+                    "category = ?, causes = ?, needs = ?, phone = ?, updated_at = ? WHERE id = ?",
+                    (*_values(data), stamp, household_id),
+                )
+                updated += 1
+            if item.worker_id is not None:
+                started = item.paired_on or today
+                outcome = await pair_in(tx, household_id, item.worker_id, program_id,
+                                        started, now, by)
+                if outcome.changed:
+                    paired += 1
+    return ImportResult(created, updated, paired)

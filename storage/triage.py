@@ -1,0 +1,372 @@
+"""Triage storage: invites, workers and areas, routing notices, case changes, escalations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.people import Person
+from bot.domain.reports import Report, Status
+from bot.domain.triage import InviteProblem, invite_problem
+from storage.clock import from_db, to_db
+from storage.db import Database, Tx
+from storage.people import get as get_person
+from storage.reports import COLUMNS, report_from_row
+
+# -- invites ----------------------------------------------------------------------------
+
+
+async def create_invite(db: Database, code: str, created_by: int, now: datetime,
+                        expires_at: datetime) -> None:
+    """Store a new single-use invite."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO invites (code, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (code, created_by, to_db(now), to_db(expires_at)),
+        )
+
+
+async def claim_invite(db: Database, code: str, who: int, now: datetime) -> InviteProblem | None:
+    """Reserve the invite for `who` (they finish joining later); None when it is theirs."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "SELECT expires_at, used_by, used_at FROM invites WHERE code = ?", (code,))
+        if row is None:
+            return InviteProblem.UNKNOWN
+        problem = invite_problem(from_db(row["expires_at"]), row["used_by"], who, now)
+        if problem is not None:
+            return problem
+        await tx.execute("UPDATE invites SET used_by = ?, used_at = ? WHERE code = ?",
+                         (who, to_db(now), code))
+        return None
+
+
+async def join(db: Database, code: str, who: int, name: str, area_ids: list[int],
+               now: datetime) -> InviteProblem | None:
+    """Make `who` a worker with a name and areas, if the invite is still theirs and valid."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone("SELECT expires_at, used_by FROM invites WHERE code = ?", (code,))
+        if row is None:
+            return InviteProblem.UNKNOWN
+        problem = invite_problem(from_db(row["expires_at"]), row["used_by"], who, now)
+        if problem is not None:
+            return problem
+        stamp = to_db(now)
+        await tx.execute("UPDATE invites SET used_by = ?, used_at = ? WHERE code = ?",
+                         (who, stamp, code))
+        await tx.execute(
+            "UPDATE people SET role = CASE WHEN role = 'coordinator' THEN role ELSE 'worker' END, "
+            "active = 1, display_name = ?, updated_at = ? WHERE telegram_id = ?",
+            (name[:128], stamp, who),
+        )
+        await _set_areas(tx, who, area_ids)
+        return None
+
+
+async def _set_areas(tx: Tx, who: int, area_ids: list[int]) -> None:
+    await tx.execute("DELETE FROM person_areas WHERE telegram_id = ?", (who,))
+    await tx.executemany(
+        "INSERT OR IGNORE INTO person_areas (telegram_id, area_id) VALUES (?, ?)",
+        [(who, a) for a in area_ids],
+    )
+
+
+# -- workers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerRow:
+    """A worker as coordinators see them in /workers."""
+
+    person: Person
+    area_names: tuple[str, ...]
+    open_cases: int
+    households: int
+
+
+async def workers(db: Database) -> list[WorkerRow]:
+    """Every worker (active or not) with areas and open cases."""
+    ids = await db.fetchall(
+        "SELECT telegram_id FROM people WHERE role = 'worker' ORDER BY active DESC, display_name")
+    has_pairings = await db.fetchval(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'pairings'")
+    found: list[WorkerRow] = []
+    for row in ids:
+        person = await get_person(db, row[0])
+        if person is None:
+            continue
+        names = await db.fetchall(
+            "SELECT a.name FROM person_areas p JOIN areas a ON a.id = p.area_id "
+            "WHERE p.telegram_id = ? ORDER BY a.name", (person.telegram_id,))
+        cases = await db.fetchval(
+            "SELECT COUNT(*) FROM reports WHERE taken_by = ? AND status = 'acknowledged'",
+            (person.telegram_id,))
+        households = 0
+        if has_pairings:
+            try:
+                households = int(await db.fetchval(
+                    "SELECT COUNT(*) FROM pairings WHERE worker_id = ? AND ended_at IS NULL",
+                    (person.telegram_id,)) or 0)
+            except Exception:  # the registry's schema is someone else's; never fail the list
+                households = 0
+        found.append(WorkerRow(person, tuple(r[0] for r in names), int(cases), households))
+    return found
+
+
+async def set_active(db: Database, who: int, active: bool, now: datetime) -> bool:
+    """Deactivate or reactivate a worker; False when `who` is not a worker."""
+    async with db.transaction() as tx:
+        changed = await tx.rowcount(
+            "UPDATE people SET active = ?, updated_at = ? WHERE telegram_id = ? "
+            "AND role = 'worker'", (int(active), to_db(now), who))
+        return changed > 0
+
+
+async def route_targets(db: Database, area_id: int | None) -> list[int]:
+    """Active workers of the area; every active worker when the area has none."""
+    if area_id is not None:
+        rows = await db.fetchall(
+            "SELECT p.telegram_id FROM people p JOIN person_areas a ON a.telegram_id = "
+            "p.telegram_id WHERE a.area_id = ? AND p.role = 'worker' AND p.active = 1 "
+            "ORDER BY p.telegram_id", (area_id,))
+        if rows:
+            return [r[0] for r in rows]
+    rows = await db.fetchall(
+        "SELECT telegram_id FROM people WHERE role = 'worker' AND active = 1 "
+        "ORDER BY telegram_id")
+    return [r[0] for r in rows]
+
+
+async def people_by_ids(db: Database, ids: list[int]) -> dict[int, Person]:
+    """People by Telegram id (unknown ids are left out)."""
+    found: dict[int, Person] = {}
+    for who in ids:
+        person = await get_person(db, who)
+        if person is not None:
+            found[who] = person
+    return found
+
+
+# -- areas ------------------------------------------------------------------------------
+
+
+async def add_area(db: Database, name: str, now: datetime) -> bool:
+    """Add an area (or bring back a retired one); False if an active one has the name."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone("SELECT id, retired FROM areas WHERE name = ?", (name,))
+        if row is not None:
+            if not row["retired"]:
+                return False
+            await tx.execute("UPDATE areas SET retired = 0 WHERE id = ?", (row["id"],))
+            return True
+        await tx.execute("INSERT INTO areas (name, created_at) VALUES (?, ?)", (name, to_db(now)))
+        return True
+
+
+async def rename_area(db: Database, area_id: int, name: str) -> bool:
+    """Rename an area; False when the name is taken or the area unknown."""
+    async with db.transaction() as tx:
+        taken = await tx.fetchval("SELECT id FROM areas WHERE name = ? AND id != ?",
+                                  (name, area_id))
+        if taken is not None:
+            return False
+        return await tx.rowcount("UPDATE areas SET name = ? WHERE id = ?", (name, area_id)) > 0
+
+
+async def retire_area(db: Database, area_id: int) -> bool:
+    """Retire an area (reports and people keep it; it is no longer offered)."""
+    async with db.transaction() as tx:
+        return await tx.rowcount("UPDATE areas SET retired = 1 WHERE id = ? AND retired = 0",
+                                 (area_id,)) > 0
+
+
+# -- routing notices --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message about a report that carries (or carried) a Take button."""
+
+    report_id: int
+    chat_id: int
+    message_id: int
+    kind: str
+    settled: bool
+
+
+async def record_notice(db: Database, report_id: int, chat_id: int, message_id: int, kind: str,
+                        now: datetime) -> None:
+    """Remember a sent notification so it can be edited once the case is taken."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO report_notices (report_id, chat_id, message_id, kind, sent_at) "
+            "VALUES (?, ?, ?, ?, ?)", (report_id, chat_id, message_id, kind, to_db(now)))
+
+
+async def notices(db: Database, report_id: int, *, unsettled_only: bool = True) -> list[Notice]:
+    """The notifications sent about a report."""
+    extra = " AND settled = 0" if unsettled_only else ""
+    rows = await db.fetchall(
+        "SELECT report_id, chat_id, message_id, kind, settled FROM report_notices "
+        f"WHERE report_id = ?{extra} ORDER BY id", (report_id,))
+    return [Notice(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
+
+async def settle_notices(db: Database, report_id: int) -> None:
+    """Mark a report's notifications as edited."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE report_notices SET settled = 1 WHERE report_id = ?",
+                         (report_id,))
+
+
+async def notified_chats(db: Database, report_id: int, kind: str) -> set[int]:
+    """Chats already sent a notification of this kind (so a retry skips them)."""
+    rows = await db.fetchall(
+        "SELECT chat_id FROM report_notices WHERE report_id = ? AND kind = ?", (report_id, kind))
+    return {r[0] for r in rows}
+
+
+async def mark_routed(db: Database, report_id: int, now: datetime) -> None:
+    """Routing of the report is finished."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE reports SET routed_at = ? WHERE id = ? AND routed_at IS NULL",
+                         (to_db(now), report_id))
+
+
+async def unrouted(db: Database, created_before: datetime) -> list[Report]:
+    """Reports whose routing never finished (the process died in between)."""
+    rows = await db.fetchall(
+        f"SELECT {COLUMNS} FROM reports WHERE routed_at IS NULL AND created_at <= ? "
+        "ORDER BY id", (to_db(created_before),))
+    return [report_from_row(r) for r in rows]
+
+
+# -- case changes -----------------------------------------------------------------------
+
+
+async def _event(tx: Tx, report_id: int, now: datetime, actor: int | None, kind: str,
+                 status: Status | None, detail: str = "") -> None:
+    await tx.execute(
+        "INSERT INTO report_events (report_id, at, actor_id, kind, status, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (report_id, to_db(now), actor, kind, status.value if status else None, detail))
+
+
+async def _report(tx: Tx | Database, report_id: int) -> Report | None:
+    row = await tx.fetchone(f"SELECT {COLUMNS} FROM reports WHERE id = ?", (report_id,))
+    return None if row is None else report_from_row(row)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The outcome of pressing Take: whether this worker won, and the report as it is now."""
+
+    won: bool
+    report: Report | None
+
+
+async def take(db: Database, report_id: int, worker: int, now: datetime, *,
+               kind: str = "taken", actor: int | None = None) -> Taken:
+    """Give the report to `worker` if nobody has it yet; exactly one of racing takers wins."""
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        changed = await tx.rowcount(
+            "UPDATE reports SET status = 'acknowledged', taken_by = ?, taken_at = ?, "
+            "updated_at = ? WHERE id = ? AND status = 'new'",
+            (worker, stamp, stamp, report_id))
+        if changed == 1:
+            await _event(tx, report_id, now, actor if actor is not None else worker, kind,
+                         Status.ACKNOWLEDGED, str(worker) if kind == "assigned" else "")
+        return Taken(changed == 1, await _report(tx, report_id))
+
+
+async def change(db: Database, report_id: int, *, actor: int, now: datetime, kind: str,
+                 expect: Status, to: Status | None, detail: str = "",
+                 expect_taker: int | None = None, keep_taker: bool = True) -> Report | None:
+    """Apply a status change if the report is still as the caller saw it; None if it moved."""
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        sql = "UPDATE reports SET updated_at = ?"
+        params: list[object] = [stamp]
+        if to is not None:
+            sql += ", status = ?"
+            params.append(to.value)
+        if not keep_taker:
+            sql += ", taken_by = NULL, taken_at = NULL"
+        sql += " WHERE id = ? AND status = ?"
+        params += [report_id, expect.value]
+        if expect_taker is not None:
+            sql += " AND taken_by = ?"
+            params.append(expect_taker)
+        if await tx.rowcount(sql, params) != 1:
+            return None
+        await _event(tx, report_id, now, actor, kind, to, detail)
+        return await _report(tx, report_id)
+
+
+async def add_event(db: Database, report_id: int, actor: int | None, kind: str, now: datetime,
+                    detail: str = "") -> None:
+    """Record a history entry that changes no status (note, message, reply)."""
+    async with db.transaction() as tx:
+        await _event(tx, report_id, now, actor, kind, None, detail)
+        await tx.execute("UPDATE reports SET updated_at = ? WHERE id = ?",
+                         (to_db(now), report_id))
+
+
+async def open_cases(db: Database, worker: int) -> list[Report]:
+    """A worker's open cases, oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {COLUMNS} FROM reports WHERE taken_by = ? AND status = 'acknowledged' "
+        "ORDER BY id", (worker,))
+    return [report_from_row(r) for r in rows]
+
+
+async def untaken(db: Database, area_ids: tuple[int, ...] | None, limit: int = 20) -> list[Report]:
+    """Reports nobody has taken: of the given areas (and those without an area), or all."""
+    if area_ids is None or not area_ids:
+        rows = await db.fetchall(
+            f"SELECT {COLUMNS} FROM reports WHERE status = 'new' ORDER BY id LIMIT ?", (limit,))
+    else:
+        marks = ",".join("?" for _ in area_ids)
+        rows = await db.fetchall(
+            f"SELECT {COLUMNS} FROM reports WHERE status = 'new' AND "
+            f"(area_id IS NULL OR area_id IN ({marks})) ORDER BY id LIMIT ?",
+            (*area_ids, limit))
+    return [report_from_row(r) for r in rows]
+
+
+async def all_open(db: Database, limit: int = 30) -> list[Report]:
+    """Every open case (for coordinators)."""
+    rows = await db.fetchall(
+        f"SELECT {COLUMNS} FROM reports WHERE status = 'acknowledged' ORDER BY id LIMIT ?",
+        (limit,))
+    return [report_from_row(r) for r in rows]
+
+
+# -- escalation -------------------------------------------------------------------------
+
+
+async def waiting(db: Database) -> list[Report]:
+    """Untaken reports, oldest first (escalation candidates)."""
+    rows = await db.fetchall(
+        f"SELECT {COLUMNS} FROM reports WHERE status = 'new' AND escalation_level < 2 "
+        "ORDER BY id")
+    return [report_from_row(r) for r in rows]
+
+
+async def claim_escalation(db: Database, report_id: int, level: int, now: datetime) -> bool:
+    """Record that escalation `level` goes out now; False if it already went (or was taken)."""
+    async with db.transaction() as tx:
+        status = await tx.fetchval("SELECT status FROM reports WHERE id = ?", (report_id,))
+        if status != Status.NEW.value:
+            return False
+        inserted = await tx.rowcount(
+            "INSERT OR IGNORE INTO report_escalations (report_id, level, round, sent_at) "
+            "VALUES (?, ?, 0, ?)", (report_id, level, to_db(now)))
+        if inserted != 1:
+            return False
+        await tx.execute(
+            "UPDATE reports SET escalation_level = MAX(escalation_level, ?) WHERE id = ?",
+            (level, report_id))
+        await _event(tx, report_id, now, None, "escalated", None, str(level))
+        return True

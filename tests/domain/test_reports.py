@@ -1,0 +1,93 @@
+"""Report rules: references, typed-input checks, drafts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.people import Role, effective_role, pick_language
+from bot.domain.reports import (
+    Category,
+    Draft,
+    Problem,
+    Urgency,
+    check_description,
+    excerpt,
+    normalise_phone,
+    over_rate_limit,
+    parse_reference,
+    reference,
+)
+
+
+@pytest.mark.parametrize(("report_id", "ref"), [(1, "R-0001"), (42, "R-0042"), (12345, "R-12345")])
+def test_reference(report_id: int, ref: str) -> None:
+    assert reference(report_id) == ref
+    assert parse_reference(ref) == report_id
+
+
+@pytest.mark.parametrize(("text", "expected"),
+                         [("r42", 42), (" R - 0042 ", 42), ("42", 42), ("R-x", None), ("", None)])
+def test_parse_reference(text: str, expected: int | None) -> None:
+    assert parse_reference(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("13800138000", "13800138000"), ("+86 138-0013-8000", "+8613800138000"),
+     ("(0755) 8888 6666", "075588886666"), ("12345", "12345"), ("1234", None),
+     ("12ab", None), ("+1234567890123456", None), ("１３８００１３８０００", None), ("", None)],
+)
+def test_normalise_phone(text: str, expected: str | None) -> None:
+    assert normalise_phone(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("太短", Problem.TOO_SHORT), ("    abcd   ", Problem.TOO_SHORT), ("abcde", None),
+     ("x" * 2000, None), ("x" * 2001, Problem.TOO_LONG)],
+)
+def test_description_bounds(text: str, problem: Problem | None) -> None:
+    assert check_description(text) == problem
+
+
+def test_draft_round_trip_and_completeness() -> None:
+    draft = Draft(category=Category.HEALTH, description="某某发烧了", address="1栋",
+                  urgency=Urgency.SOON, anonymous=True, photos=["a", "b"])
+    again = Draft.from_data(draft.to_data())
+    assert again == draft
+    assert again.complete()
+    assert not Draft(category=Category.HEALTH).complete()
+
+
+def test_damaged_draft_data_is_unanswered() -> None:
+    draft = Draft.from_data({"category": "nonsense", "urgency": 3, "photos": "x",
+                             "anonymous": "yes"})
+    assert draft.category is None and draft.urgency is None
+    assert draft.photos == [] and draft.anonymous is None
+
+
+def test_excerpt_and_rate_limit() -> None:
+    assert excerpt("a  b\nc") == "a b c"
+    assert excerpt("x" * 50, 10) == "x" * 9 + "…"
+    assert not over_rate_limit(4, 5)
+    assert over_rate_limit(5, 5)
+
+
+@pytest.mark.parametrize(
+    ("stored", "active", "configured", "expected"),
+    [(Role.RESIDENT, True, True, Role.COORDINATOR),
+     (Role.COORDINATOR, True, False, Role.RESIDENT),
+     (Role.WORKER, False, False, Role.RESIDENT),
+     (Role.WORKER, True, False, Role.WORKER)],
+)
+def test_effective_role(stored: Role, active: bool, configured: bool, expected: Role) -> None:
+    assert effective_role(stored, active, configured) == expected
+
+
+@pytest.mark.parametrize(
+    ("chosen", "code", "expected"),
+    [("en", "zh-hans", "en"), (None, "zh-hans", "zh"), (None, "en-GB", "en"),
+     (None, "fr", "zh"), (None, None, "zh"), ("xx", "en", "en")],
+)
+def test_pick_language(chosen: str | None, code: str | None, expected: str) -> None:
+    assert pick_language(chosen, code, "zh", ("zh", "en")) == expected

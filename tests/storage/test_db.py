@@ -1,0 +1,77 @@
+"""The shared connection: transactions do not interleave, updates intake is durable."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from storage import flows, updates
+from storage.db import Database
+
+NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
+    database = await Database.open(tmp_path / "z.sqlite3")
+    yield database
+    await database.close()
+
+
+async def test_read_never_sees_another_coroutines_uncommitted_write(db: Database) -> None:
+    started = asyncio.Event()
+
+    async def writer_that_fails() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO areas (name, created_at) VALUES ('x', '2026')")
+            started.set()
+            await asyncio.sleep(0.2)
+            raise RuntimeError("rolled back")
+
+    task = asyncio.create_task(writer_that_fails())
+    await started.wait()
+    seen = await db.fetchval("SELECT COUNT(*) FROM areas")
+    with pytest.raises(RuntimeError):
+        await task
+    assert seen == 0
+    assert await db.fetchval("SELECT COUNT(*) FROM areas") == 0
+
+
+async def test_updates_saved_once_and_replayed_until_done(db: Database) -> None:
+    await updates.save(db, [(7, '{"update_id": 7}'), (8, '{"update_id": 8}')], NOW)
+    await updates.save(db, [(8, '{"update_id": 8, "dup": true}')], NOW)
+    assert await updates.next_offset(db) == 9
+    assert [u.update_id for u in await updates.pending(db)] == [7, 8]
+    assert await updates.begin_attempt(db, 7) == 1
+    await updates.finish(db, 7, NOW)
+    left = await updates.pending(db)
+    assert [(u.update_id, u.payload) for u in left] == [(8, '{"update_id": 8}')]
+
+
+async def test_prune_keeps_pending_and_the_offset(db: Database) -> None:
+    await updates.save(db, [(1, "{}"), (2, "{}"), (3, "{}")], NOW - timedelta(days=10))
+    await updates.finish(db, 1, NOW)
+    await updates.finish(db, 3, NOW)
+    assert await updates.prune(db, NOW - timedelta(days=7)) == 1
+    assert await updates.next_offset(db) == 4
+    assert [u.update_id for u in await updates.pending(db)] == [2]
+
+
+async def test_flow_state_round_trip(db: Database) -> None:
+    await db_person(db, 5)
+    state = await flows.put(db, 5, "report", "description", {"text": "<&>"}, NOW)
+    later = await flows.put(db, 5, "report", "subject", {"text": "x"}, NOW + timedelta(hours=1))
+    assert later.started_at == state.started_at
+    assert (await flows.get(db, 5)) == later
+    assert await flows.clear(db, 5)
+    assert await flows.get(db, 5) is None
+    assert not await flows.clear(db, 5)
+
+
+async def db_person(db: Database, telegram_id: int) -> None:
+    from storage import people
+
+    await people.touch(db, telegram_id, "someone", None, NOW, coordinator=False)

@@ -1,0 +1,100 @@
+"""Configuration: read from a mapping, validated with one clear line per problem."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, environment, load_settings
+
+TOKEN = "123456:ABCdefGHIjklMNOpqr"
+
+
+def test_defaults() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}, token_required=True)
+    assert settings.api_url == "https://api.telegram.org/bot"
+    assert settings.file_url == "https://api.telegram.org/file/bot"
+    assert settings.database == Path("zhongfu.sqlite3")
+    assert settings.timezone.key == "Asia/Shanghai"
+    assert settings.coordinators == frozenset()
+    assert settings.language == "zh"
+    assert settings.coordinator_chat is None
+    assert settings.reminder_time == time(9, 0)
+
+
+def test_values_are_parsed() -> None:
+    settings = load_settings({
+        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:8081/bot",
+        "ZHONGFU_TIMEZONE": "Europe/Berlin", "ZHONGFU_COORDINATORS": " 12, 34 ,",
+        "ZHONGFU_LANGUAGE": "EN", "ZHONGFU_COORDINATOR_CHAT": "-1001234",
+        "ZHONGFU_AREAS": "东门社区, 翠竹社区", "ZHONGFU_REMINDER_TIME": "08:30",
+    })
+    assert settings.file_url == "http://127.0.0.1:8081/file/bot"
+    assert settings.coordinators == {12, 34}
+    assert settings.language == "en"
+    assert settings.coordinator_chat == -1001234
+    assert settings.areas == ("东门社区", "翠竹社区")
+    assert settings.reminder_time == time(8, 30)
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN"),
+        ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_TIMEZONE": "Asia/Atlantis"}, "ZHONGFU_TIMEZONE"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_COORDINATORS": "12,abc"}, "ZHONGFU_COORDINATORS"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_LANGUAGE": "fr"}, "ZHONGFU_LANGUAGE"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_COORDINATOR_CHAT": "group"},
+         "ZHONGFU_COORDINATOR_CHAT"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_REPORTS_PER_HOUR": "0"},
+         "ZHONGFU_REPORTS_PER_HOUR"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_REMINDER_TIME": "9am"}, "ZHONGFU_REMINDER_TIME"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], names: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env, token_required=True)
+    assert names in str(info.value)
+
+
+def test_malformed_token_is_not_echoed() -> None:
+    secret = "12345:short"
+    with pytest.raises(ConfigError) as info:
+        load_settings({"TELEGRAM_BOT_TOKEN": secret}, token_required=True)
+    assert secret not in str(info.value)
+
+
+def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "# comment\nTELEGRAM_BOT_TOKEN='123:fromdotenvfile'\nexport ZHONGFU_LANGUAGE=en\n"
+        "ZHONGFU_TIMEZONE=Asia/Shanghai\n", encoding="utf-8")
+    env = environment({"ZHONGFU_TIMEZONE": "UTC"}, tmp_path)
+    assert env["TELEGRAM_BOT_TOKEN"] == "123:fromdotenvfile"
+    assert env["ZHONGFU_LANGUAGE"] == "en"
+    assert env["ZHONGFU_TIMEZONE"] == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_TIMEZONE": "Nowhere/Land"}, "ZHONGFU_TIMEZONE"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_COORDINATORS": "x"}, "ZHONGFU_COORDINATORS"),
+    ],
+)
+def test_cli_exits_2_with_one_line(tmp_path: Path, env: dict[str, str], expected: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", **env}, timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
