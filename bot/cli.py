@@ -71,7 +71,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "import":
         from bot.importing import import_file_cli
 
-        return asyncio.run(import_file_cli(settings, args.file))
+        return import_file_cli(settings, args.file)
     if args.command == "backup":
         from storage.backup import backup
 

@@ -1,0 +1,113 @@
+"""Household fields, categories, services, dates of contacts: checked without storage."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.domain.households import (
+    PEOPLE_MAX,
+    Category,
+    Service,
+    can_correct,
+    check_contact_day,
+    check_household,
+    parse_category,
+    parse_day,
+    parse_people_reached,
+    parse_services,
+    parse_wellbeing,
+    toggle_service,
+)
+
+TODAY = date(2026, 3, 31)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("低保", Category.DIBAO), ("dibao", Category.DIBAO), (" 低边 ", Category.DIBIAN),
+    ("特困", Category.TEKUN), ("Elderly living alone", Category.ELDERLY_ALONE),
+    ("事实无人抚养儿童", Category.UNSUPPORTED_CHILD),
+    ("child_difficulty", Category.CHILD_DIFFICULTY),
+    ("long-term unemployed", Category.UNEMPLOYED), ("其他", Category.OTHER),
+    ("", None), ("富裕", None),
+])
+def test_category_from_code_chinese_or_english(text: str, expected: Category | None) -> None:
+    assert parse_category(text) is expected
+
+
+def test_valid_household_is_normalised() -> None:
+    data, problems = check_household(name=" 张大爷 ", area_id=1, address="东门路12号",
+                                     people="２", category="独居老人", phone="138 0000 0001",
+                                     external_id="LH-0001")
+    assert problems == []
+    assert data is not None
+    assert (data.name, data.people_count, data.category) == ("张大爷", 2, Category.ELDERLY_ALONE)
+    assert data.phone == "13800000001"
+    assert data.external_id == "LH-0001"
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    data, problems = check_household(name="", area_id=None, address="x" * 300, people="three",
+                                     category="rich", phone="call me", external_id="bad id!")
+    assert data is None
+    assert {(p.field, p.code) for p in problems} == {
+        ("name", "required"), ("address", "too_long"), ("people", "bad_count"),
+        ("category", "unknown_category"), ("phone", "bad_phone"),
+        ("external_id", "bad_external_id"),
+    }
+
+
+@pytest.mark.parametrize("people", ["0", "-1", str(PEOPLE_MAX + 1), "2.5", "二"])
+def test_people_count_out_of_range_or_not_a_number(people: str) -> None:
+    _, problems = check_household(name="a", area_id=None, address="", people=people,
+                                  category="other")
+    assert [p.code for p in problems] == ["bad_count"]
+
+
+def test_people_count_accepts_spreadsheet_whole_numbers() -> None:
+    data, _ = check_household(name="a", area_id=None, address="", people="3.0", category="other")
+    assert data is not None and data.people_count == 3
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-03-05", date(2026, 3, 5)), ("2026/3/5", date(2026, 3, 5)),
+    ("2026年3月5日", date(2026, 3, 5)), ("3月5日", date(2026, 3, 5)), ("3-5", date(2026, 3, 5)),
+    ("2024-02-29", date(2024, 2, 29)), ("2026-02-29", None), ("2026-13-01", None),
+    ("yesterday", None), ("", None), ("2026-03-05 00:00:00", date(2026, 3, 5)),
+])
+def test_dates_typed_or_written_in_files(text: str, expected: date | None) -> None:
+    assert parse_day(text, TODAY) == expected
+
+
+def test_contact_day_not_in_future_nor_more_than_a_year_back() -> None:
+    assert check_contact_day(TODAY, TODAY) is None
+    assert check_contact_day(TODAY + timedelta(days=1), TODAY) == "future"
+    assert check_contact_day(TODAY - timedelta(days=366), TODAY) is None
+    assert check_contact_day(TODAY - timedelta(days=367), TODAY) == "too_old"
+
+
+def test_correction_window_is_24_hours() -> None:
+    logged = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert can_correct(logged, logged + timedelta(hours=23, minutes=59))
+    assert not can_correct(logged, logged + timedelta(hours=24))
+
+
+def test_scores_and_counts() -> None:
+    assert parse_wellbeing("5") == 5
+    assert parse_wellbeing("6") is None
+    assert parse_wellbeing("0") is None
+    assert parse_people_reached("3人") == 3
+    assert parse_people_reached("abc") is None
+
+
+def test_services_toggle_and_stored_form() -> None:
+    chosen = toggle_service([], "tutoring")
+    assert chosen == ["tutoring"]
+    chosen = toggle_service(chosen, "counselling")
+    assert chosen == ["counselling", "tutoring"]  # kept in the catalogue's order
+    assert toggle_service(chosen, "tutoring") == ["counselling"]
+    assert toggle_service(chosen, "forged") is None
+    assert parse_services(["comfort", "nope", "comfort"]) == (Service.COMFORT,)
+    assert parse_services("not a list") == ()
+    assert len(Service) == 10
