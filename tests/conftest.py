@@ -87,6 +87,16 @@ class BotProcess:
         conn.row_factory = sqlite3.Row
         return conn
 
+    async def updates_settled(self, timeout: float = 10.0) -> list[str]:
+        """The intake state of every stored update, once none is pending (or at timeout)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            with self.db() as conn:
+                states = [r[0] for r in conn.execute("SELECT state FROM updates ORDER BY update_id")]
+            if "pending" not in states or asyncio.get_running_loop().time() > deadline:
+                return states
+            await asyncio.sleep(0.05)
+
     async def cli(self, *args: str, timeout: float = 60.0) -> tuple[int, str]:
         """Run another `zhongfu` command with the same environment; exit status and output."""
         proc = await asyncio.create_subprocess_exec(

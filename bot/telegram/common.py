@@ -10,7 +10,7 @@ from bot.telegram import flows as flow_runner
 from bot.telegram.commands import CommandTable, allowed
 from bot.telegram.context import Ctx
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.menus import menu_keyboard, publish_person
+from bot.telegram.menus import menu_keyboard, publish_for, publish_person
 from storage import people
 
 LANGUAGE_PREFIX = "lang"
@@ -33,6 +33,10 @@ class CommonHandlers:
                     return
         await ctx.reply(ctx.t(f"start.greeting.{ctx.role}", name=ctx.person.display_name),
                         menu_keyboard(ctx, self.table))
+        if ctx.role is not Role.RESIDENT:
+            # A staff member's first /start opens the chat their command menu needs.
+            await publish_for(ctx.context.bot, ctx.services, self.table, ctx.user_id, ctx.role,
+                              ctx.lang)
         state = await flow_runner.current(ctx)
         if state is not None:
             await ctx.reply(ctx.t("start.flow_waiting", command=f"/{state.name}"))

@@ -93,12 +93,16 @@ async def test_messages_outside_a_flow_point_to_the_menu(bot: BotProcess,
 
 
 async def test_unknown_menu_button_is_answered(bot: BotProcess, resident: FakeUser) -> None:
+    await resident.send("/start")
+    await resident.expect(r"您好")
     await resident.press_data("cmd:nosuch")
     await resident.expect(r"按钮已经失效")
 
 
 async def test_forged_language_button_changes_nothing(bot: BotProcess,
                                                       resident: FakeUser) -> None:
+    await resident.send("/language")
+    await resident.expect(r"请选择语言")
     answer = await resident.press_data("lang:xx")
     assert "失效" in answer
     await resident.send("/help")
@@ -116,15 +120,19 @@ async def test_group_messages_are_ignored_unless_addressed(bot: BotProcess, api:
     await group.expect(r"请私信我")
 
 
-async def test_command_menus_published_per_role_and_language(bot: BotProcess,
-                                                             api: FakeBotApi) -> None:
-    commands = api.commands
-    default_zh = [c["command"] for c in commands[("default", "zh")]]
-    assert default_zh[:3] == ["start", "help", "language"]
-    en = {c["command"]: c["description"] for c in commands[("default", "en")]}
+async def test_command_menus_published_per_role_and_language(bot: BotProcess, api: FakeBotApi,
+                                                             coordinator: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect(r"协调员")
+    await api.wait_for_call("setMyCommands", predicate=lambda p: "chat" in str(p.get("scope")))
+    default_zh = [c["command"] for c in api.commands_for(None, "zh")]
+    assert default_zh[:3] == ["start", "report", "myreports"]
+    assert "help" in default_zh and "cancel" in default_zh
+    en = {c["command"]: c["description"] for c in api.commands_for(None, "en")}
     assert en["language"] == "Change language"
-    coordinator_scope = [key for key in commands if key[0] == f"chat:{COORDINATOR_ID}"]
-    assert coordinator_scope, f"no chat-scoped menu for the coordinator in {list(commands)}"
+    assert [c["command"] for c in api.commands_for(None, "")] == default_zh
+    scope = {"type": "chat", "chat_id": COORDINATOR_ID}
+    assert api.commands_for(scope, ""), f"no chat-scoped menu for the coordinator: {api.commands}"
 
 
 async def test_sigterm_stops_within_five_seconds(bot: BotProcess) -> None:
@@ -150,9 +158,7 @@ async def test_update_being_handled_at_sigkill_is_handled_after_restart(
     hold.release()
     await bot.start()
     await resident.expect(r"您好，李阿姨")
-    with bot.db() as conn:
-        states = [row["state"] for row in conn.execute("SELECT state FROM updates")]
-    assert states == ["done"]
+    assert await bot.updates_settled() == ["done"]
 
 
 async def test_replayed_updates_are_handled_in_order(bot: BotProcess, api: FakeBotApi,
@@ -166,6 +172,7 @@ async def test_replayed_updates_are_handled_in_order(bot: BotProcess, api: FakeB
     await bot.start()
     await resident.expect(r"您可以用这些命令")
     await resident.expect(r"现在没有正在进行的操作")
+    assert await bot.updates_settled() == ["done", "done"]
     with bot.db() as conn:
         rows = conn.execute("SELECT payload, state FROM updates ORDER BY update_id").fetchall()
     texts = [json.loads(r["payload"])["message"]["text"] for r in rows]
