@@ -44,6 +44,15 @@ async def prune_updates(tick: TickContext) -> None:
 JOBS: list[Job] = [prune_updates]
 
 
+def _triage_jobs() -> list[Job]:
+    from bot.telegram.triage import escalate, finish_routing
+
+    return [finish_routing, escalate]
+
+
+JOBS += _triage_jobs()
+
+
 async def tick(services: Services, bot: Bot, now: datetime) -> None:
     """Do, once, every piece of scheduled work that is due at `now`."""
     context = TickContext(services, bot, now)

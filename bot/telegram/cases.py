@@ -325,6 +325,11 @@ class CaseFlow:
         """The case flow has no buttons of its own."""
         await ctx.answer(ctx.t("error.stale_button"), alert=True)
 
+    async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
+        """A button of this flow pressed after it ended."""
+        await ctx.answer(ctx.t("error.stale_button"), alert=True)
+        await ctx.drop_keyboard()
+
     async def on_message(self, ctx: Ctx, state: FlowState) -> None:
         """Take the typed text, re-check the right to act, and do it."""
         message = ctx.message
@@ -425,13 +430,14 @@ class CaseFlow:
 
     async def _close(self, ctx: Ctx, report: Report, text: str) -> bool:
         other_id = parse_reference(text)
+        other_ref = ""
         if other_id is not None:
-            if other_id == report.id or await reports.get(ctx.db, other_id) is None:
+            other = await reports.get(ctx.db, other_id)
+            if other_id == report.id or other is None:
                 await ctx.reply(ctx.t("triage.problem.duplicate", ref=report.ref))
                 return False
-            other = await reports.get(ctx.db, other_id)
-            assert other is not None
-            detail, key = f"duplicate:{other.ref}", "triage.reporter.duplicate"
+            other_ref = other.ref
+            detail, key = f"duplicate:{other_ref}", "triage.reporter.duplicate"
         else:
             detail, key = text, "triage.reporter.closed"
         changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
@@ -442,8 +448,7 @@ class CaseFlow:
             return True
         await settle(ctx.services, ctx.context.bot, changed, ctx.person)
         await ctx.reply(ctx.t("triage.done.close", ref=report.ref))
-        values = {"other": other.ref} if other_id is not None else {}
-        await tell_reporter(ctx.services, ctx.context.bot, report, key, **values)
+        await tell_reporter(ctx.services, ctx.context.bot, report, key, other=other_ref)
         return True
 
 

@@ -23,5 +23,9 @@ class Feature(Protocol):
 def features() -> list[Feature]:
     """A fresh instance of every feature, in the order their handlers take precedence."""
     from bot.telegram.report import ReportFeature
+    from bot.telegram.triage import TriageFeature
 
-    return [ReportFeature()]
+    reports = ReportFeature()
+    from bot.telegram.households import HouseholdsFeature  # households, pairing, logging
+
+    return [reports, TriageFeature(reports), HouseholdsFeature()]

@@ -201,7 +201,7 @@ async def route(services: Services, bot: Bot, report: Report, now: datetime, *,
     targets += [(chat, lang, True) for chat, lang in await coordinator_targets(services)]
     count = 0
     for chat_id, lang, coordinators in targets:
-        if chat_id in done or chat_id == report.reporter_id and not coordinators:
+        if chat_id in done or (chat_id == report.reporter_id and not coordinators):
             continue
         text = texts.t(lang, "triage.notice.new") + "\n" + await texts.public(lang, report)
         sent = await send(services, bot, chat_id, text,

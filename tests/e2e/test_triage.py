@@ -1,0 +1,328 @@
+"""End to end: invite → join → report → notify → take (racing) → case work → follow-up,
+escalation through `tick --at`, and the authorization table."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.conftest import COORDINATOR_ID, BotProcess
+from tests.e2e.helpers_triage import (
+    add_worker,
+    created_plus,
+    events,
+    invite_code,
+    join,
+    report_row,
+)
+from tests.e2e.reporting import label, submit_report
+from tests.rig.server import FakeBotApi, FakeUser
+
+TAKE = label("zh", "triage.button.take")
+ADDRESS = "东门小区3栋502"
+PHONE = "13800001001"
+
+
+@pytest.fixture
+def worker_a(api: FakeBotApi) -> FakeUser:
+    return api.user(2001, "Chen", language_code="zh-hans")
+
+
+@pytest.fixture
+def worker_b(api: FakeBotApi) -> FakeUser:
+    return api.user(2002, "Liu", language_code="zh-hans")
+
+
+async def test_invite_report_take_race_case_work_and_follow_up(
+        bot: BotProcess, coordinator: FakeUser, resident: FakeUser, worker_a: FakeUser,
+        worker_b: FakeUser) -> None:
+    await join(coordinator, worker_a, "陈社工")
+    await join(coordinator, worker_b, "刘社工")
+    ref = await submit_report(resident, address=ADDRESS, phone=PHONE)
+
+    # Routing: both workers of the area and the coordinator, never address or phone.
+    notices = [await u.expect(rf"新求助.*{ref}") for u in (worker_a, worker_b, coordinator)]
+    for notice in notices:
+        assert ADDRESS not in notice.plain and PHONE not in notice.plain
+        assert "李阿姨" not in notice.plain
+        assert TAKE in notice.labels
+
+    # Two workers press at the same moment: exactly one wins.
+    answers = await asyncio.gather(worker_a.press(TAKE), worker_b.press(TAKE))
+    won = [a for a in answers if "您接手了" in a]
+    lost = [a for a in answers if "已经由" in a]
+    assert len(won) == 1 and len(lost) == 1, answers
+    row = report_row(bot, ref)
+    assert row["status"] == "acknowledged"
+    assert events(bot, ref).count("taken") == 1
+    taker, other = (worker_a, worker_b) if row["taken_by"] == 2001 else (worker_b, worker_a)
+    taker_name = "陈社工" if taker is worker_a else "刘社工"
+
+    # The taker gets everything privately; the reporter hears; other notices lose the button.
+    details = await taker.expect(rf"{ref} 由您负责了")
+    assert ADDRESS in details.plain and PHONE in details.plain
+    await resident.expect(rf"已经有社工接手了您的求助 {ref}")
+    await other.expect(rf"已经由 {taker_name} 接手")
+    for notice in notices:
+        live = taker.server.chats[notice.chat_id].find(notice.message_id)
+        assert live is not None and f"已由 {taker_name} 接手" in live.plain
+        assert not live.buttons
+
+    # A note, with the length limit.
+    await taker.press(label("zh", "triage.button.note"))
+    await taker.expect(r"请写下.*的进展")
+    await taker.send("长" * 1001)
+    await taker.expect(r"写得太长了")
+    await taker.send("已电话联系，明天上门")
+    await taker.expect(rf"已记下 {ref}")
+
+    # Relay both ways.
+    await taker.press(label("zh", "triage.button.msg"))
+    await taker.expect(r"要发给")
+    await taker.send("您好，我明天上午 <10点> 到")
+    relayed = await resident.expect(r"社工给您留言.*明天上午 <10点> 到")
+    assert taker_name not in relayed.plain
+    await resident.press(label("zh", "triage.button.reply"))
+    await resident.expect(r"回复社工")
+    await resident.send("好的，谢谢 & 辛苦")
+    answer = await taker.expect(r"求助人回复.*好的，谢谢 & 辛苦")
+    assert "李阿姨" not in answer.plain
+
+    # Resolve → the reporter is asked; "still need help" reopens and tells coordinators.
+    await taker.press(label("zh", "triage.button.res"))
+    await taker.expect(r"怎么解决的")
+    await taker.send("已送医，费用由慈善基金承担")
+    await taker.expect(rf"{ref} 已标为解决")
+    await resident.expect(r"已送医.*帮助到了吗")
+    assert report_row(bot, ref)["status"] == "resolved"
+    await resident.press(label("zh", "triage.feedback.more"))
+    await resident.expect(rf"{ref} 已重新打开")
+    await coordinator.expect(rf"还需要帮助，{ref} 已重新打开")
+    await taker.expect(rf"{ref} 的求助人说还需要帮助")
+    assert report_row(bot, ref)["status"] == "acknowledged"
+    assert events(bot, ref) == ["created", "taken", "note", "message", "reply", "resolved",
+                                "reopened"]
+
+    # The reporter's history shows the steps in plain words.
+    await resident.send("/myreports")
+    await resident.expect(ref)
+
+
+async def test_anonymous_reporter_stays_anonymous_and_blocked_reporter_is_reported(
+        bot: BotProcess, coordinator: FakeUser, resident: FakeUser,
+        worker_a: FakeUser) -> None:
+    await join(coordinator, worker_a, "陈社工")
+    ref = await submit_report(resident, address=ADDRESS, phone=None)
+    await worker_a.expect(rf"新求助.*{ref}")
+    await worker_a.press(TAKE)
+    details = await worker_a.expect(rf"{ref} 由您负责了")
+    assert "匿名" in details.plain and "+86" not in details.plain
+    await worker_a.press(label("zh", "triage.button.msg"))
+    await worker_a.expect(r"要发给")
+    await worker_a.send("请问具体几楼？")
+    await resident.expect(r"请问具体几楼")
+    await resident.press(label("zh", "triage.button.reply"))
+    await resident.send("五楼")
+    answer = await worker_a.expect(r"匿名求助人回复.*五楼")
+    assert "李阿姨" not in answer.plain
+    resident.block()
+    await worker_a.press(label("zh", "triage.button.msg"), in_message=answer)
+    await worker_a.expect(r"要发给")
+    await worker_a.send("我到了")
+    await worker_a.expect(r"已经屏蔽了机器人")
+
+
+async def test_bad_and_used_invite_codes(bot: BotProcess, coordinator: FakeUser,
+                                         worker_a: FakeUser, worker_b: FakeUser) -> None:
+    code = await invite_code(coordinator)
+    await worker_a.send("/start inv_ZZZZZZZZZZ")
+    await worker_a.expect(r"邀请码不对")
+    # Junk around the code is fine (pasted with the link's text around it).
+    await worker_a.send(f"/start xx{code}!!")
+    await worker_a.expect(r"请写下您的姓名")
+    await worker_a.send("陈社工")
+    await worker_a.expect(r"您负责哪些社区")
+    await worker_a.press("东门社区")
+    await worker_a.expect(r"您负责哪些社区")
+    await worker_a.press(label("zh", "triage.join.done_button"))
+    await worker_a.expect(r"您已经是社工了")
+    await worker_b.send(f"/start {code}")
+    await worker_b.expect(r"已经用过了")
+    await worker_b.send(f"我的邀请码是 {code.lower()} 谢谢")
+    await worker_b.expect(r"已经用过了")
+    await worker_a.send(f"/start {code}")
+    await worker_a.expect(r"您已经是社工了")
+
+
+async def test_expired_invite(bot: BotProcess, coordinator: FakeUser,
+                              worker_a: FakeUser) -> None:
+    code = await invite_code(coordinator)
+    with bot.db() as conn:
+        conn.execute("UPDATE invites SET expires_at = '2020-01-01T00:00:00.000000+00:00'")
+        conn.commit()
+    await worker_a.send(f"/start {code}")
+    await worker_a.expect(r"已经过期了")
+
+
+async def test_escalation_two_levels_each_once(bot: BotProcess, coordinator: FakeUser,
+                                               resident: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect(r"协调员")
+    ref = await submit_report(resident, urgency="danger")
+    await coordinator.expect(rf"新求助.*{ref}")
+    status, out = await bot.cli("tick", "--at", created_plus(bot, ref, 20))
+    assert status == 0, out
+    await coordinator.expect_nothing(within=0.5)
+    status, out = await bot.cli("tick", "--at", created_plus(bot, ref, 31))
+    assert status == 0, out
+    first = await coordinator.expect(rf"{ref} 已等了 31 分钟")
+    assert label("zh", "triage.button.assign") in first.labels
+    await bot.cli("tick", "--at", created_plus(bot, ref, 45))
+    await coordinator.expect_nothing(within=0.5)
+    await bot.cli("tick", "--at", created_plus(bot, ref, 61))
+    await coordinator.expect(rf"第二次提醒：{ref}")
+    await bot.cli("tick", "--at", created_plus(bot, ref, 90))
+    await coordinator.expect_nothing(within=0.5)
+    assert report_row(bot, ref)["escalation_level"] == 2
+    assert events(bot, ref).count("escalated") == 2
+
+
+async def test_escalation_of_other_urgency_waits_a_day_and_assign_works(
+        bot: BotProcess, coordinator: FakeUser, resident: FakeUser, worker_a: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect(r"协调员")
+    add_worker(bot, 2001, "陈社工", area="翠竹社区")
+    ref = await submit_report(resident, urgency="soon")
+    await coordinator.expect(rf"新求助.*{ref}")
+    await bot.cli("tick", "--at", created_plus(bot, ref, 23 * 60))
+    await coordinator.expect_nothing(within=0.5)
+    await bot.cli("tick", "--at", created_plus(bot, ref, 24 * 60 + 1))
+    alert = await coordinator.expect(rf"{ref} 已等了 24 小时")
+    await coordinator.press(label("zh", "triage.button.assign"), in_message=alert)
+    await coordinator.expect(rf"把 {ref} 指派给哪位社工")
+    await coordinator.press("陈社工")
+    await coordinator.expect(rf"已把 {ref} 指派给 陈社工")
+    await worker_a.expect(rf"协调员把 {ref} 指派给了您")
+    await resident.expect(rf"已经有社工接手了您的求助 {ref}")
+    assert report_row(bot, ref)["taken_by"] == 2001
+    await coordinator.expect(r"已由 陈社工 接手")  # the alert and the routing notice lose Take
+    await coordinator.expect(r"已由 陈社工 接手")
+    await bot.cli("tick", "--at", created_plus(bot, ref, 48 * 60 + 1))
+    await coordinator.expect_nothing(within=0.5)
+
+
+async def test_unrouted_report_is_routed_by_the_tick(bot: BotProcess, coordinator: FakeUser,
+                                                     resident: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect(r"协调员")
+    ref = await submit_report(resident)
+    await coordinator.expect(rf"新求助.*{ref}")
+    with bot.db() as conn:  # as if the process had died between commit and routing
+        conn.execute("UPDATE reports SET routed_at = NULL")
+        conn.execute("DELETE FROM report_notices")
+        conn.commit()
+    await bot.cli("tick", "--at", created_plus(bot, ref, 5))
+    await coordinator.expect(rf"新求助.*{ref}")
+    await bot.cli("tick", "--at", created_plus(bot, ref, 6))
+    await coordinator.expect_nothing(within=0.5)
+
+
+# -- authorization: roles × actions, with forged callback data ---------------------------
+
+RESIDENT_ID, A_ID, B_ID, OFF_ID = 1001, 2001, 2002, 2003
+
+# (who presses, callback data with {id} for the report, the case's state, expected answer)
+AUTH_TABLE = [
+    ("resident", "cs:take:{id}", "new", r"只对社工开放"),
+    ("resident", "cs:res:{id}", "taken", r"只对社工开放"),
+    ("resident", "cs:asg:{id}", "new", r"只对社工开放"),
+    ("worker_b", "cs:res:{id}", "taken", r"不是您负责的个案"),
+    ("worker_b", "cs:rel:{id}", "taken", r"不是您负责的个案"),
+    ("worker_b", "cs:note:{id}", "taken", r"不是您负责的个案"),
+    ("worker_b", "cs:take:{id}", "taken", r"已经由 陈社工 接手"),
+    ("worker_b", "cs:asg:{id}", "new", r"只对协调员开放"),
+    ("worker_b", "wk:off:2001", "new", r"只对协调员开放"),
+    ("worker_b", "cs:take:{id}", "closed", r"已经处理完了"),
+    ("worker_b", "fb:more:{id}", "resolved", r"只有提交这条求助的人"),
+    ("deactivated", "cs:take:{id}", "new", r"只对社工开放"),
+    ("deactivated", "cs:res:{id}", "taken_by_off", r"只对社工开放"),
+    ("worker_a", "cs:res:99999", "taken", r"没有找到这条求助"),
+    ("worker_a", "cs:take:abc", "new", r"没有找到这条求助"),
+]
+
+
+@pytest.mark.parametrize(("who", "data", "state", "refusal"), AUTH_TABLE,
+                         ids=[f"{w}-{d.split(':')[1]}-{s}" for w, d, _, s in
+                              [(w, d, r, s) for w, d, s, r in AUTH_TABLE]])
+async def test_authorization_table(bot: BotProcess, api: FakeBotApi, coordinator: FakeUser,
+                                   resident: FakeUser, who: str, data: str, state: str,
+                                   refusal: str) -> None:
+    add_worker(bot, A_ID, "陈社工")
+    add_worker(bot, B_ID, "刘社工")
+    add_worker(bot, OFF_ID, "停用社工", active=True)
+    people = {"resident": resident, "worker_a": api.user(A_ID, "Chen", language_code="zh"),
+              "worker_b": api.user(B_ID, "Liu", language_code="zh"),
+              "deactivated": api.user(OFF_ID, "Off", language_code="zh")}
+    ref = await submit_report(resident)
+    report_id = int(ref[2:])
+    taker = OFF_ID if state == "taken_by_off" else A_ID
+    with bot.db() as conn:
+        if state != "new":
+            status = {"closed": "closed", "resolved": "resolved"}.get(state, "acknowledged")
+            conn.execute("UPDATE reports SET status = ?, taken_by = ? WHERE id = ?",
+                         (status, taker, report_id))
+        conn.execute("UPDATE people SET active = 0 WHERE telegram_id = ?", (OFF_ID,))
+        conn.commit()
+        before = (conn.execute("SELECT * FROM reports").fetchall(),
+                  conn.execute("SELECT * FROM report_events").fetchall(),
+                  conn.execute("SELECT telegram_id, role, active FROM people").fetchall(),
+                  conn.execute("SELECT * FROM flows").fetchall())
+    presser = people[who]
+    if presser is not resident:
+        await presser.send("/start")
+        await presser.expect(r".")
+    presser.drain()
+    answer = await presser.press_data(data.format(id=report_id))
+    await presser.expect(refusal)
+    assert answer, "the press must be answered"
+    with bot.db() as conn:
+        after = (conn.execute("SELECT * FROM reports").fetchall(),
+                 conn.execute("SELECT * FROM report_events").fetchall(),
+                 conn.execute("SELECT telegram_id, role, active FROM people").fetchall(),
+                 conn.execute("SELECT * FROM flows").fetchall())
+    assert [tuple(r) for r in after[0]] == [tuple(r) for r in before[0]]
+    assert [tuple(r) for r in after[1]] == [tuple(r) for r in before[1]]
+    assert [tuple(r) for r in after[3]] == [tuple(r) for r in before[3]]
+    assert sorted(tuple(r) for r in after[2]) == sorted(tuple(r) for r in before[2])
+
+
+async def test_worker_cannot_use_coordinator_commands(bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, A_ID, "陈社工")
+    worker = api.user(A_ID, "Chen", language_code="zh")
+    for command in ("/invite", "/workers", "/areas"):
+        await worker.send(command)
+        await worker.expect(r"只对协调员开放")
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM invites").fetchone()[0] == 0
+
+
+async def test_deactivate_and_reactivate_worker(bot: BotProcess, coordinator: FakeUser,
+                                                worker_a: FakeUser, resident: FakeUser) -> None:
+    await join(coordinator, worker_a, "陈社工")
+    await coordinator.send("/workers")
+    listing = await coordinator.expect(r"社工名单.*陈社工.*在岗")
+    await coordinator.press("停用 陈社工", in_message=listing)
+    await coordinator.expect(r"已停用 陈社工")
+    ref = await submit_report(resident)
+    await coordinator.expect(rf"新求助.*{ref}")
+    await worker_a.expect_nothing(within=0.5)
+    await worker_a.send("/cases")
+    await worker_a.expect(r"只对社工开放")
+    await coordinator.send("/workers")
+    listing = await coordinator.expect(r"已停用")
+    await coordinator.press("启用 陈社工", in_message=listing)
+    await coordinator.expect(r"已重新启用 陈社工")
+    await worker_a.send("/cases")
+    await worker_a.expect(rf"等待接手的求助.*{ref}")
+    assert COORDINATOR_ID == 9001
