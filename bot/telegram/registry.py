@@ -26,6 +26,4 @@ def features() -> list[Feature]:
     from bot.telegram.triage import TriageFeature
 
     reports = ReportFeature()
-    from bot.telegram.households import HouseholdsFeature  # households, pairing, logging
-
-    return [reports, TriageFeature(reports), HouseholdsFeature()]
+    return [reports, TriageFeature(reports)]
