@@ -1,0 +1,365 @@
+"""End to end: the registry, import, pairing, logging, /households, /due and the service file."""
+
+from __future__ import annotations
+
+import re
+
+from openpyxl import Workbook
+
+from bot.config import SUPPORTED_LANGUAGES
+from bot.i18n import Catalog
+from tests.conftest import BotProcess
+from tests.rig.server import FakeBotApi, FakeUser
+
+CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+STAMP = "2026-01-01T00:00:00.000000+00:00"
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """A text as the bot shows it (tags removed)."""
+    return re.sub(r"<[^>]+>", "", CATALOG.t(lang, key, **values))
+
+
+def add_worker(bot: BotProcess, telegram_id: int, name: str, language: str = "zh") -> None:
+    """Put a worker straight into the database (the invite path is tested elsewhere)."""
+    with bot.db() as conn:
+        conn.execute(
+            "INSERT INTO people (telegram_id, display_name, language, role, active, created_at,"
+            " updated_at) VALUES (?, ?, ?, 'worker', 1, ?, ?) ON CONFLICT (telegram_id) DO "
+            "UPDATE SET role = 'worker', display_name = excluded.display_name",
+            (telegram_id, name, language, STAMP, STAMP))
+        conn.commit()
+
+
+async def import_csv(bot: BotProcess, text: str) -> str:
+    """Import households with the command line; the output."""
+    path = bot.workdir / "h.csv"
+    path.write_text(text, "utf-8")
+    code, out = await bot.cli("import", "households", str(path))
+    assert code == 0, out
+    return out
+
+
+def household_id(bot: BotProcess, external_id: str) -> int:
+    with bot.db() as conn:
+        return int(conn.execute("SELECT id FROM households WHERE external_id = ?",
+                                (external_id,)).fetchone()[0])
+
+
+HEADER = "编号,姓名,社区,地址,人数,类别,结对社工,结对日期\n"
+
+
+async def paired_setup(bot: BotProcess, api: FakeBotApi) -> tuple[FakeUser, FakeUser]:
+    """Two workers (zh, en), each paired since 2025 with one household; a third unpaired."""
+    add_worker(bot, 7001, "陈社工", "zh")
+    add_worker(bot, 7002, "Liu", "en")
+    await import_csv(bot, HEADER
+                     + "LH-1,张大爷,东门社区,东门路12号,1,独居老人,7001,2025-01-01\n"
+                     + "LH-2,李阿婆,翠竹社区,翠竹路8号,2,低保,7002,2025-01-01\n"
+                     + "LH-3,王小明,东门社区,东门路20号,2,困境儿童,,\n")
+    return (api.user(7001, "陈社工", language_code="zh-hans"),
+            api.user(7002, "Liu", language_code="en"))
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+async def test_import_in_chat_lists_errors_then_takes_the_corrected_file(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/import")
+    await coordinator.expect("CSV 或 Excel")
+    bad = ("编号,姓名,社区,类别,人数\n"
+           "A1,张大爷,东门社区,独居老人,1\n"
+           "A2,李阿婆,西门社区,低保,两个\n"
+           "A1,重复,东门社区,低保,1\n")
+    await coordinator.send_document("households.csv", bad.encode("gb18030"), "text/csv")
+    message = await coordinator.expect("发现 3 处错误")
+    assert "第 3 行 · 社区：没有叫“西门社区”的社区" in message.plain
+    assert "第 3 行 · 人数" in message.plain
+    assert "第 4 行 · 编号：编号“A1”和第 2 行重复了" in message.plain
+    await coordinator.expect("改好后把文件再发一次")
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 0
+
+    await coordinator.send_document("households.xlsx", b"this is no spreadsheet")
+    await coordinator.expect("这不是表格文件")
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["编号", "姓名", "社区", "类别", "人数"],
+                ["A1", "张大爷", "东门社区", "独居老人", 1],
+                ["A2", "李阿婆", "翠竹社区", "低保", 2]):
+        sheet.append(row)
+    path = bot.workdir / "good.xlsx"
+    book.save(path)
+    await coordinator.send_document("good.xlsx", path.read_bytes())
+    await coordinator.expect("导入完成：新增 2 户，更新 0 户")
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 2
+    await coordinator.send("hello")
+    await coordinator.expect("我没太明白")  # the import flow has ended
+
+
+async def test_import_is_for_coordinators_only(bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/import")
+    await worker.expect("只对协调员开放")
+
+
+# -- adding a household in chat -----------------------------------------------------------------
+
+
+async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
+                                                             coordinator: FakeUser) -> None:
+    await coordinator.send("/households")
+    await coordinator.expect("服务对象名册")
+    await coordinator.press("➕ 新增服务对象")
+    await coordinator.expect("怎么称呼")
+    await coordinator.send("张大爷 <老街坊>")
+    await coordinator.expect("属于哪个社区")
+    await coordinator.press("东门社区")
+    await coordinator.expect("住址是")
+    await coordinator.send("东门路12号3栋502")
+    await coordinator.expect("几口人")
+    await coordinator.send("两个")
+    await coordinator.expect("请发 1 到 30 之间的数字")
+    await coordinator.send("1")
+    await coordinator.expect("属于哪一类")
+    await coordinator.press("独居老人")
+    await coordinator.expect("困难原因")
+    await coordinator.send("腿脚不便，子女在外地")
+    await coordinator.expect("主要有哪些需求")
+    await coordinator.press("跳过")
+    await coordinator.expect("联系电话")
+    await coordinator.send("138 0000 0001")
+    summary = await coordinator.expect("服务管理档案 · 张大爷 <老街坊>")
+    assert "独居老人" in summary.plain and "13800000001" in summary.plain
+    await coordinator.press("✅ 保存")
+    await coordinator.expect("已保存服务对象 张大爷 <老街坊>")
+    with bot.db() as conn:
+        row = conn.execute("SELECT id, name, people_count, category, phone FROM households"
+                           ).fetchone()
+    assert tuple(row)[1:] == ("张大爷 <老街坊>", 1, "elderly_alone", "13800000001")
+
+    await coordinator.press_data(f"hx:edit:{row['id']}")
+    await coordinator.expect("要改哪一项")
+    await coordinator.press("人数")
+    await coordinator.expect("几口人")
+    await coordinator.send("2")
+    await coordinator.expect("请核对")
+    await coordinator.press("✅ 保存")
+    await coordinator.expect("已更新")
+    with bot.db() as conn:
+        assert conn.execute("SELECT people_count FROM households").fetchone()[0] == 2
+
+
+# -- pairing and handover -------------------------------------------------------------------------
+
+
+async def test_pairing_then_handover_keeps_history_and_tells_both_workers(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    add_worker(bot, 7001, "陈社工", "zh")
+    add_worker(bot, 7002, "Liu", "en")
+    first = api.user(7001, "陈社工", language_code="zh-hans")
+    second = api.user(7002, "Liu", language_code="en")
+    await import_csv(bot, "编号,姓名,社区,类别,结对社工,结对日期\n"
+                          "LH-3,王小明,东门社区,困境儿童,,\n"
+                          "LH-4,赵奶奶,翠竹社区,独居老人,陈社工,2025-01-01\n")
+    await coordinator.send("/pair")
+    await coordinator.expect("安排结对")
+    await coordinator.send("小明")
+    await coordinator.expect("王小明 由谁结对")
+    await coordinator.press("陈社工 (1)")
+    await coordinator.expect("确认：陈社工 从今天起结对 王小明")
+    await coordinator.press("✅ 确认")
+    await coordinator.expect("已结对：陈社工 ↔ 王小明")
+    await first.expect("协调员给您安排了结对：王小明")
+
+    # A handover of a household paired since last year: what is owed now moves to Liu.
+    await first.send("/due")
+    await first.expect("待办.*赵奶奶")
+    await coordinator.send("/pair")
+    await coordinator.expect("安排结对")
+    await coordinator.press("赵奶奶")
+    await coordinator.expect("现在的结对社工：陈社工")
+    await coordinator.press("Liu (0)")
+    await coordinator.expect("把 赵奶奶 从 陈社工 交给 Liu")
+    await coordinator.press("✅ 确认")
+    await coordinator.expect("已交接")
+    await second.expect("A coordinator has paired you with 赵奶奶")
+    await first.expect("赵奶奶 已交接给 Liu")
+    with bot.db() as conn:
+        rows = conn.execute("SELECT h.external_id, worker_id, ended_on IS NULL, ended_reason "
+                            "FROM pairings p JOIN households h ON h.id = p.household_id "
+                            "ORDER BY p.id").fetchall()
+    assert [tuple(r) for r in rows] == [("LH-4", 7001, 0, "handover"), ("LH-3", 7001, 1, None),
+                                        ("LH-4", 7002, 1, None)]
+    await second.send("/due")
+    due = await second.expect("Due")
+    assert "赵奶奶: 📞 Call (this quarter)" in due.plain
+    await first.send("/households")
+    listing = await first.expect("我的服务对象")
+    assert "赵奶奶" not in listing.plain and "王小明" in listing.plain
+    await first.send("/due")
+    await first.expect("眼下没有待办")  # 王小明 was paired today: nothing owed this quarter
+
+
+# -- logging -----------------------------------------------------------------------------------
+
+
+async def test_worker_logs_each_kind_of_contact_in_chinese(bot: BotProcess,
+                                                          api: FakeBotApi) -> None:
+    worker, _ = await paired_setup(bot, api)
+    await worker.send("/log")
+    await worker.expect("我们来记一笔")
+    await worker.expect("张大爷：这次是什么")  # one household: chosen at once
+    await worker.press("🏠 上门走访")
+    await worker.expect("是哪天的事")
+    await worker.send("2999-01-01")
+    await worker.expect("日期不能是以后的日子")
+    await worker.press("今天")
+    await worker.expect("提供了哪些服务")
+    await worker.press("精神慰藉")
+    await worker.expect("已选：精神慰藉")
+    await worker.press("生活照料")
+    await worker.expect("已选：精神慰藉、生活照料")
+    await worker.press("好了 ✔")
+    await worker.expect("服务了几个人")
+    await worker.send("很多")
+    await worker.expect("请发 1 到 99 之间的数字")
+    await worker.send("2")
+    await worker.expect("简单写几句")
+    await worker.send("精神不错，腿还肿 <需复查>")
+    await worker.expect("1 很差，5 很好")
+    await worker.press("4")
+    await worker.expect("提醒下一位来访者")
+    await worker.send("记得带降压药")
+    saved = await worker.expect("已保存：张大爷")
+    assert "🏠 上门走访" in saved.plain
+    assert "🤲 办实事" in saved.plain  # what is still due: the year's practical deed
+    assert "📞 电话" not in saved.plain  # a visit also meets the quarter's call
+
+    for kind in ("📞 电话", "🤲 办实事", "📝 其他服务"):
+        await worker.send("/log")
+        await worker.expect("这次是什么")
+        await worker.press(kind)
+        await worker.expect("是哪天的事")
+        await worker.press("昨天")
+        await worker.expect("提供了哪些服务")
+        await worker.press("好了 ✔")
+        await worker.expect("服务了几个人")
+        await worker.press("1")
+        await worker.expect("简单写几句")
+        await worker.press("跳过")
+        await worker.expect("1 很差")
+        await worker.press("跳过")
+        await worker.expect("提醒下一位")
+        await worker.press("跳过")
+        await worker.expect("已保存：张大爷")
+    with bot.db() as conn:
+        rows = conn.execute("SELECT kind, services, people_reached, note, wellbeing, next_note "
+                            "FROM contacts ORDER BY id").fetchall()
+    assert [r["kind"] for r in rows] == ["visit", "call", "deed", "other"]
+    assert tuple(rows[0])[1:] == ('["comfort", "daily_care"]', 2, "精神不错，腿还肿 <需复查>", 4,
+                                  "记得带降压药")
+
+
+async def test_worker_logs_in_english_with_a_typed_date_and_can_delete(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    _, worker = await paired_setup(bot, api)
+    await worker.send("/log")
+    await worker.expect("李阿婆: what was it")
+    await worker.press("📞 Call")
+    await worker.expect("When was it")
+    await worker.send("not a date")
+    await worker.expect("Send a date such as 2026-03-05")
+    await worker.send("2025-12-31")
+    await worker.expect("Which services")
+    await worker.press("Policy check")
+    await worker.press("Done ✔")
+    await worker.expect("How many people")
+    await worker.press("2")
+    await worker.expect("A few words")
+    await worker.send("All well")
+    await worker.expect("from 1")
+    await worker.press("Skip")
+    await worker.expect("next visitor")
+    await worker.press("Skip")
+    await worker.expect("Saved: 李阿婆, 📞 Call on 2025-12-31")
+    await worker.press("🗑 Delete")
+    await worker.expect("The contact has been deleted")
+    with bot.db() as conn:
+        assert conn.execute("SELECT deleted FROM contacts").fetchone()[0] == 1
+
+
+async def test_logging_for_a_household_that_is_not_yours_is_refused(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    worker, _ = await paired_setup(bot, api)
+    theirs = household_id(bot, "LH-2")
+    await worker.send("/start")
+    await worker.expect("")
+    answer = await worker.press_data(f"lq:{theirs}:call")
+    assert "不是您结对的" in answer
+    await worker.send("/log")
+    await worker.expect("这次是什么")
+    answer = await worker.press_data(f"lg:h:{theirs}")
+    assert "失效" in answer or "过去了" in answer
+    await worker.send("/cancel")
+    await worker.expect("没有保存")
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == 0
+
+
+# -- /households, /due, the service file ---------------------------------------------------------
+
+
+async def test_households_due_and_service_file_with_access_rules(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker, other = await paired_setup(bot, api)
+    mine = household_id(bot, "LH-1")
+    await worker.send("/households")
+    listing = await worker.expect("我的服务对象")
+    assert "张大爷" in listing.plain and "⏳ 待完成" in listing.plain
+    assert "李阿婆" not in listing.plain
+
+    await worker.send("/due")
+    due = await worker.expect("待办")
+    assert "❌ 已逾期 张大爷" in due.plain  # last quarter's call, paired since 2025
+    assert "⏳ 待完成 张大爷" in due.plain
+    await worker.press("🏠 上门走访 · 张大爷")
+    await worker.expect("是哪天的事")
+    await worker.send("/cancel")
+    await worker.expect("没有保存")
+
+    await worker.press_data(f"hf:{mine}")
+    file = await worker.expect("服务管理档案 · 张大爷")
+    assert "东门路12号" in file.plain and "陈社工" in file.plain
+    assert "本期任务" in file.plain
+
+    await other.send("/start")
+    await other.expect("")
+    answer = await other.press_data(f"hf:{mine}")
+    assert "Only the paired worker and coordinators" in answer
+    await resident.send("/start")
+    await resident.expect("")
+    answer = await resident.press_data(f"hf:{mine}")
+    assert "只有结对社工和协调员" in answer
+    await resident.send("/households")
+    await resident.expect("社工")
+
+    await coordinator.send("/start")
+    await coordinator.expect("")
+    await coordinator.press_data(f"hf:{mine}")
+    file = await coordinator.expect("服务管理档案 · 张大爷")
+    assert "✏️ 修改" in file.labels and "🗄 归档" in file.labels
+
+    answer = await worker.press_data(f"hx:arch:{mine}")
+    assert "只" in answer
+    await coordinator.press("🗄 归档")
+    await coordinator.expect("确定要把 张大爷 归档吗")
+    await coordinator.press("确定归档")
+    await coordinator.expect("张大爷 已归档")
+    await worker.send("/households")
+    await worker.expect("还没有结对的服务对象")
