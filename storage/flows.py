@@ -21,12 +21,17 @@ class FlowState:
     data: dict[str, Any]
     started_at: datetime
     updated_at: datetime
+    last_update_id: int = 0
+
+    def already_handled(self, update_id: int) -> bool:
+        """Whether an update is older than the one that last moved this flow (a replay)."""
+        return 0 < update_id <= self.last_update_id
 
 
 async def get(db: Database, telegram_id: int) -> FlowState | None:
     """The person's flow in progress, or None."""
     row = await db.fetchone(
-        "SELECT telegram_id, name, step, data, started_at, updated_at FROM flows "
+        "SELECT telegram_id, name, step, data, started_at, updated_at, last_update_id FROM flows "
         "WHERE telegram_id = ?",
         (telegram_id,),
     )
@@ -34,23 +39,29 @@ async def get(db: Database, telegram_id: int) -> FlowState | None:
         return None
     return FlowState(
         row["telegram_id"], row["name"], row["step"], json.loads(row["data"]),
-        from_db(row["started_at"]), from_db(row["updated_at"]),
+        from_db(row["started_at"]), from_db(row["updated_at"]), row["last_update_id"],
     )
 
 
 async def put(db: Database, telegram_id: int, name: str, step: str, data: dict[str, Any],
-              now: datetime) -> FlowState:
-    """Save the person's flow at `step` with `data` (starting it if new); one flow per person."""
+              now: datetime, update_id: int = 0) -> FlowState:
+    """Save the person's flow at `step` with `data` (starting it if new); one flow per person.
+
+    `update_id` is the update that caused this step, so that the same update replayed after
+    a crash is recognised and not applied twice.
+    """
     stamp = to_db(now)
     async with db.transaction() as tx:
         await tx.execute(
-            "INSERT INTO flows (telegram_id, name, step, data, started_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
+            "INSERT INTO flows (telegram_id, name, step, data, started_at, updated_at, "
+            "last_update_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
             "started_at = CASE WHEN flows.name = excluded.name THEN flows.started_at "
             "ELSE excluded.started_at END, "
             "name = excluded.name, step = excluded.step, data = excluded.data, "
-            "updated_at = excluded.updated_at",
-            (telegram_id, name, step, json.dumps(data, ensure_ascii=False), stamp, stamp),
+            "updated_at = excluded.updated_at, "
+            "last_update_id = MAX(flows.last_update_id, excluded.last_update_id)",
+            (telegram_id, name, step, json.dumps(data, ensure_ascii=False), stamp, stamp,
+             update_id),
         )
     state = await get(db, telegram_id)
     assert state is not None

@@ -120,6 +120,11 @@ class CommonHandlers:
         if state is not None:
             flow = self.flows.by_name.get(state.name)
             if flow is not None:
+                if state.already_handled(ctx.update.update_id):
+                    # Replayed after a crash: the answer was taken; make sure the person
+                    # has the question they are now at.
+                    await flow.ask(ctx, state)
+                    return
                 await flow.on_message(ctx, state)
                 return
         await ctx.reply(ctx.t("fallback.no_flow"), menu_keyboard(ctx, self.table))
@@ -134,6 +139,10 @@ class CommonHandlers:
             return
         if flow is None or state is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
+        if state.already_handled(ctx.update.update_id):
+            await ctx.answer()
+            await flow.ask(ctx, state)
             return
         await flow.on_button(ctx, state, parts[1:])
 

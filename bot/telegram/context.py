@@ -23,8 +23,9 @@ from telegram.ext import ContextTypes
 from bot.config import SUPPORTED_LANGUAGES, Settings
 from bot.domain.people import Person, Role, effective_role, pick_language
 from bot.i18n import Catalog
-from storage import people
+from storage import flows, people
 from storage.db import Database
+from storage.flows import FlowState
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,11 @@ class Ctx:
     def t(self, key: str, /, **values: object) -> str:
         """A text from the catalog in the acting person's language."""
         return self.services.catalog.t(self.lang, key, **values)
+
+    async def save_flow(self, name: str, step: str, data: dict[str, Any]) -> FlowState:
+        """Save the acting person's flow at `step`, marked with this update (replay-safe)."""
+        return await flows.put(self.db, self.user_id, name, step, data, self.now,
+                               self.update.update_id)
 
     async def reply(self, text: str, markup: Markup | None = None) -> Message | None:
         """Send a message to the acting person; None if they blocked the bot."""

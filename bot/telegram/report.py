@@ -97,7 +97,7 @@ class ReportFlow:
         await self.ask(ctx, state)
 
     async def _save(self, ctx: Ctx, step: str, draft: Draft) -> FlowState:
-        return await flows.put(ctx.db, ctx.user_id, NAME, step, draft.to_data(), ctx.now)
+        return await ctx.save_flow(NAME, step, draft.to_data())
 
     async def _advance(self, ctx: Ctx, draft: Draft, step: str) -> None:
         """Save the answer and ask the next question (or go back to the summary when editing)."""

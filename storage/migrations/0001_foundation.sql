@@ -46,6 +46,8 @@ CREATE TABLE flows (
     name         TEXT    NOT NULL,
     step         TEXT    NOT NULL,
     data         TEXT    NOT NULL DEFAULT '{}',
+    -- the update that last moved the flow: a replayed older update must not move it again
+    last_update_id INTEGER NOT NULL DEFAULT 0,
     started_at   TEXT    NOT NULL,
     updated_at   TEXT    NOT NULL
 );

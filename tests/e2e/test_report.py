@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -181,9 +182,11 @@ async def test_special_characters_come_back_exactly(bot: BotProcess, resident: F
     await resident.send(tricky)
     await resident.expect(r"需要帮助的是谁")
     await resident.send("<i>who</i>")
+    await resident.expect(r"在哪里")
     await resident.send("<script>东门</script>")
     await resident.press("不清楚")
     await resident.press("🟢 不着急")
+    await resident.expect(r"有照片吗")
     await resident.press("跳过")
     await resident.press("🙈 匿名提交")
     summary = await resident.expect(r"求助内容")
@@ -212,6 +215,7 @@ async def test_sigkill_between_steps_keeps_answers(bot: BotProcess, resident: Fa
     await bot.restart()
     await resident.press("翠竹社区")
     await resident.press("🟠 这几天需要帮助")
+    await resident.expect(r"有照片吗")
     await resident.press("跳过")
     await resident.press("🙈 匿名提交")
     summary = await resident.expect(r"求助内容")
@@ -234,11 +238,12 @@ async def test_confirm_replayed_after_crash_makes_one_report(bot: BotProcess, ap
                                                              resident: FakeUser) -> None:
     summary = await _to_summary(resident)
     hold = api.hold("sendMessage", lambda p: "R-0001" in str(p.get("text", "")))
-    await resident.press_data("rp:ok", message=summary)
+    press = asyncio.create_task(resident.press_data("rp:ok", message=summary, timeout=30))
     await hold.reached()  # the report is committed; the receipt is on its way: kill now
     await bot.kill()
     hold.release()
     await bot.start()
+    await press  # the replayed press is answered
     await resident.expect(r"R-0001")
     assert len(stored_reports(bot)) == 1
 
@@ -289,12 +294,14 @@ async def test_typed_area_when_no_areas_configured(api: FakeBotApi, bot_env: dic
         await resident_en.send("/report")
         await resident_en.press(label("en", "report.category.housing"))
         await resident_en.send("The roof leaks into a flat of an old couple")
+        await resident_en.expect(r"Who needs help")
         await resident_en.press("Skip")
         await resident_en.send("Block 3, Donghu estate")
         await resident_en.expect(r"Which community or street")
         await resident_en.send("Donghu street")
         await resident_en.expect(r"How urgent")
         await resident_en.press("🟠 Within days")
+        await resident_en.expect(r"Any photos")
         await resident_en.press("Skip")
         await resident_en.send("+86 138 0013 8000")
         summary = await resident_en.expect(r"Your report")

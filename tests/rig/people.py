@@ -357,8 +357,14 @@ async def press_button(
         if chosen is None:
             raise AssertionError(f"no button {label!r} on #{message.message_id}: {message.labels}")
         return await _press_inline(user, message, chosen[1], within)
+    deadline = asyncio.get_running_loop().time() + within
     inline = _pick(_inline_buttons(chat.messages), label)
     reply = _pick(_reply_buttons(chat), label)
+    # The bot may still be sending the message that carries the button: wait for it.
+    while inline is None and reply is None and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+        inline = _pick(_inline_buttons(chat.messages), label)
+        reply = _pick(_reply_buttons(chat), label)
     if reply is not None and (inline is None or reply[0] > inline[0]):
         return await _press_reply(user, chat, reply[1])
     if inline is None:
