@@ -92,7 +92,8 @@ class BotProcess:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             with self.db() as conn:
-                states = [r[0] for r in conn.execute("SELECT state FROM updates ORDER BY update_id")]
+                rows = conn.execute("SELECT state FROM updates ORDER BY update_id").fetchall()
+            states = [r[0] for r in rows]
             if "pending" not in states or asyncio.get_running_loop().time() > deadline:
                 return states
             await asyncio.sleep(0.05)
