@@ -70,7 +70,7 @@ class ChatView:
         self,
         pattern: str = "",
         *,
-        timeout: float = 10.0,  # noqa: ASYNC109 - part of the test-facing API
+        timeout: float = 10.0,
         kind: str | None = None,
     ) -> BotMessage:
         """Wait for the next message/edit after the cursor whose plain text matches pattern."""
@@ -233,7 +233,7 @@ class FakeUser(ChatView):
         label: str,
         *,
         in_message: BotMessage | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
     ) -> str:
         """Press a button in this chat; return the callback answer's text ("" if none)."""
         return await press_button(self, self.chat, label, in_message, timeout)
@@ -243,7 +243,7 @@ class FakeUser(ChatView):
         data: str,
         message: BotMessage | None = None,
         *,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
     ) -> str:
         """Send a callback query with arbitrary data on message (default: the newest one)."""
         target = message or self.last_message
@@ -293,7 +293,7 @@ class FakeGroup(ChatView):
         label: str,
         *,
         in_message: BotMessage | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
     ) -> str:
         """user presses a button in this group; return the callback answer's text."""
         return await press_button(user, self.chat, label, in_message, timeout)

@@ -132,7 +132,7 @@ class Hold:
         self._arrived.set()
         await self._released.wait()
 
-    async def reached(self, timeout: float = 10.0) -> Params:  # noqa: ASYNC109
+    async def reached(self, timeout: float = 10.0) -> Params:
         """Wait until a request is held; return the first held request's params."""
         try:
             await asyncio.wait_for(self._arrived.wait(), timeout)
@@ -318,7 +318,7 @@ class FakeBotApi:
     async def wait_for_call(
         self,
         method: str,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
         predicate: Callable[[Params], bool] | None = None,
     ) -> Params:
         """Wait for a call of method made from now on (matching predicate); return its params."""
@@ -338,7 +338,7 @@ class FakeBotApi:
         return result
 
     async def wait_fetched(
-        self, update_id: int | None = None, timeout: float = 10.0  # noqa: ASYNC109
+        self, update_id: int | None = None, timeout: float = 10.0
     ) -> None:
         """Wait until getUpdates has handed out update_id (default: the newest update)."""
         wanted = self.last_update_id if update_id is None else update_id
