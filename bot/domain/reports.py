@@ -78,12 +78,7 @@ class Problem(StrEnum):
 
 def check_description(text: str) -> Problem | None:
     """A description must say enough and not be a novel."""
-    size = len(text.strip())
-    if size < DESCRIPTION_MIN:
-        return Problem.TOO_SHORT
-    if size > DESCRIPTION_MAX:
-        return Problem.TOO_LONG
-    return None
+    return check_length(text, DESCRIPTION_MIN, DESCRIPTION_MAX)
 
 
 def check_length(text: str, minimum: int, maximum: int) -> Problem | None:
