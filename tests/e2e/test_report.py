@@ -337,3 +337,32 @@ async def _to_summary(user: FakeUser):  # type: ignore[no-untyped-def]
     await _answer_steps(user, 7)
     await user.press("🙈 匿名提交")
     return await user.expect(r"求助内容")
+
+
+async def test_three_photos_then_moves_on(bot: BotProcess, resident_en: FakeUser) -> None:
+    await resident_en.send("/report")
+    await resident_en.press(label("en", "report.category.housing"))
+    await resident_en.send("Water is coming through the ceiling")
+    await resident_en.expect(r"Who needs help")
+    await resident_en.press("Skip")
+    await resident_en.expect(r"Where\?")
+    await resident_en.press("📍 Share my location")
+    await resident_en.expect(r"Location received")
+    await resident_en.press("Next ➡️")
+    await resident_en.press("Not sure")
+    await resident_en.press("🟢 Not urgent")
+    await resident_en.expect(r"Any photos")
+    for number in (1, 2):
+        await resident_en.send_photo(b"\xff\xd8\xff\xe0" + bytes([number]))
+        await resident_en.expect(rf"Photo received \({number}/3\)")
+    await resident_en.send_photo(b"\xff\xd8\xff\xe0\x03")
+    await resident_en.expect(r"All 3 photos received")
+    await resident_en.expect(r"how can we reach you")
+    await resident_en.send_contact()
+    summary = await resident_en.expect(r"Your report")
+    assert "Photos: 3" in summary.plain and "location shared" in summary.plain
+    await resident_en.press("✅ Confirm and send")
+    await resident_en.expect(r"your reference is R-0001")
+    [row] = stored_reports(bot)
+    assert len(json.loads(str(row["photos"]))) == 3
+    assert row["address"] is None and row["latitude"] is not None
