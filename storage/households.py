@@ -236,3 +236,22 @@ async def import_all(db: Database, items: Sequence[ImportItem], program_id: int,
                 if outcome.changed:
                     paired += 1
     return ImportResult(created, updated, paired)
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """A report a worker took that is not linked to any household yet."""
+
+    report_id: int
+    category: str
+    subject: str | None
+    description: str
+
+
+async def unlinked_cases(db: Database, worker_id: int, limit: int = 5) -> list[OpenCase]:
+    """The worker's taken reports without a household, newest first."""
+    rows = await db.fetchall(
+        "SELECT id, category, subject, description FROM reports WHERE taken_by = ? "
+        "AND status = 'acknowledged' AND household_id IS NULL ORDER BY id DESC LIMIT ?",
+        (worker_id, limit))
+    return [OpenCase(r["id"], r["category"], r["subject"], r["description"]) for r in rows]

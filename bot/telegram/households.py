@@ -26,7 +26,7 @@ from bot.domain.households import (
 )
 from bot.domain.people import Role
 from bot.domain.periods import local_date
-from bot.domain.reports import normalise_phone, reference
+from bot.domain.reports import Report, excerpt, normalise_phone, reference
 from bot.importing import describe, import_households
 from bot.importing.households import MAX_BYTES
 from bot.telegram.commands import Command, CommandTable, allowed
@@ -144,6 +144,13 @@ class HouseholdViews:
                 buttons([[(ctx.t("households.button.add"), f"{ACTION_PREFIX}:add:0"),
                           (ctx.t("households.button.search"), f"{ACTION_PREFIX}:find:0")],
                          [(ctx.t("households.button.import"), f"{ACTION_PREFIX}:import:0")]]))
+        for case in await households.unlinked_cases(ctx.db, ctx.user_id):
+            ref = reference(case.report_id)
+            await ctx.reply(
+                ctx.t("fromreport.pending", ref=ref,
+                      words=excerpt(case.subject or case.description, 24)),
+                buttons([[(ctx.t("fromreport.new", ref=ref), f"rh:new:{case.report_id}")],
+                         [(ctx.t("fromreport.link", ref=ref), f"rh:link:{case.report_id}")]]))
         mine = await pairings.for_worker(ctx.db, ctx.user_id)
         if not mine:
             if not is_coordinator(ctx):
@@ -379,6 +386,28 @@ class HouseholdFlow(StaleAnswer):
                 H_NEEDS: found.needs, H_PHONE: found.phone or ""}
         await self.ask(ctx, await self._save(ctx, H_EDIT, data))
 
+    async def from_report(self, ctx: Ctx, report: Report) -> None:
+        """Start a household from a report the person took: what it says is filled in."""
+        category = REPORT_CATEGORY.get(str(report.category), Category.OTHER)
+        data: dict[str, Any] = {
+            "report": report.id, H_NAME: clean(report.subject)[:NAME_MAX],
+            H_AREA: report.area_id, H_ADDRESS: clean(report.address)[:ADDRESS_MAX],
+            H_PEOPLE: 1, H_CATEGORY: category.value,
+            H_CAUSES: clean(report.description)[:TEXT_MAX], H_NEEDS: "",
+            H_PHONE: report.phone or ""}
+        if not data[H_NAME]:
+            data["editing"] = True
+            await self.ask(ctx, await self._save(ctx, H_NAME, data))
+            return
+        await self.ask(ctx, await self._save(ctx, H_CONFIRM, data))
+
+    async def _allowed(self, ctx: Ctx, data: dict[str, Any]) -> bool:
+        if is_coordinator(ctx):
+            return True
+        if not data.get("report") or data.get("hid"):
+            return False
+        return await report_taker(ctx, int(data["report"]))
+
     async def _save(self, ctx: Ctx, step: str, data: dict[str, Any]) -> FlowState:
         return await flows.put(ctx.db, ctx.user_id, self.name, step, data, ctx.now)
 
@@ -466,7 +495,7 @@ class HouseholdFlow(StaleAnswer):
         """Take a button at the current step; a button of another step is stale."""
         action, arg = [*parts, "", ""][:2]
         step, data = state.step, dict(state.data)
-        if not is_coordinator(ctx):
+        if not await self._allowed(ctx, data):
             await ctx.answer(ctx.t("household.not_allowed"), alert=True)
             return
         if step == H_AREA and action == "area" and arg.isdigit():
@@ -530,6 +559,15 @@ class HouseholdFlow(StaleAnswer):
             return
         made = await households.create(ctx.db, checked, ctx.now, by=ctx.user_id)
         await flows.clear(ctx.db, ctx.user_id)
+        if data.get("report"):
+            report_id = int(data["report"])
+            await households.link_report(ctx.db, report_id, made.id)
+            if await report_taker(ctx, report_id):
+                await pairings.pair(ctx.db, made.id, ctx.user_id, pairings.DEFAULT_PROGRAM_ID,
+                                    today(ctx), ctx.now, by=ctx.user_id)
+                await ctx.reply(ctx.t("fromreport.created", ref=reference(report_id),
+                                      name=made.name))
+                return
         await ctx.reply(ctx.t("household.saved", name=made.name),
                         buttons([[(ctx.t("file.button.pair"),
                                    f"{ACTION_PREFIX}:pair:{made.id}")]]))
@@ -550,6 +588,11 @@ class FindFlow(StaleAnswer):
         await flows.put(ctx.db, ctx.user_id, self.name, "query", {}, ctx.now)
         await ctx.reply(ctx.t("households.search_prompt"))
 
+    async def start_link(self, ctx: Ctx, report_id: int) -> None:
+        """Ask for the household a report is about."""
+        await flows.put(ctx.db, ctx.user_id, self.name, "query", {"report": report_id}, ctx.now)
+        await ctx.reply(ctx.t("fromreport.search_prompt"))
+
     async def ask(self, ctx: Ctx, state: FlowState) -> None:
         """Ask again."""
         await ctx.reply(ctx.t("households.search_prompt"))
@@ -565,6 +608,12 @@ class FindFlow(StaleAnswer):
             await ctx.reply(ctx.t("households.search_none", query=text[:40]))
             return
         await flows.clear(ctx.db, ctx.user_id)
+        report_id = state.data.get("report")
+        if report_id:
+            items = [(short(h.name), f"rh:to:{report_id}:{h.id}") for h in found]
+            await ctx.reply(ctx.t("fromreport.choose", ref=reference(int(report_id))),
+                            buttons(pairs(items, 3)))
+            return
         items = [(short(h.name), f"{FILE_PREFIX}:{h.id}") for h in found]
         await ctx.reply(ctx.t("households.search_title"), buttons(pairs(items, 3)))
 
@@ -701,6 +750,60 @@ class HouseholdActions:
                               name=found.name if found else ""))
 
 
+# -- from a report to a household ----------------------------------------------------------------
+
+REPORT_CATEGORY = {
+    "elderly_alone": Category.ELDERLY_ALONE, "child": Category.CHILD_DIFFICULTY,
+    "disability": Category.ILLNESS_DISABILITY, "health": Category.ILLNESS_DISABILITY,
+}
+
+
+async def report_taker(ctx: Ctx, report_id: int) -> bool:
+    """Whether the acting person took this report."""
+    from storage import reports
+
+    report = await reports.get(ctx.db, report_id)
+    return report is not None and report.taken_by == ctx.user_id
+
+
+class ReportLinks:
+    """rh:new:<report>, rh:link:<report>, rh:to:<report>:<household>: a worker with a case
+    creates a household from it, or links it to one (the taker and coordinators only)."""
+
+    def __init__(self, household_flow: HouseholdFlow, find: FindFlow) -> None:
+        self.household_flow = household_flow
+        self.find = find
+
+    async def on_button(self, ctx: Ctx) -> None:
+        """Check who presses, then act."""
+        from storage import reports
+
+        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+        action = parts[1] if len(parts) > 1 else ""
+        report_id = arg_int(parts, 2)
+        report = await reports.get(ctx.db, report_id) if report_id is not None else None
+        if report is None or action not in ("new", "link", "to"):
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
+        if not (is_coordinator(ctx) or report.taken_by == ctx.user_id):
+            await ctx.answer(ctx.t("fromreport.not_yours"), alert=True)
+            return
+        await ctx.answer()
+        if action == "new":
+            await self.household_flow.from_report(ctx, report)
+        elif action == "link":
+            await self.find.start_link(ctx, report.id)
+        else:
+            household_id = arg_int(parts, 3)
+            found = await households.get(ctx.db, household_id) if household_id else None
+            if found is None:
+                await ctx.reply(ctx.t("file.not_found"))
+                return
+            await ctx.drop_keyboard()
+            await households.link_report(ctx.db, report.id, found.id)
+            await ctx.reply(ctx.t("fromreport.linked", ref=report.ref, name=found.name))
+
+
 # -- registration -----------------------------------------------------------------------------
 
 
@@ -721,6 +824,7 @@ class HouseholdsFeature:
         importer = ImportFlow()
         actions = HouseholdActions(household_flow, find, importer, views, pair_flow)
         contact_buttons = ContactButtons(log_flow)
+        report_links = ReportLinks(household_flow, find)
         table.add(Command("log", Role.WORKER, log_flow.start, order=30))
         table.add(Command("due", Role.WORKER, views.due, order=31))
         table.add(Command("households", Role.WORKER, views.households, order=32))
@@ -738,6 +842,7 @@ class HouseholdsFeature:
         app.add_handler(CallbackQueryHandler(handler(log_flow.quick), pattern="^lq:"))
         app.add_handler(CallbackQueryHandler(handler(contact_buttons.on_button),
                                              pattern="^cx:"))
+        app.add_handler(CallbackQueryHandler(handler(report_links.on_button), pattern="^rh:"))
 
 
 __all__ = ["ContactKind", "HouseholdsFeature"]

@@ -363,3 +363,94 @@ async def test_households_due_and_service_file_with_access_rules(
     await coordinator.expect("张大爷 已归档")
     await worker.send("/households")
     await worker.expect("还没有结对的服务对象")
+
+
+# -- from a report to a household, and correcting a contact -------------------------------------
+
+
+def add_taken_report(bot: BotProcess, worker_id: int, subject: str) -> int:
+    """A resident's report, already taken by the worker (the triage path is tested elsewhere)."""
+    with bot.db() as conn:
+        conn.execute("INSERT OR IGNORE INTO people (telegram_id, display_name, created_at, "
+                     "updated_at) VALUES (1001, '李阿姨', ?, ?)", (STAMP, STAMP))
+        area = conn.execute("SELECT id FROM areas WHERE name = '东门社区'").fetchone()[0]
+        cursor = conn.execute(
+            "INSERT INTO reports (reporter_id, category, description, subject, address, area_id,"
+            " urgency, phone, status, taken_by, taken_at, created_at, updated_at) VALUES "
+            "(1001, 'elderly_alone', '楼下老人腿肿得厉害，好几天没出门了', ?, '东门路30号', ?, "
+            "'soon', '13800001001', 'acknowledged', ?, ?, ?, ?)",
+            (subject, area, worker_id, STAMP, STAMP, STAMP))
+        conn.commit()
+        return int(cursor.lastrowid or 0)
+
+
+async def test_worker_turns_a_case_into_a_household_or_links_it(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    worker, other = await paired_setup(bot, api)
+    first = add_taken_report(bot, 7001, "孙奶奶")
+    await worker.send("/households")
+    await worker.expect(f"您接手的求助 R-{first:04d}")
+    await other.send("/start")
+    await other.expect("")
+    assert "Only the worker who took" in await other.press_data(f"rh:new:{first}")
+    await worker.press(f"➕ 为 R-{first:04d} 新建服务对象")
+    summary = await worker.expect("服务管理档案 · 孙奶奶")
+    assert "东门路30号" in summary.plain and "独居老人" in summary.plain
+    await worker.press("✅ 保存")
+    await worker.expect(f"已为求助 R-{first:04d} 建好服务对象 孙奶奶")
+    with bot.db() as conn:
+        linked = conn.execute("SELECT household_id FROM reports WHERE id = ?",
+                              (first,)).fetchone()[0]
+        paired = conn.execute("SELECT worker_id FROM pairings WHERE household_id = ? AND "
+                              "ended_on IS NULL", (linked,)).fetchone()[0]
+    assert paired == 7001
+
+    second = add_taken_report(bot, 7001, "张大爷")
+    await worker.send("/households")
+    await worker.expect(f"您接手的求助 R-{second:04d}")
+    await worker.press(f"🔗 R-{second:04d} 关联已有")
+    await worker.expect("要关联的服务对象")
+    await worker.send("张大爷")
+    await worker.expect(f"把求助 R-{second:04d} 关联到哪一户")
+    await worker.press("张大爷")
+    await worker.expect(f"求助 R-{second:04d} 已关联到 张大爷")
+    await worker.press_data(f"hf:{household_id(bot, 'LH-1')}")
+    file = await worker.expect("服务管理档案 · 张大爷")
+    assert f"R-{second:04d}" in file.plain
+
+
+async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: FakeBotApi) -> None:
+    worker, _ = await paired_setup(bot, api)
+    await worker.send("/log")
+    await worker.expect("这次是什么")
+    await worker.press("📞 电话")
+    await worker.expect("是哪天的事")
+    await worker.press("今天")
+    await worker.expect("提供了哪些服务")
+    await worker.press("好了 ✔")
+    await worker.expect("服务了几个人")
+    await worker.press("1")
+    await worker.expect("简单写几句")
+    await worker.send("打错了")
+    await worker.expect("1 很差")
+    await worker.press("跳过")
+    await worker.expect("提醒下一位")
+    await worker.press("跳过")
+    await worker.expect("已保存：张大爷")
+    await worker.press("✏️ 修改")
+    await worker.expect("是哪天的事")
+    await worker.press("昨天")
+    await worker.expect("提供了哪些服务")
+    await worker.press("好了 ✔")
+    await worker.expect("服务了几个人")
+    await worker.press("1")
+    await worker.expect("简单写几句")
+    await worker.send("电话问候，一切都好")
+    await worker.expect("1 很差")
+    await worker.press("跳过")
+    await worker.expect("提醒下一位")
+    await worker.press("跳过")
+    await worker.expect("原来那条记录作废")
+    with bot.db() as conn:
+        rows = conn.execute("SELECT note, deleted FROM contacts ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [("打错了", 1), ("电话问候，一切都好", 0)]
