@@ -118,7 +118,15 @@ class Cases:
         if not await self.check(ctx, STEP_ACTION[step], report):
             return
         assert report is not None
+        await self.begin(ctx, step, report)
+
+    async def begin(self, ctx: Ctx, step: str, report: Report) -> None:
+        """Wait for the text of `step`, unless another flow (a report draft) is in progress."""
         await ctx.answer()
+        state = await flows.get(ctx.db, ctx.user_id)
+        if state is not None and state.name != FLOW:
+            await ctx.reply(ctx.t("start.flow_waiting", command=f"/{state.name}"))
+            return
         await flows.put(ctx.db, ctx.user_id, FLOW, step, {"report": report.id}, ctx.now)
         await ctx.reply(ctx.t(f"triage.ask.{step}", ref=report.ref, max=STEP_LIMIT[step]))
 
@@ -223,9 +231,7 @@ class Cases:
         if not await self.check(ctx, Action.REPLY, report):
             return
         assert report is not None
-        await ctx.answer()
-        await flows.put(ctx.db, ctx.user_id, FLOW, REPLY, {"report": report.id}, ctx.now)
-        await ctx.reply(ctx.t("triage.ask.reply", ref=report.ref, max=MESSAGE_MAX))
+        await self.begin(ctx, REPLY, report)
 
     # -- /cases -----------------------------------------------------------------------
 

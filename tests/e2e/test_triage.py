@@ -326,3 +326,102 @@ async def test_deactivate_and_reactivate_worker(bot: BotProcess, coordinator: Fa
     await worker_a.send("/cases")
     await worker_a.expect(rf"等待接手的求助.*{ref}")
     assert COORDINATOR_ID == 9001
+
+
+GROUP_ID = -100555
+
+
+@pytest.fixture
+def bot_env(bot_env: dict[str, str], request: pytest.FixtureRequest) -> dict[str, str]:
+    if request.node.name.startswith("test_coordinator_group"):
+        bot_env["ZHONGFU_COORDINATOR_CHAT"] = str(GROUP_ID)
+    return bot_env
+
+
+async def test_coordinator_group_gets_notices_and_a_coordinator_can_take(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    group = api.group(GROUP_ID, "协调员群")
+    ref = await submit_report(resident, address=ADDRESS, phone=PHONE)
+    notice = await group.expect(rf"新求助.*{ref}")
+    assert ADDRESS not in notice.plain and PHONE not in notice.plain
+    await coordinator.expect_nothing(within=0.3)  # the group stands in for private notices
+    answer = await group.press(coordinator, TAKE)
+    assert "您接手了" in answer
+    details = await coordinator.expect(rf"{ref} 由您负责了")
+    assert ADDRESS in details.plain and PHONE in details.plain
+    edited = await group.expect(r"已由 王协调 接手")
+    assert not edited.buttons
+    await resident.expect(rf"已经有社工接手了您的求助 {ref}")
+
+
+async def test_release_close_as_duplicate_refer_and_location(
+        bot: BotProcess, coordinator: FakeUser, resident: FakeUser, worker_a: FakeUser) -> None:
+    add_worker(bot, A_ID, "陈社工")
+    first = await submit_report(resident)
+    second = await submit_report(resident, description="张大爷腿肿，好几天没出门（重复）")
+    await worker_a.expect(rf"新求助.*{first}")
+    second_notice = await worker_a.expect(rf"新求助.*{second}")
+    sent = await resident.send_photo(b"\xff\xd8\xff\xe0fake-jpeg")
+    await resident.expect(r"我没太明白")
+    file_id = sent["photo"][-1]["file_id"]
+    with bot.db() as conn:
+        conn.execute("UPDATE reports SET latitude = 22.54, longitude = 114.12, photos = ? "
+                     "WHERE id = ?", (f'["{file_id}"]', int(second[2:])))
+        conn.commit()
+
+    # Take the second, see the pin, close it as a duplicate of the first.
+    await worker_a.press(TAKE, in_message=second_notice)
+    await worker_a.expect(rf"{second} 由您负责了")
+    pin = await worker_a.expect("", kind="location")
+    assert pin.location == (22.54, 114.12)
+    await worker_a.expect("", kind="photo")
+    await resident.expect(rf"已经有社工接手了您的求助 {second}")
+    await worker_a.press(label("zh", "triage.button.close"))
+    await worker_a.expect(r"为什么结束")
+    await worker_a.send(second)
+    await worker_a.expect(r"没有找到这个编号")
+    await worker_a.send(first)
+    await worker_a.expect(rf"{second} 已结束")
+    await resident.expect(rf"{second}.*和 {first} 是同一件事")
+    assert report_row(bot, second)["status"] == "closed"
+
+    # Take the first, release it (it is offered again), take it again and refer it.
+    await worker_a.press(TAKE)
+    await worker_a.expect(rf"{first} 由您负责了")
+    await worker_a.press(label("zh", "triage.button.rel"))
+    await worker_a.expect(rf"{first} 已退回")
+    again = await worker_a.expect(rf"新求助.*{first}")
+    assert report_row(bot, first)["status"] == "new"
+    await worker_a.press(TAKE, in_message=again)
+    await worker_a.expect(rf"{first} 由您负责了")
+    await worker_a.press(label("zh", "triage.button.ref"))
+    await worker_a.expect(r"转给了谁")
+    await worker_a.send("转给街道残联，需要上门评估")
+    await worker_a.expect(rf"{first} 已标为转介")
+    await resident.expect(rf"{first}.*已转给更合适的人员或机构")
+    assert report_row(bot, first)["status"] == "referred"
+    assert events(bot, first) == ["created", "taken", "released", "taken", "referred"]
+
+    # Coordinators see every open case; a worker's finished cases leave /cases.
+    await worker_a.send("/cases")
+    await worker_a.expect(r"现在没有您的个案")
+
+
+async def test_routing_survives_blocked_and_flooded_recipients(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser,
+        worker_a: FakeUser, worker_b: FakeUser) -> None:
+    add_worker(bot, A_ID, "陈社工")
+    add_worker(bot, B_ID, "刘社工")
+    await coordinator.send("/start")
+    await coordinator.expect(r"协调员")
+    worker_a.block()
+    ref = await submit_report(resident)
+    api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    api.fail_next("sendMessage", 502, "Bad Gateway")
+    await worker_b.expect(rf"新求助.*{ref}", timeout=15)
+    await coordinator.expect(rf"新求助.*{ref}", timeout=15)
+    with bot.db() as conn:
+        reachable = conn.execute("SELECT reachable FROM people WHERE telegram_id = ?",
+                                 (A_ID,)).fetchone()[0]
+        routed = conn.execute("SELECT routed_at FROM reports").fetchone()[0]
+    assert reachable == 0 and routed is not None
