@@ -94,6 +94,12 @@ def obligation_text(ctx: Ctx, key: str, item: Obligation, day: date, **extra: ob
                  due_by=item.due_by.isoformat(), **extra)
 
 
+def program_label(ctx: Ctx, name: str) -> str:
+    """A program's name; the seeded default one is translated."""
+    key = f"program.{name}"
+    return ctx.t(key) if ctx.services.catalog.has(key) else name
+
+
 def join_within(lines: list[str], budget: int = MESSAGE_BUDGET) -> str:
     """Lines joined, cut before Telegram's length limit."""
     out: list[str] = []
@@ -234,7 +240,8 @@ class HouseholdViews:
         lines.append("")
         lines.append(ctx.t("file.pairings_title"))
         history = await pairings.history(ctx.db, household_id)
-        program_names = {p.id: p.name for p in await pairings.programs(ctx.db)}
+        program_names = {p.id: program_label(ctx, p.name)
+                         for p in await pairings.programs(ctx.db)}
         for pairing in history:
             program = program_names.get(pairing.program_id, str(pairing.program_id))
             if pairing.ended_on is None:

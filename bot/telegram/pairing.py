@@ -17,6 +17,7 @@ from bot.telegram.households import (
     buttons,
     is_coordinator,
     pairs,
+    program_label,
     short,
     today,
 )
@@ -75,14 +76,15 @@ class PairFlow(StaleAnswer):
                     p.worker_name for p in current))
             await ctx.reply(text, buttons(pairs(items)))
         elif step == PROGRAM:
-            items = [(p.name, f"{PREFIX}:p:{p.id}") for p in await pairings.programs(ctx.db)]
+            items = [(program_label(ctx, p.name), f"{PREFIX}:p:{p.id}")
+                     for p in await pairings.programs(ctx.db)]
             await ctx.reply(ctx.t("pair.ask_program"), buttons(pairs(items)))
         elif step == CONFIRM:
             program = await pairings.get_program(ctx.db, int(data["program"]))
             current = [p for p in await pairings.active_for_household(ctx.db, int(data["hid"]))
                        if p.program_id == int(data["program"])]
             values = {"worker": data.get("worker_name", ""), "name": data.get("name", ""),
-                      "program": program.name if program else ""}
+                      "program": program_label(ctx, program.name) if program else ""}
             if current and current[0].worker_id != int(data["worker"]):
                 text = ctx.t("pair.confirm_handover", previous=current[0].worker_name, **values)
             else:

@@ -454,3 +454,20 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
     with bot.db() as conn:
         rows = conn.execute("SELECT note, deleted FROM contacts ORDER BY id").fetchall()
     assert [tuple(r) for r in rows] == [("打错了", 1), ("电话问候，一切都好", 0)]
+
+
+async def test_log_searches_by_name_when_a_worker_has_many_households(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工", "zh")
+    rows = "".join(f"M-{n},住户{n:02d},东门社区,1,低保,7001,2025-01-01\n" for n in range(1, 13))
+    await import_csv(bot, HEADER + rows.replace(",1,低保", ",地址,1,低保"))
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/log")
+    await worker.expect("您有 12 户，请发名字")
+    await worker.send("住户1")
+    found = await worker.expect("记录哪一户")
+    assert sorted(found.labels) == ["住户10", "住户11", "住户12"]
+    await worker.send("没有这个人")
+    await worker.expect("没找到名字里有“没有这个人”")
+    await worker.send("住户07")
+    await worker.expect("住户07：这次是什么")
