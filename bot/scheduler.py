@@ -53,6 +53,15 @@ def _triage_jobs() -> list[Job]:
 JOBS += _triage_jobs()
 
 
+def _reminder_jobs() -> list[Job]:
+    from bot.reminders import digest, remind
+
+    return [remind, digest]
+
+
+JOBS += _reminder_jobs()
+
+
 async def tick(services: Services, bot: Bot, now: datetime) -> None:
     """Do, once, every piece of scheduled work that is due at `now`."""
     context = TickContext(services, bot, now)

@@ -23,8 +23,9 @@ class Feature(Protocol):
 def features() -> list[Feature]:
     """A fresh instance of every feature, in the order their handlers take precedence."""
     from bot.telegram.households import HouseholdsFeature
+    from bot.telegram.overdue import OverdueFeature
     from bot.telegram.report import ReportFeature
     from bot.telegram.triage import TriageFeature
 
     reports = ReportFeature()
-    return [reports, TriageFeature(reports), HouseholdsFeature()]
+    return [reports, TriageFeature(reports), HouseholdsFeature(), OverdueFeature()]

@@ -1,0 +1,132 @@
+"""/digest and /overdue for coordinators: the weekly digest on demand, and who is overdue.
+
+/overdue lists every obligation missed in the last period, by worker; `/overdue <text>`
+filters by an area or a worker whose name contains the text, and area buttons filter too
+(ov:a:<area id>, ov:all). Every press is checked again: coordinators only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CallbackQueryHandler
+
+from bot import reminders
+from bot.domain import digest as dg
+from bot.domain.people import Role
+from bot.domain.periods import local_date
+from bot.domain.reminding import pack
+from bot.telegram.commands import Command, allowed
+from bot.telegram.context import Ctx, handler
+from storage import areas
+from storage import reminders as store
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.telegram.commands import CommandTable
+    from bot.telegram.common import CommonHandlers
+    from bot.telegram.flows import FlowRegistry
+
+PREFIX = "ov"
+AREA_BUTTONS = 12
+
+
+async def digest_command(ctx: Ctx) -> None:
+    """/digest: this week's digest now, to the coordinator who asked (not recorded)."""
+    today = local_date(ctx.now, ctx.services.settings.timezone)
+    found = await reminders.gather(ctx.services, today)
+    for part in reminders.render_digest(ctx.services, ctx.lang, found):
+        if part.png is None:
+            await ctx.reply(part.text)
+            continue
+        try:
+            await ctx.context.bot.send_photo(ctx.chat_id, part.png, caption=part.text,
+                                             parse_mode=ParseMode.HTML)
+        except (BadRequest, Forbidden):
+            await ctx.reply(part.text)
+
+
+async def overdue_command(ctx: Ctx) -> None:
+    """/overdue [area or worker]: overdue obligations, filtered."""
+    text = ctx.message.text if ctx.message and ctx.message.text else ""
+    query = text.split(maxsplit=1)[1].strip()[:40] if len(text.split(maxsplit=1)) > 1 else ""
+    await show(ctx, query=query)
+
+
+async def on_button(ctx: Ctx) -> None:
+    """ov:a:<area id> or ov:all."""
+    if not allowed(ctx.role, Role.COORDINATOR):
+        await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
+        return
+    parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+    await ctx.answer()
+    if len(parts) == 3 and parts[1] == "a" and parts[2].isdigit() and len(parts[2]) < 12:
+        await show(ctx, area_id=int(parts[2]))
+    else:
+        await show(ctx)
+
+
+async def show(ctx: Ctx, *, query: str = "", area_id: int | None = None) -> None:
+    """List the overdue obligations (optionally of one area or one worker)."""
+    today = local_date(ctx.now, ctx.services.settings.timezone)
+    items = await store.all_obligations(ctx.db, today, history_periods=1)
+    people = await store.people_by_id(ctx.db, {i.worker_id for i in items})
+    known_areas = await areas.active(ctx.db)
+    worker_id: int | None = None
+    label = ""
+    if area_id is not None:
+        area = await areas.get(ctx.db, area_id)
+        label = ctx.t("overdue.filter_area", area=area.name if area else "?")
+    elif query:
+        lowered = query.lower()
+        area = next((a for a in known_areas if lowered in a.name.lower()), None)
+        if area is not None:
+            area_id = area.id
+            label = ctx.t("overdue.filter_area", area=area.name)
+        else:
+            worker = next((p for p in sorted(people.values(), key=lambda p: p.name)
+                           if lowered in p.name.lower() or query == str(p.telegram_id)), None)
+            if worker is None:
+                await ctx.reply(ctx.t("overdue.not_found", query=query))
+                return
+            worker_id = worker.telegram_id
+            label = ctx.t("overdue.filter_worker", worker=worker.name)
+    missed = dg.missed_last_period(items, today, area_id=area_id, worker_id=worker_id)
+    names = {k: v.name for k, v in people.items()}
+    markup = _area_buttons(ctx, known_areas)
+    if not missed:
+        await ctx.reply(ctx.t("overdue.none_filtered" if label else "overdue.none"), markup)
+        return
+    lines = reminders.item_lines(ctx.services, ctx.lang, dg.by_worker(missed, names), people)
+    lines.append(ctx.t("overdue.hint"))
+    header = ctx.t("overdue.title", filter=label, count=len(missed))
+    messages = pack(lines, header=header)
+    for n, message in enumerate(messages):
+        await ctx.reply(message, markup if n == len(messages) - 1 else None)
+
+
+def _area_buttons(ctx: Ctx, known: list[areas.Area]) -> InlineKeyboardMarkup:
+    row: list[InlineKeyboardButton] = [
+        InlineKeyboardButton(ctx.t("overdue.all"), callback_data=f"{PREFIX}:all")]
+    rows = [row]
+    for area in known[:AREA_BUTTONS]:
+        if len(rows[-1]) >= 3:
+            rows.append([])
+        rows[-1].append(InlineKeyboardButton(area.name[:20],
+                                             callback_data=f"{PREFIX}:a:{area.id}"))
+    return InlineKeyboardMarkup(rows)
+
+
+class OverdueFeature:
+    """/digest and /overdue, coordinators only."""
+
+    def register(self, app: Application, table: CommandTable,  # type: ignore[type-arg]
+                 flows: FlowRegistry, common: CommonHandlers) -> None:
+        """Add the two commands and the filter buttons."""
+        table.add(Command("overdue", Role.COORDINATOR, overdue_command, order=64))
+        table.add(Command("digest", Role.COORDINATOR, digest_command, order=65))
+        app.add_handler(CallbackQueryHandler(handler(on_button), pattern=f"^{PREFIX}:"))

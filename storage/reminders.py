@@ -1,0 +1,347 @@
+"""Reminders sent to workers and digests sent to coordinators, and the bulk reads they need.
+
+A reminder row is planned ('pending') before anything is sent, claimed ('sending') by one
+process in a transaction, then marked 'sent' once Telegram accepted it, or 'failed' with the
+time of the next attempt. A claim left by a crashed process is taken over after a lease.
+The unique key (worker, household, program, obligation key, stage) makes every reminder go
+out at most once, whatever the clock does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.domain.cadence import ContactKind, ContactRecord, Program, Stage, Tenure, obligations
+from bot.domain.digest import Item
+from storage.clock import from_db, to_db
+from storage.db import Database, Row
+from storage.pairings import programs as active_programs
+
+LEASE = timedelta(minutes=10)  # a 'sending' claim older than this was left by a crash
+
+
+# -- bulk reads ------------------------------------------------------------------------------
+
+
+async def all_obligations(db: Database, today: date, history_periods: int | None = 0,
+                          *, programs: Sequence[Program] | None = None) -> list[Item]:
+    """Every obligation of every household that is not archived, under each program it was
+    paired in: the running period of each rule and `history_periods` periods before it."""
+    known = {p.id: p for p in (programs if programs is not None
+                               else await active_programs(db))}
+    house_rows = await db.fetchall(
+        "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
+        "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
+        "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
+    if not house_rows:
+        return []
+    pairing_rows = await db.fetchall(
+        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
+        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
+        "ORDER BY p.household_id, p.program_id, p.started_on")
+    contact_rows = await db.fetchall(
+        "SELECT c.household_id, c.day, c.kind FROM contacts c "
+        "JOIN households h ON h.id = c.household_id WHERE h.archived = 0 AND c.deleted = 0")
+    tenures: dict[tuple[int, int], list[Tenure]] = {}
+    for r in pairing_rows:
+        ended = date.fromisoformat(r["ended_on"]) if r["ended_on"] else None
+        tenures.setdefault((r["household_id"], r["program_id"]), []).append(
+            Tenure(r["id"], r["worker_id"], date.fromisoformat(r["started_on"]), ended))
+    records: dict[int, list[ContactRecord]] = {}
+    kinds = {k.value: k for k in ContactKind}
+    days: dict[str, date] = {}
+    for r in contact_rows:
+        day = days.get(r["day"])
+        if day is None:
+            day = days[r["day"]] = date.fromisoformat(r["day"])
+        records.setdefault(r["household_id"], []).append(ContactRecord(day, kinds[r["kind"]]))
+    houses = {int(r["id"]): r for r in house_rows}
+    out: list[Item] = []
+    for (household_id, program_id), spans in tenures.items():
+        program = known.get(program_id)
+        house = houses.get(household_id)
+        if program is None or house is None:
+            continue
+        for obligation in obligations(program, spans, records.get(household_id, ()), today,
+                                      history_periods=history_periods):
+            out.append(Item(household_id, house["name"], house["area_id"], house["area_name"],
+                            program_id, program.name, obligation))
+    return out
+
+
+@dataclass(frozen=True)
+class Worker:
+    """What the scheduler needs to know about a person it writes to."""
+
+    telegram_id: int
+    name: str
+    language: str | None
+    role: str
+    active: bool
+    reachable: bool
+
+
+async def people_by_id(db: Database, ids: Iterable[int]) -> dict[int, Worker]:
+    """The people with these ids (unknown ids are left out)."""
+    wanted = sorted(set(ids))
+    found: dict[int, Worker] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = await db.fetchall(
+            "SELECT telegram_id, display_name, language, role, active, reachable FROM people "
+            f"WHERE telegram_id IN ({','.join('?' * len(chunk))})", chunk)
+        for r in rows:
+            found[int(r["telegram_id"])] = Worker(int(r["telegram_id"]), r["display_name"],
+                                                  r["language"], r["role"], bool(r["active"]),
+                                                  bool(r["reachable"]))
+    return found
+
+
+async def unreachable_staff(db: Database) -> list[Worker]:
+    """Workers and coordinators who blocked the bot (Telegram answered 403), by name."""
+    rows = await db.fetchall(
+        "SELECT telegram_id, display_name, language, role, active, reachable FROM people "
+        "WHERE reachable = 0 AND active = 1 AND role IN ('worker', 'coordinator') "
+        "ORDER BY display_name, telegram_id")
+    return [Worker(int(r["telegram_id"]), r["display_name"], r["language"], r["role"],
+                   bool(r["active"]), False) for r in rows]
+
+
+async def untaken_reports(db: Database) -> int:
+    """How many reports nobody has taken yet."""
+    return int(await db.fetchval("SELECT COUNT(*) FROM reports WHERE status = 'new'") or 0)
+
+
+# -- runs ------------------------------------------------------------------------------------
+
+
+async def run_done(db: Database, job: str, key: str) -> bool:
+    """Whether the run `key` of `job` (a local date, an ISO week) has been done."""
+    return await db.fetchval("SELECT 1 FROM scheduled_runs WHERE job = ? AND run_key = ?",
+                             (job, key)) is not None
+
+
+# -- reminders -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A reminder to plan: who, for which household obligation, at which stage."""
+
+    worker_id: int
+    household_id: int
+    program_id: int
+    obligation_key: str
+    stage: Stage
+    due_by: date
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A stored reminder."""
+
+    id: int
+    worker_id: int
+    household_id: int
+    program_id: int
+    obligation_key: str
+    stage: Stage
+    due_by: date
+    run_day: date
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    message_id: int | None
+    error: str | None
+    sent_at: datetime | None
+
+    @property
+    def obligation(self) -> tuple[int, int, int, str]:
+        """(worker, household, program, obligation key): what the reminder is about."""
+        return self.worker_id, self.household_id, self.program_id, self.obligation_key
+
+
+_REMINDER = ("id, worker_id, household_id, program_id, obligation_key, stage, due_by, run_day, "
+             "state, attempts, next_attempt_at, message_id, error, sent_at")
+
+
+def _reminder(r: Row) -> Reminder:
+    return Reminder(
+        id=r["id"], worker_id=r["worker_id"], household_id=r["household_id"],
+        program_id=r["program_id"], obligation_key=r["obligation_key"], stage=Stage(r["stage"]),
+        due_by=date.fromisoformat(r["due_by"]), run_day=date.fromisoformat(r["run_day"]),
+        state=r["state"], attempts=r["attempts"], next_attempt_at=from_db(r["next_attempt_at"]),
+        message_id=r["message_id"], error=r["error"],
+        sent_at=from_db(r["sent_at"]) if r["sent_at"] else None,
+    )
+
+
+async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Planned],
+                   run_day: date, now: datetime) -> int | None:
+    """Record the run and its reminders in one transaction; None if the run was done already,
+    else how many reminders are new (one already planned for the same key is kept)."""
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        done = await tx.rowcount(
+            "INSERT OR IGNORE INTO scheduled_runs (job, run_key, done_at) VALUES (?, ?, ?)",
+            (job, run_key, stamp))
+        if not done:
+            return None
+        added = 0
+        for p in planned:
+            added += await tx.rowcount(
+                "INSERT OR IGNORE INTO reminders (worker_id, household_id, program_id, "
+                "obligation_key, stage, due_by, run_day, next_attempt_at, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (p.worker_id, p.household_id, p.program_id, p.obligation_key, p.stage.value,
+                 p.due_by.isoformat(), run_day.isoformat(), stamp, stamp))
+    return added
+
+
+async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[Reminder]:
+    """Take every reminder that is ready to (re)send: pending, failed and due for a retry,
+    or claimed by a process that died. Claimed rows are 'sending' and count an attempt."""
+    stamp = to_db(now)
+    stale = to_db(now - lease)
+    async with db.transaction() as tx:
+        rows = await tx.fetchall(
+            f"SELECT {_REMINDER} FROM reminders WHERE "
+            "(state IN ('pending', 'failed') AND next_attempt_at <= ?) "
+            "OR (state = 'sending' AND claimed_at < ?) ORDER BY worker_id, id",
+            (stamp, stale))
+        ids = [r["id"] for r in rows]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            await tx.execute(
+                "UPDATE reminders SET state = 'sending', claimed_at = ?, attempts = attempts + 1 "
+                f"WHERE id IN ({','.join('?' * len(chunk))})", (stamp, *chunk))
+    return [_reminder(r) for r in rows]
+
+
+async def _set(db: Database, ids: Sequence[int], sql: str, params: tuple[object, ...]) -> None:
+    if not ids:
+        return
+    async with db.transaction() as tx:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            await tx.execute(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})",
+                             (*params, *chunk))
+
+
+async def mark_sent(db: Database, ids: Sequence[int], message_id: int | None,
+                    now: datetime) -> None:
+    """Telegram accepted the message carrying these reminders."""
+    await _set(db, ids, "UPDATE reminders SET state = 'sent', message_id = ?, sent_at = ?, "
+               "error = NULL", (message_id, to_db(now)))
+
+
+async def mark_failed(db: Database, ids: Sequence[int], error: str, retry_at: datetime,
+                      *, drop: bool = False) -> None:
+    """Not sent: retried from retry_at (while still relevant), or given up if drop."""
+    await _set(db, ids, "UPDATE reminders SET state = ?, error = ?, next_attempt_at = ?",
+               ("dropped" if drop else "failed", error[:200], to_db(retry_at)))
+
+
+async def cancel(db: Database, ids: Sequence[int]) -> None:
+    """No longer relevant (met, or the obligation moved on to another stage or worker)."""
+    await _set(db, ids, "UPDATE reminders SET state = 'cancelled'", ())
+
+
+async def for_worker(db: Database, worker_id: int) -> list[Reminder]:
+    """A worker's reminders, oldest first (for tests and support)."""
+    rows = await db.fetchall(f"SELECT {_REMINDER} FROM reminders WHERE worker_id = ? "
+                             "ORDER BY id", (worker_id,))
+    return [_reminder(r) for r in rows]
+
+
+async def counts(db: Database) -> dict[str, int]:
+    """How many reminders are in each state."""
+    rows = await db.fetchall("SELECT state, COUNT(*) AS n FROM reminders GROUP BY state")
+    return {r["state"]: int(r["n"]) for r in rows}
+
+
+# -- digests ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    """One weekly digest to one chat."""
+
+    id: int
+    week: str
+    chat_id: int
+    language: str
+    state: str
+    parts_sent: int
+    attempts: int
+
+
+def _digest(r: Row) -> DigestRow:
+    return DigestRow(r["id"], r["week"], r["chat_id"], r["language"], r["state"],
+                     r["parts_sent"], r["attempts"])
+
+
+async def plan_digests(db: Database, week: str, targets: Iterable[tuple[int, str]],
+                       now: datetime) -> int | None:
+    """Record this week's digest run and one digest per target chat; None if already done."""
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        done = await tx.rowcount(
+            "INSERT OR IGNORE INTO scheduled_runs (job, run_key, done_at) VALUES (?, ?, ?)",
+            ("digest", week, stamp))
+        if not done:
+            return None
+        added = 0
+        for chat_id, language in targets:
+            added += await tx.rowcount(
+                "INSERT OR IGNORE INTO digests (week, chat_id, language, next_attempt_at, "
+                "created_at) VALUES (?, ?, ?, ?, ?)", (week, chat_id, language, stamp, stamp))
+    return added
+
+
+async def claim_digests(db: Database, now: datetime, lease: timedelta = LEASE
+                        ) -> list[DigestRow]:
+    """Take the digests ready to (re)send (see claim)."""
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        rows = await tx.fetchall(
+            "SELECT id, week, chat_id, language, state, parts_sent, attempts FROM digests "
+            "WHERE (state IN ('pending', 'failed') AND next_attempt_at <= ?) "
+            "OR (state = 'sending' AND claimed_at < ?) ORDER BY id", (stamp, to_db(now - lease)))
+        for r in rows:
+            await tx.execute("UPDATE digests SET state = 'sending', claimed_at = ?, "
+                             "attempts = attempts + 1 WHERE id = ?", (stamp, r["id"]))
+    return [_digest(r) for r in rows]
+
+
+async def digest_progress(db: Database, digest_id: int, parts_sent: int) -> None:
+    """One more part of the digest reached the chat."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE digests SET parts_sent = ? WHERE id = ?",
+                         (parts_sent, digest_id))
+
+
+async def digest_done(db: Database, digest_id: int, now: datetime) -> None:
+    """Every part of the digest reached the chat."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE digests SET state = 'sent', sent_at = ?, error = NULL "
+                         "WHERE id = ?", (to_db(now), digest_id))
+
+
+async def digest_failed(db: Database, digest_id: int, error: str, retry_at: datetime,
+                        *, drop: bool = False) -> None:
+    """The digest stopped part-way; retried from retry_at where it stopped."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE digests SET state = ?, error = ?, next_attempt_at = ? "
+                         "WHERE id = ?",
+                         ("dropped" if drop else "failed", error[:200], to_db(retry_at),
+                          digest_id))
+
+
+async def digests(db: Database) -> list[DigestRow]:
+    """Every digest row (for tests and support)."""
+    rows = await db.fetchall("SELECT id, week, chat_id, language, state, parts_sent, attempts "
+                             "FROM digests ORDER BY id")
+    return [_digest(r) for r in rows]

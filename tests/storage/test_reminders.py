@@ -1,0 +1,264 @@
+"""Reminders and digests in a real SQLite file, and the jobs against a stub Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.error import Forbidden, RetryAfter, TimedOut
+
+from bot import reminders as jobs
+from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.domain.cadence import ContactKind, Stage, Status
+from bot.domain.households import Category, HouseholdInput
+from bot.i18n import Catalog
+from bot.scheduler import TickContext
+from bot.sending import Pacer
+from bot.telegram.context import Services
+from storage import areas, contacts, households, pairings
+from storage import reminders as store
+from storage.clock import to_db
+from storage.db import Database
+
+SHANGHAI = timedelta(hours=8)
+
+
+def at(day: str, clock: str = "09:00") -> datetime:
+    """A local (Asia/Shanghai) wall time as an aware UTC instant."""
+    local = datetime.fromisoformat(f"{day}T{clock}")
+    return (local - SHANGHAI).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "z.sqlite3")
+    now = at("2025-01-01")
+    await areas.seed(database, ["东门社区", "翠竹社区"], now)
+    async with database.transaction() as tx:
+        for worker_id, name in ((7001, "陈社工"), (7002, "刘社工")):
+            await tx.execute(
+                "INSERT INTO people (telegram_id, display_name, role, created_at, updated_at) "
+                "VALUES (?, ?, 'worker', ?, ?)", (worker_id, name, to_db(now), to_db(now)))
+    for name, worker, area in (("张大爷", 7001, 1), ("李阿婆", 7001, 2), ("王小明", 7002, 1)):
+        made = await households.create(database, HouseholdInput(
+            name, area, "路1号", 1, Category.ELDERLY_ALONE, "", "", None, None), now)
+        await pairings.pair(database, made.id, worker, 1, date(2025, 1, 1), now)
+    yield database
+    await database.close()
+
+
+@dataclass
+class Sent:
+    message_id: int
+
+
+class StubBot:
+    """Just enough of telegram.Bot: records messages, fails as told."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, str, Any]] = []
+        self.photos: list[tuple[int, bytes, str | None]] = []
+        self.fail: dict[int, list[Exception]] = {}
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Sent:
+        errors = self.fail.get(chat_id)
+        if errors:
+            raise errors.pop(0)
+        assert len(text) <= 4096
+        self.messages.append((chat_id, text, kwargs.get("reply_markup")))
+        return Sent(len(self.messages) + len(self.photos))
+
+    async def send_photo(self, chat_id: int, photo: bytes, caption: str | None = None,
+                         **kwargs: Any) -> Sent:
+        errors = self.fail.get(chat_id)
+        if errors:
+            raise errors.pop(0)
+        self.photos.append((chat_id, photo, caption))
+        return Sent(len(self.messages) + len(self.photos))
+
+    def to(self, chat_id: int) -> list[str]:
+        return [text for who, text, _ in self.messages if who == chat_id]
+
+
+def services(db: Database, **env: str) -> Services:
+    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai",
+                              "ZHONGFU_COORDINATORS": "9001", **env})
+    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"),
+                    clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture(autouse=True)
+def fast_pacer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No real waiting in these tests (pacing is measured by the benchmark)."""
+    monkeypatch.setattr(jobs, "Sender", _fast_sender)
+
+
+def _fast_sender(bot: Any, db: Database, clock: Any, pacer: Pacer | None = None) -> Any:
+    from bot.sending import Sender
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    return Sender(bot, db, clock, Pacer(per_second=10_000, per_chat_seconds=0,
+                                        sleep=no_sleep))
+
+
+async def tick(db: Database, bot: StubBot, when: datetime, **env: str) -> None:
+    context = TickContext(services(db, **env), bot, when)  # type: ignore[arg-type]
+    await jobs.remind(context)
+    await jobs.digest(context)
+
+
+# -- storage ---------------------------------------------------------------------------------
+
+
+async def test_all_obligations_covers_every_paired_household(db: Database) -> None:
+    items = await store.all_obligations(db, date(2026, 3, 1), history_periods=0)
+    assert {(i.household_name, i.obligation.key) for i in items} >= {
+        ("张大爷", "call:2026-Q1"), ("李阿婆", "visit:2026-H1"), ("王小明", "deed:2026")}
+    assert all(i.obligation.status is Status.DUE for i in items)
+
+
+async def test_plan_is_once_per_run_and_once_per_key(db: Database) -> None:
+    planned = [store.Planned(7001, 1, 1, "call:2026-Q1", Stage.FIRST, date(2026, 3, 31))]
+    now = at("2026-03-01")
+    assert await store.plan_run(db, "reminders", "2026-03-01", planned, date(2026, 3, 1),
+                                now) == 1
+    assert await store.plan_run(db, "reminders", "2026-03-01", planned, date(2026, 3, 1),
+                                now) is None
+    assert await store.plan_run(db, "reminders", "2026-03-02", planned, date(2026, 3, 2),
+                                now) == 0
+    claimed = await store.claim(db, now)
+    assert [r.attempts for r in claimed] == [0]
+    assert await store.claim(db, now) == []  # claimed: not handed out twice
+    # a claim left by a crashed process is taken over after the lease
+    again = await store.claim(db, now + store.LEASE + timedelta(seconds=1))
+    assert [r.id for r in again] == [claimed[0].id]
+    await store.mark_failed(db, [claimed[0].id], "TimedOut", now + timedelta(minutes=5))
+    assert await store.claim(db, now + timedelta(minutes=4)) == []
+    retried = await store.claim(db, now + timedelta(minutes=5))
+    assert retried[0].state == "failed" and retried[0].attempts == 2
+    await store.mark_sent(db, [claimed[0].id], 55, now)
+    assert (await store.for_worker(db, 7001))[0].state == "sent"
+    assert await store.claim(db, now + timedelta(days=30)) == []
+
+
+async def test_digest_rows_are_once_per_week_and_keep_progress(db: Database) -> None:
+    now = at("2026-03-02")
+    assert await store.plan_digests(db, "2026-W10", [(9001, "zh"), (9002, "en")], now) == 2
+    assert await store.plan_digests(db, "2026-W10", [(9001, "zh")], now) is None
+    rows = await store.claim_digests(db, now)
+    await store.digest_progress(db, rows[0].id, 2)
+    await store.digest_failed(db, rows[0].id, "TimedOut", now)
+    again = await store.claim_digests(db, now)
+    assert again[0].parts_sent == 2 and again[0].attempts == 1  # attempts before this one
+
+
+# -- jobs against a stub bot ------------------------------------------------------------------
+
+
+async def test_quarter_of_reminders(db: Database) -> None:
+    bot = StubBot()
+    await tick(db, bot, at("2026-02-27"))  # before the last month: nothing to remind
+    assert bot.to(7001) == []
+    await tick(db, bot, at("2026-03-02", "07:30"))  # quiet hours
+    assert bot.to(7001) == []
+    await tick(db, bot, at("2026-03-02", "08:30"))  # before the reminder time
+    assert bot.to(7001) == []
+    await tick(db, bot, at("2026-03-02", "09:01"))
+    first = bot.to(7001)
+    assert len(first) == 1 and "张大爷" in first[0] and "李阿婆" in first[0]
+    assert "2026年第1季度" in first[0]
+    markup = next(m for who, _, m in bot.messages if who == 7001)
+    assert {b.callback_data for row in markup.inline_keyboard for b in row} >= {"lq:1:call",
+                                                                               "lq:2:call"}
+    assert len(bot.to(7002)) == 1
+    # the same instant again, and later the same day: nothing new
+    await tick(db, bot, at("2026-03-02", "09:01"))
+    await tick(db, bot, at("2026-03-02", "15:00"))
+    assert len(bot.to(7001)) == 1
+    # a call logged for 张大爷 silences its final reminder
+    await contacts.add(db, contacts.NewContact(1, 7001, ContactKind.CALL, date(2026, 3, 10)),
+                       at("2026-03-10"))
+    await tick(db, bot, at("2026-03-25"))
+    final = bot.to(7001)[1]
+    assert "李阿婆" in final and "张大爷" not in final and "还剩 7 天" in final
+    # the clock jumps back a day: nothing is sent twice
+    await tick(db, bot, at("2026-03-24", "10:00"))
+    await tick(db, bot, at("2026-03-25", "10:00"))
+    assert len(bot.to(7001)) == 2
+
+
+async def test_catch_up_after_downtime_sends_only_the_current_stage(db: Database) -> None:
+    bot = StubBot()
+    await tick(db, bot, at("2026-03-27", "12:00"))  # down since February
+    texts = bot.to(7001)
+    assert len(texts) == 1 and "⏰" in texts[0]
+    stages = {r.stage for r in await store.for_worker(db, 7001)}
+    assert stages == {Stage.FINAL}
+
+
+async def test_blocked_worker_is_marked_unreachable_and_shown_in_the_digest(
+        db: Database) -> None:
+    bot = StubBot()
+    bot.fail[7002] = [Forbidden("Forbidden: bot was blocked by the user")]
+    await tick(db, bot, at("2026-03-02"))  # a Monday: digest too
+    assert bot.to(7002) == []
+    person = (await store.people_by_id(db, [7002]))[7002]
+    assert not person.reachable
+    assert {r.state for r in await store.for_worker(db, 7002)} == {"failed"}
+    await tick(db, bot, at("2026-03-09"))  # next Monday's digest names the worker
+    digest = "\n".join(bot.to(9001))
+    assert "联系不上的人" in digest and "刘社工" in digest
+
+
+async def test_timeout_is_retried_on_a_later_tick_and_never_doubled(db: Database) -> None:
+    bot = StubBot()
+    bot.fail[7001] = [TimedOut()]
+    await tick(db, bot, at("2026-03-03"))
+    assert bot.to(7001) == []
+    await tick(db, bot, at("2026-03-03", "09:02"))  # before the retry delay
+    assert bot.to(7001) == []
+    await tick(db, bot, at("2026-03-03", "09:06"))
+    await tick(db, bot, at("2026-03-03", "09:20"))
+    assert len(bot.to(7001)) == 1
+
+
+async def test_flood_wait_is_honoured(db: Database) -> None:
+    bot = StubBot()
+    bot.fail[7001] = [RetryAfter(1)]
+    await tick(db, bot, at("2026-03-03"))
+    assert len(bot.to(7001)) == 1
+
+
+async def test_weekly_digest_once_per_week_with_chart(db: Database) -> None:
+    bot = StubBot()
+    await tick(db, bot, at("2026-04-06", "09:00"))  # Monday after Q1: every call was missed
+    texts = bot.to(9001)
+    assert texts and "上期没完成的任务" in texts[0] and "陈社工" in texts[0]
+    assert "2026年第1季度" in texts[0]
+    assert len(bot.photos) == 1 and bot.photos[0][1].startswith(b"\x89PNG")
+    await tick(db, bot, at("2026-04-07", "10:00"))  # same week: nothing more
+    assert len(bot.to(9001)) == len(texts)
+    assert len(bot.photos) == 1
+
+
+async def test_digest_goes_to_the_group_when_configured(db: Database) -> None:
+    bot = StubBot()
+    await tick(db, bot, at("2026-04-08", "10:00"), ZHONGFU_COORDINATOR_CHAT="-100123")
+    assert bot.to(-100123) and bot.to(9001) == []
+
+
+async def test_interrupted_digest_continues_where_it_stopped(db: Database) -> None:
+    bot = StubBot()
+    bot.fail[9001] = [TimedOut()]
+    await tick(db, bot, at("2026-04-06"))
+    assert bot.to(9001) == []
+    await tick(db, bot, at("2026-04-06", "09:10"))
+    assert len(bot.photos) == 1
+    row = (await store.digests(db))[0]
+    assert row.state == "sent"
