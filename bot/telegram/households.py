@@ -416,7 +416,7 @@ class HouseholdFlow(StaleAnswer):
         return await report_taker(ctx, int(data["report"]))
 
     async def _save(self, ctx: Ctx, step: str, data: dict[str, Any]) -> FlowState:
-        return await flows.put(ctx.db, ctx.user_id, self.name, step, data, ctx.now)
+        return await ctx.save_flow(self.name, step, data)
 
     async def _next(self, ctx: Ctx, step: str, data: dict[str, Any]) -> None:
         following = H_CONFIRM if data.get("editing") else H_NEXT[step]
@@ -592,12 +592,12 @@ class FindFlow(StaleAnswer):
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for a name."""
-        await flows.put(ctx.db, ctx.user_id, self.name, "query", {}, ctx.now)
+        await ctx.save_flow(self.name, "query", {})
         await ctx.reply(ctx.t("households.search_prompt"))
 
     async def start_link(self, ctx: Ctx, report_id: int) -> None:
         """Ask for the household a report is about."""
-        await flows.put(ctx.db, ctx.user_id, self.name, "query", {"report": report_id}, ctx.now)
+        await ctx.save_flow(self.name, "query", {"report": report_id})
         await ctx.reply(ctx.t("fromreport.search_prompt"))
 
     async def ask(self, ctx: Ctx, state: FlowState) -> None:
@@ -641,7 +641,7 @@ class ImportFlow(StaleAnswer):
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the file."""
-        await flows.put(ctx.db, ctx.user_id, self.name, "file", {}, ctx.now)
+        await ctx.save_flow(self.name, "file", {})
         await ctx.reply(ctx.t("import.ask"))
 
     async def ask(self, ctx: Ctx, state: FlowState) -> None:

@@ -100,7 +100,7 @@ class LogFlow(StaleAnswer):
         await self.ask(ctx, await self._save(ctx, DAY if data.get("kind") else KIND, data))
 
     async def _save(self, ctx: Ctx, step: str, data: dict[str, Any]) -> FlowState:
-        return await flows.put(ctx.db, ctx.user_id, NAME, step, data, ctx.now)
+        return await ctx.save_flow(NAME, step, data)
 
     # -- questions ------------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ class PairFlow(StaleAnswer):
         await self._household_chosen(ctx, {}, found)
 
     async def _save(self, ctx: Ctx, step: str, data: dict[str, Any]) -> FlowState:
-        return await flows.put(ctx.db, ctx.user_id, NAME, step, data, ctx.now)
+        return await ctx.save_flow(NAME, step, data)
 
     async def ask(self, ctx: Ctx, state: FlowState) -> None:
         """Ask the question of the current step."""
