@@ -66,10 +66,13 @@ def is_group(chat_id: int) -> bool:
 
 @dataclass
 class Pacer:
-    """Hands out send times: overall rate, per-chat spacing, per-group minute budget.
+    """Decides when each message may leave: overall rate, per-chat spacing, group budget.
 
-    A slot is reserved under a lock and waited for outside it, so many coroutines can send
-    concurrently while the slots stay evenly spaced.
+    It mirrors Telegram's own accounting: at most `per_second` dispatches in any sliding
+    second (and no closer together than 1/per_second), one per `per_chat_seconds` to a
+    chat, `group_per_minute` to a group in any sliding minute. Each sender checks at the
+    moment it would send, after waking up, so a busy event loop cannot bunch messages
+    beyond the limit (slots reserved in advance would all fire late, together).
     """
 
     per_second: float = OVERALL_PER_SECOND
@@ -77,35 +80,50 @@ class Pacer:
     group_per_minute: int = GROUP_PER_MINUTE
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    _next: float = 0.0
-    _chat_next: dict[int, float] = field(default_factory=dict)
+    _sent: deque[float] = field(default_factory=deque)
+    _paused_until: float = 0.0
+    _chat_last: dict[int, float] = field(default_factory=dict)
     _group_sent: dict[int, deque[float]] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    def _wait(self, chat_id: int, now: float) -> float:
+        """Seconds until this chat may send (0: now)."""
+        sent = self._sent
+        while sent and sent[0] <= now - 1.0:
+            sent.popleft()
+        waits = [self._paused_until - now]
+        if sent:
+            waits.append(sent[-1] + 1.0 / self.per_second - now)
+            if len(sent) >= int(self.per_second):
+                waits.append(sent[0] + 1.0 - now)
+        last = self._chat_last.get(chat_id)
+        if last is not None:
+            waits.append(last + self.per_chat_seconds - now)
+        if is_group(chat_id):
+            group = self._group_sent.setdefault(chat_id, deque())
+            while group and group[0] <= now - 60.0:
+                group.popleft()
+            if len(group) >= self.group_per_minute:
+                waits.append(group[0] + 60.0 - now)
+        return max(0.0, *waits)
+
     async def slot(self, chat_id: int) -> None:
-        """Wait for this chat's next send slot."""
-        async with self._lock:
-            now = self.clock()
-            at = max(now, self._next, self._chat_next.get(chat_id, 0.0))
-            if is_group(chat_id):
-                sent = self._group_sent.setdefault(chat_id, deque())
-                while sent and sent[0] <= at - 60.0:
-                    sent.popleft()
-                if len(sent) >= self.group_per_minute:
-                    at = max(at, sent[0] + 60.0)
-                sent.append(at)
-                spacing = max(self.per_chat_seconds, 60.0 / self.group_per_minute)
-            else:
-                spacing = self.per_chat_seconds
-            self._next = at + 1.0 / self.per_second
-            self._chat_next[chat_id] = at + spacing
-        delay = at - self.clock()
-        if delay > 0:
-            await self.sleep(delay)
+        """Wait until this chat may send, and count the message as sent now."""
+        while True:
+            async with self._lock:
+                now = self.clock()
+                wait = self._wait(chat_id, now)
+                if wait <= 0:
+                    self._sent.append(now)
+                    self._chat_last[chat_id] = now
+                    if is_group(chat_id):
+                        self._group_sent[chat_id].append(now)
+                    return
+            await self.sleep(wait)
 
     def pause(self, seconds: float) -> None:
-        """Telegram asked to wait: no slot before now + seconds."""
-        self._next = max(self._next, self.clock() + seconds)
+        """Telegram asked to wait: nothing leaves before now + seconds."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
 
 
 def _seconds(value: float | timedelta | int) -> float:
