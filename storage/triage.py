@@ -304,6 +304,21 @@ async def change(db: Database, report_id: int, *, actor: int, now: datetime, kin
         return await _report(tx, report_id)
 
 
+async def reassign(db: Database, report_id: int, from_worker: int, to_worker: int, *,
+                   actor: int, now: datetime) -> Report | None:
+    """Hand an open case from one worker to another; None if it changed meanwhile."""
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        changed = await tx.rowcount(
+            "UPDATE reports SET taken_by = ?, taken_at = ?, updated_at = ? WHERE id = ? "
+            "AND status = 'acknowledged' AND taken_by = ?",
+            (to_worker, stamp, stamp, report_id, from_worker))
+        if changed != 1:
+            return None
+        await _event(tx, report_id, now, actor, "referred", None, f"worker:{to_worker}")
+        return await _report(tx, report_id)
+
+
 async def add_event(db: Database, report_id: int, actor: int | None, kind: str, now: datetime,
                     detail: str = "") -> None:
     """Record a history entry that changes no status (note, message, reply)."""

@@ -128,7 +128,17 @@ class Cases:
             await ctx.reply(ctx.t("start.flow_waiting", command=f"/{state.name}"))
             return
         await flows.put(ctx.db, ctx.user_id, FLOW, step, {"report": report.id}, ctx.now)
-        await ctx.reply(ctx.t(f"triage.ask.{step}", ref=report.ref, max=STEP_LIMIT[step]))
+        markup = await self.colleagues(ctx, report) if step == REFER else None
+        await ctx.reply(ctx.t(f"triage.ask.{step}", ref=report.ref, max=STEP_LIMIT[step]),
+                        markup)
+
+    async def colleagues(self, ctx: Ctx, report: Report) -> InlineKeyboardMarkup | None:
+        """Buttons to refer a case to another active worker (at most 20)."""
+        rows = [[(ctx.t("triage.refer.to", name=w.person.display_name)[:60],
+                  f"{FLOW_PREFIX}:rw:{w.person.telegram_id}")]
+                for w in await store.workers(ctx.db)
+                if w.person.active and w.person.telegram_id != report.taken_by][:20]
+        return buttons(rows) if rows else None
 
     async def take(self, ctx: Ctx, report: Report | None, _: str) -> None:
         """Take the case: exactly one of racing presses wins; the others hear who has it."""
@@ -328,8 +338,36 @@ class CaseFlow:
         await ctx.reply(ctx.t(f"triage.ask.{state.step}", ref=ref, max=STEP_LIMIT[state.step]))
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """The case flow has no buttons of its own."""
-        await ctx.answer(ctx.t("error.stale_button"), alert=True)
+        """cf:rw:<worker> at the referral step: hand the case to another worker."""
+        action, arg = [*parts, "", ""][:2]
+        if state.step != REFER or action != "rw" or not arg.isdigit() or len(arg) > 15:
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
+        report = await reports.get(ctx.db, int(state.data.get("report", 0)))
+        if not await self.cases.check(ctx, Action.REFER, report):
+            await flows.clear(ctx.db, ctx.user_id)
+            return
+        assert report is not None and report.taken_by is not None
+        target = await people.get(ctx.db, int(arg))
+        if (target is None or ctx.services.role_of(target) is Role.RESIDENT
+                or target.telegram_id == report.taken_by):
+            await self.cases.refuse(ctx, "not_a_worker")
+            return
+        moved = await store.reassign(ctx.db, report.id, report.taken_by, target.telegram_id,
+                                     actor=ctx.user_id, now=ctx.now)
+        await flows.clear(ctx.db, ctx.user_id)
+        if moved is None:
+            await self.cases.refuse(ctx, "moved", ref=report.ref)
+            return
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        await ctx.reply(ctx.t("triage.refer.done", ref=report.ref, name=target.display_name))
+        services, bot = ctx.services, ctx.context.bot
+        lang = services.lang_of(target)
+        await send_details(services, bot, target.telegram_id, lang, moved,
+                           services.catalog.t(lang, "triage.refer.heading", ref=report.ref,
+                                              name=ctx.person.display_name))
+        await tell_reporter(services, bot, moved, "triage.reporter.reassigned")
 
     async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
         """A button of this flow pressed after it ended."""
