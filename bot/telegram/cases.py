@@ -127,7 +127,7 @@ class Cases:
         if state is not None and state.name != FLOW:
             await ctx.reply(ctx.t("start.flow_waiting", command=f"/{state.name}"))
             return
-        await flows.put(ctx.db, ctx.user_id, FLOW, step, {"report": report.id}, ctx.now)
+        await ctx.save_flow(FLOW, step, {"report": report.id})
         markup = await self.colleagues(ctx, report) if step == REFER else None
         await ctx.reply(ctx.t(f"triage.ask.{step}", ref=report.ref, max=STEP_LIMIT[step]),
                         markup)

@@ -70,8 +70,8 @@ class JoinFlow:
         if problem is not None:
             await ctx.reply(ctx.t(f"triage.join.problem.{problem}"))
             return
-        state = await flows.put(ctx.db, ctx.user_id, JOIN, NAME_STEP,
-                                {"code": code, "areas": []}, ctx.now)
+        state = await ctx.save_flow(JOIN, NAME_STEP,
+                                {"code": code, "areas": []})
         await ctx.reply(ctx.t("triage.join.welcome"))
         await self.ask(ctx, state)
 
@@ -111,7 +111,7 @@ class JoinFlow:
         if not await areas.active(ctx.db):
             await self.finish(ctx, data)
             return
-        state = await flows.put(ctx.db, ctx.user_id, JOIN, AREAS_STEP, data, ctx.now)
+        state = await ctx.save_flow(JOIN, AREAS_STEP, data)
         await self.ask(ctx, state)
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
@@ -134,8 +134,8 @@ class JoinFlow:
             return
         chosen = set(state.data.get("areas", []))
         chosen ^= {int(arg)}
-        state = await flows.put(ctx.db, ctx.user_id, JOIN, AREAS_STEP,
-                                {**state.data, "areas": sorted(chosen)}, ctx.now)
+        state = await ctx.save_flow(JOIN, AREAS_STEP,
+                                {**state.data, "areas": sorted(chosen)})
         await ctx.answer()
         await self.ask(ctx, state)
 
@@ -273,11 +273,11 @@ class AreaFlow:
         area = await areas.get(ctx.db, int(raw)) if raw.isdigit() and len(raw) < 10 else None
         if action == "add":
             await ctx.answer()
-            await flows.put(ctx.db, ctx.user_id, AREA_FLOW, "add", {}, ctx.now)
+            await ctx.save_flow(AREA_FLOW, "add", {})
             await ctx.reply(ctx.t("triage.areas.ask_name", max=AREA_NAME_MAX))
         elif action == "ren" and area is not None and not area.retired:
             await ctx.answer()
-            await flows.put(ctx.db, ctx.user_id, AREA_FLOW, "rename", {"area": area.id}, ctx.now)
+            await ctx.save_flow(AREA_FLOW, "rename", {"area": area.id})
             await ctx.reply(ctx.t("triage.areas.ask_rename", name=area.name, max=AREA_NAME_MAX))
         elif action == "ret" and area is not None and await store.retire_area(ctx.db, area.id):
             await ctx.answer()
