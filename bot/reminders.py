@@ -118,8 +118,11 @@ async def remind(tick: TickContext) -> None:
         return
     today = local.date()
     db = services.db
+    run_due = not await store.run_done(db, REMINDER_JOB, today.isoformat())
+    if not run_due and not await store.has_ready(db, tick.now):
+        return  # most ticks: nothing planned and nothing to retry
     current = await due_reminders(services, today)
-    if not await store.run_done(db, REMINDER_JOB, today.isoformat()):
+    if run_due:
         planned = [store.Planned(key[0], key[1], key[2], key[3], stage, item.obligation.due_by)
                    for key, (item, stage) in current.items()]
         added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today,

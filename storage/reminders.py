@@ -200,6 +200,14 @@ async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Plann
     return added
 
 
+async def has_ready(db: Database, now: datetime, lease: timedelta = LEASE) -> bool:
+    """Whether claim() would hand out anything (a cheap check for every tick)."""
+    found = await db.fetchval(
+        "SELECT 1 FROM reminders WHERE (state IN ('pending', 'failed') AND next_attempt_at <= ?)"
+        " OR (state = 'sending' AND claimed_at < ?) LIMIT 1", (to_db(now), to_db(now - lease)))
+    return found is not None
+
+
 async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[Reminder]:
     """Take every reminder that is ready to (re)send: pending, failed and due for a retry,
     or claimed by a process that died. Claimed rows are 'sending' and count an attempt."""
