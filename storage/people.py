@@ -10,7 +10,7 @@ from storage.db import Database, Row, Tx
 
 _COLUMNS = (
     "telegram_id, display_name, username, language, role, active, reachable, "
-    "created_at, updated_at"
+    "created_at, updated_at, language_code"
 )
 
 
@@ -26,6 +26,7 @@ def _person(row: Row, area_ids: tuple[int, ...] = ()) -> Person:
         created_at=from_db(row["created_at"]),
         updated_at=from_db(row["updated_at"]),
         area_ids=area_ids,
+        language_code=row["language_code"],
     )
 
 
@@ -45,17 +46,18 @@ async def get(db: Database, telegram_id: int) -> Person | None:
 
 
 async def touch(db: Database, telegram_id: int, display_name: str, username: str | None,
-                now: datetime, coordinator: bool) -> Person:
+                now: datetime, coordinator: bool, language_code: str | None = None) -> Person:
     """Create or refresh a person seen in an update; keep the stored role in step with config."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         await tx.execute(
-            "INSERT INTO people (telegram_id, display_name, username, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
+            "INSERT INTO people (telegram_id, display_name, username, language_code, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
             "username = excluded.username, reachable = 1, "
+            "language_code = COALESCE(excluded.language_code, people.language_code), "
             "display_name = CASE WHEN people.role = 'resident' THEN excluded.display_name "
             "ELSE people.display_name END, updated_at = excluded.updated_at",
-            (telegram_id, display_name[:128], username, stamp, stamp),
+            (telegram_id, display_name[:128], username, language_code, stamp, stamp),
         )
         if coordinator:
             await tx.execute(

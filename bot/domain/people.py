@@ -34,6 +34,7 @@ class Person:
     created_at: datetime
     updated_at: datetime
     area_ids: tuple[int, ...] = ()
+    language_code: str | None = None  # Telegram's setting: the guess until one is chosen
 
 
 def effective_role(stored: Role, active: bool, configured_coordinator: bool) -> Role:

@@ -49,7 +49,8 @@ class Services:
 
     def lang_of(self, person: Person) -> str:
         """The language to write to a person in (their choice, else the deployment's)."""
-        return pick_language(person.language, None, self.settings.language, SUPPORTED_LANGUAGES)
+        return pick_language(person.language, person.language_code, self.settings.language,
+                             SUPPORTED_LANGUAGES)
 
     def role_of(self, person: Person) -> Role:
         """The person's current role (configuration decides who coordinates)."""
@@ -175,10 +176,9 @@ async def build_ctx(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ctx |
     now = services.clock()
     configured = user.id in services.settings.coordinators
     name = user.full_name or user.username or str(user.id)
-    person = await people.touch(services.db, user.id, name, user.username, now, configured)
-    lang = pick_language(
-        person.language, user.language_code, services.settings.language, SUPPORTED_LANGUAGES
-    )
+    person = await people.touch(services.db, user.id, name, user.username, now, configured,
+                                user.language_code)
+    lang = services.lang_of(person)
     return Ctx(update, context, services, person, services.role_of(person), lang, now)
 
 

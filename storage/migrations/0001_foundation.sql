@@ -4,7 +4,8 @@ CREATE TABLE people (
     telegram_id   INTEGER PRIMARY KEY,
     display_name  TEXT    NOT NULL DEFAULT '',
     username      TEXT,
-    language      TEXT,               -- chosen with /language; NULL until chosen or guessed
+    language      TEXT,               -- chosen with /language; NULL until chosen
+    language_code TEXT,               -- Telegram's language setting, the guess until then
     role          TEXT    NOT NULL DEFAULT 'resident'
                   CHECK (role IN ('resident', 'worker', 'coordinator')),
     active        INTEGER NOT NULL DEFAULT 1,
