@@ -42,6 +42,8 @@ class Settings:
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
     areas: tuple[str, ...] = field(default_factory=tuple)
+    # "internal": `zhongfu run` ticks every minute itself; "cron": only `zhongfu tick` does.
+    scheduler: str = "internal"
 
     @property
     def file_url(self) -> str:
@@ -103,6 +105,7 @@ def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Se
         quiet_start=_clock_time(env, "ZHONGFU_QUIET_START", time(21, 0)),
         quiet_end=_clock_time(env, "ZHONGFU_QUIET_END", time(8, 0)),
         areas=_areas(env),
+        scheduler=_scheduler(env),
     )
 
 
@@ -196,6 +199,13 @@ def _clock_time(env: Mapping[str, str], name: str, default: time) -> time:
         return time.fromisoformat(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a time of day like 09:00, got {raw!r}") from None
+
+
+def _scheduler(env: Mapping[str, str]) -> str:
+    mode = env.get("ZHONGFU_SCHEDULER", "").strip().lower() or "internal"
+    if mode not in ("internal", "cron"):
+        raise ConfigError(f"ZHONGFU_SCHEDULER must be internal or cron, got {mode!r}")
+    return mode
 
 
 def _areas(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -92,8 +92,10 @@ def reminder_message(services: Services, lang: str, worker_name: str,
 
 def language_of(services: Services, person: store.Worker | None) -> str:
     """The language to write to a person in."""
-    chosen = person.language if person else None
-    return pick_language(chosen, None, services.settings.language, SUPPORTED_LANGUAGES)
+    if person is None:
+        return services.settings.language
+    return pick_language(person.language, person.language_code, services.settings.language,
+                         SUPPORTED_LANGUAGES)
 
 
 # -- reminders ------------------------------------------------------------------------------

@@ -82,7 +82,8 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
                  stop: asyncio.Event) -> None:
     """Start the application, replay, poll and tick until asked to stop."""
     await app.bot.delete_webhook(drop_pending_updates=False)
-    scheduler.schedule(app)
+    if services.settings.scheduler == "internal":
+        scheduler.schedule(app)
     await app.start()
     await publish_all(app.bot, services, services.extra["commands"],
                       await people.staff(services.db))

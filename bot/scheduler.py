@@ -41,31 +41,19 @@ async def prune_updates(tick: TickContext) -> None:
     await updates.prune(tick.services.db, tick.now - KEEP_HANDLED_UPDATES)
 
 
-JOBS: list[Job] = [prune_updates]
-
-
-def _triage_jobs() -> list[Job]:
+def jobs() -> list[Job]:
+    """Every scheduled job, in the order a tick runs them."""
+    # Imported here: the jobs' modules import TickContext from this one.
+    from bot.reminders import digest, remind
     from bot.telegram.triage import escalate, finish_routing
 
-    return [finish_routing, escalate]
-
-
-JOBS += _triage_jobs()
-
-
-def _reminder_jobs() -> list[Job]:
-    from bot.reminders import digest, remind
-
-    return [remind, digest]
-
-
-JOBS += _reminder_jobs()
+    return [prune_updates, finish_routing, escalate, remind, digest]
 
 
 async def tick(services: Services, bot: Bot, now: datetime) -> None:
     """Do, once, every piece of scheduled work that is due at `now`."""
     context = TickContext(services, bot, now)
-    for job in JOBS:
+    for job in jobs():
         try:
             await job(context)
         except Exception:

@@ -81,6 +81,15 @@ class Worker:
     role: str
     active: bool
     reachable: bool
+    language_code: str | None = None  # Telegram's setting, used until a language is chosen
+
+
+_WORKER_COLUMNS = "telegram_id, display_name, language, role, active, reachable, language_code"
+
+
+def _worker(r: Row) -> Worker:
+    return Worker(int(r["telegram_id"]), r["display_name"], r["language"], r["role"],
+                  bool(r["active"]), bool(r["reachable"]), r["language_code"])
 
 
 async def people_by_id(db: Database, ids: Iterable[int]) -> dict[int, Worker]:
@@ -90,23 +99,20 @@ async def people_by_id(db: Database, ids: Iterable[int]) -> dict[int, Worker]:
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
         rows = await db.fetchall(
-            "SELECT telegram_id, display_name, language, role, active, reachable FROM people "
+            f"SELECT {_WORKER_COLUMNS} FROM people "
             f"WHERE telegram_id IN ({','.join('?' * len(chunk))})", chunk)
         for r in rows:
-            found[int(r["telegram_id"])] = Worker(int(r["telegram_id"]), r["display_name"],
-                                                  r["language"], r["role"], bool(r["active"]),
-                                                  bool(r["reachable"]))
+            found[int(r["telegram_id"])] = _worker(r)
     return found
 
 
 async def unreachable_staff(db: Database) -> list[Worker]:
     """Workers and coordinators who blocked the bot (Telegram answered 403), by name."""
     rows = await db.fetchall(
-        "SELECT telegram_id, display_name, language, role, active, reachable FROM people "
+        f"SELECT {_WORKER_COLUMNS} FROM people "
         "WHERE reachable = 0 AND active = 1 AND role IN ('worker', 'coordinator') "
         "ORDER BY display_name, telegram_id")
-    return [Worker(int(r["telegram_id"]), r["display_name"], r["language"], r["role"],
-                   bool(r["active"]), False) for r in rows]
+    return [_worker(r) for r in rows]
 
 
 async def untaken_reports(db: Database) -> int:

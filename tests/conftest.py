@@ -125,6 +125,9 @@ def bot_environment(api: FakeBotApi, workdir: Path, **extra: str) -> dict[str, s
         "ZHONGFU_LANGUAGE": "zh",
         "ZHONGFU_LOG_LEVEL": "DEBUG",
         "ZHONGFU_AREAS": "东门社区,翠竹社区",
+        # Scheduled work runs only when a test asks with `tick --at`, so the wall clock
+        # never adds a reminder or escalation to a test; test_scheduler.py runs it inside.
+        "ZHONGFU_SCHEDULER": "cron",
     }
     env.update(extra)
     return env

@@ -61,18 +61,6 @@ async def arrange(bot: BotProcess) -> None:
     assert code == 0, out
 
 
-def quiet_around_now(bot: BotProcess) -> None:
-    """Quiet hours around the real time, so the running bot's own tick stays silent."""
-    now = datetime.now(UTC).astimezone(ZONE)
-    bot.env["ZHONGFU_QUIET_START"] = (now - timedelta(hours=2)).strftime("%H:%M")
-    bot.env["ZHONGFU_QUIET_END"] = (now + timedelta(hours=2)).strftime("%H:%M")
-
-
-def default_quiet(bot: BotProcess) -> None:
-    bot.env.pop("ZHONGFU_QUIET_START", None)
-    bot.env.pop("ZHONGFU_QUIET_END", None)
-
-
 async def test_a_quarter_of_reminders_and_the_digest(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
     await bot.stop()
@@ -104,7 +92,6 @@ async def test_a_quarter_of_reminders_and_the_digest(
     await worker.expect_nothing(0.2)
 
     # The worker logs the call to 张大爷 from the reminder's button (the bot running now).
-    quiet_around_now(bot)
     await bot.start()
     await worker.press(f"{call} · 张大爷", in_message=first)
     await worker.expect("是哪天的事")
@@ -121,7 +108,6 @@ async def test_a_quarter_of_reminders_and_the_digest(
     await worker.press(t("log.button.skip"))
     await worker.expect("已保存")
     await bot.stop()
-    default_quiet(bot)
     worker.drain()
 
     # Final reminder, 7 days before the end: only 李阿婆's call is still open.
@@ -160,7 +146,6 @@ async def test_overdue_and_digest_commands_for_coordinators_only(
     worker = api.user(WORKER, "陈社工", language_code="zh-hans")
     await bot.stop()
     await arrange(bot)
-    quiet_around_now(bot)  # no weekly digest from the bot's own tick during the test
     await bot.start()
     await coordinator.send("/overdue")
     listing = await coordinator.expect("逾期任务")

@@ -55,6 +55,7 @@ def test_values_are_parsed() -> None:
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_REPORTS_PER_HOUR": "0"},
          "ZHONGFU_REPORTS_PER_HOUR"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_REMINDER_TIME": "9am"}, "ZHONGFU_REMINDER_TIME"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_SCHEDULER": "sometimes"}, "ZHONGFU_SCHEDULER"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], names: str) -> None:
