@@ -138,7 +138,7 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date,
                   sender: Sender | None = None) -> Sender:
     """Send every claimed reminder that is still relevant; one message per worker."""
     db = services.db
-    sender = sender or Sender(bot, db, services.clock)
+    sender = sender or Sender(bot, db, services.clock, services.pacer)
     claimed = await store.claim(db, now)
     if not claimed:
         return sender
@@ -346,7 +346,7 @@ async def send_digest(services: Services, bot: Bot, now: datetime) -> None:
         return
     today = now.astimezone(services.settings.timezone).date()
     found = await gather(services, today)
-    sender = Sender(bot, db, services.clock)
+    sender = Sender(bot, db, services.clock, services.pacer)
     rendered: dict[str, list[Part]] = {}
     for row in claimed:
         parts = rendered.get(row.language)

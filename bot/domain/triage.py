@@ -129,6 +129,7 @@ class Refusal(StrEnum):
     NOT_COORDINATOR = "not_coordinator"
     NOT_YOURS = "not_yours"
     ALREADY_TAKEN = "already_taken"
+    ALREADY_YOURS = "already_yours"  # a second press, or the same press replayed after a crash
     NOT_OPEN = "not_open"
     NOT_TAKEN = "not_taken"
     NOT_REPORTER = "not_reporter"
@@ -154,7 +155,7 @@ def refusal(action: Action, role: Role, actor: int, status: Status, taken_by: in
     coordinator = role is Role.COORDINATOR
     if action is Action.TAKE:
         if status is Status.ACKNOWLEDGED:
-            return Refusal.ALREADY_TAKEN
+            return Refusal.ALREADY_YOURS if taken_by == actor else Refusal.ALREADY_TAKEN
         return None if status is Status.NEW else Refusal.NOT_OPEN
     if action is Action.ASSIGN:
         if not coordinator:

@@ -23,6 +23,7 @@ from telegram.ext import ContextTypes
 from bot.config import SUPPORTED_LANGUAGES, Settings
 from bot.domain.people import Person, Role, effective_role, pick_language
 from bot.i18n import Catalog
+from bot.sending import Pacer
 from storage import flows, people
 from storage.db import Database
 from storage.flows import FlowState
@@ -46,6 +47,9 @@ class Services:
     catalog: Catalog
     clock: Callable[[], datetime] = utc_now
     extra: dict[str, Any] = field(default_factory=dict)
+    # One pacer for the whole process, so routing, reminders and digests together stay
+    # within Telegram's limits.
+    pacer: Pacer = field(default_factory=Pacer)
 
     def lang_of(self, person: Person) -> str:
         """The language to write to a person in (their choice, else the deployment's)."""

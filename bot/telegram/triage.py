@@ -19,6 +19,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, Tim
 from bot.domain.people import Person, Role
 from bot.domain.reports import Report, Status
 from bot.domain.triage import escalation_level_due
+from bot.sending import Outcome, Sender
 from bot.telegram.context import Services
 from storage import areas, people, reports
 from storage import triage as store
@@ -62,26 +63,13 @@ class Sent:
 
 async def send(services: Services, bot: Bot, chat_id: int, text: str,
                markup: InlineKeyboardMarkup | None = None) -> Sent:
-    """Send one message, waiting out flood limits and retrying timeouts; never raises."""
+    """Send one message through the process's pacer, retrying timeouts; never raises."""
+    sender = Sender(bot, services.db, services.clock, services.pacer)
     for attempt in range(MAX_ATTEMPTS):
-        try:
-            message = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                             reply_markup=markup,
-                                             disable_web_page_preview=True)
-            return Sent(message)
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            await asyncio.sleep(min(seconds, MAX_WAIT_SECONDS))
-        except TimedOut:
-            await asyncio.sleep(0.5 * (attempt + 1))
-        except Forbidden:
-            if chat_id > 0:
-                await people.set_reachable(services.db, chat_id, False, services.clock())
-            return Sent(None, forbidden=True)
-        except TelegramError as exc:
-            log.warning("message to %s not sent: %s", chat_id, exc)
-            return Sent(None)
+        result = await sender.text(chat_id, text, markup)
+        if result.outcome is not Outcome.RETRY:
+            return Sent(result.message, forbidden=result.outcome is Outcome.FORBIDDEN)
+        await asyncio.sleep(0.5 * (attempt + 1))
     log.warning("message to %s not sent after %d attempts", chat_id, MAX_ATTEMPTS)
     return Sent(None)
 

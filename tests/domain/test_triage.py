@@ -97,6 +97,7 @@ AUTH = [
     (Action.TAKE, C, 9, NEW, None, None),
     (Action.TAKE, R, 3, NEW, None, Refusal.NOT_STAFF),
     (Action.TAKE, W, 3, ACK, 2, Refusal.ALREADY_TAKEN),
+    (Action.TAKE, W, 2, ACK, 2, Refusal.ALREADY_YOURS),
     (Action.TAKE, W, 3, RES, 2, Refusal.NOT_OPEN),
     (Action.TAKE, W, 3, CLO, None, Refusal.NOT_OPEN),
     (Action.RESOLVE, W, 2, ACK, 2, None),
