@@ -24,8 +24,10 @@ def features() -> list[Feature]:
     """A fresh instance of every feature, in the order their handlers take precedence."""
     from bot.telegram.households import HouseholdsFeature
     from bot.telegram.overdue import OverdueFeature
+    from bot.telegram.programs import ProgramsFeature
     from bot.telegram.report import ReportFeature
     from bot.telegram.triage import TriageFeature
 
     reports = ReportFeature()
-    return [reports, TriageFeature(reports), HouseholdsFeature(), OverdueFeature()]
+    return [reports, TriageFeature(reports), HouseholdsFeature(), OverdueFeature(),
+            ProgramsFeature()]
