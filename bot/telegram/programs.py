@@ -92,7 +92,8 @@ class ProgramFlow:
         if not text or len(text) > NAME_MAX:
             await ctx.reply(ctx.t("programs.ask.name", max=NAME_MAX))
             return
-        if any(p.name == text for p in await pairings.programs(ctx.db)):
+        known = await pairings.programs(ctx.db)
+        if any(text in (p.name, program_label(ctx, p.name)) for p in known):
             await ctx.reply(ctx.t("programs.name_taken", name=text))
             return
         data = {"name": text, "rules": {kind.value: None for kind in OBLIGED_KINDS}}
