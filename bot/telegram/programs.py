@@ -10,6 +10,7 @@ from telegram.ext import Application
 
 from bot.domain.cadence import Program
 from bot.domain.people import Role
+from bot.i18n import Html
 from bot.domain.programs import (
     NAME_MAX,
     OBLIGED_KINDS,
@@ -37,8 +38,9 @@ def describe(ctx: Ctx, program: Program) -> str:
     parts = [ctx.t("programs.rule", kind=ctx.t(f"kind.{kind}"),
                    period=ctx.t(f"programs.every.{period}"))
              for kind, period in chosen.items() if period]
+    # `parts` are catalog texts with their values already escaped.
     return ctx.t("programs.line", name=program_label(ctx, program.name),
-                 rules=ctx.t("programs.separator").join(parts))
+                 rules=Html(ctx.t("programs.separator").join(parts)))
 
 
 @dataclass
@@ -136,7 +138,7 @@ class ProgramFlow:
                                              ctx.now)
         await flows.clear(ctx.db, ctx.user_id)
         await ctx.answer()
-        await ctx.edit_or_reply(ctx.t("programs.saved", line=describe(ctx, program)))
+        await ctx.edit_or_reply(ctx.t("programs.saved", line=Html(describe(ctx, program))))
 
     async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
         """The "new program" button starts the flow; other old buttons are stale."""
