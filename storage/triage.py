@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.people import Person
 from bot.domain.reports import Report, Status
@@ -367,6 +367,30 @@ async def waiting(db: Database) -> list[Report]:
         f"SELECT {COLUMNS} FROM reports WHERE status = 'new' AND escalation_level < 2 "
         "ORDER BY id")
     return [report_from_row(r) for r in rows]
+
+
+async def finish_escalation(db: Database, report_id: int, level: int) -> None:
+    """Record that escalation `level` of a report has been sent to every coordinator."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE report_escalations SET done = 1 WHERE report_id = ? AND level = ?",
+                         (report_id, level))
+
+
+async def reclaim_unfinished_escalations(db: Database, now: datetime,
+                                         older_than: timedelta) -> list[tuple[int, int]]:
+    """(report, level) claimed long ago but never marked sent (a crash): claimed again now."""
+    before = to_db(now - older_than)
+    async with db.transaction() as tx:
+        rows = await tx.fetchall(
+            "SELECT e.report_id, e.level FROM report_escalations e "
+            "JOIN reports r ON r.id = e.report_id "
+            "WHERE e.done = 0 AND e.sent_at < ? AND r.status = 'new' ORDER BY e.report_id",
+            (before,))
+        for row in rows:
+            await tx.execute(
+                "UPDATE report_escalations SET sent_at = ? WHERE report_id = ? AND level = ?",
+                (to_db(now), row[0], row[1]))
+    return [(int(r[0]), int(r[1])) for r in rows]
 
 
 async def claim_escalation(db: Database, report_id: int, level: int, now: datetime) -> bool:

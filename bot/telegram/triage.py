@@ -45,6 +45,8 @@ MAX_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 30.0
 # The scheduler finishes routing a report only when the submitting handler had time to do it.
 ROUTING_GRACE = timedelta(minutes=2)
+# An escalation claimed this long ago and not marked sent was cut short by a crash.
+UNFINISHED_ESCALATION = timedelta(minutes=5)
 
 
 def buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -275,16 +277,29 @@ async def escalate(tick: TickContext) -> None:
             continue
         if not await store.claim_escalation(services.db, report.id, level, tick.now):
             continue
-        minutes = int((tick.now - report.created_at).total_seconds() // 60)
-        for chat_id, lang in await coordinator_targets(services):
-            text = (texts.t(lang, f"triage.escalation.level{level}", ref=report.ref,
-                            waited=_waited(services, lang, minutes))
-                    + "\n" + await texts.public(lang, report))
-            sent = await send(services, tick.bot, chat_id, text,
-                              take_markup(services, lang, report, assign=True))
-            if sent.message is not None:
-                await store.record_notice(services.db, report.id, chat_id,
-                                          sent.message.message_id, ESCALATION, tick.now)
+        await _send_escalation(tick, texts, report, level)
+    # Alerts claimed by a run that died before finishing them go out now (at least once).
+    for report_id, level in await store.reclaim_unfinished_escalations(
+            services.db, tick.now, UNFINISHED_ESCALATION):
+        found = await reports.get(services.db, report_id)
+        if found is not None:
+            await _send_escalation(tick, texts, found, level)
+
+
+async def _send_escalation(tick: TickContext, texts: Texts, report: Report, level: int) -> None:
+    """Alert every coordinator about one level of one report, then mark it done."""
+    services = tick.services
+    minutes = int((tick.now - report.created_at).total_seconds() // 60)
+    for chat_id, lang in await coordinator_targets(services):
+        text = (texts.t(lang, f"triage.escalation.level{level}", ref=report.ref,
+                        waited=_waited(services, lang, minutes))
+                + "\n" + await texts.public(lang, report))
+        sent = await send(services, tick.bot, chat_id, text,
+                          take_markup(services, lang, report, assign=True))
+        if sent.message is not None:
+            await store.record_notice(services.db, report.id, chat_id,
+                                      sent.message.message_id, ESCALATION, tick.now)
+    await store.finish_escalation(services.db, report.id, level)
 
 
 def _waited(services: Services, lang: str, minutes: int) -> str:

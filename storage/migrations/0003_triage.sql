@@ -27,11 +27,14 @@ CREATE TABLE report_notices (
 );
 CREATE INDEX report_notices_report ON report_notices (report_id);
 
--- Each escalation level of a report is sent once (and again only after a reopen).
+-- Each escalation level of a report is sent once (and again only after a reopen). The row
+-- is claimed before sending and marked done after; a claim left undone by a crash is sent
+-- again by a later tick, so an alert is never lost.
 CREATE TABLE report_escalations (
     report_id   INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
     level       INTEGER NOT NULL,
     round       INTEGER NOT NULL DEFAULT 0,
     sent_at     TEXT    NOT NULL,
+    done        INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (report_id, level, round)
 );

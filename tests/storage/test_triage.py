@@ -120,6 +120,22 @@ async def test_escalation_levels_are_claimed_once(db: Database) -> None:
     assert not await store.claim_escalation(db, taken, 1, NOW)
 
 
+async def test_escalation_cut_short_by_a_crash_is_sent_again(db: Database) -> None:
+    report_id = await new_report(db)
+    finished = await new_report(db)
+    assert await store.claim_escalation(db, report_id, 1, NOW)
+    assert await store.claim_escalation(db, finished, 1, NOW)
+    await store.finish_escalation(db, finished, 1)
+    wait = timedelta(minutes=5)
+    assert await store.reclaim_unfinished_escalations(db, NOW + timedelta(minutes=4), wait) == []
+    later = NOW + timedelta(minutes=6)
+    assert await store.reclaim_unfinished_escalations(db, later, wait) == [(report_id, 1)]
+    # Reclaimed now: another tick right after does not send it a third time.
+    assert await store.reclaim_unfinished_escalations(db, later, wait) == []
+    await store.take(db, report_id, A, later)
+    assert await store.reclaim_unfinished_escalations(db, later + wait * 2, wait) == []
+
+
 async def test_routing_targets_and_notices(db: Database) -> None:
     await make_worker(db, A, "inv_AAAAAAAAAA")
     await make_worker(db, B, "inv_BBBBBBBBBB")
