@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
@@ -275,7 +277,9 @@ async def test_worker_logs_in_english_with_a_typed_date_and_can_delete(
     await worker.expect("When was it")
     await worker.send("not a date")
     await worker.expect("Send a date such as 2026-03-05")
-    await worker.send("2025-12-31")
+    # A few days ago, typed: the bot refuses future dates and dates over a year back.
+    typed = (datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=5)).isoformat()
+    await worker.send(typed)
     await worker.expect("Which services")
     await worker.press("Policy check")
     await worker.press("Done ✔")
@@ -287,11 +291,33 @@ async def test_worker_logs_in_english_with_a_typed_date_and_can_delete(
     await worker.press("Skip")
     await worker.expect("next visitor")
     await worker.press("Skip")
-    await worker.expect("Saved: 李阿婆, 📞 Call on 2025-12-31")
+    await worker.expect(f"Saved: 李阿婆, 📞 Call on {typed}")
     await worker.press("🗑 Delete")
     await worker.expect("The contact has been deleted")
     with bot.db() as conn:
         assert conn.execute("SELECT deleted FROM contacts").fetchone()[0] == 1
+
+    for kind in ("🏠 Home visit", "🤲 Practical deed", "📝 Other service"):
+        await worker.send("/log")
+        await worker.expect("what was it")
+        await worker.press(kind)
+        await worker.expect("When was it")
+        await worker.press("Yesterday")
+        await worker.expect("Which services")
+        await worker.press("Done ✔")
+        await worker.expect("How many people")
+        await worker.press("1")
+        await worker.expect("A few words")
+        await worker.press("Skip")
+        await worker.expect("from 1")
+        await worker.press("Skip")
+        await worker.expect("next visitor")
+        await worker.press("Skip")
+        await worker.expect(f"Saved: 李阿婆, {kind}")
+    with bot.db() as conn:
+        kinds = [r[0] for r in conn.execute(
+            "SELECT kind FROM contacts WHERE deleted = 0 ORDER BY id")]
+    assert kinds == ["visit", "deed", "other"]
 
 
 async def test_logging_for_a_household_that_is_not_yours_is_refused(
