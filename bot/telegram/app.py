@@ -50,8 +50,11 @@ class Addressed(filters.MessageFilter):
         return bool(reply and reply.from_user and reply.from_user.id == bot.id)
 
 
-PRIVATE = filters.ChatType.PRIVATE
-FOR_BOT = PRIVATE | (filters.ChatType.GROUPS & Addressed())
+# Only new messages: an edited message is not a new answer (it would otherwise be taken as
+# the answer to whatever step the person has reached since).
+NEW = filters.UpdateType.MESSAGE
+PRIVATE = NEW & filters.ChatType.PRIVATE
+FOR_BOT = PRIVATE | (NEW & filters.ChatType.GROUPS & Addressed())
 
 
 def build_application(services: Services) -> tuple[Application, CommandTable]:  # type: ignore[type-arg]
@@ -105,7 +108,9 @@ def _register_handlers(app: Application, table: CommandTable,  # type: ignore[ty
     app.add_handler(CallbackQueryHandler(handler(common.stale_button)))
     app.add_handler(MessageHandler(filters.COMMAND & FOR_BOT, handler(common.unknown_command)))
     app.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, handler(common.message)))
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS & Addressed() & ~filters.COMMAND,
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE,
+                                   handler(common.edited)))
+    app.add_handler(MessageHandler(NEW & filters.ChatType.GROUPS & Addressed() & ~filters.COMMAND,
                                    handler(common.group_hint)))
 
 

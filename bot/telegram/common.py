@@ -129,6 +129,10 @@ class CommonHandlers:
                 return
         await ctx.reply(ctx.t("fallback.no_flow"), menu_keyboard(ctx, self.table))
 
+    async def edited(self, ctx: Ctx) -> None:
+        """An edited message changes nothing already saved: ask for it again instead."""
+        await ctx.reply(ctx.t("fallback.edited"))
+
     async def flow_button(self, ctx: Ctx) -> None:
         """Pass a flow's button to that flow if the person is still at a step that has it."""
         parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")

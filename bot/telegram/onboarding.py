@@ -333,7 +333,8 @@ def register_onboarding(app: Application, table: CommandTable,  # type: ignore[t
         await join.use_code(ctx, code)
 
     app.add_handler(MessageHandler(
-        filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.Regex(INVITE_PATTERN),
+        filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+        & filters.Regex(INVITE_PATTERN),
         handler(typed_code)))
     flow_registry.add(join)
     flow_registry.add(area_flow)

@@ -10,7 +10,6 @@ from telegram.ext import Application
 
 from bot.domain.cadence import Program
 from bot.domain.people import Role
-from bot.i18n import Html
 from bot.domain.programs import (
     NAME_MAX,
     OBLIGED_KINDS,
@@ -19,6 +18,7 @@ from bot.domain.programs import (
     rules_of,
     selection_of,
 )
+from bot.i18n import Html
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx

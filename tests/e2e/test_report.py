@@ -366,3 +366,20 @@ async def test_three_photos_then_moves_on(bot: BotProcess, resident_en: FakeUser
     [row] = stored_reports(bot)
     assert len(json.loads(str(row["photos"]))) == 3
     assert row["address"] is None and row["latitude"] is not None
+
+
+async def test_editing_a_sent_answer_does_not_answer_the_next_step(bot: BotProcess,
+                                                                  resident: FakeUser) -> None:
+    await resident.send("/report")
+    await resident.press("🩺 生病或受伤")
+    await resident.expect(r"请简单说说情况")
+    sent = await resident.send("隔壁老人发烧了没人管")
+    await resident.expect(r"需要帮助的是谁")
+    await resident.edit(sent, "隔壁老人发高烧了没人管")
+    await resident.expect(r"请把改好的内容重新发一遍")
+    await resident.send("王大爷")
+    await resident.expect(r"在哪里")
+    with bot.db() as conn:
+        data = json.loads(conn.execute("SELECT data FROM flows").fetchone()[0])
+    assert data["description"] == "隔壁老人发烧了没人管"
+    assert data["subject"] == "王大爷"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import TYPE_CHECKING, Any
 
 from tests.rig.html import utf16_len
@@ -178,6 +179,14 @@ class FakeUser(ChatView):
         if reply_to is not None:
             fields["reply_to_message"] = self.server.message_object(self._live(reply_to))
         return await self._post(fields)
+
+    async def edit(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """Edit one of this user's sent text messages (Telegram sends an edited_message)."""
+        edited = {**message, **text_fields(text), "edit_date": int(time.time())}
+        self.chat.incoming[int(message["message_id"])] = edited
+        self.server.push_update("edited_message", edited)
+        await asyncio.sleep(0)
+        return edited
 
     async def send_location(self, latitude: float, longitude: float) -> dict[str, Any]:
         """Share a location."""
