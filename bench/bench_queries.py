@@ -150,6 +150,11 @@ async def measure(path: Path, n_households: int, n_workers: int, samples: int,
         workers = [10_000 + rng.randrange(n_workers) for _ in range(samples)]
         homes = [rng.randrange(1, n_households + 1) for _ in range(samples)]
         print("\ntimings (one call each, warm cache):")
+        # The reference: the cheapest round trip the storage layer can make (one row by
+        # primary key through the same connection), measured now on the same machine.
+        await timed("reference: one household by primary key",
+                    [lambda h=h: db.fetchone("SELECT id FROM households WHERE id = ?", (h,))
+                     for h in homes])
 
         async def due(worker: int) -> object:
             await pairings.for_worker(db, worker)
