@@ -13,13 +13,6 @@ import logging
 from collections.abc import Sequence
 from functools import lru_cache
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-
 log = logging.getLogger(__name__)
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
@@ -31,6 +24,8 @@ MAX_BARS = 25
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """The name of an installed font that can draw Chinese, if any."""
+    from matplotlib import font_manager  # imported on first use: it costs ~1 s at start-up
+
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
@@ -54,6 +49,8 @@ def coverage_png(rows: Sequence[tuple[str, float]], title: str = "") -> tuple[by
         labels = [f"#{n}" for n in range(1, len(shown) + 1)]
     font = cjk_font()
     height = max(2.5, 0.35 * len(shown) + 1.2)
+    from matplotlib.figure import Figure  # Agg-backed on its own; no pyplot, no GUI
+
     figure = Figure(figsize=(7, height), dpi=100)
     axes = figure.add_subplot()
     values = [100 * share for _, share in shown]

@@ -77,6 +77,11 @@ class LogFlow(StaleAnswer):
                                                                  ctx.user_id):
             await ctx.answer(ctx.t("log.not_yours"), alert=True)
             return
+        current = await flows.get(ctx.db, ctx.user_id)
+        if current is not None and not (current.name == NAME and current.step in (HOUSEHOLD, KIND)):
+            # A tap on a reminder or /due must not throw away half-typed answers.
+            await ctx.answer(ctx.t("log.busy"), alert=True)
+            return
         await ctx.answer()
         data: dict[str, Any] = {}
         if kind in {k.value for k in ContactKind}:

@@ -354,6 +354,16 @@ async def test_households_due_and_service_file_with_access_rules(
     due = await worker.expect("待办")
     assert "❌ 已逾期 张大爷" in due.plain  # last quarter's call, paired since 2025
     assert "⏳ 待完成 张大爷" in due.plain
+    # Half-way through a report, a tap on a log button does not throw the report away.
+    await worker.send("/report")
+    await worker.press("🩺 生病或受伤")
+    await worker.expect("请简单说说情况")
+    answer = await worker.press("🏠 上门走访 · 张大爷", in_message=due)
+    assert "正在填写别的内容" in answer
+    await worker.send("楼上老人摔倒了需要人看看")
+    await worker.expect("需要帮助的是谁")
+    await worker.send("/cancel")
+    await worker.expect("没有提交")
     await worker.press("🏠 上门走访 · 张大爷")
     await worker.expect("是哪天的事")
     await worker.send("/cancel")
