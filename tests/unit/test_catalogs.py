@@ -46,3 +46,33 @@ def test_plural_forms(catalog: Catalog) -> None:
 
 def test_unknown_language_falls_back(catalog: Catalog) -> None:
     assert catalog.t("fr", "cancel.done") == catalog.t("zh", "cancel.done")
+
+
+def _filled(catalog: Catalog, lang: str, key: str) -> list[str]:
+    """A text with every placeholder filled by a value full of HTML-special characters."""
+    entry = catalog.texts[lang][key]
+    values: dict[str, object] = {name: '<b>&"x"</b>' for name in placeholders(entry)}
+    counts = [0, 1, 2] if isinstance(entry, dict) else [None]
+    texts = []
+    for count in counts:
+        if count is not None:
+            values["count"] = count
+        texts.append(catalog.t(lang, key, **values))
+    return texts
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_every_text_is_valid_telegram_html(catalog: Catalog, lang: str) -> None:
+    """Telegram refuses a whole message over one bad tag: check every text, filled in."""
+    from tests.rig.html import HtmlError, parse_html
+
+    broken = []
+    for key in catalog.texts[lang]:
+        for text in _filled(catalog, lang, key):
+            try:
+                parsed = parse_html(text)
+            except HtmlError as exc:
+                broken.append(f"{key}: {exc}")
+                continue
+            assert len(parsed.text) < 4096, key
+    assert broken == []
