@@ -25,7 +25,7 @@ from bot.domain.households import (
     toggle_service,
 )
 from bot.telegram.context import Ctx
-from bot.telegram.households import (
+from bot.telegram.household_ui import (
     StaleAnswer,
     arg_int,
     buttons,

@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot.domain.households import clean
 from bot.telegram.context import Ctx
-from bot.telegram.households import (
+from bot.telegram.household_ui import (
     StaleAnswer,
     arg_int,
     buttons,

@@ -23,7 +23,7 @@ from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.households import program_label
+from bot.telegram.household_ui import program_label
 from storage import flows, pairings
 from storage.flows import FlowState
 

@@ -1,0 +1,109 @@
+"""Shared pieces of the household screens: callback prefixes, buttons, labels, checks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.cadence import Obligation
+from bot.domain.people import Role
+from bot.domain.periods import local_date
+from bot.telegram.commands import allowed
+from bot.telegram.context import Ctx
+from storage import pairings
+
+FILE_PREFIX = "hf"  # hf:<household>[:<offset>]  open the service file (more contacts)
+ACTION_PREFIX = "hx"  # hx:<action>:<arg>  coordinator actions on households
+LIST_LIMIT = 20
+DUE_LIMIT = 12
+CONTACTS_PAGE = 10
+MESSAGE_BUDGET = 3800  # below Telegram's 4,096 characters
+
+
+# -- small helpers shared by the household modules ---------------------------------------------
+
+
+def buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Inline buttons from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+def pairs(items: list[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
+    """Items laid out `width` per row."""
+    return [items[i : i + width] for i in range(0, len(items), width)]
+
+
+def today(ctx: Ctx) -> date:
+    """Today in the deployment's time zone."""
+    return local_date(ctx.now, ctx.services.settings.timezone)
+
+
+def short(text: str, size: int = 14) -> str:
+    """A name shortened for a button."""
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def arg_int(parts: list[str], index: int) -> int | None:
+    """The numeric part of callback data at index (callback data is user input)."""
+    value = parts[index] if len(parts) > index else ""
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def period_label(ctx: Ctx, item: Obligation, day: date) -> str:
+    """'this quarter' for the running period, else its key (2026-Q1)."""
+    if day in item.period:
+        return ctx.t(f"period.{item.period.kind.value}")
+    return item.period.key
+
+
+def obligation_text(ctx: Ctx, key: str, item: Obligation, day: date, **extra: object) -> str:
+    """One obligation as a catalog line."""
+    return ctx.t(key, kind=ctx.t(f"kind.{item.rule.kind.value}"),
+                 period=period_label(ctx, item, day),
+                 status=ctx.t(f"status.{item.status.value}"),
+                 due_by=item.due_by.isoformat(), **extra)
+
+
+def program_label(ctx: Ctx, name: str) -> str:
+    """A program's name; the seeded default one is translated."""
+    key = f"program.{name}"
+    return ctx.t(key) if ctx.services.catalog.has(key) else name
+
+
+def join_within(lines: list[str], budget: int = MESSAGE_BUDGET) -> str:
+    """Lines joined, cut before Telegram's length limit."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > budget:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+async def can_open(ctx: Ctx, household_id: int) -> bool:
+    """The service file is for the paired worker and coordinators only."""
+    if ctx.role is Role.COORDINATOR:
+        return True
+    return ctx.role is Role.WORKER and await pairings.is_paired(ctx.db, household_id, ctx.user_id)
+
+
+def is_coordinator(ctx: Ctx) -> bool:
+    """Whether the acting person coordinates."""
+    return allowed(ctx.role, Role.COORDINATOR)
+
+
+class StaleAnswer:
+    """A flow's button pressed after the flow ended (double tap, old message): said so."""
+
+    async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
+        """Remove the old buttons and tell the presser the step has passed."""
+        await ctx.drop_keyboard()
+        await ctx.answer(ctx.t("log.stale"), alert=True)
+
+

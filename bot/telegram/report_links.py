@@ -1,0 +1,74 @@
+"""From a report to a household: the worker with the case creates one or links it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.domain.households import (
+    Category,
+)
+from bot.telegram.context import Ctx
+from bot.telegram.household_ui import (
+    arg_int,
+    is_coordinator,
+)
+from storage import households
+
+if TYPE_CHECKING:
+    from bot.telegram.household_flow import FindFlow, HouseholdFlow
+
+
+# -- from a report to a household ----------------------------------------------------------------
+
+REPORT_CATEGORY = {
+    "elderly_alone": Category.ELDERLY_ALONE, "child": Category.CHILD_DIFFICULTY,
+    "disability": Category.ILLNESS_DISABILITY, "health": Category.ILLNESS_DISABILITY,
+}
+
+
+async def report_taker(ctx: Ctx, report_id: int) -> bool:
+    """Whether the acting person took this report."""
+    from storage import reports
+
+    report = await reports.get(ctx.db, report_id)
+    return report is not None and report.taken_by == ctx.user_id
+
+
+class ReportLinks:
+    """rh:new:<report>, rh:link:<report>, rh:to:<report>:<household>: a worker with a case
+    creates a household from it, or links it to one (the taker and coordinators only)."""
+
+    def __init__(self, household_flow: HouseholdFlow, find: FindFlow) -> None:
+        self.household_flow = household_flow
+        self.find = find
+
+    async def on_button(self, ctx: Ctx) -> None:
+        """Check who presses, then act."""
+        from storage import reports
+
+        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+        action = parts[1] if len(parts) > 1 else ""
+        report_id = arg_int(parts, 2)
+        report = await reports.get(ctx.db, report_id) if report_id is not None else None
+        if report is None or action not in ("new", "link", "to"):
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
+        if not (is_coordinator(ctx) or report.taken_by == ctx.user_id):
+            await ctx.answer(ctx.t("fromreport.not_yours"), alert=True)
+            return
+        await ctx.answer()
+        if action == "new":
+            await self.household_flow.from_report(ctx, report)
+        elif action == "link":
+            await self.find.start_link(ctx, report.id)
+        else:
+            household_id = arg_int(parts, 3)
+            found = await households.get(ctx.db, household_id) if household_id else None
+            if found is None:
+                await ctx.reply(ctx.t("file.not_found"))
+                return
+            await ctx.drop_keyboard()
+            await households.link_report(ctx.db, report.id, found.id)
+            await ctx.reply(ctx.t("fromreport.linked", ref=report.ref, name=found.name))
+
+
