@@ -38,6 +38,18 @@ WORKERS_PREFIX = "wk"
 NAME_STEP, AREAS_STEP = "name", "areas"
 
 
+async def coordinator_press(ctx: Ctx) -> tuple[str, str] | None:
+    """(action, argument) of a coordinator-only button; None after refusing anyone else."""
+    if ctx.role is not Role.COORDINATOR:
+        text = ctx.t("triage.refused.not_coordinator")
+        await ctx.answer(text, alert=True)
+        await ctx.reply(text)
+        return None
+    data = ctx.query.data if ctx.query and ctx.query.data else ""
+    parts = [*data.split(":")[1:], "", ""]
+    return parts[0], parts[1]
+
+
 @dataclass
 class JoinFlow:
     """A new worker gives a name and areas; then they are a worker."""
@@ -201,14 +213,10 @@ class Admin:
 
     async def toggle(self, ctx: Ctx) -> None:
         """wk:off:<id> / wk:on:<id> — coordinators only, re-checked at press time."""
-        if ctx.role is not Role.COORDINATOR:
-            text = ctx.t("triage.refused.not_coordinator")
-            await ctx.answer(text, alert=True)
-            await ctx.reply(text)
+        pressed = await coordinator_press(ctx)
+        if pressed is None:
             return
-        data = ctx.query.data if ctx.query and ctx.query.data else ""
-        parts = [*data.split(":")[1:], "", ""]
-        action, raw = parts[0], parts[1]
+        action, raw = pressed
         if action not in ("on", "off") or not raw.isdigit() or len(raw) > 15:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
@@ -262,14 +270,10 @@ class AreaFlow:
 
     async def button(self, ctx: Ctx) -> None:
         """ar:add:0, ar:ren:<id>, ar:ret:<id> — coordinators only."""
-        if ctx.role is not Role.COORDINATOR:
-            text = ctx.t("triage.refused.not_coordinator")
-            await ctx.answer(text, alert=True)
-            await ctx.reply(text)
+        pressed = await coordinator_press(ctx)
+        if pressed is None:
             return
-        data = ctx.query.data if ctx.query and ctx.query.data else ""
-        parts = [*data.split(":")[1:], "", ""]
-        action, raw = parts[0], parts[1]
+        action, raw = pressed
         area = await areas.get(ctx.db, int(raw)) if raw.isdigit() and len(raw) < 10 else None
         if action == "add":
             await ctx.answer()
