@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 
 from tests.conftest import COORDINATOR_ID, TOKEN, BotProcess
 from tests.rig.server import FakeBotApi, FakeUser
@@ -137,6 +139,15 @@ async def test_command_menus_published_per_role_and_language(bot: BotProcess, ap
 
 async def test_sigterm_stops_within_five_seconds(bot: BotProcess) -> None:
     assert await bot.stop(timeout=5.0) == 0
+
+
+async def test_sigint_stops_within_five_seconds(bot: BotProcess, resident: FakeUser) -> None:
+    await resident.send("/help")
+    await resident.expect(r"您可以用这些命令")
+    assert bot.proc is not None
+    bot.proc.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(bot.proc.wait(), 5.0) == 0
+    assert "Traceback" not in bot.log()
 
 
 async def test_token_never_in_logs(bot: BotProcess, resident: FakeUser) -> None:
