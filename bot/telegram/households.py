@@ -151,7 +151,9 @@ class HouseholdViews:
         for pairing in history:
             program = program_names.get(pairing.program_id, str(pairing.program_id))
             if pairing.ended_on is None:
-                lines.append(ctx.t("file.pairing_active", worker=pairing.worker_name,
+                # A deactivated worker's pairing still stands, but nobody is visiting.
+                key = "file.pairing_active" if pairing.worker_active else "file.pairing_inactive"
+                lines.append(ctx.t(key, worker=pairing.worker_name,
                                    program=program, start=pairing.started_on.isoformat()))
             else:
                 lines.append(ctx.t("file.pairing_past", worker=pairing.worker_name,

@@ -507,3 +507,20 @@ async def test_log_searches_by_name_when_a_worker_has_many_households(
     await worker.expect("没找到名字里有“没有这个人”")
     await worker.send("住户07")
     await worker.expect("住户07：这次是什么")
+
+
+async def test_deactivated_workers_households_show_as_unpaired(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await paired_setup(bot, api)
+    await coordinator.send("/households")
+    registry = await coordinator.expect("服务对象名册")
+    assert "共 3 户，其中 1 户还没有结对社工" in registry.plain
+    with bot.db() as conn:
+        conn.execute("UPDATE people SET active = 0 WHERE telegram_id = 7001")
+        conn.commit()
+    await coordinator.send("/households")
+    registry = await coordinator.expect("服务对象名册")
+    assert "共 3 户，其中 2 户还没有结对社工" in registry.plain
+    await coordinator.press_data(f"hf:{household_id(bot, 'LH-1')}", message=registry)
+    service_file = await coordinator.expect("张大爷")
+    assert "陈社工" in service_file.plain and "这位社工已停用" in service_file.plain
