@@ -87,14 +87,16 @@ class BotProcess:
         conn.row_factory = sqlite3.Row
         return conn
 
-    async def updates_settled(self, timeout: float = 10.0) -> list[str]:
-        """The intake state of every stored update, once none is pending (or at timeout)."""
+    async def updates_settled(self, timeout: float = 10.0, count: int = 0) -> list[str]:
+        """The intake state of every stored update once at least `count` are stored and none
+        is pending (or at timeout)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             with self.db() as conn:
                 rows = conn.execute("SELECT state FROM updates ORDER BY update_id").fetchall()
             states = [r[0] for r in rows]
-            if "pending" not in states or asyncio.get_running_loop().time() > deadline:
+            settled = "pending" not in states and len(states) >= count
+            if settled or asyncio.get_running_loop().time() > deadline:
                 return states
             await asyncio.sleep(0.05)
 

@@ -12,6 +12,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -108,6 +109,8 @@ def _register_handlers(app: Application, table: CommandTable,  # type: ignore[ty
     app.add_handler(CallbackQueryHandler(handler(common.stale_button)))
     app.add_handler(MessageHandler(filters.COMMAND & FOR_BOT, handler(common.unknown_command)))
     app.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, handler(common.message)))
+    app.add_handler(ChatMemberHandler(handler(common.membership),
+                                      ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE,
                                    handler(common.edited)))
     app.add_handler(MessageHandler(NEW & filters.ChatType.GROUPS & Addressed() & ~filters.COMMAND,

@@ -129,6 +129,14 @@ class CommonHandlers:
                 return
         await ctx.reply(ctx.t("fallback.no_flow"), menu_keyboard(ctx, self.table))
 
+    async def membership(self, ctx: Ctx) -> None:
+        """The person blocked or unblocked the bot: remember whether we can reach them."""
+        change = ctx.update.my_chat_member
+        if change is None or change.chat.type != "private":
+            return
+        reachable = change.new_chat_member.status not in ("kicked", "left")
+        await people.set_reachable(ctx.db, ctx.user_id, reachable, ctx.now)
+
     async def edited(self, ctx: Ctx) -> None:
         """An edited message changes nothing already saved: ask for it again instead."""
         await ctx.reply(ctx.t("fallback.edited"))

@@ -137,6 +137,23 @@ async def test_command_menus_published_per_role_and_language(bot: BotProcess, ap
     assert api.commands_for(scope, ""), f"no chat-scoped menu for the coordinator: {api.commands}"
 
 
+async def test_blocking_the_bot_is_remembered(bot: BotProcess, resident: FakeUser) -> None:
+    await resident.send("/start")
+    await resident.expect(r"您好")
+
+    def reachable() -> int:
+        with bot.db() as conn:
+            return int(conn.execute("SELECT reachable FROM people WHERE telegram_id = 1001")
+                       .fetchone()[0])
+
+    resident.block()
+    assert await bot.updates_settled(count=2) == ["done", "done"]
+    assert reachable() == 0
+    resident.unblock()
+    assert await bot.updates_settled(count=3) == ["done", "done", "done"]
+    assert reachable() == 1
+
+
 async def test_sigterm_stops_within_five_seconds(bot: BotProcess) -> None:
     assert await bot.stop(timeout=5.0) == 0
 
