@@ -138,71 +138,18 @@ class HouseholdViews:
         if found is None:
             await ctx.reply(ctx.t("file.not_found"))
             return
-        day = today(ctx)
-        tz = ctx.services.settings.timezone
         lines = [ctx.t("file.title", name=found.name)
                  + (" " + ctx.t("file.archived") if found.archived else "")]
         lines += _profile_lines(ctx, found)
-        lines.append("")
-        lines.append(ctx.t("file.pairings_title"))
         history = await pairings.history(ctx.db, household_id)
-        program_names = {p.id: program_label(ctx, p.name)
-                         for p in await pairings.programs(ctx.db)}
-        for pairing in history:
-            program = program_names.get(pairing.program_id, str(pairing.program_id))
-            if pairing.ended_on is None:
-                # A deactivated worker's pairing still stands, but nobody is visiting.
-                key = "file.pairing_active" if pairing.worker_active else "file.pairing_inactive"
-                lines.append(ctx.t(key, worker=pairing.worker_name,
-                                   program=program, start=pairing.started_on.isoformat()))
-            else:
-                lines.append(ctx.t("file.pairing_past", worker=pairing.worker_name,
-                                   program=program, start=pairing.started_on.isoformat(),
-                                   end=pairing.ended_on.isoformat()))
-        if not history:
-            lines.append(ctx.t("file.pairing_none"))
-        lines.append("")
-        lines.append(ctx.t("file.obligations_title"))
-        owed = await pairings.household_obligations(ctx.db, household_id, day, history_periods=0)
-        for _, item in owed:
-            lines.append(obligation_text(ctx, "file.obligation_line", item, day))
-        if not owed:
-            lines.append(ctx.t("file.obligations_none"))
-        lines.append("")
+        lines += ["", *await _pairing_lines(ctx, history)]
+        lines += ["", *await _obligation_lines(ctx, household_id)]
         total = await contacts.count_for_household(ctx.db, household_id)
-        lines.append(ctx.t("file.contacts_title", count=total))
         recent = await contacts.for_household(ctx.db, household_id, CONTACTS_PAGE)
-        lines += _contact_lines(ctx, recent)
-        if not recent:
-            lines.append(ctx.t("file.contacts_none"))
-        linked = await households.linked_reports(ctx.db, household_id)
-        if linked:
-            lines.append("")
-            lines.append(ctx.t("file.reports_title"))
-            for report in linked:
-                status_key = f"report.status.{report.status}"
-                status = ctx.t(status_key) if ctx.services.catalog.has(status_key) else ""
-                lines.append(ctx.t("file.report_line", ref=reference(report.id), status=status,
-                                   date=local_time(report.created_at, tz, "%Y-%m-%d")))
-        rows: list[list[tuple[str, str]]] = []
-        if total > CONTACTS_PAGE:
-            rows.append([(ctx.t("file.button.more"),
-                          f"{FILE_PREFIX}:{household_id}:{CONTACTS_PAGE}")])
-        if await pairings.is_paired(ctx.db, household_id, ctx.user_id):
-            rows.append([(ctx.t("file.button.log"), f"lq:{household_id}")])
-        own = [c for c in recent if c.worker_id == ctx.user_id]
-        for contact in own[:1]:
-            if _correctable(ctx, contact.created_at):
-                rows.append([(ctx.t("log.button.correct"), f"cx:fix:{contact.id}"),
-                             (ctx.t("log.button.delete"), f"cx:del:{contact.id}")])
-        if is_coordinator(ctx) and not found.archived:
-            rows.append([(ctx.t("file.button.edit"), f"{ACTION_PREFIX}:edit:{household_id}"),
-                         (ctx.t("file.button.pair"), f"{ACTION_PREFIX}:pair:{household_id}"),
-                         (ctx.t("file.button.archive"), f"{ACTION_PREFIX}:arch:{household_id}")])
-            for pairing in history:
-                if pairing.ended_on is None:
-                    rows.append([(ctx.t("file.button.end") + " · " + short(pairing.worker_name),
-                                  f"{ACTION_PREFIX}:end:{pairing.id}")])
+        lines += ["", ctx.t("file.contacts_title", count=total)]
+        lines += _contact_lines(ctx, recent) or [ctx.t("file.contacts_none")]
+        lines += await _report_lines(ctx, household_id)
+        rows = await _file_buttons(ctx, found, history, recent, total)
         await ctx.reply(join_within(lines), buttons(rows) if rows else None)
 
     async def more_contacts(self, ctx: Ctx, household_id: int, offset: int) -> None:
@@ -219,6 +166,75 @@ class HouseholdViews:
             rows.append([(ctx.t("file.button.more"),
                           f"{FILE_PREFIX}:{household_id}:{offset + CONTACTS_PAGE}")])
         await ctx.reply(join_within(lines), buttons(rows) if rows else None)
+
+
+async def _pairing_lines(ctx: Ctx, history: list[pairings.Pairing]) -> list[str]:
+    """The service file's pairing history, current pairings first."""
+    lines = [ctx.t("file.pairings_title")]
+    names = {p.id: program_label(ctx, p.name) for p in await pairings.programs(ctx.db)}
+    for pairing in history:
+        program = names.get(pairing.program_id, str(pairing.program_id))
+        if pairing.ended_on is None:
+            # A deactivated worker's pairing still stands, but nobody is visiting.
+            key = "file.pairing_active" if pairing.worker_active else "file.pairing_inactive"
+            lines.append(ctx.t(key, worker=pairing.worker_name, program=program,
+                               start=pairing.started_on.isoformat()))
+        else:
+            lines.append(ctx.t("file.pairing_past", worker=pairing.worker_name, program=program,
+                               start=pairing.started_on.isoformat(),
+                               end=pairing.ended_on.isoformat()))
+    if not history:
+        lines.append(ctx.t("file.pairing_none"))
+    return lines
+
+
+async def _obligation_lines(ctx: Ctx, household_id: int) -> list[str]:
+    """This period's obligations of the household and their status."""
+    day = today(ctx)
+    owed = await pairings.household_obligations(ctx.db, household_id, day, history_periods=0)
+    lines = [ctx.t("file.obligations_title")]
+    lines += [obligation_text(ctx, "file.obligation_line", item, day) for _, item in owed]
+    if not owed:
+        lines.append(ctx.t("file.obligations_none"))
+    return lines
+
+
+async def _report_lines(ctx: Ctx, household_id: int) -> list[str]:
+    """Reports linked to the household, if any."""
+    linked = await households.linked_reports(ctx.db, household_id)
+    if not linked:
+        return []
+    tz = ctx.services.settings.timezone
+    lines = ["", ctx.t("file.reports_title")]
+    for report in linked:
+        status_key = f"report.status.{report.status}"
+        status = ctx.t(status_key) if ctx.services.catalog.has(status_key) else ""
+        lines.append(ctx.t("file.report_line", ref=reference(report.id), status=status,
+                           date=local_time(report.created_at, tz, "%Y-%m-%d")))
+    return lines
+
+
+async def _file_buttons(ctx: Ctx, found: Household, history: list[pairings.Pairing],
+                        recent: list[contacts.Contact], total: int) -> list[list[tuple[str, str]]]:
+    """What the viewer may do from the service file: more, log, correct, coordinator actions."""
+    household_id = found.id
+    rows: list[list[tuple[str, str]]] = []
+    if total > CONTACTS_PAGE:
+        rows.append([(ctx.t("file.button.more"), f"{FILE_PREFIX}:{household_id}:{CONTACTS_PAGE}")])
+    if await pairings.is_paired(ctx.db, household_id, ctx.user_id):
+        rows.append([(ctx.t("file.button.log"), f"lq:{household_id}")])
+    own = [c for c in recent if c.worker_id == ctx.user_id]
+    for contact in own[:1]:
+        if _correctable(ctx, contact.created_at):
+            rows.append([(ctx.t("log.button.correct"), f"cx:fix:{contact.id}"),
+                         (ctx.t("log.button.delete"), f"cx:del:{contact.id}")])
+    if is_coordinator(ctx) and not found.archived:
+        rows.append([(ctx.t("file.button.edit"), f"{ACTION_PREFIX}:edit:{household_id}"),
+                     (ctx.t("file.button.pair"), f"{ACTION_PREFIX}:pair:{household_id}"),
+                     (ctx.t("file.button.archive"), f"{ACTION_PREFIX}:arch:{household_id}")])
+        rows += [[(ctx.t("file.button.end") + " · " + short(p.worker_name),
+                   f"{ACTION_PREFIX}:end:{p.id}")] for p in history if p.ended_on is None]
+    return rows
 
 
 def _correctable(ctx: Ctx, created_at: Any) -> bool:
