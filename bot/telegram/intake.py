@@ -108,7 +108,13 @@ class Intake:
         """Handle one chat's updates in order; the task ends when the chat goes quiet."""
         try:
             while not queue.empty():
-                await self._handle(queue.get_nowait())
+                update = queue.get_nowait()
+                try:
+                    await self._handle(update)
+                except Exception:
+                    # The database refused (locked, disk full): the update stays pending and
+                    # is replayed at the next start; this chat's later updates go on.
+                    log.exception("update %s left pending", update.update_id)
         finally:
             # No await since the loop's last check: the queue is empty unless we were
             # cancelled, and then what is left stays pending in the table for the next start.
