@@ -103,7 +103,14 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
 async def tick(settings: Settings, at: datetime) -> int:
     """Do once what is due at `at`, then exit."""
     async with opened(settings) as (app, services):
-        await app.initialize()
+        try:
+            await app.initialize()
+        except InvalidToken:
+            raise ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram: check it") from None
+        except (NetworkError, TimedOut) as exc:
+            # Nothing was recorded as sent: the next tick does the same work.
+            log.error("Telegram not reachable (%s); nothing done, the next tick retries", exc)
+            return 1
         try:
             await scheduler.tick(services, app.bot, at)
         finally:

@@ -99,3 +99,23 @@ def test_cli_exits_2_with_one_line(tmp_path: Path, env: dict[str, str], expected
     assert len(lines) == 1, result.stderr
     assert expected in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def _zhongfu(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": TOKEN,
+           # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+           "TELEGRAM_API_URL": "http://127.0.0.1:9/bot", "NO_PROXY": "127.0.0.1"}
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_tick_with_a_malformed_instant_exits_2(tmp_path: Path) -> None:
+    result = _zhongfu(tmp_path, "tick", "--at", "next monday")
+    assert result.returncode == 2
+    assert "--at must be an ISO-8601" in result.stderr
+
+
+def test_tick_without_telegram_does_nothing_and_says_so(tmp_path: Path) -> None:
+    result = _zhongfu(tmp_path, "tick", "--at", "2026-11-30T09:00")
+    assert result.returncode == 1
+    assert "Telegram not reachable" in result.stderr and "Traceback" not in result.stderr
