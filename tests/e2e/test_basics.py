@@ -206,3 +206,25 @@ async def test_replayed_updates_are_handled_in_order(bot: BotProcess, api: FakeB
     texts = [json.loads(r["payload"])["message"]["text"] for r in rows]
     assert texts == ["/help", "/cancel"]
     assert {r["state"] for r in rows} == {"done"}
+
+
+async def test_coordinator_help_lists_every_command(bot: BotProcess, api: FakeBotApi,
+                                                    coordinator: FakeUser) -> None:
+    await coordinator.send("/help")
+    listing = await coordinator.expect(r"协调员命令")
+    for line in ("/report — 告诉我们谁需要帮助", "/cases — ", "/log — ", "/due — ",
+                 "/invite — 生成社工邀请链接", "/pair — ", "/programs — 查看和新建帮扶项目",
+                 "/overdue — ", "/digest — ", "/workers — ", "/areas — ", "/import — "):
+        assert line in listing.plain, line
+    await coordinator.send("/language")
+    await coordinator.press("English")
+    await coordinator.expect(r"in English")
+    await coordinator.send("/help")
+    listing = await coordinator.expect(r"Commands for coordinators")
+    assert "/programs — See and define assistance programs" in listing.plain
+    scope = {"type": "chat", "chat_id": COORDINATOR_ID}
+    # The language was changed before /help was handled (one chat's updates go in order),
+    # so the coordinator's menu has been republished in English by now.
+    menu = {c["command"]: c["description"] for c in api.commands_for(scope, "")}
+    assert menu["invite"] == "Make an invite link for a worker"
+    assert menu["programs"] == "See and define assistance programs"
