@@ -497,3 +497,25 @@ async def test_coordinator_manages_areas(bot: BotProcess, coordinator: FakeUser,
     await resident.send(ADDRESS)
     area_question = await resident.expect(r"属于哪个社区")
     assert "笋岗" in area_question.labels and "翠竹社区" not in area_question.labels
+
+
+async def test_english_speaking_worker_joins_and_gets_reports_in_english(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2101, "Sam", language_code="en")
+    code = await invite_code(coordinator)
+    await worker.send(f"/start {code}")
+    await worker.expect(r"Welcome to the Zhongfu social workers")
+    await worker.expect(r"Step 1: your name")
+    await worker.send("Sam Li")
+    await worker.expect(r"Step 2: which communities")
+    answer = await worker.press("Done ✅")
+    assert "Please choose at least one community" in answer
+    await worker.press("翠竹社区")
+    await worker.press("Done ✅")
+    welcome = await worker.expect(r"Sam Li, you are now a social worker")
+    assert label("en", "button.cases") in welcome.labels
+    await coordinator.expect(r"新社工 Sam Li")
+    ref = await submit_report(resident, area="翠竹社区")
+    # Written in English although the worker never chose a language: Telegram's setting.
+    notice = await worker.expect(rf"New report: can you take it\?.*{ref}")
+    assert "✋ Take case" in notice.labels
