@@ -38,8 +38,11 @@ class CommonHandlers:
             await publish_for(ctx.context.bot, ctx.services, self.table, ctx.user_id, ctx.role,
                               ctx.lang)
         state = await flow_runner.current(ctx)
-        if state is not None:
-            await ctx.reply(ctx.t("start.flow_waiting", command=f"/{state.name}"))
+        flow = self.flows.by_name.get(state.name) if state is not None else None
+        if state is not None and flow is not None:
+            # Show where they were, so the unfinished answer is not a mystery.
+            await ctx.reply(ctx.t("start.flow_waiting"))
+            await flow.ask(ctx, state)
 
     async def help(self, ctx: Ctx) -> None:
         """List the commands of the person's role, one line each."""

@@ -383,3 +383,16 @@ async def test_editing_a_sent_answer_does_not_answer_the_next_step(bot: BotProce
         data = json.loads(conn.execute("SELECT data FROM flows").fetchone()[0])
     assert data["description"] == "隔壁老人发烧了没人管"
     assert data["subject"] == "王大爷"
+
+
+async def test_start_in_the_middle_of_a_report_shows_where_you_were(
+        bot: BotProcess, resident: FakeUser) -> None:
+    await resident.send("/report")
+    await resident.press("🩺 生病或受伤")
+    await resident.expect(r"请简单说说情况")
+    await resident.send("/start")
+    await resident.expect(r"您好，李阿姨")
+    await resident.expect(r"上次还有一件事没办完")
+    await resident.expect(r"请简单说说情况")
+    await resident.send("楼下奶奶摔了一跤，起不来")
+    await resident.expect(r"需要帮助的是谁")
