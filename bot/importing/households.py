@@ -257,73 +257,88 @@ def check_file(
     missing = [name for name in required if name not in columns]
     if missing:
         raise Refusal("missing_columns", columns=", ".join(missing))
-    by_id = {w.telegram_id: w for w in workers}
     by_name: dict[str, list[WorkerRef]] = {}
     for worker in workers:
         by_name.setdefault(clean(worker.name), []).append(worker)
-
+    context = _RowContext(columns, areas, {w.telegram_id: w for w in workers}, by_name, today)
     rows: list[HouseholdRow] = []
     errors: list[RowError] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # external id -> first row it appeared in
     for number, cells in table.rows:
-        def cell(name: str, cells: list[str] = cells) -> str:
-            index = columns.get(name)
-            return cells[index] if index is not None and index < len(cells) else ""
-
-        row_errors: list[RowError] = []
-        too_long = [name for name in columns if len(cell(name)) > MAX_CELL]
-        for name in too_long:
-            row_errors.append(RowError(number, name, "too_long", {"max": MAX_CELL}))
-        if too_long:
-            errors.extend(row_errors)
-            continue
-
-        area_id: int | None = None
-        area_text = clean(cell("area"))
-        if area_text:
-            area_id = areas.get(area_text)
-            if area_id is None:
-                row_errors.append(RowError(number, "area", "unknown_area", {"value": area_text}))
-        elif areas:
-            row_errors.append(RowError(number, "area", "required"))
-
-        household, problems = check_household(
-            name=cell("name"), area_id=area_id, address=cell("address"), people=cell("people"),
-            category=cell("category"), causes=cell("causes"), needs=cell("needs"),
-            phone=cell("phone"), external_id=cell("external_id"),
-        )
-        row_errors.extend(_from_problem(number, p, cell(p.field)) for p in problems)
-
-        ext = clean(cell("external_id"))
-        if ext:
-            if ext in seen:
-                row_errors.append(RowError(number, "external_id", "duplicate_external_id",
-                                           {"value": ext, "first": seen[ext]}))
-            else:
-                seen[ext] = number
-
-        worker_id, problem = _worker(clean(cell("worker")), by_id, by_name)
-        if problem is not None:
-            row_errors.append(RowError(number, "worker", problem, {"value": cell("worker")}))
-
-        paired_on: date | None = None
-        paired_text = clean(cell("paired_on"))
-        if paired_text:
-            paired_on = parse_day(paired_text, today)
-            if paired_on is None:
-                row_errors.append(RowError(number, "paired_on", "bad_date",
-                                           {"value": paired_text}))
-            elif paired_on > today:
-                row_errors.append(RowError(number, "paired_on", "future_date",
-                                           {"value": paired_text}))
-            elif worker_id is None:
-                row_errors.append(RowError(number, "paired_on", "date_without_worker"))
-
-        if row_errors or household is None:
-            errors.extend(row_errors)
-            continue
-        rows.append(HouseholdRow(number, household, worker_id, paired_on))
+        row, row_errors = _check_row(context, number, cells, seen)
+        errors.extend(row_errors)
+        if row is not None:
+            rows.append(row)
     return HouseholdFile(rows, errors)
+
+
+@dataclass(frozen=True)
+class _RowContext:
+    """What every row is checked against."""
+
+    columns: Mapping[str, int]
+    areas: Mapping[str, int]
+    by_id: Mapping[int, WorkerRef]
+    by_name: Mapping[str, list[WorkerRef]]
+    today: date
+
+
+def _check_row(context: _RowContext, number: int, cells: list[str],
+               seen: dict[str, int]) -> tuple[HouseholdRow | None, list[RowError]]:
+    """One row: the household it describes, or the errors that stop it."""
+    def cell(name: str) -> str:
+        index = context.columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    too_long = [name for name in context.columns if len(cell(name)) > MAX_CELL]
+    if too_long:
+        return None, [RowError(number, name, "too_long", {"max": MAX_CELL}) for name in too_long]
+    area_id, errors = _area(context, number, clean(cell("area")))
+    household, problems = check_household(
+        name=cell("name"), area_id=area_id, address=cell("address"), people=cell("people"),
+        category=cell("category"), causes=cell("causes"), needs=cell("needs"),
+        phone=cell("phone"), external_id=cell("external_id"),
+    )
+    errors.extend(_from_problem(number, p, cell(p.field)) for p in problems)
+    ext = clean(cell("external_id"))
+    if ext in seen:
+        errors.append(RowError(number, "external_id", "duplicate_external_id",
+                               {"value": ext, "first": seen[ext]}))
+    elif ext:
+        seen[ext] = number
+    worker_id, problem = _worker(clean(cell("worker")), context.by_id, context.by_name)
+    if problem is not None:
+        errors.append(RowError(number, "worker", problem, {"value": cell("worker")}))
+    paired_on, paired_errors = _paired_on(context, number, clean(cell("paired_on")), worker_id)
+    errors.extend(paired_errors)
+    if errors or household is None:
+        return None, errors
+    return HouseholdRow(number, household, worker_id, paired_on), []
+
+
+def _area(context: _RowContext, number: int, text: str) -> tuple[int | None, list[RowError]]:
+    """The area named in a row (required when areas are configured)."""
+    if not text:
+        return None, [RowError(number, "area", "required")] if context.areas else []
+    area_id = context.areas.get(text)
+    if area_id is None:
+        return None, [RowError(number, "area", "unknown_area", {"value": text})]
+    return area_id, []
+
+
+def _paired_on(context: _RowContext, number: int, text: str,
+               worker_id: int | None) -> tuple[date | None, list[RowError]]:
+    """The pairing date of a row: a real day, not in the future, and only with a worker."""
+    if not text:
+        return None, []
+    day = parse_day(text, context.today)
+    if day is None:
+        return None, [RowError(number, "paired_on", "bad_date", {"value": text})]
+    if day > context.today:
+        return None, [RowError(number, "paired_on", "future_date", {"value": text})]
+    if worker_id is None:
+        return None, [RowError(number, "paired_on", "date_without_worker")]
+    return day, []
 
 
 def _from_problem(row: int, problem: Problem, raw: str) -> RowError:
