@@ -441,15 +441,22 @@ class CaseFlow:
         await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))
         return True
 
-    async def _resolve(self, ctx: Ctx, report: Report, text: str) -> bool:
+    async def _conclude(self, ctx: Ctx, report: Report, text: str, kind: str,
+                        to: Status, done_key: str) -> bool:
+        """Move the taker's open case to `to`; False (and said so) if it moved meanwhile."""
         changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
-                                     kind="resolved", expect=Status.ACKNOWLEDGED,
-                                     to=Status.RESOLVED, detail=text,
+                                     kind=kind, expect=Status.ACKNOWLEDGED, to=to, detail=text,
                                      expect_taker=report.taken_by)
         if changed is None:
             await self.cases.refuse(ctx, "moved", ref=report.ref)
+            return False
+        await ctx.reply(ctx.t(done_key, ref=report.ref))
+        return True
+
+    async def _resolve(self, ctx: Ctx, report: Report, text: str) -> bool:
+        if not await self._conclude(ctx, report, text, "resolved", Status.RESOLVED,
+                                    "triage.done.res"):
             return True
-        await ctx.reply(ctx.t("triage.done.res", ref=report.ref))
         person = await people.get(ctx.db, report.reporter_id)
         lang = Texts(ctx.services).lang_of_id(person)
         t = ctx.services.catalog.t
@@ -461,14 +468,9 @@ class CaseFlow:
         return True
 
     async def _refer(self, ctx: Ctx, report: Report, text: str) -> bool:
-        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
-                                     kind="referred", expect=Status.ACKNOWLEDGED,
-                                     to=Status.REFERRED, detail=text,
-                                     expect_taker=report.taken_by)
-        if changed is None:
-            await self.cases.refuse(ctx, "moved", ref=report.ref)
+        if not await self._conclude(ctx, report, text, "referred", Status.REFERRED,
+                                    "triage.done.ref"):
             return True
-        await ctx.reply(ctx.t("triage.done.ref", ref=report.ref))
         await tell_reporter(ctx.services, ctx.context.bot, report, "triage.reporter.referred")
         return True
 
