@@ -63,6 +63,36 @@ async def paired_setup(bot: BotProcess, api: FakeBotApi) -> tuple[FakeUser, Fake
             api.user(7002, "Liu", language_code="en"))
 
 
+# What the worker sees and taps, per language, when logging with every optional step skipped.
+QUICK_LOG = {
+    "zh": {"ask_kind": "这次是什么", "ask_day": "是哪天的事", "yesterday": "昨天",
+           "ask_services": "提供了哪些服务", "done": "好了 ✔", "ask_people": "服务了几个人",
+           "ask_note": "简单写几句", "ask_wellbeing": "1 很差", "ask_next": "提醒下一位",
+           "skip": "跳过"},
+    "en": {"ask_kind": "what was it", "ask_day": "When was it", "yesterday": "Yesterday",
+           "ask_services": "Which services", "done": "Done ✔", "ask_people": "How many people",
+           "ask_note": "A few words", "ask_wellbeing": "from 1", "ask_next": "next visitor",
+           "skip": "Skip"},
+}
+
+
+async def log_yesterday(worker: FakeUser, words: dict[str, str], kind: str, saved: str) -> None:
+    """/log a contact of `kind` dated yesterday for one person, skipping what may be skipped."""
+    await worker.send("/log")
+    await worker.expect(words["ask_kind"])
+    await worker.press(kind)
+    await worker.expect(words["ask_day"])
+    await worker.press(words["yesterday"])
+    await worker.expect(words["ask_services"])
+    await worker.press(words["done"])
+    await worker.expect(words["ask_people"])
+    await worker.press("1")
+    for question in ("ask_note", "ask_wellbeing", "ask_next"):
+        await worker.expect(words[question])
+        await worker.press(words["skip"])
+    await worker.expect(saved)
+
+
 # -- import -----------------------------------------------------------------------------------
 
 
@@ -244,22 +274,7 @@ async def test_worker_logs_each_kind_of_contact_in_chinese(bot: BotProcess,
     assert "📞 电话" not in saved.plain  # a visit also meets the quarter's call
 
     for kind in ("📞 电话", "🤲 办实事", "📝 其他服务"):
-        await worker.send("/log")
-        await worker.expect("这次是什么")
-        await worker.press(kind)
-        await worker.expect("是哪天的事")
-        await worker.press("昨天")
-        await worker.expect("提供了哪些服务")
-        await worker.press("好了 ✔")
-        await worker.expect("服务了几个人")
-        await worker.press("1")
-        await worker.expect("简单写几句")
-        await worker.press("跳过")
-        await worker.expect("1 很差")
-        await worker.press("跳过")
-        await worker.expect("提醒下一位")
-        await worker.press("跳过")
-        await worker.expect("已保存：张大爷")
+        await log_yesterday(worker, QUICK_LOG["zh"], kind, "已保存：张大爷")
     with bot.db() as conn:
         rows = conn.execute("SELECT kind, services, people_reached, note, wellbeing, next_note "
                             "FROM contacts ORDER BY id").fetchall()
@@ -298,22 +313,7 @@ async def test_worker_logs_in_english_with_a_typed_date_and_can_delete(
         assert conn.execute("SELECT deleted FROM contacts").fetchone()[0] == 1
 
     for kind in ("🏠 Home visit", "🤲 Practical deed", "📝 Other service"):
-        await worker.send("/log")
-        await worker.expect("what was it")
-        await worker.press(kind)
-        await worker.expect("When was it")
-        await worker.press("Yesterday")
-        await worker.expect("Which services")
-        await worker.press("Done ✔")
-        await worker.expect("How many people")
-        await worker.press("1")
-        await worker.expect("A few words")
-        await worker.press("Skip")
-        await worker.expect("from 1")
-        await worker.press("Skip")
-        await worker.expect("next visitor")
-        await worker.press("Skip")
-        await worker.expect(f"Saved: 李阿婆, {kind}")
+        await log_yesterday(worker, QUICK_LOG["en"], kind, f"Saved: 李阿婆, {kind}")
     with bot.db() as conn:
         kinds = [r[0] for r in conn.execute(
             "SELECT kind FROM contacts WHERE deleted = 0 ORDER BY id")]
