@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 def parse_instant(text: str | None, settings: Settings) -> datetime:
     """An ISO-8601 instant; without an offset it is read in the deployment's time zone."""
     if text is None:
-        return datetime.now(UTC)
+        return datetime.now(UTC) + settings.clock_shift
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

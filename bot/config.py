@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import timedelta, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,6 +44,9 @@ class Settings:
     areas: tuple[str, ...] = field(default_factory=tuple)
     # "internal": `zhongfu run` ticks every minute itself; "cron": only `zhongfu tick` does.
     scheduler: str = "internal"
+    # The bot's clock runs this far from the wall clock: tests and demos set it so that the
+    # bot lives on a chosen day and hour whatever the day it runs (0 in production).
+    clock_shift: timedelta = timedelta(0)
 
     @property
     def file_url(self) -> str:
@@ -106,6 +109,7 @@ def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Se
         quiet_end=_clock_time(env, "ZHONGFU_QUIET_END", time(8, 0)),
         areas=_areas(env),
         scheduler=_scheduler(env),
+        clock_shift=_clock_shift(env),
     )
 
 
@@ -211,3 +215,13 @@ def _scheduler(env: Mapping[str, str]) -> str:
 def _areas(env: Mapping[str, str]) -> tuple[str, ...]:
     raw = env.get("ZHONGFU_AREAS", "")
     return tuple(a.strip() for a in raw.split(",") if a.strip())
+
+
+def _clock_shift(env: Mapping[str, str]) -> timedelta:
+    raw = env.get("ZHONGFU_CLOCK_SHIFT", "").strip()
+    if not raw:
+        return timedelta(0)
+    try:
+        return timedelta(seconds=float(raw))
+    except (ValueError, OverflowError):
+        raise ConfigError(f"ZHONGFU_CLOCK_SHIFT must be a number of seconds, got {raw!r}") from None

@@ -25,7 +25,7 @@ from bot.domain.people import pick_language
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.reminding import digest_due, pack, stages_today, week_key, window_open
 from bot.sending import Outcome, Result, Sender
-from bot.telegram.context import Services
+from bot.services.context import Services
 from storage import reminders as store
 from storage.db import Database
 

@@ -15,8 +15,8 @@ from telegram.ext import Application
 from bot import scheduler
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
 from bot.i18n import Catalog
+from bot.services.context import Services, clock_for
 from bot.telegram.app import POLL_TIMEOUT, build_application
-from bot.telegram.context import Services
 from bot.telegram.intake import Intake
 from bot.telegram.menus import publish_all
 from storage import areas, people
@@ -34,7 +34,8 @@ async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Service
     db = await Database.open(settings.database)
     try:
         await areas.seed(db, settings.areas)
-        services = Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, settings.language))
+        services = Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, settings.language),
+                            clock=clock_for(settings))
         app, table = build_application(services)
         services.extra["commands"] = table
         yield app, services

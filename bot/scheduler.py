@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from telegram import Bot
 from telegram.ext import Application, ContextTypes
 
-from bot.telegram.context import SERVICES_KEY, Services
+from bot.services.context import Services
+from bot.telegram.context import SERVICES_KEY
 from storage import updates
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,9 @@ import signal
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,6 +23,15 @@ TOKEN = "123456:TEST-token-abcdefghij"
 BOT_USERNAME = "zhongfu_test_bot"
 COORDINATOR_ID = 9001
 ROOT = Path(__file__).resolve().parent.parent
+ZONE = ZoneInfo("Asia/Shanghai")
+# The bot under test lives on this day and hour (a Wednesday mid-quarter, in working hours)
+# whatever the day the tests run: its clock is shifted with ZHONGFU_CLOCK_SHIFT.
+BOT_NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZONE)
+
+
+def clock_shift(at: datetime) -> str:
+    """ZHONGFU_CLOCK_SHIFT that makes the bot's clock read `at` now."""
+    return f"{(at - datetime.now(UTC)).total_seconds():.3f}"
 
 
 class BotProcess:
@@ -77,6 +88,19 @@ class BotProcess:
         await self.kill()
         await self.start()
 
+    def now(self) -> datetime:
+        """What the bot's clock reads now (its clock is shifted from the wall clock)."""
+        shift = float(self.env.get("ZHONGFU_CLOCK_SHIFT") or 0)
+        return datetime.now(UTC) + timedelta(seconds=shift)
+
+    def today(self) -> date:
+        """The bot's local date."""
+        return self.now().astimezone(ZONE).date()
+
+    def set_clock(self, at: datetime) -> None:
+        """From the next start (and `cli` call) on, the bot's clock reads `at` now."""
+        self.env["ZHONGFU_CLOCK_SHIFT"] = clock_shift(at)
+
     def log(self) -> str:
         """Everything the bot wrote to stdout and stderr."""
         return self.log_path.read_text("utf-8", errors="replace") if self.log_path.exists() else ""
@@ -130,6 +154,7 @@ def bot_environment(api: FakeBotApi, workdir: Path, **extra: str) -> dict[str, s
         # Scheduled work runs only when a test asks with `tick --at`, so the wall clock
         # never adds a reminder or escalation to a test; test_scheduler.py runs it inside.
         "ZHONGFU_SCHEDULER": "cron",
+        "ZHONGFU_CLOCK_SHIFT": clock_shift(BOT_NOW),
     }
     env.update(extra)
     return env

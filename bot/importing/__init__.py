@@ -111,7 +111,7 @@ async def _import_cli(settings: Settings, filename: str, data: bytes) -> int:
     def t(key: str, /, **values: object) -> str:
         return catalog.t(settings.language, key, **values)
 
-    now = datetime.now(settings.timezone)
+    now = datetime.now(settings.timezone) + settings.clock_shift
     db = await Database.open(settings.database)
     try:
         await areas.seed(db, settings.areas, now)

@@ -21,9 +21,10 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.domain.people import Role
+from bot.services.context import Services
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import LANGUAGE_PREFIX, CommonHandlers
-from bot.telegram.context import SERVICES_KEY, Ctx, Services, build_ctx, handler
+from bot.telegram.context import SERVICES_KEY, Ctx, build_ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.menus import MENU_PREFIX
 from bot.telegram.registry import features

@@ -15,9 +15,10 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.people import Role
 from bot.domain.reports import Report, Status, excerpt, parse_reference
 from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text, refusal
+from bot.services.context import Services
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
-from bot.telegram.context import Ctx, Services, handler
+from bot.telegram.context import Ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.triage import (
     CASE_PREFIX,

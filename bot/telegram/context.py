@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from telegram import (
@@ -20,10 +20,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.config import SUPPORTED_LANGUAGES, Settings
-from bot.domain.people import Person, Role, effective_role, pick_language
-from bot.i18n import Catalog
-from bot.sending import Pacer
+from bot.domain.people import Person, Role
+from bot.services.context import Services
 from storage import flows, people
 from storage.db import Database
 from storage.flows import FlowState
@@ -31,35 +29,6 @@ from storage.flows import FlowState
 log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-
-
-def utc_now() -> datetime:
-    """The real clock; everything else takes time as an argument."""
-    return datetime.now(UTC)
-
-
-@dataclass
-class Services:
-    """Long-lived things the handlers need, stored in `application.bot_data`."""
-
-    settings: Settings
-    db: Database
-    catalog: Catalog
-    clock: Callable[[], datetime] = utc_now
-    extra: dict[str, Any] = field(default_factory=dict)
-    # One pacer for the whole process, so routing, reminders and digests together stay
-    # within Telegram's limits.
-    pacer: Pacer = field(default_factory=Pacer)
-
-    def lang_of(self, person: Person) -> str:
-        """The language to write to a person in (their choice, else the deployment's)."""
-        return pick_language(person.language, person.language_code, self.settings.language,
-                             SUPPORTED_LANGUAGES)
-
-    def role_of(self, person: Person) -> Role:
-        """The person's current role (configuration decides who coordinates)."""
-        configured = person.telegram_id in self.settings.coordinators
-        return effective_role(person.role, person.active, configured)
 
 
 SERVICES_KEY = "zhongfu.services"

@@ -17,8 +17,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.domain.people import Person, Role
 from bot.i18n import Catalog
+from bot.services.context import Services
 from bot.telegram.commands import CommandTable
-from bot.telegram.context import Ctx, Services
+from bot.telegram.context import Ctx
 
 log = logging.getLogger(__name__)
 

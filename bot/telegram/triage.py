@@ -20,7 +20,7 @@ from bot.domain.people import Person, Role
 from bot.domain.reports import Report, Status
 from bot.domain.triage import escalation_level_due
 from bot.sending import Outcome, Sender
-from bot.telegram.context import Services
+from bot.services.context import Services
 from storage import areas, people, reports
 from storage import triage as store
 

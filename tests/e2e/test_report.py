@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -267,7 +267,7 @@ async def test_draft_dropped_after_48_hours(bot: BotProcess, resident: FakeUser)
     await resident.send("/report")
     await resident.press("🩺 生病或受伤")
     await resident.expect(r"请简单说说情况")
-    old = (datetime.now(UTC) - timedelta(hours=49)).isoformat()
+    old = (bot.now() - timedelta(hours=49)).isoformat()
     with bot.db() as conn:
         conn.execute("UPDATE flows SET updated_at = ?", (old,))
     await resident.send("隔壁阿姨好几天没出门了")

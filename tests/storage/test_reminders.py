@@ -19,7 +19,7 @@ from bot.domain.households import Category, HouseholdInput
 from bot.i18n import Catalog
 from bot.scheduler import TickContext
 from bot.sending import Pacer
-from bot.telegram.context import Services
+from bot.services.context import Services
 from storage import areas, contacts, households, pairings
 from storage import reminders as store
 from storage.clock import to_db

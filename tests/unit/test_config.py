@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, environment, load_settings
+from bot.services.context import clock_for, utc_now
 
 TOKEN = "123456:ABCdefGHIjklMNOpqr"
 
@@ -24,6 +25,16 @@ def test_defaults() -> None:
     assert settings.language == "zh"
     assert settings.coordinator_chat is None
     assert settings.reminder_time == time(9, 0)
+    assert settings.clock_shift == timedelta(0)
+
+
+def test_a_shifted_clock_reads_the_chosen_instant() -> None:
+    settings = load_settings({"ZHONGFU_CLOCK_SHIFT": "-86400.5"})
+    assert settings.clock_shift == timedelta(days=-1, seconds=-0.5)
+    before = datetime.now(UTC)
+    shifted = clock_for(settings)()
+    assert timedelta(days=-1, seconds=-1) < shifted - before < timedelta(days=-1, seconds=1)
+    assert clock_for(load_settings({})) is utc_now
 
 
 def test_values_are_parsed() -> None:
@@ -56,6 +67,8 @@ def test_values_are_parsed() -> None:
          "ZHONGFU_REPORTS_PER_HOUR"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_REMINDER_TIME": "9am"}, "ZHONGFU_REMINDER_TIME"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_SCHEDULER": "sometimes"}, "ZHONGFU_SCHEDULER"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_CLOCK_SHIFT": "tomorrow"},
+         "ZHONGFU_CLOCK_SHIFT"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], names: str) -> None:

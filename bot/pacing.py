@@ -1,0 +1,84 @@
+"""Pacing messages within Telegram's limits: overall per second, per chat, per group.
+
+Telegram allows about 30 messages per second overall, about one per second to one chat and
+20 per minute to one group. The `Pacer` hands out send slots that respect all three.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+OVERALL_PER_SECOND = 28.0  # a little under Telegram's 30/s, leaving room for replies
+PER_CHAT_SECONDS = 1.0
+GROUP_PER_MINUTE = 20
+
+
+def is_group(chat_id: int) -> bool:
+    """Group and channel ids are negative."""
+    return chat_id < 0
+
+
+@dataclass
+class Pacer:
+    """Decides when each message may leave: overall rate, per-chat spacing, group budget.
+
+    It mirrors Telegram's own accounting: at most `per_second` dispatches in any sliding
+    second (and no closer together than 1/per_second), one per `per_chat_seconds` to a
+    chat, `group_per_minute` to a group in any sliding minute. Each sender checks at the
+    moment it would send, after waking up, so a busy event loop cannot bunch messages
+    beyond the limit (slots reserved in advance would all fire late, together).
+    """
+
+    per_second: float = OVERALL_PER_SECOND
+    per_chat_seconds: float = PER_CHAT_SECONDS
+    group_per_minute: int = GROUP_PER_MINUTE
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _sent: deque[float] = field(default_factory=deque)
+    _paused_until: float = 0.0
+    _chat_last: dict[int, float] = field(default_factory=dict)
+    _group_sent: dict[int, deque[float]] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def _wait(self, chat_id: int, now: float) -> float:
+        """Seconds until this chat may send (0: now)."""
+        sent = self._sent
+        while sent and sent[0] <= now - 1.0:
+            sent.popleft()
+        waits = [self._paused_until - now]
+        if sent:
+            waits.append(sent[-1] + 1.0 / self.per_second - now)
+            if len(sent) >= int(self.per_second):
+                waits.append(sent[0] + 1.0 - now)
+        last = self._chat_last.get(chat_id)
+        if last is not None:
+            waits.append(last + self.per_chat_seconds - now)
+        if is_group(chat_id):
+            group = self._group_sent.setdefault(chat_id, deque())
+            while group and group[0] <= now - 60.0:
+                group.popleft()
+            if len(group) >= self.group_per_minute:
+                waits.append(group[0] + 60.0 - now)
+        return max(0.0, *waits)
+
+    async def slot(self, chat_id: int) -> None:
+        """Wait until this chat may send, and count the message as sent now."""
+        while True:
+            async with self._lock:
+                now = self.clock()
+                wait = self._wait(chat_id, now)
+                if wait <= 0:
+                    self._sent.append(now)
+                    self._chat_last[chat_id] = now
+                    if is_group(chat_id):
+                        self._group_sent[chat_id].append(now)
+                    return
+            await self.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram asked to wait: nothing leaves before now + seconds."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
