@@ -1,0 +1,77 @@
+"""The audit trail: an append-only record of who looked at or changed what, and when."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.clock import from_db, to_db
+from storage.db import Database, Row, Tx
+
+_COLUMNS = "id, at, actor_id, action, object_type, object_id, detail"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the audit trail."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    detail: dict[str, Any]
+
+
+def _entry(row: Row) -> Entry:
+    return Entry(row["id"], from_db(row["at"]), row["actor_id"], row["action"],
+                 row["object_type"], row["object_id"], json.loads(row["detail"] or "{}"))
+
+
+async def record(tx: Tx, at: datetime, actor_id: int | None, action: str,
+                 object_type: str = "", object_id: object = "",
+                 detail: dict[str, Any] | None = None) -> None:
+    """Append one entry inside the caller's transaction (so it commits with the change)."""
+    await tx.execute(
+        "INSERT INTO audit (at, actor_id, action, object_type, object_id, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (to_db(at), actor_id, action, object_type, str(object_id),
+         json.dumps(detail or {}, ensure_ascii=False, default=str)))
+
+
+async def add(db: Database, at: datetime, actor_id: int | None, action: str,
+              object_type: str = "", object_id: object = "",
+              detail: dict[str, Any] | None = None) -> None:
+    """Append one entry in a transaction of its own (for looks, which change nothing)."""
+    async with db.transaction() as tx:
+        await record(tx, at, actor_id, action, object_type, object_id, detail)
+
+
+async def entries(db: Database, *, actor_id: int | None = None,
+                  object_type: str | None = None, object_id: object | None = None,
+                  limit: int = 20, offset: int = 0) -> list[Entry]:
+    """Entries newest first, optionally of one person or one object."""
+    sql = f"SELECT {_COLUMNS} FROM audit WHERE 1 = 1"
+    params: list[object] = []
+    if actor_id is not None:
+        sql += " AND actor_id = ?"
+        params.append(actor_id)
+    if object_type is not None:
+        sql += " AND object_type = ?"
+        params.append(object_type)
+    if object_id is not None:
+        sql += " AND object_id = ?"
+        params.append(str(object_id))
+    sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
+    params += [limit, offset]
+    return [_entry(r) for r in await db.fetchall(sql, params)]
+
+
+async def between(db: Database, start: datetime, end: datetime) -> list[Entry]:
+    """Entries with start <= at < end, oldest first (for exports)."""
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM audit WHERE at >= ? AND at < ? ORDER BY id",
+                             (to_db(start), to_db(end)))
+    return [_entry(r) for r in rows]

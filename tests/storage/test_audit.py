@@ -1,0 +1,51 @@
+"""The audit trail on a real SQLite file: append-only, filtered, newest first."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from storage import audit
+from storage.db import Database
+
+AT = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+
+
+async def test_entries_are_kept_newest_first_and_filtered(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        await audit.add(db, AT, 7, "view.household", "household", 3)
+        async with db.transaction() as tx:
+            await audit.record(tx, AT + timedelta(minutes=1), 9001, "household.edit",
+                               "household", 3, {"old": {"address": "东门路1号"}})
+        await audit.add(db, AT + timedelta(minutes=2), 7, "view.case", "report", 12)
+        newest = await audit.entries(db)
+        assert [e.action for e in newest] == ["view.case", "household.edit", "view.household"]
+        assert newest[1].detail == {"old": {"address": "东门路1号"}}
+        mine = await audit.entries(db, actor_id=7)
+        assert [e.object_id for e in mine] == ["12", "3"]
+        house = await audit.entries(db, object_type="household", object_id=3)
+        assert [e.actor_id for e in house] == [9001, 7]
+        window = await audit.between(db, AT, AT + timedelta(minutes=2))
+        assert [e.action for e in window] == ["view.household", "household.edit"]
+    finally:
+        await db.close()
+
+
+async def test_the_trail_cannot_be_changed_or_deleted(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        await audit.add(db, AT, 7, "view.household", "household", 3)
+    finally:
+        await db.close()
+    conn = sqlite3.connect(tmp_path / "z.sqlite3")
+    try:
+        for statement in ("UPDATE audit SET actor_id = 8", "DELETE FROM audit"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                conn.execute(statement)
+        assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 1
+    finally:
+        conn.close()
