@@ -25,11 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The path above makes the repository importable when run as a script.
-from bot import reminders
 from bot.config import load_settings
+from bot.delivery.pacing import Pacer
+from bot.jobs.context import TickContext
+from bot.jobs.reminders import remind
 from bot.runner import opened
-from bot.scheduler import TickContext
-from bot.sending import Pacer, Sender
 from storage import reminders as store
 from storage.clock import to_db
 from storage.db import Database
@@ -78,16 +78,12 @@ async def main() -> None:
         settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
                                   "ZHONGFU_DATABASE": str(path),
                                   "ZHONGFU_TIMEZONE": "Asia/Shanghai"}, token_required=True)
-        if args.unpaced:
-            def unpaced(bot, db, clock, pacer=None):  # type: ignore[no-untyped-def]
-                return Sender(bot, db, clock, Pacer(per_second=1e9, per_chat_seconds=0))
-
-            reminders.Sender = unpaced  # type: ignore[assignment, misc]
+        pacer = Pacer(per_second=1e9, per_chat_seconds=0) if args.unpaced else Pacer()
         async with opened(settings) as (app, services):
             await app.initialize()
             try:
                 started = time.perf_counter()
-                await reminders.remind(TickContext(services, app.bot, AT))
+                await remind(TickContext(services, app.bot, AT, pacer))
                 elapsed = time.perf_counter() - started
                 counts = await store.counts(services.db)
             finally:

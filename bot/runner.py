@@ -12,11 +12,14 @@ from datetime import datetime
 from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
-from bot import scheduler
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
+from bot.delivery.outbox import Outbox
+from bot.delivery.pacing import Pacer
 from bot.i18n import Catalog
+from bot.jobs import tick as scheduler
 from bot.services.context import Services, clock_for
 from bot.telegram.app import POLL_TIMEOUT, build_application
+from bot.telegram.context import PACER_KEY
 from bot.telegram.intake import Intake
 from bot.telegram.menus import publish_all
 from storage import areas, people
@@ -26,6 +29,10 @@ log = logging.getLogger(__name__)
 
 # SIGTERM must stop the bot within 5 s: handlers get this long to finish, the rest is replayed.
 DRAIN_SECONDS = 2.5
+# `zhongfu tick` sends what it queued for this long; what is left waits for the next tick
+# (or the running bot, which sends from the same outbox).
+TICK_SEND_SECONDS = 45.0
+OUTBOX_KEY = "zhongfu.outbox"
 
 
 @contextlib.asynccontextmanager
@@ -38,6 +45,11 @@ async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Service
                             clock=clock_for(settings))
         app, table = build_application(services)
         services.extra["commands"] = table
+        pacer = Pacer()
+        outbox = Outbox(services, app.bot, pacer)
+        services.on_queued = outbox.wake
+        app.bot_data[OUTBOX_KEY] = outbox
+        app.bot_data[PACER_KEY] = pacer
         yield app, services
     finally:
         await db.close()
@@ -83,14 +95,16 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
                  stop: asyncio.Event) -> None:
     """Start the application, replay, poll and tick until asked to stop."""
     await app.bot.delete_webhook(drop_pending_updates=False)
+    outbox: Outbox = app.bot_data[OUTBOX_KEY]
     if services.settings.scheduler == "internal":
-        scheduler.schedule(app)
+        scheduler.schedule(app, services, outbox.pacer)
     await app.start()
     await publish_all(app.bot, services, services.extra["commands"],
                       await people.staff(services.db))
     intake = Intake(app, services.db, services.clock, POLL_TIMEOUT)
     await intake.replay()
     poller = asyncio.create_task(intake.poll())
+    sender = asyncio.create_task(outbox.run())
     log.info("running as @%s", app.bot.username)
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({poller, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -99,6 +113,10 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
     with contextlib.suppress(asyncio.CancelledError):
         await poller
     await intake.drain(DRAIN_SECONDS)
+    # Claimed rows of a send cut short here go out after the lease, at the next start.
+    sender.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sender
 
 
 async def tick(settings: Settings, at: datetime) -> int:
@@ -112,8 +130,10 @@ async def tick(settings: Settings, at: datetime) -> int:
             # Nothing was recorded as sent: the next tick does the same work.
             log.error("Telegram not reachable (%s); nothing done, the next tick retries", exc)
             return 1
+        outbox: Outbox = app.bot_data[OUTBOX_KEY]
         try:
-            await scheduler.tick(services, app.bot, at)
+            await scheduler.tick(services, app.bot, at, outbox.pacer)
+            await outbox.drain(TICK_SEND_SECONDS, at)
         finally:
             await app.shutdown()
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.domain.people import Person
 from bot.domain.reports import Report, Status
@@ -215,8 +215,20 @@ async def notices(db: Database, report_id: int, *, unsettled_only: bool = True) 
 async def settle_notices(db: Database, report_id: int) -> None:
     """Mark a report's notifications as edited."""
     async with db.transaction() as tx:
-        await tx.execute("UPDATE report_notices SET settled = 1 WHERE report_id = ?",
-                         (report_id,))
+        await settle_notices_in(tx, report_id)
+
+
+async def settle_notices_in(tx: Tx, report_id: int) -> None:
+    """Mark a report's notifications as edited, inside the caller's transaction."""
+    await tx.execute("UPDATE report_notices SET settled = 1 WHERE report_id = ?", (report_id,))
+
+
+async def reports_in_message(db: Database, chat_id: int, message_id: int) -> list[int]:
+    """The reports one card message is about (several when notices were merged)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT report_id FROM report_notices WHERE chat_id = ? AND message_id = ? "
+        "ORDER BY report_id", (chat_id, message_id))
+    return [int(r[0]) for r in rows]
 
 
 async def notified_chats(db: Database, report_id: int, kind: str) -> set[int]:
@@ -229,8 +241,13 @@ async def notified_chats(db: Database, report_id: int, kind: str) -> set[int]:
 async def mark_routed(db: Database, report_id: int, now: datetime) -> None:
     """Routing of the report is finished."""
     async with db.transaction() as tx:
-        await tx.execute("UPDATE reports SET routed_at = ? WHERE id = ? AND routed_at IS NULL",
-                         (to_db(now), report_id))
+        await mark_routed_in(tx, report_id, now)
+
+
+async def mark_routed_in(tx: Tx, report_id: int, now: datetime) -> None:
+    """Routing of the report is finished (its cards are queued), inside a transaction."""
+    await tx.execute("UPDATE reports SET routed_at = ? WHERE id = ? AND routed_at IS NULL",
+                     (to_db(now), report_id))
 
 
 async def unrouted(db: Database, created_before: datetime) -> list[Report]:
@@ -369,43 +386,27 @@ async def waiting(db: Database) -> list[Report]:
     return [report_from_row(r) for r in rows]
 
 
-async def finish_escalation(db: Database, report_id: int, level: int) -> None:
-    """Record that escalation `level` of a report has been sent to every coordinator."""
-    async with db.transaction() as tx:
-        await tx.execute("UPDATE report_escalations SET done = 1 WHERE report_id = ? AND level = ?",
-                         (report_id, level))
-
-
-async def reclaim_unfinished_escalations(db: Database, now: datetime,
-                                         older_than: timedelta) -> list[tuple[int, int]]:
-    """(report, level) claimed long ago but never marked sent (a crash): claimed again now."""
-    before = to_db(now - older_than)
-    async with db.transaction() as tx:
-        rows = await tx.fetchall(
-            "SELECT e.report_id, e.level FROM report_escalations e "
-            "JOIN reports r ON r.id = e.report_id "
-            "WHERE e.done = 0 AND e.sent_at < ? AND r.status = 'new' ORDER BY e.report_id",
-            (before,))
-        for row in rows:
-            await tx.execute(
-                "UPDATE report_escalations SET sent_at = ? WHERE report_id = ? AND level = ?",
-                (to_db(now), row[0], row[1]))
-    return [(int(r[0]), int(r[1])) for r in rows]
-
-
 async def claim_escalation(db: Database, report_id: int, level: int, now: datetime) -> bool:
     """Record that escalation `level` goes out now; False if it already went (or was taken)."""
     async with db.transaction() as tx:
-        status = await tx.fetchval("SELECT status FROM reports WHERE id = ?", (report_id,))
-        if status != Status.NEW.value:
-            return False
-        inserted = await tx.rowcount(
-            "INSERT OR IGNORE INTO report_escalations (report_id, level, round, sent_at) "
-            "VALUES (?, ?, 0, ?)", (report_id, level, to_db(now)))
-        if inserted != 1:
-            return False
-        await tx.execute(
-            "UPDATE reports SET escalation_level = MAX(escalation_level, ?) WHERE id = ?",
-            (level, report_id))
-        await _event(tx, report_id, now, None, "escalated", None, str(level))
-        return True
+        return await claim_escalation_in(tx, report_id, level, now)
+
+
+async def claim_escalation_in(tx: Tx, report_id: int, level: int, now: datetime) -> bool:
+    """As claim_escalation, inside the caller's transaction (the alerts are queued in it)."""
+    status = await tx.fetchval("SELECT status FROM reports WHERE id = ?", (report_id,))
+    if status != Status.NEW.value:
+        return False
+    inserted = await tx.rowcount(
+        "INSERT OR IGNORE INTO report_escalations (report_id, level, round, sent_at) "
+        "VALUES (?, ?, 0, ?)", (report_id, level, to_db(now)))
+    if inserted != 1:
+        return False
+    await tx.execute(
+        "UPDATE reports SET escalation_level = MAX(escalation_level, ?) WHERE id = ?",
+        (level, report_id))
+    await _event(tx, report_id, now, None, "escalated", None, str(level))
+    await tx.execute(
+        "UPDATE report_escalations SET done = 1 WHERE report_id = ? AND level = ?",
+        (report_id, level))
+    return True

@@ -232,3 +232,24 @@ RATE_WINDOW = timedelta(hours=1)
 def over_rate_limit(recent_count: int, limit: int) -> bool:
     """Whether one more confirmed report would exceed the hourly limit."""
     return recent_count >= limit
+
+
+# What the untaken-report card may show to every worker of a community: runs of 5 or more
+# digits (phones, ids), e-mail addresses and flat or room numbers are masked; the full text
+# goes only to the worker who takes the case and to coordinators.
+_MASKS = (
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    re.compile(r"(?:\d[\s-]?){4,}\d"),
+    re.compile(r"\d+\s*(?:栋|幢|座|号楼|单元|楼|层|室|房|号房)(?:\s*\d+\s*(?:室|房|号|层)?)*"),
+    re.compile(r"(?i)\b(?:room|flat|apt\.?|apartment|unit|rm\.?)\s*#?\s*\d+[a-z]?\b"),
+    re.compile(r"\b\d+[A-Za-z]?\s*[-/]\s*\d{2,}\b"),
+)
+CARD_EXCERPT = 40
+
+
+def masked_excerpt(text: str, limit: int = CARD_EXCERPT) -> str:
+    """A short excerpt for people who only need to know that help is wanted, masked."""
+    flat = " ".join(text.split())
+    for pattern in _MASKS:
+        flat = pattern.sub("•••", flat)
+    return excerpt(flat, limit)

@@ -10,7 +10,6 @@ from typing import Any
 from bot.config import SUPPORTED_LANGUAGES, Settings
 from bot.domain.people import Person, Role, effective_role, pick_language
 from bot.i18n import Catalog
-from bot.pacing import Pacer
 from storage.db import Database
 
 
@@ -36,8 +35,8 @@ class Services:
     catalog: Catalog
     clock: Callable[[], datetime] = utc_now
     extra: dict[str, Any] = field(default_factory=dict)
-    # One pacer for the whole process, so everything sent together stays within limits.
-    pacer: Pacer = field(default_factory=Pacer)
+    # Called after messages were queued in the outbox, so the sender looks at once.
+    on_queued: Callable[[], None] = lambda: None
 
     def lang_of(self, person: Person | None) -> str:
         """The language to write to a person in (their choice, else the deployment's)."""
@@ -50,6 +49,10 @@ class Services:
         """The person's current role (configuration decides who coordinates)."""
         configured = person.telegram_id in self.settings.coordinators
         return effective_role(person.role, person.active, configured)
+
+    def wake(self) -> None:
+        """Tell the outbox sender that something was queued."""
+        self.on_queued()
 
     def t(self, lang: str, key: str, /, **values: object) -> str:
         """A catalog text in `lang`."""

@@ -9,7 +9,6 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -70,7 +69,6 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
         .request(HTTPXRequest(connection_pool_size=16, read_timeout=15, write_timeout=30,
                               connect_timeout=10))
         .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, connect_timeout=10))
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .updater(None)  # our own durable intake fetches updates (bot/telegram/intake.py)
         .concurrent_updates(64)  # ordering per chat is kept by the intake
         .build()

@@ -15,24 +15,14 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.people import Role
 from bot.domain.reports import Report, Status, excerpt, parse_reference
 from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text, refusal
+from bot.services import case_buttons, report_texts, routing
+from bot.services.case_buttons import CASE_PREFIX, FEEDBACK_PREFIX
 from bot.services.context import Services
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.triage import (
-    CASE_PREFIX,
-    FEEDBACK_PREFIX,
-    Texts,
-    buttons,
-    coordinator_targets,
-    route,
-    send,
-    send_details,
-    settle,
-    take_markup,
-    tell_reporter,
-)
+from bot.telegram.keyboards import buttons, optional
 from storage import flows, people, reports
 from storage import triage as store
 from storage.flows import FlowState
@@ -51,18 +41,7 @@ STEP_LIMIT = {NOTE: NOTE_MAX, MESSAGE: MESSAGE_MAX, RESOLVE: NOTE_MAX, REFER: NO
 
 def case_markup(services: Services, lang: str, report: Report) -> InlineKeyboardMarkup | None:
     """The buttons of an open case."""
-    if report.status is not Status.ACKNOWLEDGED:
-        return None
-    t = services.catalog.t
-    rid = report.id
-    return buttons([
-        [(t(lang, "triage.button.note"), f"{CASE_PREFIX}:note:{rid}"),
-         (t(lang, "triage.button.msg"), f"{CASE_PREFIX}:msg:{rid}")],
-        [(t(lang, "triage.button.res"), f"{CASE_PREFIX}:res:{rid}"),
-         (t(lang, "triage.button.ref"), f"{CASE_PREFIX}:ref:{rid}")],
-        [(t(lang, "triage.button.rel"), f"{CASE_PREFIX}:rel:{rid}"),
-         (t(lang, "triage.button.close"), f"{CASE_PREFIX}:close:{rid}")],
-    ])
+    return optional(case_buttons.case(services, lang, report))
 
 
 @dataclass
@@ -155,14 +134,25 @@ class Cases:
         await self.after_taken(ctx, outcome.report, ctx.user_id, "triage.taken.heading")
 
     async def after_taken(self, ctx: Ctx, report: Report, worker: int, heading: str) -> None:
-        """Tidy the notices, give the worker the details, tell the reporter."""
-        services, bot = ctx.services, ctx.context.bot
+        """Tidy the cards, give the worker the details, tell the reporter."""
+        services = ctx.services
         person = await people.get(ctx.db, worker)
-        await settle(services, bot, report, person)
-        lang = services.lang_of(person) if person else services.settings.language
-        await send_details(services, bot, worker, lang, report,
-                           services.catalog.t(lang, heading, ref=report.ref))
-        await tell_reporter(services, bot, report, "triage.reporter.taken")
+        await routing.settle(services, report, person, ctx.now)
+        queued = [await routing.to_reporter(services, report, "triage.reporter.taken")]
+        if worker == ctx.user_id:
+            await self.show_details(ctx, report, ctx.t(heading, ref=report.ref))
+        else:
+            queued += await routing.details_for(services, worker, report, heading)
+        await routing.send(services, queued, ctx.now)
+
+    async def show_details(self, ctx: Ctx, report: Report, heading: str) -> None:
+        """Everything about a case, to the acting person: text, map pin, photos."""
+        await ctx.reply(heading + "\n" + await report_texts.details(ctx.services, ctx.lang, report),
+                        case_markup(ctx.services, ctx.lang, report))
+        if report.latitude is not None and report.longitude is not None:
+            await ctx.send_location(report.latitude, report.longitude)
+        for file_id in report.photos:
+            await ctx.send_photo(file_id)
 
     async def view(self, ctx: Ctx, report: Report | None, _: str) -> None:
         """Show one case: full details to its worker and coordinators, else the public part."""
@@ -170,14 +160,16 @@ class Cases:
             return
         assert report is not None
         await ctx.answer()
-        texts = Texts(ctx.services)
-        if report.status is Status.NEW:
-            await ctx.reply(await texts.public(ctx.lang, report),
-                            take_markup(ctx.services, ctx.lang, report,
-                                        assign=ctx.role is Role.COORDINATOR))
+        if report.status is Status.NEW and ctx.role is not Role.COORDINATOR:
+            await ctx.reply(await report_texts.card(ctx.services, ctx.lang, report),
+                            buttons(case_buttons.take(ctx.services, ctx.lang, report)))
             return
-        await send_details(ctx.services, ctx.context.bot, ctx.chat_id, ctx.lang, report,
-                           ctx.t("triage.case.heading", ref=report.ref))
+        if report.status is Status.NEW:
+            await ctx.reply(await report_texts.details(ctx.services, ctx.lang, report),
+                            buttons(case_buttons.take(ctx.services, ctx.lang, report,
+                                                      assign=True)))
+            return
+        await self.show_details(ctx, report, ctx.t("triage.case.heading", ref=report.ref))
         history = await reports.events(ctx.db, report.id)
         lines = [ctx.t("triage.history.title")]
         for event in history[-10:]:
@@ -203,7 +195,7 @@ class Cases:
         await ctx.answer()
         await ctx.drop_keyboard()
         await ctx.reply(ctx.t("triage.released", ref=report.ref))
-        await route(ctx.services, ctx.context.bot, changed, ctx.now, fresh=True)
+        await routing.route(ctx.services, changed, ctx.now)
 
     async def assign_menu(self, ctx: Ctx, report: Report | None, _: str) -> None:
         """Coordinators: choose a worker for an untaken report."""
@@ -298,18 +290,14 @@ class Cases:
             await self.refuse(ctx, "moved", ref=report.ref)
             return
         await ctx.reply(ctx.t("triage.feedback.reopened", ref=report.ref))
-        services, bot = ctx.services, ctx.context.bot
-        texts = Texts(services)
-        for chat_id, lang in await coordinator_targets(services):
-            await send(services, bot, chat_id,
-                       texts.t(lang, "triage.feedback.coordinators", ref=report.ref) + "\n"
-                       + await texts.public(lang, reopened))
+        services = ctx.services
+        queued = await routing.to_coordinators(services, "triage.feedback.coordinators",
+                                               report=reopened, ref=report.ref)
         if reopened.taken_by is not None:
-            worker = await people.get(ctx.db, reopened.taken_by)
-            lang = texts.lang_of_id(worker)
-            await send(services, bot, reopened.taken_by,
-                       texts.t(lang, "triage.feedback.worker", ref=report.ref),
-                       case_markup(services, lang, reopened))
+            queued.append(await routing.to_person(
+                services, reopened.taken_by, "triage.feedback.worker", {"ref": report.ref},
+                buttons=lambda lang: case_buttons.case(services, lang, reopened)))
+        await routing.send(services, queued, ctx.now)
 
 
 def _plain(text: str) -> str:
@@ -363,12 +351,11 @@ class CaseFlow:
         await ctx.answer()
         await ctx.drop_keyboard()
         await ctx.reply(ctx.t("triage.refer.done", ref=report.ref, name=target.display_name))
-        services, bot = ctx.services, ctx.context.bot
-        lang = services.lang_of(target)
-        await send_details(services, bot, target.telegram_id, lang, moved,
-                           services.catalog.t(lang, "triage.refer.heading", ref=report.ref,
-                                              name=ctx.person.display_name))
-        await tell_reporter(services, bot, moved, "triage.reporter.reassigned")
+        services = ctx.services
+        queued = await routing.details_for(services, target.telegram_id, moved,
+                                           "triage.refer.heading", name=ctx.person.display_name)
+        queued.append(await routing.to_reporter(services, moved, "triage.reporter.reassigned"))
+        await routing.send(services, queued, ctx.now)
 
     async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
         """A button of this flow pressed after it ended."""
@@ -408,17 +395,16 @@ class CaseFlow:
 
     async def _message(self, ctx: Ctx, report: Report, text: str) -> bool:
         reporter = await people.get(ctx.db, report.reporter_id)
-        markup = _reply_markup(ctx.services, Texts(ctx.services).lang_of_id(reporter), report)
-        sent = await tell_reporter(ctx.services, ctx.context.bot, report,
-                                   "triage.relay.to_reporter", markup, text=text)
-        if sent.forbidden:
+        if reporter is None or not reporter.reachable:
             await ctx.reply(ctx.t("triage.relay.blocked", ref=report.ref),
                             case_markup(ctx.services, ctx.lang, report))
             return True
-        if sent.message is None:
-            await ctx.reply(ctx.t("triage.relay.failed", ref=report.ref))
-            return False
+        lang = ctx.services.lang_of(reporter)
+        queued = await routing.to_reporter(ctx.services, report, "triage.relay.to_reporter",
+                                           case_buttons.reply(ctx.services, lang, report),
+                                           text=text)
         await store.add_event(ctx.db, report.id, ctx.user_id, "message", ctx.now, text)
+        await routing.send(ctx.services, [queued], ctx.now)
         await ctx.reply(ctx.t("triage.done.msg", ref=report.ref),
                         case_markup(ctx.services, ctx.lang, report))
         return True
@@ -428,17 +414,15 @@ class CaseFlow:
             await ctx.reply(ctx.t("triage.relay.nobody"))
             return True
         worker = await people.get(ctx.db, report.taken_by)
-        lang = Texts(ctx.services).lang_of_id(worker)
-        who = (ctx.services.catalog.t(lang, "triage.relay.anonymous") if report.anonymous
-               else ctx.services.catalog.t(lang, "triage.relay.reporter"))
-        sent = await send(ctx.services, ctx.context.bot, report.taken_by,
-                          ctx.services.catalog.t(lang, "triage.relay.to_worker", ref=report.ref,
-                                                 who=who, text=text),
-                          case_markup(ctx.services, lang, report))
-        if sent.message is None:
-            await ctx.reply(ctx.t("triage.relay.failed", ref=report.ref))
-            return sent.forbidden
+        lang = ctx.services.lang_of(worker)
+        who = ctx.services.t(lang, "triage.relay.anonymous" if report.anonymous
+                             else "triage.relay.reporter")
+        queued = await routing.to_person(
+            ctx.services, report.taken_by, "triage.relay.to_worker",
+            {"ref": report.ref, "who": who, "text": text},
+            buttons=lambda lang: case_buttons.case(ctx.services, lang, report))
         await store.add_event(ctx.db, report.id, ctx.user_id, "reply", ctx.now, text)
+        await routing.send(ctx.services, [queued], ctx.now)
         await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))
         return True
 
@@ -459,20 +443,19 @@ class CaseFlow:
                                     "triage.done.res"):
             return True
         person = await people.get(ctx.db, report.reporter_id)
-        lang = Texts(ctx.services).lang_of_id(person)
-        t = ctx.services.catalog.t
-        markup = buttons([[(t(lang, "triage.feedback.ok"), f"{FEEDBACK_PREFIX}:ok:{report.id}"),
-                           (t(lang, "triage.feedback.more"),
-                            f"{FEEDBACK_PREFIX}:more:{report.id}")]])
-        await tell_reporter(ctx.services, ctx.context.bot, report, "triage.reporter.resolved",
-                            markup, outcome=text)
+        lang = ctx.services.lang_of(person)
+        queued = await routing.to_reporter(ctx.services, report, "triage.reporter.resolved",
+                                           case_buttons.feedback(ctx.services, lang, report),
+                                           outcome=text)
+        await routing.send(ctx.services, [queued], ctx.now)
         return True
 
     async def _refer(self, ctx: Ctx, report: Report, text: str) -> bool:
         if not await self._conclude(ctx, report, text, "referred", Status.REFERRED,
                                     "triage.done.ref"):
             return True
-        await tell_reporter(ctx.services, ctx.context.bot, report, "triage.reporter.referred")
+        await routing.send(ctx.services, [await routing.to_reporter(
+            ctx.services, report, "triage.reporter.referred")], ctx.now)
         return True
 
     async def _close(self, ctx: Ctx, report: Report, text: str) -> bool:
@@ -493,16 +476,11 @@ class CaseFlow:
         if changed is None:
             await self.cases.refuse(ctx, "moved", ref=report.ref)
             return True
-        await settle(ctx.services, ctx.context.bot, changed, ctx.person)
+        await routing.settle(ctx.services, changed, ctx.person, ctx.now)
         await ctx.reply(ctx.t("triage.done.close", ref=report.ref))
-        await tell_reporter(ctx.services, ctx.context.bot, report, key, other=other_ref)
+        await routing.send(ctx.services, [await routing.to_reporter(
+            ctx.services, report, key, other=other_ref)], ctx.now)
         return True
-
-
-def _reply_markup(services: Services, lang: str, report: Report) -> InlineKeyboardMarkup:
-    """The reporter's Reply button under a worker's message."""
-    return buttons([[(services.catalog.t(lang, "triage.button.reply"),
-                      f"{CASE_PREFIX}:reply:{report.id}")]])
 
 
 def register_cases(app: Application, table: CommandTable,  # type: ignore[type-arg]
@@ -514,3 +492,12 @@ def register_cases(app: Application, table: CommandTable,  # type: ignore[type-a
     app.add_handler(CallbackQueryHandler(handler(cases.button), pattern=f"^{CASE_PREFIX}:"))
     app.add_handler(CallbackQueryHandler(handler(cases.feedback),
                                          pattern=f"^{FEEDBACK_PREFIX}:"))
+
+
+class CasesFeature:
+    """Case work: /cases, the case buttons and flows."""
+
+    def register(self, app: Application, table: CommandTable,  # type: ignore[type-arg]
+                 flow_registry: FlowRegistry, common: CommonHandlers) -> None:
+        """Add the commands, flows and buttons."""
+        register_cases(app, table, flow_registry, common)

@@ -17,9 +17,10 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.delivery.sender import Outcome, Sender
 from bot.domain.people import Person, Role
 from bot.services.context import Services
 from storage import flows, people
@@ -29,9 +30,12 @@ from storage.flows import FlowState
 log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+# How long a reply is tried again after transient failures before the handler gives up.
+REPLY_PATIENCE = 60.0
 
 
 SERVICES_KEY = "zhongfu.services"
+PACER_KEY = "zhongfu.pacer"  # the process's one pacer (bot/delivery/pacing.py)
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -90,16 +94,39 @@ class Ctx:
         return await flows.put(self.db, self.user_id, name, step, data, self.now,
                                self.update.update_id)
 
+    @property
+    def sender(self) -> Sender:
+        """The one sending path, for replies: at once, transient failures tried again."""
+        pacer = self.context.application.bot_data.get(PACER_KEY)
+        return Sender(self.context.bot, self.db, self.services.clock, pacer, reply=True)
+
     async def reply(self, text: str, markup: Markup | None = None) -> Message | None:
-        """Send a message to the acting person; None if they blocked the bot."""
+        """Send a message to the acting person; None if they blocked the bot.
+
+        Timeouts, network errors, 5xx and flood waits are tried again for up to a minute
+        (a question delivered twice is harmless; a lost one is not); what still fails is
+        raised to the error handler.
+        """
+        result = await self.sender.text(self.chat_id, text, markup, patience=REPLY_PATIENCE)
+        if result.outcome is Outcome.SENT or result.outcome is Outcome.FORBIDDEN:
+            return result.message
+        assert result.exception is not None
+        raise result.exception
+
+    async def send_location(self, latitude: float, longitude: float) -> None:
+        """Send the acting person a map pin (a failure is logged: the text was sent)."""
         try:
-            return await self.context.bot.send_message(
-                self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                disable_web_page_preview=True,
-            )
-        except Forbidden:
-            await people.set_reachable(self.db, self.user_id, False, self.services.clock())
-            return None
+            await self.context.bot.send_location(self.chat_id, latitude, longitude)
+        except TelegramError as exc:
+            log.warning("location not sent to %s: %s", self.chat_id, exc)
+
+    async def send_photo(self, photo: str | bytes, caption: str | None = None) -> None:
+        """Send the acting person a picture (a file id or PNG bytes)."""
+        try:
+            await self.context.bot.send_photo(self.chat_id, photo, caption=caption,
+                                              parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            log.warning("photo not sent to %s: %s", self.chat_id, exc)
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the button press (stops the spinner); a stale query is not an error."""
@@ -114,16 +141,11 @@ class Ctx:
         """Replace the pressed message's text (keeps the chat tidy); else send a new one."""
         query = self.query
         if query is not None and query.message is not None:
-            try:
-                await query.edit_message_text(
-                    text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                    disable_web_page_preview=True,
-                )
+            result = await self.sender.edit(self.chat_id, query.message.message_id, text, markup,
+                                            patience=REPLY_PATIENCE)
+            if result.ok or result.outcome is Outcome.FORBIDDEN:
                 return
-            except BadRequest as exc:
-                if "not modified" in str(exc).lower():
-                    return
-                log.debug("edit refused, sending instead: %s", exc)
+            log.debug("edit refused, sending instead: %s", result.error)
         await self.reply(text, markup)
 
     async def drop_keyboard(self) -> None:
@@ -131,10 +153,10 @@ class Ctx:
         query = self.query
         if query is None or query.message is None:
             return
-        try:
-            await query.edit_message_reply_markup(None)
-        except BadRequest as exc:
-            log.debug("could not remove keyboard: %s", exc)
+        result = await self.sender.drop_buttons(self.chat_id, query.message.message_id,
+                                                patience=REPLY_PATIENCE)
+        if not result.ok:
+            log.debug("could not remove keyboard: %s", result.error)
 
 
 Handler = Callable[[Ctx], Awaitable[None]]

@@ -18,6 +18,7 @@ from bot.domain.households import (
 )
 from bot.domain.reports import Report, normalise_phone, reference
 from bot.telegram.context import Ctx
+from bot.telegram.household_file import HouseholdViews
 from bot.telegram.household_ui import (
     ACTION_PREFIX,
     FILE_PREFIX,
@@ -29,11 +30,25 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from bot.telegram.households import HouseholdViews
-from bot.telegram.report_links import REPORT_CATEGORY, report_taker
 from storage import areas, flows, households, pairings
 from storage.flows import FlowState
 from storage.households import Household
+
+# -- from a report to a household ---
+
+REPORT_CATEGORY = {
+    "elderly_alone": Category.ELDERLY_ALONE, "child": Category.CHILD_DIFFICULTY,
+    "disability": Category.ILLNESS_DISABILITY, "health": Category.ILLNESS_DISABILITY,
+}
+
+
+async def report_taker(ctx: Ctx, report_id: int) -> bool:
+    """Whether the acting person took this report."""
+    from storage import reports
+
+    report = await reports.get(ctx.db, report_id)
+    return report is not None and report.taken_by == ctx.user_id
+
 
 # -- adding and editing a household -------------------------------------------------------------
 

@@ -12,20 +12,20 @@ from bot.domain.triage import (
     AREA_NAME_MAX,
     INVITE_PATTERN,
     NAME_MAX,
-    InviteProblem,
     check_text,
     invite_expiry,
     invite_link,
     new_invite_code,
     parse_invite,
 )
+from bot.services import routing
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import local_time
+from bot.telegram.keyboards import buttons
 from bot.telegram.menus import menu_keyboard, publish_person
-from bot.telegram.triage import buttons, coordinator_targets, send
 from storage import areas, flows, people
 from storage import triage as store
 from storage.flows import FlowState
@@ -168,9 +168,11 @@ class JoinFlow:
         ctx.role = ctx.services.role_of(person)
         await ctx.reply(ctx.t("triage.join.done", name=name), menu_keyboard(ctx, self.table))
         await publish_person(ctx.context.bot, ctx.services, self.table, person)
-        for chat_id, lang in await coordinator_targets(ctx.services):
-            await send(ctx.services, ctx.context.bot, chat_id,
-                       ctx.services.catalog.t(lang, "triage.join.told", name=name))
+        # Queued, never awaited: a training session of a hundred joins must not make each
+        # new worker wait for the coordinator's chat (it gets them merged, paced).
+        await routing.send(ctx.services, await routing.to_coordinators(
+            ctx.services, "triage.join.told", group="join", line_key="triage.join.told_line",
+            name=name), ctx.now)
 
 
 @dataclass
@@ -346,4 +348,12 @@ def register_onboarding(app: Application, table: CommandTable,  # type: ignore[t
     app.add_handler(CallbackQueryHandler(handler(area_flow.button), pattern=f"^{AREA_PREFIX}:"))
 
 
-__all__ = ["InviteProblem", "register_onboarding"]
+
+
+class OnboardingFeature:
+    """Joining by invite, /invite, /workers and /areas."""
+
+    def register(self, app: Application, table: CommandTable,  # type: ignore[type-arg]
+                 flow_registry: FlowRegistry, common: CommonHandlers) -> None:
+        """Add the commands, flows and buttons."""
+        register_onboarding(app, table, flow_registry, common)

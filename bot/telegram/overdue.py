@@ -14,11 +14,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler
 
-from bot import reminders
 from bot.domain import digest as dg
 from bot.domain.people import Role
 from bot.domain.periods import local_date
 from bot.domain.reminding import pack
+from bot.services import digest as digests
 from bot.telegram.commands import Command, allowed
 from bot.telegram.context import Ctx, handler
 from storage import areas
@@ -38,8 +38,8 @@ AREA_BUTTONS = 12
 async def digest_command(ctx: Ctx) -> None:
     """/digest: this week's digest now, to the coordinator who asked (not recorded)."""
     today = local_date(ctx.now, ctx.services.settings.timezone)
-    found = await reminders.gather(ctx.services, today)
-    for part in reminders.render_digest(ctx.services, ctx.lang, found):
+    found = await digests.gather(ctx.services, today)
+    for part in digests.render_digest(ctx.services, ctx.lang, found):
         if part.png is None:
             await ctx.reply(part.text)
             continue
@@ -101,7 +101,7 @@ async def show(ctx: Ctx, *, query: str = "", area_id: int | None = None) -> None
     if not missed:
         await ctx.reply(ctx.t("overdue.none_filtered" if label else "overdue.none"), markup)
         return
-    lines = reminders.item_lines(ctx.services, ctx.lang, dg.by_worker(missed, names), people)
+    lines = digests.item_lines(ctx.services, ctx.lang, dg.by_worker(missed, names), people)
     lines.append(ctx.t("overdue.hint"))
     header = ctx.t("overdue.title", filter=label, count=len(missed))
     messages = pack(lines, header=header)

@@ -6,10 +6,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
-
 from bot.domain.households import clean
+from bot.services import routing
 from bot.telegram.context import Ctx
 from bot.telegram.household_ui import (
     StaleAnswer,
@@ -183,11 +181,7 @@ class PairFlow(StaleAnswer):
                              worker=worker_name)
 
     async def _tell(self, ctx: Ctx, telegram_id: int, key: str, **values: object) -> None:
-        person = await people.get(ctx.db, telegram_id)
-        if person is None:
+        if await people.get(ctx.db, telegram_id) is None:
             return
-        text = ctx.services.catalog.t(ctx.services.lang_of(person), key, **values)
-        try:
-            await ctx.context.bot.send_message(telegram_id, text, parse_mode=ParseMode.HTML)
-        except TelegramError as exc:
-            log.info("could not tell %s about a pairing: %s", telegram_id, exc)
+        await routing.send(ctx.services, [await routing.to_person(
+            ctx.services, telegram_id, key, values)], ctx.now)

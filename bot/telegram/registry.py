@@ -22,12 +22,12 @@ class Feature(Protocol):
 
 def features() -> list[Feature]:
     """A fresh instance of every feature, in the order their handlers take precedence."""
+    from bot.telegram.cases import CasesFeature
     from bot.telegram.households import HouseholdsFeature
+    from bot.telegram.onboarding import OnboardingFeature
     from bot.telegram.overdue import OverdueFeature
     from bot.telegram.programs import ProgramsFeature
     from bot.telegram.report import ReportFeature
-    from bot.telegram.triage import TriageFeature
 
-    reports = ReportFeature()
-    return [reports, TriageFeature(reports), HouseholdsFeature(), OverdueFeature(),
-            ProgramsFeature()]
+    return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
+            OverdueFeature(), ProgramsFeature()]

@@ -27,7 +27,6 @@ from bot.domain.reports import (
     SUBJECT_MAX,
     Category,
     Draft,
-    Report,
     Urgency,
     check_description,
     check_length,
@@ -35,6 +34,7 @@ from bot.domain.reports import (
     normalise_phone,
     over_rate_limit,
 )
+from bot.services import routing
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -55,9 +55,6 @@ CATEGORY, DESCRIPTION, SUBJECT, PLACE, PLACE_MORE, AREA = (
 URGENCY, PHOTOS, CONTACT, CONFIRM, EDIT = "urgency", "photos", "contact", "confirm", "edit"
 EDITABLE = (CATEGORY, DESCRIPTION, SUBJECT, PLACE, AREA, URGENCY, PHOTOS, CONTACT)
 
-AfterSubmit = Callable[[Ctx, Report], Awaitable[None]]
-
-
 def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
@@ -75,9 +72,6 @@ class ReportFlow:
     table: CommandTable
     name: str = NAME
     prefix: str = PREFIX
-
-    def __post_init__(self) -> None:
-        self.after_submit: list[AfterSubmit] = []
 
     # -- entry points -------------------------------------------------------------------
 
@@ -471,12 +465,11 @@ class ReportFlow:
         report = outcome.report
         await ctx.reply(ctx.t(f"report.receipt.{report.urgency}", ref=report.ref),
                         ReplyKeyboardRemove())
-        for hook in self.after_submit:
-            try:
-                await hook(ctx, report)
-            except Exception:
-                # The report is stored; routing that failed here is retried by the scheduler.
-                log.exception("after-submit step failed for %s", report.ref)
+        try:
+            await routing.route(ctx.services, report, ctx.now)
+        except Exception:
+            # The report is stored; routing that failed here is finished by the scheduler.
+            log.exception("routing failed for %s; the scheduler finishes it", report.ref)
 
 
 class MyReports:

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.domain.households import (
-    Category,
-)
 from bot.telegram.context import Ctx
+from bot.telegram.household_flow import FindFlow, HouseholdFlow
 from bot.telegram.household_ui import (
     arg_int,
     is_coordinator,
 )
 from storage import households
 
-if TYPE_CHECKING:
-    from bot.telegram.household_flow import FindFlow, HouseholdFlow
-
-
 # -- from a report to a household ----------------------------------------------------------------
-
-REPORT_CATEGORY = {
-    "elderly_alone": Category.ELDERLY_ALONE, "child": Category.CHILD_DIFFICULTY,
-    "disability": Category.ILLNESS_DISABILITY, "health": Category.ILLNESS_DISABILITY,
-}
-
-
-async def report_taker(ctx: Ctx, report_id: int) -> bool:
-    """Whether the acting person took this report."""
-    from storage import reports
-
-    report = await reports.get(ctx.db, report_id)
-    return report is not None and report.taken_by == ctx.user_id
-
 
 class ReportLinks:
     """rh:new:<report>, rh:link:<report>, rh:to:<report>:<household>: a worker with a case

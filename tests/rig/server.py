@@ -167,6 +167,7 @@ class FakeBotApi:
         first_name: str = "Zhongfu Test",
         messages_per_second: int | None = 30,
         group_messages_per_minute: int | None = 20,
+        private_messages_per_window: tuple[int, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
         host: str = "127.0.0.1",
     ) -> None:
@@ -182,6 +183,10 @@ class FakeBotApi:
         }
         self.messages_per_second = messages_per_second
         self.group_messages_per_minute = group_messages_per_minute
+        # (count, seconds): at most count messages to one private chat in any such window,
+        # as Telegram holds a chat to about one message a second (None: not enforced).
+        self.private_messages_per_window = private_messages_per_window
+        self.private_429s: dict[int, int] = defaultdict(int)
         self.clock = clock
         self.host = host
         self.port = 0
@@ -205,6 +210,7 @@ class FakeBotApi:
         self._allowed_updates: list[str] = []
         self._queries: dict[str, _Query] = {}
         self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
+        self._chat_failures: dict[int, deque[ApiError]] = defaultdict(deque)
         self._sent_all: deque[float] = deque()
         self._sent_chat: dict[int, deque[float]] = defaultdict(deque)
         self._poll_generation = 0
@@ -362,6 +368,12 @@ class FakeBotApi:
     ) -> None:
         """Answer the next `times` calls of method with this error instead."""
         queue = self._failures[self.method_name(method)]
+        queue.extend(ApiError(code, description, retry_after) for _ in range(times))
+
+    def fail_chat(self, chat_id: int, code: int, description: str, *,
+                  retry_after: int | None = None, times: int = 1) -> None:
+        """Answer the next `times` sends to one chat with this error instead."""
+        queue = self._chat_failures[chat_id]
         queue.extend(ApiError(code, description, retry_after) for _ in range(times))
 
     def download(self, file_id: str) -> bytes:
@@ -549,6 +561,10 @@ class FakeBotApi:
         failures = self._failures.get(name)
         if failures:
             raise failures.popleft()
+        if name in SENDING:
+            chat_failures = self._chat_failures.get(_int(params, "chat_id", 0))
+            if chat_failures:
+                raise chat_failures.popleft()
         return await self._methods[name](params)
 
     # ----- checks ----------------------------------------------------------------------------
@@ -573,6 +589,15 @@ class FakeBotApi:
         if not chat.is_private:
             window = self._sent_chat[chat.chat_id]
             self._window(window, now, 60.0, self.group_messages_per_minute)
+            window.append(now)
+        elif self.private_messages_per_window is not None:
+            count, span = self.private_messages_per_window
+            window = self._sent_chat[chat.chat_id]
+            try:
+                self._window(window, now, span, count)
+            except ApiError:
+                self.private_429s[chat.chat_id] += 1
+                raise
             window.append(now)
         self._sent_all.append(now)
 

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from telegram.error import Forbidden, RetryAfter, TimedOut
 
-from bot import reminders as jobs
 from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.delivery.pacing import Pacer
 from bot.domain.cadence import ContactKind, Stage, Status
 from bot.domain.households import Category, HouseholdInput
 from bot.i18n import Catalog
-from bot.scheduler import TickContext
-from bot.sending import Pacer
+from bot.jobs.context import TickContext
+from bot.jobs.digest import digest
+from bot.jobs.reminders import remind
 from bot.services.context import Services
 from storage import areas, contacts, households, pairings
 from storage import reminders as store
@@ -92,26 +93,18 @@ def services(db: Database, **env: str) -> Services:
                     clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
 
 
-@pytest.fixture(autouse=True)
-def fast_pacer(monkeypatch: pytest.MonkeyPatch) -> None:
+def fast_pacer() -> Pacer:
     """No real waiting in these tests (pacing is measured by the benchmark)."""
-    monkeypatch.setattr(jobs, "Sender", _fast_sender)
-
-
-def _fast_sender(bot: Any, db: Database, clock: Any, pacer: Pacer | None = None) -> Any:
-    from bot.sending import Sender
-
     async def no_sleep(_: float) -> None:
         return None
 
-    return Sender(bot, db, clock, Pacer(per_second=10_000, per_chat_seconds=0,
-                                        sleep=no_sleep))
+    return Pacer(per_second=10_000, per_chat_seconds=0, sleep=no_sleep)
 
 
 async def tick(db: Database, bot: StubBot, when: datetime, **env: str) -> None:
-    context = TickContext(services(db, **env), bot, when)  # type: ignore[arg-type]
-    await jobs.remind(context)
-    await jobs.digest(context)
+    context = TickContext(services(db, **env), bot, when, fast_pacer())  # type: ignore[arg-type]
+    await remind(context)
+    await digest(context)
 
 
 # -- storage ---------------------------------------------------------------------------------

@@ -12,11 +12,12 @@ import pytest
 
 from bot.domain.reports import Status
 from bot.domain.triage import InviteProblem
-from storage import people, reports
+from storage import outbox, people, reports
 from storage import triage as store
 from storage.clock import to_db
 from storage.db import Database
 from storage.migrate import migrate
+from storage.outbox import Outgoing
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 REPORTER, A, B = 1001, 2001, 2002
@@ -120,20 +121,21 @@ async def test_escalation_levels_are_claimed_once(db: Database) -> None:
     assert not await store.claim_escalation(db, taken, 1, NOW)
 
 
-async def test_escalation_cut_short_by_a_crash_is_sent_again(db: Database) -> None:
+async def test_an_escalation_and_its_alerts_commit_together(db: Database) -> None:
     report_id = await new_report(db)
-    finished = await new_report(db)
-    assert await store.claim_escalation(db, report_id, 1, NOW)
-    assert await store.claim_escalation(db, finished, 1, NOW)
-    await store.finish_escalation(db, finished, 1)
-    wait = timedelta(minutes=5)
-    assert await store.reclaim_unfinished_escalations(db, NOW + timedelta(minutes=4), wait) == []
-    later = NOW + timedelta(minutes=6)
-    assert await store.reclaim_unfinished_escalations(db, later, wait) == [(report_id, 1)]
-    # Reclaimed now: another tick right after does not send it a third time.
-    assert await store.reclaim_unfinished_escalations(db, later, wait) == []
-    await store.take(db, report_id, A, later)
-    assert await store.reclaim_unfinished_escalations(db, later + wait * 2, wait) == []
+    alert = Outgoing(9001, "R waited", lang="zh")
+    # A failure after the claim inside the transaction leaves neither claim nor alert.
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            assert await store.claim_escalation_in(tx, report_id, 1, NOW)
+            await outbox.put(tx, [alert], NOW)
+            raise RuntimeError("the process died here")
+    assert await db.fetchval("SELECT COUNT(*) FROM outbox") == 0
+    async with db.transaction() as tx:
+        assert await store.claim_escalation_in(tx, report_id, 1, NOW)
+        await outbox.put(tx, [alert], NOW)
+    assert [q.text for q in await outbox.claim(db, NOW)] == ["R waited"]
+    assert not await store.claim_escalation(db, report_id, 1, NOW)
 
 
 async def test_routing_targets_and_notices(db: Database) -> None:

@@ -9,29 +9,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.ext import Application, ContextTypes
 
+from bot.delivery.pacing import Pacer
+from bot.jobs.context import TickContext
+from bot.jobs.digest import digest
+from bot.jobs.escalation import escalate, finish_routing
+from bot.jobs.reminders import remind
 from bot.services.context import Services
-from bot.telegram.context import SERVICES_KEY
-from storage import updates
+from storage import outbox, updates
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
 KEEP_HANDLED_UPDATES = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class TickContext:
-    """What a scheduled job gets: services, a bot to send with, and the instant to act for."""
-
-    services: Services
-    bot: Bot
-    now: datetime
 
 
 Job = Callable[[TickContext], Awaitable[None]]
@@ -42,18 +36,19 @@ async def prune_updates(tick: TickContext) -> None:
     await updates.prune(tick.services.db, tick.now - KEEP_HANDLED_UPDATES)
 
 
+async def prune_outbox(tick: TickContext) -> None:
+    """Forget delivered outbox rows older than a week."""
+    await outbox.prune(tick.services.db, tick.now - KEEP_HANDLED_UPDATES)
+
+
 def jobs() -> list[Job]:
     """Every scheduled job, in the order a tick runs them."""
-    # Imported here: the jobs' modules import TickContext from this one.
-    from bot.reminders import digest, remind
-    from bot.telegram.triage import escalate, finish_routing
-
-    return [prune_updates, finish_routing, escalate, remind, digest]
+    return [prune_updates, prune_outbox, finish_routing, escalate, remind, digest]
 
 
-async def tick(services: Services, bot: Bot, now: datetime) -> None:
+async def tick(services: Services, bot: Bot, now: datetime, pacer: Pacer) -> None:
     """Do, once, every piece of scheduled work that is due at `now`."""
-    context = TickContext(services, bot, now)
+    context = TickContext(services, bot, now, pacer)
     for job in jobs():
         try:
             await job(context)
@@ -62,14 +57,15 @@ async def tick(services: Services, bot: Bot, now: datetime) -> None:
             log.exception("scheduled job %s failed", getattr(job, "__name__", job))
 
 
-def schedule(app: Application) -> None:  # type: ignore[type-arg]
+def schedule(app: Application, services: Services,  # type: ignore[type-arg]
+             pacer: Pacer) -> None:
     """Run `tick` every minute inside the running bot, starting right away to catch up."""
     if app.job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
 
     async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
-        services = context.application.bot_data[SERVICES_KEY]
-        await tick(services, context.bot, services.clock())
+        await tick(services, context.bot, services.clock(), pacer)
+        services.wake()
 
     # Jobs are not persisted and a late run is dropped after misfire_grace_time, so the
     # tick itself works out what is due from the tables; a generous grace just avoids noise.

@@ -44,7 +44,7 @@ class Pacer:
     _group_sent: dict[int, deque[float]] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def _wait(self, chat_id: int, now: float) -> float:
+    def _wait(self, chat_id: int, now: float, spacing: bool = True) -> float:
         """Seconds until this chat may send (0: now)."""
         sent = self._sent
         while sent and sent[0] <= now - 1.0:
@@ -54,7 +54,7 @@ class Pacer:
             waits.append(sent[-1] + 1.0 / self.per_second - now)
             if len(sent) >= int(self.per_second):
                 waits.append(sent[0] + 1.0 - now)
-        last = self._chat_last.get(chat_id)
+        last = self._chat_last.get(chat_id) if spacing else None
         if last is not None:
             waits.append(last + self.per_chat_seconds - now)
         if is_group(chat_id):
@@ -65,15 +65,20 @@ class Pacer:
                 waits.append(group[0] + 60.0 - now)
         return max(0.0, *waits)
 
-    async def slot(self, chat_id: int) -> None:
-        """Wait until this chat may send, and count the message as sent now."""
+    async def slot(self, chat_id: int, *, spacing: bool = True) -> None:
+        """Wait until this chat may send, and count the message as sent now.
+
+        A reply to the person acting (`spacing=False`) is not held to one a second in its
+        chat (Telegram allows a short burst there), only to the overall and group limits.
+        """
         while True:
             async with self._lock:
                 now = self.clock()
-                wait = self._wait(chat_id, now)
+                wait = self._wait(chat_id, now, spacing)
                 if wait <= 0:
                     self._sent.append(now)
-                    self._chat_last[chat_id] = now
+                    if spacing:
+                        self._chat_last[chat_id] = now
                     if is_group(chat_id):
                         self._group_sent[chat_id].append(now)
                     return
@@ -82,3 +87,20 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         """Telegram asked to wait: nothing leaves before now + seconds."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram asked one chat to wait: that chat sends nothing before now + seconds."""
+        until = self.clock() + seconds - self.per_chat_seconds
+        self._chat_last[chat_id] = max(self._chat_last.get(chat_id, until), until)
+
+    def held_chats(self, longer_than: float) -> list[int]:
+        """Chats that may not send for more than `longer_than` seconds yet."""
+        limit = self.clock() + longer_than - self.per_chat_seconds
+        return [chat for chat, last in self._chat_last.items() if last > limit]
+
+    def held_for(self, chat_id: int) -> float:
+        """Seconds until this chat may send again (0: now)."""
+        last = self._chat_last.get(chat_id)
+        if last is None:
+            return 0.0
+        return max(0.0, last + self.per_chat_seconds - self.clock())

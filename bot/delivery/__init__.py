@@ -1,0 +1,1 @@
+"""Getting messages to people: pacing within Telegram's limits, sending, the outbox."""

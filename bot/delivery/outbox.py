@@ -1,0 +1,258 @@
+"""The outbox sender: delivers what use cases queued for people other than the one acting.
+
+One task per process sends what is due: chats in parallel, each chat in order, paced within
+Telegram's limits by the process's one pacer. Notices of one group (new workers joined, new
+reports of a community) that wait together for one chat go out as one message, so a burst
+never turns into minutes of backlog. A 429 holds only the chat it was about. What could not
+be sent is tried again with backoff, across restarts: rows are claimed, sent, then marked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.delivery.pacing import Pacer
+from bot.delivery.sender import Outcome, Result, Sender
+from bot.domain.reports import Status
+from bot.services.context import Services
+from storage import outbox as store
+from storage import reports, triage
+
+log = logging.getLogger(__name__)
+
+MERGE_MAX = 20  # notices merged into one message at most (one button row each)
+MERGE_BUDGET = 3500  # characters of merged lines, below Telegram's 4,096
+MAX_ATTEMPTS = 12  # transient failures, backing off to RETRY_CAP: about an hour in all
+RETRY_CAP = timedelta(minutes=10)
+IDLE_POLL = 5.0  # seconds between looks at the table when nobody woke the sender
+CLAIM_BATCH = 500
+PER_CHAT_ROUND = 4  # messages one chat sends per round at most
+# Chats Telegram told to wait longer than this are not claimed until then, so their rows
+# never fill a claim batch ahead of everyone else's.
+HOLD_SKIP = 2.0
+# A group's notices to one chat go out at once when the chat is quiet; while they keep
+# coming, each merged message waits twice as long as the one before (up to GROUP_GAP_MAX),
+# so a hundred joins in a minute make a handful of messages, not a hundred.
+GROUP_GAP_MIN = 2.0
+GROUP_GAP_MAX = 30.0
+
+
+def markup_of(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Inline buttons from (label, callback data) rows; None for no buttons."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+         for row in rows])
+
+
+class Outbox:
+    """Claims, merges, sends and marks outbox rows."""
+
+    def __init__(self, services: Services, bot: Bot, pacer: Pacer) -> None:
+        self.services = services
+        self.sender = Sender(bot, services.db, services.clock, pacer)
+        self.sender.release_on_flood = True
+        self.pacer = pacer
+        self._wake = asyncio.Event()
+        self._groups: dict[tuple[int, str], tuple[float, float]] = {}  # last sent, gap
+
+    def wake(self) -> None:
+        """Something was queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Send until cancelled (inside `zhongfu run`)."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:
+                # The database refused (locked, disk full): what is queued stays queued.
+                log.exception("outbox round failed; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), await self._idle())
+
+    async def _idle(self) -> float:
+        """Seconds to sleep before the next look (the next due row, at most IDLE_POLL)."""
+        due = await store.next_due(self.services.db)
+        if due is None:
+            return IDLE_POLL
+        wait = (due - self.services.clock()).total_seconds()
+        return min(IDLE_POLL, max(0.05, wait))
+
+    async def flush(self, at: datetime | None = None) -> int:
+        """Send everything due now (or at `at`, for a tick run for an instant); return how
+        many rows went out."""
+        now = self.services.clock()
+        if at is not None and at > now:
+            now = at
+        held = self.pacer.held_chats(HOLD_SKIP)
+        rows = await store.claim(self.services.db, now, CLAIM_BATCH, held)
+        if not rows:
+            return 0
+        by_chat: dict[int, list[store.Queued]] = {}
+        for row in rows:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        counts = await asyncio.gather(*(self._chat(chat, items)
+                                        for chat, items in by_chat.items()))
+        return sum(counts)
+
+    async def drain(self, seconds: float, at: datetime | None = None) -> None:
+        """Send what is due, for up to `seconds` (for `zhongfu tick`); the rest waits."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
+            remaining = deadline - loop.time()
+            try:
+                sent = await asyncio.wait_for(self.flush(at), remaining)
+            except TimeoutError:
+                return  # claimed rows go back to the table after the lease
+            if not sent:
+                return
+
+    async def _chat(self, chat_id: int, rows: list[store.Queued]) -> int:
+        """One chat's rows in order, groups merged; stop at the first failure."""
+        rows = await self._still_wanted(rows)
+        sent = 0
+        messages = _batches(rows)
+        # Keep only what goes out within seconds (the pacer allows about one a second per
+        # chat); the rest goes back unclaimed, so no claim outlives the lease.
+        later = [row for batch in messages[PER_CHAT_ROUND:] for row in batch]
+        messages = messages[:PER_CHAT_ROUND]
+        await store.release(self.services.db, [row.id for row in later], self.services.clock())
+        for index, batch in enumerate(messages):
+            wait = self._group_wait(chat_id, batch)
+            if wait > 0:
+                await store.release(self.services.db, [row.id for row in batch],
+                                    self.services.clock() + timedelta(seconds=wait))
+                continue
+            result = await self._send(chat_id, batch)
+            if result.ok:
+                await self._done(chat_id, batch, result)
+                sent += len(batch)
+                continue
+            rest = [row for later in messages[index:] for row in later]
+            await self._failed(rest, result)
+            break
+        return sent
+
+    async def _still_wanted(self, rows: list[store.Queued]) -> list[store.Queued]:
+        """Drop cards of reports someone took while they waited (nobody needs them now)."""
+        wanted, moot = [], []
+        for row in rows:
+            report_id = row.after.get("unless_taken")
+            if report_id is not None:
+                found = await reports.get(self.services.db, int(report_id))
+                if found is None or found.status is not Status.NEW:
+                    moot.append(row.id)
+                    continue
+            wanted.append(row)
+        if moot:
+            await store.mark_sent(self.services.db, moot, None, self.services.clock())
+        return wanted
+
+    async def _send(self, chat_id: int, batch: list[store.Queued]) -> Result:
+        first = batch[0]
+        if first.op == "edit":
+            return await self.sender.edit(chat_id, int(first.target["message_id"]), first.text,
+                                          markup_of(first.buttons))
+        if first.op == "location":
+            return await self.sender.location(chat_id, float(first.target["latitude"]),
+                                              float(first.target["longitude"]))
+        if first.op == "photo":
+            return await self.sender.photo(chat_id, str(first.target["file_id"]),
+                                           first.text or None)
+        if len(batch) == 1:
+            return await self.sender.text(chat_id, first.text, markup_of(first.buttons))
+        text, buttons = self._merged(batch)
+        return await self.sender.text(chat_id, text, markup_of(buttons))
+
+    def _merged(self, batch: list[store.Queued]) -> tuple[str, list[tuple[tuple[str, str], ...]]]:
+        """One message for several notices of a group: a header, their lines, their buttons."""
+        first = batch[0]
+        kind = (first.group or "").split(":")[0]
+        values = {**first.item.get("values", {}), "count": len(batch)}
+        header = self.services.catalog.t(first.lang, f"outbox.merged.{kind}", **values)
+        lines = [str(row.item.get("line") or row.text) for row in batch]
+        # A merged row may carry buttons of its own (a Take button naming its report).
+        buttons = [tuple((str(a), str(b)) for a, b in button_row) for row in batch
+                   for button_row in (row.item.get("buttons") or row.buttons)]
+        return "\n".join([header, *lines]), buttons
+
+    def _group_wait(self, chat_id: int, batch: list[store.Queued]) -> float:
+        """Seconds this group's next merged message must still wait (0: send now)."""
+        group = batch[0].group if batch[0].op == "send" else None
+        if group is None:
+            return 0.0
+        last, gap = self._groups.get((chat_id, group), (-1e9, GROUP_GAP_MIN))
+        return max(0.0, last + gap - asyncio.get_running_loop().time())
+
+    def _group_sent(self, chat_id: int, batch: list[store.Queued]) -> None:
+        group = batch[0].group if batch[0].op == "send" else None
+        if group is None:
+            return
+        now = asyncio.get_running_loop().time()
+        last, gap = self._groups.get((chat_id, group), (-1e9, GROUP_GAP_MIN))
+        busy = now - last < 2 * gap
+        self._groups[(chat_id, group)] = (now, min(GROUP_GAP_MAX, gap * 2) if busy
+                                          else GROUP_GAP_MIN)
+
+    async def _done(self, chat_id: int, batch: list[store.Queued], result: Result) -> None:
+        self._group_sent(chat_id, batch)
+        message_id = result.message.message_id if result.message is not None else None
+        now = self.services.clock()
+        await store.mark_sent(self.services.db, [row.id for row in batch], message_id, now)
+        for row in batch:
+            notice = row.after.get("notice")
+            if notice and message_id is not None:
+                await triage.record_notice(self.services.db, int(notice[0]), chat_id,
+                                           message_id, str(notice[1]), now)
+
+    async def _failed(self, rows: list[store.Queued], result: Result) -> None:
+        """Hold, retry later, or give up, by what Telegram said."""
+        db, now = self.services.db, self.services.clock()
+        ids = [row.id for row in rows]
+        if result.outcome is Outcome.HELD:
+            await store.release(db, ids, now + timedelta(seconds=result.retry_after))
+            return
+        attempts = max(row.attempts for row in rows) + 1
+        drop = (result.outcome in (Outcome.FORBIDDEN, Outcome.FAILED)
+                or attempts >= MAX_ATTEMPTS)
+        if drop:
+            log.warning("outbox gave up on %s message(s) to %s: %s", len(ids), rows[0].chat_id,
+                        result.error)
+        await store.mark_failed(db, ids, result.error or result.outcome.value,
+                                now + _backoff(attempts), drop=drop)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(RETRY_CAP, timedelta(seconds=2 ** attempts))
+
+
+def _batches(rows: list[store.Queued]) -> list[list[store.Queued]]:
+    """Rows in order, each group's waiting rows gathered where the group first appears."""
+    out: list[list[store.Queued]] = []
+    open_groups: dict[str, list[store.Queued]] = {}
+    sizes: dict[str, int] = {}
+    for row in rows:
+        group = row.group if row.op == "send" else None
+        if group is None:
+            out.append([row])
+            continue
+        batch = open_groups.get(group)
+        line = len(str(row.item.get("line") or row.text)) + 1
+        if batch is None or len(batch) >= MERGE_MAX or sizes[group] + line > MERGE_BUDGET:
+            batch = open_groups[group] = [row]
+            sizes[group] = 0
+            out.append(batch)
+        else:
+            batch.append(row)
+        sizes[group] += line
+    return out

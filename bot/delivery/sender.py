@@ -1,0 +1,216 @@
+"""Sending many messages within Telegram's limits, and telling the caller what happened.
+
+This is the one path every message takes to Telegram: replies inside a handler, the outbox,
+reminders and digests. The `Pacer` (bot/delivery/pacing.py) hands out send slots within
+Telegram's limits. If Telegram still answers 429 for a chat, that chat alone waits the
+`retry_after` it names (others go on) and the message is tried again. A person who blocked
+the bot (403 Forbidden) is marked unreachable. A timeout, a network error or a 5xx is
+transient: with `patience` the sender tries again with backoff for that long (a reply may be
+delivered twice after a timeout, which is harmless; a lost question is not); without, it says
+RETRY and the caller (the outbox, a reminder run) tries again later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from telegram import (
+    Bot,
+    Chat,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.delivery.pacing import Pacer
+from storage import people
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+RETRY_AFTER_ATTEMPTS = 3
+MAX_RETRY_AFTER = 60.0  # longer waits are left to the next run
+FIRST_BACKOFF = 0.5  # seconds before the first retry of a transient error; doubles each time
+MAX_BACKOFF = 8.0
+
+
+class Outcome(StrEnum):
+    """What became of one message."""
+
+    SENT = "sent"
+    FORBIDDEN = "forbidden"  # blocked the bot or left the group: marked unreachable
+    RETRY = "retry"  # timed out, network, flood wait too long: try again next run
+    FAILED = "failed"  # refused (bad request, chat not found): retrying the same will not help
+    HELD = "held"  # Telegram asked this chat to wait longer than we wait here (retry_after)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one send, with the message Telegram returned (if sent)."""
+
+    outcome: Outcome
+    message: Message | None = None
+    error: str = ""
+    retry_after: float = 0.0
+    exception: TelegramError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the message was sent."""
+        return self.outcome is Outcome.SENT
+
+
+def _seconds(value: float | timedelta | int) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class Sender:
+    """Sends text and photos through a pacer and classifies what went wrong."""
+
+    def __init__(self, bot: Bot, db: Database, clock: Callable[[], datetime],
+                 pacer: Pacer | None = None, *, reply: bool = False) -> None:
+        self.bot = bot
+        self.db = db
+        self.clock = clock
+        self.pacer = pacer
+        # A reply to the person acting: only the overall limit applies, and a flood wait is
+        # waited out here (within the patience) rather than handed back.
+        self.reply = reply
+        self.sent = 0
+        self.flood_waits = 0
+        self.patience_left = 0.0
+        # The outbox gives a held chat's messages back to the table instead of waiting
+        # with them claimed; reminder runs wait (up to MAX_RETRY_AFTER) and try again.
+        self.release_on_flood = False
+
+    async def text(self, chat_id: int, text: str, markup: ReplyMarkup | None = None, *,
+                   patience: float = 0.0) -> Result:
+        """Send one HTML message."""
+        return await self._send(chat_id, lambda: self.bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+            disable_web_page_preview=True), patience=patience)
+
+    async def photo(self, chat_id: int, png: bytes | str, caption: str | None = None, *,
+                    patience: float = 0.0) -> Result:
+        """Send a picture (PNG bytes or a Telegram file id) with an optional HTML caption."""
+        return await self._send(chat_id, lambda: self.bot.send_photo(
+            chat_id, png, caption=caption, parse_mode=ParseMode.HTML), patience=patience)
+
+    async def document(self, chat_id: int, data: bytes, filename: str,
+                       caption: str | None = None, *, patience: float = 0.0) -> Result:
+        """Send a file as a document."""
+        return await self._send(chat_id, lambda: self.bot.send_document(
+            chat_id, data, filename=filename, caption=caption, parse_mode=ParseMode.HTML),
+            patience=patience)
+
+    async def location(self, chat_id: int, latitude: float, longitude: float, *,
+                       patience: float = 0.0) -> Result:
+        """Send a map pin."""
+        return await self._send(chat_id, lambda: self.bot.send_location(
+            chat_id, latitude, longitude), patience=patience)
+
+    async def drop_buttons(self, chat_id: int, message_id: int, *,
+                           patience: float = 0.0) -> Result:
+        """Remove a message's inline buttons (already gone counts as done)."""
+        async def call() -> Message:
+            try:
+                found = await self.bot.edit_message_reply_markup(chat_id, message_id,
+                                                                 reply_markup=None)
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    raise
+                found = True
+            if isinstance(found, Message):
+                return found
+            return Message(message_id, self.clock(), chat=Chat(chat_id, "private"))
+
+        return await self._send(chat_id, call, patience=patience)
+
+    async def edit(self, chat_id: int, message_id: int, text: str,
+                   markup: InlineKeyboardMarkup | None = None, *,
+                   patience: float = 0.0) -> Result:
+        """Replace a message's text (and its buttons: none unless given)."""
+        async def call() -> Message:
+            try:
+                found = await self.bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,
+                    reply_markup=markup, disable_web_page_preview=True)
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    raise
+                found = True
+            if isinstance(found, Message):
+                return found
+            return Message(message_id, self.clock(), chat=Chat(chat_id, "private"))
+
+        return await self._send(chat_id, call, patience=patience)
+
+    async def _send(self, chat_id: int, call: Callable[[], Awaitable[Message]], *,
+                    patience: float = 0.0) -> Result:
+        """Send once, or keep trying transient failures for up to `patience` seconds."""
+        deadline = time.monotonic() + patience
+        backoff = FIRST_BACKOFF
+        while True:
+            self.patience_left = max(0.0, deadline - time.monotonic())
+            result = await self._attempt(chat_id, call)
+            if result.outcome is not Outcome.RETRY:
+                return result
+            if time.monotonic() + backoff > deadline:
+                return result
+            log.info("send to %s failed (%s); again in %.1f s", chat_id, result.error, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _attempt(self, chat_id: int, call: Callable[[], Awaitable[Message]]) -> Result:
+        for _ in range(RETRY_AFTER_ATTEMPTS):
+            if self.pacer is not None:
+                await self.pacer.slot(chat_id, spacing=not self.reply)
+            try:
+                message = await call()
+            except RetryAfter as exc:
+                with warnings.catch_warnings():  # PTB 22 warns about the future timedelta type
+                    warnings.simplefilter("ignore")
+                    wait = _seconds(exc.retry_after)
+                self.flood_waits += 1
+                log.warning("flood limit towards %s: that chat waits %.0f s", chat_id, wait)
+                give_back = self.release_on_flood or wait > MAX_RETRY_AFTER
+                waits_here = self.reply or self.pacer is None
+                if give_back or (waits_here and wait > self.patience_left):
+                    if self.pacer is not None and not self.reply:
+                        self.pacer.hold(chat_id, wait)
+                    return Result(Outcome.HELD, error=f"retry after {wait:.0f} s",
+                                  retry_after=wait, exception=exc)
+                if self.pacer is None or self.reply:
+                    await asyncio.sleep(wait)
+                else:
+                    # Only this chat waits: a 429 for one busy chat must not slow the others.
+                    self.pacer.hold(chat_id, wait)
+                continue
+            except Forbidden as exc:
+                if chat_id > 0:
+                    await people.set_reachable(self.db, chat_id, False, self.clock())
+                return Result(Outcome.FORBIDDEN, error=str(exc), exception=exc)
+            except (TimedOut, NetworkError) as exc:  # TimedOut is a NetworkError
+                return Result(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}",
+                              exception=exc)
+            except BadRequest as exc:
+                log.warning("message to %s refused: %s", chat_id, exc)
+                return Result(Outcome.FAILED, error=str(exc), exception=exc)
+            except TelegramError as exc:  # 5xx and anything else Telegram may say
+                return Result(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}",
+                              exception=exc)
+            self.sent += 1
+            return Result(Outcome.SENT, message)
+        return Result(Outcome.HELD, error="flood limit", retry_after=MAX_RETRY_AFTER)

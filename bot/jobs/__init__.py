@@ -1,0 +1,1 @@
+"""Scheduled work: reminders, escalations, digests, housekeeping; thin over bot.services."""

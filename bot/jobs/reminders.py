@@ -1,0 +1,162 @@
+"""The daily reminder run: each worker hears of the obligations at a reminder stage today.
+
+Thin over the domain (cadence, reminding) and storage (reminders). The run derives its work
+from tables and records what it sends, so a tick run twice sends nothing new, a tick after
+downtime catches up once, and a failed send is retried on a later tick while it is still
+relevant. See docs/reminders.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.delivery.pacing import Pacer
+from bot.delivery.sender import Outcome, Result, Sender
+from bot.domain import digest as dg
+from bot.domain.cadence import Stage
+from bot.domain.reminding import stages_today, window_open
+from bot.jobs.context import TickContext
+from bot.services.context import Services
+from bot.services.texts import language_of, period_label
+from storage import reminders as store
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+REMINDER_JOB = "reminders"
+ITEMS_PER_MESSAGE = 10  # lines and one-tap buttons per reminder message
+CONCURRENCY = 16  # messages in flight at once (the pacer keeps them spaced)
+RETRY_DELAY = timedelta(minutes=5)  # a timed-out send is tried again this much later
+UNREACHABLE_RETRY = timedelta(days=1)
+MAX_ATTEMPTS = 6  # then the reminder is dropped (logged)
+BUTTON_NAME = 10
+
+
+def _short(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def reminder_message(services: Services, lang: str, worker_name: str,
+                     items: Sequence[tuple[dg.Item, Stage]], today: date
+                     ) -> tuple[str, InlineKeyboardMarkup]:
+    """One reminder: what is open, and one button per obligation to log it."""
+    t = services.catalog.t
+    lines = [t(lang, "reminder.title", name=worker_name)]
+    rows: list[list[InlineKeyboardButton]] = []
+    for item, stage in items:
+        o = item.obligation
+        kind = t(lang, f"kind.{o.rule.kind.value}")
+        values = dict(household=item.household_name, kind=kind,
+                      period=period_label(services, lang, o.period), due_by=o.due_by.isoformat())
+        if stage is Stage.FINAL:
+            lines.append(t(lang, "reminder.line_final", days=(o.due_by - today).days + 1,
+                           **values))
+        else:
+            lines.append(t(lang, "reminder.line_first", **values))
+        label = t(lang, "reminder.button", kind=kind,
+                  household=_short(item.household_name, BUTTON_NAME))
+        rows.append([InlineKeyboardButton(
+            label, callback_data=f"lq:{item.household_id}:{o.rule.kind.value}")])
+    lines.append(t(lang, "reminder.footer"))
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+Key = tuple[int, int, int, str]
+
+
+async def due_reminders(services: Services, today: date) -> dict[Key, tuple[dg.Item, Stage]]:
+    """Every obligation at a reminder stage today, by (worker, household, program, key)."""
+    items = await store.all_obligations(services.db, today, history_periods=0)
+    return {(item.worker_id, item.household_id, item.program_id, o.key): (item, stage)
+            for item, o, stage in stages_today(((i, i.obligation) for i in items), today)}
+
+
+async def remind(tick: TickContext) -> None:
+    """The daily reminder run (once per local day, in the window), then pending sends."""
+    services = tick.services
+    settings = services.settings
+    local = tick.now.astimezone(settings.timezone)
+    if not window_open(local, settings.reminder_time, settings.quiet_start, settings.quiet_end):
+        return
+    today = local.date()
+    db = services.db
+    run_due = not await store.run_done(db, REMINDER_JOB, today.isoformat())
+    if not run_due and not await store.has_ready(db, tick.now):
+        return  # most ticks: nothing planned and nothing to retry
+    current = await due_reminders(services, today)
+    if run_due:
+        planned = [store.Planned(key[0], key[1], key[2], key[3], stage, item.obligation.due_by)
+                   for key, (item, stage) in current.items()]
+        added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today,
+                                     tick.now)
+        log.info("reminder run for %s: %s new reminder(s)", today, added)
+    await deliver(services, tick.bot, tick.now, today, current, tick.pacer)
+
+
+async def deliver(services: Services, bot: Bot, now: datetime, today: date,
+                  current: dict[Key, tuple[dg.Item, Stage]], pacer: Pacer,
+                  sender: Sender | None = None) -> Sender:
+    """Send every claimed reminder that is still relevant; one message per worker."""
+    db = services.db
+    sender = sender or Sender(bot, db, services.clock, pacer)
+    claimed = await store.claim(db, now)
+    if not claimed:
+        return sender
+    stale: list[int] = []
+    by_worker: dict[int, list[tuple[store.Reminder, dg.Item, Stage]]] = {}
+    for row in claimed:
+        found = current.get(row.obligation)
+        if found is None or found[1] is not row.stage:
+            stale.append(row.id)  # met, handed over, or at another stage now
+            continue
+        by_worker.setdefault(row.worker_id, []).append((row, found[0], found[1]))
+    await store.cancel(db, stale)
+    people = await store.people_by_id(db, by_worker)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(worker_id: int, rows: list[tuple[store.Reminder, dg.Item, Stage]]) -> None:
+        person = people.get(worker_id)
+        ids = [r.id for r, _, _ in rows]
+        if person is None or not person.active:
+            await store.cancel(db, ids)
+            return
+        if not person.reachable:
+            await store.mark_failed(db, ids, "unreachable", now + UNREACHABLE_RETRY)
+            return
+        lang = language_of(services, person)
+        rows.sort(key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0].id))
+        for start in range(0, len(rows), ITEMS_PER_MESSAGE):
+            chunk = rows[start:start + ITEMS_PER_MESSAGE]
+            text, markup = reminder_message(services, lang, person.name,
+                                            [(item, stage) for _, item, stage in chunk], today)
+            async with gate:
+                result = await sender.text(worker_id, text, markup)
+            chunk_ids = [r.id for r, _, _ in chunk]
+            if result.ok:
+                assert result.message is not None
+                await store.mark_sent(db, chunk_ids, result.message.message_id, now)
+                continue
+            await _failed(db, [r for r, _, _ in rows[start:]], result, now)
+            return
+
+    await asyncio.gather(*(one(w, rows) for w, rows in by_worker.items()))
+    return sender
+
+
+async def _failed(db: Database, rows: Sequence[store.Reminder], result: Result,
+                  now: datetime) -> None:
+    attempts = max((r.attempts + 1 for r in rows), default=1)
+    ids = [r.id for r in rows]
+    if result.outcome is Outcome.FORBIDDEN:
+        await store.mark_failed(db, ids, "forbidden", now + UNREACHABLE_RETRY)
+        return
+    drop = attempts >= MAX_ATTEMPTS or (result.outcome is Outcome.FAILED and attempts >= 2)
+    if drop:
+        log.warning("reminders %s dropped after %d attempts: %s", ids, attempts, result.error)
+    await store.mark_failed(db, ids, result.error or result.outcome.value, now + RETRY_DELAY,
+                            drop=drop)

@@ -1,0 +1,158 @@
+"""The weekly digest's content: what coordinators see, gathered once, worded per language.
+
+Used by the scheduled digest (bot/jobs/digest.py) and by /digest on demand; thin over the
+domain (bot/domain/digest.py) and storage (storage/reminders.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.charts import coverage_png
+from bot.domain import digest as dg
+from bot.domain.reminding import pack
+from bot.services.context import Services
+from bot.services.texts import period_label
+from storage import reminders as store
+
+DIGEST_ITEMS = 60  # missed obligations listed in the digest; /overdue lists all
+CAPTION_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Part:
+    """One message of a digest: text, or a picture with a caption."""
+
+    text: str
+    png: bytes | None = None
+
+
+@dataclass(frozen=True)
+class DigestInput:
+    """Everything a digest shows, gathered once for every language."""
+
+    data: dg.DigestData
+    items: list[dg.Item]
+    names: dict[int, store.Worker]
+    untaken: int
+    unreachable: list[store.Worker]
+
+
+async def gather(services: Services, today: date) -> DigestInput:
+    """Read what the digest needs (obligations up to 8 periods back, for the longest runs)."""
+    db = services.db
+    items = await store.all_obligations(db, today, history_periods=8)
+    people = await store.people_by_id(db, {i.worker_id for i in items})
+    names = {k: v.name for k, v in people.items()}
+    data = dg.build(items, today, names=names)
+    return DigestInput(data, items, people, await store.untaken_reports(db),
+                       await store.unreachable_staff(db))
+
+
+def worker_name(services: Services, lang: str, people: dict[int, store.Worker],
+                worker_id: int) -> str:
+    """A worker's display name, or a placeholder."""
+    person = people.get(worker_id)
+    return person.name if person and person.name else services.catalog.t(
+        lang, "digest.unknown_worker")
+
+
+def item_lines(services: Services, lang: str, groups: list[tuple[int, list[dg.Item]]],
+               people: dict[int, store.Worker], limit: int | None = None) -> list[str]:
+    """Missed obligations grouped by worker, as lines."""
+    t = services.catalog.t
+    lines: list[str] = []
+    shown = 0
+    total = sum(len(g) for _, g in groups)
+    for worker_id, group in groups:
+        if limit is not None and shown >= limit:
+            break
+        person = people.get(worker_id)
+        key = "digest.worker" if person is None or person.active else "digest.worker_inactive"
+        lines.append(t(lang, key, worker=worker_name(services, lang, people, worker_id),
+                       count=len(group)))
+        for item in group:
+            if limit is not None and shown >= limit:
+                break
+            o = item.obligation
+            lines.append(t(lang, "digest.item", household=item.household_name,
+                           area=item.area_name or t(lang, "digest.no_area"),
+                           kind=t(lang, f"kind.{o.rule.kind.value}"),
+                           period=period_label(services, lang, o.period)))
+            shown += 1
+    if limit is not None and total > shown:
+        lines.append(t(lang, "digest.more", count=total - shown))
+    return lines
+
+
+def render_digest(services: Services, lang: str, found: DigestInput) -> list[Part]:
+    """The digest in one language: text messages within Telegram's limit, then the chart."""
+    t = services.catalog.t
+    data = found.data
+    lines: list[str] = []
+    if not found.items:
+        lines.append(t(lang, "digest.nothing"))
+    else:
+        if data.missed_count:
+            lines.append(t(lang, "digest.missed_title", count=data.missed_count))
+            lines += item_lines(services, lang, data.missed, found.names, DIGEST_ITEMS)
+        else:
+            lines.append(t(lang, "digest.missed_none"))
+        lines.append("")
+        lines.append(t(lang, "digest.coverage_title"))
+        for program_id, cov in sorted(data.by_program.items()):
+            lines.append(t(lang, "digest.program", program=data.program_names.get(program_id, ""),
+                           percent=cov.percent, met=cov.met, total=cov.total))
+            for (pid, rule), rule_cov in data.by_program_rule.items():
+                if pid == program_id:
+                    lines.append(t(lang, "digest.rule", kind=t(lang, f"kind.{rule.kind.value}"),
+                                   period=t(lang, f"period.{rule.period.value}"),
+                                   met=rule_cov.met, total=rule_cov.total))
+        if data.longest:
+            lines.append("")
+            lines.append(t(lang, "digest.longest_title"))
+            for o in data.longest:
+                lines.append(t(lang, "digest.longest", household=o.household_name,
+                               area=o.area_name or t(lang, "digest.no_area"),
+                               worker=worker_name(services, lang, found.names, o.worker_id),
+                               days=o.days))
+    lines.append("")
+    lines.append(t(lang, "digest.reports", count=found.untaken))
+    if found.unreachable:
+        lines.append(t(lang, "digest.unreachable_title"))
+        lines += [t(lang, "digest.unreachable", name=w.name or str(w.telegram_id))
+                  for w in found.unreachable]
+    header = t(lang, "digest.title", day=data.today.isoformat())
+    parts = [Part(text) for text in pack(lines, header=header)]
+    chart = chart_part(services, lang, found)
+    if chart is not None:
+        parts.append(chart)
+    return parts
+
+
+def chart_part(services: Services, lang: str, found: DigestInput) -> Part | None:
+    """Coverage by worker (by area when there is one worker), lowest first, as a picture."""
+    t = services.catalog.t
+    data = found.data
+    if len(data.by_worker) >= 2:
+        title = t(lang, "digest.chart_worker")
+        rows = [(worker_name(services, lang, found.names, w), c.share or 0.0)
+                for w, c in data.by_worker.items() if c.total]
+    elif data.by_area:
+        title = t(lang, "digest.chart_area")
+        rows = [(area or t(lang, "digest.no_area"), c.share or 0.0)
+                for area, c in data.by_area.items() if c.total]
+    else:
+        return None
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (r[1], r[0]))
+    png, numbered = coverage_png(rows, title)
+    caption = title
+    if numbered:
+        legend = ", ".join(f"#{n} {name}" for n, (name, _) in enumerate(rows[:25], start=1))
+        caption = title + "\n" + t(lang, "digest.chart_legend", legend=legend)
+        if len(caption) > CAPTION_MAX:
+            caption = caption[: CAPTION_MAX - 1] + "…"
+    return Part(caption, png)

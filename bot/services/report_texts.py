@@ -1,0 +1,68 @@
+"""How a report is worded for each audience: the card every worker of a community may see,
+and the full details for the worker who has the case and for coordinators (need to know)."""
+
+from __future__ import annotations
+
+from bot.domain.reports import Report, masked_excerpt
+from bot.i18n import Html
+from bot.services.context import Services
+from storage import areas
+
+
+async def area_name(services: Services, lang: str, report: Report) -> str:
+    """The report's community as people know it."""
+    if report.area_id is not None:
+        area = await areas.get(services.db, report.area_id)
+        if area is not None:
+            return area.name
+    return report.area_text or services.t(lang, "triage.area_unknown")
+
+
+async def card(services: Services, lang: str, report: Report) -> str:
+    """What every notified worker may see: reference, category, urgency, community and a
+    short masked excerpt; never the address, location, phone, name or the whole text."""
+    return services.t(
+        lang, "triage.notice.body", ref=report.ref,
+        category=services.t(lang, f"report.category.{report.category}"),
+        urgency=services.t(lang, f"report.urgency.{report.urgency}"),
+        area=await area_name(services, lang, report),
+        description=masked_excerpt(report.description))
+
+
+def card_line(services: Services, lang: str, report: Report) -> str:
+    """One line of a merged card: reference, category, urgency, a masked excerpt."""
+    return services.t(
+        lang, "triage.notice.line", ref=report.ref,
+        category=services.t(lang, f"report.category.{report.category}"),
+        urgency=services.t(lang, f"report.urgency.{report.urgency}"),
+        description=masked_excerpt(report.description, 24))
+
+
+async def details(services: Services, lang: str, report: Report) -> str:
+    """Everything the worker who has the case (and coordinators) may see."""
+    t = services.t
+    lines = [t(lang, "triage.notice.body", ref=report.ref,
+               category=t(lang, f"report.category.{report.category}"),
+               urgency=t(lang, f"report.urgency.{report.urgency}"),
+               area=await area_name(services, lang, report), description=report.description)]
+    if report.subject:
+        lines.append(t(lang, "triage.detail.subject", value=report.subject))
+    if report.address:
+        lines.append(t(lang, "triage.detail.address", value=report.address))
+    if report.latitude is not None:
+        lines.append(t(lang, "triage.detail.location"))
+    if report.anonymous:
+        lines.append(t(lang, "triage.detail.anonymous"))
+    elif report.phone:
+        lines.append(t(lang, "triage.detail.phone", value=report.phone))
+    else:
+        lines.append(t(lang, "triage.detail.no_phone"))
+    if report.photos:
+        lines.append(t(lang, "triage.detail.photos", count=len(report.photos)))
+    lines.append(t(lang, f"triage.detail.status.{report.status}"))
+    return "\n".join(lines)
+
+
+def joined(services: Services, lang: str, parts: list[str]) -> Html:
+    """Catalog texts (already escaped) joined with the language's list separator."""
+    return Html(services.t(lang, "list.separator").join(parts))

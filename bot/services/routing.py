@@ -1,0 +1,206 @@
+"""Messages about reports to people other than the one acting, queued in the outbox.
+
+A new report goes to the workers of its community and to the coordinators as a card (need to
+know: no address, phone, name or whole text); once someone has the case every copy of the card
+is edited down to "taken"; the worker who gets a case from someone else gets its details; the
+reporter hears at each step. Everything here is queued (storage/outbox.py) and delivered by
+the sender task, so no handler waits for messages to others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from bot.domain.people import Person
+from bot.domain.reports import Report, Status
+from bot.services import case_buttons, report_texts
+from bot.services.context import Services
+from storage import outbox, people, reports
+from storage import triage as store
+from storage.outbox import Outgoing
+
+ROUTE = "route"
+ESCALATION = "escalation"
+
+
+async def coordinator_targets(services: Services) -> list[tuple[int, str]]:
+    """(chat id, language) of where coordinators are told: their group, else each one."""
+    settings = services.settings
+    if settings.coordinator_chat is not None:
+        return [(settings.coordinator_chat, settings.language)]
+    found = []
+    for who in sorted(settings.coordinators):
+        person = await people.get(services.db, who)
+        found.append((who, services.lang_of(person)))
+    return found
+
+
+async def cards(services: Services, report: Report) -> list[Outgoing]:
+    """The new-report card for each worker of the report's community and the coordinators."""
+    targets = await store.people_by_ids(services.db,
+                                        await store.route_targets(services.db, report.area_id))
+    chats: list[tuple[int, str, bool]] = [
+        (who, services.lang_of(person), False) for who, person in targets.items()
+        if person.reachable and who != report.reporter_id]
+    chats += [(chat, lang, True) for chat, lang in await coordinator_targets(services)]
+    out = []
+    for chat_id, lang, coordinators in chats:
+        area = await report_texts.area_name(services, lang, report)
+        text = (services.t(lang, "triage.notice.new") + "\n"
+                + await report_texts.card(services, lang, report))
+        out.append(Outgoing(
+            chat_id, text, _rows(case_buttons.take(services, lang, report, assign=coordinators)),
+            lang, group=f"card:{report.area_id or 0}",
+            item={"line": report_texts.card_line(services, lang, report),
+                  "values": {"area": area},
+                  "buttons": case_buttons.take_named(services, lang, report)},
+            after={"notice": [report.id, ROUTE], "unless_taken": report.id}))
+    return out
+
+
+async def route(services: Services, report: Report, now: datetime) -> int:
+    """Queue the report's cards and mark it routed, in one transaction; return how many."""
+    messages = await cards(services, report)
+    async with services.db.transaction() as tx:
+        await outbox.put(tx, messages, now)
+        await store.mark_routed_in(tx, report.id, now)
+    services.wake()
+    return len(messages)
+
+
+async def settle(services: Services, report: Report, taker: Person | None,
+                 now: datetime) -> None:
+    """Edit every card of the report to say who has it, without its button."""
+    name = taker.display_name if taker else "?"
+    edits: list[Outgoing] = []
+    for notice in await store.notices(services.db, report.id):
+        lang = services.settings.language
+        if notice.chat_id > 0:
+            lang = services.lang_of(await people.get(services.db, notice.chat_id))
+        together = await store.reports_in_message(services.db, notice.chat_id,
+                                                  notice.message_id)
+        if len(together) > 1:
+            edits.append(await _merged_edit(services, lang, notice, together))
+            continue
+        text = (await report_texts.card(services, lang, report) + "\n"
+                + services.t(lang, "triage.notice.taken_by", name=name))
+        edits.append(Outgoing(notice.chat_id, text, (), lang, op="edit",
+                              target={"message_id": notice.message_id}))
+    async with services.db.transaction() as tx:
+        await outbox.put(tx, edits, now)
+        await store.settle_notices_in(tx, report.id)
+    services.wake()
+
+
+async def _merged_edit(services: Services, lang: str, notice: store.Notice,
+                       report_ids: list[int]) -> Outgoing:
+    """A merged card redrawn: taken reports say so, the others keep their Take button."""
+    found = [r for r in [await reports.get(services.db, i) for i in report_ids] if r]
+    area = await report_texts.area_name(services, lang, found[0])
+    lines = [services.t(lang, "outbox.merged.card", count=len(found), area=area)]
+    rows: list[list[tuple[str, str]]] = []
+    for item in found:
+        line = report_texts.card_line(services, lang, item)
+        if item.status is Status.NEW:
+            rows += case_buttons.take_named(services, lang, item)
+        else:
+            line += " " + services.t(lang, "triage.notice.taken_short")
+        lines.append(line)
+    return Outgoing(notice.chat_id, "\n".join(lines), _rows(rows), lang, op="edit",
+                    target={"message_id": notice.message_id})
+
+
+async def details_for(services: Services, chat_id: int, report: Report,
+                      heading_key: str, **values: object) -> list[Outgoing]:
+    """Everything about a case for a worker who gets it from someone else: text, pin, photos."""
+    lang = services.lang_of(await people.get(services.db, chat_id))
+    text = (services.t(lang, heading_key, ref=report.ref, **values) + "\n"
+            + await report_texts.details(services, lang, report))
+    out = [Outgoing(chat_id, text, _rows(case_buttons.case(services, lang, report)), lang)]
+    if report.latitude is not None and report.longitude is not None:
+        out.append(Outgoing(chat_id, lang=lang, op="location",
+                            target={"latitude": report.latitude,
+                                    "longitude": report.longitude}))
+    out += [Outgoing(chat_id, lang=lang, op="photo", target={"file_id": file_id})
+            for file_id in report.photos]
+    return out
+
+
+async def to_reporter(services: Services, report: Report, key: str,
+                      buttons: case_buttons.Rows | None = None,
+                      **values: object) -> Outgoing:
+    """A message to the reporter about their report, in their language."""
+    lang = services.lang_of(await people.get(services.db, report.reporter_id))
+    rows = buttons if buttons is not None else []
+    return Outgoing(report.reporter_id, services.t(lang, key, ref=report.ref, **values),
+                    _rows(rows), lang)
+
+
+async def to_person(services: Services, chat_id: int, key: str,
+                    values: Mapping[str, object] | None = None, *,
+                    buttons: Callable[[str], case_buttons.Rows] | None = None) -> Outgoing:
+    """A message to one person in their language (buttons built for that language)."""
+    values = values or {}
+    lang = services.lang_of(await people.get(services.db, chat_id))
+    rows = buttons(lang) if buttons is not None else []
+    return Outgoing(chat_id, services.t(lang, key, **values), _rows(rows), lang)
+
+
+async def to_coordinators(services: Services, key: str, *, report: Report | None = None,
+                          group: str | None = None, line_key: str | None = None,
+                          **values: object) -> list[Outgoing]:
+    """A notice to every coordinator target (with the report's card, if given)."""
+    out = []
+    for chat_id, lang in await coordinator_targets(services):
+        text = services.t(lang, key, **values)
+        rows: case_buttons.Rows = []
+        if report is not None:
+            text += "\n" + await report_texts.card(services, lang, report)
+        item = {"line": services.t(lang, line_key, **values)} if line_key else {}
+        out.append(Outgoing(chat_id, text, _rows(rows), lang, group=group, item=item))
+    return out
+
+
+async def send(services: Services, messages: list[Outgoing], now: datetime) -> None:
+    """Queue messages in a transaction of their own and wake the sender."""
+    await outbox.enqueue(services.db, messages, now)
+    services.wake()
+
+
+def _rows(rows: case_buttons.Rows) -> tuple[tuple[tuple[str, str], ...], ...]:
+    return tuple(tuple(row) for row in rows)
+
+
+def waited(services: Services, lang: str, minutes: int) -> str:
+    """How long a report has waited, in minutes or hours."""
+    if minutes < 120:
+        return services.t(lang, "triage.minutes", count=minutes)
+    return services.t(lang, "triage.hours", count=minutes // 60)
+
+
+async def escalation_alerts(services: Services, report: Report, level: int,
+                            now: datetime) -> list[Outgoing]:
+    """The alert to every coordinator target that a report waited too long (minimal card)."""
+    minutes = int((now - report.created_at).total_seconds() // 60)
+    out = []
+    for chat_id, lang in await coordinator_targets(services):
+        text = (services.t(lang, f"triage.escalation.level{level}", ref=report.ref,
+                           waited=waited(services, lang, minutes))
+                + "\n" + await report_texts.card(services, lang, report))
+        out.append(Outgoing(chat_id, text,
+                            _rows(case_buttons.take(services, lang, report, assign=True)), lang,
+                            after={"notice": [report.id, ESCALATION],
+                                   "unless_taken": report.id}))
+    return out
+
+
+async def escalate(services: Services, report: Report, level: int, now: datetime) -> bool:
+    """Claim one escalation level and queue its alerts together; False if it already went."""
+    alerts = await escalation_alerts(services, report, level, now)
+    async with services.db.transaction() as tx:
+        if not await store.claim_escalation_in(tx, report.id, level, now):
+            return False
+        await outbox.put(tx, alerts, now)
+    services.wake()
+    return True

@@ -1,0 +1,30 @@
+"""Wording shared by use cases and jobs: periods, languages of people written to."""
+
+from __future__ import annotations
+
+from bot.config import SUPPORTED_LANGUAGES
+from bot.domain.people import pick_language
+from bot.domain.periods import Period, PeriodKind
+from bot.services.context import Services
+from storage import reminders as store
+
+
+def period_label(services: Services, lang: str, period: Period) -> str:
+    """2026年第4季度 / Q4 2026, …"""
+    t = services.catalog.t
+    start = period.start
+    if period.kind is PeriodKind.MONTH:
+        return t(lang, "when.month", year=start.year, month=start.month)
+    if period.kind is PeriodKind.QUARTER:
+        return t(lang, "when.quarter", year=start.year, n=(start.month - 1) // 3 + 1)
+    if period.kind is PeriodKind.HALF_YEAR:
+        return t(lang, "when.half1" if start.month == 1 else "when.half2", year=start.year)
+    return t(lang, "when.year", year=start.year)
+
+
+def language_of(services: Services, person: store.Worker | None) -> str:
+    """The language to write to a person in."""
+    if person is None:
+        return services.settings.language
+    return pick_language(person.language, person.language_code, services.settings.language,
+                         SUPPORTED_LANGUAGES)

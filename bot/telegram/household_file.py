@@ -1,0 +1,265 @@
+"""The household screens workers and coordinators read: /households, /due, the service file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.cadence import Status
+from bot.domain.reports import excerpt, reference
+from bot.telegram.context import Ctx
+from bot.telegram.format import local_time
+from bot.telegram.household_ui import (
+    ACTION_PREFIX,
+    CONTACTS_PAGE,
+    DUE_LIMIT,
+    FILE_PREFIX,
+    LIST_LIMIT,
+    arg_int,
+    buttons,
+    can_open,
+    is_coordinator,
+    join_within,
+    obligation_text,
+    pairs,
+    program_label,
+    short,
+    today,
+)
+from storage import contacts, households, pairings
+from storage.households import Household
+
+# -- /households, /due and the service file ----------------------------------------------------
+
+
+class HouseholdViews:
+    """Read-only views: my households, what is due, the service file."""
+
+    async def households(self, ctx: Ctx) -> None:
+        """/households: my households with this period's status; coordinators see the registry."""
+        if is_coordinator(ctx):
+            total, unpaired = await households.count(ctx.db)
+            await ctx.reply(
+                ctx.t("households.registry", total=total, unpaired=unpaired) + "\n"
+                + ctx.t("households.registry_hint"),
+                buttons([[(ctx.t("households.button.add"), f"{ACTION_PREFIX}:add:0"),
+                          (ctx.t("households.button.search"), f"{ACTION_PREFIX}:find:0")],
+                         [(ctx.t("households.button.import"), f"{ACTION_PREFIX}:import:0")]]))
+        for case in await households.unlinked_cases(ctx.db, ctx.user_id):
+            ref = reference(case.report_id)
+            await ctx.reply(
+                ctx.t("fromreport.pending", ref=ref,
+                      words=excerpt(case.subject or case.description, 24)),
+                buttons([[(ctx.t("fromreport.new", ref=ref), f"rh:new:{case.report_id}")],
+                         [(ctx.t("fromreport.link", ref=ref), f"rh:link:{case.report_id}")]]))
+        mine = await pairings.for_worker(ctx.db, ctx.user_id)
+        if not mine:
+            if not is_coordinator(ctx):
+                await ctx.reply(ctx.t("households.none_worker"))
+            return
+        day = today(ctx)
+        shown = mine[:LIST_LIMIT]
+        owed = await pairings.worker_obligations(
+            ctx.db, ctx.user_id, day, history_periods=0,
+            household_ids=[m.household_id for m in shown])
+        lines = [ctx.t("households.title", count=len({m.household_id for m in mine}))]
+        seen: set[int] = set()
+        items: list[tuple[str, str]] = []
+        for mine_item in shown:
+            if mine_item.household_id in seen:
+                continue
+            seen.add(mine_item.household_id)
+            statuses = " · ".join(
+                ctx.t("households.status_part", kind=ctx.t(f"kind.{o.rule.kind.value}"),
+                      status=ctx.t(f"status.{o.status.value}"))
+                for o in owed.get(mine_item.household_id, []))
+            lines.append(ctx.t("households.line", name=mine_item.name,
+                               area=mine_item.area_name or ctx.t("households.no_area"),
+                               statuses=statuses))
+            items.append((short(mine_item.name), f"{FILE_PREFIX}:{mine_item.household_id}"))
+        if len(mine) > len(shown):
+            lines.append(ctx.t("households.more", count=len(mine) - len(shown)))
+        await ctx.reply(join_within(lines), buttons(pairs(items, 3)))
+
+    async def due(self, ctx: Ctx) -> None:
+        """/due: what is missed or due, soonest first, with one-tap log buttons."""
+        mine = await pairings.for_worker(ctx.db, ctx.user_id)
+        if not mine:
+            await ctx.reply(ctx.t("due.none_households"))
+            return
+        day = today(ctx)
+        names = {m.household_id: m.name for m in mine}
+        owed = await pairings.worker_obligations(ctx.db, ctx.user_id, day, history_periods=1)
+        open_items = [(hid, o) for hid, items in owed.items() for o in items
+                      if o.status is not Status.MET]
+        if not open_items:
+            await ctx.reply(ctx.t("due.none"))
+            return
+        ordered = pairings.soonest(open_items)
+        lines = [ctx.t("due.title")]
+        rows: list[list[tuple[str, str]]] = []
+        for hid, item in ordered[:DUE_LIMIT]:
+            lines.append(obligation_text(ctx, "due.line", item, day, name=names.get(hid, "")))
+            label = ctx.t("due.log_button", kind=ctx.t(f"kind.{item.rule.kind.value}"),
+                          name=short(names.get(hid, ""), 10))
+            rows.append([(label, f"lq:{hid}:{item.rule.kind.value}")])
+        if len(ordered) > DUE_LIMIT:
+            lines.append(ctx.t("due.more", count=len(ordered) - DUE_LIMIT))
+        await ctx.reply(join_within(lines), buttons(rows[:DUE_LIMIT]))
+
+    async def file_button(self, ctx: Ctx) -> None:
+        """hf:<id>[:<offset>]: the service file, or earlier contacts."""
+        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+        household_id = arg_int(parts, 1)
+        offset = arg_int(parts, 2)
+        if household_id is None or not await can_open(ctx, household_id):
+            await ctx.answer(ctx.t("file.not_allowed"), alert=True)
+            return
+        await ctx.answer()
+        if offset:
+            await self.more_contacts(ctx, household_id, offset)
+        else:
+            await self.show_file(ctx, household_id)
+
+    async def show_file(self, ctx: Ctx, household_id: int) -> None:
+        """The service file: profile, pairings, this period, last contacts, linked reports."""
+        found = await households.get(ctx.db, household_id)
+        if found is None:
+            await ctx.reply(ctx.t("file.not_found"))
+            return
+        lines = [ctx.t("file.title", name=found.name)
+                 + (" " + ctx.t("file.archived") if found.archived else "")]
+        lines += _profile_lines(ctx, found)
+        history = await pairings.history(ctx.db, household_id)
+        lines += ["", *await _pairing_lines(ctx, history)]
+        lines += ["", *await _obligation_lines(ctx, household_id)]
+        total = await contacts.count_for_household(ctx.db, household_id)
+        recent = await contacts.for_household(ctx.db, household_id, CONTACTS_PAGE)
+        lines += ["", ctx.t("file.contacts_title", count=total)]
+        lines += _contact_lines(ctx, recent) or [ctx.t("file.contacts_none")]
+        lines += await _report_lines(ctx, household_id)
+        rows = await _file_buttons(ctx, found, history, recent, total)
+        await ctx.reply(join_within(lines), buttons(rows) if rows else None)
+
+    async def more_contacts(self, ctx: Ctx, household_id: int, offset: int) -> None:
+        """Earlier contacts, a page at a time."""
+        found = await households.get(ctx.db, household_id)
+        page = await contacts.for_household(ctx.db, household_id, CONTACTS_PAGE, offset)
+        if found is None or not page:
+            await ctx.reply(ctx.t("file.no_more"))
+            return
+        lines = [ctx.t("file.more_title", name=found.name), *_contact_lines(ctx, page)]
+        total = await contacts.count_for_household(ctx.db, household_id)
+        rows = []
+        if offset + CONTACTS_PAGE < total:
+            rows.append([(ctx.t("file.button.more"),
+                          f"{FILE_PREFIX}:{household_id}:{offset + CONTACTS_PAGE}")])
+        await ctx.reply(join_within(lines), buttons(rows) if rows else None)
+
+
+async def _pairing_lines(ctx: Ctx, history: list[pairings.Pairing]) -> list[str]:
+    """The service file's pairing history, current pairings first."""
+    lines = [ctx.t("file.pairings_title")]
+    names = {p.id: program_label(ctx, p.name) for p in await pairings.programs(ctx.db)}
+    for pairing in history:
+        program = names.get(pairing.program_id, str(pairing.program_id))
+        if pairing.ended_on is None:
+            # A deactivated worker's pairing still stands, but nobody is visiting.
+            key = "file.pairing_active" if pairing.worker_active else "file.pairing_inactive"
+            lines.append(ctx.t(key, worker=pairing.worker_name, program=program,
+                               start=pairing.started_on.isoformat()))
+        else:
+            lines.append(ctx.t("file.pairing_past", worker=pairing.worker_name, program=program,
+                               start=pairing.started_on.isoformat(),
+                               end=pairing.ended_on.isoformat()))
+    if not history:
+        lines.append(ctx.t("file.pairing_none"))
+    return lines
+
+
+async def _obligation_lines(ctx: Ctx, household_id: int) -> list[str]:
+    """This period's obligations of the household and their status."""
+    day = today(ctx)
+    owed = await pairings.household_obligations(ctx.db, household_id, day, history_periods=0)
+    lines = [ctx.t("file.obligations_title")]
+    lines += [obligation_text(ctx, "file.obligation_line", item, day) for _, item in owed]
+    if not owed:
+        lines.append(ctx.t("file.obligations_none"))
+    return lines
+
+
+async def _report_lines(ctx: Ctx, household_id: int) -> list[str]:
+    """Reports linked to the household, if any."""
+    linked = await households.linked_reports(ctx.db, household_id)
+    if not linked:
+        return []
+    tz = ctx.services.settings.timezone
+    lines = ["", ctx.t("file.reports_title")]
+    for report in linked:
+        status_key = f"report.status.{report.status}"
+        status = ctx.t(status_key) if ctx.services.catalog.has(status_key) else ""
+        lines.append(ctx.t("file.report_line", ref=reference(report.id), status=status,
+                           date=local_time(report.created_at, tz, "%Y-%m-%d")))
+    return lines
+
+
+async def _file_buttons(ctx: Ctx, found: Household, history: list[pairings.Pairing],
+                        recent: list[contacts.Contact], total: int) -> list[list[tuple[str, str]]]:
+    """What the viewer may do from the service file: more, log, correct, coordinator actions."""
+    household_id = found.id
+    rows: list[list[tuple[str, str]]] = []
+    if total > CONTACTS_PAGE:
+        rows.append([(ctx.t("file.button.more"), f"{FILE_PREFIX}:{household_id}:{CONTACTS_PAGE}")])
+    if await pairings.is_paired(ctx.db, household_id, ctx.user_id):
+        rows.append([(ctx.t("file.button.log"), f"lq:{household_id}")])
+    own = [c for c in recent if c.worker_id == ctx.user_id]
+    for contact in own[:1]:
+        if _correctable(ctx, contact.created_at):
+            rows.append([(ctx.t("log.button.correct"), f"cx:fix:{contact.id}"),
+                         (ctx.t("log.button.delete"), f"cx:del:{contact.id}")])
+    if is_coordinator(ctx) and not found.archived:
+        rows.append([(ctx.t("file.button.edit"), f"{ACTION_PREFIX}:edit:{household_id}"),
+                     (ctx.t("file.button.pair"), f"{ACTION_PREFIX}:pair:{household_id}"),
+                     (ctx.t("file.button.archive"), f"{ACTION_PREFIX}:arch:{household_id}")])
+        rows += [[(ctx.t("file.button.end") + " · " + short(p.worker_name),
+                   f"{ACTION_PREFIX}:end:{p.id}")] for p in history if p.ended_on is None]
+    return rows
+
+
+def _correctable(ctx: Ctx, created_at: Any) -> bool:
+    from bot.domain.households import can_correct
+
+    return can_correct(created_at, ctx.now)
+
+
+def _profile_lines(ctx: Ctx, found: Household) -> list[str]:
+    lines = []
+    if found.external_id:
+        lines.append(ctx.t("file.external_id", value=found.external_id))
+    lines.append(ctx.t("file.area", value=found.area_name or ctx.t("households.no_area")))
+    if found.address:
+        lines.append(ctx.t("file.address", value=found.address))
+    lines.append(ctx.t("file.people", count=found.people_count))
+    lines.append(ctx.t("file.category", value=ctx.t(f"category.{found.category.value}")))
+    if found.causes:
+        lines.append(ctx.t("file.causes", value=found.causes))
+    if found.needs:
+        lines.append(ctx.t("file.needs", value=found.needs))
+    if found.phone:
+        lines.append(ctx.t("file.phone", value=found.phone))
+    return lines
+
+
+def _contact_lines(ctx: Ctx, items: list[contacts.Contact]) -> list[str]:
+    lines = []
+    for contact in items:
+        lines.append(ctx.t("file.contact_line", day=contact.day.isoformat(),
+                           kind=ctx.t(f"kind.{contact.kind.value}"), worker=contact.worker_name,
+                           note=short(contact.note, 80) or "—"))
+        if contact.services:
+            lines.append(ctx.t("file.contact_services", services="、".join(
+                ctx.t(f"service.{s.value}") for s in contact.services)
+                if ctx.lang == "zh" else ", ".join(ctx.t(f"service.{s.value}")
+                                                   for s in contact.services)))
+        if contact.next_note:
+            lines.append(ctx.t("file.contact_next", note=short(contact.next_note, 80)))
+    return lines

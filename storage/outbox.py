@@ -1,0 +1,184 @@
+"""The durable outbox: messages to other people, written with the change that causes them.
+
+Use cases `put` rows inside their own transaction; one sender task `claim`s what is due,
+sends it and marks it `sent` or `failed`. A claim older than the lease was left by a process
+that died, and is taken over.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from storage.clock import from_db, to_db
+from storage.db import Database, Row, Tx
+
+# A 'sending' claim older than this was left by a process that died. The sender claims only
+# what it sends within seconds (a few messages per chat), so a live claim never gets this old.
+LEASE = timedelta(seconds=30)
+
+Buttons = tuple[tuple[tuple[str, str], ...], ...]
+
+
+def _buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> Buttons:
+    return tuple(tuple((str(label), str(data)) for label, data in row) for row in rows)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message a use case wants delivered to someone other than the person it answers."""
+
+    chat_id: int
+    text: str = ""
+    buttons: Buttons = ()
+    lang: str = "zh"
+    op: str = "send"  # send, edit, location, photo
+    group: str | None = None  # waiting messages of one chat and group are merged into one
+    item: dict[str, Any] = field(default_factory=dict)  # this message's line when merged
+    target: dict[str, Any] = field(default_factory=dict)  # edit: message_id; location: lat, lon
+    after: dict[str, Any] = field(default_factory=dict)  # bookkeeping once sent
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A claimed outbox row."""
+
+    id: int
+    chat_id: int
+    op: str
+    lang: str
+    text: str
+    buttons: Buttons
+    group: str | None
+    item: dict[str, Any]
+    target: dict[str, Any]
+    after: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+_COLUMNS = ("id, chat_id, op, lang, text, buttons, grp, item, target, after, attempts, "
+            "created_at")
+
+
+def _queued(row: Row) -> Queued:
+    return Queued(row["id"], row["chat_id"], row["op"], row["lang"], row["text"],
+                  _buttons(json.loads(row["buttons"])), row["grp"], json.loads(row["item"]),
+                  json.loads(row["target"]), json.loads(row["after"]), row["attempts"],
+                  from_db(row["created_at"]))
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+async def put(tx: Tx, messages: Sequence[Outgoing], now: datetime) -> None:
+    """Queue messages inside the caller's transaction (they go out only if it commits)."""
+    stamp = to_db(now)
+    await tx.executemany(
+        "INSERT INTO outbox (chat_id, op, lang, text, buttons, grp, item, target, after, "
+        "not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(m.chat_id, m.op, m.lang, m.text, _dumps([list(map(list, r)) for r in m.buttons]),
+          m.group, _dumps(m.item), _dumps(m.target), _dumps(m.after), stamp, stamp)
+         for m in messages])
+
+
+async def enqueue(db: Database, messages: Sequence[Outgoing], now: datetime) -> None:
+    """Queue messages in a transaction of their own."""
+    if messages:
+        async with db.transaction() as tx:
+            await put(tx, messages, now)
+
+
+async def claim(db: Database, now: datetime, limit: int = 500,
+                held: Sequence[int] = ()) -> list[Queued]:
+    """Claim what is due, oldest first, skipping chats in `held` (waiting out a flood limit)."""
+    stamp = to_db(now)
+    stale = to_db(now - LEASE)
+    skip = ",".join(str(int(c)) for c in held)
+    extra = f" AND chat_id NOT IN ({skip})" if skip else ""
+    async with db.transaction() as tx:
+        rows = await tx.fetchall(
+            f"SELECT {_COLUMNS} FROM outbox WHERE ((state IN ('pending', 'failed') "
+            "AND not_before <= ?) OR (state = 'sending' AND claimed_at < ?))"
+            f"{extra} ORDER BY id LIMIT ?", (stamp, stale, limit))
+        if rows:
+            ids = [r["id"] for r in rows]
+            await tx.execute(
+                f"UPDATE outbox SET state = 'sending', claimed_at = ? "
+                f"WHERE id IN ({','.join('?' * len(ids))})", (stamp, *ids))
+    return [_queued(r) for r in rows]
+
+
+async def mark_sent(db: Database, ids: Sequence[int], message_id: int | None,
+                    now: datetime) -> None:
+    """Telegram accepted the message (one message may carry several merged rows)."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            f"UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, error = NULL "
+            f"WHERE id IN ({','.join('?' * len(ids))})", (message_id, to_db(now), *ids))
+
+
+async def mark_failed(db: Database, ids: Sequence[int], error: str, retry_at: datetime, *,
+                      drop: bool = False) -> None:
+    """Not sent: try again at `retry_at`, or give up (`drop`)."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            f"UPDATE outbox SET state = ?, attempts = attempts + 1, error = ?, not_before = ?, "
+            f"claimed_at = NULL WHERE id IN ({','.join('?' * len(ids))})",
+            ("dropped" if drop else "failed", error[:500], to_db(retry_at), *ids))
+
+
+async def release(db: Database, ids: Sequence[int], retry_at: datetime) -> None:
+    """Give back claimed rows unsent and unblamed (the chat is waiting out a flood limit)."""
+    if not ids:
+        return
+    async with db.transaction() as tx:
+        await tx.execute(
+            f"UPDATE outbox SET state = 'pending', claimed_at = NULL, not_before = ? "
+            f"WHERE id IN ({','.join('?' * len(ids))})", (to_db(retry_at), *ids))
+
+
+async def next_due(db: Database) -> datetime | None:
+    """When the earliest waiting row may go out (None when nothing waits)."""
+    value = await db.fetchval(
+        "SELECT MIN(not_before) FROM outbox WHERE state IN ('pending', 'failed')")
+    return None if value is None else from_db(str(value))
+
+
+@dataclass(frozen=True)
+class Depth:
+    """How much is waiting, and since when."""
+
+    waiting: int
+    oldest: datetime | None
+    dropped: int
+
+
+async def depth(db: Database) -> Depth:
+    """The outbox's backlog (for doctor, /workers and the digest)."""
+    row = await db.fetchone(
+        "SELECT COUNT(*), MIN(created_at) FROM outbox "
+        "WHERE state IN ('pending', 'sending', 'failed')")
+    dropped = await db.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'dropped'")
+    assert row is not None
+    return Depth(int(row[0]), from_db(row[1]) if row[1] else None, int(dropped or 0))
+
+
+async def undelivered_chats(db: Database, since: datetime) -> list[int]:
+    """Chats whose messages were given up on since `since` (blocked the bot, refused)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT chat_id FROM outbox WHERE state = 'dropped' AND created_at >= ? "
+        "ORDER BY chat_id", (to_db(since),))
+    return [int(r[0]) for r in rows]
+
+
+async def prune(db: Database, before: datetime) -> int:
+    """Forget delivered or dropped rows created before `before`."""
+    async with db.transaction() as tx:
+        return await tx.rowcount(
+            "DELETE FROM outbox WHERE state IN ('sent', 'dropped') AND created_at < ?",
+            (to_db(before),))

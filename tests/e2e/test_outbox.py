@@ -1,0 +1,141 @@
+"""Nobody waits for messages to others: the outbox, paced per chat, merged, exactly once.
+
+A training session: a hundred new workers join within about a minute while the test server
+holds every private chat to Telegram's pace. Each worker's next command is answered at once;
+the coordinator gets the join notices merged into a handful of messages and is never sent
+more than the chat allows. Killing the bot while notices wait, then starting it again,
+delivers each of them exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.domain.triage import INVITE_ALPHABET, INVITE_LENGTH, INVITE_PREFIX
+from tests.conftest import TOKEN, BotProcess, bot_environment
+from tests.e2e.reporting import label
+from tests.rig.server import FakeBotApi, FakeUser
+
+WORKERS = 100
+FIRST_WORKER = 50_000
+STAMP = "2026-11-18T00:00:00.000000+00:00"
+FAR = "2027-01-01T00:00:00.000000+00:00"
+
+
+def code(n: int) -> str:
+    """The n-th invite code (valid: the alphabet and length the bot expects)."""
+    digits = ""
+    for _ in range(INVITE_LENGTH):
+        digits += INVITE_ALPHABET[n % len(INVITE_ALPHABET)]
+        n //= len(INVITE_ALPHABET)
+    return INVITE_PREFIX + digits
+
+
+def invite_all(bot: BotProcess, count: int) -> None:
+    """The coordinator's invites, made ahead of the session (as /invite does, one by one)."""
+    with bot.db() as conn:
+        conn.executemany(
+            "INSERT INTO invites (code, created_by, created_at, expires_at) VALUES (?, 9001, ?, ?)",
+            [(code(n), STAMP, FAR) for n in range(count)])
+        conn.commit()
+
+
+@pytest.fixture
+async def paced_api() -> AsyncIterator[FakeBotApi]:
+    """A server holding each private chat to 20 messages in any 20 seconds (1 a second)."""
+    server = FakeBotApi(token=TOKEN, username="zhongfu_test_bot",
+                        private_messages_per_window=(20, 20.0))
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def join(worker: FakeUser, invite: str, name: str) -> float:
+    """Join with the invite; return how long the next command (/log) took to answer."""
+    await worker.send(f"/start {invite}")
+    await worker.expect(r"请写下您的姓名", timeout=30)
+    await worker.send(name)
+    await worker.expect(r"您负责哪些社区", timeout=30)
+    await worker.press("东门社区", timeout=30)
+    await worker.expect(r"您负责哪些社区", timeout=30)
+    await worker.press(label("zh", "triage.join.done_button"), timeout=30)
+    await worker.expect(r"您已经是社工了", timeout=30)
+    asked = time.monotonic()
+    await worker.send("/log")
+    await worker.expect(r"还没有结对|结对", timeout=30)
+    return time.monotonic() - asked
+
+
+async def test_a_hundred_workers_join_within_a_minute(paced_api: FakeBotApi,
+                                                      tmp_path: Path) -> None:
+    api = paced_api
+    process = BotProcess(api, bot_environment(api, tmp_path), tmp_path)
+    await process.start()
+    try:
+        coordinator = api.user(9001, "王协调", language_code="zh-hans")
+        await coordinator.send("/start")
+        await coordinator.expect(r"协调员")
+        invite_all(process, WORKERS)
+        workers = [api.user(FIRST_WORKER + n, f"社工{n}", language_code="zh-hans")
+                   for n in range(WORKERS)]
+
+        async def one(n: int) -> float:
+            await asyncio.sleep(n * 0.5)  # a hundred joins spread over about a minute
+            return await join(workers[n], code(n), f"社工{n:03d}")
+
+        waits = await asyncio.gather(*(one(n) for n in range(WORKERS)))
+        assert max(waits) < 2.0, f"slowest answer to /log after joining: {max(waits):.1f} s"
+
+        # Every join reaches the coordinator, merged into a handful of messages.
+        def named() -> set[str]:
+            return {name for m in coordinator.messages
+                    for name in re.findall(r"社工\d{3}", m.plain)}
+
+        assert await api.wait_until(lambda: len(named()) == WORKERS, 90), \
+            f"{WORKERS - len(named())} join notices never arrived"
+        notices = [m for m in coordinator.messages if re.search(r"社工\d{3}", m.plain)]
+        assert len(notices) <= 12, f"{len(notices)} join messages for {WORKERS} joins"
+        assert api.private_429s.get(9001, 0) == 0
+        with process.db() as conn:
+            waiting = conn.execute(
+                "SELECT COUNT(*) FROM outbox WHERE state != 'sent'").fetchone()[0]
+        assert waiting == 0
+    finally:
+        await process.stop()
+
+
+async def test_notices_waiting_when_the_bot_is_killed_go_out_once(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect(r"协调员")
+    coordinator.drain()
+    invite_all(bot, 3)
+    # Telegram tells the coordinator's chat to wait: the notices stay queued in the outbox.
+    api.fail_chat(9001, 429, "Too Many Requests: retry after 15", retry_after=15)
+    workers = [api.user(FIRST_WORKER + n, f"社工{n}", language_code="zh-hans") for n in range(3)]
+    for n, worker in enumerate(workers):
+        await join(worker, code(n), f"社工{n:03d}")
+    with bot.db() as conn:
+        queued = conn.execute("SELECT COUNT(*) FROM outbox WHERE chat_id = 9001 "
+                              "AND state != 'sent'").fetchone()[0]
+    assert queued == 3
+    await bot.kill()
+    assert coordinator.unread == []
+    await bot.start()
+
+    def names() -> list[str]:
+        return [name for m in coordinator.events for name in re.findall(r"社工\d{3}", m.plain)]
+
+    assert await api.wait_until(lambda: sorted(set(names())) == ["社工000", "社工001", "社工002"],
+                                30), names()
+    coordinator.drain()
+    await coordinator.expect_nothing(within=3.0)
+    assert sorted(names()) == ["社工000", "社工001", "社工002"]  # each exactly once
