@@ -41,6 +41,9 @@ HOLD_SKIP = 2.0
 # so a hundred joins in a minute make a handful of messages, not a hundred.
 GROUP_GAP_MIN = 2.0
 GROUP_GAP_MAX = 30.0
+# Only notices that can wait are held back so; new-report cards go as soon as the chat's pace
+# allows (merging whatever waits by then): someone may be in danger.
+GAPPED_GROUPS = frozenset({"join"})
 
 
 def markup_of(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
@@ -189,7 +192,7 @@ class Outbox:
     def _group_wait(self, chat_id: int, batch: list[store.Queued]) -> float:
         """Seconds this group's next merged message must still wait (0: send now)."""
         group = batch[0].group if batch[0].op == "send" else None
-        if group is None:
+        if group is None or group.split(":")[0] not in GAPPED_GROUPS:
             return 0.0
         last, gap = self._groups.get((chat_id, group), (-1e9, GROUP_GAP_MIN))
         return max(0.0, last + gap - asyncio.get_running_loop().time())

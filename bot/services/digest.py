@@ -6,18 +6,21 @@ domain (bot/domain/digest.py) and storage (storage/reminders.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from bot.charts import coverage_png
 from bot.domain import digest as dg
 from bot.domain.reminding import pack
+from bot.services import routing
 from bot.services.context import Services
 from bot.services.texts import period_label
+from storage import outbox
 from storage import reminders as store
 
 DIGEST_ITEMS = 60  # missed obligations listed in the digest; /overdue lists all
 CAPTION_MAX = 1000
+UNDELIVERED_DAYS = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,10 @@ class DigestInput:
     names: dict[int, store.Worker]
     untaken: int
     unreachable: list[store.Worker]
+    # People the outbox gave up on this past week (blocked the bot, refused by Telegram).
+    undelivered: list[store.Worker] = field(default_factory=list)
+    # Configured coordinators who never opened the bot.
+    not_started: list[int] = field(default_factory=list)
 
 
 async def gather(services: Services, today: date) -> DigestInput:
@@ -46,8 +53,12 @@ async def gather(services: Services, today: date) -> DigestInput:
     people = await store.people_by_id(db, {i.worker_id for i in items})
     names = {k: v.name for k, v in people.items()}
     data = dg.build(items, today, names=names)
+    since = datetime.combine(today - UNDELIVERED_DAYS, time(0), services.settings.timezone)
+    missing = await store.people_by_id(db, await outbox.undelivered_chats(db, since))
     return DigestInput(data, items, people, await store.untaken_reports(db),
-                       await store.unreachable_staff(db))
+                       await store.unreachable_staff(db),
+                       sorted(missing.values(), key=lambda w: (w.name, w.telegram_id)),
+                       await routing.coordinators_not_started(services))
 
 
 def worker_name(services: Services, lang: str, people: dict[int, store.Worker],
@@ -119,6 +130,12 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
                                days=o.days))
     lines.append("")
     lines.append(t(lang, "digest.reports", count=found.untaken))
+    if found.not_started:
+        lines.append(t(lang, "digest.not_started", ids=", ".join(map(str, found.not_started))))
+    if found.undelivered:
+        lines.append(t(lang, "digest.undelivered_title"))
+        lines += [t(lang, "digest.unreachable", name=w.name or str(w.telegram_id))
+                  for w in found.undelivered]
     if found.unreachable:
         lines.append(t(lang, "digest.unreachable_title"))
         lines += [t(lang, "digest.unreachable", name=w.name or str(w.telegram_id))

@@ -25,15 +25,23 @@ ESCALATION = "escalation"
 
 
 async def coordinator_targets(services: Services) -> list[tuple[int, str]]:
-    """(chat id, language) of where coordinators are told: their group, else each one."""
+    """(chat id, language) of where coordinators are told: their group, else each one who
+    has opened the bot (Telegram refuses messages to someone who never has)."""
     settings = services.settings
     if settings.coordinator_chat is not None:
         return [(settings.coordinator_chat, settings.language)]
     found = []
     for who in sorted(settings.coordinators):
         person = await people.get(services.db, who)
-        found.append((who, services.lang_of(person)))
+        if person is not None:
+            found.append((who, services.lang_of(person)))
     return found
+
+
+async def coordinators_not_started(services: Services) -> list[int]:
+    """Configured coordinators who have never opened the bot (nothing can reach them yet)."""
+    return [who for who in sorted(services.settings.coordinators)
+            if await people.get(services.db, who) is None]
 
 
 async def cards(services: Services, report: Report) -> list[Outgoing]:

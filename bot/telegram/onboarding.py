@@ -26,7 +26,7 @@ from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import local_time
 from bot.telegram.keyboards import buttons
 from bot.telegram.menus import menu_keyboard, publish_person
-from storage import areas, flows, people
+from storage import areas, flows, outbox, people
 from storage import triage as store
 from storage.flows import FlowState
 
@@ -211,7 +211,19 @@ class Admin:
                            else ("triage.workers.reactivate", "on"))
             rows.append([(ctx.t(key, name=who.display_name)[:60],
                           f"{WORKERS_PREFIX}:{action}:{who.telegram_id}")])
+        not_started = await routing.coordinators_not_started(ctx.services)
+        if not_started:
+            lines.append(ctx.t("digest.not_started", ids=", ".join(map(str, not_started))))
+        lines.append(await self._outbox_line(ctx))
         await ctx.reply("\n".join(lines), buttons(rows))
+
+    async def _outbox_line(self, ctx: Ctx) -> str:
+        """How many messages to others still wait to go out, and since when."""
+        found = await outbox.depth(ctx.db)
+        if not found.waiting or found.oldest is None:
+            return ctx.t("triage.workers.outbox_empty")
+        minutes = max(0, int((ctx.now - found.oldest).total_seconds() // 60))
+        return ctx.t("triage.workers.outbox", count=found.waiting, minutes=minutes)
 
     async def toggle(self, ctx: Ctx) -> None:
         """wk:off:<id> / wk:on:<id> — coordinators only, re-checked at press time."""

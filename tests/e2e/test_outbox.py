@@ -19,7 +19,7 @@ import pytest
 
 from bot.domain.triage import INVITE_ALPHABET, INVITE_LENGTH, INVITE_PREFIX
 from tests.conftest import TOKEN, BotProcess, bot_environment
-from tests.e2e.reporting import label
+from tests.e2e.reporting import label, submit_report
 from tests.rig.server import FakeBotApi, FakeUser
 
 WORKERS = 100
@@ -139,3 +139,45 @@ async def test_notices_waiting_when_the_bot_is_killed_go_out_once(
     coordinator.drain()
     await coordinator.expect_nothing(within=3.0)
     assert sorted(names()) == ["社工000", "社工001", "社工002"]  # each exactly once
+
+
+async def test_who_cannot_be_reached_is_named_not_written_to(
+        api: FakeBotApi, workdir: Path) -> None:
+    # 9002 is a configured coordinator who never opened the bot: Telegram would refuse.
+    env = bot_environment(api, workdir, ZHONGFU_COORDINATORS="9001,9002")
+    process = BotProcess(api, env, workdir)
+    await process.start()
+    try:
+        coordinator = api.user(9001, "王协调", language_code="zh-hans")
+        absent = api.user(9002, "赵协调", language_code="zh-hans")
+        await coordinator.send("/start")
+        await coordinator.expect(r"协调员")
+        invite_all(process, 1)
+        worker = api.user(FIRST_WORKER, "社工0", language_code="zh-hans")
+        await join(worker, code(0), "社工000")
+        await coordinator.expect(r"新社工 社工000")
+        assert absent.messages == []
+        # The worker blocks the bot without the bot hearing of it: the next card to them is
+        # refused, given up, and the coordinators are told whom to phone.
+        worker.chat.blocked = True
+        resident = api.user(1001, "李阿姨", language_code="zh-hans")
+        ref = await submit_report(resident)
+        await coordinator.expect(rf"新求助.*{ref}")
+        assert await api.wait_until(lambda: _dropped(process) == 1, 15)
+        await coordinator.send("/workers")
+        listing = await coordinator.expect(r"社工名单")
+        assert "9002" in listing.plain and "还没打开过机器人" in listing.plain
+        assert "发给大家的消息都已送出" in listing.plain
+        await coordinator.send("/digest")
+        digest = await coordinator.expect(r"每周简报")
+        assert "消息没能送到这些人" in digest.plain and "社工000" in digest.plain
+        assert "9002" in digest.plain
+        assert absent.messages == []
+    finally:
+        await process.stop()
+
+
+def _dropped(process: BotProcess) -> int:
+    with process.db() as conn:
+        return int(conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'dropped'").fetchone()[0])

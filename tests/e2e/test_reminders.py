@@ -51,6 +51,10 @@ async def arrange(bot: BotProcess) -> None:
             "INSERT INTO people (telegram_id, display_name, language, role, active, created_at,"
             " updated_at) VALUES (?, '陈社工', 'zh', 'worker', 1, ?, ?)",
             (WORKER, STAMP, STAMP))
+        # The coordinator has opened the bot before (nothing reaches anyone who never has).
+        conn.execute(
+            "INSERT OR IGNORE INTO people (telegram_id, display_name, role, created_at, "
+            "updated_at) VALUES (9001, '王协调', 'coordinator', ?, ?)", (STAMP, STAMP))
         conn.commit()
     path = bot.workdir / "h.csv"
     path.write_text("编号,姓名,社区,地址,人数,类别,结对社工,结对日期\n"

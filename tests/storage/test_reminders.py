@@ -41,10 +41,12 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     now = at("2025-01-01")
     await areas.seed(database, ["东门社区", "翠竹社区"], now)
     async with database.transaction() as tx:
-        for worker_id, name in ((7001, "陈社工"), (7002, "刘社工")):
+        # The coordinator has opened the bot (Telegram refuses messages to anyone who never has).
+        for worker_id, name, role in ((7001, "陈社工", "worker"), (7002, "刘社工", "worker"),
+                                      (9001, "王协调", "coordinator")):
             await tx.execute(
                 "INSERT INTO people (telegram_id, display_name, role, created_at, updated_at) "
-                "VALUES (?, ?, 'worker', ?, ?)", (worker_id, name, to_db(now), to_db(now)))
+                "VALUES (?, ?, ?, ?, ?)", (worker_id, name, role, to_db(now), to_db(now)))
     for name, worker, area in (("张大爷", 7001, 1), ("李阿婆", 7001, 2), ("王小明", 7002, 1)):
         made = await households.create(database, HouseholdInput(
             name, area, "路1号", 1, Category.ELDERLY_ALONE, "", "", None, None), now)
