@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SUPPORTED_LANGUAGES = ("zh", "en")
@@ -87,6 +88,11 @@ def environment(environ: Mapping[str, str], cwd: Path) -> dict[str, str]:
     return merged
 
 
+def _default(name: str) -> Any:
+    """A setting's default, written once: on the `Settings` field."""
+    return Settings.__dataclass_fields__[name].default
+
+
 def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Settings:
     """Build and validate settings from a mapping; raise ConfigError on the first bad value."""
     token = _token(env, token_required)
@@ -99,14 +105,17 @@ def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Se
         language=_language(env),
         coordinator_chat=_optional_int(env, "ZHONGFU_COORDINATOR_CHAT"),
         log_level=_log_level(env),
-        reports_per_hour=_positive_int(env, "ZHONGFU_REPORTS_PER_HOUR", 5),
-        draft_ttl_hours=_positive_int(env, "ZHONGFU_DRAFT_TTL_HOURS", 48),
-        invite_ttl_days=_positive_int(env, "ZHONGFU_INVITE_TTL_DAYS", 7),
-        escalate_urgent_minutes=_positive_int(env, "ZHONGFU_ESCALATE_URGENT_MINUTES", 30),
-        escalate_other_minutes=_positive_int(env, "ZHONGFU_ESCALATE_OTHER_MINUTES", 24 * 60),
-        reminder_time=_clock_time(env, "ZHONGFU_REMINDER_TIME", time(9, 0)),
-        quiet_start=_clock_time(env, "ZHONGFU_QUIET_START", time(21, 0)),
-        quiet_end=_clock_time(env, "ZHONGFU_QUIET_END", time(8, 0)),
+        reports_per_hour=_positive_int(env, "ZHONGFU_REPORTS_PER_HOUR",
+                                       _default("reports_per_hour")),
+        draft_ttl_hours=_positive_int(env, "ZHONGFU_DRAFT_TTL_HOURS", _default("draft_ttl_hours")),
+        invite_ttl_days=_positive_int(env, "ZHONGFU_INVITE_TTL_DAYS", _default("invite_ttl_days")),
+        escalate_urgent_minutes=_positive_int(env, "ZHONGFU_ESCALATE_URGENT_MINUTES",
+                                                _default("escalate_urgent_minutes")),
+        escalate_other_minutes=_positive_int(env, "ZHONGFU_ESCALATE_OTHER_MINUTES",
+                                               _default("escalate_other_minutes")),
+        reminder_time=_clock_time(env, "ZHONGFU_REMINDER_TIME", _default("reminder_time")),
+        quiet_start=_clock_time(env, "ZHONGFU_QUIET_START", _default("quiet_start")),
+        quiet_end=_clock_time(env, "ZHONGFU_QUIET_END", _default("quiet_end")),
         areas=_areas(env),
         scheduler=_scheduler(env),
         clock_shift=_clock_shift(env),

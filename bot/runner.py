@@ -33,6 +33,7 @@ DRAIN_SECONDS = 2.5
 # (or the running bot, which sends from the same outbox).
 TICK_SEND_SECONDS = 45.0
 OUTBOX_KEY = "zhongfu.outbox"
+COMMANDS_KEY = "zhongfu.commands"
 
 
 @contextlib.asynccontextmanager
@@ -44,7 +45,7 @@ async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Service
         services = Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, settings.language),
                             clock=clock_for(settings))
         app, table = build_application(services)
-        services.extra["commands"] = table
+        app.bot_data[COMMANDS_KEY] = table
         pacer = Pacer()
         outbox = Outbox(services, app.bot, pacer)
         services.on_queued = outbox.wake
@@ -99,7 +100,7 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
     if services.settings.scheduler == "internal":
         scheduler.schedule(app, services, outbox.pacer)
     await app.start()
-    await publish_all(app.bot, services, services.extra["commands"],
+    await publish_all(app.bot, services, app.bot_data[COMMANDS_KEY],
                       await people.staff(services.db))
     intake = Intake(app, services.db, services.clock, POLL_TIMEOUT)
     await intake.replay()

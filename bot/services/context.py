@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from bot.config import SUPPORTED_LANGUAGES, Settings
 from bot.domain.people import Person, Role, effective_role, pick_language
@@ -34,7 +33,6 @@ class Services:
     db: Database
     catalog: Catalog
     clock: Callable[[], datetime] = utc_now
-    extra: dict[str, Any] = field(default_factory=dict)
     # Called after messages were queued in the outbox, so the sender looks at once.
     on_queued: Callable[[], None] = lambda: None
 
@@ -42,8 +40,11 @@ class Services:
         """The language to write to a person in (their choice, else the deployment's)."""
         if person is None:
             return self.settings.language
-        return pick_language(person.language, person.language_code, self.settings.language,
-                             SUPPORTED_LANGUAGES)
+        return self.language(person.language, person.language_code)
+
+    def language(self, chosen: str | None, telegram_code: str | None) -> str:
+        """The one language picker: a person's choice, else Telegram's setting, else ours."""
+        return pick_language(chosen, telegram_code, self.settings.language, SUPPORTED_LANGUAGES)
 
     def role_of(self, person: Person) -> Role:
         """The person's current role (configuration decides who coordinates)."""

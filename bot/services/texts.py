@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.config import SUPPORTED_LANGUAGES
-from bot.domain.people import pick_language
 from bot.domain.periods import Period, PeriodKind
 from bot.services.context import Services
 from storage import reminders as store
@@ -23,8 +21,7 @@ def period_label(services: Services, lang: str, period: Period) -> str:
 
 
 def language_of(services: Services, person: store.Worker | None) -> str:
-    """The language to write to a person in."""
+    """The language to write to a person the scheduler knows in."""
     if person is None:
         return services.settings.language
-    return pick_language(person.language, person.language_code, services.settings.language,
-                         SUPPORTED_LANGUAGES)
+    return services.language(person.language, person.language_code)

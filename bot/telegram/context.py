@@ -89,6 +89,10 @@ class Ctx:
         """A text from the catalog in the acting person's language."""
         return self.services.catalog.t(self.lang, key, **values)
 
+    def join(self, parts: list[str], key: str = "list.separator") -> str:
+        """Plain parts joined with the acting person's list separator (、 in Chinese)."""
+        return self.t(key).join(parts)
+
     async def save_flow(self, name: str, step: str, data: dict[str, Any]) -> FlowState:
         """Save the acting person's flow at `step`, marked with this update (replay-safe)."""
         return await flows.put(self.db, self.user_id, name, step, data, self.now,

@@ -256,10 +256,8 @@ def _contact_lines(ctx: Ctx, items: list[contacts.Contact]) -> list[str]:
                            kind=ctx.t(f"kind.{contact.kind.value}"), worker=contact.worker_name,
                            note=short(contact.note, 80) or "—"))
         if contact.services:
-            lines.append(ctx.t("file.contact_services", services="、".join(
-                ctx.t(f"service.{s.value}") for s in contact.services)
-                if ctx.lang == "zh" else ", ".join(ctx.t(f"service.{s.value}")
-                                                   for s in contact.services)))
+            lines.append(ctx.t("file.contact_services", services=ctx.join(
+                [ctx.t(f"service.{s.value}") for s in contact.services])))
         if contact.next_note:
             lines.append(ctx.t("file.contact_next", note=short(contact.next_note, 80)))
     return lines

@@ -145,7 +145,7 @@ class LogFlow(StaleAnswer):
     def _services_text(self, ctx: Ctx, data: dict[str, Any]) -> str:
         chosen = data.get("services") or []
         names = [ctx.t(f"service.{code}") for code in chosen]
-        listed = ("、" if ctx.lang == "zh" else ", ").join(names) or ctx.t("log.nothing_chosen")
+        listed = ctx.join(names) or ctx.t("log.nothing_chosen")
         return ctx.t("log.ask_services") + "\n" + ctx.t("log.chosen_services", services=listed)
 
     def _services_keyboard(self, ctx: Ctx, data: dict[str, Any]) -> Any:

@@ -198,14 +198,14 @@ class Admin:
         if not found:
             await ctx.reply(ctx.t("triage.workers.none"))
             return
-        sep = "、" if ctx.lang == "zh" else ", "
         lines = [ctx.t("triage.workers.title")]
         rows: list[list[tuple[str, str]]] = []
         for w in found:
             who = w.person
             state = ctx.t("triage.workers.active" if who.active else "triage.workers.inactive")
             lines.append(ctx.t("triage.workers.line", name=who.display_name, state=state,
-                               areas=sep.join(w.area_names) or ctx.t("triage.workers.no_area"),
+                               areas=(ctx.join(list(w.area_names))
+                                      or ctx.t("triage.workers.no_area")),
                                cases=w.open_cases, households=w.households))
             key, action = (("triage.workers.deactivate", "off") if who.active
                            else ("triage.workers.reactivate", "on"))

@@ -70,8 +70,8 @@ class PairFlow(StaleAnswer):
             text = ctx.t("pair.ask_worker", name=data.get("name", ""))
             current = await pairings.active_for_household(ctx.db, int(data["hid"]))
             if current:
-                text += "\n" + ctx.t("pair.current", worker="、".join(
-                    p.worker_name for p in current))
+                text += "\n" + ctx.t("pair.current", worker=ctx.join(
+                    [p.worker_name for p in current]))
             await ctx.reply(text, buttons(pairs(items)))
         elif step == PROGRAM:
             items = [(program_label(ctx, p.name), f"{PREFIX}:p:{p.id}")

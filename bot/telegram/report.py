@@ -205,7 +205,7 @@ class ReportFlow:
             parts.append(ctx.t("report.summary.location_shared"))
         if draft.address:
             parts.append(draft.address)
-        return "；".join(parts) if ctx.lang == "zh" else "; ".join(parts)
+        return ctx.join(parts, "list.semicolon")
 
     async def _area_text(self, ctx: Ctx, draft: Draft) -> str:
         if draft.area_id:

@@ -76,3 +76,50 @@ def test_every_text_is_valid_telegram_html(catalog: Catalog, lang: str) -> None:
                 continue
             assert len(parsed.text) < 4096, key
     assert broken == []
+
+
+def _keys_in_code() -> list[tuple[str, str, bool]]:
+    """(where, key or key pattern, is a pattern) for every catalog look-up in the code.
+
+    A look-up is a call of `t(...)` whose key (first argument, or second after a language)
+    is a string or an f-string; an f-string's fields become a pattern of key characters.
+    """
+    import ast
+    import re
+    from pathlib import Path
+
+    found: list[tuple[str, str, bool]] = []
+    root = Path(__file__).resolve().parents[2] / "bot"
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+                node.func, "id", "")
+            if name != "t" or not node.args:
+                continue
+            for arg in node.args[:2]:
+                where = f"{path.relative_to(root.parent)}:{node.lineno}"
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) \
+                        and "." in arg.value:
+                    found.append((where, arg.value, False))
+                elif isinstance(arg, ast.JoinedStr):
+                    pattern = "".join(
+                        re.escape(part.value) if isinstance(part, ast.Constant)
+                        else "[A-Za-z0-9_]+" for part in arg.values)
+                    found.append((where, pattern, True))
+    return found
+
+
+def test_every_key_the_code_asks_for_exists_in_both_catalogs() -> None:
+    import re
+
+    looked_up = _keys_in_code()
+    assert len(looked_up) > 100  # the scan found the code's look-ups
+    for lang in SUPPORTED_LANGUAGES:
+        keys = set(load_language(lang))
+        missing = [(where, key) for where, key, is_pattern in looked_up
+                   if (not any(re.fullmatch(key, k) for k in keys) if is_pattern
+                       else key not in keys)]
+        assert missing == [], f"{lang}: keys asked for in code but not in the catalog"
