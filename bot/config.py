@@ -48,6 +48,8 @@ class Settings:
     # The bot's clock runs this far from the wall clock: tests and demos set it so that the
     # bot lives on a chosen day and hour whatever the day it runs (0 in production).
     clock_shift: timedelta = timedelta(0)
+    # Seconds to wait for Telegram's answer to a send before taking it as timed out.
+    telegram_timeout: int = 15
 
     @property
     def file_url(self) -> str:
@@ -119,6 +121,8 @@ def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Se
         areas=_areas(env),
         scheduler=_scheduler(env),
         clock_shift=_clock_shift(env),
+        telegram_timeout=_positive_int(env, "ZHONGFU_TELEGRAM_TIMEOUT",
+                                       _default("telegram_timeout")),
     )
 
 

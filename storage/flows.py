@@ -22,6 +22,7 @@ class FlowState:
     started_at: datetime
     updated_at: datetime
     last_update_id: int = 0
+    unasked: bool = False  # the current question never reached the person
 
     def already_handled(self, update_id: int) -> bool:
         """Whether an update is older than the one that last moved this flow (a replay)."""
@@ -31,7 +32,8 @@ class FlowState:
 async def get(db: Database, telegram_id: int) -> FlowState | None:
     """The person's flow in progress, or None."""
     row = await db.fetchone(
-        "SELECT telegram_id, name, step, data, started_at, updated_at, last_update_id FROM flows "
+        "SELECT telegram_id, name, step, data, started_at, updated_at, last_update_id, unasked "
+        "FROM flows "
         "WHERE telegram_id = ?",
         (telegram_id,),
     )
@@ -40,6 +42,7 @@ async def get(db: Database, telegram_id: int) -> FlowState | None:
     return FlowState(
         row["telegram_id"], row["name"], row["step"], json.loads(row["data"]),
         from_db(row["started_at"]), from_db(row["updated_at"]), row["last_update_id"],
+        bool(row["unasked"]),
     )
 
 
@@ -58,7 +61,7 @@ async def put(db: Database, telegram_id: int, name: str, step: str, data: dict[s
             "started_at = CASE WHEN flows.name = excluded.name THEN flows.started_at "
             "ELSE excluded.started_at END, "
             "name = excluded.name, step = excluded.step, data = excluded.data, "
-            "updated_at = excluded.updated_at, "
+            "updated_at = excluded.updated_at, unasked = 0, "
             "last_update_id = MAX(flows.last_update_id, excluded.last_update_id)",
             (telegram_id, name, step, json.dumps(data, ensure_ascii=False), stamp, stamp,
              update_id),
@@ -66,6 +69,13 @@ async def put(db: Database, telegram_id: int, name: str, step: str, data: dict[s
     state = await get(db, telegram_id)
     assert state is not None
     return state
+
+
+async def set_unasked(db: Database, telegram_id: int, unasked: bool) -> None:
+    """Remember whether the person's current question failed to reach them."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE flows SET unasked = ? WHERE telegram_id = ?",
+                         (int(unasked), telegram_id))
 
 
 async def clear(db: Database, telegram_id: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,8 +17,10 @@ from bot.domain.reports import (
     Urgency,
     over_rate_limit,
 )
+from storage import outbox
 from storage.clock import from_db, to_db
 from storage.db import Database, Row, Tx
+from storage.outbox import Outgoing
 
 COLUMNS = (
     "id, reporter_id, category, description, subject, address, latitude, longitude, area_id, "
@@ -52,12 +55,14 @@ class Submitted:
 
 
 async def submit(db: Database, reporter_id: int, flow_name: str, confirm_step: str,
-                 now: datetime, per_hour: int) -> Submitted:
+                 now: datetime, per_hour: int,
+                 receipt: Callable[[Report], Sequence[Outgoing]] | None = None) -> Submitted:
     """Turn the person's draft into a report and end the flow, in one transaction.
 
     The draft is consumed by the same transaction that creates the report, so a second
     Confirm (a double tap, or an update replayed after a crash) finds no draft and gets the
-    report made the first time instead of a copy.
+    report made the first time instead of a copy. The receipt is queued in the outbox by the
+    same transaction: it is owed, and sent until Telegram accepts it, across restarts.
     """
     async with db.transaction() as tx:
         flow = await tx.fetchone(
@@ -80,7 +85,10 @@ async def submit(db: Database, reporter_id: int, flow_name: str, confirm_step: s
         await tx.execute("DELETE FROM flows WHERE telegram_id = ?", (reporter_id,))
         row = await tx.fetchone(f"SELECT {COLUMNS} FROM reports WHERE id = ?", (report_id,))
         assert row is not None
-        return Submitted(report_from_row(row))
+        report = report_from_row(row)
+        if receipt is not None:
+            await outbox.put(tx, receipt(report), now)
+        return Submitted(report)
 
 
 async def _insert(tx: Tx, reporter_id: int, draft: Draft, now: datetime) -> int:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.people import Person
 from bot.domain.reports import Report, Status
 from bot.domain.triage import InviteProblem, invite_problem
+from storage import outbox
 from storage.clock import from_db, to_db
 from storage.db import Database, Tx
+from storage.outbox import Outgoing
 from storage.people import get as get_person
 from storage.reports import COLUMNS, report_from_row
 
@@ -283,8 +286,12 @@ class Taken:
 
 
 async def take(db: Database, report_id: int, worker: int, now: datetime, *,
-               kind: str = "taken", actor: int | None = None) -> Taken:
-    """Give the report to `worker` if nobody has it yet; exactly one of racing takers wins."""
+               kind: str = "taken", actor: int | None = None,
+               also: Sequence[Outgoing] = ()) -> Taken:
+    """Give the report to `worker` if nobody has it yet; exactly one of racing takers wins.
+
+    `also`: messages owed to others because of this change (the reporter hears that someone
+    has it), queued in the same transaction, so they are sent if and only if it happened."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         changed = await tx.rowcount(
@@ -294,13 +301,17 @@ async def take(db: Database, report_id: int, worker: int, now: datetime, *,
         if changed == 1:
             await _event(tx, report_id, now, actor if actor is not None else worker, kind,
                          Status.ACKNOWLEDGED, str(worker) if kind == "assigned" else "")
+            await outbox.put(tx, also, now)
         return Taken(changed == 1, await _report(tx, report_id))
 
 
 async def change(db: Database, report_id: int, *, actor: int, now: datetime, kind: str,
                  expect: Status, to: Status | None, detail: str = "",
-                 expect_taker: int | None = None, keep_taker: bool = True) -> Report | None:
-    """Apply a status change if the report is still as the caller saw it; None if it moved."""
+                 expect_taker: int | None = None, keep_taker: bool = True,
+                 also: Sequence[Outgoing] = ()) -> Report | None:
+    """Apply a status change if the report is still as the caller saw it; None if it moved.
+
+    `also`: messages owed because of the change, queued in the same transaction."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         sql = "UPDATE reports SET updated_at = ?"
@@ -318,6 +329,7 @@ async def change(db: Database, report_id: int, *, actor: int, now: datetime, kin
         if await tx.rowcount(sql, params) != 1:
             return None
         await _event(tx, report_id, now, actor, kind, to, detail)
+        await outbox.put(tx, also, now)
         return await _report(tx, report_id)
 
 

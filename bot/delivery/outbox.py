@@ -15,10 +15,10 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.delivery.pacing import Pacer
-from bot.delivery.sender import Outcome, Result, Sender
+from bot.delivery.sender import Outcome, ReplyMarkup, Result, Sender
 from bot.domain.reports import Status
 from bot.services.context import Services
 from storage import outbox as store
@@ -173,7 +173,10 @@ class Outbox:
             return await self.sender.photo(chat_id, str(first.target["file_id"]),
                                            first.text or None)
         if len(batch) == 1:
-            return await self.sender.text(chat_id, first.text, markup_of(first.buttons))
+            markup: ReplyMarkup | None = markup_of(first.buttons)
+            if first.target.get("remove_keyboard"):
+                markup = ReplyKeyboardRemove()  # e.g. the receipt after the contact keyboard
+            return await self.sender.text(chat_id, first.text, markup)
         text, buttons = self._merged(batch)
         return await self.sender.text(chat_id, text, markup_of(buttons))
 

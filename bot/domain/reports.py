@@ -125,6 +125,8 @@ class Draft:
     phone: str | None = None
     anonymous: bool | None = None
     editing: bool = False  # True while changing one field from the summary
+    # The reporter said this is not the report they sent a few minutes ago.
+    not_a_repeat: bool = False
 
     def to_data(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -135,7 +137,7 @@ class Draft:
             "area_id": self.area_id, "area_text": self.area_text,
             "urgency": self.urgency.value if self.urgency else None,
             "photos": list(self.photos), "phone": self.phone, "anonymous": self.anonymous,
-            "editing": self.editing,
+            "editing": self.editing, "not_a_repeat": self.not_a_repeat,
         }
 
     @classmethod
@@ -164,6 +166,7 @@ class Draft:
             phone=text("phone"),
             anonymous=anonymous if isinstance(anonymous, bool) else None,
             editing=data.get("editing") is True,
+            not_a_repeat=data.get("not_a_repeat") is True,
         )
 
     @property
@@ -253,3 +256,19 @@ def masked_excerpt(text: str, limit: int = CARD_EXCERPT) -> str:
     for pattern in _MASKS:
         flat = pattern.sub("•••", flat)
     return excerpt(flat, limit)
+
+
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def looks_repeated(draft: Draft, previous: Report | None, now: datetime) -> bool:
+    """Whether a draft is probably the report its author confirmed a few minutes ago: same
+    category and community within REPEAT_WINDOW (a resident who did not see the receipt and
+    started again). The person is asked; nothing is decided for them."""
+    if previous is None or draft.not_a_repeat:
+        return False
+    if now - previous.created_at > REPEAT_WINDOW:
+        return False
+    same_area = (previous.area_id == draft.area_id
+                 and (draft.area_id is not None or previous.area_text == draft.area_text))
+    return previous.category == draft.category and same_area

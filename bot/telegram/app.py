@@ -6,8 +6,7 @@ import html
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -27,6 +26,7 @@ from bot.telegram.context import SERVICES_KEY, Ctx, build_ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.menus import MENU_PREFIX
 from bot.telegram.registry import features
+from storage import flows
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
         .token(settings.require_token())
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .request(HTTPXRequest(connection_pool_size=16, read_timeout=15, write_timeout=30,
+        .request(HTTPXRequest(connection_pool_size=16, read_timeout=settings.telegram_timeout,
+                              write_timeout=30,
                               connect_timeout=10))
         .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, connect_timeout=10))
         .updater(None)  # our own durable intake fetches updates (bot/telegram/intake.py)
@@ -137,8 +138,14 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if ctx is None:
             return
         await ctx.answer()
-        await context.bot.send_message(ctx.chat_id, ctx.t("error.internal"),
-                                       parse_mode=ParseMode.HTML)
+        if await flows.get(ctx.db, ctx.user_id) is not None:
+            # The question the person was at may never have reached them: their next
+            # message or press shows it again instead of being taken as its answer.
+            await flows.set_unasked(ctx.db, ctx.user_id, True)
+        error = context.error
+        if isinstance(error, RetryAfter | NetworkError) and not isinstance(error, BadRequest):
+            return  # Telegram is failing right now: a message would fail the same way
+        await ctx.reply(ctx.t("error.internal"))
     except TelegramError as exc:
         log.warning("could not report the failure to the person: %s", html.escape(str(exc)))
     except Exception:

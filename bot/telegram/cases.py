@@ -26,6 +26,7 @@ from bot.telegram.keyboards import buttons, optional
 from storage import flows, people, reports
 from storage import triage as store
 from storage.flows import FlowState
+from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ class Cases:
         if not await self.check(ctx, Action.TAKE, report):
             return
         assert report is not None
-        outcome = await store.take(ctx.db, report.id, ctx.user_id, ctx.now)
+        told = await routing.to_reporter(ctx.services, report, "triage.reporter.taken")
+        outcome = await store.take(ctx.db, report.id, ctx.user_id, ctx.now, also=[told])
         if not outcome.won:
             await self.check(ctx, Action.TAKE, outcome.report)
             return
@@ -134,16 +136,17 @@ class Cases:
         await self.after_taken(ctx, outcome.report, ctx.user_id, "triage.taken.heading")
 
     async def after_taken(self, ctx: Ctx, report: Report, worker: int, heading: str) -> None:
-        """Tidy the cards, give the worker the details, tell the reporter."""
+        """Tidy the cards and give the worker the details (the reporter was told with the
+        change itself)."""
         services = ctx.services
         person = await people.get(ctx.db, worker)
         await routing.settle(services, report, person, ctx.now)
-        queued = [await routing.to_reporter(services, report, "triage.reporter.taken")]
         if worker == ctx.user_id:
             await self.show_details(ctx, report, ctx.t(heading, ref=report.ref))
         else:
-            queued += await routing.details_for(services, worker, report, heading)
-        await routing.send(services, queued, ctx.now)
+            await routing.send(services, await routing.details_for(services, worker, report,
+                                                                   heading), ctx.now)
+        services.wake()
 
     async def show_details(self, ctx: Ctx, report: Report, heading: str) -> None:
         """Everything about a case, to the acting person: text, map pin, photos."""
@@ -219,8 +222,9 @@ class Cases:
         if worker is None or ctx.services.role_of(worker) is Role.RESIDENT:
             await self.refuse(ctx, "not_a_worker")
             return
+        told = await routing.to_reporter(ctx.services, report, "triage.reporter.taken")
         outcome = await store.take(ctx.db, report.id, worker.telegram_id, ctx.now,
-                                   kind="assigned", actor=ctx.user_id)
+                                   kind="assigned", actor=ctx.user_id, also=[told])
         if not outcome.won or outcome.report is None:
             await self.check(ctx, Action.ASSIGN, outcome.report)
             return
@@ -427,35 +431,33 @@ class CaseFlow:
         return True
 
     async def _conclude(self, ctx: Ctx, report: Report, text: str, kind: str,
-                        to: Status, done_key: str) -> bool:
-        """Move the taker's open case to `to`; False (and said so) if it moved meanwhile."""
+                        to: Status, done_key: str, told: Outgoing) -> bool:
+        """Move the taker's open case to `to` and queue the reporter's notice with it; False
+        (and said so) if it moved meanwhile."""
         changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
                                      kind=kind, expect=Status.ACKNOWLEDGED, to=to, detail=text,
-                                     expect_taker=report.taken_by)
+                                     expect_taker=report.taken_by, also=[told])
         if changed is None:
             await self.cases.refuse(ctx, "moved", ref=report.ref)
             return False
+        ctx.services.wake()
         await ctx.reply(ctx.t(done_key, ref=report.ref))
         return True
 
     async def _resolve(self, ctx: Ctx, report: Report, text: str) -> bool:
-        if not await self._conclude(ctx, report, text, "resolved", Status.RESOLVED,
-                                    "triage.done.res"):
-            return True
         person = await people.get(ctx.db, report.reporter_id)
         lang = ctx.services.lang_of(person)
-        queued = await routing.to_reporter(ctx.services, report, "triage.reporter.resolved",
-                                           case_buttons.feedback(ctx.services, lang, report),
-                                           outcome=text)
-        await routing.send(ctx.services, [queued], ctx.now)
+        told = await routing.to_reporter(ctx.services, report, "triage.reporter.resolved",
+                                         case_buttons.feedback(ctx.services, lang, report),
+                                         outcome=text)
+        await self._conclude(ctx, report, text, "resolved", Status.RESOLVED, "triage.done.res",
+                             told)
         return True
 
     async def _refer(self, ctx: Ctx, report: Report, text: str) -> bool:
-        if not await self._conclude(ctx, report, text, "referred", Status.REFERRED,
-                                    "triage.done.ref"):
-            return True
-        await routing.send(ctx.services, [await routing.to_reporter(
-            ctx.services, report, "triage.reporter.referred")], ctx.now)
+        told = await routing.to_reporter(ctx.services, report, "triage.reporter.referred")
+        await self._conclude(ctx, report, text, "referred", Status.REFERRED, "triage.done.ref",
+                             told)
         return True
 
     async def _close(self, ctx: Ctx, report: Report, text: str) -> bool:
@@ -470,16 +472,15 @@ class CaseFlow:
             detail, key = f"duplicate:{other_ref}", "triage.reporter.duplicate"
         else:
             detail, key = text, "triage.reporter.closed"
+        told = await routing.to_reporter(ctx.services, report, key, other=other_ref)
         changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
                                      kind="closed", expect=report.status, to=Status.CLOSED,
-                                     detail=detail)
+                                     detail=detail, also=[told])
         if changed is None:
             await self.cases.refuse(ctx, "moved", ref=report.ref)
             return True
         await routing.settle(ctx.services, changed, ctx.person, ctx.now)
         await ctx.reply(ctx.t("triage.done.close", ref=report.ref))
-        await routing.send(ctx.services, [await routing.to_reporter(
-            ctx.services, report, key, other=other_ref)], ctx.now)
         return True
 
 

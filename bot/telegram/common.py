@@ -9,9 +9,11 @@ from bot.domain.people import Role
 from bot.telegram import flows as flow_runner
 from bot.telegram.commands import CommandTable, allowed
 from bot.telegram.context import Ctx
-from bot.telegram.flows import FlowRegistry
+from bot.telegram.flows import Flow, FlowRegistry
 from bot.telegram.menus import menu_keyboard, publish_for, publish_person
+from storage import flows as flow_store
 from storage import people
+from storage.flows import FlowState
 
 LANGUAGE_PREFIX = "lang"
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -123,6 +125,9 @@ class CommonHandlers:
         if state is not None:
             flow = self.flows.by_name.get(state.name)
             if flow is not None:
+                if state.unasked:
+                    await self.ask_again(ctx, flow, state)
+                    return
                 if state.already_handled(ctx.update.update_id):
                     # Replayed after a crash: the answer was taken; make sure the person
                     # has the question they are now at.
@@ -155,11 +160,22 @@ class CommonHandlers:
         if flow is None or state is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
+        if state.unasked:
+            await ctx.answer()
+            await self.ask_again(ctx, flow, state)
+            return
         if state.already_handled(ctx.update.update_id):
             await ctx.answer()
             await flow.ask(ctx, state)
             return
         await flow.on_button(ctx, state, parts[1:])
+
+    async def ask_again(self, ctx: Ctx, flow: Flow, state: FlowState) -> None:
+        """The last question never reached the person: show it, and take nothing as its
+        answer (what they sent answered a question they could see, not this one)."""
+        await flow_store.set_unasked(ctx.db, ctx.user_id, False)
+        await ctx.reply(ctx.t("flow.unasked"))
+        await flow.ask(ctx, state)
 
     async def stale_button(self, ctx: Ctx) -> None:
         """Answer a button whose data the bot does not recognise (old or forged)."""

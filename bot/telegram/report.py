@@ -27,10 +27,12 @@ from bot.domain.reports import (
     SUBJECT_MAX,
     Category,
     Draft,
+    Report,
     Urgency,
     check_description,
     check_length,
     excerpt,
+    looks_repeated,
     normalise_phone,
     over_rate_limit,
 )
@@ -42,6 +44,7 @@ from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import local_time
 from storage import areas, flows, reports
 from storage.flows import FlowState
+from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -399,7 +402,7 @@ class ReportFlow:
             await self._take_urgency(ctx, draft, Urgency(arg))
         elif step == PHOTOS and action == "next":
             await self._advance(ctx, draft, CONTACT)
-        elif step == CONFIRM and action in ("ok", "edit", "cancel"):
+        elif step == CONFIRM and action in ("ok", "edit", "cancel", "same", "new"):
             await self._confirm_button(ctx, draft, action)
         elif step == EDIT and action == "ef" and arg in EDITABLE:
             await self._edit_field(ctx, draft, arg)
@@ -443,6 +446,19 @@ class ReportFlow:
         await self.ask(ctx, state)
 
     async def _confirm_button(self, ctx: Ctx, draft: Draft, action: str) -> None:
+        if action == "same":
+            latest = await reports.by_reporter(ctx.db, ctx.user_id, limit=1)
+            await flows.clear(ctx.db, ctx.user_id)
+            ref = latest[0].ref if latest else ""
+            await ctx.reply(ctx.t("report.repeat.kept", ref=ref), ReplyKeyboardRemove())
+            return
+        if action == "new":
+            draft.not_a_repeat = True
+            await self._save(ctx, CONFIRM, draft)
+            await self.submit(ctx)
+            return
+        if action == "ok" and await self._repeat_asked(ctx, draft):
+            return
         if action == "edit":
             await self._advance_raw(ctx, draft, EDIT)
         elif action == "cancel":
@@ -451,10 +467,26 @@ class ReportFlow:
         else:
             await self.submit(ctx)
 
+    async def _repeat_asked(self, ctx: Ctx, draft: Draft) -> bool:
+        """Ask whether this is the report sent a few minutes ago; True when asked."""
+        latest = await reports.by_reporter(ctx.db, ctx.user_id, limit=1)
+        previous = latest[0] if latest else None
+        if previous is None or not looks_repeated(draft, previous, ctx.now):
+            return False
+        await ctx.reply(ctx.t("report.repeat.ask", ref=previous.ref), _buttons([
+            [(ctx.t("report.repeat.same", ref=previous.ref), f"{PREFIX}:same")],
+            [(ctx.t("report.repeat.new"), f"{PREFIX}:new")]]))
+        return True
+
     async def submit(self, ctx: Ctx) -> None:
         """Commit the report, then send the receipt (never the other way round)."""
+        def receipt(made: Report) -> list[Outgoing]:
+            text = ctx.t(f"report.receipt.{made.urgency}", ref=made.ref)
+            return [Outgoing(ctx.chat_id, text, lang=ctx.lang,
+                             target={"remove_keyboard": True})]
+
         outcome = await reports.submit(ctx.db, ctx.user_id, NAME, CONFIRM, ctx.now,
-                                       ctx.services.settings.reports_per_hour)
+                                       ctx.services.settings.reports_per_hour, receipt)
         if outcome.rate_limited:
             await ctx.reply(ctx.t("report.rate_limited"))
             return
@@ -463,8 +495,8 @@ class ReportFlow:
                 await ctx.reply(ctx.t("report.already_sent", ref=outcome.duplicate.ref))
             return
         report = outcome.report
-        await ctx.reply(ctx.t(f"report.receipt.{report.urgency}", ref=report.ref),
-                        ReplyKeyboardRemove())
+        # The receipt was queued with the report (owed until delivered): send it now.
+        ctx.services.wake()
         try:
             await routing.route(ctx.services, report, ctx.now)
         except Exception:

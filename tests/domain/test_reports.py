@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.domain.people import Role, effective_role, pick_language
@@ -9,9 +11,13 @@ from bot.domain.reports import (
     Category,
     Draft,
     Problem,
+    Report,
+    Status,
     Urgency,
     check_description,
     excerpt,
+    looks_repeated,
+    masked_excerpt,
     normalise_phone,
     over_rate_limit,
     parse_reference,
@@ -91,3 +97,40 @@ def test_effective_role(stored: Role, active: bool, configured: bool, expected: 
 )
 def test_pick_language(chosen: str | None, code: str | None, expected: str) -> None:
     assert pick_language(chosen, code, "zh", ("zh", "en")) == expected
+
+
+def _previous(minutes_ago: int, category: str = "elderly_alone", area: int | None = 1) -> Report:
+    now = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+    made = now - timedelta(minutes=minutes_ago)
+    return Report(id=6, reporter_id=1, category=Category(category), description="x", subject=None,
+             address=None, latitude=None, longitude=None, area_id=area, area_text=None,
+             urgency=Urgency.SOON, photos=(), phone=None, anonymous=True, status=Status.NEW,
+             taken_by=None, taken_at=None, escalation_level=0, created_at=made, updated_at=made)
+
+
+@pytest.mark.parametrize(("minutes_ago", "category", "area", "not_a_repeat", "asked"), [
+    (3, "elderly_alone", 1, False, True),      # same need a few minutes later: ask
+    (10, "elderly_alone", 1, False, True),     # the window is ten minutes, inclusive
+    (11, "elderly_alone", 1, False, False),    # later than that: a new report
+    (3, "health", 1, False, False),            # another kind of need
+    (3, "elderly_alone", 2, False, False),     # another community
+    (3, "elderly_alone", 1, True, False),      # the person said it is something else
+])
+def test_a_repeat_report_is_asked_about(minutes_ago: int, category: str, area: int,
+                                         not_a_repeat: bool, asked: bool) -> None:
+    draft = Draft(category=Category.ELDERLY_ALONE, area_id=1, not_a_repeat=not_a_repeat)
+    now = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+    assert looks_repeated(draft, _previous(minutes_ago, category, area), now) is asked
+    assert looks_repeated(draft, None, now) is False
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("请打他儿子电话13912345678", "请打他儿子电话•••"),
+    ("打 139-1234-5678 找他女儿", "打 ••• 找他女儿"),
+    ("东门小区3栋502室的张大爷腿肿", "东门小区•••的张大爷腿肿"),
+    ("email a.b@example.com please", "email ••• please"),
+    ("Room 1203, an old man alone", "•••, an old man alone"),
+    ("楼下张大爷腿肿得厉害，好几天没出门了", "楼下张大爷腿肿得厉害，好几天没出门了"),
+])
+def test_the_card_for_everyone_masks_numbers_mails_and_rooms(typed: str, shown: str) -> None:
+    assert masked_excerpt(typed) == shown

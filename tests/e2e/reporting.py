@@ -6,7 +6,7 @@ import re
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import Catalog
-from tests.rig.server import FakeUser
+from tests.rig.server import BotMessage, FakeUser
 
 CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
 
@@ -20,34 +20,46 @@ async def submit_report(user: FakeUser, *, lang: str = "zh", category: str = "el
                         description: str = "楼下张大爷腿肿得厉害，好几天没出门了",
                         subject: str | None = "张大爷，80岁左右",
                         address: str = "东门小区3栋502", area: str | None = "东门社区",
-                        urgency: str = "soon", phone: str | None = None) -> str:
-    """Go through every step and confirm; return the reference from the receipt."""
+                        urgency: str = "soon", phone: str | None = None,
+                        timeout: float = 10.0) -> str:
+    """Go through every step and confirm; return the reference from the receipt.
+
+    Buttons are pressed on the question that carries them (as a person taps the message in
+    front of them), so a late copy of an earlier question never answers a later one.
+    """
+    async def ask(key: str, **values: object) -> BotMessage:
+        return await user.expect(_first_words(label(lang, key, **values)), timeout=timeout)
+
     await user.send("/report")
-    await user.expect(_first_words(label(lang, "report.ask.category")))
-    await user.press(label(lang, f"report.category.{category}"))
-    await user.expect(_first_words(label(lang, "report.ask.description")))
+    question = await ask("report.ask.category")
+    await user.press(label(lang, f"report.category.{category}"), in_message=question,
+                     timeout=timeout)
+    await ask("report.ask.description")
     await user.send(description)
-    await user.expect(_first_words(label(lang, "report.ask.subject")))
+    question = await ask("report.ask.subject")
     if subject is None:
-        await user.press(label(lang, "report.button.skip"))
+        await user.press(label(lang, "report.button.skip"), in_message=question,
+                         timeout=timeout)
     else:
         await user.send(subject)
-    await user.expect(_first_words(label(lang, "report.ask.place")))
+    await ask("report.ask.place")
     await user.send(address)
-    await user.expect(_first_words(label(lang, "report.ask.area")))
-    await user.press(area or label(lang, "report.button.not_sure"))
-    await user.expect(_first_words(label(lang, "report.ask.urgency")))
-    await user.press(label(lang, f"report.urgency.{urgency}"))
-    await user.expect(_first_words(label(lang, "report.ask.photos", max=3, count=0)))
-    await user.press(label(lang, "report.button.skip"))
-    await user.expect(_first_words(label(lang, "report.ask.contact")))
+    question = await ask("report.ask.area")
+    await user.press(area or label(lang, "report.button.not_sure"), in_message=question,
+                     timeout=timeout)
+    question = await ask("report.ask.urgency")
+    await user.press(label(lang, f"report.urgency.{urgency}"), in_message=question,
+                     timeout=timeout)
+    question = await ask("report.ask.photos", max=3, count=0)
+    await user.press(label(lang, "report.button.skip"), in_message=question, timeout=timeout)
+    await ask("report.ask.contact")
     if phone is None:
-        await user.press(label(lang, "report.button.anonymous"))
+        await user.press(label(lang, "report.button.anonymous"), timeout=timeout)
     else:
         await user.send(phone)
-    await user.expect(_first_words(label(lang, "report.summary.title")))
-    await user.press(label(lang, "report.button.confirm"))
-    receipt = await user.expect(r"R-\d{4}")
+    summary = await ask("report.summary.title")
+    await user.press(label(lang, "report.button.confirm"), in_message=summary, timeout=timeout)
+    receipt = await user.expect(r"R-\d{4}", timeout=timeout)
     found = re.search(r"R-\d{4}", receipt.plain)
     assert found is not None
     return found.group(0)

@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import mimetypes
+import random
 import re
 import secrets
 import socket
@@ -198,6 +199,8 @@ class FakeBotApi:
         self.files: dict[str, StoredFile] = {}
         self.holds: list[Hold] = []
         self.flood_429s = 0
+        self.chaos_errors = 0
+        self.chaos_delays = 0
         self.webhook_url = ""
         self.confirmed_update_id = 0
         self.fetched_update_id = 0
@@ -211,6 +214,7 @@ class FakeBotApi:
         self._queries: dict[str, _Query] = {}
         self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
         self._chat_failures: dict[int, deque[ApiError]] = defaultdict(deque)
+        self._chaos: tuple[float, float, float, random.Random] | None = None
         self._sent_all: deque[float] = deque()
         self._sent_chat: dict[int, deque[float]] = defaultdict(deque)
         self._poll_generation = 0
@@ -369,6 +373,15 @@ class FakeBotApi:
         """Answer the next `times` calls of method with this error instead."""
         queue = self._failures[self.method_name(method)]
         queue.extend(ApiError(code, description, retry_after) for _ in range(times))
+
+    def chaos(self, *, errors: float, delays: float, delay: float, seed: int = 7) -> None:
+        """A bad moment of Telegram's: of the sends, answer `errors` (a share) with 500 and
+        hold `delays` for `delay` seconds (past the client's timeout) before delivering."""
+        self._chaos = (errors, delays, delay, random.Random(seed))
+
+    def calm(self) -> None:
+        """Telegram behaves again."""
+        self._chaos = None
 
     def fail_chat(self, chat_id: int, code: int, description: str, *,
                   retry_after: int | None = None, times: int = 1) -> None:
@@ -561,6 +574,15 @@ class FakeBotApi:
         failures = self._failures.get(name)
         if failures:
             raise failures.popleft()
+        if name in SENDING and self._chaos is not None:
+            errors, delays, delay, rng = self._chaos
+            roll = rng.random()
+            if roll < errors:
+                self.chaos_errors += 1
+                raise ApiError(500, "Internal Server Error")
+            if roll < errors + delays:
+                self.chaos_delays += 1
+                await asyncio.sleep(delay)
         if name in SENDING:
             chat_failures = self._chat_failures.get(_int(params, "chat_id", 0))
             if chat_failures:
