@@ -401,6 +401,10 @@ class FakeBotApi:
                 return condition()
         return True
 
+    def changed(self) -> None:
+        """Wake everything waiting in wait_until (something outside the server changed)."""
+        self._notify()
+
     # ----- used by people.py -----------------------------------------------------------------
 
     def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
