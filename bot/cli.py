@@ -87,6 +87,10 @@ def _demo(args: argparse.Namespace) -> int:
         return asyncio.run(app.serve("127.0.0.1", args.port, args.dir, start, ready))
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        print(f"zhongfu: the demo could not listen on port {args.port} ({exc.strerror}); "
+              "try --port 0", file=sys.stderr)
+        return 1
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

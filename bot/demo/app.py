@@ -196,6 +196,9 @@ class Demo:
         task.add_done_callback(self._tasks.discard)
 
 
+DEMO = web.AppKey("demo", Demo)
+
+
 def _persona(person: Persona) -> dict[str, Any]:
     """A person as the page lists them."""
     return {"id": person.id, "name": person.name, "role": person.role,
@@ -222,13 +225,13 @@ def web_app(demo: Demo) -> web.Application:
     ]
     for method, path, handler in routes:
         app.router.add_route(method, path, handler)
-    app["demo"] = demo
+    app[DEMO] = demo
     return app
 
 
 def _demo(request: web.Request) -> Demo:
-    demo: Demo = request.app["demo"]
-    return demo
+    """The demo a request of the page is about."""
+    return request.app[DEMO]
 
 
 async def _page(request: web.Request) -> web.StreamResponse:

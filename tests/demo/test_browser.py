@@ -56,14 +56,27 @@ async def demo(tmp_path: Path) -> AsyncIterator[str]:
         sys.stderr.write(rest.decode(errors="replace")[-3000:])
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Headless Chromium from Debian's package."""
+def chromium() -> Path:
+    """Debian's Chromium; the test fails (never skips) without it."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with "
                     "`apt-get install -y chromium` (never `playwright install`)")
+    return CHROMIUM
+
+
+def screenshots(tmp_path: Path) -> Path:
+    """Where the page's picture goes: ZHONGFU_SCREENSHOTS (e.g. docs/), else the test's folder."""
+    folder = Path(os.environ.get("ZHONGFU_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium from Debian's package."""
+    executable = chromium()
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
+        launched = await playwright.chromium.launch(executable_path=str(executable),
                                                     args=CHROMIUM_ARGS)
         yield launched
         await launched.close()
@@ -177,7 +190,5 @@ async def test_resident_reports_worker_takes_coordinator_sees_the_chart(
     width = await chart.evaluate("img => img.complete ? img.naturalWidth : 0")
     assert width > 100, "the digest chart did not load as an image"
     await page.screenshot(path=str(tmp_path / "digest.png"))
-    shots = Path(os.environ.get("ZHONGFU_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(shots / "demo.png"))
+    await page.screenshot(path=str(screenshots(tmp_path) / "demo.png"))
     await context.close()
