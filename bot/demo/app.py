@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import logging
 import os
 import signal
 import sys
@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -35,6 +36,7 @@ MAX_UPLOAD = 20 * 1024 * 1024  # what a bot may download through getFile
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+log = logging.getLogger(__name__)
 
 
 class Demo:
@@ -136,10 +138,13 @@ class Demo:
                 self.shift = at - datetime.now(UTC)
                 code, out = await self._cli("tick", "--at", at.isoformat())
                 self.notice = "" if code == 0 else f"tick failed: {out.strip()[-300:]}"
-                await self._start_bot()
             finally:
-                self.busy = ""
-                self.api.changed()
+                # Whatever the tick did, the bot runs again, at the new time.
+                try:
+                    await self._start_bot()
+                finally:
+                    self.busy = ""
+                    self.api.changed()
 
     async def _cli(self, *args: str) -> tuple[int, str]:
         """Another `zhongfu` command in the demo's environment."""
@@ -188,8 +193,14 @@ class Demo:
     def spawn(self, work: Awaitable[Any]) -> None:
         """Run work in the background (a button press waits for the bot's answer)."""
         async def guarded() -> None:
-            with contextlib.suppress(AssertionError):
+            try:
                 await work
+            except AssertionError:
+                pass  # the bot did not answer a button press in time: Telegram shows nothing
+            except Exception as exc:
+                log.exception("demo: %s failed", work)
+                self.notice = f"something went wrong: {exc}"
+                self.api.changed()
 
         task = asyncio.ensure_future(guarded())
         self._tasks.add(task)
@@ -210,7 +221,7 @@ def _persona(person: Persona) -> dict[str, Any]:
 
 def web_app(demo: Demo) -> web.Application:
     """The page and its small JSON API."""
-    app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
+    app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024, middlewares=[_same_origin])
     routes: list[tuple[str, str, Handler]] = [
         ("GET", "/", _page),
         ("GET", "/api/state", _state),
@@ -227,6 +238,19 @@ def web_app(demo: Demo) -> web.Application:
         app.router.add_route(method, path, handler)
     app[DEMO] = demo
     return app
+
+
+@web.middleware
+async def _same_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Only the page itself may use the API: another site open in the same browser (or a
+    name rebound to 127.0.0.1) gets 403."""
+    host = request.host.rsplit(":", 1)[0].strip("[]")
+    if host not in ("127.0.0.1", "localhost"):
+        raise web.HTTPForbidden(text="the demo answers on 127.0.0.1 only")
+    origin = request.headers.get("Origin")
+    if origin is not None and origin not in (f"http://{request.host}",):
+        raise web.HTTPForbidden(text="requests from other sites are refused")
+    return await handler(request)
 
 
 def _demo(request: web.Request) -> Demo:
@@ -301,11 +325,14 @@ async def _file(request: web.Request) -> web.StreamResponse:
     stored = _demo(request).api.files.get(request.match_info["file_id"])
     if stored is None:
         raise web.HTTPNotFound()
-    name = (stored.file_name or stored.file_path.rsplit("/", 1)[-1]).replace('"', "")
+    name = stored.file_name or stored.file_path.rsplit("/", 1)[-1]
     disposition = "inline" if stored.file_path.startswith("photos/") else "attachment"
-    quoted = json.dumps(name, ensure_ascii=True)[1:-1]
+    # RFC 6266: an ASCII stand-in, and the real (often Chinese) name percent-encoded.
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+                       for c in name)
+    header = f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
     return web.Response(body=stored.data, content_type=stored.mime_type or _guess(stored.data),
-                        headers={"Content-Disposition": f'{disposition}; filename="{quoted}"'})
+                        headers={"Content-Disposition": header})
 
 
 def _guess(data: bytes) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from bot.botapi.objects import BotMessage, ChatState
@@ -40,6 +41,15 @@ def entities_html(plain: str, entities: list[dict[str, Any]]) -> str:
         position += 2 if ord(char) > 0xFFFF else 1
     out.extend(closes.get(position, []))
     return "".join(out)
+
+
+# A deep link (an invite) as the bot writes it in plain text; the page lets someone open it.
+_DEEP_LINK = re.compile(r'(?<!href=")https://t\.me/[A-Za-z0-9_]{5,32}\?start=([A-Za-z0-9_-]{1,64})')
+
+
+def deep_links(body: str) -> str:
+    """Make t.me start links in a message's HTML openable on the page (as Telegram does)."""
+    return _DEEP_LINK.sub(r'<a class="deeplink" href="#" data-start="\1">\g<0></a>', body)
 
 
 def _tags(entity: dict[str, Any]) -> tuple[str, str] | None:
@@ -104,7 +114,7 @@ def _outgoing(message: BotMessage) -> dict[str, Any]:
     item: dict[str, Any] = {"id": message.message_id, "from": "bot", "edited": message.edits}
     body = entities_html(message.plain, message.entities)
     if message.kind == "text":
-        item["html"] = body
+        item["html"] = deep_links(body)
     elif message.kind == "location" and message.location:
         item["location"] = list(message.location)
     elif message.kind == "photo":

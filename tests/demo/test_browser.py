@@ -191,4 +191,36 @@ async def test_resident_reports_worker_takes_coordinator_sees_the_chart(
     assert width > 100, "the digest chart did not load as an image"
     await page.screenshot(path=str(tmp_path / "digest.png"))
     await page.screenshot(path=str(screenshots(tmp_path) / "demo.png"))
+
+    # More phones on request: a second worker, who writes Chinese and has the worker's menu.
+    await page.locator("#add").select_option(label="张秀英 (worker, zh)")
+    second_worker = phone(page, 7002)
+    await expect(second_worker).to_be_visible(timeout=WAIT_MS)
+    await second_worker.locator(".menu-button").click()
+    await expect(second_worker.locator(".menu div", has_text="/due")).to_have_count(1)
+    await second_worker.locator(".menu div", has_text="/due").click()
+    await says(second_worker, "/due")
+
+    # The coordinator invites a worker; a resident opens the link on their phone and joins.
+    await send(coordinator, "/invite")
+    await says(coordinator, "Worker invite made")
+    await coordinator.locator("a.deeplink").last.click()
+    await coordinator.locator("button.open-as", has_text="周先生").click()
+    newcomer = phone(page, 1003)
+    await says(newcomer, "请写下您的姓名")
+    await send(newcomer, "周建国")
+    await says(newcomer, "您负责哪些社区")
+    await press(newcomer, "翠竹社区")
+    await press(newcomer, label("zh", "triage.join.done_button"))
+    await says(newcomer, "您已经是社工了")
+    await says(coordinator, "New worker 周建国 joined")
+
+    # Next Monday 09:00: the bot restarts at that time and the weekly digest arrives.
+    digests = coordinator.locator(".msg.bot", has_text="Weekly digest")
+    before = await digests.count()
+    await page.locator("[data-preset=monday]").click()
+    await expect(page.locator("#clock")).to_contain_text("23 Nov 2026, 09:0", timeout=WAIT_MS)
+    await expect(digests).to_have_count(before + 1, timeout=60_000)
+    await expect(digests.last).to_contain_text("2026-11-23")
+    await expect(page.locator("#busy")).to_have_text("", timeout=WAIT_MS)
     await context.close()

@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.botapi.html import parse_html
 from bot.demo import app as demo_app
 from bot.demo.clock import target
-from bot.demo.render import entities_html
+from bot.demo.render import deep_links, entities_html
 from bot.demo.seed import CAST
 from tests.conftest import ROOT, ZONE
 
@@ -33,6 +33,13 @@ NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZONE)  # a Wednesday
 def test_messages_are_drawn_from_text_and_entities_only(source: str, shown: str) -> None:
     parsed = parse_html(source)
     assert entities_html(parsed.text, parsed.entities) == shown
+
+
+def test_an_invite_link_in_plain_text_can_be_opened_on_the_page() -> None:
+    body = "Send this link:\nhttps://t.me/zhongfu_demo_bot?start=inv_AB12\n"
+    assert deep_links(body) == (
+        'Send this link:\n<a class="deeplink" href="#" data-start="inv_AB12">'
+        "https://t.me/zhongfu_demo_bot?start=inv_AB12</a>\n")
 
 
 @pytest.mark.parametrize(("preset", "typed", "expected"), [
@@ -142,3 +149,26 @@ async def test_two_tabs_see_the_same_chat(page_api: tuple[demo_app.Demo, str]) -
         state = await (await first.get(f"{url}/api/state", params={"version": seen})).json()
     worker = next(p for p in state["phones"] if p["id"] == 7001)
     assert worker["messages"][-1]["html"] == "/due"
+
+
+async def test_other_sites_cannot_use_the_page_api(page_api: tuple[demo_app.Demo, str]) -> None:
+    demo, url = page_api
+    async with aiohttp.ClientSession() as http:
+        foreign = await http.post(f"{url}/api/chat/1001/send", json={"text": "/start"},
+                                  headers={"Origin": "http://evil.example"})
+        rebound = await http.get(f"{url}/api/state", headers={"Host": "evil.example"})
+    assert (foreign.status, rebound.status) == (403, 403)
+    assert demo.api.pending_updates == []
+
+
+async def test_a_document_downloads_under_its_own_name(
+        page_api: tuple[demo_app.Demo, str]) -> None:
+    demo, url = page_api
+    stored = demo.api.store(b"PK\x03\x04", "服务对象 2026.xlsx", "application/zip", "documents")
+    async with aiohttp.ClientSession() as http:
+        answer = await http.get(f"{url}/api/file/{stored.file_id}")
+        body = await answer.read()
+    assert body == b"PK\x03\x04"
+    assert answer.content_disposition is not None
+    assert answer.content_disposition.type == "attachment"
+    assert answer.content_disposition.filename == "服务对象 2026.xlsx"
