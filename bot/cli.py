@@ -74,8 +74,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     logs.setup("WARNING", [app.TOKEN])
     try:
-        app.prepare(args.dir)
         start = app.start_instant(args.at)
+        app.prepare(args.dir)
     except ValueError as exc:
         print(f"zhongfu: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -90,6 +90,9 @@ def _demo(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"zhongfu: the demo could not listen on port {args.port} ({exc.strerror}); "
               "try --port 0", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # the bot did not start: the message says where its log is
+        print(f"zhongfu: {exc}", file=sys.stderr)
         return 1
 
 

@@ -108,7 +108,8 @@ class Demo:
         try:
             await polling
         except AssertionError:
-            raise RuntimeError(f"the bot did not start; see {self.workdir / 'bot.log'}") from None
+            tail = (self.workdir / "bot.log").read_text("utf-8", errors="replace")[-2000:]
+            raise RuntimeError(f"the bot did not start; the end of its log:\n{tail}") from None
 
     async def _stop_bot(self) -> None:
         """SIGTERM the bot and wait for it (it stops within 5 s)."""
@@ -458,6 +459,9 @@ def start_instant(text: str | None) -> datetime:
     """The instant the bot's clock starts at (a local time in the demo's zone if no offset)."""
     if not text:
         return datetime.now(UTC)
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--at must be an ISO-8601 date and time, got {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=ZONE)
 
