@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The path above makes the repository importable when run as a script.
+from bot.botapi.server import FakeBotApi
 from bot.config import load_settings
 from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
@@ -31,7 +32,6 @@ from bot.services import routing
 from storage import outbox, reports
 from storage.clock import to_db
 from storage.db import Database
-from tests.rig.server import FakeBotApi
 
 TOKEN = "123456:BENCH-token-abcdefghij"
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)

@@ -3,8 +3,8 @@
 Run: python bench/bench_reminders.py [--workers 1000] [--unpaced]
 
 Builds a real SQLite file with N workers, each paired with one household that owes this
-quarter's call, starts the test suite's Bot API server (tests/rig/server.py, which answers
-429 like Telegram when more than 30 messages arrive within a second), and runs the
+quarter's call, starts the Bot API server of the tests and the demo (bot/botapi/server.py,
+which answers 429 like Telegram when more than 30 messages arrive within a second), and runs the
 production reminder job once through the production application (PTB with
 AIORateLimiter) at the first day of the quarter's last month, 09:00 local. It prints the
 messages sent per second next to Telegram's 30/s ceiling, and how many 429 answers the
@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The path above makes the repository importable when run as a script.
+from bot.botapi.server import FakeBotApi
 from bot.config import load_settings
 from bot.delivery.pacing import Pacer
 from bot.jobs.context import TickContext
@@ -33,7 +34,6 @@ from bot.runner import opened
 from storage import reminders as store
 from storage.clock import to_db
 from storage.db import Database
-from tests.rig.server import FakeBotApi
 
 TOKEN = "123456:BENCH-token-abcdefghij"
 AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai, Q4's last month

@@ -1,4 +1,4 @@
-"""The command line: `zhongfu run | tick | import | export | backup`."""
+"""The command line: `zhongfu run | tick | demo | import | backup`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     what = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
     households = what.add_parser("households", help="households, by external id (see docs)")
     households.add_argument("file", type=Path)
+    demo = sub.add_parser("demo", help="the real bot in the browser, without Telegram")
+    demo.add_argument("--port", type=int, default=8315, help="the page's port (0: any free)")
+    demo.add_argument("--at", metavar="ISO-8601", help="the bot's clock at start (default: now)")
+    demo.add_argument("--dir", type=Path, help="a new folder for the demo's files "
+                      "(default: a temporary one, removed at exit)")
     backup = sub.add_parser("backup", help="copy the database safely to FILE")
     backup.add_argument("file", type=Path)
     return parser
@@ -49,6 +54,8 @@ def parse_instant(text: str | None, settings: Settings) -> datetime:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `zhongfu` command."""
     args = _parser().parse_args(argv)
+    if args.command == "demo":
+        return _demo(args)
     try:
         env = environment(os.environ, Path.cwd())
         settings = load_settings(env, token_required=args.command in ("run", "tick"))
@@ -59,6 +66,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """`zhongfu demo`: none of the deployment's settings are read, so none can leak in."""
+    from bot.demo import app
+
+    logs.setup("WARNING", [app.TOKEN])
+    try:
+        start = app.start_instant(args.at)
+        app.prepare(args.dir)
+    except ValueError as exc:
+        print(f"zhongfu: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+    def ready(url: str) -> None:
+        print(f"zhongfu demo: open {url} in a browser (Ctrl-C stops the demo)", flush=True)
+
+    try:
+        return asyncio.run(app.serve("127.0.0.1", args.port, args.dir, start, ready))
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"zhongfu: the demo could not listen on port {args.port} ({exc.strerror}); "
+              "try --port 0", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # the bot did not start: the message says where its log is
+        print(f"zhongfu: {exc}", file=sys.stderr)
+        return 1
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
