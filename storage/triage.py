@@ -91,8 +91,6 @@ async def workers(db: Database) -> list[WorkerRow]:
     """Every worker (active or not) with areas and open cases."""
     ids = await db.fetchall(
         "SELECT telegram_id FROM people WHERE role = 'worker' ORDER BY active DESC, display_name")
-    has_pairings = await db.fetchval(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'pairings'")
     found: list[WorkerRow] = []
     for row in ids:
         person = await get_person(db, row[0])
@@ -104,16 +102,52 @@ async def workers(db: Database) -> list[WorkerRow]:
         cases = await db.fetchval(
             "SELECT COUNT(*) FROM reports WHERE taken_by = ? AND status = 'acknowledged'",
             (person.telegram_id,))
-        households = 0
-        if has_pairings:
-            try:
-                households = int(await db.fetchval(
-                    "SELECT COUNT(*) FROM pairings WHERE worker_id = ? AND ended_at IS NULL",
-                    (person.telegram_id,)) or 0)
-            except Exception:  # the registry's schema is someone else's; never fail the list
-                households = 0
+        households = int(await db.fetchval(
+            "SELECT COUNT(DISTINCT household_id) FROM pairings WHERE worker_id = ? "
+            "AND ended_on IS NULL", (person.telegram_id,)) or 0)
         found.append(WorkerRow(person, tuple(r[0] for r in names), int(cases), households))
     return found
+
+
+@dataclass(frozen=True)
+class Deactivated:
+    """What ended with a worker's duty: the cases given back and the pairings ended."""
+
+    released: tuple[int, ...]
+    pairings_ended: int
+
+
+async def deactivate_in(tx: Tx, who: int, today: str, now: datetime,
+                        actor: int | None) -> Deactivated | None:
+    """End a worker's duty at once: inactive, open cases back to untaken (to be routed
+    again), pairings ended today, unfinished flows dropped. None if `who` is no active worker."""
+    stamp = to_db(now)
+    changed = await tx.rowcount(
+        "UPDATE people SET active = 0, updated_at = ? WHERE telegram_id = ? "
+        "AND role = 'worker' AND active = 1", (stamp, who))
+    if changed == 0:
+        return None
+    rows = await tx.fetchall(
+        "SELECT id FROM reports WHERE taken_by = ? AND status = 'acknowledged' ORDER BY id",
+        (who,))
+    released = tuple(int(r[0]) for r in rows)
+    for report_id in released:
+        await tx.execute(
+            "UPDATE reports SET status = 'new', taken_by = NULL, taken_at = NULL, "
+            "routed_at = NULL, updated_at = ? WHERE id = ?", (stamp, report_id))
+        await _event(tx, report_id, now, actor, "released", Status.NEW, "worker_left")
+    ended = await tx.rowcount(
+        "UPDATE pairings SET ended_on = MAX(started_on, ?), ended_reason = 'worker_left' "
+        "WHERE worker_id = ? AND ended_on IS NULL", (today, who))
+    await tx.execute("DELETE FROM flows WHERE telegram_id = ?", (who,))
+    return Deactivated(released, ended)
+
+
+async def reactivate_in(tx: Tx, who: int, now: datetime) -> bool:
+    """Make an inactive worker active again (the role only); False if not one."""
+    return await tx.rowcount(
+        "UPDATE people SET active = 1, updated_at = ? WHERE telegram_id = ? "
+        "AND role = 'worker' AND active = 0", (to_db(now), who)) > 0
 
 
 async def set_active(db: Database, who: int, active: bool, now: datetime) -> bool:

@@ -134,14 +134,18 @@ class Refusal(StrEnum):
     NOT_TAKEN = "not_taken"
     NOT_REPORTER = "not_reporter"
     NOT_RESOLVED = "not_resolved"
+    NOT_YOUR_AREA = "not_your_area"  # a report of a community the worker does not serve
 
 
 _CASE_WORK = (Action.NOTE, Action.MESSAGE, Action.RESOLVE, Action.REFER, Action.RELEASE)
 
 
 def refusal(action: Action, role: Role, actor: int, status: Status, taken_by: int | None,
-            reporter: int) -> Refusal | None:
-    """Why `actor` (in `role`, as of now) may not do `action` to a report; None if allowed."""
+            reporter: int, *, in_area: bool = True) -> Refusal | None:
+    """Why `actor` (in `role`, as of now) may not do `action` to a report; None if allowed.
+
+    `in_area`: whether the report is of a community the actor serves (the workers its card
+    goes to); a worker takes and views untaken reports of their own communities only."""
     if action is Action.FEEDBACK:
         if actor != reporter:
             return Refusal.NOT_REPORTER
@@ -153,6 +157,9 @@ def refusal(action: Action, role: Role, actor: int, status: Status, taken_by: in
     if not role.is_staff:
         return Refusal.NOT_STAFF
     coordinator = role is Role.COORDINATOR
+    if (action in (Action.TAKE, Action.VIEW) and status is Status.NEW and not coordinator
+            and not in_area):
+        return Refusal.NOT_YOUR_AREA
     if action is Action.TAKE:
         if status is Status.ACKNOWLEDGED:
             return Refusal.ALREADY_YOURS if taken_by == actor else Refusal.ALREADY_TAKEN

@@ -62,8 +62,12 @@ class Cases:
         if report is None:
             await self.refuse(ctx, "no_report")
             return False
+        in_area = True
+        if action in (Action.TAKE, Action.VIEW) and ctx.role is Role.WORKER:
+            # The same rule as who gets the card: the workers of the report's community.
+            in_area = ctx.user_id in await store.route_targets(ctx.db, report.area_id)
         why = refusal(action, ctx.role, ctx.user_id, report.status, report.taken_by,
-                      report.reporter_id)
+                      report.reporter_id, in_area=in_area)
         if why is None:
             return True
         values: dict[str, object] = {"ref": report.ref}

@@ -73,8 +73,8 @@ class LogFlow(StaleAnswer):
         parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
         household_id = arg_int(parts, 1)
         kind = parts[2] if len(parts) > 2 else ""
-        if household_id is None or not await pairings.is_paired(ctx.db, household_id,
-                                                                 ctx.user_id):
+        if household_id is None or not ctx.role.is_staff or not await pairings.is_paired(
+                ctx.db, household_id, ctx.user_id):
             await ctx.answer(ctx.t("log.not_yours"), alert=True)
             return
         current = await flows.get(ctx.db, ctx.user_id)
@@ -352,7 +352,7 @@ class ContactButtons:
         contact_id = arg_int(parts, 2)
         contact = await contacts.get(ctx.db, contact_id) if contact_id is not None else None
         if contact is None or contact.deleted or contact.worker_id != ctx.user_id \
-                or action not in ("del", "fix"):
+                or action not in ("del", "fix") or not ctx.role.is_staff:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         if not can_correct(contact.created_at, ctx.now):

@@ -18,7 +18,7 @@ from bot.domain.triage import (
     new_invite_code,
     parse_invite,
 )
-from bot.services import routing
+from bot.services import routing, staff
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -231,19 +231,39 @@ class Admin:
         if pressed is None:
             return
         action, raw = pressed
-        if action not in ("on", "off") or not raw.isdigit() or len(raw) > 15:
+        if action not in ("on", "off", "offyes", "keep") or not raw.isdigit() or len(raw) > 15:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         who = int(raw)
-        if not await store.set_active(ctx.db, who, action == "on", ctx.now):
+        person = await people.get(ctx.db, who)
+        if person is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        person = await people.get(ctx.db, who)
         await ctx.answer()
-        if person is not None:
-            key = "triage.workers.reactivated" if person.active else "triage.workers.deactivated"
-            await ctx.reply(ctx.t(key, name=person.display_name))
-            await publish_person(ctx.context.bot, ctx.services, self.table, person)
+        if action == "off":
+            # Leaving ends cases and pairings at once: a confirmation guards the button.
+            await ctx.reply(ctx.t("triage.workers.confirm_off", name=person.display_name),
+                            buttons([[(ctx.t("triage.workers.yes_off"),
+                                       f"{WORKERS_PREFIX}:offyes:{who}"),
+                                      (ctx.t("triage.workers.keep"),
+                                       f"{WORKERS_PREFIX}:keep:{who}")]]))
+            return
+        await ctx.drop_keyboard()
+        if action == "keep":
+            await ctx.reply(ctx.t("triage.workers.kept", name=person.display_name))
+            return
+        if action == "offyes":
+            done = await staff.deactivate(ctx.services, who, ctx.user_id, ctx.now)
+            if done is None:
+                await ctx.reply(ctx.t("error.stale_button"))
+                return
+            await ctx.reply(ctx.t("triage.workers.deactivated", name=person.display_name,
+                                  cases=len(done.released), households=done.pairings_ended))
+        elif await staff.reactivate(ctx.services, who, ctx.user_id, ctx.now):
+            await ctx.reply(ctx.t("triage.workers.reactivated", name=person.display_name))
+        changed = await people.get(ctx.db, who)
+        if changed is not None:
+            await publish_person(ctx.context.bot, ctx.services, self.table, changed)
         await self.workers(ctx)
 
     async def areas(self, ctx: Ctx) -> None:

@@ -318,21 +318,73 @@ async def test_worker_cannot_use_coordinator_commands(bot: BotProcess, api: Fake
 async def test_deactivate_and_reactivate_worker(bot: BotProcess, coordinator: FakeUser,
                                                 worker_a: FakeUser, resident: FakeUser) -> None:
     await join(coordinator, worker_a, "陈社工")
+    # The worker holds a case and a pairing when their duty ends.
+    ref = await submit_report(resident)
+    card = await worker_a.expect(rf"新求助.*{ref}")
+    await worker_a.press(label("zh", "triage.button.take"), in_message=card)
+    await worker_a.expect(rf"您接手了 {ref}|{ref}")
+    stamp = "2026-01-01T00:00:00.000000+00:00"
+    with bot.db() as conn:
+        conn.execute("INSERT INTO households (id, name, address, people_count, category, "
+                     "created_at, updated_at) VALUES (1, '张大爷', '东门路1号', 1, 'other', ?, ?)",
+                     (stamp, stamp))
+        conn.execute("INSERT INTO pairings (household_id, worker_id, program_id, started_on, "
+                     "created_at) VALUES (1, ?, 1, '2026-01-01', ?)", (worker_a.id, stamp))
+        conn.commit()
+    coordinator.drain()
     await coordinator.send("/workers")
     listing = await coordinator.expect(r"社工名单.*陈社工.*在岗")
-    await coordinator.press("停用 陈社工", in_message=listing)
-    await coordinator.expect(r"已停用 陈社工")
-    ref = await submit_report(resident)
+    assert "1" in listing.plain
+    await coordinator.press("离岗 陈社工", in_message=listing)
+    confirm = await coordinator.expect(r"确定让 陈社工 离岗吗")
+    await coordinator.press(label("zh", "triage.workers.yes_off"), in_message=confirm)
+    await coordinator.expect(r"陈社工 已离岗：交还 1 个个案.*结束 1 个结对")
+    # The case is untaken again and its card goes out afresh (coordinators included).
     await coordinator.expect(rf"新求助.*{ref}")
-    await worker_a.expect_nothing(within=0.5)
+    row = report_row(bot, ref)
+    assert row["status"] == "new" and row["taken_by"] is None
+    with bot.db() as conn:
+        ended = conn.execute("SELECT ended_on, ended_reason FROM pairings").fetchone()
+        audited = conn.execute("SELECT action FROM audit WHERE object_id = ?",
+                               (str(worker_a.id),)).fetchall()
+    assert ended["ended_reason"] == "worker_left" and ended["ended_on"] is not None
+    assert [a[0] for a in audited] == ["role.deactivate"]
+    # Every button on every message the worker ever received is refused and changes nothing.
+    pressed = 0
+    for message in list(worker_a.messages):
+        for row_buttons in (message.reply_markup or {}).get("inline_keyboard") or []:
+            for button in row_buttons:
+                data = str(button.get("callback_data", ""))
+                if not data or data.startswith(("lang:", "cmd:help", "cmd:language")):
+                    continue
+                await worker_a.callback(worker_a._live(message), data)
+                pressed += 1
+    for forged in (f"cs:take:{int(ref[2:])}", f"cs:note:{int(ref[2:])}", "lq:1:call",
+                   "hf:1", "cx:del:1", "rh:new:1"):
+        await worker_a.press_data(forged)
+        pressed += 1
+    assert pressed >= 6
+    row = report_row(bot, ref)
+    assert row["status"] == "new" and row["taken_by"] is None
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == 0
+        # Only what anyone may do (the menu's "report someone in need") can have started.
+        flows = {r[0] for r in conn.execute("SELECT name FROM flows").fetchall()}
+        assert flows <= {"report"}
+        assert conn.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 1
     await worker_a.send("/cases")
     await worker_a.expect(r"只对社工开放")
+    # Back on duty: the role returns, not the old case or pairing.
     await coordinator.send("/workers")
-    listing = await coordinator.expect(r"已停用")
-    await coordinator.press("启用 陈社工", in_message=listing)
-    await coordinator.expect(r"已重新启用 陈社工")
+    listing = await coordinator.expect(r"离岗")
+    await coordinator.press("重新上岗 陈社工", in_message=listing)
+    await coordinator.expect(r"陈社工 已重新上岗")
     await worker_a.send("/cases")
-    await worker_a.expect(rf"等待接手的求助.*{ref}")
+    waiting = await worker_a.expect(rf"等待接手的求助.*{ref}")
+    assert "您手上的个案" not in waiting.plain
+    with bot.db() as conn:
+        assert conn.execute(
+            "SELECT COUNT(*) FROM pairings WHERE ended_on IS NULL").fetchone()[0] == 0
     assert COORDINATOR_ID == 9001
 
 

@@ -1,0 +1,42 @@
+"""Staff whose duty ends or resumes: access ends the moment a role ends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.periods import local_date
+from bot.services import routing
+from bot.services.context import Services
+from storage import audit, reports
+from storage import triage as store
+from storage.triage import Deactivated
+
+
+async def deactivate(services: Services, worker: int, actor: int,
+                     now: datetime) -> Deactivated | None:
+    """In one transaction: the worker is inactive, their open cases are untaken again, their
+    pairings end today and their unfinished flows are dropped; then the cases are routed
+    again to their communities (coordinators get the cards too). None if not an active
+    worker. Every old button of theirs is refused from now on: their role is resident."""
+    today = local_date(now, services.settings.timezone).isoformat()
+    async with services.db.transaction() as tx:
+        done = await store.deactivate_in(tx, worker, today, now, actor)
+        if done is None:
+            return None
+        await audit.record(tx, now, actor, "role.deactivate", "person", worker,
+                           {"cases_released": list(done.released),
+                            "pairings_ended": done.pairings_ended})
+    for report_id in done.released:
+        found = await reports.get(services.db, report_id)
+        if found is not None:
+            await routing.route(services, found, now)
+    return done
+
+
+async def reactivate(services: Services, worker: int, actor: int, now: datetime) -> bool:
+    """Give the role back (not the old cases or pairings); False if not a worker."""
+    async with services.db.transaction() as tx:
+        changed = await store.reactivate_in(tx, worker, now)
+        if changed:
+            await audit.record(tx, now, actor, "role.reactivate", "person", worker)
+    return changed
