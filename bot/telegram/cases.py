@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.people import Role
 from bot.domain.reports import Report, Status, excerpt, parse_reference
 from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text, refusal
+from bot.services import audit as trail
 from bot.services import case_buttons, report_texts, routing
 from bot.services.case_buttons import CASE_PREFIX, FEEDBACK_PREFIX
 from bot.services.context import Services
@@ -176,6 +177,7 @@ class Cases:
                             buttons(case_buttons.take(ctx.services, ctx.lang, report,
                                                       assign=True)))
             return
+        await trail.note(ctx.services, ctx.user_id, "view.case", "report", report.id)
         await self.show_details(ctx, report, ctx.t("triage.case.heading", ref=report.ref))
         history = await reports.events(ctx.db, report.id)
         lines = [ctx.t("triage.history.title")]

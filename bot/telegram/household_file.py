@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.domain.cadence import Status
 from bot.domain.reports import excerpt, reference
+from bot.services import audit as trail
 from bot.telegram.context import Ctx
 from bot.telegram.format import local_time
 from bot.telegram.household_ui import (
@@ -126,6 +127,7 @@ class HouseholdViews:
         if found is None:
             await ctx.reply(ctx.t("file.not_found"))
             return
+        await trail.note(ctx.services, ctx.user_id, "view.household", "household", found.id)
         lines = [ctx.t("file.title", name=found.name)
                  + (" " + ctx.t("file.archived") if found.archived else "")]
         lines += _profile_lines(ctx, found)

@@ -17,6 +17,7 @@ from bot.domain.households import (
     parse_count,
 )
 from bot.domain.reports import Report, normalise_phone, reference
+from bot.services import audit as trail
 from bot.telegram.context import Ctx
 from bot.telegram.household_file import HouseholdViews
 from bot.telegram.household_ui import (
@@ -255,13 +256,17 @@ class HouseholdFlow(StaleAnswer):
             await self.ask(ctx, await self._save(ctx, step, data))
             return
         if data.get("hid"):
+            old = await households.get(ctx.db, int(data["hid"]))
             updated = await households.update(ctx.db, int(data["hid"]), checked, ctx.now)
+            await trail.note(ctx.services, ctx.user_id, "household.edit", "household",
+                             int(data["hid"]), {"old": _profile(old)})
             await flows.clear(ctx.db, ctx.user_id)
             await ctx.reply(ctx.t("household.updated", name=checked.name))
             if updated is not None:
                 await HouseholdViews().show_file(ctx, updated.id)
             return
         made = await households.create(ctx.db, checked, ctx.now, by=ctx.user_id)
+        await trail.note(ctx.services, ctx.user_id, "household.create", "household", made.id)
         await flows.clear(ctx.db, ctx.user_id)
         if data.get("report"):
             report_id = int(data["report"])
@@ -326,3 +331,12 @@ class FindFlow(StaleAnswer):
         await ctx.answer(ctx.t("log.stale"), alert=True)
 
 
+
+
+def _profile(found: Household | None) -> dict[str, object]:
+    """A household's values before a change, for the audit trail."""
+    if found is None:
+        return {}
+    return {"name": found.name, "area_id": found.area_id, "address": found.address,
+            "people": found.people_count, "category": found.category.value,
+            "causes": found.causes, "needs": found.needs, "phone": found.phone}

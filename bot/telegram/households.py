@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.cadence import ContactKind
 from bot.domain.people import Role
+from bot.services import audit as trail
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -84,6 +85,8 @@ class HouseholdActions:
         elif action == "archyes":
             await ctx.drop_keyboard()
             await households.archive(ctx.db, found.id, today(ctx), ctx.now)
+            await trail.note(ctx.services, ctx.user_id, "household.archive", "household",
+                             found.id)
             await ctx.reply(ctx.t("file.archive.done", name=found.name))
         else:
             await ctx.drop_keyboard()
@@ -94,6 +97,8 @@ class HouseholdActions:
         if pairing is None or not await pairings.end(ctx.db, pairing_id, today(ctx)):
             await ctx.reply(ctx.t("file.end.gone"))
             return
+        await trail.note(ctx.services, ctx.user_id, "pairing.end", "household",
+                         pairing.household_id, {"worker": pairing.worker_id})
         found = await households.get(ctx.db, pairing.household_id)
         await ctx.drop_keyboard()
         await ctx.reply(ctx.t("file.end.done", worker=pairing.worker_name,

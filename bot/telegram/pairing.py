@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.households import clean
+from bot.services import audit as trail
 from bot.services import routing
 from bot.telegram.context import Ctx
 from bot.telegram.household_ui import (
@@ -167,6 +168,10 @@ class PairFlow(StaleAnswer):
         outcome = await pairings.pair(ctx.db, household_id, worker_id, int(data["program"]),
                                       today(ctx), ctx.now, by=ctx.user_id)
         await flows.clear(ctx.db, ctx.user_id)
+        if outcome.changed:
+            await trail.note(ctx.services, ctx.user_id, "pairing.create", "household",
+                             household_id, {"worker": worker_id,
+                                            "replaced_worker": outcome.previous_worker})
         if not outcome.changed:
             await ctx.reply(ctx.t("pair.same", worker=worker_name, name=name))
             return

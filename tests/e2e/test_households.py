@@ -523,3 +523,26 @@ async def test_deactivated_workers_households_show_as_unpaired(
     await coordinator.press_data(f"hf:{household_id(bot, 'LH-1')}", message=registry)
     service_file = await coordinator.expect("张大爷")
     assert "陈社工" in service_file.plain and "这位社工已停用" in service_file.plain
+
+
+async def test_a_look_at_a_service_file_is_in_the_audit_trail(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    worker, _ = await paired_setup(bot, api)
+    await worker.send("/households")
+    listing = await worker.expect("张大爷")
+    await worker.press("张大爷", in_message=listing)
+    await worker.expect("服务档案|张大爷")
+    await coordinator.send("/audit")
+    trail = await coordinator.expect("审计记录")
+    assert "陈社工：查看了服务档案 张大爷" in trail.plain
+    await coordinator.send("/audit 户 张大爷")
+    trail = await coordinator.expect("审计记录")
+    assert "查看了服务档案 张大爷" in trail.plain
+    await coordinator.send("/audit 没有这个人")
+    await coordinator.expect("没有找到“没有这个人”")
+    await worker.send("/audit")
+    await worker.expect("只对协调员开放")
+    assert await worker.press_data("au:a:0") != ""
+    with bot.db() as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit ORDER BY id")]
+    assert actions.count("view.household") == 1 and "view.audit" in actions

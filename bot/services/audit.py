@@ -1,0 +1,69 @@
+"""The audit trail as use cases see it: record who looked at or changed what; read it back.
+
+Changes that have a transaction of their own record inside it (storage.audit.record); looks
+and changes made by older code paths record right after, through `note`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.services.context import Services
+from storage import audit, households, people
+from storage.audit import Entry
+
+PAGE = 10
+
+
+async def note(services: Services, actor: int | None, action: str, object_type: str = "",
+               object_id: object = "", detail: dict[str, Any] | None = None,
+               at: datetime | None = None) -> None:
+    """Append one entry now."""
+    await audit.add(services.db, at or services.clock(), actor, action, object_type,
+                    object_id, detail)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One entry with the names a coordinator reads."""
+
+    entry: Entry
+    actor_name: str
+    object_name: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the trail, newest first, and whether there is more."""
+
+    lines: list[Line]
+    more: bool
+
+
+async def page(services: Services, *, actor_id: int | None = None,
+               household_id: int | None = None, offset: int = 0) -> Page:
+    """A page of the trail: all, or one person's doings, or everything about one household."""
+    found = await audit.entries(
+        services.db, actor_id=actor_id,
+        object_type="household" if household_id is not None else None,
+        object_id=household_id, limit=PAGE + 1, offset=offset)
+    lines = []
+    for entry in found[:PAGE]:
+        who = await people.get(services.db, entry.actor_id) if entry.actor_id else None
+        lines.append(Line(entry, who.display_name if who else "",
+                          await _object_name(services, entry)))
+    return Page(lines, len(found) > PAGE)
+
+
+async def _object_name(services: Services, entry: Entry) -> str:
+    if entry.object_type == "household" and entry.object_id.isdigit():
+        found = await households.get(services.db, int(entry.object_id))
+        return found.name if found else entry.object_id
+    if entry.object_type == "person" and entry.object_id.isdigit():
+        person = await people.get(services.db, int(entry.object_id))
+        return person.display_name if person else entry.object_id
+    if entry.object_type == "report" and entry.object_id.isdigit():
+        return f"R-{int(entry.object_id):04d}"
+    return entry.object_id

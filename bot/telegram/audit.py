@@ -1,0 +1,109 @@
+"""/audit: coordinators read who looked at or changed what, latest first, a page at a time.
+
+`/audit` lists everything; `/audit <name or id>` one person's doings; `/audit 户 <name>` (or
+`/audit household <name>`) everything about one household. Page buttons: au:<filter>:<offset>
+with filter a (all), p<id> (person) or h<id> (household); checked again on every press.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.domain.people import Role
+from bot.services import audit as trail
+from bot.telegram.commands import Command, CommandTable
+from bot.telegram.common import CommonHandlers
+from bot.telegram.context import Ctx, handler
+from bot.telegram.flows import FlowRegistry
+from bot.telegram.format import local_time
+from bot.telegram.keyboards import optional
+from storage import households, people
+from storage import triage as staff
+
+PREFIX = "au"
+HOUSEHOLD_WORDS = ("户", "household")
+
+
+async def audit_command(ctx: Ctx) -> None:
+    """/audit [person | 户 household]: the audit trail, latest first."""
+    text = ctx.message.text if ctx.message and ctx.message.text else ""
+    query = text.split(maxsplit=1)[1].strip()[:40] if len(text.split(maxsplit=1)) > 1 else ""
+    if not query:
+        await show(ctx, "a", 0)
+        return
+    word, _, rest = query.partition(" ")
+    if word.lower() in HOUSEHOLD_WORDS and rest.strip():
+        found = await households.search(ctx.db, rest.strip(), 1)
+        if not found:
+            await ctx.reply(ctx.t("audit.not_found", query=rest.strip()))
+            return
+        await show(ctx, f"h{found[0].id}", 0)
+        return
+    person = await _person(ctx, query)
+    if person is None:
+        await ctx.reply(ctx.t("audit.not_found", query=query))
+        return
+    await show(ctx, f"p{person}", 0)
+
+
+async def _person(ctx: Ctx, query: str) -> int | None:
+    if query.isdigit() and len(query) < 16:
+        return int(query) if await people.get(ctx.db, int(query)) else None
+    lowered = query.lower()
+    for row in await staff.workers(ctx.db):
+        if lowered in row.person.display_name.lower():
+            return row.person.telegram_id
+    return None
+
+
+async def on_button(ctx: Ctx) -> None:
+    """au:<filter>:<offset> — coordinators only, checked at press time."""
+    if ctx.role is not Role.COORDINATOR:
+        await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
+        return
+    parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+    if len(parts) != 3 or not parts[2].isdigit() or len(parts[2]) > 6 or not _valid(parts[1]):
+        await ctx.answer(ctx.t("error.stale_button"), alert=True)
+        return
+    await ctx.answer()
+    await show(ctx, parts[1], int(parts[2]))
+
+
+def _valid(what: str) -> bool:
+    return what == "a" or (what[:1] in ("p", "h") and what[1:].isdigit() and len(what) < 17)
+
+
+async def show(ctx: Ctx, what: str, offset: int) -> None:
+    """One page of the trail for a filter."""
+    actor = int(what[1:]) if what.startswith("p") else None
+    household = int(what[1:]) if what.startswith("h") else None
+    found = await trail.page(ctx.services, actor_id=actor, household_id=household,
+                             offset=offset)
+    await trail.note(ctx.services, ctx.user_id, "view.audit", "audit", what,
+                     {"offset": offset})
+    if not found.lines:
+        await ctx.reply(ctx.t("audit.empty"))
+        return
+    tz = ctx.services.settings.timezone
+    lines = [ctx.t("audit.title")]
+    for line in found.lines:
+        entry = line.entry
+        action_key = f"audit.action.{entry.action}"
+        action = ctx.t(action_key) if ctx.services.catalog.has(action_key) else entry.action
+        lines.append(ctx.t("audit.line", when=local_time(entry.at, tz, "%m-%d %H:%M"),
+                           who=line.actor_name or ctx.t("audit.system"), action=action,
+                           what=line.object_name))
+    rows = []
+    if found.more:
+        rows.append([(ctx.t("audit.more"), f"{PREFIX}:{what}:{offset + trail.PAGE}")])
+    await ctx.reply("\n".join(lines), optional(rows))
+
+
+class AuditFeature:
+    """/audit for coordinators."""
+
+    def register(self, app: Application, table: CommandTable,  # type: ignore[type-arg]
+                 flows: FlowRegistry, common: CommonHandlers) -> None:
+        """Add the command and its page buttons."""
+        table.add(Command("audit", Role.COORDINATOR, audit_command, order=67))
+        app.add_handler(CallbackQueryHandler(handler(on_button), pattern=f"^{PREFIX}:"))
