@@ -9,7 +9,8 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from telegram.error import InvalidToken, NetworkError, TimedOut
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot import scheduler
@@ -19,7 +20,8 @@ from bot.services.context import Services, clock_for
 from bot.telegram.app import POLL_TIMEOUT, build_application
 from bot.telegram.intake import Intake
 from bot.telegram.menus import publish_all
-from storage import areas, people
+from bot.telegram.webhook import WebhookServer
+from storage import areas, lock, people
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,20 @@ DRAIN_SECONDS = 2.5
 @contextlib.asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
     """The database and an initialised application, both closed on the way out."""
+    with contextlib.ExitStack() as stack:
+        try:
+            # Shared with other `run` and `tick` processes; `restore` waits for none of them.
+            stack.enter_context(lock.held(settings.database, exclusive=False))
+        except lock.DatabaseInUse:
+            raise ConfigError(
+                f"{settings.database} is being restored (`zhongfu restore`); start again after"
+            ) from None
+        async with _opened(settings) as pair:
+            yield pair
+
+
+@contextlib.asynccontextmanager
+async def _opened(settings: Settings) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
     db = await Database.open(settings.database)
     try:
         await areas.seed(db, settings.areas)
@@ -81,24 +97,61 @@ async def run(settings: Settings) -> int:
 
 async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
                  stop: asyncio.Event) -> None:
-    """Start the application, replay, poll and tick until asked to stop."""
-    await app.bot.delete_webhook(drop_pending_updates=False)
-    if services.settings.scheduler == "internal":
+    """Start the application, replay, then take updates (webhook or polling) until stopped."""
+    settings = services.settings
+    if not settings.webhook_url:
+        # Back to polling: a webhook left from webhook mode would refuse getUpdates.
+        await app.bot.delete_webhook(drop_pending_updates=False)
+    if settings.scheduler == "internal":
         scheduler.schedule(app)
     await app.start()
     await publish_all(app.bot, services, services.extra["commands"],
                       await people.staff(services.db))
     intake = Intake(app, services.db, services.clock, POLL_TIMEOUT)
     await intake.replay()
+    if settings.webhook_url:
+        await _serve_webhook(app, services, intake, stop)
+    else:
+        await _poll(app, intake, stop)
+    await intake.drain(DRAIN_SECONDS)
+
+
+async def _poll(app: Application, intake: Intake,  # type: ignore[type-arg]
+                stop: asyncio.Event) -> None:
+    """Long-poll until asked to stop."""
     poller = asyncio.create_task(intake.poll())
-    log.info("running as @%s", app.bot.username)
+    log.info("running as @%s (long polling)", app.bot.username)
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({poller, stopper}, return_when=asyncio.FIRST_COMPLETED)
     poller.cancel()
     stopper.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await poller
-    await intake.drain(DRAIN_SECONDS)
+
+
+async def _serve_webhook(app: Application, services: Services,  # type: ignore[type-arg]
+                         intake: Intake, stop: asyncio.Event) -> None:
+    """Listen, tell Telegram where to post, and serve until asked to stop."""
+    settings = services.settings
+    server = WebhookServer(intake, services)
+    try:
+        await server.start()
+    except OSError as exc:
+        host, port = settings.listen
+        raise ConfigError(f"ZHONGFU_LISTEN {host}:{port} cannot be listened on: {exc}") from None
+    try:
+        try:
+            await app.bot.set_webhook(
+                settings.webhook_url or "", secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+            )
+        except TelegramError as exc:
+            raise ConfigError(f"Telegram refused ZHONGFU_WEBHOOK_URL: {exc}") from None
+        log.info("running as @%s (webhook %s)", app.bot.username, settings.webhook_path)
+        await stop.wait()
+    finally:
+        # The webhook stays set: Telegram keeps the updates until the bot is back.
+        await server.stop()
 
 
 async def tick(settings: Settings, at: datetime) -> int:

@@ -70,6 +70,7 @@ def schedule(app: Application) -> None:  # type: ignore[type-arg]
     async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
         services = context.application.bot_data[SERVICES_KEY]
         await tick(services, context.bot, services.clock())
+        services.extra["last_tick"] = services.clock()  # shown by /healthz
 
     # Jobs are not persisted and a late run is dropped after misfire_grace_time, so the
     # tick itself works out what is due from the tables; a generous grace just avoids noise.
