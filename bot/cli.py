@@ -90,9 +90,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return import_file_cli(settings, args.file)
     if args.command == "backup":
+        import sqlite3
+
         from storage.backup import backup
 
-        asyncio.run(backup(settings.database, args.file))
+        try:
+            asyncio.run(backup(settings.database, args.file))
+        except (OSError, sqlite3.Error) as exc:
+            print(f"zhongfu: no backup written: {exc}", file=sys.stderr)
+            return 1
         print(f"zhongfu: backup written to {args.file}")
         return 0
     if args.command == "restore":
@@ -102,6 +108,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def _restore(settings: Settings, file: Path) -> int:
     """Check FILE, then replace the database with it while no bot holds the database."""
+    import sqlite3
+
     from storage import lock
     from storage.backup import NotRestorable, restore
 
@@ -113,7 +121,7 @@ def _restore(settings: Settings, file: Path) -> int:
               "(systemctl stop zhongfu, or docker compose stop bot), then restore",
               file=sys.stderr)
         return 1
-    except NotRestorable as exc:
+    except (NotRestorable, OSError, sqlite3.Error) as exc:
         print(f"zhongfu: not restored: {exc}", file=sys.stderr)
         return 1
     print(f"zhongfu: {settings.database} restored from {file}")

@@ -22,7 +22,7 @@ from bot.telegram.intake import Intake
 from bot.telegram.menus import publish_all
 from bot.telegram.webhook import WebhookServer
 from storage import areas, lock, people
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,11 @@ async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Service
         except lock.DatabaseInUse:
             raise ConfigError(
                 f"{settings.database} is being restored (`zhongfu restore`); start again after"
+            ) from None
+        except OSError as exc:
+            raise DatabaseUnavailable(
+                f"cannot use the database at {settings.database} ({exc}): check that its folder "
+                "exists and belongs to the user running zhongfu"
             ) from None
         async with _opened(settings) as pair:
             yield pair
