@@ -2,14 +2,18 @@
 
 Nothing here changes anything: the database is opened read-only (its write lock is only
 probed), Telegram is asked getMe and getWebhookInfo. `--quick` checks only the configuration
-and the database, without the network, for a container's HEALTHCHECK in polling mode.
+and the database without Telegram, and in webhook mode asks the running bot's own /healthz:
+a container's HEALTHCHECK in either mode.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,6 +60,8 @@ async def run_checks(env: Mapping[str, str], *, quick: bool) -> list[Check]:
         return [Check(False, f"configuration: {exc}", "set it in the environment or .env")]
     checks = [_configuration(settings), *_database(settings)]
     if quick:
+        if settings.webhook_url:
+            checks.append(await asyncio.to_thread(_healthz, settings))
         return checks
     checks += await _telegram(settings)
     checks += [_backups(settings), _coordinators(settings), _timezone(settings), _font()]
@@ -156,6 +162,27 @@ async def _webhook(bot: object, settings: Settings) -> Check:
                      "check that the proxy forwards this URL to ZHONGFU_LISTEN and that its "
                      "TLS certificate is valid")
     return Check(True, f"webhook {info.url}: {pending} update(s) waiting")
+
+
+def _healthz(settings: Settings) -> Check:
+    """The running bot's /healthz on ZHONGFU_LISTEN (webhook mode)."""
+    host, port = settings.listen
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    url = f"http://{host}:{port}/healthz"
+    try:
+        # Straight to the bot, never through a configured proxy.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(url, timeout=10) as answer:
+            state = json.load(answer)
+    except urllib.error.HTTPError as exc:
+        return Check(False, f"the bot's {url} answers {exc.code}",
+                     "the database cannot be written: see the bot's log")
+    except (OSError, ValueError) as exc:
+        return Check(False, f"the bot does not answer at {url} ({exc})",
+                     "is it running? see its log (journalctl -u zhongfu / docker compose logs)")
+    return Check(True, f"the bot answers at {url}: {state.get('pending_updates')} update(s) "
+                       "pending")
 
 
 def _backups(settings: Settings) -> Check:

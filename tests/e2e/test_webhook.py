@@ -167,3 +167,15 @@ async def test_back_to_polling_deletes_the_webhook(
     assert api.webhook_url == ""
     await resident.send("/help")
     await resident.expect(r"您可以用这些命令")
+
+
+async def test_doctor_quick_asks_the_bot_health_in_webhook_mode(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    status, out = await bot.cli("doctor", "--quick")
+    assert status == 0, out
+    assert f"✓ the bot answers at {health_url(bot)}" in out
+    status, out = await bot.cli("doctor")
+    assert f"✓ webhook {PUBLIC_URL}: 0 update(s) waiting" in out, out
+    await bot.stop()
+    status, out = await bot.cli("doctor", "--quick")
+    assert status == 1 and "✗ the bot does not answer" in out
