@@ -187,8 +187,10 @@ def _healthz(settings: Settings) -> Check:
 
 def _backups(settings: Settings) -> Check:
     folder = settings.backups
-    copies = sorted(folder.glob("*.sqlite3"), key=lambda p: p.stat().st_mtime) \
-        if folder.is_dir() else []
+    found = folder.glob("*.sqlite3") if folder.is_dir() else iter(())
+    # `.partial-…` files are copies still being written by backup.sh.
+    copies = sorted((p for p in found if not p.name.startswith(".")),
+                    key=lambda p: p.stat().st_mtime)
     if not copies:
         return Check(False, f"backups: none in {folder}",
                      f"run `zhongfu backup {folder}/zhongfu-$(date +%F).sqlite3` and enable "
