@@ -196,8 +196,9 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     if "readonly" in text or "unable to open" in text:
         return (f"the database {path} cannot be opened for writing ({text}): check that the "
                 "folder exists and belongs to the user running zhongfu")
-    if "full" in text:
-        return f"the disk holding {path} is full ({text}): free space, then start again"
+    if "full" in text or "disk I/O" in text:
+        return (f"the disk holding {path} is full or failing ({text}): free space "
+                "(df -h shows it), then start again")
     if "not a database" in text or "malformed" in text:
         return (f"{path} is not a usable zhongfu database ({text}): restore a backup with "
                 "`zhongfu restore FILE`")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import sqlite3
 import stat
+import sys
 from pathlib import Path
 
 from tests.conftest import TOKEN, BotProcess
@@ -92,6 +94,26 @@ async def test_a_database_that_cannot_be_used_stops_the_start_with_one_line(
         lines = out.strip().splitlines()
         assert len(lines) == 1 and words in lines[0], out
         assert "Traceback" not in out
+
+
+async def test_a_full_disk_at_start_is_one_line_and_exit_2(
+        api: FakeBotApi, bot_env: dict[str, str], workdir: Path) -> None:
+    def small_disk() -> None:
+        # Files may not grow past 64 KB: writes fail as on a full disk (Python ignores
+        # SIGXFSZ, so the write itself fails rather than the process).
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    bot_env["ZHONGFU_LOG_LEVEL"] = "WARNING"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=workdir, env=bot_env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=small_disk,
+    )
+    out = (await asyncio.wait_for(proc.communicate(), 60))[0].decode()
+    assert proc.returncode == 2, out
+    lines = out.strip().splitlines()
+    assert len(lines) == 1 and "is full or failing" in lines[0] and "df -h" in lines[0], out
+    assert not api.calls_to("getMe"), "nothing else starts"
 
 
 async def test_doctor_on_a_healthy_setup(bot: BotProcess, coordinator: FakeUser,

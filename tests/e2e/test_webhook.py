@@ -3,8 +3,11 @@ whatever got no 200, and a bot that may die right after answering."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -179,3 +182,22 @@ async def test_doctor_quick_asks_the_bot_health_in_webhook_mode(
     await bot.stop()
     status, out = await bot.cli("doctor", "--quick")
     assert status == 1 and "✗ the bot does not answer" in out
+
+
+async def test_health_shows_the_internal_scheduler_ticking(
+        api: FakeBotApi, bot_env: dict[str, str], workdir: Path) -> None:
+    bot_env["ZHONGFU_SCHEDULER"] = "internal"
+    process = BotProcess(api, bot_env, workdir)
+    await process.start()
+    try:
+        body: dict[str, Any] = {}
+        for _ in range(100):  # the first tick runs a second after start
+            status, body = await healthz(process)
+            if body["scheduler_last_tick"]:
+                break
+            await asyncio.sleep(0.1)
+        assert status == 200 and body["scheduler_last_tick"], body
+        ticked = datetime.fromisoformat(body["scheduler_last_tick"])
+        assert abs(ticked - process.now()) < timedelta(minutes=2), "the bot's own clock"
+    finally:
+        assert await process.stop() == 0
