@@ -96,11 +96,15 @@ class Intake:
             for update in batch:
                 self._dispatch(update)
 
-    async def accept(self, data: dict[str, object], wait_ms: int | None = None) -> bool:
+    def parse(self, data: dict[str, object]) -> Update:
+        """The Update in a posted JSON object; raises if it is not one."""
+        return Update.de_json(data, self.app.bot)
+
+    async def accept(self, update: Update, data: dict[str, object],
+                     wait_ms: int | None = None) -> bool:
         """Commit one update posted to the webhook and hand it to its chat's worker; False if
         it was stored before (Telegram repeats an update it got no 200 for), so it is handled
         once. Raises sqlite3.Error when it could not be committed."""
-        update = Update.de_json(data, self.app.bot)
         payload = json.dumps(data, ensure_ascii=False)
         if not await stored.accept(self.db, update.update_id, payload, self.clock(), wait_ms):
             return False

@@ -71,14 +71,16 @@ class WebhookServer:
         if data is None:
             return _answer(400, "not a JSON update")
         try:
-            added = await self.intake.accept(data, COMMIT_WAIT_MS)
+            update = self.intake.parse(data)
+        except Exception as exc:  # whatever the JSON holds, the answer is 400, not a crash
+            log.warning("update %s not understood: %s", data["update_id"], type(exc).__name__)
+            return _answer(400, "not a Telegram update")
+        try:
+            added = await self.intake.accept(update, data, COMMIT_WAIT_MS)
         except sqlite3.Error as exc:
             # Not committed: Telegram must try again, so never 200 here.
             log.warning("update %s not committed (%s); answered 503", data["update_id"], exc)
             return _answer(503, "database unavailable, retry later")
-        except (ValueError, TypeError, KeyError) as exc:
-            log.warning("update %s not understood: %s", data["update_id"], exc)
-            return _answer(400, "not a Telegram update")
         if not added:
             log.info("update %s posted again; already stored", data["update_id"])
         return _answer(200, "ok")

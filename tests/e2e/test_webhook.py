@@ -98,6 +98,7 @@ async def test_bodies_that_are_not_updates_get_400_and_the_bot_carries_on(
     assert await api.post_update(b"this is not json") == 400
     assert await api.post_update(b"[1, 2, 3]") == 400
     assert await api.post_update(b'{"update_id": "seven"}') == 400
+    assert await api.post_update(b'{"update_id": 8, "message": "not a message"}') == 400
     too_big = json.dumps({"update_id": 5, "pad": "x" * (1024 * 1024)}).encode()
     assert await api.post_update(too_big) == 400
     assert stored_updates(bot) == []
