@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from bot import scheduler
@@ -35,7 +35,7 @@ async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Service
     """The database and an initialised application, both closed on the way out."""
     with contextlib.ExitStack() as stack:
         try:
-            # Shared with other `run` and `tick` processes; `restore` waits for none of them.
+            # Shared by `run` and `tick` processes; `restore` refuses while anyone holds it.
             stack.enter_context(lock.held(settings.database, exclusive=False))
         except lock.DatabaseInUse:
             raise ConfigError(
@@ -145,18 +145,34 @@ async def _serve_webhook(app: Application, services: Services,  # type: ignore[t
         host, port = settings.listen
         raise ConfigError(f"ZHONGFU_LISTEN {host}:{port} cannot be listened on: {exc}") from None
     try:
+        if await _set_webhook(app, settings, stop):
+            log.info("running as @%s (webhook %s)", app.bot.username, settings.webhook_path)
+            await stop.wait()
+    finally:
+        # The webhook stays set: Telegram keeps the updates until the bot is back.
+        await server.stop()
+
+
+async def _set_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
+                       stop: asyncio.Event) -> bool:
+    """setWebhook with the secret, retrying while the network is down; False if stopped."""
+    delay = 1.0
+    while not stop.is_set():
         try:
             await app.bot.set_webhook(
                 settings.webhook_url or "", secret_token=settings.webhook_secret,
                 allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
             )
-        except TelegramError as exc:
+            return True
+        except BadRequest as exc:
+            # Refused (not HTTPS, bad domain or port): a restart would not change that.
             raise ConfigError(f"Telegram refused ZHONGFU_WEBHOOK_URL: {exc}") from None
-        log.info("running as @%s (webhook %s)", app.bot.username, settings.webhook_path)
-        await stop.wait()
-    finally:
-        # The webhook stays set: Telegram keeps the updates until the bot is back.
-        await server.stop()
+        except (NetworkError, RetryAfter) as exc:
+            log.warning("setWebhook failed (%s); retrying in %.0f s", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 60.0)
+    return False
 
 
 async def tick(settings: Settings, at: datetime) -> int:

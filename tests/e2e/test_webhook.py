@@ -202,3 +202,27 @@ async def test_health_shows_the_internal_scheduler_ticking(
         assert abs(ticked - process.now()) < timedelta(minutes=2), "the bot's own clock"
     finally:
         assert await process.stop() == 0
+
+
+async def test_webhook_refused_by_telegram_stops_with_one_line(
+        api: FakeBotApi, bot_env: dict[str, str], workdir: Path) -> None:
+    api.fail_next("setWebhook", 400, "Bad Request: bad webhook: Webhook can be set up only on "
+                                     "ports 80, 88, 443 or 8443")
+    bot_env["ZHONGFU_LOG_LEVEL"] = "WARNING"
+    status, out = await BotProcess(api, bot_env, workdir).cli("run", timeout=60)
+    assert status == 2, out
+    assert out.strip().splitlines()[-1].startswith("zhongfu: Telegram refused "
+                                                   "ZHONGFU_WEBHOOK_URL"), out
+
+
+async def test_webhook_set_again_after_telegram_was_unreachable(
+        api: FakeBotApi, bot_env: dict[str, str], workdir: Path, resident: FakeUser) -> None:
+    api.fail_next("setWebhook", 502, "Bad Gateway")
+    process = BotProcess(api, bot_env, workdir)
+    await process.start()  # returns at the first (failed) setWebhook
+    try:
+        await api.wait_for_call("setWebhook", timeout=15)
+        await resident.send("/start")
+        await resident.expect(r"您好，李阿姨")
+    finally:
+        assert await process.stop() == 0
