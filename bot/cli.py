@@ -87,8 +87,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(runner.tick(settings, parse_instant(args.at, settings)))
     if args.command == "import":
         from bot.importing import import_file_cli
+        from storage import lock
 
-        return import_file_cli(settings, args.file)
+        try:
+            # Like a running bot: `restore` must not replace the file under an import.
+            with lock.held(settings.database, exclusive=False):
+                return import_file_cli(settings, args.file)
+        except lock.DatabaseInUse:
+            raise ConfigError(f"{settings.database} is being restored; import after") from None
     if args.command == "backup":
         import sqlite3
 
