@@ -1,4 +1,4 @@
-"""The command line: `zhongfu run | tick | demo | import | backup`."""
+"""The command line: `zhongfu run | tick | demo | import | backup | restore | doctor`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import logs
 from bot.config import ConfigError, Settings, environment, load_settings
+from storage.db import DatabaseUnavailable
 
 EXIT_CONFIG = 2
 
@@ -21,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="zhongfu", description="众扶 Zhongfu — community social assistance on Telegram"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the bot (long polling)")
+    sub.add_parser("run", help="run the bot (long polling, or webhook when configured)")
     tick = sub.add_parser("tick", help="do once what is scheduled at an instant, then exit")
     tick.add_argument("--at", metavar="ISO-8601", help="the instant (default: now)")
     imp = sub.add_parser("import", help="import a CSV or XLSX file (checked first)")
@@ -35,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
                       "(default: a temporary one, removed at exit)")
     backup = sub.add_parser("backup", help="copy the database safely to FILE")
     backup.add_argument("file", type=Path)
+    restore = sub.add_parser("restore", help="replace the database with a checked backup FILE "
+                                             "(stop the bot first)")
+    restore.add_argument("file", type=Path)
+    doctor = sub.add_parser("doctor", help="check the configuration, Telegram, the database "
+                                           "and fonts; exit 1 if anything is wrong")
+    doctor.add_argument("--quick", action="store_true",
+                        help="only the configuration and the database (a container health check)")
     return parser
 
 
@@ -54,14 +62,23 @@ def parse_instant(text: str | None, settings: Settings) -> datetime:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `zhongfu` command."""
     args = _parser().parse_args(argv)
+    # The database, its WAL, backups and lock files are the owner's only, whatever the shell's
+    # umask (the systemd unit and the backup script set the same).
+    os.umask(0o077)
     if args.command == "demo":
         return _demo(args)
+    env = environment(os.environ, Path.cwd())
+    if args.command == "doctor":
+        from bot.doctor import doctor_cli
+
+        return doctor_cli(env, quick=args.quick)
     try:
-        env = environment(os.environ, Path.cwd())
         settings = load_settings(env, token_required=args.command in ("run", "tick"))
-        logs.setup(settings.log_level, [settings.token or ""])
+        logs.setup(settings.log_level, [settings.token or "", settings.webhook_secret or ""],
+                   settings.log_format)
         return _dispatch(args, settings)
-    except ConfigError as exc:
+    except (ConfigError, DatabaseUnavailable) as exc:
+        # One line and exit 2: systemd does not restart on it (RestartPreventExitStatus=2).
         print(f"zhongfu: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
@@ -105,12 +122,50 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(runner.tick(settings, parse_instant(args.at, settings)))
     if args.command == "import":
         from bot.importing import import_file_cli
+        from storage import lock
 
-        return import_file_cli(settings, args.file)
+        try:
+            # Like a running bot: `restore` must not replace the file under an import.
+            with lock.held(settings.database, exclusive=False):
+                return import_file_cli(settings, args.file)
+        except lock.DatabaseInUse:
+            raise ConfigError(f"{settings.database} is being restored; import after") from None
     if args.command == "backup":
+        import sqlite3
+
         from storage.backup import backup
 
-        asyncio.run(backup(settings.database, args.file))
+        try:
+            asyncio.run(backup(settings.database, args.file))
+        except (OSError, sqlite3.Error) as exc:
+            print(f"zhongfu: no backup written: {exc}", file=sys.stderr)
+            return 1
         print(f"zhongfu: backup written to {args.file}")
         return 0
+    if args.command == "restore":
+        return _restore(settings, args.file)
     raise AssertionError(args.command)
+
+
+def _restore(settings: Settings, file: Path) -> int:
+    """Check FILE, then replace the database with it while no bot holds the database."""
+    import sqlite3
+
+    from storage import lock
+    from storage.backup import NotRestorable, restore
+
+    try:
+        with lock.held(settings.database, exclusive=True):
+            kept = restore(file, settings.database)
+    except lock.DatabaseInUse:
+        print(f"zhongfu: a bot is using {settings.database}; stop it first "
+              "(systemctl stop zhongfu, or docker compose stop bot), then restore",
+              file=sys.stderr)
+        return 1
+    except (NotRestorable, OSError, sqlite3.Error) as exc:
+        print(f"zhongfu: not restored: {exc}", file=sys.stderr)
+        return 1
+    print(f"zhongfu: {settings.database} restored from {file}")
+    if kept is not None:
+        print(f"zhongfu: the database it replaced is kept at {kept}")
+    return 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SUPPORTED_LANGUAGES = ("zh", "en")
@@ -16,6 +17,10 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 # and future formats may differ, so only the shape is checked.
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{10,100}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_LOG_FORMATS = ("plain", "json")
+# Telegram accepts 1-256 characters of these in a webhook's secret_token.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DEFAULT_LISTEN = ("127.0.0.1", 8080)
 
 
 class ConfigError(ValueError):
@@ -50,6 +55,23 @@ class Settings:
     clock_shift: timedelta = timedelta(0)
     # Seconds to wait for Telegram's answer to a send before taking it as timed out.
     telegram_timeout: int = 15
+    log_format: str = "plain"
+    # Webhook mode when set: Telegram posts updates to this public HTTPS URL.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    listen: tuple[str, int] = DEFAULT_LISTEN
+    # Where `deploy/backup.sh` writes nightly copies (doctor reports on them).
+    backup_dir: Path | None = None
+
+    @property
+    def webhook_path(self) -> str:
+        """The path Telegram posts to: the path of the public URL (a proxy passes it on)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def backups(self) -> Path:
+        """The folder of nightly backups: ZHONGFU_BACKUP_DIR, else `backups/` beside the file."""
+        return self.backup_dir or self.database.parent / "backups"
 
     @property
     def file_url(self) -> str:
@@ -98,6 +120,7 @@ def _default(name: str) -> Any:
 def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Settings:
     """Build and validate settings from a mapping; raise ConfigError on the first bad value."""
     token = _token(env, token_required)
+    webhook_url, webhook_secret = _webhook(env)
     return Settings(
         token=token,
         api_url=_api_url(env),
@@ -123,6 +146,11 @@ def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Se
         clock_shift=_clock_shift(env),
         telegram_timeout=_positive_int(env, "ZHONGFU_TELEGRAM_TIMEOUT",
                                        _default("telegram_timeout")),
+        log_format=_log_format(env),
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        listen=_listen(env),
+        backup_dir=_optional_path(env, "ZHONGFU_BACKUP_DIR"),
     )
 
 
@@ -238,3 +266,49 @@ def _clock_shift(env: Mapping[str, str]) -> timedelta:
         return timedelta(seconds=float(raw))
     except (ValueError, OverflowError):
         raise ConfigError(f"ZHONGFU_CLOCK_SHIFT must be a number of seconds, got {raw!r}") from None
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    fmt = env.get("ZHONGFU_LOG_FORMAT", "").strip().lower() or "plain"
+    if fmt not in _LOG_FORMATS:
+        raise ConfigError(f"ZHONGFU_LOG_FORMAT must be plain or json, got {fmt!r}")
+    return fmt
+
+
+def _webhook(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The webhook URL and secret; both or neither (the secret is never echoed)."""
+    url = env.get("ZHONGFU_WEBHOOK_URL", "").strip()
+    secret = env.get("ZHONGFU_WEBHOOK_SECRET", "").strip()
+    if not url:
+        return None, None
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError(
+            f"ZHONGFU_WEBHOOK_URL must be a public https:// URL (Telegram requires it), got {url!r}"
+        )
+    if not secret:
+        raise ConfigError(
+            "ZHONGFU_WEBHOOK_SECRET is required with ZHONGFU_WEBHOOK_URL: 1-256 characters of "
+            "A-Z a-z 0-9 _ - (e.g. from `openssl rand -hex 32`)"
+        )
+    if not _SECRET_RE.match(secret):
+        raise ConfigError(
+            "ZHONGFU_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ - only"
+        )
+    return url, secret
+
+
+def _listen(env: Mapping[str, str]) -> tuple[str, int]:
+    raw = env.get("ZHONGFU_LISTEN", "").strip()
+    if not raw:
+        return DEFAULT_LISTEN
+    host, sep, port = raw.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"ZHONGFU_LISTEN must be host:port like 127.0.0.1:8080, got {raw!r}")
+    return host, int(port)
+
+
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw) if raw else None

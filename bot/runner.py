@@ -9,7 +9,8 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from telegram.error import InvalidToken, NetworkError, TimedOut
+from telegram import Update
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
@@ -22,8 +23,9 @@ from bot.telegram.app import POLL_TIMEOUT, build_application
 from bot.telegram.context import PACER_KEY
 from bot.telegram.intake import Intake
 from bot.telegram.menus import publish_all
-from storage import areas, people
-from storage.db import Database
+from bot.telegram.webhook import WebhookServer
+from storage import areas, lock, people
+from storage.db import Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,25 @@ COMMANDS_KEY = "zhongfu.commands"
 @contextlib.asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
     """The database and an initialised application, both closed on the way out."""
+    with contextlib.ExitStack() as stack:
+        try:
+            # Shared by `run` and `tick` processes; `restore` refuses while anyone holds it.
+            stack.enter_context(lock.held(settings.database, exclusive=False))
+        except lock.DatabaseInUse:
+            raise ConfigError(
+                f"{settings.database} is being restored (`zhongfu restore`); start again after"
+            ) from None
+        except OSError as exc:
+            raise DatabaseUnavailable(
+                f"cannot use the database at {settings.database} ({exc}): check that its folder "
+                "exists and belongs to the user running zhongfu"
+            ) from None
+        async with _opened(settings) as pair:
+            yield pair
+
+
+@contextlib.asynccontextmanager
+async def _opened(settings: Settings) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
     db = await Database.open(settings.database)
     try:
         await areas.seed(db, settings.areas)
@@ -94,30 +115,83 @@ async def run(settings: Settings) -> int:
 
 async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
                  stop: asyncio.Event) -> None:
-    """Start the application, replay, poll and tick until asked to stop."""
-    await app.bot.delete_webhook(drop_pending_updates=False)
+    """Start the application, replay, then take updates (webhook or polling) until stopped."""
+    settings = services.settings
     outbox: Outbox = app.bot_data[OUTBOX_KEY]
-    if services.settings.scheduler == "internal":
+    if not settings.webhook_url:
+        # Back to polling: a webhook left from webhook mode would refuse getUpdates.
+        await app.bot.delete_webhook(drop_pending_updates=False)
+    if settings.scheduler == "internal":
         scheduler.schedule(app, services, outbox.pacer)
     await app.start()
     await publish_all(app.bot, services, app.bot_data[COMMANDS_KEY],
                       await people.staff(services.db))
     intake = Intake(app, services.db, services.clock, POLL_TIMEOUT)
     await intake.replay()
-    poller = asyncio.create_task(intake.poll())
     sender = asyncio.create_task(outbox.run())
-    log.info("running as @%s", app.bot.username)
+    if settings.webhook_url:
+        await _serve_webhook(app, services, intake, stop)
+    else:
+        await _poll(app, intake, stop)
+    await intake.drain(DRAIN_SECONDS)
+    # Claimed rows of a send cut short here go out after the lease, at the next start.
+    sender.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sender
+
+
+async def _poll(app: Application, intake: Intake,  # type: ignore[type-arg]
+                stop: asyncio.Event) -> None:
+    """Long-poll until asked to stop."""
+    poller = asyncio.create_task(intake.poll())
+    log.info("running as @%s (long polling)", app.bot.username)
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({poller, stopper}, return_when=asyncio.FIRST_COMPLETED)
     poller.cancel()
     stopper.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await poller
-    await intake.drain(DRAIN_SECONDS)
-    # Claimed rows of a send cut short here go out after the lease, at the next start.
-    sender.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sender
+
+
+async def _serve_webhook(app: Application, services: Services,  # type: ignore[type-arg]
+                         intake: Intake, stop: asyncio.Event) -> None:
+    """Listen, tell Telegram where to post, and serve until asked to stop."""
+    settings = services.settings
+    server = WebhookServer(intake, services)
+    try:
+        await server.start()
+    except OSError as exc:
+        host, port = settings.listen
+        raise ConfigError(f"ZHONGFU_LISTEN {host}:{port} cannot be listened on: {exc}") from None
+    try:
+        if await _set_webhook(app, settings, stop):
+            log.info("running as @%s (webhook %s)", app.bot.username, settings.webhook_path)
+            await stop.wait()
+    finally:
+        # The webhook stays set: Telegram keeps the updates until the bot is back.
+        await server.stop()
+
+
+async def _set_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
+                       stop: asyncio.Event) -> bool:
+    """setWebhook with the secret, retrying while the network is down; False if stopped."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await app.bot.set_webhook(
+                settings.webhook_url or "", secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+            )
+            return True
+        except BadRequest as exc:
+            # Refused (not HTTPS, bad domain or port): a restart would not change that.
+            raise ConfigError(f"Telegram refused ZHONGFU_WEBHOOK_URL: {exc}") from None
+        except (NetworkError, RetryAfter) as exc:
+            log.warning("setWebhook failed (%s); retrying in %.0f s", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 60.0)
+    return False
 
 
 async def tick(settings: Settings, at: datetime) -> int:

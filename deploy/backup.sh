@@ -1,9 +1,24 @@
 #!/usr/bin/env bash
-# Nightly backup (cron: `15 2 * * * /opt/zhongfu/deploy/backup.sh`): a consistent copy of the
-# database, safe while the bot runs, keeping the last 14.
+# Nightly backup (systemd: deploy/zhongfu-backup.timer; or cron:
+# `15 2 * * * /opt/zhongfu/deploy/backup.sh`): a consistent copy of the database, safe while
+# the bot runs, readable by its owner only, keeping the newest ZHONGFU_KEEP_BACKUPS (14).
 set -euo pipefail
-cd /var/lib/zhongfu
-dest=/var/backups/zhongfu
+umask 077
+cd "${ZHONGFU_HOME:-/var/lib/zhongfu}"
+dest=${ZHONGFU_BACKUP_DIR:-/var/backups/zhongfu}
+keep=${ZHONGFU_KEEP_BACKUPS:-14}
+read -ra zhongfu <<< "${ZHONGFU_BIN:-/opt/zhongfu/.venv/bin/zhongfu}"
+if ! [[ $keep =~ ^[1-9][0-9]*$ ]]; then
+  echo "backup.sh: ZHONGFU_KEEP_BACKUPS must be a positive number, got '$keep'" >&2
+  exit 2
+fi
 mkdir -p "$dest"
-/opt/zhongfu/.venv/bin/zhongfu backup "$dest/zhongfu-$(date +%F).sqlite3"
-ls -1t "$dest"/zhongfu-*.sqlite3 | tail -n +15 | xargs -r rm --
+chmod 700 "$dest"
+name="zhongfu-$(date +%Y-%m-%dT%H%M%S).sqlite3"
+# Written under a temporary name first: a half-written copy never counts as a backup.
+"${zhongfu[@]}" backup "$dest/.partial-$name"
+chmod 600 "$dest/.partial-$name"
+mv "$dest/.partial-$name" "$dest/$name"
+# Keep the newest $keep copies.
+ls -1t "$dest"/zhongfu-*.sqlite3 | tail -n +"$((keep + 1))" | xargs -r rm --
+echo "backup.sh: $dest/$name"

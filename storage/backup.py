@@ -1,10 +1,21 @@
-"""Online backup of the database file (safe while the bot runs)."""
+"""Online backup of the database file (safe while the bot runs), and restoring one."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+
+from storage.migrate import available
+
+# Tables every zhongfu database has since the first migration.
+_CORE_TABLES = frozenset({"people", "areas", "updates", "flows"})
+
+
+class NotRestorable(Exception):
+    """The file is not a sound zhongfu database this program can use; the message says why."""
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -25,3 +36,51 @@ def _checked_copy(source: Path, target: Path) -> None:
         raise FileNotFoundError(f"no database at {source}")
     target.parent.mkdir(parents=True, exist_ok=True)
     _copy(source, target)
+
+
+def check(path: Path) -> int:
+    """Raise NotRestorable unless `path` is an intact zhongfu database of a schema this program
+    knows; return its schema version."""
+    if not path.is_file():
+        raise NotRestorable(f"{path} does not exist")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            verdict = conn.execute("PRAGMA integrity_check").fetchone()
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise NotRestorable(f"{path} is not an SQLite database ({exc})") from None
+    if not verdict or verdict[0] != "ok":
+        raise NotRestorable(f"{path} is damaged: integrity check says {verdict}")
+    if version == 0 or not tables >= _CORE_TABLES:
+        raise NotRestorable(f"{path} is an SQLite file but not a zhongfu database")
+    latest = len(available())
+    if version > latest:
+        raise NotRestorable(
+            f"{path} has schema version {version}, newer than this program ({latest}): "
+            "upgrade zhongfu first"
+        )
+    return version
+
+
+def restore(source: Path, database: Path, now: datetime | None = None) -> Path | None:
+    """Replace `database` with a checked copy of `source`; return where the replaced file was
+    kept (None if there was none). The caller makes sure no bot has the database open."""
+    check(source)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    incoming = database.with_name(database.name + ".restoring")
+    incoming.unlink(missing_ok=True)
+    _copy(source, incoming)
+    kept: Path | None = None
+    if database.exists():
+        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+        kept = database.with_name(f"{database.name}.before-restore-{stamp}.bak")
+        # Through SQLite, so what a killed bot left in the WAL is kept too.
+        _copy(database, kept)
+    for suffix in ("-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    os.replace(incoming, database)
+    return kept

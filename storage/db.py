@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from storage.migrate import migrate
+from storage.migrate import available, current_version, migrate
+
+log = logging.getLogger(__name__)
 
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened, migrated or written; the message says what to do."""
 
 
 class Database:
@@ -35,8 +43,24 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
-        """Open (creating if needed) and migrate the database at `path`."""
+        """Open (creating if needed) and migrate the database at `path`.
+
+        Raises DatabaseUnavailable with one line to show when the file cannot be opened or
+        written (read-only, full disk, not a database, a newer schema).
+        """
         path = Path(path)
+        try:
+            return await cls._open(path)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(_explain(path, exc)) from exc
+        except OSError as exc:
+            raise DatabaseUnavailable(f"cannot use the database at {path}: {exc}") from exc
+        except RuntimeError as exc:  # a schema newer than this program, from migrate()
+            raise DatabaseUnavailable(f"{path}: {exc}") from exc
+
+    @classmethod
+    async def _open(cls, path: Path) -> Database:
+        existing = _has_content(path)
         if path.parent and not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
@@ -46,6 +70,9 @@ class Database:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            version = await current_version(conn)
+            if existing and 0 < version < len(available()):
+                await _backup_before_migrating(conn, path, version)
             await migrate(conn)
         except BaseException:
             await conn.close()
@@ -58,16 +85,37 @@ class Database:
             await self._conn.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """Run the block as one IMMEDIATE transaction, committed on success, else rolled back."""
+    async def transaction(self, *, wait_ms: int | None = None) -> AsyncIterator[Tx]:
+        """Run the block as one IMMEDIATE transaction, committed on success, else rolled back.
+
+        `wait_ms` shortens how long to wait for another process's write lock (a webhook
+        answers 503 rather than keep Telegram waiting).
+        """
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            if wait_ms is not None:
+                await self._conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            finally:
+                if wait_ms is not None:
+                    await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             try:
                 yield Tx(self._conn)
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
+
+    async def writable(self, wait_ms: int = 1000) -> bool:
+        """Whether a write could be committed now (the write lock is free and the file is not
+        read-only); nothing is written."""
+        try:
+            async with self.transaction(wait_ms=wait_ms) as tx:
+                # A write that changes no row still needs a writable file.
+                await tx.execute("UPDATE updates SET attempts = attempts WHERE 0")
+        except sqlite3.Error:
+            return False
+        return True
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Run a read outside any transaction and return its first row."""
@@ -121,3 +169,39 @@ class Tx:
         """First column of the first row inside the transaction (None if no row)."""
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+
+def _has_content(path: Path) -> bool:
+    """Whether the file exists and is not empty (a new file needs no copy before migrating)."""
+    return path.is_file() and path.stat().st_size > 0
+
+
+def backup_path(path: Path, version: int, now: datetime) -> Path:
+    """Where the copy taken before migrating from `version` goes: beside the database."""
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    return path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+
+
+async def _backup_before_migrating(conn: aiosqlite.Connection, path: Path, version: int) -> None:
+    """Copy the file as it is before any migration touches it (consistent, WAL included)."""
+    target = backup_path(path, version, datetime.now(UTC))
+    await conn.execute("VACUUM INTO ?", (str(target),))
+    log.warning("database schema v%d is older than this program: copy kept at %s",
+                version, target)
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    """One line saying why the database cannot be used, and what to do."""
+    text = str(exc)
+    if "readonly" in text or "unable to open" in text:
+        return (f"the database {path} cannot be opened for writing ({text}): check that the "
+                "folder exists and belongs to the user running zhongfu")
+    if "full" in text or "disk I/O" in text:
+        return (f"the disk holding {path} is full or failing ({text}): free space "
+                "(df -h shows it), then start again")
+    if "not a database" in text or "malformed" in text:
+        return (f"{path} is not a usable zhongfu database ({text}): restore a backup with "
+                "`zhongfu restore FILE`")
+    if "locked" in text or "busy" in text:
+        return f"the database {path} is locked by another program ({text})"
+    return f"the database {path} cannot be used: {text}"

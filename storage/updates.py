@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.clock import to_db
+from storage.clock import from_db, to_db
 from storage.db import Database
 
 
@@ -29,6 +29,28 @@ async def save(db: Database, updates: Sequence[tuple[int, str]], now: datetime) 
             "INSERT OR IGNORE INTO updates (update_id, payload, received_at) VALUES (?, ?, ?)",
             [(uid, payload, stamp) for uid, payload in updates],
         )
+
+
+async def accept(db: Database, update_id: int, payload: str, now: datetime,
+                 wait_ms: int | None = None) -> bool:
+    """Commit one update posted to the webhook; False if it was stored before (a repeat)."""
+    async with db.transaction(wait_ms=wait_ms) as tx:
+        added = await tx.rowcount(
+            "INSERT OR IGNORE INTO updates (update_id, payload, received_at) VALUES (?, ?, ?)",
+            (update_id, payload, to_db(now)),
+        )
+    return added > 0
+
+
+async def summary(db: Database) -> tuple[int, datetime | None]:
+    """How many updates wait to be handled, and when the newest was received."""
+    row = await db.fetchone(
+        "SELECT (SELECT COUNT(*) FROM updates WHERE state = 'pending'), MAX(received_at) "
+        "FROM updates"
+    )
+    if row is None or row[1] is None:
+        return (int(row[0]) if row else 0), None
+    return int(row[0]), from_db(row[1])
 
 
 async def next_offset(db: Database) -> int:

@@ -46,12 +46,14 @@ class BotProcess:
         self.starts = 0
 
     async def start(self, *, wait_polling: bool = True) -> None:
-        """Start the bot and wait until it polls for updates."""
+        """Start the bot and wait until it polls for updates (or, in webhook mode, until it
+        has set its webhook)."""
         assert self.proc is None or self.proc.returncode is not None, "already running"
         self.starts += 1
         log = self.log_path.open("ab")
         log.write(f"\n===== start {self.starts} =====\n".encode())
-        waiter = asyncio.ensure_future(self.api.wait_for_call("getUpdates", timeout=30))
+        ready = "setWebhook" if self.env.get("ZHONGFU_WEBHOOK_URL") else "getUpdates"
+        waiter = asyncio.ensure_future(self.api.wait_for_call(ready, timeout=30))
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
             stdout=log, stderr=log,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.botapi.objects import (
     ApiError,
@@ -202,6 +203,15 @@ class FakeBotApi:
         self.chaos_errors = 0
         self.chaos_delays = 0
         self.webhook_url = ""
+        self.webhook_secret = ""
+        # Where webhook posts really go (the reverse proxy in front of the bot, in tests the
+        # bot's ZHONGFU_LISTEN): the registered URL is https, the bot listens on http.
+        self.webhook_target = ""
+        self.webhook_retry = 0.2
+        self.webhook_error: tuple[int, str] | None = None
+        self.deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status or 0)
+        self.delivered: dict[int, dict[str, Any]] = {}  # updates the webhook answered 200
+        self._delivery: asyncio.Task[None] | None = None
         self.confirmed_update_id = 0
         self.fetched_update_id = 0
         self.last_update_id = 0
@@ -256,6 +266,7 @@ class FakeBotApi:
     async def stop(self) -> None:
         """Answer waiting long polls, release holds and stop listening."""
         self._closing = True
+        await self._stop_delivery()
         for hold in list(self.holds):
             hold.release()
         self._notify()
@@ -1005,15 +1016,24 @@ class FakeBotApi:
         return self.commands.get(self._commands_key(params), [])
 
     async def _set_webhook(self, params: Params) -> bool:
-        """setWebhook (an empty url removes it)."""
+        """setWebhook (an empty url removes it); posting starts if webhook_target is set."""
         url = str(params.get("url") or "")
         if url and not url.startswith("https://"):
             raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = str(params.get("secret_token") or "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad("bad webhook: secret token contains unallowed characters")
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        if isinstance(params.get("allowed_updates"), list):
+            self._allowed_updates = list(params["allowed_updates"])
         self.webhook_url = url
+        self.webhook_secret = secret
         self._poll_generation += 1
         self._notify()
+        await self._stop_delivery()
+        if url:
+            self._delivery = asyncio.create_task(self._deliver_updates())
         return True
 
     async def _delete_webhook(self, params: Params) -> bool:
@@ -1021,15 +1041,71 @@ class FakeBotApi:
         if params.get("drop_pending_updates"):
             self._updates.clear()
         self.webhook_url = ""
+        self.webhook_secret = ""
+        await self._stop_delivery()
         return True
 
     async def _webhook_info(self, params: Params) -> dict[str, Any]:
         """getWebhookInfo."""
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook_url and self._allowed_updates:
+            info["allowed_updates"] = self._allowed_updates
+        if self.webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook_error
+        return info
+
+    # ----- webhook delivery ------------------------------------------------------------------
+
+    async def post_update(self, update: dict[str, Any] | bytes, *, secret: str | None = None,
+                          target: str | None = None) -> int:
+        """POST one update (or raw bytes) to the bot's webhook as Telegram does; the status."""
+        body = update if isinstance(update, bytes) else json.dumps(update).encode()
+        headers = {"Content-Type": "application/json"}
+        token = self.webhook_secret if secret is None else secret
+        if token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = token
+        async with ClientSession(timeout=ClientTimeout(total=30)) as session, \
+                session.post(target or self.webhook_target, data=body, headers=headers) as resp:
+            await resp.read()
+            return resp.status
+
+    async def _deliver_updates(self) -> None:
+        """Post queued updates one by one, oldest first; drop each once answered 200, else
+        keep it, note the error and retry (as Telegram does)."""
+        while self.webhook_url and not self._closing:
+            if not self._updates or not self.webhook_target:
+                await self.wait_until(lambda: bool(self._updates) and bool(self.webhook_target),
+                                      1.0)
+                continue
+            update = self._updates[0]
+            try:
+                status = await self.post_update(update)
+            except (ClientError, OSError, TimeoutError) as exc:
+                status, reason = 0, f"Connection refused ({type(exc).__name__})"
+            else:
+                reason = f"Wrong response from the webhook: {status}"
+            self.deliveries.append((update["update_id"], status))
+            self._notify()
+            if status == 200:
+                self.delivered[update["update_id"]] = update
+                if self._updates and self._updates[0] is update:
+                    self._updates.pop(0)
+                self.confirmed_update_id = max(self.confirmed_update_id, update["update_id"])
+                self.fetched_update_id = max(self.fetched_update_id, update["update_id"])
+                continue
+            self.webhook_error = (int(time.time()), reason)
+            await asyncio.sleep(self.webhook_retry)
+
+    async def _stop_delivery(self) -> None:
+        task, self._delivery = self._delivery, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def _true(params: Params) -> bool:

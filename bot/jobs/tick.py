@@ -66,6 +66,7 @@ def schedule(app: Application, services: Services,  # type: ignore[type-arg]
     async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
         await tick(services, context.bot, services.clock(), pacer)
         services.wake()
+        services.last_tick = services.clock()  # shown by /healthz
 
     # Jobs are not persisted and a late run is dropped after misfire_grace_time, so the
     # tick itself works out what is due from the tables; a generous grace just avoids noise.

@@ -35,6 +35,8 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     # Called after messages were queued in the outbox, so the sender looks at once.
     on_queued: Callable[[], None] = lambda: None
+    # When the in-process scheduler last ran (shown by /healthz); None in cron mode.
+    last_tick: datetime | None = None
 
     def lang_of(self, person: Person | None) -> str:
         """The language to write to a person in (their choice, else the deployment's)."""

@@ -4,7 +4,8 @@ Telegram forgets an update once a later offset is asked for; python-telegram-bot
 updater asks right after fetching, so an update whose handler was running when the process
 died would be lost. Here each batch is committed to the `updates` table first, each update is
 marked done after its handler finished, and at start the undone ones are handled again.
-Updates of one chat are handled in order; different chats run concurrently.
+Updates of one chat are handled in order; different chats run concurrently. In webhook mode
+(bot/telegram/webhook.py) each posted update goes through `accept`: committed, then answered.
 """
 
 from __future__ import annotations
@@ -94,6 +95,21 @@ class Intake:
             offset = max(u.update_id for u in batch) + 1
             for update in batch:
                 self._dispatch(update)
+
+    def parse(self, data: dict[str, object]) -> Update:
+        """The Update in a posted JSON object; raises if it is not one."""
+        return Update.de_json(data, self.app.bot)
+
+    async def accept(self, update: Update, data: dict[str, object],
+                     wait_ms: int | None = None) -> bool:
+        """Commit one update posted to the webhook and hand it to its chat's worker; False if
+        it was stored before (Telegram repeats an update it got no 200 for), so it is handled
+        once. Raises sqlite3.Error when it could not be committed."""
+        payload = json.dumps(data, ensure_ascii=False)
+        if not await stored.accept(self.db, update.update_id, payload, self.clock(), wait_ms):
+            return False
+        self._dispatch(update)
+        return True
 
     def _dispatch(self, update: Update) -> None:
         key = chat_key(update)

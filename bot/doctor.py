@@ -1,0 +1,237 @@
+"""`zhongfu doctor`: check a deployment before it goes live, one line per check with ✓ or ✗.
+
+Nothing here changes anything: the database is opened read-only (its write lock is only
+probed), Telegram is asked getMe and getWebhookInfo. `--quick` checks only the configuration
+and the database without Telegram, and in webhook mode asks the running bot's own /healthz:
+a container's HEALTHCHECK in either mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.services.context import clock_for
+
+# A webhook error Telegram reported longer ago than this is history, not a problem now.
+RECENT_ERROR = timedelta(hours=24)
+# Nightly backups: the newest older than this means the timer or cron job stopped.
+STALE_BACKUP = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's answer."""
+
+    ok: bool
+    what: str
+    fix: str = ""
+
+    def line(self) -> str:
+        """`✓ what`, or `✗ what — what to do`."""
+        if self.ok:
+            return f"✓ {self.what}"
+        return f"✗ {self.what}" + (f" — {self.fix}" if self.fix else "")
+
+
+def doctor_cli(env: Mapping[str, str], *, quick: bool) -> int:
+    """Print every check; exit status 1 if any failed."""
+    checks = asyncio.run(run_checks(env, quick=quick))
+    for check in checks:
+        print(check.line(), flush=True)
+    return 0 if all(c.ok for c in checks) else 1
+
+
+async def run_checks(env: Mapping[str, str], *, quick: bool) -> list[Check]:
+    """Every check, in the order an operator would fix them."""
+    try:
+        settings = load_settings(env, token_required=True)
+    except ConfigError as exc:
+        return [Check(False, f"configuration: {exc}", "set it in the environment or .env")]
+    checks = [_configuration(settings), *_database(settings)]
+    if quick:
+        if settings.webhook_url:
+            checks.append(await asyncio.to_thread(_healthz, settings))
+        return checks
+    checks += await _telegram(settings)
+    checks += [_backups(settings), _coordinators(settings), _timezone(settings), _font()]
+    return checks
+
+
+def _configuration(settings: Settings) -> Check:
+    mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
+    return Check(True, f"configuration: {mode}, {len(settings.coordinators)} coordinator(s), "
+                       f"scheduler {settings.scheduler}")
+
+
+def _database(settings: Settings) -> list[Check]:
+    """The file opens, is intact, has this program's schema and takes writes."""
+    from storage.inspect import examine
+
+    path = settings.database
+    if not path.exists():
+        folder = path.parent if str(path.parent) else Path(".")
+        if os.access(folder if folder.exists() else folder.parent, os.W_OK):
+            return [Check(True, f"database: none yet at {path}; `zhongfu run` creates it")]
+        return [Check(False, f"database: {folder} cannot be written",
+                      "create the folder and give it to the user running zhongfu")]
+    try:
+        state = examine(path)
+    except sqlite3.Error as exc:
+        return [Check(False, f"database {path} cannot be read ({exc})",
+                      "restore a backup: zhongfu restore FILE")]
+    if not state.intact:
+        return [Check(False, f"database {path} is damaged",
+                      "stop the bot and restore a backup: zhongfu restore FILE")]
+    if state.version > state.latest:
+        return [Check(False, f"database {path} has schema v{state.version}, newer than this "
+                             f"program (v{state.latest})", "upgrade zhongfu")]
+    checks = []
+    if state.version < state.latest:
+        checks.append(Check(False, f"database {path} has schema v{state.version}, this program "
+                                   f"v{state.latest}",
+                            "start the bot to migrate it (a copy is kept beside it first)"))
+    if not state.writable:
+        checks.append(Check(False, f"database {path} cannot be written ({state.problem})",
+                            "check free disk space, the file's owner, and that no other "
+                            "program holds it locked"))
+    return checks or [Check(True, f"database {path}: schema v{state.version}, intact, writable")]
+
+
+async def _telegram(settings: Settings) -> list[Check]:
+    """Reachability, the token (getMe) and the webhook (getWebhookInfo)."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+    from telegram.request import HTTPXRequest
+
+    host = urlsplit(settings.api_url).netloc
+    bot = Bot(settings.require_token(), base_url=settings.api_url,
+              base_file_url=settings.file_url,
+              request=HTTPXRequest(connect_timeout=5, read_timeout=10))
+    try:
+        await bot.initialize()  # getMe
+    except InvalidToken:
+        return [Check(True, f"Telegram reachable at {host}"),
+                Check(False, "token refused by Telegram",
+                      "copy the token again from @BotFather (/token) into TELEGRAM_BOT_TOKEN")]
+    except (NetworkError, TimedOut) as exc:
+        return [Check(False, f"Telegram not reachable at {host} ({exc})",
+                      "check the server's internet access (outgoing HTTPS), DNS and "
+                      "TELEGRAM_API_URL"),
+                Check(False, "token not checked: Telegram not reachable")]
+    try:
+        hook = await _webhook(bot, settings)
+    except TelegramError as exc:
+        hook = Check(False, f"webhook state unknown: {exc}")
+    finally:
+        await bot.shutdown()
+    return [Check(True, f"Telegram reachable at {host}"),
+            Check(True, f"token accepted: the bot is @{bot.username}"), hook]
+
+
+async def _webhook(bot: object, settings: Settings) -> Check:
+    from telegram import Bot
+
+    assert isinstance(bot, Bot)
+    info = await bot.get_webhook_info()
+    pending = info.pending_update_count
+    if not settings.webhook_url:
+        if info.url:
+            return Check(False, f"a webhook is set ({info.url}) but zhongfu is configured for "
+                                "long polling", "start the bot (`zhongfu run` deletes it), or "
+                                "set ZHONGFU_WEBHOOK_URL")
+        return Check(True, f"no webhook: long polling ({pending} update(s) waiting)")
+    if info.url != settings.webhook_url:
+        return Check(False, f"Telegram posts to {info.url or 'nowhere'}, not to "
+                            f"ZHONGFU_WEBHOOK_URL", "start the bot: `zhongfu run` sets it")
+    error_at = info.last_error_date
+    if info.last_error_message and error_at and datetime.now(UTC) - error_at < RECENT_ERROR:
+        return Check(False, f"webhook {info.url}: Telegram's last delivery failed at "
+                            f"{error_at:%Y-%m-%d %H:%M} UTC ({info.last_error_message}); "
+                            f"{pending} update(s) waiting",
+                     "check that the proxy forwards this URL to ZHONGFU_LISTEN and that its "
+                     "TLS certificate is valid")
+    return Check(True, f"webhook {info.url}: {pending} update(s) waiting")
+
+
+def _healthz(settings: Settings) -> Check:
+    """The running bot's /healthz on ZHONGFU_LISTEN (webhook mode)."""
+    host, port = settings.listen
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    url = f"http://{host}:{port}/healthz"
+    try:
+        # Straight to the bot, never through a configured proxy.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(url, timeout=10) as answer:
+            state = json.load(answer)
+    except urllib.error.HTTPError as exc:
+        return Check(False, f"the bot's {url} answers {exc.code}",
+                     "the database cannot be written: see the bot's log")
+    except (OSError, ValueError) as exc:
+        return Check(False, f"the bot does not answer at {url} ({exc})",
+                     "is it running? see its log (journalctl -u zhongfu / docker compose logs)")
+    return Check(True, f"the bot answers at {url}: {state.get('pending_updates')} update(s) "
+                       "pending")
+
+
+def _backups(settings: Settings) -> Check:
+    folder = settings.backups
+    found = folder.glob("*.sqlite3") if folder.is_dir() else iter(())
+    # `.partial-…` files are copies still being written by backup.sh.
+    copies = sorted((p for p in found if not p.name.startswith(".")),
+                    key=lambda p: p.stat().st_mtime)
+    if not copies:
+        return Check(False, f"backups: none in {folder}",
+                     f"run `zhongfu backup {folder}/zhongfu-$(date +%F).sqlite3` and enable "
+                     "the nightly backup (deploy/zhongfu-backup.timer)")
+    newest = copies[-1]
+    taken = datetime.fromtimestamp(newest.stat().st_mtime, UTC)
+    if datetime.now(UTC) - taken > STALE_BACKUP:
+        return Check(False, f"backups: the newest in {folder} is from {taken:%Y-%m-%d}",
+                     "check the nightly backup (systemctl status zhongfu-backup.timer)")
+    return Check(True, f"backups: {len(copies)} in {folder}, newest {newest.name}")
+
+
+def _coordinators(settings: Settings) -> Check:
+    from storage.inspect import people_seen
+
+    if not settings.coordinators:
+        return Check(False, "no coordinators configured",
+                     "put your Telegram user id (from @userinfobot) in ZHONGFU_COORDINATORS")
+    try:
+        seen = people_seen(settings.database, settings.coordinators) \
+            if settings.database.exists() else set()
+    except sqlite3.Error:
+        seen = set()
+    missing = sorted(settings.coordinators - seen)
+    if missing:
+        return Check(False, "coordinator(s) who have not opened the bot yet: "
+                            + ", ".join(map(str, missing)),
+                     "ask them to open the bot in Telegram and press Start")
+    return Check(True, f"all {len(seen)} coordinator(s) have opened the bot")
+
+
+def _timezone(settings: Settings) -> Check:
+    local = clock_for(settings)().astimezone(settings.timezone)
+    return Check(True, f"time zone {settings.timezone.key}: it is {local:%Y-%m-%d %H:%M} there")
+
+
+def _font() -> Check:
+    from bot.charts import cjk_font
+
+    font = cjk_font()
+    if font is None:
+        return Check(False, "no font that draws Chinese: the digest's chart numbers its bars",
+                     "apt-get install fonts-noto-cjk (the Docker image has it)")
+    return Check(True, f"font for Chinese in charts: {font}")

@@ -1,0 +1,68 @@
+"""Looking at a database file without creating, migrating or changing it (for `doctor`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.migrate import available
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What `doctor` needs to know about the database file."""
+
+    version: int
+    latest: int
+    intact: bool
+    writable: bool
+    problem: str | None  # why it could not be written, if it could not
+
+
+def examine(path: Path, wait_ms: int = 1000) -> FileState:
+    """Open read-only for the checks, then probe the write lock without writing anything.
+
+    Raises sqlite3.Error when the file is not an SQLite database at all."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=wait_ms / 1000)
+    try:
+        verdict = conn.execute("PRAGMA quick_check").fetchone()
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+    writable, problem = _probe_write(path, wait_ms)
+    intact = bool(verdict) and verdict[0] == "ok"
+    return FileState(version, len(available()), intact, writable, problem)
+
+
+def _probe_write(path: Path, wait_ms: int) -> tuple[bool, str | None]:
+    """Take and release the write lock (BEGIN IMMEDIATE … ROLLBACK)."""
+    try:
+        conn = sqlite3.connect(path, timeout=wait_ms / 1000, isolation_level=None)
+    except sqlite3.Error as exc:
+        return False, str(exc)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        # A write that changes no row still fails on a read-only file.
+        conn.execute("UPDATE updates SET attempts = attempts WHERE 0")
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        return False, str(exc)
+    finally:
+        conn.close()
+    return True, None
+
+
+def people_seen(path: Path, telegram_ids: Iterable[int]) -> set[int]:
+    """Which of these Telegram users have opened the bot (are in the people table)."""
+    ids = sorted(set(telegram_ids))
+    if not ids:
+        return set()
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        marks = ",".join("?" * len(ids))
+        rows = conn.execute(f"SELECT telegram_id FROM people WHERE telegram_id IN ({marks})", ids)
+        return {int(r[0]) for r in rows}
+    finally:
+        conn.close()

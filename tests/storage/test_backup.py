@@ -1,0 +1,178 @@
+"""Backups taken under writes restore every committed row; restore refuses what it must;
+migrations keep a copy of the file first; the lock keeps restore away from a running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from storage import lock
+from storage.backup import NotRestorable, backup, check, restore
+from storage.db import Database
+from storage.migrate import available, migrate
+
+
+async def new_database(path: Path) -> None:
+    """A migrated zhongfu database file."""
+    db = await Database.open(path)
+    await db.close()
+
+
+class Writer(threading.Thread):
+    """Another process's worth of writes: one committed row at a time, until stopped."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self.committed: list[str] = []
+        self.stop = threading.Event()
+        self._progress = threading.Condition()
+
+    def wait_for(self, count: int) -> None:
+        """Block until `count` rows are committed."""
+        with self._progress:
+            self._progress.wait_for(lambda: len(self.committed) >= count, timeout=30)
+
+    def run(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        try:
+            n = 0
+            while not self.stop.is_set():
+                name = f"社区{n:05d}"
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("INSERT INTO areas (name, created_at) VALUES (?, '2026-01-01')",
+                             (name,))
+                conn.execute("COMMIT")
+                with self._progress:
+                    self.committed.append(name)
+                    self._progress.notify_all()
+                n += 1
+        finally:
+            conn.close()
+
+
+async def test_backup_taken_under_writes_restores_every_row_committed_before_it(
+        tmp_path: Path) -> None:
+    source = tmp_path / "live.sqlite3"
+    await new_database(source)
+    writer = Writer(source)
+    writer.start()
+    try:
+        await asyncio.to_thread(writer.wait_for, 200)
+        before = list(writer.committed)
+        await backup(source, tmp_path / "backups" / "nightly.sqlite3")
+        await asyncio.to_thread(writer.wait_for, len(before) + 200)  # writes go on
+    finally:
+        writer.stop.set()
+        writer.join()
+    restored = tmp_path / "new" / "zhongfu.sqlite3"
+    assert restore(tmp_path / "backups" / "nightly.sqlite3", restored) is None
+    with sqlite3.connect(restored) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM areas ORDER BY name")]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert set(before) <= set(names), "a row committed before the backup is missing"
+    assert names == writer.committed[: len(names)], "the copy is one consistent moment"
+
+
+async def test_restore_keeps_the_replaced_database_and_drops_its_wal(tmp_path: Path) -> None:
+    good = tmp_path / "good.sqlite3"
+    await new_database(good)
+    with sqlite3.connect(good) as conn:
+        conn.execute("INSERT INTO areas (name, created_at) VALUES ('东门社区', '2026-01-01')")
+    conn.close()
+    live = tmp_path / "zhongfu.sqlite3"
+    await new_database(live)
+    kept = restore(good, live)
+    assert kept is not None and kept.exists()
+    assert not live.with_name(live.name + "-wal").exists()
+    db = await Database.open(live)
+    try:
+        assert await db.fetchval("SELECT name FROM areas") == "东门社区"
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("content", ["text", "empty_sqlite", "other_sqlite", "truncated"])
+async def test_restore_refuses_what_is_not_a_zhongfu_database(tmp_path: Path,
+                                                              content: str) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    if content == "text":
+        bad.write_text("姓名,电话\n张三,138\n", encoding="utf-8")
+    elif content == "empty_sqlite":
+        sqlite3.connect(bad).close()  # an empty file: SQLite opens it as a new database
+    elif content == "other_sqlite":
+        with sqlite3.connect(bad) as conn:
+            conn.execute("CREATE TABLE orders (id INTEGER)")
+            conn.execute("PRAGMA user_version = 3")
+        conn.close()
+    else:
+        await new_database(bad)
+        bad.write_bytes(bad.read_bytes()[:3000])
+    live = tmp_path / "zhongfu.sqlite3"
+    await new_database(live)
+    before = live.read_bytes()
+    with pytest.raises(NotRestorable):
+        restore(bad, live)
+    assert live.read_bytes() == before, "a refused restore must leave the database alone"
+
+
+async def test_restore_refuses_a_schema_newer_than_the_program(tmp_path: Path) -> None:
+    future = tmp_path / "future.sqlite3"
+    await new_database(future)
+    with sqlite3.connect(future) as conn:
+        conn.execute(f"PRAGMA user_version = {len(available()) + 1}")
+    conn.close()
+    with pytest.raises(NotRestorable, match="newer than this program"):
+        check(future)
+
+
+async def test_migrating_an_older_file_keeps_a_copy_of_it_first(tmp_path: Path) -> None:
+    path = tmp_path / "zhongfu.sqlite3"
+    older = len(available()) - 1
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await migrate(conn, target=older)
+        await conn.execute("INSERT INTO areas (name, created_at) VALUES ('翠竹社区', 'x')")
+    db = await Database.open(path)
+    await db.close()
+    copies = files(tmp_path, f"zhongfu.sqlite3.v{older}-*.bak")
+    assert len(copies) == 1
+    with sqlite3.connect(copies[0]) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == older
+        assert conn.execute("SELECT name FROM areas").fetchone()[0] == "翠竹社区"
+    conn.close()
+    assert copies[0].stat().st_mode & 0o077 == 0 or _umask_allows_group()
+    # Opening again (nothing to migrate) and opening a new file write no copy.
+    db = await Database.open(path)
+    await db.close()
+    await new_database(tmp_path / "fresh.sqlite3")
+    assert len(files(tmp_path, "*.bak")) == 1
+
+
+def files(folder: Path, pattern: str) -> list[Path]:
+    """Files in a folder matching a glob pattern."""
+    return sorted(folder.glob(pattern))
+
+
+def _umask_allows_group() -> bool:
+    """Tests run with the shell's umask; the bot process sets 077 itself (see e2e)."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask & 0o077 != 0o077
+
+
+def test_restore_lock_excludes_running_bots(tmp_path: Path) -> None:
+    path = tmp_path / "zhongfu.sqlite3"
+    with lock.held(path, exclusive=False), lock.held(path, exclusive=False), \
+            pytest.raises(lock.DatabaseInUse), lock.held(path, exclusive=True):
+        pass
+    with lock.held(path, exclusive=True), pytest.raises(lock.DatabaseInUse), \
+            lock.held(path, exclusive=False):
+        pass
