@@ -44,6 +44,9 @@ class Check:
         return f"✗ {self.what}" + (f" — {self.fix}" if self.fix else "")
 
 
+OUTBOX_STUCK = timedelta(minutes=15)  # messages waiting longer: the sender is not running
+
+
 def doctor_cli(env: Mapping[str, str], *, quick: bool) -> int:
     """Print every check; exit status 1 if any failed."""
     checks = asyncio.run(run_checks(env, quick=quick))
@@ -64,7 +67,8 @@ async def run_checks(env: Mapping[str, str], *, quick: bool) -> list[Check]:
             checks.append(await asyncio.to_thread(_healthz, settings))
         return checks
     checks += await _telegram(settings)
-    checks += [_backups(settings), _coordinators(settings), _timezone(settings), _font()]
+    checks += [_backups(settings), _coordinators(settings), _outbox(settings),
+               _timezone(settings), _font()]
     return checks
 
 
@@ -220,6 +224,25 @@ def _coordinators(settings: Settings) -> Check:
                             + ", ".join(map(str, missing)),
                      "ask them to open the bot in Telegram and press Start")
     return Check(True, f"all {len(seen)} coordinator(s) have opened the bot")
+
+
+def _outbox(settings: Settings) -> Check:
+    """Messages to others still waiting to go out, and since when."""
+    from storage.inspect import outbox_backlog
+
+    try:
+        waiting, oldest = (outbox_backlog(settings.database) if settings.database.exists()
+                           else (0, None))
+    except sqlite3.Error as exc:
+        return Check(False, f"outbox cannot be read ({exc})", "see the database check above")
+    if not waiting or oldest is None:
+        return Check(True, "outbox: every message to others has gone out")
+    age = datetime.now(UTC) + settings.clock_shift - datetime.fromisoformat(oldest)
+    minutes = int(age.total_seconds() // 60)
+    if age > OUTBOX_STUCK:
+        return Check(False, f"outbox: {waiting} message(s) waiting, the oldest for {minutes} "
+                            "min", "check that the bot runs and reaches Telegram (see above)")
+    return Check(True, f"outbox: {waiting} message(s) waiting, the oldest for {minutes} min")
 
 
 def _timezone(settings: Settings) -> Check:

@@ -66,3 +66,16 @@ def people_seen(path: Path, telegram_ids: Iterable[int]) -> set[int]:
         return {int(r[0]) for r in rows}
     finally:
         conn.close()
+
+
+def outbox_backlog(path: Path) -> tuple[int, str | None]:
+    """Messages waiting in the outbox and when the oldest was queued (read-only)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").fetchone() is None:
+            return 0, None
+        row = conn.execute("SELECT COUNT(*), MIN(created_at) FROM outbox "
+                           "WHERE state IN ('pending', 'sending', 'failed')").fetchone()
+        return int(row[0]), row[1]
+    finally:
+        conn.close()

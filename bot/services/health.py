@@ -9,6 +9,7 @@ from typing import Any
 from bot.services.context import Services
 from storage import updates
 
+
 @dataclass(frozen=True)
 class Health:
     """The bot's state as an operator's monitor sees it."""
