@@ -26,8 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     tick.add_argument("--at", metavar="ISO-8601", help="the instant (default: now)")
     imp = sub.add_parser("import", help="import a CSV or XLSX file (checked first)")
     what = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
-    households = what.add_parser("households", help="households, by external id (see docs)")
+    households = what.add_parser(
+        "households", help="a household roster (花名册), by external id or name (see docs)")
     households.add_argument("file", type=Path)
+    households.add_argument("--dry-run", action="store_true",
+                            help="check and summarise the file, store nothing")
+    households.add_argument("--sheet", metavar="NAME", help="the sheet holding the roster")
     backup = sub.add_parser("backup", help="copy the database safely to FILE")
     backup.add_argument("file", type=Path)
     return parser
@@ -71,7 +75,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "import":
         from bot.importing import import_file_cli
 
-        return import_file_cli(settings, args.file)
+        return import_file_cli(settings, args.file, args.dry_run, args.sheet)
     if args.command == "backup":
         from storage.backup import backup
 
