@@ -86,14 +86,27 @@ _CATEGORY_SPLIT_RE = re.compile(r"[、,，;；]+")
 
 
 def parse_category(text: str) -> Category | None:
-    """A category from its code, or its Chinese or English name; None if unknown."""
-    key = " ".join(normalise_text(text).lower().split())
+    """A category from its code, or its Chinese or English name (an explanation in brackets,
+    as in 长期失业（失业登记超过半年）, may follow); None if unknown."""
+    key = _category_key(text)
     if not key:
         return None
     try:
         return Category(key.replace(" ", "_").replace("-", "_"))
     except ValueError:
-        return CATEGORY_ALIASES.get(key) or CATEGORY_ALIASES.get(key.replace(" ", ""))
+        pass
+    found = _ALIAS_INDEX.get(key) or _ALIAS_INDEX.get(key.replace(" ", ""))
+    if found is None:
+        bare = _BRACKETS_RE.sub("", key).strip()
+        found = _ALIAS_INDEX.get(bare) if bare and bare != key else None
+    return found
+
+
+def _category_key(text: str) -> str:
+    return " ".join(normalise_text(text).lower().split())
+
+
+_BRACKETS_RE = re.compile(r"\(.*?\)|\[.*?\]|【.*?】")
 
 
 def parse_categories(text: str) -> tuple[tuple[Category, ...], list[str]]:
@@ -356,3 +369,8 @@ def parse_people_reached(text: str) -> int | None:
 def matches(name: str, query: str) -> bool:
     """Whether a household's name matches a search (case-insensitive substring)."""
     return clean(query).lower() in name.lower()
+
+
+_ALIAS_INDEX: Final[dict[str, Category]] = {
+    _category_key(word): category for word, category in CATEGORY_ALIASES.items()
+}

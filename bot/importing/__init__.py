@@ -152,7 +152,7 @@ def preview(t: Translate, checked: HouseholdFile) -> list[str]:
     for row, reason in checked.skipped:
         reasons.setdefault(reason, []).append(row)
     for reason, rows in reasons.items():
-        lines.append(t("import.preview.skipped", rows=row_list(t, rows),
+        lines.append(t("import.preview.skipped", count=len(rows), rows=row_list(t, rows),
                        reason=t(f"import.skip.{reason}")))
     if checked.ignored:
         lines.append(t("import.preview.ignored",

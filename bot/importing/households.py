@@ -619,7 +619,8 @@ def _check_row(context: _RowContext, number: int,
     errors.extend(street_errors)
     ext = normalise_text(cell("external_id"))
     household, problems = check_household(
-        name=normalise_text(cell("name")), area_id=area_id, address=cell("address"),
+        name=normalise_text(cell("name")), area_id=area_id,
+        address=normalise_text(cell("address")),
         people=cell("people"), category=cell("category"), causes=cell("causes"),
         needs=cell("needs"), phone=cell("phone"),
         external_id=ext or None,  # a roster may number some rows only
