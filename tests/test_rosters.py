@@ -460,3 +460,11 @@ def test_cli_dry_run_with_errors_exits_1_and_stores_nothing(tmp_path: Path) -> N
         "第 4 行 · 所属社区：没有叫“西门社区”的社区",
     ]
     assert _registry(tmp_path) == []
+
+
+def test_one_community_given_two_streets_in_one_file_is_an_error() -> None:
+    text = "所属街道,社区,姓名,类别\n翠竹街道,翠竹社区,张,低保\n东湖街道,翠竹社区,李,低保\n"
+    result = read(text.encode(), "h.csv")
+    assert [(e.row, e.code, e.values) for e in result.errors] == [
+        (3, "wrong_street", {"value": "东湖街道", "street": "翠竹街道"})]
+    assert [r.street for r in result.rows] == ["翠竹街道"]

@@ -583,6 +583,7 @@ class _RowContext:
     today: date
     seen_ids: dict[str, int] = field(default_factory=dict)  # external id -> first row
     seen_keys: dict[tuple[str, int | None, str], int] = field(default_factory=dict)
+    seen_streets: dict[int, str] = field(default_factory=dict)  # area id -> street in this file
 
     @classmethod
     def build(cls, columns: Mapping[str, int], registry: Registry, today: date) -> _RowContext:
@@ -672,12 +673,15 @@ def _street(context: _RowContext, number: int, street: str,
     if not street or area_id is None:
         return None, []
     known = context.registry.streets.get(area_id)
-    if known is None:
-        return street, []
+    if known is None:  # the community has no street yet: the file gives it one, only one
+        known = context.seen_streets.setdefault(area_id, street)
+        linking = True
+    else:
+        linking = False
     if normalise_text(known) != street:
         return None, [RowError(number, "street", "wrong_street",
                                {"value": street, "street": known})]
-    return None, []
+    return (street if linking else None), []
 
 
 def _area(context: _RowContext, number: int, text: str) -> tuple[int | None, list[RowError]]:

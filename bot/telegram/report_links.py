@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 REPORT_CATEGORY = {
     "elderly_alone": Category.ELDERLY_ALONE, "child": Category.CHILD_DIFFICULTY,
-    "disability": Category.ILLNESS_DISABILITY, "health": Category.ILLNESS_DISABILITY,
+    "disability": Category.SEVERE_DISABILITY, "health": Category.SERIOUS_ILLNESS,
 }
 
 
