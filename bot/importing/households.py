@@ -576,6 +576,7 @@ class _RowContext:
 
     columns: Mapping[str, int]
     registry: Registry
+    areas: Mapping[str, int]  # by name as written in the file (full-width read as half-width)
     by_id: Mapping[int, WorkerRef]
     by_name: Mapping[str, list[WorkerRef]]
     by_external: Mapping[str, KnownHousehold]
@@ -597,8 +598,9 @@ class _RowContext:
                 by_key.setdefault(match_key(known.name, known.area_id, known.address),
                                   []).append(known)
         by_external = {k.external_id: k for k in registry.households if k.external_id}
-        return cls(columns, registry, {w.telegram_id: w for w in registry.workers}, by_name,
-                   by_external, by_key, today)
+        areas = {normalise_text(name): area_id for name, area_id in registry.areas.items()}
+        return cls(columns, registry, areas, {w.telegram_id: w for w in registry.workers},
+                   by_name, by_external, by_key, today)
 
 
 def _check_row(context: _RowContext, number: int,
@@ -688,9 +690,7 @@ def _area(context: _RowContext, number: int, text: str) -> tuple[int | None, lis
     """The area named in a row (required when areas are configured)."""
     if not text:
         return None, [RowError(number, "area", "required")] if context.registry.areas else []
-    area_id = context.registry.areas.get(text)
-    if area_id is None:
-        area_id = {normalise_text(k): v for k, v in context.registry.areas.items()}.get(text)
+    area_id = context.areas.get(text)
     if area_id is None:
         return None, [RowError(number, "area", "unknown_area", {"value": text})]
     return area_id, []
