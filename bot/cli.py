@@ -27,8 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     tick.add_argument("--at", metavar="ISO-8601", help="the instant (default: now)")
     imp = sub.add_parser("import", help="import a CSV or XLSX file (checked first)")
     what = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
-    households = what.add_parser("households", help="households, by external id (see docs)")
+    households = what.add_parser(
+        "households", help="a household roster (花名册), by external id or name (see docs)")
     households.add_argument("file", type=Path)
+    households.add_argument("--dry-run", action="store_true",
+                            help="check and summarise the file, store nothing")
+    households.add_argument("--sheet", metavar="NAME", help="the sheet holding the roster")
     demo = sub.add_parser("demo", help="the real bot in the browser, without Telegram")
     demo.add_argument("--port", type=int, default=8315, help="the page's port (0: any free)")
     demo.add_argument("--at", metavar="ISO-8601", help="the bot's clock at start (default: now)")
@@ -127,7 +131,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         try:
             # Like a running bot: `restore` must not replace the file under an import.
             with lock.held(settings.database, exclusive=False):
-                return import_file_cli(settings, args.file)
+                return import_file_cli(settings, args.file, args.dry_run, args.sheet)
         except lock.DatabaseInUse:
             raise ConfigError(f"{settings.database} is being restored; import after") from None
     if args.command == "backup":

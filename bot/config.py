@@ -254,8 +254,16 @@ def _scheduler(env: Mapping[str, str]) -> str:
 
 
 def _areas(env: Mapping[str, str]) -> tuple[str, ...]:
-    raw = env.get("ZHONGFU_AREAS", "")
-    return tuple(a.strip() for a in raw.split(",") if a.strip())
+    """Communities, each optionally as 街道/社区 (its street first)."""
+    from bot.domain.areas import valid_area_entry
+
+    raw = env.get("ZHONGFU_AREAS", "").replace("，", ",")
+    entries = tuple(a.strip() for a in raw.split(",") if a.strip())
+    for entry in entries:
+        if not valid_area_entry(entry):
+            raise ConfigError("ZHONGFU_AREAS must list communities (or 街道/社区 pairs) "
+                              f"separated by commas, got {entry!r}")
+    return entries
 
 
 def _clock_shift(env: Mapping[str, str]) -> timedelta:

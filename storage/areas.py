@@ -1,4 +1,4 @@
-"""Areas (communities) that route reports to workers."""
+"""Areas (communities) that route reports to workers, and the streets (街道) they belong to."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.domain.areas import AREA_NAME_MAX, split_area
 from storage.clock import to_db
-from storage.db import Database
+from storage.db import Database, Tx
 
 
 @dataclass(frozen=True)
@@ -20,15 +21,66 @@ class Area:
 
 
 async def seed(db: Database, names: Iterable[str], now: datetime | None = None) -> None:
-    """Add the areas named in configuration that are not known yet (never renames or retires)."""
+    """Add the areas named in configuration that are not known yet (never renames or retires).
+
+    An entry may be "街道/社区": the street is added too, and a community without a street
+    is linked to it (a community already in another street keeps it)."""
     stamp = to_db(now or datetime.now(UTC))
-    rows = [(name[:64], stamp) for name in names if name.strip()]
-    if not rows:
+    entries = [split_area(name) for name in names if name.strip()]
+    entries = [(street, community[:AREA_NAME_MAX]) for street, community in entries if community]
+    if not entries:
         return
     async with db.transaction() as tx:
         await tx.executemany(
-            "INSERT OR IGNORE INTO areas (name, created_at) VALUES (?, ?)", rows
+            "INSERT OR IGNORE INTO areas (name, created_at) VALUES (?, ?)",
+            [(community, stamp) for _, community in entries],
         )
+        for street, community in entries:
+            if street is not None:
+                await link_street(tx, community, street, stamp)
+
+
+async def link_street(tx: Tx, community: str, street: str, stamp: str) -> None:
+    """Add the street if new, and put a community that has no street yet into it."""
+    await tx.execute("INSERT OR IGNORE INTO streets (name, created_at) VALUES (?, ?)",
+                     (street[:AREA_NAME_MAX], stamp))
+    await tx.execute(
+        "UPDATE areas SET street_id = (SELECT id FROM streets WHERE name = ?) "
+        "WHERE name = ? AND street_id IS NULL", (street[:AREA_NAME_MAX], community))
+
+
+async def link_area_street(tx: Tx, area_id: int, street: str, stamp: str) -> None:
+    """Add the street if new, and put the area into it when it has no street yet."""
+    await tx.execute("INSERT OR IGNORE INTO streets (name, created_at) VALUES (?, ?)",
+                     (street[:AREA_NAME_MAX], stamp))
+    await tx.execute(
+        "UPDATE areas SET street_id = (SELECT id FROM streets WHERE name = ?) "
+        "WHERE id = ? AND street_id IS NULL", (street[:AREA_NAME_MAX], area_id))
+
+
+@dataclass(frozen=True)
+class AreaStreet:
+    """An area (community) in use and the street it belongs to (None when not known)."""
+
+    area_id: int
+    area_name: str
+    street_id: int | None
+    street_name: str | None
+
+
+async def streets_of_areas(db: Database) -> list[AreaStreet]:
+    """Each area in use with its street, by street then community (areas without a street
+    last)."""
+    rows = await db.fetchall(
+        "SELECT a.id, a.name, s.id AS street_id, s.name AS street_name FROM areas a "
+        "LEFT JOIN streets s ON s.id = a.street_id WHERE a.retired = 0 "
+        "ORDER BY s.name IS NULL, s.name, a.name")
+    return [AreaStreet(r["id"], r["name"], r["street_id"], r["street_name"]) for r in rows]
+
+
+async def street_of(db: Database) -> dict[int, str | None]:
+    """Area id -> the name of its street (None when not known), for figures by street."""
+    return {a.area_id: a.street_name for a in await streets_of_areas(db)}
 
 
 async def active(db: Database) -> list[Area]:

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain.households import Category, HouseholdInput
+from bot.domain.households import Category, HouseholdInput, ordered_categories
 from storage.clock import from_db, to_db
 from storage.db import Database, Row, Tx
 
 _COLUMNS = (
     "h.id, h.external_id, h.name, h.area_id, a.name AS area_name, h.address, h.people_count, "
-    "h.category, h.causes, h.needs, h.phone, h.archived, h.created_at, h.updated_at"
+    "h.category, h.causes, h.needs, h.phone, h.archived, h.created_at, h.updated_at, "
+    "(SELECT group_concat(hc.category) FROM household_categories hc "
+    "WHERE hc.household_id = h.id) AS categories"
 )
 _FROM = "FROM households h LEFT JOIN areas a ON a.id = h.area_id"
 
@@ -35,15 +37,24 @@ class Household:
     archived: bool
     created_at: datetime
     updated_at: datetime
+    categories: tuple[Category, ...] = ()  # all of them, the primary (`category`) first
+
+
+def _categories(primary: Category, stored: str | None) -> tuple[Category, ...]:
+    known = {c.value for c in Category}
+    return ordered_categories(primary, (Category(code) for code in (stored or "").split(",")
+                                        if code in known))
 
 
 def _household(row: Row) -> Household:
+    category = Category(row["category"])
     return Household(
         id=row["id"], external_id=row["external_id"], name=row["name"], area_id=row["area_id"],
         area_name=row["area_name"], address=row["address"], people_count=row["people_count"],
-        category=Category(row["category"]), causes=row["causes"], needs=row["needs"],
+        category=category, causes=row["causes"], needs=row["needs"],
         phone=row["phone"], archived=bool(row["archived"]),
         created_at=from_db(row["created_at"]), updated_at=from_db(row["updated_at"]),
+        categories=_categories(category, row["categories"]),
     )
 
 
@@ -54,11 +65,22 @@ def _values(data: HouseholdInput) -> tuple[object, ...]:
 
 async def _insert(tx: Tx, data: HouseholdInput, now: datetime, by: int | None) -> int:
     stamp = to_db(now)
-    return await tx.execute(
+    household_id = await tx.execute(
         "INSERT INTO households (external_id, name, area_id, address, people_count, category, "
         "causes, needs, phone, created_by, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (data.external_id, *_values(data), by, stamp, stamp),
+    )
+    await _set_categories(tx, household_id, data)
+    return household_id
+
+
+async def _set_categories(tx: Tx, household_id: int, data: HouseholdInput) -> None:
+    """Replace the household's set of categories with those of `data`."""
+    await tx.execute("DELETE FROM household_categories WHERE household_id = ?", (household_id,))
+    await tx.executemany(
+        "INSERT INTO household_categories (household_id, category) VALUES (?, ?)",
+        [(household_id, c.value) for c in data.all_categories],
     )
 
 
@@ -82,6 +104,8 @@ async def update(db: Database, household_id: int, data: HouseholdInput,
             "external_id = COALESCE(?, external_id), updated_at = ? WHERE id = ?",
             (*_values(data), data.external_id, to_db(now), household_id),
         )
+        if changed:
+            await _set_categories(tx, household_id, data)
     return await get(db, household_id) if changed else None
 
 
@@ -196,17 +220,23 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class ImportItem:
-    """One household to import, and the worker to pair it with from `paired_on` (or today)."""
+    """One household to import, and the worker to pair it with from `paired_on` (or today).
+
+    `household_id` is the registry's household the row was matched to (by name, community
+    and address when the file has no external id); None to match by external id or add."""
 
     household: HouseholdInput
     worker_id: int | None = None
     paired_on: date | None = None
+    household_id: int | None = None
+    street: str | None = None  # put the household's community into this street (if it has none)
 
 
 async def import_all(db: Database, items: Sequence[ImportItem], program_id: int, today: date,
                      now: datetime, by: int | None = None) -> ImportResult:
     """Store every household in one transaction: new external ids are added, known ones updated;
     a worker named pairs the household (a different worker is a handover on `today`)."""
+    from storage.areas import link_area_street
     from storage.pairings import pair_in
 
     created = updated = paired = 0
@@ -214,21 +244,25 @@ async def import_all(db: Database, items: Sequence[ImportItem], program_id: int,
     async with db.transaction() as tx:
         for item in items:
             data = item.household
-            row = None
-            if data.external_id:
+            household_id = item.household_id
+            if household_id is None and data.external_id:
                 row = await tx.fetchone("SELECT id FROM households WHERE external_id = ?",
                                         (data.external_id,))
-            if row is None:
+                household_id = None if row is None else int(row["id"])
+            if household_id is None:
                 household_id = await _insert(tx, data, now, by)
                 created += 1
             else:
-                household_id = int(row["id"])
                 await tx.execute(
                     "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
-                    "category = ?, causes = ?, needs = ?, phone = ?, updated_at = ? WHERE id = ?",
-                    (*_values(data), stamp, household_id),
+                    "category = ?, causes = ?, needs = ?, phone = ?, "
+                    "external_id = COALESCE(?, external_id), updated_at = ? WHERE id = ?",
+                    (*_values(data), data.external_id, stamp, household_id),
                 )
+                await _set_categories(tx, household_id, data)
                 updated += 1
+            if item.street and data.area_id is not None:
+                await link_area_street(tx, data.area_id, item.street, stamp)
             if item.worker_id is not None:
                 started = item.paired_on or today
                 outcome = await pair_in(tx, household_id, item.worker_id, program_id,
@@ -236,6 +270,27 @@ async def import_all(db: Database, items: Sequence[ImportItem], program_id: int,
                 if outcome.changed:
                     paired += 1
     return ImportResult(created, updated, paired)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What an import matches a row against: a household's id, external id, name, area,
+    address."""
+
+    id: int
+    external_id: str | None
+    name: str
+    area_id: int | None
+    address: str
+    archived: bool
+
+
+async def known_for_import(db: Database) -> list[Known]:
+    """Every household, as the importer matches rows against them."""
+    rows = await db.fetchall("SELECT id, external_id, name, area_id, address, archived "
+                             "FROM households ORDER BY id")
+    return [Known(r["id"], r["external_id"], r["name"], r["area_id"], r["address"],
+                  bool(r["archived"])) for r in rows]
 
 
 @dataclass(frozen=True)

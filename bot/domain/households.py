@@ -7,6 +7,8 @@ chat or the command line turns into a sentence from the catalogs.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime, timedelta
@@ -17,7 +19,7 @@ from bot.domain.reports import normalise_phone
 
 
 class Category(StrEnum):
-    """Why a household is in the registry (DESIGN §3)."""
+    """Why a household is in the registry (DESIGN §3); a household may carry several."""
 
     DIBAO = "dibao"  # 低保 minimum living allowance
     DIBIAN = "dibian"  # 低边 low-income marginal
@@ -25,45 +27,125 @@ class Category(StrEnum):
     ORPHAN = "orphan"  # 孤儿
     UNSUPPORTED_CHILD = "unsupported_child"  # 事实无人抚养儿童
     CHILD_DIFFICULTY = "child_difficulty"  # 困境儿童
+    SERIOUS_ILLNESS = "serious_illness"  # 重病
+    SEVERE_DISABILITY = "severe_disability"  # 重残
+    UNEMPLOYED = "unemployed"  # 长期失业（失业登记超过半年）
+    SPENDING_POVERTY = "spending_poverty"  # 支出型贫困
+    SINGLE_PARENT = "single_parent"  # 单亲困难
     ELDERLY_ALONE = "elderly_alone"  # 独居老人
-    ILLNESS_DISABILITY = "illness_disability"  # 大病或残疾
-    UNEMPLOYED = "unemployed"  # 长期失业
+    ILLNESS_DISABILITY = "illness_disability"  # 大病或残疾 (older records; no longer offered)
     OTHER = "other"
 
 
+# The categories offered as buttons, in the district's order (the older code is kept readable).
+OFFERED_CATEGORIES: Final = tuple(c for c in Category if c is not Category.ILLNESS_DISABILITY)
+
 # What a spreadsheet may say in the category column, besides the code itself.
 CATEGORY_ALIASES: Final[dict[str, Category]] = {
-    "低保": Category.DIBAO, "低保户": Category.DIBAO, "minimum living allowance": Category.DIBAO,
+    "低保": Category.DIBAO, "低保户": Category.DIBAO, "低保对象": Category.DIBAO,
+    "低保家庭": Category.DIBAO, "城乡低保": Category.DIBAO, "最低生活保障": Category.DIBAO,
+    "minimum living allowance": Category.DIBAO,
     "低边": Category.DIBIAN, "低保边缘": Category.DIBIAN, "低边户": Category.DIBIAN,
+    "低保边缘户": Category.DIBIAN, "低保边缘家庭": Category.DIBIAN, "低收入": Category.DIBIAN,
     "low-income marginal": Category.DIBIAN, "low income marginal": Category.DIBIAN,
     "特困": Category.TEKUN, "特困供养": Category.TEKUN, "特困人员": Category.TEKUN,
+    "特困供养人员": Category.TEKUN, "五保": Category.TEKUN, "五保户": Category.TEKUN,
     "extreme poverty": Category.TEKUN, "extreme poverty support": Category.TEKUN,
-    "孤儿": Category.ORPHAN,
+    "孤儿": Category.ORPHAN, "orphan": Category.ORPHAN,
     "事实无人抚养儿童": Category.UNSUPPORTED_CHILD, "无人抚养儿童": Category.UNSUPPORTED_CHILD,
     "de facto unsupported child": Category.UNSUPPORTED_CHILD,
     "unsupported child": Category.UNSUPPORTED_CHILD,
     "困境儿童": Category.CHILD_DIFFICULTY, "child in difficulty": Category.CHILD_DIFFICULTY,
-    "独居老人": Category.ELDERLY_ALONE, "elderly living alone": Category.ELDERLY_ALONE,
-    "elderly alone": Category.ELDERLY_ALONE,
-    "大病或残疾": Category.ILLNESS_DISABILITY, "大病": Category.ILLNESS_DISABILITY,
-    "残疾": Category.ILLNESS_DISABILITY, "重病或残疾": Category.ILLNESS_DISABILITY,
+    "重病": Category.SERIOUS_ILLNESS, "大病": Category.SERIOUS_ILLNESS,
+    "重大疾病": Category.SERIOUS_ILLNESS, "重病患者": Category.SERIOUS_ILLNESS,
+    "serious illness": Category.SERIOUS_ILLNESS,
+    "重残": Category.SEVERE_DISABILITY, "残疾": Category.SEVERE_DISABILITY,
+    "残疾人": Category.SEVERE_DISABILITY, "重度残疾": Category.SEVERE_DISABILITY,
+    "重度残疾人": Category.SEVERE_DISABILITY, "severe disability": Category.SEVERE_DISABILITY,
+    "disability": Category.SEVERE_DISABILITY,
+    "长期失业": Category.UNEMPLOYED, "失业": Category.UNEMPLOYED,
+    "失业人员": Category.UNEMPLOYED, "长期失业人员": Category.UNEMPLOYED,
+    "失业登记超过半年": Category.UNEMPLOYED,
+    "长期失业（失业登记超过半年）": Category.UNEMPLOYED,
+    "long-term unemployed": Category.UNEMPLOYED, "long term unemployed": Category.UNEMPLOYED,
+    "支出型贫困": Category.SPENDING_POVERTY, "支出型困难": Category.SPENDING_POVERTY,
+    "支出型贫困家庭": Category.SPENDING_POVERTY, "spending poverty": Category.SPENDING_POVERTY,
+    "单亲困难": Category.SINGLE_PARENT, "单亲困难家庭": Category.SINGLE_PARENT,
+    "单亲家庭": Category.SINGLE_PARENT, "单亲": Category.SINGLE_PARENT,
+    "single parent": Category.SINGLE_PARENT,
+    "独居老人": Category.ELDERLY_ALONE, "空巢独居老人": Category.ELDERLY_ALONE,
+    "elderly living alone": Category.ELDERLY_ALONE, "elderly alone": Category.ELDERLY_ALONE,
+    "大病或残疾": Category.ILLNESS_DISABILITY, "重病或残疾": Category.ILLNESS_DISABILITY,
     "serious illness or disability": Category.ILLNESS_DISABILITY,
     "illness or disability": Category.ILLNESS_DISABILITY,
-    "长期失业": Category.UNEMPLOYED, "失业": Category.UNEMPLOYED,
-    "long-term unemployed": Category.UNEMPLOYED, "long term unemployed": Category.UNEMPLOYED,
     "其他": Category.OTHER, "其它": Category.OTHER,
 }
 
+# The separators people put between several categories in one cell.
+_CATEGORY_SPLIT_RE = re.compile(r"[、,，;；]+")
+
 
 def parse_category(text: str) -> Category | None:
-    """A category from its code, or its Chinese or English name; None if unknown."""
-    key = " ".join(text.strip().lower().split())
+    """A category from its code, or its Chinese or English name (an explanation in brackets,
+    as in 长期失业（失业登记超过半年）, may follow); None if unknown."""
+    key = _category_key(text)
     if not key:
         return None
     try:
         return Category(key.replace(" ", "_").replace("-", "_"))
     except ValueError:
-        return CATEGORY_ALIASES.get(key)
+        pass
+    found = _ALIAS_INDEX.get(key) or _ALIAS_INDEX.get(key.replace(" ", ""))
+    if found is None:
+        bare = _BRACKETS_RE.sub("", key).strip()
+        found = _ALIAS_INDEX.get(bare) if bare and bare != key else None
+    return found
+
+
+def _category_key(text: str) -> str:
+    return " ".join(normalise_text(text).lower().split())
+
+
+_BRACKETS_RE = re.compile(r"\(.*?\)|\[.*?\]|【.*?】")
+
+
+def parse_categories(text: str) -> tuple[tuple[Category, ...], list[str]]:
+    """Every category in a cell like "低保户、重残" (in the order written, no repeats), and the
+    words not recognised."""
+    found: list[Category] = []
+    unknown: list[str] = []
+    for word in _CATEGORY_SPLIT_RE.split(text):
+        word = word.strip()
+        if not word:
+            continue
+        category = parse_category(word)
+        if category is None:
+            unknown.append(word)
+        elif category not in found:
+            found.append(category)
+    return tuple(found), unknown
+
+
+def ordered_categories(primary: Category, others: Iterable[Category]) -> tuple[Category, ...]:
+    """The primary category first, then the others in the district's order, no repeats."""
+    rest = set(others) - {primary}
+    return (primary, *(c for c in Category if c in rest))
+
+
+def toggle_category(chosen: list[str], code: str) -> list[str] | None:
+    """The chosen list with `code` added or removed (the first chosen stays first); None if
+    unknown."""
+    if code not in {c.value for c in Category}:
+        return None
+    if code in chosen:
+        return [c for c in chosen if c != code]
+    return [*chosen, code]
+
+
+def normalise_text(text: str) -> str:
+    """Text as compared when matching: full-width letters, digits and spaces as half-width
+    (NFKC), blanks trimmed and runs of blanks made one."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
 
 
 class Service(StrEnum):
@@ -143,6 +225,12 @@ class HouseholdInput:
     needs: str = ""
     phone: str | None = None
     external_id: str | None = None
+    categories: tuple[Category, ...] = ()  # all of them, primary first; () means (category,)
+
+    @property
+    def all_categories(self) -> tuple[Category, ...]:
+        """Every category of the household, the primary one first."""
+        return ordered_categories(self.category, self.categories)
 
 
 def clean(text: str | None) -> str:
@@ -210,10 +298,12 @@ def check_household(
     count = parse_count(people, PEOPLE_MAX) if clean(people) else 1
     if count is None:
         problems.append(Problem("people", "bad_count", {"max": PEOPLE_MAX}))
-    parsed_category = parse_category(category)
-    if parsed_category is None:
-        problems.append(Problem("category", "required" if not clean(category)
-                                else "unknown_category"))
+    parsed, unknown = parse_categories(category)
+    if unknown:
+        problems.append(Problem("category", "unknown_category", {"value": "、".join(unknown)}))
+    elif not parsed:
+        problems.append(Problem("category", "required"))
+    parsed_category = parsed[0] if parsed and not unknown else None
     phone_value: str | None = None
     if clean(phone):
         phone_value = normalise_phone(phone)
@@ -228,7 +318,7 @@ def check_household(
     if problems or count is None or parsed_category is None:
         return None, problems
     return HouseholdInput(name, area_id, address, count, parsed_category, causes, needs,
-                          phone_value, ext), []
+                          phone_value, ext, ordered_categories(parsed_category, parsed)), []
 
 
 # -- dates ------------------------------------------------------------------------------------
@@ -279,3 +369,8 @@ def parse_people_reached(text: str) -> int | None:
 def matches(name: str, query: str) -> bool:
     """Whether a household's name matches a search (case-insensitive substring)."""
     return clean(query).lower() in name.lower()
+
+
+_ALIAS_INDEX: Final[dict[str, Category]] = {
+    _category_key(word): category for word, category in CATEGORY_ALIASES.items()
+}

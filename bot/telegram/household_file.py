@@ -241,7 +241,8 @@ def _profile_lines(ctx: Ctx, found: Household) -> list[str]:
     if found.address:
         lines.append(ctx.t("file.address", value=found.address))
     lines.append(ctx.t("file.people", count=found.people_count))
-    lines.append(ctx.t("file.category", value=ctx.t(f"category.{found.category.value}")))
+    lines.append(ctx.t("file.category", value=ctx.t("household.category_sep").join(
+        ctx.t(f"category.{c.value}") for c in found.categories or (found.category,))))
     if found.causes:
         lines.append(ctx.t("file.causes", value=found.causes))
     if found.needs:

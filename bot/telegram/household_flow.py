@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
+
 from bot.domain.households import (
     ADDRESS_MAX,
     NAME_MAX,
+    OFFERED_CATEGORIES,
     PEOPLE_MAX,
     TEXT_MAX,
     Category,
@@ -15,6 +18,7 @@ from bot.domain.households import (
     check_text,
     clean,
     parse_count,
+    toggle_category,
 )
 from bot.domain.reports import Report, normalise_phone, reference
 from bot.services import audit as trail
@@ -39,7 +43,7 @@ from storage.households import Household
 
 REPORT_CATEGORY = {
     "elderly_alone": Category.ELDERLY_ALONE, "child": Category.CHILD_DIFFICULTY,
-    "disability": Category.ILLNESS_DISABILITY, "health": Category.ILLNESS_DISABILITY,
+    "disability": Category.SEVERE_DISABILITY, "health": Category.SERIOUS_ILLNESS,
 }
 
 
@@ -61,6 +65,17 @@ H_NEXT = {H_NAME: H_AREA, H_AREA: H_ADDRESS, H_ADDRESS: H_PEOPLE, H_PEOPLE: H_CA
 H_SKIPPABLE = (H_CAUSES, H_NEEDS, H_PHONE)
 H_MAX = {H_NAME: NAME_MAX, H_ADDRESS: ADDRESS_MAX, H_PEOPLE: PEOPLE_MAX, H_CAUSES: TEXT_MAX,
          H_NEEDS: TEXT_MAX, H_PHONE: 15}
+
+
+def chosen_categories(data: dict[str, Any]) -> list[str]:
+    """The category codes ticked so far (kept as "dibao,severe_disability"), first = primary."""
+    known = {c.value for c in Category}
+    return [c for c in str(data.get(H_CATEGORY) or "").split(",") if c in known]
+
+
+def category_names(ctx: Ctx, codes: list[str]) -> str:
+    """Categories by their names, in the person's language."""
+    return ctx.t("household.category_sep").join(ctx.t(f"category.{c}") for c in codes)
 
 
 @dataclass
@@ -87,7 +102,8 @@ class HouseholdFlow(StaleAnswer):
         """Open a household's fields at the summary, ready to change and save."""
         data = {"hid": found.id, H_NAME: found.name, H_AREA: found.area_id,
                 H_ADDRESS: found.address, H_PEOPLE: found.people_count,
-                H_CATEGORY: found.category.value, H_CAUSES: found.causes,
+                H_CATEGORY: ",".join(c.value for c in found.categories or (found.category,)),
+                H_CAUSES: found.causes,
                 H_NEEDS: found.needs, H_PHONE: found.phone or ""}
         await self.ask(ctx, await self._save(ctx, H_EDIT, data))
 
@@ -132,9 +148,7 @@ class HouseholdFlow(StaleAnswer):
             items = [(a.name, f"{self.prefix}:area:{a.id}") for a in known]
             await ctx.reply(ctx.t("household.ask_area"), buttons(pairs(items)))
         elif step == H_CATEGORY:
-            items = [(ctx.t(f"category.{c.value}"), f"{self.prefix}:cat:{c.value}")
-                     for c in Category]
-            await ctx.reply(ctx.t("household.ask_category"), buttons(pairs(items)))
+            await ctx.reply(ctx.t("household.ask_categories"), self._category_buttons(ctx, data))
         elif step in H_SKIPPABLE:
             await ctx.reply(ctx.t(f"household.ask_{step}"), buttons(skip))
         elif step == H_CONFIRM:
@@ -152,6 +166,16 @@ class HouseholdFlow(StaleAnswer):
         else:
             await ctx.reply(ctx.t(f"household.ask_{step}"))
 
+    def _category_buttons(self, ctx: Ctx, data: dict[str, Any]) -> InlineKeyboardMarkup:
+        """Every category as a button to tick (several may be), then Done."""
+        chosen = chosen_categories(data)
+        offered = [*OFFERED_CATEGORIES, *(Category(c) for c in chosen
+                                           if Category(c) not in OFFERED_CATEGORIES)]
+        items = [(("✅ " if c.value in chosen else "") + ctx.t(f"category.{c.value}"),
+                  f"{self.prefix}:cat:{c.value}") for c in offered]
+        return buttons([*pairs(items),
+                        [(ctx.t("household.categories_done"), f"{self.prefix}:catok:0")]])
+
     async def _summary(self, ctx: Ctx, data: dict[str, Any]) -> str:
         area_name = None
         if data.get(H_AREA):
@@ -161,8 +185,8 @@ class HouseholdFlow(StaleAnswer):
         lines.append(ctx.t("file.area", value=area_name or ctx.t("households.no_area")))
         lines.append(ctx.t("file.address", value=data.get(H_ADDRESS) or "—"))
         lines.append(ctx.t("file.people", count=data.get(H_PEOPLE) or 1))
-        if data.get(H_CATEGORY):
-            lines.append(ctx.t("file.category", value=ctx.t(f"category.{data[H_CATEGORY]}")))
+        if chosen_categories(data):
+            lines.append(ctx.t("file.category", value=category_names(ctx, chosen_categories(data))))
         lines.append(ctx.t("file.causes", value=data.get(H_CAUSES) or "—"))
         lines.append(ctx.t("file.needs", value=data.get(H_NEEDS) or "—"))
         lines.append(ctx.t("file.phone", value=data.get(H_PHONE) or "—"))
@@ -212,7 +236,16 @@ class HouseholdFlow(StaleAnswer):
             await self._done_button(ctx)
             await self._next(ctx, step, data)
         elif step == H_CATEGORY and action == "cat" and arg in {c.value for c in Category}:
-            data[H_CATEGORY] = arg
+            chosen = toggle_category(chosen_categories(data), arg) or []
+            data[H_CATEGORY] = ",".join(chosen)
+            await ctx.answer()
+            await ctx.save_flow(self.name, step, data)
+            await ctx.edit_or_reply(ctx.t("household.ask_categories"),
+                                    self._category_buttons(ctx, data))
+        elif step == H_CATEGORY and action == "catok":
+            if not chosen_categories(data):
+                await ctx.answer(ctx.t("household.expect_categories"), alert=True)
+                return
             await self._done_button(ctx)
             await self._next(ctx, step, data)
         elif step in H_SKIPPABLE and action == "skip":

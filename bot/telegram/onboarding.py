@@ -270,11 +270,27 @@ class Admin:
         """List areas with rename and retire buttons, and an Add button."""
         known = await areas.active(ctx.db)
         lines = [ctx.t("triage.areas.title")]
-        lines += [f"• {a.name}" for a in known] or [ctx.t("triage.areas.none")]
+        lines += street_lines(ctx, await areas.streets_of_areas(ctx.db)) or [
+            ctx.t("triage.areas.none")]
         rows = [[(ctx.t("triage.areas.rename", name=a.name)[:60], f"{AREA_PREFIX}:ren:{a.id}"),
                  (ctx.t("triage.areas.retire")[:60], f"{AREA_PREFIX}:ret:{a.id}")] for a in known]
         rows.append([(ctx.t("triage.areas.add"), f"{AREA_PREFIX}:add:0")])
         await ctx.reply("\n".join(lines), buttons(rows))
+
+
+def street_lines(ctx: Ctx, listed: list[areas.AreaStreet]) -> list[str]:
+    """Communities grouped under their streets (those without a street last, or alone)."""
+    if all(a.street_name is None for a in listed):
+        return [f"• {a.area_name}" for a in listed]
+    lines: list[str] = []
+    current: object = object()
+    for area in listed:
+        if area.street_name != current:
+            current = area.street_name
+            lines.append(ctx.t("triage.areas.street", street=area.street_name)
+                         if area.street_name else ctx.t("triage.areas.no_street"))
+        lines.append(f"• {area.area_name}")
+    return lines
 
 
 @dataclass

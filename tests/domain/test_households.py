@@ -111,3 +111,43 @@ def test_services_toggle_and_stored_form() -> None:
     assert parse_services(["comfort", "nope", "comfort"]) == (Service.COMFORT,)
     assert parse_services("not a list") == ()
     assert len(Service) == 10
+
+
+# -- several categories (rosters) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "codes", "unknown"), [
+    ("低保户、重残", ("dibao", "severe_disability"), []),
+    ("低保对象；长期失业（失业登记超过半年）", ("dibao", "unemployed"), []),
+    ("特困供养人员,独居老人", ("tekun", "elderly_alone"), []),
+    ("低保, 低保户，重病 ; 孤儿", ("dibao", "serious_illness", "orphan"), []),
+    ("ＤＩＢＡＯ", ("dibao",), []),
+    ("低保、富裕户、", ("dibao",), ["富裕户"]),
+    ("", (), []),
+])
+def test_parse_categories(text: str, codes: tuple[str, ...], unknown: list[str]) -> None:
+    from bot.domain.households import parse_categories
+
+    found, bad = parse_categories(text)
+    assert (tuple(c.value for c in found), bad) == (codes, unknown)
+
+
+def test_toggling_categories_keeps_the_first_chosen_first() -> None:
+    from bot.domain.households import toggle_category
+
+    chosen = toggle_category([], "elderly_alone") or []
+    chosen = toggle_category(chosen, "dibao") or []
+    assert chosen == ["elderly_alone", "dibao"]
+    assert toggle_category(chosen, "elderly_alone") == ["dibao"]
+    assert toggle_category(chosen, "rich") is None
+
+
+def test_several_categories_are_checked_and_the_first_is_primary() -> None:
+    data, problems = check_household(name="a", area_id=None, address="", people="1",
+                                     category="重残、低保")
+    assert problems == [] and data is not None
+    assert data.category is Category.SEVERE_DISABILITY
+    assert data.all_categories == (Category.SEVERE_DISABILITY, Category.DIBAO)
+    _, problems = check_household(name="a", area_id=None, address="", people="1",
+                                  category="低保、富裕")
+    assert [(p.code, p.values) for p in problems] == [("unknown_category", {"value": "富裕"})]

@@ -125,6 +125,12 @@ async def test_import_in_chat_lists_errors_then_takes_the_corrected_file(
     path = bot.workdir / "good.xlsx"
     book.save(path)
     await coordinator.send_document("good.xlsx", path.read_bytes())
+    summary = await coordinator.expect("检查完了，还没有导入")
+    assert "确认后：新增 2 户，更新 0 户，结对 0 户。" in summary.plain
+    await coordinator.expect("确认导入")
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 0
+    await coordinator.press("✅ 确认导入")
     await coordinator.expect("导入完成：新增 2 户，更新 0 户")
     with bot.db() as conn:
         assert conn.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 2
@@ -157,8 +163,14 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.send("两个")
     await coordinator.expect("请发 1 到 30 之间的数字")
     await coordinator.send("1")
-    await coordinator.expect("属于哪一类")
+    await coordinator.expect("属于哪些类别")
+    await coordinator.press("✔️ 选好了")
+    assert "请至少选一个类别" in await coordinator.press("✔️ 选好了")
     await coordinator.press("独居老人")
+    assert "✅ 独居老人" in (await coordinator.expect("属于哪些类别")).labels
+    await coordinator.press("重病")
+    assert {"✅ 独居老人", "✅ 重病"} <= set((await coordinator.expect("属于哪些类别")).labels)
+    await coordinator.press("✔️ 选好了")
     await coordinator.expect("困难原因")
     await coordinator.send("腿脚不便，子女在外地")
     await coordinator.expect("主要有哪些需求")
@@ -166,13 +178,15 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.expect("联系电话")
     await coordinator.send("138 0000 0001")
     summary = await coordinator.expect("服务管理档案 · 张大爷 <老街坊>")
-    assert "独居老人" in summary.plain and "13800000001" in summary.plain
+    assert "类别：独居老人、重病" in summary.plain and "13800000001" in summary.plain
     await coordinator.press("✅ 保存")
     await coordinator.expect("已保存服务对象 张大爷 <老街坊>")
     with bot.db() as conn:
         row = conn.execute("SELECT id, name, people_count, category, phone FROM households"
                            ).fetchone()
+        categories = {r[0] for r in conn.execute("SELECT category FROM household_categories")}
     assert tuple(row)[1:] == ("张大爷 <老街坊>", 1, "elderly_alone", "13800000001")
+    assert categories == {"elderly_alone", "serious_illness"}
 
     await coordinator.press_data(f"hx:edit:{row['id']}")
     await coordinator.expect("要改哪一项")
@@ -182,8 +196,25 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.expect("请核对")
     await coordinator.press("✅ 保存")
     await coordinator.expect("已更新")
+    file = await coordinator.expect("服务管理档案")
+    assert "类别：独居老人、重病" in file.plain
     with bot.db() as conn:
         assert conn.execute("SELECT people_count FROM households").fetchone()[0] == 2
+
+    await coordinator.press_data(f"hx:edit:{row['id']}")
+    await coordinator.expect("要改哪一项")
+    await coordinator.press("类别")
+    await coordinator.expect("属于哪些类别")
+    await coordinator.press("✅ 独居老人")  # the first one was the primary: now 重病 is
+    assert "独居老人" in (await coordinator.expect("属于哪些类别")).labels
+    await coordinator.press("✔️ 选好了")
+    await coordinator.expect("请核对")
+    await coordinator.press("✅ 保存")
+    await coordinator.expect("已更新")
+    with bot.db() as conn:
+        assert conn.execute("SELECT category FROM households").fetchone()[0] == "serious_illness"
+        assert [r[0] for r in conn.execute("SELECT category FROM household_categories")] == [
+            "serious_illness"]
 
 
 # -- pairing and handover -------------------------------------------------------------------------

@@ -132,3 +132,11 @@ def test_tick_without_telegram_does_nothing_and_says_so(tmp_path: Path) -> None:
     result = _zhongfu(tmp_path, "tick", "--at", "2026-11-30T09:00")
     assert result.returncode == 1
     assert "Telegram not reachable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_areas_may_name_their_street() -> None:
+    settings = load_settings({"ZHONGFU_AREAS": "东门街道/东门社区，东门街道／湖贝社区, 翠竹社区"})
+    assert settings.areas == ("东门街道/东门社区", "东门街道／湖贝社区", "翠竹社区")
+    for bad in ("东门街道/", "a/b/c", "x" * 65):
+        with pytest.raises(ConfigError, match="ZHONGFU_AREAS"):
+            load_settings({"ZHONGFU_AREAS": bad})
