@@ -80,6 +80,10 @@ def figure(height_in: float) -> Iterator[Figure]:
 
 def png(fig: Figure) -> bytes:
     """The figure as PNG bytes, at its own size (never cropped, so 1080 px wide)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    # One draw and one encoding; savefig would lay out and encode twice.
+    fig.set_facecolor("white")
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig).print_png(out)  # type: ignore[no-untyped-call]
     return out.getvalue()

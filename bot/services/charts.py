@@ -111,7 +111,9 @@ def board_chart(services: Services, lang: str, board: cov.Board, many: bool) -> 
         lines = [t(lang, "chart.ended", **values), _comparison(services, lang, board)]
     if board.idle_workers:
         key = "chart.idle_running" if board.running else "chart.idle_ended"
+        stage = "running" if board.running else "ended"
         lines.append(t(lang, key, count=board.idle_workers,
+                       what=t(lang, f"chart.idle.{stage}.{board.rule.kind.value}"),
                        this=t(lang, f"chart.this.{every}"),
                        last=t(lang, f"chart.last.{every}")))
     return png, caption(services, lang, lines, numbered, names)

@@ -99,9 +99,9 @@ async def test_weekly_digest_pictures_in_both_languages(
     await coordinator.expect("每周简报")
     call, visit, deed, trend = await pictures(coordinator)
     assert "2026年第4季度 · 电话（每季度）：3/6 已完成（50%）" in call.plain
-    assert "1 位社工这个季度还什么都没记：/overdue" in call.plain
+    assert "1 位社工这个季度还没打过一次电话：/overdue" in call.plain
     assert "2026年下半年 · 上门走访（每半年）：1/6 已完成（17%）" in visit.plain
-    assert "2 位社工这半年还什么都没记" in visit.plain
+    assert "2 位社工这半年还没上门走访过" in visit.plain
     assert "2026年 · 办实事（每年）：0/6 已完成（0%）" in deed.plain
     assert "近几期的完成率" in trend.plain
     assert "图中编号" not in call.plain or "东门社区" in call.plain  # names, drawn or listed
@@ -109,7 +109,7 @@ async def test_weekly_digest_pictures_in_both_languages(
     await english.expect("Weekly digest")
     call_en, _, _, trend_en = await pictures(english)
     assert "Q4 2026 · Call (quarterly): 3/6 done (50%)" in call_en.plain
-    assert "1 worker has not logged anything this quarter: /overdue" in call_en.plain
+    assert "1 worker has not logged a call this quarter yet: /overdue" in call_en.plain
     assert "Share done over the last periods" in trend_en.plain
 
     # Monday 5 October: Q4 four days old, so the call picture is Q3's, against Q2.
@@ -118,7 +118,7 @@ async def test_weekly_digest_pictures_in_both_languages(
     call, visit, _, _ = await pictures(coordinator)
     assert "2026年第3季度 · 电话（每季度）（已结束）：4/6 完成了（67%）" in call.plain
     assert "2026年第2季度是 33%，多了 34 个百分点" in call.plain
-    assert "1 位社工上个季度一项都没完成：/overdue" in call.plain
+    assert "1 位社工上个季度一次电话都没打：/overdue" in call.plain
     assert "2026年下半年 · 上门走访" in visit.plain  # H2 is past a quarter: still running
     await english.expect("Weekly digest")
     call_en, *_ = await pictures(english)
