@@ -26,6 +26,7 @@ from bot.services.context import Services
 from storage import reminders as store
 
 CAPTION_MAX: Final = 1000  # under Telegram's 1,024, with room to spare
+MAX_ROWS: Final = 40  # groups drawn, furthest behind first (Telegram refuses very tall photos)
 GROUP_BY: cov.Group = cov.by_community  # switch to streets here once households have one
 
 Chart = tuple[bytes, str]
@@ -93,9 +94,10 @@ def board_chart(services: Services, lang: str, board: cov.Board, many: bool) -> 
     period = period_name(services, lang, board.period)
     total = board.total
     kinds = ("met", "open") if board.running else ("met", "missed")
-    names = [name or plain(t(lang, "chart.draw.no_group")) for name, _ in board.rows]
+    drawn = board.rows[:MAX_ROWS]
+    names = [name or plain(t(lang, "chart.draw.no_group")) for name, _ in drawn]
     rows = [(name, [tally.met, tally.open] if board.running else [tally.met, tally.missed])
-            for name, (_, tally) in zip(names, board.rows, strict=True)]
+            for name, (_, tally) in zip(names, drawn, strict=True)]
     key = "chart.draw.running_title" if board.running else "chart.draw.ended_title"
     title = plain(t(lang, key, period=plain(period), rule=rule, percent=total.percent))
     title_ascii = f"{board.period.key} {board.rule.kind.value}: {total.percent}%"
@@ -116,6 +118,8 @@ def board_chart(services: Services, lang: str, board: cov.Board, many: bool) -> 
                        what=t(lang, f"chart.idle.{stage}.{board.rule.kind.value}"),
                        this=t(lang, f"chart.this.{every}"),
                        last=t(lang, f"chart.last.{every}")))
+    if len(board.rows) > len(drawn):
+        lines.append(t(lang, "chart.more", shown=len(drawn), count=len(board.rows) - len(drawn)))
     return png, caption(services, lang, lines, numbered, names)
 
 

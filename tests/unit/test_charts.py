@@ -171,3 +171,12 @@ def test_examples_are_saved_under_docs_charts() -> None:
             for path in found:
                 assert width_height(path.read_bytes())[0] == 1080
     assert (DOCS / "README.md").read_text("utf-8").count("![") == 4 * 2 * len(ex.examples())
+
+
+def test_many_communities_draw_the_furthest_behind_within_telegrams_photo_limits() -> None:
+    items = ex.dataset(240, 60, 60, ex.TODAY, lambda h, q: h % 4 == 0)
+    png, caption = charts.board_charts(ex.services(), "en", items, ex.TODAY)[0]
+    width, height = width_height(png)
+    assert width == 1080 and width + height <= 10000 and height <= 20 * width
+    assert "Only the 40 furthest behind are drawn; the other 20 are doing better." in caption
+    assert len(caption) <= 1024
