@@ -48,8 +48,10 @@ def trend_png(title: str, title_ascii: str, panels: Sequence[Panel]) -> tuple[by
                           markeredgewidth=2.5, clip_on=False, zorder=5)
             if known:
                 x, y = known[-1]
-                axes.annotate(f"{y:.0f}%", (x, y), textcoords="offset points", xytext=(0, 11),
-                              ha="center", fontweight="bold", color=colour)
+                axes.annotate(f"{y:.0f}%", (x, y), textcoords="offset points", xytext=(0, 13),
+                              ha="center", fontweight="bold", color=colour, zorder=6,
+                              bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
+                                    "edgecolor": "none"})
             label = f"#{n + 1}" if is_numbered else short(panel.label, 24)
             axes.set_title(label, loc="left", fontsize=SMALL_SIZE + 2)
             axes.set_ylim(-6, 115)
