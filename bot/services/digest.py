@@ -9,17 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from bot.charts import coverage_png
 from bot.domain import digest as dg
 from bot.domain.reminding import pack
-from bot.services import routing
+from bot.services import charts, routing
 from bot.services.context import Services
 from bot.services.texts import period_label
 from storage import outbox
 from storage import reminders as store
 
 DIGEST_ITEMS = 60  # missed obligations listed in the digest; /overdue lists all
-CAPTION_MAX = 1000
 UNDELIVERED_DAYS = timedelta(days=7)
 
 
@@ -142,34 +140,12 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
                   for w in found.unreachable]
     header = t(lang, "digest.title", day=data.today.isoformat())
     parts = [Part(text) for text in pack(lines, header=header)]
-    chart = chart_part(services, lang, found)
-    if chart is not None:
-        parts.append(chart)
-    return parts
+    return parts + chart_parts(services, lang, found)
 
 
-def chart_part(services: Services, lang: str, found: DigestInput) -> Part | None:
-    """Coverage by worker (by area when there is one worker), lowest first, as a picture."""
-    t = services.catalog.t
-    data = found.data
-    if len(data.by_worker) >= 2:
-        title = t(lang, "digest.chart_worker")
-        rows = [(worker_name(services, lang, found.names, w), c.share or 0.0)
-                for w, c in data.by_worker.items() if c.total]
-    elif data.by_area:
-        title = t(lang, "digest.chart_area")
-        rows = [(area or t(lang, "digest.no_area"), c.share or 0.0)
-                for area, c in data.by_area.items() if c.total]
-    else:
-        return None
-    if not rows:
-        return None
-    rows.sort(key=lambda r: (r[1], r[0]))
-    png, numbered = coverage_png(rows, title)
-    caption = title
-    if numbered:
-        legend = ", ".join(f"#{n} {name}" for n, (name, _) in enumerate(rows[:25], start=1))
-        caption = title + "\n" + t(lang, "digest.chart_legend", legend=legend)
-        if len(caption) > CAPTION_MAX:
-            caption = caption[: CAPTION_MAX - 1] + "…"
-    return Part(caption, png)
+def chart_parts(services: Services, lang: str, found: DigestInput) -> list[Part]:
+    """Where each programme rule stands by community, then the trend, as pictures."""
+    pictures = charts.board_charts(services, lang, found.items, found.data.today)
+    trend = charts.trend_from(services, lang, found.items, found.data.today)
+    return [Part(caption, png) for png, caption in
+            [*pictures, *([trend] if trend is not None else [])]]

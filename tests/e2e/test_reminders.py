@@ -161,7 +161,8 @@ async def test_overdue_and_digest_commands_for_coordinators_only(
     await coordinator.send("/overdue 没有这个人")
     await coordinator.expect("没有找到")
     await coordinator.send("/digest")
-    await coordinator.expect("每周简报")
+    # the pictures are drawn before the text goes out; matplotlib's first use takes seconds
+    await coordinator.expect("每周简报", timeout=60)
     await coordinator.expect(kind="photo")
     await worker.send("/overdue")
     await worker.expect("只对协调员开放")

@@ -237,10 +237,12 @@ async def test_weekly_digest_once_per_week_with_chart(db: Database) -> None:
     texts = bot.to(9001)
     assert texts and "上期没完成的任务" in texts[0] and "陈社工" in texts[0]
     assert "2026年第1季度" in texts[0]
-    assert len(bot.photos) == 1 and bot.photos[0][1].startswith(b"\x89PNG")
+    # a picture per rule (calls: Q1, just ended; visits and deeds: running) and the trend
+    assert len(bot.photos) == 4 and all(p[1].startswith(b"\x89PNG") for p in bot.photos)
+    assert "2026年第1季度 · 电话（每季度）</b>（已结束）：0/3" in (bot.photos[0][2] or "")
     await tick(db, bot, at("2026-04-07", "10:00"))  # same week: nothing more
     assert len(bot.to(9001)) == len(texts)
-    assert len(bot.photos) == 1
+    assert len(bot.photos) == 4
 
 
 async def test_digest_goes_to_the_group_when_configured(db: Database) -> None:
@@ -255,7 +257,7 @@ async def test_interrupted_digest_continues_where_it_stopped(db: Database) -> No
     await tick(db, bot, at("2026-04-06"))
     assert bot.to(9001) == []
     await tick(db, bot, at("2026-04-06", "09:10"))
-    assert len(bot.photos) == 1
+    assert len(bot.photos) == 4
     row = (await store.digests(db))[0]
     assert row.state == "sent"
 

@@ -1,0 +1,106 @@
+"""Stacked horizontal bars: one row per group, each split into met / open / missed.
+
+Bars are shares of the row's obligations (all rows equally long), so the row furthest behind
+stands out whatever its size; the counts are written on the segments and the share met at
+the end of the row. A row with nothing met gets a hollow diamond at zero, so a 0 is seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bot.charts.style import (
+    MET,
+    PAINTS,
+    SMALL_SIZE,
+    drawable,
+    figure,
+    numbered,
+    png,
+    short,
+)
+
+ROW_IN: Final = 0.42  # inches per row
+FRAME_IN: Final = 1.9  # title, legend and axis
+MIN_LABEL_SHARE: Final = 0.045  # a count needs this much of the bar per digit to fit
+
+
+@dataclass(frozen=True)
+class StackedBars:
+    """What one stacked bar chart shows; texts in the reader's language.
+
+    categories: keys of style.PAINTS ("met", "open", "missed") in drawing order;
+    legend: the name of each category; rows: a label and one count per category.
+    title_ascii: the title drawn instead when `title` cannot be (no CJK font).
+    """
+
+    title: str
+    title_ascii: str
+    categories: Sequence[str]
+    legend: Sequence[str]
+    rows: Sequence[tuple[str, Sequence[int]]]
+
+
+def stacked_png(chart: StackedBars) -> tuple[bytes, bool]:
+    """The chart as PNG bytes, 1080 px wide, and whether its rows are numbered.
+
+    Rows are numbered (#1, #2, …) when a label cannot be drawn (no CJK font); the caller
+    then lists the names in the caption. The legend is drawn only when it can be.
+    """
+    labels = [label for label, _ in chart.rows]
+    is_numbered = numbered(labels)
+    shown = ([f"#{n}" for n in range(1, len(labels) + 1)] if is_numbered
+             else [short(label) for label in labels])
+    height = FRAME_IN + ROW_IN * max(len(chart.rows), 2)
+    with figure(height) as fig:
+        axes = fig.add_subplot()
+        positions = list(range(len(chart.rows)))
+        left = [0.0] * len(chart.rows)
+        totals = [sum(counts) or 1 for _, counts in chart.rows]
+        for index, (key, name) in enumerate(zip(chart.categories, chart.legend, strict=True)):
+            paint = PAINTS[key]
+            counts = [counts[index] for _, counts in chart.rows]
+            widths = [c / t for c, t in zip(counts, totals, strict=True)]
+            axes.barh(positions, widths, left=left, height=0.72, color=paint.colour,
+                      hatch=paint.hatch, edgecolor="white", linewidth=1.0,
+                      label=name if drawable(name) else None)
+            for y, count, x, width in zip(positions, counts, left, widths, strict=True):
+                if count and width >= MIN_LABEL_SHARE * len(str(count)):
+                    axes.text(x + width / 2, y, str(count), ha="center", va="center",
+                              color=paint.text, fontweight="bold",
+                              bbox={"boxstyle": "round,pad=0.3", "facecolor": paint.colour,
+                                    "edgecolor": "none"} if paint.hatch else None)
+            left = [x + w for x, w in zip(left, widths, strict=True)]
+        _zero_markers(axes, chart)
+        for y, (_, row), total in zip(positions, chart.rows, totals, strict=True):
+            met = row[0] if chart.categories[0] == "met" else 0
+            axes.text(1.015, y, f"{round(100 * met / total)}%", va="center", ha="left",
+                      fontweight="bold")
+        axes.set_yticks(positions, shown)
+        axes.set_ylim(len(chart.rows) - 0.5, -0.5)  # first row on top, no empty margins
+        axes.set_xlim(0, 1.14)
+        axes.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"],
+                        fontsize=SMALL_SIZE)
+        axes.tick_params(axis="y", length=0, pad=12)  # room for a zero's marker
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        legend = all(drawable(name) for name in chart.legend)
+        axes.set_title(chart.title if drawable(chart.title) else chart.title_ascii, loc="left",
+                       fontweight="bold", pad=34 if legend else 8)
+        if legend:
+            axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(chart.legend),
+                        frameon=False, handlelength=1.6, borderaxespad=0.2)
+        return png(fig), is_numbered
+
+
+def _zero_markers(axes: object, chart: StackedBars) -> None:
+    """A hollow diamond at zero on every row where nothing is met."""
+    if not chart.categories or chart.categories[0] != "met":
+        return
+    zeros = [y for y, (_, counts) in enumerate(chart.rows) if sum(counts) and not counts[0]]
+    if zeros:
+        axes.plot([0.0] * len(zeros), zeros, linestyle="none",  # type: ignore[attr-defined]
+                  marker="D", markersize=11, markerfacecolor="white",
+                  markeredgecolor=MET.colour, markeredgewidth=2.5, clip_on=False, zorder=5)
