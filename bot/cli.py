@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--at", metavar="ISO-8601", help="the bot's clock at start (default: now)")
     demo.add_argument("--dir", type=Path, help="a new folder for the demo's files "
                       "(default: a temporary one, removed at exit)")
+    erase = sub.add_parser("erase", help="remove a person's personal data (audited)")
+    whom = erase.add_subparsers(dest="what", required=True, metavar="WHAT")
+    person = whom.add_parser("person", help="a resident, by Telegram user id")
+    person.add_argument("telegram_id", type=int)
     backup = sub.add_parser("backup", help="copy the database safely to FILE")
     backup.add_argument("file", type=Path)
     restore = sub.add_parser("restore", help="replace the database with a checked backup FILE "
@@ -148,7 +152,33 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "restore":
         return _restore(settings, args.file)
+    if args.command == "erase":
+        return asyncio.run(_erase(settings, args.telegram_id))
     raise AssertionError(args.command)
+
+
+async def _erase(settings: Settings, telegram_id: int) -> int:
+    """`zhongfu erase person ID`: their contact, name, places, photos and messages go."""
+    from bot.config import SUPPORTED_LANGUAGES
+    from bot.i18n import Catalog
+    from bot.services.context import Services, clock_for
+    from bot.services.erasure import erase_person
+    from storage.db import Database
+
+    db = await Database.open(settings.database)
+    try:
+        services = Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, settings.language),
+                            clock=clock_for(settings))
+        done = await erase_person(services, telegram_id, None, services.clock())
+    finally:
+        await db.close()
+    if not done.person and not done.reports:
+        print(f"zhongfu: nobody with Telegram id {telegram_id} is known; nothing erased",
+              file=sys.stderr)
+        return 1
+    print(f"zhongfu: personal data of {telegram_id} erased ({done.reports} report(s) "
+          "anonymised, the figures keep their anonymous facts)")
+    return 0
 
 
 def _restore(settings: Settings, file: Path) -> int:

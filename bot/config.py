@@ -55,6 +55,8 @@ class Settings:
     clock_shift: timedelta = timedelta(0)
     # Seconds to wait for Telegram's answer to a send before taking it as timed out.
     telegram_timeout: int = 15
+    # Closed reports are anonymised this many days after closing.
+    retain_report_days: int = 365
     log_format: str = "plain"
     # Webhook mode when set: Telegram posts updates to this public HTTPS URL.
     webhook_url: str | None = None
@@ -146,6 +148,8 @@ def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Se
         clock_shift=_clock_shift(env),
         telegram_timeout=_positive_int(env, "ZHONGFU_TELEGRAM_TIMEOUT",
                                        _default("telegram_timeout")),
+        retain_report_days=_positive_int(env, "ZHONGFU_RETAIN_REPORT_DAYS",
+                                         _default("retain_report_days")),
         log_format=_log_format(env),
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,

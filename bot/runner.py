@@ -9,7 +9,6 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
@@ -21,7 +20,7 @@ from bot.jobs import tick as scheduler
 from bot.services.context import Services, clock_for
 from bot.telegram.app import POLL_TIMEOUT, build_application
 from bot.telegram.context import PACER_KEY
-from bot.telegram.intake import Intake
+from bot.telegram.intake import ALLOWED_UPDATES, Intake
 from bot.telegram.menus import publish_all
 from bot.telegram.webhook import WebhookServer
 from storage import areas, lock, people
@@ -180,7 +179,7 @@ async def _set_webhook(app: Application, settings: Settings,  # type: ignore[typ
         try:
             await app.bot.set_webhook(
                 settings.webhook_url or "", secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
             )
             return True
         except BadRequest as exc:

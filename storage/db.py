@@ -117,6 +117,13 @@ class Database:
             return False
         return True
 
+    async def vacuum(self) -> None:
+        """Rewrite the file without free pages and empty the WAL: erased data is gone from
+        the bytes on disk too, not only from the tables."""
+        async with self._lock:
+            await self._conn.execute("VACUUM")
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Run a read outside any transaction and return its first row."""
         async with self._lock, self._conn.execute(sql, params) as cur:

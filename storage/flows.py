@@ -78,6 +78,12 @@ async def set_unasked(db: Database, telegram_id: int, unasked: bool) -> None:
                          (int(unasked), telegram_id))
 
 
+async def purge(db: Database, before: datetime) -> int:
+    """Drop unfinished flows untouched since `before` (their drafts hold personal data)."""
+    async with db.transaction() as tx:
+        return await tx.rowcount("DELETE FROM flows WHERE updated_at < ?", (to_db(before),))
+
+
 async def clear(db: Database, telegram_id: int) -> bool:
     """End the person's flow; return whether there was one."""
     async with db.transaction() as tx:

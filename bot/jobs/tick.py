@@ -19,8 +19,9 @@ from bot.jobs.context import TickContext
 from bot.jobs.digest import digest
 from bot.jobs.escalation import escalate, finish_routing
 from bot.jobs.reminders import remind
+from bot.services import erasure
 from bot.services.context import Services
-from storage import outbox, updates
+from storage import flows, outbox, updates
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,19 @@ async def prune_updates(tick: TickContext) -> None:
     await updates.prune(tick.services.db, tick.now - KEEP_HANDLED_UPDATES)
 
 
+async def purge_drafts(tick: TickContext) -> None:
+    """Drop unfinished flows past their time to live (a draft report holds personal data)."""
+    hours = tick.services.settings.draft_ttl_hours
+    await flows.purge(tick.services.db, tick.now - timedelta(hours=hours))
+
+
+async def retention(tick: TickContext) -> None:
+    """Anonymise reports closed longer ago than the deployment keeps them."""
+    count = await erasure.anonymise_old_reports(tick.services, tick.now)
+    if count:
+        log.info("anonymised %d closed report(s) past their retention", count)
+
+
 async def prune_outbox(tick: TickContext) -> None:
     """Forget delivered outbox rows older than a week."""
     await outbox.prune(tick.services.db, tick.now - KEEP_HANDLED_UPDATES)
@@ -43,7 +57,8 @@ async def prune_outbox(tick: TickContext) -> None:
 
 def jobs() -> list[Job]:
     """Every scheduled job, in the order a tick runs them."""
-    return [prune_updates, prune_outbox, finish_routing, escalate, remind, digest]
+    return [prune_updates, prune_outbox, purge_drafts, retention, finish_routing, escalate,
+            remind, digest]
 
 
 async def tick(services: Services, bot: Bot, now: datetime, pacer: Pacer) -> None:

@@ -25,6 +25,10 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+# Only the kinds of update the bot handles: Telegram sends nothing else (less to store, and
+# nothing kept that the bot never needed).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
 # An update whose handling killed the process this many times is set aside, not retried forever.
 MAX_ATTEMPTS = 3
 
@@ -72,7 +76,7 @@ class Intake:
         while True:
             try:
                 batch = await self.app.bot.get_updates(
-                    offset=offset, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
+                    offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
                 )
                 backoff = 1.0
             except RetryAfter as exc:

@@ -37,6 +37,7 @@ from bot.domain.reports import (
     over_rate_limit,
 )
 from bot.services import routing
+from bot.telegram import flows as flow_runner
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -80,7 +81,7 @@ class ReportFlow:
 
     async def start(self, ctx: Ctx) -> None:
         """Begin a report, or pick up the one in progress."""
-        state = await flows.get(ctx.db, ctx.user_id)
+        state = await flow_runner.current(ctx)  # an expired draft is dropped, and said so
         if state is not None and state.name == NAME:
             await ctx.reply(ctx.t("report.resume"))
             await self.ask(ctx, state)
