@@ -281,7 +281,7 @@ class Admin:
 def street_lines(ctx: Ctx, listed: list[areas.AreaStreet]) -> list[str]:
     """Communities grouped under their streets (those without a street last, or alone)."""
     if all(a.street_name is None for a in listed):
-        return [f"• {a.area_name}" for a in listed]
+        return [ctx.t("triage.areas.line", name=a.area_name) for a in listed]
     lines: list[str] = []
     current: object = object()
     for area in listed:
@@ -289,7 +289,7 @@ def street_lines(ctx: Ctx, listed: list[areas.AreaStreet]) -> list[str]:
             current = area.street_name
             lines.append(ctx.t("triage.areas.street", street=area.street_name)
                          if area.street_name else ctx.t("triage.areas.no_street"))
-        lines.append(f"• {area.area_name}")
+        lines.append(ctx.t("triage.areas.line", name=area.area_name))
     return lines
 
 
