@@ -47,10 +47,15 @@ async def seed(bot: BotProcess) -> None:
                 "INSERT INTO people (telegram_id, display_name, language, role, active,"
                 " created_at, updated_at) VALUES (?, ?, 'zh', 'worker', 1, ?, ?)",
                 (telegram_id, name, STAMP, STAMP))
+        # Both coordinators have opened the bot (nothing reaches anyone who never has).
         conn.execute(
             "INSERT INTO people (telegram_id, display_name, language, role, active, created_at,"
             " updated_at) VALUES (?, 'Ann', 'en', 'coordinator', 1, ?, ?)",
             (ENGLISH_COORDINATOR, STAMP, STAMP))
+        conn.execute(
+            "INSERT OR IGNORE INTO people (telegram_id, display_name, role, active, created_at,"
+            " updated_at) VALUES (?, '王协调', 'coordinator', 1, ?, ?)",
+            (COORDINATOR_ID, STAMP, STAMP))
         conn.commit()
     path = bot.workdir / "h.csv"
     rows = [f"{ext},{name},{area},路1号,1,低保,{worker},2025-01-01"
