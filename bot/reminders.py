@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,9 +25,11 @@ from bot.domain.people import pick_language
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.reminding import digest_due, pack, stages_today, week_key, window_open
 from bot.sending import Outcome, Result, Sender
+from bot.services import referrals as referral_cases
 from bot.services.context import Services
 from storage import reminders as store
 from storage.db import Database
+from storage.referrals import Referral
 
 if TYPE_CHECKING:
     from bot.scheduler import TickContext
@@ -217,6 +219,7 @@ class DigestInput:
     names: dict[int, store.Worker]
     untaken: int
     unreachable: list[store.Worker]
+    referrals: list[Referral] = field(default_factory=list)  # overdue, by source
 
 
 async def gather(services: Services, today: date) -> DigestInput:
@@ -227,7 +230,8 @@ async def gather(services: Services, today: date) -> DigestInput:
     names = {k: v.name for k, v in people.items()}
     data = dg.build(items, today, names=names)
     return DigestInput(data, items, people, await store.untaken_reports(db),
-                       await store.unreachable_staff(db))
+                       await store.unreachable_staff(db),
+                       await referral_cases.overdue(services, today))
 
 
 def worker_name(services: Services, lang: str, people: dict[int, store.Worker],
@@ -303,6 +307,7 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
         lines.append(t(lang, "digest.unreachable_title"))
         lines += [t(lang, "digest.unreachable", name=w.name or str(w.telegram_id))
                   for w in found.unreachable]
+    lines += referral_cases.overdue_lines(services, lang, found.referrals)
     header = t(lang, "digest.title", day=data.today.isoformat())
     parts = [Part(text) for text in pack(lines, header=header)]
     chart = chart_part(services, lang, found)

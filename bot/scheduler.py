@@ -46,9 +46,10 @@ def jobs() -> list[Job]:
     """Every scheduled job, in the order a tick runs them."""
     # Imported here: the jobs' modules import TickContext from this one.
     from bot.reminders import digest, remind
+    from bot.telegram.referrals import route_new
     from bot.telegram.triage import escalate, finish_routing
 
-    return [prune_updates, finish_routing, escalate, remind, digest]
+    return [prune_updates, finish_routing, route_new, escalate, remind, digest]
 
 
 async def tick(services: Services, bot: Bot, now: datetime) -> None:

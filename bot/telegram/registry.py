@@ -25,9 +25,10 @@ def features() -> list[Feature]:
     from bot.telegram.households import HouseholdsFeature
     from bot.telegram.overdue import OverdueFeature
     from bot.telegram.programs import ProgramsFeature
+    from bot.telegram.referrals import ReferralsFeature
     from bot.telegram.report import ReportFeature
     from bot.telegram.triage import TriageFeature
 
     reports = ReportFeature()
     return [reports, TriageFeature(reports), HouseholdsFeature(), OverdueFeature(),
-            ProgramsFeature()]
+            ProgramsFeature(), ReferralsFeature()]
