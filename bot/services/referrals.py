@@ -575,3 +575,11 @@ def _workbook(title: str, headers: list[str], rows: list[list[str]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+
+async def counts(services: Services, start: date, end: date) -> list[store.Count]:
+    """Referrals received in [start, end) by source, stage and outcome (for /stats)."""
+    return await store.counts(services.db, start, end)
