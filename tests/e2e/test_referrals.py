@@ -195,3 +195,27 @@ async def test_import_in_chat_with_bad_rows_then_return_with_contacts(
         detail = conn.execute("SELECT detail FROM audit WHERE action = 'export.referrals'"
                               ).fetchone()[0]
     assert '"contacts": true' in detail
+
+
+async def test_coordinator_keeps_the_sources(bot: BotProcess, api: FakeBotApi,
+                                             coordinator: FakeUser) -> None:
+    await coordinator.send("/sources")
+    listing = await coordinator.expect("转介来源单位")
+    assert all(name in listing.plain for name in (SOURCE, "区法院", "教育局", "社区网格员"))
+    await coordinator.press("➕ 添加")
+    await coordinator.expect("新来源单位的名称")
+    await coordinator.send("区法院")
+    await coordinator.expect("已经有叫“区法院”的来源单位了")
+    await coordinator.send("区医院")
+    await coordinator.expect("已保存：区医院")
+    await coordinator.press("停用 教育局")
+    await coordinator.expect("已停用：教育局")
+    await coordinator.press("完成")
+    await coordinator.expect("导入名单请发 /referrals")
+    with bot.db() as conn:
+        rows = dict(conn.execute("SELECT name, retired FROM referral_sources").fetchall())
+    assert rows["区医院"] == 0 and rows["教育局"] == 1
+    add_worker(bot, 7001, "陈社工", "东门社区")
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/sources")
+    await worker.expect("只对协调员开放")
