@@ -278,15 +278,6 @@ class HouseholdDone:
 async def to_household(services: Services, person: Person, referral_id: int,
                        now: datetime) -> HouseholdDone:
     """Add an eligible person to the registry in one step; a likely match is offered instead."""
-    referral = await store.get(services.db, referral_id)
-    if referral is not None:
-        matches = await store.registry_matches(services.db, referral.name, referral.area_id,
-                                               referral.phone)
-        if matches:
-            actor = actor_of(services, person)
-            why = (refusal(Action.HOUSEHOLD, actor, referral.state) if actor is not None
-                   else "staff_only")
-            return HouseholdDone(Done(referral, why or "in_registry"), matches=matches)
     return await _household_step(services, person, referral_id, now, None)
 
 
@@ -315,6 +306,11 @@ async def _household_step(services: Services, person: Person, referral_id: int,
             return HouseholdDone(Done(referral, why))
         household_id = existing
         if household_id is None:
+            # Never a duplicate: someone who may already be in the registry is linked instead.
+            matches = await store.registry_matches(tx, referral.name, referral.area_id,
+                                                   referral.phone)
+            if matches:
+                return HouseholdDone(Done(referral, "in_registry"), matches=matches)
             household_id = await _create_household(tx, referral, actor.telegram_id, now)
         if not await store.move(tx, referral, now, household_id=household_id):
             raise RuntimeError("referral changed inside its own transaction")

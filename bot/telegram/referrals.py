@@ -242,42 +242,19 @@ class Referrals:
             await self.step(ctx, action, number, arg)
 
     async def step(self, ctx: Ctx, action: str, referral_id: int, arg: str) -> None:
-        """One screening step on one referral."""
-        s, person, now = ctx.services, ctx.person, ctx.now
-        if action == "v":
-            await self.view(ctx, referral_id)
+        """One press on one referral: a screen (view, menus, a flow) or a recorded step."""
+        screens = {"v": self.view, "el": self.eligibility_flow.begin, "as": self.assign_menu,
+                   "hh": self.household, "cl": self.close_menu}
+        if action in screens:
+            await screens[action](ctx, referral_id)
             return
-        if action == "el":
-            await self.eligibility_flow.begin(ctx, referral_id)
-            return
-        if action == "as":
-            await self.assign_menu(ctx, referral_id)
-            return
-        if action == "hh":
-            await self.household(ctx, referral_id)
-            return
-        if action == "cl":
-            await self.close_menu(ctx, referral_id)
-            return
-        run = {
-            "tk": lambda: usecases.take(s, person, referral_id, now),
-            "c": lambda: usecases.call(s, person, referral_id, arg == "y", now),
-            "sv": lambda: usecases.survey(s, person, referral_id, now),
-        }.get(action)
-        if action == "ap" and arg in ("s", "a", "r"):
-            status = {"s": Application.SUBMITTED, "a": Application.APPROVED,
-                      "r": Application.REFUSED}[arg]
-            run = lambda: usecases.application(s, person, referral_id, status, now)  # noqa: E731
-        elif action == "co" and arg in set(Outcome):
-            outcome = Outcome(arg)
-            run = lambda: usecases.close(s, person, referral_id, outcome, now)  # noqa: E731
-        elif action == "aw":
+        if action == "aw":
             await self.assign(ctx, referral_id, arg)
             return
-        if run is None:
+        done = await _record(ctx, action, referral_id, arg)
+        if done is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        done = await run()
         if not done.ok or done.referral is None:
             await self.refuse(ctx, done.refusal or "moved", done.referral)
             return
@@ -447,6 +424,26 @@ class Referrals:
         except TelegramError as exc:
             log.warning("agency return not sent: %s", exc)
             await ctx.reply(ctx.t("referrals.return.failed"))
+
+
+_APPLICATION = {"s": Application.SUBMITTED, "a": Application.APPROVED,
+                "r": Application.REFUSED}
+
+
+async def _record(ctx: Ctx, action: str, referral_id: int, arg: str) -> usecases.Done | None:
+    """Run the use case a step button asks for; None for a button that names no step."""
+    s, person, now = ctx.services, ctx.person, ctx.now
+    if action == "tk":
+        return await usecases.take(s, person, referral_id, now)
+    if action == "c" and arg in ("y", "n"):
+        return await usecases.call(s, person, referral_id, arg == "y", now)
+    if action == "sv":
+        return await usecases.survey(s, person, referral_id, now)
+    if action == "ap" and arg in _APPLICATION:
+        return await usecases.application(s, person, referral_id, _APPLICATION[arg], now)
+    if action == "co" and arg in set(Outcome):
+        return await usecases.close(s, person, referral_id, Outcome(arg), now)
+    return None
 
 
 # -- flows --------------------------------------------------------------------------------------

@@ -219,3 +219,51 @@ async def test_coordinator_keeps_the_sources(bot: BotProcess, api: FakeBotApi,
     worker = api.user(7001, "陈社工", language_code="zh-hans")
     await worker.send("/sources")
     await worker.expect("只对协调员开放")
+
+
+async def test_assigned_referral_of_someone_in_the_registry_is_linked_not_duplicated(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    households = bot.workdir / "households.csv"
+    households.write_text("编号,姓名,社区,类别,电话\nLH-7,钱秀英,翠竹社区,低保,13800138002\n",
+                          "utf-8")
+    code, out = await bot.cli("import", "households", str(households))
+    assert code == 0, out
+    add_worker(bot, 7001, "陈社工", "翠竹社区")
+    add_worker(bot, 7002, "林社工", "翠竹社区")
+    worker, colleague = (api.user(7001, "陈社工", language_code="zh-hans"),
+                         api.user(7002, "林社工", language_code="zh-hans"))
+    for person in (worker, colleague):
+        await person.send("/start")
+        await person.expect("")
+    await import_example(bot)
+    qian = referral_id(bot, "钱秀英")
+
+    await coordinator.send("/referrals")
+    await coordinator.expect("待接手（3）")
+    await coordinator.press(f"Z-{qian:04d}")
+    await coordinator.press("分派")
+    await coordinator.expect("本社区的社工排在前面")
+    await coordinator.press("陈社工")
+    await coordinator.expect("已分派给 陈社工")
+    assigned = await worker.expect("协调员把转介")
+    assert "13800138002" in assigned.plain
+
+    # A colleague of the same community forges the button of a referral that is not theirs.
+    answer = await colleague.press_data(f"rf:c:{qian}:y", colleague.last_message)
+    assert "不是由您跟进的" in answer
+
+    await worker.press("联系上了")
+    await worker.press("认定结果")
+    await worker.press("低边")
+    await worker.press("保存")
+    await worker.expect("认定：低边")
+    await worker.press("纳入服务对象")
+    await worker.expect("名册里可能已经有这个人了")
+    await worker.press("🔗 钱秀英")
+    await worker.expect("已关联到名册里的 钱秀英，没有重复建档")
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM households WHERE name = '钱秀英'"
+                            ).fetchone()[0] == 1
+        linked = conn.execute("SELECT h.external_id FROM referrals r JOIN households h ON "
+                              "h.id = r.household_id WHERE r.id = ?", (qian,)).fetchone()[0]
+        assert linked == "LH-7"
