@@ -25,6 +25,7 @@ from bot.domain.referrals import (
     Stage,
     close_choices,
     open_steps,
+    priority,
     toggle,
 )
 from bot.domain.reminding import pack
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "rf"
 LIST_BUTTONS = 20
+CARDS_MAX = 8  # new referrals one worker gets as separate Take cards; more: one summary
 ERRORS_SHOWN = 25
 
 
@@ -133,27 +135,40 @@ def take_markup(services: Services, lang: str, referral: Referral, *,
 # -- routing to the community's workers ---------------------------------------------------------
 
 
-async def route(services: Services, bot: Bot, referral: Referral) -> int:
-    """Send the Take card to the community's workers; how many got it."""
+async def route(services: Services, bot: Bot, found: list[Referral]) -> None:
+    """Tell each community's workers about new referrals: a Take card each, or one summary
+    when a list brings one worker more than CARDS_MAX at once (400 names are no 400 messages).
+
+    Sent at least once: a crash before the end announces the batch again on the next tick.
+    """
     db = services.db
-    count = 0
-    for worker_id in await store.route_targets(db, referral.area_id):
+    t = services.catalog.t
+    per_worker: dict[int, list[Referral]] = {}
+    for referral in found:
+        for worker_id in await store.route_targets(db, referral.area_id):
+            per_worker.setdefault(worker_id, []).append(referral)
+    for worker_id, theirs in per_worker.items():
         lang = services.lang_of(await people.get(db, worker_id))
-        text = (services.catalog.t(lang, "referrals.notice.new") + "\n"
-                + card(services, lang, referral, full=False))
-        sent = await send(services, bot, worker_id, text,
-                          take_markup(services, lang, referral, assign=False))
-        if sent.message is not None:
-            await store.record_notice(db, referral.id, worker_id, sent.message.message_id)
-            count += 1
-    await store.mark_routed(db, referral.id, services.clock())
-    return count
+        if len(theirs) > CARDS_MAX:
+            await send(services, bot, worker_id,
+                       t(lang, "referrals.notice.many", count=len(theirs),
+                         focus=sum(1 for r in theirs if r.focus)),
+                       buttons([[(t(lang, "referrals.button.open_list"), f"{PREFIX}:ls:0")]]))
+            continue
+        for referral in sorted(theirs, key=lambda r: priority(r.focus, r.due_on)):
+            text = (t(lang, "referrals.notice.new") + "\n"
+                    + card(services, lang, referral, full=False))
+            sent = await send(services, bot, worker_id, text,
+                              take_markup(services, lang, referral, assign=False))
+            if sent.message is not None:
+                await store.record_notice(db, referral.id, worker_id, sent.message.message_id)
+    for referral in found:
+        await store.mark_routed(db, referral.id, services.clock())
 
 
 async def route_new(tick: TickContext) -> None:
     """Scheduled: announce referrals imported without the bot (the command line)."""
-    for referral in await store.unrouted(tick.services.db):
-        await route(tick.services, tick.bot, referral)
+    await route(tick.services, tick.bot, await store.unrouted(tick.services.db))
 
 
 async def settle(services: Services, bot: Bot, referral: Referral) -> None:
@@ -243,6 +258,10 @@ class Referrals:
 
     async def step(self, ctx: Ctx, action: str, referral_id: int, arg: str) -> None:
         """One press on one referral: a screen (view, menus, a flow) or a recorded step."""
+        if action == "ls":
+            await ctx.answer()
+            await self.list(ctx)
+            return
         screens = {"v": self.view, "el": self.eligibility_flow.begin, "as": self.assign_menu,
                    "hh": self.household, "cl": self.close_menu}
         if action in screens:
@@ -517,10 +536,8 @@ class ImportFlow(StaleAnswer):
             await ctx.reply(ctx.t("import.again"))
             return
         await flows.clear(ctx.db, ctx.user_id)
-        for referral_id in outcome.created:
-            referral = await store.get(ctx.db, referral_id)
-            if referral is not None:
-                await route(ctx.services, ctx.context.bot, referral)
+        created = [await store.get(ctx.db, referral_id) for referral_id in outcome.created]
+        await route(ctx.services, ctx.context.bot, [r for r in created if r is not None])
 
 
 @dataclass

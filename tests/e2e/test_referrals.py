@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import shutil
+from datetime import datetime
 
 from openpyxl import load_workbook
 
-from tests.conftest import ROOT, BotProcess
+from tests.conftest import ROOT, ZONE, BotProcess
 from tests.e2e.helpers_triage import add_worker
 from tests.rig.objects import BotMessage
 from tests.rig.server import FakeBotApi, FakeUser
@@ -267,3 +268,29 @@ async def test_assigned_referral_of_someone_in_the_registry_is_linked_not_duplic
         linked = conn.execute("SELECT h.external_id FROM referrals r JOIN households h ON "
                               "h.id = r.household_id WHERE r.id = ?", (qian,)).fetchone()[0]
         assert linked == "LH-7"
+
+
+async def test_a_long_list_is_one_message_per_worker_and_overdue_shows_by_source(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    add_worker(bot, 7001, "陈社工", "东门社区")
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/start")
+    await worker.expect("")
+    rows = "".join(f"WG-{n},居民{n},东门社区,{'受灾' if n == 1 else ''}\n" for n in range(1, 11))
+    path = bot.workdir / "grid.csv"
+    path.write_text("来源编号,姓名,社区,重点关注\n" + rows, "utf-8")
+    code, out = await bot.cli("import", "referrals", str(path), "--source", "社区网格员")
+    assert code == 0, out
+    code, out = await bot.cli("tick", "--at", bot.now().isoformat())
+    assert code == 0, out
+    summary = await worker.expect("有 10 位居民需要摸排（其中重点关注 1 位）")
+    await worker.expect_nothing(within=1.0)  # not ten cards
+    await worker.press("看待接手的名单", in_message=summary)
+    listing = await worker.expect("待接手（10）")
+    assert listing.plain.index("居民1 ") < listing.plain.index("居民2 ")  # focus first
+
+    bot.set_clock(datetime(2026, 11, 26, 10, 0, tzinfo=ZONE))  # the focus one is a day late
+    await bot.restart()
+    await coordinator.send("/overdue")
+    overdue = await coordinator.expect("超过期限的转介（1）")
+    assert "社区网格员（1 人）" in overdue.plain and "居民1 " in overdue.plain
