@@ -200,12 +200,24 @@ def check_sources(table: Table, known: Known) -> list[RowError]:
     return errors
 
 
-def read_referrals(data: bytes, filename: str, known: Known, today: date) -> ReferralFile:
-    """Read and check a referral list in one go (Refusal for a file refused as a whole)."""
-    table = read_table(data, filename)
+def check_table(table: Table, known: Known, today: date) -> ReferralFile:
+    """Check a read table: every row, and the source column when there is one."""
     checked = check_file(table, known, today)
     wrong_source = check_sources(table, known)
     if not wrong_source:
         return checked
     return ReferralFile(checked.rows, sorted([*checked.errors, *wrong_source],
                                              key=lambda e: e.row), checked.already)
+
+
+def refs_in(table: Table) -> list[str]:
+    """The references a table names (to look up which are stored already)."""
+    index = map_headers(table.headers).get("source_ref")
+    if index is None:
+        return []
+    return [clean(cells[index]) for _, cells in table.rows if index < len(cells)]
+
+
+def read_referrals(data: bytes, filename: str, known: Known, today: date) -> ReferralFile:
+    """Read and check a referral list in one go (Refusal for a file refused as a whole)."""
+    return check_table(read_table(data, filename), known, today)

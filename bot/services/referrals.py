@@ -27,10 +27,10 @@ from bot.domain.referrals import (
     quarter_key,
     refusal,
 )
-from bot.importing.households import Refusal, RowError
-from bot.importing.referrals import Known, ReferralFile, read_referrals
+from bot.importing.households import Refusal, RowError, read_table
+from bot.importing.referrals import Known, ReferralFile, check_table, refs_in
 from bot.services.context import Services
-from storage import areas, audit, households
+from storage import areas, audit, households, people
 from storage import referrals as store
 from storage.db import Tx
 from storage.referrals import Match, Referral, Source
@@ -93,11 +93,11 @@ async def import_list(services: Services, data: bytes, filename: str, source_id:
         return ImportOutcome(refusal=Refusal("unknown_source"))
     today = today_of(services, now)
     try:
-        table_refs = _refs_in(data, filename)
+        table = read_table(data, filename)
         known = Known({a.name: a.id for a in await areas.active(db)}, source.id, source.name,
                       {s.id: s.name for s in await store.sources(db, retired=True)},
-                      await store.known_refs(db, table_refs))
-        checked = read_referrals(data, filename, known, today)
+                      await store.known_refs(db, refs_in(table)))
+        checked = check_table(table, known, today)
     except Refusal as refused:
         return ImportOutcome(source, refusal=refused)
     if checked.errors:
@@ -112,18 +112,6 @@ async def import_list(services: Services, data: bytes, filename: str, source_id:
                            {"file": filename[:100], "created": len(created),
                             "already": checked.already})
     return ImportOutcome(source, checked=checked, created=created)
-
-
-def _refs_in(data: bytes, filename: str) -> list[str]:
-    """The references a file names (to look up which are stored already)."""
-    from bot.importing.households import read_table
-    from bot.importing.referrals import map_headers
-
-    table = read_table(data, filename)
-    index = map_headers(table.headers).get("source_ref")
-    if index is None:
-        return []
-    return [cells[index].strip() for _, cells in table.rows if index < len(cells)]
 
 
 async def import_list_named(services: Services, data: bytes, filename: str, source_name: str,
@@ -213,6 +201,31 @@ async def assign(services: Services, person: Person, referral_id: int, worker: P
     return await _step(services, person, referral_id, Action.ASSIGN, now, "assigned",
                        lambda r: {"stage": Stage.ASSIGNED, "worker_id": worker.telegram_id},
                        detail=worker.display_name)
+
+
+@dataclass(frozen=True)
+class AssignChoices:
+    """The workers a coordinator may give a referral to: its community's first."""
+
+    done: Done
+    workers: list[Person] = field(default_factory=list)
+
+
+async def assign_choices(services: Services, person: Person, referral_id: int) -> AssignChoices:
+    """Coordinators only; a referral still untaken or only just taken."""
+    actor = actor_of(services, person)
+    if actor is None:
+        return AssignChoices(Done(None, "staff_only"))
+    referral = await store.get(services.db, referral_id)
+    if referral is None:
+        return AssignChoices(Done(None, "no_referral"))
+    why = refusal(Action.ASSIGN, actor, referral.state)
+    if why is not None:
+        return AssignChoices(Done(referral, why))
+    local = set(await store.route_targets(services.db, referral.area_id))
+    staff = [p for p in await people.staff(services.db) if services.role_of(p) is Role.WORKER]
+    staff.sort(key=lambda p: (p.telegram_id not in local, p.display_name))
+    return AssignChoices(Done(referral), staff)
 
 
 async def call(services: Services, person: Person, referral_id: int, reached: bool,

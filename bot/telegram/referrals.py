@@ -365,15 +365,13 @@ class Referrals:
 
     async def assign_menu(self, ctx: Ctx, referral_id: int) -> None:
         """Coordinators: the workers of the referral's community first, then the others."""
-        referral = await store.get(ctx.db, referral_id)
-        if referral is None or referral.stage not in (Stage.NEW, Stage.ASSIGNED):
-            await self.refuse(ctx, "wrong_stage" if referral else "no_referral", referral)
+        choices = await usecases.assign_choices(ctx.services, ctx.person, referral_id)
+        referral = choices.done.referral
+        if not choices.done.ok or referral is None:
+            await self.refuse(ctx, choices.done.refusal or "no_referral", referral)
             return
         await ctx.answer()
-        local = set(await store.route_targets(ctx.db, referral.area_id))
-        staff = [p for p in await people.staff(ctx.db)
-                 if ctx.services.role_of(p) is Role.WORKER]
-        staff.sort(key=lambda p: (p.telegram_id not in local, p.display_name))
+        staff = choices.workers
         rows = [[(short(p.display_name, 20), f"{PREFIX}:aw:{referral.id}:{p.telegram_id}")]
                 for p in staff[:LIST_BUTTONS]]
         if not rows:
