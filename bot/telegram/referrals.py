@@ -26,6 +26,7 @@ from bot.domain.referrals import (
     close_choices,
     open_steps,
     priority,
+    quarter_key,
     toggle,
 )
 from bot.domain.reminding import pack
@@ -420,6 +421,9 @@ class Referrals:
 
     async def return_confirm(self, ctx: Ctx, source_id: int, key: str) -> None:
         """rf:rq:<source>:<quarter>: with or without the people's phone and address."""
+        if quarter_key(key) != key:  # callback data is user input: only a real quarter
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
         await ctx.answer()
         rows = [[(ctx.t("referrals.return.without"), f"{PREFIX}:rc:{source_id}:{key}:0")],
                 [(ctx.t("referrals.return.with"), f"{PREFIX}:rc:{source_id}:{key}:1")]]

@@ -184,6 +184,8 @@ async def test_import_in_chat_with_bad_rows_then_return_with_contacts(
     await coordinator.send("/referrals")
     await coordinator.press("反馈表")
     await coordinator.press("区法院")
+    forged = await coordinator.press_data("rf:rq:2:" + "9" * 50, coordinator.last_message)
+    assert "失效" in forged
     await coordinator.press("2026-Q4")
     await coordinator.expect("要不要带上居民的电话和地址")
     await coordinator.press("带电话和地址")
