@@ -30,6 +30,17 @@ def _parser() -> argparse.ArgumentParser:
     households = what.add_parser(
         "households", help="a household roster (花名册), by external id or name (see docs)")
     households.add_argument("file", type=Path)
+    referrals = what.add_parser("referrals", help="one agency's referral list (see README)")
+    referrals.add_argument("file", type=Path)
+    referrals.add_argument("--source", required=True, metavar="NAME", help="the agency")
+    export = sub.add_parser("export", help="write a spreadsheet")
+    exports = export.add_subparsers(dest="what", required=True, metavar="WHAT")
+    answer = exports.add_parser("referrals", help="an agency's quarterly return (XLSX)")
+    answer.add_argument("--source", required=True, metavar="NAME", help="the agency")
+    answer.add_argument("--quarter", required=True, metavar="2026Q3")
+    answer.add_argument("--with-contacts", action="store_true",
+                        help="include phone and address (the agency's copy only)")
+    answer.add_argument("out", type=Path)
     households.add_argument("--dry-run", action="store_true",
                             help="check and summarise the file, store nothing")
     households.add_argument("--sheet", metavar="NAME", help="the sheet holding the roster")
@@ -128,6 +139,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(runner.run(settings))
     if args.command == "tick":
         return asyncio.run(runner.tick(settings, parse_instant(args.at, settings)))
+    if args.command == "import" and args.what == "referrals":
+        from bot.referrals_cli import import_cli
+
+        return import_cli(settings, args.file, args.source)
+    if args.command == "export":
+        from bot.referrals_cli import export_cli
+
+        return export_cli(settings, args.source, args.quarter, args.out, args.with_contacts)
     if args.command == "import":
         from bot.importing import import_file_cli
         from storage import lock

@@ -84,6 +84,11 @@ async def _set_categories(tx: Tx, household_id: int, data: HouseholdInput) -> No
     )
 
 
+async def insert_in(tx: Tx, data: HouseholdInput, now: datetime, by: int | None) -> int:
+    """Add a household inside the caller's transaction; its id."""
+    return await _insert(tx, data, now, by)
+
+
 async def create(db: Database, data: HouseholdInput, now: datetime,
                  by: int | None = None) -> Household:
     """Add a household; its external id (if any) must be new."""

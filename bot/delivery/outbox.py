@@ -22,7 +22,7 @@ from bot.delivery.sender import Outcome, ReplyMarkup, Result, Sender
 from bot.domain.reports import Status
 from bot.services.context import Services
 from storage import outbox as store
-from storage import reports, triage
+from storage import referrals, reports, triage
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +220,10 @@ class Outbox:
             if notice and message_id is not None:
                 await triage.record_notice(self.services.db, int(notice[0]), chat_id,
                                            message_id, str(notice[1]), now)
+            referral = row.after.get("referral_notice")
+            if referral and message_id is not None:
+                await referrals.record_notice(self.services.db, int(referral), chat_id,
+                                              message_id)
 
     async def _failed(self, rows: list[store.Queued], result: Result) -> None:
         """Hold, retry later, or give up, by what Telegram said."""

@@ -18,6 +18,7 @@ from bot.delivery.pacing import Pacer
 from bot.jobs.context import TickContext
 from bot.jobs.digest import digest
 from bot.jobs.escalation import escalate, finish_routing
+from bot.jobs.referrals import route_new
 from bot.jobs.reminders import remind
 from bot.services import erasure
 from bot.services.context import Services
@@ -57,8 +58,8 @@ async def prune_outbox(tick: TickContext) -> None:
 
 def jobs() -> list[Job]:
     """Every scheduled job, in the order a tick runs them."""
-    return [prune_updates, prune_outbox, purge_drafts, retention, finish_routing, escalate,
-            remind, digest]
+    return [prune_updates, prune_outbox, purge_drafts, retention, finish_routing, route_new,
+            escalate, remind, digest]
 
 
 async def tick(services: Services, bot: Bot, now: datetime, pacer: Pacer) -> None:

@@ -12,10 +12,12 @@ from datetime import date, datetime, time, timedelta
 from bot.domain import digest as dg
 from bot.domain.reminding import pack
 from bot.services import charts, routing
+from bot.services import referrals as referral_cases
 from bot.services.context import Services
 from bot.services.texts import period_label
 from storage import outbox
 from storage import reminders as store
+from storage.referrals import Referral
 
 DIGEST_ITEMS = 60  # missed obligations listed in the digest; /overdue lists all
 UNDELIVERED_DAYS = timedelta(days=7)
@@ -42,6 +44,7 @@ class DigestInput:
     undelivered: list[store.Worker] = field(default_factory=list)
     # Configured coordinators who never opened the bot.
     not_started: list[int] = field(default_factory=list)
+    referrals: list[Referral] = field(default_factory=list)  # overdue, by source
 
 
 async def gather(services: Services, today: date) -> DigestInput:
@@ -56,7 +59,8 @@ async def gather(services: Services, today: date) -> DigestInput:
     return DigestInput(data, items, people, await store.untaken_reports(db),
                        await store.unreachable_staff(db),
                        sorted(missing.values(), key=lambda w: (w.name, w.telegram_id)),
-                       await routing.coordinators_not_started(services))
+                       await routing.coordinators_not_started(services),
+                       await referral_cases.overdue(services, today))
 
 
 def worker_name(services: Services, lang: str, people: dict[int, store.Worker],
@@ -138,6 +142,7 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
         lines.append(t(lang, "digest.unreachable_title"))
         lines += [t(lang, "digest.unreachable", name=w.name or str(w.telegram_id))
                   for w in found.unreachable]
+    lines += referral_cases.overdue_lines(services, lang, found.referrals)
     header = t(lang, "digest.title", day=data.today.isoformat())
     parts = [Part(text) for text in pack(lines, header=header)]
     return parts + chart_parts(services, lang, found)

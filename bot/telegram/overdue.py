@@ -19,6 +19,7 @@ from bot.domain.people import Role
 from bot.domain.periods import local_date
 from bot.domain.reminding import pack
 from bot.services import digest as digests
+from bot.services import referrals as referral_cases
 from bot.telegram.commands import Command, allowed
 from bot.telegram.context import Ctx, handler
 from storage import areas
@@ -55,6 +56,16 @@ async def overdue_command(ctx: Ctx) -> None:
     text = ctx.message.text if ctx.message and ctx.message.text else ""
     query = text.split(maxsplit=1)[1].strip()[:40] if len(text.split(maxsplit=1)) > 1 else ""
     await show(ctx, query=query)
+    if not query:
+        await show_referrals(ctx)
+
+
+async def show_referrals(ctx: Ctx) -> None:
+    """Referrals past their deadline, by source (the referral lines come from their module)."""
+    found = await referral_cases.overdue(ctx.services, local_date(ctx.now,
+                                                                  ctx.services.settings.timezone))
+    for message in pack(referral_cases.overdue_lines(ctx.services, ctx.lang, found)):
+        await ctx.reply(message)
 
 
 async def on_button(ctx: Ctx) -> None:

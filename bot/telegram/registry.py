@@ -28,7 +28,8 @@ def features() -> list[Feature]:
     from bot.telegram.onboarding import OnboardingFeature
     from bot.telegram.overdue import OverdueFeature
     from bot.telegram.programs import ProgramsFeature
+    from bot.telegram.referrals import ReferralsFeature
     from bot.telegram.report import ReportFeature
 
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
-            OverdueFeature(), ProgramsFeature(), AuditFeature()]
+            OverdueFeature(), ProgramsFeature(), AuditFeature(), ReferralsFeature()]
