@@ -76,6 +76,8 @@ async def screen_eligible(worker: FakeUser) -> None:
 
 async def test_a_list_is_imported_screened_overdue_and_answered(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await coordinator.send("/start")  # the digest reaches only who has opened the bot
+    await coordinator.expect("您好")
     add_worker(bot, 7001, "陈社工", "东门社区")
     out = await import_example(bot)
     assert "新增 3 人" in out
