@@ -26,6 +26,7 @@ from bot.importing.households import (
     iter_errors,
     read_households,
 )
+from storage import audit
 from storage.db import Database
 from storage.households import ImportItem, ImportResult, import_all
 
@@ -89,7 +90,11 @@ async def store(db: Database, checked: HouseholdFile, today: date, now: datetime
     assert not checked.errors
     items = [ImportItem(r.household, r.worker_id, r.paired_on, r.household_id, r.street)
              for r in checked.rows]
-    return await import_all(db, items, program_id, today, now, by)
+    result = await import_all(db, items, program_id, today, now, by)
+    await audit.add(db, now, by, "import.households", "import", "",
+                    {"created": result.created, "updated": result.updated,
+                     "paired": result.paired})
+    return result
 
 
 def describe(t: Translate, outcome: Outcome, limit: int = MAX_ERRORS_SHOWN) -> list[str]:

@@ -345,7 +345,9 @@ class FindFlow(StaleAnswer):
         if not text:
             await ctx.reply(ctx.t("households.search_prompt"))
             return
-        found = await households.search(ctx.db, text[:40], LIST_LIMIT)
+        # Coordinators search the registry; a worker linking a case, only their households.
+        mine = None if is_coordinator(ctx) else ctx.user_id
+        found = await households.search(ctx.db, text[:40], LIST_LIMIT, worker_id=mine)
         if not found:
             await ctx.reply(ctx.t("households.search_none", query=text[:40]))
             return

@@ -8,7 +8,7 @@ from bot.telegram.household_ui import (
     arg_int,
     is_coordinator,
 )
-from storage import households
+from storage import households, pairings
 
 # -- from a report to a household ----------------------------------------------------------------
 
@@ -31,7 +31,7 @@ class ReportLinks:
         if report is None or action not in ("new", "link", "to"):
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        if not (is_coordinator(ctx) or report.taken_by == ctx.user_id):
+        if not (is_coordinator(ctx) or (ctx.role.is_staff and report.taken_by == ctx.user_id)):
             await ctx.answer(ctx.t("fromreport.not_yours"), alert=True)
             return
         await ctx.answer()
@@ -42,7 +42,9 @@ class ReportLinks:
         else:
             household_id = arg_int(parts, 3)
             found = await households.get(ctx.db, household_id) if household_id else None
-            if found is None:
+            # A worker links a report only to a household paired with them (need to know).
+            if found is None or not (is_coordinator(ctx) or await pairings.is_paired(
+                    ctx.db, found.id, ctx.user_id)):
                 await ctx.reply(ctx.t("file.not_found"))
                 return
             await ctx.drop_keyboard()

@@ -484,6 +484,21 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     file = await worker.expect("服务管理档案 · 张大爷")
     assert f"R-{second:04d}" in file.plain
 
+    # Need to know: the worker's search offers only their own households, and forged data
+    # linking a case to someone else's household is refused.
+    third = add_taken_report(bot, 7001, "李阿婆")
+    await worker.send("/households")
+    await worker.expect(f"您接手的求助 R-{third:04d}")
+    await worker.press(f"🔗 R-{third:04d} 关联已有")
+    await worker.expect("要关联的服务对象")
+    await worker.send("李阿婆")  # paired with the other worker
+    await worker.expect("没找到")
+    await worker.press_data(f"rh:to:{third}:{household_id(bot, 'LH-2')}")
+    await worker.expect("没有找到这个服务对象")
+    with bot.db() as conn:
+        assert conn.execute("SELECT household_id FROM reports WHERE id = ?",
+                            (third,)).fetchone()[0] is None
+
 
 async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: FakeBotApi) -> None:
     worker, _ = await paired_setup(bot, api)
