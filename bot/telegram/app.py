@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -82,8 +83,39 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
     for feature in features():
         feature.register(app, table, flows, common)
     _register_handlers(app, table, common)
+    check_prefixes(button_prefixes(app))
     app.add_error_handler(_on_error)
     return app, table
+
+
+_PREFIX_RE = re.compile(r"^\^(?:\(\?:)?([a-z|]+)\)?:$")
+PREFIX_MAX = 8  # leaves room for the action and ids within the 64 bytes of callback data
+
+
+def button_prefixes(app: Application) -> list[str]:  # type: ignore[type-arg]
+    """Every callback-data prefix a handler answers, once per handler that claims it."""
+    found: list[str] = []
+    for group in app.handlers.values():
+        for registered in group:
+            pattern = getattr(registered, "pattern", None)
+            text = getattr(pattern, "pattern", None)
+            if not isinstance(registered, CallbackQueryHandler) or not isinstance(text, str):
+                continue
+            match = _PREFIX_RE.match(text)
+            if match is not None:
+                found += match.group(1).split("|")
+    return found
+
+
+def check_prefixes(prefixes: list[str]) -> None:
+    """Refuse to start with two handlers claiming one button prefix, or a long prefix."""
+    seen: set[str] = set()
+    for prefix in prefixes:
+        if prefix in seen:
+            raise RuntimeError(f"button prefix {prefix!r} is claimed by two handlers")
+        if len(prefix) > PREFIX_MAX:
+            raise RuntimeError(f"button prefix {prefix!r} is longer than {PREFIX_MAX}")
+        seen.add(prefix)
 
 
 def _register_common(table: CommandTable, common: CommonHandlers) -> None:

@@ -40,7 +40,12 @@ class FlowRegistry:
         self.by_prefix: dict[str, Flow] = {}
 
     def add(self, flow: Flow) -> None:
-        """Register a flow."""
+        """Register a flow; a name or button prefix used twice is refused at start-up."""
+        if flow.name in self.by_name:
+            raise ValueError(f"flow {flow.name!r} registered twice")
+        if flow.prefix in self.by_prefix:
+            raise ValueError(f"button prefix {flow.prefix!r} of flow {flow.name!r} is already "
+                             f"the flow {self.by_prefix[flow.prefix].name!r}'s")
         self.by_name[flow.name] = flow
         self.by_prefix[flow.prefix] = flow
 
