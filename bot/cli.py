@@ -28,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
     what = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
     households = what.add_parser("households", help="households, by external id (see docs)")
     households.add_argument("file", type=Path)
+    export = sub.add_parser("export", help="write the figures and data of a period to OUT")
+    export.add_argument("--from", dest="start", required=True, metavar="DATE")
+    export.add_argument("--to", dest="end", required=True, metavar="DATE")
+    export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    export.add_argument("--with-contacts", action="store_true",
+                        help="include phone numbers and exact addresses")
+    export.add_argument("out", type=Path, metavar="OUT")
     backup = sub.add_parser("backup", help="copy the database safely to FILE")
     backup.add_argument("file", type=Path)
     return parser
@@ -72,6 +79,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.importing import import_file_cli
 
         return import_file_cli(settings, args.file)
+    if args.command == "export":
+        from bot.exporting.cli import export_cli
+
+        return export_cli(settings, args.start, args.end, args.format, args.with_contacts,
+                          args.out)
     if args.command == "backup":
         from storage.backup import backup
 

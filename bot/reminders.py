@@ -21,11 +21,13 @@ from bot.charts import coverage_png
 from bot.config import SUPPORTED_LANGUAGES
 from bot.domain import digest as dg
 from bot.domain.cadence import Stage
+from bot.domain.figures import Figures
 from bot.domain.people import pick_language
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.reminding import digest_due, pack, stages_today, week_key, window_open
 from bot.sending import Outcome, Result, Sender
 from bot.services.context import Services
+from bot.services.figures import quarter_reach
 from storage import reminders as store
 from storage.db import Database
 
@@ -217,6 +219,7 @@ class DigestInput:
     names: dict[int, store.Worker]
     untaken: int
     unreachable: list[store.Worker]
+    reach: Figures | None = None  # this quarter's figures, as /stats counts them
 
 
 async def gather(services: Services, today: date) -> DigestInput:
@@ -227,7 +230,7 @@ async def gather(services: Services, today: date) -> DigestInput:
     names = {k: v.name for k, v in people.items()}
     data = dg.build(items, today, names=names)
     return DigestInput(data, items, people, await store.untaken_reports(db),
-                       await store.unreachable_staff(db))
+                       await store.unreachable_staff(db), await quarter_reach(services, today))
 
 
 def worker_name(services: Services, lang: str, people: dict[int, store.Worker],
@@ -297,6 +300,10 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
                                area=o.area_name or t(lang, "digest.no_area"),
                                worker=worker_name(services, lang, found.names, o.worker_id),
                                days=o.days))
+    if found.reach is not None:
+        lines.append(t(lang, "stats.digest_reach", households=found.reach.covered.households,
+                       people=found.reach.covered.people, paired=found.reach.paired.households,
+                       person_times=found.reach.person_times))
     lines.append("")
     lines.append(t(lang, "digest.reports", count=found.untaken))
     if found.unreachable:

@@ -26,8 +26,9 @@ def features() -> list[Feature]:
     from bot.telegram.overdue import OverdueFeature
     from bot.telegram.programs import ProgramsFeature
     from bot.telegram.report import ReportFeature
+    from bot.telegram.stats import StatsFeature
     from bot.telegram.triage import TriageFeature
 
     reports = ReportFeature()
     return [reports, TriageFeature(reports), HouseholdsFeature(), OverdueFeature(),
-            ProgramsFeature()]
+            ProgramsFeature(), StatsFeature()]
