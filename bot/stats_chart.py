@@ -42,6 +42,9 @@ def comparison_png(rows: Sequence[tuple[str, int, int]], labels: tuple[str, str]
     axes.invert_yaxis()
     top = max([*now, *before, 1])
     axes.set_xlim(0, top * 1.15)
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts, never halves
     for y, value in zip(positions, now, strict=True):
         axes.text(value + top * 0.01, y - 0.2, str(value), va="center", fontsize=8)
     if not numbered:

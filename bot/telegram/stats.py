@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +44,7 @@ GROUP_LINES = 8  # values shown per breakdown; the spreadsheet has them all
 REPORT_GROUPS = 5
 CAPTION_MAX = 1000
 TASKS = "figures.tasks"
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -96,7 +98,7 @@ def render(ctx: Ctx, c: fg.Comparison) -> list[str]:
         lines.append(ctx.t("stats.kinds", kinds=Html(_pairs(ctx, kinds, "kind"))))
     services = {k: (v, before.services.get(k, 0)) for k, v in now.services.items()}
     if any(a or b for a, b in services.values()):
-        lines.append(ctx.t("stats.services_title") + " " + _pairs(ctx, services, "service"))
+        lines.append(ctx.t("stats.services", items=Html(_pairs(ctx, services, "service"))))
     else:
         lines.append(ctx.t("stats.services_none"))
     lines.append(ctx.t("stats.pairs", workers=now.pairs.workers,
@@ -183,6 +185,8 @@ def chart(ctx: Ctx, c: fg.Comparison) -> tuple[bytes, str] | None:
         return None
     caption = ctx.t("stats.chart_caption", start=c.now.span.start.isoformat(),
                     end=c.now.span.end.isoformat())
+    # Emoji in the labels have no glyph in CJK fonts: the chart shows the words only.
+    rows = [(_EMOJI.sub("", name).strip() or name, a, b) for name, a, b in rows]
     png, numbered = comparison_png(rows, (ctx.t("stats.chart_now"), ctx.t("stats.chart_before")))
     if numbered:
         legend = ", ".join(f"#{n} {name}" for n, (name, _, _) in enumerate(rows, start=1))
