@@ -13,6 +13,7 @@ import asyncio
 import logging
 import re
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,11 +56,8 @@ def _label(ctx: Ctx, prefix: str, code: str) -> str:
     return ctx.t(key) if ctx.services.catalog.has(key) else code
 
 
-def _wait(ctx: Ctx, delta: object) -> str:
+def _wait(ctx: Ctx, delta: timedelta) -> str:
     """A time to take as minutes under two hours, else hours."""
-    from datetime import timedelta
-
-    assert isinstance(delta, timedelta)
     minutes = delta.total_seconds() / 60
     if minutes < 120:
         return ctx.t("stats.minutes", minutes=round(minutes))
