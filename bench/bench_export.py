@@ -35,13 +35,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The path above makes the repository importable when run as a script.
-from bot.config import SUPPORTED_LANGUAGES, load_settings  # noqa: E402
-from bot.domain import figures as fg  # noqa: E402
-from bot.i18n import Catalog  # noqa: E402
-from bot.services import figures as service  # noqa: E402
-from bot.services.context import Services  # noqa: E402
-from storage import figures as reads  # noqa: E402
-from storage.db import Database  # noqa: E402
+from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.domain import figures as fg
+from bot.i18n import Catalog
+from bot.services import figures as service
+from bot.services.context import Services
+from storage import figures as reads
+from storage.db import Database
 
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
