@@ -73,11 +73,13 @@ def today_of(services: Services) -> date:
     return local_date(services.clock(), services.settings.timezone)
 
 
-async def figures_for(services: Services, span: fg.Span, worker_id: int | None = None
-                      ) -> fg.Comparison:
-    """The figures of a span (everyone's, or one worker's own), off the event loop."""
-    return await asyncio.to_thread(compute_sync, services.db.path, span, today_of(services),
-                                   services.settings.timezone, worker_id)
+async def figures_for(services: Services, span: fg.Span, worker_id: int | None = None,
+                      today: date | None = None) -> fg.Comparison:
+    """The figures of a span (everyone's, or one worker's own), off the event loop;
+    obligations' statuses as of `today` (default: the deployment's today)."""
+    return await asyncio.to_thread(compute_sync, services.db.path, span,
+                                   today or today_of(services), services.settings.timezone,
+                                   worker_id)
 
 
 def scope_for(services: Services, actor: Person, worker_id: int | None) -> int | None:
@@ -101,7 +103,7 @@ async def stats(services: Services, actor: Person, span: fg.Span,
 
 async def quarter_reach(services: Services, today: date) -> fg.Figures:
     """This quarter's figures, for the digest's coverage line."""
-    found = await figures_for(services, fg.preset("quarter", today))
+    found = await figures_for(services, fg.preset("quarter", today), today=today)
     return found.now
 
 
