@@ -37,6 +37,21 @@ def _code(job: Job, prefix: str, code: object) -> str:
     return job.t(key) if job.has(key) else str(code)
 
 
+class Labels:
+    """_code with a memory: per-row builders ask for the same few codes a million times."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.known: dict[tuple[str, object], str] = {}
+
+    def __call__(self, prefix: str, code: object) -> str:
+        """The translated code."""
+        found = self.known.get((prefix, code))
+        if found is None:
+            found = self.known[(prefix, code)] = _code(self.job, prefix, code)
+        return found
+
+
 def group_label(job: Job, grouping: str, value: str) -> str:
     """A breakdown value as people read it (categories translated, empty areas named)."""
     if grouping == "category":
@@ -140,12 +155,13 @@ def _headers(job: Job, columns: Sequence[str]) -> list[str]:
 def reports(job: Job, conn: sqlite3.Connection) -> Sheet:
     """Reports received in the span."""
     columns = rows.REPORT_COLUMNS + (rows.REPORT_CONTACT_COLUMNS if job.with_contacts else ())
+    label = Labels(job)
 
     def each() -> Iterator[Row]:
         for r in rows.reports(conn, *_window(job), job.with_contacts):
             yield (reference(int(str(r[0]))), local_text(job, str(r[1])),
-                   _code(job, "report.category", r[2]), _code(job, "report.urgency", r[3]),
-                   _code(job, "export.report_status", r[4]), r[5], r[6], r[7], r[8],
+                   label("report.category", r[2]), label("report.urgency", r[3]),
+                   label("export.report_status", r[4]), r[5], r[6], r[7], r[8],
                    local_text(job, str(r[9])), r[10], *r[11:])
 
     return Sheet(job.t("export.sheet.reports"), _headers(job, columns), each())
@@ -153,10 +169,12 @@ def reports(job: Job, conn: sqlite3.Connection) -> Sheet:
 
 def report_history(job: Job, conn: sqlite3.Connection) -> Sheet:
     """Every event of the reports received in the span."""
+    label = Labels(job)
+
     def each() -> Iterator[Row]:
         for r in rows.report_events(conn, *_window(job)):
             yield (reference(int(str(r[0]))), local_text(job, str(r[1])), r[2],
-                   _code(job, "export.report_status", r[3]) if r[3] else "", r[4], r[5])
+                   label("export.report_status", r[3]) if r[3] else "", r[4], r[5])
 
     return Sheet(job.t("export.sheet.history"), _headers(job, rows.EVENT_COLUMNS), each())
 
@@ -169,42 +187,36 @@ def households(job: Job, conn: sqlite3.Connection) -> Sheet:
     columns = rows.HOUSEHOLD_COLUMNS + (rows.HOUSEHOLD_CONTACT_COLUMNS if job.with_contacts
                                         else ())
     yes, no = job.t("export.yes"), job.t("export.no")
+    label = Labels(job)
 
     def each() -> Iterator[Row]:
         for r in rows.households(conn, job.with_contacts):
-            yield (*r[:4], _code(job, "category", r[4]), *r[5:8], yes if r[8] else no, *r[9:])
+            yield (*r[:4], label("category", r[4]), *r[5:8], yes if r[8] else no, *r[9:])
 
     return Sheet(job.t("export.sheet.households"), _headers(job, columns), each())
 
 
 def pairings(job: Job, conn: sqlite3.Connection) -> Sheet:
     """Pairings active in the span."""
+    label = Labels(job)
+
     def each() -> Iterator[Row]:
         for r in rows.pairings(conn, job.span):
-            yield (*r[:4], _code(job, "program", r[4]), *r[5:7],
-                   _code(job, "export.ended", r[7]) if r[7] else "")
+            yield (*r[:4], label("program", r[4]), *r[5:7],
+                   label("export.ended", r[7]) if r[7] else "")
 
     return Sheet(job.t("export.sheet.pairings"), _headers(job, rows.PAIRING_COLUMNS), each())
 
 
 def contacts(job: Job, conn: sqlite3.Connection) -> Sheet:
     """Contacts dated in the span."""
-    kinds: dict[object, str] = {}
-    services: dict[str, str] = {}
-
-    def service(code: str) -> str:
-        found = services.get(code)
-        if found is None:
-            found = services[code] = _code(job, "service", code)
-        return found
+    label = Labels(job)
 
     def each() -> Iterator[Row]:
         for r in rows.contacts(conn, job.span):
-            kind = kinds.get(r[5])
-            if kind is None:
-                kind = kinds[r[5]] = _code(job, "kind", r[5])
             codes = r[6] if isinstance(r[6], list) else []
-            yield (*r[:5], kind, "、".join(service(str(c)) for c in codes), *r[7:])
+            yield (*r[:5], label("kind", r[5]), "、".join(label("service", c) for c in codes),
+                   *r[7:])
 
     return Sheet(job.t("export.sheet.contacts"), _headers(job, rows.CONTACT_COLUMNS), each())
 
@@ -217,6 +229,7 @@ def obligations(job: Job, conn: sqlite3.Connection) -> Sheet:
     """Obligations whose period overlaps the span, with their status today."""
     names = rows.worker_names(conn)
     history = fg.months_between(job.span.start, job.today) + 1
+    label = Labels(job)
 
     def each() -> Iterator[Row]:
         for item in obligation_items(conn, job.today, history):
@@ -224,8 +237,8 @@ def obligations(job: Job, conn: sqlite3.Connection) -> Sheet:
             if not fg.in_span(o, job.span):
                 continue
             yield (item.household_id, item.household_name, item.area_name or "",
-                   _code(job, "program", item.program_name), _code(job, "kind", o.rule.kind),
-                   o.period.key, _code(job, "status", o.status.value), o.due_by.isoformat(),
+                   label("program", item.program_name), label("kind", o.rule.kind.value),
+                   o.period.key, label("status", o.status.value), o.due_by.isoformat(),
                    o.met_on.isoformat() if o.met_on else "", names.get(o.worker_id, ""))
 
     return Sheet(job.t("export.sheet.obligations"), _headers(job, OBLIGATION_COLUMNS), each())
