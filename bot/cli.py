@@ -33,14 +33,6 @@ def _parser() -> argparse.ArgumentParser:
     referrals = what.add_parser("referrals", help="one agency's referral list (see README)")
     referrals.add_argument("file", type=Path)
     referrals.add_argument("--source", required=True, metavar="NAME", help="the agency")
-    export = sub.add_parser("export", help="write a spreadsheet")
-    exports = export.add_subparsers(dest="what", required=True, metavar="WHAT")
-    answer = exports.add_parser("referrals", help="an agency's quarterly return (XLSX)")
-    answer.add_argument("--source", required=True, metavar="NAME", help="the agency")
-    answer.add_argument("--quarter", required=True, metavar="2026Q3")
-    answer.add_argument("--with-contacts", action="store_true",
-                        help="include phone and address (the agency's copy only)")
-    answer.add_argument("out", type=Path)
     households.add_argument("--dry-run", action="store_true",
                             help="check and summarise the file, store nothing")
     households.add_argument("--sheet", metavar="NAME", help="the sheet holding the roster")
@@ -53,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     whom = erase.add_subparsers(dest="what", required=True, metavar="WHAT")
     person = whom.add_parser("person", help="a resident, by Telegram user id")
     person.add_argument("telegram_id", type=int)
+    # Two forms: `export --from DATE --to DATE … OUT` (a period's figures and data) and
+    # `export referrals --source NAME --quarter 2026Q3 OUT` (an agency's return).
+    export = sub.add_parser("export", help="write a spreadsheet: a period's figures and data, "
+                            "or (export referrals …) an agency's quarterly return",
+                            add_help=False)
+    export.add_argument("rest", nargs=argparse.REMAINDER)
     backup = sub.add_parser("backup", help="copy the database safely to FILE")
     backup.add_argument("file", type=Path)
     restore = sub.add_parser("restore", help="replace the database with a checked backup FILE "
@@ -144,9 +142,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return import_cli(settings, args.file, args.source)
     if args.command == "export":
-        from bot.referrals_cli import export_cli
-
-        return export_cli(settings, args.source, args.quarter, args.out, args.with_contacts)
+        return _export(settings, args.rest)
     if args.command == "import":
         from bot.importing import import_file_cli
         from storage import lock
@@ -198,6 +194,44 @@ async def _erase(settings: Settings, telegram_id: int) -> int:
     print(f"zhongfu: personal data of {telegram_id} erased ({done.reports} report(s) "
           "anonymised, the figures keep their anonymous facts)")
     return 0
+
+
+def _export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhongfu export",
+                                     description="the figures and data of a period")
+    parser.add_argument("--from", dest="start", required=True, metavar="DATE")
+    parser.add_argument("--to", dest="end", required=True, metavar="DATE")
+    parser.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    parser.add_argument("--with-contacts", action="store_true",
+                        help="include phone numbers and exact addresses")
+    parser.add_argument("out", type=Path, metavar="OUT")
+    return parser
+
+
+def _referrals_return_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhongfu export referrals",
+                                     description="an agency's quarterly return (XLSX)")
+    parser.add_argument("--source", required=True, metavar="NAME", help="the agency")
+    parser.add_argument("--quarter", required=True, metavar="2026Q3")
+    parser.add_argument("--with-contacts", action="store_true",
+                        help="include phone and address (the agency's copy only)")
+    parser.add_argument("out", type=Path)
+    return parser
+
+
+def _export(settings: Settings, rest: list[str]) -> int:
+    """`zhongfu export …`: a period's workbook, or `export referrals …` an agency's return."""
+    if rest[:1] == ["referrals"]:
+        from bot.referrals_cli import export_cli as return_cli
+
+        answer = _referrals_return_parser().parse_args(rest[1:])
+        return return_cli(settings, answer.source, answer.quarter, answer.out,
+                          answer.with_contacts)
+    from bot.exporting.cli import export_cli
+
+    period = _export_parser().parse_args(rest)
+    return export_cli(settings, period.start, period.end, period.format, period.with_contacts,
+                      period.out)
 
 
 def _restore(settings: Settings, file: Path) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TypeVar
 
+from bot.domain import figures
 from bot.domain.cadence import Obligation, Rule, Status
 from bot.domain.periods import period_containing
 
@@ -111,15 +112,10 @@ def by_worker(items: Iterable[Item], names: dict[int, str] | None = None
 
 
 def coverage(items: Iterable[Item], today: date, key: Callable[[Item], K]) -> dict[K, Coverage]:
-    """Coverage of the running periods, grouped by key(item)."""
-    out: dict[K, Coverage] = {}
-    for item in items:
-        obligation = item.obligation
-        if not is_running(obligation, today):
-            continue
-        k = key(item)
-        out[k] = out.get(k, Coverage()).add(obligation.status is Status.MET)
-    return out
+    """Coverage of the running periods, grouped by key(item): the promise kept over today
+    (figures.kept), so /stats and the digest count obligations the same way."""
+    counted = figures.kept(items, figures.Span(today, today), key)
+    return {k: Coverage(c.met, c.total) for k, c in counted.items()}
 
 
 def longest_overdue(items: Iterable[Item], today: date, limit: int = 5) -> list[Overdue]:

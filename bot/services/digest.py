@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bot.domain import digest as dg
+from bot.domain.figures import Figures
 from bot.domain.reminding import pack
 from bot.services import charts, routing
 from bot.services import referrals as referral_cases
 from bot.services.context import Services
+from bot.services.figures import quarter_reach
 from bot.services.texts import period_label
 from storage import outbox
 from storage import reminders as store
@@ -45,6 +47,7 @@ class DigestInput:
     # Configured coordinators who never opened the bot.
     not_started: list[int] = field(default_factory=list)
     referrals: list[Referral] = field(default_factory=list)  # overdue, by source
+    reach: Figures | None = None  # this quarter's figures, as /stats counts them
 
 
 async def gather(services: Services, today: date) -> DigestInput:
@@ -60,7 +63,8 @@ async def gather(services: Services, today: date) -> DigestInput:
                        await store.unreachable_staff(db),
                        sorted(missing.values(), key=lambda w: (w.name, w.telegram_id)),
                        await routing.coordinators_not_started(services),
-                       await referral_cases.overdue(services, today))
+                       await referral_cases.overdue(services, today),
+                       await quarter_reach(services, today))
 
 
 def worker_name(services: Services, lang: str, people: dict[int, store.Worker],
@@ -130,6 +134,10 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
                                area=o.area_name or t(lang, "digest.no_area"),
                                worker=worker_name(services, lang, found.names, o.worker_id),
                                days=o.days))
+    if found.reach is not None:
+        lines.append(t(lang, "stats.digest_reach", households=found.reach.covered.households,
+                       people=found.reach.covered.people, paired=found.reach.paired.households,
+                       person_times=found.reach.person_times))
     lines.append("")
     lines.append(t(lang, "digest.reports", count=found.untaken))
     if found.not_started:

@@ -30,6 +30,8 @@ def features() -> list[Feature]:
     from bot.telegram.programs import ProgramsFeature
     from bot.telegram.referrals import ReferralsFeature
     from bot.telegram.report import ReportFeature
+    from bot.telegram.stats import StatsFeature
 
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
-            OverdueFeature(), ProgramsFeature(), AuditFeature(), ReferralsFeature()]
+            OverdueFeature(), ProgramsFeature(), AuditFeature(), ReferralsFeature(),
+            StatsFeature()]

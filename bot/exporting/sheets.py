@@ -1,0 +1,264 @@
+"""The sheets of the export, in order. Add a builder to SHEETS to add a sheet."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+
+from bot.domain import figures as fg
+from bot.domain.periods import local_midnight
+from bot.domain.reports import reference
+from bot.exporting import Job, Sheet, SheetBuilder
+from storage import exports as rows
+from storage.clock import from_db
+from storage.figures import obligation_items
+
+Row = Sequence[object]
+
+
+def local_text(job: Job, stamp: str | datetime | None) -> str:
+    """A stored instant as local wall time, 2026-03-05 14:02."""
+    if not stamp:
+        return ""
+    moment = from_db(stamp) if isinstance(stamp, str) else stamp
+    return moment.astimezone(job.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def hours(delta: timedelta | None) -> float | str:
+    """A duration in hours, one decimal ("" when unknown)."""
+    return "" if delta is None else round(delta.total_seconds() / 3600, 1)
+
+
+def _code(job: Job, prefix: str, code: object) -> str:
+    """A code translated through the catalog (the code itself when the catalog lacks it)."""
+    key = f"{prefix}.{code}"
+    return job.t(key) if job.has(key) else str(code)
+
+
+class Labels:
+    """_code with a memory: per-row builders ask for the same few codes a million times."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.known: dict[tuple[str, object], str] = {}
+
+    def __call__(self, prefix: str, code: object) -> str:
+        """The translated code."""
+        found = self.known.get((prefix, code))
+        if found is None:
+            found = self.known[(prefix, code)] = _code(self.job, prefix, code)
+        return found
+
+
+def group_label(job: Job, grouping: str, value: str) -> str:
+    """A breakdown value as people read it (categories translated, empty areas named)."""
+    if grouping == "category":
+        return _code(job, "category", value)
+    return value or job.t("stats.no_area")
+
+
+# -- summary ------------------------------------------------------------------------------
+
+
+def summary_rows(job: Job, c: fg.Comparison) -> list[Row]:
+    """The /stats figures as (figure, this period, previous period) rows."""
+    now, before = c.now, c.before
+    t = job.t
+    out: list[Row] = []
+
+    def add(label: str, a: object, b: object) -> None:
+        out.append((label, a, b))
+
+    add(t("stats.col.period"), f"{now.span.start} ~ {now.span.end}",
+        f"{before.span.start} ~ {before.span.end}")
+    add(t("stats.fig.registered_households"), now.registered.households,
+        before.registered.households)
+    add(t("stats.fig.registered_people"), now.registered.people, before.registered.people)
+    add(t("stats.fig.paired_households"), now.paired.households, before.paired.households)
+    add(t("stats.fig.paired_people"), now.paired.people, before.paired.people)
+    add(t("stats.fig.covered_households"), now.covered.households, before.covered.households)
+    add(t("stats.fig.covered_people"), now.covered.people, before.covered.people)
+    add(t("stats.fig.person_times"), now.person_times, before.person_times)
+    add(t("stats.fig.contacts"), now.contacts, before.contacts)
+    for kind in now.contacts_by_kind:
+        add(t("stats.fig.contacts_kind", kind=_code(job, "kind", kind)),
+            now.contacts_by_kind[kind], before.contacts_by_kind.get(kind, 0))
+    for code in now.services:
+        add(t("stats.fig.service", service=_code(job, "service", code)), now.services[code],
+            before.services.get(code, 0))
+    add(t("stats.fig.pair_workers"), now.pairs.workers, before.pairs.workers)
+    add(t("stats.fig.pair_households"), now.pairs.households, before.pairs.households)
+    for pid in sorted(set(now.pairs.by_program) | set(before.pairs.by_program)):
+        program = _code(job, "program", c.program_names.get(pid, str(pid)))
+        a, b = now.pairs.by_program.get(pid, fg.Count()), before.pairs.by_program.get(
+            pid, fg.Count())
+        add(t("stats.fig.program_households", program=program), a.households, b.households)
+        add(t("stats.fig.program_workers", program=program),
+            now.pairs.workers_by_program.get(pid, 0), before.pairs.workers_by_program.get(pid, 0))
+    for pid, rule in sorted(set(now.kept) | set(before.kept),
+                            key=lambda k: (k[0], k[1].kind.value, k[1].period.value)):
+        program = _code(job, "program", c.program_names.get(pid, str(pid)))
+        ka, kb = now.kept.get((pid, rule), fg.Kept()), before.kept.get((pid, rule), fg.Kept())
+        what = t("stats.rule", kind=_code(job, "kind", rule.kind.value),
+                 period=_code(job, "stats.every", rule.period.value))
+        for status in ("met", "due", "missed"):
+            add(t(f"stats.fig.kept_{status}", program=program, rule=what),
+                getattr(ka, status), getattr(kb, status))
+    ra, rb = now.reports, before.reports
+    add(t("stats.fig.reports_received"), ra.received, rb.received)
+    add(t("stats.fig.reports_taken"), ra.taken, rb.taken)
+    for status in fg.REPORT_OUTCOMES:
+        add(t(f"stats.fig.reports_{status}"), ra.outcomes.get(status, 0),
+            rb.outcomes.get(status, 0))
+    add(t("stats.fig.take_median"), hours(ra.take_median), hours(rb.take_median))
+    add(t("stats.fig.take_p90"), hours(ra.take_p90), hours(rb.take_p90))
+    for code in sorted(set(ra.by_category) | set(rb.by_category)):
+        add(t("stats.fig.reports_category", category=_code(job, "report.category", code)),
+            ra.by_category.get(code, 0), rb.by_category.get(code, 0))
+    for area in sorted(set(ra.by_area) | set(rb.by_area)):
+        add(t("stats.fig.reports_area", area=area or t("stats.no_area")),
+            ra.by_area.get(area, 0), rb.by_area.get(area, 0))
+    for grouping in sorted(set(now.breakdowns) | set(before.breakdowns)):
+        a_groups, b_groups = now.breakdowns.get(grouping, {}), before.breakdowns.get(grouping, {})
+        for value in sorted(set(a_groups) | set(b_groups)):
+            label = group_label(job, grouping, value)
+            a_reach, b_reach = a_groups.get(value, fg.Reach()), b_groups.get(value, fg.Reach())
+            for figure, a_value, b_value in (
+                    ("registered", a_reach.registered.households, b_reach.registered.households),
+                    ("covered", a_reach.covered.households, b_reach.covered.households),
+                    ("covered_people", a_reach.covered.people, b_reach.covered.people),
+                    ("person_times", a_reach.person_times, b_reach.person_times)):
+                add(t(f"stats.fig.group_{figure}", group=label), a_value, b_value)
+    return out
+
+
+def summary(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """The /stats figures of the span beside the previous span's."""
+    return Sheet(job.t("export.sheet.summary"),
+                 [job.t("stats.col.figure"), job.t("stats.col.now"), job.t("stats.col.before")],
+                 summary_rows(job, job.comparison))
+
+
+# -- reports ------------------------------------------------------------------------------
+
+
+def _window(job: Job) -> tuple[datetime, datetime]:
+    return local_midnight(job.span.start, job.tz), local_midnight(job.span.stop, job.tz)
+
+
+def _headers(job: Job, columns: Sequence[str]) -> list[str]:
+    return [job.t(f"export.col.{c}") for c in columns]
+
+
+def reports(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """Reports received in the span."""
+    columns = rows.REPORT_COLUMNS + (rows.REPORT_CONTACT_COLUMNS if job.with_contacts else ())
+    label = Labels(job)
+
+    def each() -> Iterator[Row]:
+        for r in rows.reports(conn, *_window(job), job.with_contacts):
+            yield (reference(int(str(r[0]))), local_text(job, str(r[1])),
+                   label("report.category", r[2]), label("report.urgency", r[3]),
+                   label("export.report_status", r[4]), r[5], r[6], r[7], r[8],
+                   local_text(job, str(r[9])), r[10], *r[11:])
+
+    return Sheet(job.t("export.sheet.reports"), _headers(job, columns), each())
+
+
+def report_history(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """Every event of the reports received in the span."""
+    label = Labels(job)
+
+    def each() -> Iterator[Row]:
+        for r in rows.report_events(conn, *_window(job)):
+            yield (reference(int(str(r[0]))), local_text(job, str(r[1])), r[2],
+                   label("export.report_status", r[3]) if r[3] else "", r[4], r[5])
+
+    return Sheet(job.t("export.sheet.history"), _headers(job, rows.EVENT_COLUMNS), each())
+
+
+# -- registry, pairings, contacts, obligations --------------------------------------------
+
+
+def households(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """The household registry (phone and address only when asked for)."""
+    columns = rows.HOUSEHOLD_COLUMNS + (rows.HOUSEHOLD_CONTACT_COLUMNS if job.with_contacts
+                                        else ())
+    yes, no = job.t("export.yes"), job.t("export.no")
+    label = Labels(job)
+
+    def each() -> Iterator[Row]:
+        for r in rows.households(conn, job.with_contacts):
+            yield (*r[:4], label("category", r[4]), *r[5:8], yes if r[8] else no, *r[9:])
+
+    return Sheet(job.t("export.sheet.households"), _headers(job, columns), each())
+
+
+def pairings(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """Pairings active in the span."""
+    label = Labels(job)
+
+    def each() -> Iterator[Row]:
+        for r in rows.pairings(conn, job.span):
+            yield (*r[:4], label("program", r[4]), *r[5:7],
+                   label("export.ended", r[7]) if r[7] else "")
+
+    return Sheet(job.t("export.sheet.pairings"), _headers(job, rows.PAIRING_COLUMNS), each())
+
+
+def contacts(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """Contacts dated in the span."""
+    label = Labels(job)
+
+    def each() -> Iterator[Row]:
+        for r in rows.contacts(conn, job.span):
+            codes = r[6] if isinstance(r[6], list) else []
+            yield (*r[:5], label("kind", r[5]), "、".join(label("service", c) for c in codes),
+                   *r[7:])
+
+    return Sheet(job.t("export.sheet.contacts"), _headers(job, rows.CONTACT_COLUMNS), each())
+
+
+OBLIGATION_COLUMNS = ("household_id", "household", "area", "program", "obligation", "period",
+                      "status", "due_by", "met_on", "worker")
+
+
+def obligations(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """Obligations whose period overlaps the span, with their status today."""
+    names = rows.worker_names(conn)
+    history = fg.months_between(job.span.start, job.today) + 1
+    label = Labels(job)
+
+    def each() -> Iterator[Row]:
+        for item in obligation_items(conn, job.today, history):
+            o = item.obligation
+            if not fg.in_span(o, job.span):
+                continue
+            yield (item.household_id, item.household_name, item.area_name or "",
+                   label("program", item.program_name), label("kind", o.rule.kind.value),
+                   o.period.key, label("status", o.status.value), o.due_by.isoformat(),
+                   o.met_on.isoformat() if o.met_on else "", names.get(o.worker_id, ""))
+
+    return Sheet(job.t("export.sheet.obligations"), _headers(job, OBLIGATION_COLUMNS), each())
+
+
+AUDIT_COLUMNS = ("at", "actor", "action", "object_type", "object_id", "detail")
+
+
+def audit(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """The audit trail of the span (storage.audit.between)."""
+    names = rows.worker_names(conn)
+
+    def each() -> Iterator[Row]:
+        for e in job.audit:
+            actor = "" if e.actor_id is None else names.get(e.actor_id, str(e.actor_id))
+            yield (local_text(job, e.at), actor, e.action, e.object_type, e.object_id,
+                   json.dumps(e.detail, ensure_ascii=False))
+
+    return Sheet(job.t("export.sheet.audit"), _headers(job, AUDIT_COLUMNS), each())
+
+
+SHEETS: list[SheetBuilder] = [summary, reports, report_history, households, pairings, contacts,
+                              obligations, audit]

@@ -1,0 +1,171 @@
+"""Use cases of the figures: /stats, /export (and `zhongfu export`), and the digest's share.
+
+Every number comes from figures_for(): storage/figures.py reads, bot/domain/figures.py adds
+up. The reading and adding run in a worker thread on a read-only connection of their own,
+so a year of contacts does not hold the bot's connection (or its event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from enum import StrEnum
+from pathlib import Path
+
+from bot.domain import figures as fg
+from bot.domain.households import Service
+from bot.domain.people import Person, Role
+from bot.domain.periods import local_date, local_midnight
+from bot.services.context import Services
+from storage import audit
+from storage import figures as store
+
+log = logging.getLogger(__name__)
+
+
+
+class Refusal(StrEnum):
+    """Why a figures request was refused (catalog key stats.refused.<value>)."""
+
+    STAFF_ONLY = "staff_only"
+    NOT_YOURS = "not_yours"
+    COORDINATOR_ONLY = "coordinator_only"
+    BUSY = "busy"
+
+
+class Refused(Exception):
+    """A request the actor may not make now."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+
+
+def compute_sync(path: Path, span: fg.Span, today: date, tz: tzinfo,
+                 worker_id: int | None = None) -> fg.Comparison:
+    """The span's figures beside the previous span's, read from the file at `path`."""
+    before = span.previous()
+    conn = store.connect(path)
+    try:
+        # Enough history for every rule to reach back to the previous span's first day.
+        history = fg.months_between(before.start, today) + 1
+        items = store.obligation_items(conn, today, history, worker_id)
+        kept_now, kept_before = fg.kept_many(items, (span, before), fg.program_rule)
+        found = []
+        for one, kept in ((span, kept_now), (before, kept_before)):
+            found.append(fg.compute(
+                one, store.households(conn, one, worker_id), store.pairings(conn, one, worker_id),
+                store.contacts(conn, one, worker_id),
+                store.reports(conn, local_midnight(one.start, tz), local_midnight(one.stop, tz),
+                              worker_id),
+                kept, tz, services=[s.value for s in Service]))
+        names = {p.id: p.name for p in store.programs(conn)}
+    finally:
+        conn.close()
+    return fg.Comparison(found[0], found[1], names, worker_id)
+
+
+def today_of(services: Services) -> date:
+    """Today in the deployment's zone."""
+    return local_date(services.clock(), services.settings.timezone)
+
+
+async def figures_for(services: Services, span: fg.Span, worker_id: int | None = None,
+                      today: date | None = None) -> fg.Comparison:
+    """The figures of a span (everyone's, or one worker's own), off the event loop;
+    obligations' statuses as of `today` (default: the deployment's today)."""
+    return await asyncio.to_thread(compute_sync, services.db.path, span,
+                                   today or today_of(services), services.settings.timezone,
+                                   worker_id)
+
+
+def scope_for(services: Services, actor: Person, worker_id: int | None) -> int | None:
+    """Whose figures the actor may see: coordinators anyone's (None = all), workers their
+    own; Refused otherwise."""
+    role = services.role_of(actor)
+    if role is Role.COORDINATOR:
+        return worker_id
+    if role is not Role.WORKER:
+        raise Refused(Refusal.STAFF_ONLY)
+    if worker_id is not None and worker_id != actor.telegram_id:
+        raise Refused(Refusal.NOT_YOURS)
+    return actor.telegram_id
+
+
+async def stats(services: Services, actor: Person, span: fg.Span,
+                worker_id: int | None = None) -> fg.Comparison:
+    """/stats: the figures the actor may see for the span (Refused if none)."""
+    return await figures_for(services, span, scope_for(services, actor, worker_id))
+
+
+async def quarter_reach(services: Services, today: date) -> fg.Figures:
+    """This quarter's figures, for the digest's coverage line."""
+    found = await figures_for(services, fg.preset("quarter", today), today=today)
+    return found.now
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+class Format(StrEnum):
+    """What the export is written as."""
+
+    XLSX = "xlsx"
+    CSV = "csv"  # a zip of one CSV per sheet
+
+
+@dataclass(frozen=True)
+class Exported:
+    """An export written to `path`."""
+
+    path: Path
+    filename: str
+    figures: fg.Comparison
+    sheets: tuple[str, ...]
+
+
+_EXPORT_LOCKS: dict[int, asyncio.Lock] = {}
+
+
+def export_lock(services: Services) -> asyncio.Lock:
+    """The process's one export lock (one export is built at a time)."""
+    return _EXPORT_LOCKS.setdefault(id(services), asyncio.Lock())
+
+
+def export_filename(span: fg.Span, fmt: Format) -> str:
+    """zhongfu-2026-01-01_2026-03-31.xlsx (or .zip)."""
+    suffix = "xlsx" if fmt is Format.XLSX else "zip"
+    return f"zhongfu-{span.start.isoformat()}_{span.end.isoformat()}.{suffix}"
+
+
+async def export(services: Services, actor: Person | None, span: fg.Span, fmt: Format,
+                 with_contacts: bool, out: Path, lang: str) -> Exported:
+    """/export and `zhongfu export` (actor None): the workbook of a span, written to `out`,
+    headers in `lang`, recorded in the audit trail. Refused for non-coordinators and while
+    another export is being built."""
+    from bot import exporting
+
+    if actor is not None and services.role_of(actor) is not Role.COORDINATOR:
+        raise Refused(Refusal.COORDINATOR_ONLY)
+    lock = export_lock(services)
+    if lock.locked():
+        raise Refused(Refusal.BUSY)
+    async with lock:
+        tz = services.settings.timezone
+        comparison = await figures_for(services, span)
+        entries = await audit.between(services.db, local_midnight(span.start, tz),
+                                      local_midnight(span.stop, tz))
+        job = exporting.Job(path=services.db.path, span=span, today=today_of(services), tz=tz,
+                            comparison=comparison, audit=entries, with_contacts=with_contacts,
+                            translate=lambda key, **v: services.t(lang, key, **v),
+                            has=services.catalog.has)
+        sheets = await asyncio.to_thread(exporting.write, job, out, fmt.value)
+        await audit.add(services.db, services.clock(), actor.telegram_id if actor else None,
+                        "export", "figures", span.code,
+                        {"from": span.start.isoformat(), "to": span.end.isoformat(),
+                         "format": fmt.value, "with_contacts": with_contacts})
+    log.info("export %s (%s, contacts %s) by %s", span.code, fmt.value, with_contacts,
+             actor.telegram_id if actor else "cli")
+    return Exported(out, export_filename(span, fmt), comparison, tuple(sheets))

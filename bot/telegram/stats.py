@@ -1,0 +1,378 @@
+"""/stats and /export: the figures a district reports upward, and the spreadsheet.
+
+/stats [FROM TO [WORKER]] shows coordinators everyone's figures (or one worker's) and workers
+their own; period buttons: st:<preset>:<worker id, 0 = everyone>. /export [FROM TO] asks for
+a format, and a second confirmation before phone numbers and addresses go in:
+ex:p:<preset>, ex:<x|c>:<span code>:<0|1>, ex:a:<span code>, ex:n. Every press is checked
+again (role, and whose figures) by the use case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import CallbackQueryHandler
+
+from bot.charts.stats import comparison_png
+from bot.domain import figures as fg
+from bot.domain.people import Role
+from bot.domain.reminding import pack
+from bot.i18n import Html
+from bot.services import figures as service
+from bot.telegram.commands import Command, allowed
+from bot.telegram.context import Ctx, handler
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.telegram.commands import CommandTable
+    from bot.telegram.common import CommonHandlers
+    from bot.telegram.flows import FlowRegistry
+
+log = logging.getLogger(__name__)
+
+STATS, EXPORT = "st", "ex"
+GROUP_LINES = 8  # values shown per breakdown; the spreadsheet has them all
+REPORT_GROUPS = 5
+CAPTION_MAX = 1000
+# Exports being built, kept referenced until done (or the task may be collected).
+_BACKGROUND: set[asyncio.Task[None]] = set()
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def _label(ctx: Ctx, prefix: str, code: str) -> str:
+    key = f"{prefix}.{code}"
+    return ctx.t(key) if ctx.services.catalog.has(key) else code
+
+
+def _wait(ctx: Ctx, delta: timedelta) -> str:
+    """A time to take as minutes under two hours, else hours."""
+    minutes = delta.total_seconds() / 60
+    if minutes < 120:
+        return ctx.t("stats.minutes", minutes=round(minutes))
+    return ctx.t("stats.hours", hours=round(minutes / 60, 1))
+
+
+def _pairs(ctx: Ctx, counts: dict[str, tuple[int, int]], prefix: str) -> str:
+    """'a 3 (2), b 1 (0)' for non-zero rows."""
+    return ctx.t("stats.item_sep").join(
+        ctx.t(f"stats.{prefix}_item", **{prefix: _label(ctx, _CODE[prefix], code)},
+              now=a, before=b)
+        for code, (a, b) in counts.items() if a or b)
+
+
+_CODE = {"kind": "kind", "service": "service"}
+
+
+def render(ctx: Ctx, c: fg.Comparison) -> list[str]:
+    """The figures as lines of Telegram HTML (compact; the spreadsheet has the rest)."""
+    now, before = c.now, c.before
+    lines = [ctx.t("stats.title_own" if c.worker_id is not None else "stats.title_all"),
+             ctx.t("stats.span", start=now.span.start.isoformat(), end=now.span.end.isoformat(),
+                   days=now.span.days, before_start=before.span.start.isoformat(),
+                   before_end=before.span.end.isoformat()), ""]
+    lines.append(ctx.t("stats.covered", households=now.covered.households,
+                       households_before=before.covered.households, people=now.covered.people,
+                       people_before=before.covered.people))
+    lines.append(ctx.t("stats.registry", registered=now.registered.households,
+                       registered_people=now.registered.people, paired=now.paired.households,
+                       paired_people=now.paired.people))
+    lines.append(ctx.t("stats.served", person_times=now.person_times,
+                       person_times_before=before.person_times, contacts=now.contacts,
+                       contacts_before=before.contacts))
+    kinds = {k: (v, before.contacts_by_kind.get(k, 0)) for k, v in now.contacts_by_kind.items()}
+    if any(a or b for a, b in kinds.values()):
+        lines.append(ctx.t("stats.kinds", kinds=Html(_pairs(ctx, kinds, "kind"))))
+    services = {k: (v, before.services.get(k, 0)) for k, v in now.services.items()}
+    if any(a or b for a, b in services.values()):
+        lines.append(ctx.t("stats.services", items=Html(_pairs(ctx, services, "service"))))
+    else:
+        lines.append(ctx.t("stats.services_none"))
+    lines.append(ctx.t("stats.pairs", workers=now.pairs.workers,
+                       workers_before=before.pairs.workers, households=now.pairs.households,
+                       households_before=before.pairs.households))
+    for pid, count in now.pairs.by_program.items():
+        lines.append(ctx.t("stats.pairs_program",
+                           program=_label(ctx, "program", c.program_names.get(pid, str(pid))),
+                           households=count.households, people=count.people,
+                           workers=now.pairs.workers_by_program.get(pid, 0)))
+    lines += _kept_lines(ctx, c)
+    lines += _report_lines(ctx, now.reports, before.reports)
+    lines += _group_lines(ctx, now)
+    return lines
+
+
+def _kept_lines(ctx: Ctx, c: fg.Comparison) -> list[str]:
+    keys = sorted(set(c.now.kept) | set(c.before.kept),
+                  key=lambda k: (k[0], k[1].period.months, k[1].kind.value))
+    if not keys:
+        return [ctx.t("stats.kept_none")]
+    lines = [ctx.t("stats.kept_title")]
+    for pid, rule in keys:
+        a, b = c.now.kept.get((pid, rule), fg.Kept()), c.before.kept.get((pid, rule), fg.Kept())
+        lines.append(ctx.t(
+            "stats.kept_line", program=_label(ctx, "program", c.program_names.get(pid, str(pid))),
+            rule=Html(ctx.t("stats.rule", kind=_label(ctx, "kind", rule.kind.value),
+                            period=ctx.t(f"stats.every.{rule.period.value}"))),
+            met=a.met, due=a.due, missed=a.missed, met_before=b.met, due_before=b.due,
+            missed_before=b.missed))
+    return lines
+
+
+def _report_lines(ctx: Ctx, r: fg.Reports, b: fg.Reports) -> list[str]:
+    lines = [ctx.t("stats.reports", received=r.received, received_before=b.received,
+                   taken=r.taken, resolved=r.outcomes.get("resolved", 0),
+                   referred=r.outcomes.get("referred", 0), closed=r.outcomes.get("closed", 0))]
+    if r.take_median is not None and r.take_p90 is not None:
+        lines.append(ctx.t("stats.reports_wait", median=_wait(ctx, r.take_median),
+                           p90=_wait(ctx, r.take_p90)))
+    elif r.received:
+        lines.append(ctx.t("stats.reports_wait_none"))
+    sep = ctx.t("stats.item_sep")
+    for label, counts, prefix in (("stats.by_category", r.by_category, "report.category"),
+                                  ("stats.by_area", r.by_area, "")):
+        if not counts:
+            continue
+        items = sep.join(f"{_label(ctx, prefix, k) if prefix else (k or ctx.t('stats.no_area'))}"
+                         f" {n}" for k, n in list(counts.items())[:REPORT_GROUPS])
+        lines.append(ctx.t("stats.reports_by", label=ctx.t(label), items=items))
+    return lines
+
+
+def _group_lines(ctx: Ctx, now: fg.Figures) -> list[str]:
+    lines: list[str] = []
+    for grouping, groups in now.breakdowns.items():
+        rows = sorted(groups.items(), key=lambda kv: (-kv[1].person_times,
+                                                      -kv[1].registered.households, kv[0]))
+        if not rows:
+            continue
+        name = ("stats.grouping." + grouping)
+        lines.append("")
+        lines.append(ctx.t("stats.group_title", grouping=ctx.t(name)
+                           if ctx.services.catalog.has(name) else grouping))
+        for value, reach in rows[:GROUP_LINES]:
+            shown = (_label(ctx, "category", value) if grouping == "category"
+                     else value or ctx.t("stats.no_area"))
+            lines.append(ctx.t("stats.group_line", value=shown, covered=reach.covered.households,
+                               registered=reach.registered.households,
+                               person_times=reach.person_times))
+        if len(rows) > GROUP_LINES:
+            lines.append(ctx.t("stats.group_more", count=len(rows) - GROUP_LINES))
+    return lines
+
+
+def chart(ctx: Ctx, c: fg.Comparison) -> tuple[bytes, str] | None:
+    """The chart of services and contact kinds, with its caption; None when all is zero."""
+    rows = [(_label(ctx, "service", k), v, c.before.services.get(k, 0))
+            for k, v in c.now.services.items()]
+    rows += [(_label(ctx, "kind", k), v, c.before.contacts_by_kind.get(k, 0))
+             for k, v in c.now.contacts_by_kind.items()]
+    rows = [r for r in rows if r[1] or r[2]]
+    if not rows:
+        return None
+    caption = ctx.t("stats.chart_caption", start=c.now.span.start.isoformat(),
+                    end=c.now.span.end.isoformat())
+    # Emoji in the labels have no glyph in CJK fonts: the chart shows the words only.
+    rows = [(_EMOJI.sub("", name).strip() or name, a, b) for name, a, b in rows]
+    png, numbered = comparison_png(rows, (ctx.t("stats.chart_now"), ctx.t("stats.chart_before")))
+    if numbered:
+        legend = ", ".join(f"#{n} {name}" for n, (name, _, _) in enumerate(rows, start=1))
+        caption += "\n" + ctx.t("stats.chart_legend", legend=legend)
+    if len(caption) > CAPTION_MAX:
+        caption = caption[: CAPTION_MAX - 1] + "…"
+    return png, caption
+
+
+# -- /stats ---------------------------------------------------------------------------------
+
+
+def _preset_buttons(ctx: Ctx, prefix: str, suffix: str = "") -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(ctx.t(f"stats.preset.{name}"),
+                                    callback_data=f"{prefix}:{name}{suffix}")
+               for name in fg.PRESETS]
+    return InlineKeyboardMarkup([buttons[:2], buttons[2:4], buttons[4:]])
+
+
+def _arguments(ctx: Ctx) -> str:
+    text = ctx.message.text if ctx.message and ctx.message.text else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip()[:80] if len(parts) > 1 else ""
+
+
+async def stats_command(ctx: Ctx) -> None:
+    """/stats: period buttons, or `/stats FROM TO [WORKER ID]` at once."""
+    args = _arguments(ctx)
+    mine = "" if allowed(ctx.role, Role.COORDINATOR) else str(ctx.user_id)
+    if not args:
+        await ctx.reply(ctx.t("stats.ask"), _preset_buttons(ctx, STATS, f":{mine or 0}"))
+        return
+    words = args.split()
+    worker: int | None = int(mine) if mine else None
+    if len(words) >= 3 and words[-1].isdigit() and len(words[-1]) <= 15:
+        worker = int(words.pop())  # dates always carry separators; a bare number is a worker
+    try:
+        span = fg.parse_span(" ".join(words))
+    except fg.SpanError as exc:
+        await ctx.reply(ctx.t(f"stats.problem.{exc.problem.value}"))
+        return
+    await show(ctx, span, worker)
+
+
+async def on_stats_button(ctx: Ctx) -> None:
+    """st:<preset>:<worker id or 0>."""
+    parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+    if (len(parts) != 3 or parts[1] not in fg.PRESETS or not parts[2].isdigit()
+            or len(parts[2]) > 15):
+        await ctx.answer()
+        return
+    await ctx.answer()
+    worker = int(parts[2]) or None
+    await show(ctx, fg.preset(parts[1], service.today_of(ctx.services)), worker)
+
+
+async def show(ctx: Ctx, span: fg.Span, worker: int | None) -> None:
+    """Compute and send the figures (the use case checks who may see them)."""
+    try:
+        found = await service.stats(ctx.services, ctx.person, span, worker)
+    except service.Refused as refused:
+        await ctx.reply(ctx.t(f"stats.refused.{refused.refusal.value}"))
+        return
+    for message in pack(render(ctx, found)):
+        await ctx.reply(message)
+    drawn = await asyncio.to_thread(chart, ctx, found)
+    if drawn is None:
+        return
+    try:
+        await ctx.context.bot.send_photo(ctx.chat_id, drawn[0], caption=drawn[1],
+                                         parse_mode=ParseMode.HTML)
+    except (BadRequest, Forbidden) as exc:
+        log.info("stats chart not sent: %s", exc)
+
+
+# -- /export --------------------------------------------------------------------------------
+
+
+async def export_command(ctx: Ctx) -> None:
+    """/export: period buttons, or `/export FROM TO` straight to the format question."""
+    args = _arguments(ctx)
+    if not args:
+        await ctx.reply(ctx.t("export.ask"), _preset_buttons(ctx, EXPORT + ":p"))
+        return
+    try:
+        span = fg.parse_span(args)
+    except fg.SpanError as exc:
+        await ctx.reply(ctx.t(f"stats.problem.{exc.problem.value}").replace("/stats", "/export"))
+        return
+    await ctx.reply(*_options(ctx, span))
+
+
+def _options(ctx: Ctx, span: fg.Span) -> tuple[str, InlineKeyboardMarkup]:
+    code = span.code
+    return ctx.t("export.options", start=span.start.isoformat(), end=span.end.isoformat()), \
+        InlineKeyboardMarkup([
+            [InlineKeyboardButton(ctx.t("export.button.xlsx"), callback_data=f"ex:x:{code}:0"),
+             InlineKeyboardButton(ctx.t("export.button.csv"), callback_data=f"ex:c:{code}:0")],
+            [InlineKeyboardButton(ctx.t("export.button.with_contacts"),
+                                  callback_data=f"ex:a:{code}")],
+        ])
+
+
+def _confirm(ctx: Ctx, span: fg.Span) -> InlineKeyboardMarkup:
+    code = span.code
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(ctx.t("export.button.confirm_xlsx"),
+                              callback_data=f"ex:x:{code}:1")],
+        [InlineKeyboardButton(ctx.t("export.button.confirm_csv"),
+                              callback_data=f"ex:c:{code}:1")],
+        [InlineKeyboardButton(ctx.t("export.button.cancel"), callback_data="ex:n")],
+    ])
+
+
+async def on_export_button(ctx: Ctx) -> None:
+    """ex:p:<preset>, ex:a:<span>, ex:<x|c>:<span>:<0|1>, ex:n."""
+    if not allowed(ctx.role, Role.COORDINATOR):
+        await ctx.answer(ctx.t("stats.refused.coordinator_only"), alert=True)
+        return
+    parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+    await ctx.answer()
+    action = parts[1] if len(parts) > 1 else ""
+    try:
+        if action == "p" and len(parts) == 3 and parts[2] in fg.PRESETS:
+            span = fg.preset(parts[2], service.today_of(ctx.services))
+            await ctx.edit_or_reply(*_options(ctx, span))
+        elif action == "a" and len(parts) == 3:
+            span = fg.Span.from_code(parts[2])
+            await ctx.edit_or_reply(ctx.t("export.confirm_contacts"), _confirm(ctx, span))
+        elif action in ("x", "c") and len(parts) == 4 and parts[3] in ("0", "1"):
+            span = fg.Span.from_code(parts[2])
+            await ctx.drop_keyboard()
+            await start_export(ctx, span, service.Format.XLSX if action == "x"
+                               else service.Format.CSV, parts[3] == "1")
+        elif action == "n":
+            await ctx.edit_or_reply(ctx.t("export.cancelled"))
+    except fg.SpanError:
+        return  # a forged span: nothing to do
+
+
+async def start_export(ctx: Ctx, span: fg.Span, fmt: service.Format,
+                       with_contacts: bool) -> None:
+    """Build the export in the background (the chat stays free) and send it when ready."""
+    if service.export_lock(ctx.services).locked():
+        await ctx.reply(ctx.t("stats.refused.busy"))
+        return
+    await ctx.reply(ctx.t("export.building"))
+    task = asyncio.create_task(run_export(ctx, span, fmt, with_contacts))
+    tasks = _BACKGROUND
+    tasks.add(task)  # keep a reference until done, or the task may be collected
+    task.add_done_callback(tasks.discard)
+
+
+async def run_export(ctx: Ctx, span: fg.Span, fmt: service.Format, with_contacts: bool) -> None:
+    """Build, send as a document, and clean up; a failure is told, never raised."""
+    with tempfile.TemporaryDirectory(prefix="zhongfu-export-") as folder:
+        out = Path(folder) / service.export_filename(span, fmt)
+        try:
+            done = await service.export(ctx.services, ctx.person, span, fmt, with_contacts,
+                                        out, ctx.lang)
+        except service.Refused as refused:
+            await ctx.reply(ctx.t(f"stats.refused.{refused.refusal.value}"))
+            return
+        except Exception:
+            log.exception("export %s failed", span.code)
+            await ctx.reply(ctx.t("export.failed"))
+            return
+        caption = ctx.t("export.done", start=span.start.isoformat(), end=span.end.isoformat(),
+                        sheets=len(done.sheets),
+                        contacts=ctx.t("export.with_contacts") if with_contacts else "")
+        try:
+            with out.open("rb") as document:
+                await ctx.context.bot.send_document(ctx.chat_id, document,
+                                                    filename=done.filename, caption=caption,
+                                                    parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            log.warning("export %s not sent: %s", span.code, exc)
+            await ctx.reply(ctx.t("export.failed"))
+
+
+class StatsFeature:
+    """/stats for workers and coordinators, /export for coordinators."""
+
+    def register(self, app: Application, table: CommandTable,  # type: ignore[type-arg]
+                 flows: FlowRegistry, common: CommonHandlers) -> None:
+        """Add the two commands and their buttons."""
+        table.add(Command("stats", Role.WORKER, stats_command, order=45))
+        table.add(Command("export", Role.COORDINATOR, export_command, order=66))
+        app.add_handler(CallbackQueryHandler(handler(on_stats_button), pattern=f"^{STATS}:"))
+        app.add_handler(CallbackQueryHandler(handler(on_export_button), pattern=f"^{EXPORT}:"))

@@ -1,0 +1,112 @@
+"""Rows of the export's sheets, streamed from the figures' read-only connection.
+
+Each function yields plain rows (tuples) in the order of its COLUMNS, so a million contacts
+pass through without being held; codes (category, kind, status) are left for the sheet
+builder to translate. Phone numbers and exact addresses are read only when asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+
+from bot.domain.figures import Span
+from storage.clock import to_db
+from storage.figures import stream
+
+REPORT_COLUMNS = ("reference", "created_at", "category", "urgency", "status", "area",
+                  "subject", "description", "taken_by", "taken_at", "household_id")
+REPORT_CONTACT_COLUMNS = ("address", "phone")
+
+
+def reports(conn: sqlite3.Connection, start: datetime, stop: datetime, with_contacts: bool
+            ) -> Iterator[tuple[object, ...]]:
+    """Reports received in [start, stop): REPORT_COLUMNS (+ REPORT_CONTACT_COLUMNS)."""
+    extra = ", r.address, r.phone" if with_contacts else ""
+    sql = ("SELECT r.id, r.created_at, r.category, r.urgency, r.status, "
+           "COALESCE(a.name, r.area_text, ''), COALESCE(r.subject, ''), r.description, "
+           "COALESCE(p.display_name, ''), COALESCE(r.taken_at, ''), r.household_id"
+           f"{extra} FROM reports r LEFT JOIN areas a ON a.id = r.area_id "
+           "LEFT JOIN people p ON p.telegram_id = r.taken_by "
+           "WHERE r.created_at >= ? AND r.created_at < ? ORDER BY r.id")
+    for r in stream(conn, sql, (to_db(start), to_db(stop))):
+        yield tuple(r)
+
+
+EVENT_COLUMNS = ("reference", "at", "event", "status", "actor", "detail")
+
+
+def report_events(conn: sqlite3.Connection, start: datetime, stop: datetime
+                  ) -> Iterator[tuple[object, ...]]:
+    """The history of the reports received in [start, stop): EVENT_COLUMNS."""
+    sql = ("SELECT e.report_id, e.at, e.kind, COALESCE(e.status, ''), "
+           "COALESCE(p.display_name, ''), e.detail FROM report_events e "
+           "JOIN reports r ON r.id = e.report_id "
+           "LEFT JOIN people p ON p.telegram_id = e.actor_id "
+           "WHERE r.created_at >= ? AND r.created_at < ? ORDER BY e.report_id, e.at, e.id")
+    for r in stream(conn, sql, (to_db(start), to_db(stop))):
+        yield tuple(r)
+
+
+HOUSEHOLD_COLUMNS = ("id", "external_id", "name", "area", "category", "people", "causes",
+                     "needs", "archived")
+HOUSEHOLD_CONTACT_COLUMNS = ("address", "phone")
+
+
+def households(conn: sqlite3.Connection, with_contacts: bool) -> Iterator[tuple[object, ...]]:
+    """The whole registry: HOUSEHOLD_COLUMNS (+ HOUSEHOLD_CONTACT_COLUMNS)."""
+    extra = ", h.address, COALESCE(h.phone, '')" if with_contacts else ""
+    sql = ("SELECT h.id, COALESCE(h.external_id, ''), h.name, COALESCE(a.name, ''), "
+           f"h.category, h.people_count, h.causes, h.needs, h.archived{extra} "
+           "FROM households h LEFT JOIN areas a ON a.id = h.area_id ORDER BY h.id")
+    for r in stream(conn, sql):
+        yield tuple(r)
+
+
+PAIRING_COLUMNS = ("id", "household_id", "household", "worker", "program", "started_on",
+                   "ended_on", "ended_reason")
+
+
+def pairings(conn: sqlite3.Connection, span: Span) -> Iterator[tuple[object, ...]]:
+    """Pairings active on some day of the span: PAIRING_COLUMNS."""
+    sql = ("SELECT p.id, p.household_id, h.name, COALESCE(w.display_name, ''), g.name, "
+           "p.started_on, COALESCE(p.ended_on, ''), COALESCE(p.ended_reason, '') "
+           "FROM pairings p JOIN households h ON h.id = p.household_id "
+           "JOIN programs g ON g.id = p.program_id "
+           "LEFT JOIN people w ON w.telegram_id = p.worker_id "
+           "WHERE p.started_on <= ? AND (p.ended_on IS NULL OR "
+           "(p.ended_on > ? AND p.ended_on > p.started_on)) ORDER BY p.id")
+    for r in stream(conn, sql, (span.end.isoformat(), span.start.isoformat())):
+        yield tuple(r)
+
+
+CONTACT_COLUMNS = ("id", "day", "household_id", "household", "worker", "kind", "services",
+                   "people_reached", "wellbeing", "note")
+
+
+def contacts(conn: sqlite3.Connection, span: Span) -> Iterator[tuple[object, ...]]:
+    """Contacts dated in the span (services as a list of codes): CONTACT_COLUMNS."""
+    sql = ("SELECT c.id, c.day, c.household_id, h.name, COALESCE(w.display_name, ''), c.kind, "
+           "c.services, c.people_reached, c.wellbeing, c.note FROM contacts c "
+           "JOIN households h ON h.id = c.household_id "
+           "LEFT JOIN people w ON w.telegram_id = c.worker_id "
+           "WHERE c.deleted = 0 AND c.day >= ? AND c.day <= ? ORDER BY c.day, c.id")
+    names: dict[str, list[str]] = {}
+    for r in stream(conn, sql, (span.start.isoformat(), span.end.isoformat())):
+        codes = names.get(r[6])
+        if codes is None:
+            try:
+                found = json.loads(r[6] or "[]")
+            except ValueError:
+                found = []
+            codes = names[r[6]] = [str(c) for c in found] if isinstance(found, list) else []
+        yield (*tuple(r)[:6], codes, *tuple(r)[7:])
+
+
+def worker_names(conn: sqlite3.Connection) -> dict[int, str]:
+    """Every staff member's display name, by id."""
+    rows = conn.execute("SELECT telegram_id, display_name FROM people "
+                        "WHERE role IN ('worker', 'coordinator')").fetchall()
+    return {int(r[0]): str(r[1]) for r in rows}

@@ -1,0 +1,214 @@
+"""Reads for the figures and the export, streamed from a read-only connection of their own.
+
+These are plain (blocking) sqlite3 functions, meant to run in a worker thread
+(asyncio.to_thread): a year of contacts is read in chunks and folded as it comes, and the
+bot's own connection (and its lock) stays free for everyone else. WAL mode lets this
+connection read while the bot writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from bot.domain.cadence import (
+    ContactKind,
+    ContactRecord,
+    Program,
+    Tenure,
+    obligations,
+    program_from_data,
+)
+from bot.domain.digest import Item
+from bot.domain.figures import ContactRow, HouseholdRow, PairingRow, ReportRow, Span
+from storage.clock import from_db, to_db
+from storage.db import BUSY_TIMEOUT_MS
+
+CHUNK = 5000  # rows fetched at a time
+REPORT_OUTCOMES = ("resolved", "referred", "closed")
+# The groupings every household carries, as (name, SQL expression over h and a).
+GROUPINGS: tuple[tuple[str, str], ...] = (
+    ("category", "h.category"),
+    ("area", "COALESCE(a.name, '')"),
+)
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection to the database file (close it when done)."""
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def stream(conn: sqlite3.Connection, sql: str, params: Sequence[object] = ()
+           ) -> Iterator[sqlite3.Row]:
+    """Rows of a query, fetched CHUNK at a time."""
+    cur = conn.execute(sql, params)
+    try:
+        while True:
+            rows = cur.fetchmany(CHUNK)
+            if not rows:
+                return
+            yield from rows
+    finally:
+        cur.close()
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+_ACTIVE = ("p.started_on <= ? AND (p.ended_on IS NULL OR "
+           "(p.ended_on > ? AND p.ended_on > p.started_on))")
+
+
+def _active_params(span: Span) -> tuple[str, str]:
+    return span.end.isoformat(), span.start.isoformat()
+
+
+def households(conn: sqlite3.Connection, span: Span, worker_id: int | None = None
+               ) -> Iterator[HouseholdRow]:
+    """The registry (archived ones marked), or a worker's households paired in the span."""
+    groups = ", ".join(f"{expr} AS g{n}" for n, (_, expr) in enumerate(GROUPINGS))
+    sql = (f"SELECT h.id, h.people_count, h.archived, {groups} FROM households h "
+           "LEFT JOIN areas a ON a.id = h.area_id")
+    params: list[object] = []
+    if worker_id is not None:
+        sql += (" WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id "
+                f"AND p.worker_id = ? AND {_ACTIVE})")
+        params = [worker_id, *_active_params(span)]
+    names = [name for name, _ in GROUPINGS]
+    for r in stream(conn, sql + " ORDER BY h.id", params):
+        yield HouseholdRow(int(r["id"]), int(r["people_count"]),
+                           tuple((name, str(r[f"g{n}"])) for n, name in enumerate(names)),
+                           bool(r["archived"]))
+
+
+def pairings(conn: sqlite3.Connection, span: Span, worker_id: int | None = None
+             ) -> Iterator[PairingRow]:
+    """Pairings active on some day of the span (of one worker, or all)."""
+    sql = ("SELECT p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
+           f"FROM pairings p WHERE {_ACTIVE}")
+    params: list[object] = [*_active_params(span)]
+    if worker_id is not None:
+        sql += " AND p.worker_id = ?"
+        params.append(worker_id)
+    for r in stream(conn, sql, params):
+        yield PairingRow(int(r["household_id"]), int(r["worker_id"]), int(r["program_id"]),
+                         date.fromisoformat(r["started_on"]), _day(r["ended_on"]))
+
+
+def contacts(conn: sqlite3.Connection, span: Span, worker_id: int | None = None
+             ) -> Iterator[ContactRow]:
+    """Contacts (not deleted) dated in the span, of one worker or all."""
+    sql = ("SELECT household_id, kind, day, people_reached, services FROM contacts "
+           "WHERE deleted = 0 AND day >= ? AND day <= ?")
+    params: list[object] = [span.start.isoformat(), span.end.isoformat()]
+    if worker_id is not None:
+        sql += " AND worker_id = ?"
+        params.append(worker_id)
+    days: dict[str, date] = {}
+    for r in stream(conn, sql, params):
+        day = days.get(r["day"])
+        if day is None:
+            day = days[r["day"]] = date.fromisoformat(r["day"])
+        yield ContactRow(int(r["household_id"]), str(r["kind"]), day,
+                         int(r["people_reached"]), _services(r["services"]))
+
+
+def _services(text: str | None) -> tuple[str, ...]:
+    if not text or text == "[]":
+        return ()
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple(str(code) for code in found) if isinstance(found, list) else ()
+
+
+def reports(conn: sqlite3.Connection, start: datetime, stop: datetime,
+            worker_id: int | None = None) -> Iterator[ReportRow]:
+    """Reports received, taken or finished in [start, stop) (taken by one worker, or all)."""
+    window = (to_db(start), to_db(stop))
+    marks = ",".join("?" * len(REPORT_OUTCOMES))
+    scope = " AND r.taken_by = ?" if worker_id is not None else ""
+    extra: list[object] = [worker_id] if worker_id is not None else []
+    outcome_sql = (f"SELECT report_id, status, at FROM report_events WHERE status IN ({marks}) "
+                   "AND at >= ? AND at < ?")
+    outcomes: dict[int, list[tuple[str, datetime]]] = {}
+    for r in stream(conn, outcome_sql, [*REPORT_OUTCOMES, *window]):
+        outcomes.setdefault(int(r["report_id"]), []).append((r["status"], from_db(r["at"])))
+    sql = ("SELECT r.id, r.category, COALESCE(a.name, r.area_text, '') AS area, r.created_at, "
+           "r.taken_at FROM reports r LEFT JOIN areas a ON a.id = r.area_id "
+           "WHERE ((r.created_at >= ? AND r.created_at < ?) "
+           "OR (r.taken_at >= ? AND r.taken_at < ?) "
+           f"OR r.id IN (SELECT report_id FROM report_events WHERE status IN ({marks}) "
+           f"AND at >= ? AND at < ?)){scope} ORDER BY r.id")
+    params = [*window, *window, *REPORT_OUTCOMES, *window, *extra]
+    for r in stream(conn, sql, params):
+        yield ReportRow(int(r["id"]), str(r["category"]), str(r["area"]),
+                        from_db(r["created_at"]),
+                        from_db(r["taken_at"]) if r["taken_at"] else None,
+                        tuple(outcomes.get(int(r["id"]), ())))
+
+
+def programs(conn: sqlite3.Connection) -> list[Program]:
+    """Every programme (ended ones too: their past obligations still count)."""
+    rows = conn.execute("SELECT id, name, rules FROM programs ORDER BY id").fetchall()
+    return [program_from_data(int(r["id"]), str(r["name"]), str(r["rules"])) for r in rows]
+
+
+def obligation_items(conn: sqlite3.Connection, today: date, history_periods: int | None,
+                     worker_id: int | None = None) -> Iterator[Item]:
+    """Every obligation of every household that is not archived, household by household,
+    computed by the cadence engine exactly as the digest's (storage.reminders.all_obligations)
+    but streamed: households, pairings and contacts are read in household order side by side.
+    With worker_id, only the obligations that worker answers for."""
+    known = {p.id: p for p in programs(conn)}
+    kinds = {k.value: k for k in ContactKind}
+    pairing_rows = stream(conn, (
+        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
+        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
+        "ORDER BY p.household_id, p.program_id, p.started_on"))
+    contact_rows = stream(conn, (
+        "SELECT c.household_id, c.day, c.kind FROM contacts c "
+        "WHERE c.deleted = 0 ORDER BY c.household_id"))
+    house_rows = stream(conn, (
+        "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
+        "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
+        "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id) ORDER BY h.id"))
+    next_contact = next(contact_rows, None)
+    next_pairing = next(pairing_rows, None)
+    for house in house_rows:
+        household_id = int(house["id"])
+        tenures: dict[int, list[Tenure]] = {}
+        while next_pairing is not None and next_pairing["household_id"] <= household_id:
+            p = next_pairing
+            if p["household_id"] == household_id:
+                tenures.setdefault(int(p["program_id"]), []).append(Tenure(
+                    int(p["id"]), int(p["worker_id"]), date.fromisoformat(p["started_on"]),
+                    _day(p["ended_on"])))
+            next_pairing = next(pairing_rows, None)
+        records: list[ContactRecord] = []
+        while next_contact is not None and next_contact["household_id"] <= household_id:
+            c = next_contact
+            if c["household_id"] == household_id:
+                records.append(ContactRecord(date.fromisoformat(c["day"]), kinds[c["kind"]]))
+            next_contact = next(contact_rows, None)
+        if worker_id is not None and not any(t.worker_id == worker_id
+                                             for spans in tenures.values() for t in spans):
+            continue
+        for program_id, spans in tenures.items():
+            program = known.get(program_id)
+            if program is None:
+                continue
+            for obligation in obligations(program, spans, records, today,
+                                          history_periods=history_periods):
+                if worker_id is not None and obligation.worker_id != worker_id:
+                    continue
+                yield Item(household_id, house["name"], house["area_id"], house["area_name"],
+                           program_id, program.name, obligation)
