@@ -47,10 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     person.add_argument("telegram_id", type=int)
     # Two forms: `export --from DATE --to DATE … OUT` (a period's figures and data) and
     # `export referrals --source NAME --quarter 2026Q3 OUT` (an agency's return).
-    export = sub.add_parser("export", help="write a spreadsheet: a period's figures and data, "
-                            "or (export referrals …) an agency's quarterly return",
-                            add_help=False)
-    export.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser("export", help="write a spreadsheet: a period's figures and data, "
+                   "or (export referrals …) an agency's quarterly return",
+                   add_help=False)
     backup = sub.add_parser("backup", help="copy the database safely to FILE")
     backup.add_argument("file", type=Path)
     restore = sub.add_parser("restore", help="replace the database with a checked backup FILE "
@@ -78,7 +77,13 @@ def parse_instant(text: str | None, settings: Settings) -> datetime:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `zhongfu` command."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    # `export` has two forms parsed on their own (see _export): it takes the rest as it is.
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "export":
+        args.rest = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     # The database, its WAL, backups and lock files are the owner's only, whatever the shell's
     # umask (the systemd unit and the backup script set the same).
     os.umask(0o077)

@@ -110,3 +110,23 @@ def worker_names(conn: sqlite3.Connection) -> dict[int, str]:
     rows = conn.execute("SELECT telegram_id, display_name FROM people "
                         "WHERE role IN ('worker', 'coordinator')").fetchall()
     return {int(r[0]): str(r[1]) for r in rows}
+
+
+REFERRAL_COLUMNS = ("referral_ref", "referral_source", "referral_received", "referral_due",
+                    "referral_name", "area", "referral_stage", "referral_outcome",
+                    "referral_closed", "worker")
+REFERRAL_CONTACT_COLUMNS = ("address", "phone")
+
+
+def referrals(conn: sqlite3.Connection, start: str, stop: str, with_contacts: bool
+              ) -> Iterator[tuple[object, ...]]:
+    """Referrals received on days in [start, stop) (ISO dates): REFERRAL_COLUMNS (+ contacts)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'referrals'").fetchone() is None:
+        return
+    extra = ", r.address, r.phone" if with_contacts else ""
+    yield from conn.execute(
+        "SELECT r.id, s.name, r.received_on, r.due_on, r.name, COALESCE(a.name, ''), r.stage, "
+        "COALESCE(r.outcome, ''), COALESCE(r.closed_on, ''), COALESCE(w.display_name, '')"
+        f"{extra} FROM referrals r JOIN referral_sources s ON s.id = r.source_id "
+        "LEFT JOIN areas a ON a.id = r.area_id LEFT JOIN people w ON w.telegram_id = r.worker_id "
+        "WHERE r.received_on >= ? AND r.received_on < ? ORDER BY r.id", (start, stop))

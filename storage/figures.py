@@ -32,6 +32,7 @@ REPORT_OUTCOMES = ("resolved", "referred", "closed")
 # The groupings every household carries, as (name, SQL expression over h and a).
 GROUPINGS: tuple[tuple[str, str], ...] = (
     ("category", "h.category"),
+    ("street", "COALESCE(st.name, '')"),
     ("area", "COALESCE(a.name, '')"),
 )
 
@@ -75,7 +76,7 @@ def households(conn: sqlite3.Connection, span: Span, worker_id: int | None = Non
     """The registry (archived ones marked), or a worker's households paired in the span."""
     groups = ", ".join(f"{expr} AS g{n}" for n, (_, expr) in enumerate(GROUPINGS))
     sql = (f"SELECT h.id, h.people_count, h.archived, {groups} FROM households h "
-           "LEFT JOIN areas a ON a.id = h.area_id")
+           "LEFT JOIN areas a ON a.id = h.area_id LEFT JOIN streets st ON st.id = a.street_id")
     params: list[object] = []
     if worker_id is not None:
         sql += (" WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id "

@@ -260,5 +260,20 @@ def audit(job: Job, conn: sqlite3.Connection) -> Sheet:
     return Sheet(job.t("export.sheet.audit"), _headers(job, AUDIT_COLUMNS), each())
 
 
+def referral_sheet(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """Referrals from other agencies received in the span, with how far each got."""
+    columns = rows.REFERRAL_COLUMNS + (rows.REFERRAL_CONTACT_COLUMNS if job.with_contacts else ())
+    label = Labels(job)
+
+    def each() -> Iterator[Row]:
+        for r in rows.referrals(conn, job.span.start.isoformat(), job.span.stop.isoformat(),
+                                job.with_contacts):
+            yield (f"Z-{int(str(r[0])):04d}", r[1], r[2], r[3], r[4], r[5],
+                   label("referrals.stage", r[6]),
+                   label("referrals.outcome", r[7]) if r[7] else "", r[8], r[9], *r[10:])
+
+    return Sheet(job.t("export.sheet.referrals"), _headers(job, columns), each())
+
+
 SHEETS: list[SheetBuilder] = [summary, reports, report_history, households, pairings, contacts,
-                              obligations, audit]
+                              obligations, referral_sheet, audit]

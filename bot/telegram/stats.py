@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
 from bot.charts.stats import comparison_png
@@ -27,7 +27,9 @@ from bot.domain import figures as fg
 from bot.domain.people import Role
 from bot.domain.reminding import pack
 from bot.i18n import Html
+from bot.services import charts
 from bot.services import figures as service
+from bot.services import referrals as referral_cases
 from bot.telegram.commands import Command, allowed
 from bot.telegram.context import Ctx, handler
 
@@ -156,8 +158,8 @@ def _group_lines(ctx: Ctx, now: fg.Figures) -> list[str]:
     for grouping, groups in now.breakdowns.items():
         rows = sorted(groups.items(), key=lambda kv: (-kv[1].person_times,
                                                       -kv[1].registered.households, kv[0]))
-        if not rows:
-            continue
+        if not rows or (grouping == "street" and all(not value for value, _ in rows)):
+            continue  # no streets configured: the community breakdown says it all
         name = ("stats.grouping." + grouping)
         lines.append("")
         lines.append(ctx.t("stats.group_title", grouping=ctx.t(name)
@@ -249,16 +251,38 @@ async def show(ctx: Ctx, span: fg.Span, worker: int | None) -> None:
     except service.Refused as refused:
         await ctx.reply(ctx.t(f"stats.refused.{refused.refusal.value}"))
         return
-    for message in pack(render(ctx, found)):
+    lines = render(ctx, found)
+    if ctx.role is Role.COORDINATOR and worker is None:
+        lines += await _referral_lines(ctx, span)
+    for message in pack(lines):
         await ctx.reply(message)
     drawn = await asyncio.to_thread(chart, ctx, found)
-    if drawn is None:
-        return
-    try:
-        await ctx.context.bot.send_photo(ctx.chat_id, drawn[0], caption=drawn[1],
-                                         parse_mode=ParseMode.HTML)
-    except (BadRequest, Forbidden) as exc:
-        log.info("stats chart not sent: %s", exc)
+    if drawn is not None:
+        await ctx.send_photo(drawn[0], drawn[1])
+    # The share of obligations met over the last periods, per programme rule.
+    trend = await charts.trend_chart(ctx.services, ctx.lang, span.end)
+    if trend is not None:
+        await ctx.send_photo(trend[0], trend[1])
+
+
+async def _referral_lines(ctx: Ctx, span: fg.Span) -> list[str]:
+    """Referrals received in the period, by source: how many, how far, how they ended."""
+    found = await referral_cases.counts(ctx.services, span.start, span.end + timedelta(days=1))
+    by_source: dict[str, dict[str, int]] = {}
+    for count in found:
+        tally = by_source.setdefault(count.source, {"total": 0, "closed": 0, "eligible": 0})
+        tally["total"] += count.count
+        if count.stage.value == "closed":
+            tally["closed"] += count.count
+        if count.outcome is not None and count.outcome.value == "assisted":
+            tally["eligible"] += count.count
+    if not by_source:
+        return []
+    lines = ["", ctx.t("stats.referrals_title")]
+    lines += [ctx.t("stats.referrals_line", source=source, total=t["total"],
+                    closed=t["closed"], open=t["total"] - t["closed"], assisted=t["eligible"])
+              for source, t in sorted(by_source.items())]
+    return lines
 
 
 # -- /export --------------------------------------------------------------------------------

@@ -133,6 +133,20 @@ async def test_a_list_is_imported_screened_overdue_and_answered(
         assert conn.execute("SELECT COUNT(*) FROM audit WHERE action = 'export.referrals'"
                             ).fetchone()[0] == 1
 
+    # /stats counts the referrals by source, and the period's export has a sheet of them.
+    await coordinator.send("/stats 2026-10-01 2026-12-31")
+    figures = await coordinator.expect("转介（按来源）", timeout=30)
+    assert f"{SOURCE}：3 人，已结案 2（其中获得帮扶 1），跟进中 1" in figures.plain
+    workbook = bot.workdir / "period.xlsx"
+    code, out = await bot.cli("export", "--from", "2026-10-01", "--to", "2026-12-31",
+                              str(workbook))
+    assert code == 0, out
+    from openpyxl import load_workbook
+    book = load_workbook(workbook, read_only=True)
+    assert "转介" in book.sheetnames
+    listed = [row for row in book["转介"].iter_rows(values_only=True)][1:]
+    assert sorted(str(r[4]) for r in listed) == ["孙志强", "赵建国", "钱秀英"]
+
 
 def referral_id(bot: BotProcess, name: str) -> int:
     with bot.db() as conn:

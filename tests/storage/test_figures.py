@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot import reminders as jobs
 from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.domain import figures as fg
 from bot.domain.people import Person, Role
 from bot.i18n import Catalog
+from bot.services import digest as jobs
 from bot.services import figures as service
 from bot.services.context import Services
 from storage import audit
@@ -200,7 +200,8 @@ async def test_the_export_sheets_and_what_they_leave_out(db: Database, tmp_path:
     await service.export(services, COORDINATOR, QUARTER, service.Format.XLSX, False, out, "en")
     book = load_workbook(out)
     assert book.sheetnames == ["Summary", "Reports", "Report history", "Households",
-                               "Pairings", "Contacts", "Obligations", "Audit trail"]
+                               "Pairings", "Contacts", "Obligations", "Referrals",
+                               "Audit trail"]
     reports = list(book["Reports"].iter_rows(values_only=True))
     assert reports[0][0] == "Reference" and "Phone" not in reports[0]
     assert [r[0] for r in reports[1:]] == ["R-0001", "R-0002", "R-0003", "R-0004", "R-0005"]
@@ -233,7 +234,7 @@ async def test_with_contacts_and_as_csv(db: Database, tmp_path: Path) -> None:
                                 "zh")
     with zipfile.ZipFile(out) as archive:
         names = archive.namelist()
-        assert len(names) == len(done.sheets) == 8
+        assert len(names) == len(done.sheets) == 9
         raw = archive.read(next(n for n in names if t("export.sheet.households") in n))
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel and WPS read the Chinese right
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
