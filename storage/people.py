@@ -45,6 +45,27 @@ async def get(db: Database, telegram_id: int) -> Person | None:
     return _person(row, await _areas_of(db, telegram_id))
 
 
+async def many(db: Database, telegram_ids: list[int]) -> dict[int, Person]:
+    """People by Telegram id, read together (unknown ids are left out)."""
+    found: dict[int, Person] = {}
+    wanted = sorted(set(telegram_ids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetchall(
+            f"SELECT {_COLUMNS} FROM people WHERE telegram_id IN ({marks})", chunk)
+        areas = await db.fetchall(
+            f"SELECT telegram_id, area_id FROM person_areas WHERE telegram_id IN ({marks}) "
+            "ORDER BY area_id", chunk)
+        by_person: dict[int, list[int]] = {}
+        for row in areas:
+            by_person.setdefault(int(row[0]), []).append(int(row[1]))
+        for row in rows:
+            who = int(row["telegram_id"])
+            found[who] = _person(row, tuple(by_person.get(who, ())))
+    return found
+
+
 async def touch(db: Database, telegram_id: int, display_name: str, username: str | None,
                 now: datetime, coordinator: bool, language_code: str | None = None) -> Person:
     """Create or refresh a person seen in an update; keep the stored role in step with config."""

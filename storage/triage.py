@@ -14,6 +14,7 @@ from storage.clock import from_db, to_db
 from storage.db import Database, Tx
 from storage.outbox import Outgoing
 from storage.people import get as get_person
+from storage.people import many as people_many
 from storage.reports import COLUMNS, report_from_row
 
 # -- invites ----------------------------------------------------------------------------
@@ -176,12 +177,7 @@ async def route_targets(db: Database, area_id: int | None) -> list[int]:
 
 async def people_by_ids(db: Database, ids: list[int]) -> dict[int, Person]:
     """People by Telegram id (unknown ids are left out)."""
-    found: dict[int, Person] = {}
-    for who in ids:
-        person = await get_person(db, who)
-        if person is not None:
-            found[who] = person
-    return found
+    return await people_many(db, ids)
 
 
 # -- areas ------------------------------------------------------------------------------

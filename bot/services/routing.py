@@ -53,15 +53,18 @@ async def cards(services: Services, report: Report) -> list[Outgoing]:
         if person.reachable and who != report.reporter_id]
     chats += [(chat, lang, True) for chat, lang in await coordinator_targets(services)]
     out = []
+    worded: dict[str, tuple[str, str, str]] = {}  # per language: area, card text, line
     for chat_id, lang, coordinators in chats:
-        area = await report_texts.area_name(services, lang, report)
-        text = (services.t(lang, "triage.notice.new") + "\n"
-                + await report_texts.card(services, lang, report))
+        if lang not in worded:
+            worded[lang] = (await report_texts.area_name(services, lang, report),
+                            services.t(lang, "triage.notice.new") + "\n"
+                            + await report_texts.card(services, lang, report),
+                            report_texts.card_line(services, lang, report))
+        area, text, line = worded[lang]
         out.append(Outgoing(
             chat_id, text, _rows(case_buttons.take(services, lang, report, assign=coordinators)),
             lang, group=f"card:{report.area_id or 0}",
-            item={"line": report_texts.card_line(services, lang, report),
-                  "values": {"area": area},
+            item={"line": line, "values": {"area": area},
                   "buttons": case_buttons.take_named(services, lang, report)},
             after={"notice": [report.id, ROUTE], "unless_taken": report.id}))
     return out
