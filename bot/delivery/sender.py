@@ -202,12 +202,14 @@ class Sender:
                 if chat_id > 0:
                     await people.set_reachable(self.db, chat_id, False, self.clock())
                 return Result(Outcome.FORBIDDEN, error=str(exc), exception=exc)
-            except (TimedOut, NetworkError) as exc:  # TimedOut is a NetworkError
-                return Result(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}",
-                              exception=exc)
+            # BadRequest is a NetworkError in python-telegram-bot: caught first, or a refused
+            # message would be tried again as if the network had failed.
             except BadRequest as exc:
                 log.warning("message to %s refused: %s", chat_id, exc)
                 return Result(Outcome.FAILED, error=str(exc), exception=exc)
+            except (TimedOut, NetworkError) as exc:  # TimedOut is a NetworkError
+                return Result(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}",
+                              exception=exc)
             except TelegramError as exc:  # 5xx and anything else Telegram may say
                 return Result(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}",
                               exception=exc)

@@ -64,7 +64,10 @@ async def show_referrals(ctx: Ctx) -> None:
     """Referrals past their deadline, by source (the referral lines come from their module)."""
     found = await referral_cases.overdue(ctx.services, local_date(ctx.now,
                                                                   ctx.services.settings.timezone))
-    for message in pack(referral_cases.overdue_lines(ctx.services, ctx.lang, found)):
+    lines = referral_cases.overdue_lines(ctx.services, ctx.lang, found)
+    if not lines:
+        return  # nothing overdue: no empty message (Telegram refuses one)
+    for message in pack(lines):
         await ctx.reply(message)
 
 
