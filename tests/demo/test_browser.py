@@ -184,7 +184,8 @@ async def test_resident_reports_worker_takes_coordinator_sees_the_chart(
     await says(phone(page, RESIDENT), en("triage.reporter.taken", ref="R-0007"))
     charts = await coordinator.locator(".msg.bot img").count()
     await send(coordinator, "/digest")
-    await expect(coordinator.locator(".msg.bot img")).to_have_count(charts + 1, timeout=WAIT_MS)
+    # The digest's pictures: one per rule of the one-to-one promise, then the trend.
+    await expect(coordinator.locator(".msg.bot img")).to_have_count(charts + 4, timeout=WAIT_MS)
     chart = coordinator.locator(".msg.bot img").last
     await chart.scroll_into_view_if_needed()
     width = await chart.evaluate("img => img.complete ? img.naturalWidth : 0")
