@@ -53,7 +53,7 @@ async def test_running_bot_escalates_a_report_that_waited_through_downtime(
     if digest_due:  # the first tick, right after start, catches up on this week's digest
         await coordinator.expect("每周简报", timeout=15)
     await coordinator.send("/start")
-    await coordinator.expect(r"协调员")
+    await coordinator.expect(r"管理员")
     ref = await submit_report(resident, urgency="danger")
     await coordinator.expect(rf"新求助.*{ref}")
     await coordinator.expect_nothing(within=2.0)  # the first tick ran at start: too early
@@ -76,7 +76,7 @@ async def test_running_bot_escalates_a_report_that_waited_through_downtime(
 async def test_running_bot_sends_the_weekly_digest_only_when_it_is_due(
         bot: BotProcess, coordinator: FakeUser, at: datetime, digest_due: bool) -> None:
     await coordinator.send("/start")
-    await coordinator.expect(r"协调员")
+    await coordinator.expect(r"管理员")
     await start_internal(bot, at)
     if digest_due:
         await coordinator.expect("每周简报", timeout=15)
