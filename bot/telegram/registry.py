@@ -22,6 +22,7 @@ class Feature(Protocol):
 
 def features() -> list[Feature]:
     """A fresh instance of every feature, in the order their handlers take precedence."""
+    from bot.telegram.aid import AidFeature
     from bot.telegram.audit import AuditFeature
     from bot.telegram.cases import CasesFeature
     from bot.telegram.households import HouseholdsFeature
@@ -31,4 +32,4 @@ def features() -> list[Feature]:
     from bot.telegram.report import ReportFeature
 
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
-            OverdueFeature(), ProgramsFeature(), AuditFeature()]
+            OverdueFeature(), ProgramsFeature(), AuditFeature(), AidFeature()]
