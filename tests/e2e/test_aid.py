@@ -217,3 +217,24 @@ async def test_forged_household_and_retired_fund_are_refused(
     await resident.expect("只对社工开放")
     await resident.press_data("ax:del:1")
     assert aid_rows(bot) == []
+
+
+async def test_a_coordinator_records_aid_for_any_household_by_name(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await setup(bot, api)
+    await coordinator.send("/aid")
+    await coordinator.expect("请发服务对象的名字")
+    await coordinator.send("李阿")
+    await coordinator.expect("李阿婆：这笔救助是什么形式")
+    await coordinator.press("🏥 代缴代付（如医药费）")
+    await coordinator.expect("金额是多少元")
+    await coordinator.send("3600元")
+    for question, tap in (("从哪里出", "政府救助"), ("用在哪方面", "医疗"), ("是哪天发的", "今天"),
+                          ("还有要补充", "跳过"), ("请核对一下", "✅ 确认保存")):
+        await coordinator.expect(question)
+        await coordinator.press(tap)
+    await coordinator.expect("已保存：李阿婆，.*代缴代付.*3,600.00 元（政府救助）")
+    assert aid_rows(bot) == [(household_id(bot, "LH-2"), "on_behalf", 360000, 0)]
+    with bot.db() as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit WHERE action = 'aid.add'")]
+    assert actions == ["aid.add"]
