@@ -22,6 +22,7 @@ class Feature(Protocol):
 
 def features() -> list[Feature]:
     """A fresh instance of every feature, in the order their handlers take precedence."""
+    from bot.telegram.activity import ActivityFeature
     from bot.telegram.aid import AidFeature
     from bot.telegram.audit import AuditFeature
     from bot.telegram.cases import CasesFeature
@@ -32,4 +33,5 @@ def features() -> list[Feature]:
     from bot.telegram.report import ReportFeature
 
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
-            OverdueFeature(), ProgramsFeature(), AuditFeature(), AidFeature()]
+            OverdueFeature(), ProgramsFeature(), AuditFeature(), AidFeature(),
+            ActivityFeature()]
