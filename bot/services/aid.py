@@ -103,8 +103,12 @@ async def year_overall(services: Services, day: date) -> Total:
     return await aid.reached(services.db, date(day.year, 1, 1), date(day.year, 12, 31))
 
 
-async def add_fund(services: Services, actor_id: int, text: str) -> Fund | str:
-    """A coordinator adds a fund; a problem key when the name is unusable or taken."""
+async def add_fund(services: Services, actor_id: int, coordinator: bool,
+                   text: str) -> Fund | str:
+    """A coordinator adds a fund; a problem key when not allowed, or the name is unusable or
+    taken."""
+    if not coordinator:
+        return "not_allowed"
     name = clean_fund_name(text)
     if name is None:
         return "name_bad"
@@ -112,10 +116,11 @@ async def add_fund(services: Services, actor_id: int, text: str) -> Fund | str:
     return "name_taken" if added is None else added
 
 
-async def retire_fund(services: Services, actor_id: int, fund_id: int) -> Fund | None:
-    """A coordinator retires a fund; None when there is no such active fund."""
+async def retire_fund(services: Services, actor_id: int, coordinator: bool,
+                      fund_id: int) -> Fund | None:
+    """A coordinator retires a fund; None when not allowed or there is no such active fund."""
     found = await aid.fund(services.db, fund_id)
-    if found is None or found.retired:
+    if not coordinator or found is None or found.retired:
         return None
     if not await aid.retire_fund(services.db, fund_id, actor_id, services.clock()):
         return None

@@ -413,12 +413,12 @@ class FundFlow(StaleAnswer):
 
     async def on_message(self, ctx: Ctx, state: FlowState) -> None:
         """Add the fund, checking the role again."""
-        if not is_coordinator(ctx):
+        text = clean(ctx.message.text if ctx.message else None)
+        added = await ledger.add_fund(ctx.services, ctx.user_id, is_coordinator(ctx), text)
+        if added == "not_allowed":
             await flows.clear(ctx.db, ctx.user_id)
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return
-        text = clean(ctx.message.text if ctx.message else None)
-        added = await ledger.add_fund(ctx.services, ctx.user_id, text)
         if isinstance(added, str):
             from bot.domain.aid import FUND_NAME_MAX
 
@@ -489,7 +489,8 @@ class FundsView:
         if action == "no":
             await ctx.reply(ctx.t("funds.kept"))
             return
-        retired = await ledger.retire_fund(ctx.services, ctx.user_id, found.id)
+        retired = await ledger.retire_fund(ctx.services, ctx.user_id, is_coordinator(ctx),
+                                            found.id)
         await ctx.reply(ctx.t("funds.retired", name=found.name) if retired
                         else ctx.t("funds.gone"))
 
