@@ -130,7 +130,7 @@ def test_no_external_id_long_category_words_and_a_street_column() -> None:
     assert summary("zh", Outcome(checked=result)) == [
         "📋 检查完了，还没有导入。读的是工作表“花名册”，表头在第 2 行。",
         "确认后：新增 3 户，更新 0 户，结对 0 户。",
-        "表里没有编号列，所以按“姓名 + 社区 + 地址”对应已经登记的户，对上了就更新。",
+        "表里没有编号列，所以按“户主姓名 + 社区 + 地址”对应已经登记的户，对上了就更新。",
         "跳过第 1 行：表头上面的标题、填报单位、日期。",
         "跳过第 3 行：只有数字的行。",
         "跳过第 7 行：表格下面的填表人、审核人。",
@@ -253,7 +253,8 @@ def test_matching_by_name_community_and_address_updates_and_never_guesses() -> N
     assert [(r.row, r.household_id, r.existing) for r in result.rows] == [
         (4, 10, True), (6, 13, True)]
     assert summary("zh", Outcome(checked=result))[1] == (
-        "第 5 行 · 救助对象姓名：已经登记了 2 户“刘芳”，姓名、社区、地址都一样，对不上是哪一户。"
+        "第 5 行 · 救助对象姓名：已经登记了 2 户“刘芳”，"
+        "户主姓名、社区、地址都一样，对不上是哪一户。"
         "请在表里加上编号列，或者先在 /households 里改一下名字")
     text = "姓名,社区,地址,类别\n张,东门社区,东门路1号,低保\n 张 ,东门社区,东门路１号,低边\n"
     result = read(text.encode(), "h.csv")

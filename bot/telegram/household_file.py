@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.aid import format_yuan
 from bot.domain.cadence import Status
 from bot.domain.reports import excerpt, reference
+from bot.services import aid as ledger
 from bot.services import audit as trail
 from bot.telegram.context import Ctx
 from bot.telegram.format import local_time
@@ -138,6 +140,7 @@ class HouseholdViews:
         recent = await contacts.for_household(ctx.db, household_id, CONTACTS_PAGE)
         lines += ["", ctx.t("file.contacts_title", count=total)]
         lines += _contact_lines(ctx, recent) or [ctx.t("file.contacts_none")]
+        lines += ["", *await _aid_lines(ctx, household_id)]
         lines += await _report_lines(ctx, household_id)
         rows = await _file_buttons(ctx, found, history, recent, total)
         await ctx.reply(join_within(lines), buttons(rows) if rows else None)
@@ -156,6 +159,23 @@ class HouseholdViews:
             rows.append([(ctx.t("file.button.more"),
                           f"{FILE_PREFIX}:{household_id}:{offset + CONTACTS_PAGE}")])
         await ctx.reply(join_within(lines), buttons(rows) if rows else None)
+
+
+async def _aid_lines(ctx: Ctx, household_id: int) -> list[str]:
+    """The household's aid: how much in all, and the latest entries."""
+    found = await ledger.history(ctx.services, household_id)
+    lines = [ctx.t("aid.file.title", count=found.total.entries,
+                   amount=format_yuan(found.total.amount_fen))]
+    for entry in found.latest:
+        lines.append(ctx.t("aid.file.line", day=entry.day.isoformat(),
+                           kind=ctx.t(f"aid.kind.{entry.kind.value}"),
+                           amount=format_yuan(entry.amount_fen),
+                           purpose=ctx.t(f"aid.purpose.{entry.purpose.value}"),
+                           fund=entry.fund_name))
+        if entry.description:
+            lines.append(ctx.t("aid.file.goods", description=entry.description,
+                               quantity=entry.quantity or 1))
+    return lines if found.latest else [*lines, ctx.t("aid.file.none")]
 
 
 async def _pairing_lines(ctx: Ctx, history: list[pairings.Pairing]) -> list[str]:

@@ -22,6 +22,8 @@ class Feature(Protocol):
 
 def features() -> list[Feature]:
     """A fresh instance of every feature, in the order their handlers take precedence."""
+    from bot.telegram.activity import ActivityFeature
+    from bot.telegram.aid import AidFeature
     from bot.telegram.audit import AuditFeature
     from bot.telegram.cases import CasesFeature
     from bot.telegram.households import HouseholdsFeature
@@ -34,4 +36,4 @@ def features() -> list[Feature]:
 
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
             OverdueFeature(), ProgramsFeature(), AuditFeature(), ReferralsFeature(),
-            StatsFeature()]
+            StatsFeature(), AidFeature(), ActivityFeature()]

@@ -28,7 +28,7 @@ async def test_start_greets_english_speaker_in_english(bot: BotProcess,
 async def test_coordinator_gets_coordinator_greeting(bot: BotProcess,
                                                      coordinator: FakeUser) -> None:
     await coordinator.send("/start")
-    await coordinator.expect(r"您是众扶的协调员")
+    await coordinator.expect(r"您是众扶的管理员")
 
 
 async def test_help_lists_role_commands(bot: BotProcess, resident: FakeUser,
@@ -125,7 +125,7 @@ async def test_group_messages_are_ignored_unless_addressed(bot: BotProcess, api:
 async def test_command_menus_published_per_role_and_language(bot: BotProcess, api: FakeBotApi,
                                                              coordinator: FakeUser) -> None:
     await coordinator.send("/start")
-    await coordinator.expect(r"协调员")
+    await coordinator.expect(r"管理员")
     await api.wait_for_call("setMyCommands", predicate=lambda p: "chat" in str(p.get("scope")))
     default_zh = [c["command"] for c in api.commands_for(None, "zh")]
     assert default_zh[:3] == ["start", "report", "myreports"]
@@ -211,9 +211,9 @@ async def test_replayed_updates_are_handled_in_order(bot: BotProcess, api: FakeB
 async def test_coordinator_help_lists_every_command(bot: BotProcess, api: FakeBotApi,
                                                     coordinator: FakeUser) -> None:
     await coordinator.send("/help")
-    listing = await coordinator.expect(r"协调员命令")
+    listing = await coordinator.expect(r"管理员命令")
     for line in ("/report — 告诉我们谁需要帮助", "/cases — ", "/log — ", "/due — ",
-                 "/invite — 生成社工邀请链接", "/pair — ", "/programs — 查看和新建帮扶项目",
+                 "/invite — 生成社工邀请链接", "/pair — ", "/programs — 查看和新建结对方案",
                  "/overdue — ", "/digest — ", "/workers — ", "/areas — ", "/import — "):
         assert line in listing.plain, line
     await coordinator.send("/language")

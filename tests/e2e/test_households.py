@@ -66,7 +66,7 @@ async def paired_setup(bot: BotProcess, api: FakeBotApi) -> tuple[FakeUser, Fake
 QUICK_LOG = {
     "zh": {"ask_kind": "这次是什么", "ask_day": "是哪天的事", "yesterday": "昨天",
            "ask_services": "提供了哪些服务", "done": "好了 ✔", "ask_people": "服务了几个人",
-           "ask_note": "简单写几句", "ask_wellbeing": "1 很差", "ask_next": "提醒下一位",
+           "ask_note": "简单写几句", "ask_wellbeing": "1 很差", "ask_next": "提醒下次走访的人",
            "skip": "跳过"},
     "en": {"ask_kind": "what was it", "ask_day": "When was it", "yesterday": "Yesterday",
            "ask_services": "Which services", "done": "Done ✔", "ask_people": "How many people",
@@ -142,7 +142,7 @@ async def test_import_is_for_coordinators_only(bot: BotProcess, api: FakeBotApi)
     add_worker(bot, 7001, "陈社工")
     worker = api.user(7001, "陈社工", language_code="zh-hans")
     await worker.send("/import")
-    await worker.expect("只对协调员开放")
+    await worker.expect("只对管理员开放")
 
 
 # -- adding a household in chat -----------------------------------------------------------------
@@ -153,7 +153,7 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.send("/households")
     await coordinator.expect("服务对象名册")
     await coordinator.press("➕ 新增服务对象")
-    await coordinator.expect("怎么称呼")
+    await coordinator.expect("户主姓名是什么")
     await coordinator.send("张大爷 <老街坊>")
     await coordinator.expect("属于哪个社区")
     await coordinator.press("东门社区")
@@ -171,7 +171,7 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.press("重病")
     assert {"✅ 独居老人", "✅ 重病"} <= set((await coordinator.expect("属于哪些类别")).labels)
     await coordinator.press("✔️ 选好了")
-    await coordinator.expect("困难原因")
+    await coordinator.expect("致贫致困原因")
     await coordinator.send("腿脚不便，子女在外地")
     await coordinator.expect("主要有哪些需求")
     await coordinator.press("跳过")
@@ -237,7 +237,7 @@ async def test_pairing_then_handover_keeps_history_and_tells_both_workers(
     await coordinator.expect("确认：陈社工 从今天起结对 王小明")
     await coordinator.press("✅ 确认")
     await coordinator.expect("已结对：陈社工 ↔ 王小明")
-    await first.expect("协调员给您安排了结对：王小明")
+    await first.expect("管理员给您安排了结对：王小明")
 
     # A handover of a household paired since last year: what is owed now moves to Liu.
     await first.send("/due")
@@ -296,7 +296,7 @@ async def test_worker_logs_each_kind_of_contact_in_chinese(bot: BotProcess,
     await worker.send("精神不错，腿还肿 <需复查>")
     await worker.expect("1 很差，5 很好")
     await worker.press("4")
-    await worker.expect("提醒下一位来访者")
+    await worker.expect("提醒下次走访的人")
     await worker.send("记得带降压药")
     saved = await worker.expect("已保存：张大爷")
     assert "🏠 上门走访" in saved.plain
@@ -411,7 +411,7 @@ async def test_households_due_and_service_file_with_access_rules(
     await resident.send("/start")
     await resident.expect("")
     answer = await resident.press_data(f"hf:{mine}")
-    assert "只有结对社工和协调员" in answer
+    assert "只有结对社工和管理员" in answer
     await resident.send("/households")
     await resident.expect("社工")
 
@@ -515,7 +515,7 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
     await worker.send("打错了")
     await worker.expect("1 很差")
     await worker.press("跳过")
-    await worker.expect("提醒下一位")
+    await worker.expect("提醒下次走访的人")
     await worker.press("跳过")
     await worker.expect("已保存：张大爷")
     await worker.press("✏️ 修改")
@@ -529,7 +529,7 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
     await worker.send("电话问候，一切都好")
     await worker.expect("1 很差")
     await worker.press("跳过")
-    await worker.expect("提醒下一位")
+    await worker.expect("提醒下次走访的人")
     await worker.press("跳过")
     await worker.expect("原来那条记录作废")
     with bot.db() as conn:
@@ -568,7 +568,7 @@ async def test_deactivated_workers_households_show_as_unpaired(
     assert "共 3 户，其中 2 户还没有结对社工" in registry.plain
     await coordinator.press_data(f"hf:{household_id(bot, 'LH-1')}", message=registry)
     service_file = await coordinator.expect("张大爷")
-    assert "陈社工" in service_file.plain and "这位社工已停用" in service_file.plain
+    assert "陈社工" in service_file.plain and "这位社工已离岗" in service_file.plain
 
 
 async def test_a_look_at_a_service_file_is_in_the_audit_trail(
@@ -587,7 +587,7 @@ async def test_a_look_at_a_service_file_is_in_the_audit_trail(
     await coordinator.send("/audit 没有这个人")
     await coordinator.expect("没有找到“没有这个人”")
     await worker.send("/audit")
-    await worker.expect("只对协调员开放")
+    await worker.expect("只对管理员开放")
     assert await worker.press_data("au:a:0") != ""
     with bot.db() as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit ORDER BY id")]

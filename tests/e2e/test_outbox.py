@@ -82,7 +82,7 @@ async def test_a_hundred_workers_join_within_a_minute(paced_api: FakeBotApi,
     try:
         coordinator = api.user(9001, "王协调", language_code="zh-hans")
         await coordinator.send("/start")
-        await coordinator.expect(r"协调员")
+        await coordinator.expect(r"管理员")
         invite_all(process, WORKERS)
         workers = [api.user(FIRST_WORKER + n, f"社工{n}", language_code="zh-hans")
                    for n in range(WORKERS)]
@@ -113,7 +113,7 @@ async def test_a_hundred_workers_join_within_a_minute(paced_api: FakeBotApi,
 async def test_notices_waiting_when_the_bot_is_killed_go_out_once(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
     await coordinator.send("/start")
-    await coordinator.expect(r"协调员")
+    await coordinator.expect(r"管理员")
     coordinator.drain()
     invite_all(bot, 3)
     # Telegram tells the coordinator's chat to wait: the notices stay queued in the outbox.
@@ -149,7 +149,7 @@ async def test_who_cannot_be_reached_is_named_not_written_to(
         coordinator = api.user(9001, "王协调", language_code="zh-hans")
         absent = api.user(9002, "赵协调", language_code="zh-hans")
         await coordinator.send("/start")
-        await coordinator.expect(r"协调员")
+        await coordinator.expect(r"管理员")
         invite_all(process, 1)
         worker = api.user(FIRST_WORKER, "社工0", language_code="zh-hans")
         await join(worker, code(0), "社工000")

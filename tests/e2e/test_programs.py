@@ -13,7 +13,7 @@ async def test_coordinator_defines_a_program_and_pairs_under_it(
     worker = api.user(7001, "陈社工", language_code="zh-hans")
     await import_csv(bot, "编号,姓名,社区,类别\nLH-9,小明,东门社区,困境儿童\n")
     await coordinator.send("/programs")
-    listing = await coordinator.expect(r"帮扶项目：")
+    listing = await coordinator.expect(r"结对方案：")
     assert "一对一结对帮扶：📞 电话：每季度一次；🏠 上门走访：每半年一次；🤲 办实事：每年一次" \
         in listing.plain
     await coordinator.press("➕ 新建项目")
@@ -42,11 +42,11 @@ async def test_coordinator_defines_a_program_and_pairs_under_it(
     await coordinator.expect("安排结对")
     await coordinator.send("小明")
     await coordinator.press("陈社工 (0)")
-    await coordinator.expect("按哪个帮扶项目结对")
+    await coordinator.expect("按哪个结对方案结对")
     await coordinator.press("困境儿童<关爱>")
     await coordinator.expect("确认：陈社工 从今天起结对 小明（困境儿童<关爱>）")
     await coordinator.press("✅ 确认")
-    await worker.expect("协调员给您安排了结对：小明")
+    await worker.expect("管理员给您安排了结对：小明")
     # As if the pairing had been made last year (whether a pairing made today owes this
     # period depends on the day: see the cadence tests): this month's visit and this
     # quarter's call are owed under the new program, and no deed.
@@ -64,11 +64,11 @@ async def test_programs_are_for_coordinators_only(bot: BotProcess, api: FakeBotA
     add_worker(bot, 7001, "陈社工", "zh")
     worker = api.user(7001, "陈社工", language_code="zh-hans")
     await worker.send("/programs")
-    await worker.expect(r"只对协调员开放")
+    await worker.expect(r"只对管理员开放")
     await coordinator.send("/programs")
-    listing = await coordinator.expect(r"帮扶项目：")
+    listing = await coordinator.expect(r"结对方案：")
     answer = await worker.press_data("pg:new", message=listing)
-    assert "只对协调员开放" in answer
+    assert "只对管理员开放" in answer
     await worker.send("随便")
     await worker.expect(r"我没太明白")
     with bot.db() as conn:

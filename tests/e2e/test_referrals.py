@@ -237,7 +237,7 @@ async def test_coordinator_keeps_the_sources(bot: BotProcess, api: FakeBotApi,
     add_worker(bot, 7001, "陈社工", "东门社区")
     worker = api.user(7001, "陈社工", language_code="zh-hans")
     await worker.send("/sources")
-    await worker.expect("只对协调员开放")
+    await worker.expect("只对管理员开放")
 
 
 async def test_assigned_referral_of_someone_in_the_registry_is_linked_not_duplicated(
@@ -264,7 +264,7 @@ async def test_assigned_referral_of_someone_in_the_registry_is_linked_not_duplic
     await coordinator.expect("本社区的社工排在前面")
     await coordinator.press("陈社工")
     await coordinator.expect("已分派给 陈社工")
-    assigned = await worker.expect("协调员把转介")
+    assigned = await worker.expect("管理员把转介")
     assert "13800138002" in assigned.plain
 
     # A colleague of the same community forges the button of a referral that is not theirs.

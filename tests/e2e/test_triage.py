@@ -179,7 +179,7 @@ async def test_expired_invite(bot: BotProcess, coordinator: FakeUser,
 async def test_escalation_two_levels_each_once(bot: BotProcess, coordinator: FakeUser,
                                                resident: FakeUser) -> None:
     await coordinator.send("/start")
-    await coordinator.expect(r"协调员")
+    await coordinator.expect(r"管理员")
     ref = await submit_report(resident, urgency="danger")
     await coordinator.expect(rf"新求助.*{ref}")
     status, out = await bot.cli("tick", "--at", created_plus(bot, ref, 20))
@@ -202,7 +202,7 @@ async def test_escalation_two_levels_each_once(bot: BotProcess, coordinator: Fak
 async def test_escalation_of_other_urgency_waits_a_day_and_assign_works(
         bot: BotProcess, coordinator: FakeUser, resident: FakeUser, worker_a: FakeUser) -> None:
     await coordinator.send("/start")
-    await coordinator.expect(r"协调员")
+    await coordinator.expect(r"管理员")
     add_worker(bot, 2001, "陈社工", area="翠竹社区")
     ref = await submit_report(resident, urgency="soon")
     await coordinator.expect(rf"新求助.*{ref}")
@@ -214,7 +214,7 @@ async def test_escalation_of_other_urgency_waits_a_day_and_assign_works(
     await coordinator.expect(rf"把 {ref} 指派给哪位社工")
     await coordinator.press("陈社工")
     await coordinator.expect(rf"已把 {ref} 指派给 陈社工")
-    await worker_a.expect(rf"协调员把 {ref} 指派给了您")
+    await worker_a.expect(rf"管理员把 {ref} 指派给了您")
     await resident.expect(rf"已经有社工接手了您的求助 {ref}")
     assert report_row(bot, ref)["taken_by"] == 2001
     await coordinator.expect(r"已由 陈社工 接手")  # the alert and the routing notice lose Take
@@ -226,7 +226,7 @@ async def test_escalation_of_other_urgency_waits_a_day_and_assign_works(
 async def test_unrouted_report_is_routed_by_the_tick(bot: BotProcess, coordinator: FakeUser,
                                                      resident: FakeUser) -> None:
     await coordinator.send("/start")
-    await coordinator.expect(r"协调员")
+    await coordinator.expect(r"管理员")
     ref = await submit_report(resident)
     await coordinator.expect(rf"新求助.*{ref}")
     with bot.db() as conn:  # as if the process had died between commit and routing
@@ -252,8 +252,8 @@ AUTH_TABLE = [
     ("worker_b", "cs:rel:{id}", "taken", r"不是您负责的个案"),
     ("worker_b", "cs:note:{id}", "taken", r"不是您负责的个案"),
     ("worker_b", "cs:take:{id}", "taken", r"已经由 陈社工 接手"),
-    ("worker_b", "cs:asg:{id}", "new", r"只对协调员开放"),
-    ("worker_b", "wk:off:2001", "new", r"只对协调员开放"),
+    ("worker_b", "cs:asg:{id}", "new", r"只对管理员开放"),
+    ("worker_b", "wk:off:2001", "new", r"只对管理员开放"),
     ("worker_b", "cs:take:{id}", "closed", r"已经处理完了"),
     ("worker_b", "fb:more:{id}", "resolved", r"只有提交这条求助的人"),
     ("deactivated", "cs:take:{id}", "new", r"只对社工开放"),
@@ -313,7 +313,7 @@ async def test_worker_cannot_use_coordinator_commands(bot: BotProcess, api: Fake
     worker = api.user(A_ID, "Chen", language_code="zh")
     for command in ("/invite", "/workers", "/areas"):
         await worker.send(command)
-        await worker.expect(r"只对协调员开放")
+        await worker.expect(r"只对管理员开放")
     with bot.db() as conn:
         assert conn.execute("SELECT COUNT(*) FROM invites").fetchone()[0] == 0
 
@@ -478,7 +478,7 @@ async def test_routing_survives_blocked_and_flooded_recipients(
     add_worker(bot, A_ID, "陈社工")
     add_worker(bot, B_ID, "刘社工")
     await coordinator.send("/start")
-    await coordinator.expect(r"协调员")
+    await coordinator.expect(r"管理员")
     worker_a.block()
     ref = await submit_report(resident)
     api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)

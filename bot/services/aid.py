@@ -1,0 +1,142 @@
+"""Use cases of the aid ledger: record aid, correct one's own entry, keep the funds, read totals.
+
+Every change checks again who may do it (callback data and flow state are only requests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from bot.domain.aid import MAX_FEN, clean_fund_name
+from bot.domain.households import can_correct
+from bot.services.context import Services
+from storage import aid, households, pairings
+from storage.aid import Aid, Fund, NewAid, Total
+
+HISTORY_SHOWN = 5  # entries of aid shown in the service file
+
+
+class Refusal(StrEnum):
+    """Why aid was not saved (a catalog key under aid.problem)."""
+
+    NOT_YOURS = "not_yours"
+    FUND_RETIRED = "fund_retired"
+    BAD_AMOUNT = "bad_amount"
+
+
+@dataclass(frozen=True)
+class History:
+    """A household's aid for its service file: totals and the latest entries."""
+
+    total: Total
+    latest: list[Aid]
+
+
+async def may_record(services: Services, person_id: int, coordinator: bool,
+                     household_id: int) -> bool:
+    """Workers record aid for their paired households; coordinators for any household."""
+    found = await households.get(services.db, household_id)
+    if found is None or found.archived:
+        return False
+    return coordinator or await pairings.is_paired(services.db, household_id, person_id)
+
+
+async def record(services: Services, new: NewAid, coordinator: bool,
+                 replaces: int | None = None) -> Aid | Refusal:
+    """Save aid after checking ownership, amount and fund again; nothing half-saved."""
+    if not await may_record(services, new.worker_id, coordinator, new.household_id):
+        return Refusal.NOT_YOURS
+    if not 0 < new.amount_fen <= MAX_FEN:
+        return Refusal.BAD_AMOUNT
+    if replaces is not None:
+        old = await aid.get(services.db, replaces)
+        if old is None or old.worker_id != new.worker_id or old.deleted \
+                or not can_correct(old.created_at, services.clock()):
+            replaces = None  # too late to replace: the new entry stands beside the old one
+    saved = await aid.add(services.db, new, services.clock(), replaces=replaces)
+    return Refusal.FUND_RETIRED if saved is None else saved
+
+
+class Correction(StrEnum):
+    """What came of a request to delete or redo one's own entry."""
+
+    OK = "ok"
+    STALE = "stale"
+    TOO_LATE = "too_late"
+
+
+async def own_entry(services: Services, person_id: int, aid_id: int) -> tuple[Correction,
+                                                                                Aid | None]:
+    """One's own live entry, if it may still be corrected (24 hours)."""
+    found = await aid.get(services.db, aid_id)
+    if found is None or found.deleted or found.worker_id != person_id:
+        return Correction.STALE, None
+    if not can_correct(found.created_at, services.clock()):
+        return Correction.TOO_LATE, found
+    return Correction.OK, found
+
+
+async def delete_own(services: Services, person_id: int, aid_id: int) -> Correction:
+    """Delete one's own entry within 24 hours (audited)."""
+    outcome, found = await own_entry(services, person_id, aid_id)
+    if outcome is not Correction.OK or found is None:
+        return outcome
+    deleted = await aid.delete(services.db, aid_id, person_id, services.clock())
+    return Correction.OK if deleted else Correction.STALE
+
+
+async def history(services: Services, household_id: int) -> History:
+    """The household's aid total and latest entries for the service file."""
+    return History(await aid.household_total(services.db, household_id),
+                   await aid.for_household(services.db, household_id, HISTORY_SHOWN))
+
+
+async def year_by_fund(services: Services, day: date) -> list[Total]:
+    """Each fund's aid paid out in day's calendar year, and households reached."""
+    return await aid.totals_by_fund(services.db, date(day.year, 1, 1), date(day.year, 12, 31))
+
+
+async def year_overall(services: Services, day: date) -> Total:
+    """All aid in day's calendar year."""
+    return await aid.reached(services.db, date(day.year, 1, 1), date(day.year, 12, 31))
+
+
+async def add_fund(services: Services, actor_id: int, coordinator: bool,
+                   text: str) -> Fund | str:
+    """A coordinator adds a fund; a problem key when not allowed, or the name is unusable or
+    taken."""
+    if not coordinator:
+        return "not_allowed"
+    name = clean_fund_name(text)
+    if name is None:
+        return "name_bad"
+    added = await aid.add_fund(services.db, name, actor_id, services.clock())
+    return "name_taken" if added is None else added
+
+
+async def retire_fund(services: Services, actor_id: int, coordinator: bool,
+                      fund_id: int) -> Fund | None:
+    """A coordinator retires a fund; None when not allowed or there is no such active fund."""
+    found = await aid.fund(services.db, fund_id)
+    if not coordinator or found is None or found.retired:
+        return None
+    if not await aid.retire_fund(services.db, fund_id, actor_id, services.clock()):
+        return None
+    return found
+
+
+async def active_funds(services: Services) -> list[Fund]:
+    """The funds offered for new aid."""
+    return await aid.funds(services.db)
+
+
+async def all_funds(services: Services) -> list[Fund]:
+    """Every fund, retired ones too."""
+    return await aid.funds(services.db, include_retired=True)
+
+
+async def fund(services: Services, fund_id: int) -> Fund | None:
+    """One fund by id."""
+    return await aid.fund(services.db, fund_id)
