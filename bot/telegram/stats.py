@@ -24,6 +24,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.charts.stats import comparison_png
 from bot.domain import figures as fg
+from bot.domain.aid import format_yuan
 from bot.domain.people import Role
 from bot.domain.reminding import pack
 from bot.i18n import Html
@@ -32,6 +33,8 @@ from bot.services import figures as service
 from bot.services import referrals as referral_cases
 from bot.telegram.commands import Command, allowed
 from bot.telegram.context import Ctx, handler
+from storage import activities as activity_store
+from storage import aid as aid_store
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -253,6 +256,7 @@ async def show(ctx: Ctx, span: fg.Span, worker: int | None) -> None:
         return
     lines = render(ctx, found)
     if ctx.role is Role.COORDINATOR and worker is None:
+        lines += await _programme_lines(ctx, span)
         lines += await _referral_lines(ctx, span)
     for message in pack(lines):
         await ctx.reply(message)
@@ -263,6 +267,25 @@ async def show(ctx: Ctx, span: fg.Span, worker: int | None) -> None:
     trend = await charts.trend_chart(ctx.services, ctx.lang, span.end)
     if trend is not None:
         await ctx.send_photo(trend[0], trend[1])
+
+
+async def _programme_lines(ctx: Ctx, span: fg.Span) -> list[str]:
+    """Aid paid by fund and group activities by kind, in the period."""
+    lines: list[str] = []
+    total = await aid_store.reached(ctx.db, span.start, span.end)
+    if total.entries:
+        lines += ["", ctx.t("stats.aid_title", amount=format_yuan(total.amount_fen),
+                            entries=total.entries, households=total.households)]
+        lines += [ctx.t("stats.aid_line", fund=fund.name, amount=format_yuan(fund.amount_fen),
+                        households=fund.households)
+                  for fund in await aid_store.totals_by_fund(ctx.db, span.start, span.end)
+                  if fund.entries]
+    held = await activity_store.count_between(ctx.db, span.start, span.end)
+    if held:
+        lines += ["", ctx.t("stats.activities_title")]
+        lines += [ctx.t("stats.activities_line", kind=ctx.t(f"activity.kind.{kind}"),
+                        count=count, people=people) for kind, (count, people) in held.items()]
+    return lines
 
 
 async def _referral_lines(ctx: Ctx, span: fg.Span) -> list[str]:

@@ -88,6 +88,11 @@ async def test_a_holiday_visit_counts_for_three_households_and_a_campaign_does_n
     saved = worker.last_message
     assert saved is not None and "已为这 3 户各记了一次" in saved.plain
     assert await open_visits(worker) == {"李阿婆"}
+    # /stats counts the group activities by kind.
+    await coordinator.send("/stats 2026-01-01 2026-12-31")
+    figures = await coordinator.expect("集体活动", timeout=30)
+    assert "🥮 节日走访慰问：1 次，服务 3 人次" in figures.plain
+    assert "📣 宣传活动：1 次，服务 120 人次" in figures.plain
     assert await visits_met(coordinator) == "3/4"
 
     await worker.press_data(f"hf:{household_id(bot, 'LH-2')}")

@@ -106,6 +106,12 @@ async def test_workers_record_cash_and_goods_in_both_languages_and_see_it_in_the
     assert "社区基金：300.00 元，1 户" in funds.plain
     assert "街道慈善基金：0.00 元，0 户" in funds.plain
 
+    # /stats counts the same aid for the year, by fund.
+    await coordinator.send("/stats 2026-01-01 2026-12-31")
+    figures = await coordinator.expect("救助", timeout=30)
+    assert "救助：共 1,869.30 元，4 笔，惠及 2 户" in figures.plain
+    assert "区慈善会（大爱罗湖）：1,280.50 元，1 户" in figures.plain
+
     # Workers keep away from /funds.
     await chen.send("/funds")
     await chen.expect("只对管理员开放")
