@@ -130,3 +130,35 @@ def referrals(conn: sqlite3.Connection, start: str, stop: str, with_contacts: bo
         f"{extra} FROM referrals r JOIN referral_sources s ON s.id = r.source_id "
         "LEFT JOIN areas a ON a.id = r.area_id LEFT JOIN people w ON w.telegram_id = r.worker_id "
         "WHERE r.received_on >= ? AND r.received_on < ? ORDER BY r.id", (start, stop))
+
+
+AID_COLUMNS = ("aid_day", "household", "aid_kind", "aid_yuan", "aid_goods", "aid_fund",
+               "aid_purpose", "worker")
+
+
+def aid(conn: sqlite3.Connection, start: str, stop: str) -> Iterator[tuple[object, ...]]:
+    """Aid given on days in [start, stop): AID_COLUMNS (the amount in fen, for exact sums)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'aid'").fetchone() is None:
+        return
+    yield from conn.execute(
+        "SELECT a.day, h.name, a.kind, a.amount_fen, "
+        "TRIM(a.description || CASE WHEN a.quantity IS NULL THEN '' "
+        "ELSE ' × ' || a.quantity END), f.name, a.purpose, COALESCE(w.display_name, '') "
+        "FROM aid a JOIN households h ON h.id = a.household_id "
+        "JOIN funds f ON f.id = a.fund_id LEFT JOIN people w ON w.telegram_id = a.worker_id "
+        "WHERE a.deleted = 0 AND a.day >= ? AND a.day < ? ORDER BY a.day, a.id", (start, stop))
+
+
+ACTIVITY_COLUMNS = ("activity_day", "activity_title", "activity_kind", "activity_people",
+                    "activity_households")
+
+
+def activities(conn: sqlite3.Connection, start: str, stop: str) -> Iterator[tuple[object, ...]]:
+    """Group activities held on days in [start, stop): ACTIVITY_COLUMNS."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'activities'").fetchone() is None:
+        return
+    yield from conn.execute(
+        "SELECT v.day, v.title, v.kind, v.people_reached, "
+        "(SELECT COUNT(DISTINCT c.household_id) FROM contacts c WHERE c.activity_id = v.id "
+        "AND c.deleted = 0) FROM activities v WHERE v.day >= ? AND v.day < ? "
+        "ORDER BY v.day, v.id", (start, stop))

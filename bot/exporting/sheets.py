@@ -275,5 +275,30 @@ def referral_sheet(job: Job, conn: sqlite3.Connection) -> Sheet:
     return Sheet(job.t("export.sheet.referrals"), _headers(job, columns), each())
 
 
+def aid_sheet(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """Aid given in the span: household, kind, amount in yuan (exact), fund, purpose."""
+    label = Labels(job)
+
+    def each() -> Iterator[Row]:
+        for r in rows.aid(conn, job.span.start.isoformat(), job.span.stop.isoformat()):
+            fen = int(str(r[3]))
+            yield (r[0], r[1], label("aid.kind", r[2]), f"{fen // 100}.{fen % 100:02d}", r[4],
+                   r[5], label("aid.purpose", r[6]), r[7])
+
+    return Sheet(job.t("export.sheet.aid"), _headers(job, rows.AID_COLUMNS), each())
+
+
+def activity_sheet(job: Job, conn: sqlite3.Connection) -> Sheet:
+    """Group activities held in the span, with the households they counted for."""
+    label = Labels(job)
+
+    def each() -> Iterator[Row]:
+        for r in rows.activities(conn, job.span.start.isoformat(), job.span.stop.isoformat()):
+            yield (r[0], r[1], label("activity.kind", r[2]), r[3], r[4])
+
+    return Sheet(job.t("export.sheet.activities"), _headers(job, rows.ACTIVITY_COLUMNS),
+                 each())
+
+
 SHEETS: list[SheetBuilder] = [summary, reports, report_history, households, pairings, contacts,
-                              obligations, referral_sheet, audit]
+                              obligations, aid_sheet, activity_sheet, referral_sheet, audit]

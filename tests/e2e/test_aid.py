@@ -111,6 +111,15 @@ async def test_workers_record_cash_and_goods_in_both_languages_and_see_it_in_the
     figures = await coordinator.expect("救助", timeout=30)
     assert "救助：共 1,869.30 元，4 笔，惠及 2 户" in figures.plain
     assert "区慈善会（大爱罗湖）：1,280.50 元，1 户" in figures.plain
+    # …and the period's export lists each payment, to the fen.
+    workbook = bot.workdir / "year.xlsx"
+    code, out = await bot.cli("export", "--from", "2026-01-01", "--to", "2026-12-31",
+                              str(workbook))
+    assert code == 0, out
+    from openpyxl import load_workbook
+    paid = list(load_workbook(workbook, read_only=True)["救助"].iter_rows(values_only=True))[1:]
+    assert len(paid) == 4
+    assert sum(round(float(str(r[3])) * 100) for r in paid) == 186930
 
     # Workers keep away from /funds.
     await chen.send("/funds")

@@ -119,7 +119,7 @@ async def test_a_coordinator_exports_the_quarter(
     sheets = workbook_of(document)
     assert list(sheets) == [t(f"export.sheet.{s}") for s in (
         "summary", "reports", "history", "households", "pairings", "contacts", "obligations",
-        "referrals", "audit")]
+        "aid", "activities", "referrals", "audit")]
     summary = {row[0]: row[1:] for row in sheets[t("export.sheet.summary")]}
     assert summary[t("stats.fig.covered_households")] == (3, 3)
     assert summary[t("stats.fig.covered_people")] == (8, 6)
@@ -149,7 +149,7 @@ async def test_a_coordinator_exports_the_quarter(
     archive = await coordinator.expect("数据表格", kind="document")
     assert archive.file_name and archive.file_name.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(archive.data or b"")) as zipped:
-        assert len(zipped.namelist()) == 9
+        assert len(zipped.namelist()) == 11
     await coordinator.send("/export 2026-10-01 2026-12-31")
     await coordinator.press(t("export.button.with_contacts"))
     await coordinator.press(t("export.button.cancel"))

@@ -200,7 +200,8 @@ async def test_the_export_sheets_and_what_they_leave_out(db: Database, tmp_path:
     await service.export(services, COORDINATOR, QUARTER, service.Format.XLSX, False, out, "en")
     book = load_workbook(out)
     assert book.sheetnames == ["Summary", "Reports", "Report history", "Households",
-                               "Pairings", "Contacts", "Obligations", "Referrals",
+                               "Pairings", "Contacts", "Obligations", "Aid", "Activities",
+                               "Referrals",
                                "Audit trail"]
     reports = list(book["Reports"].iter_rows(values_only=True))
     assert reports[0][0] == "Reference" and "Phone" not in reports[0]
@@ -234,7 +235,7 @@ async def test_with_contacts_and_as_csv(db: Database, tmp_path: Path) -> None:
                                 "zh")
     with zipfile.ZipFile(out) as archive:
         names = archive.namelist()
-        assert len(names) == len(done.sheets) == 9
+        assert len(names) == len(done.sheets) == 11
         raw = archive.read(next(n for n in names if t("export.sheet.households") in n))
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel and WPS read the Chinese right
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
