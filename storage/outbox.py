@@ -23,6 +23,11 @@ LEASE = timedelta(seconds=30)
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
 
+def buttons_of(rows: Sequence[Sequence[Sequence[str]]]) -> Buttons:
+    """Button rows as stored in JSON, back to (label, data) tuples."""
+    return tuple(tuple((str(b[0]), str(b[1])) for b in row) for row in rows)
+
+
 def _buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> Buttons:
     return tuple(tuple((str(label), str(data)) for label, data in row) for row in rows)
 

@@ -240,6 +240,18 @@ class Outbox:
                         result.error)
         await store.mark_failed(db, ids, result.error or result.outcome.value,
                                 now + _backoff(attempts), drop=drop)
+        if result.outcome is Outcome.FORBIDDEN:
+            await self._tell_sender(rows)
+
+    async def _tell_sender(self, rows: list[store.Queued]) -> None:
+        """Someone blocked the bot: whoever wrote to them (a worker relaying a message) is
+        told, so they can try another way."""
+        notices = [store.Outgoing(int(n["chat_id"]), str(n["text"]),
+                                  store.buttons_of(n.get("buttons") or []), str(n["lang"]))
+                   for row in rows if (n := row.after.get("if_blocked"))]
+        if notices:
+            await store.enqueue(self.services.db, notices, self.services.clock())
+            self.wake()
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -7,7 +7,7 @@ request, never a permission.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackQueryHandler
@@ -413,6 +413,11 @@ class CaseFlow:
         queued = await routing.to_reporter(ctx.services, report, "triage.relay.to_reporter",
                                            case_buttons.reply(ctx.services, lang, report),
                                            text=text)
+        # If the reporter turns out to have blocked the bot, the worker hears of it.
+        queued = replace(queued, after={"if_blocked": {
+            "chat_id": ctx.user_id, "lang": ctx.lang,
+            "text": ctx.t("triage.relay.blocked", ref=report.ref),
+            "buttons": case_buttons.case(ctx.services, ctx.lang, report)}})
         await store.add_event(ctx.db, report.id, ctx.user_id, "message", ctx.now, text)
         await routing.send(ctx.services, [queued], ctx.now)
         await ctx.reply(ctx.t("triage.done.msg", ref=report.ref),
