@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.botapi.html import utf16_len
 from bot.botapi.objects import BotMessage, CallbackAnswer, ChatState
 
-if TYPE_CHECKING:
-    from bot.botapi.server import FakeBotApi
+# The server these people talk through (bot.botapi.server.FakeBotApi). It is typed loosely
+# here because the server module imports this one: no import cycle, even for type checking.
+FakeBotApi = Any
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}")
@@ -44,7 +45,8 @@ class ChatView:
     @property
     def chat(self) -> ChatState:
         """The server's state of this chat."""
-        return self.server.chats[self.chat_id]
+        found: ChatState = self.server.chats[self.chat_id]
+        return found
 
     @property
     def messages(self) -> list[BotMessage]:
@@ -116,7 +118,7 @@ class ChatView:
 
     def _live(self, message: BotMessage) -> BotMessage:
         """The current state of a (possibly snapshot) message; fail if it is gone."""
-        live = self.server.chats[message.chat_id].find(message.message_id)
+        live: BotMessage | None = self.server.chats[message.chat_id].find(message.message_id)
         if live is None:
             raise AssertionError(f"message #{message.message_id} was deleted or never sent")
         return live
@@ -264,7 +266,7 @@ class FakeUser(ChatView):
         """Send the callback query and wait for the bot's answer."""
         answer = await self.server.callback(self, message, data, within)
         self.answers.append(answer)
-        return answer.text
+        return str(answer.text)
 
     async def _post(self, fields: dict[str, Any], chat: ChatState | None = None) -> dict[str, Any]:
         """Deliver a message from this user into chat (default: the private chat)."""
@@ -273,7 +275,8 @@ class FakeUser(ChatView):
             raise AssertionError(f"{self.name} blocked the bot; call unblock() before sending")
         message = self.server.user_message(chat, self.tg_user, fields)
         await asyncio.sleep(0)
-        return message
+        found: dict[str, Any] = message
+        return found
 
 
 class FakeGroup(ChatView):
