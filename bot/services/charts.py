@@ -20,9 +20,10 @@ from bot.charts.trend import Panel, trend_png
 from bot.domain import coverage as cov
 from bot.domain.cadence import Rule
 from bot.domain.digest import Item
-from bot.domain.periods import Period, PeriodKind
+from bot.domain.periods import Period
 from bot.i18n import Html
 from bot.services.context import Services
+from bot.services.texts import period_label
 from storage import reminders as store
 
 CAPTION_MAX: Final = 1000  # under Telegram's 1,024, with room to spare
@@ -39,15 +40,7 @@ def plain(text: str) -> str:
 
 def period_name(services: Services, lang: str, period: Period) -> str:
     """2026年第4季度 / Q4 2026, … (the reminders' own words for periods)."""
-    t = services.catalog.t
-    start = period.start
-    if period.kind is PeriodKind.MONTH:
-        return t(lang, "when.month", year=start.year, month=start.month)
-    if period.kind is PeriodKind.QUARTER:
-        return t(lang, "when.quarter", year=start.year, n=(start.month - 1) // 3 + 1)
-    if period.kind is PeriodKind.HALF_YEAR:
-        return t(lang, "when.half1" if start.month == 1 else "when.half2", year=start.year)
-    return t(lang, "when.year", year=start.year)
+    return period_label(services, lang, period)
 
 
 def rule_name(services: Services, lang: str, program: str, rule: Rule, many: bool) -> str:
