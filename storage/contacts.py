@@ -10,7 +10,7 @@ from datetime import date, datetime
 from bot.domain.cadence import ContactKind
 from bot.domain.households import Service, parse_services
 from storage.clock import from_db, to_db
-from storage.db import Database, Row
+from storage.db import Database, Row, Tx
 
 _COLUMNS = (
     "c.id, c.household_id, c.pairing_id, c.worker_id, COALESCE(w.display_name, '') AS worker_name, "
@@ -71,19 +71,24 @@ class NewContact:
 
 async def add(db: Database, new: NewContact, now: datetime) -> Contact:
     """Store a contact."""
-    stamp = to_db(now)
     async with db.transaction() as tx:
-        contact_id = await tx.execute(
-            "INSERT INTO contacts (household_id, pairing_id, worker_id, kind, day, services, "
-            "people_reached, note, wellbeing, next_note, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (new.household_id, new.pairing_id, new.worker_id, new.kind.value,
-             new.day.isoformat(), json.dumps(list(new.services)), new.people_reached,
-             new.note, new.wellbeing, new.next_note, stamp, stamp),
-        )
+        contact_id = await add_in(tx, new, now)
     found = await get(db, contact_id)
     assert found is not None
     return found
+
+
+async def add_in(tx: Tx, new: NewContact, now: datetime) -> int:
+    """Store a contact inside the caller's transaction; return its id."""
+    stamp = to_db(now)
+    return await tx.execute(
+        "INSERT INTO contacts (household_id, pairing_id, worker_id, kind, day, services, "
+        "people_reached, note, wellbeing, next_note, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (new.household_id, new.pairing_id, new.worker_id, new.kind.value,
+         new.day.isoformat(), json.dumps(list(new.services)), new.people_reached,
+         new.note, new.wellbeing, new.next_note, stamp, stamp),
+    )
 
 
 async def get(db: Database, contact_id: int) -> Contact | None:
@@ -109,11 +114,16 @@ async def correct(db: Database, contact_id: int, worker_id: int, *, now: datetim
 async def delete(db: Database, contact_id: int, worker_id: int, now: datetime) -> bool:
     """Delete one's own contact (kept, marked deleted; the caller checks the window)."""
     async with db.transaction() as tx:
-        return await tx.rowcount(
-            "UPDATE contacts SET deleted = 1, updated_at = ? "
-            "WHERE id = ? AND worker_id = ? AND deleted = 0",
-            (to_db(now), contact_id, worker_id),
-        ) > 0
+        return await delete_in(tx, contact_id, worker_id, now)
+
+
+async def delete_in(tx: Tx, contact_id: int, worker_id: int, now: datetime) -> bool:
+    """Delete one's own contact inside the caller's transaction."""
+    return await tx.rowcount(
+        "UPDATE contacts SET deleted = 1, updated_at = ? "
+        "WHERE id = ? AND worker_id = ? AND deleted = 0",
+        (to_db(now), contact_id, worker_id),
+    ) > 0
 
 
 async def for_household(db: Database, household_id: int, limit: int = 10,

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.clock import from_db, to_db
-from storage.db import Database
+from storage.db import Database, Tx
 
 
 @dataclass(frozen=True)
@@ -87,4 +87,9 @@ async def purge(db: Database, before: datetime) -> int:
 async def clear(db: Database, telegram_id: int) -> bool:
     """End the person's flow; return whether there was one."""
     async with db.transaction() as tx:
-        return await tx.rowcount("DELETE FROM flows WHERE telegram_id = ?", (telegram_id,)) > 0
+        return await clear_in(tx, telegram_id)
+
+
+async def clear_in(tx: Tx, telegram_id: int) -> bool:
+    """End the person's flow inside the caller's transaction (with what the flow saved)."""
+    return await tx.rowcount("DELETE FROM flows WHERE telegram_id = ?", (telegram_id,)) > 0

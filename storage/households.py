@@ -117,16 +117,21 @@ async def update(db: Database, household_id: int, data: HouseholdInput,
 async def archive(db: Database, household_id: int, today: date, now: datetime) -> bool:
     """Archive a household and end its active pairings (history is kept)."""
     async with db.transaction() as tx:
-        changed = await tx.rowcount(
-            "UPDATE households SET archived = 1, updated_at = ? WHERE id = ? AND archived = 0",
-            (to_db(now), household_id),
+        return await archive_in(tx, household_id, today, now)
+
+
+async def archive_in(tx: Tx, household_id: int, today: date, now: datetime) -> bool:
+    """Archive a household and end its active pairings, inside the caller's transaction."""
+    changed = await tx.rowcount(
+        "UPDATE households SET archived = 1, updated_at = ? WHERE id = ? AND archived = 0",
+        (to_db(now), household_id),
+    )
+    if changed:
+        await tx.execute(
+            "UPDATE pairings SET ended_on = MAX(started_on, ?), ended_reason = 'archived' "
+            "WHERE household_id = ? AND ended_on IS NULL",
+            (today.isoformat(), household_id),
         )
-        if changed:
-            await tx.execute(
-                "UPDATE pairings SET ended_on = MAX(started_on, ?), ended_reason = 'archived' "
-                "WHERE household_id = ? AND ended_on IS NULL",
-                (today.isoformat(), household_id),
-            )
     return changed > 0
 
 

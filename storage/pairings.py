@@ -150,11 +150,16 @@ async def pair(db: Database, household_id: int, worker_id: int, program_id: int,
 async def end(db: Database, pairing_id: int, today: date, reason: str = "ended") -> bool:
     """End an active pairing today; its history stays."""
     async with db.transaction() as tx:
-        return await tx.rowcount(
-            "UPDATE pairings SET ended_on = MAX(started_on, ?), ended_reason = ? "
-            "WHERE id = ? AND ended_on IS NULL",
-            (today.isoformat(), reason, pairing_id),
-        ) > 0
+        return await end_in(tx, pairing_id, today, reason)
+
+
+async def end_in(tx: Tx, pairing_id: int, today: date, reason: str = "ended") -> bool:
+    """End an active pairing today, inside the caller's transaction."""
+    return await tx.rowcount(
+        "UPDATE pairings SET ended_on = MAX(started_on, ?), ended_reason = ? "
+        "WHERE id = ? AND ended_on IS NULL",
+        (today.isoformat(), reason, pairing_id),
+    ) > 0
 
 
 async def get(db: Database, pairing_id: int) -> Pairing | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.services.context import Services
 from storage import audit, households, people
+from storage import triage as staff
 from storage.audit import Entry
 
 PAGE = 10
@@ -67,3 +68,20 @@ async def _object_name(services: Services, entry: Entry) -> str:
     if entry.object_type == "report" and entry.object_id.isdigit():
         return f"R-{int(entry.object_id):04d}"
     return entry.object_id
+
+
+async def household_named(services: Services, query: str) -> int | None:
+    """The id of the first household whose name matches, for /audit 户 <name>."""
+    found = await households.search(services.db, query, 1)
+    return found[0].id if found else None
+
+
+async def person_named(services: Services, query: str) -> int | None:
+    """The Telegram id of a known person given by id or by part of a staff member's name."""
+    if query.isdigit() and len(query) < 16:
+        return int(query) if await people.get(services.db, int(query)) else None
+    lowered = query.lower()
+    for row in await staff.workers(services.db):
+        if lowered in row.person.display_name.lower():
+            return row.person.telegram_id
+    return None

@@ -19,8 +19,11 @@ from bot.domain.households import Service
 from bot.domain.people import Person, Role
 from bot.domain.periods import local_date, local_midnight
 from bot.services.context import Services
+from storage import activities as activity_store
+from storage import aid as aid_store
 from storage import audit
 from storage import figures as store
+from storage.aid import Total
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,15 @@ class Refusal(StrEnum):
     NOT_YOURS = "not_yours"
     COORDINATOR_ONLY = "coordinator_only"
     BUSY = "busy"
+
+
+@dataclass(frozen=True)
+class Programme:
+    """Aid paid (overall and by fund) and group activities held (by kind) in a span."""
+
+    aid: Total
+    by_fund: list[Total]
+    activities: dict[str, tuple[int, int]]  # kind -> (activities, people reached)
 
 
 class Refused(Exception):
@@ -169,3 +181,11 @@ async def export(services: Services, actor: Person | None, span: fg.Span, fmt: F
     log.info("export %s (%s, contacts %s) by %s", span.code, fmt.value, with_contacts,
              actor.telegram_id if actor else "cli")
     return Exported(out, export_filename(span, fmt), comparison, tuple(sheets))
+
+
+async def programme(services: Services, span: fg.Span) -> Programme:
+    """What the programme gave in the span: aid by fund, activities by kind."""
+    db = services.db
+    return Programme(aid=await aid_store.reached(db, span.start, span.end),
+                     by_fund=await aid_store.totals_by_fund(db, span.start, span.end),
+                     activities=await activity_store.count_between(db, span.start, span.end))

@@ -17,8 +17,6 @@ from bot.telegram.context import Ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import local_time
 from bot.telegram.keyboards import optional
-from storage import households, people
-from storage import triage as staff
 
 PREFIX = "au"
 HOUSEHOLD_WORDS = ("户", "household")
@@ -33,27 +31,17 @@ async def audit_command(ctx: Ctx) -> None:
         return
     word, _, rest = query.partition(" ")
     if word.lower() in HOUSEHOLD_WORDS and rest.strip():
-        found = await households.search(ctx.db, rest.strip(), 1)
-        if not found:
+        household = await trail.household_named(ctx.services, rest.strip())
+        if household is None:
             await ctx.reply(ctx.t("audit.not_found", query=rest.strip()))
             return
-        await show(ctx, f"h{found[0].id}", 0)
+        await show(ctx, f"h{household}", 0)
         return
-    person = await _person(ctx, query)
+    person = await trail.person_named(ctx.services, query)
     if person is None:
         await ctx.reply(ctx.t("audit.not_found", query=query))
         return
     await show(ctx, f"p{person}", 0)
-
-
-async def _person(ctx: Ctx, query: str) -> int | None:
-    if query.isdigit() and len(query) < 16:
-        return int(query) if await people.get(ctx.db, int(query)) else None
-    lowered = query.lower()
-    for row in await staff.workers(ctx.db):
-        if lowered in row.person.display_name.lower():
-            return row.person.telegram_id
-    return None
 
 
 async def on_button(ctx: Ctx) -> None:

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.cadence import ContactKind
 from bot.domain.people import Role
-from bot.services import audit as trail
+from bot.services import households as changes
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -23,7 +23,6 @@ from bot.telegram.household_ui import (
     is_coordinator,
     today,
 )
-from storage import households, pairings
 
 if TYPE_CHECKING:
     from bot.telegram.household_flow import FindFlow, HouseholdFlow
@@ -70,7 +69,7 @@ class HouseholdActions:
             await ctx.reply(ctx.t("error.stale_button"))
 
     async def _on_household(self, ctx: Ctx, action: str, household_id: int) -> None:
-        found = await households.get(ctx.db, household_id)
+        found = await changes.find(ctx.services, household_id)
         if found is None:
             await ctx.reply(ctx.t("file.not_found"))
             return
@@ -84,25 +83,20 @@ class HouseholdActions:
                 (ctx.t("file.archive.no"), f"{ACTION_PREFIX}:archno:{found.id}")]]))
         elif action == "archyes":
             await ctx.drop_keyboard()
-            await households.archive(ctx.db, found.id, today(ctx), ctx.now)
-            await trail.note(ctx.services, ctx.user_id, "household.archive", "household",
-                             found.id)
+            await changes.archive(ctx.services, ctx.user_id, found.id, today(ctx))
             await ctx.reply(ctx.t("file.archive.done", name=found.name))
         else:
             await ctx.drop_keyboard()
             await ctx.reply(ctx.t("file.archive.kept"))
 
     async def _end(self, ctx: Ctx, pairing_id: int) -> None:
-        pairing = await pairings.get(ctx.db, pairing_id)
-        if pairing is None or not await pairings.end(ctx.db, pairing_id, today(ctx)):
+        ended = await changes.end_pairing(ctx.services, ctx.user_id, pairing_id, today(ctx))
+        if ended is None:
             await ctx.reply(ctx.t("file.end.gone"))
             return
-        await trail.note(ctx.services, ctx.user_id, "pairing.end", "household",
-                         pairing.household_id, {"worker": pairing.worker_id})
-        found = await households.get(ctx.db, pairing.household_id)
         await ctx.drop_keyboard()
-        await ctx.reply(ctx.t("file.end.done", worker=pairing.worker_name,
-                              name=found.name if found else ""))
+        await ctx.reply(ctx.t("file.end.done", worker=ended.pairing.worker_name,
+                              name=ended.household.name if ended.household else ""))
 
 
 # -- registration -----------------------------------------------------------------------------

@@ -20,10 +20,9 @@ from bot.domain.periods import local_date
 from bot.domain.reminding import pack
 from bot.services import digest as digests
 from bot.services import referrals as referral_cases
+from bot.services.overdue import Area, overdue
 from bot.telegram.commands import Command, allowed
 from bot.telegram.context import Ctx, handler
-from storage import areas
-from storage import reminders as store
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -87,31 +86,18 @@ async def on_button(ctx: Ctx) -> None:
 async def show(ctx: Ctx, *, query: str = "", area_id: int | None = None) -> None:
     """List the overdue obligations (optionally of one area or one worker)."""
     today = local_date(ctx.now, ctx.services.settings.timezone)
-    items = await store.all_obligations(ctx.db, today, history_periods=1)
-    people = await store.people_by_id(ctx.db, {i.worker_id for i in items})
-    known_areas = await areas.active(ctx.db)
-    worker_id: int | None = None
+    found = await overdue(ctx.services, today, query=query, area_id=area_id)
+    if found.not_found:
+        await ctx.reply(ctx.t("overdue.not_found", query=query))
+        return
     label = ""
-    if area_id is not None:
-        area = await areas.get(ctx.db, area_id)
-        label = ctx.t("overdue.filter_area", area=area.name if area else "?")
-    elif query:
-        lowered = query.lower()
-        area = next((a for a in known_areas if lowered in a.name.lower()), None)
-        if area is not None:
-            area_id = area.id
-            label = ctx.t("overdue.filter_area", area=area.name)
-        else:
-            worker = next((p for p in sorted(people.values(), key=lambda p: p.name)
-                           if lowered in p.name.lower() or query == str(p.telegram_id)), None)
-            if worker is None:
-                await ctx.reply(ctx.t("overdue.not_found", query=query))
-                return
-            worker_id = worker.telegram_id
-            label = ctx.t("overdue.filter_worker", worker=worker.name)
-    missed = dg.missed_last_period(items, today, area_id=area_id, worker_id=worker_id)
+    if found.area_name is not None:
+        label = ctx.t("overdue.filter_area", area=found.area_name)
+    elif found.worker_name is not None:
+        label = ctx.t("overdue.filter_worker", worker=found.worker_name)
+    missed, people = found.missed, found.people
     names = {k: v.name for k, v in people.items()}
-    markup = _area_buttons(ctx, known_areas)
+    markup = _area_buttons(ctx, found.areas)
     if not missed:
         await ctx.reply(ctx.t("overdue.none_filtered" if label else "overdue.none"), markup)
         return
@@ -123,7 +109,7 @@ async def show(ctx: Ctx, *, query: str = "", area_id: int | None = None) -> None
         await ctx.reply(message, markup if n == len(messages) - 1 else None)
 
 
-def _area_buttons(ctx: Ctx, known: list[areas.Area]) -> InlineKeyboardMarkup:
+def _area_buttons(ctx: Ctx, known: list[Area]) -> InlineKeyboardMarkup:
     row: list[InlineKeyboardButton] = [
         InlineKeyboardButton(ctx.t("overdue.all"), callback_data=f"{PREFIX}:all")]
     rows = [row]

@@ -33,8 +33,6 @@ from bot.services import figures as service
 from bot.services import referrals as referral_cases
 from bot.telegram.commands import Command, allowed
 from bot.telegram.context import Ctx, handler
-from storage import activities as activity_store
-from storage import aid as aid_store
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -272,19 +270,18 @@ async def show(ctx: Ctx, span: fg.Span, worker: int | None) -> None:
 async def _programme_lines(ctx: Ctx, span: fg.Span) -> list[str]:
     """Aid paid by fund and group activities by kind, in the period."""
     lines: list[str] = []
-    total = await aid_store.reached(ctx.db, span.start, span.end)
-    if total.entries:
-        lines += ["", ctx.t("stats.aid_title", amount=format_yuan(total.amount_fen),
-                            entries=total.entries, households=total.households)]
+    given = await service.programme(ctx.services, span)
+    if given.aid.entries:
+        lines += ["", ctx.t("stats.aid_title", amount=format_yuan(given.aid.amount_fen),
+                            entries=given.aid.entries, households=given.aid.households)]
         lines += [ctx.t("stats.aid_line", fund=fund.name, amount=format_yuan(fund.amount_fen),
                         households=fund.households)
-                  for fund in await aid_store.totals_by_fund(ctx.db, span.start, span.end)
-                  if fund.entries]
-    held = await activity_store.count_between(ctx.db, span.start, span.end)
-    if held:
+                  for fund in given.by_fund if fund.entries]
+    if given.activities:
         lines += ["", ctx.t("stats.activities_title")]
         lines += [ctx.t("stats.activities_line", kind=ctx.t(f"activity.kind.{kind}"),
-                        count=count, people=people) for kind, (count, people) in held.items()]
+                        count=count, people=people)
+                  for kind, (count, people) in given.activities.items()]
     return lines
 
 

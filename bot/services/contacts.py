@@ -1,0 +1,52 @@
+"""Logging a contact with a household: one transaction, ownership checked at save time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from bot.domain.cadence import Obligation, Status
+from bot.domain.households import can_correct
+from bot.services.context import Services
+from storage import contacts, flows, pairings
+from storage.contacts import Contact, NewContact
+
+__all__ = ["Logged", "NewContact", "log_contact"]
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A contact just saved, whether it replaced an earlier one, and what is still owed."""
+
+    contact: Contact
+    replaced: bool
+    still_owed: list[Obligation]
+
+
+async def log_contact(services: Services, new: NewContact, today: date,
+                      replaces: int | None = None) -> Logged | None:
+    """Save the worker's contact (ending their flow), replacing their earlier entry if
+    asked and still correctable; None when the household is not (or no longer) theirs."""
+    db = services.db
+    mine = {p.program_id: p for p in await pairings.active_for_household(db, new.household_id)
+            if p.worker_id == new.worker_id}
+    now = services.clock()
+    if not mine:
+        await flows.clear(db, new.worker_id)
+        return None
+    # The contact counts under the worker's oldest programme with this household.
+    pairing = mine[min(mine)]
+    old = await contacts.get(db, replaces) if replaces else None
+    async with db.transaction() as tx:
+        contact_id = await contacts.add_in(
+            tx, replace(new, pairing_id=pairing.id), now)
+        replaced = old is not None and can_correct(old.created_at, now) \
+            and await contacts.delete_in(tx, old.id, new.worker_id, now)
+        # Ended in the same transaction: a crash can neither lose the contact nor offer
+        # its Save button again.
+        await flows.clear_in(tx, new.worker_id)
+    saved = await contacts.get(db, contact_id)
+    assert saved is not None
+    owed = await pairings.household_obligations(db, new.household_id, today)
+    return Logged(saved, bool(replaced),
+                  [o for _, o in owed if o.status is not Status.MET])
