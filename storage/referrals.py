@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.referrals import Application, Eligibility, Focus, Outcome, Stage, State
+from storage import triage
 from storage.clock import from_db, to_db
 from storage.db import Database, Row, Tx
 
@@ -359,15 +360,7 @@ async def unsettled_notices(db: Database, referral_id: int) -> list[tuple[int, i
 
 async def route_targets(db: Reader, area_id: int | None) -> list[int]:
     """Active, reachable workers of the community (every one when it has none)."""
-    base = ("SELECT DISTINCT p.telegram_id FROM people p {join} WHERE p.role = 'worker' AND "
-            "p.active = 1 AND p.reachable = 1 {where} ORDER BY p.telegram_id")
-    if area_id is not None:
-        rows = await db.fetchall(base.format(
-            join="JOIN person_areas a ON a.telegram_id = p.telegram_id",
-            where="AND a.area_id = ?"), (area_id,))
-        if rows:
-            return [r[0] for r in rows]
-    return [r[0] for r in await db.fetchall(base.format(join="", where=""))]
+    return await triage.route_targets(db, area_id, reachable_only=True)
 
 
 # -- the registry -------------------------------------------------------------------------------

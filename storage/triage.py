@@ -160,18 +160,21 @@ async def set_active(db: Database, who: int, active: bool, now: datetime) -> boo
         return changed > 0
 
 
-async def route_targets(db: Database, area_id: int | None) -> list[int]:
-    """Active workers of the area; every active worker when the area has none."""
+async def route_targets(db: Database | Tx, area_id: int | None, *,
+                        reachable_only: bool = False) -> list[int]:
+    """Active workers of the area; every active worker when the area has none.
+    `reachable_only` leaves out those Telegram refuses to write to (they blocked the bot)."""
+    reachable = "AND p.reachable = 1 " if reachable_only else ""
     if area_id is not None:
         rows = await db.fetchall(
             "SELECT p.telegram_id FROM people p JOIN person_areas a ON a.telegram_id = "
-            "p.telegram_id WHERE a.area_id = ? AND p.role = 'worker' AND p.active = 1 "
-            "ORDER BY p.telegram_id", (area_id,))
+            f"p.telegram_id WHERE a.area_id = ? AND p.role = 'worker' AND p.active = 1 "
+            f"{reachable}ORDER BY p.telegram_id", (area_id,))
         if rows:
             return [r[0] for r in rows]
     rows = await db.fetchall(
-        "SELECT telegram_id FROM people WHERE role = 'worker' AND active = 1 "
-        "ORDER BY telegram_id")
+        f"SELECT p.telegram_id FROM people p WHERE p.role = 'worker' AND p.active = 1 "
+        f"{reachable}ORDER BY p.telegram_id")
     return [r[0] for r in rows]
 
 
