@@ -24,8 +24,6 @@ from bot.domain.households import (
     parse_wellbeing,
     toggle_service,
 )
-from bot.services import contacts as contact_log
-from bot.services.contacts import NewContact
 from bot.telegram.context import Ctx
 from bot.telegram.household_ui import (
     StaleAnswer,
@@ -301,25 +299,35 @@ class LogFlow(StaleAnswer):
         """Store the contact (checking ownership again), then confirm with what is due next."""
         from datetime import date
 
+        household_id = int(data.get("hid") or 0)
+        mine = {p.program_id: p for p in await pairings.active_for_household(ctx.db, household_id)
+                if p.worker_id == ctx.user_id}
+        if not mine:
+            await flows.clear(ctx.db, ctx.user_id)
+            await ctx.reply(ctx.t("log.not_yours"))
+            return
+        pairing = mine[min(mine)]
         day = date.fromisoformat(str(data["day"]))
-        logged = await contact_log.log_contact(ctx.services, NewContact(
-            household_id=int(data.get("hid") or 0), worker_id=ctx.user_id,
+        saved = await contacts.add(ctx.db, contacts.NewContact(
+            household_id=household_id, worker_id=ctx.user_id,
             kind=ContactKind(str(data["kind"])), day=day,
             services=list(data.get("services") or []),
             people_reached=int(data.get("people") or 1), note=str(data.get("note") or ""),
             wellbeing=int(data["wellbeing"]) if data.get("wellbeing") else None,
-            next_note=str(data.get("next_note") or "")),
-            today(ctx), int(data["replaces"]) if data.get("replaces") else None)
-        if logged is None:
-            await ctx.reply(ctx.t("log.not_yours"))
-            return
-        saved = logged.contact
+            next_note=str(data.get("next_note") or ""), pairing_id=pairing.id), ctx.now)
+        replaced = False
+        if data.get("replaces"):
+            old = await contacts.get(ctx.db, int(data["replaces"]))
+            if old is not None and can_correct(old.created_at, ctx.now):
+                replaced = await contacts.delete(ctx.db, old.id, ctx.user_id, ctx.now)
+        await flows.clear(ctx.db, ctx.user_id)
         lines = [ctx.t("log.saved", name=data.get("name", ""), day=day.isoformat(),
                        kind=ctx.t(f"kind.{saved.kind.value}"))]
-        if logged.replaced:
+        if replaced:
             lines.append(ctx.t("log.replaced"))
         now_day = today(ctx)
-        open_items = logged.still_owed
+        owed = await pairings.household_obligations(ctx.db, household_id, now_day)
+        open_items = [o for _, o in owed if o.status is not Status.MET]
         if open_items:
             lines.append(ctx.t("log.next_title"))
             lines += [obligation_text(ctx, "log.next_line", o, now_day) for o in open_items]
