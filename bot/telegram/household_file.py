@@ -20,6 +20,7 @@ from bot.telegram.household_ui import (
     arg_int,
     buttons,
     can_open,
+    causes_value,
     is_coordinator,
     join_within,
     obligation_text,
@@ -263,8 +264,9 @@ def _profile_lines(ctx: Ctx, found: Household) -> list[str]:
     lines.append(ctx.t("file.people", count=found.people_count))
     lines.append(ctx.t("file.category", value=ctx.t("household.category_sep").join(
         ctx.t(f"category.{c.value}") for c in found.categories or (found.category,))))
-    if found.causes:
-        lines.append(ctx.t("file.causes", value=found.causes))
+    if found.causes or found.cause_codes:
+        lines.append(ctx.t("file.causes",
+                           value=causes_value(ctx, found.cause_codes, found.causes)))
     if found.needs:
         lines.append(ctx.t("file.needs", value=found.needs))
     if found.phone:
