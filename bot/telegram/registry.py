@@ -29,6 +29,7 @@ def features() -> list[Feature]:
     from bot.telegram.households import HouseholdsFeature
     from bot.telegram.onboarding import OnboardingFeature
     from bot.telegram.overdue import OverdueFeature
+    from bot.telegram.program_limits import ProgramLimitsFeature
     from bot.telegram.programs import ProgramsFeature
     from bot.telegram.projects import ProjectsFeature
     from bot.telegram.referrals import ReferralsFeature
@@ -37,4 +38,5 @@ def features() -> list[Feature]:
 
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
             OverdueFeature(), ProgramsFeature(), AuditFeature(), ReferralsFeature(),
-            StatsFeature(), AidFeature(), ActivityFeature(), ProjectsFeature()]
+            StatsFeature(), AidFeature(), ActivityFeature(), ProjectsFeature(),
+            ProgramLimitsFeature()]
