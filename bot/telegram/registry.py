@@ -35,8 +35,9 @@ def features() -> list[Feature]:
     from bot.telegram.referrals import ReferralsFeature
     from bot.telegram.report import ReportFeature
     from bot.telegram.stats import StatsFeature
+    from bot.telegram.streets import StreetsFeature
 
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
             OverdueFeature(), ProgramsFeature(), AuditFeature(), ReferralsFeature(),
             StatsFeature(), AidFeature(), ActivityFeature(), ProjectsFeature(),
-            ProgramLimitsFeature()]
+            ProgramLimitsFeature(), StreetsFeature()]
