@@ -26,6 +26,7 @@ class Refusal(StrEnum):
     NOT_ALLOWED = "not_allowed"
     BAD_AREA = "bad_area"
     PROJECT_RETIRED = "project_retired"
+    PROJECT_PERIOD = "project_period"
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ async def record(services: Services, person_id: int, coordinator: bool,
         project = await projects.get(services.db, draft.project_id)
         if project is None or project.retired:
             return Refusal.PROJECT_RETIRED
+        if not project.starts_on <= draft.day <= project.ends_on:
+            return Refusal.PROJECT_PERIOD
     known = {s.value for s in Service}
     given = [s for s in dict.fromkeys(draft.services) if s in known]
     people = min(draft.people_reached or len(found), PEOPLE_MAX)

@@ -34,6 +34,12 @@ async def active(services: Services) -> list[Project]:
     return await projects.listed(services.db)
 
 
+async def running_on(services: Services, day: date) -> list[Project]:
+    """The projects offered for an activity on this day: not retired, and the day within their
+    period."""
+    return [p for p in await projects.listed(services.db) if p.starts_on <= day <= p.ends_on]
+
+
 async def get(services: Services, project_id: int) -> Project | None:
     """One project by id."""
     return await projects.get(services.db, project_id)

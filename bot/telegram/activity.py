@@ -167,14 +167,15 @@ class ActivityFlow(StaleAnswer):
         return buttons([*pairs(items), [(ctx.t("activity.button.done"), f"{PREFIX}:sd")]])
 
     async def _ask_project(self, ctx: Ctx, data: dict[str, Any]) -> None:
-        offered = await project_use.active(ctx.services)
+        offered = await project_use.running_on(ctx.services, date.fromisoformat(str(data["day"])))
         rows = [[(short(p.name, 24), f"{PREFIX}:pr:{p.id}")] for p in offered[:20]]
         rows.append([(ctx.t("activity.button.no_project"), f"{PREFIX}:pr:0")])
         await ctx.reply(ctx.t("activity.ask_project"), buttons(rows))
 
     async def _after_people(self, ctx: Ctx, data: dict[str, Any]) -> None:
         """On to the project when there are any to choose from, else to the summary."""
-        step = PROJECT if await project_use.active(ctx.services) else CONFIRM
+        running = await project_use.running_on(ctx.services, date.fromisoformat(str(data["day"])))
+        step = PROJECT if running else CONFIRM
         await self.ask(ctx, await self._save(ctx, step, data))
 
     async def _summary(self, ctx: Ctx, data: dict[str, Any]) -> str:
@@ -337,6 +338,9 @@ class ActivityFlow(StaleAnswer):
             found = await project_use.get(ctx.services, project_id)
             if found is None or found.retired:
                 await ctx.answer(ctx.t("activity.problem.project_retired"), alert=True)
+                return
+            if not found.starts_on <= date.fromisoformat(str(data["day"])) <= found.ends_on:
+                await ctx.answer(ctx.t("activity.problem.project_period"), alert=True)
                 return
             data.update(project=found.id, project_name=found.name)
         else:

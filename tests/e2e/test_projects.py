@@ -54,6 +54,11 @@ async def test_an_activity_under_a_project_shows_in_projects_and_retiring_keeps_
     await coordinator.press("好了 ✔")
     await coordinator.press("✅ 确认保存")
     await coordinator.expect("已经有叫“长者助餐点”的项目了")
+    with bot.db() as conn:  # a project of last year, over before today
+        conn.execute("INSERT INTO projects (id, name, budget_fen, starts_on, ends_on, created_by, "
+                     "created_at) VALUES (2, '去年的项目', 100, '2025-01-01', '2025-12-31', 9001, "
+                     "'2025-01-01T00:00:00+00:00')")
+        conn.commit()
 
     await worker.send("/activity")
     await worker.expect("活动叫什么")
@@ -68,7 +73,8 @@ async def test_an_activity_under_a_project_shows_in_projects_and_retiring_keeps_
     await worker.press("好了 ✔")
     await worker.press("按户数算（3）")
     ask = await worker.expect("属于哪个民生微实事项目")
-    assert ask.labels == ["长者助餐点", "不属于项目"]
+    assert ask.labels == ["长者助餐点", "不属于项目"]  # 去年的项目 ended: not offered
+    assert "不在这个项目的周期内" in await worker.press_data("ac:pr:2", ask)
     await worker.send("随便")
     await worker.expect("请点下面的项目")
     await worker.press("长者助餐点")
@@ -89,7 +95,7 @@ async def test_an_activity_under_a_project_shows_in_projects_and_retiring_keeps_
     await coordinator.send("/projects")
     listing = await coordinator.expect("民生微实事项目")
     assert "长者助餐点（已停用）" in listing.plain and "已开展活动 1 次" in listing.plain
-    assert listing.labels == ["➕ 新增项目"]
+    assert listing.labels == ["➕ 新增项目", "停用：去年的项目"]
     # A retired project is no longer asked for: the activity goes straight to the summary.
     await worker.send("/activity")
     await worker.send("再次送餐")
