@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.domain.activities import ActivityKind
@@ -24,6 +25,8 @@ class NewActivity:
     created_by: int
     area_ids: Sequence[int]
     household_ids: Sequence[int]
+    services: Sequence[str] = field(default=())  # service codes (bot.domain.households.Service)
+    project_id: int | None = None  # the micro-project (民生微实事) it belongs to
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,14 @@ async def add(db: Database, new: NewActivity, counts_as: ContactKind | None,
     """Store the activity, its communities and households, and (when its kind counts as a
     contact) one contact per household, all in one transaction with the audit entry."""
     stamp = to_db(now)
+    services = json.dumps(list(new.services))
     written = 0
     async with db.transaction() as tx:
         activity_id = await tx.execute(
-            "INSERT INTO activities (title, kind, day, people_reached, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO activities (title, kind, day, people_reached, created_by, created_at, "
+            "services, project_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (new.title, new.kind.value, new.day.isoformat(), new.people_reached,
-             new.created_by, stamp))
+             new.created_by, stamp, services, new.project_id))
         await tx.executemany(
             "INSERT OR IGNORE INTO activity_areas (activity_id, area_id) VALUES (?, ?)",
             [(activity_id, a) for a in new.area_ids])
@@ -72,15 +76,15 @@ async def add(db: Database, new: NewActivity, counts_as: ContactKind | None,
         if counts_as is not None:
             for household_id in dict.fromkeys(new.household_ids):
                 await tx.execute(
-                    "INSERT INTO contacts (household_id, worker_id, kind, day, note, "
+                    "INSERT INTO contacts (household_id, worker_id, kind, day, services, note, "
                     "people_reached, created_at, updated_at, activity_id) "
-                    "VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
                     (household_id, new.created_by, counts_as.value, new.day.isoformat(),
-                     new.title, stamp, stamp, activity_id))
+                     services, new.title, stamp, stamp, activity_id))
                 written += 1
         await record(tx, now, new.created_by, "activity.add", "activity", activity_id,
                      {"kind": new.kind.value, "households": len(set(new.household_ids)),
-                      "contacts": written})
+                      "contacts": written, "project": new.project_id})
     return Saved(activity_id, len(set(new.household_ids)), written)
 
 
@@ -90,3 +94,13 @@ async def count_between(db: Database, start: date, end: date) -> dict[str, tuple
         "SELECT kind, COUNT(*) AS n, SUM(people_reached) AS reached FROM activities "
         "WHERE day BETWEEN ? AND ? GROUP BY kind", (start.isoformat(), end.isoformat()))
     return {r["kind"]: (int(r["n"]), int(r["reached"])) for r in rows}
+
+
+async def names(db: Database, household_ids: Sequence[int]) -> dict[int, str]:
+    """The names of these households, by id (for the buttons to pick them)."""
+    if not household_ids:
+        return {}
+    marks = ",".join("?" * len(household_ids))
+    rows = await db.fetchall(f"SELECT id, name FROM households WHERE id IN ({marks})",
+                             list(household_ids))
+    return {int(r["id"]): str(r["name"]) for r in rows}

@@ -11,8 +11,9 @@ from storage.clock import from_db, to_db
 from storage.db import Database, Row
 
 _COLUMNS = (
-    "a.id, a.household_id, a.worker_id, COALESCE(w.display_name, '') AS worker_name, a.kind, "
-    "a.amount_fen, a.description, a.quantity, a.fund_id, f.name AS fund_name, a.purpose, a.day, "
+    "a.id, a.household_id, a.report_id, a.worker_id, "
+    "COALESCE(w.display_name, '') AS worker_name, a.kind, a.amount_fen, a.description, "
+    "a.quantity, a.fund_id, f.name AS fund_name, a.purpose, a.day, "
     "a.note, a.created_at, a.deleted"
 )
 _FROM = ("FROM aid a JOIN funds f ON f.id = a.fund_id "
@@ -30,10 +31,11 @@ class Fund:
 
 @dataclass(frozen=True)
 class Aid:
-    """One payment or gift to a household."""
+    """One payment or gift to a household, or to the person of a case being worked."""
 
     id: int
-    household_id: int
+    household_id: int | None  # None: given from a case whose person is not in the registry
+    report_id: int | None  # the case it was given from, if any
     worker_id: int
     worker_name: str
     kind: AidKind
@@ -51,9 +53,9 @@ class Aid:
 
 @dataclass(frozen=True)
 class NewAid:
-    """What a worker records."""
+    """What a worker records: for a household, or from a case (report_id)."""
 
-    household_id: int
+    household_id: int | None
     worker_id: int
     kind: AidKind
     amount_fen: int
@@ -63,6 +65,7 @@ class NewAid:
     description: str = ""
     quantity: int | None = None
     note: str = ""
+    report_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ class Total:
 
 def _aid(row: Row) -> Aid:
     return Aid(
-        id=row["id"], household_id=row["household_id"], worker_id=row["worker_id"],
+        id=row["id"], household_id=row["household_id"], report_id=row["report_id"],
+        worker_id=row["worker_id"],
         worker_name=row["worker_name"], kind=AidKind(row["kind"]),
         amount_fen=row["amount_fen"], description=row["description"],
         quantity=row["quantity"], fund_id=row["fund_id"], fund_name=row["fund_name"],
@@ -137,18 +141,23 @@ async def add(db: Database, new: NewAid, now: datetime, *,
         if await tx.fetchval("SELECT retired FROM funds WHERE id = ?", (new.fund_id,)) != 0:
             return None
         aid_id = await tx.execute(
-            "INSERT INTO aid (household_id, worker_id, kind, amount_fen, description, quantity, "
-            "fund_id, purpose, day, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (new.household_id, new.worker_id, new.kind.value, new.amount_fen, new.description,
-             new.quantity, new.fund_id, new.purpose.value, new.day.isoformat(), new.note,
-             to_db(now)))
+            "INSERT INTO aid (household_id, report_id, worker_id, kind, amount_fen, description, "
+            "quantity, fund_id, purpose, day, note, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (new.household_id, new.report_id, new.worker_id, new.kind.value, new.amount_fen,
+             new.description, new.quantity, new.fund_id, new.purpose.value,
+             new.day.isoformat(), new.note, to_db(now)))
         detail: dict[str, object] = {"aid": aid_id, "kind": new.kind.value,
                                      "amount_fen": new.amount_fen, "fund": new.fund_id}
         if replaces is not None and await tx.rowcount(
                 "UPDATE aid SET deleted = 1 WHERE id = ? AND worker_id = ? AND deleted = 0",
                 (replaces, new.worker_id)) > 0:
             detail["replaces"] = replaces
-        await record(tx, now, new.worker_id, "aid.add", "household", new.household_id, detail)
+        if new.household_id is not None:
+            await record(tx, now, new.worker_id, "aid.add", "household", new.household_id,
+                         detail)
+        else:
+            await record(tx, now, new.worker_id, "aid.add", "report", new.report_id, detail)
     found = await get(db, aid_id)
     assert found is not None
     return found
@@ -163,13 +172,17 @@ async def get(db: Database, aid_id: int) -> Aid | None:
 async def delete(db: Database, aid_id: int, worker_id: int, now: datetime) -> bool:
     """Delete one's own entry (kept, marked deleted; the caller checks the 24-hour window)."""
     async with db.transaction() as tx:
-        row = await tx.fetchone("SELECT household_id FROM aid WHERE id = ? AND worker_id = ? "
-                                "AND deleted = 0", (aid_id, worker_id))
+        row = await tx.fetchone("SELECT household_id, report_id FROM aid WHERE id = ? "
+                                "AND worker_id = ? AND deleted = 0", (aid_id, worker_id))
         if row is None:
             return False
         await tx.execute("UPDATE aid SET deleted = 1 WHERE id = ?", (aid_id,))
-        await record(tx, now, worker_id, "aid.delete", "household", row["household_id"],
-                     {"aid": aid_id})
+        if row["household_id"] is not None:
+            await record(tx, now, worker_id, "aid.delete", "household", row["household_id"],
+                         {"aid": aid_id})
+        else:
+            await record(tx, now, worker_id, "aid.delete", "report", row["report_id"],
+                         {"aid": aid_id})
     return True
 
 
@@ -179,6 +192,29 @@ async def for_household(db: Database, household_id: int, limit: int = 10) -> lis
         f"SELECT {_COLUMNS} {_FROM} WHERE a.household_id = ? AND a.deleted = 0 "
         "ORDER BY a.day DESC, a.id DESC LIMIT ?", (household_id, limit))
     return [_aid(r) for r in rows]
+
+
+async def for_report(db: Database, report_id: int, limit: int = 10) -> list[Aid]:
+    """The aid given from a case, newest first."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} {_FROM} WHERE a.report_id = ? AND a.deleted = 0 "
+        "ORDER BY a.day DESC, a.id DESC LIMIT ?", (report_id, limit))
+    return [_aid(r) for r in rows]
+
+
+async def report_total(db: Database, report_id: int) -> Total:
+    """All aid given from a case: the sum and how many entries."""
+    row = await db.fetchone(
+        "SELECT COALESCE(SUM(amount_fen), 0) AS fen, COUNT(*) AS n FROM aid "
+        "WHERE report_id = ? AND deleted = 0", (report_id,))
+    assert row is not None
+    return Total(str(report_id), "", int(row["fen"]), int(row["n"]), 0)
+
+
+async def case_household(db: Database, report_id: int) -> int | None:
+    """The household a case is linked to, if any (its aid then counts for that household)."""
+    value = await db.fetchval("SELECT household_id FROM reports WHERE id = ?", (report_id,))
+    return None if value is None else int(value)
 
 
 async def household_total(db: Database, household_id: int) -> Total:

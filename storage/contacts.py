@@ -149,3 +149,11 @@ async def last_next_note(db: Database, household_id: int) -> Contact | None:
         f"SELECT {_COLUMNS} {_FROM} WHERE c.household_id = ? AND c.deleted = 0 "
         "AND c.next_note != '' ORDER BY c.day DESC, c.id DESC LIMIT 1", (household_id,))
     return None if row is None else _contact(row)
+
+
+async def wellbeing_scores(db: Database, household_id: int, limit: int) -> list[int]:
+    """The household's last `limit` wellbeing scores, oldest first (by day, then as logged)."""
+    rows = await db.fetchall(
+        "SELECT wellbeing FROM contacts WHERE household_id = ? AND deleted = 0 "
+        "AND wellbeing IS NOT NULL ORDER BY day DESC, id DESC LIMIT ?", (household_id, limit))
+    return [int(r["wellbeing"]) for r in reversed(rows)]

@@ -141,10 +141,11 @@ def aid(conn: sqlite3.Connection, start: str, stop: str) -> Iterator[tuple[objec
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'aid'").fetchone() is None:
         return
     yield from conn.execute(
-        "SELECT a.day, h.name, a.kind, a.amount_fen, "
+        "SELECT a.day, COALESCE(h.name, 'R-' || printf('%04d', a.report_id)), a.kind, "
+        "a.amount_fen, "
         "TRIM(a.description || CASE WHEN a.quantity IS NULL THEN '' "
         "ELSE ' × ' || a.quantity END), f.name, a.purpose, COALESCE(w.display_name, '') "
-        "FROM aid a JOIN households h ON h.id = a.household_id "
+        "FROM aid a LEFT JOIN households h ON h.id = a.household_id "
         "JOIN funds f ON f.id = a.fund_id LEFT JOIN people w ON w.telegram_id = a.worker_id "
         "WHERE a.deleted = 0 AND a.day >= ? AND a.day < ? ORDER BY a.day, a.id", (start, stop))
 

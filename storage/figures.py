@@ -26,6 +26,7 @@ from bot.domain.digest import Item
 from bot.domain.figures import ContactRow, HouseholdRow, PairingRow, ReportRow, Span
 from storage.clock import from_db, to_db
 from storage.db import BUSY_TIMEOUT_MS
+from storage.program_categories import HELD
 
 CHUNK = 5000  # rows fetched at a time
 REPORT_OUTCOMES = ("resolved", "referred", "closed")
@@ -174,7 +175,7 @@ def obligation_items(conn: sqlite3.Connection, today: date, history_periods: int
     pairing_rows = stream(conn, (
         "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
         "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        "ORDER BY p.household_id, p.program_id, p.started_on"))
+        f"AND {HELD} ORDER BY p.household_id, p.program_id, p.started_on"))
     contact_rows = stream(conn, (
         "SELECT c.household_id, c.day, c.kind FROM contacts c "
         "WHERE c.deleted = 0 ORDER BY c.household_id"))

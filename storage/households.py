@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.domain.causes import Cause, from_codes, to_codes
 from bot.domain.households import Category, HouseholdInput, ordered_categories
 from storage.clock import from_db, to_db
 from storage.db import Database, Row, Tx
 
 _COLUMNS = (
     "h.id, h.external_id, h.name, h.area_id, a.name AS area_name, h.address, h.people_count, "
-    "h.category, h.causes, h.needs, h.phone, h.archived, h.created_at, h.updated_at, "
+    "h.category, h.causes, h.cause_codes, h.needs, h.phone, h.archived, h.created_at, "
+    "h.updated_at, "
     "(SELECT group_concat(hc.category) FROM household_categories hc "
     "WHERE hc.household_id = h.id) AS categories"
 )
@@ -38,6 +40,7 @@ class Household:
     created_at: datetime
     updated_at: datetime
     categories: tuple[Category, ...] = ()  # all of them, the primary (`category`) first
+    cause_codes: tuple[Cause, ...] = ()  # causes of hardship from the list
 
 
 def _categories(primary: Category, stored: str | None) -> tuple[Category, ...]:
@@ -55,20 +58,21 @@ def _household(row: Row) -> Household:
         phone=row["phone"], archived=bool(row["archived"]),
         created_at=from_db(row["created_at"]), updated_at=from_db(row["updated_at"]),
         categories=_categories(category, row["categories"]),
+        cause_codes=from_codes(row["cause_codes"] or ""),
     )
 
 
 def _values(data: HouseholdInput) -> tuple[object, ...]:
     return (data.name, data.area_id, data.address, data.people_count, data.category.value,
-            data.causes, data.needs, data.phone)
+            data.causes, data.needs, data.phone, to_codes(data.cause_codes))
 
 
 async def _insert(tx: Tx, data: HouseholdInput, now: datetime, by: int | None) -> int:
     stamp = to_db(now)
     household_id = await tx.execute(
         "INSERT INTO households (external_id, name, area_id, address, people_count, category, "
-        "causes, needs, phone, created_by, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "causes, needs, phone, cause_codes, created_by, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (data.external_id, *_values(data), by, stamp, stamp),
     )
     await _set_categories(tx, household_id, data)
@@ -105,7 +109,7 @@ async def update(db: Database, household_id: int, data: HouseholdInput,
     async with db.transaction() as tx:
         changed = await tx.rowcount(
             "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
-            "category = ?, causes = ?, needs = ?, phone = ?, "
+            "category = ?, causes = ?, needs = ?, phone = ?, cause_codes = ?, "
             "external_id = COALESCE(?, external_id), updated_at = ? WHERE id = ?",
             (*_values(data), data.external_id, to_db(now), household_id),
         )
@@ -265,7 +269,7 @@ async def import_all(db: Database, items: Sequence[ImportItem], program_id: int,
             else:
                 await tx.execute(
                     "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
-                    "category = ?, causes = ?, needs = ?, phone = ?, "
+                    "category = ?, causes = ?, needs = ?, phone = ?, cause_codes = ?, "
                     "external_id = COALESCE(?, external_id), updated_at = ? WHERE id = ?",
                     (*_values(data), data.external_id, stamp, household_id),
                 )

@@ -19,6 +19,7 @@ from bot.domain.cadence import (
 )
 from storage.clock import to_db
 from storage.db import Database, Row, Tx
+from storage.program_categories import HELD
 
 DEFAULT_PROGRAM_ID = 1
 
@@ -243,7 +244,10 @@ async def household_obligations(db: Database, household_id: int, today: date,
                                 history_periods: int | None = 0
                                 ) -> list[tuple[Program, Obligation]]:
     """What the household owes under each program it has been paired in, as of today."""
-    pairings = await history(db, household_id)
+    held = {int(r["program_id"]) for r in await db.fetchall(
+        f"SELECT DISTINCT p.program_id FROM pairings p WHERE p.household_id = ? AND {HELD}",
+        (household_id,))}
+    pairings = [p for p in await history(db, household_id) if p.program_id in held]
     if not pairings:
         return []
     rows = await db.fetchall(
@@ -276,8 +280,8 @@ async def worker_obligations(db: Database, worker_id: int, today: date,
         return {}
     marks = ",".join("?" * len(ids))
     pairing_rows = await db.fetchall(
-        f"SELECT id, household_id, worker_id, program_id, started_on, ended_on FROM pairings "
-        f"WHERE household_id IN ({marks})", ids)
+        f"SELECT id, household_id, worker_id, program_id, started_on, ended_on FROM pairings p "
+        f"WHERE household_id IN ({marks}) AND {HELD}", ids)
     contact_rows = await db.fetchall(
         f"SELECT household_id, day, kind FROM contacts WHERE household_id IN ({marks}) "
         "AND deleted = 0", ids)

@@ -18,6 +18,7 @@ from bot.domain.digest import Item
 from storage.clock import from_db, to_db
 from storage.db import Database, Row
 from storage.pairings import programs as active_programs
+from storage.program_categories import HELD
 
 LEASE = timedelta(minutes=10)  # a 'sending' claim older than this was left by a crash
 
@@ -40,7 +41,7 @@ async def all_obligations(db: Database, today: date, history_periods: int | None
     pairing_rows = await db.fetchall(
         "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
         "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        "ORDER BY p.household_id, p.program_id, p.started_on")
+        f"AND {HELD} ORDER BY p.household_id, p.program_id, p.started_on")
     contact_rows = await db.fetchall(
         "SELECT c.household_id, c.day, c.kind FROM contacts c "
         "JOIN households h ON h.id = c.household_id WHERE h.archived = 0 AND c.deleted = 0")

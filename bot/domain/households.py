@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
+from bot.domain.causes import Cause, from_codes, ordered, split_causes
 from bot.domain.reports import normalise_phone
 
 
@@ -226,6 +227,7 @@ class HouseholdInput:
     phone: str | None = None
     external_id: str | None = None
     categories: tuple[Category, ...] = ()  # all of them, primary first; () means (category,)
+    cause_codes: tuple[Cause, ...] = ()  # causes of hardship from the list; `causes` is the rest
 
     @property
     def all_categories(self) -> tuple[Category, ...]:
@@ -283,10 +285,14 @@ def check_household(
     needs: str = "",
     phone: str = "",
     external_id: str | None = None,
+    cause_codes: str = "",
 ) -> tuple[HouseholdInput | None, list[Problem]]:
-    """Check every field of a household at once; the input only when nothing is wrong."""
+    """Check every field of a household at once; the input only when nothing is wrong. Causes
+    on the list, whether ticked (cause_codes) or written in the text, are kept as codes."""
     problems: list[Problem] = []
     name, address, causes, needs = clean(name), clean(address), clean(causes), clean(needs)
+    written, causes = split_causes(causes)
+    listed = ordered((*from_codes(cause_codes), *written))
     for problem in (
         check_text("name", name, NAME_MAX, required=True),
         check_text("address", address, ADDRESS_MAX, required=False),
@@ -318,7 +324,8 @@ def check_household(
     if problems or count is None or parsed_category is None:
         return None, problems
     return HouseholdInput(name, area_id, address, count, parsed_category, causes, needs,
-                          phone_value, ext, ordered_categories(parsed_category, parsed)), []
+                          phone_value, ext, ordered_categories(parsed_category, parsed),
+                          listed), []
 
 
 # -- dates ------------------------------------------------------------------------------------

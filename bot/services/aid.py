@@ -5,14 +5,15 @@ Every change checks again who may do it (callback data and flow state are only r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
-from bot.domain.aid import MAX_FEN, clean_fund_name
+from bot.domain.aid import MAX_FEN, clean_fund_name, format_yuan
 from bot.domain.households import can_correct
+from bot.domain.reports import Report, Status
 from bot.services.context import Services
-from storage import aid, households, pairings
+from storage import aid, households, pairings, reports, triage
 from storage.aid import Aid, Fund, NewAid, Total
 
 HISTORY_SHOWN = 5  # entries of aid shown in the service file
@@ -43,11 +44,42 @@ async def may_record(services: Services, person_id: int, coordinator: bool,
     return coordinator or await pairings.is_paired(services.db, household_id, person_id)
 
 
+async def may_record_case(services: Services, person_id: int, coordinator: bool,
+                          report_id: int) -> Report | None:
+    """A case being worked that this person may record aid from: one they hold (any held
+    case for coordinators); None otherwise."""
+    found = await reports.get(services.db, report_id)
+    if found is None or found.status is not Status.ACKNOWLEDGED:
+        return None
+    return found if coordinator or found.taken_by == person_id else None
+
+
+async def held_cases(services: Services, person_id: int) -> list[Report]:
+    """The cases this person holds, to offer beside their households."""
+    return await triage.open_cases(services.db, person_id)
+
+
+async def _owner_checked(services: Services, new: NewAid, coordinator: bool) -> NewAid | None:
+    """The entry as it will be stored (a case's aid also counts for its linked household), or
+    None when the recorder may not record it."""
+    if new.report_id is not None:
+        if await may_record_case(services, new.worker_id, coordinator, new.report_id) is None:
+            return None
+        linked = await aid.case_household(services.db, new.report_id)
+        return replace(new, household_id=linked)
+    if new.household_id is None or not await may_record(services, new.worker_id, coordinator,
+                                                        new.household_id):
+        return None
+    return new
+
+
 async def record(services: Services, new: NewAid, coordinator: bool,
                  replaces: int | None = None) -> Aid | Refusal:
     """Save aid after checking ownership, amount and fund again; nothing half-saved."""
-    if not await may_record(services, new.worker_id, coordinator, new.household_id):
+    checked = await _owner_checked(services, new, coordinator)
+    if checked is None:
         return Refusal.NOT_YOURS
+    new = checked
     if not 0 < new.amount_fen <= MAX_FEN:
         return Refusal.BAD_AMOUNT
     if replaces is not None:
@@ -91,6 +123,12 @@ async def history(services: Services, household_id: int) -> History:
     """The household's aid total and latest entries for the service file."""
     return History(await aid.household_total(services.db, household_id),
                    await aid.for_household(services.db, household_id, HISTORY_SHOWN))
+
+
+async def case_history(services: Services, report_id: int) -> History:
+    """The aid given from a case, for the case view."""
+    return History(await aid.report_total(services.db, report_id),
+                   await aid.for_report(services.db, report_id, HISTORY_SHOWN))
 
 
 async def year_by_fund(services: Services, day: date) -> list[Total]:
@@ -140,3 +178,20 @@ async def all_funds(services: Services) -> list[Fund]:
 async def fund(services: Services, fund_id: int) -> Fund | None:
     """One fund by id."""
     return await aid.fund(services.db, fund_id)
+
+
+async def case_lines(services: Services, lang: str, report_id: int) -> list[str]:
+    """The aid given from a case, as lines for the case view (none when there is none)."""
+    found = await case_history(services, report_id)
+    if not found.latest:
+        return []
+    t = services.t
+    lines = [t(lang, "aid.file.title", count=found.total.entries,
+               amount=format_yuan(found.total.amount_fen))]
+    for entry in found.latest:
+        lines.append(t(lang, "aid.file.line", day=entry.day.isoformat(),
+                       kind=t(lang, f"aid.kind.{entry.kind.value}"),
+                       amount=format_yuan(entry.amount_fen),
+                       purpose=t(lang, f"aid.purpose.{entry.purpose.value}"),
+                       fund=entry.fund_name))
+    return lines

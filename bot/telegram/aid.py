@@ -26,6 +26,7 @@ from bot.domain.aid import (
 )
 from bot.domain.households import NOTE_MAX, check_contact_day, clean, parse_day
 from bot.domain.people import Role
+from bot.domain.reports import Report
 from bot.services import aid as ledger
 from bot.services.aid import Correction, Refusal
 from bot.telegram.commands import Command, CommandTable
@@ -41,7 +42,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from storage import flows, households, pairings
+from storage import flows, households, pairings, reports
 from storage.aid import Aid, NewAid
 from storage.flows import FlowState
 
@@ -53,6 +54,12 @@ FUND_FLOW, FUND_FLOW_PREFIX = "fund", "fn"
  CONFIRM) = ("household", "kind", "amount", "big", "description", "quantity", "fund",
              "purpose", "day", "note", "confirm")
 BUTTONS_MAX = 8
+
+
+def _case_name(ctx: Ctx, case: Report) -> str:
+    """How a case is named in the aid flow: its reference and category."""
+    return ctx.t("aid.case_name", ref=case.ref,
+                 category=ctx.t(f"report.category.{case.category}"))
 
 
 def _yuan(fen: object) -> str:
@@ -74,20 +81,37 @@ class AidFlow(StaleAnswer):
             await self.ask(ctx, state)
             return
         mine = {m.household_id for m in await pairings.for_worker(ctx.db, ctx.user_id)}
-        if not mine and not is_coordinator(ctx):
+        cases = await ledger.held_cases(ctx.services, ctx.user_id)
+        if not mine and not cases and not is_coordinator(ctx):
             await ctx.reply(ctx.t("aid.no_households"))
             return
         await ctx.reply(ctx.t("aid.intro"))
-        if len(mine) == 1 and not is_coordinator(ctx):
+        if len(mine) == 1 and not cases and not is_coordinator(ctx):
             await self._choose(ctx, {}, next(iter(mine)))
             return
         await self.ask(ctx, await self._save(ctx, HOUSEHOLD, {}))
 
     async def redo(self, ctx: Ctx, entry: Aid) -> None:
         """Record the entry again from its kind on; saving replaces the old one."""
-        found = await households.get(ctx.db, entry.household_id)
-        data: dict[str, Any] = {"hid": entry.household_id, "name": found.name if found else "",
-                                "replaces": entry.id}
+        data: dict[str, Any] = {"replaces": entry.id}
+        if entry.report_id is not None:
+            case = await reports.get(ctx.db, entry.report_id)
+            data.update(rid=entry.report_id, name=_case_name(ctx, case) if case else "")
+        else:
+            found = await households.get(ctx.db, entry.household_id or 0)
+            data.update(hid=entry.household_id, name=found.name if found else "")
+        await self.ask(ctx, await self._save(ctx, KIND, data))
+
+    async def _choose_case(self, ctx: Ctx, data: dict[str, Any], report_id: int) -> None:
+        case = await ledger.may_record_case(ctx.services, ctx.user_id, is_coordinator(ctx),
+                                            report_id)
+        if case is None:
+            await ctx.answer(ctx.t("aid.not_your_case"), alert=True)
+            return
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        data.pop("hid", None)
+        data.update(rid=case.id, name=_case_name(ctx, case))
         await self.ask(ctx, await self._save(ctx, KIND, data))
 
     async def _choose(self, ctx: Ctx, data: dict[str, Any], household_id: int) -> None:
@@ -112,8 +136,13 @@ class AidFlow(StaleAnswer):
             unique = list({m.household_id: m for m in mine}.values())
             items = [(short(m.name), f"{PREFIX}:h:{m.household_id}")
                      for m in unique[:BUTTONS_MAX]]
-            key = "aid.ask_household" if items else "aid.ask_household_search"
-            await ctx.reply(ctx.t(key), buttons(pairs(items)) if items else None)
+            cases = [[(ctx.t("aid.button.case", ref=r.ref,
+                             category=ctx.t(f"report.category.{r.category}")),
+                       f"{PREFIX}:c:{r.id}")]
+                     for r in (await ledger.held_cases(ctx.services, ctx.user_id))[:BUTTONS_MAX]]
+            key = "aid.ask_household" if items or cases else "aid.ask_household_search"
+            rows = [*pairs(items), *cases]
+            await ctx.reply(ctx.t(key), buttons(rows) if rows else None)
         elif step == KIND:
             items = [(ctx.t(f"aid.kind.{k.value}"), f"{PREFIX}:k:{k.value}") for k in AidKind]
             await ctx.reply(ctx.t("aid.ask_kind", name=data.get("name", "")),
@@ -273,6 +302,8 @@ class AidFlow(StaleAnswer):
                 return True
             await done()
             await self._choose(ctx, data, int(arg))
+        elif step == HOUSEHOLD and action == "c" and arg.isdigit() and len(arg) < 12:
+            await self._choose_case(ctx, data, int(arg))
         elif step == KIND and action == "k" and arg in {k.value for k in AidKind}:
             await done()
             data["kind"] = arg
@@ -325,7 +356,8 @@ class AidFlow(StaleAnswer):
         """Save through the use case (which checks everything again), then offer a correction."""
         try:
             new = NewAid(
-                household_id=int(data["hid"]), worker_id=ctx.user_id,
+                household_id=int(data["hid"]) if data.get("hid") else None,
+                report_id=int(data["rid"]) if data.get("rid") else None, worker_id=ctx.user_id,
                 kind=AidKind(str(data["kind"])), amount_fen=int(data["fen"]),
                 fund_id=int(data["fund"]), purpose=Purpose(str(data["purpose"])),
                 day=date.fromisoformat(str(data["day"])), description=str(data.get("desc") or ""),

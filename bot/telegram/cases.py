@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.people import Role
 from bot.domain.reports import Report, Status, excerpt, parse_reference
 from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text, refusal
+from bot.services import aid as ledger
 from bot.services import audit as trail
 from bot.services import case_buttons, report_texts, routing
 from bot.services.case_buttons import CASE_PREFIX, FEEDBACK_PREFIX
@@ -187,7 +188,8 @@ class Cases:
                                                                  "resolved", "referred",
                                                                  "closed") else ""
             lines.append(ctx.t("triage.history.line", what=what, detail=detail))
-        await ctx.reply("\n".join(lines))
+        given = await ledger.case_lines(ctx.services, ctx.lang, report.id)
+        await ctx.reply("\n".join([*lines, *(["", *given] if given else [])]))
 
     async def release(self, ctx: Ctx, report: Report | None, _: str) -> None:
         """Give the case back: untaken again and routed afresh."""

@@ -7,8 +7,10 @@ from typing import Any
 from bot.domain.aid import format_yuan
 from bot.domain.cadence import Status
 from bot.domain.reports import excerpt, reference
+from bot.domain.wellbeing import Trend
 from bot.services import aid as ledger
 from bot.services import audit as trail
+from bot.services import wellbeing
 from bot.telegram.context import Ctx
 from bot.telegram.format import local_time
 from bot.telegram.household_ui import (
@@ -20,6 +22,7 @@ from bot.telegram.household_ui import (
     arg_int,
     buttons,
     can_open,
+    causes_value,
     is_coordinator,
     join_within,
     obligation_text,
@@ -133,6 +136,7 @@ class HouseholdViews:
         lines = [ctx.t("file.title", name=found.name)
                  + (" " + ctx.t("file.archived") if found.archived else "")]
         lines += _profile_lines(ctx, found)
+        lines += _trend_lines(ctx, await wellbeing.household_trend(ctx.services, household_id))
         history = await pairings.history(ctx.db, household_id)
         lines += ["", *await _pairing_lines(ctx, history)]
         lines += ["", *await _obligation_lines(ctx, household_id)]
@@ -263,13 +267,23 @@ def _profile_lines(ctx: Ctx, found: Household) -> list[str]:
     lines.append(ctx.t("file.people", count=found.people_count))
     lines.append(ctx.t("file.category", value=ctx.t("household.category_sep").join(
         ctx.t(f"category.{c.value}") for c in found.categories or (found.category,))))
-    if found.causes:
-        lines.append(ctx.t("file.causes", value=found.causes))
+    if found.causes or found.cause_codes:
+        lines.append(ctx.t("file.causes",
+                           value=causes_value(ctx, found.cause_codes, found.causes)))
     if found.needs:
         lines.append(ctx.t("file.needs", value=found.needs))
     if found.phone:
         lines.append(ctx.t("file.phone", value=found.phone))
     return lines
+
+
+def _trend_lines(ctx: Ctx, found: Trend | None) -> list[str]:
+    """The wellbeing trend as one line (3 → 4 → 4 ↑), or nothing before any score."""
+    if found is None:
+        return []
+    arrow = ctx.t(f"wellbeing.{found.direction.value}") if found.direction else ""
+    return [ctx.t("wellbeing.line", scores=" → ".join(str(s) for s in found.scores),
+                  direction=arrow).rstrip()]
 
 
 def _contact_lines(ctx: Ctx, items: list[contacts.Contact]) -> list[str]:

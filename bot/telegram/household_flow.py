@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.domain.causes import Cause, from_codes, toggle_cause
 from bot.domain.households import (
     ADDRESS_MAX,
     NAME_MAX,
@@ -30,6 +31,7 @@ from bot.telegram.household_ui import (
     LIST_LIMIT,
     StaleAnswer,
     buttons,
+    causes_value,
     is_coordinator,
     pairs,
     short,
@@ -63,6 +65,7 @@ H_FIELDS = (H_NAME, H_AREA, H_ADDRESS, H_PEOPLE, H_CATEGORY, H_CAUSES, H_NEEDS, 
 H_NEXT = {H_NAME: H_AREA, H_AREA: H_ADDRESS, H_ADDRESS: H_PEOPLE, H_PEOPLE: H_CATEGORY,
           H_CATEGORY: H_CAUSES, H_CAUSES: H_NEEDS, H_NEEDS: H_PHONE, H_PHONE: H_CONFIRM}
 H_SKIPPABLE = (H_CAUSES, H_NEEDS, H_PHONE)
+CAUSE_CODES = "cause_codes"  # the causes ticked from the list, beside the free text in H_CAUSES
 H_MAX = {H_NAME: NAME_MAX, H_ADDRESS: ADDRESS_MAX, H_PEOPLE: PEOPLE_MAX, H_CAUSES: TEXT_MAX,
          H_NEEDS: TEXT_MAX, H_PHONE: 15}
 
@@ -103,7 +106,7 @@ class HouseholdFlow(StaleAnswer):
         data = {"hid": found.id, H_NAME: found.name, H_AREA: found.area_id,
                 H_ADDRESS: found.address, H_PEOPLE: found.people_count,
                 H_CATEGORY: ",".join(c.value for c in found.categories or (found.category,)),
-                H_CAUSES: found.causes,
+                H_CAUSES: found.causes, CAUSE_CODES: ",".join(c.value for c in found.cause_codes),
                 H_NEEDS: found.needs, H_PHONE: found.phone or ""}
         await self.ask(ctx, await self._save(ctx, H_EDIT, data))
 
@@ -149,6 +152,8 @@ class HouseholdFlow(StaleAnswer):
             await ctx.reply(ctx.t("household.ask_area"), buttons(pairs(items)))
         elif step == H_CATEGORY:
             await ctx.reply(ctx.t("household.ask_categories"), self._category_buttons(ctx, data))
+        elif step == H_CAUSES:
+            await ctx.reply(ctx.t("causes.ask"), self._cause_buttons(ctx, data))
         elif step in H_SKIPPABLE:
             await ctx.reply(ctx.t(f"household.ask_{step}"), buttons(skip))
         elif step == H_CONFIRM:
@@ -176,6 +181,14 @@ class HouseholdFlow(StaleAnswer):
         return buttons([*pairs(items),
                         [(ctx.t("household.categories_done"), f"{self.prefix}:catok:0")]])
 
+    def _cause_buttons(self, ctx: Ctx, data: dict[str, Any]) -> InlineKeyboardMarkup:
+        """Every listed cause as a button to tick (several may be), then Done; typed text is
+        taken as the free-text part."""
+        chosen = set(from_codes(str(data.get(CAUSE_CODES) or "")))
+        items = [(("✅ " if c in chosen else "") + ctx.t(f"cause.{c.value}"),
+                  f"{self.prefix}:cau:{c.value}") for c in Cause]
+        return buttons([*pairs(items, 3), [(ctx.t("causes.done"), f"{self.prefix}:cauok:0")]])
+
     async def _summary(self, ctx: Ctx, data: dict[str, Any]) -> str:
         area_name = None
         if data.get(H_AREA):
@@ -187,7 +200,9 @@ class HouseholdFlow(StaleAnswer):
         lines.append(ctx.t("file.people", count=data.get(H_PEOPLE) or 1))
         if chosen_categories(data):
             lines.append(ctx.t("file.category", value=category_names(ctx, chosen_categories(data))))
-        lines.append(ctx.t("file.causes", value=data.get(H_CAUSES) or "—"))
+        lines.append(ctx.t("file.causes", value=causes_value(
+            ctx, from_codes(str(data.get(CAUSE_CODES) or "")), str(data.get(H_CAUSES) or ""))
+            or "—"))
         lines.append(ctx.t("file.needs", value=data.get(H_NEEDS) or "—"))
         lines.append(ctx.t("file.phone", value=data.get(H_PHONE) or "—"))
         return "\n".join(lines)
@@ -248,6 +263,18 @@ class HouseholdFlow(StaleAnswer):
                 return
             await self._done_button(ctx)
             await self._next(ctx, step, data)
+        elif step == H_CAUSES and action == "cau":
+            codes = toggle_cause(str(data.get(CAUSE_CODES) or ""), arg)
+            if codes is None:
+                await ctx.answer(ctx.t("log.stale"), alert=True)
+                return
+            data[CAUSE_CODES] = codes
+            await ctx.answer()
+            await ctx.save_flow(self.name, step, data)
+            await ctx.edit_or_reply(ctx.t("causes.ask"), self._cause_buttons(ctx, data))
+        elif step == H_CAUSES and action == "cauok":
+            await self._done_button(ctx)
+            await self._next(ctx, step, data)
         elif step in H_SKIPPABLE and action == "skip":
             data[step] = ""
             await self._done_button(ctx)
@@ -280,7 +307,8 @@ class HouseholdFlow(StaleAnswer):
             area_id=int(data[H_AREA]) if data.get(H_AREA) else None,
             address=str(data.get(H_ADDRESS, "")), people=people,
             category=str(data.get(H_CATEGORY, "")), causes=str(data.get(H_CAUSES, "")),
-            needs=str(data.get(H_NEEDS, "")), phone=str(data.get(H_PHONE, "")))
+            needs=str(data.get(H_NEEDS, "")), phone=str(data.get(H_PHONE, "")),
+            cause_codes=str(data.get(CAUSE_CODES) or ""))
         if checked is None:
             first = problems[0].field if problems else H_NAME
             step = first if first in H_FIELDS else H_NAME
@@ -374,4 +402,5 @@ def _profile(found: Household | None) -> dict[str, object]:
         return {}
     return {"name": found.name, "area_id": found.area_id, "address": found.address,
             "people": found.people_count, "category": found.category.value,
-            "causes": found.causes, "needs": found.needs, "phone": found.phone}
+            "causes": found.causes, "needs": found.needs, "phone": found.phone,
+            "cause_codes": [c.value for c in found.cause_codes]}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.cadence import Obligation
+from bot.domain.causes import Cause
 from bot.domain.people import Role
 from bot.domain.periods import local_date
 from bot.telegram.commands import allowed
@@ -107,3 +109,11 @@ class StaleAnswer:
         await ctx.answer(ctx.t("log.stale"), alert=True)
 
 
+
+
+def causes_value(ctx: Ctx, codes: Iterable[Cause], text: str) -> str:
+    """Causes of hardship as one value: the listed ones by name, then the free text."""
+    names = ctx.join([ctx.t(f"cause.{c.value}") for c in codes])
+    if names and text:
+        return ctx.t("causes.with_text", causes=names, text=text)
+    return names or text

@@ -26,6 +26,7 @@ from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import local_time
 from bot.telegram.keyboards import buttons
 from bot.telegram.menus import menu_keyboard, publish_person
+from bot.telegram.streets import open_button as streets_button
 from storage import areas, flows, outbox, people
 from storage import triage as store
 from storage.flows import FlowState
@@ -275,6 +276,7 @@ class Admin:
         rows = [[(ctx.t("triage.areas.rename", name=a.name)[:60], f"{AREA_PREFIX}:ren:{a.id}"),
                  (ctx.t("triage.areas.retire")[:60], f"{AREA_PREFIX}:ret:{a.id}")] for a in known]
         rows.append([(ctx.t("triage.areas.add"), f"{AREA_PREFIX}:add:0")])
+        rows.append([streets_button(ctx)])
         await ctx.reply("\n".join(lines), buttons(rows))
 
 

@@ -19,11 +19,13 @@ from bot.domain.programs import (
     selection_of,
 )
 from bot.i18n import Html
+from bot.services import program_limits
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import program_label
+from bot.telegram.program_limits import limit_button, limit_line
 from storage import flows, pairings
 from storage.flows import FlowState
 
@@ -53,9 +55,14 @@ class ProgramFlow:
     async def show(self, ctx: Ctx) -> None:
         """Show the programs and offer to define a new one."""
         lines = [ctx.t("programs.title")]
-        lines += [describe(ctx, p) for p in await pairings.programs(ctx.db)]
+        known = await pairings.programs(ctx.db)
+        limited = await program_limits.limits(ctx.services)
+        for program in known:
+            lines += [describe(ctx, program), limit_line(ctx, limited.get(program.id, ()))]
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(ctx.t("programs.button.new"), callback_data=f"{PREFIX}:new")]])
+            [[InlineKeyboardButton(ctx.t("programs.button.new"), callback_data=f"{PREFIX}:new")],
+             *([InlineKeyboardButton(label, callback_data=data)]
+               for label, data in (limit_button(ctx, p.id, p.name) for p in known[:20]))])
         await ctx.reply("\n".join(lines), markup)
 
     async def start(self, ctx: Ctx) -> None:

@@ -29,11 +29,15 @@ def features() -> list[Feature]:
     from bot.telegram.households import HouseholdsFeature
     from bot.telegram.onboarding import OnboardingFeature
     from bot.telegram.overdue import OverdueFeature
+    from bot.telegram.program_limits import ProgramLimitsFeature
     from bot.telegram.programs import ProgramsFeature
+    from bot.telegram.projects import ProjectsFeature
     from bot.telegram.referrals import ReferralsFeature
     from bot.telegram.report import ReportFeature
     from bot.telegram.stats import StatsFeature
+    from bot.telegram.streets import StreetsFeature
 
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
             OverdueFeature(), ProgramsFeature(), AuditFeature(), ReferralsFeature(),
-            StatsFeature(), AidFeature(), ActivityFeature()]
+            StatsFeature(), AidFeature(), ActivityFeature(), ProjectsFeature(),
+            ProgramLimitsFeature(), StreetsFeature()]

@@ -49,6 +49,8 @@ async def record(user: FakeUser, title: str, kind: str, scope: str, people: str 
     await user.press("好了 ✔")
     await user.expect("哪些服务对象参加了")
     await user.press(scope)
+    await user.expect("提供了哪些服务")
+    await user.press("好了 ✔")
     await user.expect("一共服务了多少人")
     if people is None:
         await user.press("按户数算（3）" if "3" in scope else "按户数算（4）")
@@ -116,7 +118,7 @@ async def test_all_households_of_a_community_is_for_coordinators_only(
     await worker.press("东门社区")
     await worker.press("好了 ✔")
     scope = await worker.expect("哪些服务对象参加了")
-    assert scope.labels == ["我结对的（3 户）"]
+    assert scope.labels == ["我结对的（3 户）", "挑选部分户"]
     assert "只有管理员" in await worker.press_data("ac:sc:all")
     await worker.send("/cancel")
     await worker.expect("这次活动没有保存")
@@ -128,3 +130,102 @@ async def test_all_households_of_a_community_is_for_coordinators_only(
         assert conn.execute("SELECT COUNT(*) FROM contacts WHERE activity_id IS NOT NULL"
                             ).fetchone()[0] == 4
     assert await open_visits(worker) == {"李阿婆"}
+
+
+async def test_picked_households_with_services_count_only_for_those_picked(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    worker = await setup(bot, api)
+    await worker.send("/activity")
+    await worker.expect("活动叫什么")
+    await worker.send("重阳节走访慰问")
+    await worker.press("🥮 节日走访慰问")
+    await worker.press("今天")
+    await worker.press("东门社区")
+    await worker.press("好了 ✔")
+    await worker.expect("哪些服务对象参加了")
+    await worker.press("挑选部分户")
+    pick = await worker.expect("请点选参加的服务对象")
+    assert pick.labels == ["张大爷", "王奶奶", "赵小明", "好了 ✔"]  # mine in 东门社区 only
+    assert "请至少选一户" in await worker.press("好了 ✔")
+    await worker.press("张大爷")
+    await worker.press("王奶奶")
+    await worker.press("赵小明")
+    await worker.press("✓ 赵小明")  # a second tap takes it back out
+    chosen = await worker.expect("已选 2 户")
+    assert "张大爷、王奶奶" in chosen.plain
+    # Someone else's household, or one of another community, by forged buttons: refused.
+    for other in ("LH-5", "LH-4"):
+        answer = await worker.press_data(f"ac:h:{household_id(bot, other)}")
+        assert "不在可选的服务对象里" in answer
+    await worker.press("好了 ✔")
+    await worker.expect("提供了哪些服务")
+    await worker.press("精神慰藉")
+    await worker.press("节日慰问")
+    await worker.expect("已选：精神慰藉、节日慰问")
+    await worker.press("好了 ✔")
+    await worker.expect("一共服务了多少人")
+    await worker.press("按户数算（2）")
+    summary = await worker.expect("请核对一下")
+    assert "参加的服务对象：2 户" in summary.plain
+    assert "服务内容：精神慰藉、节日慰问" in summary.plain
+    await worker.press("✅ 确认保存")
+    await worker.expect("已为这 2 户各记了一次")
+    assert await open_visits(worker) == {"赵小明", "李阿婆"}
+    with bot.db() as conn:
+        rows = conn.execute("SELECT c.household_id, c.services FROM contacts c "
+                            "WHERE c.activity_id IS NOT NULL ORDER BY c.household_id").fetchall()
+        assert [tuple(r) for r in rows] == [
+            (household_id(bot, "LH-1"), '["comfort", "holiday_visit"]'),
+            (household_id(bot, "LH-2"), '["comfort", "holiday_visit"]')]
+        assert conn.execute("SELECT services FROM activities").fetchone()[0] == \
+            '["comfort", "holiday_visit"]'
+
+
+async def test_in_english_a_holiday_visit_counts_for_my_households(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7002, "Liu", "en")
+    await import_csv(bot, HEADER
+                     + "LH-1,张大爷,东门社区,东门路12号,1,独居老人,7002,2026-10-01\n"
+                     + "LH-2,王奶奶,东门社区,东门路14号,1,低保,7002,2026-10-01\n")
+    worker = api.user(7002, "Liu", language_code="en")
+    await worker.send("/activity")
+    await worker.expect("What is the activity called")
+    await worker.send("x" * 41)
+    await worker.expect("within 40 characters")
+    await worker.send("Mid-Autumn visits")
+    await worker.expect("what kind of activity")
+    await worker.press("🥮 Holiday visit")
+    await worker.expect("Which day")
+    await worker.send("2099-01-01")
+    await worker.expect("cannot be in the future")
+    await worker.press("Yesterday")
+    await worker.expect("In which communities")
+    assert "at least one community" in await worker.press("Done ✔")
+    await worker.press("东门社区")
+    await worker.press("Done ✔")
+    scope = await worker.expect("Which households took part")
+    assert scope.labels == ["My paired households (2)", "Pick households"]
+    await worker.press("Pick households")
+    await worker.expect("Tap the households that took part")
+    assert "at least one household" in await worker.press("Done ✔")
+    await worker.press("王奶奶")
+    await worker.press("Done ✔")
+    await worker.expect("Which services did the activity give")
+    await worker.press("Emotional comfort")
+    await worker.press("Done ✔")
+    await worker.expect("How many people were reached")
+    await worker.send("0")
+    await worker.expect("Send a number from 1 to")
+    await worker.send("2")
+    summary = await worker.expect("Please check")
+    assert "Households taking part: 1" in summary.plain
+    assert "People reached: 2" in summary.plain
+    assert "Services: Emotional comfort" in summary.plain
+    await worker.press("✅ Confirm")
+    saved = await worker.expect("Activity saved")
+    assert "Mid-Autumn visits" in saved.plain and "1 households took part" in saved.plain
+    await worker.send("/due")
+    due = await worker.expect("Due")
+    visits = [line for line in due.plain.splitlines() if "Home visit" in line]
+    assert any("张大爷" in line for line in visits)
+    assert not any("王奶奶" in line for line in visits)

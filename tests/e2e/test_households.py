@@ -171,7 +171,12 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.press("重病")
     assert {"✅ 独居老人", "✅ 重病"} <= set((await coordinator.expect("属于哪些类别")).labels)
     await coordinator.press("✔️ 选好了")
-    await coordinator.expect("致贫致困原因")
+    causes = await coordinator.expect("致贫致困原因是什么")
+    assert causes.labels[:3] == ["因病", "因残", "因学"]
+    await coordinator.press("因残")
+    await coordinator.press("独居")
+    await coordinator.press("因病")
+    await coordinator.press("✅ 因病")  # a second tap takes it back out
     await coordinator.send("腿脚不便，子女在外地")
     await coordinator.expect("主要有哪些需求")
     await coordinator.press("跳过")
@@ -179,6 +184,7 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.send("138 0000 0001")
     summary = await coordinator.expect("服务管理档案 · 张大爷 <老街坊>")
     assert "类别：独居老人、重病" in summary.plain and "13800000001" in summary.plain
+    assert "致贫致困原因：因残、独居；腿脚不便，子女在外地" in summary.plain
     await coordinator.press("✅ 保存")
     await coordinator.expect("已保存服务对象 张大爷 <老街坊>")
     with bot.db() as conn:
@@ -186,6 +192,9 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
                            ).fetchone()
         categories = {r[0] for r in conn.execute("SELECT category FROM household_categories")}
     assert tuple(row)[1:] == ("张大爷 <老街坊>", 1, "elderly_alone", "13800000001")
+    with bot.db() as conn:
+        assert tuple(conn.execute("SELECT cause_codes, causes FROM households").fetchone()) == (
+            "disability,alone", "腿脚不便，子女在外地")
     assert categories == {"elderly_alone", "serious_illness"}
 
     await coordinator.press_data(f"hx:edit:{row['id']}")
@@ -592,3 +601,30 @@ async def test_a_look_at_a_service_file_is_in_the_audit_trail(
     with bot.db() as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit ORDER BY id")]
     assert actions.count("view.household") == 1 and "view.audit" in actions
+
+
+async def test_causes_from_a_list_are_imported_and_shown_in_both_languages(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    add_worker(bot, 7002, "Liu", "en")
+    await import_csv(bot, "编号,姓名,社区,地址,人数,类别,致贫致困原因,结对社工,结对日期\n"
+                     "LH-1,张大爷,东门社区,东门路12号,1,独居老人,\"因病、因残;老伴去世\",7002,"
+                     "2025-01-01\n"
+                     "LH-2,王奶奶,东门社区,东门路14号,1,低保,腿脚不便，子女在外地,,\n")
+    with bot.db() as conn:
+        rows = conn.execute("SELECT cause_codes, causes FROM households ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [("illness,disability", "老伴去世"),
+                                       ("", "腿脚不便，子女在外地")]
+    await coordinator.send("/households")
+    await coordinator.expect("服务对象名册")
+    await coordinator.press_data(f"hf:{household_id(bot, 'LH-1')}")
+    file = await coordinator.expect("服务管理档案 · 张大爷")
+    assert "致贫致困原因：因病、因残；老伴去世" in file.plain
+    await coordinator.press_data(f"hf:{household_id(bot, 'LH-2')}")
+    file = await coordinator.expect("服务管理档案 · 王奶奶")
+    assert "致贫致困原因：腿脚不便，子女在外地" in file.plain
+    liu = api.user(7002, "Liu", language_code="en")
+    await liu.send("/households")
+    await liu.expect("张大爷")
+    await liu.press_data(f"hf:{household_id(bot, 'LH-1')}")
+    file = await liu.expect("Service file")
+    assert "Causes of hardship: Illness, Disability; 老伴去世" in file.plain

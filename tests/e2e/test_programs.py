@@ -16,10 +16,10 @@ async def test_coordinator_defines_a_program_and_pairs_under_it(
     listing = await coordinator.expect(r"结对方案：")
     assert "一对一结对帮扶：📞 电话：每季度一次；🏠 上门走访：每半年一次；🤲 办实事：每年一次" \
         in listing.plain
-    await coordinator.press("➕ 新建项目")
-    await coordinator.expect(r"请输入新项目的名称")
+    await coordinator.press("➕ 新建结对方案")
+    await coordinator.expect(r"请输入新结对方案的名称")
     await coordinator.send("一对一结对帮扶")
-    await coordinator.expect(r"已经有叫“一对一结对帮扶”的项目了")
+    await coordinator.expect(r"已经有叫“一对一结对帮扶”的结对方案了")
     await coordinator.send("长" * 41)
     await coordinator.expect(r"不超过 40 个字")
     await coordinator.send("困境儿童<关爱>")
@@ -31,7 +31,7 @@ async def test_coordinator_defines_a_program_and_pairs_under_it(
     await coordinator.press("📞 电话：每月一次")
     await coordinator.press("🏠 上门走访：不要求")
     await coordinator.press("✅ 保存")
-    saved = await coordinator.expect(r"项目已保存")
+    saved = await coordinator.expect(r"结对方案已保存")
     assert "困境儿童<关爱>：📞 电话：每季度一次；🏠 上门走访：每月一次" in saved.plain
     with bot.db() as conn:
         rules = conn.execute("SELECT rules FROM programs WHERE name = ?",
