@@ -189,5 +189,5 @@ class StepFlow(Generic[D]):
 
     async def stale(self, ctx: Ctx) -> None:
         """The one stale-button behaviour: say the question is closed, remove its keyboard."""
-        await ctx.answer(ctx.t(self.stale_key), alert=True)
         await ctx.drop_keyboard()
+        await ctx.answer(ctx.t(self.stale_key), alert=True)
