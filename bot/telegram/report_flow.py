@@ -63,7 +63,6 @@ class ReportFlow(StepFlow[Draft]):
     name = NAME
     buttons = RP
     data_type = Draft
-    stale_key = "report.stale_step"
 
     def __init__(self) -> None:
         self.steps = Steps({

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.callbacks import CALLBACK_MAX
 from bot.telegram.flowkit import (
     STALE,
     Choice,
@@ -24,7 +25,6 @@ from bot.telegram.flowkit import (
     on,
 )
 from bot.telegram.flowkit import data as flowdata
-from bot.telegram.flowkit.codec import CALLBACK_MAX
 
 
 class Colour(StrEnum):

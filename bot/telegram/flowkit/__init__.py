@@ -3,7 +3,7 @@
 See "Writing a flow" in docs/architecture.md.
 """
 
-from bot.telegram.flowkit.codec import CODEC, Button, Choice, Codec, Day, Int, Maybe, Prefix
+from bot.callbacks import CODEC, Button, Choice, Codec, Day, Int, Maybe, Prefix
 from bot.telegram.flowkit.steps import STALE, On, Refused, Step, StepFlow, Steps, on
 
 __all__ = ["CODEC", "STALE", "Button", "Choice", "Codec", "Day", "Int", "Maybe", "On", "Prefix",

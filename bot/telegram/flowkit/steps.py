@@ -14,9 +14,9 @@ from typing import Any, Generic, TypeVar, TypeVarTuple, Unpack
 
 from telegram import Message
 
+from bot.callbacks import SEPARATOR, Button, Prefix
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import data as flowdata
-from bot.telegram.flowkit.codec import SEPARATOR, Button, Prefix
 from storage import flows
 from storage.flows import FlowState
 
@@ -96,7 +96,7 @@ class StepFlow(Generic[D]):
     buttons: Prefix  # the flow's callback prefix and its declared buttons
     data_type: type[D]
     steps: Steps[D]
-    stale_key: str  # "this question is closed"
+    stale_key = "flowkit.stale"  # "this question is closed"; a flow may say it its own way
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -123,7 +123,7 @@ class StepFlow(Generic[D]):
     async def goto(self, ctx: Ctx, step: str, data: D) -> None:
         """Save the answer so far and ask the question of `step`."""
         await self.save(ctx, step, data)
-        await self._ask(ctx, step, data)
+        await self._ask_at(ctx, step, data)
 
     async def end(self, ctx: Ctx) -> None:
         """The flow is over: forget its state."""
@@ -142,9 +142,9 @@ class StepFlow(Generic[D]):
         if state.step not in self.steps:
             await self.goto(ctx, self.steps.first, data)
             return
-        await self._ask(ctx, state.step, data)
+        await self._ask_at(ctx, state.step, data)
 
-    async def _ask(self, ctx: Ctx, step: str, data: D) -> None:
+    async def _ask_at(self, ctx: Ctx, step: str, data: D) -> None:
         found = self.steps.get(step)
         assert found is not None
         await found.ask(ctx, data)

@@ -1,5 +1,9 @@
 """Callback data: one codec with typed parts, and a registry of prefixes checked when declared.
 
+It sits beside the layers (no Telegram, no project imports) so that whoever builds a button —
+a handler, a use case that queues a card, a scheduled reminder — declares it here once and
+the handler that answers the press parses it with the same declaration.
+
 Callback data is `prefix:action:part:part…` (or `prefix:part…` for a prefix with one
 action-less button). Telegram carries at most 64 bytes and anyone can send any value, so
 every button is declared once, with the longest value each part can take: a declaration
