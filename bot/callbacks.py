@@ -113,6 +113,24 @@ class Day(Part[date]):
         return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
 
 
+class Pattern(Part[str]):
+    """Short text of a fixed shape (e.g. a quarter, 2026-Q3): the regex is matched whole."""
+
+    def __init__(self, regex: str, width: int) -> None:
+        self._re = re.compile(regex)
+        self.width = width
+
+    def encode(self, value: str) -> str:
+        """The text, if it has the shape."""
+        return self.decode(value)
+
+    def decode(self, raw: str) -> str:
+        """The text, if it has the shape and fits the width."""
+        if SEPARATOR in raw or len(raw.encode()) > self.width or not self._re.fullmatch(raw):
+            raise ValueError(f"not of the shape {self._re.pattern!r}: {raw!r}")
+        return raw
+
+
 class Maybe(Part[T | None]):
     """A trailing part that may be left out (None)."""
 
