@@ -25,13 +25,13 @@ from bot.domain.households import (
     parse_wellbeing,
     toggle_service,
 )
+from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import (
     CODEC,
     STALE,
     Choice,
     Int,
-    Maybe,
     Refused,
     Step,
     StepFlow,
@@ -57,11 +57,6 @@ PEOPLE_B = LG.button("p", Choice(SCORES))
 WELLBEING_B = LG.button("w", Choice(SCORES))
 SKIP = LG.button("skip")
 
-QUICK = CODEC.prefix("lq", "quick log from /due, a reminder or a service file")
-START_FOR = QUICK.button("", Int(), Maybe(Choice(ContactKind)))  # lq:<household>[:<kind>]
-
-CX = CODEC.prefix("cx", "correcting one's own contact")
-FIX, DELETE = CX.button("fix", Int()), CX.button("del", Int())
 
 
 @dataclass
