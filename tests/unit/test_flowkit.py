@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from bot.callbacks import CALLBACK_MAX
+from bot.callbacks import CALLBACK_MAX, CODEC
+from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.i18n import Catalog
+from bot.services.context import Services
+from bot.telegram.app import build_application, button_prefixes
 from bot.telegram.flowkit import (
     STALE,
     Choice,
@@ -18,6 +23,7 @@ from bot.telegram.flowkit import (
     Day,
     Int,
     Maybe,
+    Pattern,
     Refused,
     Step,
     StepFlow,
@@ -25,6 +31,7 @@ from bot.telegram.flowkit import (
     on,
 )
 from bot.telegram.flowkit import data as flowdata
+from storage.db import Database
 
 
 class Colour(StrEnum):
@@ -113,6 +120,17 @@ def test_an_action_less_button_stands_alone() -> None:
     assert history.data(7) == "mr:7" and history.parse("mr:7") == (7,)
     with pytest.raises(ValueError):
         prefix.button("x")
+
+
+@pytest.mark.parametrize(("data", "parsed"), [
+    ("rf:rq:2:2026-Q4", (2, "2026-Q4")),
+    ("rf:rq:2:", None),
+    ("rf:rq:2:2026-Q5", None),
+    ("rf:rq:2:" + "9" * 50, None),  # forged: never echoed into a button
+])
+def test_a_pattern_part_takes_only_its_shape(data: str, parsed: Any) -> None:
+    quarter = Codec().prefix("rf", "x").button("rq", Int(), Pattern(r"[0-9]{4}-Q[1-4]", 7))
+    assert quarter.parse(data) == parsed
 
 
 def test_days_and_encoding_checks() -> None:
@@ -307,3 +325,26 @@ def test_a_flow_whose_data_could_not_be_read_back_is_refused_when_declared() -> 
                 x: int
 
             data_type = Data
+
+
+# -- the bot's own registry -------------------------------------------------------------------
+
+
+DOCS = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text("utf-8")
+
+
+async def test_every_declared_prefix_is_answered_by_a_handler_and_documented(
+        tmp_path: Path) -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "123456:TEST-token-abcdefghij",
+                              "ZHONGFU_DATABASE": str(tmp_path / "z.sqlite3")})
+    db = await Database.open(settings.database)
+    try:
+        app, _ = build_application(
+            Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh")))
+    finally:
+        await db.close()
+    answered = set(button_prefixes(app))
+    declared = set(CODEC.prefixes)
+    assert {"rp", "mr", "lg", "lq", "cx", "pr", "jn", "ar", "wk", "rf", "so"} <= declared
+    assert declared - answered == set(), "a declared button that no handler answers"
+    assert [p for p in declared if f"`{p}`" not in DOCS] == []

@@ -170,8 +170,9 @@ class StepFlow(Generic[D]):
         """Hand a button to the current step; a button of no current question is stale."""
         raw = SEPARATOR.join([self.prefix, *parts])
         step = self.steps.get(state.step)
+        data = self.load(state)
         for bound in step.buttons if step is not None else ():
-            outcome = await bound.take(ctx, self.load(state), raw)
+            outcome = await bound.take(ctx, data, raw)
             if outcome is False:
                 continue
             if isinstance(outcome, Refused):
