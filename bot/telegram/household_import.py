@@ -51,7 +51,7 @@ class ImportFlow(StepFlow[ImportDraft]):
     """/import: the coordinator sends a roster; it is checked, summarised, then stored whole."""
 
     name = "import"
-    buttons = IM
+    callbacks = IM
     data_type = ImportDraft
 
     def __init__(self) -> None:

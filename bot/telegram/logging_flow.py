@@ -79,7 +79,7 @@ class LogFlow(StepFlow[LogDraft]):
     """The /log conversation, kept in the flows table."""
 
     name = NAME
-    buttons = LG
+    callbacks = LG
     data_type = LogDraft
 
     def __init__(self) -> None:

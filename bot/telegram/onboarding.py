@@ -70,7 +70,7 @@ class JoinFlow(StepFlow[JoinDraft]):
     """A new worker gives a name and areas; then they are a worker."""
 
     name = JOIN
-    buttons = JN
+    callbacks = JN
     data_type = JoinDraft
     stale_key = "error.stale_button"
 
@@ -304,7 +304,7 @@ class AreaFlow(StepFlow[AreaDraft]):
     """Coordinators type the name of a new area, or the new name of one."""
 
     name = AREA_FLOW
-    buttons = ARF
+    callbacks = ARF
     data_type = AreaDraft
     stale_key = "error.stale_button"
 

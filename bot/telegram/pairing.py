@@ -52,7 +52,7 @@ class PairFlow(StepFlow[PairDraft]):
     """household → worker → program (when there are several) → confirm."""
 
     name = NAME
-    buttons = PR
+    callbacks = PR
     data_type = PairDraft
 
     def __init__(self) -> None:

@@ -414,7 +414,7 @@ class ImportFlow(StepFlow[ImportDraft]):
     """The coordinator picks the source, then sends the list; checked, then stored whole."""
 
     name = "refimport"
-    buttons = RI
+    callbacks = RI
     data_type = ImportDraft
 
     def __init__(self) -> None:
@@ -494,7 +494,7 @@ class EligibilityFlow(StepFlow[EligibilityDraft]):
     """Several eligibilities ticked on buttons, then saved at once."""
 
     name = "refelig"
-    buttons = RE
+    callbacks = RE
     data_type = EligibilityDraft
 
     def __init__(self) -> None:
@@ -570,7 +570,7 @@ class SourcesFlow(StepFlow[SourcesDraft]):
     """/sources: the agencies that send lists; add, rename, retire."""
 
     name = "sources"
-    buttons = SO
+    callbacks = SO
     data_type = SourcesDraft
 
     def __init__(self) -> None:

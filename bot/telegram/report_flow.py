@@ -61,7 +61,7 @@ class ReportFlow(StepFlow[Draft]):
     """Asks what, who, where, how urgent, photos and contact; then summary and confirm."""
 
     name = NAME
-    buttons = RP
+    callbacks = RP
     data_type = Draft
 
     def __init__(self) -> None:

@@ -239,7 +239,7 @@ COUNT = PICK.button("n", Int(2))
 
 class PickFlow(StepFlow[Draft]):
     name = "pick"
-    buttons = PICK
+    callbacks = PICK
     data_type = Draft
     stale_key = "pick.stale"
 

@@ -93,7 +93,7 @@ class StepFlow(Generic[D]):
     """The dispatch every flow shares; a flow sets its name, prefix, data type and steps."""
 
     name: str
-    buttons: Prefix  # the flow's callback prefix and its declared buttons
+    callbacks: Prefix  # the prefix of the flow's buttons, as declared with CODEC
     data_type: type[D]
     steps: Steps[D]
     stale_key = "flowkit.stale"  # "this question is closed"; a flow may say it its own way
@@ -106,7 +106,7 @@ class StepFlow(Generic[D]):
     @property
     def prefix(self) -> str:
         """The callback prefix of the flow's buttons (the `Flow` protocol)."""
-        return self.buttons.name
+        return self.callbacks.name
 
     # -- state ------------------------------------------------------------------------------
 
