@@ -21,6 +21,7 @@ from bot.domain import digest as dg
 from bot.domain.cadence import Stage
 from bot.domain.reminding import stages_today, window_open
 from bot.jobs.context import TickContext
+from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
 from bot.services.texts import language_of, period_label
 from storage import reminders as store
@@ -61,7 +62,7 @@ def reminder_message(services: Services, lang: str, worker_name: str,
         label = t(lang, "reminder.button", kind=kind,
                   household=_short(item.household_name, BUTTON_NAME))
         rows.append([InlineKeyboardButton(
-            label, callback_data=f"lq:{item.household_id}:{o.rule.kind.value}")])
+            label, callback_data=START_FOR.data(item.household_id, o.rule.kind))])
     lines.append(t(lang, "reminder.footer"))
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 

@@ -5,14 +5,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.referrals import Action, open_steps, priority
+from bot.callbacks import CODEC, Choice, Int, Maybe, Pattern
+from bot.domain.referrals import Action, Outcome, open_steps, priority
 from bot.services.context import Services
 from storage import outbox, people
 from storage import referrals as store
 from storage.outbox import Outgoing
 from storage.referrals import Referral
 
-PREFIX = "rf"
+# rf:<action>:<referral>[:<arg>] — built here (cards queued for workers) and answered by
+# bot/telegram/referrals.py; every press is checked again by a use case.
+RF = CODEC.prefix("rf", "referrals")
+VIEW, TAKE = RF.button("v", Int()), RF.button("tk", Int())
+ASSIGN_MENU, ASSIGN_TO = RF.button("as", Int()), RF.button("aw", Int(), Int(16))
+CALL = RF.button("c", Int(), Choice(("y", "n")))  # reached, or not
+SURVEY, ELIGIBILITY = RF.button("sv", Int()), RF.button("el", Int())
+APPLY = RF.button("ap", Int(), Choice(("s", "a", "r")))  # submitted, approved, refused
+HOUSEHOLD = RF.button("hh", Int(), Maybe(Int()))  # [the registry entry it already is]
+CLOSE_MENU, CLOSE = RF.button("cl", Int()), RF.button("co", Int(), Choice(Outcome))
+LIST = RF.button("ls", Maybe(Int()))
+IMPORT, RETURN = RF.button("im", Maybe(Int())), RF.button("rt", Maybe(Int()))
+RETURN_SOURCE = RF.button("rs", Int())
+QUARTER = Pattern(r"[0-9]{4}-Q[1-4]", 7)
+RETURN_QUARTER = RF.button("rq", Int(), QUARTER)
+RETURN_SEND = RF.button("rc", Int(), QUARTER, Choice(("0", "1")))  # with contacts: 1
 CARDS_MAX = 8  # new referrals one worker gets as separate Take cards; more: one summary
 
 Rows = list[list[tuple[str, str]]]
@@ -66,26 +82,25 @@ def step_rows(services: Services, lang: str, referral: Referral) -> Rows:
     rows: Rows = []
     for action in open_steps(referral.state):
         if action is Action.CALL:
-            rows.append([(t(lang, "referrals.button.reached"), f"{PREFIX}:c:{rid}:y"),
-                         (t(lang, "referrals.button.unreachable"), f"{PREFIX}:c:{rid}:n")])
+            rows.append([(t(lang, "referrals.button.reached"), CALL.data(rid, "y")),
+                         (t(lang, "referrals.button.unreachable"), CALL.data(rid, "n"))])
         elif action is Action.DECIDE:
-            rows.append([(t(lang, "referrals.button.approved"), f"{PREFIX}:ap:{rid}:a"),
-                         (t(lang, "referrals.button.refused"), f"{PREFIX}:ap:{rid}:r")])
+            rows.append([(t(lang, "referrals.button.approved"), APPLY.data(rid, "a")),
+                         (t(lang, "referrals.button.refused"), APPLY.data(rid, "r"))])
         else:
-            code = {Action.SURVEY: "sv", Action.ELIGIBILITY: "el", Action.APPLY: "ap",
-                    Action.HOUSEHOLD: "hh", Action.CLOSE: "cl"}[action]
-            arg = ":s" if action is Action.APPLY else ""
-            rows.append([(t(lang, f"referrals.button.{action.value}"),
-                          f"{PREFIX}:{code}:{rid}{arg}")])
+            data = {Action.SURVEY: SURVEY.data(rid), Action.ELIGIBILITY: ELIGIBILITY.data(rid),
+                    Action.APPLY: APPLY.data(rid, "s"), Action.HOUSEHOLD: HOUSEHOLD.data(rid, None),
+                    Action.CLOSE: CLOSE_MENU.data(rid)}[action]
+            rows.append([(t(lang, f"referrals.button.{action.value}"), data)])
     return rows
 
 
 def take_rows(services: Services, lang: str, referral: Referral, *, assign: bool) -> Rows:
     """Take (and Assign, for coordinators)."""
     t = services.catalog.t
-    row = [(t(lang, "referrals.button.take"), f"{PREFIX}:tk:{referral.id}")]
+    row = [(t(lang, "referrals.button.take"), TAKE.data(referral.id))]
     if assign:
-        row.append((t(lang, "referrals.button.assign"), f"{PREFIX}:as:{referral.id}"))
+        row.append((t(lang, "referrals.button.assign"), ASSIGN_MENU.data(referral.id)))
     return [row]
 
 
@@ -110,7 +125,7 @@ async def route(services: Services, found: list[Referral], now: datetime) -> Non
             queued.append(Outgoing(
                 worker_id, t(lang, "referrals.notice.many", count=len(theirs),
                              focus=sum(1 for r in theirs if r.focus)),
-                _tuple([[(t(lang, "referrals.button.open_list"), f"{PREFIX}:ls:0")]]), lang))
+                _tuple([[(t(lang, "referrals.button.open_list"), LIST.data(0))]]), lang))
             continue
         for referral in sorted(theirs, key=lambda r: priority(r.focus, r.due_on)):
             text = (t(lang, "referrals.notice.new") + "\n"

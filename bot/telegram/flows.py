@@ -14,7 +14,10 @@ class Flow(Protocol):
     """A conversation such as reporting: it reacts to messages and to its own buttons."""
 
     name: str
-    prefix: str  # callback-data prefix of the flow's buttons, e.g. "rp"
+
+    @property
+    def prefix(self) -> str:
+        """The callback-data prefix of the flow's buttons, e.g. "rp"."""
 
     async def start(self, ctx: Ctx) -> None:
         """Begin the flow (or resume the one in progress)."""

@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from telegram import Message
 from telegram.error import TelegramError
@@ -13,16 +12,8 @@ from telegram.error import TelegramError
 from bot.importing import Outcome, check_households, describe, refusal_text, store
 from bot.importing.households import MAX_BYTES, HouseholdFile
 from bot.telegram.context import Ctx
-from bot.telegram.household_ui import (
-    StaleAnswer,
-    arg_int,
-    buttons,
-    is_coordinator,
-    join_within,
-    short,
-    today,
-)
-from storage import flows
+from bot.telegram.flowkit import CODEC, STALE, Int, Refused, Step, StepFlow, Steps, on
+from bot.telegram.household_ui import buttons, is_coordinator, join_within, short, today
 from storage.flows import FlowState
 
 log = logging.getLogger(__name__)
@@ -36,44 +27,78 @@ def _signature(checked: HouseholdFile) -> list[int]:
     return [checked.to_create, checked.to_update, checked.with_worker, len(checked.rows)]
 
 
-# -- /import in chat ---------------------------------------------------------------------------
+IM = CODEC.prefix("im", "/import")
+SHEET = IM.button("sh", Int(3))  # the index of a sheet in the workbook
+CONFIRM, CANCEL = IM.button("ok"), IM.button("no")
 
 
 @dataclass
-class ImportFlow(StaleAnswer):
+class ImportDraft:
+    """The file sent, the sheet chosen, and what its dry run would do (keys as stored by
+    earlier releases)."""
+
+    file: str = ""
+    filename: str = ""
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+
+
+# -- /import in chat ---------------------------------------------------------------------------
+
+
+class ImportFlow(StepFlow[ImportDraft]):
     """/import: the coordinator sends a roster; it is checked, summarised, then stored whole."""
 
-    name: str = "import"
-    prefix: str = "im"
+    name = "import"
+    callbacks = IM
+    data_type = ImportDraft
+
+    def __init__(self) -> None:
+        # A new file is taken at every step (it replaces the one being checked).
+        self.steps = Steps({
+            STEP_FILE: Step(self._ask_file, self._file),
+            STEP_SHEET: Step(self._ask_file, self._file, (on(SHEET, self._sheet),)),
+            STEP_CONFIRM: Step(self._ask_file, self._file,
+                               (on(CONFIRM, self._confirmed), on(CANCEL, self._cancelled))),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the file."""
-        await ctx.save_flow(self.name, STEP_FILE, {})
-        await ctx.reply(ctx.t("import.ask"))
+        await self.goto(ctx, STEP_FILE, ImportDraft())
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask for the file again."""
-        await ctx.reply(ctx.t("import.ask"))
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """A spreadsheet is what every step takes."""
+        await ctx.reply(ctx.t("import.expect"))
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """Check an uploaded file and show what it would import (nothing is stored yet)."""
-        message: Message | None = ctx.message
-        document = message.document if message else None
-        if document is None:
-            await ctx.reply(ctx.t("import.expect"))
-            return
+    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
+        """A sheet chosen, or the dry run confirmed or dropped (coordinators only)."""
         if not is_coordinator(ctx):
-            await flows.clear(ctx.db, ctx.user_id)
-            await ctx.reply(ctx.t("error.needs_role.coordinator"))
+            await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
+        await super().on_button(ctx, state, parts)
+
+    async def _ask_file(self, ctx: Ctx, draft: ImportDraft) -> None:
+        await ctx.reply(ctx.t("import.ask"))
+
+    async def _file(self, ctx: Ctx, draft: ImportDraft, message: Message) -> bool:
+        """Check an uploaded file and show what it would import (nothing is stored yet)."""
+        document = message.document
+        if document is None:
+            return False
+        if not is_coordinator(ctx):
+            await self.end(ctx)
+            await ctx.reply(ctx.t("error.needs_role.coordinator"))
+            return True
         filename = document.file_name or "upload"
         if document.file_size and document.file_size > MAX_BYTES:
             await ctx.reply(ctx.t("import.refused", reason=ctx.t(
                 "import.refusal.too_big", max_mb=MAX_BYTES // (1024 * 1024))))
             await ctx.reply(ctx.t("import.again"))
-            return
+            return True
         await ctx.reply(ctx.t("import.checking", filename=filename))
-        await self._check(ctx, {"file": document.file_id, "filename": filename})
+        await self._check(ctx, ImportDraft(file=document.file_id, filename=filename))
+        return True
 
     async def _download(self, ctx: Ctx, file_id: str) -> bytes | None:
         try:
@@ -84,82 +109,65 @@ class ImportFlow(StaleAnswer):
             await ctx.reply(ctx.t("import.refused", reason=ctx.t("import.refusal.download")))
             return None
 
-    async def _check(self, ctx: Ctx, data: dict[str, Any]) -> None:
-        """Download and check the file; offer its sheets, list its errors, or ask to confirm."""
-        content = await self._download(ctx, str(data["file"]))
+    async def _dry_run(self, ctx: Ctx, draft: ImportDraft) -> Outcome | None:
+        content = await self._download(ctx, draft.file)
         if content is None:
-            return
-        sheet = data.get("sheet")
-        outcome = await check_households(ctx.db, content, str(data["filename"]), today(ctx),
-                                         sheet=str(sheet) if sheet is not None else None)
-        await self._show(ctx, data, outcome)
+            return None
+        return await check_households(ctx.db, content, draft.filename, today(ctx),
+                                      sheet=draft.sheet)
 
-    async def _show(self, ctx: Ctx, data: dict[str, Any], outcome: Outcome) -> None:
+    async def _check(self, ctx: Ctx, draft: ImportDraft) -> None:
+        """Download and check the file; offer its sheets, list its errors, or ask to confirm."""
+        outcome = await self._dry_run(ctx, draft)
+        if outcome is not None:
+            await self._show(ctx, draft, outcome)
+
+    async def _show(self, ctx: Ctx, draft: ImportDraft, outcome: Outcome) -> None:
         refusal = outcome.refusal
         if refusal is not None and refusal.code == "choose_sheet":
             listed = refusal.values.get("sheets")
-            sheets = [str(s) for s in listed] if isinstance(listed, list) else []
-            await ctx.save_flow(self.name, STEP_SHEET, {**data, "sheets": sheets})
-            rows = [[(short(name, SHEET_BUTTON_SIZE), f"{self.prefix}:sh:{index}")]
-                    for index, name in enumerate(sheets)]
+            draft.sheets = [str(s) for s in listed] if isinstance(listed, list) else []
+            await self.save(ctx, STEP_SHEET, draft)
+            rows = [[(short(name, SHEET_BUTTON_SIZE), SHEET.data(index))]
+                    for index, name in enumerate(draft.sheets)]
             await ctx.reply(ctx.t("import.refused", reason=refusal_text(ctx.t, refusal)))
             await ctx.reply(ctx.t("import.choose_sheet"), buttons(rows))
             return
         await ctx.reply(join_within(describe(ctx.t, outcome)))
         checked = outcome.checked
         if checked is None or checked.errors:
-            await ctx.save_flow(self.name, STEP_FILE, {})
+            await self.save(ctx, STEP_FILE, ImportDraft())
             await ctx.reply(ctx.t("import.again"))
             return
-        await ctx.save_flow(self.name, STEP_CONFIRM, {**data, "counts": _signature(checked)})
+        draft.counts = _signature(checked)
+        await self.save(ctx, STEP_CONFIRM, draft)
         await ctx.reply(ctx.t("import.confirm_ask"), buttons([[
-            (ctx.t("import.confirm"), f"{self.prefix}:ok"),
-            (ctx.t("import.cancel"), f"{self.prefix}:no")]]))
+            (ctx.t("import.confirm"), CONFIRM.data()), (ctx.t("import.cancel"), CANCEL.data())]]))
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """A sheet chosen, or the dry run confirmed or dropped (coordinators only)."""
-        action = parts[0] if parts else ""
-        if not is_coordinator(ctx):
-            await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
-            return
-        data = dict(state.data)
-        if state.step == STEP_SHEET and action == "sh":
-            sheets = [str(s) for s in data.get("sheets", [])]
-            index = arg_int(parts, 1)
-            if index is None or index >= len(sheets):
-                await ctx.answer(ctx.t("log.stale"), alert=True)
-                return
-            await self._pressed(ctx)
-            await ctx.reply(ctx.t("import.sheet_chosen", sheet=sheets[index]))
-            data.pop("sheets", None)
-            await self._check(ctx, {**data, "sheet": sheets[index]})
-        elif state.step == STEP_CONFIRM and action == "ok":
-            await self._pressed(ctx)
-            await self._confirm(ctx, data)
-        elif state.step == STEP_CONFIRM and action == "no":
-            await self._pressed(ctx)
-            await flows.clear(ctx.db, ctx.user_id)
-            await ctx.reply(ctx.t("flow.import.cancelled"))
-        else:
-            await ctx.answer(ctx.t("log.stale"), alert=True)
+    async def _sheet(self, ctx: Ctx, draft: ImportDraft, index: int) -> Refused | None:
+        if index >= len(draft.sheets):
+            return STALE
+        await ctx.reply(ctx.t("import.sheet_chosen", sheet=draft.sheets[index]))
+        draft.sheet, draft.sheets = draft.sheets[index], []
+        await self._check(ctx, draft)
+        return None
 
-    async def _pressed(self, ctx: Ctx) -> None:
-        await ctx.answer()
-        await ctx.drop_keyboard()
+    async def _cancelled(self, ctx: Ctx, draft: ImportDraft) -> Refused | None:
+        await self.end(ctx)
+        await ctx.reply(ctx.t("flow.import.cancelled"))
+        return None
 
-    async def _confirm(self, ctx: Ctx, data: dict[str, Any]) -> None:
+    async def _confirmed(self, ctx: Ctx, draft: ImportDraft) -> Refused | None:
         """Check the file once more and store it, unless what it would do has changed."""
-        content = await self._download(ctx, str(data["file"]))
-        if content is None:
-            return
-        sheet = data.get("sheet")
-        outcome = await check_households(ctx.db, content, str(data["filename"]), today(ctx),
-                                         sheet=str(sheet) if sheet is not None else None)
+        outcome = await self._dry_run(ctx, draft)
+        if outcome is None:
+            return None
         checked = outcome.checked
-        if checked is None or checked.errors or _signature(checked) != data.get("counts"):
+        if checked is None or checked.errors or _signature(checked) != draft.counts:
             await ctx.reply(ctx.t("import.changed"))
-            await self._show(ctx, data, outcome)
-            return
+            await self._show(ctx, draft, outcome)
+            return None
         stored = await store(ctx.db, checked, today(ctx), ctx.now, by=ctx.user_id)
-        await flows.clear(ctx.db, ctx.user_id)
+        await self.end(ctx)
         await ctx.reply(join_within(describe(ctx.t, Outcome(checked=checked, stored=stored))))
+        return None

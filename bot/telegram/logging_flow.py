@@ -7,9 +7,10 @@ visitor → saved, with what is due next. Every step is stored; every button is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from telegram import InlineKeyboardMarkup, Message
 
 from bot.domain.cadence import ContactKind, Status
 from bot.domain.households import (
@@ -24,37 +25,83 @@ from bot.domain.households import (
     parse_wellbeing,
     toggle_service,
 )
+from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.telegram.context import Ctx
-from bot.telegram.household_ui import (
-    StaleAnswer,
-    arg_int,
-    buttons,
-    obligation_text,
-    pairs,
-    short,
-    today,
+from bot.telegram.flowkit import (
+    CODEC,
+    STALE,
+    Choice,
+    Int,
+    Refused,
+    Step,
+    StepFlow,
+    Steps,
+    on,
 )
+from bot.telegram.household_ui import buttons, obligation_text, pairs, short, today
 from storage import contacts, flows, households, pairings
-from storage.flows import FlowState
 
 NAME = "log"
-PREFIX = "lg"
 HOUSEHOLD, KIND, DAY, SERVICES, PEOPLE, NOTE, WELLBEING, NEXT_NOTE = (
     "household", "kind", "day", "services", "people", "note", "wellbeing", "next_note")
 BUTTONS_MAX = 8  # more households than this: search by name
+SCORES = ("1", "2", "3", "4", "5")
+
+LG = CODEC.prefix("lg", "the log flow")
+HOUSEHOLD_B = LG.button("h", Int())
+KIND_B = LG.button("k", Choice(ContactKind))
+DAY_B = LG.button("d", Choice(("0", "1")))  # days back: today, yesterday
+SERVICE_B = LG.button("s", Choice(Service))  # toggles one service
+SERVICES_DONE = LG.button("sd")
+PEOPLE_B = LG.button("p", Choice(SCORES))
+WELLBEING_B = LG.button("w", Choice(SCORES))
+SKIP = LG.button("skip")
+
 
 
 @dataclass
-class LogFlow(StaleAnswer):
+class LogDraft:
+    """The answers so far (keys as stored by earlier releases)."""
+
+    hid: int = 0
+    name: str = ""
+    kind: ContactKind | None = None
+    day: date | None = None
+    services: list[str] = field(default_factory=list)
+    people: int | None = None
+    note: str = ""
+    wellbeing: int | None = None
+    next_note: str = ""
+    replaces: int | None = None  # the contact this entry corrects
+
+
+class LogFlow(StepFlow[LogDraft]):
     """The /log conversation, kept in the flows table."""
 
-    name: str = NAME
-    prefix: str = PREFIX
+    name = NAME
+    callbacks = LG
+    data_type = LogDraft
+
+    def __init__(self) -> None:
+        self.steps = Steps({
+            HOUSEHOLD: Step(self._ask_household, self._search,
+                            (on(HOUSEHOLD_B, self._household),)),
+            KIND: Step(self._ask_kind, self._typed_kind, (on(KIND_B, self._kind),)),
+            DAY: Step(self._ask_day, self._typed_day, (on(DAY_B, self._day),)),
+            SERVICES: Step(self._ask_services, buttons=(
+                on(SERVICE_B, self._toggle, keep=True), on(SERVICES_DONE, self._services_done))),
+            PEOPLE: Step(self._ask_people, self._typed_people, (on(PEOPLE_B, self._people),)),
+            NOTE: Step(self._ask_note, self._typed_note, (on(SKIP, self._skip_note),)),
+            WELLBEING: Step(self._ask_wellbeing, self._typed_wellbeing,
+                            (on(WELLBEING_B, self._wellbeing), on(SKIP, self._skip_wellbeing))),
+            NEXT_NOTE: Step(self._ask_next_note, self._typed_next_note,
+                            (on(SKIP, self._skip_next_note),)),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Begin a log (or resume the one in progress)."""
-        state = await flows.get(ctx.db, ctx.user_id)
-        if state is not None and state.name == NAME:
+        state = await self.current(ctx)
+        if state is not None:
             await ctx.reply(ctx.t("log.resume"))
             await self.ask(ctx, state)
             return
@@ -64,269 +111,263 @@ class LogFlow(StaleAnswer):
             return
         await ctx.reply(ctx.t("log.intro"))
         if len({m.household_id for m in mine}) == 1:
-            await self._choose(ctx, {}, mine[0].household_id)
+            await self._choose(ctx, LogDraft(), mine[0].household_id)
             return
-        await self.ask(ctx, await self._save(ctx, HOUSEHOLD, {}))
+        await self.goto(ctx, HOUSEHOLD, LogDraft())
 
     async def quick(self, ctx: Ctx) -> None:
         """lq:<household>[:<kind>]: start a log from /due, a reminder or the service file."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        household_id = arg_int(parts, 1)
-        kind = parts[2] if len(parts) > 2 else ""
-        if household_id is None or not ctx.role.is_staff or not await pairings.is_paired(
-                ctx.db, household_id, ctx.user_id):
+        pressed = START_FOR.parse(ctx.query.data if ctx.query and ctx.query.data else "")
+        if pressed is None or not ctx.role.is_staff or not await pairings.is_paired(
+                ctx.db, pressed[0], ctx.user_id):
             await ctx.answer(ctx.t("log.not_yours"), alert=True)
             return
+        household_id, kind = pressed
         current = await flows.get(ctx.db, ctx.user_id)
         if current is not None and not (current.name == NAME and current.step in (HOUSEHOLD, KIND)):
             # A tap on a reminder or /due must not throw away half-typed answers.
             await ctx.answer(ctx.t("log.busy"), alert=True)
             return
         await ctx.answer()
-        data: dict[str, Any] = {}
-        if kind in {k.value for k in ContactKind}:
-            data["kind"] = kind
         await ctx.reply(ctx.t("log.intro"))
-        await self._choose(ctx, data, household_id)
+        await self._choose(ctx, LogDraft(kind=kind), household_id)
 
     async def correct(self, ctx: Ctx, contact: contacts.Contact) -> None:
         """Log the contact again from the date on; saving replaces the old entry."""
         found = await households.get(ctx.db, contact.household_id)
-        data: dict[str, Any] = {"hid": contact.household_id, "name": found.name if found else "",
-                                "kind": contact.kind.value, "replaces": contact.id}
-        await self.ask(ctx, await self._save(ctx, DAY, data))
+        await self.goto(ctx, DAY, LogDraft(hid=contact.household_id,
+                                           name=found.name if found else "",
+                                           kind=contact.kind, replaces=contact.id))
 
-    async def _choose(self, ctx: Ctx, data: dict[str, Any], household_id: int) -> None:
+    async def _choose(self, ctx: Ctx, draft: LogDraft, household_id: int) -> None:
         found = await households.get(ctx.db, household_id)
         if found is None or not await pairings.is_paired(ctx.db, household_id, ctx.user_id):
             await ctx.reply(ctx.t("log.not_yours"))
             return
-        data.update(hid=found.id, name=found.name)
-        await self.ask(ctx, await self._save(ctx, DAY if data.get("kind") else KIND, data))
+        draft.hid, draft.name = found.id, found.name
+        await self.goto(ctx, DAY if draft.kind else KIND, draft)
 
-    async def _save(self, ctx: Ctx, step: str, data: dict[str, Any]) -> FlowState:
-        return await ctx.save_flow(NAME, step, data)
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """Say what the step expects."""
+        await ctx.reply(ctx.t(f"log.expect.{step}", max=PEOPLE_REACHED_MAX))
 
     # -- questions ------------------------------------------------------------------------
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the question of the current step."""
-        data, step = state.data, state.step
-        skip = (ctx.t("log.button.skip"), f"{PREFIX}:skip")
-        if step == HOUSEHOLD:
-            mine = await pairings.for_worker(ctx.db, ctx.user_id)
-            unique = list({m.household_id: m for m in mine}.values())
-            items = [(short(m.name), f"{PREFIX}:h:{m.household_id}")
-                     for m in unique[:BUTTONS_MAX]]
-            text = (ctx.t("log.ask_household") if len(unique) <= BUTTONS_MAX
-                    else ctx.t("log.ask_household_search", count=len(unique)))
-            await ctx.reply(text, buttons(pairs(items)))
-        elif step == KIND:
-            items = [(ctx.t(f"kind.{k.value}"), f"{PREFIX}:k:{k.value}") for k in ContactKind]
-            await ctx.reply(ctx.t("log.ask_kind", name=data.get("name", "")),
-                            buttons(pairs(items)))
-        elif step == DAY:
-            await ctx.reply(ctx.t("log.ask_day"), buttons([[
-                (ctx.t("log.button.today"), f"{PREFIX}:d:0"),
-                (ctx.t("log.button.yesterday"), f"{PREFIX}:d:1")]]))
-        elif step == SERVICES:
-            await ctx.reply(self._services_text(ctx, data), self._services_keyboard(ctx, data))
-        elif step == PEOPLE:
-            items = [(str(n), f"{PREFIX}:p:{n}") for n in range(1, 6)]
-            await ctx.reply(ctx.t("log.ask_people"), buttons([items]))
-        elif step == NOTE:
-            await ctx.reply(ctx.t("log.ask_note"), buttons([[skip]]))
-        elif step == WELLBEING:
-            items = [(str(n), f"{PREFIX}:w:{n}") for n in range(1, 6)]
-            await ctx.reply(ctx.t("log.ask_wellbeing"), buttons([items, [skip]]))
-        elif step == NEXT_NOTE:
-            await ctx.reply(ctx.t("log.ask_next_note"), buttons([[skip]]))
+    def _skip(self, ctx: Ctx) -> tuple[str, str]:
+        return ctx.t("log.button.skip"), SKIP.data()
 
-    def _services_text(self, ctx: Ctx, data: dict[str, Any]) -> str:
-        chosen = data.get("services") or []
-        names = [ctx.t(f"service.{code}") for code in chosen]
+    async def _ask_household(self, ctx: Ctx, draft: LogDraft) -> None:
+        mine = await pairings.for_worker(ctx.db, ctx.user_id)
+        unique = list({m.household_id: m for m in mine}.values())
+        items = [(short(m.name), HOUSEHOLD_B.data(m.household_id))
+                 for m in unique[:BUTTONS_MAX]]
+        text = (ctx.t("log.ask_household") if len(unique) <= BUTTONS_MAX
+                else ctx.t("log.ask_household_search", count=len(unique)))
+        await ctx.reply(text, buttons(pairs(items)))
+
+    async def _ask_kind(self, ctx: Ctx, draft: LogDraft) -> None:
+        items = [(ctx.t(f"kind.{k.value}"), KIND_B.data(k)) for k in ContactKind]
+        await ctx.reply(ctx.t("log.ask_kind", name=draft.name), buttons(pairs(items)))
+
+    async def _ask_day(self, ctx: Ctx, draft: LogDraft) -> None:
+        await ctx.reply(ctx.t("log.ask_day"), buttons([[
+            (ctx.t("log.button.today"), DAY_B.data("0")),
+            (ctx.t("log.button.yesterday"), DAY_B.data("1"))]]))
+
+    async def _ask_services(self, ctx: Ctx, draft: LogDraft) -> None:
+        await ctx.reply(self._services_text(ctx, draft), self._services_keyboard(ctx, draft))
+
+    async def _ask_people(self, ctx: Ctx, draft: LogDraft) -> None:
+        items = [(n, PEOPLE_B.data(n)) for n in SCORES]
+        await ctx.reply(ctx.t("log.ask_people"), buttons([items]))
+
+    async def _ask_note(self, ctx: Ctx, draft: LogDraft) -> None:
+        await ctx.reply(ctx.t("log.ask_note"), buttons([[self._skip(ctx)]]))
+
+    async def _ask_wellbeing(self, ctx: Ctx, draft: LogDraft) -> None:
+        items = [(n, WELLBEING_B.data(n)) for n in SCORES]
+        await ctx.reply(ctx.t("log.ask_wellbeing"), buttons([items, [self._skip(ctx)]]))
+
+    async def _ask_next_note(self, ctx: Ctx, draft: LogDraft) -> None:
+        await ctx.reply(ctx.t("log.ask_next_note"), buttons([[self._skip(ctx)]]))
+
+    def _services_text(self, ctx: Ctx, draft: LogDraft) -> str:
+        names = [ctx.t(f"service.{code}") for code in draft.services]
         listed = ctx.join(names) or ctx.t("log.nothing_chosen")
         return ctx.t("log.ask_services") + "\n" + ctx.t("log.chosen_services", services=listed)
 
-    def _services_keyboard(self, ctx: Ctx, data: dict[str, Any]) -> Any:
-        chosen = set(data.get("services") or [])
+    def _services_keyboard(self, ctx: Ctx, draft: LogDraft) -> InlineKeyboardMarkup:
+        chosen = set(draft.services)
         items = [(("✓ " if s.value in chosen else "") + ctx.t(f"service.{s.value}"),
-                  f"{PREFIX}:s:{s.value}") for s in Service]
-        return buttons([*pairs(items), [(ctx.t("log.button.done"), f"{PREFIX}:sd")]])
+                  SERVICE_B.data(s)) for s in Service]
+        return buttons([*pairs(items), [(ctx.t("log.button.done"), SERVICES_DONE.data())]])
 
     # -- typed answers --------------------------------------------------------------------
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """Take a typed answer at the current step; anything else is answered with what fits."""
-        text = clean(ctx.message.text if ctx.message else None)
-        data, step = dict(state.data), state.step
+    async def _search(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
+        text = clean(message.text)
         if not text:
-            await self._expect(ctx, step)
-            return
-        if step == HOUSEHOLD:
-            await self._search(ctx, data, text)
-        elif step == KIND:
-            kind = next((k for k in ContactKind
-                         if text.lower() in ctx.t(f"kind.{k.value}").lower()), None)
-            if kind is None:
-                await self._expect(ctx, step)
-                return
-            data["kind"] = kind.value
-            await self.ask(ctx, await self._save(ctx, DAY, data))
-        elif step == DAY:
-            day = parse_day(text, today(ctx))
-            if day is None:
-                await self._expect(ctx, step)
-                return
-            await self._take_day(ctx, data, day.isoformat())
-        elif step == PEOPLE:
-            count = parse_people_reached(text)
-            if count is None:
-                await self._expect(ctx, step)
-                return
-            data["people"] = count
-            await self.ask(ctx, await self._save(ctx, NOTE, data))
-        elif step in (NOTE, NEXT_NOTE):
-            if len(text) > NOTE_MAX:
-                await ctx.reply(ctx.t("log.problem.note_long", max=NOTE_MAX))
-                return
-            data[step] = text
-            if step == NOTE:
-                await self.ask(ctx, await self._save(ctx, WELLBEING, data))
-            else:
-                await self._submit(ctx, data)
-        elif step == WELLBEING:
-            score = parse_wellbeing(text)
-            if score is None:
-                await self._expect(ctx, step)
-                return
-            data["wellbeing"] = score
-            await self.ask(ctx, await self._save(ctx, NEXT_NOTE, data))
-        else:
-            await self._expect(ctx, step)
-
-    async def _expect(self, ctx: Ctx, step: str) -> None:
-        await ctx.reply(ctx.t(f"log.expect.{step}", max=PEOPLE_REACHED_MAX))
-
-    async def _search(self, ctx: Ctx, data: dict[str, Any], text: str) -> None:
+            return False
         found = await households.search(ctx.db, text[:40], BUTTONS_MAX, worker_id=ctx.user_id)
         if not found:
             await ctx.reply(ctx.t("log.problem.search_none", query=text[:40]))
-            return
-        if len(found) == 1:
-            await self._choose(ctx, data, found[0].id)
-            return
-        items = [(short(h.name), f"{PREFIX}:h:{h.id}") for h in found]
-        await ctx.reply(ctx.t("log.ask_household"), buttons(pairs(items)))
+        elif len(found) == 1:
+            await self._choose(ctx, draft, found[0].id)
+        else:
+            items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found]
+            await ctx.reply(ctx.t("log.ask_household"), buttons(pairs(items)))
+        return True
 
-    async def _take_day(self, ctx: Ctx, data: dict[str, Any], iso: str) -> None:
-        from datetime import date
+    async def _typed_kind(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
+        text = clean(message.text).lower()
+        kind = next((k for k in ContactKind if text and text in ctx.t(f"kind.{k.value}").lower()),
+                    None)
+        if kind is None:
+            return False
+        await self._kind(ctx, draft, kind)
+        return True
 
-        problem = check_contact_day(date.fromisoformat(iso), today(ctx))
+    async def _typed_day(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
+        text = clean(message.text)
+        day = parse_day(text, today(ctx)) if text else None
+        if day is None:
+            return False
+        await self._take_day(ctx, draft, day)
+        return True
+
+    async def _typed_people(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
+        text = clean(message.text)
+        count = parse_people_reached(text) if text else None
+        if count is None:
+            return False
+        draft.people = count
+        await self.goto(ctx, NOTE, draft)
+        return True
+
+    async def _typed_note(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
+        text = clean(message.text)
+        if not text:
+            return False
+        if len(text) > NOTE_MAX:
+            await ctx.reply(ctx.t("log.problem.note_long", max=NOTE_MAX))
+            return True
+        draft.note = text
+        await self.goto(ctx, WELLBEING, draft)
+        return True
+
+    async def _typed_wellbeing(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
+        text = clean(message.text)
+        score = parse_wellbeing(text) if text else None
+        if score is None:
+            return False
+        draft.wellbeing = score
+        await self.goto(ctx, NEXT_NOTE, draft)
+        return True
+
+    async def _typed_next_note(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
+        text = clean(message.text)
+        if not text:
+            return False
+        if len(text) > NOTE_MAX:
+            await ctx.reply(ctx.t("log.problem.note_long", max=NOTE_MAX))
+            return True
+        draft.next_note = text
+        await self._submit(ctx, draft)
+        return True
+
+    async def _take_day(self, ctx: Ctx, draft: LogDraft, day: date) -> None:
+        problem = check_contact_day(day, today(ctx))
         if problem is not None:
             await ctx.reply(ctx.t(f"log.problem.{problem}"))
             return
-        data["day"] = iso
-        data.setdefault("services", [])
-        await self.ask(ctx, await self._save(ctx, SERVICES, data))
+        draft.day = day
+        await self.goto(ctx, SERVICES, draft)
 
     # -- buttons --------------------------------------------------------------------------
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """Take a button at the current step; another step's button is stale."""
-        action, arg = [*parts, "", ""][:2]
-        data, step = dict(state.data), state.step
-        if step == SERVICES and action == "s":
-            chosen = toggle_service(list(data.get("services") or []), arg)
-            if chosen is None:
-                await ctx.answer(ctx.t("log.stale"), alert=True)
-                return
-            data["services"] = chosen
-            await self._save(ctx, SERVICES, data)
-            await ctx.answer()
-            await ctx.edit_or_reply(self._services_text(ctx, data),
-                                    self._services_keyboard(ctx, data))
-            return
-        handled = await self._button(ctx, step, data, action, arg)
-        if not handled:
-            await ctx.answer(ctx.t("log.stale"), alert=True)
+    async def _household(self, ctx: Ctx, draft: LogDraft, household_id: int) -> Refused | None:
+        if not await pairings.is_paired(ctx.db, household_id, ctx.user_id):
+            return Refused("log.not_yours")
+        await self._choose(ctx, draft, household_id)
+        return None
 
-    async def _button(self, ctx: Ctx, step: str, data: dict[str, Any], action: str,
-                      arg: str) -> bool:
-        async def done() -> None:
-            await ctx.answer()
-            await ctx.drop_keyboard()
+    async def _kind(self, ctx: Ctx, draft: LogDraft, kind: ContactKind) -> Refused | None:
+        draft.kind = kind
+        await self.goto(ctx, DAY, draft)
+        return None
 
-        if step == HOUSEHOLD and action == "h" and arg.isdigit() and len(arg) < 12:
-            if not await pairings.is_paired(ctx.db, int(arg), ctx.user_id):
-                await ctx.answer(ctx.t("log.not_yours"), alert=True)
-                return True
-            await done()
-            await self._choose(ctx, data, int(arg))
-        elif step == KIND and action == "k" and arg in {k.value for k in ContactKind}:
-            await done()
-            data["kind"] = arg
-            await self.ask(ctx, await self._save(ctx, DAY, data))
-        elif step == DAY and action == "d" and arg in ("0", "1"):
-            await done()
-            day = today(ctx) - timedelta(days=int(arg))
-            await self._take_day(ctx, data, day.isoformat())
-        elif step == SERVICES and action == "sd":
-            await done()
-            await self.ask(ctx, await self._save(ctx, PEOPLE, data))
-        elif step == PEOPLE and action == "p" and arg in {"1", "2", "3", "4", "5"}:
-            await done()
-            data["people"] = int(arg)
-            await self.ask(ctx, await self._save(ctx, NOTE, data))
-        elif step == WELLBEING and action == "w" and arg in {"1", "2", "3", "4", "5"}:
-            await done()
-            data["wellbeing"] = int(arg)
-            await self.ask(ctx, await self._save(ctx, NEXT_NOTE, data))
-        elif step in (NOTE, WELLBEING, NEXT_NOTE) and action == "skip":
-            await done()
-            following = {NOTE: WELLBEING, WELLBEING: NEXT_NOTE}.get(step)
-            if following is None:
-                await self._submit(ctx, data)
-            else:
-                await self.ask(ctx, await self._save(ctx, following, data))
-        else:
-            return False
-        return True
+    async def _day(self, ctx: Ctx, draft: LogDraft, days_back: str) -> Refused | None:
+        await self._take_day(ctx, draft, today(ctx) - timedelta(days=int(days_back)))
+        return None
+
+    async def _toggle(self, ctx: Ctx, draft: LogDraft, service: Service) -> Refused | None:
+        chosen = toggle_service(draft.services, service.value)
+        if chosen is None:
+            return STALE
+        draft.services = chosen
+        await self.save(ctx, SERVICES, draft)
+        await ctx.edit_or_reply(self._services_text(ctx, draft),
+                                self._services_keyboard(ctx, draft))
+        return None
+
+    async def _services_done(self, ctx: Ctx, draft: LogDraft) -> Refused | None:
+        await self.goto(ctx, PEOPLE, draft)
+        return None
+
+    async def _people(self, ctx: Ctx, draft: LogDraft, count: str) -> Refused | None:
+        draft.people = int(count)
+        await self.goto(ctx, NOTE, draft)
+        return None
+
+    async def _wellbeing(self, ctx: Ctx, draft: LogDraft, score: str) -> Refused | None:
+        draft.wellbeing = int(score)
+        await self.goto(ctx, NEXT_NOTE, draft)
+        return None
+
+    async def _skip_note(self, ctx: Ctx, draft: LogDraft) -> Refused | None:
+        await self.goto(ctx, WELLBEING, draft)
+        return None
+
+    async def _skip_wellbeing(self, ctx: Ctx, draft: LogDraft) -> Refused | None:
+        await self.goto(ctx, NEXT_NOTE, draft)
+        return None
+
+    async def _skip_next_note(self, ctx: Ctx, draft: LogDraft) -> Refused | None:
+        await self._submit(ctx, draft)
+        return None
 
     # -- saving ---------------------------------------------------------------------------
 
-    async def _submit(self, ctx: Ctx, data: dict[str, Any]) -> None:
+    async def _submit(self, ctx: Ctx, draft: LogDraft) -> None:
         """Store the contact (checking ownership again), then confirm with what is due next."""
-        from datetime import date
-
-        household_id = int(data.get("hid") or 0)
-        mine = {p.program_id: p for p in await pairings.active_for_household(ctx.db, household_id)
+        if draft.kind is None or draft.day is None:  # a damaged draft: ask what is missing
+            await self.goto(ctx, KIND if draft.kind is None else DAY, draft)
+            return
+        mine = {p.program_id: p
+                for p in await pairings.active_for_household(ctx.db, draft.hid)
                 if p.worker_id == ctx.user_id}
         if not mine:
-            await flows.clear(ctx.db, ctx.user_id)
+            await self.end(ctx)
             await ctx.reply(ctx.t("log.not_yours"))
             return
         pairing = mine[min(mine)]
-        day = date.fromisoformat(str(data["day"]))
         saved = await contacts.add(ctx.db, contacts.NewContact(
-            household_id=household_id, worker_id=ctx.user_id,
-            kind=ContactKind(str(data["kind"])), day=day,
-            services=list(data.get("services") or []),
-            people_reached=int(data.get("people") or 1), note=str(data.get("note") or ""),
-            wellbeing=int(data["wellbeing"]) if data.get("wellbeing") else None,
-            next_note=str(data.get("next_note") or ""), pairing_id=pairing.id), ctx.now)
+            household_id=draft.hid, worker_id=ctx.user_id, kind=draft.kind, day=draft.day,
+            services=list(draft.services), people_reached=draft.people or 1, note=draft.note,
+            wellbeing=draft.wellbeing or None, next_note=draft.next_note,
+            pairing_id=pairing.id), ctx.now)
         replaced = False
-        if data.get("replaces"):
-            old = await contacts.get(ctx.db, int(data["replaces"]))
+        if draft.replaces:
+            old = await contacts.get(ctx.db, draft.replaces)
             if old is not None and can_correct(old.created_at, ctx.now):
                 replaced = await contacts.delete(ctx.db, old.id, ctx.user_id, ctx.now)
-        await flows.clear(ctx.db, ctx.user_id)
-        lines = [ctx.t("log.saved", name=data.get("name", ""), day=day.isoformat(),
+        await self.end(ctx)
+        lines = [ctx.t("log.saved", name=draft.name, day=draft.day.isoformat(),
                        kind=ctx.t(f"kind.{saved.kind.value}"))]
         if replaced:
             lines.append(ctx.t("log.replaced"))
         now_day = today(ctx)
-        owed = await pairings.household_obligations(ctx.db, household_id, now_day)
+        owed = await pairings.household_obligations(ctx.db, draft.hid, now_day)
         open_items = [o for _, o in owed if o.status is not Status.MET]
         if open_items:
             lines.append(ctx.t("log.next_title"))
@@ -335,8 +376,8 @@ class LogFlow(StaleAnswer):
             lines.append(ctx.t("log.next_none"))
         lines.append(ctx.t("log.correct_hint"))
         await ctx.reply("\n".join(lines), buttons([[
-            (ctx.t("log.button.correct"), f"cx:fix:{saved.id}"),
-            (ctx.t("log.button.delete"), f"cx:del:{saved.id}")]]))
+            (ctx.t("log.button.correct"), FIX.data(saved.id)),
+            (ctx.t("log.button.delete"), DELETE.data(saved.id))]]))
 
 
 class ContactButtons:
@@ -347,12 +388,12 @@ class ContactButtons:
 
     async def on_button(self, ctx: Ctx) -> None:
         """Only the worker who logged it, only within 24 hours."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        action = parts[1] if len(parts) > 1 else ""
-        contact_id = arg_int(parts, 2)
-        contact = await contacts.get(ctx.db, contact_id) if contact_id is not None else None
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
+        fix, delete = FIX.parse(data), DELETE.parse(data)
+        pressed = fix or delete
+        contact = await contacts.get(ctx.db, pressed[0]) if pressed is not None else None
         if contact is None or contact.deleted or contact.worker_id != ctx.user_id \
-                or action not in ("del", "fix") or not ctx.role.is_staff:
+                or not ctx.role.is_staff:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         if not can_correct(contact.created_at, ctx.now):
@@ -360,7 +401,7 @@ class ContactButtons:
             return
         await ctx.answer()
         await ctx.drop_keyboard()
-        if action == "del":
+        if delete is not None:
             await contacts.delete(ctx.db, contact.id, ctx.user_id, ctx.now)
             await ctx.reply(ctx.t("log.deleted"))
         else:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.domain.people import Role
@@ -22,6 +23,7 @@ from bot.services import routing, staff
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
+from bot.telegram.flowkit import CODEC, STALE, Int, Maybe, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import local_time
 from bot.telegram.keyboards import buttons
@@ -29,35 +31,57 @@ from bot.telegram.menus import menu_keyboard, publish_person
 from bot.telegram.streets import open_button as streets_button
 from storage import areas, flows, outbox, people
 from storage import triage as store
-from storage.flows import FlowState
 
 JOIN = "join"
-JOIN_PREFIX = "jn"
+JN = CODEC.prefix("jn", "the join flow")
+AREA_B = JN.button("a", Int())  # toggles one area
+AREAS_DONE = JN.button("done")
 AREA_FLOW = "areas"
-AREA_PREFIX = "ar"
-WORKERS_PREFIX = "wk"
+AR = CODEC.prefix("ar", "/areas")
+AREA_ADD = AR.button("add", Maybe(Int()))  # ar:add:0 from earlier releases too
+AREA_RENAME, AREA_RETIRE = AR.button("ren", Int(9)), AR.button("ret", Int(9))
+ARF = CODEC.prefix("arf", "the /areas flow")  # typed names only: no buttons of its own
+WK = CODEC.prefix("wk", "/workers")
+WORKER_OFF, WORKER_ON = WK.button("off", Int(15)), WK.button("on", Int(15))
+WORKER_OFF_SURE, WORKER_KEEP = WK.button("offyes", Int(15)), WK.button("keep", Int(15))
 NAME_STEP, AREAS_STEP = "name", "areas"
+ADD_STEP, RENAME_STEP = "add", "rename"
 
 
-async def coordinator_press(ctx: Ctx) -> tuple[str, str] | None:
-    """(action, argument) of a coordinator-only button; None after refusing anyone else."""
+async def coordinator_press(ctx: Ctx) -> str | None:
+    """The callback data of a coordinator-only button; None after refusing anyone else."""
     if ctx.role is not Role.COORDINATOR:
         text = ctx.t("triage.refused.not_coordinator")
         await ctx.answer(text, alert=True)
         await ctx.reply(text)
         return None
-    data = ctx.query.data if ctx.query and ctx.query.data else ""
-    parts = [*data.split(":")[1:], "", ""]
-    return parts[0], parts[1]
+    return ctx.query.data if ctx.query and ctx.query.data else ""
 
 
 @dataclass
-class JoinFlow:
+class JoinDraft:
+    """The invite being used and the answers so far (keys as stored by earlier releases)."""
+
+    code: str = ""
+    name: str = ""
+    areas: list[int] = field(default_factory=list)
+
+
+class JoinFlow(StepFlow[JoinDraft]):
     """A new worker gives a name and areas; then they are a worker."""
 
-    table: CommandTable
-    name: str = JOIN
-    prefix: str = JOIN_PREFIX
+    name = JOIN
+    callbacks = JN
+    data_type = JoinDraft
+    stale_key = "error.stale_button"
+
+    def __init__(self, table: CommandTable) -> None:
+        self.table = table
+        self.steps = Steps({
+            NAME_STEP: Step(self._ask_name, self._typed_name),
+            AREAS_STEP: Step(self._ask_areas, buttons=(
+                on(AREA_B, self._toggle, keep=True), on(AREAS_DONE, self._done))),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Joining starts from the invite link only."""
@@ -83,83 +107,58 @@ class JoinFlow:
         if problem is not None:
             await ctx.reply(ctx.t(f"triage.join.problem.{problem}"))
             return
-        state = await ctx.save_flow(JOIN, NAME_STEP,
-                                {"code": code, "areas": []})
+        draft = JoinDraft(code=code)
+        await self.save(ctx, NAME_STEP, draft)
         await ctx.reply(ctx.t("triage.join.welcome"))
-        await self.ask(ctx, state)
+        await self._ask_name(ctx, draft)
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the name, or the areas."""
-        if state.step == NAME_STEP:
-            await ctx.reply(ctx.t("triage.join.ask_name", max=NAME_MAX))
-            return
-        chosen = set(state.data.get("areas", []))
-        known = await areas.active(ctx.db)
-        rows = [[(("✅ " if a.id in chosen else "") + a.name, f"{JOIN_PREFIX}:a:{a.id}")]
-                for a in known]
-        rows.append([(ctx.t("triage.join.done_button"), f"{JOIN_PREFIX}:done")])
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """Areas are chosen with the buttons."""
+        await ctx.reply(ctx.t("triage.join.expect_areas"))
+
+    async def _ask_name(self, ctx: Ctx, draft: JoinDraft) -> None:
+        await ctx.reply(ctx.t("triage.join.ask_name", max=NAME_MAX))
+
+    async def _ask_areas(self, ctx: Ctx, draft: JoinDraft) -> None:
+        chosen = set(draft.areas)
+        rows = [[(("✅ " if a.id in chosen else "") + a.name, AREA_B.data(a.id))]
+                for a in await areas.active(ctx.db)]
+        rows.append([(ctx.t("triage.join.done_button"), AREAS_DONE.data())])
         if ctx.query is not None:
             await ctx.edit_or_reply(ctx.t("triage.join.ask_areas"), buttons(rows))
         else:
             await ctx.reply(ctx.t("triage.join.ask_areas"), buttons(rows))
 
-    async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
-        """A button of this flow pressed after it ended."""
-        await ctx.answer(ctx.t("error.stale_button"), alert=True)
-        await ctx.drop_keyboard()
-
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """The typed name (areas are chosen by buttons)."""
-        message = ctx.message
-        if state.step != NAME_STEP:
-            await ctx.reply(ctx.t("triage.join.expect_areas"))
-            return
-        text = message.text if message else None
-        problem = check_text(text, NAME_MAX)
-        if problem is not None:
+    async def _typed_name(self, ctx: Ctx, draft: JoinDraft, message: Message) -> bool:
+        problem = check_text(message.text, NAME_MAX)
+        if problem is not None or message.text is None:
             await ctx.reply(ctx.t(f"triage.problem.{problem}", max=NAME_MAX))
-            return
-        assert text is not None
-        data = {**state.data, "name": text.strip()}
+            return True
+        draft.name = message.text.strip()
         if not await areas.active(ctx.db):
-            await self.finish(ctx, data)
-            return
-        state = await ctx.save_flow(JOIN, AREAS_STEP, data)
-        await self.ask(ctx, state)
+            await self.finish(ctx, draft)
+            return True
+        await self.goto(ctx, AREAS_STEP, draft)
+        return True
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """Toggle an area, or finish."""
-        action, arg = [*parts, "", ""][:2]
-        if state.step != AREAS_STEP:
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        if action == "done":
-            if not state.data.get("areas"):
-                await ctx.answer(ctx.t("triage.join.pick_one"), alert=True)
-                return
-            await ctx.answer()
-            await ctx.drop_keyboard()
-            await self.finish(ctx, state.data)
-            return
-        known = {a.id for a in await areas.active(ctx.db)}
-        if action != "a" or not arg.isdigit() or int(arg) not in known:
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        chosen = set(state.data.get("areas", []))
-        chosen ^= {int(arg)}
-        state = await ctx.save_flow(JOIN, AREAS_STEP,
-                                {**state.data, "areas": sorted(chosen)})
-        await ctx.answer()
-        await self.ask(ctx, state)
+    async def _toggle(self, ctx: Ctx, draft: JoinDraft, area_id: int) -> Refused | None:
+        if area_id not in {a.id for a in await areas.active(ctx.db)}:
+            return STALE
+        draft.areas = sorted(set(draft.areas) ^ {area_id})
+        await self.goto(ctx, AREAS_STEP, draft)
+        return None
 
-    async def finish(self, ctx: Ctx, data: dict[str, object]) -> None:
+    async def _done(self, ctx: Ctx, draft: JoinDraft) -> Refused | None:
+        if not draft.areas:
+            return Refused("triage.join.pick_one")
+        await self.finish(ctx, draft)
+        return None
+
+    async def finish(self, ctx: Ctx, draft: JoinDraft) -> None:
         """Make the person a worker and show the worker menu."""
-        code = str(data.get("code", ""))
-        name = str(data.get("name", ctx.person.display_name))
-        raw = data.get("areas", [])
-        area_ids = [a for a in raw if isinstance(a, int)] if isinstance(raw, list) else []
-        problem = await store.join(ctx.db, code, ctx.user_id, name, area_ids, ctx.now)
-        await flows.clear(ctx.db, ctx.user_id)
+        name = draft.name or ctx.person.display_name
+        problem = await store.join(ctx.db, draft.code, ctx.user_id, name, draft.areas, ctx.now)
+        await self.end(ctx)
         if problem is not None:
             await ctx.reply(ctx.t(f"triage.join.problem.{problem}"))
             return
@@ -208,10 +207,10 @@ class Admin:
                                areas=(ctx.join(list(w.area_names))
                                       or ctx.t("triage.workers.no_area")),
                                cases=w.open_cases, households=w.households))
-            key, action = (("triage.workers.deactivate", "off") if who.active
-                           else ("triage.workers.reactivate", "on"))
+            key, action = (("triage.workers.deactivate", WORKER_OFF) if who.active
+                           else ("triage.workers.reactivate", WORKER_ON))
             rows.append([(ctx.t(key, name=who.display_name)[:60],
-                          f"{WORKERS_PREFIX}:{action}:{who.telegram_id}")])
+                          action.data(who.telegram_id))])
         not_started = await routing.coordinators_not_started(ctx.services)
         if not_started:
             lines.append(ctx.t("digest.not_started", ids=", ".join(map(str, not_started))))
@@ -228,14 +227,15 @@ class Admin:
 
     async def toggle(self, ctx: Ctx) -> None:
         """wk:off:<id> / wk:on:<id> — coordinators only, re-checked at press time."""
-        pressed = await coordinator_press(ctx)
-        if pressed is None:
+        data = await coordinator_press(ctx)
+        if data is None:
             return
-        action, raw = pressed
-        if action not in ("on", "off", "offyes", "keep") or not raw.isdigit() or len(raw) > 15:
+        pressed = next(((b.action, p[0]) for b in (WORKER_OFF, WORKER_ON, WORKER_OFF_SURE,
+                                                   WORKER_KEEP) if (p := b.parse(data))), None)
+        if pressed is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        who = int(raw)
+        action, who = pressed
         person = await people.get(ctx.db, who)
         if person is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
@@ -245,9 +245,9 @@ class Admin:
             # Leaving ends cases and pairings at once: a confirmation guards the button.
             await ctx.reply(ctx.t("triage.workers.confirm_off", name=person.display_name),
                             buttons([[(ctx.t("triage.workers.yes_off"),
-                                       f"{WORKERS_PREFIX}:offyes:{who}"),
+                                       WORKER_OFF_SURE.data(who)),
                                       (ctx.t("triage.workers.keep"),
-                                       f"{WORKERS_PREFIX}:keep:{who}")]]))
+                                       WORKER_KEEP.data(who))]]))
             return
         await ctx.drop_keyboard()
         if action == "keep":
@@ -273,9 +273,9 @@ class Admin:
         lines = [ctx.t("triage.areas.title")]
         lines += street_lines(ctx, await areas.streets_of_areas(ctx.db)) or [
             ctx.t("triage.areas.none")]
-        rows = [[(ctx.t("triage.areas.rename", name=a.name)[:60], f"{AREA_PREFIX}:ren:{a.id}"),
-                 (ctx.t("triage.areas.retire")[:60], f"{AREA_PREFIX}:ret:{a.id}")] for a in known]
-        rows.append([(ctx.t("triage.areas.add"), f"{AREA_PREFIX}:add:0")])
+        rows = [[(ctx.t("triage.areas.rename", name=a.name)[:60], AREA_RENAME.data(a.id)),
+                 (ctx.t("triage.areas.retire")[:60], AREA_RETIRE.data(a.id))] for a in known]
+        rows.append([(ctx.t("triage.areas.add"), AREA_ADD.data(0))])
         rows.append([streets_button(ctx)])
         await ctx.reply("\n".join(lines), buttons(rows))
 
@@ -296,75 +296,78 @@ def street_lines(ctx: Ctx, listed: list[areas.AreaStreet]) -> list[str]:
 
 
 @dataclass
-class AreaFlow:
+class AreaDraft:
+    """The area being renamed (none when adding one)."""
+
+    area: int = 0
+
+
+class AreaFlow(StepFlow[AreaDraft]):
     """Coordinators type the name of a new area, or the new name of one."""
 
-    admin: Admin
-    name: str = AREA_FLOW
-    prefix: str = "arf"
+    name = AREA_FLOW
+    callbacks = ARF
+    data_type = AreaDraft
+    stale_key = "error.stale_button"
+
+    def __init__(self, admin: Admin) -> None:
+        self.admin = admin
+        self.steps = Steps({ADD_STEP: Step(self._ask_name, self._typed_name),
+                            RENAME_STEP: Step(self._ask_name, self._typed_name)})
 
     async def start(self, ctx: Ctx) -> None:
         """Begins from the /areas buttons."""
         await self.admin.areas(ctx)
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask for the name."""
+    async def _ask_name(self, ctx: Ctx, draft: AreaDraft) -> None:
         await ctx.reply(ctx.t("triage.areas.ask_name", max=AREA_NAME_MAX))
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """No buttons of its own."""
-        await ctx.answer(ctx.t("error.stale_button"), alert=True)
-
-    async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
-        """A button of this flow pressed after it ended."""
-        await ctx.answer(ctx.t("error.stale_button"), alert=True)
-        await ctx.drop_keyboard()
-
     async def button(self, ctx: Ctx) -> None:
-        """ar:add:0, ar:ren:<id>, ar:ret:<id> — coordinators only."""
-        pressed = await coordinator_press(ctx)
-        if pressed is None:
+        """ar:add, ar:ren:<id>, ar:ret:<id> — coordinators only."""
+        data = await coordinator_press(ctx)
+        if data is None:
             return
-        action, raw = pressed
-        area = await areas.get(ctx.db, int(raw)) if raw.isdigit() and len(raw) < 10 else None
-        if action == "add":
+        renamed, retired = AREA_RENAME.parse(data), AREA_RETIRE.parse(data)
+        chosen = renamed or retired
+        area = await areas.get(ctx.db, chosen[0]) if chosen is not None else None
+        if AREA_ADD.parse(data) is not None:
             await ctx.answer()
-            await ctx.save_flow(AREA_FLOW, "add", {})
+            await self.save(ctx, ADD_STEP, AreaDraft())
             await ctx.reply(ctx.t("triage.areas.ask_name", max=AREA_NAME_MAX))
-        elif action == "ren" and area is not None and not area.retired:
+        elif renamed is not None and area is not None and not area.retired:
             await ctx.answer()
-            await ctx.save_flow(AREA_FLOW, "rename", {"area": area.id})
+            await self.save(ctx, RENAME_STEP, AreaDraft(area.id))
             await ctx.reply(ctx.t("triage.areas.ask_rename", name=area.name, max=AREA_NAME_MAX))
-        elif action == "ret" and area is not None and await store.retire_area(ctx.db, area.id):
+        elif retired is not None and area is not None and await store.retire_area(ctx.db,
+                                                                                 area.id):
             await ctx.answer()
             await ctx.reply(ctx.t("triage.areas.retired", name=area.name))
             await self.admin.areas(ctx)
         else:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """The typed name."""
+    async def _typed_name(self, ctx: Ctx, draft: AreaDraft, message: Message) -> bool:
+        """The typed name (the role is checked again: it may have changed)."""
         if ctx.role is not Role.COORDINATOR:
-            await flows.clear(ctx.db, ctx.user_id)
+            await self.end(ctx)
             await ctx.reply(ctx.t("triage.refused.not_coordinator"))
-            return
-        text = ctx.message.text if ctx.message else None
-        problem = check_text(text, AREA_NAME_MAX)
-        if problem is not None:
+            return True
+        problem = check_text(message.text, AREA_NAME_MAX)
+        if problem is not None or message.text is None:
             await ctx.reply(ctx.t(f"triage.problem.{problem}", max=AREA_NAME_MAX))
-            return
-        assert text is not None
-        name = text.strip()
-        if state.step == "rename":
-            ok = await store.rename_area(ctx.db, int(state.data.get("area", 0)), name)
+            return True
+        name = message.text.strip()
+        if draft.area:
+            ok = await store.rename_area(ctx.db, draft.area, name)
         else:
             ok = await store.add_area(ctx.db, name, ctx.now)
         if not ok:
             await ctx.reply(ctx.t("triage.areas.taken", name=name))
-            return
-        await flows.clear(ctx.db, ctx.user_id)
+            return True
+        await self.end(ctx)
         await ctx.reply(ctx.t("triage.areas.saved", name=name))
         await self.admin.areas(ctx)
+        return True
 
 
 def register_onboarding(app: Application, table: CommandTable,  # type: ignore[type-arg]
@@ -394,8 +397,8 @@ def register_onboarding(app: Application, table: CommandTable,  # type: ignore[t
         handler(typed_code)))
     flow_registry.add(join)
     flow_registry.add(area_flow)
-    app.add_handler(CallbackQueryHandler(handler(admin.toggle), pattern=f"^{WORKERS_PREFIX}:"))
-    app.add_handler(CallbackQueryHandler(handler(area_flow.button), pattern=f"^{AREA_PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(handler(admin.toggle), pattern=f"^{WK.name}:"))
+    app.add_handler(CallbackQueryHandler(handler(area_flow.button), pattern=f"^{AR.name}:"))
 
 
 

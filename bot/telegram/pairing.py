@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+
+from telegram import Message
 
 from bot.domain.households import clean
 from bot.services import audit as trail
 from bot.services import routing
 from bot.telegram.context import Ctx
+from bot.telegram.flowkit import CODEC, STALE, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_ui import (
-    StaleAnswer,
-    arg_int,
     buttons,
     is_coordinator,
     pairs,
@@ -20,154 +20,183 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from storage import flows, households, pairings, people
+from storage import households, pairings, people
 from storage.flows import FlowState
 from storage.households import Household
 
 log = logging.getLogger(__name__)
 
 NAME = "pair"
-PREFIX = "pr"
 HOUSEHOLD, WORKER, PROGRAM, CONFIRM = "household", "worker", "program", "confirm"
 LIST_MAX = 12
 
+PR = CODEC.prefix("pr", "/pair")
+HOUSEHOLD_B = PR.button("h", Int())
+WORKER_B = PR.button("w", Int(16))  # a Telegram id
+PROGRAM_B = PR.button("p", Int())
+YES, NO = PR.button("ok"), PR.button("no")
+
 
 @dataclass
-class PairFlow(StaleAnswer):
+class PairDraft:
+    """The choices so far (keys as stored by earlier releases)."""
+
+    hid: int = 0
+    name: str = ""
+    worker: int | None = None
+    worker_name: str = ""
+    program: int | None = None
+
+
+class PairFlow(StepFlow[PairDraft]):
     """household → worker → program (when there are several) → confirm."""
 
-    name: str = NAME
-    prefix: str = PREFIX
+    name = NAME
+    callbacks = PR
+    data_type = PairDraft
+
+    def __init__(self) -> None:
+        self.steps = Steps({
+            HOUSEHOLD: Step(self._ask_household, self._search,
+                            (on(HOUSEHOLD_B, self._household),)),
+            WORKER: Step(self._ask_worker, buttons=(on(WORKER_B, self._worker),)),
+            PROGRAM: Step(self._ask_program, buttons=(on(PROGRAM_B, self._program),)),
+            CONFIRM: Step(self._ask_confirm, buttons=(on(YES, self._yes), on(NO, self._no))),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Begin: find the household."""
         if not await households.recent(ctx.db, 1):
             await ctx.reply(ctx.t("pair.no_households"))
             return
-        await self.ask(ctx, await self._save(ctx, HOUSEHOLD, {}))
+        await self.goto(ctx, HOUSEHOLD, PairDraft())
 
     async def start_for(self, ctx: Ctx, found: Household) -> None:
         """Begin with the household chosen (from its service file)."""
-        await self._household_chosen(ctx, {}, found)
+        await self._household_chosen(ctx, PairDraft(), found)
 
-    async def _save(self, ctx: Ctx, step: str, data: dict[str, Any]) -> FlowState:
-        return await ctx.save_flow(NAME, step, data)
-
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the question of the current step."""
-        data, step = state.data, state.step
-        if step == HOUSEHOLD:
-            recent = await households.recent(ctx.db, LIST_MAX)
-            items = [(short(h.name), f"{PREFIX}:h:{h.id}") for h in recent]
-            await ctx.reply(ctx.t("pair.intro"), buttons(pairs(items, 3)))
-        elif step == WORKER:
-            choices = await pairings.workers(ctx.db)
-            if not choices:
-                await flows.clear(ctx.db, ctx.user_id)
-                await ctx.reply(ctx.t("pair.no_workers"))
-                return
-            items = [(f"{short(w.name)} ({w.households})", f"{PREFIX}:w:{w.telegram_id}")
-                     for w in choices[:40]]
-            text = ctx.t("pair.ask_worker", name=data.get("name", ""))
-            current = await pairings.active_for_household(ctx.db, int(data["hid"]))
-            if current:
-                text += "\n" + ctx.t("pair.current", worker=ctx.join(
-                    [p.worker_name for p in current]))
-            await ctx.reply(text, buttons(pairs(items)))
-        elif step == PROGRAM:
-            items = [(program_label(ctx, p.name), f"{PREFIX}:p:{p.id}")
-                     for p in await pairings.programs(ctx.db)]
-            await ctx.reply(ctx.t("pair.ask_program"), buttons(pairs(items)))
-        elif step == CONFIRM:
-            program = await pairings.get_program(ctx.db, int(data["program"]))
-            current = [p for p in await pairings.active_for_household(ctx.db, int(data["hid"]))
-                       if p.program_id == int(data["program"])]
-            values = {"worker": data.get("worker_name", ""), "name": data.get("name", ""),
-                      "program": program_label(ctx, program.name) if program else ""}
-            if current and current[0].worker_id != int(data["worker"]):
-                text = ctx.t("pair.confirm_handover", previous=current[0].worker_name, **values)
-            else:
-                text = ctx.t("pair.confirm", **values)
-            await ctx.reply(text, buttons([[(ctx.t("pair.yes"), f"{PREFIX}:ok"),
-                                            (ctx.t("pair.no"), f"{PREFIX}:no")]]))
-
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """A typed name searches the registry at the household step."""
-        text = clean(ctx.message.text if ctx.message else None)
-        if state.step != HOUSEHOLD or not text:
-            key = "pair.expect_household" if state.step == HOUSEHOLD else "pair.expect_worker"
-            await ctx.reply(ctx.t(key))
-            return
-        found = await households.search(ctx.db, text[:40], LIST_MAX)
-        if not found:
-            await ctx.reply(ctx.t("pair.search_none", query=text[:40]))
-            return
-        if len(found) == 1:
-            await self._household_chosen(ctx, dict(state.data), found[0])
-            return
-        items = [(short(h.name), f"{PREFIX}:h:{h.id}") for h in found]
-        await ctx.reply(ctx.t("pair.expect_household"), buttons(pairs(items, 3)))
-
-    async def _household_chosen(self, ctx: Ctx, data: dict[str, Any], found: Household) -> None:
-        data.update(hid=found.id, name=found.name)
-        await self.ask(ctx, await self._save(ctx, WORKER, data))
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """A name to search at the household step; else a button."""
+        key = "pair.expect_household" if step == HOUSEHOLD else "pair.expect_worker"
+        await ctx.reply(ctx.t(key))
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
         """Take a button at the current step (coordinators only; data is checked)."""
         if not is_coordinator(ctx):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
-        action = parts[0] if parts else ""
-        number = arg_int(parts, 1)
-        data, step = dict(state.data), state.step
-        if step == HOUSEHOLD and action == "h" and number is not None:
-            found = await households.get(ctx.db, number)
-            if found is None or found.archived:
-                await ctx.answer(ctx.t("log.stale"), alert=True)
-                return
-            await self._done(ctx)
-            await self._household_chosen(ctx, data, found)
-        elif step == WORKER and action == "w" and number is not None:
-            worker = next((w for w in await pairings.workers(ctx.db)
-                           if w.telegram_id == number), None)
-            if worker is None:
-                await ctx.answer(ctx.t("log.stale"), alert=True)
-                return
-            await self._done(ctx)
-            data.update(worker=worker.telegram_id, worker_name=worker.name)
-            programs = await pairings.programs(ctx.db)
-            if len(programs) == 1:
-                data["program"] = programs[0].id
-                await self.ask(ctx, await self._save(ctx, CONFIRM, data))
-            else:
-                await self.ask(ctx, await self._save(ctx, PROGRAM, data))
-        elif step == PROGRAM and action == "p" and number is not None:
-            if await pairings.get_program(ctx.db, number) is None:
-                await ctx.answer(ctx.t("log.stale"), alert=True)
-                return
-            await self._done(ctx)
-            data["program"] = number
-            await self.ask(ctx, await self._save(ctx, CONFIRM, data))
-        elif step == CONFIRM and action == "ok":
-            await self._done(ctx)
-            await self._commit(ctx, data)
-        elif step == CONFIRM and action == "no":
-            await self._done(ctx)
-            await flows.clear(ctx.db, ctx.user_id)
-            await ctx.reply(ctx.t("flow.pair.cancelled"))
+        await super().on_button(ctx, state, parts)
+
+    # -- questions ------------------------------------------------------------------------
+
+    async def _ask_household(self, ctx: Ctx, draft: PairDraft) -> None:
+        recent = await households.recent(ctx.db, LIST_MAX)
+        items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in recent]
+        await ctx.reply(ctx.t("pair.intro"), buttons(pairs(items, 3)))
+
+    async def _ask_worker(self, ctx: Ctx, draft: PairDraft) -> None:
+        choices = await pairings.workers(ctx.db)
+        if not choices:
+            await self.end(ctx)
+            await ctx.reply(ctx.t("pair.no_workers"))
+            return
+        items = [(f"{short(w.name)} ({w.households})", WORKER_B.data(w.telegram_id))
+                 for w in choices[:40]]
+        text = ctx.t("pair.ask_worker", name=draft.name)
+        current = await pairings.active_for_household(ctx.db, draft.hid)
+        if current:
+            text += "\n" + ctx.t("pair.current", worker=ctx.join(
+                [p.worker_name for p in current]))
+        await ctx.reply(text, buttons(pairs(items)))
+
+    async def _ask_program(self, ctx: Ctx, draft: PairDraft) -> None:
+        items = [(program_label(ctx, p.name), PROGRAM_B.data(p.id))
+                 for p in await pairings.programs(ctx.db)]
+        await ctx.reply(ctx.t("pair.ask_program"), buttons(pairs(items)))
+
+    async def _ask_confirm(self, ctx: Ctx, draft: PairDraft) -> None:
+        if draft.worker is None or draft.program is None:  # a damaged draft: ask again
+            await self.goto(ctx, WORKER if draft.worker is None else PROGRAM, draft)
+            return
+        program = await pairings.get_program(ctx.db, draft.program)
+        current = [p for p in await pairings.active_for_household(ctx.db, draft.hid)
+                   if p.program_id == draft.program]
+        values = {"worker": draft.worker_name, "name": draft.name,
+                  "program": program_label(ctx, program.name) if program else ""}
+        if current and current[0].worker_id != draft.worker:
+            text = ctx.t("pair.confirm_handover", previous=current[0].worker_name, **values)
         else:
-            await ctx.answer(ctx.t("log.stale"), alert=True)
+            text = ctx.t("pair.confirm", **values)
+        await ctx.reply(text, buttons([[(ctx.t("pair.yes"), YES.data()),
+                                        (ctx.t("pair.no"), NO.data())]]))
 
-    async def _done(self, ctx: Ctx) -> None:
-        await ctx.answer()
-        await ctx.drop_keyboard()
+    # -- answers --------------------------------------------------------------------------
 
-    async def _commit(self, ctx: Ctx, data: dict[str, Any]) -> None:
-        household_id, worker_id = int(data["hid"]), int(data["worker"])
-        name, worker_name = str(data.get("name", "")), str(data.get("worker_name", ""))
-        outcome = await pairings.pair(ctx.db, household_id, worker_id, int(data["program"]),
+    async def _search(self, ctx: Ctx, draft: PairDraft, message: Message) -> bool:
+        """A typed name searches the registry."""
+        text = clean(message.text)
+        if not text:
+            return False
+        found = await households.search(ctx.db, text[:40], LIST_MAX)
+        if not found:
+            await ctx.reply(ctx.t("pair.search_none", query=text[:40]))
+        elif len(found) == 1:
+            await self._household_chosen(ctx, draft, found[0])
+        else:
+            items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found]
+            await ctx.reply(ctx.t("pair.expect_household"), buttons(pairs(items, 3)))
+        return True
+
+    async def _household_chosen(self, ctx: Ctx, draft: PairDraft, found: Household) -> None:
+        draft.hid, draft.name = found.id, found.name
+        await self.goto(ctx, WORKER, draft)
+
+    async def _household(self, ctx: Ctx, draft: PairDraft, household_id: int) -> Refused | None:
+        found = await households.get(ctx.db, household_id)
+        if found is None or found.archived:
+            return STALE
+        await self._household_chosen(ctx, draft, found)
+        return None
+
+    async def _worker(self, ctx: Ctx, draft: PairDraft, worker_id: int) -> Refused | None:
+        worker = next((w for w in await pairings.workers(ctx.db)
+                       if w.telegram_id == worker_id), None)
+        if worker is None:
+            return STALE
+        draft.worker, draft.worker_name = worker.telegram_id, worker.name
+        programs = await pairings.programs(ctx.db)
+        if len(programs) == 1:
+            draft.program = programs[0].id
+            await self.goto(ctx, CONFIRM, draft)
+        else:
+            await self.goto(ctx, PROGRAM, draft)
+        return None
+
+    async def _program(self, ctx: Ctx, draft: PairDraft, program_id: int) -> Refused | None:
+        if await pairings.get_program(ctx.db, program_id) is None:
+            return STALE
+        draft.program = program_id
+        await self.goto(ctx, CONFIRM, draft)
+        return None
+
+    async def _yes(self, ctx: Ctx, draft: PairDraft) -> Refused | None:
+        await self._commit(ctx, draft)
+        return None
+
+    async def _no(self, ctx: Ctx, draft: PairDraft) -> Refused | None:
+        await self.end(ctx)
+        await ctx.reply(ctx.t("flow.pair.cancelled"))
+        return None
+
+    async def _commit(self, ctx: Ctx, draft: PairDraft) -> None:
+        if draft.worker is None or draft.program is None:
+            await self.goto(ctx, WORKER, draft)
+            return
+        household_id, worker_id = draft.hid, draft.worker
+        name, worker_name = draft.name, draft.worker_name
+        outcome = await pairings.pair(ctx.db, household_id, worker_id, draft.program,
                                       today(ctx), ctx.now, by=ctx.user_id)
-        await flows.clear(ctx.db, ctx.user_id)
+        await self.end(ctx)
         if outcome.changed:
             await trail.note(ctx.services, ctx.user_id, "pairing.create", "household",
                              household_id, {"worker": worker_id,

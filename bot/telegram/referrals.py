@@ -8,7 +8,8 @@ address: those go only to the worker who has the referral, and to coordinators.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, Message
@@ -32,13 +33,33 @@ from bot.importing.households import MAX_BYTES
 from bot.services import referral_notices as notices
 from bot.services import referrals as usecases
 from bot.services.context import Services
+from bot.services.referral_notices import (
+    APPLY,
+    ASSIGN_MENU,
+    ASSIGN_TO,
+    CALL,
+    CLOSE,
+    CLOSE_MENU,
+    ELIGIBILITY,
+    HOUSEHOLD,
+    IMPORT,
+    LIST,
+    RETURN,
+    RETURN_QUARTER,
+    RETURN_SEND,
+    RETURN_SOURCE,
+    RF,
+    SURVEY,
+    TAKE,
+    VIEW,
+)
 from bot.telegram.commands import Command
 from bot.telegram.context import Ctx, handler
-from bot.telegram.household_ui import StaleAnswer, arg_int, is_coordinator, short, today
-from bot.telegram.keyboards import buttons, optional
+from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
+from bot.telegram.household_ui import is_coordinator, short, today
+from bot.telegram.keyboards import buttons, optional, pairs
 from storage import flows, people
 from storage import referrals as store
-from storage.flows import FlowState
 from storage.referrals import Referral
 
 if TYPE_CHECKING:
@@ -50,7 +71,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PREFIX = "rf"
+# Presses only coordinators may make (the use cases check again).
+COORDINATORS_ONLY = (IMPORT, RETURN, RETURN_SOURCE, RETURN_QUARTER, RETURN_SEND, ASSIGN_TO,
+                     ASSIGN_MENU)
+
 LIST_BUTTONS = 20
 ERRORS_SHOWN = 25
 
@@ -110,63 +134,75 @@ class Referrals:
                                    stage=ctx.t(f"referrals.stage.{r.stage.value}")))
                 if len(rows) < LIST_BUTTONS:
                     rows.append([(f"{icon} {r.ref} {short(r.name, 10)}",
-                                  f"{PREFIX}:v:{r.id}")])
+                                  VIEW.data(r.id))])
         if not lines:
             lines.append(ctx.t("referrals.list.none"))
         if found.coordinator:
-            rows.append([(ctx.t("referrals.button.import"), f"{PREFIX}:im:0"),
-                         (ctx.t("referrals.button.return"), f"{PREFIX}:rt:0")])
+            rows.append([(ctx.t("referrals.button.import"), IMPORT.data(0)),
+                         (ctx.t("referrals.button.return"), RETURN.data(0))])
         messages = pack(lines)
         for n, message in enumerate(messages):
             last = n == len(messages) - 1
             await ctx.reply(message, buttons(rows) if last and rows else None)
 
     async def button(self, ctx: Ctx) -> None:
-        """Dispatch rf:<action>:<id>[:<arg>[:<arg>]]."""
+        """Dispatch rf:<action>:<id>[:<arg>[:<arg>]]; anything else is a stale button."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
-        parts = [*data.split(":")[1:], "", "", "", ""]
-        action, raw_id, arg, extra = parts[0], parts[1], parts[2], parts[3]
-        number = arg_int([raw_id], 0)
-        if number is None:
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        coordinator_actions = {"im": self.start_import, "rt": self.return_sources}
-        coordinators_only = action in coordinator_actions or action in ("rs", "rq", "rc", "aw",
-                                                                         "as")
-        if coordinators_only and not is_coordinator(ctx):
+        if not is_coordinator(ctx) and any(b.parse(data) is not None
+                                           for b in COORDINATORS_ONLY):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
-        if action in coordinator_actions:
-            await ctx.answer()
-            await coordinator_actions[action](ctx)
+        if await self._coordinator_button(ctx, data) or await self._screen(ctx, data):
             return
-        if action == "rs":
-            await self.return_quarter(ctx, number)
-        elif action == "rq":
-            await self.return_confirm(ctx, number, arg)
-        elif action == "rc":
-            await self.return_send(ctx, number, arg, extra == "1")
-        else:
-            await self.step(ctx, action, number, arg)
+        await self.step(ctx, data)
 
-    async def step(self, ctx: Ctx, action: str, referral_id: int, arg: str) -> None:
-        """One press on one referral: a screen (view, menus, a flow) or a recorded step."""
-        if action == "ls":
+    async def _coordinator_button(self, ctx: Ctx, data: str) -> bool:
+        """Import, the agency's return, assigning; False when `data` is none of these."""
+        if IMPORT.parse(data) is not None:
+            await ctx.answer()
+            await self.start_import(ctx)
+        elif RETURN.parse(data) is not None:
+            await ctx.answer()
+            await self.return_sources(ctx)
+        elif (source := RETURN_SOURCE.parse(data)) is not None:
+            await self.return_quarter(ctx, *source)
+        elif (asked := RETURN_QUARTER.parse(data)) is not None:
+            await self.return_confirm(ctx, *asked)
+        elif (sent := RETURN_SEND.parse(data)) is not None:
+            source_id, key, contacts = sent
+            await self.return_send(ctx, source_id, key, contacts == "1")
+        elif (chosen := ASSIGN_TO.parse(data)) is not None:
+            await self.assign(ctx, *chosen)
+        else:
+            return False
+        return True
+
+    async def _screen(self, ctx: Ctx, data: str) -> bool:
+        """A screen (the list, a card, a menu, a flow); False when `data` is none of these."""
+        if LIST.parse(data) is not None:
             await ctx.answer()
             await self.list(ctx)
-            return
-        screens = {"v": self.view, "el": self.eligibility_flow.begin, "as": self.assign_menu,
-                   "hh": self.household, "cl": self.close_menu}
-        if action in screens:
-            await screens[action](ctx, referral_id)
-            return
-        if action == "aw":
-            await self.assign(ctx, referral_id, arg)
-            return
-        done = await _record(ctx, action, referral_id, arg)
-        if done is None:
+        elif (shown := VIEW.parse(data)) is not None:
+            await self.view(ctx, *shown)
+        elif (screened := ELIGIBILITY.parse(data)) is not None:
+            await self.eligibility_flow.begin(ctx, *screened)
+        elif (menu := ASSIGN_MENU.parse(data)) is not None:
+            await self.assign_menu(ctx, *menu)
+        elif (linked := HOUSEHOLD.parse(data)) is not None:
+            await self.household(ctx, *linked)
+        elif (closing := CLOSE_MENU.parse(data)) is not None:
+            await self.close_menu(ctx, *closing)
+        else:
+            return False
+        return True
+
+    async def step(self, ctx: Ctx, data: str) -> None:
+        """One recorded step on one referral (take, call, survey, apply, close)."""
+        recorded = await _record(ctx, data)
+        if recorded is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
+        action, done = recorded
         if not done.ok or done.referral is None:
             await self.refuse(ctx, done.refusal or "moved", done.referral)
             return
@@ -225,14 +261,12 @@ class Referrals:
             await self.refuse(ctx, "closed", referral)
             return
         await ctx.answer()
-        rows = [[(ctx.t(f"referrals.outcome.{o.value}"), f"{PREFIX}:co:{referral.id}:{o.value}")]
+        rows = [[(ctx.t(f"referrals.outcome.{o.value}"), CLOSE.data(referral.id, o))]
                 for o in close_choices(referral.state)]
         await ctx.reply(ctx.t("referrals.ask.outcome", ref=referral.ref), buttons(rows))
 
-    async def household(self, ctx: Ctx, referral_id: int) -> None:
+    async def household(self, ctx: Ctx, referral_id: int, target: int | None) -> None:
         """Add the person to the registry, or offer the entry they may already be."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        target = arg_int(parts, 3)
         if target is not None:
             made = await usecases.link_household(ctx.services, ctx.person, referral_id,
                                                  target, ctx.now)
@@ -243,7 +277,7 @@ class Referrals:
             await ctx.answer()
             rows = [[(ctx.t("referrals.household.link", name=m.name,
                             area=m.area_name or ctx.t("referrals.no_area"))[:60],
-                      f"{PREFIX}:hh:{referral.id}:{m.id}")] for m in made.matches]
+                      HOUSEHOLD.data(referral.id, m.id))] for m in made.matches]
             await ctx.reply(ctx.t("referrals.household.found", ref=referral.ref,
                                   count=len(made.matches)), buttons(rows))
             return
@@ -265,17 +299,16 @@ class Referrals:
             return
         await ctx.answer()
         staff = choices.workers
-        rows = [[(short(p.display_name, 20), f"{PREFIX}:aw:{referral.id}:{p.telegram_id}")]
+        rows = [[(short(p.display_name, 20), ASSIGN_TO.data(referral.id, p.telegram_id))]
                 for p in staff[:LIST_BUTTONS]]
         if not rows:
             await ctx.reply(ctx.t("referrals.assign.nobody"))
             return
         await ctx.reply(ctx.t("referrals.assign.choose", ref=referral.ref), buttons(rows))
 
-    async def assign(self, ctx: Ctx, referral_id: int, arg: str) -> None:
+    async def assign(self, ctx: Ctx, referral_id: int, worker_id: int) -> None:
         """Coordinators: give the referral to the chosen worker, who is told."""
-        worker_id = arg_int([arg], 0)
-        worker = await people.get(ctx.db, worker_id) if worker_id is not None else None
+        worker = await people.get(ctx.db, worker_id)
         done = await usecases.assign(ctx.services, ctx.person, referral_id, worker, ctx.now)
         referral = done.referral
         if not done.ok or referral is None or worker is None:
@@ -296,14 +329,15 @@ class Referrals:
 
     async def return_sources(self, ctx: Ctx) -> None:
         """rf:rt: which agency to answer."""
-        rows = [[(s.name, f"{PREFIX}:rs:{s.id}")] for s in await usecases.sources(ctx.services)]
+        rows = [[(s.name, RETURN_SOURCE.data(s.id))] for s in await usecases.sources(ctx.services)]
         await ctx.reply(ctx.t("referrals.return.source"), buttons(rows) if rows else None)
 
     async def return_quarter(self, ctx: Ctx, source_id: int) -> None:
         """rf:rs:<source>: this quarter or the last one."""
         await ctx.answer()
         this = period_containing(PeriodKind.QUARTER, today(ctx))
-        rows = [[(p.key, f"{PREFIX}:rq:{source_id}:{p.key}")] for p in (this, this.previous())]
+        rows = [[(p.key, RETURN_QUARTER.data(source_id, p.key))]
+                for p in (this, this.previous())]
         await ctx.reply(ctx.t("referrals.return.quarter"), buttons(rows))
 
     async def return_confirm(self, ctx: Ctx, source_id: int, key: str) -> None:
@@ -312,8 +346,8 @@ class Referrals:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         await ctx.answer()
-        rows = [[(ctx.t("referrals.return.without"), f"{PREFIX}:rc:{source_id}:{key}:0")],
-                [(ctx.t("referrals.return.with"), f"{PREFIX}:rc:{source_id}:{key}:1")]]
+        rows = [[(ctx.t("referrals.return.without"), RETURN_SEND.data(source_id, key, "0"))],
+                [(ctx.t("referrals.return.with"), RETURN_SEND.data(source_id, key, "1"))]]
         await ctx.reply(ctx.t("referrals.return.confirm", quarter=key), buttons(rows))
 
     async def return_send(self, ctx: Ctx, source_id: int, key: str, contacts: bool) -> None:
@@ -338,106 +372,141 @@ _APPLICATION = {"s": Application.SUBMITTED, "a": Application.APPROVED,
                 "r": Application.REFUSED}
 
 
-async def _record(ctx: Ctx, action: str, referral_id: int, arg: str) -> usecases.Done | None:
-    """Run the use case a step button asks for; None for a button that names no step."""
+async def _record(ctx: Ctx, data: str) -> tuple[str, usecases.Done] | None:
+    """Run the use case a step button asks for: (its action, what it did); None for a button
+    that names no step."""
     s, person, now = ctx.services, ctx.person, ctx.now
-    if action == "tk":
-        return await usecases.take(s, person, referral_id, now)
-    if action == "c" and arg in ("y", "n"):
-        return await usecases.call(s, person, referral_id, arg == "y", now)
-    if action == "sv":
-        return await usecases.survey(s, person, referral_id, now)
-    if action == "ap" and arg in _APPLICATION:
-        return await usecases.application(s, person, referral_id, _APPLICATION[arg], now)
-    if action == "co" and arg in set(Outcome):
-        return await usecases.close(s, person, referral_id, Outcome(arg), now)
+    if (taken := TAKE.parse(data)) is not None:
+        return TAKE.action, await usecases.take(s, person, *taken, now)
+    if (called := CALL.parse(data)) is not None:
+        return CALL.action, await usecases.call(s, person, called[0], called[1] == "y", now)
+    if (surveyed := SURVEY.parse(data)) is not None:
+        return SURVEY.action, await usecases.survey(s, person, *surveyed, now)
+    if (applied := APPLY.parse(data)) is not None:
+        return APPLY.action, await usecases.application(s, person, applied[0],
+                                                        _APPLICATION[applied[1]], now)
+    if (closed := CLOSE.parse(data)) is not None:
+        return CLOSE.action, await usecases.close(s, person, *closed, now)
     return None
 
 
 # -- flows --------------------------------------------------------------------------------------
 
 
+RI = CODEC.prefix("ri", "importing a referral list in chat")
+IMPORT_SOURCE = RI.button("s", Int())
+RE = CODEC.prefix("re", "choosing a referral's eligibility")
+TICK, SAVE = RE.button("t", Choice(Eligibility)), RE.button("ok")
+SO = CODEC.prefix("so", "/sources")
+SOURCE_ADD, SOURCE_END = SO.button("add"), SO.button("end")
+SOURCE_RENAME, SOURCE_RETIRE = SO.button("rn", Int()), SO.button("rt", Int())
+
+
 @dataclass
-class ImportFlow(StaleAnswer):
+class ImportDraft:
+    """The agency whose list is expected."""
+
+    source: int = 0
+    name: str = ""
+
+
+class ImportFlow(StepFlow[ImportDraft]):
     """The coordinator picks the source, then sends the list; checked, then stored whole."""
 
-    name: str = "refimport"
-    prefix: str = "ri"
+    name = "refimport"
+    callbacks = RI
+    data_type = ImportDraft
+
+    def __init__(self) -> None:
+        self.steps = Steps({
+            "source": Step(self._ask_source, buttons=(on(IMPORT_SOURCE, self._source),)),
+            "file": Step(self._ask_file, self._file),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Ask which agency sent the list."""
         if not is_coordinator(ctx):
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return
-        await self.ask(ctx, await ctx.save_flow(self.name, "source", {}))
+        await self.goto(ctx, "source", ImportDraft())
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the question of the step."""
-        if state.step == "source":
-            rows = [[(s.name, f"{self.prefix}:s:{s.id}")]
-                    for s in await usecases.sources(ctx.services)]
-            await ctx.reply(ctx.t("referrals.import.source"), buttons(rows) if rows else None)
-            return
-        await ctx.reply(ctx.t("referrals.import.ask", source=state.data.get("name", "")))
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """A spreadsheet, after the source is chosen."""
+        await ctx.reply(ctx.t("referrals.import.expect"))
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """ri:s:<source>."""
-        source_id = arg_int(parts, 1)
-        source = await store.source(ctx.db, source_id) if source_id is not None else None
-        if state.step != "source" or source is None or source.retired:
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        await ctx.answer()
-        await ctx.drop_keyboard()
-        state = await ctx.save_flow(self.name, "file", {"source": source.id,
-                                                         "name": source.name})
-        await self.ask(ctx, state)
+    async def _ask_source(self, ctx: Ctx, draft: ImportDraft) -> None:
+        rows = [[(s.name, IMPORT_SOURCE.data(s.id))] for s in await usecases.sources(ctx.services)]
+        await ctx.reply(ctx.t("referrals.import.source"), buttons(rows) if rows else None)
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
+    async def _ask_file(self, ctx: Ctx, draft: ImportDraft) -> None:
+        await ctx.reply(ctx.t("referrals.import.ask", source=draft.name))
+
+    async def _source(self, ctx: Ctx, draft: ImportDraft, source_id: int) -> Refused | None:
+        source = await store.source(ctx.db, source_id)
+        if source is None or source.retired:
+            return Refused("error.stale_button")
+        await self.goto(ctx, "file", ImportDraft(source.id, source.name))
+        return None
+
+    async def _file(self, ctx: Ctx, draft: ImportDraft, message: Message) -> bool:
         """Check and import the list; errors are listed and the flow waits for a fix."""
-        message: Message | None = ctx.message
-        document = message.document if message else None
-        if state.step != "file" or document is None:
-            await ctx.reply(ctx.t("referrals.import.expect"))
-            return
+        document = message.document
+        if document is None:
+            return False
         if not is_coordinator(ctx):
-            await flows.clear(ctx.db, ctx.user_id)
+            await self.end(ctx)
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
-            return
+            return True
         filename = document.file_name or "upload"
         if document.file_size and document.file_size > MAX_BYTES:
             await ctx.reply(ctx.t("import.refused", reason=ctx.t(
                 "import.refusal.too_big", max_mb=MAX_BYTES // (1024 * 1024))))
-            return
+            return True
         try:
             remote = await ctx.context.bot.get_file(document.file_id)
             data = bytes(await remote.download_as_bytearray())
         except TelegramError as exc:
             log.warning("could not download %s: %s", filename, exc)
             await ctx.reply(ctx.t("import.refused", reason=ctx.t("import.refusal.download")))
-            return
-        outcome = await usecases.import_list(ctx.services, data, filename,
-                                             int(state.data.get("source", 0)), ctx.now,
+            return True
+        outcome = await usecases.import_list(ctx.services, data, filename, draft.source, ctx.now,
                                              by=ctx.user_id)
         for part in pack(usecases.describe_import(ctx.services, ctx.lang, outcome, ERRORS_SHOWN)):
             await ctx.reply(part)
         if not outcome.stored:
             await ctx.reply(ctx.t("import.again"))
-            return
-        await flows.clear(ctx.db, ctx.user_id)
+            return True
+        await self.end(ctx)
         created = [await store.get(ctx.db, referral_id) for referral_id in outcome.created]
         await notices.route(ctx.services, [r for r in created if r is not None], ctx.now)
+        return True
 
 
 @dataclass
-class EligibilityFlow(StaleAnswer):
+class EligibilityDraft:
+    """The referral being screened and the eligibilities ticked so far."""
+
+    referral: int = 0
+    chosen: list[Eligibility] = field(default_factory=list)
+
+
+class EligibilityFlow(StepFlow[EligibilityDraft]):
     """Several eligibilities ticked on buttons, then saved at once."""
 
-    name: str = "refelig"
-    prefix: str = "re"
+    name = "refelig"
+    callbacks = RE
+    data_type = EligibilityDraft
+
+    def __init__(self) -> None:
+        self.steps = Steps({"choose": Step(self._ask, buttons=(
+            on(TICK, self._tick, keep=True), on(SAVE, self._save)))})
 
     async def start(self, ctx: Ctx) -> None:
         """Starts from a referral's button only."""
+        await ctx.reply(ctx.t("referrals.use_buttons"))
+
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """Typed text while choosing: point to the buttons."""
         await ctx.reply(ctx.t("referrals.use_buttons"))
 
     async def begin(self, ctx: Ctx, referral_id: int) -> None:
@@ -452,132 +521,138 @@ class EligibilityFlow(StaleAnswer):
         if state is not None and state.name != self.name:
             await ctx.reply(ctx.t("start.flow_waiting"))
             return
-        chosen = sorted(e.value for e in referral.eligibility)
-        await self.ask(ctx, await ctx.save_flow(self.name, "choose",
-                                                {"referral": referral.id, "chosen": chosen}))
+        await self.goto(ctx, "choose", EligibilityDraft(
+            referral.id, sorted(referral.eligibility, key=lambda e: e.value)))
 
-    def _chosen(self, state: FlowState) -> frozenset[Eligibility]:
-        return frozenset(Eligibility(c) for c in state.data.get("chosen", [])
-                         if c in set(Eligibility))
-
-    async def ask(self, ctx: Ctx, state: FlowState, *, edit_it: bool = False) -> None:
-        """The choices, ticked as chosen, and Save."""
-        chosen = self._chosen(state)
+    def _markup(self, ctx: Ctx, draft: EligibilityDraft) -> InlineKeyboardMarkup:
+        chosen = set(draft.chosen)
         items = [((("✅ " if e in chosen else "") + ctx.t(f"referrals.eligibility.{e.value}")),
-                  f"{self.prefix}:t:{e.value}") for e in Eligibility]
-        rows = [items[i:i + 2] for i in range(0, len(items), 2)]
-        rows.append([(ctx.t("referrals.button.save"), f"{self.prefix}:ok")])
-        text = ctx.t("referrals.ask.eligibility")
-        if edit_it:
-            await ctx.edit_or_reply(text, buttons(rows))
-        else:
-            await ctx.reply(text, buttons(rows))
+                  TICK.data(e)) for e in Eligibility]
+        return buttons([*pairs(items), [(ctx.t("referrals.button.save"), SAVE.data())]])
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """re:t:<code> ticks or unticks; re:ok saves."""
-        action = parts[0] if parts else ""
-        if action == "t" and len(parts) > 1 and parts[1] in set(Eligibility):
-            chosen = toggle(self._chosen(state), Eligibility(parts[1]))
-            state = await ctx.save_flow(self.name, "choose", {
-                **state.data, "chosen": sorted(e.value for e in chosen)})
-            await ctx.answer()
-            await self.ask(ctx, state, edit_it=True)
-            return
-        if action != "ok":
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        done = await usecases.eligibility(ctx.services, ctx.person,
-                                          int(state.data.get("referral", 0)),
-                                          self._chosen(state), ctx.now)
+    async def _ask(self, ctx: Ctx, draft: EligibilityDraft) -> None:
+        await ctx.reply(ctx.t("referrals.ask.eligibility"), self._markup(ctx, draft))
+
+    async def _tick(self, ctx: Ctx, draft: EligibilityDraft,
+                    eligibility: Eligibility) -> Refused | None:
+        """Tick or untick one; the message is edited in place."""
+        draft.chosen = sorted(toggle(frozenset(draft.chosen), eligibility), key=lambda e: e.value)
+        await self.save(ctx, "choose", draft)
+        await ctx.edit_or_reply(ctx.t("referrals.ask.eligibility"), self._markup(ctx, draft))
+        return None
+
+    async def _save(self, ctx: Ctx, draft: EligibilityDraft) -> Refused | None:
+        done = await usecases.eligibility(ctx.services, ctx.person, draft.referral,
+                                          frozenset(draft.chosen), ctx.now)
         if done.refusal == "choose_one":
-            await ctx.answer(ctx.t("referrals.refused.choose_one"), alert=True)
-            return
-        await flows.clear(ctx.db, ctx.user_id)
+            return Refused("referrals.refused.choose_one")
+        await self.end(ctx)
         referral = done.referral
         if not done.ok or referral is None:
-            await ctx.answer()
             await ctx.reply(ctx.t(f"referrals.refused.{done.refusal or 'moved'}",
                                   ref=referral.ref if referral else ""))
-            return
-        await ctx.answer()
-        await ctx.drop_keyboard()
+            return None
         await ctx.reply(ctx.t("referrals.done.step", ref=referral.ref, count=0) + "\n"
                         + card(ctx.services, ctx.lang, referral, full=True),
                         step_markup(ctx.services, ctx.lang, referral))
-
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """Typed text while choosing: point to the buttons."""
-        await ctx.reply(ctx.t("referrals.use_buttons"))
+        return None
 
 
 @dataclass
-class SourcesFlow(StaleAnswer):
+class SourcesDraft:
+    """The source being renamed."""
+
+    source: int = 0
+    name: str = ""
+
+
+class SourcesFlow(StepFlow[SourcesDraft]):
     """/sources: the agencies that send lists; add, rename, retire."""
 
-    name: str = "sources"
-    prefix: str = "so"
+    name = "sources"
+    callbacks = SO
+    data_type = SourcesDraft
+
+    def __init__(self) -> None:
+        # The menu's buttons work at every step (a name half-asked is simply left).
+        menu = (on(SOURCE_ADD, self._add), on(SOURCE_END, self._end),
+                on(SOURCE_RENAME, self._rename), on(SOURCE_RETIRE, self._retire))
+        self.steps = Steps({
+            "menu": Step(self._ask_menu, buttons=menu),
+            "add": Step(self._ask_name("add"), self._typed_name("add"), menu),
+            "rename": Step(self._ask_name("rename"), self._typed_name("rename"), menu),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Show the sources with their buttons."""
-        await self.ask(ctx, await ctx.save_flow(self.name, "menu", {}))
+        await self.goto(ctx, "menu", SourcesDraft())
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """The list (menu), or the name being asked for."""
-        if state.step in ("add", "rename"):
-            await ctx.reply(ctx.t(f"referrals.sources.ask_{state.step}",
-                                  max=usecases.SOURCE_NAME_MAX,
-                                  name=state.data.get("name", "")))
-            return
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """Point to the buttons."""
+        await ctx.reply(ctx.t("referrals.use_buttons"))
+
+    async def _ask_menu(self, ctx: Ctx, draft: SourcesDraft) -> None:
         found = await usecases.sources(ctx.services)
         lines = [ctx.t("referrals.sources.title")]
         lines += [ctx.t("referrals.sources.line", name=s.name) for s in found]
         rows = [[(ctx.t("referrals.sources.rename", name=short(s.name, 12)),
-                  f"{self.prefix}:rn:{s.id}"),
+                  SOURCE_RENAME.data(s.id)),
                  (ctx.t("referrals.sources.retire", name=short(s.name, 12)),
-                  f"{self.prefix}:rt:{s.id}")] for s in found[:LIST_BUTTONS]]
-        rows.append([(ctx.t("referrals.sources.add"), f"{self.prefix}:add"),
-                     (ctx.t("referrals.sources.done"), f"{self.prefix}:end")])
+                  SOURCE_RETIRE.data(s.id))] for s in found[:LIST_BUTTONS]]
+        rows.append([(ctx.t("referrals.sources.add"), SOURCE_ADD.data()),
+                     (ctx.t("referrals.sources.done"), SOURCE_END.data())])
         await ctx.reply("\n".join(lines), buttons(rows))
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """so:add, so:rn:<id>, so:rt:<id>, so:end."""
-        action = parts[0] if parts else ""
-        source_id = arg_int(parts, 1)
-        source = await store.source(ctx.db, source_id) if source_id is not None else None
-        await ctx.answer()
-        await ctx.drop_keyboard()
-        if action == "end":
-            await flows.clear(ctx.db, ctx.user_id)
-            await ctx.reply(ctx.t("referrals.sources.closed"))
-        elif action == "add":
-            await self.ask(ctx, await ctx.save_flow(self.name, "add", {}))
-        elif action == "rn" and source is not None:
-            await self.ask(ctx, await ctx.save_flow(self.name, "rename", {
-                "source": source.id, "name": source.name}))
-        elif action == "rt" and source is not None:
-            why = await usecases.retire_source(ctx.services, ctx.person, source.id, ctx.now)
-            await ctx.reply(ctx.t(f"referrals.sources.{why or 'retired'}", name=source.name))
-            await self.ask(ctx, await ctx.save_flow(self.name, "menu", {}))
-        else:
-            await ctx.reply(ctx.t("error.stale_button"))
+    def _ask_name(self, step: str) -> Callable[[Ctx, SourcesDraft], Awaitable[None]]:
+        async def ask(ctx: Ctx, draft: SourcesDraft) -> None:
+            await ctx.reply(ctx.t(f"referrals.sources.ask_{step}",
+                                  max=usecases.SOURCE_NAME_MAX, name=draft.name))
+        return ask
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """The name typed at the add or rename step."""
-        text = ctx.message.text if ctx.message and ctx.message.text else ""
-        if state.step not in ("add", "rename") or not text:
-            await ctx.reply(ctx.t("referrals.use_buttons"))
-            return
-        if state.step == "add":
-            why = await usecases.add_source(ctx.services, ctx.person, text, ctx.now)
-        else:
-            why = await usecases.rename_source(ctx.services, ctx.person,
-                                               int(state.data.get("source", 0)), text, ctx.now)
-        if why in ("bad_name", "name_taken"):
-            await ctx.reply(ctx.t(f"referrals.sources.{why}", max=usecases.SOURCE_NAME_MAX,
-                                  name=text[:40]))
-            return
-        await ctx.reply(ctx.t(f"referrals.sources.{why or 'saved'}", name=text[:40]))
-        await self.ask(ctx, await ctx.save_flow(self.name, "menu", {}))
+    def _typed_name(self, step: str) -> Callable[[Ctx, SourcesDraft, Message],
+                                                 Awaitable[bool]]:
+        async def typed(ctx: Ctx, draft: SourcesDraft, message: Message) -> bool:
+            text = message.text or ""
+            if not text:
+                return False
+            if step == "add":
+                why = await usecases.add_source(ctx.services, ctx.person, text, ctx.now)
+            else:
+                why = await usecases.rename_source(ctx.services, ctx.person, draft.source, text,
+                                                   ctx.now)
+            if why in ("bad_name", "name_taken"):
+                await ctx.reply(ctx.t(f"referrals.sources.{why}",
+                                      max=usecases.SOURCE_NAME_MAX, name=text[:40]))
+                return True
+            await ctx.reply(ctx.t(f"referrals.sources.{why or 'saved'}", name=text[:40]))
+            await self.goto(ctx, "menu", SourcesDraft())
+            return True
+        return typed
+
+    async def _add(self, ctx: Ctx, draft: SourcesDraft) -> Refused | None:
+        await self.goto(ctx, "add", SourcesDraft())
+        return None
+
+    async def _end(self, ctx: Ctx, draft: SourcesDraft) -> Refused | None:
+        await self.end(ctx)
+        await ctx.reply(ctx.t("referrals.sources.closed"))
+        return None
+
+    async def _rename(self, ctx: Ctx, draft: SourcesDraft, source_id: int) -> Refused | None:
+        source = await store.source(ctx.db, source_id)
+        if source is None:
+            return Refused("error.stale_button")
+        await self.goto(ctx, "rename", SourcesDraft(source.id, source.name))
+        return None
+
+    async def _retire(self, ctx: Ctx, draft: SourcesDraft, source_id: int) -> Refused | None:
+        source = await store.source(ctx.db, source_id)
+        if source is None:
+            return Refused("error.stale_button")
+        why = await usecases.retire_source(ctx.services, ctx.person, source.id, ctx.now)
+        await ctx.reply(ctx.t(f"referrals.sources.{why or 'retired'}", name=source.name))
+        await self.goto(ctx, "menu", SourcesDraft())
+        return None
 
 
 # -- the feature --------------------------------------------------------------------------------
@@ -596,5 +671,5 @@ class ReferralsFeature:
         table.add(Command("sources", Role.COORDINATOR, sources_flow.start, order=67))
         for flow in (import_flow, eligibility_flow, sources_flow):
             flow_registry.add(flow)
-        app.add_handler(CallbackQueryHandler(handler(feature.button), pattern=f"^{PREFIX}:"))
+        app.add_handler(CallbackQueryHandler(handler(feature.button), pattern=f"^{RF.name}:"))
 

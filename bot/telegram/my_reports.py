@@ -1,0 +1,50 @@
+"""/myreports: a person's own reports and, per report, its status history."""
+
+from __future__ import annotations
+
+from bot.domain.reports import excerpt
+from bot.telegram.context import Ctx
+from bot.telegram.flowkit import CODEC, Int
+from bot.telegram.format import local_time
+from bot.telegram.keyboards import buttons, pairs
+from storage import reports
+
+HISTORY = CODEC.prefix("mr", "/myreports")
+SHOW = HISTORY.button("", Int())  # mr:<report>  one report's history
+PER_ROW = 3
+
+
+class MyReports:
+    """/myreports and its history buttons."""
+
+    async def list(self, ctx: Ctx) -> None:
+        """Show the person's reports, newest first, with a history button each."""
+        mine = await reports.by_reporter(ctx.db, ctx.user_id)
+        if not mine:
+            await ctx.reply(ctx.t("myreports.none"))
+            return
+        tz = ctx.services.settings.timezone
+        lines = [ctx.t("myreports.title")]
+        for report in mine:
+            lines.append(ctx.t("myreports.line", ref=report.ref,
+                               date=local_time(report.created_at, tz, "%m-%d"),
+                               words=excerpt(report.description, 24),
+                               status=ctx.t(f"report.status.{report.status}")))
+        items = [(r.ref, SHOW.data(r.id)) for r in mine]
+        await ctx.reply("\n".join(lines), buttons(pairs(items, PER_ROW)))
+
+    async def history(self, ctx: Ctx) -> None:
+        """Show one report's status history, only to the person who made it."""
+        pressed = SHOW.parse(ctx.query.data if ctx.query and ctx.query.data else "")
+        report = await reports.get(ctx.db, pressed[0]) if pressed is not None else None
+        if report is None or report.reporter_id != ctx.user_id:
+            await ctx.answer(ctx.t("myreports.not_yours"), alert=True)
+            return
+        await ctx.answer()
+        tz = ctx.services.settings.timezone
+        lines = [ctx.t("myreports.history_title", ref=report.ref,
+                       status=ctx.t(f"report.status.{report.status}"))]
+        for event in await reports.events(ctx.db, report.id):
+            lines.append(ctx.t("myreports.event", when=local_time(event.at, tz, "%m-%d %H:%M"),
+                               what=ctx.t(f"report.event.{event.kind}")))
+        await ctx.reply("\n".join(lines))
