@@ -15,7 +15,7 @@ async def erase_person(services: Services, telegram_id: int, actor: int | None,
     async with services.db.transaction() as tx:
         done = await erasure.erase_person_in(tx, telegram_id, now)
         await audit.record(tx, now, actor, "erase.person", "person", telegram_id,
-                           {"reports": done.reports})
+                           {"reports": done.reports, "notes": done.notes})
     await erasure.compact(services.db)
     return done
 
