@@ -37,6 +37,7 @@ from bot.telegram.household_ui import (
     arg_int,
     buttons,
     is_coordinator,
+    join_within,
     pairs,
     short,
     today,
@@ -456,7 +457,8 @@ class FundsView:
                 rows.append([(ctx.t("funds.button.retire", name=short(total.name, 20)),
                               f"{FUNDS_PREFIX}:ret:{total.key}")])
         rows.insert(0, [(ctx.t("funds.button.add"), f"{FUNDS_PREFIX}:add:0")])
-        await ctx.reply("\n".join(lines)[:4000], buttons(rows[:40]))
+        # Whole lines are dropped, never cut: a cut line could split an escaped name.
+        await ctx.reply(join_within(lines), buttons(rows[:40]))
 
     async def on_button(self, ctx: Ctx) -> None:
         """fu:add:0, fu:ret|yes|no:<fund>: coordinators only, checked at every press."""

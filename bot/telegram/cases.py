@@ -311,10 +311,12 @@ class Cases:
 
 
 def _plain(text: str) -> str:
-    """A catalog text without tags, short enough for a button answer (200 characters)."""
+    """A catalog text without tags or escapes, short enough for a button answer (200
+    characters); cut after unescaping, so no entity is cut in half."""
+    import html
     import re
 
-    flat = re.sub(r"<[^>]+>", "", text)
+    flat = html.unescape(re.sub(r"<[^>]+>", "", text))
     return flat if len(flat) <= 190 else flat[:189] + "…"
 
 
