@@ -14,9 +14,9 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.people import Role
 from bot.domain.reports import Report, Status, excerpt, parse_reference
-from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text, refusal
+from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text
+from bot.services import access, case_buttons, report_texts, routing
 from bot.services import audit as trail
-from bot.services import case_buttons, report_texts, routing
 from bot.services.case_buttons import CASE_PREFIX, FEEDBACK_PREFIX
 from bot.services.context import Services
 from bot.telegram.commands import Command, CommandTable
@@ -63,12 +63,9 @@ class Cases:
         if report is None:
             await self.refuse(ctx, "no_report")
             return False
-        in_area = True
-        if action in (Action.TAKE, Action.VIEW) and ctx.role is Role.WORKER:
-            # The same rule as who gets the card: the workers of the report's community.
-            in_area = ctx.user_id in await store.route_targets(ctx.db, report.area_id)
-        why = refusal(action, ctx.role, ctx.user_id, report.status, report.taken_by,
-                      report.reporter_id, in_area=in_area)
+        # The one authorisation check (bot/services/access.py): role, ownership, community
+        # (the same rule as who gets the card) and the report's lifecycle.
+        why = await access.case(ctx.services, ctx.person, action, report)
         if why is None:
             return True
         values: dict[str, object] = {"ref": report.ref}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.domain.access import Action
 from bot.domain.cadence import ContactKind, Status
 from bot.domain.households import (
     NOTE_MAX,
@@ -24,11 +25,13 @@ from bot.domain.households import (
     parse_wellbeing,
     toggle_service,
 )
+from bot.services.access import EntryRef, HouseholdRef
 from bot.telegram.context import Ctx
 from bot.telegram.household_ui import (
     StaleAnswer,
     arg_int,
     buttons,
+    may,
     obligation_text,
     pairs,
     short,
@@ -73,8 +76,8 @@ class LogFlow(StaleAnswer):
         parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
         household_id = arg_int(parts, 1)
         kind = parts[2] if len(parts) > 2 else ""
-        if household_id is None or not ctx.role.is_staff or not await pairings.is_paired(
-                ctx.db, household_id, ctx.user_id):
+        if household_id is None or not await may(ctx, Action.HOUSEHOLD_LOG,
+                                                 HouseholdRef(household_id)):
             await ctx.answer(ctx.t("log.not_yours"), alert=True)
             return
         current = await flows.get(ctx.db, ctx.user_id)
@@ -98,7 +101,7 @@ class LogFlow(StaleAnswer):
 
     async def _choose(self, ctx: Ctx, data: dict[str, Any], household_id: int) -> None:
         found = await households.get(ctx.db, household_id)
-        if found is None or not await pairings.is_paired(ctx.db, household_id, ctx.user_id):
+        if found is None or not await may(ctx, Action.HOUSEHOLD_LOG, HouseholdRef(household_id)):
             await ctx.reply(ctx.t("log.not_yours"))
             return
         data.update(hid=found.id, name=found.name)
@@ -258,7 +261,7 @@ class LogFlow(StaleAnswer):
             await ctx.drop_keyboard()
 
         if step == HOUSEHOLD and action == "h" and arg.isdigit() and len(arg) < 12:
-            if not await pairings.is_paired(ctx.db, int(arg), ctx.user_id):
+            if not await may(ctx, Action.HOUSEHOLD_LOG, HouseholdRef(int(arg))):
                 await ctx.answer(ctx.t("log.not_yours"), alert=True)
                 return True
             await done()
@@ -351,8 +354,8 @@ class ContactButtons:
         action = parts[1] if len(parts) > 1 else ""
         contact_id = arg_int(parts, 2)
         contact = await contacts.get(ctx.db, contact_id) if contact_id is not None else None
-        if contact is None or contact.deleted or contact.worker_id != ctx.user_id \
-                or action not in ("del", "fix") or not ctx.role.is_staff:
+        if contact is None or contact.deleted or action not in ("del", "fix") \
+                or not await may(ctx, Action.ENTRY_CORRECT, EntryRef(contact.worker_id)):
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         if not can_correct(contact.created_at, ctx.now):
