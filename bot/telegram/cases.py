@@ -22,6 +22,7 @@ from bot.services.context import Services
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
+from bot.telegram.erasure import erase_rows
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.keyboards import buttons, optional
 from storage import flows, people, reports
@@ -152,8 +153,10 @@ class Cases:
 
     async def show_details(self, ctx: Ctx, report: Report, heading: str) -> None:
         """Everything about a case, to the acting person: text, map pin, photos."""
+        # Coordinators may also erase the reporter's personal data from here.
+        rows = case_buttons.case(ctx.services, ctx.lang, report) + erase_rows(ctx, report)
         await ctx.reply(heading + "\n" + await report_texts.details(ctx.services, ctx.lang, report),
-                        case_markup(ctx.services, ctx.lang, report))
+                        optional(rows))
         if report.latitude is not None and report.longitude is not None:
             await ctx.send_location(report.latitude, report.longitude)
         for file_id in report.photos:
@@ -172,7 +175,7 @@ class Cases:
         if report.status is Status.NEW:
             await ctx.reply(await report_texts.details(ctx.services, ctx.lang, report),
                             buttons(case_buttons.take(ctx.services, ctx.lang, report,
-                                                      assign=True)))
+                                                      assign=True) + erase_rows(ctx, report)))
             return
         await trail.note(ctx.services, ctx.user_id, "view.case", "report", report.id)
         await self.show_details(ctx, report, ctx.t("triage.case.heading", ref=report.ref))
