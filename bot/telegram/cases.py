@@ -282,9 +282,12 @@ class Cases:
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         parts = [*data.split(":")[1:], "", ""]
         answer, raw_id = parts[0], parts[1]
+        if answer not in ("ok", "more"):
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
         report = await reports.get(ctx.db, int(raw_id)) if raw_id.isdigit() and len(
             raw_id) < 10 else None
-        if answer not in ("ok", "more") or not await self.check(ctx, Action.FEEDBACK, report):
+        if not await self.check(ctx, Action.FEEDBACK, report):
             return
         assert report is not None
         await ctx.answer()

@@ -529,7 +529,8 @@ class MyReports:
         """Show one report's status history, only to the person who made it."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         raw = data.partition(":")[2]
-        report = await reports.get(ctx.db, int(raw)) if raw.isdigit() else None
+        report = await reports.get(ctx.db, int(raw)) if raw.isdigit() and raw.isascii() \
+            and len(raw) < 10 else None
         if report is None or report.reporter_id != ctx.user_id:
             await ctx.answer(ctx.t("myreports.not_yours"), alert=True)
             return
