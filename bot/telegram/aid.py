@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.domain.access import Action
 from bot.domain.aid import (
     DESCRIPTION_MAX,
     QUANTITY_MAX,
@@ -38,6 +39,7 @@ from bot.telegram.household_ui import (
     buttons,
     is_coordinator,
     join_within,
+    may,
     pairs,
     short,
     today,
@@ -465,7 +467,7 @@ class FundsView:
         parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
         action = parts[1] if len(parts) > 1 else ""
         fund_id = arg_int(parts, 2)
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.FUND_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         if fund_id is None or action not in ("add", "ret", "yes", "no"):

@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.domain.access import Action
 from bot.domain.households import (
     ADDRESS_MAX,
     NAME_MAX,
@@ -31,6 +32,7 @@ from bot.telegram.household_ui import (
     StaleAnswer,
     buttons,
     is_coordinator,
+    may,
     pairs,
     short,
     today,
@@ -87,7 +89,7 @@ class HouseholdFlow(StaleAnswer):
 
     async def start(self, ctx: Ctx) -> None:
         """Begin adding a household (coordinators only)."""
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.reply(ctx.t("household.not_allowed"))
             return
         state = await flows.get(ctx.db, ctx.user_id)

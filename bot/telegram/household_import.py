@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Message
 from telegram.error import TelegramError
 
+from bot.domain.access import Action
 from bot.importing import Outcome, check_households, describe, refusal_text, store
 from bot.importing.households import MAX_BYTES, HouseholdFile
 from bot.telegram.context import Ctx
@@ -17,8 +18,8 @@ from bot.telegram.household_ui import (
     StaleAnswer,
     arg_int,
     buttons,
-    is_coordinator,
     join_within,
+    may,
     short,
     today,
 )
@@ -62,7 +63,7 @@ class ImportFlow(StaleAnswer):
         if document is None:
             await ctx.reply(ctx.t("import.expect"))
             return
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await flows.clear(ctx.db, ctx.user_id)
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return
@@ -119,7 +120,7 @@ class ImportFlow(StaleAnswer):
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
         """A sheet chosen, or the dry run confirmed or dropped (coordinators only)."""
         action = parts[0] if parts else ""
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         data = dict(state.data)

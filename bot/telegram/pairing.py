@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.access import Action
 from bot.domain.households import clean
 from bot.services import audit as trail
 from bot.services import routing
@@ -14,7 +15,7 @@ from bot.telegram.household_ui import (
     StaleAnswer,
     arg_int,
     buttons,
-    is_coordinator,
+    may,
     pairs,
     program_label,
     short,
@@ -114,7 +115,7 @@ class PairFlow(StaleAnswer):
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
         """Take a button at the current step (coordinators only; data is checked)."""
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         action = parts[0] if parts else ""
