@@ -4,6 +4,9 @@ What a report needs for the district's figures stays: its category, community, u
 status, dates and history of what happened. What identifies or reaches a person goes: their
 phone, the name of the person in need they gave, the address, the map point, the photos,
 the digits and addresses inside the description, and the messages relayed to and from them.
+Free text written about a household linked to the person's reports (aid and contact notes)
+has phone numbers, e-mails and flat numbers masked, and any copy of the erased values in
+notes, causes and needs anywhere is masked as well.
 Telegram updates and outbox rows that carried any of it are blanked too, and the file is
 rewritten (VACUUM, WAL truncated) so the old bytes do not linger in free pages.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.reports import masked_excerpt
+from bot.domain.reports import mask_contacts, masked_excerpt
 from storage.clock import to_db
 from storage.db import Database, Tx
 
@@ -28,6 +31,7 @@ class Erased:
     reports: int
     updates: int
     person: bool
+    notes: int = 0  # aid, contact and household texts that had personal data masked
 
 
 async def _sensitive_values(tx: Tx, report_ids: list[int]) -> list[str]:
@@ -82,22 +86,73 @@ async def _blank_copies(tx: Tx, values: list[str], telegram_id: int | None) -> i
     return touched
 
 
+MASK = "•••"
+# Free text that workers type about households: (table, column) pairs.
+_FREE_TEXT = (("aid", "note"), ("aid", "description"), ("contacts", "note"),
+              ("contacts", "next_note"), ("households", "causes"), ("households", "needs"),
+              ("activities", "title"))
+
+
+def _scrubbed(text: str, values: list[str]) -> str:
+    """The text without any of the values and with contact-like runs masked."""
+    for value in values:
+        text = text.replace(value, MASK)
+    return mask_contacts(text)
+
+
+async def _scrub_free_text(tx: Tx, report_ids: list[int], values: list[str],
+                           phones: list[str]) -> int:
+    """Mask the person's data in notes: every note about a household their reports were
+    linked to is masked (a worker may have copied the reporter's number in any form), and
+    exact copies of the erased values are masked wherever free text is kept."""
+    touched = 0
+    marks = ",".join("?" * len(report_ids))
+    linked = [int(r[0]) for r in await tx.fetchall(
+        f"SELECT DISTINCT household_id FROM reports WHERE id IN ({marks}) "
+        "AND household_id IS NOT NULL", tuple(report_ids))] if report_ids else []
+    for household_id in linked:
+        for table, column in (("aid", "note"), ("aid", "description"), ("contacts", "note"),
+                              ("contacts", "next_note")):
+            rows = await tx.fetchall(
+                f"SELECT id, {column} FROM {table} WHERE household_id = ? AND {column} != ''",
+                (household_id,))
+            for row_id, text in rows:
+                clean = _scrubbed(str(text), values)
+                if clean != text:
+                    touched += await tx.rowcount(
+                        f"UPDATE {table} SET {column} = ? WHERE id = ?", (clean, row_id))
+    for value in values:
+        for table, column in _FREE_TEXT:
+            touched += await tx.rowcount(
+                f"UPDATE {table} SET {column} = replace({column}, ?, ?) "
+                f"WHERE instr({column}, ?) > 0", (value, MASK, value))
+    for phone in phones:
+        # A household whose phone is the person's own (they reported themselves).
+        touched += await tx.rowcount("UPDATE households SET phone = NULL WHERE phone = ?",
+                                     (phone,))
+    return touched
+
+
 async def erase_person_in(tx: Tx, telegram_id: int, now: datetime) -> Erased:
     """Remove a resident's personal data, keeping the anonymous facts figures need."""
     rows = await tx.fetchall("SELECT id FROM reports WHERE reporter_id = ?", (telegram_id,))
     report_ids = [int(r[0]) for r in rows]
     values = await _sensitive_values(tx, report_ids)
+    phones = [str(r[0]) for r in await tx.fetchall(
+        "SELECT DISTINCT phone FROM reports WHERE reporter_id = ? AND phone IS NOT NULL",
+        (telegram_id,))]
     person = await tx.fetchone("SELECT display_name, username FROM people WHERE telegram_id = ?",
                                (telegram_id,))
     if person is not None:
         values += [str(v) for v in person if v and len(str(v)) >= 2]
+    notes = await _scrub_free_text(tx, report_ids, values, phones)
     await _anonymise_reports(tx, report_ids, now)
     updates = await _blank_copies(tx, values, telegram_id)
     await tx.execute("DELETE FROM flows WHERE telegram_id = ?", (telegram_id,))
     changed = await tx.rowcount(
         "UPDATE people SET display_name = ?, username = NULL, language_code = NULL, "
         "updated_at = ? WHERE telegram_id = ?", (ANONYMISED, to_db(now), telegram_id))
-    return Erased(len(report_ids), updates, changed > 0)
+    return Erased(len(report_ids), updates, changed > 0, notes)
 
 
 async def anonymise_closed_in(tx: Tx, closed_before: datetime, now: datetime) -> int:

@@ -250,12 +250,16 @@ _MASKS = (
 CARD_EXCERPT = 40
 
 
+def mask_contacts(text: str) -> str:
+    """The text with phone-like digit runs, e-mail addresses and flat numbers masked."""
+    for pattern in _MASKS:
+        text = pattern.sub("•••", text)
+    return text
+
+
 def masked_excerpt(text: str, limit: int = CARD_EXCERPT) -> str:
     """A short excerpt for people who only need to know that help is wanted, masked."""
-    flat = " ".join(text.split())
-    for pattern in _MASKS:
-        flat = pattern.sub("•••", flat)
-    return excerpt(flat, limit)
+    return excerpt(mask_contacts(" ".join(text.split())), limit)
 
 
 REPEAT_WINDOW = timedelta(minutes=10)

@@ -9,11 +9,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
+from bot.domain.access import Action
 from bot.domain.aid import MAX_FEN, clean_fund_name, format_yuan
 from bot.domain.households import can_correct
+from bot.domain.people import Role
 from bot.domain.reports import Report, Status
+from bot.services import access
+from bot.services.access import EntryRef, HouseholdRef
 from bot.services.context import Services
-from storage import aid, households, pairings, reports, triage
+from storage import aid, households, reports, triage
 from storage.aid import Aid, Fund, NewAid, Total
 
 HISTORY_SHOWN = 5  # entries of aid shown in the service file
@@ -37,11 +41,17 @@ class History:
 
 async def may_record(services: Services, person_id: int, coordinator: bool,
                      household_id: int) -> bool:
-    """Workers record aid for their paired households; coordinators for any household."""
+    """Workers record aid for their paired households; coordinators for any household.
+
+    The role is read now (bot/services/access.py); `coordinator` is what the chat believed
+    and can only narrow it."""
     found = await households.get(services.db, household_id)
     if found is None or found.archived:
         return False
-    return coordinator or await pairings.is_paired(services.db, household_id, person_id)
+    actor = await access.actor_by_id(services, person_id)
+    if not coordinator and actor.role is Role.COORDINATOR:
+        actor = replace(actor, role=Role.WORKER)
+    return await access.allowed(services, actor, Action.AID_RECORD, HouseholdRef(household_id))
 
 
 async def may_record_case(services: Services, person_id: int, coordinator: bool,
@@ -103,7 +113,9 @@ async def own_entry(services: Services, person_id: int, aid_id: int) -> tuple[Co
                                                                                 Aid | None]:
     """One's own live entry, if it may still be corrected (24 hours)."""
     found = await aid.get(services.db, aid_id)
-    if found is None or found.deleted or found.worker_id != person_id:
+    if found is None or found.deleted or not await access.allowed(
+            services, await access.actor_by_id(services, person_id), Action.ENTRY_CORRECT,
+            EntryRef(found.worker_id)):
         return Correction.STALE, None
     if not can_correct(found.created_at, services.clock()):
         return Correction.TOO_LATE, found

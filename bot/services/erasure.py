@@ -3,21 +3,62 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
+from bot.domain.access import Action
+from bot.domain.people import Person
+from bot.domain.reports import Report
+from bot.services import access
 from bot.services.context import Services
-from storage import audit, erasure
+from storage import audit, erasure, people, reports
 from storage.erasure import Erased
 
 
 async def erase_person(services: Services, telegram_id: int, actor: int | None,
-                       now: datetime) -> Erased:
+                       now: datetime, *, from_report: int | None = None) -> Erased:
     """Remove a resident's personal data (audited), then compact the file."""
     async with services.db.transaction() as tx:
         done = await erasure.erase_person_in(tx, telegram_id, now)
-        await audit.record(tx, now, actor, "erase.person", "person", telegram_id,
-                           {"reports": done.reports})
+        detail: dict[str, object] = {"reports": done.reports, "notes": done.notes}
+        if from_report is not None:
+            detail["report"] = from_report
+        await audit.record(tx, now, actor, "erase.person", "person", telegram_id, detail)
     await erasure.compact(services.db)
     return done
+
+
+class Refused(StrEnum):
+    """Why a reporter's data was not erased from a report (catalog keys under erasure)."""
+
+    NOT_ALLOWED = "not_allowed"
+    NO_REPORT = "no_report"
+    STAFF = "staff"  # a worker's or coordinator's own report: their name is not erased here
+
+
+async def may_erase_reporter(services: Services, person: Person,
+                             report_id: int) -> Report | Refused:
+    """The report whose reporter a coordinator may erase, or why not (checked at press)."""
+    if not await access.allowed(services, person, Action.REPORT_ERASE):
+        return Refused.NOT_ALLOWED
+    report = await reports.get(services.db, report_id)
+    if report is None:
+        return Refused.NO_REPORT
+    reporter = await people.get(services.db, report.reporter_id)
+    if reporter is not None and services.role_of(reporter).is_staff:
+        return Refused.STAFF
+    return report
+
+
+async def erase_reporter(services: Services, person: Person, report_id: int,
+                         now: datetime) -> tuple[Report, Erased] | Refused:
+    """A coordinator erases the personal data of a report's reporter: the same erasure as
+    `zhongfu erase person`, audited with who pressed and from which report."""
+    found = await may_erase_reporter(services, person, report_id)
+    if isinstance(found, Refused):
+        return found
+    done = await erase_person(services, found.reporter_id, person.telegram_id, now,
+                              from_report=found.id)
+    return found, done
 
 
 async def anonymise_old_reports(services: Services, now: datetime) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.domain.access import Action
 from bot.domain.aid import (
     DESCRIPTION_MAX,
     QUANTITY_MAX,
@@ -38,6 +39,8 @@ from bot.telegram.household_ui import (
     arg_int,
     buttons,
     is_coordinator,
+    join_within,
+    may,
     pairs,
     short,
     today,
@@ -488,14 +491,15 @@ class FundsView:
                 rows.append([(ctx.t("funds.button.retire", name=short(total.name, 20)),
                               f"{FUNDS_PREFIX}:ret:{total.key}")])
         rows.insert(0, [(ctx.t("funds.button.add"), f"{FUNDS_PREFIX}:add:0")])
-        await ctx.reply("\n".join(lines)[:4000], buttons(rows[:40]))
+        # Whole lines are dropped, never cut: a cut line could split an escaped name.
+        await ctx.reply(join_within(lines), buttons(rows[:40]))
 
     async def on_button(self, ctx: Ctx) -> None:
         """fu:add:0, fu:ret|yes|no:<fund>: coordinators only, checked at every press."""
         parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
         action = parts[1] if len(parts) > 1 else ""
         fund_id = arg_int(parts, 2)
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.FUND_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         if fund_id is None or action not in ("add", "ret", "yes", "no"):

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -83,9 +84,27 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
     for feature in features():
         feature.register(app, table, flows, common)
     _register_handlers(app, table, common)
+    # Before any other handler: the bot makes only printable ASCII callback data, so anything
+    # else is forged (and "²".isdigit() is True, while int("²") fails).
+    app.add_handler(CallbackQueryHandler(_refuse_foreign(common), pattern=FOREIGN_DATA),
+                    group=-1)
     check_prefixes(button_prefixes(app))
     app.add_error_handler(_on_error)
     return app, table
+
+
+FOREIGN_DATA = re.compile(r"(?s).*[^ -~]")
+
+
+def _refuse_foreign(common: CommonHandlers):  # type: ignore[no-untyped-def]
+    """Answer callback data the bot never makes as a stale button, and stop there."""
+    stale = handler(common.stale_button)
+
+    async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await stale(update, context)
+        raise ApplicationHandlerStop
+
+    return refuse
 
 
 _PREFIX_RE = re.compile(r"^\^(?:\(\?:)?([a-z|]+)\)?:$")

@@ -14,15 +14,16 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.people import Role
 from bot.domain.reports import Report, Status, excerpt, parse_reference
-from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text, refusal
+from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text
+from bot.services import access, case_buttons, report_texts, routing
 from bot.services import aid as ledger
 from bot.services import audit as trail
-from bot.services import case_buttons, report_texts, routing
 from bot.services.case_buttons import CASE_PREFIX, FEEDBACK_PREFIX
 from bot.services.context import Services
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
+from bot.telegram.erasure import erase_rows
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.keyboards import buttons, optional
 from storage import flows, people, reports
@@ -64,12 +65,9 @@ class Cases:
         if report is None:
             await self.refuse(ctx, "no_report")
             return False
-        in_area = True
-        if action in (Action.TAKE, Action.VIEW) and ctx.role is Role.WORKER:
-            # The same rule as who gets the card: the workers of the report's community.
-            in_area = ctx.user_id in await store.route_targets(ctx.db, report.area_id)
-        why = refusal(action, ctx.role, ctx.user_id, report.status, report.taken_by,
-                      report.reporter_id, in_area=in_area)
+        # The one authorisation check (bot/services/access.py): role, ownership, community
+        # (the same rule as who gets the card) and the report's lifecycle.
+        why = await access.case(ctx.services, ctx.person, action, report)
         if why is None:
             return True
         values: dict[str, object] = {"ref": report.ref}
@@ -156,8 +154,10 @@ class Cases:
 
     async def show_details(self, ctx: Ctx, report: Report, heading: str) -> None:
         """Everything about a case, to the acting person: text, map pin, photos."""
+        # Coordinators may also erase the reporter's personal data from here.
+        rows = case_buttons.case(ctx.services, ctx.lang, report) + erase_rows(ctx, report)
         await ctx.reply(heading + "\n" + await report_texts.details(ctx.services, ctx.lang, report),
-                        case_markup(ctx.services, ctx.lang, report))
+                        optional(rows))
         if report.latitude is not None and report.longitude is not None:
             await ctx.send_location(report.latitude, report.longitude)
         for file_id in report.photos:
@@ -176,7 +176,7 @@ class Cases:
         if report.status is Status.NEW:
             await ctx.reply(await report_texts.details(ctx.services, ctx.lang, report),
                             buttons(case_buttons.take(ctx.services, ctx.lang, report,
-                                                      assign=True)))
+                                                      assign=True) + erase_rows(ctx, report)))
             return
         await trail.note(ctx.services, ctx.user_id, "view.case", "report", report.id)
         await self.show_details(ctx, report, ctx.t("triage.case.heading", ref=report.ref))
@@ -284,9 +284,12 @@ class Cases:
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         parts = [*data.split(":")[1:], "", ""]
         answer, raw_id = parts[0], parts[1]
+        if answer not in ("ok", "more"):
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
         report = await reports.get(ctx.db, int(raw_id)) if raw_id.isdigit() and len(
             raw_id) < 10 else None
-        if answer not in ("ok", "more") or not await self.check(ctx, Action.FEEDBACK, report):
+        if not await self.check(ctx, Action.FEEDBACK, report):
             return
         assert report is not None
         await ctx.answer()
@@ -313,10 +316,12 @@ class Cases:
 
 
 def _plain(text: str) -> str:
-    """A catalog text without tags, short enough for a button answer (200 characters)."""
+    """A catalog text without tags or escapes, short enough for a button answer (200
+    characters); cut after unescaping, so no entity is cut in half."""
+    import html
     import re
 
-    flat = re.sub(r"<[^>]+>", "", text)
+    flat = html.unescape(re.sub(r"<[^>]+>", "", text))
     return flat if len(flat) <= 190 else flat[:189] + "…"
 
 

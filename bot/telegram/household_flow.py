@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.domain.access import Action
 from bot.domain.causes import Cause, from_codes, toggle_cause
 from bot.domain.households import (
     ADDRESS_MAX,
@@ -33,6 +34,7 @@ from bot.telegram.household_ui import (
     buttons,
     causes_value,
     is_coordinator,
+    may,
     pairs,
     short,
     today,
@@ -90,7 +92,7 @@ class HouseholdFlow(StaleAnswer):
 
     async def start(self, ctx: Ctx) -> None:
         """Begin adding a household (coordinators only)."""
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.reply(ctx.t("household.not_allowed"))
             return
         state = await flows.get(ctx.db, ctx.user_id)

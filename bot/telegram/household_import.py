@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from telegram import Message
 from telegram.error import TelegramError
 
+from bot.domain.access import Action
 from bot.importing import Outcome, check_households, describe, refusal_text, store
 from bot.importing.households import MAX_BYTES, HouseholdFile
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Int, Refused, Step, StepFlow, Steps, on
-from bot.telegram.household_ui import buttons, is_coordinator, join_within, short, today
+from bot.telegram.household_ui import buttons, join_within, may, short, today
 from storage.flows import FlowState
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class ImportFlow(StepFlow[ImportDraft]):
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
         """A sheet chosen, or the dry run confirmed or dropped (coordinators only)."""
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         await super().on_button(ctx, state, parts)
@@ -86,7 +87,7 @@ class ImportFlow(StepFlow[ImportDraft]):
         document = message.document
         if document is None:
             return False
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await self.end(ctx)
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return True

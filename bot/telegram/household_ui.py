@@ -7,13 +7,15 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.access import Action
 from bot.domain.cadence import Obligation
 from bot.domain.causes import Cause
 from bot.domain.people import Role
 from bot.domain.periods import local_date
+from bot.services import access
+from bot.services.access import HouseholdRef, Target
 from bot.telegram.commands import allowed
 from bot.telegram.context import Ctx
-from storage import pairings
 
 FILE_PREFIX = "hf"  # hf:<household>[:<offset>]  open the service file (more contacts)
 ACTION_PREFIX = "hx"  # hx:<action>:<arg>  coordinator actions on households
@@ -88,11 +90,14 @@ def join_within(lines: list[str], budget: int = MESSAGE_BUDGET) -> str:
     return "\n".join(out)
 
 
+async def may(ctx: Ctx, action: Action, target: Target = None) -> bool:
+    """Whether the acting person, in their role as of now, may do `action` to `target`."""
+    return await access.allowed(ctx.services, ctx.person, action, target)
+
+
 async def can_open(ctx: Ctx, household_id: int) -> bool:
     """The service file is for the paired worker and coordinators only."""
-    if ctx.role is Role.COORDINATOR:
-        return True
-    return ctx.role is Role.WORKER and await pairings.is_paired(ctx.db, household_id, ctx.user_id)
+    return await may(ctx, Action.HOUSEHOLD_OPEN, HouseholdRef(household_id))
 
 
 def is_coordinator(ctx: Ctx) -> bool:

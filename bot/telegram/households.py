@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.domain.access import Action
 from bot.domain.cadence import ContactKind
 from bot.domain.people import Role
 from bot.services import households as changes
@@ -20,7 +21,7 @@ from bot.telegram.household_ui import (
     FILE_PREFIX,
     arg_int,
     buttons,
-    is_coordinator,
+    may,
     today,
 )
 
@@ -48,7 +49,7 @@ class HouseholdActions:
         parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
         action = parts[1] if len(parts) > 1 else ""
         arg = arg_int(parts, 2)
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         if arg is None:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from telegram import InlineKeyboardMarkup, Message
 
+from bot.domain.access import Action
 from bot.domain.cadence import ContactKind, Status
 from bot.domain.households import (
     NOTE_MAX,
@@ -25,6 +26,7 @@ from bot.domain.households import (
     parse_wellbeing,
     toggle_service,
 )
+from bot.services.access import EntryRef, HouseholdRef
 from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import (
@@ -38,7 +40,7 @@ from bot.telegram.flowkit import (
     Steps,
     on,
 )
-from bot.telegram.household_ui import buttons, obligation_text, pairs, short, today
+from bot.telegram.household_ui import buttons, may, obligation_text, pairs, short, today
 from storage import contacts, flows, households, pairings
 
 NAME = "log"
@@ -118,8 +120,7 @@ class LogFlow(StepFlow[LogDraft]):
     async def quick(self, ctx: Ctx) -> None:
         """lq:<household>[:<kind>]: start a log from /due, a reminder or the service file."""
         pressed = START_FOR.parse(ctx.query.data if ctx.query and ctx.query.data else "")
-        if pressed is None or not ctx.role.is_staff or not await pairings.is_paired(
-                ctx.db, pressed[0], ctx.user_id):
+        if pressed is None or not await may(ctx, Action.HOUSEHOLD_LOG, HouseholdRef(pressed[0])):
             await ctx.answer(ctx.t("log.not_yours"), alert=True)
             return
         household_id, kind = pressed
@@ -141,7 +142,7 @@ class LogFlow(StepFlow[LogDraft]):
 
     async def _choose(self, ctx: Ctx, draft: LogDraft, household_id: int) -> None:
         found = await households.get(ctx.db, household_id)
-        if found is None or not await pairings.is_paired(ctx.db, household_id, ctx.user_id):
+        if found is None or not await may(ctx, Action.HOUSEHOLD_LOG, HouseholdRef(household_id)):
             await ctx.reply(ctx.t("log.not_yours"))
             return
         draft.hid, draft.name = found.id, found.name
@@ -286,7 +287,7 @@ class LogFlow(StepFlow[LogDraft]):
     # -- buttons --------------------------------------------------------------------------
 
     async def _household(self, ctx: Ctx, draft: LogDraft, household_id: int) -> Refused | None:
-        if not await pairings.is_paired(ctx.db, household_id, ctx.user_id):
+        if not await may(ctx, Action.HOUSEHOLD_LOG, HouseholdRef(household_id)):
             return Refused("log.not_yours")
         await self._choose(ctx, draft, household_id)
         return None
@@ -392,8 +393,8 @@ class ContactButtons:
         fix, delete = FIX.parse(data), DELETE.parse(data)
         pressed = fix or delete
         contact = await contacts.get(ctx.db, pressed[0]) if pressed is not None else None
-        if contact is None or contact.deleted or contact.worker_id != ctx.user_id \
-                or not ctx.role.is_staff:
+        if contact is None or contact.deleted \
+                or not await may(ctx, Action.ENTRY_CORRECT, EntryRef(contact.worker_id)):
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         if not can_correct(contact.created_at, ctx.now):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from telegram import Message
 
+from bot.domain.access import Action
 from bot.domain.households import clean
 from bot.services import audit as trail
 from bot.services import routing
@@ -14,7 +15,7 @@ from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_ui import (
     buttons,
-    is_coordinator,
+    may,
     pairs,
     program_label,
     short,
@@ -82,7 +83,7 @@ class PairFlow(StepFlow[PairDraft]):
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
         """Take a button at the current step (coordinators only; data is checked)."""
-        if not is_coordinator(ctx):
+        if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         await super().on_button(ctx, state, parts)

@@ -26,6 +26,7 @@ def features() -> list[Feature]:
     from bot.telegram.aid import AidFeature
     from bot.telegram.audit import AuditFeature
     from bot.telegram.cases import CasesFeature
+    from bot.telegram.erasure import ErasureFeature
     from bot.telegram.households import HouseholdsFeature
     from bot.telegram.onboarding import OnboardingFeature
     from bot.telegram.overdue import OverdueFeature
@@ -40,4 +41,4 @@ def features() -> list[Feature]:
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
             OverdueFeature(), ProgramsFeature(), AuditFeature(), ReferralsFeature(),
             StatsFeature(), AidFeature(), ActivityFeature(), ProjectsFeature(),
-            ProgramLimitsFeature(), StreetsFeature()]
+            ProgramLimitsFeature(), StreetsFeature(), ErasureFeature()]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from bot.domain.access import Action
+from bot.services.access import HouseholdRef
 from bot.telegram.context import Ctx
 from bot.telegram.household_flow import FindFlow, HouseholdFlow
-from bot.telegram.household_ui import (
-    arg_int,
-    is_coordinator,
-)
-from storage import households, pairings
+from bot.telegram.household_ui import arg_int, may
+from storage import households
 
 # -- from a report to a household ----------------------------------------------------------------
 
@@ -31,7 +30,7 @@ class ReportLinks:
         if report is None or action not in ("new", "link", "to"):
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        if not (is_coordinator(ctx) or (ctx.role.is_staff and report.taken_by == ctx.user_id)):
+        if not await may(ctx, Action.REPORT_TO_HOUSEHOLD, report):
             await ctx.answer(ctx.t("fromreport.not_yours"), alert=True)
             return
         await ctx.answer()
@@ -43,8 +42,7 @@ class ReportLinks:
             household_id = arg_int(parts, 3)
             found = await households.get(ctx.db, household_id) if household_id else None
             # A worker links a report only to a household paired with them (need to know).
-            if found is None or not (is_coordinator(ctx) or await pairings.is_paired(
-                    ctx.db, found.id, ctx.user_id)):
+            if found is None or not await may(ctx, Action.REPORT_LINK, HouseholdRef(found.id)):
                 await ctx.reply(ctx.t("file.not_found"))
                 return
             await ctx.drop_keyboard()

@@ -13,7 +13,9 @@ import asyncio
 import logging
 import re
 import tempfile
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -191,11 +193,26 @@ def chart(ctx: Ctx, c: fg.Comparison) -> tuple[bytes, str] | None:
     rows = [(_EMOJI.sub("", name).strip() or name, a, b) for name, a, b in rows]
     png, numbered = comparison_png(rows, (ctx.t("stats.chart_now"), ctx.t("stats.chart_before")))
     if numbered:
-        legend = ", ".join(f"#{n} {name}" for n, (name, _, _) in enumerate(rows, start=1))
-        caption += "\n" + ctx.t("stats.chart_legend", legend=legend)
-    if len(caption) > CAPTION_MAX:
-        caption = caption[: CAPTION_MAX - 1] + "…"
+        legend = chart_legend(partial(ctx.t), [name for name, _, _ in rows],
+                              CAPTION_MAX - len(caption) - 1)
+        if legend:
+            caption += "\n" + legend
     return png, caption
+
+
+def chart_legend(t: Callable[..., str], names: list[str], budget: int) -> str:
+    """'#1 name, #2 …' within budget characters: names are dropped before escaping, never
+    cut after it (a cut could split an entity or a tag, and Telegram refuses the photo)."""
+    shown = list(names)
+    while shown:
+        legend = ", ".join(f"#{n} {name}" for n, name in enumerate(shown, start=1))
+        if len(shown) < len(names):
+            legend += ", …"
+        line = t("stats.chart_legend", legend=legend)
+        if len(line) <= budget:
+            return line
+        shown.pop()
+    return ""
 
 
 # -- /stats ---------------------------------------------------------------------------------

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import BotProcess
 from tests.e2e.helpers_triage import add_worker, report_row
@@ -13,6 +17,11 @@ from tests.rig.server import FakeBotApi, FakeUser
 PHONE = "13912345678"
 ADDRESS = "东门小区3栋502"
 WORDS = "我们明天上午去看看张大爷"
+
+
+def plain(text: str) -> str:
+    """A catalog text as the person reads it (no tags, no escapes)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def file_bytes(workdir: Path) -> bytes:
@@ -70,3 +79,63 @@ async def test_closed_reports_are_anonymised_after_the_retention(
     row = report_row(bot, ref)
     assert row["phone"] is None and row["address"] is None and row["subject"] is None
     assert row["category"] == "elderly_alone" and row["status"] == "closed"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_a_coordinator_erases_the_reporter_from_the_report_after_confirming(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser,
+        resident_en: FakeUser, workdir: Path, lang: str) -> None:
+    reporter = resident if lang == "zh" else resident_en
+    if lang == "en":
+        await coordinator.send("/language")
+        await coordinator.press("English")
+        await coordinator.expect("English")
+    ref = await submit_report(reporter, lang=lang, phone=PHONE, address=ADDRESS)
+    await coordinator.send("/cases")
+    listing = await coordinator.expect(re.escape(plain(label(lang, "triage.cases.waiting"))))
+    await coordinator.press(f"🆕 {ref}", in_message=listing)
+    details = await coordinator.expect(PHONE)
+    erase = label(lang, "erasure.button")
+    asked = re.escape(plain(label(lang, "erasure.confirm", ref=ref))[:20])
+    # Pressing "keep" changes nothing.
+    await coordinator.press(erase, in_message=details)
+    confirm = await coordinator.expect(asked)
+    assert label(lang, "erasure.yes") in str(confirm.buttons)
+    await coordinator.press(label(lang, "erasure.no"), in_message=confirm)
+    await coordinator.expect(re.escape(label(lang, "erasure.kept")))
+    assert report_row(bot, ref)["phone"] == PHONE
+
+    await coordinator.press(erase, in_message=details)
+    confirm = await coordinator.expect(asked)
+    await coordinator.press(label(lang, "erasure.yes"), in_message=confirm)
+    done = await coordinator.expect(re.escape(plain(label(lang, "erasure.done", ref=ref,
+                                                           count=1))))
+    assert PHONE not in done.plain
+    row = report_row(bot, ref)
+    assert row["phone"] is None and row["address"] is None and row["category"] == "elderly_alone"
+    with bot.db() as conn:
+        found = conn.execute("SELECT actor_id, object_id, detail FROM audit "
+                             "WHERE action = 'erase.person'").fetchall()
+    assert [(r[0], r[1]) for r in found] == [(coordinator.id, str(reporter.id))]
+    assert f'"report": {int(ref[2:])}' in found[0][2]
+    await bot.stop()
+    stored = file_bytes(workdir)
+    for secret in (PHONE, ADDRESS):
+        assert secret.encode() not in stored, f"{secret} is still in the database file"
+
+
+async def test_only_coordinators_erase_and_never_a_staff_members_own_report(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    add_worker(bot, 2001, "陈社工")
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref = await submit_report(resident, phone=PHONE)
+    card = await worker.expect(rf"新求助.*{ref}")
+    answer = await worker.press_data(f"er:yes:{int(ref[2:])}", card)
+    assert answer == plain(label("zh", "erasure.not_allowed"))
+    assert report_row(bot, ref)["phone"] == PHONE
+    mine = await submit_report(worker, phone="13700001111")
+    await coordinator.send("/cases")
+    await coordinator.expect(re.escape(plain(label("zh", "triage.cases.waiting"))))
+    answer = await coordinator.press_data(f"er:yes:{int(mine[2:])}")
+    assert answer == plain(label("zh", "erasure.staff", ref=mine))
+    assert report_row(bot, mine)["phone"] == "13700001111"

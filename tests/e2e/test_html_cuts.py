@@ -1,0 +1,43 @@
+"""End to end: a long /funds full of markup-like names arrives (Telegram would refuse HTML
+cut in the middle of an entity with 400 "can't parse entities")."""
+
+from __future__ import annotations
+
+from bot.botapi.html import HtmlError, parse_html
+from bot.config import SUPPORTED_LANGUAGES
+from bot.i18n import Catalog
+from tests.conftest import BotProcess
+from tests.rig.server import FakeBotApi, FakeUser
+
+NASTY = "<b>&amp;</b>&<&>"
+SEEDED = ["区慈善会（大爱罗湖）", "街道慈善基金", "社区基金", "爱心企业捐赠", "政府救助"]
+
+
+def names_a_naive_cut_breaks(year: int) -> list[str]:
+    """Fund names for which /funds cut at 4,000 characters would split an entity."""
+    catalog = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+    for pad in range(40):
+        names = [f"{NASTY}{'x' * pad}{n:03d}{NASTY}" for n in range(200)]
+        lines = [catalog.t("zh", "funds.title", year=year, amount="0.00", households=0)]
+        lines += [catalog.t("zh", "funds.line", name=name, amount="0.00", households=0)
+                  for name in SEEDED + names]
+        try:
+            parse_html("\n".join(lines)[:4000])
+        except HtmlError:
+            return names
+    raise AssertionError("no padding makes the naive cut break: the test proves nothing")
+
+
+async def test_funds_with_markup_in_their_names_over_the_limit_arrive_whole(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    names = names_a_naive_cut_breaks(bot.today().year)
+    with bot.db() as conn:
+        conn.executemany("INSERT INTO funds (name, created_at) VALUES (?, ?)",
+                         [(name, bot.now().isoformat()) for name in names])
+        conn.commit()
+    await coordinator.send("/funds")
+    funds = await coordinator.expect("资金来源")
+    assert names[0] in funds.plain and funds.plain.rstrip().endswith("…")
+    assert len(funds.plain) < 4096
+    await coordinator.send("/start")
+    await coordinator.expect("管理员")

@@ -1,0 +1,88 @@
+"""Erasure in a real SQLite file: what workers typed about the person's households goes too."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.domain.aid import AidKind, Purpose
+from bot.domain.households import Category, HouseholdInput
+from storage import aid, areas, erasure, households
+from storage.aid import NewAid
+from storage.clock import to_db
+from storage.db import Database
+
+NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
+WORKER, RESIDENT = 7001, 5001
+PHONE = "13912345678"
+
+
+@pytest.fixture
+async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
+    database = await Database.open(tmp_path / "z.sqlite3")
+    await areas.seed(database, ["东门社区"], NOW)
+    async with database.transaction() as tx:
+        for who, name, role in ((WORKER, "陈社工", "worker"), (RESIDENT, "王小明", "resident")):
+            await tx.execute(
+                "INSERT INTO people (telegram_id, display_name, role, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)", (who, name, role, to_db(NOW), to_db(NOW)))
+    yield database
+    await database.close()
+
+
+def file_bytes(folder: Path) -> bytes:
+    """Every byte the database keeps on disk: the file and its WAL."""
+    return b"".join(p.read_bytes() for p in folder.glob("z.sqlite3*") if p.is_file())
+
+
+async def _linked_household(db: Database) -> tuple[int, int]:
+    """A household made from the resident's report, and one that has nothing to do with it."""
+    linked = await households.create(db, HouseholdInput("张大爷", 1, "东门路1号", 1,
+                                                        Category.DIBAO, "", "", None, None),
+                                     NOW, by=9001)
+    other = await households.create(db, HouseholdInput("李阿婆", 1, "东门路2号", 1,
+                                                       Category.DIBAO, "", "", None, None),
+                                    NOW, by=9001)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO reports (reporter_id, category, description, urgency, phone, "
+            "household_id, created_at, updated_at) VALUES (?, 'elderly_alone', ?, 'soon', ?, "
+            "?, ?, ?)", (RESIDENT, "张大爷腿肿了，不肯去医院", PHONE, linked.id, to_db(NOW),
+                         to_db(NOW)))
+    return linked.id, other.id
+
+
+def _aid(household_id: int, note: str, description: str = "") -> NewAid:
+    return NewAid(household_id, WORKER, AidKind.IN_KIND if description else AidKind.CASH, 5000,
+                  1, Purpose.MEDICAL, date(2026, 5, 19), description=description, note=note)
+
+
+async def test_erasure_masks_the_reporters_number_in_aid_notes_in_any_form(
+        db: Database, tmp_path: Path) -> None:
+    linked, other = await _linked_household(db)
+    # The worker copied the reporter's number into aid notes, spaced out and verbatim.
+    await aid.add(db, _aid(linked, "已联系举报人 139 1234 5678，明天送去"), NOW)
+    await aid.add(db, _aid(linked, "", description=f"米面油（王小明 {PHONE} 代领）"), NOW)
+    await aid.add(db, _aid(other, f"邻居王小明（{PHONE}）帮忙联系"), NOW)
+    await aid.add(db, _aid(other, "医药费，电话 13800001111 是老人自己的"), NOW)
+    await db.vacuum()
+    assert PHONE.encode() in file_bytes(tmp_path)
+
+    async with db.transaction() as tx:
+        done = await erasure.erase_person_in(tx, RESIDENT, NOW)
+    await erasure.compact(db)
+
+    assert done.reports == 1 and done.notes >= 3
+    stored = file_bytes(tmp_path)
+    for secret in (PHONE, "139 1234 5678", "王小明"):
+        assert secret.encode() not in stored, f"{secret} is still in the database file"
+    notes = [(e.household_id, e.note, e.description)
+             for e in await aid.for_household(db, linked, 10)
+             + await aid.for_household(db, other, 10)]
+    # What the aid was for stays readable; an unrelated household's own number is kept.
+    assert any("明天送去" in n for _, n, _ in notes)
+    assert any("米面油" in d for _, _, d in notes)
+    assert any("13800001111" in n for h, n, _ in notes if h == other)
+    assert (await aid.household_total(db, linked)).amount_fen == 10000
