@@ -26,8 +26,10 @@ from bot.domain.households import (
     parse_wellbeing,
     toggle_service,
 )
+from bot.services import contacts as contact_log
 from bot.services.access import EntryRef, HouseholdRef
 from bot.services.contact_buttons import DELETE, FIX, START_FOR
+from bot.services.contacts import NewContact
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import (
     CODEC,
@@ -344,32 +346,22 @@ class LogFlow(StepFlow[LogDraft]):
         if draft.kind is None or draft.day is None:  # a damaged draft: ask what is missing
             await self.goto(ctx, KIND if draft.kind is None else DAY, draft)
             return
-        mine = {p.program_id: p
-                for p in await pairings.active_for_household(ctx.db, draft.hid)
-                if p.worker_id == ctx.user_id}
-        if not mine:
-            await self.end(ctx)
-            await ctx.reply(ctx.t("log.not_yours"))
-            return
-        pairing = mine[min(mine)]
-        saved = await contacts.add(ctx.db, contacts.NewContact(
+        # One use case, one transaction: the contact, the entry it replaces, the flow's end.
+        logged = await contact_log.log_contact(ctx.services, NewContact(
             household_id=draft.hid, worker_id=ctx.user_id, kind=draft.kind, day=draft.day,
             services=list(draft.services), people_reached=draft.people or 1, note=draft.note,
-            wellbeing=draft.wellbeing or None, next_note=draft.next_note,
-            pairing_id=pairing.id), ctx.now)
-        replaced = False
-        if draft.replaces:
-            old = await contacts.get(ctx.db, draft.replaces)
-            if old is not None and can_correct(old.created_at, ctx.now):
-                replaced = await contacts.delete(ctx.db, old.id, ctx.user_id, ctx.now)
-        await self.end(ctx)
+            wellbeing=draft.wellbeing or None, next_note=draft.next_note),
+            today(ctx), draft.replaces or None)
+        if logged is None:
+            await ctx.reply(ctx.t("log.not_yours"))
+            return
+        saved = logged.contact
         lines = [ctx.t("log.saved", name=draft.name, day=draft.day.isoformat(),
                        kind=ctx.t(f"kind.{saved.kind.value}"))]
-        if replaced:
+        if logged.replaced:
             lines.append(ctx.t("log.replaced"))
         now_day = today(ctx)
-        owed = await pairings.household_obligations(ctx.db, draft.hid, now_day)
-        open_items = [o for _, o in owed if o.status is not Status.MET]
+        open_items = logged.still_owed
         if open_items:
             lines.append(ctx.t("log.next_title"))
             lines += [obligation_text(ctx, "log.next_line", o, now_day) for o in open_items]
