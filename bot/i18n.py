@@ -102,6 +102,15 @@ class Catalog:
 
     def t(self, lang: str, key: str, /, **values: object) -> str:
         """The text `key` in `lang` with escaped values filled in."""
+        return self._entry(lang, key, values).format_map(
+            {name: escape(value) for name, value in values.items()})
+
+    def plain(self, lang: str, key: str, /, **values: object) -> str:
+        """The text `key` with values as they are: for button labels, which are not HTML."""
+        return self._entry(lang, key, values).format_map(
+            {name: str(value) for name, value in values.items()})
+
+    def _entry(self, lang: str, key: str, values: Mapping[str, object]) -> str:
         table = self.texts.get(lang) or self.texts[self.fallback]
         entry = table.get(key)
         if entry is None:
@@ -112,8 +121,7 @@ class Catalog:
             count = values.get("count")
             category = plural_category(lang, count if isinstance(count, int) else 0)
             entry = entry.get(category, entry["other"])
-        safe = {name: escape(value) for name, value in values.items()}
-        return entry.format_map(safe)
+        return entry
 
     def has(self, key: str) -> bool:
         """Whether `key` exists in the fallback language."""

@@ -89,6 +89,11 @@ class Ctx:
         """A text from the catalog in the acting person's language."""
         return self.services.catalog.t(self.lang, key, **values)
 
+    def label(self, key: str, /, size: int = 60, **values: object) -> str:
+        """A button label: plain text (names unescaped), cut to `size` with an ellipsis."""
+        text = self.services.catalog.plain(self.lang, key, **values)
+        return text if len(text) <= size else text[: size - 1] + "…"
+
     def join(self, parts: list[str], key: str = "list.separator") -> str:
         """Plain parts joined with the acting person's list separator (、 in Chinese)."""
         return self.t(key).join(parts)

@@ -209,7 +209,7 @@ class Admin:
                                cases=w.open_cases, households=w.households))
             key, action = (("triage.workers.deactivate", WORKER_OFF) if who.active
                            else ("triage.workers.reactivate", WORKER_ON))
-            rows.append([(ctx.t(key, name=who.display_name)[:60],
+            rows.append([(ctx.label(key, name=who.display_name),
                           action.data(who.telegram_id))])
         not_started = await routing.coordinators_not_started(ctx.services)
         if not_started:
@@ -273,8 +273,8 @@ class Admin:
         lines = [ctx.t("triage.areas.title")]
         lines += street_lines(ctx, await areas.streets_of_areas(ctx.db)) or [
             ctx.t("triage.areas.none")]
-        rows = [[(ctx.t("triage.areas.rename", name=a.name)[:60], AREA_RENAME.data(a.id)),
-                 (ctx.t("triage.areas.retire")[:60], AREA_RETIRE.data(a.id))] for a in known]
+        rows = [[(ctx.label("triage.areas.rename", name=a.name), AREA_RENAME.data(a.id)),
+                 (ctx.label("triage.areas.retire"), AREA_RETIRE.data(a.id))] for a in known]
         rows.append([(ctx.t("triage.areas.add"), AREA_ADD.data(0))])
         rows.append([streets_button(ctx)])
         await ctx.reply("\n".join(lines), buttons(rows))

@@ -275,8 +275,8 @@ class Referrals:
         referral = made.done.referral
         if made.matches and referral is not None and made.done.refusal == "in_registry":
             await ctx.answer()
-            rows = [[(ctx.t("referrals.household.link", name=m.name,
-                            area=m.area_name or ctx.t("referrals.no_area"))[:60],
+            rows = [[(ctx.label("referrals.household.link", name=m.name,
+                                area=m.area_name or ctx.label("referrals.no_area")),
                       HOUSEHOLD.data(referral.id, m.id))] for m in made.matches]
             await ctx.reply(ctx.t("referrals.household.found", ref=referral.ref,
                                   count=len(made.matches)), buttons(rows))
