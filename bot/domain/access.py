@@ -40,6 +40,10 @@ class Action(StrEnum):
     ENTRY_CORRECT = "entry.correct"  # delete or redo one's own contact or aid entry
     FUND_MANAGE = "fund.manage"
     ACTIVITY_RECORD = "activity.record"
+    STAFF_MANAGE = "staff.manage"  # invites, /workers (deactivate), /areas and streets
+    TRAIL_READ = "trail.read"  # /audit
+    OVERDUE_READ = "overdue.read"  # /overdue, /digest: every worker's missed obligations
+    DATA_EXPORT = "data.export"  # /export
 
 
 class Scope(StrEnum):
@@ -89,9 +93,18 @@ RULES: dict[Action, Rule] = {
     Action.ENTRY_CORRECT: Rule(Role.WORKER, Scope.OWN, coordinators_reach_all=False),
     Action.FUND_MANAGE: Rule(Role.COORDINATOR),
     Action.ACTIVITY_RECORD: Rule(Role.WORKER, Scope.OWN),
+    Action.STAFF_MANAGE: Rule(Role.COORDINATOR),
+    Action.TRAIL_READ: Rule(Role.COORDINATOR),
+    Action.OVERDUE_READ: Rule(Role.COORDINATOR),
+    Action.DATA_EXPORT: Rule(Role.COORDINATOR),
 }
 
 _RANK = {Role.RESIDENT: 0, Role.WORKER: 1, Role.COORDINATOR: 2}
+
+
+def permits(role: Role, least: Role) -> bool:
+    """Whether `role` may do what `least` may (coordinators can do what workers can)."""
+    return _RANK[role] >= _RANK[least]
 
 
 def refusal(action: Action, role: Role, *, owns: bool, in_area: bool) -> Refusal | None:
@@ -100,7 +113,7 @@ def refusal(action: Action, role: Role, *, owns: bool, in_area: bool) -> Refusal
     `owns`: the target is theirs (the case they took, a household paired with them, an entry
     they made, a report they sent); `in_area`: it is of a community they serve."""
     rule = RULES[action]
-    if _RANK[role] < _RANK[rule.least]:
+    if not permits(role, rule.least):
         return Refusal.NOT_COORDINATOR if rule.least is Role.COORDINATOR else Refusal.NOT_STAFF
     if role is Role.COORDINATOR and rule.coordinators_reach_all:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.domain.access import Action
 from bot.domain.people import Role
 from bot.services import audit as trail
 from bot.telegram.commands import Command, CommandTable
@@ -46,7 +47,7 @@ async def audit_command(ctx: Ctx) -> None:
 
 async def on_button(ctx: Ctx) -> None:
     """au:<filter>:<offset> — coordinators only, checked at press time."""
-    if ctx.role is not Role.COORDINATOR:
+    if not await ctx.may(Action.TRAIL_READ):
         await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
         return
     parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.domain.access import permits
 from bot.domain.people import Role
 from bot.telegram.context import Ctx, Handler
 
-_RANK = {Role.RESIDENT: 0, Role.WORKER: 1, Role.COORDINATOR: 2}
-
 
 def allowed(role: Role, needed: Role) -> bool:
-    """Whether `role` may do what `needed` may (coordinators can do what workers can)."""
-    return _RANK[role] >= _RANK[needed]
+    """Whether `role` may use a command for `needed` (the access table's ranking)."""
+    return permits(role, needed)
 
 
 @dataclass(frozen=True)

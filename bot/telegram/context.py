@@ -21,7 +21,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.delivery.sender import Outcome, Sender
+from bot.domain.access import Action
 from bot.domain.people import Person, Role
+from bot.services import access
 from bot.services.context import Services
 from storage import flows, people
 from storage.db import Database
@@ -88,6 +90,10 @@ class Ctx:
     def t(self, key: str, /, **values: object) -> str:
         """A text from the catalog in the acting person's language."""
         return self.services.catalog.t(self.lang, key, **values)
+
+    async def may(self, action: Action, target: access.Target = None) -> bool:
+        """Whether this person, in their role as of now, may do `action` (to `target`)."""
+        return await access.allowed(self.services, self.person, action, target)
 
     def label(self, key: str, /, size: int = 60, **values: object) -> str:
         """A button label: plain text (names unescaped), cut to `size` with an ellipsis."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot.domain.access import Action
 from bot.domain.people import Role
 from bot.domain.triage import (
     AREA_NAME_MAX,
@@ -50,7 +51,7 @@ ADD_STEP, RENAME_STEP = "add", "rename"
 
 async def coordinator_press(ctx: Ctx) -> str | None:
     """The callback data of a coordinator-only button; None after refusing anyone else."""
-    if ctx.role is not Role.COORDINATOR:
+    if not await ctx.may(Action.STAFF_MANAGE):
         text = ctx.t("triage.refused.not_coordinator")
         await ctx.answer(text, alert=True)
         await ctx.reply(text)
@@ -348,7 +349,7 @@ class AreaFlow(StepFlow[AreaDraft]):
 
     async def _typed_name(self, ctx: Ctx, draft: AreaDraft, message: Message) -> bool:
         """The typed name (the role is checked again: it may have changed)."""
-        if ctx.role is not Role.COORDINATOR:
+        if not await ctx.may(Action.STAFF_MANAGE):
             await self.end(ctx)
             await ctx.reply(ctx.t("triage.refused.not_coordinator"))
             return True

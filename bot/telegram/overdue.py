@@ -15,13 +15,14 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler
 
 from bot.domain import digest as dg
+from bot.domain.access import Action
 from bot.domain.people import Role
 from bot.domain.periods import local_date
 from bot.domain.reminding import pack
 from bot.services import digest as digests
 from bot.services import referrals as referral_cases
 from bot.services.overdue import Area, overdue
-from bot.telegram.commands import Command, allowed
+from bot.telegram.commands import Command
 from bot.telegram.context import Ctx, handler
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ async def show_referrals(ctx: Ctx) -> None:
 
 async def on_button(ctx: Ctx) -> None:
     """ov:a:<area id> or ov:all."""
-    if not allowed(ctx.role, Role.COORDINATOR):
+    if not await ctx.may(Action.OVERDUE_READ):
         await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
         return
     parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")

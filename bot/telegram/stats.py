@@ -26,6 +26,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.charts.stats import comparison_png
 from bot.domain import figures as fg
+from bot.domain.access import Action
 from bot.domain.aid import format_yuan
 from bot.domain.people import Role
 from bot.domain.reminding import pack
@@ -363,7 +364,7 @@ def _confirm(ctx: Ctx, span: fg.Span) -> InlineKeyboardMarkup:
 
 async def on_export_button(ctx: Ctx) -> None:
     """ex:p:<preset>, ex:a:<span>, ex:<x|c>:<span>:<0|1>, ex:n."""
-    if not allowed(ctx.role, Role.COORDINATOR):
+    if not await ctx.may(Action.DATA_EXPORT):
         await ctx.answer(ctx.t("stats.refused.coordinator_only"), alert=True)
         return
     parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")

@@ -39,6 +39,10 @@ aid.record         NNNN     YYNN   NNNN        YYYY
 entry.correct      NNNN     YYNN   NNNN        YYNN
 fund.manage        NNNN     NNNN   NNNN        YYYY
 activity.record    NNNN     YYNN   NNNN        YYYY
+staff.manage       NNNN     NNNN   NNNN        YYYY
+trail.read         NNNN     NNNN   NNNN        YYYY
+overdue.read       NNNN     NNNN   NNNN        YYYY
+data.export        NNNN     NNNN   NNNN        YYYY
 """
 
 
