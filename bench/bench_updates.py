@@ -15,8 +15,9 @@ CPU seconds are the measure that counts (the machine may be shared, so wall-cloc
 vary from run to run); with the limiter on the server holds the bots to Telegram's limits
 (30 messages/s overall, 20 in 20 s to one chat) and answers 429 beyond them.
 
---profile FILE runs zhongfu under cProfile (its CPU figures are then inflated) and writes the
-stats to FILE (read them with `python -m pstats FILE`).
+--profile FILE attaches py-spy (installed beside Python: `pip install py-spy`; it needs
+ptrace) to zhongfu while the residents report and writes the samples to FILE in py-spy's raw
+(collapsed stack) format; summarise them with bench/profile_summary.py.
 """
 
 from __future__ import annotations
@@ -159,8 +160,7 @@ def server(limited: bool) -> FakeBotApi:
                       group_messages_per_minute=None)
 
 
-def zhongfu_command(workdir: Path, api: FakeBotApi,
-                    profile: Path | None) -> tuple[list[str], dict[str, str]]:
+def zhongfu_command(workdir: Path, api: FakeBotApi) -> tuple[list[str], dict[str, str]]:
     """`python -m bot run` and the environment a deployment would set."""
     env = {
         "PATH": os.environ.get("PATH", ""), "HOME": str(workdir), "PYTHONPATH": str(ROOT),
@@ -172,8 +172,7 @@ def zhongfu_command(workdir: Path, api: FakeBotApi,
         "ZHONGFU_AREAS": "东门社区,翠竹社区", "ZHONGFU_SCHEDULER": "cron",
         "ZHONGFU_CLOCK_SHIFT": f"{(BOT_NOW - datetime.now(UTC)).total_seconds():.3f}",
     }
-    runner = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    return [sys.executable, *runner, "-m", "bot", "run"], env
+    return [sys.executable, "-m", "bot", "run"], env
 
 
 def echo_command(api: FakeBotApi, limited: bool) -> tuple[list[str], dict[str, str]]:
@@ -186,7 +185,7 @@ def echo_command(api: FakeBotApi, limited: bool) -> tuple[list[str], dict[str, s
 
 async def measure(name: str, api: FakeBotApi, command: tuple[list[str], dict[str, str]],
                   people: list[Person], flow: Callable[[Person], Awaitable[None]],
-                  workdir: Path) -> Result:
+                  workdir: Path, profile: Path | None = None) -> Result:
     """Start the bot, let everyone go through `flow` at once, and read what it cost."""
     polling = asyncio.ensure_future(api.wait_for_call("getUpdates", timeout=60))
     log = (workdir / f"{name}.log").open("ab")
@@ -198,6 +197,7 @@ async def measure(name: str, api: FakeBotApi, command: tuple[list[str], dict[str
         await asyncio.sleep(0.5)  # startup work (commands, replay) is not an update's cost
         cpu, calls = cpu_seconds(proc.pid), len(api.calls)
         first, refused = api.last_update_id, api.flood_429s
+        spy = await start_profiler(proc.pid, profile) if profile else None
         started = time.perf_counter()
         await asyncio.gather(*(flow(person) for person in people))
         wall = time.perf_counter() - started
@@ -205,6 +205,9 @@ async def measure(name: str, api: FakeBotApi, command: tuple[list[str], dict[str
         await asyncio.sleep(0.3)
         cpu = cpu_seconds(proc.pid) - cpu
         sent = [c for c, _ in api.calls[calls:] if c != "getUpdates"]
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            await spy.wait()
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -217,14 +220,24 @@ async def measure(name: str, api: FakeBotApi, command: tuple[list[str], dict[str
                   [w for p in people for w in p.waits], len(sent), api.flood_429s - refused)
 
 
+async def start_profiler(pid: int, path: Path) -> asyncio.subprocess.Process:
+    """py-spy sampling process `pid` (all threads, idle ones left out) until SIGINT."""
+    spy = Path(sys.executable).parent / "py-spy"
+    proc = await asyncio.create_subprocess_exec(
+        str(spy), "record", "--pid", str(pid), "--format", "raw", "--output", str(path),
+        "--rate", "250", stdout=asyncio.subprocess.DEVNULL)
+    await asyncio.sleep(1.0)  # py-spy attaches
+    return proc
+
+
 async def run(n: int, limited: bool, profile: Path | None) -> tuple[Result, Result]:
     """zhongfu, then the echo bot with as many messages, against one server."""
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         async with server(limited) as api:
             residents = [Person(api.user(FIRST_RESIDENT + i, f"居民{i}")) for i in range(n)]
-            zhongfu = await measure("zhongfu", api, zhongfu_command(workdir, api, profile),
-                                    residents, report, workdir)
+            zhongfu = await measure("zhongfu", api, zhongfu_command(workdir, api),
+                                    residents, report, workdir, profile)
         per_person = zhongfu.updates // n
         async with server(limited) as api:
             people = [Person(api.user(FIRST_RESIDENT + i, f"居民{i}")) for i in range(n)]
@@ -239,7 +252,7 @@ async def main() -> None:
                         help="residents at once (several: one run each)")
     parser.add_argument("--limiter", choices=["on", "off", "both"], default="both",
                         help="the server enforces Telegram's flood limits")
-    parser.add_argument("--profile", type=Path, help="cProfile zhongfu into this file")
+    parser.add_argument("--profile", type=Path, help="py-spy samples of zhongfu into this file")
     args = parser.parse_args()
     modes = {"on": [True], "off": [False], "both": [False, True]}[args.limiter]
     print(f"machine: {os.cpu_count()} cores, {cpu_model()}")

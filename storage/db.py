@@ -132,8 +132,9 @@ class Database:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a read outside any transaction and return all rows."""
-        async with self._lock, self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        async with self._lock:
+            # One trip to the database thread, not three (execute, fetch, close).
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """Run a read and return the first column of the first row (None if no row)."""
@@ -149,8 +150,10 @@ class Tx:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; return the last inserted row id (or 0)."""
-        async with self._conn.execute(sql, params) as cur:
-            return cur.lastrowid or 0
+        # One trip to the database thread (a cursor costs three: execute, read, close);
+        # last_insert_rowid() is what a cursor's lastrowid reads too.
+        row = await self._conn.execute_insert(sql, params)
+        return int(row[0] or 0) if row is not None else 0
 
     async def rowcount(self, sql: str, params: Params = ()) -> int:
         """Run a statement; return how many rows it changed."""
@@ -169,8 +172,7 @@ class Tx:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Read all rows inside the transaction."""
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """First column of the first row inside the transaction (None if no row)."""
