@@ -1,19 +1,22 @@
 """Cost per update: N residents report at once, beside a bare python-telegram-bot echo bot.
 
-Run: python bench/bench_updates.py [--n 50] [--limiter on|off|both] [--profile FILE]
+Run: python bench/bench_updates.py [--n 50 200] [--limiter on|off|both] [--no-echo]
+                                  [--profile FILE]
 
 N simulated residents each go through the whole report flow at the same time (/start,
 /report, every step, Confirm) against the built-in Bot API server, with the real bot as a
 subprocess (`python -m bot run`, as in production). Then, in the same run and against the
-same server, a bare python-telegram-bot echo bot (bench/echo_bot.py) gets the same number of
-users sending the same number of messages. For each bot it prints the CPU seconds per update
-of the bot process (user + system, read from /proc, from the moment it polls until the last
-person has their answer), updates per second, p50/p95 time from a person's message to the
-bot's answer, and Bot API calls per update; then the ratio zhongfu ÷ echo.
+same server code with the same limits (a fresh instance), a bare python-telegram-bot echo bot
+(bench/echo_bot.py) gets the same number of users sending the same number of messages.
+For each bot it prints the CPU seconds per update of the bot process (user + system, read
+from /proc, from the moment it polls until the last person has their answer), updates per
+second, p50/p95 time from a person's message to the bot's answer, and Bot API calls per
+update; then the ratio zhongfu ÷ echo.
 
 CPU seconds are the measure that counts (the machine may be shared, so wall-clock figures
 vary from run to run); with the limiter on the server holds the bots to Telegram's limits
-(30 messages/s overall, 20 in 20 s to one chat) and answers 429 beyond them.
+(30 messages/s overall, 20 in 20 s to one chat) and answers 429 beyond them; zhongfu's line
+then also says how fast it sent while people waited for answers (a burst: issue 16 §3).
 
 --profile FILE attaches py-spy (installed beside Python: `pip install py-spy`; it needs
 ptrace) to zhongfu while the residents report and writes the samples to FILE in py-spy's raw
