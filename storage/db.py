@@ -160,9 +160,10 @@ class Tx:
         async with self._conn.execute(sql, params) as cur:
             return cur.rowcount
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        """Run a statement once per parameter set."""
-        await self._conn.executemany(sql, rows)
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        """Run a statement once per parameter set; return how many rows it changed in all."""
+        cursor = await self._conn.executemany(sql, rows)
+        return max(0, cursor.rowcount)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Read inside the transaction (sees its own writes)."""
