@@ -132,8 +132,9 @@ class Database:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a read outside any transaction and return all rows."""
-        async with self._lock, self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        async with self._lock:
+            # One trip to the database thread, not three (execute, fetch, close).
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """Run a read and return the first column of the first row (None if no row)."""
@@ -149,17 +150,20 @@ class Tx:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; return the last inserted row id (or 0)."""
-        async with self._conn.execute(sql, params) as cur:
-            return cur.lastrowid or 0
+        # One trip to the database thread (a cursor costs three: execute, read, close);
+        # last_insert_rowid() is what a cursor's lastrowid reads too.
+        row = await self._conn.execute_insert(sql, params)
+        return int(row[0] or 0) if row is not None else 0
 
     async def rowcount(self, sql: str, params: Params = ()) -> int:
         """Run a statement; return how many rows it changed."""
         async with self._conn.execute(sql, params) as cur:
             return cur.rowcount
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        """Run a statement once per parameter set."""
-        await self._conn.executemany(sql, rows)
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        """Run a statement once per parameter set; return how many rows it changed in all."""
+        cursor = await self._conn.executemany(sql, rows)
+        return max(0, cursor.rowcount)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Read inside the transaction (sees its own writes)."""
@@ -169,8 +173,7 @@ class Tx:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Read all rows inside the transaction."""
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """First column of the first row inside the transaction (None if no row)."""
