@@ -56,10 +56,11 @@ HOUSEHOLD_CONTACT_COLUMNS = ("address", "phone")
 
 
 def households(conn: sqlite3.Connection, with_contacts: bool) -> Iterator[tuple[object, ...]]:
-    """The whole registry: HOUSEHOLD_COLUMNS (+ HOUSEHOLD_CONTACT_COLUMNS)."""
+    """The whole registry: HOUSEHOLD_COLUMNS (+ HOUSEHOLD_CONTACT_COLUMNS); the causes come as
+    two values, the free text and the codes from the list, for the sheet to put together."""
     extra = ", h.address, COALESCE(h.phone, '')" if with_contacts else ""
     sql = ("SELECT h.id, COALESCE(h.external_id, ''), h.name, COALESCE(a.name, ''), "
-           f"h.category, h.people_count, h.causes, h.needs, h.archived{extra} "
+           f"h.category, h.people_count, h.causes, h.cause_codes, h.needs, h.archived{extra} "
            "FROM households h LEFT JOIN areas a ON a.id = h.area_id ORDER BY h.id")
     for r in stream(conn, sql):
         yield tuple(r)
@@ -151,15 +152,17 @@ def aid(conn: sqlite3.Connection, start: str, stop: str) -> Iterator[tuple[objec
 
 
 ACTIVITY_COLUMNS = ("activity_day", "activity_title", "activity_kind", "activity_people",
-                    "activity_households")
+                    "activity_households", "activity_services", "activity_project")
 
 
 def activities(conn: sqlite3.Connection, start: str, stop: str) -> Iterator[tuple[object, ...]]:
-    """Group activities held on days in [start, stop): ACTIVITY_COLUMNS."""
+    """Group activities held on days in [start, stop): ACTIVITY_COLUMNS (services as their
+    stored JSON list of codes)."""
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'activities'").fetchone() is None:
         return
     yield from conn.execute(
         "SELECT v.day, v.title, v.kind, v.people_reached, "
         "(SELECT COUNT(DISTINCT c.household_id) FROM contacts c WHERE c.activity_id = v.id "
-        "AND c.deleted = 0) FROM activities v WHERE v.day >= ? AND v.day < ? "
+        "AND c.deleted = 0), v.services, COALESCE(p.name, '') FROM activities v "
+        "LEFT JOIN projects p ON p.id = v.project_id WHERE v.day >= ? AND v.day < ? "
         "ORDER BY v.day, v.id", (start, stop))

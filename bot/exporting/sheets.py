@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from bot.domain import figures as fg
+from bot.domain.causes import from_codes
 from bot.domain.periods import local_midnight
 from bot.domain.reports import reference
 from bot.exporting import Job, Sheet, SheetBuilder
@@ -182,6 +183,14 @@ def report_history(job: Job, conn: sqlite3.Connection) -> Sheet:
 # -- registry, pairings, contacts, obligations --------------------------------------------
 
 
+def _causes(job: Job, label: Labels, text: str, codes: str) -> str:
+    """Causes from the list, in words, then the free text ("因病、因残；老伴去世")."""
+    listed = job.t("list.separator").join(label("cause", c.value) for c in from_codes(codes))
+    if listed and text:
+        return job.t("causes.with_text", causes=listed, text=text)
+    return listed or text
+
+
 def households(job: Job, conn: sqlite3.Connection) -> Sheet:
     """The household registry (phone and address only when asked for)."""
     columns = rows.HOUSEHOLD_COLUMNS + (rows.HOUSEHOLD_CONTACT_COLUMNS if job.with_contacts
@@ -191,7 +200,9 @@ def households(job: Job, conn: sqlite3.Connection) -> Sheet:
 
     def each() -> Iterator[Row]:
         for r in rows.households(conn, job.with_contacts):
-            yield (*r[:4], label("category", r[4]), *r[5:8], yes if r[8] else no, *r[9:])
+            causes = _causes(job, label, str(r[6] or ""), str(r[7] or ""))
+            yield (*r[:4], label("category", r[4]), r[5], causes, r[8], yes if r[9] else no,
+                   *r[10:])
 
     return Sheet(job.t("export.sheet.households"), _headers(job, columns), each())
 
@@ -294,7 +305,9 @@ def activity_sheet(job: Job, conn: sqlite3.Connection) -> Sheet:
 
     def each() -> Iterator[Row]:
         for r in rows.activities(conn, job.span.start.isoformat(), job.span.stop.isoformat()):
-            yield (r[0], r[1], label("activity.kind", r[2]), r[3], r[4])
+            services = job.t("list.separator").join(
+                label("service", code) for code in json.loads(str(r[5]) or "[]"))
+            yield (r[0], r[1], label("activity.kind", r[2]), r[3], r[4], services, r[6])
 
     return Sheet(job.t("export.sheet.activities"), _headers(job, rows.ACTIVITY_COLUMNS),
                  each())

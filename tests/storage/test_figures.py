@@ -257,3 +257,28 @@ async def test_one_export_at_a_time(db: Database, tmp_path: Path) -> None:
         await service.export(services, person(data.WORKER_A, Role.WORKER), QUARTER,
                              service.Format.XLSX, False, tmp_path / "x.xlsx", "zh")
     assert refused.value.refusal is service.Refusal.COORDINATOR_ONLY
+
+
+async def test_the_export_names_causes_services_and_projects_in_words(db: Database,
+                                                                       tmp_path: Path) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE households SET cause_codes = 'illness,disability' "
+                         "WHERE causes = '-1 失业'")
+        await tx.execute("INSERT INTO projects (name, budget_fen, starts_on, ends_on, "
+                         "created_by, created_at) VALUES ('长者饭堂', 500000, '2026-10-01', "
+                         "'2026-12-31', 7101, '2026-10-01T00:00:00+00:00')")
+        await tx.execute("INSERT INTO activities (title, kind, day, people_reached, created_by, "
+                         "created_at, services, project_id) VALUES ('重阳敬老', 'holiday_visit', "
+                         "'2026-10-29', 12, 7101, '2026-10-29T00:00:00+00:00', "
+                         "'[\"counselling\", \"material_aid\"]', 1)")
+    out = tmp_path / "e.xlsx"
+    await service.export(services_for(db), COORDINATOR, QUARTER, service.Format.XLSX, False,
+                         out, "zh")
+    book = load_workbook(out)
+    homes = list(book.worksheets[3].iter_rows(values_only=True))  # the registry
+    causes = homes[0].index("致贫致困原因")
+    assert "因病、因残；-1 失业" in [row[causes] for row in homes[1:]]
+    activities = list(book.worksheets[8].iter_rows(values_only=True))  # group activities
+    assert activities[0][-2:] == ("服务内容", "所属微实事项目")
+    assert activities[1][0] == "2026-10-29" and activities[1][-1] == "长者饭堂"
+    assert activities[1][-2] == "心理疏导、物资帮扶"
