@@ -44,6 +44,9 @@ class Action(StrEnum):
     TRAIL_READ = "trail.read"  # /audit
     OVERDUE_READ = "overdue.read"  # /overdue, /digest: every worker's missed obligations
     DATA_EXPORT = "data.export"  # /export
+    REFERRAL_TAKE = "referral.take"  # take or look at a referred person's case
+    REFERRAL_WORK = "referral.work"  # call, survey, screen, apply, decide, close, household
+    REFERRAL_ASSIGN = "referral.assign"
 
 
 class Scope(StrEnum):
@@ -97,6 +100,9 @@ RULES: dict[Action, Rule] = {
     Action.TRAIL_READ: Rule(Role.COORDINATOR),
     Action.OVERDUE_READ: Rule(Role.COORDINATOR),
     Action.DATA_EXPORT: Rule(Role.COORDINATOR),
+    Action.REFERRAL_TAKE: Rule(Role.WORKER, Scope.OWN_OR_AREA),
+    Action.REFERRAL_WORK: Rule(Role.WORKER, Scope.OWN),
+    Action.REFERRAL_ASSIGN: Rule(Role.COORDINATOR),
 }
 
 _RANK = {Role.RESIDENT: 0, Role.WORKER: 1, Role.COORDINATOR: 2}

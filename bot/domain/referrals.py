@@ -14,7 +14,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
+from bot.domain import access
 from bot.domain.households import Category
+from bot.domain.people import Role
 
 FOCUS_DAYS: Final = 7  # a referral with a focus flag must be screened within a week
 OTHER_DAYS: Final = 30
@@ -182,15 +184,13 @@ class Actor:
 
 
 def refusal(action: Action, actor: Actor, state: State) -> str | None:
-    """Why `actor` may not take `action` now (a catalog code), or None when they may."""
-    if action is Action.ASSIGN and not actor.coordinator:
-        return "coordinators_only"
-    if not actor.coordinator:
-        if action in (Action.TAKE, Action.VIEW) and state.worker_id is None:
-            if state.area_id is not None and state.area_id not in actor.area_ids:
-                return "other_area"
-        elif state.worker_id != actor.telegram_id:
-            return "not_yours"
+    """Why `actor` may not take `action` now (a catalog code), or None when they may.
+
+    Who may act on whose referral is the one access table's (bot/domain/access.py); the
+    referral's own stages decide the rest."""
+    why = _access_refusal(action, actor, state)
+    if why is not None:
+        return why
     if action is Action.VIEW:
         return None
     if state.stage is Stage.CLOSED and action is not Action.HOUSEHOLD:
@@ -207,6 +207,30 @@ def refusal(action: Action, actor: Actor, state: State) -> str | None:
         if not eligible(state.eligibility):
             return "not_eligible"
     return None
+
+
+def _access_refusal(action: Action, actor: Actor, state: State) -> str | None:
+    """The access table's answer, in the referral catalog's words."""
+    role = Role.COORDINATOR if actor.coordinator else Role.WORKER
+    owns = state.worker_id == actor.telegram_id
+    if action is Action.ASSIGN:
+        table_action, in_area = access.Action.REFERRAL_ASSIGN, False
+    elif action in (Action.TAKE, Action.VIEW):
+        # An untaken referral is open to the workers of its community (or of every
+        # community when it has none); a taken one only to whoever holds it.
+        table_action = access.Action.REFERRAL_TAKE
+        in_area = state.worker_id is None and (state.area_id is None
+                                               or state.area_id in actor.area_ids)
+    else:
+        table_action, in_area = access.Action.REFERRAL_WORK, False
+    why = access.refusal(table_action, role, owns=owns, in_area=in_area)
+    if why is None:
+        return None
+    if why is access.Refusal.NOT_COORDINATOR:
+        return "coordinators_only"
+    if why is access.Refusal.NOT_YOUR_AREA and state.worker_id is None:
+        return "other_area"
+    return "not_yours"
 
 
 def eligible(found: Iterable[Eligibility]) -> bool:

@@ -43,6 +43,9 @@ staff.manage       NNNN     NNNN   NNNN        YYYY
 trail.read         NNNN     NNNN   NNNN        YYYY
 overdue.read       NNNN     NNNN   NNNN        YYYY
 data.export        NNNN     NNNN   NNNN        YYYY
+referral.take      NNNN     YYYN   NNNN        YYYY
+referral.work      NNNN     YYNN   NNNN        YYYY
+referral.assign    NNNN     NNNN   NNNN        YYYY
 """
 
 
