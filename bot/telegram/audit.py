@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.callbacks import CODEC, Int, Pattern
 from bot.domain.access import Action
 from bot.domain.people import Role
 from bot.services import audit as trail
@@ -19,7 +20,9 @@ from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import local_time
 from bot.telegram.keyboards import optional
 
-PREFIX = "au"
+AU = CODEC.prefix("au", "/audit")
+# au:<filter>:<offset>, the filter a (all), p<person id> or h<household id>
+PAGE = AU.button("", Pattern(r"a|[ph][0-9]{1,16}", 17), Int(6))
 HOUSEHOLD_WORDS = ("户", "household")
 
 
@@ -50,16 +53,12 @@ async def on_button(ctx: Ctx) -> None:
     if not await ctx.may(Action.TRAIL_READ):
         await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
         return
-    parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-    if len(parts) != 3 or not parts[2].isdigit() or len(parts[2]) > 6 or not _valid(parts[1]):
+    pressed = PAGE.parse(ctx.query.data if ctx.query and ctx.query.data else "")
+    if pressed is None:
         await ctx.answer(ctx.t("error.stale_button"), alert=True)
         return
     await ctx.answer()
-    await show(ctx, parts[1], int(parts[2]))
-
-
-def _valid(what: str) -> bool:
-    return what == "a" or (what[:1] in ("p", "h") and what[1:].isdigit() and len(what) < 17)
+    await show(ctx, *pressed)
 
 
 async def show(ctx: Ctx, what: str, offset: int) -> None:
@@ -84,7 +83,7 @@ async def show(ctx: Ctx, what: str, offset: int) -> None:
                            what=line.object_name))
     rows = []
     if found.more:
-        rows.append([(ctx.t("audit.more"), f"{PREFIX}:{what}:{offset + trail.PAGE}")])
+        rows.append([(ctx.t("audit.more"), PAGE.data(what, offset + trail.PAGE))])
     await ctx.reply("\n".join(lines), optional(rows))
 
 
@@ -95,4 +94,4 @@ class AuditFeature:
                  flows: FlowRegistry, common: CommonHandlers) -> None:
         """Add the command and its page buttons."""
         table.add(Command("audit", Role.COORDINATOR, audit_command, order=67))
-        app.add_handler(CallbackQueryHandler(handler(on_button), pattern=f"^{PREFIX}:"))
+        app.add_handler(CallbackQueryHandler(handler(on_button), pattern=f"^{AU.name}:"))

@@ -14,6 +14,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler
 
+from bot.callbacks import CODEC, Int
 from bot.domain import digest as dg
 from bot.domain.access import Action
 from bot.domain.people import Role
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
     from bot.telegram.common import CommonHandlers
     from bot.telegram.flows import FlowRegistry
 
-PREFIX = "ov"
+OV = CODEC.prefix("ov", "/overdue")
+EVERYONE = OV.button("all")
+OF_AREA = OV.button("a", Int())  # ov:a:<area id>
 AREA_BUTTONS = 12
 
 
@@ -76,12 +79,13 @@ async def on_button(ctx: Ctx) -> None:
     if not await ctx.may(Action.OVERDUE_READ):
         await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
         return
-    parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+    data = ctx.query.data if ctx.query and ctx.query.data else ""
+    area = OF_AREA.parse(data)
+    if area is None and EVERYONE.parse(data) is None:
+        await ctx.answer(ctx.t("error.stale_button"), alert=True)
+        return
     await ctx.answer()
-    if len(parts) == 3 and parts[1] == "a" and parts[2].isdigit() and len(parts[2]) < 12:
-        await show(ctx, area_id=int(parts[2]))
-    else:
-        await show(ctx)
+    await show(ctx, area_id=area[0] if area is not None else None)
 
 
 async def show(ctx: Ctx, *, query: str = "", area_id: int | None = None) -> None:
@@ -112,13 +116,13 @@ async def show(ctx: Ctx, *, query: str = "", area_id: int | None = None) -> None
 
 def _area_buttons(ctx: Ctx, known: list[Area]) -> InlineKeyboardMarkup:
     row: list[InlineKeyboardButton] = [
-        InlineKeyboardButton(ctx.t("overdue.all"), callback_data=f"{PREFIX}:all")]
+        InlineKeyboardButton(ctx.t("overdue.all"), callback_data=EVERYONE.data())]
     rows = [row]
     for area in known[:AREA_BUTTONS]:
         if len(rows[-1]) >= 3:
             rows.append([])
         rows[-1].append(InlineKeyboardButton(area.name[:20],
-                                             callback_data=f"{PREFIX}:a:{area.id}"))
+                                             callback_data=OF_AREA.data(area.id)))
     return InlineKeyboardMarkup(rows)
 
 
@@ -130,4 +134,4 @@ class OverdueFeature:
         """Add the two commands and the filter buttons."""
         table.add(Command("overdue", Role.COORDINATOR, overdue_command, order=64))
         table.add(Command("digest", Role.COORDINATOR, digest_command, order=65))
-        app.add_handler(CallbackQueryHandler(handler(on_button), pattern=f"^{PREFIX}:"))
+        app.add_handler(CallbackQueryHandler(handler(on_button), pattern=f"^{OV.name}:"))
