@@ -397,10 +397,14 @@ class ActivityFlow(StepFlow[ActivityDraft]):
         return None
 
     async def _ok(self, ctx: Ctx, draft: ActivityDraft) -> Refused | None:
+        """Confirmed: the summary loses its buttons before the answer comes."""
+        await ctx.drop_keyboard()
         await self._submit(ctx, draft)
         return None
 
     async def _no(self, ctx: Ctx, draft: ActivityDraft) -> Refused | None:
+        """Cancelled: the summary loses its buttons before the answer comes."""
+        await ctx.drop_keyboard()
         await self.end(ctx)
         await ctx.reply(ctx.t("flow.activity.cancelled"))
         return None

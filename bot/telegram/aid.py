@@ -396,10 +396,14 @@ class AidFlow(StepFlow[AidDraft]):
         return None
 
     async def _ok(self, ctx: Ctx, draft: AidDraft) -> Refused | None:
+        """Confirmed: the summary loses its buttons before the answer comes."""
+        await ctx.drop_keyboard()
         await self._submit(ctx, draft)
         return None
 
     async def _no(self, ctx: Ctx, draft: AidDraft) -> Refused | None:
+        """Cancelled: the summary loses its buttons before the answer comes."""
+        await ctx.drop_keyboard()
         await self.end(ctx)
         await ctx.reply(ctx.t("aid.cancelled"))
         return None
