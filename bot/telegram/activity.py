@@ -9,10 +9,10 @@ is stored; every press is checked again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
+from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import Application
 
 from bot.domain.activities import (
@@ -39,161 +39,216 @@ from bot.services.activities import ALL, MINE, PICK, Draft, Refusal
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx
+from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.household_ui import StaleAnswer, buttons, is_coordinator, pairs, short, today
-from storage import areas, flows
-from storage.flows import FlowState
+from bot.telegram.household_ui import buttons, is_coordinator, pairs, short, today
+from storage import areas
 
-NAME, PREFIX = "activity", "ac"
+NAME = "activity"
 TITLE, KIND, DAY, AREAS, SCOPE, PICKING, SERVICES, PEOPLE, PROJECT, CONFIRM = (
     "title", "kind", "day", "areas", "scope", "pick", "services", "people", "project", "confirm")
 PICK_BUTTONS = 40  # households offered as buttons at once
 
+AC = CODEC.prefix("ac", "the activity flow")
+KIND_B = AC.button("k", Choice(ActivityKind))
+DAY_B = AC.button("d", Choice(("0", "1")))  # days back: today, yesterday
+AREA_B = AC.button("a", Int())  # toggles one community
+AREAS_DONE = AC.button("ad")
+SCOPE_B = AC.button("sc", Choice((MINE, ALL, PICK)))
+PICK_B = AC.button("h", Int())  # toggles one household
+PICK_DONE = AC.button("hd")
+SERVICE_B = AC.button("s", Choice(Service))  # toggles one service
+SERVICES_DONE = AC.button("sd")
+BY_HOUSEHOLDS = AC.button("p", Choice(("0",)))  # people reached: count the households
+PROJECT_B = AC.button("pr", Int())  # 0: no project
+OK = AC.button("ok")
+NO = AC.button("no")
+
 
 @dataclass
-class ActivityFlow(StaleAnswer):
+class ActivityDraft:
+    """The answers so far (keys as stored by earlier releases)."""
+
+    title: str = ""
+    kind: ActivityKind | None = None
+    day: date | None = None
+    areas: list[int] = field(default_factory=list)
+    scope: str = ""
+    picked: list[int] = field(default_factory=list)
+    households: list[int] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    people: int | None = None  # None: as many as households
+    project: int | None = None
+    project_name: str | None = None
+
+
+class ActivityFlow(StepFlow[ActivityDraft]):
     """The /activity conversation, kept in the flows table."""
 
-    name: str = NAME
-    prefix: str = PREFIX
+    name = NAME
+    callbacks = AC
+    data_type = ActivityDraft
+    stale_key = "activity.stale"
+
+    def __init__(self) -> None:
+        self.steps = Steps({
+            TITLE: Step(self._ask_title, self._typed_title),
+            KIND: Step(self._ask_kind, buttons=(on(KIND_B, self._kind),)),
+            DAY: Step(self._ask_day, self._typed_day, (on(DAY_B, self._day),)),
+            AREAS: Step(self._ask_areas, buttons=(
+                on(AREA_B, self._toggle_area, keep=True), on(AREAS_DONE, self._areas_done))),
+            SCOPE: Step(self._ask_scope, buttons=(on(SCOPE_B, self._scope),)),
+            PICKING: Step(self._ask_pick, buttons=(
+                on(PICK_B, self._toggle_pick, keep=True), on(PICK_DONE, self._pick_done))),
+            SERVICES: Step(self._ask_services, buttons=(
+                on(SERVICE_B, self._toggle_service, keep=True),
+                on(SERVICES_DONE, self._services_done))),
+            PEOPLE: Step(self._ask_people, self._typed_people,
+                         (on(BY_HOUSEHOLDS, self._by_households),)),
+            PROJECT: Step(self._ask_project, buttons=(on(PROJECT_B, self._project),)),
+            CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Begin recording an activity (or resume the one in progress)."""
-        state = await flows.get(ctx.db, ctx.user_id)
-        if state is not None and state.name == NAME:
+        state = await self.current(ctx)
+        if state is not None:
             await ctx.reply(ctx.t("activity.resume"))
             await self.ask(ctx, state)
             return
         await ctx.reply(ctx.t("activity.intro"))
-        await self.ask(ctx, await self._save(ctx, TITLE, {}))
+        await self.goto(ctx, TITLE, ActivityDraft())
 
-    async def _save(self, ctx: Ctx, step: str, data: dict[str, Any]) -> FlowState:
-        return await ctx.save_flow(NAME, step, data)
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """Say what the step expects."""
+        await ctx.reply(ctx.t(f"activity.expect.{step}",
+                              max=TITLE_MAX if step == TITLE else PEOPLE_MAX))
 
     # -- questions ------------------------------------------------------------------------
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the question of the current step."""
-        data, step = state.data, state.step
-        if step == TITLE:
-            await ctx.reply(ctx.t("activity.ask_title"))
-        elif step == KIND:
-            items = [(ctx.t(f"activity.kind.{k.value}"), f"{PREFIX}:k:{k.value}")
-                     for k in ActivityKind]
-            await ctx.reply(ctx.t("activity.ask_kind", title=data.get("title", "")),
-                            buttons(pairs(items)))
-        elif step == DAY:
-            await ctx.reply(ctx.t("activity.ask_day"), buttons([[
-                (ctx.t("activity.button.today"), f"{PREFIX}:d:0"),
-                (ctx.t("activity.button.yesterday"), f"{PREFIX}:d:1")]]))
-        elif step == AREAS:
-            text, markup = await self._areas_view(ctx, data)
-            await ctx.reply(text, markup)
-        elif step == SCOPE:
-            await self._ask_scope(ctx, data)
-        elif step == PICKING:
-            text, markup = await self._pick_view(ctx, data)
-            await ctx.reply(text, markup)
-        elif step == SERVICES:
-            await ctx.reply(self._services_text(ctx, data), self._services_keyboard(ctx, data))
-        elif step == PROJECT:
-            await self._ask_project(ctx, data)
-        elif step == PEOPLE:
-            count = len(data.get("households") or [])
-            await ctx.reply(ctx.t("activity.ask_people"), buttons([[
-                (ctx.t("activity.button.by_households", count=count), f"{PREFIX}:p:0")]]))
-        elif step == CONFIRM:
-            await ctx.reply(await self._summary(ctx, data), buttons([[
-                (ctx.t("activity.button.confirm"), f"{PREFIX}:ok"),
-                (ctx.t("activity.button.cancel"), f"{PREFIX}:no")]]))
+    async def _ask_title(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        await ctx.reply(ctx.t("activity.ask_title"))
 
-    async def _areas_view(self, ctx: Ctx, data: dict[str, Any]) -> tuple[str, Any]:
+    async def _ask_kind(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        items = [(ctx.t(f"activity.kind.{k.value}"), KIND_B.data(k)) for k in ActivityKind]
+        await ctx.reply(ctx.t("activity.ask_kind", title=draft.title), buttons(pairs(items)))
+
+    async def _ask_day(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        await ctx.reply(ctx.t("activity.ask_day"), buttons([[
+            (ctx.t("activity.button.today"), DAY_B.data("0")),
+            (ctx.t("activity.button.yesterday"), DAY_B.data("1"))]]))
+
+    async def _ask_areas(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        text, markup = await self._areas_view(ctx, draft)
+        await ctx.reply(text, markup)
+
+    async def _ask_pick(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        text, markup = await self._pick_view(ctx, draft)
+        await ctx.reply(text, markup)
+
+    async def _ask_services(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        await ctx.reply(self._services_text(ctx, draft), self._services_keyboard(ctx, draft))
+
+    async def _ask_people(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        await ctx.reply(ctx.t("activity.ask_people"), buttons([[
+            (ctx.t("activity.button.by_households", count=len(draft.households)),
+             BY_HOUSEHOLDS.data("0"))]]))
+
+    async def _ask_confirm(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        await ctx.reply(await self._summary(ctx, draft), buttons([[
+            (ctx.t("activity.button.confirm"), OK.data()),
+            (ctx.t("activity.button.cancel"), NO.data())]]))
+
+    async def _areas_view(self, ctx: Ctx,
+                          draft: ActivityDraft) -> tuple[str, InlineKeyboardMarkup]:
         live = await areas.active(ctx.db)
-        chosen = set(data.get("areas") or [])
+        chosen = set(draft.areas)
         names = [a.name for a in live if a.id in chosen]
         text = ctx.t("activity.ask_areas") + "\n" + ctx.t(
             "activity.chosen_areas", areas=ctx.join(names) or ctx.t("activity.nothing_chosen"))
-        items = [(("✓ " if a.id in chosen else "") + short(a.name), f"{PREFIX}:a:{a.id}")
+        items = [(("✓ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
                  for a in live[:40]]
         return text, buttons([*pairs(items, 3),
-                              [(ctx.t("activity.button.done"), f"{PREFIX}:ad")]])
+                              [(ctx.t("activity.button.done"), AREAS_DONE.data())]])
 
-    async def _ask_scope(self, ctx: Ctx, data: dict[str, Any]) -> None:
-        area_ids = list(data.get("areas") or [])
+    async def _ask_scope(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        area_ids = list(draft.areas)
         mine = await use.participants(ctx.services, ctx.user_id, False, area_ids, MINE)
         rows = []
         if isinstance(mine, list) and mine:
-            rows.append([(ctx.t("activity.button.mine", count=len(mine)), f"{PREFIX}:sc:mine")])
+            rows.append([(ctx.t("activity.button.mine", count=len(mine)), SCOPE_B.data(MINE))])
         if is_coordinator(ctx):
             everyone = await use.participants(ctx.services, ctx.user_id, True, area_ids, ALL)
             if isinstance(everyone, list) and everyone:
                 rows.append([(ctx.t("activity.button.all", count=len(everyone)),
-                              f"{PREFIX}:sc:all")])
+                              SCOPE_B.data(ALL))])
         if rows:
-            rows.append([(ctx.t("activity.button.pick"), f"{PREFIX}:sc:pick")])
+            rows.append([(ctx.t("activity.button.pick"), SCOPE_B.data(PICK))])
         if not rows:
             await ctx.reply(ctx.t("activity.problem.no_households"))
-            data["areas"] = []
-            await self.ask(ctx, await self._save(ctx, AREAS, data))
+            draft.areas = []
+            await self.goto(ctx, AREAS, draft)
             return
         await ctx.reply(ctx.t("activity.ask_scope"), buttons(rows))
 
-    async def _pick_view(self, ctx: Ctx, data: dict[str, Any]) -> tuple[str, Any]:
+    async def _pick_view(self, ctx: Ctx,
+                         draft: ActivityDraft) -> tuple[str, InlineKeyboardMarkup]:
         offered = await use.pick_list(ctx.services, ctx.user_id, is_coordinator(ctx),
-                                      list(data.get("areas") or []))
+                                      list(draft.areas))
         offered = [] if isinstance(offered, Refusal) else offered
-        chosen = set(data.get("picked") or [])
+        chosen = set(draft.picked)
         names = [name for h, name in offered if h in chosen]
         lines = [ctx.t("activity.ask_pick"), ctx.t(
             "activity.chosen_households", count=len(names),
             names=ctx.join(names) or ctx.t("activity.nothing_chosen"))]
         if len(offered) > PICK_BUTTONS:
             lines.append(ctx.t("activity.pick_more", count=PICK_BUTTONS))
-        items = [(("✓ " if h in chosen else "") + short(name), f"{PREFIX}:h:{h}")
+        items = [(("✓ " if h in chosen else "") + short(name), PICK_B.data(h))
                  for h, name in offered[:PICK_BUTTONS]]
         return "\n".join(lines), buttons([*pairs(items),
-                                          [(ctx.t("activity.button.done"), f"{PREFIX}:hd")]])
+                                          [(ctx.t("activity.button.done"), PICK_DONE.data())]])
 
-    def _services_text(self, ctx: Ctx, data: dict[str, Any]) -> str:
-        names = [ctx.t(f"service.{code}") for code in data.get("services") or []]
+    def _services_text(self, ctx: Ctx, draft: ActivityDraft) -> str:
+        names = [ctx.t(f"service.{code}") for code in draft.services]
         return ctx.t("activity.ask_services") + "\n" + ctx.t(
             "activity.chosen_services",
             services=ctx.join(names) or ctx.t("activity.nothing_chosen"))
 
-    def _services_keyboard(self, ctx: Ctx, data: dict[str, Any]) -> Any:
-        chosen = set(data.get("services") or [])
+    def _services_keyboard(self, ctx: Ctx, draft: ActivityDraft) -> InlineKeyboardMarkup:
+        chosen = set(draft.services)
         items = [(("✓ " if s.value in chosen else "") + ctx.t(f"service.{s.value}"),
-                  f"{PREFIX}:s:{s.value}") for s in Service]
-        return buttons([*pairs(items), [(ctx.t("activity.button.done"), f"{PREFIX}:sd")]])
+                  SERVICE_B.data(s)) for s in Service]
+        return buttons([*pairs(items),
+                        [(ctx.t("activity.button.done"), SERVICES_DONE.data())]])
 
-    async def _ask_project(self, ctx: Ctx, data: dict[str, Any]) -> None:
-        offered = await project_use.running_on(ctx.services, date.fromisoformat(str(data["day"])))
-        rows = [[(short(p.name, 24), f"{PREFIX}:pr:{p.id}")] for p in offered[:20]]
-        rows.append([(ctx.t("activity.button.no_project"), f"{PREFIX}:pr:0")])
+    async def _ask_project(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        offered = await project_use.running_on(ctx.services, draft.day or today(ctx))
+        rows = [[(short(p.name, 24), PROJECT_B.data(p.id))] for p in offered[:20]]
+        rows.append([(ctx.t("activity.button.no_project"), PROJECT_B.data(0))])
         await ctx.reply(ctx.t("activity.ask_project"), buttons(rows))
 
-    async def _after_people(self, ctx: Ctx, data: dict[str, Any]) -> None:
+    async def _after_people(self, ctx: Ctx, draft: ActivityDraft) -> None:
         """On to the project when there are any to choose from, else to the summary."""
-        running = await project_use.running_on(ctx.services, date.fromisoformat(str(data["day"])))
-        step = PROJECT if running else CONFIRM
-        await self.ask(ctx, await self._save(ctx, step, data))
+        running = await project_use.running_on(ctx.services, draft.day or today(ctx))
+        await self.goto(ctx, PROJECT if running else CONFIRM, draft)
 
-    async def _summary(self, ctx: Ctx, data: dict[str, Any]) -> str:
+    async def _summary(self, ctx: Ctx, draft: ActivityDraft) -> str:
         names = {a.id: a.name for a in await areas.active(ctx.db)}
-        households = len(data.get("households") or [])
-        kind = ActivityKind(str(data.get("kind")))
-        people = data.get("people") or ctx.t("activity.people_by_households")
+        households = len(draft.households)
+        kind = draft.kind or ActivityKind(next(iter(ActivityKind)))
+        people = draft.people or ctx.t("activity.people_by_households")
         contact = counts_as(kind)
         lines = [ctx.t("activity.summary_title"), ctx.t(
-            "activity.summary_line", title=data.get("title", ""),
-            kind=ctx.t(f"activity.kind.{kind.value}"), day=data.get("day", ""),
-            areas=ctx.join([names.get(a, "") for a in data.get("areas") or []]),
+            "activity.summary_line", title=draft.title,
+            kind=ctx.t(f"activity.kind.{kind.value}"),
+            day=draft.day.isoformat() if draft.day else "",
+            areas=ctx.join([names.get(a, "") for a in draft.areas]),
             households=households, people=people)]
-        services = [ctx.t(f"service.{code}") for code in data.get("services") or []]
+        services = [ctx.t(f"service.{code}") for code in draft.services]
         lines.append(ctx.t("activity.summary_services",
                            services=ctx.join(services) or ctx.t("activity.nothing_chosen")))
-        if data.get("project_name"):
-            lines.append(ctx.t("activity.summary_project", project=data["project_name"]))
+        if draft.project_name:
+            lines.append(ctx.t("activity.summary_project", project=draft.project_name))
         lines.append(ctx.t("activity.counts", households=households,
                            contact=ctx.t(f"kind.{contact.value}")) if contact
                      else ctx.t("activity.counts_none"))
@@ -201,199 +256,177 @@ class ActivityFlow(StaleAnswer):
 
     # -- typed answers --------------------------------------------------------------------
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """Take a typed answer at the current step; anything else is answered with what fits."""
-        text = clean(ctx.message.text if ctx.message else None)
-        data, step = dict(state.data), state.step
-        if step == TITLE and text:
-            title = clean_title(text)
-            if title is None:
-                await self._expect(ctx, step)
-                return
-            data["title"] = title
-            await self.ask(ctx, await self._save(ctx, KIND, data))
-        elif step == DAY and text and (day := parse_day(text, today(ctx))) is not None:
-            await self._take_day(ctx, data, day)
-        elif step == PEOPLE and text and (count := parse_count(text, PEOPLE_MAX)) is not None:
-            data["people"] = count
-            await self._after_people(ctx, data)
-        else:
-            await self._expect(ctx, step)
+    async def _typed_title(self, ctx: Ctx, draft: ActivityDraft, message: Message) -> bool:
+        text = clean(message.text)
+        title = clean_title(text) if text else None
+        if title is None:
+            return False
+        draft.title = title
+        await self.goto(ctx, KIND, draft)
+        return True
 
-    async def _expect(self, ctx: Ctx, step: str) -> None:
-        await ctx.reply(ctx.t(f"activity.expect.{step}",
-                              max=TITLE_MAX if step == TITLE else PEOPLE_MAX))
+    async def _typed_day(self, ctx: Ctx, draft: ActivityDraft, message: Message) -> bool:
+        text = clean(message.text)
+        day = parse_day(text, today(ctx)) if text else None
+        if day is None:
+            return False
+        await self._take_day(ctx, draft, day)
+        return True
 
-    async def _take_day(self, ctx: Ctx, data: dict[str, Any], day: date) -> None:
+    async def _typed_people(self, ctx: Ctx, draft: ActivityDraft, message: Message) -> bool:
+        text = clean(message.text)
+        count = parse_count(text, PEOPLE_MAX) if text else None
+        if count is None:
+            return False
+        draft.people = count
+        await self._after_people(ctx, draft)
+        return True
+
+    async def _take_day(self, ctx: Ctx, draft: ActivityDraft, day: date) -> None:
         problem = check_contact_day(day, today(ctx))
         if problem is not None:
             await ctx.reply(ctx.t(f"activity.problem.{problem}"))
             return
-        data["day"] = day.isoformat()
-        data.setdefault("areas", [])
-        await self.ask(ctx, await self._save(ctx, AREAS, data))
+        draft.day = day
+        await self.goto(ctx, AREAS, draft)
 
     # -- buttons --------------------------------------------------------------------------
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """Take a button at the current step; another step's button is stale."""
-        action, arg = [*parts, "", ""][:2]
-        if not await self._button(ctx, state.step, dict(state.data), action, arg):
-            await ctx.answer(ctx.t("activity.stale"), alert=True)
+    async def _kind(self, ctx: Ctx, draft: ActivityDraft, kind: ActivityKind) -> Refused | None:
+        draft.kind = kind
+        await self.goto(ctx, DAY, draft)
+        return None
 
-    async def _button(self, ctx: Ctx, step: str, data: dict[str, Any], action: str,
-                      arg: str) -> bool:
-        async def done() -> None:
-            await ctx.answer()
-            await ctx.drop_keyboard()
+    async def _day(self, ctx: Ctx, draft: ActivityDraft, back: str) -> Refused | None:
+        await self._take_day(ctx, draft, today(ctx) - timedelta(days=int(back)))
+        return None
 
-        if step == KIND and action == "k" and arg in {k.value for k in ActivityKind}:
-            await done()
-            data["kind"] = arg
-            await self.ask(ctx, await self._save(ctx, DAY, data))
-        elif step == DAY and action == "d" and arg in ("0", "1"):
-            await done()
-            await self._take_day(ctx, data, today(ctx) - timedelta(days=int(arg)))
-        elif step == AREAS and action == "a" and arg.isdigit() and len(arg) < 12:
-            live = {a.id for a in await areas.active(ctx.db)}
-            chosen = toggle(list(data.get("areas") or []), int(arg), live)
-            if chosen is None:
-                return False
-            data["areas"] = chosen
-            await self._save(ctx, AREAS, data)
-            await ctx.answer()
-            text, markup = await self._areas_view(ctx, data)
-            await ctx.edit_or_reply(text, markup)
-        elif step == AREAS and action == "ad":
-            if not data.get("areas"):
-                await ctx.answer(ctx.t("activity.problem.no_areas"), alert=True)
-                return True
-            await done()
-            await self.ask(ctx, await self._save(ctx, SCOPE, data))
-        elif step == SCOPE and action == "sc" and arg in (MINE, ALL, PICK):
-            await self._take_scope(ctx, data, arg)
-        elif step == PICKING and action in ("h", "hd"):
-            return await self._pick(ctx, data, action, arg)
-        elif step == SERVICES and action == "s":
-            given = toggle_service(list(data.get("services") or []), arg)
-            if given is None:
-                return False
-            data["services"] = given
-            await self._save(ctx, SERVICES, data)
-            await ctx.answer()
-            await ctx.edit_or_reply(self._services_text(ctx, data),
-                                    self._services_keyboard(ctx, data))
-        elif step == SERVICES and action == "sd":
-            await done()
-            await self.ask(ctx, await self._save(ctx, PEOPLE, data))
-        elif step == PEOPLE and action == "p" and arg == "0":
-            await done()
-            data["people"] = None
-            await self._after_people(ctx, data)
-        elif step == PROJECT and action == "pr" and arg.isdigit() and len(arg) < 12:
-            await self._take_project(ctx, data, int(arg))
-        elif step == CONFIRM and action in ("ok", "no"):
-            await done()
-            if action == "ok":
-                await self._submit(ctx, data)
-            else:
-                await flows.clear(ctx.db, ctx.user_id)
-                await ctx.reply(ctx.t("flow.activity.cancelled"))
-        else:
-            return False
-        return True
+    async def _toggle_area(self, ctx: Ctx, draft: ActivityDraft, area_id: int) -> Refused | None:
+        live = {a.id for a in await areas.active(ctx.db)}
+        chosen = toggle(draft.areas, area_id, live)
+        if chosen is None:
+            return STALE  # a community retired since the list was shown
+        draft.areas = chosen
+        await self.save(ctx, AREAS, draft)
+        text, markup = await self._areas_view(ctx, draft)
+        await ctx.edit_or_reply(text, markup)
+        return None
 
-    async def _pick(self, ctx: Ctx, data: dict[str, Any], action: str, arg: str) -> bool:
-        """Toggle one household (only one of those offered), or finish picking."""
-        if action == "hd":
-            picked = list(data.get("picked") or [])
-            if not picked:
-                await ctx.answer(ctx.t("activity.problem.no_pick"), alert=True)
-                return True
-            await ctx.answer()
-            await ctx.drop_keyboard()
-            data.update(scope=PICK, households=picked)
-            data.setdefault("services", [])
-            await self.ask(ctx, await self._save(ctx, SERVICES, data))
-            return True
-        if not arg.isdigit() or len(arg) >= 12:
-            return False
+    async def _areas_done(self, ctx: Ctx, draft: ActivityDraft) -> Refused | None:
+        if not draft.areas:
+            return Refused("activity.problem.no_areas")
+        await self.goto(ctx, SCOPE, draft)
+        return None
+
+    async def _scope(self, ctx: Ctx, draft: ActivityDraft, scope: str) -> Refused | None:
+        if scope == PICK:
+            offered = await use.pickable(ctx.services, ctx.user_id, is_coordinator(ctx),
+                                         list(draft.areas))
+            if isinstance(offered, Refusal) or not offered:
+                return self._no_households(ctx, offered)
+            draft.picked = []
+            await self.goto(ctx, PICKING, draft)
+            return None
+        found = await use.participants(ctx.services, ctx.user_id, is_coordinator(ctx),
+                                       list(draft.areas), scope)
+        if isinstance(found, Refusal) or not found:
+            return self._no_households(ctx, found)
+        draft.scope, draft.households = scope, found
+        await self.goto(ctx, SERVICES, draft)
+        return None
+
+    def _no_households(self, ctx: Ctx, found: Refusal | list[int]) -> Refused:
+        """Why nobody can take part: a refusal of the use case, or an empty list."""
+        key = found.value if isinstance(found, Refusal) else "no_households"
+        return Refused.saying(f"activity.problem.{key}", max=HOUSEHOLDS_MAX)
+
+    async def _toggle_pick(self, ctx: Ctx, draft: ActivityDraft,
+                           household_id: int) -> Refused | None:
+        """Toggle one household (only one of those offered)."""
         pool = await use.pickable(ctx.services, ctx.user_id, is_coordinator(ctx),
-                                  list(data.get("areas") or []))
-        toggled = toggle(list(data.get("picked") or []), int(arg),
+                                  list(draft.areas))
+        toggled = toggle(draft.picked, household_id,
                          set() if isinstance(pool, Refusal) else set(pool))
         if toggled is None:
-            await ctx.answer(ctx.t("activity.problem.not_yours"), alert=True)
-            return True
-        data["picked"] = toggled
-        await self._save(ctx, PICKING, data)
-        await ctx.answer()
-        text, markup = await self._pick_view(ctx, data)
+            return Refused("activity.problem.not_yours")
+        draft.picked = toggled
+        await self.save(ctx, PICKING, draft)
+        text, markup = await self._pick_view(ctx, draft)
         await ctx.edit_or_reply(text, markup)
-        return True
+        return None
 
-    async def _take_project(self, ctx: Ctx, data: dict[str, Any], project_id: int) -> None:
+    async def _pick_done(self, ctx: Ctx, draft: ActivityDraft) -> Refused | None:
+        if not draft.picked:
+            return Refused("activity.problem.no_pick")
+        draft.scope, draft.households = PICK, list(draft.picked)
+        await self.goto(ctx, SERVICES, draft)
+        return None
+
+    async def _toggle_service(self, ctx: Ctx, draft: ActivityDraft,
+                              service: Service) -> Refused | None:
+        given = toggle_service(draft.services, service.value)
+        if given is None:
+            return STALE
+        draft.services = given
+        await self.save(ctx, SERVICES, draft)
+        await ctx.edit_or_reply(self._services_text(ctx, draft),
+                                self._services_keyboard(ctx, draft))
+        return None
+
+    async def _services_done(self, ctx: Ctx, draft: ActivityDraft) -> Refused | None:
+        await self.goto(ctx, PEOPLE, draft)
+        return None
+
+    async def _by_households(self, ctx: Ctx, draft: ActivityDraft, _: str) -> Refused | None:
+        draft.people = None
+        await self._after_people(ctx, draft)
+        return None
+
+    async def _project(self, ctx: Ctx, draft: ActivityDraft, project_id: int) -> Refused | None:
         """A project still running, or none (0)."""
         if project_id:
             found = await project_use.get(ctx.services, project_id)
             if found is None or found.retired:
-                await ctx.answer(ctx.t("activity.problem.project_retired"), alert=True)
-                return
-            if not found.starts_on <= date.fromisoformat(str(data["day"])) <= found.ends_on:
-                await ctx.answer(ctx.t("activity.problem.project_period"), alert=True)
-                return
-            data.update(project=found.id, project_name=found.name)
+                return Refused("activity.problem.project_retired")
+            if not found.starts_on <= (draft.day or today(ctx)) <= found.ends_on:
+                return Refused("activity.problem.project_period")
+            draft.project, draft.project_name = found.id, found.name
         else:
-            data.update(project=None, project_name=None)
-        await ctx.answer()
-        await ctx.drop_keyboard()
-        await self.ask(ctx, await self._save(ctx, CONFIRM, data))
+            draft.project, draft.project_name = None, None
+        await self.goto(ctx, CONFIRM, draft)
+        return None
 
-    async def _take_scope(self, ctx: Ctx, data: dict[str, Any], scope: str) -> None:
-        if scope == PICK:
-            offered = await use.pickable(ctx.services, ctx.user_id, is_coordinator(ctx),
-                                         list(data.get("areas") or []))
-            if isinstance(offered, Refusal) or not offered:
-                key = offered.value if isinstance(offered, Refusal) else "no_households"
-                await ctx.answer(ctx.t(f"activity.problem.{key}", max=HOUSEHOLDS_MAX),
-                                 alert=True)
-                return
-            await ctx.answer()
-            await ctx.drop_keyboard()
-            data["picked"] = []
-            await self.ask(ctx, await self._save(ctx, PICKING, data))
-            return
-        found = await use.participants(ctx.services, ctx.user_id, is_coordinator(ctx),
-                                       list(data.get("areas") or []), scope)
-        if isinstance(found, Refusal) or not found:
-            key = found.value if isinstance(found, Refusal) else "no_households"
-            await ctx.answer(ctx.t(f"activity.problem.{key}", max=HOUSEHOLDS_MAX), alert=True)
-            return
-        await ctx.answer()
+    async def _ok(self, ctx: Ctx, draft: ActivityDraft) -> Refused | None:
+        """Confirmed: the summary loses its buttons before the answer comes."""
         await ctx.drop_keyboard()
-        data.update(scope=scope, households=found)
-        data.setdefault("services", [])
-        await self.ask(ctx, await self._save(ctx, SERVICES, data))
+        await self._submit(ctx, draft)
+        return None
+
+    async def _no(self, ctx: Ctx, draft: ActivityDraft) -> Refused | None:
+        """Cancelled: the summary loses its buttons before the answer comes."""
+        await ctx.drop_keyboard()
+        await self.end(ctx)
+        await ctx.reply(ctx.t("flow.activity.cancelled"))
+        return None
 
     # -- saving ---------------------------------------------------------------------------
 
-    async def _submit(self, ctx: Ctx, data: dict[str, Any]) -> None:
+    async def _submit(self, ctx: Ctx, draft: ActivityDraft) -> None:
         """Save through the use case, which works out the households again."""
-        kind = ActivityKind(str(data["kind"]))
-        draft = Draft(title=str(data["title"]), kind=kind,
-                      day=date.fromisoformat(str(data["day"])),
-                      people_reached=int(data["people"]) if data.get("people") else None,
-                      area_ids=[int(a) for a in data.get("areas") or []],
-                      scope=str(data.get("scope")),
-                      household_ids=[int(h) for h in data.get("households") or []],
-                      services=[str(s) for s in data.get("services") or []],
-                      project_id=int(data["project"]) if data.get("project") else None)
-        saved = await use.record(ctx.services, ctx.user_id, is_coordinator(ctx), draft)
-        await flows.clear(ctx.db, ctx.user_id)
+        if draft.kind is None or draft.day is None:  # a damaged draft: ask again
+            await self.goto(ctx, KIND if draft.kind is None else DAY, draft)
+            return
+        kind = draft.kind
+        new = Draft(title=draft.title, kind=kind, day=draft.day,
+                    people_reached=draft.people or None, area_ids=list(draft.areas),
+                    scope=draft.scope, household_ids=list(draft.households),
+                    services=list(draft.services), project_id=draft.project or None)
+        saved = await use.record(ctx.services, ctx.user_id, is_coordinator(ctx), new)
+        await self.end(ctx)
         if isinstance(saved, Refusal):
             await ctx.reply(ctx.t(f"activity.problem.{saved.value}", max=HOUSEHOLDS_MAX))
             return
-        lines = [ctx.t("activity.saved", title=draft.title, households=saved.households)]
+        lines = [ctx.t("activity.saved", title=new.title, households=saved.households)]
         contact = counts_as(kind)
         if contact is not None:
             lines.append(ctx.t("activity.saved_counts", households=saved.contacts,

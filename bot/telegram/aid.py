@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
+from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.access import Action
 from bot.domain.aid import (
     DESCRIPTION_MAX,
+    FUND_NAME_MAX,
     QUANTITY_MAX,
     AidKind,
     AmountProblem,
@@ -33,10 +34,9 @@ from bot.services.aid import Correction, Refusal
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
+from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import (
-    StaleAnswer,
-    arg_int,
     buttons,
     is_coordinator,
     join_within,
@@ -47,16 +47,57 @@ from bot.telegram.household_ui import (
 )
 from storage import flows, households, pairings, reports
 from storage.aid import Aid, NewAid
-from storage.flows import FlowState
 
-NAME, PREFIX = "aid", "ad"
-ENTRY_PREFIX = "ax"  # ax:del|fix:<aid id>  delete or redo one's own entry (24 hours)
-FUNDS_PREFIX = "fu"  # fu:add:0, fu:ret|yes|no:<fund id>  coordinators keep the funds
-FUND_FLOW, FUND_FLOW_PREFIX = "fund", "fn"
+NAME = "aid"
+FUND_FLOW = "fund"
 (HOUSEHOLD, KIND, AMOUNT, BIG, DESCRIPTION, QUANTITY, FUND, PURPOSE, DAY, NOTE,
  CONFIRM) = ("household", "kind", "amount", "big", "description", "quantity", "fund",
              "purpose", "day", "note", "confirm")
+FUND_NAME = "name"  # the fund flow's one step
 BUTTONS_MAX = 8
+
+AD = CODEC.prefix("ad", "the aid flow")
+HOUSEHOLD_B = AD.button("h", Int())
+CASE_B = AD.button("c", Int())
+KIND_B = AD.button("k", Choice(AidKind))
+BIG_B = AD.button("big", Choice(("y", "n")))  # a large amount: really, or type it again
+FUND_B = AD.button("f", Int())
+PURPOSE_B = AD.button("p", Choice(Purpose))
+DAY_B = AD.button("d", Choice(("0", "1")))  # days back: today, yesterday
+SKIP = AD.button("skip")
+OK = AD.button("ok")
+NO = AD.button("no")
+
+AX = CODEC.prefix("ax", "delete or redo one's own aid entry")
+DELETE_B = AX.button("del", Int())
+FIX_B = AX.button("fix", Int())
+
+FU = CODEC.prefix("fu", "/funds")
+ADD_FUND = FU.button("add", Int())  # fu:add:0 (the number is not used)
+RETIRE_B = FU.button("ret", Int())
+RETIRE_YES = FU.button("yes", Int())
+RETIRE_NO = FU.button("no", Int())
+
+FN = CODEC.prefix("fn", "the fund flow")  # no buttons: any press is stale
+
+
+@dataclass
+class AidDraft:
+    """The answers so far (keys as stored by earlier releases)."""
+
+    hid: int | None = None
+    rid: int | None = None  # a case instead of a household
+    name: str = ""
+    kind: AidKind | None = None
+    fen: int | None = None
+    desc: str = ""
+    qty: int | None = None
+    fund: int | None = None
+    fund_name: str = ""
+    purpose: Purpose | None = None
+    day: date | None = None
+    note: str = ""
+    replaces: int | None = None  # the entry this one redoes
 
 
 def _case_name(ctx: Ctx, case: Report) -> str:
@@ -65,21 +106,38 @@ def _case_name(ctx: Ctx, case: Report) -> str:
                  category=ctx.t(f"report.category.{case.category}"))
 
 
-def _yuan(fen: object) -> str:
-    return format_yuan(int(fen)) if isinstance(fen, int) else ""
+def _yuan(fen: int | None) -> str:
+    return format_yuan(fen) if fen is not None else ""
 
 
-@dataclass
-class AidFlow(StaleAnswer):
+class AidFlow(StepFlow[AidDraft]):
     """The /aid conversation, kept in the flows table."""
 
-    name: str = NAME
-    prefix: str = PREFIX
+    name = NAME
+    callbacks = AD
+    data_type = AidDraft
+    stale_key = "aid.stale"
+
+    def __init__(self) -> None:
+        self.steps = Steps({
+            HOUSEHOLD: Step(self._ask_household, self._search,
+                            (on(HOUSEHOLD_B, self._household), on(CASE_B, self._case))),
+            KIND: Step(self._ask_kind, buttons=(on(KIND_B, self._kind),)),
+            AMOUNT: Step(self._ask_amount, self._typed_amount),
+            BIG: Step(self._ask_big, buttons=(on(BIG_B, self._big),)),
+            DESCRIPTION: Step(self._ask_description, self._typed_description),
+            QUANTITY: Step(self._ask_quantity, self._typed_quantity),
+            FUND: Step(self._ask_fund, buttons=(on(FUND_B, self._fund),)),
+            PURPOSE: Step(self._ask_purpose, buttons=(on(PURPOSE_B, self._purpose),)),
+            DAY: Step(self._ask_day, self._typed_day, (on(DAY_B, self._day),)),
+            NOTE: Step(self._ask_note, self._typed_note, (on(SKIP, self._skip_note),)),
+            CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Begin recording aid (or resume the entry in progress)."""
-        state = await flows.get(ctx.db, ctx.user_id)
-        if state is not None and state.name == NAME:
+        state = await self.current(ctx)
+        if state is not None:
             await ctx.reply(ctx.t("aid.resume"))
             await self.ask(ctx, state)
             return
@@ -90,306 +148,298 @@ class AidFlow(StaleAnswer):
             return
         await ctx.reply(ctx.t("aid.intro"))
         if len(mine) == 1 and not cases and not is_coordinator(ctx):
-            await self._choose(ctx, {}, next(iter(mine)))
+            await self._choose(ctx, AidDraft(), next(iter(mine)))
             return
-        await self.ask(ctx, await self._save(ctx, HOUSEHOLD, {}))
+        await self.goto(ctx, HOUSEHOLD, AidDraft())
 
     async def redo(self, ctx: Ctx, entry: Aid) -> None:
         """Record the entry again from its kind on; saving replaces the old one."""
-        data: dict[str, Any] = {"replaces": entry.id}
+        draft = AidDraft(replaces=entry.id)
         if entry.report_id is not None:
             case = await reports.get(ctx.db, entry.report_id)
-            data.update(rid=entry.report_id, name=_case_name(ctx, case) if case else "")
+            draft.rid, draft.name = entry.report_id, _case_name(ctx, case) if case else ""
         else:
             found = await households.get(ctx.db, entry.household_id or 0)
-            data.update(hid=entry.household_id, name=found.name if found else "")
-        await self.ask(ctx, await self._save(ctx, KIND, data))
+            draft.hid, draft.name = entry.household_id, found.name if found else ""
+        await self.goto(ctx, KIND, draft)
 
-    async def _choose_case(self, ctx: Ctx, data: dict[str, Any], report_id: int) -> None:
-        case = await ledger.may_record_case(ctx.services, ctx.user_id, is_coordinator(ctx),
-                                            report_id)
-        if case is None:
-            await ctx.answer(ctx.t("aid.not_your_case"), alert=True)
-            return
-        await ctx.answer()
-        await ctx.drop_keyboard()
-        data.pop("hid", None)
-        data.update(rid=case.id, name=_case_name(ctx, case))
-        await self.ask(ctx, await self._save(ctx, KIND, data))
-
-    async def _choose(self, ctx: Ctx, data: dict[str, Any], household_id: int) -> None:
+    async def _choose(self, ctx: Ctx, draft: AidDraft, household_id: int) -> None:
         found = await households.get(ctx.db, household_id)
         if found is None or not await ledger.may_record(ctx.services, ctx.user_id,
                                                         is_coordinator(ctx), household_id):
             await ctx.reply(ctx.t("aid.not_yours"))
             return
-        data.update(hid=found.id, name=found.name)
-        await self.ask(ctx, await self._save(ctx, KIND, data))
+        draft.hid, draft.name = found.id, found.name
+        await self.goto(ctx, KIND, draft)
 
-    async def _save(self, ctx: Ctx, step: str, data: dict[str, Any]) -> FlowState:
-        return await ctx.save_flow(NAME, step, data)
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """Say what the step expects; a free-text step answered with a sticker asks again."""
+        key = f"aid.expect.{step}"
+        if ctx.services.catalog.has(key):
+            await ctx.reply(ctx.t(key, max=QUANTITY_MAX))
+            return
+        state = await self.current(ctx)
+        if state is not None:
+            await self.ask(ctx, state)
 
     # -- questions ------------------------------------------------------------------------
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the question of the current step."""
-        data, step = state.data, state.step
-        if step == HOUSEHOLD:
-            mine = await pairings.for_worker(ctx.db, ctx.user_id)
-            unique = list({m.household_id: m for m in mine}.values())
-            items = [(short(m.name), f"{PREFIX}:h:{m.household_id}")
-                     for m in unique[:BUTTONS_MAX]]
-            cases = [[(ctx.t("aid.button.case", ref=r.ref,
-                             category=ctx.t(f"report.category.{r.category}")),
-                       f"{PREFIX}:c:{r.id}")]
-                     for r in (await ledger.held_cases(ctx.services, ctx.user_id))[:BUTTONS_MAX]]
-            key = "aid.ask_household" if items or cases else "aid.ask_household_search"
-            rows = [*pairs(items), *cases]
-            await ctx.reply(ctx.t(key), buttons(rows) if rows else None)
-        elif step == KIND:
-            items = [(ctx.t(f"aid.kind.{k.value}"), f"{PREFIX}:k:{k.value}") for k in AidKind]
-            await ctx.reply(ctx.t("aid.ask_kind", name=data.get("name", "")),
-                            buttons([[item] for item in items]))
-        elif step == AMOUNT:
-            await ctx.reply(ctx.t("aid.ask_amount"))
-        elif step == BIG:
-            await ctx.reply(ctx.t("aid.ask_big", amount=_yuan(data.get("fen"))), buttons([[
-                (ctx.t("aid.button.big_yes"), f"{PREFIX}:big:y"),
-                (ctx.t("aid.button.big_no"), f"{PREFIX}:big:n")]]))
-        elif step == DESCRIPTION:
-            await ctx.reply(ctx.t("aid.ask_description"))
-        elif step == QUANTITY:
-            await ctx.reply(ctx.t("aid.ask_quantity"))
-        elif step == FUND:
-            await self._ask_fund(ctx)
-        elif step == PURPOSE:
-            items = [(ctx.t(f"aid.purpose.{p.value}"), f"{PREFIX}:p:{p.value}") for p in Purpose]
-            await ctx.reply(ctx.t("aid.ask_purpose"), buttons(pairs(items, 3)))
-        elif step == DAY:
-            await ctx.reply(ctx.t("aid.ask_day"), buttons([[
-                (ctx.t("aid.button.today"), f"{PREFIX}:d:0"),
-                (ctx.t("aid.button.yesterday"), f"{PREFIX}:d:1")]]))
-        elif step == NOTE:
-            await ctx.reply(ctx.t("aid.ask_note"),
-                            buttons([[(ctx.t("aid.button.skip"), f"{PREFIX}:skip")]]))
-        elif step == CONFIRM:
-            await ctx.reply(self._summary(ctx, data), buttons([[
-                (ctx.t("aid.button.confirm"), f"{PREFIX}:ok"),
-                (ctx.t("aid.button.cancel"), f"{PREFIX}:no")]]))
+    async def _ask_household(self, ctx: Ctx, draft: AidDraft) -> None:
+        mine = await pairings.for_worker(ctx.db, ctx.user_id)
+        unique = list({m.household_id: m for m in mine}.values())
+        items = [(short(m.name), HOUSEHOLD_B.data(m.household_id))
+                 for m in unique[:BUTTONS_MAX]]
+        cases = [[(ctx.t("aid.button.case", ref=r.ref,
+                         category=ctx.t(f"report.category.{r.category}")), CASE_B.data(r.id))]
+                 for r in (await ledger.held_cases(ctx.services, ctx.user_id))[:BUTTONS_MAX]]
+        key = "aid.ask_household" if items or cases else "aid.ask_household_search"
+        rows = [*pairs(items), *cases]
+        await ctx.reply(ctx.t(key), buttons(rows) if rows else None)
 
-    async def _ask_fund(self, ctx: Ctx) -> None:
+    async def _ask_kind(self, ctx: Ctx, draft: AidDraft) -> None:
+        items = [(ctx.t(f"aid.kind.{k.value}"), KIND_B.data(k)) for k in AidKind]
+        await ctx.reply(ctx.t("aid.ask_kind", name=draft.name),
+                        buttons([[item] for item in items]))
+
+    async def _ask_amount(self, ctx: Ctx, draft: AidDraft) -> None:
+        await ctx.reply(ctx.t("aid.ask_amount"))
+
+    async def _ask_big(self, ctx: Ctx, draft: AidDraft) -> None:
+        await ctx.reply(ctx.t("aid.ask_big", amount=_yuan(draft.fen)), buttons([[
+            (ctx.t("aid.button.big_yes"), BIG_B.data("y")),
+            (ctx.t("aid.button.big_no"), BIG_B.data("n"))]]))
+
+    async def _ask_description(self, ctx: Ctx, draft: AidDraft) -> None:
+        await ctx.reply(ctx.t("aid.ask_description"))
+
+    async def _ask_quantity(self, ctx: Ctx, draft: AidDraft) -> None:
+        await ctx.reply(ctx.t("aid.ask_quantity"))
+
+    async def _ask_fund(self, ctx: Ctx, draft: AidDraft) -> None:
         funds = await ledger.active_funds(ctx.services)
         if not funds:
-            await flows.clear(ctx.db, ctx.user_id)
+            await self.end(ctx)
             await ctx.reply(ctx.t("aid.problem.no_funds"))
             return
-        items = [(short(f.name, 20), f"{PREFIX}:f:{f.id}") for f in funds]
+        items = [(short(f.name, 20), FUND_B.data(f.id)) for f in funds]
         await ctx.reply(ctx.t("aid.ask_fund"), buttons([[item] for item in items]))
 
-    def _summary(self, ctx: Ctx, data: dict[str, Any]) -> str:
+    async def _ask_purpose(self, ctx: Ctx, draft: AidDraft) -> None:
+        items = [(ctx.t(f"aid.purpose.{p.value}"), PURPOSE_B.data(p)) for p in Purpose]
+        await ctx.reply(ctx.t("aid.ask_purpose"), buttons(pairs(items, 3)))
+
+    async def _ask_day(self, ctx: Ctx, draft: AidDraft) -> None:
+        await ctx.reply(ctx.t("aid.ask_day"), buttons([[
+            (ctx.t("aid.button.today"), DAY_B.data("0")),
+            (ctx.t("aid.button.yesterday"), DAY_B.data("1"))]]))
+
+    async def _ask_note(self, ctx: Ctx, draft: AidDraft) -> None:
+        await ctx.reply(ctx.t("aid.ask_note"), buttons([[(ctx.t("aid.button.skip"), SKIP.data())]]))
+
+    async def _ask_confirm(self, ctx: Ctx, draft: AidDraft) -> None:
+        await ctx.reply(self._summary(ctx, draft), buttons([[
+            (ctx.t("aid.button.confirm"), OK.data()),
+            (ctx.t("aid.button.cancel"), NO.data())]]))
+
+    def _summary(self, ctx: Ctx, draft: AidDraft) -> str:
+        kind = draft.kind.value if draft.kind else None
+        purpose = draft.purpose.value if draft.purpose else None
         lines = [ctx.t("aid.summary_title"),
-                 ctx.t("aid.summary_household", name=data.get("name", "")),
-                 ctx.t("aid.summary_kind", kind=ctx.t(f"aid.kind.{data.get('kind')}")),
-                 ctx.t("aid.summary_amount", amount=_yuan(data.get("fen")))]
-        if data.get("kind") == AidKind.IN_KIND.value:
-            lines.append(ctx.t("aid.summary_goods", description=data.get("desc", ""),
-                               quantity=data.get("qty", "")))
-        lines += [ctx.t("aid.summary_fund", fund=data.get("fund_name", "")),
-                  ctx.t("aid.summary_purpose",
-                        purpose=ctx.t(f"aid.purpose.{data.get('purpose')}")),
-                  ctx.t("aid.summary_day", day=data.get("day", ""))]
-        if data.get("note"):
-            lines.append(ctx.t("aid.summary_note", note=data["note"]))
+                 ctx.t("aid.summary_household", name=draft.name),
+                 ctx.t("aid.summary_kind", kind=ctx.t(f"aid.kind.{kind}")),
+                 ctx.t("aid.summary_amount", amount=_yuan(draft.fen))]
+        if draft.kind is AidKind.IN_KIND:
+            lines.append(ctx.t("aid.summary_goods", description=draft.desc,
+                               quantity=draft.qty if draft.qty is not None else ""))
+        lines += [ctx.t("aid.summary_fund", fund=draft.fund_name),
+                  ctx.t("aid.summary_purpose", purpose=ctx.t(f"aid.purpose.{purpose}")),
+                  ctx.t("aid.summary_day", day=draft.day.isoformat() if draft.day else "")]
+        if draft.note:
+            lines.append(ctx.t("aid.summary_note", note=draft.note))
         return "\n".join(lines)
 
     # -- typed answers --------------------------------------------------------------------
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """Take a typed answer at the current step; anything else is answered with what fits."""
-        text = clean(ctx.message.text if ctx.message else None)
-        data, step = dict(state.data), state.step
+    async def _search(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
+        text = clean(message.text)
         if not text:
-            await self._expect(ctx, state)
-        elif step == HOUSEHOLD:
-            await self._search(ctx, data, text)
-        elif step == AMOUNT:
-            await self._take_amount(ctx, data, text)
-        elif step == DESCRIPTION:
-            if len(text) > DESCRIPTION_MAX:
-                await ctx.reply(ctx.t("aid.problem.description_long", max=DESCRIPTION_MAX))
-                return
-            data["desc"] = text
-            await self.ask(ctx, await self._save(ctx, QUANTITY, data))
-        elif step == QUANTITY:
-            quantity = parse_quantity(text)
-            if quantity is None:
-                await self._expect(ctx, state)
-                return
-            data["qty"] = quantity
-            await self.ask(ctx, await self._save(ctx, FUND, data))
-        elif step == DAY:
-            day = parse_day(text, today(ctx))
-            if day is None:
-                await self._expect(ctx, state)
-                return
-            await self._take_day(ctx, data, day)
-        elif step == NOTE:
-            if len(text) > NOTE_MAX:
-                await ctx.reply(ctx.t("aid.problem.note_long", max=NOTE_MAX))
-                return
-            data["note"] = text
-            await self.ask(ctx, await self._save(ctx, CONFIRM, data))
-        else:
-            await self._expect(ctx, state)
-
-    async def _expect(self, ctx: Ctx, state: FlowState) -> None:
-        key = f"aid.expect.{state.step}"
-        if ctx.services.catalog.has(key):
-            await ctx.reply(ctx.t(key, max=QUANTITY_MAX))
-        else:  # a free-text step answered with a sticker or photo: ask again
-            await self.ask(ctx, state)
-
-    async def _search(self, ctx: Ctx, data: dict[str, Any], text: str) -> None:
+            return False
         worker = None if is_coordinator(ctx) else ctx.user_id
         found = await households.search(ctx.db, text[:40], BUTTONS_MAX, worker_id=worker)
         if not found:
             await ctx.reply(ctx.t("aid.problem.search_none", query=text[:40]))
-            return
-        if len(found) == 1:
-            await self._choose(ctx, data, found[0].id)
-            return
-        items = [(short(h.name), f"{PREFIX}:h:{h.id}") for h in found]
-        await ctx.reply(ctx.t("aid.ask_household"), buttons(pairs(items)))
+        elif len(found) == 1:
+            await self._choose(ctx, draft, found[0].id)
+        else:
+            items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found]
+            await ctx.reply(ctx.t("aid.ask_household"), buttons(pairs(items)))
+        return True
 
-    async def _take_amount(self, ctx: Ctx, data: dict[str, Any], text: str) -> None:
+    async def _typed_amount(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
+        text = clean(message.text)
+        if not text:
+            return False
         fen = parse_amount(text)
         if isinstance(fen, AmountProblem):
             await ctx.reply(ctx.t(f"aid.problem.{fen.value}"))
-            return
-        data["fen"] = fen
+            return True
+        draft.fen = fen
         if needs_confirmation(fen):
-            await self.ask(ctx, await self._save(ctx, BIG, data))
-            return
-        await self._after_amount(ctx, data)
+            await self.goto(ctx, BIG, draft)
+        else:
+            await self._after_amount(ctx, draft)
+        return True
 
-    async def _after_amount(self, ctx: Ctx, data: dict[str, Any]) -> None:
-        goods = data.get("kind") == AidKind.IN_KIND.value
-        await self.ask(ctx, await self._save(ctx, DESCRIPTION if goods else FUND, data))
+    async def _after_amount(self, ctx: Ctx, draft: AidDraft) -> None:
+        await self.goto(ctx, DESCRIPTION if draft.kind is AidKind.IN_KIND else FUND, draft)
 
-    async def _take_day(self, ctx: Ctx, data: dict[str, Any], day: date) -> None:
+    async def _typed_description(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
+        text = clean(message.text)
+        if not text:
+            return False
+        if len(text) > DESCRIPTION_MAX:
+            await ctx.reply(ctx.t("aid.problem.description_long", max=DESCRIPTION_MAX))
+            return True
+        draft.desc = text
+        await self.goto(ctx, QUANTITY, draft)
+        return True
+
+    async def _typed_quantity(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
+        text = clean(message.text)
+        quantity = parse_quantity(text) if text else None
+        if quantity is None:
+            return False
+        draft.qty = quantity
+        await self.goto(ctx, FUND, draft)
+        return True
+
+    async def _typed_day(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
+        text = clean(message.text)
+        day = parse_day(text, today(ctx)) if text else None
+        if day is None:
+            return False
+        await self._take_day(ctx, draft, day)
+        return True
+
+    async def _typed_note(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
+        text = clean(message.text)
+        if not text:
+            return False
+        if len(text) > NOTE_MAX:
+            await ctx.reply(ctx.t("aid.problem.note_long", max=NOTE_MAX))
+            return True
+        draft.note = text
+        await self.goto(ctx, CONFIRM, draft)
+        return True
+
+    async def _take_day(self, ctx: Ctx, draft: AidDraft, day: date) -> None:
         problem = check_contact_day(day, today(ctx))
         if problem is not None:
             await ctx.reply(ctx.t(f"aid.problem.{problem}"))
             return
-        data["day"] = day.isoformat()
-        await self.ask(ctx, await self._save(ctx, NOTE, data))
+        draft.day = day
+        await self.goto(ctx, NOTE, draft)
 
     # -- buttons --------------------------------------------------------------------------
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """Take a button at the current step; another step's button is stale."""
-        action, arg = [*parts, "", ""][:2]
-        if not await self._button(ctx, state.step, dict(state.data), action, arg):
-            await ctx.answer(ctx.t("aid.stale"), alert=True)
+    async def _household(self, ctx: Ctx, draft: AidDraft, household_id: int) -> Refused | None:
+        if not await ledger.may_record(ctx.services, ctx.user_id, is_coordinator(ctx),
+                                       household_id):
+            return Refused("aid.not_yours")
+        await self._choose(ctx, draft, household_id)
+        return None
 
-    async def _button(self, ctx: Ctx, step: str, data: dict[str, Any], action: str,
-                      arg: str) -> bool:
-        async def done() -> None:
-            await ctx.answer()
-            await ctx.drop_keyboard()
+    async def _case(self, ctx: Ctx, draft: AidDraft, report_id: int) -> Refused | None:
+        case = await ledger.may_record_case(ctx.services, ctx.user_id, is_coordinator(ctx),
+                                            report_id)
+        if case is None:
+            return Refused("aid.not_your_case")
+        draft.hid, draft.rid, draft.name = None, case.id, _case_name(ctx, case)
+        await self.goto(ctx, KIND, draft)
+        return None
 
-        if step == HOUSEHOLD and action == "h" and arg.isdigit() and len(arg) < 12:
-            if not await ledger.may_record(ctx.services, ctx.user_id, is_coordinator(ctx),
-                                           int(arg)):
-                await ctx.answer(ctx.t("aid.not_yours"), alert=True)
-                return True
-            await done()
-            await self._choose(ctx, data, int(arg))
-        elif step == HOUSEHOLD and action == "c" and arg.isdigit() and len(arg) < 12:
-            await self._choose_case(ctx, data, int(arg))
-        elif step == KIND and action == "k" and arg in {k.value for k in AidKind}:
-            await done()
-            data["kind"] = arg
-            await self.ask(ctx, await self._save(ctx, AMOUNT, data))
-        elif step == BIG and action == "big" and arg in ("y", "n"):
-            await done()
-            if arg == "y":
-                await self._after_amount(ctx, data)
-            else:
-                data.pop("fen", None)
-                await self.ask(ctx, await self._save(ctx, AMOUNT, data))
-        elif step == FUND and action == "f" and arg.isdigit() and len(arg) < 12:
-            await self._take_fund(ctx, data, int(arg))
-        elif step == PURPOSE and action == "p" and arg in {p.value for p in Purpose}:
-            await done()
-            data["purpose"] = arg
-            await self.ask(ctx, await self._save(ctx, DAY, data))
-        elif step == DAY and action == "d" and arg in ("0", "1"):
-            await done()
-            await self._take_day(ctx, data, today(ctx) - timedelta(days=int(arg)))
-        elif step == NOTE and action == "skip":
-            await done()
-            await self.ask(ctx, await self._save(ctx, CONFIRM, data))
-        elif step == CONFIRM and action in ("ok", "no"):
-            await done()
-            if action == "ok":
-                await self._submit(ctx, data)
-            else:
-                await flows.clear(ctx.db, ctx.user_id)
-                await ctx.reply(ctx.t("aid.cancelled"))
+    async def _kind(self, ctx: Ctx, draft: AidDraft, kind: AidKind) -> Refused | None:
+        draft.kind = kind
+        await self.goto(ctx, AMOUNT, draft)
+        return None
+
+    async def _big(self, ctx: Ctx, draft: AidDraft, really: str) -> Refused | None:
+        if really == "y":
+            await self._after_amount(ctx, draft)
         else:
-            return False
-        return True
+            draft.fen = None
+            await self.goto(ctx, AMOUNT, draft)
+        return None
 
-    async def _take_fund(self, ctx: Ctx, data: dict[str, Any], fund_id: int) -> None:
+    async def _fund(self, ctx: Ctx, draft: AidDraft, fund_id: int) -> Refused | None:
         found = await ledger.fund(ctx.services, fund_id)
         if found is None or found.retired:
-            await ctx.answer(ctx.t("aid.problem.fund_retired"), alert=True)
+            # The list is out of date: a fresh one replaces it.
             await ctx.drop_keyboard()
-            await self._ask_fund(ctx)
-            return
-        await ctx.answer()
+            await self._ask_fund(ctx, draft)
+            return Refused("aid.problem.fund_retired")
+        draft.fund, draft.fund_name = found.id, found.name
+        await self.goto(ctx, PURPOSE, draft)
+        return None
+
+    async def _purpose(self, ctx: Ctx, draft: AidDraft, purpose: Purpose) -> Refused | None:
+        draft.purpose = purpose
+        await self.goto(ctx, DAY, draft)
+        return None
+
+    async def _day(self, ctx: Ctx, draft: AidDraft, back: str) -> Refused | None:
+        await self._take_day(ctx, draft, today(ctx) - timedelta(days=int(back)))
+        return None
+
+    async def _skip_note(self, ctx: Ctx, draft: AidDraft) -> Refused | None:
+        await self.goto(ctx, CONFIRM, draft)
+        return None
+
+    async def _ok(self, ctx: Ctx, draft: AidDraft) -> Refused | None:
+        """Confirmed: the summary loses its buttons before the answer comes."""
         await ctx.drop_keyboard()
-        data.update(fund=found.id, fund_name=found.name)
-        await self.ask(ctx, await self._save(ctx, PURPOSE, data))
+        await self._submit(ctx, draft)
+        return None
+
+    async def _no(self, ctx: Ctx, draft: AidDraft) -> Refused | None:
+        """Cancelled: the summary loses its buttons before the answer comes."""
+        await ctx.drop_keyboard()
+        await self.end(ctx)
+        await ctx.reply(ctx.t("aid.cancelled"))
+        return None
 
     # -- saving ---------------------------------------------------------------------------
 
-    async def _submit(self, ctx: Ctx, data: dict[str, Any]) -> None:
+    async def _submit(self, ctx: Ctx, draft: AidDraft) -> None:
         """Save through the use case (which checks everything again), then offer a correction."""
-        try:
-            new = NewAid(
-                household_id=int(data["hid"]) if data.get("hid") else None,
-                report_id=int(data["rid"]) if data.get("rid") else None, worker_id=ctx.user_id,
-                kind=AidKind(str(data["kind"])), amount_fen=int(data["fen"]),
-                fund_id=int(data["fund"]), purpose=Purpose(str(data["purpose"])),
-                day=date.fromisoformat(str(data["day"])), description=str(data.get("desc") or ""),
-                quantity=int(data["qty"]) if data.get("qty") else None,
-                note=str(data.get("note") or ""))
-        except (KeyError, ValueError, TypeError):
-            await flows.clear(ctx.db, ctx.user_id)
+        if (draft.kind is None or draft.fen is None or draft.fund is None
+                or draft.purpose is None or draft.day is None):
+            await self.end(ctx)
             await ctx.reply(ctx.t("aid.problem.bad_amount"))
             return
-        replaces = int(data["replaces"]) if str(data.get("replaces", "")).isdigit() else None
-        saved = await ledger.record(ctx.services, new, is_coordinator(ctx), replaces)
+        new = NewAid(household_id=draft.hid or None, report_id=draft.rid or None,
+                     worker_id=ctx.user_id, kind=draft.kind, amount_fen=draft.fen,
+                     fund_id=draft.fund, purpose=draft.purpose, day=draft.day,
+                     description=draft.desc, quantity=draft.qty or None, note=draft.note)
+        saved = await ledger.record(ctx.services, new, is_coordinator(ctx), draft.replaces)
         if saved is Refusal.FUND_RETIRED:
             await ctx.reply(ctx.t("aid.problem.fund_retired"))
-            await self.ask(ctx, await self._save(ctx, FUND, data))
+            await self.goto(ctx, FUND, draft)
             return
-        await flows.clear(ctx.db, ctx.user_id)
+        await self.end(ctx)
         if isinstance(saved, Refusal):
             await ctx.reply(ctx.t(f"aid.{saved.value}" if saved is Refusal.NOT_YOURS
                                   else f"aid.problem.{saved.value}"))
             return
-        lines = [ctx.t("aid.saved", name=data.get("name", ""), day=saved.day.isoformat(),
+        lines = [ctx.t("aid.saved", name=draft.name, day=saved.day.isoformat(),
                        kind=ctx.t(f"aid.kind.{saved.kind.value}"),
                        amount=format_yuan(saved.amount_fen), fund=saved.fund_name)]
-        if replaces is not None:
+        if draft.replaces is not None:
             lines.append(ctx.t("aid.replaced"))
         lines.append(ctx.t("aid.correct_hint"))
         await ctx.reply("\n".join(lines), buttons([[
-            (ctx.t("aid.button.redo"), f"{ENTRY_PREFIX}:fix:{saved.id}"),
-            (ctx.t("aid.button.delete"), f"{ENTRY_PREFIX}:del:{saved.id}")]]))
+            (ctx.t("aid.button.redo"), FIX_B.data(saved.id)),
+            (ctx.t("aid.button.delete"), DELETE_B.data(saved.id))]]))
 
 
 class EntryButtons:
@@ -400,12 +450,13 @@ class EntryButtons:
 
     async def on_button(self, ctx: Ctx) -> None:
         """Only the person who recorded it, only within 24 hours, only while still staff."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        action = parts[1] if len(parts) > 1 else ""
-        aid_id = arg_int(parts, 2)
-        if aid_id is None or action not in ("del", "fix") or not ctx.role.is_staff:
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
+        fix, delete = FIX_B.parse(data), DELETE_B.parse(data)
+        pressed = fix or delete
+        if pressed is None or not ctx.role.is_staff:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
+        (aid_id,) = pressed
         outcome, entry = await ledger.own_entry(ctx.services, ctx.user_id, aid_id)
         if outcome is Correction.TOO_LATE:
             await ctx.answer(ctx.t("aid.too_late"), alert=True)
@@ -413,9 +464,8 @@ class EntryButtons:
         if outcome is not Correction.OK or entry is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        if action == "fix":
-            current = await flows.get(ctx.db, ctx.user_id)
-            if current is not None:
+        if fix is not None:
+            if await flows.get(ctx.db, ctx.user_id) is not None:
                 await ctx.answer(ctx.t("aid.busy"), alert=True)
                 return
             await ctx.answer()
@@ -432,39 +482,41 @@ class EntryButtons:
 
 
 @dataclass
-class FundFlow(StaleAnswer):
+class FundDraft:
+    """The fund flow keeps nothing but its step: the name is saved as soon as it is typed."""
+
+
+class FundFlow(StepFlow[FundDraft]):
     """A coordinator types the name of a new fund."""
 
-    name: str = FUND_FLOW
-    prefix: str = FUND_FLOW_PREFIX
+    name = FUND_FLOW
+    callbacks = FN
+    data_type = FundDraft
+    stale_key = "aid.stale"
+
+    def __init__(self) -> None:
+        self.steps = Steps({FUND_NAME: Step(self._ask_name, self._typed_name)})
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the name."""
-        await self.ask(ctx, await ctx.save_flow(FUND_FLOW, "name", {}))
+        await self.goto(ctx, FUND_NAME, FundDraft())
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask for the name."""
+    async def _ask_name(self, ctx: Ctx, draft: FundDraft) -> None:
         await ctx.reply(ctx.t("funds.ask_name"))
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
+    async def _typed_name(self, ctx: Ctx, draft: FundDraft, message: Message) -> bool:
         """Add the fund, checking the role again."""
-        text = clean(ctx.message.text if ctx.message else None)
+        text = clean(message.text)
         added = await ledger.add_fund(ctx.services, ctx.user_id, is_coordinator(ctx), text)
         if added == "not_allowed":
-            await flows.clear(ctx.db, ctx.user_id)
+            await self.end(ctx)
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
-            return
-        if isinstance(added, str):
-            from bot.domain.aid import FUND_NAME_MAX
-
+        elif isinstance(added, str):
             await ctx.reply(ctx.t(f"funds.{added}", max=FUND_NAME_MAX, name=text[:40]))
-            return
-        await flows.clear(ctx.db, ctx.user_id)
-        await ctx.reply(ctx.t("funds.added", name=added.name))
-
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """The flow has no buttons of its own."""
-        await ctx.answer(ctx.t("aid.stale"), alert=True)
+        else:
+            await self.end(ctx)
+            await ctx.reply(ctx.t("funds.added", name=added.name))
+        return True
 
 
 class FundsView:
@@ -489,40 +541,41 @@ class FundsView:
                                households=total.households))
             if not is_retired:
                 rows.append([(ctx.t("funds.button.retire", name=short(total.name, 20)),
-                              f"{FUNDS_PREFIX}:ret:{total.key}")])
-        rows.insert(0, [(ctx.t("funds.button.add"), f"{FUNDS_PREFIX}:add:0")])
+                              RETIRE_B.data(int(total.key)))])
+        rows.insert(0, [(ctx.t("funds.button.add"), ADD_FUND.data(0))])
         # Whole lines are dropped, never cut: a cut line could split an escaped name.
         await ctx.reply(join_within(lines), buttons(rows[:40]))
 
     async def on_button(self, ctx: Ctx) -> None:
         """fu:add:0, fu:ret|yes|no:<fund>: coordinators only, checked at every press."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        action = parts[1] if len(parts) > 1 else ""
-        fund_id = arg_int(parts, 2)
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
         if not await may(ctx, Action.FUND_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
-        if fund_id is None or action not in ("add", "ret", "yes", "no"):
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        await ctx.answer()
-        if action == "add":
+        if ADD_FUND.parse(data) is not None:
+            await ctx.answer()
             if await flows.get(ctx.db, ctx.user_id) is not None:
                 await ctx.reply(ctx.t("aid.busy"))
                 return
             await self.fund_flow.start(ctx)
             return
-        found = await ledger.fund(ctx.services, fund_id)
+        retire, yes, no = RETIRE_B.parse(data), RETIRE_YES.parse(data), RETIRE_NO.parse(data)
+        pressed = retire or yes or no
+        if pressed is None:
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
+        await ctx.answer()
+        found = await ledger.fund(ctx.services, pressed[0])
         if found is None or found.retired:
             await ctx.reply(ctx.t("funds.gone"))
             return
-        if action == "ret":
+        if retire is not None:
             await ctx.reply(ctx.t("funds.confirm_retire", name=found.name), buttons([[
-                (ctx.t("funds.button.yes"), f"{FUNDS_PREFIX}:yes:{found.id}"),
-                (ctx.t("funds.button.no"), f"{FUNDS_PREFIX}:no:{found.id}")]]))
+                (ctx.t("funds.button.yes"), RETIRE_YES.data(found.id)),
+                (ctx.t("funds.button.no"), RETIRE_NO.data(found.id))]]))
             return
         await ctx.drop_keyboard()
-        if action == "no":
+        if no is not None:
             await ctx.reply(ctx.t("funds.kept"))
             return
         retired = await ledger.retire_fund(ctx.services, ctx.user_id, is_coordinator(ctx),
@@ -549,6 +602,6 @@ class AidFeature:
         flow_registry.add(aid_flow)
         flow_registry.add(fund_flow)
         app.add_handler(CallbackQueryHandler(handler(entry_buttons.on_button),
-                                             pattern=f"^{ENTRY_PREFIX}:"))
+                                             pattern=f"^{AX.name}:"))
         app.add_handler(CallbackQueryHandler(handler(funds_view.on_button),
-                                             pattern=f"^{FUNDS_PREFIX}:"))
+                                             pattern=f"^{FU.name}:"))

@@ -14,10 +14,14 @@ from bot.services import program_limits as use
 from bot.telegram.commands import CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
+from bot.telegram.flowkit import CODEC, Choice, Int
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.household_ui import arg_int, buttons, is_coordinator, pairs, program_label
+from bot.telegram.household_ui import buttons, is_coordinator, pairs, program_label
 
-PREFIX = "pc"
+PC = CODEC.prefix("pc", "/programs: limit a programme to household categories")
+OPEN = PC.button("open", Int())
+TOGGLE = PC.button("t", Int(), Choice(Category))  # the use case refuses one not offered
+DONE = PC.button("ok", Int())
 
 
 def limit_line(ctx: Ctx, categories: tuple[Category, ...]) -> str:
@@ -31,7 +35,7 @@ def limit_line(ctx: Ctx, categories: tuple[Category, ...]) -> str:
 def limit_button(ctx: Ctx, program_id: int, name: str) -> tuple[str, str]:
     """The /programs button that opens a programme's limit."""
     return ctx.t("programs.limit.button", name=program_label(ctx, name)), \
-        f"{PREFIX}:open:{program_id}"
+        OPEN.data(program_id)
 
 
 class ProgramLimits:
@@ -42,35 +46,35 @@ class ProgramLimits:
         text = ctx.t("programs.limit.ask", name=program_label(ctx, name)) + "\n" + \
             limit_line(ctx, chosen)
         items = [(("✅ " if c in chosen else "") + ctx.t(f"category.{c.value}"),
-                  f"{PREFIX}:t:{program_id}:{c.value}") for c in OFFERED_CATEGORIES]
+                  TOGGLE.data(program_id, c)) for c in OFFERED_CATEGORIES]
         return text, buttons([*pairs(items),
-                              [(ctx.t("programs.limit.done"), f"{PREFIX}:ok:{program_id}")]])
+                              [(ctx.t("programs.limit.done"), DONE.data(program_id))]])
 
     async def on_button(self, ctx: Ctx) -> None:
         """Open, toggle or finish; coordinators only, checked at every press."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        action = parts[1] if len(parts) > 1 else ""
-        program_id = arg_int(parts, 2)
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
+        opened, toggled, done = OPEN.parse(data), TOGGLE.parse(data), DONE.parse(data)
         if not is_coordinator(ctx):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
+        program_id = (opened or done or toggled or (None,))[0]
         found = await use.program(ctx.services, program_id) if program_id is not None else None
-        if found is None or action not in ("open", "t", "ok"):
+        if found is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         program, chosen = found
-        if action == "open":
+        if opened is not None:
             await ctx.answer()
             await ctx.reply(*self._view(ctx, program.id, program.name, chosen))
             return
-        if action == "ok":
+        if done is not None or toggled is None:
             await ctx.answer()
             await ctx.drop_keyboard()
             await ctx.reply(ctx.t("programs.limit.saved", name=program_label(ctx, program.name))
                             + "\n" + limit_line(ctx, chosen))
             return
         changed = await use.toggle(ctx.services, ctx.user_id, True, program.id,
-                                   parts[3] if len(parts) > 3 else "")
+                                   toggled[1].value)
         if changed is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
@@ -85,4 +89,4 @@ class ProgramLimitsFeature:
                  flow_registry: FlowRegistry, common: CommonHandlers) -> None:
         """Add the button handler (the buttons are offered by /programs)."""
         app.add_handler(CallbackQueryHandler(handler(ProgramLimits().on_button),
-                                             pattern=f"^{PREFIX}:"))
+                                             pattern=f"^{PC.name}:"))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.ext import Application
 
-from bot.domain.cadence import Program
+from bot.domain.cadence import ContactKind, Program
 from bot.domain.people import Role
 from bot.domain.programs import (
     NAME_MAX,
@@ -23,15 +22,21 @@ from bot.services import program_limits
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx
+from bot.telegram.flowkit import CODEC, Choice, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import program_label
 from bot.telegram.program_limits import limit_button, limit_line
-from storage import flows, pairings
+from storage import pairings
 from storage.flows import FlowState
 
 NAME = "programs"
-PREFIX = "pg"
 NAME_STEP, RULES_STEP = "name", "rules"
+
+PG = CODEC.prefix("pg", "/programs")
+NEW = PG.button("new")  # also outside the flow: it starts it
+CYCLE = PG.button("cyc", Choice(OBLIGED_KINDS))  # steps one kind's period
+SAVE = PG.button("save")
+CANCEL = PG.button("cancel")
 
 
 def describe(ctx: Ctx, program: Program) -> str:
@@ -46,11 +51,28 @@ def describe(ctx: Ctx, program: Program) -> str:
 
 
 @dataclass
-class ProgramFlow:
+class ProgramDraft:
+    """The new programme so far (keys as stored by earlier releases)."""
+
+    name: str = ""
+    rules: dict[str, str | None] = field(default_factory=dict)  # kind → period owed
+
+
+class ProgramFlow(StepFlow[ProgramDraft]):
     """Name the program, then tap each kind until it shows the period owed, then save."""
 
-    name: str = NAME
-    prefix: str = PREFIX
+    name = NAME
+    callbacks = PG
+    data_type = ProgramDraft
+    stale_key = "error.stale_button"
+
+    def __init__(self) -> None:
+        self.steps = Steps({
+            NAME_STEP: Step(self._ask_name, self._typed_name, (on(NEW, self._new, keep=True),)),
+            RULES_STEP: Step(self._ask_rules, buttons=(
+                on(NEW, self._new, keep=True), on(CYCLE, self._cycle, keep=True),
+                on(SAVE, self._save, keep=True), on(CANCEL, self._cancel, keep=True))),
+        })
 
     async def show(self, ctx: Ctx) -> None:
         """Show the programs and offer to define a new one."""
@@ -60,100 +82,93 @@ class ProgramFlow:
         for program in known:
             lines += [describe(ctx, program), limit_line(ctx, limited.get(program.id, ()))]
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(ctx.t("programs.button.new"), callback_data=f"{PREFIX}:new")],
+            [[InlineKeyboardButton(ctx.t("programs.button.new"), callback_data=NEW.data())],
              *([InlineKeyboardButton(label, callback_data=data)]
                for label, data in (limit_button(ctx, p.id, p.name) for p in known[:20]))])
         await ctx.reply("\n".join(lines), markup)
 
     async def start(self, ctx: Ctx) -> None:
         """Begin defining a program: ask its name."""
-        await self.ask(ctx, await ctx.save_flow(NAME, NAME_STEP, {}))
+        await self.goto(ctx, NAME_STEP, ProgramDraft())
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the current step's question."""
-        if state.step == NAME_STEP:
-            await ctx.reply(ctx.t("programs.ask.name", max=NAME_MAX))
-            return
-        await ctx.reply(self._rules_text(ctx, state.data), self._rules_markup(ctx, state.data))
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """The name again at the name step; the buttons at the rules step."""
+        await ctx.reply(ctx.t("programs.ask.name", max=NAME_MAX) if step == NAME_STEP
+                        else ctx.t("programs.expect.rules"))
 
-    def _rules_text(self, ctx: Ctx, data: dict[str, Any]) -> str:
-        return ctx.t("programs.ask.rules", name=data.get("name", ""))
+    async def _ask_name(self, ctx: Ctx, draft: ProgramDraft) -> None:
+        await ctx.reply(ctx.t("programs.ask.name", max=NAME_MAX))
 
-    def _rules_markup(self, ctx: Ctx, data: dict[str, Any]) -> InlineKeyboardMarkup:
-        chosen: dict[str, str | None] = data.get("rules", {})
+    async def _ask_rules(self, ctx: Ctx, draft: ProgramDraft) -> None:
+        await ctx.reply(self._rules_text(ctx, draft), self._rules_markup(ctx, draft))
+
+    def _rules_text(self, ctx: Ctx, draft: ProgramDraft) -> str:
+        return ctx.t("programs.ask.rules", name=draft.name)
+
+    def _rules_markup(self, ctx: Ctx, draft: ProgramDraft) -> InlineKeyboardMarkup:
         rows = [[InlineKeyboardButton(
             ctx.t("programs.rule", kind=ctx.t(f"kind.{kind}"),
-                  period=ctx.t(f"programs.every.{chosen.get(kind.value) or 'none'}")),
-            callback_data=f"{PREFIX}:cyc:{kind.value}")] for kind in OBLIGED_KINDS]
+                  period=ctx.t(f"programs.every.{draft.rules.get(kind.value) or 'none'}")),
+            callback_data=CYCLE.data(kind))] for kind in OBLIGED_KINDS]
         rows.append([InlineKeyboardButton(ctx.t("programs.button.save"),
-                                          callback_data=f"{PREFIX}:save"),
+                                          callback_data=SAVE.data()),
                      InlineKeyboardButton(ctx.t("programs.button.cancel"),
-                                          callback_data=f"{PREFIX}:cancel")])
+                                          callback_data=CANCEL.data())])
         return InlineKeyboardMarkup(rows)
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """Take the program's name; anything else gets what is expected."""
-        message = ctx.message
-        text = (message.text or "").strip() if message else ""
-        if state.step != NAME_STEP:
-            await ctx.reply(ctx.t("programs.expect.rules"))
-            return
+    async def _typed_name(self, ctx: Ctx, draft: ProgramDraft, message: Message) -> bool:
+        """Take the program's name (not one already in use)."""
+        text = (message.text or "").strip()
         if not text or len(text) > NAME_MAX:
-            await ctx.reply(ctx.t("programs.ask.name", max=NAME_MAX))
-            return
+            return False
         known = await pairings.programs(ctx.db)
         if any(text in (p.name, program_label(ctx, p.name)) for p in known):
             await ctx.reply(ctx.t("programs.name_taken", name=text))
-            return
-        data = {"name": text, "rules": {kind.value: None for kind in OBLIGED_KINDS}}
-        await self.ask(ctx, await ctx.save_flow(NAME, RULES_STEP, data))
+            return True
+        draft = ProgramDraft(text, {kind.value: None for kind in OBLIGED_KINDS})
+        await self.goto(ctx, RULES_STEP, draft)
+        return True
+
+    # -- buttons: the role is checked at every press ----------------------------------------
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """Step a kind's period, save, or cancel."""
-        action, arg = [*parts, "", ""][:2]
-        data = state.data
-        if not await self._coordinator(ctx):
-            return
-        if action == "new":
-            await ctx.answer()
-            await self.start(ctx)
-            return
-        if state.step != RULES_STEP or action not in ("cyc", "save", "cancel"):
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        if action == "cancel":
-            await flows.clear(ctx.db, ctx.user_id)
-            await ctx.answer()
-            await ctx.edit_or_reply(ctx.t("programs.cancelled"))
-        elif action == "cyc" and arg in {k.value for k in OBLIGED_KINDS}:
-            data["rules"][arg] = next_period(data["rules"].get(arg))
-            await ctx.save_flow(NAME, RULES_STEP, data)
-            await ctx.answer()
-            await ctx.edit_or_reply(self._rules_text(ctx, data), self._rules_markup(ctx, data))
-        elif action == "save":
-            await self._save(ctx, data)
-        else:
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-
-    async def _save(self, ctx: Ctx, data: dict[str, Any]) -> None:
-        try:
-            build(data["name"], data["rules"])
-        except ValueError:
-            await ctx.answer(ctx.t("programs.need_rule"), alert=True)
-            return
-        program = await pairings.add_program(ctx.db, data["name"], rules_of(data["rules"]),
-                                             ctx.now)
-        await flows.clear(ctx.db, ctx.user_id)
-        await ctx.answer()
-        await ctx.edit_or_reply(ctx.t("programs.saved", line=Html(describe(ctx, program))))
+        """Step a kind's period, save, cancel, or start again (coordinators only)."""
+        if await self._coordinator(ctx):
+            await super().on_button(ctx, state, parts)
 
     async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
         """The "new program" button starts the flow; other old buttons are stale."""
-        if parts[:1] == ["new"] and await self._coordinator(ctx):
-            await ctx.answer()
-            await self.start(ctx)
+        if parts == [NEW.action]:
+            if await self._coordinator(ctx):
+                await ctx.answer()
+                await self.start(ctx)
             return
-        await ctx.answer(ctx.t("error.stale_button"), alert=True)
+        await ctx.answer(ctx.t(self.stale_key), alert=True)
+
+    async def _new(self, ctx: Ctx, draft: ProgramDraft) -> Refused | None:
+        await self.start(ctx)
+        return None
+
+    async def _cycle(self, ctx: Ctx, draft: ProgramDraft, kind: ContactKind) -> Refused | None:
+        draft.rules[kind.value] = next_period(draft.rules.get(kind.value))
+        await self.save(ctx, RULES_STEP, draft)
+        await ctx.edit_or_reply(self._rules_text(ctx, draft), self._rules_markup(ctx, draft))
+        return None
+
+    async def _save(self, ctx: Ctx, draft: ProgramDraft) -> Refused | None:
+        try:
+            build(draft.name, draft.rules)
+        except ValueError:
+            return Refused("programs.need_rule")
+        program = await pairings.add_program(ctx.db, draft.name, rules_of(draft.rules), ctx.now)
+        await self.end(ctx)
+        await ctx.edit_or_reply(ctx.t("programs.saved", line=Html(describe(ctx, program))))
+        return None
+
+    async def _cancel(self, ctx: Ctx, draft: ProgramDraft) -> Refused | None:
+        await self.end(ctx)
+        await ctx.edit_or_reply(ctx.t("programs.cancelled"))
+        return None
 
     async def _coordinator(self, ctx: Ctx) -> bool:
         """Every press re-checks the role: a coordinator removed from config is refused."""

@@ -7,10 +7,10 @@ retiring asks once more. Every press checks the coordinator role again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
+from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.activities import toggle
@@ -22,23 +22,27 @@ from bot.services.projects import Refusal
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
+from bot.telegram.flowkit import CODEC, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.household_ui import (
-    StaleAnswer,
-    arg_int,
-    buttons,
-    is_coordinator,
-    join_within,
-    pairs,
-    short,
-)
+from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
 from storage import areas, flows
 from storage.flows import FlowState
 from storage.projects import Project
 
-VIEW_PREFIX = "pj"  # pj:add:0, pj:ret|yes|no:<project id>
-NAME, PREFIX = "project", "pn"
+NAME = "project"
 TITLE, BUDGET, PERIOD, AREAS, CONFIRM = "name", "budget", "period", "areas", "confirm"
+
+PJ = CODEC.prefix("pj", "/projects")
+ADD = PJ.button("add", Int())  # pj:add:0 (the number is not used)
+RETIRE = PJ.button("ret", Int())
+RETIRE_YES = PJ.button("yes", Int())
+RETIRE_NO = PJ.button("no", Int())
+
+PN = CODEC.prefix("pn", "the add-a-project flow")
+AREA_B = PN.button("a", Int())  # toggles one community
+AREAS_DONE = PN.button("ad")
+OK = PN.button("ok")
+NO = PN.button("no")
 
 
 def project_line(ctx: Ctx, project: Project) -> str:
@@ -51,131 +55,176 @@ def project_line(ctx: Ctx, project: Project) -> str:
 
 
 @dataclass
-class ProjectFlow(StaleAnswer):
+class ProjectDraft:
+    """The new project so far (keys as stored by earlier releases)."""
+
+    name: str = ""
+    budget: int | None = None  # fen
+    start: date | None = None
+    end: date | None = None
+    areas: list[int] = field(default_factory=list)
+
+
+class ProjectFlow(StepFlow[ProjectDraft]):
     """A coordinator adds a project, one question at a time, kept in the flows table."""
 
-    name: str = NAME
-    prefix: str = PREFIX
+    name = NAME
+    callbacks = PN
+    data_type = ProjectDraft
+    stale_key = "projects.stale"
+
+    def __init__(self) -> None:
+        self.steps = Steps({
+            TITLE: Step(self._ask_name, self._typed_name),
+            BUDGET: Step(self._ask_budget, self._typed_budget),
+            PERIOD: Step(self._ask_period, self._typed_period),
+            AREAS: Step(self._ask_areas, buttons=(
+                on(AREA_B, self._toggle_area, keep=True), on(AREAS_DONE, self._areas_done))),
+            CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the name."""
         await ctx.reply(ctx.t("projects.intro"))
-        await self.ask(ctx, await ctx.save_flow(NAME, TITLE, {}))
+        await self.goto(ctx, TITLE, ProjectDraft())
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the question of the current step."""
-        step, data = state.step, state.data
-        if step == AREAS:
-            text, markup = await self._areas_view(ctx, data)
-            await ctx.reply(text, markup)
-        elif step == CONFIRM:
-            await ctx.reply(await self._summary(ctx, data), buttons([[
-                (ctx.t("projects.button.confirm"), f"{PREFIX}:ok"),
-                (ctx.t("projects.button.cancel"), f"{PREFIX}:no")]]))
-        else:
-            await ctx.reply(ctx.t(f"projects.ask_{step}", max=NAME_MAX))
+    # -- questions ------------------------------------------------------------------------
 
-    async def _areas_view(self, ctx: Ctx, data: dict[str, Any]) -> tuple[str, Any]:
+    async def _ask_name(self, ctx: Ctx, draft: ProjectDraft) -> None:
+        await ctx.reply(ctx.t("projects.ask_name", max=NAME_MAX))
+
+    async def _ask_budget(self, ctx: Ctx, draft: ProjectDraft) -> None:
+        await ctx.reply(ctx.t("projects.ask_budget"))
+
+    async def _ask_period(self, ctx: Ctx, draft: ProjectDraft) -> None:
+        await ctx.reply(ctx.t("projects.ask_period"))
+
+    async def _ask_areas(self, ctx: Ctx, draft: ProjectDraft) -> None:
+        text, markup = await self._areas_view(ctx, draft)
+        await ctx.reply(text, markup)
+
+    async def _ask_confirm(self, ctx: Ctx, draft: ProjectDraft) -> None:
+        await ctx.reply(await self._summary(ctx, draft), buttons([[
+            (ctx.t("projects.button.confirm"), OK.data()),
+            (ctx.t("projects.button.cancel"), NO.data())]]))
+
+    async def _areas_view(self, ctx: Ctx,
+                          draft: ProjectDraft) -> tuple[str, InlineKeyboardMarkup]:
         live = await areas.active(ctx.db)
-        chosen = set(data.get("areas") or [])
+        chosen = set(draft.areas)
         names = [a.name for a in live if a.id in chosen]
         text = ctx.t("projects.ask_areas") + "\n" + ctx.t(
             "projects.chosen_areas", areas=ctx.join(names) or ctx.t("projects.nothing_chosen"))
-        items = [(("✓ " if a.id in chosen else "") + short(a.name), f"{PREFIX}:a:{a.id}")
+        items = [(("✓ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
                  for a in live[:40]]
         return text, buttons([*pairs(items, 3),
-                              [(ctx.t("projects.button.done"), f"{PREFIX}:ad")]])
+                              [(ctx.t("projects.button.done"), AREAS_DONE.data())]])
 
-    async def _summary(self, ctx: Ctx, data: dict[str, Any]) -> str:
+    async def _summary(self, ctx: Ctx, draft: ProjectDraft) -> str:
         names = {a.id: a.name for a in await areas.active(ctx.db)}
-        return ctx.t("projects.summary", name=data.get("name", ""),
-                     budget=format_yuan(int(data.get("budget") or 0)),
-                     start=data.get("start", ""), end=data.get("end", ""),
-                     areas=ctx.join([names.get(a, "?") for a in data.get("areas") or []]))
+        return ctx.t("projects.summary", name=draft.name,
+                     budget=format_yuan(draft.budget or 0),
+                     start=draft.start.isoformat() if draft.start else "",
+                     end=draft.end.isoformat() if draft.end else "",
+                     areas=ctx.join([names.get(a, "?") for a in draft.areas]))
+
+    # -- the role, again at every answer ------------------------------------------------------
 
     async def _still_coordinator(self, ctx: Ctx) -> bool:
         if is_coordinator(ctx):
             return True
-        await flows.clear(ctx.db, ctx.user_id)
+        await self.end(ctx)
         await ctx.reply(ctx.t("error.needs_role.coordinator"))
         return False
 
     async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """Take the name, budget or period as typed; anything else is answered with what fits."""
-        if not await self._still_coordinator(ctx):
-            return
-        text = " ".join((ctx.message.text if ctx.message and ctx.message.text else "").split())
-        data, step = dict(state.data), state.step
-        if step == TITLE:
-            name = clean_name(text)
-            if name is None:
-                await ctx.reply(ctx.t("projects.problem.name_bad", max=NAME_MAX))
-                return
-            data["name"] = name
-            await self.ask(ctx, await ctx.save_flow(NAME, BUDGET, data))
-        elif step == BUDGET:
-            fen = parse_amount(text)
-            if isinstance(fen, AmountProblem):
-                await ctx.reply(ctx.t(f"projects.budget.{fen.value}"))
-                return
-            data["budget"] = fen
-            await self.ask(ctx, await ctx.save_flow(NAME, PERIOD, data))
-        elif step == PERIOD:
-            period = parse_period(text)
-            if isinstance(period, PeriodProblem):
-                await ctx.reply(ctx.t(f"projects.period.{period.value}"))
-                return
-            data.update(start=period[0].isoformat(), end=period[1].isoformat(), areas=[])
-            await self.ask(ctx, await ctx.save_flow(NAME, AREAS, data))
-        else:
-            await ctx.reply(ctx.t(f"projects.expect.{step}"))
+        """Take the name, budget or period as typed, from a coordinator only."""
+        if await self._still_coordinator(ctx):
+            await super().on_message(ctx, state)
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """pn:a:<area>, pn:ad, pn:ok, pn:no at their own step; another step's button is stale."""
+        """pn:a:<area>, pn:ad, pn:ok, pn:no at their own step, from a coordinator only."""
         if not is_coordinator(ctx):
-            await flows.clear(ctx.db, ctx.user_id)
+            await self.end(ctx)
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
-        action = parts[0] if parts else ""
-        data, step = dict(state.data), state.step
-        if step == AREAS and action == "a" and (area_id := arg_int(parts, 1)) is not None:
-            live = {a.id for a in await areas.active(ctx.db)}
-            chosen = toggle(list(data.get("areas") or []), area_id, live)
-            if chosen is None:
-                await ctx.answer(ctx.t("projects.problem.no_areas"), alert=True)
-                return
-            data["areas"] = chosen
-            await ctx.save_flow(NAME, AREAS, data)
-            await ctx.answer()
-            text, markup = await self._areas_view(ctx, data)
-            await ctx.edit_or_reply(text, markup)
-        elif step == AREAS and action == "ad":
-            if not data.get("areas"):
-                await ctx.answer(ctx.t("projects.problem.no_areas"), alert=True)
-                return
-            await ctx.answer()
-            await ctx.drop_keyboard()
-            await self.ask(ctx, await ctx.save_flow(NAME, CONFIRM, data))
-        elif step == CONFIRM and action in ("ok", "no"):
-            await ctx.answer()
-            await ctx.drop_keyboard()
-            await flows.clear(ctx.db, ctx.user_id)
-            if action == "no":
-                await ctx.reply(ctx.t("flow.project.cancelled"))
-                return
-            await self._submit(ctx, data)
-        else:
-            await ctx.answer(ctx.t("projects.stale"), alert=True)
+        await super().on_button(ctx, state, parts)
 
-    async def _submit(self, ctx: Ctx, data: dict[str, Any]) -> None:
-        added = await use.add(
-            ctx.services, ctx.user_id, is_coordinator(ctx), str(data.get("name", "")),
-            int(data.get("budget") or 0),
-            (date.fromisoformat(str(data["start"])), date.fromisoformat(str(data["end"]))),
-            [int(a) for a in data.get("areas") or []])
+    # -- typed answers --------------------------------------------------------------------
+
+    @staticmethod
+    def _text(message: Message) -> str:
+        return " ".join((message.text or "").split())
+
+    async def _typed_name(self, ctx: Ctx, draft: ProjectDraft, message: Message) -> bool:
+        name = clean_name(self._text(message))
+        if name is None:
+            await ctx.reply(ctx.t("projects.problem.name_bad", max=NAME_MAX))
+            return True
+        draft.name = name
+        await self.goto(ctx, BUDGET, draft)
+        return True
+
+    async def _typed_budget(self, ctx: Ctx, draft: ProjectDraft, message: Message) -> bool:
+        fen = parse_amount(self._text(message))
+        if isinstance(fen, AmountProblem):
+            await ctx.reply(ctx.t(f"projects.budget.{fen.value}"))
+            return True
+        draft.budget = fen
+        await self.goto(ctx, PERIOD, draft)
+        return True
+
+    async def _typed_period(self, ctx: Ctx, draft: ProjectDraft, message: Message) -> bool:
+        period = parse_period(self._text(message))
+        if isinstance(period, PeriodProblem):
+            await ctx.reply(ctx.t(f"projects.period.{period.value}"))
+            return True
+        draft.start, draft.end, draft.areas = period[0], period[1], []
+        await self.goto(ctx, AREAS, draft)
+        return True
+
+    # -- buttons --------------------------------------------------------------------------
+
+    async def _toggle_area(self, ctx: Ctx, draft: ProjectDraft, area_id: int) -> Refused | None:
+        live = {a.id for a in await areas.active(ctx.db)}
+        chosen = toggle(draft.areas, area_id, live)
+        if chosen is None:
+            return Refused("projects.problem.no_areas")
+        draft.areas = chosen
+        await self.save(ctx, AREAS, draft)
+        text, markup = await self._areas_view(ctx, draft)
+        await ctx.edit_or_reply(text, markup)
+        return None
+
+    async def _areas_done(self, ctx: Ctx, draft: ProjectDraft) -> Refused | None:
+        if not draft.areas:
+            return Refused("projects.problem.no_areas")
+        await self.goto(ctx, CONFIRM, draft)
+        return None
+
+    async def _ok(self, ctx: Ctx, draft: ProjectDraft) -> Refused | None:
+        """Confirmed: the summary loses its buttons before the answer comes."""
+        await ctx.drop_keyboard()
+        await self.end(ctx)
+        await self._submit(ctx, draft)
+        return None
+
+    async def _no(self, ctx: Ctx, draft: ProjectDraft) -> Refused | None:
+        """Cancelled: the summary loses its buttons before the answer comes."""
+        await ctx.drop_keyboard()
+        await self.end(ctx)
+        await ctx.reply(ctx.t("flow.project.cancelled"))
+        return None
+
+    async def _submit(self, ctx: Ctx, draft: ProjectDraft) -> None:
+        if draft.start is None or draft.end is None:  # a damaged draft: nothing to save
+            await ctx.reply(ctx.t("projects.problem.period_bad"))
+            return
+        added = await use.add(ctx.services, ctx.user_id, is_coordinator(ctx), draft.name,
+                              draft.budget or 0, (draft.start, draft.end), list(draft.areas))
         if isinstance(added, Refusal):
             await ctx.reply(ctx.t(f"projects.problem.{added.value}", max=NAME_MAX,
-                                  name=str(data.get("name", ""))))
+                                  name=draft.name))
             return
         await ctx.reply(ctx.t("projects.added", name=added.name))
 
@@ -191,40 +240,41 @@ class ProjectsView:
         found = await use.listed(ctx.services)
         lines = [ctx.t("projects.title" if found else "projects.none")]
         lines += [project_line(ctx, p) for p in found]
-        rows = [[(ctx.t("projects.button.add"), f"{VIEW_PREFIX}:add:0")]]
+        rows = [[(ctx.t("projects.button.add"), ADD.data(0))]]
         rows += [[(ctx.t("projects.button.retire", name=short(p.name, 20)),
-                   f"{VIEW_PREFIX}:ret:{p.id}")] for p in found if not p.retired][:30]
+                   RETIRE.data(p.id))] for p in found if not p.retired][:30]
         await ctx.reply(join_within(lines), buttons(rows))
 
     async def on_button(self, ctx: Ctx) -> None:
         """pj:add:0, pj:ret|yes|no:<project>: coordinators only, checked at every press."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        action = parts[1] if len(parts) > 1 else ""
-        project_id = arg_int(parts, 2)
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
         if not is_coordinator(ctx):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
-        if project_id is None or action not in ("add", "ret", "yes", "no"):
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        await ctx.answer()
-        if action == "add":
+        if ADD.parse(data) is not None:
+            await ctx.answer()
             if await flows.get(ctx.db, ctx.user_id) is not None:
                 await ctx.reply(ctx.t("projects.busy"))
                 return
             await self.flow.start(ctx)
             return
-        found = await use.get(ctx.services, project_id)
+        retire, yes, no = RETIRE.parse(data), RETIRE_YES.parse(data), RETIRE_NO.parse(data)
+        pressed = retire or yes or no
+        if pressed is None:
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
+        await ctx.answer()
+        found = await use.get(ctx.services, pressed[0])
         if found is None or found.retired:
             await ctx.reply(ctx.t("projects.gone"))
             return
-        if action == "ret":
+        if retire is not None:
             await ctx.reply(ctx.t("projects.confirm_retire", name=found.name), buttons([[
-                (ctx.t("projects.button.yes"), f"{VIEW_PREFIX}:yes:{found.id}"),
-                (ctx.t("projects.button.no"), f"{VIEW_PREFIX}:no:{found.id}")]]))
+                (ctx.t("projects.button.yes"), RETIRE_YES.data(found.id)),
+                (ctx.t("projects.button.no"), RETIRE_NO.data(found.id))]]))
             return
         await ctx.drop_keyboard()
-        if action == "no":
+        if no is not None:
             await ctx.reply(ctx.t("projects.kept"))
             return
         retired = await use.retire(ctx.services, ctx.user_id, is_coordinator(ctx), found.id)
@@ -243,4 +293,4 @@ class ProjectsFeature:
         table.add(Command("projects", Role.COORDINATOR, view.show, order=63))
         flow_registry.add(flow)
         app.add_handler(CallbackQueryHandler(handler(view.on_button),
-                                             pattern=f"^{VIEW_PREFIX}:"))
+                                             pattern=f"^{PJ.name}:"))

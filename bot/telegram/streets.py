@@ -7,10 +7,9 @@ street and picks its communities (sf:a:<area>, sf:ok). Every press checks the ro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.activities import toggle
@@ -20,29 +19,32 @@ from bot.services.streets import Refusal
 from bot.telegram.commands import CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
+from bot.telegram.flowkit import CODEC, Int, Maybe, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.household_ui import (
-    StaleAnswer,
-    arg_int,
-    buttons,
-    is_coordinator,
-    join_within,
-    pairs,
-    short,
-)
+from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
 from storage import areas, flows
 from storage.flows import FlowState
 from storage.streets import Street
 
-VIEW_PREFIX = "sg"
-NAME, PREFIX = "street", "sf"
+NAME = "street"
 NAME_STEP, AREAS_STEP = "name", "areas"
 AREA_BUTTONS = 40
+
+SG = CODEC.prefix("sg", "/areas: the streets")
+OPEN = SG.button("open", Int())  # sg:open:0 (the number is not used)
+ADD = SG.button("add", Int())  # sg:add:0
+EDIT = SG.button("ed", Int())
+EDITED = SG.button("ok", Int())
+TOGGLE = SG.button("t", Int(), Maybe(Int()))  # street, community (the use case checks both)
+
+SF = CODEC.prefix("sf", "the add-a-street flow")
+AREA_B = SF.button("a", Int())  # toggles one community
+SAVE = SF.button("ok")
 
 
 def open_button(ctx: Ctx) -> tuple[str, str]:
     """The /areas button that opens the streets."""
-    return ctx.t("streets.button.open"), f"{VIEW_PREFIX}:open:0"
+    return ctx.t("streets.button.open"), OPEN.data(0)
 
 
 async def _area_names(ctx: Ctx) -> dict[int, str]:
@@ -69,54 +71,53 @@ class StreetsView:
         loose = [n for a, n in names.items() if a not in placed]
         if loose:
             lines.append(ctx.t("streets.loose", areas=ctx.join(loose)))
-        rows = [[(ctx.t("streets.button.add"), f"{VIEW_PREFIX}:add:0")]]
+        rows = [[(ctx.t("streets.button.add"), ADD.data(0))]]
         rows += [[(ctx.t("streets.button.edit", street=short(s.name, 20)),
-                   f"{VIEW_PREFIX}:ed:{s.id}")] for s in found[:30]]
+                   EDIT.data(s.id))] for s in found[:30]]
         await ctx.reply(join_within(lines), buttons(rows))
 
     async def _street_view(self, ctx: Ctx, street: Street) -> tuple[str, InlineKeyboardMarkup]:
         live = await areas.active(ctx.db)
         items = [(("✅ " if a.id in street.area_ids else "") + short(a.name),
-                  f"{VIEW_PREFIX}:t:{street.id}:{a.id}") for a in live[:AREA_BUTTONS]]
+                  TOGGLE.data(street.id, a.id)) for a in live[:AREA_BUTTONS]]
         names = [a.name for a in live if a.id in street.area_ids]
         text = ctx.t("streets.ask_edit", street=street.name) + "\n" + ctx.t(
             "streets.chosen", areas=ctx.join(names) or ctx.t("streets.nothing"))
         return text, buttons([*pairs(items, 3),
-                              [(ctx.t("streets.button.done"), f"{VIEW_PREFIX}:ok:{street.id}")]])
+                              [(ctx.t("streets.button.done"), EDITED.data(street.id))]])
 
     async def on_button(self, ctx: Ctx) -> None:
         """sg:open|add:0, sg:ed|ok:<street>, sg:t:<street>:<area>; coordinators only."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        action = parts[1] if len(parts) > 1 else ""
-        street_id = arg_int(parts, 2)
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
         if not is_coordinator(ctx):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
-        if street_id is None or action not in ("open", "add", "ed", "ok", "t"):
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        if action in ("open", "add"):
+        if OPEN.parse(data) is not None:
             await ctx.answer()
-            if action == "open":
-                await self.show(ctx)
-            elif await flows.get(ctx.db, ctx.user_id) is not None:
+            await self.show(ctx)
+            return
+        if ADD.parse(data) is not None:
+            await ctx.answer()
+            if await flows.get(ctx.db, ctx.user_id) is not None:
                 await ctx.reply(ctx.t("streets.busy"))
             else:
                 await self.flow.start(ctx)
             return
-        street = await use.get(ctx.services, street_id)
+        edit, edited, toggled = EDIT.parse(data), EDITED.parse(data), TOGGLE.parse(data)
+        street_id = (edit or edited or toggled or (None,))[0]
+        street = await use.get(ctx.services, street_id) if street_id is not None else None
         if street is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        if action == "ed":
+        if edit is not None:
             await ctx.answer()
             await ctx.reply(*await self._street_view(ctx, street))
-        elif action == "ok":
+        elif edited is not None or toggled is None:
             await ctx.answer()
             await ctx.drop_keyboard()
             await self.show(ctx)
         else:
-            await self._toggle(ctx, street, arg_int(parts, 3))
+            await self._toggle(ctx, street, toggled[1])
 
     async def _toggle(self, ctx: Ctx, street: Street, area_id: int | None) -> None:
         changed = await use.toggle_area(ctx.services, ctx.user_id, is_coordinator(ctx),
@@ -130,89 +131,104 @@ class StreetsView:
 
 
 @dataclass
-class StreetFlow(StaleAnswer):
+class StreetDraft:
+    """The new street so far (keys as stored by earlier releases)."""
+
+    name: str = ""
+    areas: list[int] = field(default_factory=list)
+
+
+class StreetFlow(StepFlow[StreetDraft]):
     """A coordinator names a new street, then picks its communities."""
 
-    name: str = NAME
-    prefix: str = PREFIX
+    name = NAME
+    callbacks = SF
+    data_type = StreetDraft
+    stale_key = "streets.stale"
+
+    def __init__(self) -> None:
+        self.steps = Steps({
+            NAME_STEP: Step(self._ask_name, self._typed_name),
+            AREAS_STEP: Step(self._ask_areas, buttons=(
+                on(AREA_B, self._toggle, keep=True), on(SAVE, self._save))),
+        })
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the street's name."""
-        await self.ask(ctx, await ctx.save_flow(NAME, NAME_STEP, {}))
+        await self.goto(ctx, NAME_STEP, StreetDraft())
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the name, or show the communities to pick."""
-        if state.step == NAME_STEP:
-            await ctx.reply(ctx.t("streets.ask_name", max=AREA_NAME_MAX))
-            return
-        await ctx.reply(*await self._areas_view(ctx, state.data))
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """At the communities step, say what to do (the name step takes any text)."""
+        await ctx.reply(ctx.t("streets.expect_areas"))
 
-    async def _areas_view(self, ctx: Ctx, data: dict[str, Any]) -> tuple[str, Any]:
+    async def _ask_name(self, ctx: Ctx, draft: StreetDraft) -> None:
+        await ctx.reply(ctx.t("streets.ask_name", max=AREA_NAME_MAX))
+
+    async def _ask_areas(self, ctx: Ctx, draft: StreetDraft) -> None:
+        await ctx.reply(*await self._areas_view(ctx, draft))
+
+    async def _areas_view(self, ctx: Ctx,
+                          draft: StreetDraft) -> tuple[str, InlineKeyboardMarkup]:
         live = await areas.active(ctx.db)
-        chosen = set(data.get("areas") or [])
-        items = [(("✅ " if a.id in chosen else "") + short(a.name), f"{PREFIX}:a:{a.id}")
+        chosen = set(draft.areas)
+        items = [(("✅ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
                  for a in live[:AREA_BUTTONS]]
-        text = ctx.t("streets.ask_areas", street=data.get("name", "")) + "\n" + ctx.t(
+        text = ctx.t("streets.ask_areas", street=draft.name) + "\n" + ctx.t(
             "streets.chosen", areas=ctx.join([a.name for a in live if a.id in chosen])
             or ctx.t("streets.nothing"))
         return text, buttons([*pairs(items, 3),
-                              [(ctx.t("streets.button.done"), f"{PREFIX}:ok")]])
+                              [(ctx.t("streets.button.done"), SAVE.data())]])
+
+    # -- the role, again at every answer ------------------------------------------------------
 
     async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """Take the name; at the communities step, say what to do."""
+        """Take the name (coordinators only)."""
         if not is_coordinator(ctx):
-            await flows.clear(ctx.db, ctx.user_id)
+            await self.end(ctx)
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return
-        if state.step != NAME_STEP:
-            await ctx.reply(ctx.t("streets.expect_areas"))
-            return
-        text = ctx.message.text if ctx.message and ctx.message.text else ""
-        name = use.clean_name(text)
-        if name is None:
-            await ctx.reply(ctx.t("streets.problem.name_bad", max=AREA_NAME_MAX))
-            return
-        if name in {s.name for s in await use.listed(ctx.services)}:
-            await ctx.reply(ctx.t("streets.problem.name_taken", name=name))
-            return
-        await self.ask(ctx, await ctx.save_flow(NAME, AREAS_STEP, {"name": name, "areas": []}))
+        await super().on_message(ctx, state)
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """sf:a:<area> toggles a community; sf:ok saves (at least one community)."""
+        """sf:a:<area> toggles a community; sf:ok saves (coordinators only)."""
         if not is_coordinator(ctx):
-            await flows.clear(ctx.db, ctx.user_id)
+            await self.end(ctx)
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
-        action = parts[0] if parts else ""
-        data = dict(state.data)
-        if state.step != AREAS_STEP or action not in ("a", "ok"):
-            await ctx.answer(ctx.t("streets.stale"), alert=True)
-            return
-        if action == "a":
-            live = {a.id for a in await areas.active(ctx.db)}
-            area_id = arg_int(parts, 1)
-            chosen = toggle(list(data.get("areas") or []), area_id or -1, live)
-            if chosen is None:
-                await ctx.answer(ctx.t("streets.problem.gone"), alert=True)
-                return
-            data["areas"] = chosen
-            await ctx.save_flow(NAME, AREAS_STEP, data)
-            await ctx.answer()
-            await ctx.edit_or_reply(*await self._areas_view(ctx, data))
-            return
-        made = await use.create(ctx.services, ctx.user_id, True, str(data.get("name", "")),
-                                [int(a) for a in data.get("areas") or []])
+        await super().on_button(ctx, state, parts)
+
+    async def _typed_name(self, ctx: Ctx, draft: StreetDraft, message: Message) -> bool:
+        name = use.clean_name(message.text or "")
+        if name is None:
+            await ctx.reply(ctx.t("streets.problem.name_bad", max=AREA_NAME_MAX))
+        elif name in {s.name for s in await use.listed(ctx.services)}:
+            await ctx.reply(ctx.t("streets.problem.name_taken", name=name))
+        else:
+            await self.goto(ctx, AREAS_STEP, StreetDraft(name=name))
+        return True
+
+    async def _toggle(self, ctx: Ctx, draft: StreetDraft, area_id: int) -> Refused | None:
+        live = {a.id for a in await areas.active(ctx.db)}
+        chosen = toggle(draft.areas, area_id, live)
+        if chosen is None:
+            return Refused("streets.problem.gone")
+        draft.areas = chosen
+        await self.save(ctx, AREAS_STEP, draft)
+        await ctx.edit_or_reply(*await self._areas_view(ctx, draft))
+        return None
+
+    async def _save(self, ctx: Ctx, draft: StreetDraft) -> Refused | None:
+        made = await use.create(ctx.services, ctx.user_id, True, draft.name, list(draft.areas))
         if made is Refusal.NO_AREAS:
-            await ctx.answer(ctx.t("streets.problem.no_areas"), alert=True)
-            return
-        await ctx.answer()
-        await ctx.drop_keyboard()
-        await flows.clear(ctx.db, ctx.user_id)
+            return Refused("streets.problem.no_areas")
+        await ctx.drop_keyboard()  # before the answer, as before
+        await self.end(ctx)
         if isinstance(made, Refusal):
             await ctx.reply(ctx.t(f"streets.problem.{made.value}", max=AREA_NAME_MAX,
-                                  name=str(data.get("name", ""))))
-            return
+                                  name=draft.name))
+            return None
         await ctx.reply(ctx.t("streets.saved", street=made.name))
+        return None
 
 
 class StreetsFeature:
@@ -225,4 +241,4 @@ class StreetsFeature:
         view = StreetsView(flow)
         flow_registry.add(flow)
         app.add_handler(CallbackQueryHandler(handler(view.on_button),
-                                             pattern=f"^{VIEW_PREFIX}:"))
+                                             pattern=f"^{SG.name}:"))

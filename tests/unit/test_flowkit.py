@@ -297,6 +297,22 @@ async def test_buttons_go_to_the_current_step_and_anything_else_is_stale(
     assert (ctx.answers, ctx.dropped, ctx.replies) == (answers, dropped, replies)
 
 
+class LimitedFlow(PickFlow):
+    async def take_count(self, ctx: Any, data: Draft, count: int) -> Refused | None:
+        return Refused.saying("pick.too_many", max=count - 1)
+
+
+class FillingCtx(FakeCtx):
+    def t(self, key: str, /, **values: object) -> str:
+        return f"{key}{sorted(values.items())}"
+
+
+async def test_a_refusal_says_its_text_with_the_values_it_needs() -> None:
+    ctx = FillingCtx()
+    await LimitedFlow().on_button(ctx, state("count"), ["n", "9"])  # type: ignore[arg-type]
+    assert (ctx.answers, ctx.dropped) == ([("pick.too_many[('max', 8)]", True)], 0)
+
+
 async def test_a_button_pressed_after_the_flow_ended_is_answered_once() -> None:
     ctx = FakeCtx()
     await PickFlow().on_stale(ctx, ["c", "red"])  # type: ignore[arg-type]

@@ -30,6 +30,12 @@ class Refused:
     household no longer yours): the presser sees `key` (None: the flow's stale text)."""
 
     key: str | None = None
+    values: tuple[tuple[str, int | str], ...] = ()  # placeholders of `key`, as pairs
+
+    @classmethod
+    def saying(cls, key: str, **values: int | str) -> Refused:
+        """Refused with a text that has placeholders (e.g. a limit)."""
+        return cls(key, tuple(values.items()))
 
 
 STALE = Refused()
@@ -176,7 +182,8 @@ class StepFlow(Generic[D]):
             if outcome is False:
                 continue
             if isinstance(outcome, Refused):
-                await ctx.answer(ctx.t(outcome.key or self.stale_key), alert=True)
+                await ctx.answer(ctx.t(outcome.key or self.stale_key, **dict(outcome.values)),
+                                 alert=True)
                 return
             await ctx.answer()
             if not bound.keep:
