@@ -27,9 +27,10 @@ from bot.services import audit as trail
 from bot.telegram.context import Ctx
 from bot.telegram.household_file import HouseholdViews
 from bot.telegram.household_ui import (
-    ACTION_PREFIX,
-    FILE_PREFIX,
+    FILE,
+    LINK_TO,
     LIST_LIMIT,
+    PAIR,
     StaleAnswer,
     buttons,
     causes_value,
@@ -342,7 +343,7 @@ class HouseholdFlow(StaleAnswer):
                 return
         await ctx.reply(ctx.t("household.saved", name=made.name),
                         buttons([[(ctx.t("file.button.pair"),
-                                   f"{ACTION_PREFIX}:pair:{made.id}")]]))
+                                   PAIR.data(made.id))]]))
 
 
 # -- searching the registry --------------------------------------------------------------------
@@ -384,11 +385,11 @@ class FindFlow(StaleAnswer):
         await flows.clear(ctx.db, ctx.user_id)
         report_id = state.data.get("report")
         if report_id:
-            items = [(short(h.name), f"rh:to:{report_id}:{h.id}") for h in found]
+            items = [(short(h.name), LINK_TO.data(int(report_id), h.id)) for h in found]
             await ctx.reply(ctx.t("fromreport.choose", ref=reference(int(report_id))),
                             buttons(pairs(items, 3)))
             return
-        items = [(short(h.name), f"{FILE_PREFIX}:{h.id}") for h in found]
+        items = [(short(h.name), FILE.data(h.id, None)) for h in found]
         await ctx.reply(ctx.t("households.search_title"), buttons(pairs(items, 3)))
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
