@@ -11,15 +11,23 @@ from bot.domain.wellbeing import Trend
 from bot.services import aid as ledger
 from bot.services import audit as trail
 from bot.services import wellbeing
+from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.telegram.context import Ctx
 from bot.telegram.format import local_time
 from bot.telegram.household_ui import (
-    ACTION_PREFIX,
+    ADD,
+    ARCHIVE,
     CONTACTS_PAGE,
     DUE_LIMIT,
-    FILE_PREFIX,
+    EDIT,
+    END_PAIRING,
+    FILE,
+    FIND,
+    FROM_REPORT,
+    IMPORT,
+    LINK_SEARCH,
     LIST_LIMIT,
-    arg_int,
+    PAIR,
     buttons,
     can_open,
     causes_value,
@@ -47,16 +55,16 @@ class HouseholdViews:
             await ctx.reply(
                 ctx.t("households.registry", total=total, unpaired=unpaired) + "\n"
                 + ctx.t("households.registry_hint"),
-                buttons([[(ctx.t("households.button.add"), f"{ACTION_PREFIX}:add:0"),
-                          (ctx.t("households.button.search"), f"{ACTION_PREFIX}:find:0")],
-                         [(ctx.t("households.button.import"), f"{ACTION_PREFIX}:import:0")]]))
+                buttons([[(ctx.t("households.button.add"), ADD.data(0)),
+                          (ctx.t("households.button.search"), FIND.data(0))],
+                         [(ctx.t("households.button.import"), IMPORT.data(0))]]))
         for case in await households.unlinked_cases(ctx.db, ctx.user_id):
             ref = reference(case.report_id)
             await ctx.reply(
                 ctx.t("fromreport.pending", ref=ref,
                       words=excerpt(case.subject or case.description, 24)),
-                buttons([[(ctx.t("fromreport.new", ref=ref), f"rh:new:{case.report_id}")],
-                         [(ctx.t("fromreport.link", ref=ref), f"rh:link:{case.report_id}")]]))
+                buttons([[(ctx.t("fromreport.new", ref=ref), FROM_REPORT.data(case.report_id))],
+                         [(ctx.t("fromreport.link", ref=ref), LINK_SEARCH.data(case.report_id))]]))
         mine = await pairings.for_worker(ctx.db, ctx.user_id)
         if not mine:
             if not is_coordinator(ctx):
@@ -81,7 +89,7 @@ class HouseholdViews:
             lines.append(ctx.t("households.line", name=mine_item.name,
                                area=mine_item.area_name or ctx.t("households.no_area"),
                                statuses=statuses))
-            items.append((short(mine_item.name), f"{FILE_PREFIX}:{mine_item.household_id}"))
+            items.append((short(mine_item.name), FILE.data(mine_item.household_id, None)))
         if len(mine) > len(shown):
             lines.append(ctx.t("households.more", count=len(mine) - len(shown)))
         await ctx.reply(join_within(lines), buttons(pairs(items, 3)))
@@ -107,16 +115,15 @@ class HouseholdViews:
             lines.append(obligation_text(ctx, "due.line", item, day, name=names.get(hid, "")))
             label = ctx.t("due.log_button", kind=ctx.t(f"kind.{item.rule.kind.value}"),
                           name=short(names.get(hid, ""), 10))
-            rows.append([(label, f"lq:{hid}:{item.rule.kind.value}")])
+            rows.append([(label, START_FOR.data(hid, item.rule.kind))])
         if len(ordered) > DUE_LIMIT:
             lines.append(ctx.t("due.more", count=len(ordered) - DUE_LIMIT))
         await ctx.reply(join_within(lines), buttons(rows[:DUE_LIMIT]))
 
     async def file_button(self, ctx: Ctx) -> None:
         """hf:<id>[:<offset>]: the service file, or earlier contacts."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        household_id = arg_int(parts, 1)
-        offset = arg_int(parts, 2)
+        parsed = FILE.parse(ctx.query.data if ctx.query and ctx.query.data else "")
+        household_id, offset = parsed if parsed is not None else (None, None)
         if household_id is None or not await can_open(ctx, household_id):
             await ctx.answer(ctx.t("file.not_allowed"), alert=True)
             return
@@ -161,7 +168,7 @@ class HouseholdViews:
         rows = []
         if offset + CONTACTS_PAGE < total:
             rows.append([(ctx.t("file.button.more"),
-                          f"{FILE_PREFIX}:{household_id}:{offset + CONTACTS_PAGE}")])
+                          FILE.data(household_id, offset + CONTACTS_PAGE))])
         await ctx.reply(join_within(lines), buttons(rows) if rows else None)
 
 
@@ -234,20 +241,20 @@ async def _file_buttons(ctx: Ctx, found: Household, history: list[pairings.Pairi
     household_id = found.id
     rows: list[list[tuple[str, str]]] = []
     if total > CONTACTS_PAGE:
-        rows.append([(ctx.t("file.button.more"), f"{FILE_PREFIX}:{household_id}:{CONTACTS_PAGE}")])
+        rows.append([(ctx.t("file.button.more"), FILE.data(household_id, CONTACTS_PAGE))])
     if await pairings.is_paired(ctx.db, household_id, ctx.user_id):
-        rows.append([(ctx.t("file.button.log"), f"lq:{household_id}")])
+        rows.append([(ctx.t("file.button.log"), START_FOR.data(household_id, None))])
     own = [c for c in recent if c.worker_id == ctx.user_id]
     for contact in own[:1]:
         if _correctable(ctx, contact.created_at):
-            rows.append([(ctx.t("log.button.correct"), f"cx:fix:{contact.id}"),
-                         (ctx.t("log.button.delete"), f"cx:del:{contact.id}")])
+            rows.append([(ctx.t("log.button.correct"), FIX.data(contact.id)),
+                         (ctx.t("log.button.delete"), DELETE.data(contact.id))])
     if is_coordinator(ctx) and not found.archived:
-        rows.append([(ctx.t("file.button.edit"), f"{ACTION_PREFIX}:edit:{household_id}"),
-                     (ctx.t("file.button.pair"), f"{ACTION_PREFIX}:pair:{household_id}"),
-                     (ctx.t("file.button.archive"), f"{ACTION_PREFIX}:arch:{household_id}")])
+        rows.append([(ctx.t("file.button.edit"), EDIT.data(household_id)),
+                     (ctx.t("file.button.pair"), PAIR.data(household_id)),
+                     (ctx.t("file.button.archive"), ARCHIVE.data(household_id))])
         rows += [[(ctx.t("file.button.end") + " · " + short(p.worker_name),
-                   f"{ACTION_PREFIX}:end:{p.id}")] for p in history if p.ended_on is None]
+                   END_PAIRING.data(p.id))] for p in history if p.ended_on is None]
     return rows
 
 

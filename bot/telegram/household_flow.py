@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, Message
 
 from bot.domain.access import Action
 from bot.domain.causes import Cause, from_codes, toggle_cause
@@ -25,12 +25,13 @@ from bot.domain.households import (
 from bot.domain.reports import Report, normalise_phone, reference
 from bot.services import audit as trail
 from bot.telegram.context import Ctx
+from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_file import HouseholdViews
 from bot.telegram.household_ui import (
-    ACTION_PREFIX,
-    FILE_PREFIX,
+    FILE,
+    LINK_TO,
     LIST_LIMIT,
-    StaleAnswer,
+    PAIR,
     buttons,
     causes_value,
     is_coordinator,
@@ -39,7 +40,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from storage import areas, flows, households, pairings
+from storage import areas, households, pairings
 from storage.flows import FlowState
 from storage.households import Household
 
@@ -67,15 +68,43 @@ H_FIELDS = (H_NAME, H_AREA, H_ADDRESS, H_PEOPLE, H_CATEGORY, H_CAUSES, H_NEEDS, 
 H_NEXT = {H_NAME: H_AREA, H_AREA: H_ADDRESS, H_ADDRESS: H_PEOPLE, H_PEOPLE: H_CATEGORY,
           H_CATEGORY: H_CAUSES, H_CAUSES: H_NEEDS, H_NEEDS: H_PHONE, H_PHONE: H_CONFIRM}
 H_SKIPPABLE = (H_CAUSES, H_NEEDS, H_PHONE)
-CAUSE_CODES = "cause_codes"  # the causes ticked from the list, beside the free text in H_CAUSES
 H_MAX = {H_NAME: NAME_MAX, H_ADDRESS: ADDRESS_MAX, H_PEOPLE: PEOPLE_MAX, H_CAUSES: TEXT_MAX,
          H_NEEDS: TEXT_MAX, H_PHONE: 15}
 
+HH = CODEC.prefix("hh", "adding and editing a household (bot/telegram/household_flow.py)")
+ZERO = Choice(("0",))  # the placeholder these buttons have always carried
+AREA_B = HH.button("area", Int())
+CATEGORY_B, CATEGORIES_DONE = HH.button("cat", Choice(Category)), HH.button("catok", ZERO)
+CAUSE_B, CAUSES_DONE = HH.button("cau", Choice(Cause)), HH.button("cauok", ZERO)
+SKIP = HH.button("skip", ZERO)
+CONFIRM, EDIT, CANCEL = HH.button("ok", ZERO), HH.button("edit", ZERO), HH.button("cancel", ZERO)
+FIELD_B = HH.button("ef", Choice(H_FIELDS))  # hh:ef:<field>  change this field
 
-def chosen_categories(data: dict[str, Any]) -> list[str]:
-    """The category codes ticked so far (kept as "dibao,severe_disability"), first = primary."""
+FD = CODEC.prefix("fd", "finding a household by name (bot/telegram/household_flow.py)")
+
+
+@dataclass
+class HouseholdDraft:
+    """A household's fields as typed so far (the keys drafts have always been saved under)."""
+
+    hid: int = 0  # the household being edited; 0 while adding one
+    report: int = 0  # the report it is made from, if any
+    name: str = ""
+    area: int | None = None
+    address: str = ""
+    people: int = 0  # 0: not given (counts as 1)
+    category: str = ""  # ticked category codes, "dibao,severe_disability"; the first is primary
+    causes: str = ""  # the free-text part of the causes
+    cause_codes: str = ""  # the causes ticked from the list
+    needs: str = ""
+    phone: str = ""
+    editing: bool = False  # changing one field: back to the summary after it
+
+
+def chosen_categories(draft: HouseholdDraft) -> list[str]:
+    """The category codes ticked so far, first = primary."""
     known = {c.value for c in Category}
-    return [c for c in str(data.get(H_CATEGORY) or "").split(",") if c in known]
+    return [c for c in draft.category.split(",") if c in known]
 
 
 def category_names(ctx: Ctx, codes: list[str]) -> str:
@@ -83,319 +112,358 @@ def category_names(ctx: Ctx, codes: list[str]) -> str:
     return ctx.t("household.category_sep").join(ctx.t(f"category.{c}") for c in codes)
 
 
-@dataclass
-class HouseholdFlow(StaleAnswer):
+class HouseholdFlow(StepFlow[HouseholdDraft]):
     """A coordinator adds a household step by step, or edits one from its service file."""
 
-    name: str = "household"
-    prefix: str = "hh"
+    name = "household"
+    callbacks = HH
+    data_type = HouseholdDraft
+    stale_key = "log.stale"
+
+    def __init__(self) -> None:
+        self.steps = Steps({
+            H_NAME: Step(self._ask_text(H_NAME), self._typed(H_NAME)),
+            H_AREA: Step(self._ask_area, None, (on(AREA_B, self._area),)),
+            H_ADDRESS: Step(self._ask_text(H_ADDRESS), self._typed(H_ADDRESS)),
+            H_PEOPLE: Step(self._ask_text(H_PEOPLE), self._typed(H_PEOPLE)),
+            H_CATEGORY: Step(self._ask_categories, None, (
+                on(CATEGORY_B, self._tick_category, keep=True),
+                on(CATEGORIES_DONE, self._categories_done))),
+            H_CAUSES: Step(self._ask_causes, self._typed(H_CAUSES), (
+                on(CAUSE_B, self._tick_cause, keep=True), on(CAUSES_DONE, self._causes_done),
+                on(SKIP, self._skip(H_CAUSES)))),
+            H_NEEDS: Step(self._ask_skippable(H_NEEDS), self._typed(H_NEEDS),
+                          (on(SKIP, self._skip(H_NEEDS)),)),
+            H_PHONE: Step(self._ask_skippable(H_PHONE), self._typed(H_PHONE),
+                          (on(SKIP, self._skip(H_PHONE)),)),
+            H_CONFIRM: Step(self._ask_confirm, None, (
+                on(CONFIRM, self._confirm), on(EDIT, self._edit), on(CANCEL, self._cancel))),
+            H_EDIT: Step(self._ask_edit, None, (
+                on(FIELD_B, self._field), on(CONFIRM, self._confirm),
+                on(CANCEL, self._cancel))),
+        })
+
+    # -- starting --------------------------------------------------------------------------
 
     async def start(self, ctx: Ctx) -> None:
         """Begin adding a household (coordinators only)."""
         if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.reply(ctx.t("household.not_allowed"))
             return
-        state = await flows.get(ctx.db, ctx.user_id)
-        if state is not None and state.name == self.name:
+        state = await self.current(ctx)
+        if state is not None:
             await ctx.reply(ctx.t("household.resume"))
             await self.ask(ctx, state)
             return
         await ctx.reply(ctx.t("household.intro"))
-        await self.ask(ctx, await self._save(ctx, H_NAME, {}))
+        await self.goto(ctx, H_NAME, HouseholdDraft())
 
     async def edit(self, ctx: Ctx, found: Household) -> None:
         """Open a household's fields at the summary, ready to change and save."""
-        data = {"hid": found.id, H_NAME: found.name, H_AREA: found.area_id,
-                H_ADDRESS: found.address, H_PEOPLE: found.people_count,
-                H_CATEGORY: ",".join(c.value for c in found.categories or (found.category,)),
-                H_CAUSES: found.causes, CAUSE_CODES: ",".join(c.value for c in found.cause_codes),
-                H_NEEDS: found.needs, H_PHONE: found.phone or ""}
-        await self.ask(ctx, await self._save(ctx, H_EDIT, data))
+        await self.goto(ctx, H_EDIT, HouseholdDraft(
+            hid=found.id, name=found.name, area=found.area_id, address=found.address,
+            people=found.people_count,
+            category=",".join(c.value for c in found.categories or (found.category,)),
+            causes=found.causes, cause_codes=",".join(c.value for c in found.cause_codes),
+            needs=found.needs, phone=found.phone or ""))
 
     async def from_report(self, ctx: Ctx, report: Report) -> None:
         """Start a household from a report the person took: what it says is filled in."""
         category = REPORT_CATEGORY.get(str(report.category), Category.OTHER)
-        data: dict[str, Any] = {
-            "report": report.id, H_NAME: clean(report.subject)[:NAME_MAX],
-            H_AREA: report.area_id, H_ADDRESS: clean(report.address)[:ADDRESS_MAX],
-            H_PEOPLE: 1, H_CATEGORY: category.value,
-            H_CAUSES: clean(report.description)[:TEXT_MAX], H_NEEDS: "",
-            H_PHONE: report.phone or ""}
-        if not data[H_NAME]:
-            data["editing"] = True
-            await self.ask(ctx, await self._save(ctx, H_NAME, data))
+        draft = HouseholdDraft(
+            report=report.id, name=clean(report.subject)[:NAME_MAX], area=report.area_id,
+            address=clean(report.address)[:ADDRESS_MAX], people=1, category=category.value,
+            causes=clean(report.description)[:TEXT_MAX], phone=report.phone or "")
+        if not draft.name:
+            draft.editing = True
+            await self.goto(ctx, H_NAME, draft)
             return
-        await self.ask(ctx, await self._save(ctx, H_CONFIRM, data))
+        await self.goto(ctx, H_CONFIRM, draft)
 
-    async def _allowed(self, ctx: Ctx, data: dict[str, Any]) -> bool:
+    async def _allowed(self, ctx: Ctx, draft: HouseholdDraft) -> bool:
         if is_coordinator(ctx):
             return True
-        if not data.get("report") or data.get("hid"):
+        if not draft.report or draft.hid:
             return False
-        return await report_taker(ctx, int(data["report"]))
+        return await report_taker(ctx, draft.report)
 
-    async def _save(self, ctx: Ctx, step: str, data: dict[str, Any]) -> FlowState:
-        return await ctx.save_flow(self.name, step, data)
+    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
+        """Only coordinators, or the worker who took the report it is made from, press on."""
+        if not await self._allowed(ctx, self.load(state)):
+            await ctx.answer(ctx.t("household.not_allowed"), alert=True)
+            return
+        await super().on_button(ctx, state, parts)
 
-    async def _next(self, ctx: Ctx, step: str, data: dict[str, Any]) -> None:
-        following = H_CONFIRM if data.get("editing") else H_NEXT[step]
-        data.pop("editing", None)
+    async def _next(self, ctx: Ctx, step: str, draft: HouseholdDraft) -> None:
+        following = H_CONFIRM if draft.editing else H_NEXT[step]
+        draft.editing = False
         if following == H_AREA and not await areas.active(ctx.db):
             following = H_ADDRESS
-        await self.ask(ctx, await self._save(ctx, following, data))
+        await self.goto(ctx, following, draft)
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask the question of the current step."""
-        step, data = state.step, state.data
-        skip = [[(ctx.t("household.skip"), f"{self.prefix}:skip:0")]]
-        if step == H_AREA:
-            known = await areas.active(ctx.db)
-            items = [(a.name, f"{self.prefix}:area:{a.id}") for a in known]
-            await ctx.reply(ctx.t("household.ask_area"), buttons(pairs(items)))
-        elif step == H_CATEGORY:
-            await ctx.reply(ctx.t("household.ask_categories"), self._category_buttons(ctx, data))
-        elif step == H_CAUSES:
-            await ctx.reply(ctx.t("causes.ask"), self._cause_buttons(ctx, data))
-        elif step in H_SKIPPABLE:
-            await ctx.reply(ctx.t(f"household.ask_{step}"), buttons(skip))
-        elif step == H_CONFIRM:
-            await ctx.reply(ctx.t("household.summary_ready"))
-            await ctx.reply(await self._summary(ctx, data), buttons([
-                [(ctx.t("household.confirm"), f"{self.prefix}:ok:0")],
-                [(ctx.t("household.edit"), f"{self.prefix}:edit:0"),
-                 (ctx.t("household.cancel"), f"{self.prefix}:cancel:0")]]))
-        elif step == H_EDIT:
-            items = [(ctx.t(f"household.field.{f}"), f"{self.prefix}:ef:{f}") for f in H_FIELDS]
-            rows = [*pairs(items), [(ctx.t("household.confirm"), f"{self.prefix}:ok:0"),
-                                    (ctx.t("household.cancel"), f"{self.prefix}:cancel:0")]]
-            await ctx.reply(await self._summary(ctx, data) + "\n\n" + ctx.t("household.ask_edit"),
-                            buttons(rows))
-        else:
+    # -- asking ----------------------------------------------------------------------------
+
+    def _ask_text(self, step: str) -> Callable[[Ctx, HouseholdDraft], Awaitable[None]]:
+        async def ask(ctx: Ctx, draft: HouseholdDraft) -> None:
             await ctx.reply(ctx.t(f"household.ask_{step}"))
+        return ask
 
-    def _category_buttons(self, ctx: Ctx, data: dict[str, Any]) -> InlineKeyboardMarkup:
+    def _ask_skippable(self, step: str) -> Callable[[Ctx, HouseholdDraft], Awaitable[None]]:
+        async def ask(ctx: Ctx, draft: HouseholdDraft) -> None:
+            await ctx.reply(ctx.t(f"household.ask_{step}"),
+                            buttons([[(ctx.t("household.skip"), SKIP.data("0"))]]))
+        return ask
+
+    async def _ask_area(self, ctx: Ctx, draft: HouseholdDraft) -> None:
+        items = [(a.name, AREA_B.data(a.id)) for a in await areas.active(ctx.db)]
+        await ctx.reply(ctx.t("household.ask_area"), buttons(pairs(items)))
+
+    async def _ask_categories(self, ctx: Ctx, draft: HouseholdDraft) -> None:
+        await ctx.reply(ctx.t("household.ask_categories"), self._category_buttons(ctx, draft))
+
+    async def _ask_causes(self, ctx: Ctx, draft: HouseholdDraft) -> None:
+        await ctx.reply(ctx.t("causes.ask"), self._cause_buttons(ctx, draft))
+
+    async def _ask_confirm(self, ctx: Ctx, draft: HouseholdDraft) -> None:
+        await ctx.reply(ctx.t("household.summary_ready"))
+        await ctx.reply(await self._summary(ctx, draft), buttons([
+            [(ctx.t("household.confirm"), CONFIRM.data("0"))],
+            [(ctx.t("household.edit"), EDIT.data("0")),
+             (ctx.t("household.cancel"), CANCEL.data("0"))]]))
+
+    async def _ask_edit(self, ctx: Ctx, draft: HouseholdDraft) -> None:
+        items = [(ctx.t(f"household.field.{f}"), FIELD_B.data(f)) for f in H_FIELDS]
+        rows = [*pairs(items), [(ctx.t("household.confirm"), CONFIRM.data("0")),
+                                (ctx.t("household.cancel"), CANCEL.data("0"))]]
+        await ctx.reply(await self._summary(ctx, draft) + "\n\n" + ctx.t("household.ask_edit"),
+                        buttons(rows))
+
+    async def expect(self, ctx: Ctx, step: str) -> None:
+        """Say what the step expects (the summary steps expect a button)."""
+        await ctx.reply(ctx.t(f"household.expect.{step}" if step in H_FIELDS
+                              else "household.expect.confirm", max=H_MAX.get(step, 0)))
+
+    def _category_buttons(self, ctx: Ctx, draft: HouseholdDraft) -> InlineKeyboardMarkup:
         """Every category as a button to tick (several may be), then Done."""
-        chosen = chosen_categories(data)
+        chosen = chosen_categories(draft)
         offered = [*OFFERED_CATEGORIES, *(Category(c) for c in chosen
                                            if Category(c) not in OFFERED_CATEGORIES)]
         items = [(("✅ " if c.value in chosen else "") + ctx.t(f"category.{c.value}"),
-                  f"{self.prefix}:cat:{c.value}") for c in offered]
+                  CATEGORY_B.data(c)) for c in offered]
         return buttons([*pairs(items),
-                        [(ctx.t("household.categories_done"), f"{self.prefix}:catok:0")]])
+                        [(ctx.t("household.categories_done"), CATEGORIES_DONE.data("0"))]])
 
-    def _cause_buttons(self, ctx: Ctx, data: dict[str, Any]) -> InlineKeyboardMarkup:
+    def _cause_buttons(self, ctx: Ctx, draft: HouseholdDraft) -> InlineKeyboardMarkup:
         """Every listed cause as a button to tick (several may be), then Done; typed text is
         taken as the free-text part."""
-        chosen = set(from_codes(str(data.get(CAUSE_CODES) or "")))
-        items = [(("✅ " if c in chosen else "") + ctx.t(f"cause.{c.value}"),
-                  f"{self.prefix}:cau:{c.value}") for c in Cause]
-        return buttons([*pairs(items, 3), [(ctx.t("causes.done"), f"{self.prefix}:cauok:0")]])
+        chosen = set(from_codes(draft.cause_codes))
+        items = [(("✅ " if c in chosen else "") + ctx.t(f"cause.{c.value}"), CAUSE_B.data(c))
+                 for c in Cause]
+        return buttons([*pairs(items, 3), [(ctx.t("causes.done"), CAUSES_DONE.data("0"))]])
 
-    async def _summary(self, ctx: Ctx, data: dict[str, Any]) -> str:
+    async def _summary(self, ctx: Ctx, draft: HouseholdDraft) -> str:
         area_name = None
-        if data.get(H_AREA):
-            area = await areas.get(ctx.db, int(data[H_AREA]))
+        if draft.area:
+            area = await areas.get(ctx.db, draft.area)
             area_name = area.name if area else None
-        lines = [ctx.t("file.title", name=data.get(H_NAME, ""))]
+        chosen = chosen_categories(draft)
+        lines = [ctx.t("file.title", name=draft.name)]
         lines.append(ctx.t("file.area", value=area_name or ctx.t("households.no_area")))
-        lines.append(ctx.t("file.address", value=data.get(H_ADDRESS) or "—"))
-        lines.append(ctx.t("file.people", count=data.get(H_PEOPLE) or 1))
-        if chosen_categories(data):
-            lines.append(ctx.t("file.category", value=category_names(ctx, chosen_categories(data))))
+        lines.append(ctx.t("file.address", value=draft.address or "—"))
+        lines.append(ctx.t("file.people", count=draft.people or 1))
+        if chosen:
+            lines.append(ctx.t("file.category", value=category_names(ctx, chosen)))
         lines.append(ctx.t("file.causes", value=causes_value(
-            ctx, from_codes(str(data.get(CAUSE_CODES) or "")), str(data.get(H_CAUSES) or ""))
-            or "—"))
-        lines.append(ctx.t("file.needs", value=data.get(H_NEEDS) or "—"))
-        lines.append(ctx.t("file.phone", value=data.get(H_PHONE) or "—"))
+            ctx, from_codes(draft.cause_codes), draft.causes) or "—"))
+        lines.append(ctx.t("file.needs", value=draft.needs or "—"))
+        lines.append(ctx.t("file.phone", value=draft.phone or "—"))
         return "\n".join(lines)
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
-        """Take a typed answer."""
-        message = ctx.message
-        text = clean(message.text if message else None)
-        step, data = state.step, dict(state.data)
-        if not text or step not in (H_NAME, H_ADDRESS, H_PEOPLE, *H_SKIPPABLE):
-            await ctx.reply(ctx.t(f"household.expect.{step}" if step in H_FIELDS
-                                  else "household.expect.confirm", max=H_MAX.get(step, 0)))
-            return
+    # -- typed answers ---------------------------------------------------------------------
+
+    def _typed(self, step: str) -> Callable[[Ctx, HouseholdDraft, Message], Awaitable[bool]]:
+        async def take(ctx: Ctx, draft: HouseholdDraft, message: Message) -> bool:
+            return await self._take_text(ctx, step, draft, clean(message.text))
+        return take
+
+    async def _take_text(self, ctx: Ctx, step: str, draft: HouseholdDraft, text: str) -> bool:
+        """Take a typed answer to `step`; False (the step's hint is shown) when it does not fit."""
+        if not text:
+            return False
         if step == H_PEOPLE:
             count = parse_count(text, PEOPLE_MAX)
             if count is None:
-                await ctx.reply(ctx.t("household.expect.people", max=PEOPLE_MAX))
-                return
-            data[step] = count
+                return False
+            draft.people = count
         elif step == H_PHONE:
             phone = normalise_phone(text)
             if phone is None:
-                await ctx.reply(ctx.t("household.expect.phone"))
-                return
-            data[step] = phone
+                return False
+            draft.phone = phone
         else:
             if check_text(step, text, H_MAX[step], required=True) is not None:
-                await ctx.reply(ctx.t(f"household.expect.{step}", max=H_MAX[step]))
-                return
-            data[step] = text
-        await self._next(ctx, step, data)
+                return False
+            setattr(draft, step, text)
+        await self._next(ctx, step, draft)
+        return True
 
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """Take a button at the current step; a button of another step is stale."""
-        action, arg = [*parts, "", ""][:2]
-        step, data = state.step, dict(state.data)
-        if not await self._allowed(ctx, data):
-            await ctx.answer(ctx.t("household.not_allowed"), alert=True)
-            return
-        if step == H_AREA and action == "area" and arg.isdigit():
-            area = await areas.get(ctx.db, int(arg))
-            if area is None or area.retired:
-                await ctx.answer(ctx.t("log.stale"), alert=True)
-                return
-            data[H_AREA] = area.id
-            await self._done_button(ctx)
-            await self._next(ctx, step, data)
-        elif step == H_CATEGORY and action == "cat" and arg in {c.value for c in Category}:
-            chosen = toggle_category(chosen_categories(data), arg) or []
-            data[H_CATEGORY] = ",".join(chosen)
-            await ctx.answer()
-            await ctx.save_flow(self.name, step, data)
-            await ctx.edit_or_reply(ctx.t("household.ask_categories"),
-                                    self._category_buttons(ctx, data))
-        elif step == H_CATEGORY and action == "catok":
-            if not chosen_categories(data):
-                await ctx.answer(ctx.t("household.expect_categories"), alert=True)
-                return
-            await self._done_button(ctx)
-            await self._next(ctx, step, data)
-        elif step == H_CAUSES and action == "cau":
-            codes = toggle_cause(str(data.get(CAUSE_CODES) or ""), arg)
-            if codes is None:
-                await ctx.answer(ctx.t("log.stale"), alert=True)
-                return
-            data[CAUSE_CODES] = codes
-            await ctx.answer()
-            await ctx.save_flow(self.name, step, data)
-            await ctx.edit_or_reply(ctx.t("causes.ask"), self._cause_buttons(ctx, data))
-        elif step == H_CAUSES and action == "cauok":
-            await self._done_button(ctx)
-            await self._next(ctx, step, data)
-        elif step in H_SKIPPABLE and action == "skip":
-            data[step] = ""
-            await self._done_button(ctx)
-            await self._next(ctx, step, data)
-        elif step in (H_CONFIRM, H_EDIT) and action == "ok":
-            await self._done_button(ctx)
-            await self._commit(ctx, data)
-        elif step in (H_CONFIRM, H_EDIT) and action == "cancel":
-            await self._done_button(ctx)
-            await flows.clear(ctx.db, ctx.user_id)
-            await ctx.reply(ctx.t("flow.household.cancelled"))
-        elif step == H_CONFIRM and action == "edit":
-            await self._done_button(ctx)
-            await self.ask(ctx, await self._save(ctx, H_EDIT, data))
-        elif step == H_EDIT and action == "ef" and arg in H_FIELDS:
-            await self._done_button(ctx)
-            data["editing"] = True
-            await self.ask(ctx, await self._save(ctx, arg, data))
-        else:
-            await ctx.answer(ctx.t("log.stale"), alert=True)
+    # -- buttons ---------------------------------------------------------------------------
 
-    async def _done_button(self, ctx: Ctx) -> None:
-        await ctx.answer()
-        await ctx.drop_keyboard()
+    async def _area(self, ctx: Ctx, draft: HouseholdDraft, area_id: int) -> Refused | None:
+        area = await areas.get(ctx.db, area_id)
+        if area is None or area.retired:
+            return STALE
+        draft.area = area.id
+        await self._next(ctx, H_AREA, draft)
+        return None
 
-    async def _commit(self, ctx: Ctx, data: dict[str, Any]) -> None:
-        people = str(data.get(H_PEOPLE) or 1)
+    async def _tick_category(self, ctx: Ctx, draft: HouseholdDraft,
+                             category: Category) -> Refused | None:
+        draft.category = ",".join(toggle_category(chosen_categories(draft), category.value) or [])
+        await self.save(ctx, H_CATEGORY, draft)
+        await ctx.edit_or_reply(ctx.t("household.ask_categories"),
+                                self._category_buttons(ctx, draft))
+        return None
+
+    async def _categories_done(self, ctx: Ctx, draft: HouseholdDraft, _: str) -> Refused | None:
+        if not chosen_categories(draft):
+            return Refused("household.expect_categories")
+        await self._next(ctx, H_CATEGORY, draft)
+        return None
+
+    async def _tick_cause(self, ctx: Ctx, draft: HouseholdDraft, cause: Cause) -> Refused | None:
+        codes = toggle_cause(draft.cause_codes, cause.value)
+        if codes is None:
+            return STALE
+        draft.cause_codes = codes
+        await self.save(ctx, H_CAUSES, draft)
+        await ctx.edit_or_reply(ctx.t("causes.ask"), self._cause_buttons(ctx, draft))
+        return None
+
+    async def _causes_done(self, ctx: Ctx, draft: HouseholdDraft, _: str) -> Refused | None:
+        await self._next(ctx, H_CAUSES, draft)
+        return None
+
+    def _skip(self, step: str) -> Callable[[Ctx, HouseholdDraft, str], Awaitable[Refused | None]]:
+        async def skip(ctx: Ctx, draft: HouseholdDraft, _: str) -> Refused | None:
+            setattr(draft, step, "")
+            await self._next(ctx, step, draft)
+            return None
+        return skip
+
+    async def _confirm(self, ctx: Ctx, draft: HouseholdDraft, _: str) -> Refused | None:
+        await self._commit(ctx, draft)
+        return None
+
+    async def _edit(self, ctx: Ctx, draft: HouseholdDraft, _: str) -> Refused | None:
+        await self.goto(ctx, H_EDIT, draft)
+        return None
+
+    async def _cancel(self, ctx: Ctx, draft: HouseholdDraft, _: str) -> Refused | None:
+        await self.end(ctx)
+        await ctx.reply(ctx.t("flow.household.cancelled"))
+        return None
+
+    async def _field(self, ctx: Ctx, draft: HouseholdDraft, field: str) -> Refused | None:
+        draft.editing = True
+        await self.goto(ctx, field, draft)
+        return None
+
+    # -- saving ----------------------------------------------------------------------------
+
+    async def _commit(self, ctx: Ctx, draft: HouseholdDraft) -> None:
         checked, problems = check_household(
-            name=str(data.get(H_NAME, "")),
-            area_id=int(data[H_AREA]) if data.get(H_AREA) else None,
-            address=str(data.get(H_ADDRESS, "")), people=people,
-            category=str(data.get(H_CATEGORY, "")), causes=str(data.get(H_CAUSES, "")),
-            needs=str(data.get(H_NEEDS, "")), phone=str(data.get(H_PHONE, "")),
-            cause_codes=str(data.get(CAUSE_CODES) or ""))
+            name=draft.name, area_id=draft.area or None, address=draft.address,
+            people=str(draft.people or 1), category=draft.category, causes=draft.causes,
+            needs=draft.needs, phone=draft.phone, cause_codes=draft.cause_codes)
         if checked is None:
             first = problems[0].field if problems else H_NAME
             step = first if first in H_FIELDS else H_NAME
-            data["editing"] = True
+            draft.editing = True
             await ctx.reply(ctx.t(f"household.expect.{step}", max=H_MAX.get(step, 0)))
-            await self.ask(ctx, await self._save(ctx, step, data))
+            await self.goto(ctx, step, draft)
             return
-        if data.get("hid"):
-            old = await households.get(ctx.db, int(data["hid"]))
-            updated = await households.update(ctx.db, int(data["hid"]), checked, ctx.now)
+        if draft.hid:
+            old = await households.get(ctx.db, draft.hid)
+            updated = await households.update(ctx.db, draft.hid, checked, ctx.now)
             await trail.note(ctx.services, ctx.user_id, "household.edit", "household",
-                             int(data["hid"]), {"old": _profile(old)})
-            await flows.clear(ctx.db, ctx.user_id)
+                             draft.hid, {"old": _profile(old)})
+            await self.end(ctx)
             await ctx.reply(ctx.t("household.updated", name=checked.name))
             if updated is not None:
                 await HouseholdViews().show_file(ctx, updated.id)
             return
         made = await households.create(ctx.db, checked, ctx.now, by=ctx.user_id)
         await trail.note(ctx.services, ctx.user_id, "household.create", "household", made.id)
-        await flows.clear(ctx.db, ctx.user_id)
-        if data.get("report"):
-            report_id = int(data["report"])
-            await households.link_report(ctx.db, report_id, made.id)
-            if await report_taker(ctx, report_id):
+        await self.end(ctx)
+        if draft.report:
+            await households.link_report(ctx.db, draft.report, made.id)
+            if await report_taker(ctx, draft.report):
                 await pairings.pair(ctx.db, made.id, ctx.user_id, pairings.DEFAULT_PROGRAM_ID,
                                     today(ctx), ctx.now, by=ctx.user_id)
-                await ctx.reply(ctx.t("fromreport.created", ref=reference(report_id),
+                await ctx.reply(ctx.t("fromreport.created", ref=reference(draft.report),
                                       name=made.name))
                 return
         await ctx.reply(ctx.t("household.saved", name=made.name),
-                        buttons([[(ctx.t("file.button.pair"),
-                                   f"{ACTION_PREFIX}:pair:{made.id}")]]))
+                        buttons([[(ctx.t("file.button.pair"), PAIR.data(made.id))]]))
 
 
 # -- searching the registry --------------------------------------------------------------------
 
+QUERY = "query"
+
 
 @dataclass
-class FindFlow(StaleAnswer):
+class FindDraft:
+    """The report a household is sought for, if any."""
+
+    report: int = 0
+
+
+class FindFlow(StepFlow[FindDraft]):
     """A coordinator types a name; matching households are offered as buttons."""
 
-    name: str = "find"
-    prefix: str = "fd"
+    name = "find"
+    callbacks = FD
+    data_type = FindDraft
+    stale_key = "log.stale"
+
+    def __init__(self) -> None:
+        self.steps = Steps({QUERY: Step(self._ask, self._search)})
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for a name."""
-        await ctx.save_flow(self.name, "query", {})
-        await ctx.reply(ctx.t("households.search_prompt"))
+        await self.goto(ctx, QUERY, FindDraft())
 
     async def start_link(self, ctx: Ctx, report_id: int) -> None:
         """Ask for the household a report is about."""
-        await ctx.save_flow(self.name, "query", {"report": report_id})
+        await self.save(ctx, QUERY, FindDraft(report_id))
         await ctx.reply(ctx.t("fromreport.search_prompt"))
 
-    async def ask(self, ctx: Ctx, state: FlowState) -> None:
-        """Ask again."""
+    async def _ask(self, ctx: Ctx, draft: FindDraft) -> None:
         await ctx.reply(ctx.t("households.search_prompt"))
 
-    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
+    async def _search(self, ctx: Ctx, draft: FindDraft, message: Message) -> bool:
         """Search by the typed text."""
-        text = clean(ctx.message.text if ctx.message else None)
+        text = clean(message.text)
         if not text:
             await ctx.reply(ctx.t("households.search_prompt"))
-            return
+            return True
         # Coordinators search the registry; a worker linking a case, only their households.
         mine = None if is_coordinator(ctx) else ctx.user_id
         found = await households.search(ctx.db, text[:40], LIST_LIMIT, worker_id=mine)
         if not found:
             await ctx.reply(ctx.t("households.search_none", query=text[:40]))
-            return
-        await flows.clear(ctx.db, ctx.user_id)
-        report_id = state.data.get("report")
-        if report_id:
-            items = [(short(h.name), f"rh:to:{report_id}:{h.id}") for h in found]
-            await ctx.reply(ctx.t("fromreport.choose", ref=reference(int(report_id))),
+            return True
+        await self.end(ctx)
+        if draft.report:
+            items = [(short(h.name), LINK_TO.data(draft.report, h.id)) for h in found]
+            await ctx.reply(ctx.t("fromreport.choose", ref=reference(draft.report)),
                             buttons(pairs(items, 3)))
-            return
-        items = [(short(h.name), f"{FILE_PREFIX}:{h.id}") for h in found]
+            return True
+        items = [(short(h.name), FILE.data(h.id, None)) for h in found]
         await ctx.reply(ctx.t("households.search_title"), buttons(pairs(items, 3)))
-
-    async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """No buttons of its own."""
-        await ctx.answer(ctx.t("log.stale"), alert=True)
-
-
+        return True
 
 
 def _profile(found: Household | None) -> dict[str, object]:

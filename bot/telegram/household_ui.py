@@ -7,6 +7,7 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callbacks import CODEC, Int, Maybe
 from bot.domain.access import Action
 from bot.domain.cadence import Obligation
 from bot.domain.causes import Cause
@@ -17,8 +18,23 @@ from bot.services.access import HouseholdRef, Target
 from bot.telegram.commands import allowed
 from bot.telegram.context import Ctx
 
-FILE_PREFIX = "hf"  # hf:<household>[:<offset>]  open the service file (more contacts)
-ACTION_PREFIX = "hx"  # hx:<action>:<arg>  coordinator actions on households
+ID = Int(11)  # the ids household buttons have always carried
+
+HF = CODEC.prefix("hf", "the household service file (bot/telegram/household_file.py)")
+FILE = HF.button("", ID, Maybe(ID))  # hf:<household>[:<offset>]  the file, or more contacts
+
+HX = CODEC.prefix("hx", "coordinator actions on households (bot/telegram/households.py)")
+ADD, FIND, IMPORT = HX.button("add", ID), HX.button("find", ID), HX.button("import", ID)
+EDIT, PAIR = HX.button("edit", ID), HX.button("pair", ID)  # hx:edit:<household>
+ARCHIVE, ARCHIVE_YES, ARCHIVE_NO = (HX.button("arch", ID), HX.button("archyes", ID),
+                                    HX.button("archno", ID))
+END_PAIRING = HX.button("end", ID)  # hx:end:<pairing>
+
+RH = CODEC.prefix("rh", "from a report to a household (bot/telegram/report_links.py)")
+FROM_REPORT = RH.button("new", ID)  # rh:new:<report>  a household from the report
+LINK_SEARCH = RH.button("link", ID)  # rh:link:<report>  find the household it is about
+LINK_TO = RH.button("to", ID, ID)  # rh:to:<report>:<household>
+
 LIST_LIMIT = 20
 DUE_LIMIT = 12
 CONTACTS_PAGE = 10

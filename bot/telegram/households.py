@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.callbacks import Button
 from bot.domain.access import Action
 from bot.domain.cadence import ContactKind
 from bot.domain.people import Role
@@ -17,9 +18,18 @@ from bot.telegram.context import Ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_file import HouseholdViews
 from bot.telegram.household_ui import (
-    ACTION_PREFIX,
-    FILE_PREFIX,
-    arg_int,
+    ADD,
+    ARCHIVE,
+    ARCHIVE_NO,
+    ARCHIVE_YES,
+    EDIT,
+    END_PAIRING,
+    FIND,
+    HF,
+    HX,
+    IMPORT,
+    PAIR,
+    RH,
     buttons,
     may,
     today,
@@ -46,43 +56,42 @@ class HouseholdActions:
 
     async def on_button(self, ctx: Ctx) -> None:
         """Check the role, then act; forged or stale data is answered, never acted on."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        action = parts[1] if len(parts) > 1 else ""
-        arg = arg_int(parts, 2)
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
         if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
-        if arg is None:
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+        starts = ((ADD, self.household_flow.start), (FIND, self.find.start),
+                  (IMPORT, self.importer.start))
+        for button, start in starts:
+            if button.parse(data) is not None:
+                await ctx.answer()
+                await start(ctx)
+                return
+        for button in (EDIT, PAIR, ARCHIVE, ARCHIVE_YES, ARCHIVE_NO):
+            if (parsed := button.parse(data)) is not None:
+                await ctx.answer()
+                await self._on_household(ctx, button, parsed[0])
+                return
+        if (ending := END_PAIRING.parse(data)) is not None:
+            await ctx.answer()
+            await self._end(ctx, ending[0])
             return
-        await ctx.answer()
-        if action == "add":
-            await self.household_flow.start(ctx)
-        elif action == "find":
-            await self.find.start(ctx)
-        elif action == "import":
-            await self.importer.start(ctx)
-        elif action in ("edit", "pair", "arch", "archyes", "archno"):
-            await self._on_household(ctx, action, arg)
-        elif action == "end":
-            await self._end(ctx, arg)
-        else:
-            await ctx.reply(ctx.t("error.stale_button"))
+        await ctx.answer(ctx.t("error.stale_button"), alert=True)
 
-    async def _on_household(self, ctx: Ctx, action: str, household_id: int) -> None:
+    async def _on_household(self, ctx: Ctx, button: Button[int], household_id: int) -> None:
         found = await changes.find(ctx.services, household_id)
         if found is None:
             await ctx.reply(ctx.t("file.not_found"))
             return
-        if action == "edit":
+        if button is EDIT:
             await self.household_flow.edit(ctx, found)
-        elif action == "pair":
+        elif button is PAIR:
             await self.pair_flow.start_for(ctx, found)
-        elif action == "arch":
+        elif button is ARCHIVE:
             await ctx.reply(ctx.t("file.archive.confirm", name=found.name), buttons([[
-                (ctx.t("file.archive.yes"), f"{ACTION_PREFIX}:archyes:{found.id}"),
-                (ctx.t("file.archive.no"), f"{ACTION_PREFIX}:archno:{found.id}")]]))
-        elif action == "archyes":
+                (ctx.t("file.archive.yes"), ARCHIVE_YES.data(found.id)),
+                (ctx.t("file.archive.no"), ARCHIVE_NO.data(found.id))]]))
+        elif button is ARCHIVE_YES:
             await ctx.drop_keyboard()
             await changes.archive(ctx.services, ctx.user_id, found.id, today(ctx))
             await ctx.reply(ctx.t("file.archive.done", name=found.name))
@@ -135,13 +144,14 @@ class HouseholdsFeature:
         flow_registry.add(find)
         flow_registry.add(importer)
         app.add_handler(CallbackQueryHandler(handler(views.file_button),
-                                             pattern=f"^{FILE_PREFIX}:"))
+                                             pattern=f"^{HF.name}:"))
         app.add_handler(CallbackQueryHandler(handler(actions.on_button),
-                                             pattern=f"^{ACTION_PREFIX}:"))
+                                             pattern=f"^{HX.name}:"))
         app.add_handler(CallbackQueryHandler(handler(log_flow.quick), pattern="^lq:"))
         app.add_handler(CallbackQueryHandler(handler(contact_buttons.on_button),
                                              pattern="^cx:"))
-        app.add_handler(CallbackQueryHandler(handler(report_links.on_button), pattern="^rh:"))
+        app.add_handler(CallbackQueryHandler(handler(report_links.on_button),
+                                             pattern=f"^{RH.name}:"))
 
 
 __all__ = ["ContactKind", "HouseholdsFeature"]

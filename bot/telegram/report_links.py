@@ -6,7 +6,7 @@ from bot.domain.access import Action
 from bot.services.access import HouseholdRef
 from bot.telegram.context import Ctx
 from bot.telegram.household_flow import FindFlow, HouseholdFlow
-from bot.telegram.household_ui import arg_int, may
+from bot.telegram.household_ui import FROM_REPORT, LINK_SEARCH, LINK_TO, may
 from storage import households
 
 # -- from a report to a household ----------------------------------------------------------------
@@ -23,24 +23,23 @@ class ReportLinks:
         """Check who presses, then act."""
         from storage import reports
 
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        action = parts[1] if len(parts) > 1 else ""
-        report_id = arg_int(parts, 2)
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
+        new, search, link = FROM_REPORT.parse(data), LINK_SEARCH.parse(data), LINK_TO.parse(data)
+        report_id = (new or search or link or (None,))[0]
         report = await reports.get(ctx.db, report_id) if report_id is not None else None
-        if report is None or action not in ("new", "link", "to"):
+        if report is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         if not await may(ctx, Action.REPORT_TO_HOUSEHOLD, report):
             await ctx.answer(ctx.t("fromreport.not_yours"), alert=True)
             return
         await ctx.answer()
-        if action == "new":
+        if new is not None:
             await self.household_flow.from_report(ctx, report)
-        elif action == "link":
+        elif search is not None:
             await self.find.start_link(ctx, report.id)
-        else:
-            household_id = arg_int(parts, 3)
-            found = await households.get(ctx.db, household_id) if household_id else None
+        elif link is not None:
+            found = await households.get(ctx.db, link[1])
             # A worker links a report only to a household paired with them (need to know).
             if found is None or not await may(ctx, Action.REPORT_LINK, HouseholdRef(found.id)):
                 await ctx.reply(ctx.t("file.not_found"))

@@ -1,0 +1,231 @@
+"""The case buttons (cs:…) and the reporter's feedback (fb:…): take, view, release, assign,
+reply, and the buttons that start the case flow.
+
+The buttons are declared in bot/services/case_buttons.py, where the cards that carry them are
+built. Every press re-reads the report and the presser's current role (case_checks.check).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.people import Role
+from bot.domain.reports import Report, Status, excerpt
+from bot.domain.triage import Action
+from bot.services import aid as ledger
+from bot.services import audit as trail
+from bot.services import case_buttons, report_texts, routing
+from bot.services.case_buttons import (
+    ASSIGN_MENU,
+    ASSIGN_TO,
+    HELPED,
+    MORE,
+    RELEASE,
+    REPLY,
+    TAKE,
+    VIEW,
+)
+from bot.telegram import case_flow
+from bot.telegram.case_checks import check, plain, refuse
+from bot.telegram.case_flow import CaseFlow
+from bot.telegram.context import Ctx
+from bot.telegram.erasure import erase_rows
+from bot.telegram.keyboards import buttons, optional
+from storage import people, reports
+from storage import triage as store
+
+# The buttons that wait for a typed text, and the step of the case flow each starts.
+FLOW_BUTTONS = ((case_buttons.NOTE, case_flow.NOTE), (case_buttons.MESSAGE, case_flow.MESSAGE),
+                (case_buttons.RESOLVE, case_flow.RESOLVE), (case_buttons.REFER, case_flow.REFER),
+                (case_buttons.CLOSE, case_flow.CLOSE))
+# Event kinds whose detail the case history quotes.
+QUOTED = ("note", "message", "reply", "resolved", "referred", "closed")
+
+
+@dataclass
+class CaseActions:
+    """The cs: and fb: buttons."""
+
+    flow: CaseFlow
+
+    async def button(self, ctx: Ctx) -> None:
+        """Dispatch a case button: cs:<action>:<report>[:<worker>]."""
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
+        for single, run in ((TAKE, self.take), (VIEW, self.view), (RELEASE, self.release),
+                            (ASSIGN_MENU, self.assign_menu), (REPLY, self.reply_start)):
+            if (parsed := single.parse(data)) is not None:
+                await run(ctx, await reports.get(ctx.db, parsed[0]))
+                return
+        if (chosen := ASSIGN_TO.parse(data)) is not None:
+            report_id, worker_id = chosen
+            await self.assign(ctx, await reports.get(ctx.db, report_id), worker_id)
+            return
+        for flow_button, step in FLOW_BUTTONS:
+            if (parsed := flow_button.parse(data)) is not None:
+                report = await reports.get(ctx.db, parsed[0])
+                if await check(ctx, case_flow.STEP_ACTION[step], report):
+                    assert report is not None
+                    await self.flow.begin(ctx, step, report)
+                return
+        await refuse(ctx, "no_report")  # garbage, forged, or a report id that cannot be
+
+    async def take(self, ctx: Ctx, report: Report | None) -> None:
+        """Take the case: exactly one of racing presses wins; the others hear who has it."""
+        if not await check(ctx, Action.TAKE, report):
+            return
+        assert report is not None
+        told = await routing.to_reporter(ctx.services, report, "triage.reporter.taken")
+        outcome = await store.take(ctx.db, report.id, ctx.user_id, ctx.now, also=[told])
+        if not outcome.won:
+            await check(ctx, Action.TAKE, outcome.report)
+            return
+        assert outcome.report is not None
+        await ctx.answer(plain(ctx.t("triage.taken.answer", ref=report.ref)))
+        await self.after_taken(ctx, outcome.report, ctx.user_id, "triage.taken.heading")
+
+    async def after_taken(self, ctx: Ctx, report: Report, worker: int, heading: str) -> None:
+        """Tidy the cards and give the worker the details (the reporter was told with the
+        change itself)."""
+        services = ctx.services
+        person = await people.get(ctx.db, worker)
+        await routing.settle(services, report, person, ctx.now)
+        if worker == ctx.user_id:
+            await self.show_details(ctx, report, ctx.t(heading, ref=report.ref))
+        else:
+            await routing.send(services, await routing.details_for(services, worker, report,
+                                                                   heading), ctx.now)
+        services.wake()
+
+    async def show_details(self, ctx: Ctx, report: Report, heading: str) -> None:
+        """Everything about a case, to the acting person: text, map pin, photos."""
+        # Coordinators may also erase the reporter's personal data from here.
+        rows = case_buttons.case(ctx.services, ctx.lang, report) + erase_rows(ctx, report)
+        await ctx.reply(heading + "\n" + await report_texts.details(ctx.services, ctx.lang, report),
+                        optional(rows))
+        if report.latitude is not None and report.longitude is not None:
+            await ctx.send_location(report.latitude, report.longitude)
+        for file_id in report.photos:
+            await ctx.send_photo(file_id)
+
+    async def view(self, ctx: Ctx, report: Report | None) -> None:
+        """Show one case: full details to its worker and coordinators, else the public part."""
+        if not await check(ctx, Action.VIEW, report):
+            return
+        assert report is not None
+        await ctx.answer()
+        if report.status is Status.NEW and ctx.role is not Role.COORDINATOR:
+            await ctx.reply(await report_texts.card(ctx.services, ctx.lang, report),
+                            buttons(case_buttons.take(ctx.services, ctx.lang, report)))
+            return
+        if report.status is Status.NEW:
+            await ctx.reply(await report_texts.details(ctx.services, ctx.lang, report),
+                            buttons(case_buttons.take(ctx.services, ctx.lang, report,
+                                                      assign=True) + erase_rows(ctx, report)))
+            return
+        await trail.note(ctx.services, ctx.user_id, "view.case", "report", report.id)
+        await self.show_details(ctx, report, ctx.t("triage.case.heading", ref=report.ref))
+        history = await reports.events(ctx.db, report.id)
+        lines = [ctx.t("triage.history.title")]
+        for event in history[-10:]:
+            what = ctx.t(f"report.event.{event.kind}")
+            detail = excerpt(event.detail, 60) if event.kind in QUOTED else ""
+            lines.append(ctx.t("triage.history.line", what=what, detail=detail))
+        given = await ledger.case_lines(ctx.services, ctx.lang, report.id)
+        await ctx.reply("\n".join([*lines, *(["", *given] if given else [])]))
+
+    async def release(self, ctx: Ctx, report: Report | None) -> None:
+        """Give the case back: untaken again and routed afresh."""
+        if not await check(ctx, Action.RELEASE, report):
+            return
+        assert report is not None
+        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
+                                     kind="released", expect=Status.ACKNOWLEDGED,
+                                     to=Status.NEW, expect_taker=report.taken_by,
+                                     keep_taker=False)
+        if changed is None:
+            await refuse(ctx, "moved", ref=report.ref)
+            return
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        await ctx.reply(ctx.t("triage.released", ref=report.ref))
+        await routing.route(ctx.services, changed, ctx.now)
+
+    async def assign_menu(self, ctx: Ctx, report: Report | None) -> None:
+        """Coordinators: choose a worker for an untaken report."""
+        if not await check(ctx, Action.ASSIGN, report):
+            return
+        assert report is not None
+        await ctx.answer()
+        rows = [[(w.person.display_name, ASSIGN_TO.data(report.id, w.person.telegram_id))]
+                for w in await store.workers(ctx.db) if w.person.active]
+        if not rows:
+            await ctx.reply(ctx.t("triage.assign.nobody"))
+            return
+        await ctx.reply(ctx.t("triage.assign.choose", ref=report.ref), buttons(rows))
+
+    async def assign(self, ctx: Ctx, report: Report | None, worker_id: int) -> None:
+        """Coordinators: give an untaken report to a worker."""
+        if not await check(ctx, Action.ASSIGN, report):
+            return
+        assert report is not None
+        worker = await people.get(ctx.db, worker_id)
+        if worker is None or ctx.services.role_of(worker) is Role.RESIDENT:
+            await refuse(ctx, "not_a_worker")
+            return
+        told = await routing.to_reporter(ctx.services, report, "triage.reporter.taken")
+        outcome = await store.take(ctx.db, report.id, worker.telegram_id, ctx.now,
+                                   kind="assigned", actor=ctx.user_id, also=[told])
+        if not outcome.won or outcome.report is None:
+            await check(ctx, Action.ASSIGN, outcome.report)
+            return
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        await ctx.reply(ctx.t("triage.assign.done", ref=report.ref, name=worker.display_name))
+        await self.after_taken(ctx, outcome.report, worker.telegram_id, "triage.assign.heading")
+
+    async def reply_start(self, ctx: Ctx, report: Report | None) -> None:
+        """The reporter wants to answer the worker: wait for their text."""
+        if not await check(ctx, Action.REPLY, report):
+            return
+        assert report is not None
+        await self.flow.begin(ctx, case_flow.REPLY, report)
+
+    # -- the reporter's answer to "did help arrive?" -----------------------------------
+
+    async def feedback(self, ctx: Ctx) -> None:
+        """fb:ok:<id> or fb:more:<id> from the reporter after a resolve."""
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
+        helped, more = HELPED.parse(data), MORE.parse(data)
+        asked = helped or more
+        if asked is None:
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
+        report = await reports.get(ctx.db, asked[0])
+        if not await check(ctx, Action.FEEDBACK, report):
+            return
+        assert report is not None
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        if helped is not None:
+            await store.add_event(ctx.db, report.id, ctx.user_id, "confirmed", ctx.now)
+            await ctx.reply(ctx.t("triage.feedback.thanks"))
+            return
+        await self.reopen(ctx, report)
+
+    async def reopen(self, ctx: Ctx, report: Report) -> None:
+        """Help did not arrive: the case is open again, and its worker and coordinators hear."""
+        reopened = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
+                                      kind="reopened", expect=Status.RESOLVED,
+                                      to=Status.ACKNOWLEDGED)
+        if reopened is None:
+            await refuse(ctx, "moved", ref=report.ref)
+            return
+        await ctx.reply(ctx.t("triage.feedback.reopened", ref=report.ref))
+        services = ctx.services
+        queued = await routing.to_coordinators(services, "triage.feedback.coordinators",
+                                               report=reopened, ref=report.ref)
+        if reopened.taken_by is not None:
+            queued.append(await routing.to_person(
+                services, reopened.taken_by, "triage.feedback.worker", {"ref": report.ref},
+                buttons=lambda lang: case_buttons.case(services, lang, reopened)))
+        await routing.send(services, queued, ctx.now)

@@ -1,0 +1,256 @@
+"""The case flow: one typed text about one report (a note, a message to the reporter, the
+outcome, a referral, the reason for closing, the reporter's reply), acted on when it comes.
+
+It starts from the case buttons (bot/telegram/case_actions.py). The right to act is checked
+when the button is pressed and again when the text arrives, since the case may have moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from telegram import InlineKeyboardMarkup, Message
+
+from bot.domain.people import Role
+from bot.domain.reports import Report, Status, parse_reference
+from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text
+from bot.services import case_buttons, routing
+from bot.telegram.case_checks import check, refuse
+from bot.telegram.context import Ctx
+from bot.telegram.flowkit import CODEC, Int, On, Refused, Step, StepFlow, Steps, on
+from bot.telegram.keyboards import buttons, optional
+from storage import flows, people, reports
+from storage import triage as store
+from storage.outbox import Outgoing
+
+FLOW = "case"
+CF = CODEC.prefix("cf", "the case flow (bot/telegram/case_flow.py)")
+REFER_TO = CF.button("rw", Int(15))  # cf:rw:<worker>  refer the case to this colleague
+
+# Steps of the case flow: each waits for one typed text about one report.
+NOTE, MESSAGE, RESOLVE, REFER, CLOSE, REPLY = "note", "msg", "res", "ref", "close", "reply"
+STEP_ACTION = {NOTE: Action.NOTE, MESSAGE: Action.MESSAGE, RESOLVE: Action.RESOLVE,
+               REFER: Action.REFER, CLOSE: Action.CLOSE, REPLY: Action.REPLY}
+STEP_LIMIT = {NOTE: NOTE_MAX, MESSAGE: MESSAGE_MAX, RESOLVE: NOTE_MAX, REFER: NOTE_MAX,
+              CLOSE: NOTE_MAX, REPLY: MESSAGE_MAX}
+COLLEAGUES_SHOWN = 20
+
+
+def case_markup(ctx: Ctx, report: Report) -> InlineKeyboardMarkup | None:
+    """The buttons of an open case, for the acting person."""
+    return optional(case_buttons.case(ctx.services, ctx.lang, report))
+
+
+@dataclass
+class CaseDraft:
+    """The report the awaited text is about (the key drafts have always been saved under)."""
+
+    report: int = 0
+
+
+class CaseFlow(StepFlow[CaseDraft]):
+    """Waits for one typed text about a case: note, message, outcome, referral, closing."""
+
+    name = FLOW
+    callbacks = CF
+    data_type = CaseDraft
+    stale_key = "error.stale_button"
+
+    def __init__(self) -> None:
+        def step(name: str, *bound: On[CaseDraft]) -> Step[CaseDraft]:
+            """A step that asks for, and takes, the text `name` stands for."""
+            async def ask(ctx: Ctx, draft: CaseDraft) -> None:
+                await self._ask(ctx, name, draft)
+
+            async def take(ctx: Ctx, draft: CaseDraft, message: Message) -> bool:
+                return await self._typed(ctx, name, draft, message)
+
+            return Step(ask, take, bound)
+
+        self.steps = Steps({
+            NOTE: step(NOTE), MESSAGE: step(MESSAGE), RESOLVE: step(RESOLVE),
+            REFER: step(REFER, on(REFER_TO, self._refer_to)),
+            CLOSE: step(CLOSE), REPLY: step(REPLY),
+        })
+
+    async def start(self, ctx: Ctx) -> None:
+        """Case steps start from buttons only."""
+        await ctx.reply(ctx.t("triage.cases.use_buttons"))
+
+    async def begin(self, ctx: Ctx, step: str, report: Report) -> None:
+        """Wait for the text of `step`, unless another flow (a report draft) is in progress."""
+        await ctx.answer()
+        state = await flows.get(ctx.db, ctx.user_id)
+        if state is not None and state.name != FLOW:
+            await ctx.reply(ctx.t("start.flow_waiting", command=f"/{state.name}"))
+            return
+        await self.save(ctx, step, CaseDraft(report.id))
+        await self._ask_about(ctx, step, report, with_colleagues=True)
+
+    # -- asking ------------------------------------------------------------------------------
+
+    async def _ask(self, ctx: Ctx, step: str, draft: CaseDraft) -> None:
+        """Ask again for the text of the current step."""
+        await self._ask_about(ctx, step, await reports.get(ctx.db, draft.report),
+                              with_colleagues=False)
+
+    async def _ask_about(self, ctx: Ctx, step: str, report: Report | None, *,
+                         with_colleagues: bool) -> None:
+        markup = (await self._colleagues(ctx, report)
+                  if with_colleagues and step == REFER and report is not None else None)
+        await ctx.reply(ctx.t(f"triage.ask.{step}", ref=report.ref if report else "?",
+                              max=STEP_LIMIT[step]), markup)
+
+    async def _colleagues(self, ctx: Ctx, report: Report) -> InlineKeyboardMarkup | None:
+        """Buttons to refer a case to another active worker (at most 20)."""
+        rows = [[(ctx.t("triage.refer.to", name=w.person.display_name)[:60],
+                  REFER_TO.data(w.person.telegram_id))]
+                for w in await store.workers(ctx.db)
+                if w.person.active and w.person.telegram_id != report.taken_by]
+        return buttons(rows[:COLLEAGUES_SHOWN]) if rows else None
+
+    # -- the referral button -----------------------------------------------------------------
+
+    async def _refer_to(self, ctx: Ctx, draft: CaseDraft, worker_id: int) -> Refused | None:
+        """cf:rw:<worker> at the referral step: hand the case to another worker."""
+        report = await reports.get(ctx.db, draft.report)
+        if not await check(ctx, Action.REFER, report):
+            await self.end(ctx)
+            return None  # refused and answered by the check
+        assert report is not None and report.taken_by is not None
+        target = await people.get(ctx.db, worker_id)
+        if (target is None or ctx.services.role_of(target) is Role.RESIDENT
+                or target.telegram_id == report.taken_by):
+            return Refused("triage.refused.not_a_worker")
+        moved = await store.reassign(ctx.db, report.id, report.taken_by, target.telegram_id,
+                                     actor=ctx.user_id, now=ctx.now)
+        await self.end(ctx)
+        if moved is None:
+            await refuse(ctx, "moved", ref=report.ref)
+            return None
+        await ctx.reply(ctx.t("triage.refer.done", ref=report.ref, name=target.display_name))
+        services = ctx.services
+        queued = await routing.details_for(services, target.telegram_id, moved,
+                                           "triage.refer.heading", name=ctx.person.display_name)
+        queued.append(await routing.to_reporter(services, moved, "triage.reporter.reassigned"))
+        await routing.send(services, queued, ctx.now)
+        return None
+
+    # -- the typed text ----------------------------------------------------------------------
+
+    async def _typed(self, ctx: Ctx, step: str, draft: CaseDraft, message: Message) -> bool:
+        """Take the typed text, re-check the right to act, and do it."""
+        text = message.text
+        problem = check_text(text, STEP_LIMIT[step])
+        if problem is not None:
+            await ctx.reply(ctx.t(f"triage.problem.{problem}", max=STEP_LIMIT[step]))
+            return True
+        assert text is not None
+        text = text.strip()
+        report = await reports.get(ctx.db, draft.report)
+        if not await check(ctx, STEP_ACTION[step], report):
+            await self.end(ctx)
+            return True
+        assert report is not None
+        done = await {
+            NOTE: self._note, MESSAGE: self._message, RESOLVE: self._resolve,
+            REFER: self._refer, CLOSE: self._close, REPLY: self._reply,
+        }[step](ctx, report, text)
+        if done:
+            await self.end(ctx)
+        return True
+
+    async def _note(self, ctx: Ctx, report: Report, text: str) -> bool:
+        await store.add_event(ctx.db, report.id, ctx.user_id, "note", ctx.now, text)
+        await ctx.reply(ctx.t("triage.done.note", ref=report.ref), case_markup(ctx, report))
+        return True
+
+    async def _message(self, ctx: Ctx, report: Report, text: str) -> bool:
+        reporter = await people.get(ctx.db, report.reporter_id)
+        if reporter is None or not reporter.reachable:
+            await ctx.reply(ctx.t("triage.relay.blocked", ref=report.ref),
+                            case_markup(ctx, report))
+            return True
+        lang = ctx.services.lang_of(reporter)
+        queued = await routing.to_reporter(ctx.services, report, "triage.relay.to_reporter",
+                                           case_buttons.reply(ctx.services, lang, report),
+                                           text=text)
+        # If the reporter turns out to have blocked the bot, the worker hears of it.
+        queued = replace(queued, after={"if_blocked": {
+            "chat_id": ctx.user_id, "lang": ctx.lang,
+            "text": ctx.t("triage.relay.blocked", ref=report.ref),
+            "buttons": case_buttons.case(ctx.services, ctx.lang, report)}})
+        await store.add_event(ctx.db, report.id, ctx.user_id, "message", ctx.now, text)
+        await routing.send(ctx.services, [queued], ctx.now)
+        await ctx.reply(ctx.t("triage.done.msg", ref=report.ref), case_markup(ctx, report))
+        return True
+
+    async def _reply(self, ctx: Ctx, report: Report, text: str) -> bool:
+        if report.taken_by is None:
+            await ctx.reply(ctx.t("triage.relay.nobody"))
+            return True
+        worker = await people.get(ctx.db, report.taken_by)
+        lang = ctx.services.lang_of(worker)
+        who = ctx.services.t(lang, "triage.relay.anonymous" if report.anonymous
+                             else "triage.relay.reporter")
+        queued = await routing.to_person(
+            ctx.services, report.taken_by, "triage.relay.to_worker",
+            {"ref": report.ref, "who": who, "text": text},
+            buttons=lambda lang: case_buttons.case(ctx.services, lang, report))
+        await store.add_event(ctx.db, report.id, ctx.user_id, "reply", ctx.now, text)
+        await routing.send(ctx.services, [queued], ctx.now)
+        await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))
+        return True
+
+    async def _conclude(self, ctx: Ctx, report: Report, text: str, kind: str,
+                        to: Status, done_key: str, told: Outgoing) -> bool:
+        """Move the taker's open case to `to` and queue the reporter's notice with it; False
+        (and said so) if it moved meanwhile."""
+        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
+                                     kind=kind, expect=Status.ACKNOWLEDGED, to=to, detail=text,
+                                     expect_taker=report.taken_by, also=[told])
+        if changed is None:
+            await refuse(ctx, "moved", ref=report.ref)
+            return False
+        ctx.services.wake()
+        await ctx.reply(ctx.t(done_key, ref=report.ref))
+        return True
+
+    async def _resolve(self, ctx: Ctx, report: Report, text: str) -> bool:
+        person = await people.get(ctx.db, report.reporter_id)
+        lang = ctx.services.lang_of(person)
+        told = await routing.to_reporter(ctx.services, report, "triage.reporter.resolved",
+                                         case_buttons.feedback(ctx.services, lang, report),
+                                         outcome=text)
+        await self._conclude(ctx, report, text, "resolved", Status.RESOLVED, "triage.done.res",
+                             told)
+        return True
+
+    async def _refer(self, ctx: Ctx, report: Report, text: str) -> bool:
+        told = await routing.to_reporter(ctx.services, report, "triage.reporter.referred")
+        await self._conclude(ctx, report, text, "referred", Status.REFERRED, "triage.done.ref",
+                             told)
+        return True
+
+    async def _close(self, ctx: Ctx, report: Report, text: str) -> bool:
+        other_id = parse_reference(text)
+        other_ref = ""
+        if other_id is not None:
+            other = await reports.get(ctx.db, other_id)
+            if other_id == report.id or other is None:
+                await ctx.reply(ctx.t("triage.problem.duplicate", ref=report.ref))
+                return False
+            other_ref = other.ref
+            detail, key = f"duplicate:{other_ref}", "triage.reporter.duplicate"
+        else:
+            detail, key = text, "triage.reporter.closed"
+        told = await routing.to_reporter(ctx.services, report, key, other=other_ref)
+        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
+                                     kind="closed", expect=report.status, to=Status.CLOSED,
+                                     detail=detail, also=[told])
+        if changed is None:
+            await refuse(ctx, "moved", ref=report.ref)
+            return True
+        await routing.settle(ctx.services, changed, ctx.person, ctx.now)
+        await ctx.reply(ctx.t("triage.done.close", ref=report.ref))
+        return True
