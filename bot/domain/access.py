@@ -47,6 +47,8 @@ class Action(StrEnum):
     REFERRAL_TAKE = "referral.take"  # take or look at a referred person's case
     REFERRAL_WORK = "referral.work"  # call, survey, screen, apply, decide, close, household
     REFERRAL_ASSIGN = "referral.assign"
+    REFERRAL_IMPORT = "referral.import"  # lists from agencies, and the agencies themselves
+    PROGRAMME_MANAGE = "programme.manage"  # pairing programmes, their categories, projects
 
 
 class Scope(StrEnum):
@@ -103,6 +105,8 @@ RULES: dict[Action, Rule] = {
     Action.REFERRAL_TAKE: Rule(Role.WORKER, Scope.OWN_OR_AREA),
     Action.REFERRAL_WORK: Rule(Role.WORKER, Scope.OWN),
     Action.REFERRAL_ASSIGN: Rule(Role.COORDINATOR),
+    Action.REFERRAL_IMPORT: Rule(Role.COORDINATOR),
+    Action.PROGRAMME_MANAGE: Rule(Role.COORDINATOR),
 }
 
 _RANK = {Role.RESIDENT: 0, Role.WORKER: 1, Role.COORDINATOR: 2}

@@ -540,7 +540,7 @@ class FundsView:
                                name=total.name, amount=format_yuan(total.amount_fen),
                                households=total.households))
             if not is_retired:
-                rows.append([(ctx.t("funds.button.retire", name=short(total.name, 20)),
+                rows.append([(ctx.label("funds.button.retire", name=short(total.name, 20)),
                               RETIRE_B.data(int(total.key)))])
         rows.insert(0, [(ctx.t("funds.button.add"), ADD_FUND.data(0))])
         # Whole lines are dropped, never cut: a cut line could split an escaped name.

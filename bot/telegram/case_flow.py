@@ -103,7 +103,7 @@ class CaseFlow(StepFlow[CaseDraft]):
 
     async def _colleagues(self, ctx: Ctx, report: Report) -> InlineKeyboardMarkup | None:
         """Buttons to refer a case to another active worker (at most 20)."""
-        rows = [[(ctx.t("triage.refer.to", name=w.person.display_name)[:60],
+        rows = [[(ctx.label("triage.refer.to", name=w.person.display_name),
                   REFER_TO.data(w.person.telegram_id))]
                 for w in await store.workers(ctx.db)
                 if w.person.active and w.person.telegram_id != report.taken_by]

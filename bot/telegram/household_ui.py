@@ -66,12 +66,6 @@ def short(text: str, size: int = 14) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def arg_int(parts: list[str], index: int) -> int | None:
-    """The numeric part of callback data at index (callback data is user input)."""
-    value = parts[index] if len(parts) > index else ""
-    return int(value) if value.isdigit() and len(value) < 12 else None
-
-
 def period_label(ctx: Ctx, item: Obligation, day: date) -> str:
     """'this quarter' for the running period, else its key (2026-Q1)."""
     if day in item.period:
@@ -119,17 +113,6 @@ async def can_open(ctx: Ctx, household_id: int) -> bool:
 def is_coordinator(ctx: Ctx) -> bool:
     """Whether the acting person coordinates."""
     return allowed(ctx.role, Role.COORDINATOR)
-
-
-class StaleAnswer:
-    """A flow's button pressed after the flow ended (double tap, old message): said so."""
-
-    async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
-        """Remove the old buttons and tell the presser the step has passed."""
-        await ctx.drop_keyboard()
-        await ctx.answer(ctx.t("log.stale"), alert=True)
-
-
 
 
 def causes_value(ctx: Ctx, codes: Iterable[Cause], text: str) -> str:

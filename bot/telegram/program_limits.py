@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.domain.access import Action
 from bot.domain.households import OFFERED_CATEGORIES, Category
 from bot.services import program_limits as use
 from bot.telegram.commands import CommandTable
@@ -16,7 +17,7 @@ from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Choice, Int
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.household_ui import buttons, is_coordinator, pairs, program_label
+from bot.telegram.household_ui import buttons, pairs, program_label
 
 PC = CODEC.prefix("pc", "/programs: limit a programme to household categories")
 OPEN = PC.button("open", Int())
@@ -54,7 +55,7 @@ class ProgramLimits:
         """Open, toggle or finish; coordinators only, checked at every press."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         opened, toggled, done = OPEN.parse(data), TOGGLE.parse(data), DONE.parse(data)
-        if not is_coordinator(ctx):
+        if not await ctx.may(Action.PROGRAMME_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         program_id = (opened or done or toggled or (None,))[0]

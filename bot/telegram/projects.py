@@ -13,6 +13,7 @@ from datetime import date
 from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.domain.access import Action
 from bot.domain.activities import toggle
 from bot.domain.aid import AmountProblem, format_yuan, parse_amount
 from bot.domain.people import Role
@@ -144,7 +145,7 @@ class ProjectFlow(StepFlow[ProjectDraft]):
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
         """pn:a:<area>, pn:ad, pn:ok, pn:no at their own step, from a coordinator only."""
-        if not is_coordinator(ctx):
+        if not await ctx.may(Action.PROGRAMME_MANAGE):
             await self.end(ctx)
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
@@ -241,14 +242,14 @@ class ProjectsView:
         lines = [ctx.t("projects.title" if found else "projects.none")]
         lines += [project_line(ctx, p) for p in found]
         rows = [[(ctx.t("projects.button.add"), ADD.data(0))]]
-        rows += [[(ctx.t("projects.button.retire", name=short(p.name, 20)),
+        rows += [[(ctx.label("projects.button.retire", name=short(p.name, 20)),
                    RETIRE.data(p.id))] for p in found if not p.retired][:30]
         await ctx.reply(join_within(lines), buttons(rows))
 
     async def on_button(self, ctx: Ctx) -> None:
         """pj:add:0, pj:ret|yes|no:<project>: coordinators only, checked at every press."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
-        if not is_coordinator(ctx):
+        if not await ctx.may(Action.PROGRAMME_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         if ADD.parse(data) is not None:

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardMarkup, Message
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
+from bot.domain.access import Action
 from bot.domain.people import Role
 from bot.domain.periods import PeriodKind, period_containing
 from bot.domain.referrals import (
@@ -425,7 +426,7 @@ class ImportFlow(StepFlow[ImportDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Ask which agency sent the list."""
-        if not is_coordinator(ctx):
+        if not await ctx.may(Action.REFERRAL_IMPORT):
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return
         await self.goto(ctx, "source", ImportDraft())
@@ -453,7 +454,7 @@ class ImportFlow(StepFlow[ImportDraft]):
         document = message.document
         if document is None:
             return False
-        if not is_coordinator(ctx):
+        if not await ctx.may(Action.REFERRAL_IMPORT):
             await self.end(ctx)
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return True
@@ -595,9 +596,9 @@ class SourcesFlow(StepFlow[SourcesDraft]):
         found = await usecases.sources(ctx.services)
         lines = [ctx.t("referrals.sources.title")]
         lines += [ctx.t("referrals.sources.line", name=s.name) for s in found]
-        rows = [[(ctx.t("referrals.sources.rename", name=short(s.name, 12)),
+        rows = [[(ctx.label("referrals.sources.rename", name=short(s.name, 12)),
                   SOURCE_RENAME.data(s.id)),
-                 (ctx.t("referrals.sources.retire", name=short(s.name, 12)),
+                 (ctx.label("referrals.sources.retire", name=short(s.name, 12)),
                   SOURCE_RETIRE.data(s.id))] for s in found[:LIST_BUTTONS]]
         rows.append([(ctx.t("referrals.sources.add"), SOURCE_ADD.data()),
                      (ctx.t("referrals.sources.done"), SOURCE_END.data())])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.domain.access import Action
 from bot.domain.activities import toggle
 from bot.domain.areas import AREA_NAME_MAX
 from bot.services import streets as use
@@ -89,7 +90,7 @@ class StreetsView:
     async def on_button(self, ctx: Ctx) -> None:
         """sg:open|add:0, sg:ed|ok:<street>, sg:t:<street>:<area>; coordinators only."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
-        if not is_coordinator(ctx):
+        if not await ctx.may(Action.STAFF_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return
         if OPEN.parse(data) is not None:
@@ -183,7 +184,7 @@ class StreetFlow(StepFlow[StreetDraft]):
 
     async def on_message(self, ctx: Ctx, state: FlowState) -> None:
         """Take the name (coordinators only)."""
-        if not is_coordinator(ctx):
+        if not await ctx.may(Action.STAFF_MANAGE):
             await self.end(ctx)
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return
@@ -191,7 +192,7 @@ class StreetFlow(StepFlow[StreetDraft]):
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
         """sf:a:<area> toggles a community; sf:ok saves (coordinators only)."""
-        if not is_coordinator(ctx):
+        if not await ctx.may(Action.STAFF_MANAGE):
             await self.end(ctx)
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return

@@ -46,6 +46,8 @@ data.export        NNNN     NNNN   NNNN        YYYY
 referral.take      NNNN     YYYN   NNNN        YYYY
 referral.work      NNNN     YYNN   NNNN        YYYY
 referral.assign    NNNN     NNNN   NNNN        YYYY
+referral.import    NNNN     NNNN   NNNN        YYYY
+programme.manage   NNNN     NNNN   NNNN        YYYY
 """
 
 
