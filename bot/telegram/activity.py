@@ -34,6 +34,7 @@ from bot.domain.households import (
 )
 from bot.domain.people import Role
 from bot.services import activities as use
+from bot.services import areas
 from bot.services import projects as project_use
 from bot.services.activities import ALL, MINE, PICK, Draft, Refusal
 from bot.telegram.commands import Command, CommandTable
@@ -42,7 +43,6 @@ from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import buttons, is_coordinator, pairs, short, today
-from storage import areas
 
 NAME = "activity"
 TITLE, KIND, DAY, AREAS, SCOPE, PICKING, SERVICES, PEOPLE, PROJECT, CONFIRM = (
@@ -161,7 +161,7 @@ class ActivityFlow(StepFlow[ActivityDraft]):
 
     async def _areas_view(self, ctx: Ctx,
                           draft: ActivityDraft) -> tuple[str, InlineKeyboardMarkup]:
-        live = await areas.active(ctx.db)
+        live = await areas.active(ctx.services)
         chosen = set(draft.areas)
         names = [a.name for a in live if a.id in chosen]
         text = ctx.t("activity.ask_areas") + "\n" + ctx.t(
@@ -233,7 +233,7 @@ class ActivityFlow(StepFlow[ActivityDraft]):
         await self.goto(ctx, PROJECT if running else CONFIRM, draft)
 
     async def _summary(self, ctx: Ctx, draft: ActivityDraft) -> str:
-        names = {a.id: a.name for a in await areas.active(ctx.db)}
+        names = {a.id: a.name for a in await areas.active(ctx.services)}
         households = len(draft.households)
         kind = draft.kind or ActivityKind(next(iter(ActivityKind)))
         people = draft.people or ctx.t("activity.people_by_households")
@@ -302,7 +302,7 @@ class ActivityFlow(StepFlow[ActivityDraft]):
         return None
 
     async def _toggle_area(self, ctx: Ctx, draft: ActivityDraft, area_id: int) -> Refused | None:
-        live = {a.id for a in await areas.active(ctx.db)}
+        live = {a.id for a in await areas.active(ctx.services)}
         chosen = toggle(draft.areas, area_id, live)
         if chosen is None:
             return STALE  # a community retired since the list was shown

@@ -11,9 +11,8 @@ import re
 
 from bot.domain.reports import Report
 from bot.domain.triage import Action
-from bot.services import access
+from bot.services import access, case_lists
 from bot.telegram.context import Ctx
-from storage import people
 
 
 async def refuse(ctx: Ctx, why: str, **values: object) -> None:
@@ -35,8 +34,7 @@ async def check(ctx: Ctx, action: Action, report: Report | None) -> bool:
         return True
     values: dict[str, object] = {"ref": report.ref}
     if why == "already_taken":
-        taker = await people.get(ctx.db, report.taken_by) if report.taken_by else None
-        values["name"] = taker.display_name if taker else "?"
+        values["name"] = await case_lists.taker_name(ctx.services, report) or "?"
     await refuse(ctx, why, **values)
     return False
 

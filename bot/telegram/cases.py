@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.people import Role
 from bot.domain.reports import excerpt
+from bot.services import case_lists
 from bot.services.case_buttons import CS, FB, VIEW
 from bot.telegram.case_actions import CaseActions
 from bot.telegram.case_flow import CaseFlow
@@ -19,15 +20,13 @@ from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.keyboards import buttons
-from storage import triage as store
 
 
 async def list_cases(ctx: Ctx) -> None:
     """A worker's open cases and the untaken reports of their areas (all, for coordinators)."""
     coordinator = ctx.role is Role.COORDINATOR
-    mine = await (store.all_open(ctx.db) if coordinator
-                  else store.open_cases(ctx.db, ctx.user_id))
-    waiting = await store.untaken(ctx.db, None if coordinator else ctx.person.area_ids)
+    found = await case_lists.cases_of(ctx.services, ctx.person)
+    mine, waiting = found.open, found.waiting
     if not mine and not waiting:
         await ctx.reply(ctx.t("triage.cases.none"))
         return

@@ -23,6 +23,7 @@ from bot.domain.households import (
     toggle_category,
 )
 from bot.domain.reports import Report, normalise_phone, reference
+from bot.services import areas
 from bot.services import audit as trail
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
@@ -40,7 +41,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from storage import areas, households, pairings
+from storage import households, pairings
 from storage.flows import FlowState
 from storage.households import Household
 
@@ -197,7 +198,7 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
     async def _next(self, ctx: Ctx, step: str, draft: HouseholdDraft) -> None:
         following = H_CONFIRM if draft.editing else H_NEXT[step]
         draft.editing = False
-        if following == H_AREA and not await areas.active(ctx.db):
+        if following == H_AREA and not await areas.active(ctx.services):
             following = H_ADDRESS
         await self.goto(ctx, following, draft)
 
@@ -215,7 +216,7 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
         return ask
 
     async def _ask_area(self, ctx: Ctx, draft: HouseholdDraft) -> None:
-        items = [(a.name, AREA_B.data(a.id)) for a in await areas.active(ctx.db)]
+        items = [(a.name, AREA_B.data(a.id)) for a in await areas.active(ctx.services)]
         await ctx.reply(ctx.t("household.ask_area"), buttons(pairs(items)))
 
     async def _ask_categories(self, ctx: Ctx, draft: HouseholdDraft) -> None:
@@ -264,7 +265,7 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
     async def _summary(self, ctx: Ctx, draft: HouseholdDraft) -> str:
         area_name = None
         if draft.area:
-            area = await areas.get(ctx.db, draft.area)
+            area = await areas.get(ctx.services, draft.area)
             area_name = area.name if area else None
         chosen = chosen_categories(draft)
         lines = [ctx.t("file.title", name=draft.name)]
@@ -310,7 +311,7 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
     # -- buttons ---------------------------------------------------------------------------
 
     async def _area(self, ctx: Ctx, draft: HouseholdDraft, area_id: int) -> Refused | None:
-        area = await areas.get(ctx.db, area_id)
+        area = await areas.get(ctx.services, area_id)
         if area is None or area.retired:
             return STALE
         draft.area = area.id

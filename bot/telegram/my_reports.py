@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.domain.reports import excerpt
+from bot.services import my_reports
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, Int
 from bot.telegram.format import local_time
 from bot.telegram.keyboards import buttons, pairs
-from storage import reports
 
 HISTORY = CODEC.prefix("mr", "/myreports")
 SHOW = HISTORY.button("", Int())  # mr:<report>  one report's history
@@ -19,7 +19,7 @@ class MyReports:
 
     async def list(self, ctx: Ctx) -> None:
         """Show the person's reports, newest first, with a history button each."""
-        mine = await reports.by_reporter(ctx.db, ctx.user_id)
+        mine = await my_reports.mine(ctx.services, ctx.user_id)
         if not mine:
             await ctx.reply(ctx.t("myreports.none"))
             return
@@ -36,15 +36,17 @@ class MyReports:
     async def history(self, ctx: Ctx) -> None:
         """Show one report's status history, only to the person who made it."""
         pressed = SHOW.parse(ctx.query.data if ctx.query and ctx.query.data else "")
-        report = await reports.get(ctx.db, pressed[0]) if pressed is not None else None
-        if report is None or report.reporter_id != ctx.user_id:
+        found = await my_reports.history(ctx.services, ctx.user_id, pressed[0]) \
+            if pressed is not None else None
+        if found is None:
             await ctx.answer(ctx.t("myreports.not_yours"), alert=True)
             return
+        report = found.report
         await ctx.answer()
         tz = ctx.services.settings.timezone
         lines = [ctx.t("myreports.history_title", ref=report.ref,
                        status=ctx.t(f"report.status.{report.status}"))]
-        for event in await reports.events(ctx.db, report.id):
+        for event in found.events:
             lines.append(ctx.t("myreports.event", when=local_time(event.at, tz, "%m-%d %H:%M"),
                                what=ctx.t(f"report.event.{event.kind}")))
         await ctx.reply("\n".join(lines))

@@ -20,7 +20,7 @@ from bot.domain.triage import (
     new_invite_code,
     parse_invite,
 )
-from bot.services import routing, staff
+from bot.services import areas, routing, staff
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -30,7 +30,7 @@ from bot.telegram.format import local_time
 from bot.telegram.keyboards import buttons
 from bot.telegram.menus import menu_keyboard, publish_person
 from bot.telegram.streets import open_button as streets_button
-from storage import areas, flows, outbox, people
+from storage import flows, outbox, people
 from storage import triage as store
 
 JOIN = "join"
@@ -123,7 +123,7 @@ class JoinFlow(StepFlow[JoinDraft]):
     async def _ask_areas(self, ctx: Ctx, draft: JoinDraft) -> None:
         chosen = set(draft.areas)
         rows = [[(("✅ " if a.id in chosen else "") + a.name, AREA_B.data(a.id))]
-                for a in await areas.active(ctx.db)]
+                for a in await areas.active(ctx.services)]
         rows.append([(ctx.t("triage.join.done_button"), AREAS_DONE.data())])
         if ctx.query is not None:
             await ctx.edit_or_reply(ctx.t("triage.join.ask_areas"), buttons(rows))
@@ -136,14 +136,14 @@ class JoinFlow(StepFlow[JoinDraft]):
             await ctx.reply(ctx.t(f"triage.problem.{problem}", max=NAME_MAX))
             return True
         draft.name = message.text.strip()
-        if not await areas.active(ctx.db):
+        if not await areas.active(ctx.services):
             await self.finish(ctx, draft)
             return True
         await self.goto(ctx, AREAS_STEP, draft)
         return True
 
     async def _toggle(self, ctx: Ctx, draft: JoinDraft, area_id: int) -> Refused | None:
-        if area_id not in {a.id for a in await areas.active(ctx.db)}:
+        if area_id not in {a.id for a in await areas.active(ctx.services)}:
             return STALE
         draft.areas = sorted(set(draft.areas) ^ {area_id})
         await self.goto(ctx, AREAS_STEP, draft)
@@ -270,9 +270,9 @@ class Admin:
 
     async def areas(self, ctx: Ctx) -> None:
         """List areas with rename and retire buttons, and an Add button."""
-        known = await areas.active(ctx.db)
+        known = await areas.active(ctx.services)
         lines = [ctx.t("triage.areas.title")]
-        lines += street_lines(ctx, await areas.streets_of_areas(ctx.db)) or [
+        lines += street_lines(ctx, await areas.by_street(ctx.services)) or [
             ctx.t("triage.areas.none")]
         rows = [[(ctx.label("triage.areas.rename", name=a.name), AREA_RENAME.data(a.id)),
                  (ctx.label("triage.areas.retire"), AREA_RETIRE.data(a.id))] for a in known]
@@ -330,7 +330,7 @@ class AreaFlow(StepFlow[AreaDraft]):
             return
         renamed, retired = AREA_RENAME.parse(data), AREA_RETIRE.parse(data)
         chosen = renamed or retired
-        area = await areas.get(ctx.db, chosen[0]) if chosen is not None else None
+        area = await areas.get(ctx.services, chosen[0]) if chosen is not None else None
         if AREA_ADD.parse(data) is not None:
             await ctx.answer()
             await self.save(ctx, ADD_STEP, AreaDraft())

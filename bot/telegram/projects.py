@@ -18,6 +18,7 @@ from bot.domain.activities import toggle
 from bot.domain.aid import AmountProblem, format_yuan, parse_amount
 from bot.domain.people import Role
 from bot.domain.projects import NAME_MAX, PeriodProblem, clean_name, parse_period
+from bot.services import areas
 from bot.services import projects as use
 from bot.services.projects import Refusal
 from bot.telegram.commands import Command, CommandTable
@@ -26,7 +27,7 @@ from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
-from storage import areas, flows
+from storage import flows
 from storage.flows import FlowState
 from storage.projects import Project
 
@@ -111,7 +112,7 @@ class ProjectFlow(StepFlow[ProjectDraft]):
 
     async def _areas_view(self, ctx: Ctx,
                           draft: ProjectDraft) -> tuple[str, InlineKeyboardMarkup]:
-        live = await areas.active(ctx.db)
+        live = await areas.active(ctx.services)
         chosen = set(draft.areas)
         names = [a.name for a in live if a.id in chosen]
         text = ctx.t("projects.ask_areas") + "\n" + ctx.t(
@@ -122,7 +123,7 @@ class ProjectFlow(StepFlow[ProjectDraft]):
                               [(ctx.t("projects.button.done"), AREAS_DONE.data())]])
 
     async def _summary(self, ctx: Ctx, draft: ProjectDraft) -> str:
-        names = {a.id: a.name for a in await areas.active(ctx.db)}
+        names = {a.id: a.name for a in await areas.active(ctx.services)}
         return ctx.t("projects.summary", name=draft.name,
                      budget=format_yuan(draft.budget or 0),
                      start=draft.start.isoformat() if draft.start else "",
@@ -187,7 +188,7 @@ class ProjectFlow(StepFlow[ProjectDraft]):
     # -- buttons --------------------------------------------------------------------------
 
     async def _toggle_area(self, ctx: Ctx, draft: ProjectDraft, area_id: int) -> Refused | None:
-        live = {a.id for a in await areas.active(ctx.db)}
+        live = {a.id for a in await areas.active(ctx.services)}
         chosen = toggle(draft.areas, area_id, live)
         if chosen is None:
             return Refused("projects.problem.no_areas")

@@ -26,13 +26,13 @@ from bot.domain.reports import (
     normalise_phone,
     over_rate_limit,
 )
-from bot.services import routing
+from bot.services import areas, routing
 from bot.telegram import flows as flow_runner
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.keyboards import buttons, pairs
 from bot.telegram.report_summary import summary
-from storage import areas, reports
+from storage import reports
 from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ class ReportFlow(StepFlow[Draft]):
                         buttons([[(ctx.t("report.button.next"), NEXT.data())]]))
 
     async def _ask_area(self, ctx: Ctx, draft: Draft) -> None:
-        known = await areas.active(ctx.db)
+        known = await areas.active(ctx.services)
         not_sure = (ctx.t("report.button.not_sure"), AREA_B.data(0))
         if not known:
             await ctx.reply(ctx.t("report.ask.area_typed"), buttons([[not_sure]]))
@@ -247,7 +247,7 @@ class ReportFlow(StepFlow[Draft]):
         text = (message.text or "").strip()
         if not text:
             return False
-        known = await areas.active(ctx.db)
+        known = await areas.active(ctx.services)
         if known:
             match = [a for a in known if a.name == text] or [a for a in known if text in a.name]
             if len(match) != 1:
@@ -323,7 +323,7 @@ class ReportFlow(StepFlow[Draft]):
 
     async def _area(self, ctx: Ctx, draft: Draft, area_id: int) -> Refused | None:
         if area_id:
-            area = await areas.get(ctx.db, area_id)
+            area = await areas.get(ctx.services, area_id)
             if area is None or area.retired:
                 return STALE
             draft.area_id, draft.area_text = area.id, None

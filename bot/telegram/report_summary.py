@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.domain.reports import Draft
+from bot.services import areas
 from bot.telegram.context import Ctx
-from storage import areas
 
 
 async def summary(ctx: Ctx, draft: Draft) -> str:
@@ -39,7 +39,7 @@ def _place_text(ctx: Ctx, draft: Draft) -> str:
 
 async def _area_text(ctx: Ctx, draft: Draft) -> str:
     if draft.area_id:
-        area = await areas.get(ctx.db, draft.area_id)
+        area = await areas.get(ctx.services, draft.area_id)
         if area is not None:
             return area.name
     return draft.area_text or ctx.t("report.summary.not_sure")

@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.access import Action
 from bot.domain.activities import toggle
 from bot.domain.areas import AREA_NAME_MAX
+from bot.services import areas
 from bot.services import streets as use
 from bot.services.streets import Refusal
 from bot.telegram.commands import CommandTable
@@ -23,7 +24,7 @@ from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Int, Maybe, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
-from storage import areas, flows
+from storage import flows
 from storage.flows import FlowState
 from storage.streets import Street
 
@@ -49,7 +50,7 @@ def open_button(ctx: Ctx) -> tuple[str, str]:
 
 
 async def _area_names(ctx: Ctx) -> dict[int, str]:
-    return {a.id: a.name for a in await areas.active(ctx.db)}
+    return {a.id: a.name for a in await areas.active(ctx.services)}
 
 
 class StreetsView:
@@ -78,7 +79,7 @@ class StreetsView:
         await ctx.reply(join_within(lines), buttons(rows))
 
     async def _street_view(self, ctx: Ctx, street: Street) -> tuple[str, InlineKeyboardMarkup]:
-        live = await areas.active(ctx.db)
+        live = await areas.active(ctx.services)
         items = [(("✅ " if a.id in street.area_ids else "") + short(a.name),
                   TOGGLE.data(street.id, a.id)) for a in live[:AREA_BUTTONS]]
         names = [a.name for a in live if a.id in street.area_ids]
@@ -170,7 +171,7 @@ class StreetFlow(StepFlow[StreetDraft]):
 
     async def _areas_view(self, ctx: Ctx,
                           draft: StreetDraft) -> tuple[str, InlineKeyboardMarkup]:
-        live = await areas.active(ctx.db)
+        live = await areas.active(ctx.services)
         chosen = set(draft.areas)
         items = [(("✅ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
                  for a in live[:AREA_BUTTONS]]
@@ -209,7 +210,7 @@ class StreetFlow(StepFlow[StreetDraft]):
         return True
 
     async def _toggle(self, ctx: Ctx, draft: StreetDraft, area_id: int) -> Refused | None:
-        live = {a.id for a in await areas.active(ctx.db)}
+        live = {a.id for a in await areas.active(ctx.services)}
         chosen = toggle(draft.areas, area_id, live)
         if chosen is None:
             return Refused("streets.problem.gone")
