@@ -39,6 +39,7 @@ from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.domain import figures as fg
 from bot.i18n import Catalog
 from bot.services import figures as service
+from bot.services import obligations
 from bot.services.context import Services
 from storage import figures as reads
 from storage.db import Database
@@ -125,7 +126,7 @@ def step_reference(path: Path, _: str) -> dict[str, Any]:
     try:
         counts["households"] = sum(1 for _ in reads.households(conn, YEAR))
         counts["contacts"] = sum(1 for _ in reads.contacts(conn, YEAR))
-        counts["obligations"] = sum(1 for _ in reads.obligation_items(conn, TODAY, 12))
+        counts["obligations"] = sum(1 for _ in obligations.streamed(conn, TODAY, 12))
     finally:
         conn.close()
     return counts

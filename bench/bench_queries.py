@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The path above makes the repository importable when run as a script.
+from bot.services import obligations
 from storage import contacts, households, pairings
 from storage.db import Database
 
@@ -158,12 +159,12 @@ async def measure(path: Path, n_households: int, n_workers: int, samples: int,
 
         async def due(worker: int) -> object:
             await pairings.for_worker(db, worker)
-            return await pairings.worker_obligations(db, worker, TODAY, history_periods=1)
+            return await obligations.for_worker(db, worker, TODAY, history_periods=1)
 
         async def service_file(household: int) -> object:
             await households.get(db, household)
             await pairings.history(db, household)
-            await pairings.household_obligations(db, household, TODAY)
+            await obligations.for_household(db, household, TODAY)
             await contacts.for_household(db, household, 10)
             return await contacts.count_for_household(db, household)
 

@@ -19,14 +19,14 @@ from bot.domain.cadence import (
     ContactRecord,
     Program,
     Tenure,
-    obligations,
     program_from_data,
 )
-from bot.domain.digest import Item
 from bot.domain.figures import ContactRow, HouseholdRow, PairingRow, ReportRow, Span
 from storage.clock import from_db, to_db
 from storage.db import BUSY_TIMEOUT_MS
+from storage.pairings import Cadence
 from storage.program_categories import HELD
+from storage.reminders import House
 
 CHUNK = 5000  # rows fetched at a time
 REPORT_OUTCOMES = ("resolved", "referred", "closed")
@@ -164,12 +164,13 @@ def programs(conn: sqlite3.Connection) -> list[Program]:
     return [program_from_data(int(r["id"]), str(r["name"]), str(r["rules"])) for r in rows]
 
 
-def obligation_items(conn: sqlite3.Connection, today: date, history_periods: int | None,
-                     worker_id: int | None = None) -> Iterator[Item]:
-    """Every obligation of every household that is not archived, household by household,
-    computed by the cadence engine exactly as the digest's (storage.reminders.all_obligations)
-    but streamed: households, pairings and contacts are read in household order side by side.
-    With worker_id, only the obligations that worker answers for."""
+def cadence_stream(conn: sqlite3.Connection, worker_id: int | None = None
+                   ) -> Iterator[tuple[Cadence, House]]:
+    """Every household that is not archived, household by household, with each programme it
+    was paired in (and that holds it): the rows the cadence engine needs (as
+    storage.reminders.all_cadence) but streamed, households, pairings and contacts read in
+    household order side by side. With worker_id, only households that worker was paired with.
+    bot/services/obligations.py computes what they owe."""
     known = {p.id: p for p in programs(conn)}
     kinds = {k.value: k for k in ContactKind}
     pairing_rows = stream(conn, (
@@ -204,13 +205,8 @@ def obligation_items(conn: sqlite3.Connection, today: date, history_periods: int
         if worker_id is not None and not any(t.worker_id == worker_id
                                              for spans in tenures.values() for t in spans):
             continue
+        named = House(house["name"], house["area_id"], house["area_name"])
         for program_id, spans in tenures.items():
             program = known.get(program_id)
-            if program is None:
-                continue
-            for obligation in obligations(program, spans, records, today,
-                                          history_periods=history_periods):
-                if worker_id is not None and obligation.worker_id != worker_id:
-                    continue
-                yield Item(household_id, house["name"], house["area_id"], house["area_name"],
-                           program_id, program.name, obligation)
+            if program is not None:
+                yield Cadence(household_id, program, spans, records), named

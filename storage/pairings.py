@@ -13,7 +13,6 @@ from bot.domain.cadence import (
     Obligation,
     Program,
     Tenure,
-    obligations,
     program_from_data,
     program_to_data,
 )
@@ -240,10 +239,19 @@ async def workers(db: Database) -> list[WorkerChoice]:
 # -- cadence ----------------------------------------------------------------------------------
 
 
-async def household_obligations(db: Database, household_id: int, today: date,
-                                history_periods: int | None = 0
-                                ) -> list[tuple[Program, Obligation]]:
-    """What the household owes under each program it has been paired in, as of today."""
+@dataclass(frozen=True)
+class Cadence:
+    """What the cadence engine needs for one household under one programme (rows only: the
+    obligations themselves are computed by bot/services/obligations.py)."""
+
+    household_id: int
+    program: Program
+    tenures: list[Tenure]
+    records: Sequence[ContactRecord]
+
+
+async def household_cadence(db: Database, household_id: int) -> list[Cadence]:
+    """The household's pairings (under programmes that hold it) and contacts, per programme."""
     held = {int(r["program_id"]) for r in await db.fetchall(
         f"SELECT DISTINCT p.program_id FROM pairings p WHERE p.household_id = ? AND {HELD}",
         (household_id,))}
@@ -254,30 +262,26 @@ async def household_obligations(db: Database, household_id: int, today: date,
         "SELECT day, kind FROM contacts WHERE household_id = ? AND deleted = 0",
         (household_id,))
     records = [ContactRecord(date.fromisoformat(r["day"]), ContactKind(r["kind"])) for r in rows]
-    result: list[tuple[Program, Obligation]] = []
+    result: list[Cadence] = []
     for program_id in sorted({p.program_id for p in pairings}):
         program = await get_program(db, program_id)
-        if program is None:
-            continue
-        tenures = [p.tenure() for p in pairings if p.program_id == program_id]
-        for item in obligations(program, tenures, records, today,
-                                history_periods=history_periods):
-            result.append((program, item))
+        if program is not None:
+            result.append(Cadence(household_id, program,
+                                  [p.tenure() for p in pairings if p.program_id == program_id],
+                                  records))
     return result
 
 
-async def worker_obligations(db: Database, worker_id: int, today: date,
-                             history_periods: int = 1,
-                             household_ids: Iterable[int] | None = None
-                             ) -> dict[int, list[Obligation]]:
-    """For each of the worker's households: the obligations the worker is responsible for
-    (the running period and `history_periods` before it), in one pass over three queries."""
+async def worker_cadence(db: Database, worker_id: int,
+                         household_ids: Iterable[int] | None = None) -> list[Cadence]:
+    """The same for each of the worker's households (all pairings of those households, so a
+    handover is seen), in three queries."""
     mine = await for_worker(db, worker_id)
     wanted = set(household_ids) if household_ids is not None else None
     ids = sorted({m.household_id for m in mine
                   if wanted is None or m.household_id in wanted})
     if not ids:
-        return {}
+        return []
     marks = ",".join("?" * len(ids))
     pairing_rows = await db.fetchall(
         f"SELECT id, household_id, worker_id, program_id, started_on, ended_on FROM pairings p "
@@ -295,17 +299,13 @@ async def worker_obligations(db: Database, worker_id: int, today: date,
     for r in contact_rows:
         records.setdefault(r["household_id"], []).append(
             ContactRecord(date.fromisoformat(r["day"]), ContactKind(r["kind"])))
-    result: dict[int, list[Obligation]] = {}
+    result: list[Cadence] = []
     for (household_id, program_id), spans in sorted(tenures.items()):
         if program_id not in program_cache:
             program_cache[program_id] = await get_program(db, program_id)
         program = program_cache[program_id]
-        if program is None:
-            continue
-        owed = [o for o in obligations(program, spans, records.get(household_id, []), today,
-                                       history_periods=history_periods)
-                if o.worker_id == worker_id]
-        result.setdefault(household_id, []).extend(owed)
+        if program is not None:
+            result.append(Cadence(household_id, program, spans, records.get(household_id, [])))
     return result
 
 

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.domain.cadence import ContactKind, ContactRecord, Program, Stage, Tenure, obligations
-from bot.domain.digest import Item
+from bot.domain.cadence import ContactKind, ContactRecord, Program, Stage, Tenure
 from storage.clock import from_db, to_db
 from storage.db import Database, Row
+from storage.pairings import Cadence
 from storage.pairings import programs as active_programs
 from storage.program_categories import HELD
 
@@ -26,10 +26,19 @@ LEASE = timedelta(minutes=10)  # a 'sending' claim older than this was left by a
 # -- bulk reads ------------------------------------------------------------------------------
 
 
-async def all_obligations(db: Database, today: date, history_periods: int | None = 0,
-                          *, programs: Sequence[Program] | None = None) -> list[Item]:
-    """Every obligation of every household that is not archived, under each program it was
-    paired in: the running period of each rule and `history_periods` periods before it."""
+@dataclass(frozen=True)
+class House:
+    """What a digest line names about a household."""
+
+    name: str
+    area_id: int | None
+    area_name: str | None
+
+
+async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None
+                      ) -> tuple[list[Cadence], dict[int, House]]:
+    """Every household that is not archived, under each programme it was paired in (and that
+    holds it): its pairings and contacts as rows, and the names to print."""
     known = {p.id: p for p in (programs if programs is not None
                                else await active_programs(db))}
     house_rows = await db.fetchall(
@@ -37,7 +46,7 @@ async def all_obligations(db: Database, today: date, history_periods: int | None
         "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
         "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
     if not house_rows:
-        return []
+        return [], {}
     pairing_rows = await db.fetchall(
         "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
         "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
@@ -58,18 +67,11 @@ async def all_obligations(db: Database, today: date, history_periods: int | None
         if day is None:
             day = days[r["day"]] = date.fromisoformat(r["day"])
         records.setdefault(r["household_id"], []).append(ContactRecord(day, kinds[r["kind"]]))
-    houses = {int(r["id"]): r for r in house_rows}
-    out: list[Item] = []
-    for (household_id, program_id), spans in tenures.items():
-        program = known.get(program_id)
-        house = houses.get(household_id)
-        if program is None or house is None:
-            continue
-        for obligation in obligations(program, spans, records.get(household_id, ()), today,
-                                      history_periods=history_periods):
-            out.append(Item(household_id, house["name"], house["area_id"], house["area_name"],
-                            program_id, program.name, obligation))
-    return out
+    houses = {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in house_rows}
+    out = [Cadence(household_id, known[program_id], spans, records.get(household_id, []))
+           for (household_id, program_id), spans in tenures.items()
+           if program_id in known and household_id in houses]
+    return out, houses
 
 
 @dataclass(frozen=True)

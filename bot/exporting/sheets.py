@@ -12,9 +12,9 @@ from bot.domain.causes import from_codes
 from bot.domain.periods import local_midnight
 from bot.domain.reports import reference
 from bot.exporting import Job, Sheet, SheetBuilder
+from bot.services import obligations as owed
 from storage import exports as rows
 from storage.clock import from_db
-from storage.figures import obligation_items
 
 Row = Sequence[object]
 
@@ -243,7 +243,7 @@ def obligations(job: Job, conn: sqlite3.Connection) -> Sheet:
     label = Labels(job)
 
     def each() -> Iterator[Row]:
-        for item in obligation_items(conn, job.today, history):
+        for item in owed.streamed(conn, job.today, history):
             o = item.obligation
             if not fg.in_span(o, job.span):
                 continue

@@ -21,6 +21,7 @@ from bot.domain import digest as dg
 from bot.domain.cadence import Stage
 from bot.domain.reminding import stages_today, window_open
 from bot.jobs.context import TickContext
+from bot.services import obligations
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
 from bot.services.texts import language_of, period_label
@@ -72,7 +73,7 @@ Key = tuple[int, int, int, str]
 
 async def due_reminders(services: Services, today: date) -> dict[Key, tuple[dg.Item, Stage]]:
     """Every obligation at a reminder stage today, by (worker, household, program, key)."""
-    items = await store.all_obligations(services.db, today, history_periods=0)
+    items = await obligations.everyone(services.db, today, history_periods=0)
     return {(item.worker_id, item.household_id, item.program_id, o.key): (item, stage)
             for item, o, stage in stages_today(((i, i.obligation) for i in items), today)}
 

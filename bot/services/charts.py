@@ -22,9 +22,9 @@ from bot.domain.cadence import Rule
 from bot.domain.digest import Item
 from bot.domain.periods import Period
 from bot.i18n import Html
+from bot.services import obligations
 from bot.services.context import Services
 from bot.services.texts import period_label
-from storage import reminders as store
 
 CAPTION_MAX: Final = 1000  # under Telegram's 1,024, with room to spare
 MAX_ROWS: Final = 40  # groups drawn, furthest behind first (Telegram refuses very tall photos)
@@ -161,5 +161,5 @@ def trend_from(services: Services, lang: str, items: Sequence[Item], today: date
 
 async def trend_chart(services: Services, lang: str, today: date) -> Chart | None:
     """The trend over the last periods of every programme rule, for /stats and the digest."""
-    items = await store.all_obligations(services.db, today, history_periods=cov.TREND_PERIODS)
+    items = await obligations.everyone(services.db, today, history_periods=cov.TREND_PERIODS)
     return trend_from(services, lang, items, today)

@@ -7,6 +7,7 @@ from datetime import date
 
 from bot.domain.cadence import Obligation, Status
 from bot.domain.households import can_correct
+from bot.services import obligations
 from bot.services.context import Services
 from storage import contacts, flows, pairings
 from storage.contacts import Contact, NewContact
@@ -47,6 +48,6 @@ async def log_contact(services: Services, new: NewContact, today: date,
         await flows.clear_in(tx, new.worker_id)
     saved = await contacts.get(db, contact_id)
     assert saved is not None
-    owed = await pairings.household_obligations(db, new.household_id, today)
+    owed = await obligations.for_household(db, new.household_id, today)
     return Logged(saved, bool(replaced),
                   [o for _, o in owed if o.status is not Status.MET])

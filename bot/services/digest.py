@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from bot.domain import digest as dg
 from bot.domain.figures import Figures
 from bot.domain.reminding import pack
-from bot.services import charts, routing
+from bot.services import charts, obligations, routing
 from bot.services import referrals as referral_cases
 from bot.services.context import Services
 from bot.services.figures import quarter_reach
@@ -53,7 +53,7 @@ class DigestInput:
 async def gather(services: Services, today: date) -> DigestInput:
     """Read what the digest needs (obligations up to 8 periods back, for the longest runs)."""
     db = services.db
-    items = await store.all_obligations(db, today, history_periods=8)
+    items = await obligations.everyone(db, today, history_periods=8)
     people = await store.people_by_id(db, {i.worker_id for i in items})
     names = {k: v.name for k, v in people.items()}
     data = dg.build(items, today, names=names)

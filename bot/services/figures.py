@@ -18,6 +18,7 @@ from bot.domain import figures as fg
 from bot.domain.households import Service
 from bot.domain.people import Person, Role
 from bot.domain.periods import local_date, local_midnight
+from bot.services import obligations
 from bot.services.context import Services
 from storage import activities as activity_store
 from storage import aid as aid_store
@@ -63,7 +64,7 @@ def compute_sync(path: Path, span: fg.Span, today: date, tz: tzinfo,
     try:
         # Enough history for every rule to reach back to the previous span's first day.
         history = fg.months_between(before.start, today) + 1
-        items = store.obligation_items(conn, today, history, worker_id)
+        items = obligations.streamed(conn, today, history, worker_id)
         kept_now, kept_before = fg.kept_many(items, (span, before), fg.program_rule)
         found = []
         for one, kept in ((span, kept_now), (before, kept_before)):

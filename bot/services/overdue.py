@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain import digest as dg
+from bot.services import obligations
 from bot.services.context import Services
 from storage import areas
 from storage import reminders as store
@@ -28,7 +29,7 @@ class Overdue:
 async def overdue(services: Services, today: date, *, query: str = "",
                   area_id: int | None = None) -> Overdue:
     """Missed obligations of the period just ended, optionally for one area or worker."""
-    items = await store.all_obligations(services.db, today, history_periods=1)
+    items = await obligations.everyone(services.db, today, history_periods=1)
     people = await store.people_by_id(services.db, {i.worker_id for i in items})
     known = await areas.active(services.db)
     worker_id: int | None = None

@@ -10,7 +10,7 @@ from bot.domain.reports import excerpt, reference
 from bot.domain.wellbeing import Trend
 from bot.services import aid as ledger
 from bot.services import audit as trail
-from bot.services import wellbeing
+from bot.services import obligations, wellbeing
 from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.telegram.context import Ctx
 from bot.telegram.format import local_time
@@ -72,7 +72,7 @@ class HouseholdViews:
             return
         day = today(ctx)
         shown = mine[:LIST_LIMIT]
-        owed = await pairings.worker_obligations(
+        owed = await obligations.for_worker(
             ctx.db, ctx.user_id, day, history_periods=0,
             household_ids=[m.household_id for m in shown])
         lines = [ctx.t("households.title", count=len({m.household_id for m in mine}))]
@@ -102,7 +102,7 @@ class HouseholdViews:
             return
         day = today(ctx)
         names = {m.household_id: m.name for m in mine}
-        owed = await pairings.worker_obligations(ctx.db, ctx.user_id, day, history_periods=1)
+        owed = await obligations.for_worker(ctx.db, ctx.user_id, day, history_periods=1)
         open_items = [(hid, o) for hid, items in owed.items() for o in items
                       if o.status is not Status.MET]
         if not open_items:
@@ -212,7 +212,7 @@ async def _pairing_lines(ctx: Ctx, history: list[pairings.Pairing]) -> list[str]
 async def _obligation_lines(ctx: Ctx, household_id: int) -> list[str]:
     """This period's obligations of the household and their status."""
     day = today(ctx)
-    owed = await pairings.household_obligations(ctx.db, household_id, day, history_periods=0)
+    owed = await obligations.for_household(ctx.db, household_id, day, history_periods=0)
     lines = [ctx.t("file.obligations_title")]
     lines += [obligation_text(ctx, "file.obligation_line", item, day) for _, item in owed]
     if not owed:

@@ -10,6 +10,7 @@ import pytest
 from bot.domain.activities import ActivityKind, counts_as
 from bot.domain.cadence import Status
 from bot.domain.households import Category, HouseholdInput
+from bot.services import obligations
 from storage import activities, areas, audit, contacts, households, pairings
 from storage.activities import NewActivity
 from storage.clock import to_db
@@ -54,7 +55,7 @@ async def test_a_holiday_visit_is_each_households_visit_and_a_campaign_is_not(
                            WORKER, [ids["东门社区"]], east)
     saved = await activities.add(db, campaign, counts_as(ActivityKind.CAMPAIGN), NOW)
     assert (saved.households, saved.contacts) == (3, 0)
-    owed = await pairings.household_obligations(db, east[0], TODAY)
+    owed = await obligations.for_household(db, east[0], TODAY)
     assert {o.rule.kind.value: o.status for _, o in owed}["visit"] is not Status.MET
 
     visit = NewActivity("中秋节走访慰问", ActivityKind.HOLIDAY_VISIT, date(2026, 5, 19), 3,
@@ -62,7 +63,7 @@ async def test_a_holiday_visit_is_each_households_visit_and_a_campaign_is_not(
     saved = await activities.add(db, visit, counts_as(ActivityKind.HOLIDAY_VISIT), NOW)
     assert (saved.households, saved.contacts) == (3, 3)
     for household_id in east:
-        owed = await pairings.household_obligations(db, household_id, TODAY)
+        owed = await obligations.for_household(db, household_id, TODAY)
         assert {o.rule.kind.value: o.status for _, o in owed}["visit"] is Status.MET
         [logged] = await contacts.for_household(db, household_id)
         assert logged.note == "中秋节走访慰问" and logged.day == date(2026, 5, 19)

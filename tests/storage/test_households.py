@@ -10,6 +10,7 @@ import pytest
 
 from bot.domain.cadence import ContactKind, Status
 from bot.domain.households import Category, HouseholdInput
+from bot.services import obligations
 from storage import areas, contacts, households, pairings
 from storage.clock import to_db
 from storage.db import Database
@@ -85,8 +86,8 @@ async def test_handover_moves_what_is_owed_to_the_new_worker(db: Database) -> No
     made = await households.create(db, _input(), NOW)
     await pairings.pair(db, made.id, 7001, 1, date(2026, 1, 5), NOW)
     await pairings.pair(db, made.id, 7002, 1, TODAY, NOW)
-    assert await pairings.worker_obligations(db, 7001, TODAY) == {}
-    owed = (await pairings.worker_obligations(db, 7002, TODAY, history_periods=0))[made.id]
+    assert await obligations.for_worker(db, 7001, TODAY) == {}
+    owed = (await obligations.for_worker(db, 7002, TODAY, history_periods=0))[made.id]
     assert {(o.rule.kind.value, o.status) for o in owed} == {
         ("call", Status.DUE), ("visit", Status.DUE), ("deed", Status.DUE)}
 
@@ -98,12 +99,12 @@ async def test_contacts_meet_obligations_and_deleted_ones_do_not(db: Database) -
         made.id, 7001, ContactKind.VISIT, date(2026, 5, 19), ["comfort", "daily_care"], 2,
         "精神不错", 4, "记得带降压药", outcome.pairing_id), NOW)
     assert visit.services[0].value == "comfort"
-    owed = await pairings.household_obligations(db, made.id, TODAY)
+    owed = await obligations.for_household(db, made.id, TODAY)
     status = {o.rule.kind.value: o.status for _, o in owed}
     assert status == {"call": Status.MET, "visit": Status.MET, "deed": Status.DUE}
     assert await contacts.delete(db, visit.id, 7001, NOW)
     assert not await contacts.delete(db, visit.id, 7002, NOW)
-    owed = await pairings.household_obligations(db, made.id, TODAY)
+    owed = await obligations.for_household(db, made.id, TODAY)
     assert {o.rule.kind.value: o.status for _, o in owed}["visit"] is Status.DUE
     assert await contacts.for_household(db, made.id) == []
 
@@ -111,7 +112,7 @@ async def test_contacts_meet_obligations_and_deleted_ones_do_not(db: Database) -
 async def test_previous_quarter_missed_shows_for_the_worker(db: Database) -> None:
     made = await households.create(db, _input(), NOW)
     await pairings.pair(db, made.id, 7001, 1, date(2026, 1, 5), NOW)
-    owed = (await pairings.worker_obligations(db, 7001, TODAY))[made.id]
+    owed = (await obligations.for_worker(db, 7001, TODAY))[made.id]
     missed = [o for o in owed if o.status is Status.MISSED]
     assert [(o.rule.kind.value, o.period.key) for o in missed] == [("call", "2026-Q1")]
     ordered = pairings.soonest([(made.id, o) for o in owed])

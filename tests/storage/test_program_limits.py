@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.domain.households import Category, HouseholdInput
-from storage import areas, figures, households, pairings, program_categories, reminders
+from bot.services import obligations
+from storage import areas, figures, households, pairings, program_categories
 from storage.clock import to_db
 from storage.db import Database
 
@@ -43,13 +44,13 @@ async def test_only_households_of_the_categories_are_held(db: Database) -> None:
     dibao = await _paired(db, "王奶奶", Category.DIBAO)
 
     async def held() -> list[set[int]]:
-        everyone = {i.household_id for i in await reminders.all_obligations(db, TODAY)}
-        mine = set(await pairings.worker_obligations(db, WORKER, TODAY))
+        everyone = {i.household_id for i in await obligations.everyone(db, TODAY)}
+        mine = set(await obligations.for_worker(db, WORKER, TODAY))
         own = {h for h in (orphan, child, dibao)
-               if await pairings.household_obligations(db, h, TODAY)}
+               if await obligations.for_household(db, h, TODAY)}
         conn = figures.connect(db.path)
         try:
-            counted = {i.household_id for i in figures.obligation_items(conn, TODAY, 0)}
+            counted = {i.household_id for i in obligations.streamed(conn, TODAY, 0)}
         finally:
             conn.close()
         return [everyone, mine, own, counted]

@@ -20,6 +20,7 @@ from bot.i18n import Catalog
 from bot.jobs.context import TickContext
 from bot.jobs.digest import digest
 from bot.jobs.reminders import remind
+from bot.services import obligations
 from bot.services.context import Services
 from storage import areas, contacts, households, pairings
 from storage import reminders as store
@@ -113,7 +114,7 @@ async def tick(db: Database, bot: StubBot, when: datetime, **env: str) -> None:
 
 
 async def test_all_obligations_covers_every_paired_household(db: Database) -> None:
-    items = await store.all_obligations(db, date(2026, 3, 1), history_periods=0)
+    items = await obligations.everyone(db, date(2026, 3, 1), history_periods=0)
     assert {(i.household_name, i.obligation.key) for i in items} >= {
         ("张大爷", "call:2026-Q1"), ("李阿婆", "visit:2026-H1"), ("王小明", "deed:2026")}
     assert all(i.obligation.status is Status.DUE for i in items)

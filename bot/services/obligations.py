@@ -1,0 +1,67 @@
+"""What households are owed: the one place that runs the cadence engine over stored rows.
+
+Storage reads pairings and contacts (storage.pairings.*_cadence, storage.reminders.all_cadence,
+storage.figures.cadence_stream);
+bot.domain.cadence.obligations computes; /due, the service file, /log's answer, reminders,
+/overdue, the digest and its charts all ask here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+
+from bot.domain.cadence import Obligation, Program, obligations
+from bot.domain.digest import Item
+from storage import figures, pairings, reminders
+from storage.db import Database
+from storage.pairings import Cadence
+
+
+def _owed(cadence: Cadence, today: date, history_periods: int | None) -> list[Obligation]:
+    return obligations(cadence.program, cadence.tenures, cadence.records, today,
+                       history_periods=history_periods)
+
+
+async def for_household(db: Database, household_id: int, today: date,
+                        history_periods: int | None = 0) -> list[tuple[Program, Obligation]]:
+    """What the household owes under each programme it has been paired in, as of today."""
+    return [(c.program, o) for c in await pairings.household_cadence(db, household_id)
+            for o in _owed(c, today, history_periods)]
+
+
+async def for_worker(db: Database, worker_id: int, today: date, history_periods: int = 1,
+                     household_ids: Iterable[int] | None = None) -> dict[int, list[Obligation]]:
+    """For each of the worker's households: the obligations the worker is responsible for
+    (the running period and `history_periods` before it)."""
+    result: dict[int, list[Obligation]] = {}
+    for c in await pairings.worker_cadence(db, worker_id, household_ids):
+        result.setdefault(c.household_id, []).extend(
+            o for o in _owed(c, today, history_periods) if o.worker_id == worker_id)
+    return result
+
+
+async def everyone(db: Database, today: date, history_periods: int | None = 0, *,
+                   programs: Sequence[Program] | None = None) -> list[Item]:
+    """Every obligation of every household that is not archived: the running period of
+    each rule and `history_periods` periods before it."""
+    found, houses = await reminders.all_cadence(db, programs=programs)
+    out: list[Item] = []
+    for c in found:
+        house = houses[c.household_id]
+        out.extend(Item(c.household_id, house.name, house.area_id, house.area_name,
+                        c.program.id, c.program.name, o)
+                   for o in _owed(c, today, history_periods))
+    return out
+
+
+def streamed(conn: sqlite3.Connection, today: date, history_periods: int | None,
+             worker_id: int | None = None) -> Iterator[Item]:
+    """`everyone` household by household over a connection of its own (figures, exports: a
+    year of contacts is never held at once). With worker_id, what that worker answers for."""
+    for c, house in figures.cadence_stream(conn, worker_id):
+        for o in _owed(c, today, history_periods):
+            if worker_id is None or o.worker_id == worker_id:
+                yield Item(c.household_id, house.name, house.area_id, house.area_name,
+                           c.program.id, c.program.name, o)
