@@ -101,3 +101,29 @@ async def retire(db: Database, project_id: int, actor_id: int, now: datetime) ->
         if changed:
             await record(tx, now, actor_id, "project.retire", "project", project_id)
     return changed
+
+
+@dataclass(frozen=True)
+class Reached:
+    """What one project's activities did within a span."""
+
+    name: str
+    activities: int
+    households: int
+    people: int
+
+
+async def reached_between(db: Database, start: date, end: date) -> list[Reached]:
+    """Per project, the activities held on days start..end (inclusive), the households they
+    reached (each once) and the person-times, busiest first."""
+    rows = await db.fetchall(
+        "SELECT p.name, COUNT(DISTINCT a.id) AS activities, "
+        "COUNT(DISTINCT ah.household_id) AS households, "
+        "(SELECT COALESCE(SUM(b.people_reached), 0) FROM activities b WHERE b.project_id = p.id "
+        " AND b.day BETWEEN ? AND ?) AS people "
+        "FROM projects p JOIN activities a ON a.project_id = p.id "
+        "LEFT JOIN activity_households ah ON ah.activity_id = a.id "
+        "WHERE a.day BETWEEN ? AND ? GROUP BY p.id ORDER BY activities DESC, p.name",
+        (start.isoformat(), end.isoformat(), start.isoformat(), end.isoformat()))
+    return [Reached(r["name"], int(r["activities"]), int(r["households"]), int(r["people"]))
+            for r in rows]

@@ -22,9 +22,10 @@ from bot.services import obligations
 from bot.services.context import Services
 from storage import activities as activity_store
 from storage import aid as aid_store
-from storage import audit
+from storage import audit, projects
 from storage import figures as store
 from storage.aid import Total
+from storage.projects import Reached
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Programme:
     aid: Total
     by_fund: list[Total]
     activities: dict[str, tuple[int, int]]  # kind -> (activities, people reached)
+    projects: list[Reached]  # micro-projects with activities in the span
 
 
 class Refused(Exception):
@@ -189,4 +191,5 @@ async def programme(services: Services, span: fg.Span) -> Programme:
     db = services.db
     return Programme(aid=await aid_store.reached(db, span.start, span.end),
                      by_fund=await aid_store.totals_by_fund(db, span.start, span.end),
-                     activities=await activity_store.count_between(db, span.start, span.end))
+                     activities=await activity_store.count_between(db, span.start, span.end),
+                     projects=await projects.reached_between(db, span.start, span.end))

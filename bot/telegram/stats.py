@@ -300,6 +300,10 @@ async def _programme_lines(ctx: Ctx, span: fg.Span) -> list[str]:
         lines += [ctx.t("stats.activities_line", kind=ctx.t(f"activity.kind.{kind}"),
                         count=count, people=people)
                   for kind, (count, people) in given.activities.items()]
+    if given.projects:
+        lines += ["", ctx.t("stats.projects_title")]
+        lines += [ctx.t("stats.projects_line", name=p.name, count=p.activities,
+                        households=p.households, people=p.people) for p in given.projects]
     return lines
 
 

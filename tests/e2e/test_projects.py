@@ -111,6 +111,10 @@ async def test_an_activity_under_a_project_shows_in_projects_and_retiring_keeps_
     with bot.db() as conn:
         rows = conn.execute("SELECT title, project_id FROM activities ORDER BY id").fetchall()
         assert [tuple(r) for r in rows] == [("助餐点送餐上门", 1)]
+    # /stats names the project with what its activities reached in the period.
+    await coordinator.send("/stats 2026-01-01 2026-12-31")
+    figures = await coordinator.expect("民生微实事项目", timeout=30)
+    assert "• 长者助餐点：活动 1 次，惠及 3 户，服务 3 人次" in figures.plain
 
 
 async def test_a_worker_cannot_keep_projects(bot: BotProcess, api: FakeBotApi,

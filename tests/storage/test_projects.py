@@ -54,6 +54,12 @@ async def test_a_project_counts_its_activities_and_each_household_once(db: Datab
     assert (found.activities, found.households) == (2, 3)
     assert sorted(found.area_names) == sorted(["东门社区", "翠竹社区"])
     assert found.budget_fen == 5_000_000 and not found.retired
+    # /stats for a span: only that span's activities, each household once, the campaign apart.
+    [week] = await projects.reached_between(db, date(2026, 9, 14), date(2026, 9, 20))
+    assert (week.name, week.activities, week.households, week.people) == ("长者助餐点", 1, 2, 2)
+    [month] = await projects.reached_between(db, date(2026, 9, 1), date(2026, 9, 30))
+    assert (month.activities, month.households, month.people) == (2, 3, 4)
+    assert await projects.reached_between(db, date(2026, 10, 1), date(2026, 10, 31)) == []
     assert await projects.retire(db, made, WORKER, NOW)
     assert not await projects.retire(db, made, WORKER, NOW)
     assert await projects.listed(db) == []
