@@ -14,7 +14,7 @@ from bot.domain.reports import Report, Status, excerpt
 from bot.domain.triage import Action
 from bot.services import aid as ledger
 from bot.services import audit as trail
-from bot.services import case_buttons, report_texts, routing
+from bot.services import case_buttons, cases, report_texts, routing
 from bot.services.case_buttons import (
     ASSIGN_MENU,
     ASSIGN_TO,
@@ -31,8 +31,6 @@ from bot.telegram.case_flow import CaseFlow
 from bot.telegram.context import Ctx
 from bot.telegram.erasure import erase_rows
 from bot.telegram.keyboards import buttons, optional
-from storage import people, reports
-from storage import triage as store
 
 # The buttons that wait for a typed text, and the step of the case flow each starts.
 FLOW_BUTTONS = ((case_buttons.NOTE, case_flow.NOTE), (case_buttons.MESSAGE, case_flow.MESSAGE),
@@ -54,15 +52,15 @@ class CaseActions:
         for single, run in ((TAKE, self.take), (VIEW, self.view), (RELEASE, self.release),
                             (ASSIGN_MENU, self.assign_menu), (REPLY, self.reply_start)):
             if (parsed := single.parse(data)) is not None:
-                await run(ctx, await reports.get(ctx.db, parsed[0]))
+                await run(ctx, await cases.find(ctx.services, parsed[0]))
                 return
         if (chosen := ASSIGN_TO.parse(data)) is not None:
             report_id, worker_id = chosen
-            await self.assign(ctx, await reports.get(ctx.db, report_id), worker_id)
+            await self.assign(ctx, await cases.find(ctx.services, report_id), worker_id)
             return
         for flow_button, step in FLOW_BUTTONS:
             if (parsed := flow_button.parse(data)) is not None:
-                report = await reports.get(ctx.db, parsed[0])
+                report = await cases.find(ctx.services, parsed[0])
                 if await check(ctx, case_flow.STEP_ACTION[step], report):
                     assert report is not None
                     await self.flow.begin(ctx, step, report)
@@ -74,8 +72,7 @@ class CaseActions:
         if not await check(ctx, Action.TAKE, report):
             return
         assert report is not None
-        told = await routing.to_reporter(ctx.services, report, "triage.reporter.taken")
-        outcome = await store.take(ctx.db, report.id, ctx.user_id, ctx.now, also=[told])
+        outcome = await cases.take(ctx.services, report, ctx.user_id, ctx.now)
         if not outcome.won:
             await check(ctx, Action.TAKE, outcome.report)
             return
@@ -87,7 +84,7 @@ class CaseActions:
         """Tidy the cards and give the worker the details (the reporter was told with the
         change itself)."""
         services = ctx.services
-        person = await people.get(ctx.db, worker)
+        person = await cases.person(services, worker)
         await routing.settle(services, report, person, ctx.now)
         if worker == ctx.user_id:
             await self.show_details(ctx, report, ctx.t(heading, ref=report.ref))
@@ -124,7 +121,7 @@ class CaseActions:
             return
         await trail.note(ctx.services, ctx.user_id, "view.case", "report", report.id)
         await self.show_details(ctx, report, ctx.t("triage.case.heading", ref=report.ref))
-        history = await reports.events(ctx.db, report.id)
+        history = await cases.events(ctx.services, report.id)
         lines = [ctx.t("triage.history.title")]
         for event in history[-10:]:
             what = ctx.t(f"report.event.{event.kind}")
@@ -138,10 +135,7 @@ class CaseActions:
         if not await check(ctx, Action.RELEASE, report):
             return
         assert report is not None
-        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
-                                     kind="released", expect=Status.ACKNOWLEDGED,
-                                     to=Status.NEW, expect_taker=report.taken_by,
-                                     keep_taker=False)
+        changed = await cases.release(ctx.services, report, ctx.user_id, ctx.now)
         if changed is None:
             await refuse(ctx, "moved", ref=report.ref)
             return
@@ -156,8 +150,8 @@ class CaseActions:
             return
         assert report is not None
         await ctx.answer()
-        rows = [[(w.person.display_name, ASSIGN_TO.data(report.id, w.person.telegram_id))]
-                for w in await store.workers(ctx.db) if w.person.active]
+        rows = [[(w.display_name, ASSIGN_TO.data(report.id, w.telegram_id))]
+                for w in await cases.active_workers(ctx.services)]
         if not rows:
             await ctx.reply(ctx.t("triage.assign.nobody"))
             return
@@ -168,13 +162,12 @@ class CaseActions:
         if not await check(ctx, Action.ASSIGN, report):
             return
         assert report is not None
-        worker = await people.get(ctx.db, worker_id)
+        worker = await cases.person(ctx.services, worker_id)
         if worker is None or ctx.services.role_of(worker) is Role.RESIDENT:
             await refuse(ctx, "not_a_worker")
             return
-        told = await routing.to_reporter(ctx.services, report, "triage.reporter.taken")
-        outcome = await store.take(ctx.db, report.id, worker.telegram_id, ctx.now,
-                                   kind="assigned", actor=ctx.user_id, also=[told])
+        outcome = await cases.take(ctx.services, report, worker.telegram_id, ctx.now,
+                                   actor=ctx.user_id)
         if not outcome.won or outcome.report is None:
             await check(ctx, Action.ASSIGN, outcome.report)
             return
@@ -200,32 +193,23 @@ class CaseActions:
         if asked is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        report = await reports.get(ctx.db, asked[0])
+        report = await cases.find(ctx.services, asked[0])
         if not await check(ctx, Action.FEEDBACK, report):
             return
         assert report is not None
         await ctx.answer()
         await ctx.drop_keyboard()
         if helped is not None:
-            await store.add_event(ctx.db, report.id, ctx.user_id, "confirmed", ctx.now)
+            await cases.confirm_helped(ctx.services, report, ctx.user_id, ctx.now)
             await ctx.reply(ctx.t("triage.feedback.thanks"))
             return
         await self.reopen(ctx, report)
 
     async def reopen(self, ctx: Ctx, report: Report) -> None:
         """Help did not arrive: the case is open again, and its worker and coordinators hear."""
-        reopened = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
-                                      kind="reopened", expect=Status.RESOLVED,
-                                      to=Status.ACKNOWLEDGED)
+        reopened = await cases.reopen(ctx.services, report, ctx.user_id, ctx.now)
         if reopened is None:
             await refuse(ctx, "moved", ref=report.ref)
             return
         await ctx.reply(ctx.t("triage.feedback.reopened", ref=report.ref))
-        services = ctx.services
-        queued = await routing.to_coordinators(services, "triage.feedback.coordinators",
-                                               report=reopened, ref=report.ref)
-        if reopened.taken_by is not None:
-            queued.append(await routing.to_person(
-                services, reopened.taken_by, "triage.feedback.worker", {"ref": report.ref},
-                buttons=lambda lang: case_buttons.case(services, lang, reopened)))
-        await routing.send(services, queued, ctx.now)
+        await cases.tell_reopened(ctx.services, reopened, ctx.now)

@@ -12,16 +12,14 @@ from dataclasses import dataclass, replace
 from telegram import InlineKeyboardMarkup, Message
 
 from bot.domain.people import Role
-from bot.domain.reports import Report, Status, parse_reference
+from bot.domain.reports import Report, parse_reference
 from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text
-from bot.services import case_buttons, routing
+from bot.services import case_buttons, cases, routing
 from bot.telegram.case_checks import check, refuse
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, Int, On, Refused, Step, StepFlow, Steps, on
 from bot.telegram.keyboards import buttons, optional
-from storage import flows, people, reports
-from storage import triage as store
-from storage.outbox import Outgoing
+from storage import flows
 
 FLOW = "case"
 CF = CODEC.prefix("cf", "the case flow (bot/telegram/case_flow.py)")
@@ -91,7 +89,7 @@ class CaseFlow(StepFlow[CaseDraft]):
 
     async def _ask(self, ctx: Ctx, step: str, draft: CaseDraft) -> None:
         """Ask again for the text of the current step."""
-        await self._ask_about(ctx, step, await reports.get(ctx.db, draft.report),
+        await self._ask_about(ctx, step, await cases.find(ctx.services, draft.report),
                               with_colleagues=False)
 
     async def _ask_about(self, ctx: Ctx, step: str, report: Report | None, *,
@@ -103,37 +101,30 @@ class CaseFlow(StepFlow[CaseDraft]):
 
     async def _colleagues(self, ctx: Ctx, report: Report) -> InlineKeyboardMarkup | None:
         """Buttons to refer a case to another active worker (at most 20)."""
-        rows = [[(ctx.label("triage.refer.to", name=w.person.display_name),
-                  REFER_TO.data(w.person.telegram_id))]
-                for w in await store.workers(ctx.db)
-                if w.person.active and w.person.telegram_id != report.taken_by]
+        rows = [[(ctx.label("triage.refer.to", name=w.display_name), REFER_TO.data(w.telegram_id))]
+                for w in await cases.active_workers(ctx.services)
+                if w.telegram_id != report.taken_by]
         return buttons(rows[:COLLEAGUES_SHOWN]) if rows else None
 
     # -- the referral button -----------------------------------------------------------------
 
     async def _refer_to(self, ctx: Ctx, draft: CaseDraft, worker_id: int) -> Refused | None:
         """cf:rw:<worker> at the referral step: hand the case to another worker."""
-        report = await reports.get(ctx.db, draft.report)
+        report = await cases.find(ctx.services, draft.report)
         if not await check(ctx, Action.REFER, report):
             await self.end(ctx)
             return None  # refused and answered by the check
         assert report is not None and report.taken_by is not None
-        target = await people.get(ctx.db, worker_id)
+        target = await cases.person(ctx.services, worker_id)
         if (target is None or ctx.services.role_of(target) is Role.RESIDENT
                 or target.telegram_id == report.taken_by):
             return Refused("triage.refused.not_a_worker")
-        moved = await store.reassign(ctx.db, report.id, report.taken_by, target.telegram_id,
-                                     actor=ctx.user_id, now=ctx.now)
+        moved = await cases.refer_to(ctx.services, report, target, ctx.person, ctx.now)
         await self.end(ctx)
         if moved is None:
             await refuse(ctx, "moved", ref=report.ref)
             return None
         await ctx.reply(ctx.t("triage.refer.done", ref=report.ref, name=target.display_name))
-        services = ctx.services
-        queued = await routing.details_for(services, target.telegram_id, moved,
-                                           "triage.refer.heading", name=ctx.person.display_name)
-        queued.append(await routing.to_reporter(services, moved, "triage.reporter.reassigned"))
-        await routing.send(services, queued, ctx.now)
         return None
 
     # -- the typed text ----------------------------------------------------------------------
@@ -147,7 +138,7 @@ class CaseFlow(StepFlow[CaseDraft]):
             return True
         assert text is not None
         text = text.strip()
-        report = await reports.get(ctx.db, draft.report)
+        report = await cases.find(ctx.services, draft.report)
         if not await check(ctx, STEP_ACTION[step], report):
             await self.end(ctx)
             return True
@@ -161,12 +152,12 @@ class CaseFlow(StepFlow[CaseDraft]):
         return True
 
     async def _note(self, ctx: Ctx, report: Report, text: str) -> bool:
-        await store.add_event(ctx.db, report.id, ctx.user_id, "note", ctx.now, text)
+        await cases.note(ctx.services, report, ctx.user_id, text, ctx.now)
         await ctx.reply(ctx.t("triage.done.note", ref=report.ref), case_markup(ctx, report))
         return True
 
     async def _message(self, ctx: Ctx, report: Report, text: str) -> bool:
-        reporter = await people.get(ctx.db, report.reporter_id)
+        reporter = await cases.person(ctx.services, report.reporter_id)
         if reporter is None or not reporter.reachable:
             await ctx.reply(ctx.t("triage.relay.blocked", ref=report.ref),
                             case_markup(ctx, report))
@@ -180,8 +171,7 @@ class CaseFlow(StepFlow[CaseDraft]):
             "chat_id": ctx.user_id, "lang": ctx.lang,
             "text": ctx.t("triage.relay.blocked", ref=report.ref),
             "buttons": case_buttons.case(ctx.services, ctx.lang, report)}})
-        await store.add_event(ctx.db, report.id, ctx.user_id, "message", ctx.now, text)
-        await routing.send(ctx.services, [queued], ctx.now)
+        await cases.relay(ctx.services, report, ctx.user_id, "message", text, queued, ctx.now)
         await ctx.reply(ctx.t("triage.done.msg", ref=report.ref), case_markup(ctx, report))
         return True
 
@@ -189,7 +179,7 @@ class CaseFlow(StepFlow[CaseDraft]):
         if report.taken_by is None:
             await ctx.reply(ctx.t("triage.relay.nobody"))
             return True
-        worker = await people.get(ctx.db, report.taken_by)
+        worker = await cases.person(ctx.services, report.taken_by)
         lang = ctx.services.lang_of(worker)
         who = ctx.services.t(lang, "triage.relay.anonymous" if report.anonymous
                              else "triage.relay.reporter")
@@ -197,46 +187,34 @@ class CaseFlow(StepFlow[CaseDraft]):
             ctx.services, report.taken_by, "triage.relay.to_worker",
             {"ref": report.ref, "who": who, "text": text},
             buttons=lambda lang: case_buttons.case(ctx.services, lang, report))
-        await store.add_event(ctx.db, report.id, ctx.user_id, "reply", ctx.now, text)
-        await routing.send(ctx.services, [queued], ctx.now)
+        await cases.relay(ctx.services, report, ctx.user_id, "reply", text, queued, ctx.now)
         await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))
         return True
 
-    async def _conclude(self, ctx: Ctx, report: Report, text: str, kind: str,
-                        to: Status, done_key: str, told: Outgoing) -> bool:
-        """Move the taker's open case to `to` and queue the reporter's notice with it; False
-        (and said so) if it moved meanwhile."""
-        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
-                                     kind=kind, expect=Status.ACKNOWLEDGED, to=to, detail=text,
-                                     expect_taker=report.taken_by, also=[told])
+    async def _concluded(self, ctx: Ctx, report: Report, changed: Report | None,
+                         done_key: str) -> bool:
+        """Say whether the conclusion happened (it did not if the case moved meanwhile)."""
         if changed is None:
             await refuse(ctx, "moved", ref=report.ref)
             return False
-        ctx.services.wake()
         await ctx.reply(ctx.t(done_key, ref=report.ref))
         return True
 
     async def _resolve(self, ctx: Ctx, report: Report, text: str) -> bool:
-        person = await people.get(ctx.db, report.reporter_id)
-        lang = ctx.services.lang_of(person)
-        told = await routing.to_reporter(ctx.services, report, "triage.reporter.resolved",
-                                         case_buttons.feedback(ctx.services, lang, report),
-                                         outcome=text)
-        await self._conclude(ctx, report, text, "resolved", Status.RESOLVED, "triage.done.res",
-                             told)
+        changed = await cases.resolve(ctx.services, report, ctx.user_id, text, ctx.now)
+        await self._concluded(ctx, report, changed, "triage.done.res")
         return True
 
     async def _refer(self, ctx: Ctx, report: Report, text: str) -> bool:
-        told = await routing.to_reporter(ctx.services, report, "triage.reporter.referred")
-        await self._conclude(ctx, report, text, "referred", Status.REFERRED, "triage.done.ref",
-                             told)
+        changed = await cases.refer(ctx.services, report, ctx.user_id, text, ctx.now)
+        await self._concluded(ctx, report, changed, "triage.done.ref")
         return True
 
     async def _close(self, ctx: Ctx, report: Report, text: str) -> bool:
         other_id = parse_reference(text)
         other_ref = ""
         if other_id is not None:
-            other = await reports.get(ctx.db, other_id)
+            other = await cases.find(ctx.services, other_id)
             if other_id == report.id or other is None:
                 await ctx.reply(ctx.t("triage.problem.duplicate", ref=report.ref))
                 return False
@@ -244,13 +222,10 @@ class CaseFlow(StepFlow[CaseDraft]):
             detail, key = f"duplicate:{other_ref}", "triage.reporter.duplicate"
         else:
             detail, key = text, "triage.reporter.closed"
-        told = await routing.to_reporter(ctx.services, report, key, other=other_ref)
-        changed = await store.change(ctx.db, report.id, actor=ctx.user_id, now=ctx.now,
-                                     kind="closed", expect=report.status, to=Status.CLOSED,
-                                     detail=detail, also=[told])
+        changed = await cases.close(ctx.services, report, ctx.person, detail, key, other_ref,
+                                    ctx.now)
         if changed is None:
             await refuse(ctx, "moved", ref=report.ref)
             return True
-        await routing.settle(ctx.services, changed, ctx.person, ctx.now)
         await ctx.reply(ctx.t("triage.done.close", ref=report.ref))
         return True

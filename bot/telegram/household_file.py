@@ -10,8 +10,10 @@ from bot.domain.reports import excerpt, reference
 from bot.domain.wellbeing import Trend
 from bot.services import aid as ledger
 from bot.services import audit as trail
+from bot.services import household_files as files
 from bot.services import obligations, wellbeing
 from bot.services.contact_buttons import DELETE, FIX, START_FOR
+from bot.services.household_files import Contact, Household, Pairing
 from bot.telegram.context import Ctx
 from bot.telegram.format import local_time
 from bot.telegram.household_ui import (
@@ -39,8 +41,6 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from storage import contacts, households, pairings
-from storage.households import Household
 
 # -- /households, /due and the service file ----------------------------------------------------
 
@@ -51,21 +51,21 @@ class HouseholdViews:
     async def households(self, ctx: Ctx) -> None:
         """/households: my households with this period's status; coordinators see the registry."""
         if is_coordinator(ctx):
-            total, unpaired = await households.count(ctx.db)
+            total, unpaired = await files.registry_count(ctx.services)
             await ctx.reply(
                 ctx.t("households.registry", total=total, unpaired=unpaired) + "\n"
                 + ctx.t("households.registry_hint"),
                 buttons([[(ctx.t("households.button.add"), ADD.data(0)),
                           (ctx.t("households.button.search"), FIND.data(0))],
                          [(ctx.t("households.button.import"), IMPORT.data(0))]]))
-        for case in await households.unlinked_cases(ctx.db, ctx.user_id):
+        for case in await files.unlinked_cases(ctx.services, ctx.user_id):
             ref = reference(case.report_id)
             await ctx.reply(
                 ctx.t("fromreport.pending", ref=ref,
                       words=excerpt(case.subject or case.description, 24)),
                 buttons([[(ctx.t("fromreport.new", ref=ref), FROM_REPORT.data(case.report_id))],
                          [(ctx.t("fromreport.link", ref=ref), LINK_SEARCH.data(case.report_id))]]))
-        mine = await pairings.for_worker(ctx.db, ctx.user_id)
+        mine = await files.mine(ctx.services, ctx.user_id)
         if not mine:
             if not is_coordinator(ctx):
                 await ctx.reply(ctx.t("households.none_worker"))
@@ -96,7 +96,7 @@ class HouseholdViews:
 
     async def due(self, ctx: Ctx) -> None:
         """/due: what is missed or due, soonest first, with one-tap log buttons."""
-        mine = await pairings.for_worker(ctx.db, ctx.user_id)
+        mine = await files.mine(ctx.services, ctx.user_id)
         if not mine:
             await ctx.reply(ctx.t("due.none_households"))
             return
@@ -108,7 +108,7 @@ class HouseholdViews:
         if not open_items:
             await ctx.reply(ctx.t("due.none"))
             return
-        ordered = pairings.soonest(open_items)
+        ordered = files.soonest(open_items)
         lines = [ctx.t("due.title")]
         rows: list[list[tuple[str, str]]] = []
         for hid, item in ordered[:DUE_LIMIT]:
@@ -135,7 +135,7 @@ class HouseholdViews:
 
     async def show_file(self, ctx: Ctx, household_id: int) -> None:
         """The service file: profile, pairings, this period, last contacts, linked reports."""
-        found = await households.get(ctx.db, household_id)
+        found = await files.find(ctx.services, household_id)
         if found is None:
             await ctx.reply(ctx.t("file.not_found"))
             return
@@ -144,11 +144,11 @@ class HouseholdViews:
                  + (" " + ctx.t("file.archived") if found.archived else "")]
         lines += _profile_lines(ctx, found)
         lines += _trend_lines(ctx, await wellbeing.household_trend(ctx.services, household_id))
-        history = await pairings.history(ctx.db, household_id)
+        history = await files.pairing_history(ctx.services, household_id)
         lines += ["", *await _pairing_lines(ctx, history)]
         lines += ["", *await _obligation_lines(ctx, household_id)]
-        total = await contacts.count_for_household(ctx.db, household_id)
-        recent = await contacts.for_household(ctx.db, household_id, CONTACTS_PAGE)
+        total = await files.contact_count(ctx.services, household_id)
+        recent = await files.contacts_page(ctx.services, household_id, CONTACTS_PAGE)
         lines += ["", ctx.t("file.contacts_title", count=total)]
         lines += _contact_lines(ctx, recent) or [ctx.t("file.contacts_none")]
         lines += ["", *await _aid_lines(ctx, household_id)]
@@ -158,13 +158,13 @@ class HouseholdViews:
 
     async def more_contacts(self, ctx: Ctx, household_id: int, offset: int) -> None:
         """Earlier contacts, a page at a time."""
-        found = await households.get(ctx.db, household_id)
-        page = await contacts.for_household(ctx.db, household_id, CONTACTS_PAGE, offset)
+        found = await files.find(ctx.services, household_id)
+        page = await files.contacts_page(ctx.services, household_id, CONTACTS_PAGE, offset)
         if found is None or not page:
             await ctx.reply(ctx.t("file.no_more"))
             return
         lines = [ctx.t("file.more_title", name=found.name), *_contact_lines(ctx, page)]
-        total = await contacts.count_for_household(ctx.db, household_id)
+        total = await files.contact_count(ctx.services, household_id)
         rows = []
         if offset + CONTACTS_PAGE < total:
             rows.append([(ctx.t("file.button.more"),
@@ -189,10 +189,10 @@ async def _aid_lines(ctx: Ctx, household_id: int) -> list[str]:
     return lines if found.latest else [*lines, ctx.t("aid.file.none")]
 
 
-async def _pairing_lines(ctx: Ctx, history: list[pairings.Pairing]) -> list[str]:
+async def _pairing_lines(ctx: Ctx, history: list[Pairing]) -> list[str]:
     """The service file's pairing history, current pairings first."""
     lines = [ctx.t("file.pairings_title")]
-    names = {p.id: program_label(ctx, p.name) for p in await pairings.programs(ctx.db)}
+    names = {p.id: program_label(ctx, p.name) for p in await files.programs(ctx.services)}
     for pairing in history:
         program = names.get(pairing.program_id, str(pairing.program_id))
         if pairing.ended_on is None:
@@ -222,7 +222,7 @@ async def _obligation_lines(ctx: Ctx, household_id: int) -> list[str]:
 
 async def _report_lines(ctx: Ctx, household_id: int) -> list[str]:
     """Reports linked to the household, if any."""
-    linked = await households.linked_reports(ctx.db, household_id)
+    linked = await files.linked_reports(ctx.services, household_id)
     if not linked:
         return []
     tz = ctx.services.settings.timezone
@@ -235,14 +235,14 @@ async def _report_lines(ctx: Ctx, household_id: int) -> list[str]:
     return lines
 
 
-async def _file_buttons(ctx: Ctx, found: Household, history: list[pairings.Pairing],
-                        recent: list[contacts.Contact], total: int) -> list[list[tuple[str, str]]]:
+async def _file_buttons(ctx: Ctx, found: Household, history: list[Pairing],
+                        recent: list[Contact], total: int) -> list[list[tuple[str, str]]]:
     """What the viewer may do from the service file: more, log, correct, coordinator actions."""
     household_id = found.id
     rows: list[list[tuple[str, str]]] = []
     if total > CONTACTS_PAGE:
         rows.append([(ctx.t("file.button.more"), FILE.data(household_id, CONTACTS_PAGE))])
-    if await pairings.is_paired(ctx.db, household_id, ctx.user_id):
+    if await files.is_paired(ctx.services, household_id, ctx.user_id):
         rows.append([(ctx.t("file.button.log"), START_FOR.data(household_id, None))])
     own = [c for c in recent if c.worker_id == ctx.user_id]
     for contact in own[:1]:
@@ -293,7 +293,7 @@ def _trend_lines(ctx: Ctx, found: Trend | None) -> list[str]:
                   direction=arrow).rstrip()]
 
 
-def _contact_lines(ctx: Ctx, items: list[contacts.Contact]) -> list[str]:
+def _contact_lines(ctx: Ctx, items: list[Contact]) -> list[str]:
     lines = []
     for contact in items:
         lines.append(ctx.t("file.contact_line", day=contact.day.isoformat(),

@@ -23,8 +23,9 @@ from bot.domain.households import (
     toggle_category,
 )
 from bot.domain.reports import Report, normalise_phone, reference
-from bot.services import areas
-from bot.services import audit as trail
+from bot.services import areas, household_edits
+from bot.services import household_files as files
+from bot.services.household_files import Household
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_file import HouseholdViews
@@ -41,9 +42,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from storage import households, pairings
 from storage.flows import FlowState
-from storage.households import Household
 
 # -- from a report to a household ---
 
@@ -55,10 +54,7 @@ REPORT_CATEGORY = {
 
 async def report_taker(ctx: Ctx, report_id: int) -> bool:
     """Whether the acting person took this report."""
-    from storage import reports
-
-    report = await reports.get(ctx.db, report_id)
-    return report is not None and report.taken_by == ctx.user_id
+    return await household_edits.report_taker(ctx.services, report_id, ctx.user_id)
 
 
 # -- adding and editing a household -------------------------------------------------------------
@@ -385,26 +381,21 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
             await self.goto(ctx, step, draft)
             return
         if draft.hid:
-            old = await households.get(ctx.db, draft.hid)
-            updated = await households.update(ctx.db, draft.hid, checked, ctx.now)
-            await trail.note(ctx.services, ctx.user_id, "household.edit", "household",
-                             draft.hid, {"old": _profile(old)})
+            updated = await household_edits.edit(ctx.services, ctx.user_id, draft.hid, checked,
+                                                 ctx.now)
             await self.end(ctx)
             await ctx.reply(ctx.t("household.updated", name=checked.name))
             if updated is not None:
                 await HouseholdViews().show_file(ctx, updated.id)
             return
-        made = await households.create(ctx.db, checked, ctx.now, by=ctx.user_id)
-        await trail.note(ctx.services, ctx.user_id, "household.create", "household", made.id)
+        created = await household_edits.create(ctx.services, ctx.user_id, checked, today(ctx),
+                                               ctx.now, draft.report)
+        made = created.household
         await self.end(ctx)
-        if draft.report:
-            await households.link_report(ctx.db, draft.report, made.id)
-            if await report_taker(ctx, draft.report):
-                await pairings.pair(ctx.db, made.id, ctx.user_id, pairings.DEFAULT_PROGRAM_ID,
-                                    today(ctx), ctx.now, by=ctx.user_id)
-                await ctx.reply(ctx.t("fromreport.created", ref=reference(draft.report),
-                                      name=made.name))
-                return
+        if created.paired:
+            await ctx.reply(ctx.t("fromreport.created", ref=reference(draft.report),
+                                  name=made.name))
+            return
         await ctx.reply(ctx.t("household.saved", name=made.name),
                         buttons([[(ctx.t("file.button.pair"), PAIR.data(made.id))]]))
 
@@ -452,7 +443,7 @@ class FindFlow(StepFlow[FindDraft]):
             return True
         # Coordinators search the registry; a worker linking a case, only their households.
         mine = None if is_coordinator(ctx) else ctx.user_id
-        found = await households.search(ctx.db, text[:40], LIST_LIMIT, worker_id=mine)
+        found = await files.search(ctx.services, text[:40], LIST_LIMIT, worker_id=mine)
         if not found:
             await ctx.reply(ctx.t("households.search_none", query=text[:40]))
             return True
@@ -466,12 +457,3 @@ class FindFlow(StepFlow[FindDraft]):
         await ctx.reply(ctx.t("households.search_title"), buttons(pairs(items, 3)))
         return True
 
-
-def _profile(found: Household | None) -> dict[str, object]:
-    """A household's values before a change, for the audit trail."""
-    if found is None:
-        return {}
-    return {"name": found.name, "area_id": found.area_id, "address": found.address,
-            "people": found.people_count, "category": found.category.value,
-            "causes": found.causes, "needs": found.needs, "phone": found.phone,
-            "cause_codes": [c.value for c in found.cause_codes]}

@@ -9,8 +9,9 @@ from telegram import Message
 
 from bot.domain.access import Action
 from bot.domain.households import clean
-from bot.services import audit as trail
-from bot.services import routing
+from bot.services import household_files as files
+from bot.services import pairings
+from bot.services.household_files import Household
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_ui import (
@@ -21,9 +22,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from storage import households, pairings, people
 from storage.flows import FlowState
-from storage.households import Household
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ class PairFlow(StepFlow[PairDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Begin: find the household."""
-        if not await households.recent(ctx.db, 1):
+        if not await files.any_household(ctx.services):
             await ctx.reply(ctx.t("pair.no_households"))
             return
         await self.goto(ctx, HOUSEHOLD, PairDraft())
@@ -91,12 +90,12 @@ class PairFlow(StepFlow[PairDraft]):
     # -- questions ------------------------------------------------------------------------
 
     async def _ask_household(self, ctx: Ctx, draft: PairDraft) -> None:
-        recent = await households.recent(ctx.db, LIST_MAX)
+        recent = await files.recent(ctx.services, LIST_MAX)
         items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in recent]
         await ctx.reply(ctx.t("pair.intro"), buttons(pairs(items, 3)))
 
     async def _ask_worker(self, ctx: Ctx, draft: PairDraft) -> None:
-        choices = await pairings.workers(ctx.db)
+        choices = await pairings.workers(ctx.services)
         if not choices:
             await self.end(ctx)
             await ctx.reply(ctx.t("pair.no_workers"))
@@ -104,7 +103,7 @@ class PairFlow(StepFlow[PairDraft]):
         items = [(f"{short(w.name)} ({w.households})", WORKER_B.data(w.telegram_id))
                  for w in choices[:40]]
         text = ctx.t("pair.ask_worker", name=draft.name)
-        current = await pairings.active_for_household(ctx.db, draft.hid)
+        current = await pairings.active_for_household(ctx.services, draft.hid)
         if current:
             text += "\n" + ctx.t("pair.current", worker=ctx.join(
                 [p.worker_name for p in current]))
@@ -112,15 +111,15 @@ class PairFlow(StepFlow[PairDraft]):
 
     async def _ask_program(self, ctx: Ctx, draft: PairDraft) -> None:
         items = [(program_label(ctx, p.name), PROGRAM_B.data(p.id))
-                 for p in await pairings.programs(ctx.db)]
+                 for p in await pairings.programs(ctx.services)]
         await ctx.reply(ctx.t("pair.ask_program"), buttons(pairs(items)))
 
     async def _ask_confirm(self, ctx: Ctx, draft: PairDraft) -> None:
         if draft.worker is None or draft.program is None:  # a damaged draft: ask again
             await self.goto(ctx, WORKER if draft.worker is None else PROGRAM, draft)
             return
-        program = await pairings.get_program(ctx.db, draft.program)
-        current = [p for p in await pairings.active_for_household(ctx.db, draft.hid)
+        program = await pairings.program(ctx.services, draft.program)
+        current = [p for p in await pairings.active_for_household(ctx.services, draft.hid)
                    if p.program_id == draft.program]
         values = {"worker": draft.worker_name, "name": draft.name,
                   "program": program_label(ctx, program.name) if program else ""}
@@ -138,7 +137,7 @@ class PairFlow(StepFlow[PairDraft]):
         text = clean(message.text)
         if not text:
             return False
-        found = await households.search(ctx.db, text[:40], LIST_MAX)
+        found = await files.search(ctx.services, text[:40], LIST_MAX)
         if not found:
             await ctx.reply(ctx.t("pair.search_none", query=text[:40]))
         elif len(found) == 1:
@@ -153,19 +152,19 @@ class PairFlow(StepFlow[PairDraft]):
         await self.goto(ctx, WORKER, draft)
 
     async def _household(self, ctx: Ctx, draft: PairDraft, household_id: int) -> Refused | None:
-        found = await households.get(ctx.db, household_id)
+        found = await files.find(ctx.services, household_id)
         if found is None or found.archived:
             return STALE
         await self._household_chosen(ctx, draft, found)
         return None
 
     async def _worker(self, ctx: Ctx, draft: PairDraft, worker_id: int) -> Refused | None:
-        worker = next((w for w in await pairings.workers(ctx.db)
+        worker = next((w for w in await pairings.workers(ctx.services)
                        if w.telegram_id == worker_id), None)
         if worker is None:
             return STALE
         draft.worker, draft.worker_name = worker.telegram_id, worker.name
-        programs = await pairings.programs(ctx.db)
+        programs = await pairings.programs(ctx.services)
         if len(programs) == 1:
             draft.program = programs[0].id
             await self.goto(ctx, CONFIRM, draft)
@@ -174,7 +173,7 @@ class PairFlow(StepFlow[PairDraft]):
         return None
 
     async def _program(self, ctx: Ctx, draft: PairDraft, program_id: int) -> Refused | None:
-        if await pairings.get_program(ctx.db, program_id) is None:
+        if await pairings.program(ctx.services, program_id) is None:
             return STALE
         draft.program = program_id
         await self.goto(ctx, CONFIRM, draft)
@@ -195,13 +194,9 @@ class PairFlow(StepFlow[PairDraft]):
             return
         household_id, worker_id = draft.hid, draft.worker
         name, worker_name = draft.name, draft.worker_name
-        outcome = await pairings.pair(ctx.db, household_id, worker_id, draft.program,
-                                      today(ctx), ctx.now, by=ctx.user_id)
+        outcome = await pairings.pair(ctx.services, ctx.user_id, household_id, worker_id,
+                                      draft.program, today(ctx), ctx.now)
         await self.end(ctx)
-        if outcome.changed:
-            await trail.note(ctx.services, ctx.user_id, "pairing.create", "household",
-                             household_id, {"worker": worker_id,
-                                            "replaced_worker": outcome.previous_worker})
         if not outcome.changed:
             await ctx.reply(ctx.t("pair.same", worker=worker_name, name=name))
             return
@@ -216,7 +211,4 @@ class PairFlow(StepFlow[PairDraft]):
                              worker=worker_name)
 
     async def _tell(self, ctx: Ctx, telegram_id: int, key: str, **values: object) -> None:
-        if await people.get(ctx.db, telegram_id) is None:
-            return
-        await routing.send(ctx.services, [await routing.to_person(
-            ctx.services, telegram_id, key, values)], ctx.now)
+        await pairings.tell(ctx.services, telegram_id, key, ctx.now, **values)

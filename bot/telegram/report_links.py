@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from bot.domain.access import Action
+from bot.services import cases, household_edits
+from bot.services import household_files as files
 from bot.services.access import HouseholdRef
 from bot.telegram.context import Ctx
 from bot.telegram.household_flow import FindFlow, HouseholdFlow
 from bot.telegram.household_ui import FROM_REPORT, LINK_SEARCH, LINK_TO, may
-from storage import households
 
 # -- from a report to a household ----------------------------------------------------------------
 
@@ -21,12 +22,10 @@ class ReportLinks:
 
     async def on_button(self, ctx: Ctx) -> None:
         """Check who presses, then act."""
-        from storage import reports
-
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         new, search, link = FROM_REPORT.parse(data), LINK_SEARCH.parse(data), LINK_TO.parse(data)
         report_id = (new or search or link or (None,))[0]
-        report = await reports.get(ctx.db, report_id) if report_id is not None else None
+        report = await cases.find(ctx.services, report_id) if report_id is not None else None
         if report is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
@@ -39,13 +38,13 @@ class ReportLinks:
         elif search is not None:
             await self.find.start_link(ctx, report.id)
         elif link is not None:
-            found = await households.get(ctx.db, link[1])
+            found = await files.find(ctx.services, link[1])
             # A worker links a report only to a household paired with them (need to know).
             if found is None or not await may(ctx, Action.REPORT_LINK, HouseholdRef(found.id)):
                 await ctx.reply(ctx.t("file.not_found"))
                 return
             await ctx.drop_keyboard()
-            await households.link_report(ctx.db, report.id, found.id)
+            await household_edits.link_report(ctx.services, report.id, found.id)
             await ctx.reply(ctx.t("fromreport.linked", ref=report.ref, name=found.name))
 
 

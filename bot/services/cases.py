@@ -1,0 +1,153 @@
+"""Use cases of one case (a report someone works on): take, assign, release, refer, note,
+relay a message, conclude, close, and the reporter's feedback.
+
+A change and the messages it owes are queued in one transaction, so nobody hears of a
+change that did not happen. The handlers check the right to act first (case_checks.check).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.people import Person
+from bot.domain.reports import Event, Report, Status
+from bot.services import case_buttons, routing
+from bot.services.context import Services
+from storage import people, reports
+from storage import triage as store
+from storage.outbox import Outgoing
+from storage.triage import Taken
+
+
+async def find(services: Services, report_id: int) -> Report | None:
+    """The report with this id."""
+    return await reports.get(services.db, report_id)
+
+
+async def person(services: Services, telegram_id: int) -> Person | None:
+    """Someone the bot knows."""
+    return await people.get(services.db, telegram_id)
+
+
+async def events(services: Services, report_id: int) -> list[Event]:
+    """A case's history, oldest first."""
+    return await reports.events(services.db, report_id)
+
+
+async def active_workers(services: Services) -> list[Person]:
+    """The workers on duty, in the order the staff list shows them."""
+    return [w.person for w in await store.workers(services.db) if w.person.active]
+
+
+async def take(services: Services, report: Report, worker: int, now: datetime, *,
+               actor: int | None = None) -> Taken:
+    """Give the case to `worker` (by themselves, or assigned by `actor`); the reporter hears
+    in the same transaction. Exactly one of racing takers wins."""
+    told = await routing.to_reporter(services, report, "triage.reporter.taken")
+    if actor is None:
+        return await store.take(services.db, report.id, worker, now, also=[told])
+    return await store.take(services.db, report.id, worker, now, kind="assigned",
+                            actor=actor, also=[told])
+
+
+async def release(services: Services, report: Report, actor: int,
+                  now: datetime) -> Report | None:
+    """Give the case back (untaken again); None if it moved meanwhile."""
+    return await store.change(services.db, report.id, actor=actor, now=now, kind="released",
+                              expect=Status.ACKNOWLEDGED, to=Status.NEW,
+                              expect_taker=report.taken_by, keep_taker=False)
+
+
+async def confirm_helped(services: Services, report: Report, actor: int,
+                         now: datetime) -> None:
+    """The reporter says help arrived."""
+    await store.add_event(services.db, report.id, actor, "confirmed", now)
+
+
+async def reopen(services: Services, report: Report, actor: int,
+                 now: datetime) -> Report | None:
+    """Help did not arrive: the case is open again; None if it moved meanwhile."""
+    return await store.change(services.db, report.id, actor=actor, now=now, kind="reopened",
+                              expect=Status.RESOLVED, to=Status.ACKNOWLEDGED)
+
+
+async def tell_reopened(services: Services, reopened: Report, now: datetime) -> None:
+    """The coordinators and the case's worker hear that the case is open again."""
+    queued = await routing.to_coordinators(services, "triage.feedback.coordinators",
+                                           report=reopened, ref=reopened.ref)
+    if reopened.taken_by is not None:
+        queued.append(await routing.to_person(
+            services, reopened.taken_by, "triage.feedback.worker", {"ref": reopened.ref},
+            buttons=lambda lang: case_buttons.case(services, lang, reopened)))
+    await routing.send(services, queued, now)
+
+
+async def refer_to(services: Services, report: Report, target: Person, actor: Person,
+                   now: datetime) -> Report | None:
+    """Hand the taker's case to another worker; they get the details and the reporter
+    hears. None if the case moved meanwhile."""
+    assert report.taken_by is not None
+    moved = await store.reassign(services.db, report.id, report.taken_by, target.telegram_id,
+                                 actor=actor.telegram_id, now=now)
+    if moved is None:
+        return None
+    queued = await routing.details_for(services, target.telegram_id, moved,
+                                       "triage.refer.heading", name=actor.display_name)
+    queued.append(await routing.to_reporter(services, moved, "triage.reporter.reassigned"))
+    await routing.send(services, queued, now)
+    return moved
+
+
+async def note(services: Services, report: Report, actor: int, text: str,
+               now: datetime) -> None:
+    """A note on the case, for its history."""
+    await store.add_event(services.db, report.id, actor, "note", now, text)
+
+
+async def relay(services: Services, report: Report, actor: int, kind: str, text: str,
+                message: Outgoing, now: datetime) -> None:
+    """A message between worker and reporter: on the case's history, and queued."""
+    await store.add_event(services.db, report.id, actor, kind, now, text)
+    await routing.send(services, [message], now)
+
+
+async def _conclude(services: Services, report: Report, actor: int, text: str, kind: str,
+                    to: Status, told: Outgoing, now: datetime) -> Report | None:
+    """Move the taker's open case to `to`, the reporter's notice queued with it."""
+    changed = await store.change(services.db, report.id, actor=actor, now=now, kind=kind,
+                                 expect=Status.ACKNOWLEDGED, to=to, detail=text,
+                                 expect_taker=report.taken_by, also=[told])
+    if changed is not None:
+        services.wake()
+    return changed
+
+
+async def resolve(services: Services, report: Report, actor: int, text: str,
+                  now: datetime) -> Report | None:
+    """The case is resolved: the reporter hears the outcome and is asked if help came."""
+    lang = services.lang_of(await people.get(services.db, report.reporter_id))
+    told = await routing.to_reporter(services, report, "triage.reporter.resolved",
+                                     case_buttons.feedback(services, lang, report),
+                                     outcome=text)
+    return await _conclude(services, report, actor, text, "resolved", Status.RESOLVED, told,
+                           now)
+
+
+async def refer(services: Services, report: Report, actor: int, text: str,
+                now: datetime) -> Report | None:
+    """The case is referred elsewhere: the reporter hears."""
+    told = await routing.to_reporter(services, report, "triage.reporter.referred")
+    return await _conclude(services, report, actor, text, "referred", Status.REFERRED, told,
+                           now)
+
+
+async def close(services: Services, report: Report, actor: Person, detail: str, key: str,
+                other_ref: str, now: datetime) -> Report | None:
+    """Close the case (the reporter hears why) and tidy its cards; None if it moved."""
+    told = await routing.to_reporter(services, report, key, other=other_ref)
+    changed = await store.change(services.db, report.id, actor=actor.telegram_id, now=now,
+                                 kind="closed", expect=report.status, to=Status.CLOSED,
+                                 detail=detail, also=[told])
+    if changed is not None:
+        await routing.settle(services, changed, actor, now)
+    return changed

@@ -1,0 +1,60 @@
+"""Use cases of pairing a worker with a household (coordinators): who can be paired, under
+which programme, and the pairing itself with its audit entry in one transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.domain.cadence import Program
+from bot.services import routing
+from bot.services.context import Services
+from storage import audit, pairings, people
+from storage.pairings import Pairing, PairOutcome, WorkerChoice
+
+__all__ = [
+    "PairOutcome", "Pairing", "WorkerChoice", "active_for_household", "pair", "program",
+    "programs", "tell", "workers",
+]
+
+
+async def workers(services: Services) -> list[WorkerChoice]:
+    """Active workers and coordinators who can be paired, by name."""
+    return await pairings.workers(services.db)
+
+
+async def programs(services: Services) -> list[Program]:
+    """The service programmes."""
+    return await pairings.programs(services.db)
+
+
+async def program(services: Services, program_id: int) -> Program | None:
+    """One programme by id."""
+    return await pairings.get_program(services.db, program_id)
+
+
+async def active_for_household(services: Services, household_id: int) -> list[Pairing]:
+    """The household's active pairings."""
+    return await pairings.active_for_household(services.db, household_id)
+
+
+async def pair(services: Services, actor: int, household_id: int, worker_id: int,
+               program_id: int, today: date, now: datetime) -> PairOutcome:
+    """Pair the worker with the household from today (a handover if another worker had it),
+    with its audit entry in the same transaction; pairing the same worker changes nothing."""
+    async with services.db.transaction() as tx:
+        outcome = await pairings.pair_in(tx, household_id, worker_id, program_id, today, now,
+                                         actor)
+        if outcome.changed:
+            await audit.record(tx, now, actor, "pairing.create", "household", household_id,
+                               {"worker": worker_id,
+                                "replaced_worker": outcome.previous_worker})
+    return outcome
+
+
+async def tell(services: Services, telegram_id: int, key: str, now: datetime,
+               **values: object) -> None:
+    """Queue a message to someone the bot knows (nobody else is written to)."""
+    if await people.get(services.db, telegram_id) is None:
+        return
+    await routing.send(services, [await routing.to_person(services, telegram_id, key, values)],
+                       now)
