@@ -49,22 +49,28 @@ async def join(db: Database, code: str, who: int, name: str, area_ids: list[int]
                now: datetime) -> InviteProblem | None:
     """Make `who` a worker with a name and areas, if the invite is still theirs and valid."""
     async with db.transaction() as tx:
-        row = await tx.fetchone("SELECT expires_at, used_by FROM invites WHERE code = ?", (code,))
-        if row is None:
-            return InviteProblem.UNKNOWN
-        problem = invite_problem(from_db(row["expires_at"]), row["used_by"], who, now)
-        if problem is not None:
-            return problem
-        stamp = to_db(now)
-        await tx.execute("UPDATE invites SET used_by = ?, used_at = ? WHERE code = ?",
-                         (who, stamp, code))
-        await tx.execute(
-            "UPDATE people SET role = CASE WHEN role = 'coordinator' THEN role ELSE 'worker' END, "
-            "active = 1, display_name = ?, updated_at = ? WHERE telegram_id = ?",
-            (name[:128], stamp, who),
-        )
-        await _set_areas(tx, who, area_ids)
-        return None
+        return await join_in(tx, code, who, name, area_ids, now)
+
+
+async def join_in(tx: Tx, code: str, who: int, name: str, area_ids: list[int],
+                  now: datetime) -> InviteProblem | None:
+    """Join inside the caller's transaction (so the coordinators' notice goes with it)."""
+    row = await tx.fetchone("SELECT expires_at, used_by FROM invites WHERE code = ?", (code,))
+    if row is None:
+        return InviteProblem.UNKNOWN
+    problem = invite_problem(from_db(row["expires_at"]), row["used_by"], who, now)
+    if problem is not None:
+        return problem
+    stamp = to_db(now)
+    await tx.execute("UPDATE invites SET used_by = ?, used_at = ? WHERE code = ?",
+                     (who, stamp, code))
+    await tx.execute(
+        "UPDATE people SET role = CASE WHEN role = 'coordinator' THEN role ELSE 'worker' END, "
+        "active = 1, display_name = ?, updated_at = ? WHERE telegram_id = ?",
+        (name[:128], stamp, who),
+    )
+    await _set_areas(tx, who, area_ids)
+    return None
 
 
 async def _set_areas(tx: Tx, who: int, area_ids: list[int]) -> None:

@@ -131,6 +131,11 @@ async def delete_own(services: Services, person_id: int, aid_id: int) -> Correct
     return Correction.OK if deleted else Correction.STALE
 
 
+async def case(services: Services, report_id: int) -> Report | None:
+    """The case an aid entry was given under (for its name when the entry is redone)."""
+    return await reports.get(services.db, report_id)
+
+
 async def history(services: Services, household_id: int) -> History:
     """The household's aid total and latest entries for the service file."""
     return History(await aid.household_total(services.db, household_id),
@@ -207,3 +212,11 @@ async def case_lines(services: Services, lang: str, report_id: int) -> list[str]
                        purpose=t(lang, f"aid.purpose.{entry.purpose.value}"),
                        fund=entry.fund_name))
     return lines
+
+
+__all__ = [
+    "Aid", "Correction", "History", "NewAid", "Refusal", "active_funds", "add_fund",
+    "all_funds", "case", "case_history", "case_lines", "delete_own", "fund", "held_cases",
+    "history", "may_record", "may_record_case", "own_entry", "record", "retire_fund",
+    "year_by_fund", "year_overall"
+]

@@ -1,9 +1,13 @@
-"""The communities (and their streets) as the chat offers them: read-only use cases."""
+"""The communities (and their streets) as the chat offers them; coordinators add, rename and
+retire them."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.services.context import Services
 from storage import areas
+from storage import triage as store
 from storage.areas import Area, AreaStreet
 
 
@@ -22,4 +26,20 @@ async def by_street(services: Services) -> list[AreaStreet]:
     return await areas.streets_of_areas(services.db)
 
 
-__all__ = ["Area", "AreaStreet", "active", "by_street", "get"]
+
+async def add(services: Services, name: str, now: datetime) -> bool:
+    """Add a community (or bring back a retired one); False if an active one has the name."""
+    return await store.add_area(services.db, name, now)
+
+
+async def rename(services: Services, area_id: int, name: str) -> bool:
+    """Rename a community; False when the name is taken or the community unknown."""
+    return await store.rename_area(services.db, area_id, name)
+
+
+async def retire(services: Services, area_id: int) -> bool:
+    """Retire a community (reports and people keep it; it is no longer offered)."""
+    return await store.retire_area(services.db, area_id)
+
+
+__all__ = ["Area", "AreaStreet", "active", "add", "by_street", "get", "rename", "retire"]

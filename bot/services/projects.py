@@ -79,3 +79,6 @@ async def retire(services: Services, actor_id: int, coordinator: bool,
     if not await projects.retire(services.db, project_id, actor_id, services.clock()):
         return None
     return found
+
+
+__all__ = ["Project", "Refusal", "active", "add", "get", "listed", "retire", "running_on"]

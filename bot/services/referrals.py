@@ -425,6 +425,17 @@ def overdue_lines(services: Services, lang: str, found: list[Referral]) -> list[
 # -- sources ------------------------------------------------------------------------------------
 
 
+async def source(services: Services, source_id: int) -> Source | None:
+    """One referring agency by id (retired ones too)."""
+    return await store.source(services.db, source_id)
+
+
+async def many(services: Services, referral_ids: list[int]) -> list[Referral]:
+    """The referrals with these ids that still exist, in the same order."""
+    found = [await store.get(services.db, referral_id) for referral_id in referral_ids]
+    return [r for r in found if r is not None]
+
+
 async def sources(services: Services) -> list[Source]:
     """The sources in use."""
     return await store.sources(services.db)
@@ -592,3 +603,13 @@ def _workbook(title: str, headers: list[str], rows: list[list[str]]) -> bytes:
 async def counts(services: Services, start: date, end: date) -> list[store.Count]:
     """Referrals received in [start, end) by source, stage and outcome (for /stats)."""
     return await store.counts(services.db, start, end)
+
+
+__all__ = [
+    "AgencyReturn", "AssignChoices", "Done", "HouseholdDone", "ImportOutcome", "Listing",
+    "Referral", "Seen", "actor_of", "add_source", "agency_return", "agency_return_by_id",
+    "application", "assign", "assign_choices", "call", "close", "counts", "describe_import",
+    "eligibility", "import_list", "import_list_named", "link_household", "listing", "many",
+    "overdue", "overdue_lines", "rename_source", "retire_source", "row_errors", "source",
+    "sources", "survey", "take", "to_household", "today_of", "view"
+]

@@ -7,9 +7,10 @@ from datetime import datetime
 from bot.domain.periods import local_date
 from bot.services import routing
 from bot.services.context import Services
-from storage import audit, reports
+from storage import audit, outbox, reports
 from storage import triage as store
-from storage.triage import Deactivated
+from storage.outbox import Depth
+from storage.triage import Deactivated, WorkerRow
 
 
 async def deactivate(services: Services, worker: int, actor: int,
@@ -40,3 +41,13 @@ async def reactivate(services: Services, worker: int, actor: int, now: datetime)
         if changed:
             await audit.record(tx, now, actor, "role.reactivate", "person", worker)
     return changed
+
+
+async def workers(services: Services) -> list[WorkerRow]:
+    """Every worker (active or not) with areas, open cases and households."""
+    return await store.workers(services.db)
+
+
+async def backlog(services: Services) -> Depth:
+    """How many messages to others still wait to go out, and the oldest one's time."""
+    return await outbox.depth(services.db)

@@ -75,3 +75,6 @@ async def toggle_area(services: Services, actor_id: int, coordinator: bool, stre
         await streets.move_area(services.db, area_id, street_id, actor_id, services.clock())
     found = await streets.get(services.db, street_id)
     return found if found is not None else Refusal.GONE
+
+
+__all__ = ["Refusal", "Street", "clean_name", "create", "get", "listed", "toggle_area"]

@@ -30,7 +30,8 @@ from bot.domain.households import NOTE_MAX, check_contact_day, clean, parse_day
 from bot.domain.people import Role
 from bot.domain.reports import Report
 from bot.services import aid as ledger
-from bot.services.aid import Correction, Refusal
+from bot.services import households, my_households
+from bot.services.aid import Aid, Correction, NewAid, Refusal
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -45,8 +46,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from storage import flows, households, pairings, reports
-from storage.aid import Aid, NewAid
+from storage import flows
 
 NAME = "aid"
 FUND_FLOW = "fund"
@@ -141,7 +141,7 @@ class AidFlow(StepFlow[AidDraft]):
             await ctx.reply(ctx.t("aid.resume"))
             await self.ask(ctx, state)
             return
-        mine = {m.household_id for m in await pairings.for_worker(ctx.db, ctx.user_id)}
+        mine = {m.household_id for m in await my_households.paired(ctx.services, ctx.user_id)}
         cases = await ledger.held_cases(ctx.services, ctx.user_id)
         if not mine and not cases and not is_coordinator(ctx):
             await ctx.reply(ctx.t("aid.no_households"))
@@ -156,15 +156,15 @@ class AidFlow(StepFlow[AidDraft]):
         """Record the entry again from its kind on; saving replaces the old one."""
         draft = AidDraft(replaces=entry.id)
         if entry.report_id is not None:
-            case = await reports.get(ctx.db, entry.report_id)
+            case = await ledger.case(ctx.services, entry.report_id)
             draft.rid, draft.name = entry.report_id, _case_name(ctx, case) if case else ""
         else:
-            found = await households.get(ctx.db, entry.household_id or 0)
+            found = await households.find(ctx.services, entry.household_id or 0)
             draft.hid, draft.name = entry.household_id, found.name if found else ""
         await self.goto(ctx, KIND, draft)
 
     async def _choose(self, ctx: Ctx, draft: AidDraft, household_id: int) -> None:
-        found = await households.get(ctx.db, household_id)
+        found = await households.find(ctx.services, household_id)
         if found is None or not await ledger.may_record(ctx.services, ctx.user_id,
                                                         is_coordinator(ctx), household_id):
             await ctx.reply(ctx.t("aid.not_yours"))
@@ -185,7 +185,7 @@ class AidFlow(StepFlow[AidDraft]):
     # -- questions ------------------------------------------------------------------------
 
     async def _ask_household(self, ctx: Ctx, draft: AidDraft) -> None:
-        mine = await pairings.for_worker(ctx.db, ctx.user_id)
+        mine = await my_households.paired(ctx.services, ctx.user_id)
         unique = list({m.household_id: m for m in mine}.values())
         items = [(short(m.name), HOUSEHOLD_B.data(m.household_id))
                  for m in unique[:BUTTONS_MAX]]
@@ -265,7 +265,8 @@ class AidFlow(StepFlow[AidDraft]):
         if not text:
             return False
         worker = None if is_coordinator(ctx) else ctx.user_id
-        found = await households.search(ctx.db, text[:40], BUTTONS_MAX, worker_id=worker)
+        found = await my_households.search(ctx.services, text[:40], BUTTONS_MAX,
+                                          worker_id=worker)
         if not found:
             await ctx.reply(ctx.t("aid.problem.search_none", query=text[:40]))
         elif len(found) == 1:

@@ -6,13 +6,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRe
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.domain.people import Role
+from bot.services import people
 from bot.telegram import flows as flow_runner
 from bot.telegram.commands import CommandTable, allowed
 from bot.telegram.context import Ctx
 from bot.telegram.flows import Flow, FlowRegistry
 from bot.telegram.menus import menu_keyboard, publish_for, publish_person
 from storage import flows as flow_store
-from storage import people
 from storage.flows import FlowState
 
 LANGUAGE_PREFIX = "lang"
@@ -71,13 +71,13 @@ class CommonHandlers:
         if lang not in SUPPORTED_LANGUAGES:
             await ctx.answer(ctx.t("error.stale_button"))
             return
-        await people.set_language(ctx.db, ctx.user_id, lang, ctx.now)
+        await people.set_language(ctx.services, ctx.user_id, lang, ctx.now)
         ctx.lang = lang
         await ctx.answer()
         await ctx.edit_or_reply(ctx.t("language.set"))
         await ctx.reply(ctx.t("language.next"), menu_keyboard(ctx, self.table))
         if ctx.role is not Role.RESIDENT:
-            person = await people.get(ctx.db, ctx.user_id)
+            person = await people.get(ctx.services, ctx.user_id)
             if person is not None:
                 await publish_person(ctx.context.bot, ctx.services, self.table, person)
 
@@ -143,7 +143,7 @@ class CommonHandlers:
         if change is None or change.chat.type != "private":
             return
         reachable = change.new_chat_member.status not in ("kicked", "left")
-        await people.set_reachable(ctx.db, ctx.user_id, reachable, ctx.now)
+        await people.set_reachable(ctx.services, ctx.user_id, reachable, ctx.now)
 
     async def edited(self, ctx: Ctx) -> None:
         """An edited message changes nothing already saved: ask for it again instead."""

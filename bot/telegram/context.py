@@ -23,9 +23,9 @@ from telegram.ext import ContextTypes
 from bot.delivery.sender import Outcome, Sender
 from bot.domain.access import Action
 from bot.domain.people import Person, Role
-from bot.services import access
+from bot.services import access, people
 from bot.services.context import Services
-from storage import flows, people
+from storage import flows
 from storage.db import Database
 from storage.flows import FlowState
 
@@ -184,10 +184,8 @@ async def build_ctx(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ctx |
         return None
     services = services_of(context)
     now = services.clock()
-    configured = user.id in services.settings.coordinators
     name = user.full_name or user.username or str(user.id)
-    person = await people.touch(services.db, user.id, name, user.username, now, configured,
-                                user.language_code)
+    person = await people.seen(services, user.id, name, user.username, now, user.language_code)
     lang = services.lang_of(person)
     return Ctx(update, context, services, person, services.role_of(person), lang, now)
 

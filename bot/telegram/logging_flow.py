@@ -26,9 +26,11 @@ from bot.domain.households import (
     parse_wellbeing,
     toggle_service,
 )
+from bot.services import contact_entries, households, my_households
 from bot.services import contacts as contact_log
 from bot.services.access import EntryRef, HouseholdRef
 from bot.services.contact_buttons import DELETE, FIX, START_FOR
+from bot.services.contact_entries import Contact
 from bot.services.contacts import NewContact
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import (
@@ -43,7 +45,7 @@ from bot.telegram.flowkit import (
     on,
 )
 from bot.telegram.household_ui import buttons, may, obligation_text, pairs, short, today
-from storage import contacts, flows, households, pairings
+from storage import flows
 
 NAME = "log"
 HOUSEHOLD, KIND, DAY, SERVICES, PEOPLE, NOTE, WELLBEING, NEXT_NOTE = (
@@ -109,7 +111,7 @@ class LogFlow(StepFlow[LogDraft]):
             await ctx.reply(ctx.t("log.resume"))
             await self.ask(ctx, state)
             return
-        mine = await pairings.for_worker(ctx.db, ctx.user_id)
+        mine = await my_households.paired(ctx.services, ctx.user_id)
         if not mine:
             await ctx.reply(ctx.t("log.no_households"))
             return
@@ -135,15 +137,15 @@ class LogFlow(StepFlow[LogDraft]):
         await ctx.reply(ctx.t("log.intro"))
         await self._choose(ctx, LogDraft(kind=kind), household_id)
 
-    async def correct(self, ctx: Ctx, contact: contacts.Contact) -> None:
+    async def correct(self, ctx: Ctx, contact: Contact) -> None:
         """Log the contact again from the date on; saving replaces the old entry."""
-        found = await households.get(ctx.db, contact.household_id)
+        found = await households.find(ctx.services, contact.household_id)
         await self.goto(ctx, DAY, LogDraft(hid=contact.household_id,
                                            name=found.name if found else "",
                                            kind=contact.kind, replaces=contact.id))
 
     async def _choose(self, ctx: Ctx, draft: LogDraft, household_id: int) -> None:
-        found = await households.get(ctx.db, household_id)
+        found = await households.find(ctx.services, household_id)
         if found is None or not await may(ctx, Action.HOUSEHOLD_LOG, HouseholdRef(household_id)):
             await ctx.reply(ctx.t("log.not_yours"))
             return
@@ -160,7 +162,7 @@ class LogFlow(StepFlow[LogDraft]):
         return ctx.t("log.button.skip"), SKIP.data()
 
     async def _ask_household(self, ctx: Ctx, draft: LogDraft) -> None:
-        mine = await pairings.for_worker(ctx.db, ctx.user_id)
+        mine = await my_households.paired(ctx.services, ctx.user_id)
         unique = list({m.household_id: m for m in mine}.values())
         items = [(short(m.name), HOUSEHOLD_B.data(m.household_id))
                  for m in unique[:BUTTONS_MAX]]
@@ -211,7 +213,8 @@ class LogFlow(StepFlow[LogDraft]):
         text = clean(message.text)
         if not text:
             return False
-        found = await households.search(ctx.db, text[:40], BUTTONS_MAX, worker_id=ctx.user_id)
+        found = await my_households.search(ctx.services, text[:40], BUTTONS_MAX,
+                                          worker_id=ctx.user_id)
         if not found:
             await ctx.reply(ctx.t("log.problem.search_none", query=text[:40]))
         elif len(found) == 1:
@@ -384,7 +387,8 @@ class ContactButtons:
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         fix, delete = FIX.parse(data), DELETE.parse(data)
         pressed = fix or delete
-        contact = await contacts.get(ctx.db, pressed[0]) if pressed is not None else None
+        contact = (await contact_entries.get(ctx.services, pressed[0])
+                   if pressed is not None else None)
         if contact is None or contact.deleted \
                 or not await may(ctx, Action.ENTRY_CORRECT, EntryRef(contact.worker_id)):
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
@@ -395,7 +399,7 @@ class ContactButtons:
         await ctx.answer()
         await ctx.drop_keyboard()
         if delete is not None:
-            await contacts.delete(ctx.db, contact.id, ctx.user_id, ctx.now)
+            await contact_entries.delete_own(ctx.services, contact.id, ctx.user_id, ctx.now)
             await ctx.reply(ctx.t("log.deleted"))
         else:
             await self.log_flow.correct(ctx, contact)

@@ -20,7 +20,7 @@ from bot.domain.triage import (
     new_invite_code,
     parse_invite,
 )
-from bot.services import areas, routing, staff
+from bot.services import areas, invites, people, routing, staff
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -30,8 +30,7 @@ from bot.telegram.format import local_time
 from bot.telegram.keyboards import buttons
 from bot.telegram.menus import menu_keyboard, publish_person
 from bot.telegram.streets import open_button as streets_button
-from storage import flows, outbox, people
-from storage import triage as store
+from storage import flows
 
 JOIN = "join"
 JN = CODEC.prefix("jn", "the join flow")
@@ -104,7 +103,7 @@ class JoinFlow(StepFlow[JoinDraft]):
         if ctx.role is not Role.RESIDENT:
             await ctx.reply(ctx.t("triage.join.problem.already_staff"))
             return
-        problem = await store.claim_invite(ctx.db, code, ctx.user_id, ctx.now)
+        problem = await invites.claim(ctx.services, code, ctx.user_id, ctx.now)
         if problem is not None:
             await ctx.reply(ctx.t(f"triage.join.problem.{problem}"))
             return
@@ -158,22 +157,18 @@ class JoinFlow(StepFlow[JoinDraft]):
     async def finish(self, ctx: Ctx, draft: JoinDraft) -> None:
         """Make the person a worker and show the worker menu."""
         name = draft.name or ctx.person.display_name
-        problem = await store.join(ctx.db, draft.code, ctx.user_id, name, draft.areas, ctx.now)
+        joined = await invites.join(ctx.services, draft.code, ctx.user_id, name, draft.areas,
+                                    ctx.now)
         await self.end(ctx)
-        if problem is not None:
-            await ctx.reply(ctx.t(f"triage.join.problem.{problem}"))
+        if joined.problem is not None:
+            await ctx.reply(ctx.t(f"triage.join.problem.{joined.problem}"))
             return
-        person = await people.get(ctx.db, ctx.user_id)
+        person = joined.person
         assert person is not None
         ctx.person = person
         ctx.role = ctx.services.role_of(person)
         await ctx.reply(ctx.t("triage.join.done", name=name), menu_keyboard(ctx, self.table))
         await publish_person(ctx.context.bot, ctx.services, self.table, person)
-        # Queued, never awaited: a training session of a hundred joins must not make each
-        # new worker wait for the coordinator's chat (it gets them merged, paced).
-        await routing.send(ctx.services, await routing.to_coordinators(
-            ctx.services, "triage.join.told", group="join", line_key="triage.join.told_line",
-            name=name), ctx.now)
 
 
 @dataclass
@@ -187,7 +182,7 @@ class Admin:
         code = new_invite_code(secrets.choice)
         ttl = ctx.services.settings.invite_ttl_days
         expires = invite_expiry(ctx.now, ttl)
-        await store.create_invite(ctx.db, code, ctx.user_id, ctx.now, expires)
+        await invites.create(ctx.services, code, ctx.user_id, ctx.now, expires)
         username = ctx.context.bot.username
         await ctx.reply(ctx.t("triage.invite.made", link=invite_link(username, code), code=code,
                               days=ttl, until=local_time(expires, ctx.services.settings.timezone,
@@ -195,7 +190,7 @@ class Admin:
 
     async def workers(self, ctx: Ctx) -> None:
         """List workers with areas and open cases, with (de)activate buttons."""
-        found = await store.workers(ctx.db)
+        found = await staff.workers(ctx.services)
         if not found:
             await ctx.reply(ctx.t("triage.workers.none"))
             return
@@ -220,7 +215,7 @@ class Admin:
 
     async def _outbox_line(self, ctx: Ctx) -> str:
         """How many messages to others still wait to go out, and since when."""
-        found = await outbox.depth(ctx.db)
+        found = await staff.backlog(ctx.services)
         if not found.waiting or found.oldest is None:
             return ctx.t("triage.workers.outbox_empty")
         minutes = max(0, int((ctx.now - found.oldest).total_seconds() // 60))
@@ -237,7 +232,7 @@ class Admin:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         action, who = pressed
-        person = await people.get(ctx.db, who)
+        person = await people.get(ctx.services, who)
         if person is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
@@ -263,7 +258,7 @@ class Admin:
                                   cases=len(done.released), households=done.pairings_ended))
         elif await staff.reactivate(ctx.services, who, ctx.user_id, ctx.now):
             await ctx.reply(ctx.t("triage.workers.reactivated", name=person.display_name))
-        changed = await people.get(ctx.db, who)
+        changed = await people.get(ctx.services, who)
         if changed is not None:
             await publish_person(ctx.context.bot, ctx.services, self.table, changed)
         await self.workers(ctx)
@@ -339,8 +334,8 @@ class AreaFlow(StepFlow[AreaDraft]):
             await ctx.answer()
             await self.save(ctx, RENAME_STEP, AreaDraft(area.id))
             await ctx.reply(ctx.t("triage.areas.ask_rename", name=area.name, max=AREA_NAME_MAX))
-        elif retired is not None and area is not None and await store.retire_area(ctx.db,
-                                                                                 area.id):
+        elif retired is not None and area is not None and await areas.retire(ctx.services,
+                                                                                area.id):
             await ctx.answer()
             await ctx.reply(ctx.t("triage.areas.retired", name=area.name))
             await self.admin.areas(ctx)
@@ -359,9 +354,9 @@ class AreaFlow(StepFlow[AreaDraft]):
             return True
         name = message.text.strip()
         if draft.area:
-            ok = await store.rename_area(ctx.db, draft.area, name)
+            ok = await areas.rename(ctx.services, draft.area, name)
         else:
-            ok = await store.add_area(ctx.db, name, ctx.now)
+            ok = await areas.add(ctx.services, name, ctx.now)
         if not ok:
             await ctx.reply(ctx.t("triage.areas.taken", name=name))
             return True

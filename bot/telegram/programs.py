@@ -19,6 +19,7 @@ from bot.domain.programs import (
 )
 from bot.i18n import Html
 from bot.services import program_limits
+from bot.services import programs as use
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx
@@ -26,7 +27,6 @@ from bot.telegram.flowkit import CODEC, Choice, Refused, Step, StepFlow, Steps, 
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import program_label
 from bot.telegram.program_limits import limit_button, limit_line
-from storage import pairings
 from storage.flows import FlowState
 
 NAME = "programs"
@@ -77,7 +77,7 @@ class ProgramFlow(StepFlow[ProgramDraft]):
     async def show(self, ctx: Ctx) -> None:
         """Show the programs and offer to define a new one."""
         lines = [ctx.t("programs.title")]
-        known = await pairings.programs(ctx.db)
+        known = await use.listed(ctx.services)
         limited = await program_limits.limits(ctx.services)
         for program in known:
             lines += [describe(ctx, program), limit_line(ctx, limited.get(program.id, ()))]
@@ -121,7 +121,7 @@ class ProgramFlow(StepFlow[ProgramDraft]):
         text = (message.text or "").strip()
         if not text or len(text) > NAME_MAX:
             return False
-        known = await pairings.programs(ctx.db)
+        known = await use.listed(ctx.services)
         if any(text in (p.name, program_label(ctx, p.name)) for p in known):
             await ctx.reply(ctx.t("programs.name_taken", name=text))
             return True
@@ -160,7 +160,7 @@ class ProgramFlow(StepFlow[ProgramDraft]):
             build(draft.name, draft.rules)
         except ValueError:
             return Refused("programs.need_rule")
-        program = await pairings.add_program(ctx.db, draft.name, rules_of(draft.rules), ctx.now)
+        program = await use.add(ctx.services, draft.name, rules_of(draft.rules), ctx.now)
         await self.end(ctx)
         await ctx.edit_or_reply(ctx.t("programs.saved", line=Html(describe(ctx, program))))
         return None

@@ -20,7 +20,7 @@ from bot.domain.people import Role
 from bot.domain.projects import NAME_MAX, PeriodProblem, clean_name, parse_period
 from bot.services import areas
 from bot.services import projects as use
-from bot.services.projects import Refusal
+from bot.services.projects import Project, Refusal
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -29,7 +29,6 @@ from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
 from storage import flows
 from storage.flows import FlowState
-from storage.projects import Project
 
 NAME = "project"
 TITLE, BUDGET, PERIOD, AREAS, CONFIRM = "name", "budget", "period", "areas", "confirm"

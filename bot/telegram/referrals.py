@@ -31,6 +31,7 @@ from bot.domain.referrals import (
 from bot.domain.reminding import pack
 from bot.importing import plain
 from bot.importing.households import MAX_BYTES
+from bot.services import people
 from bot.services import referral_notices as notices
 from bot.services import referrals as usecases
 from bot.services.context import Services
@@ -54,14 +55,13 @@ from bot.services.referral_notices import (
     TAKE,
     VIEW,
 )
+from bot.services.referrals import Referral
 from bot.telegram.commands import Command
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_ui import is_coordinator, short, today
 from bot.telegram.keyboards import buttons, optional, pairs
-from storage import flows, people
-from storage import referrals as store
-from storage.referrals import Referral
+from storage import flows
 
 if TYPE_CHECKING:
     from telegram.ext import Application as PtbApplication
@@ -309,7 +309,7 @@ class Referrals:
 
     async def assign(self, ctx: Ctx, referral_id: int, worker_id: int) -> None:
         """Coordinators: give the referral to the chosen worker, who is told."""
-        worker = await people.get(ctx.db, worker_id)
+        worker = await people.get(ctx.services, worker_id)
         done = await usecases.assign(ctx.services, ctx.person, referral_id, worker, ctx.now)
         referral = done.referral
         if not done.ok or referral is None or worker is None:
@@ -443,7 +443,7 @@ class ImportFlow(StepFlow[ImportDraft]):
         await ctx.reply(ctx.t("referrals.import.ask", source=draft.name))
 
     async def _source(self, ctx: Ctx, draft: ImportDraft, source_id: int) -> Refused | None:
-        source = await store.source(ctx.db, source_id)
+        source = await usecases.source(ctx.services, source_id)
         if source is None or source.retired:
             return Refused("error.stale_button")
         await self.goto(ctx, "file", ImportDraft(source.id, source.name))
@@ -478,8 +478,8 @@ class ImportFlow(StepFlow[ImportDraft]):
             await ctx.reply(ctx.t("import.again"))
             return True
         await self.end(ctx)
-        created = [await store.get(ctx.db, referral_id) for referral_id in outcome.created]
-        await notices.route(ctx.services, [r for r in created if r is not None], ctx.now)
+        created = await usecases.many(ctx.services, outcome.created)
+        await notices.route(ctx.services, created, ctx.now)
         return True
 
 
@@ -640,14 +640,14 @@ class SourcesFlow(StepFlow[SourcesDraft]):
         return None
 
     async def _rename(self, ctx: Ctx, draft: SourcesDraft, source_id: int) -> Refused | None:
-        source = await store.source(ctx.db, source_id)
+        source = await usecases.source(ctx.services, source_id)
         if source is None:
             return Refused("error.stale_button")
         await self.goto(ctx, "rename", SourcesDraft(source.id, source.name))
         return None
 
     async def _retire(self, ctx: Ctx, draft: SourcesDraft, source_id: int) -> Refused | None:
-        source = await store.source(ctx.db, source_id)
+        source = await usecases.source(ctx.services, source_id)
         if source is None:
             return Refused("error.stale_button")
         why = await usecases.retire_source(ctx.services, ctx.person, source.id, ctx.now)

@@ -24,16 +24,14 @@ from bot.domain.reports import (
     check_length,
     looks_repeated,
     normalise_phone,
-    over_rate_limit,
 )
-from bot.services import areas, routing
+from bot.services import areas, new_reports, routing
+from bot.services.new_reports import Outgoing
 from bot.telegram import flows as flow_runner
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.keyboards import buttons, pairs
 from bot.telegram.report_summary import summary
-from storage import reports
-from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +91,7 @@ class ReportFlow(StepFlow[Draft]):
             await ctx.reply(ctx.t("report.resume"))
             await self.ask(ctx, state)
             return
-        recent = await reports.recent_count(ctx.db, ctx.user_id, ctx.now)
-        if over_rate_limit(recent, ctx.services.settings.reports_per_hour):
+        if await new_reports.rate_limited(ctx.services, ctx.user_id, ctx.now):
             await ctx.reply(ctx.t("report.rate_limited"))
             return
         await self.save(ctx, CATEGORY, Draft())
@@ -361,9 +358,9 @@ class ReportFlow(StepFlow[Draft]):
 
     async def _same(self, ctx: Ctx, draft: Draft) -> Refused | None:
         """It was the report sent a few minutes ago: keep that one, drop this draft."""
-        latest = await reports.by_reporter(ctx.db, ctx.user_id, limit=1)
+        latest = await new_reports.latest(ctx.services, ctx.user_id)
         await self.end(ctx)
-        ref = latest[0].ref if latest else ""
+        ref = latest.ref if latest is not None else ""
         await ctx.reply(ctx.t("report.repeat.kept", ref=ref), ReplyKeyboardRemove())
         return None
 
@@ -381,18 +378,17 @@ class ReportFlow(StepFlow[Draft]):
     async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
         """A second Confirm (double tap, or replayed after a crash) repeats the reference."""
         if parts[:1] == [OK.action]:
-            latest = await reports.by_reporter(ctx.db, ctx.user_id, limit=1)
-            if latest:
+            latest = await new_reports.latest(ctx.services, ctx.user_id)
+            if latest is not None:
                 await ctx.drop_keyboard()
                 await ctx.answer()
-                await ctx.reply(ctx.t("report.already_sent", ref=latest[0].ref))
+                await ctx.reply(ctx.t("report.already_sent", ref=latest.ref))
                 return
         await self.stale(ctx)
 
     async def _repeat_asked(self, ctx: Ctx, draft: Draft) -> bool:
         """Ask whether this is the report sent a few minutes ago; True when asked."""
-        latest = await reports.by_reporter(ctx.db, ctx.user_id, limit=1)
-        previous = latest[0] if latest else None
+        previous = await new_reports.latest(ctx.services, ctx.user_id)
         if previous is None or not looks_repeated(draft, previous, ctx.now):
             return False
         await ctx.reply(ctx.t("report.repeat.ask", ref=previous.ref), buttons([
@@ -407,8 +403,8 @@ class ReportFlow(StepFlow[Draft]):
             return [Outgoing(ctx.chat_id, text, lang=ctx.lang,
                              target={"remove_keyboard": True})]
 
-        outcome = await reports.submit(ctx.db, ctx.user_id, NAME, CONFIRM, ctx.now,
-                                       ctx.services.settings.reports_per_hour, receipt)
+        outcome = await new_reports.submit(ctx.services, ctx.user_id, NAME, CONFIRM, ctx.now,
+                                           receipt)
         if outcome.rate_limited:
             await ctx.reply(ctx.t("report.rate_limited"))
             return

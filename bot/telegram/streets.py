@@ -17,7 +17,7 @@ from bot.domain.activities import toggle
 from bot.domain.areas import AREA_NAME_MAX
 from bot.services import areas
 from bot.services import streets as use
-from bot.services.streets import Refusal
+from bot.services.streets import Refusal, Street
 from bot.telegram.commands import CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
@@ -26,7 +26,6 @@ from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
 from storage import flows
 from storage.flows import FlowState
-from storage.streets import Street
 
 NAME = "street"
 NAME_STEP, AREAS_STEP = "name", "areas"

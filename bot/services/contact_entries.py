@@ -1,0 +1,23 @@
+"""Use cases of a worker's own logged contact after the fact: look it up, delete it (the
+handler checks the owner and the 24-hour window first)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.services.context import Services
+from storage import contacts
+from storage.contacts import Contact
+
+__all__ = ["Contact", "delete_own", "get"]
+
+
+async def get(services: Services, contact_id: int) -> Contact | None:
+    """One contact by id (deleted ones too)."""
+    return await contacts.get(services.db, contact_id)
+
+
+async def delete_own(services: Services, contact_id: int, worker_id: int,
+                     now: datetime) -> bool:
+    """Delete one's own contact (kept, marked deleted); False when it was not theirs."""
+    return await contacts.delete(services.db, contact_id, worker_id, now)
