@@ -24,6 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
+from bot.callbacks import CODEC, Choice, Int, Pattern
 from bot.charts.stats import comparison_png
 from bot.domain import figures as fg
 from bot.domain.access import Action
@@ -46,7 +47,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STATS, EXPORT = "st", "ex"
+ST = CODEC.prefix("st", "/stats")
+PERIOD = ST.button("", Choice(fg.PRESETS), Int(15))  # st:<preset>:<worker id, 0 = everyone>
+EX = CODEC.prefix("ex", "/export")
+EX_PERIOD = EX.button("p", Choice(fg.PRESETS))
+SPAN = Pattern(r"[0-9]{8}-[0-9]{8}", 17)  # fg.Span.code
+EX_ASK_CONTACTS = EX.button("a", SPAN)
+EX_XLSX = EX.button("x", SPAN, Choice(("0", "1")))  # the last part: with contacts
+EX_CSV = EX.button("c", SPAN, Choice(("0", "1")))
+EX_CANCEL = EX.button("n")
 GROUP_LINES = 8  # values shown per breakdown; the spreadsheet has them all
 REPORT_GROUPS = 5
 CAPTION_MAX = 1000
@@ -219,9 +228,8 @@ def chart_legend(t: Callable[..., str], names: list[str], budget: int) -> str:
 # -- /stats ---------------------------------------------------------------------------------
 
 
-def _preset_buttons(ctx: Ctx, prefix: str, suffix: str = "") -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(ctx.t(f"stats.preset.{name}"),
-                                    callback_data=f"{prefix}:{name}{suffix}")
+def _preset_buttons(ctx: Ctx, data: Callable[[str], str]) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(ctx.t(f"stats.preset.{name}"), callback_data=data(name))
                for name in fg.PRESETS]
     return InlineKeyboardMarkup([buttons[:2], buttons[2:4], buttons[4:]])
 
@@ -237,7 +245,8 @@ async def stats_command(ctx: Ctx) -> None:
     args = _arguments(ctx)
     mine = "" if allowed(ctx.role, Role.COORDINATOR) else str(ctx.user_id)
     if not args:
-        await ctx.reply(ctx.t("stats.ask"), _preset_buttons(ctx, STATS, f":{mine or 0}"))
+        await ctx.reply(ctx.t("stats.ask"), _preset_buttons(
+            ctx, lambda name: PERIOD.data(name, int(mine or 0))))
         return
     words = args.split()
     worker: int | None = int(mine) if mine else None
@@ -253,14 +262,12 @@ async def stats_command(ctx: Ctx) -> None:
 
 async def on_stats_button(ctx: Ctx) -> None:
     """st:<preset>:<worker id or 0>."""
-    parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-    if (len(parts) != 3 or parts[1] not in fg.PRESETS or not parts[2].isdigit()
-            or len(parts[2]) > 15):
-        await ctx.answer()
-        return
+    pressed = PERIOD.parse(ctx.query.data if ctx.query and ctx.query.data else "")
     await ctx.answer()
-    worker = int(parts[2]) or None
-    await show(ctx, fg.preset(parts[1], service.today_of(ctx.services)), worker)
+    if pressed is None:
+        return
+    name, worker = pressed
+    await show(ctx, fg.preset(name, service.today_of(ctx.services)), worker or None)
 
 
 async def show(ctx: Ctx, span: fg.Span, worker: int | None) -> None:
@@ -334,7 +341,7 @@ async def export_command(ctx: Ctx) -> None:
     """/export: period buttons, or `/export FROM TO` straight to the format question."""
     args = _arguments(ctx)
     if not args:
-        await ctx.reply(ctx.t("export.ask"), _preset_buttons(ctx, EXPORT + ":p"))
+        await ctx.reply(ctx.t("export.ask"), _preset_buttons(ctx, EX_PERIOD.data))
         return
     try:
         span = fg.parse_span(args)
@@ -348,10 +355,12 @@ def _options(ctx: Ctx, span: fg.Span) -> tuple[str, InlineKeyboardMarkup]:
     code = span.code
     return ctx.t("export.options", start=span.start.isoformat(), end=span.end.isoformat()), \
         InlineKeyboardMarkup([
-            [InlineKeyboardButton(ctx.t("export.button.xlsx"), callback_data=f"ex:x:{code}:0"),
-             InlineKeyboardButton(ctx.t("export.button.csv"), callback_data=f"ex:c:{code}:0")],
+            [InlineKeyboardButton(ctx.t("export.button.xlsx"),
+                                  callback_data=EX_XLSX.data(code, "0")),
+             InlineKeyboardButton(ctx.t("export.button.csv"),
+                                  callback_data=EX_CSV.data(code, "0"))],
             [InlineKeyboardButton(ctx.t("export.button.with_contacts"),
-                                  callback_data=f"ex:a:{code}")],
+                                  callback_data=EX_ASK_CONTACTS.data(code))],
         ])
 
 
@@ -359,10 +368,10 @@ def _confirm(ctx: Ctx, span: fg.Span) -> InlineKeyboardMarkup:
     code = span.code
     return InlineKeyboardMarkup([
         [InlineKeyboardButton(ctx.t("export.button.confirm_xlsx"),
-                              callback_data=f"ex:x:{code}:1")],
+                              callback_data=EX_XLSX.data(code, "1"))],
         [InlineKeyboardButton(ctx.t("export.button.confirm_csv"),
-                              callback_data=f"ex:c:{code}:1")],
-        [InlineKeyboardButton(ctx.t("export.button.cancel"), callback_data="ex:n")],
+                              callback_data=EX_CSV.data(code, "1"))],
+        [InlineKeyboardButton(ctx.t("export.button.cancel"), callback_data=EX_CANCEL.data())],
     ])
 
 
@@ -371,22 +380,23 @@ async def on_export_button(ctx: Ctx) -> None:
     if not await ctx.may(Action.DATA_EXPORT):
         await ctx.answer(ctx.t("stats.refused.coordinator_only"), alert=True)
         return
-    parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
+    data = ctx.query.data if ctx.query and ctx.query.data else ""
     await ctx.answer()
-    action = parts[1] if len(parts) > 1 else ""
+    period, ask = EX_PERIOD.parse(data), EX_ASK_CONTACTS.parse(data)
+    made = EX_XLSX.parse(data) or EX_CSV.parse(data)
     try:
-        if action == "p" and len(parts) == 3 and parts[2] in fg.PRESETS:
-            span = fg.preset(parts[2], service.today_of(ctx.services))
+        if period is not None:
+            span = fg.preset(period[0], service.today_of(ctx.services))
             await ctx.edit_or_reply(*_options(ctx, span))
-        elif action == "a" and len(parts) == 3:
-            span = fg.Span.from_code(parts[2])
+        elif ask is not None:
+            span = fg.Span.from_code(ask[0])
             await ctx.edit_or_reply(ctx.t("export.confirm_contacts"), _confirm(ctx, span))
-        elif action in ("x", "c") and len(parts) == 4 and parts[3] in ("0", "1"):
-            span = fg.Span.from_code(parts[2])
+        elif made is not None:
+            span = fg.Span.from_code(made[0])
             await ctx.drop_keyboard()
-            await start_export(ctx, span, service.Format.XLSX if action == "x"
-                               else service.Format.CSV, parts[3] == "1")
-        elif action == "n":
+            await start_export(ctx, span, service.Format.XLSX if EX_XLSX.parse(data)
+                               else service.Format.CSV, made[1] == "1")
+        elif EX_CANCEL.parse(data) is not None:
             await ctx.edit_or_reply(ctx.t("export.cancelled"))
     except fg.SpanError:
         return  # a forged span: nothing to do
@@ -440,5 +450,5 @@ class StatsFeature:
         """Add the two commands and their buttons."""
         table.add(Command("stats", Role.WORKER, stats_command, order=45))
         table.add(Command("export", Role.COORDINATOR, export_command, order=66))
-        app.add_handler(CallbackQueryHandler(handler(on_stats_button), pattern=f"^{STATS}:"))
-        app.add_handler(CallbackQueryHandler(handler(on_export_button), pattern=f"^{EXPORT}:"))
+        app.add_handler(CallbackQueryHandler(handler(on_stats_button), pattern=f"^{ST.name}:"))
+        app.add_handler(CallbackQueryHandler(handler(on_export_button), pattern=f"^{EX.name}:"))
