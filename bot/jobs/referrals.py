@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from bot.jobs.context import TickContext
 from bot.services import referral_notices
-from storage import referrals as store
 
 
 async def route_new(tick: TickContext) -> None:
     """Queue the Take cards of referrals imported without the bot (the command line)."""
-    found = await store.unrouted(tick.services.db)
-    if found:
-        await referral_notices.route(tick.services, found, tick.now)
+    await referral_notices.route_unannounced(tick.services, tick.now)

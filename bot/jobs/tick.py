@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from telegram import Bot
 from telegram.ext import Application, ContextTypes
@@ -20,14 +20,12 @@ from bot.jobs.digest import digest
 from bot.jobs.escalation import escalate, finish_routing
 from bot.jobs.referrals import route_new
 from bot.jobs.reminders import remind
-from bot.services import erasure
+from bot.services import erasure, housekeeping
 from bot.services.context import Services
-from storage import flows, outbox, updates
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
-KEEP_HANDLED_UPDATES = timedelta(days=7)
 
 
 Job = Callable[[TickContext], Awaitable[None]]
@@ -35,13 +33,12 @@ Job = Callable[[TickContext], Awaitable[None]]
 
 async def prune_updates(tick: TickContext) -> None:
     """Forget handled updates older than a week (they are only kept for replay)."""
-    await updates.prune(tick.services.db, tick.now - KEEP_HANDLED_UPDATES)
+    await housekeeping.prune_updates(tick.services, tick.now)
 
 
 async def purge_drafts(tick: TickContext) -> None:
     """Drop unfinished flows past their time to live (a draft report holds personal data)."""
-    hours = tick.services.settings.draft_ttl_hours
-    await flows.purge(tick.services.db, tick.now - timedelta(hours=hours))
+    await housekeeping.purge_drafts(tick.services, tick.now)
 
 
 async def retention(tick: TickContext) -> None:
@@ -53,7 +50,7 @@ async def retention(tick: TickContext) -> None:
 
 async def prune_outbox(tick: TickContext) -> None:
     """Forget delivered outbox rows older than a week."""
-    await outbox.prune(tick.services.db, tick.now - KEEP_HANDLED_UPDATES)
+    await housekeeping.prune_outbox(tick.services, tick.now)
 
 
 def jobs() -> list[Job]:

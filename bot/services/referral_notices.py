@@ -163,3 +163,10 @@ async def assigned(services: Services, worker_id: int, referral: Referral,
     await outbox.enqueue(services.db, [Outgoing(
         worker_id, text, _tuple(step_rows(services, lang, referral)), lang)], now)
     services.wake()
+
+
+async def route_unannounced(services: Services, now: datetime) -> None:
+    """Queue the Take cards of referrals imported without the bot (the command line)."""
+    found = await store.unrouted(services.db)
+    if found:
+        await route(services, found, now)

@@ -10,10 +10,11 @@ the sender task, so no handler waits for messages to others.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.people import Person
 from bot.domain.reports import Report, Status
+from bot.domain.triage import escalation_level_due
 from bot.services import case_buttons, report_texts
 from bot.services.context import Services
 from storage import outbox, people, reports
@@ -215,3 +216,24 @@ async def escalate(services: Services, report: Report, level: int, now: datetime
         await outbox.put(tx, alerts, now)
     services.wake()
     return True
+
+
+async def finish_interrupted(services: Services, now: datetime, grace: timedelta) -> None:
+    """Route reports whose routing was cut short (committed, then the process died), once
+    the submitting handler has had `grace` to do it itself."""
+    for report in await store.unrouted(services.db, now - grace):
+        if report.status is Status.NEW:
+            await route(services, report, now)
+        else:
+            await store.mark_routed(services.db, report.id, now)
+
+
+async def escalate_waiting(services: Services, now: datetime) -> None:
+    """Tell coordinators about reports nobody took in time; each level goes out once."""
+    settings = services.settings
+    for report in await store.waiting(services.db):
+        level = escalation_level_due(report.urgency, report.created_at, now,
+                                     settings.escalate_urgent_minutes,
+                                     settings.escalate_other_minutes)
+        if level > report.escalation_level:
+            await escalate(services, report, level, now)
