@@ -14,6 +14,7 @@ from datetime import date
 
 from bot.domain.cadence import Obligation, Program, earliest_needed, obligations
 from bot.domain.digest import Item
+from bot.services.bulk import collector_paused
 from storage import figures, pairings, reminders
 from storage.db import Database
 from storage.pairings import Cadence
@@ -50,13 +51,14 @@ async def everyone(db: Database, today: date, history_periods: int | None = 0, *
         programs = await pairings.programs(db)
     # Older contacts meet none of the periods asked for: they are not read at all.
     since = earliest_needed(programs, today, history_periods)
-    found, houses = await reminders.all_cadence(db, programs=programs, since=since)
-    out: list[Item] = []
-    for c in found:
-        house = houses[c.household_id]
-        out.extend(Item(c.household_id, house.name, house.area_id, house.area_name,
-                        c.program.id, c.program.name, o)
-                   for o in _owed(c, today, history_periods))
+    with collector_paused():
+        found, houses = await reminders.all_cadence(db, programs=programs, since=since)
+        out: list[Item] = []
+        for c in found:
+            house = houses[c.household_id]
+            out.extend(Item(c.household_id, house.name, house.area_id, house.area_name,
+                            c.program.id, c.program.name, o)
+                       for o in _owed(c, today, history_periods))
     return out
 
 
