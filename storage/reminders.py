@@ -35,10 +35,11 @@ class House:
     area_name: str | None
 
 
-async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None
-                      ) -> tuple[list[Cadence], dict[int, House]]:
+async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None,
+                      since: date | None = None) -> tuple[list[Cadence], dict[int, House]]:
     """Every household that is not archived, under each programme it was paired in (and that
-    holds it): its pairings and contacts as rows, and the names to print."""
+    holds it): its pairings and contacts as rows (with since: only contacts dated on or
+    after it), and the names to print."""
     known = {p.id: p for p in (programs if programs is not None
                                else await active_programs(db))}
     house_rows = await db.fetchall(
@@ -53,7 +54,9 @@ async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None
         f"AND {HELD} ORDER BY p.household_id, p.program_id, p.started_on")
     contact_rows = await db.fetchall(
         "SELECT c.household_id, c.day, c.kind FROM contacts c "
-        "JOIN households h ON h.id = c.household_id WHERE h.archived = 0 AND c.deleted = 0")
+        "JOIN households h ON h.id = c.household_id WHERE h.archived = 0 AND c.deleted = 0"
+        + ("" if since is None else " AND c.day >= ?"),
+        () if since is None else (since.isoformat(),))
     tenures: dict[tuple[int, int], list[Tenure]] = {}
     for r in pairing_rows:
         ended = date.fromisoformat(r["ended_on"]) if r["ended_on"] else None

@@ -357,6 +357,26 @@ def _schedule(kind: PeriodKind, first: date, today: date,
     return tuple(out)
 
 
+def earliest_needed(programs: Iterable[Program], today: date,
+                    history_periods: int | None) -> date | None:
+    """The first day a contact can count for `obligations(..., history_periods)` under these
+    programmes as of today: the start of the oldest period asked for. None: every day can.
+
+    Contacts before it meet no obligation asked for, so a bulk read may leave them out.
+    """
+    if history_periods is None:
+        return None
+    starts: list[date] = []
+    for program in programs:
+        for rule in program.rules:
+            current = period_containing(rule.period, today)
+            # As in _schedule: a huge history would shift before year 1 and raise.
+            if _month_index(current.start) - history_periods * rule.period.months < 12:
+                return None
+            starts.append(current.shift(-history_periods).start)
+    return min(starts, default=None)
+
+
 class Stage(StrEnum):
     """Which reminder an unmet obligation is at."""
 

@@ -14,6 +14,7 @@ from bot.domain.figures import Figures
 from bot.domain.reminding import pack
 from bot.services import charts, obligations, routing
 from bot.services import referrals as referral_cases
+from bot.services.bulk import collector_paused
 from bot.services.context import Services
 from bot.services.figures import quarter_reach
 from bot.services.texts import period_label
@@ -53,18 +54,20 @@ class DigestInput:
 async def gather(services: Services, today: date) -> DigestInput:
     """Read what the digest needs (obligations up to 8 periods back, for the longest runs)."""
     db = services.db
-    items = await obligations.everyone(db, today, history_periods=8)
-    people = await store.people_by_id(db, {i.worker_id for i in items})
-    names = {k: v.name for k, v in people.items()}
-    data = dg.build(items, today, names=names)
-    since = datetime.combine(today - UNDELIVERED_DAYS, time(0), services.settings.timezone)
-    missing = await store.people_by_id(db, await outbox.undelivered_chats(db, since))
-    return DigestInput(data, items, people, await store.untaken_reports(db),
-                       await store.unreachable_staff(db),
-                       sorted(missing.values(), key=lambda w: (w.name, w.telegram_id)),
-                       await routing.coordinators_not_started(services),
-                       await referral_cases.overdue(services, today),
-                       await quarter_reach(services, today))
+    # Paused throughout: while the items are alive, every collection would walk them all.
+    with collector_paused():
+        items = await obligations.everyone(db, today, history_periods=8)
+        people = await store.people_by_id(db, {i.worker_id for i in items})
+        names = {k: v.name for k, v in people.items()}
+        data = dg.build(items, today, names=names)
+        since = datetime.combine(today - UNDELIVERED_DAYS, time(0), services.settings.timezone)
+        missing = await store.people_by_id(db, await outbox.undelivered_chats(db, since))
+        return DigestInput(data, items, people, await store.untaken_reports(db),
+                           await store.unreachable_staff(db),
+                           sorted(missing.values(), key=lambda w: (w.name, w.telegram_id)),
+                           await routing.coordinators_not_started(services),
+                           await referral_cases.overdue(services, today),
+                           await quarter_reach(services, today))
 
 
 def worker_name(services: Services, lang: str, people: dict[int, store.Worker],
@@ -158,7 +161,8 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
 
 def chart_parts(services: Services, lang: str, found: DigestInput) -> list[Part]:
     """Where each programme rule stands by community, then the trend, as pictures."""
-    pictures = charts.board_charts(services, lang, found.items, found.data.today)
-    trend = charts.trend_from(services, lang, found.items, found.data.today)
+    with collector_paused():
+        pictures = charts.board_charts(services, lang, found.items, found.data.today)
+        trend = charts.trend_from(services, lang, found.items, found.data.today)
     return [Part(caption, png) for png, caption in
             [*pictures, *([trend] if trend is not None else [])]]

@@ -12,8 +12,9 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
-from bot.domain.cadence import Obligation, Program, obligations
+from bot.domain.cadence import Obligation, Program, earliest_needed, obligations
 from bot.domain.digest import Item
+from bot.services.bulk import collector_paused
 from storage import figures, pairings, reminders
 from storage.db import Database
 from storage.pairings import Cadence
@@ -46,13 +47,18 @@ async def everyone(db: Database, today: date, history_periods: int | None = 0, *
                    programs: Sequence[Program] | None = None) -> list[Item]:
     """Every obligation of every household that is not archived: the running period of
     each rule and `history_periods` periods before it."""
-    found, houses = await reminders.all_cadence(db, programs=programs)
-    out: list[Item] = []
-    for c in found:
-        house = houses[c.household_id]
-        out.extend(Item(c.household_id, house.name, house.area_id, house.area_name,
-                        c.program.id, c.program.name, o)
-                   for o in _owed(c, today, history_periods))
+    if programs is None:
+        programs = await pairings.programs(db)
+    # Older contacts meet none of the periods asked for: they are not read at all.
+    since = earliest_needed(programs, today, history_periods)
+    with collector_paused():
+        found, houses = await reminders.all_cadence(db, programs=programs, since=since)
+        out: list[Item] = []
+        for c in found:
+            house = houses[c.household_id]
+            out.extend(Item(c.household_id, house.name, house.area_id, house.area_name,
+                            c.program.id, c.program.name, o)
+                       for o in _owed(c, today, history_periods))
     return out
 
 

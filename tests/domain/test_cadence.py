@@ -23,6 +23,7 @@ from bot.domain.cadence import (
     coverages,
     current_status_counts,
     current_statuses,
+    earliest_needed,
     latest_owing_start,
     obligations,
     program_from_data,
@@ -644,3 +645,36 @@ def test_fast_path_agrees_with_the_full_engine(seed: int) -> None:
         # The running period of each owed rule really is the period containing today.
         for rule in full:
             assert period_containing(rule.period, today).start <= today
+
+
+# --- the oldest contact a bulk read needs ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("rules", "history", "expected"), [
+    ((Rule(CALL, Q),), 0, D(2026, 10, 1)),
+    ((Rule(CALL, Q),), 1, D(2026, 7, 1)),
+    ((Rule(CALL, M), Rule(DEED, Y)), 0, D(2026, 1, 1)),
+    ((Rule(CALL, Q), Rule(VISIT, H)), 8, D(2022, 7, 1)),
+    ((Rule(CALL, Q),), None, None),
+    ((Rule(CALL, Q),), 10_000, None),  # before year 1: read everything
+])
+def test_earliest_needed_is_the_oldest_period_asked_for(
+        rules: tuple[Rule, ...], history: int | None, expected: date | None) -> None:
+    assert earliest_needed([Program(1, "p", rules)], D(2026, 12, 1), history) == expected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_contacts_before_earliest_needed_change_no_obligation(seed: int) -> None:
+    rng = random.Random(seed)
+    program = Program(7, "mixed", (Rule(CALL, Q), Rule(VISIT, H), Rule(DEED, Y), Rule(CALL, M)))
+    for _ in range(200):
+        today = D(2024, 1, 1) + timedelta(days=rng.randrange(800))
+        history = rng.randrange(4)
+        tenures = [Tenure(1, 10, today - timedelta(days=rng.randrange(1500)))]
+        contacts = [ContactRecord(today - timedelta(days=rng.randrange(1500)),
+                                  rng.choice([CALL, VISIT, DEED, OTHER])) for _ in range(12)]
+        since = earliest_needed([program], today, history)
+        assert since is not None
+        kept = [c for c in contacts if c.day >= since]
+        assert (obligations(program, tenures, kept, today, history_periods=history)
+                == obligations(program, tenures, contacts, today, history_periods=history))
