@@ -107,15 +107,21 @@ async def update(db: Database, household_id: int, data: HouseholdInput,
                  now: datetime) -> Household | None:
     """Replace a household's fields (the external id stays unless one is given)."""
     async with db.transaction() as tx:
-        changed = await tx.rowcount(
-            "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
-            "category = ?, causes = ?, needs = ?, phone = ?, cause_codes = ?, "
-            "external_id = COALESCE(?, external_id), updated_at = ? WHERE id = ?",
-            (*_values(data), data.external_id, to_db(now), household_id),
-        )
-        if changed:
-            await _set_categories(tx, household_id, data)
+        changed = await update_in(tx, household_id, data, now)
     return await get(db, household_id) if changed else None
+
+
+async def update_in(tx: Tx, household_id: int, data: HouseholdInput, now: datetime) -> bool:
+    """Replace a household's fields inside the caller's transaction; False if it is gone."""
+    changed = await tx.rowcount(
+        "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
+        "category = ?, causes = ?, needs = ?, phone = ?, cause_codes = ?, "
+        "external_id = COALESCE(?, external_id), updated_at = ? WHERE id = ?",
+        (*_values(data), data.external_id, to_db(now), household_id),
+    )
+    if changed:
+        await _set_categories(tx, household_id, data)
+    return changed > 0
 
 
 async def archive(db: Database, household_id: int, today: date, now: datetime) -> bool:
@@ -200,8 +206,13 @@ async def count(db: Database) -> tuple[int, int]:
 async def link_report(db: Database, report_id: int, household_id: int) -> bool:
     """Link a report to a household (shown in its service file)."""
     async with db.transaction() as tx:
-        return await tx.rowcount("UPDATE reports SET household_id = ? WHERE id = ?",
-                                 (household_id, report_id)) > 0
+        return await link_report_in(tx, report_id, household_id)
+
+
+async def link_report_in(tx: Tx, report_id: int, household_id: int) -> bool:
+    """Link a report to a household inside the caller's transaction."""
+    return await tx.rowcount("UPDATE reports SET household_id = ? WHERE id = ?",
+                             (household_id, report_id)) > 0
 
 
 @dataclass(frozen=True)

@@ -373,8 +373,9 @@ async def change(db: Database, report_id: int, *, actor: int, now: datetime, kin
 
 
 async def reassign(db: Database, report_id: int, from_worker: int, to_worker: int, *,
-                   actor: int, now: datetime) -> Report | None:
-    """Hand an open case from one worker to another; None if it changed meanwhile."""
+                   actor: int, now: datetime, also: Sequence[Outgoing] = ()) -> Report | None:
+    """Hand an open case from one worker to another (queuing `also` with it); None if it
+    changed meanwhile."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         changed = await tx.rowcount(
@@ -384,16 +385,19 @@ async def reassign(db: Database, report_id: int, from_worker: int, to_worker: in
         if changed != 1:
             return None
         await _event(tx, report_id, now, actor, "referred", None, f"worker:{to_worker}")
+        await outbox.put(tx, also, now)
         return await _report(tx, report_id)
 
 
 async def add_event(db: Database, report_id: int, actor: int | None, kind: str, now: datetime,
-                    detail: str = "") -> None:
-    """Record a history entry that changes no status (note, message, reply)."""
+                    detail: str = "", also: Sequence[Outgoing] = ()) -> None:
+    """Record a history entry that changes no status (note, message, reply), queuing the
+    messages it owes (`also`) in the same transaction."""
     async with db.transaction() as tx:
         await _event(tx, report_id, now, actor, kind, None, detail)
         await tx.execute("UPDATE reports SET updated_at = ? WHERE id = ?",
                          (to_db(now), report_id))
+        await outbox.put(tx, also, now)
 
 
 async def open_cases(db: Database, worker: int) -> list[Report]:

@@ -7,6 +7,7 @@ change that did not happen. The handlers check the right to act first (case_chec
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.people import Person
@@ -66,20 +67,21 @@ async def confirm_helped(services: Services, report: Report, actor: int,
 
 async def reopen(services: Services, report: Report, actor: int,
                  now: datetime) -> Report | None:
-    """Help did not arrive: the case is open again; None if it moved meanwhile."""
-    return await store.change(services.db, report.id, actor=actor, now=now, kind="reopened",
-                              expect=Status.RESOLVED, to=Status.ACKNOWLEDGED)
-
-
-async def tell_reopened(services: Services, reopened: Report, now: datetime) -> None:
-    """The coordinators and the case's worker hear that the case is open again."""
+    """Help did not arrive: the case is open again, and the coordinators and its worker are
+    told in the same transaction; None if it moved meanwhile."""
+    after = replace(report, status=Status.ACKNOWLEDGED)
     queued = await routing.to_coordinators(services, "triage.feedback.coordinators",
-                                           report=reopened, ref=reopened.ref)
-    if reopened.taken_by is not None:
+                                           report=after, ref=after.ref)
+    if after.taken_by is not None:
         queued.append(await routing.to_person(
-            services, reopened.taken_by, "triage.feedback.worker", {"ref": reopened.ref},
-            buttons=lambda lang: case_buttons.case(services, lang, reopened)))
-    await routing.send(services, queued, now)
+            services, after.taken_by, "triage.feedback.worker", {"ref": after.ref},
+            buttons=lambda lang: case_buttons.case(services, lang, after)))
+    reopened = await store.change(services.db, report.id, actor=actor, now=now,
+                                  kind="reopened", expect=Status.RESOLVED,
+                                  to=Status.ACKNOWLEDGED, also=queued)
+    if reopened is not None:
+        services.wake()
+    return reopened
 
 
 async def refer_to(services: Services, report: Report, target: Person, actor: Person,
@@ -87,14 +89,15 @@ async def refer_to(services: Services, report: Report, target: Person, actor: Pe
     """Hand the taker's case to another worker; they get the details and the reporter
     hears. None if the case moved meanwhile."""
     assert report.taken_by is not None
-    moved = await store.reassign(services.db, report.id, report.taken_by, target.telegram_id,
-                                 actor=actor.telegram_id, now=now)
-    if moved is None:
-        return None
-    queued = await routing.details_for(services, target.telegram_id, moved,
+    # The messages are written for the case as it will be, and queued with the handover.
+    after = replace(report, taken_by=target.telegram_id, taken_at=now)
+    queued = await routing.details_for(services, target.telegram_id, after,
                                        "triage.refer.heading", name=actor.display_name)
-    queued.append(await routing.to_reporter(services, moved, "triage.reporter.reassigned"))
-    await routing.send(services, queued, now)
+    queued.append(await routing.to_reporter(services, after, "triage.reporter.reassigned"))
+    moved = await store.reassign(services.db, report.id, report.taken_by, target.telegram_id,
+                                 actor=actor.telegram_id, now=now, also=queued)
+    if moved is not None:
+        services.wake()
     return moved
 
 
@@ -107,8 +110,8 @@ async def note(services: Services, report: Report, actor: int, text: str,
 async def relay(services: Services, report: Report, actor: int, kind: str, text: str,
                 message: Outgoing, now: datetime) -> None:
     """A message between worker and reporter: on the case's history, and queued."""
-    await store.add_event(services.db, report.id, actor, kind, now, text)
-    await routing.send(services, [message], now)
+    await store.add_event(services.db, report.id, actor, kind, now, text, also=[message])
+    services.wake()
 
 
 async def _conclude(services: Services, report: Report, actor: int, text: str, kind: str,

@@ -41,8 +41,8 @@ async def create(services: Services, actor: int, data: HouseholdInput, today: da
         if paired:
             await pairings.pair_in(tx, household_id, actor, pairings.DEFAULT_PROGRAM_ID, today,
                                    now, actor)
-    if report_id:
-        await households.link_report(services.db, report_id, household_id)
+        if report_id:
+            await households.link_report_in(tx, report_id, household_id)
     made = await households.get(services.db, household_id)
     assert made is not None
     return Created(made, paired)
@@ -53,10 +53,15 @@ async def edit(services: Services, actor: int, household_id: int, data: Househol
     """Replace a household's fields, the old values kept in the audit trail; None if it is
     gone."""
     old = await households.get(services.db, household_id)
-    updated = await households.update(services.db, household_id, data, now)
-    await audit.add(services.db, now, actor, "household.edit", "household", household_id,
-                    {"old": _profile(old)})
-    return updated
+    if old is None:
+        return None
+    # The change and its "who, when, what it was" commit together.
+    async with services.db.transaction() as tx:
+        if not await households.update_in(tx, household_id, data, now):
+            return None
+        await audit.record(tx, now, actor, "household.edit", "household", household_id,
+                           {"old": _profile(old)})
+    return await households.get(services.db, household_id)
 
 
 async def link_report(services: Services, report_id: int, household_id: int) -> None:

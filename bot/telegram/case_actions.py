@@ -212,4 +212,3 @@ class CaseActions:
             await refuse(ctx, "moved", ref=report.ref)
             return
         await ctx.reply(ctx.t("triage.feedback.reopened", ref=report.ref))
-        await cases.tell_reopened(ctx.services, reopened, ctx.now)
