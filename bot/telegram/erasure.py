@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.callbacks import CODEC, Int
 from bot.domain.people import Role
 from bot.domain.reports import Report, reference
 from bot.services import erasure
@@ -17,27 +18,27 @@ from bot.telegram.context import Ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.keyboards import buttons
 
-PREFIX = "er"  # er:ask|yes|no:<report>
+ER = CODEC.prefix("er", "erasing a reporter's personal data")
+ASK, YES, NO = ER.button("ask", Int(9)), ER.button("yes", Int(9)), ER.button("no", Int(9))
 
 
 def erase_rows(ctx: Ctx, report: Report) -> list[list[tuple[str, str]]]:
     """The erase button under a report, for coordinators only."""
     if ctx.role is not Role.COORDINATOR:
         return []
-    return [[(ctx.t("erasure.button"), f"{PREFIX}:ask:{report.id}")]]
+    return [[(ctx.t("erasure.button"), ASK.data(report.id))]]
 
 
 async def on_button(ctx: Ctx) -> None:
     """Ask, erase or keep; refused (and said why) for anyone but a coordinator."""
-    parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    raw = parts[2] if len(parts) > 2 else ""
-    if len(parts) != 3 or action not in ("ask", "yes", "no") or not raw.isdigit() \
-            or len(raw) > 9:
+    data = ctx.query.data if ctx.query and ctx.query.data else ""
+    asked, sure, kept = ASK.parse(data), YES.parse(data), NO.parse(data)
+    pressed = asked or sure or kept
+    if pressed is None:
         await ctx.answer(ctx.t("error.stale_button"), alert=True)
         return
-    report_id = int(raw)
-    if action == "yes":
+    report_id = pressed[0]
+    if sure is not None:
         await _erase(ctx, report_id)
         return
     found = await erasure.may_erase_reporter(ctx.services, ctx.person, report_id)
@@ -45,12 +46,12 @@ async def on_button(ctx: Ctx) -> None:
         await _refuse(ctx, found, report_id)
         return
     await ctx.answer()
-    if action == "no":
+    if kept is not None:
         await ctx.edit_or_reply(ctx.t("erasure.kept"))
         return
     await ctx.reply(ctx.t("erasure.confirm", ref=found.ref),
-                    buttons([[(ctx.t("erasure.yes"), f"{PREFIX}:yes:{found.id}"),
-                              (ctx.t("erasure.no"), f"{PREFIX}:no:{found.id}")]]))
+                    buttons([[(ctx.t("erasure.yes"), YES.data(found.id)),
+                              (ctx.t("erasure.no"), NO.data(found.id))]]))
 
 
 async def _erase(ctx: Ctx, report_id: int) -> None:
@@ -76,4 +77,4 @@ class ErasureFeature:
     def register(self, app: Application, table: CommandTable,  # type: ignore[type-arg]
                  flows: FlowRegistry, common: CommonHandlers) -> None:
         """Add the button handler."""
-        app.add_handler(CallbackQueryHandler(handler(on_button), pattern=f"^{PREFIX}:"))
+        app.add_handler(CallbackQueryHandler(handler(on_button), pattern=f"^{ER.name}:"))
