@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import threading
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -30,6 +32,12 @@ log = logging.getLogger(__name__)
 
 # SIGTERM must stop the bot within 5 s: handlers get this long to finish, the rest is replayed.
 DRAIN_SECONDS = 2.5
+# Each later step of the shutdown (the poller, the sender) gets this long to notice its cancel.
+STEP_SECONDS = 0.5
+# After a stop signal the process is gone within this many seconds whatever hangs (a network
+# close that never returns, a blocked database thread): everything confirmed is already
+# committed, so exiting mid-shutdown loses nothing that a kill -9 would not.
+STOP_SECONDS = 4.5
 # `zhongfu tick` sends what it queued for this long; what is left waits for the next tick
 # (or the running bot, which sends from the same outbox).
 TICK_SEND_SECONDS = 45.0
@@ -96,9 +104,7 @@ async def _initialise(app: Application, stop: asyncio.Event) -> bool:  # type: i
 async def run(settings: Settings) -> int:
     """Run the bot until SIGTERM or SIGINT."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    on_stop_signal(asyncio.get_running_loop(), stop)
     async with opened(settings) as (app, services):
         if not await _initialise(app, stop):
             return 0
@@ -110,6 +116,36 @@ async def run(settings: Settings) -> int:
             await app.shutdown()
     log.info("stopped")
     return 0
+
+
+def on_stop_signal(loop: asyncio.AbstractEventLoop, stop: asyncio.Event,
+                   seconds: float = STOP_SECONDS) -> None:
+    """On SIGTERM or SIGINT, set `stop` and make sure the process is gone `seconds` later.
+
+    A plain signal handler rather than the loop's, and a thread rather than a task: both
+    work even when the event loop is stuck, which is when they are needed.
+    """
+
+    def handle(signum: int, _frame: object) -> None:
+        if stop_requested.is_set():
+            return
+        stop_requested.set()
+        log.info("stopping (%s)", signal.Signals(signum).name)
+        loop.call_soon_threadsafe(stop.set)
+        watchdog = threading.Timer(seconds, _exit_now, args=(seconds,))
+        watchdog.daemon = True
+        watchdog.start()
+
+    stop_requested = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handle)
+
+
+def _exit_now(seconds: float) -> None:
+    log.warning("shutdown took over %.1f s; exiting now (unfinished updates are replayed at "
+                "the next start)", seconds)
+    logging.shutdown()
+    os._exit(0)
 
 
 async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
@@ -134,9 +170,7 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
         await _poll(app, intake, stop)
     await intake.drain(DRAIN_SECONDS)
     # Claimed rows of a send cut short here go out after the lease, at the next start.
-    sender.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sender
+    await _cancelled(sender, "sender")
 
 
 async def _poll(app: Application, intake: Intake,  # type: ignore[type-arg]
@@ -146,10 +180,19 @@ async def _poll(app: Application, intake: Intake,  # type: ignore[type-arg]
     log.info("running as @%s (long polling)", app.bot.username)
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({poller, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    poller.cancel()
     stopper.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await poller
+    if poller.done():
+        poller.result()  # polling ended by itself: raise what ended it
+    await _cancelled(poller, "poller")
+
+
+async def _cancelled(task: asyncio.Task[None], name: str) -> None:
+    """Cancel `task` and wait a moment for it to end; a task that ignores its cancel (a
+    network close that never returns) is left behind rather than hold up the shutdown."""
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=STEP_SECONDS)
+    if not done:
+        log.warning("%s did not stop within %.1f s; going on without it", name, STEP_SECONDS)
 
 
 async def _serve_webhook(app: Application, services: Services,  # type: ignore[type-arg]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -96,6 +97,12 @@ class Database:
                 await self._conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                # Cancelled while BEGIN waited on the database thread, it may still run there:
+                # a ROLLBACK queued behind it keeps the next transaction from landing in it.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await self._conn.execute("ROLLBACK")
+                raise
             finally:
                 if wait_ms is not None:
                     await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
