@@ -18,7 +18,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.domain.people import Role
 from bot.services.context import Services
@@ -28,6 +27,7 @@ from bot.telegram.context import SERVICES_KEY, Ctx, build_ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.menus import MENU_PREFIX
 from bot.telegram.registry import features
+from bot.telegram.transport import AiohttpRequest
 from storage import flows
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,9 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
         .token(settings.require_token())
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .request(HTTPXRequest(connection_pool_size=16, read_timeout=settings.telegram_timeout,
-                              write_timeout=30,
-                              connect_timeout=10))
-        .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, connect_timeout=10))
+        .request(AiohttpRequest(connection_pool_size=16, read_timeout=settings.telegram_timeout,
+                                write_timeout=30, connect_timeout=10))
+        .get_updates_request(AiohttpRequest(read_timeout=POLL_TIMEOUT + 10, connect_timeout=10))
         .updater(None)  # our own durable intake fetches updates (bot/telegram/intake.py)
         .concurrent_updates(64)  # ordering per chat is kept by the intake
         .build()

@@ -1,0 +1,113 @@
+"""The HTTP client under python-telegram-bot: aiohttp instead of httpx, for less CPU per call.
+
+Two thirds of the bot's CPU per update is Bot API calls (bench/README.md), and most of a
+call's cost is the HTTP client: httpx goes through httpcore and anyio on every request,
+aiohttp does the same work in fewer layers (C parsers for HTTP and multipart). PTB lets the
+transport be swapped (`BaseRequest`); errors are mapped to PTB's as its own httpx
+transport does, so retries and the outbox see the same `TimedOut` and `NetworkError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput, UploadFileDict
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+
+class AiohttpRequest(BaseRequest):
+    """A `BaseRequest` over one aiohttp session with a bounded pool of kept-alive connections."""
+
+    def __init__(self, *, connection_pool_size: int = 1, read_timeout: float | None = 5.0,
+                 write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
+                 pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0,
+                 ) -> None:
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._media_write_timeout = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+        # aiohttp has no pool timeout of its own: a semaphore gives PTB's "pool full" error.
+        self._slots = asyncio.Semaphore(connection_pool_size)
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The default read timeout (PTB adds it to getUpdates' long-poll timeout)."""
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        """Open the session (again, after a shutdown)."""
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT},
+                # PTB decodes the body itself and handles every status.
+                auto_decompress=True, raise_for_status=False,
+            )
+
+    async def shutdown(self) -> None:
+        """Close the session and its connections."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Send one request; return its status code and body."""
+        session = self._session
+        if session is None or session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        files = request_data.multipart_data if request_data else None
+        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
+        connect = (self._connect_timeout if isinstance(connect_timeout, DefaultValue)
+                   else connect_timeout)
+        pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        if isinstance(write_timeout, DefaultValue):
+            write = self._media_write_timeout if files else self._write_timeout
+        else:
+            write = write_timeout
+        # aiohttp times a request as a whole: allow the sum of what PTB allows per phase.
+        total = None if read is None or write is None else read + write + (connect or 0)
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+        body = _body(request_data, files)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), pool)
+        except TimeoutError:
+            raise TimedOut(
+                "Pool timeout: all connections are busy; the request was not sent"
+            ) from None
+        try:
+            async with session.request(method, url, data=body, timeout=timeout) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+        finally:
+            self._slots.release()
+
+
+def _body(request_data: RequestData | None, files: UploadFileDict | None,
+          ) -> aiohttp.FormData | dict[str, str] | None:
+    """Form fields as PTB encodes them (JSON values), multipart when a file goes along."""
+    if request_data is None:
+        return None
+    fields = request_data.json_parameters
+    if not files:
+        return fields
+    form = aiohttp.FormData(fields)
+    for name, (filename, content, mimetype) in files.items():
+        form.add_field(name, content, filename=filename or name, content_type=mimetype)
+    return form

@@ -1,0 +1,127 @@
+"""The aiohttp transport under PTB: what a Bot API call sends, and the errors PTB expects."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, NetworkError, TimedOut
+
+from bot.telegram.transport import AiohttpRequest
+
+TOKEN = "123:abc"
+
+
+class Server:
+    """A tiny Bot API stand-in: records what it got, answers as told."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[str, dict[str, object]]] = []
+        self.stall = 0.0
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        fields: dict[str, object] = {}
+        if request.content_type.startswith("multipart/"):
+            async for part in await request.multipart():
+                data = await part.read()  # type: ignore[union-attr]
+                fields[part.name or ""] = (part.filename, bytes(data))  # type: ignore[union-attr]
+        else:
+            fields.update(await request.post())
+        self.got.append((method, fields))
+        if self.stall:
+            await asyncio.sleep(self.stall)
+        if method == "sendMessage" and fields.get("text") == "refuse":
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": "Bad Request: message text is empty"},
+                                     status=400)
+        if method == "getMe":
+            return web.json_response({"ok": True, "result": {
+                "id": 123, "is_bot": True, "first_name": "zf", "username": "zf_bot"}})
+        return web.json_response({"ok": True, "result": {
+            "message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
+            "text": str(fields.get("text", "")),
+        }})
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    state = Server()
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", state.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    state.url = f"http://127.0.0.1:{port}/bot"
+    yield state
+    await runner.cleanup()
+
+
+def _bot(url: str, **kwargs: float) -> Bot:
+    return Bot(TOKEN, base_url=url, request=AiohttpRequest(**kwargs))  # type: ignore[arg-type]
+
+
+async def test_a_message_goes_out_with_its_fields_and_comes_back_parsed(server: Server) -> None:
+    async with _bot(server.url) as bot:
+        sent = await bot.send_message(5, "您好 <b>&</b>", parse_mode="HTML")
+    assert sent.text == "您好 <b>&</b>"
+    method, fields = server.got[-1]
+    assert method == "sendMessage"
+    assert fields["chat_id"] == "5" and fields["parse_mode"] == "HTML"
+
+
+async def test_a_file_goes_out_as_multipart_with_its_name(server: Server) -> None:
+    async with _bot(server.url) as bot:
+        await bot.send_document(5, InputFile(b"col1,col2\n1,2\n", filename="export.csv"),
+                                caption="本月")
+    method, fields = server.got[-1]
+    assert method == "sendDocument"
+    assert fields["document"] == ("export.csv", b"col1,col2\n1,2\n")
+    assert fields["caption"] == (None, "本月".encode())
+
+
+async def test_a_refusal_is_telegrams_error_not_a_network_one(server: Server) -> None:
+    async with _bot(server.url) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
+            await bot.send_message(5, "refuse")
+
+
+async def test_nobody_listening_is_a_network_error() -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bot = _bot(f"http://127.0.0.1:{port}/bot")
+    await bot.request.initialize()  # not bot.initialize(): that would call getMe
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await bot.send_message(5, "hello")
+        assert not isinstance(caught.value, TimedOut)
+    finally:
+        await bot.request.shutdown()
+
+
+async def test_a_server_that_does_not_answer_times_out(server: Server) -> None:
+    async with _bot(server.url, read_timeout=0.3, write_timeout=0.1,
+                    connect_timeout=0.1) as bot:
+        server.stall = 2.0
+        with pytest.raises(TimedOut):
+            await bot.send_message(5, "hello")
+
+
+async def test_a_full_pool_times_out_without_sending(server: Server) -> None:
+    async with _bot(server.url, connection_pool_size=1, pool_timeout=0.2,
+                    read_timeout=5.0) as bot:
+        server.stall = 1.0
+        first = asyncio.create_task(bot.send_message(5, "first"))
+        await asyncio.sleep(0.1)
+        with pytest.raises(TimedOut, match="not sent"):
+            await bot.send_message(5, "second")
+        await first
+    assert [fields["text"] for _, fields in server.got if "text" in fields] == ["first"]
