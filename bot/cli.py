@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import logs
+from bot import eventloop, logs
 from bot.config import ConfigError, Settings, environment, load_settings
 from storage.db import DatabaseUnavailable
 
@@ -139,9 +139,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from bot import runner  # imported late: config errors should not pay for PTB's import
 
     if args.command == "run":
-        return asyncio.run(runner.run(settings))
+        return eventloop.run(runner.run(settings))
     if args.command == "tick":
-        return asyncio.run(runner.tick(settings, parse_instant(args.at, settings)))
+        return eventloop.run(runner.tick(settings, parse_instant(args.at, settings)))
     if args.command == "import" and args.what == "referrals":
         from bot.referrals_cli import import_cli
 

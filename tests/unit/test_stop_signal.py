@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 # would never run, so only the watchdog can end it.
 STUCK = """
 import asyncio, logging, sys, time
-from bot import runner
+from bot import eventloop, runner
 
 logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
 
@@ -24,12 +24,12 @@ async def main():
     while True:
         time.sleep(0.05)   # stuck: never yields to the loop
 
-asyncio.run(main())
+eventloop.run(main())  # the loop `zhongfu run` uses
 """
 
 CALM = """
 import asyncio, logging, sys
-from bot import runner
+from bot import eventloop, runner
 
 logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
 
@@ -40,7 +40,7 @@ async def main():
     await stop.wait()
     print("stopped cleanly", flush=True)
 
-asyncio.run(main())
+eventloop.run(main())  # the loop `zhongfu run` uses
 """
 
 
