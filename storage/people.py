@@ -69,6 +69,12 @@ async def many(db: Database, telegram_ids: list[int]) -> dict[int, Person]:
 async def touch(db: Database, telegram_id: int, display_name: str, username: str | None,
                 now: datetime, coordinator: bool, language_code: str | None = None) -> Person:
     """Create or refresh a person seen in an update; keep the stored role in step with config."""
+    # Most updates come from someone whose row already says all this: a read, not a write
+    # transaction, per message (bench/README.md, issue 16).
+    known = await get(db, telegram_id)
+    if known is not None and _up_to_date(known, display_name, username, coordinator,
+                                         language_code):
+        return known
     stamp = to_db(now)
     async with db.transaction() as tx:
         await tx.execute(
@@ -96,6 +102,16 @@ async def touch(db: Database, telegram_id: int, display_name: str, username: str
         )
         assert row is not None
         return _person(row, await _areas_of(tx, telegram_id))
+
+
+def _up_to_date(known: Person, display_name: str, username: str | None, coordinator: bool,
+                language_code: str | None) -> bool:
+    """Whether `touch` would change nothing in the row it found."""
+    # Only a resident's name follows Telegram; staff keep the name they were given.
+    name_kept = known.role is not Role.RESIDENT or known.display_name == display_name[:128]
+    role_kept = (known.role is Role.COORDINATOR) == coordinator
+    return (name_kept and role_kept and known.reachable and known.username == username
+            and (language_code is None or known.language_code == language_code))
 
 
 async def set_language(db: Database, telegram_id: int, language: str, now: datetime) -> None:

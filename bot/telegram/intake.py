@@ -51,7 +51,8 @@ class Intake:
         self.db = db
         self.clock = clock
         self.poll_timeout = poll_timeout
-        self._queues: dict[int, asyncio.Queue[Update]] = {}
+        # Each update with whether its first attempt was counted when it was stored.
+        self._queues: dict[int, asyncio.Queue[tuple[Update, bool]]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self.polling = asyncio.Event()
 
@@ -64,7 +65,7 @@ class Intake:
                 await stored.finish(self.db, item.update_id, self.clock(), failed=True)
                 continue
             update = Update.de_json(json.loads(item.payload), self.app.bot)
-            self._dispatch(update)
+            self._dispatch(update, counted=False)
         if pending:
             log.info("replaying %d update(s) left unhandled", len(pending))
         return len(pending)
@@ -98,7 +99,7 @@ class Intake:
             await stored.save(self.db, rows, self.clock())
             offset = max(u.update_id for u in batch) + 1
             for update in batch:
-                self._dispatch(update)
+                self._dispatch(update, counted=True)
 
     def parse(self, data: dict[str, object]) -> Update:
         """The Update in a posted JSON object; raises if it is not one."""
@@ -112,25 +113,25 @@ class Intake:
         payload = json.dumps(data, ensure_ascii=False)
         if not await stored.accept(self.db, update.update_id, payload, self.clock(), wait_ms):
             return False
-        self._dispatch(update)
+        self._dispatch(update, counted=True)
         return True
 
-    def _dispatch(self, update: Update) -> None:
+    def _dispatch(self, update: Update, *, counted: bool) -> None:
         key = chat_key(update)
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = asyncio.Queue()
-        queue.put_nowait(update)
+        queue.put_nowait((update, counted))
         if key not in self._workers:
             self._workers[key] = asyncio.create_task(self._work(key, queue))
 
-    async def _work(self, key: int, queue: asyncio.Queue[Update]) -> None:
+    async def _work(self, key: int, queue: asyncio.Queue[tuple[Update, bool]]) -> None:
         """Handle one chat's updates in order; the task ends when the chat goes quiet."""
         try:
             while not queue.empty():
-                update = queue.get_nowait()
+                update, counted = queue.get_nowait()
                 try:
-                    await self._handle(update)
+                    await self._handle(update, counted)
                 except Exception:
                     # The database refused (locked, disk full): the update stays pending and
                     # is replayed at the next start; this chat's later updates go on.
@@ -141,8 +142,9 @@ class Intake:
             self._workers.pop(key, None)
             self._queues.pop(key, None)
 
-    async def _handle(self, update: Update) -> None:
-        attempt = await stored.begin_attempt(self.db, update.update_id)
+    async def _handle(self, update: Update, counted: bool) -> None:
+        """Handle one update and mark it done; count the attempt first if storing it did not."""
+        attempt = 1 if counted else await stored.begin_attempt(self.db, update.update_id)
         if attempt > MAX_ATTEMPTS:
             await stored.finish(self.db, update.update_id, self.clock(), failed=True)
             return

@@ -189,6 +189,25 @@ async def test_update_being_handled_at_sigkill_is_handled_after_restart(
     assert await bot.updates_settled() == ["done"]
 
 
+async def test_an_update_that_kills_the_bot_three_times_is_set_aside(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    greeting = "您好，李阿姨"
+    await resident.send("/start")
+    for attempt in range(3):  # each start replays it, and it dies at the same place again
+        hold = api.hold("sendMessage", lambda params: greeting in str(params.get("text", "")))
+        if attempt:
+            await bot.start()
+        await hold.reached()
+        await bot.kill()
+        hold.release()
+    await bot.start()
+    assert await bot.updates_settled() == ["failed"]
+    assert "set aside" in bot.log()
+    await resident.send("/help")  # the bot goes on with the person's next message
+    await resident.expect(r"您可以用这些命令")
+    assert await bot.updates_settled(count=2) == ["failed", "done"]
+
+
 async def test_replayed_updates_are_handled_in_order(bot: BotProcess, api: FakeBotApi,
                                                      resident: FakeUser) -> None:
     hold = api.hold("sendMessage", lambda params: "您可以用这些命令" in str(params.get("text")))
