@@ -243,5 +243,14 @@ class Codec:
         self.prefixes[name] = declared
         return declared
 
+    def route(self, data: str) -> tuple[Prefix, list[str]] | None:
+        """The declared prefix `data` is under and the parts after it (action first), for a
+        handler that passes the press on by prefix; None when no prefix has it."""
+        name, separator, rest = data.partition(SEPARATOR)
+        found = self.prefixes.get(name)
+        if found is None or not separator:
+            return None
+        return found, rest.split(SEPARATOR)
+
 
 CODEC = Codec()  # the bot's one registry: modules declare their prefixes here at import

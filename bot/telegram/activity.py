@@ -10,9 +10,9 @@ is stored; every press is checked again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
 from bot.domain.activities import (
@@ -20,18 +20,10 @@ from bot.domain.activities import (
     PEOPLE_MAX,
     TITLE_MAX,
     ActivityKind,
-    clean_title,
     counts_as,
     toggle,
 )
-from bot.domain.households import (
-    Service,
-    check_contact_day,
-    clean,
-    parse_count,
-    parse_day,
-    toggle_service,
-)
+from bot.domain.households import Service, toggle_service
 from bot.domain.people import Role
 from bot.services import activities as use
 from bot.services import areas
@@ -41,6 +33,7 @@ from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
+from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import buttons, is_coordinator, pairs, short, today
 
@@ -51,7 +44,7 @@ PICK_BUTTONS = 40  # households offered as buttons at once
 
 AC = CODEC.prefix("ac", "the activity flow")
 KIND_B = AC.button("k", Choice(ActivityKind))
-DAY_B = AC.button("d", Choice(("0", "1")))  # days back: today, yesterday
+DAY_B = day_button(AC)
 AREA_B = AC.button("a", Int())  # toggles one community
 AREAS_DONE = AC.button("ad")
 SCOPE_B = AC.button("sc", Choice((MINE, ALL, PICK)))
@@ -92,9 +85,10 @@ class ActivityFlow(StepFlow[ActivityDraft]):
 
     def __init__(self) -> None:
         self.steps = Steps({
-            TITLE: Step(self._ask_title, self._typed_title),
+            TITLE: text_step("activity.ask_title", self._take_title, maximum=TITLE_MAX,
+                             tidy=True),
             KIND: Step(self._ask_kind, buttons=(on(KIND_B, self._kind),)),
-            DAY: Step(self._ask_day, self._typed_day, (on(DAY_B, self._day),)),
+            DAY: day_step("activity", DAY_B, self._take_day),
             AREAS: Step(self._ask_areas, buttons=(
                 on(AREA_B, self._toggle_area, keep=True), on(AREAS_DONE, self._areas_done))),
             SCOPE: Step(self._ask_scope, buttons=(on(SCOPE_B, self._scope),)),
@@ -103,8 +97,8 @@ class ActivityFlow(StepFlow[ActivityDraft]):
             SERVICES: Step(self._ask_services, buttons=(
                 on(SERVICE_B, self._toggle_service, keep=True),
                 on(SERVICES_DONE, self._services_done))),
-            PEOPLE: Step(self._ask_people, self._typed_people,
-                         (on(BY_HOUSEHOLDS, self._by_households),)),
+            PEOPLE: number_step(self._ask_people, self._take_people, maximum=PEOPLE_MAX,
+                                options=(on(BY_HOUSEHOLDS, self._by_households),)),
             PROJECT: Step(self._ask_project, buttons=(on(PROJECT_B, self._project),)),
             CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
         })
@@ -126,17 +120,9 @@ class ActivityFlow(StepFlow[ActivityDraft]):
 
     # -- questions ------------------------------------------------------------------------
 
-    async def _ask_title(self, ctx: Ctx, draft: ActivityDraft) -> None:
-        await ctx.reply(ctx.t("activity.ask_title"))
-
     async def _ask_kind(self, ctx: Ctx, draft: ActivityDraft) -> None:
         items = [(ctx.t(f"activity.kind.{k.value}"), KIND_B.data(k)) for k in ActivityKind]
         await ctx.reply(ctx.t("activity.ask_kind", title=draft.title), buttons(pairs(items)))
-
-    async def _ask_day(self, ctx: Ctx, draft: ActivityDraft) -> None:
-        await ctx.reply(ctx.t("activity.ask_day"), buttons([[
-            (ctx.t("activity.button.today"), DAY_B.data("0")),
-            (ctx.t("activity.button.yesterday"), DAY_B.data("1"))]]))
 
     async def _ask_areas(self, ctx: Ctx, draft: ActivityDraft) -> None:
         text, markup = await self._areas_view(ctx, draft)
@@ -256,49 +242,23 @@ class ActivityFlow(StepFlow[ActivityDraft]):
 
     # -- typed answers --------------------------------------------------------------------
 
-    async def _typed_title(self, ctx: Ctx, draft: ActivityDraft, message: Message) -> bool:
-        text = clean(message.text)
-        title = clean_title(text) if text else None
-        if title is None:
-            return False
+    async def _take_title(self, ctx: Ctx, draft: ActivityDraft, title: str) -> None:
         draft.title = title
         await self.goto(ctx, KIND, draft)
-        return True
-
-    async def _typed_day(self, ctx: Ctx, draft: ActivityDraft, message: Message) -> bool:
-        text = clean(message.text)
-        day = parse_day(text, today(ctx)) if text else None
-        if day is None:
-            return False
-        await self._take_day(ctx, draft, day)
-        return True
-
-    async def _typed_people(self, ctx: Ctx, draft: ActivityDraft, message: Message) -> bool:
-        text = clean(message.text)
-        count = parse_count(text, PEOPLE_MAX) if text else None
-        if count is None:
-            return False
-        draft.people = count
-        await self._after_people(ctx, draft)
-        return True
 
     async def _take_day(self, ctx: Ctx, draft: ActivityDraft, day: date) -> None:
-        problem = check_contact_day(day, today(ctx))
-        if problem is not None:
-            await ctx.reply(ctx.t(f"activity.problem.{problem}"))
-            return
         draft.day = day
         await self.goto(ctx, AREAS, draft)
+
+    async def _take_people(self, ctx: Ctx, draft: ActivityDraft, people: int) -> None:
+        draft.people = people
+        await self._after_people(ctx, draft)
 
     # -- buttons --------------------------------------------------------------------------
 
     async def _kind(self, ctx: Ctx, draft: ActivityDraft, kind: ActivityKind) -> Refused | None:
         draft.kind = kind
         await self.goto(ctx, DAY, draft)
-        return None
-
-    async def _day(self, ctx: Ctx, draft: ActivityDraft, back: str) -> Refused | None:
-        await self._take_day(ctx, draft, today(ctx) - timedelta(days=int(back)))
         return None
 
     async def _toggle_area(self, ctx: Ctx, draft: ActivityDraft, area_id: int) -> Refused | None:

@@ -8,7 +8,7 @@ again against the presser's role and right to the household.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler
@@ -26,7 +26,7 @@ from bot.domain.aid import (
     parse_amount,
     parse_quantity,
 )
-from bot.domain.households import NOTE_MAX, check_contact_day, clean, parse_day
+from bot.domain.households import NOTE_MAX, clean
 from bot.domain.people import Role
 from bot.domain.reports import Report
 from bot.services import aid as ledger
@@ -36,6 +36,8 @@ from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
+from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
+from bot.telegram.flowkit.own_entry import Found, OwnEntry
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import (
     buttons,
@@ -63,7 +65,7 @@ KIND_B = AD.button("k", Choice(AidKind))
 BIG_B = AD.button("big", Choice(("y", "n")))  # a large amount: really, or type it again
 FUND_B = AD.button("f", Int())
 PURPOSE_B = AD.button("p", Choice(Purpose))
-DAY_B = AD.button("d", Choice(("0", "1")))  # days back: today, yesterday
+DAY_B = day_button(AD)
 SKIP = AD.button("skip")
 OK = AD.button("ok")
 NO = AD.button("no")
@@ -125,12 +127,17 @@ class AidFlow(StepFlow[AidDraft]):
             KIND: Step(self._ask_kind, buttons=(on(KIND_B, self._kind),)),
             AMOUNT: Step(self._ask_amount, self._typed_amount),
             BIG: Step(self._ask_big, buttons=(on(BIG_B, self._big),)),
-            DESCRIPTION: Step(self._ask_description, self._typed_description),
-            QUANTITY: Step(self._ask_quantity, self._typed_quantity),
+            DESCRIPTION: text_step("aid.ask_description", self._take_description,
+                                   maximum=DESCRIPTION_MAX,
+                                   too_long="aid.problem.description_long"),
+            QUANTITY: number_step("aid.ask_quantity", self._take_quantity,
+                                  maximum=QUANTITY_MAX, read=parse_quantity),
             FUND: Step(self._ask_fund, buttons=(on(FUND_B, self._fund),)),
             PURPOSE: Step(self._ask_purpose, buttons=(on(PURPOSE_B, self._purpose),)),
-            DAY: Step(self._ask_day, self._typed_day, (on(DAY_B, self._day),)),
-            NOTE: Step(self._ask_note, self._typed_note, (on(SKIP, self._skip_note),)),
+            DAY: day_step("aid", DAY_B, self._take_day),
+            NOTE: text_step(self._ask_note, self._take_note, maximum=NOTE_MAX,
+                            too_long="aid.problem.note_long",
+                            options=(on(SKIP, self._skip_note),)),
             CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
         })
 
@@ -209,12 +216,6 @@ class AidFlow(StepFlow[AidDraft]):
             (ctx.t("aid.button.big_yes"), BIG_B.data("y")),
             (ctx.t("aid.button.big_no"), BIG_B.data("n"))]]))
 
-    async def _ask_description(self, ctx: Ctx, draft: AidDraft) -> None:
-        await ctx.reply(ctx.t("aid.ask_description"))
-
-    async def _ask_quantity(self, ctx: Ctx, draft: AidDraft) -> None:
-        await ctx.reply(ctx.t("aid.ask_quantity"))
-
     async def _ask_fund(self, ctx: Ctx, draft: AidDraft) -> None:
         funds = await ledger.active_funds(ctx.services)
         if not funds:
@@ -227,11 +228,6 @@ class AidFlow(StepFlow[AidDraft]):
     async def _ask_purpose(self, ctx: Ctx, draft: AidDraft) -> None:
         items = [(ctx.t(f"aid.purpose.{p.value}"), PURPOSE_B.data(p)) for p in Purpose]
         await ctx.reply(ctx.t("aid.ask_purpose"), buttons(pairs(items, 3)))
-
-    async def _ask_day(self, ctx: Ctx, draft: AidDraft) -> None:
-        await ctx.reply(ctx.t("aid.ask_day"), buttons([[
-            (ctx.t("aid.button.today"), DAY_B.data("0")),
-            (ctx.t("aid.button.yesterday"), DAY_B.data("1"))]]))
 
     async def _ask_note(self, ctx: Ctx, draft: AidDraft) -> None:
         await ctx.reply(ctx.t("aid.ask_note"), buttons([[(ctx.t("aid.button.skip"), SKIP.data())]]))
@@ -294,52 +290,21 @@ class AidFlow(StepFlow[AidDraft]):
     async def _after_amount(self, ctx: Ctx, draft: AidDraft) -> None:
         await self.goto(ctx, DESCRIPTION if draft.kind is AidKind.IN_KIND else FUND, draft)
 
-    async def _typed_description(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
-        text = clean(message.text)
-        if not text:
-            return False
-        if len(text) > DESCRIPTION_MAX:
-            await ctx.reply(ctx.t("aid.problem.description_long", max=DESCRIPTION_MAX))
-            return True
-        draft.desc = text
+    async def _take_description(self, ctx: Ctx, draft: AidDraft, description: str) -> None:
+        draft.desc = description
         await self.goto(ctx, QUANTITY, draft)
-        return True
 
-    async def _typed_quantity(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
-        text = clean(message.text)
-        quantity = parse_quantity(text) if text else None
-        if quantity is None:
-            return False
+    async def _take_quantity(self, ctx: Ctx, draft: AidDraft, quantity: int) -> None:
         draft.qty = quantity
         await self.goto(ctx, FUND, draft)
-        return True
-
-    async def _typed_day(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
-        text = clean(message.text)
-        day = parse_day(text, today(ctx)) if text else None
-        if day is None:
-            return False
-        await self._take_day(ctx, draft, day)
-        return True
-
-    async def _typed_note(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
-        text = clean(message.text)
-        if not text:
-            return False
-        if len(text) > NOTE_MAX:
-            await ctx.reply(ctx.t("aid.problem.note_long", max=NOTE_MAX))
-            return True
-        draft.note = text
-        await self.goto(ctx, CONFIRM, draft)
-        return True
 
     async def _take_day(self, ctx: Ctx, draft: AidDraft, day: date) -> None:
-        problem = check_contact_day(day, today(ctx))
-        if problem is not None:
-            await ctx.reply(ctx.t(f"aid.problem.{problem}"))
-            return
         draft.day = day
         await self.goto(ctx, NOTE, draft)
+
+    async def _take_note(self, ctx: Ctx, draft: AidDraft, note: str) -> None:
+        draft.note = note
+        await self.goto(ctx, CONFIRM, draft)
 
     # -- buttons --------------------------------------------------------------------------
 
@@ -388,10 +353,6 @@ class AidFlow(StepFlow[AidDraft]):
         await self.goto(ctx, DAY, draft)
         return None
 
-    async def _day(self, ctx: Ctx, draft: AidDraft, back: str) -> Refused | None:
-        await self._take_day(ctx, draft, today(ctx) - timedelta(days=int(back)))
-        return None
-
     async def _skip_note(self, ctx: Ctx, draft: AidDraft) -> Refused | None:
         await self.goto(ctx, CONFIRM, draft)
         return None
@@ -438,45 +399,37 @@ class AidFlow(StepFlow[AidDraft]):
         if draft.replaces is not None:
             lines.append(ctx.t("aid.replaced"))
         lines.append(ctx.t("aid.correct_hint"))
-        await ctx.reply("\n".join(lines), buttons([[
-            (ctx.t("aid.button.redo"), FIX_B.data(saved.id)),
-            (ctx.t("aid.button.delete"), DELETE_B.data(saved.id))]]))
+        await ctx.reply("\n".join(lines), EntryButtons.keyboard(ctx, saved.id))
 
 
-class EntryButtons:
+class EntryButtons(OwnEntry[Aid]):
     """ax:del:<id> and ax:fix:<id>: the recorder deletes or redoes their own entry (24 h)."""
+
+    fix, delete = FIX_B, DELETE_B
+    labels = ("aid.button.redo", "aid.button.delete")
+    too_late_key = "aid.too_late"
+    busy_key = "aid.busy"
 
     def __init__(self, aid_flow: AidFlow) -> None:
         self.aid_flow = aid_flow
 
-    async def on_button(self, ctx: Ctx) -> None:
+    async def find(self, ctx: Ctx, entry_id: int) -> Found[Aid] | None:
         """Only the person who recorded it, only within 24 hours, only while still staff."""
-        data = ctx.query.data if ctx.query and ctx.query.data else ""
-        fix, delete = FIX_B.parse(data), DELETE_B.parse(data)
-        pressed = fix or delete
-        if pressed is None or not ctx.role.is_staff:
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        (aid_id,) = pressed
-        outcome, entry = await ledger.own_entry(ctx.services, ctx.user_id, aid_id)
-        if outcome is Correction.TOO_LATE:
-            await ctx.answer(ctx.t("aid.too_late"), alert=True)
-            return
-        if outcome is not Correction.OK or entry is None:
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        if fix is not None:
-            if await flows.get(ctx.db, ctx.user_id) is not None:
-                await ctx.answer(ctx.t("aid.busy"), alert=True)
-                return
-            await ctx.answer()
-            await ctx.drop_keyboard()
-            await self.aid_flow.redo(ctx, entry)
-            return
-        await ctx.answer()
-        await ctx.drop_keyboard()
-        result = await ledger.delete_own(ctx.services, ctx.user_id, aid_id)
-        await ctx.reply(ctx.t("aid.deleted" if result is Correction.OK else "aid.too_late"))
+        if not ctx.role.is_staff:
+            return None
+        outcome, entry = await ledger.own_entry(ctx.services, ctx.user_id, entry_id)
+        if entry is None or outcome is Correction.STALE:
+            return None
+        return Found(entry, late=outcome is Correction.TOO_LATE)
+
+    async def correct(self, ctx: Ctx, entry: Aid) -> None:
+        """Record it again from its kind on."""
+        await self.aid_flow.redo(ctx, entry)
+
+    async def remove(self, ctx: Ctx, entry: Aid) -> str:
+        """Delete it, unless the window closed since the check."""
+        result = await ledger.delete_own(ctx.services, ctx.user_id, entry.id)
+        return "aid.deleted" if result is Correction.OK else "aid.too_late"
 
 
 # -- /funds ------------------------------------------------------------------------------------

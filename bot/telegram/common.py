@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
+from bot.callbacks import CODEC
 from bot.config import SUPPORTED_LANGUAGES
 from bot.domain.people import Role
 from bot.services import people
@@ -151,11 +152,12 @@ class CommonHandlers:
 
     async def flow_button(self, ctx: Ctx) -> None:
         """Pass a flow's button to that flow if the person is still at a step that has it."""
-        parts = (ctx.query.data if ctx.query and ctx.query.data else "").split(":")
-        flow = self.flows.by_prefix.get(parts[0])
+        routed = CODEC.route(ctx.query.data if ctx.query and ctx.query.data else "")
+        prefix, parts = routed if routed is not None else (None, [])
+        flow = self.flows.by_prefix.get(prefix.name) if prefix is not None else None
         state = await flow_runner.current(ctx)
         if flow is not None and (state is None or state.name != flow.name):
-            await flow.on_stale(ctx, parts[1:])
+            await flow.on_stale(ctx, parts)
             return
         if flow is None or state is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
@@ -168,7 +170,7 @@ class CommonHandlers:
             await ctx.answer()
             await flow.ask(ctx, state)
             return
-        await flow.on_button(ctx, state, parts[1:])
+        await flow.on_button(ctx, state, parts)
 
     async def ask_again(self, ctx: Ctx, flow: Flow, state: FlowState) -> None:
         """The last question never reached the person: show it, and take nothing as its

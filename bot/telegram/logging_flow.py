@@ -8,7 +8,7 @@ visitor → saved, with what is due next. Every step is stored; every button is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import InlineKeyboardMarkup, Message
 
@@ -17,13 +17,11 @@ from bot.domain.cadence import ContactKind, Status
 from bot.domain.households import (
     NOTE_MAX,
     PEOPLE_REACHED_MAX,
+    WELLBEING_MAX,
+    WELLBEING_MIN,
     Service,
     can_correct,
-    check_contact_day,
     clean,
-    parse_day,
-    parse_people_reached,
-    parse_wellbeing,
     toggle_service,
 )
 from bot.services import contact_entries, households, my_households
@@ -33,17 +31,9 @@ from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.services.contact_entries import Contact
 from bot.services.contacts import NewContact
 from bot.telegram.context import Ctx
-from bot.telegram.flowkit import (
-    CODEC,
-    STALE,
-    Choice,
-    Int,
-    Refused,
-    Step,
-    StepFlow,
-    Steps,
-    on,
-)
+from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
+from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
+from bot.telegram.flowkit.own_entry import Found, OwnEntry
 from bot.telegram.household_ui import buttons, may, obligation_text, pairs, short, today
 from storage import flows
 
@@ -56,7 +46,7 @@ SCORES = ("1", "2", "3", "4", "5")
 LG = CODEC.prefix("lg", "the log flow")
 HOUSEHOLD_B = LG.button("h", Int())
 KIND_B = LG.button("k", Choice(ContactKind))
-DAY_B = LG.button("d", Choice(("0", "1")))  # days back: today, yesterday
+DAY_B = day_button(LG)
 SERVICE_B = LG.button("s", Choice(Service))  # toggles one service
 SERVICES_DONE = LG.button("sd")
 PEOPLE_B = LG.button("p", Choice(SCORES))
@@ -93,15 +83,21 @@ class LogFlow(StepFlow[LogDraft]):
             HOUSEHOLD: Step(self._ask_household, self._search,
                             (on(HOUSEHOLD_B, self._household),)),
             KIND: Step(self._ask_kind, self._typed_kind, (on(KIND_B, self._kind),)),
-            DAY: Step(self._ask_day, self._typed_day, (on(DAY_B, self._day),)),
+            DAY: day_step(NAME, DAY_B, self._take_day),
             SERVICES: Step(self._ask_services, buttons=(
                 on(SERVICE_B, self._toggle, keep=True), on(SERVICES_DONE, self._services_done))),
-            PEOPLE: Step(self._ask_people, self._typed_people, (on(PEOPLE_B, self._people),)),
-            NOTE: Step(self._ask_note, self._typed_note, (on(SKIP, self._skip_note),)),
-            WELLBEING: Step(self._ask_wellbeing, self._typed_wellbeing,
-                            (on(WELLBEING_B, self._wellbeing), on(SKIP, self._skip_wellbeing))),
-            NEXT_NOTE: Step(self._ask_next_note, self._typed_next_note,
-                            (on(SKIP, self._skip_next_note),)),
+            PEOPLE: number_step(self._ask_people, self._take_people, maximum=PEOPLE_REACHED_MAX,
+                                options=(on(PEOPLE_B, self._people),)),
+            NOTE: text_step(self._ask_note, self._take_note, maximum=NOTE_MAX,
+                            too_long="log.problem.note_long",
+                            options=(on(SKIP, self._skip_note),)),
+            WELLBEING: number_step(self._ask_wellbeing, self._take_wellbeing,
+                                   minimum=WELLBEING_MIN, maximum=WELLBEING_MAX,
+                                   options=(on(WELLBEING_B, self._wellbeing),
+                                            on(SKIP, self._skip_wellbeing))),
+            NEXT_NOTE: text_step(self._ask_next_note, self._take_next_note, maximum=NOTE_MAX,
+                                 too_long="log.problem.note_long",
+                                 options=(on(SKIP, self._skip_next_note),)),
         })
 
     async def start(self, ctx: Ctx) -> None:
@@ -174,11 +170,6 @@ class LogFlow(StepFlow[LogDraft]):
         items = [(ctx.t(f"kind.{k.value}"), KIND_B.data(k)) for k in ContactKind]
         await ctx.reply(ctx.t("log.ask_kind", name=draft.name), buttons(pairs(items)))
 
-    async def _ask_day(self, ctx: Ctx, draft: LogDraft) -> None:
-        await ctx.reply(ctx.t("log.ask_day"), buttons([[
-            (ctx.t("log.button.today"), DAY_B.data("0")),
-            (ctx.t("log.button.yesterday"), DAY_B.data("1"))]]))
-
     async def _ask_services(self, ctx: Ctx, draft: LogDraft) -> None:
         await ctx.reply(self._services_text(ctx, draft), self._services_keyboard(ctx, draft))
 
@@ -233,61 +224,25 @@ class LogFlow(StepFlow[LogDraft]):
         await self._kind(ctx, draft, kind)
         return True
 
-    async def _typed_day(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
-        text = clean(message.text)
-        day = parse_day(text, today(ctx)) if text else None
-        if day is None:
-            return False
-        await self._take_day(ctx, draft, day)
-        return True
-
-    async def _typed_people(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
-        text = clean(message.text)
-        count = parse_people_reached(text) if text else None
-        if count is None:
-            return False
-        draft.people = count
-        await self.goto(ctx, NOTE, draft)
-        return True
-
-    async def _typed_note(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
-        text = clean(message.text)
-        if not text:
-            return False
-        if len(text) > NOTE_MAX:
-            await ctx.reply(ctx.t("log.problem.note_long", max=NOTE_MAX))
-            return True
-        draft.note = text
-        await self.goto(ctx, WELLBEING, draft)
-        return True
-
-    async def _typed_wellbeing(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
-        text = clean(message.text)
-        score = parse_wellbeing(text) if text else None
-        if score is None:
-            return False
-        draft.wellbeing = score
-        await self.goto(ctx, NEXT_NOTE, draft)
-        return True
-
-    async def _typed_next_note(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
-        text = clean(message.text)
-        if not text:
-            return False
-        if len(text) > NOTE_MAX:
-            await ctx.reply(ctx.t("log.problem.note_long", max=NOTE_MAX))
-            return True
-        draft.next_note = text
-        await self._submit(ctx, draft)
-        return True
-
     async def _take_day(self, ctx: Ctx, draft: LogDraft, day: date) -> None:
-        problem = check_contact_day(day, today(ctx))
-        if problem is not None:
-            await ctx.reply(ctx.t(f"log.problem.{problem}"))
-            return
         draft.day = day
         await self.goto(ctx, SERVICES, draft)
+
+    async def _take_people(self, ctx: Ctx, draft: LogDraft, people: int) -> None:
+        draft.people = people
+        await self.goto(ctx, NOTE, draft)
+
+    async def _take_note(self, ctx: Ctx, draft: LogDraft, note: str) -> None:
+        draft.note = note
+        await self.goto(ctx, WELLBEING, draft)
+
+    async def _take_wellbeing(self, ctx: Ctx, draft: LogDraft, score: int) -> None:
+        draft.wellbeing = score
+        await self.goto(ctx, NEXT_NOTE, draft)
+
+    async def _take_next_note(self, ctx: Ctx, draft: LogDraft, note: str) -> None:
+        draft.next_note = note
+        await self._submit(ctx, draft)
 
     # -- buttons --------------------------------------------------------------------------
 
@@ -300,10 +255,6 @@ class LogFlow(StepFlow[LogDraft]):
     async def _kind(self, ctx: Ctx, draft: LogDraft, kind: ContactKind) -> Refused | None:
         draft.kind = kind
         await self.goto(ctx, DAY, draft)
-        return None
-
-    async def _day(self, ctx: Ctx, draft: LogDraft, days_back: str) -> Refused | None:
-        await self._take_day(ctx, draft, today(ctx) - timedelta(days=int(days_back)))
         return None
 
     async def _toggle(self, ctx: Ctx, draft: LogDraft, service: Service) -> Refused | None:
@@ -321,13 +272,11 @@ class LogFlow(StepFlow[LogDraft]):
         return None
 
     async def _people(self, ctx: Ctx, draft: LogDraft, count: str) -> Refused | None:
-        draft.people = int(count)
-        await self.goto(ctx, NOTE, draft)
+        await self._take_people(ctx, draft, int(count))
         return None
 
     async def _wellbeing(self, ctx: Ctx, draft: LogDraft, score: str) -> Refused | None:
-        draft.wellbeing = int(score)
-        await self.goto(ctx, NEXT_NOTE, draft)
+        await self._take_wellbeing(ctx, draft, int(score))
         return None
 
     async def _skip_note(self, ctx: Ctx, draft: LogDraft) -> Refused | None:
@@ -371,38 +320,35 @@ class LogFlow(StepFlow[LogDraft]):
         else:
             lines.append(ctx.t("log.next_none"))
         lines.append(ctx.t("log.correct_hint"))
-        await ctx.reply("\n".join(lines), buttons([[
-            (ctx.t("log.button.correct"), FIX.data(saved.id)),
-            (ctx.t("log.button.delete"), DELETE.data(saved.id))]]))
+        await ctx.reply("\n".join(lines), ContactButtons.keyboard(ctx, saved.id))
 
 
-class ContactButtons:
+class ContactButtons(OwnEntry[Contact]):
     """cx:del:<id> and cx:fix:<id>: a worker deletes or corrects their own contact (24 h)."""
+
+    fix, delete = FIX, DELETE
+    labels = ("log.button.correct", "log.button.delete")
+    too_late_key = "log.too_late"
 
     def __init__(self, log_flow: LogFlow) -> None:
         self.log_flow = log_flow
 
-    async def on_button(self, ctx: Ctx) -> None:
+    async def find(self, ctx: Ctx, entry_id: int) -> Found[Contact] | None:
         """Only the worker who logged it, only within 24 hours."""
-        data = ctx.query.data if ctx.query and ctx.query.data else ""
-        fix, delete = FIX.parse(data), DELETE.parse(data)
-        pressed = fix or delete
-        contact = (await contact_entries.get(ctx.services, pressed[0])
-                   if pressed is not None else None)
+        contact = await contact_entries.get(ctx.services, entry_id)
         if contact is None or contact.deleted \
                 or not await may(ctx, Action.ENTRY_CORRECT, EntryRef(contact.worker_id)):
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
-            return
-        if not can_correct(contact.created_at, ctx.now):
-            await ctx.answer(ctx.t("log.too_late"), alert=True)
-            return
-        await ctx.answer()
-        await ctx.drop_keyboard()
-        if delete is not None:
-            await contact_entries.delete_own(ctx.services, contact.id, ctx.user_id, ctx.now)
-            await ctx.reply(ctx.t("log.deleted"))
-        else:
-            await self.log_flow.correct(ctx, contact)
+            return None
+        return Found(contact, late=not can_correct(contact.created_at, ctx.now))
+
+    async def correct(self, ctx: Ctx, contact: Contact) -> None:
+        """Log it again from the date on."""
+        await self.log_flow.correct(ctx, contact)
+
+    async def remove(self, ctx: Ctx, contact: Contact) -> str:
+        """Delete it (kept, marked deleted)."""
+        await contact_entries.delete_own(ctx.services, contact.id, ctx.user_id, ctx.now)
+        return "log.deleted"
 
 
 __all__ = ["ContactButtons", "LogFlow", "Status"]

@@ -346,7 +346,10 @@ async def export_command(ctx: Ctx) -> None:
     try:
         span = fg.parse_span(args)
     except fg.SpanError as exc:
-        await ctx.reply(ctx.t(f"stats.problem.{exc.problem.value}").replace("/stats", "/export"))
+        # The format hint shows the command to send again: /export, not /stats.
+        key = ("export.problem_format" if exc.problem is fg.SpanProblem.FORMAT
+               else f"stats.problem.{exc.problem.value}")
+        await ctx.reply(ctx.t(key))
         return
     await ctx.reply(*_options(ctx, span))
 

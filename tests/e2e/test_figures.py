@@ -190,3 +190,16 @@ async def test_the_command_line_export(bot: BotProcess) -> None:
         actors = [r[0] for r in conn.execute("SELECT actor_id FROM audit WHERE action = "
                                              "'export'")]
     assert actors == [None, None]
+
+
+async def test_export_dates_it_cannot_read_are_answered_with_how_to_send_export(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await coordinator.send("/export last week")
+    hint = await coordinator.expect("日期没看懂")
+    assert hint.plain == t("export.problem_format")
+    assert "/export 2026-01-01 2026-03-31" in hint.plain and "/stats" not in hint.plain
+    await coordinator.send("/stats last week")
+    hint = await coordinator.expect("日期没看懂")
+    assert "/stats 2026-01-01 2026-03-31" in hint.plain
+    await coordinator.send("/export 2026-03-31 2026-01-01")
+    await coordinator.expect(t("stats.problem.reversed"))

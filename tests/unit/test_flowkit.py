@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from telegram import InlineKeyboardMarkup
 
 from bot.callbacks import CALLBACK_MAX, CODEC
 from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.domain.aid import QUANTITY_MAX, parse_quantity
 from bot.i18n import Catalog
 from bot.services.context import Services
 from bot.telegram.app import build_application, button_prefixes
@@ -31,6 +35,9 @@ from bot.telegram.flowkit import (
     on,
 )
 from bot.telegram.flowkit import data as flowdata
+from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
+from bot.telegram.flowkit.own_entry import Found, OwnEntry
+from storage import flows
 from storage.db import Database
 
 
@@ -341,6 +348,288 @@ def test_a_flow_whose_data_could_not_be_read_back_is_refused_when_declared() -> 
                 x: int
 
             data_type = Data
+
+
+# -- routing a press by its prefix -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("data", "routed"), [
+    ("rt:c:red", ("rt", ["c", "red"])),
+    ("rt:skip", ("rt", ["skip"])),
+    ("rt:", ("rt", [""])),
+    ("rt", None),  # no separator: not a press of this prefix
+    ("zz:c:red", None),  # a prefix nobody declared
+    ("", None),
+])
+def test_the_codec_routes_a_press_to_its_declared_prefix(data: str, routed: Any) -> None:
+    codec = Codec()
+    codec.prefix("rt", "x")
+    found = codec.route(data)
+    assert (None if found is None else (found[0].name, found[1])) == routed
+
+
+# -- steps that take a typed answer ----------------------------------------------------------
+
+
+# 01:30 on 29 November in Shanghai, still the 28th in UTC: "today" is the deployment's.
+NOW = datetime(2026, 11, 28, 17, 30, tzinfo=UTC)
+TODAY = date(2026, 11, 29)
+ANSWERS = Codec().prefix("ta", "answer steps")
+DAY_BUTTON = day_button(ANSWERS)
+
+
+class AnswerCtx(FillingCtx):
+    """What the answer steps touch: the clock and zone, the message, replies with buttons."""
+
+    def __init__(self, text: str | None = None) -> None:
+        super().__init__()
+        self.now = NOW
+        self.services = SimpleNamespace(settings=SimpleNamespace(
+            timezone=ZoneInfo("Asia/Shanghai")))
+        self.message = SimpleNamespace(text=text)
+        self.keyboards: list[list[list[tuple[str, str]]]] = []
+
+    def t(self, key: str, /, **values: object) -> str:
+        return super().t(key, **values) if values else key
+
+    async def reply(self, text: str, markup: object = None) -> None:
+        self.replies.append(text)
+        if isinstance(markup, InlineKeyboardMarkup):
+            self.keyboards.append([[(b.text, str(b.callback_data)) for b in row]
+                                   for row in markup.inline_keyboard])
+
+
+class Taken:
+    """The answers a step handed on."""
+
+    def __init__(self) -> None:
+        self.values: list[object] = []
+
+    async def __call__(self, ctx: Any, data: Draft, value: object) -> None:
+        self.values.append(value)
+
+
+def built(build: Callable[[Taken], Step[Draft]]) -> tuple[Step[Draft], Taken]:
+    """A step built to hand its answers to a fresh `Taken`."""
+    taken = Taken()
+    return build(taken), taken
+
+
+async def typed(build: Callable[[Taken], Step[Draft]],
+                text: str | None) -> tuple[bool, list[object], list[str]]:
+    """Type `text` at a new step: whether it was an answer, what was taken, what was said."""
+    step, taken = built(build)
+    ctx = AnswerCtx(text)
+    assert step.on_text is not None
+    answered = await step.on_text(ctx, Draft(), ctx.message)  # type: ignore[arg-type]
+    return answered, taken.values, ctx.replies
+
+
+@pytest.mark.parametrize(("text", "answered", "taken", "replies"), [
+    ("2026-11-03", True, [date(2026, 11, 3)], []),
+    ("2026/11/3", True, [date(2026, 11, 3)], []),
+    ("2026年11月3日", True, [date(2026, 11, 3)], []),
+    ("11-3", True, [date(2026, 11, 3)], []),  # this year
+    ("11月3日", True, [date(2026, 11, 3)], []),
+    ("１１-３", True, [date(2026, 11, 3)], []),  # full-width digits
+    (" 11-29 ", True, [TODAY], []),  # today in Shanghai, though still the 28th in UTC
+    ("2025-11-28", True, [date(2025, 11, 28)], []),  # a year back: the oldest taken
+    # words are no typed date (the buttons say today and yesterday): the flow says what it
+    # expects
+    ("今天", False, [], []),
+    ("昨天", False, [], []),
+    ("yesterday", False, [], []),
+    ("garbage", False, [], []),
+    ("2026-02-30", False, [], []),  # no such day
+    ("13-1", False, [], []),
+    ("", False, [], []),
+    (None, False, [], []),  # a sticker or a photo
+    # understood, refused with the flow's own text; the step waits for another day
+    ("2026-11-30", True, [], ["log.problem.future"]),
+    ("12-25", True, [], ["log.problem.future"]),
+    ("2025-11-27", True, [], ["log.problem.too_old"]),
+])
+async def test_a_typed_day_is_read_checked_and_handed_on(
+        text: str | None, answered: bool, taken: list[date], replies: list[str]) -> None:
+    assert await typed(lambda take: day_step("log", DAY_BUTTON, take), text) == (
+        answered, taken, replies)
+
+
+@pytest.mark.parametrize(("data", "outcome", "taken"), [
+    ("ta:d:0", None, [TODAY]),
+    ("ta:d:1", None, [date(2026, 11, 28)]),
+    ("ta:d:2", False, []),  # forged: no button of this step
+    ("ta:d:", False, []),
+    ("lg:d:0", False, []),
+])
+async def test_the_day_buttons_are_today_and_yesterday(data: str, outcome: object,
+                                                       taken: list[date]) -> None:
+    step, took = built(lambda take: day_step("log", DAY_BUTTON, take))
+    (button,) = step.buttons
+    assert await button.take(AnswerCtx(), Draft(), data) == outcome  # type: ignore[arg-type]
+    assert took.values == taken
+
+
+async def test_the_day_question_offers_today_and_yesterday_in_the_flows_words() -> None:
+    ctx = AnswerCtx()
+    step, _ = built(lambda take: day_step("aid", DAY_BUTTON, take))
+    await step.ask(ctx, Draft())  # type: ignore[arg-type]
+    assert ctx.replies == ["aid.ask_day"]
+    assert ctx.keyboards == [[[("aid.button.today", "ta:d:0"),
+                               ("aid.button.yesterday", "ta:d:1")]]]
+
+
+@pytest.mark.parametrize(("text", "tidy", "answered", "taken", "replies"), [
+    ("  Visit ", False, True, ["Visit"], []),
+    ("a  b", False, True, ["a  b"], []),  # inner spaces kept as typed
+    ("a  b", True, True, ["a b"], []),  # a title: runs of spaces made one
+    ("1234567890", False, True, ["1234567890"], []),  # exactly the limit
+    ("12345678901", False, True, [], ["note.too_long[('max', 10)]"]),
+    ("好" * 11, False, True, [], ["note.too_long[('max', 10)]"]),  # characters, not bytes
+    ("", False, False, [], []),
+    ("   ", False, False, [], []),
+    (None, False, False, [], []),  # a sticker: the flow says what it expects
+])
+async def test_text_is_trimmed_and_too_long_text_is_refused_with_the_limit(
+        text: str | None, tidy: bool, answered: bool, taken: list[str],
+        replies: list[str]) -> None:
+    assert await typed(lambda take: text_step("note.ask", take, maximum=10,
+                                              too_long="note.too_long", tidy=tidy),
+                       text) == (answered, taken, replies)
+
+
+@pytest.mark.parametrize(("text", "answered", "taken"), [
+    ("1234567890", True, ["1234567890"]),
+    ("12345  6789", True, ["12345 6789"]),  # tidied, then it fits
+    ("12345678901", False, []),  # too long with no text of its own: what the step expects
+])
+async def test_a_title_too_long_is_no_answer_when_the_step_has_no_text_for_it(
+        text: str, answered: bool, taken: list[str]) -> None:
+    assert await typed(lambda take: text_step("title.ask", take, maximum=10, tidy=True),
+                       text) == (answered, taken, [])
+
+
+async def test_a_text_step_asks_its_catalog_question() -> None:
+    ctx = AnswerCtx()
+    step, _ = built(lambda take: text_step("note.ask", take, maximum=10))
+    await step.ask(ctx, Draft())  # type: ignore[arg-type]
+    assert ctx.replies == ["note.ask"]
+
+
+@pytest.mark.parametrize(("text", "answered", "taken"), [
+    ("3", True, [3]),
+    ("３", True, [3]),  # full-width
+    ("12人", True, [12]),
+    (" 99 ", True, [99]),
+    ("1", True, [1]),
+    ("0", False, []),
+    ("-2", False, []),
+    ("100", False, []),  # over the maximum
+    ("2.5", False, []),
+    ("²", False, []),
+    ("three", False, []),
+    ("", False, []),
+    (None, False, []),
+])
+async def test_a_number_is_a_whole_number_within_its_bounds(
+        text: str | None, answered: bool, taken: list[int]) -> None:
+    assert await typed(lambda take: number_step("people.ask", take, maximum=99),
+                       text) == (answered, taken, [])
+
+
+@pytest.mark.parametrize(("text", "answered", "taken"), [
+    ("5", True, [5]),
+    ("6", False, []),
+    ("0", False, []),
+])
+async def test_a_number_step_with_a_range_takes_only_that_range(
+        text: str, answered: bool, taken: list[int]) -> None:
+    assert await typed(lambda take: number_step("score.ask", take, minimum=1, maximum=5),
+                       text) == (answered, taken, [])
+
+
+async def test_a_number_step_may_read_its_own_way() -> None:
+    def quantity(take: Taken) -> Step[Draft]:
+        return number_step("qty.ask", take, maximum=QUANTITY_MAX, read=parse_quantity)
+
+    assert await typed(quantity, "20袋") == (True, [20], [])  # a unit after the number
+    assert await typed(quantity, "0袋") == (False, [], [])
+
+
+# -- buttons on one's own entry --------------------------------------------------------------
+
+
+ENTRIES = Codec().prefix("te", "own entries")
+
+
+class Entries(OwnEntry[str]):
+    """Entries by id: "1" is the presser's and recent, "2" theirs but old, others not theirs."""
+
+    fix, delete = ENTRIES.button("fix", Int()), ENTRIES.button("del", Int())
+    labels = ("entry.fix", "entry.delete")
+    too_late_key = "entry.too_late"
+    busy_key = "entry.busy"
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+
+    async def find(self, ctx: Any, entry_id: int) -> Found[str] | None:
+        return {1: Found("one"), 2: Found("two", late=True)}.get(entry_id)
+
+    async def correct(self, ctx: Any, entry: str) -> None:
+        self.done.append(f"correct {entry}")
+
+    async def remove(self, ctx: Any, entry: str) -> str:
+        self.done.append(f"delete {entry}")
+        return "entry.deleted"
+
+
+class NeverBusy(Entries):
+    busy_key = None
+
+
+class EntryCtx(FakeCtx):
+    def __init__(self, db: Database, data: str) -> None:
+        super().__init__()
+        self.db, self.user_id = db, 7
+        self.query = SimpleNamespace(data=data)
+
+
+@pytest.mark.parametrize(("kind", "data", "in_flow", "answers", "dropped", "replies", "done"), [
+    (Entries, "te:fix:1", False, [(None, False)], 1, [], ["correct one"]),
+    (Entries, "te:del:1", False, [(None, False)], 1, ["entry.deleted"], ["delete one"]),
+    # past the window: said, nothing changes, the buttons stay
+    (Entries, "te:fix:2", False, [("entry.too_late", True)], 0, [], []),
+    (Entries, "te:del:2", False, [("entry.too_late", True)], 0, [], []),
+    # not the presser's, gone, forged or garbage: a stale button
+    (Entries, "te:fix:3", False, [("error.stale_button", True)], 0, [], []),
+    (Entries, "te:zap:1", False, [("error.stale_button", True)], 0, [], []),
+    (Entries, "te:fix:x", False, [("error.stale_button", True)], 0, [], []),
+    (Entries, "", False, [("error.stale_button", True)], 0, [], []),
+    # correcting would throw away another flow's answers; deleting would not
+    (Entries, "te:fix:1", True, [("entry.busy", True)], 0, [], []),
+    (Entries, "te:del:1", True, [(None, False)], 1, ["entry.deleted"], ["delete one"]),
+    (NeverBusy, "te:fix:1", True, [(None, False)], 1, [], ["correct one"]),
+])
+async def test_an_own_entry_button_is_checked_at_every_press(
+        tmp_path: Path, kind: type[Entries], data: str, in_flow: bool, answers: list[Any],
+        dropped: int, replies: list[str], done: list[str]) -> None:
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        if in_flow:
+            await flows.put(db, 7, "log", "note", {}, NOW)
+        ctx, buttons = EntryCtx(db, data), kind()
+        await buttons.on_button(ctx)  # type: ignore[arg-type]
+    finally:
+        await db.close()
+    assert (ctx.answers, ctx.dropped, ctx.replies, buttons.done) == (answers, dropped, replies,
+                                                                     done)
+
+
+def test_the_own_entry_buttons_carry_the_entry() -> None:
+    markup = Entries.keyboard(FakeCtx(), 42)  # type: ignore[arg-type]
+    assert [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard] == [
+        [("entry.fix", "te:fix:42"), ("entry.delete", "te:del:42")]]
 
 
 # -- the bot's own registry -------------------------------------------------------------------

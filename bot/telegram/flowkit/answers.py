@@ -1,0 +1,135 @@
+"""Steps that take a typed answer: a day (or today / yesterday), bounded text, a whole number.
+
+Each builds a `Step` for a flow's table. Text that is no answer (a sticker, garbage, a number
+out of range) returns False, so the flow says what the step expects (`StepFlow.expect`); an
+answer that is understood but refused (a day in the future, a note too long) is answered with
+the flow's own problem text and the step waits for another answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import TypeVar
+
+from telegram import Message
+
+from bot.callbacks import Button, Choice, Prefix
+from bot.domain.households import check_contact_day, clean, parse_count, parse_day
+from bot.telegram.context import Ctx
+from bot.telegram.flowkit.steps import Ask, On, Refused, Step, on
+from bot.telegram.household_ui import buttons, today
+
+D = TypeVar("D")
+T = TypeVar("T")
+
+# What a step does with an answer it accepts: store it and move on (usually `goto`).
+Take = Callable[[Ctx, D, T], Awaitable[None]]
+
+DAYS_BACK = ("0", "1")  # the day buttons: today, yesterday
+
+
+def question(ask: Ask[D] | str) -> Ask[D]:
+    """`ask` itself, or for a catalog key the question that says it (no buttons)."""
+    if not isinstance(ask, str):
+        return ask
+    key = ask
+
+    async def say(ctx: Ctx, data: D) -> None:
+        await ctx.reply(ctx.t(key))
+
+    return say
+
+
+# -- a day --------------------------------------------------------------------------------
+
+
+def day_button(prefix: Prefix) -> Button[str]:
+    """Declare `<prefix>:d:0|1`, the today and yesterday buttons of a day step."""
+    return prefix.button("d", Choice(DAYS_BACK))
+
+
+def day_step(keys: str, button: Button[str], take: Take[D, date]) -> Step[D]:
+    """The day something happened: today or yesterday as buttons, or typed (2026-03-05,
+    2026/3/5, 2026年3月5日, 3-5, 3月5日). A day in the future or more than a year back is
+    refused with `<keys>.problem.future|too_old`; asked with `<keys>.ask_day` and the labels
+    `<keys>.button.today|yesterday`."""
+
+    async def ask(ctx: Ctx, data: D) -> None:
+        await ctx.reply(ctx.t(f"{keys}.ask_day"), buttons([[
+            (ctx.t(f"{keys}.button.today"), button.data(DAYS_BACK[0])),
+            (ctx.t(f"{keys}.button.yesterday"), button.data(DAYS_BACK[1]))]]))
+
+    async def checked(ctx: Ctx, data: D, day: date) -> None:
+        problem = check_contact_day(day, today(ctx))
+        if problem is not None:
+            await ctx.reply(ctx.t(f"{keys}.problem.{problem}"))
+            return
+        await take(ctx, data, day)
+
+    async def typed(ctx: Ctx, data: D, message: Message) -> bool:
+        text = clean(message.text)
+        day = parse_day(text, today(ctx)) if text else None
+        if day is None:
+            return False
+        await checked(ctx, data, day)
+        return True
+
+    async def pressed(ctx: Ctx, data: D, back: str) -> Refused | None:
+        await checked(ctx, data, today(ctx) - timedelta(days=int(back)))
+        return None
+
+    return Step(ask, typed, (on(button, pressed),))
+
+
+# -- bounded text -------------------------------------------------------------------------
+
+
+def text_step(ask: Ask[D] | str, take: Take[D, str], *, maximum: int,
+              too_long: str | None = None, tidy: bool = False,
+              options: tuple[On[D], ...] = ()) -> Step[D]:
+    """Free text of at most `maximum` characters, outer spaces removed (`tidy`: every run of
+    spaces made one, as for a title). Text too long is answered with `too_long` (its `{max}`
+    filled in), or without it is no answer; `options` are the step's buttons (a skip)."""
+
+    async def typed(ctx: Ctx, data: D, message: Message) -> bool:
+        text = clean(message.text)
+        if tidy:
+            text = " ".join(text.split())
+        if not text:
+            return False
+        if len(text) > maximum:
+            if too_long is None:
+                return False
+            await ctx.reply(ctx.t(too_long, max=maximum))
+            return True
+        await take(ctx, data, text)
+        return True
+
+    return Step(question(ask), typed, options)
+
+
+# -- a whole number -----------------------------------------------------------------------
+
+
+def number_step(ask: Ask[D] | str, take: Take[D, int], *, maximum: int, minimum: int = 1,
+                read: Callable[[str], int | None] | None = None,
+                options: tuple[On[D], ...] = ()) -> Step[D]:
+    """A whole number from `minimum` to `maximum` (full-width digits and a trailing 人 or 口
+    taken), or as `read` reads it; anything else is no answer. `options` are the step's
+    buttons (numbers to tap, a skip)."""
+
+    def count(text: str) -> int | None:
+        return parse_count(text, maximum, minimum=minimum)
+
+    parse = read or count
+
+    async def typed(ctx: Ctx, data: D, message: Message) -> bool:
+        text = clean(message.text)
+        number = parse(text) if text else None
+        if number is None:
+            return False
+        await take(ctx, data, number)
+        return True
+
+    return Step(question(ask), typed, options)

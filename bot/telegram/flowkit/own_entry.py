@@ -1,0 +1,81 @@
+"""Buttons under a saved entry (an aid entry, a logged contact): correct it, or delete it.
+
+`<prefix>:fix:<id>` and `<prefix>:del:<id>`. Anyone can send any callback data, so every
+press looks the entry up again: only its author, only while their role still allows it, only
+within the correction window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
+
+from telegram import InlineKeyboardMarkup
+
+from bot.callbacks import Button
+from bot.telegram.context import Ctx
+from bot.telegram.household_ui import buttons
+from storage import flows
+
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class Found(Generic[E]):
+    """The presser's own entry; `late` once it may no longer be corrected."""
+
+    entry: E
+    late: bool = False
+
+
+class OwnEntry(Generic[E]):
+    """The correct and delete buttons of one kind of entry; a subclass sets the buttons and
+    texts, and says how an entry is found, corrected and deleted."""
+
+    fix: ClassVar[Button[int]]
+    delete: ClassVar[Button[int]]
+    labels: ClassVar[tuple[str, str]]  # catalog keys of the buttons: correct, delete
+    too_late_key: ClassVar[str]  # the window has closed
+    busy_key: ClassVar[str | None] = None  # set: no correcting in the middle of another flow
+
+    @classmethod
+    def keyboard(cls, ctx: Ctx, entry_id: int) -> InlineKeyboardMarkup:
+        """The two buttons, shown under the entry just saved."""
+        fix, delete = cls.labels
+        return buttons([[(ctx.t(fix), cls.fix.data(entry_id)),
+                         (ctx.t(delete), cls.delete.data(entry_id))]])
+
+    async def find(self, ctx: Ctx, entry_id: int) -> Found[E] | None:
+        """The entry if it is the presser's own and still theirs to change, else None."""
+        raise NotImplementedError
+
+    async def correct(self, ctx: Ctx, entry: E) -> None:
+        """Start recording the entry again (saving replaces it)."""
+        raise NotImplementedError
+
+    async def remove(self, ctx: Ctx, entry: E) -> str:
+        """Delete the entry; the catalog key of what to tell the presser."""
+        raise NotImplementedError
+
+    async def on_button(self, ctx: Ctx) -> None:
+        """Check the press again, then correct or delete."""
+        data = ctx.query.data if ctx.query and ctx.query.data else ""
+        fix, delete = self.fix.parse(data), self.delete.parse(data)
+        pressed = fix or delete
+        found = await self.find(ctx, pressed[0]) if pressed is not None else None
+        if found is None:
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            return
+        if found.late:
+            await ctx.answer(ctx.t(self.too_late_key), alert=True)
+            return
+        if fix is not None and self.busy_key is not None \
+                and await flows.get(ctx.db, ctx.user_id) is not None:
+            await ctx.answer(ctx.t(self.busy_key), alert=True)
+            return
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        if fix is not None:
+            await self.correct(ctx, found.entry)
+        else:
+            await ctx.reply(ctx.t(await self.remove(ctx, found.entry)))
