@@ -37,12 +37,6 @@ def counts_as(kind: ActivityKind) -> ContactKind | None:
     return _COUNTS_AS.get(kind)
 
 
-def clean_title(text: str) -> str | None:
-    """A title as typed, spaces tidied; None when empty or too long."""
-    value = " ".join(text.split())
-    return value if 0 < len(value) <= TITLE_MAX else None
-
-
 def toggle(chosen: list[int], item: int, allowed: set[int]) -> list[int] | None:
     """Add or remove one id from a multiple choice; None when the id is not on offer."""
     if item not in allowed:

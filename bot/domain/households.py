@@ -363,16 +363,6 @@ def can_correct(created_at: datetime, now: datetime) -> bool:
     return now - created_at < timedelta(hours=CORRECTION_HOURS)
 
 
-def parse_wellbeing(text: str) -> int | None:
-    """A wellbeing score 1–5, else None."""
-    return parse_count(text, WELLBEING_MAX, minimum=WELLBEING_MIN)
-
-
-def parse_people_reached(text: str) -> int | None:
-    """How many people a contact reached: 1–99."""
-    return parse_count(text, PEOPLE_REACHED_MAX)
-
-
 def matches(name: str, query: str) -> bool:
     """Whether a household's name matches a search (case-insensitive substring)."""
     return clean(query).lower() in name.lower()

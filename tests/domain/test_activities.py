@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.activities import ActivityKind, clean_title, counts_as, toggle
+from bot.domain.activities import ActivityKind, counts_as, toggle
 from bot.domain.cadence import ContactKind
 
 
@@ -18,13 +18,6 @@ from bot.domain.cadence import ContactKind
 def test_only_activities_in_the_home_count_as_a_visit(kind: ActivityKind,
                                                       contact: ContactKind | None) -> None:
     assert counts_as(kind) is contact
-
-
-@pytest.mark.parametrize(("typed", "title"), [
-    ("中秋节走访慰问", "中秋节走访慰问"), ("  普法宣传   进社区 ", "普法宣传 进社区"),
-    ("", None), ("   ", None), ("活" * 41, None), ("活" * 40, "活" * 40)])
-def test_titles(typed: str, title: str | None) -> None:
-    assert clean_title(typed) == title
 
 
 def test_toggle_only_offers_what_is_on_offer() -> None:

@@ -8,16 +8,18 @@ import pytest
 
 from bot.domain.households import (
     PEOPLE_MAX,
+    PEOPLE_REACHED_MAX,
+    WELLBEING_MAX,
+    WELLBEING_MIN,
     Category,
     Service,
     can_correct,
     check_contact_day,
     check_household,
     parse_category,
+    parse_count,
     parse_day,
-    parse_people_reached,
     parse_services,
-    parse_wellbeing,
     toggle_service,
 )
 
@@ -94,11 +96,11 @@ def test_correction_window_is_24_hours() -> None:
 
 
 def test_scores_and_counts() -> None:
-    assert parse_wellbeing("5") == 5
-    assert parse_wellbeing("6") is None
-    assert parse_wellbeing("0") is None
-    assert parse_people_reached("3人") == 3
-    assert parse_people_reached("abc") is None
+    assert parse_count("5", WELLBEING_MAX, minimum=WELLBEING_MIN) == 5
+    assert parse_count("6", WELLBEING_MAX, minimum=WELLBEING_MIN) is None
+    assert parse_count("0", WELLBEING_MAX, minimum=WELLBEING_MIN) is None
+    assert parse_count("3人", PEOPLE_REACHED_MAX) == 3
+    assert parse_count("abc", PEOPLE_REACHED_MAX) is None
 
 
 def test_services_toggle_and_stored_form() -> None:
