@@ -329,6 +329,7 @@ class ContactButtons(OwnEntry[Contact]):
     fix, delete = FIX, DELETE
     labels = ("log.button.correct", "log.button.delete")
     too_late_key = "log.too_late"
+    busy_key = "log.busy"  # correcting must not throw away a flow half answered
 
     def __init__(self, log_flow: LogFlow) -> None:
         self.log_flow = log_flow

@@ -546,6 +546,30 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
     assert [tuple(r) for r in rows] == [("打错了", 1), ("电话问候，一切都好", 0)]
 
 
+async def test_correcting_a_contact_midway_through_another_log_keeps_that_log(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    worker, _ = await paired_setup(bot, api)
+    await worker.send("/log")
+    await worker.press("📞 电话")
+    await worker.press("今天")
+    await worker.press("好了 ✔")
+    await worker.press("1")
+    await worker.send("第一次")
+    await worker.press("跳过")
+    await worker.press("跳过")
+    saved = await worker.expect("已保存：张大爷")
+    await worker.send("/log")  # a second log, half answered
+    await worker.press("🏠 上门走访")
+    await worker.expect("是哪天的事")
+    answer = await worker.press("✏️ 修改", in_message=saved)
+    assert "您正在填写别的内容" in answer
+    await worker.press("今天")  # the second log goes on where it was
+    await worker.expect("提供了哪些服务")
+    with bot.db() as conn:
+        rows = conn.execute("SELECT kind, note, deleted FROM contacts").fetchall()
+    assert [tuple(r) for r in rows] == [("call", "第一次", 0)]
+
+
 async def test_log_searches_by_name_when_a_worker_has_many_households(
         bot: BotProcess, api: FakeBotApi) -> None:
     add_worker(bot, 7001, "陈社工", "zh")
