@@ -61,6 +61,7 @@ class ReportFlow(StepFlow[Draft]):
     name = NAME
     callbacks = RP
     data_type = Draft
+    in_place = True  # residents tap through it, often many at once (a storm night)
 
     def __init__(self) -> None:
         self.steps = Steps({

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import BotProcess
 from tests.e2e.reporting import label, submit_report
-from tests.rig.server import FakeBotApi, FakeUser
+from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
 
 def stored_reports(bot: BotProcess) -> list[dict[str, object]]:
@@ -67,6 +67,53 @@ async def test_full_report_in_chinese(bot: BotProcess, resident: FakeUser) -> No
     await resident.press("R-0001")
     history = await resident.expect(r"R-0001 现在：等待社工接手")
     assert "您提交了求助" in history.plain
+
+
+async def _to_the_area_question(resident: FakeUser) -> BotMessage:
+    await resident.send("/report")
+    await resident.press("👵 独居老人")
+    await resident.send("楼下张大爷腿肿得厉害，几天没出门了")
+    await resident.send("张大爷，80岁左右")
+    await resident.expect(r"在哪里")
+    await resident.send("东门小区3栋502")
+    return await resident.expect(r"属于哪个社区")
+
+
+async def test_the_next_question_takes_the_pressed_ones_place_under_the_answer(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    question = await _to_the_area_question(resident)
+    sent_before = len(api.calls_to("sendMessage"))
+    dropped_before = len(api.calls_to("editMessageReplyMarkup"))
+    await resident.press("东门社区", in_message=question)
+    urgency = await resident.expect(r"有多着急")
+    assert urgency.message_id == question.message_id  # the same message, now the next question
+    assert urgency.plain.startswith("✅ 东门社区\n\n")
+    assert "🔴 现在有危险" in urgency.labels and "东门社区" not in urgency.labels
+    assert len(api.calls_to("sendMessage")) == sent_before
+    # No keyboard left behind to take away: one call fewer per press.
+    assert len(api.calls_to("editMessageReplyMarkup")) == dropped_before
+    # A second tap on the area, from a stale copy of the keyboard, changes nothing.
+    answer = await resident.press_data(str(question.reply_markup["inline_keyboard"][0][0]
+                                           ["callback_data"]), urgency)
+    assert "这一步已经过去了" in answer
+    with bot.db() as conn:
+        assert conn.execute("SELECT step FROM flows").fetchone()[0] == "urgency"
+
+
+async def test_a_question_that_cannot_take_the_pressed_ones_place_comes_as_a_new_message(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    question = await _to_the_area_question(resident)
+    api.fail_next("editMessageText", 400, "Bad Request: message can't be edited")
+    await resident.press("东门社区", in_message=question)
+    urgency = await resident.expect(r"有多着急")
+    assert urgency.message_id != question.message_id
+
+    def pressed() -> BotMessage:
+        return next(m for m in resident.messages if m.message_id == question.message_id)
+
+    # As before in-place questions: the pressed question stays, its buttons taken away.
+    assert await api.wait_until(lambda: not pressed().labels, 5)
+    assert pressed().plain == question.plain
 
 
 async def test_full_report_in_english_anonymous(bot: BotProcess, resident_en: FakeUser) -> None:

@@ -103,6 +103,11 @@ class StepFlow(Generic[D]):
     data_type: type[D]
     steps: Steps[D]
     stale_key = "flowkit.stale"  # "this question is closed"; a flow may say it its own way
+    # A button that moves on asks the next question in the pressed message, under the answer
+    # chosen (rather than a new message below a keyboard taken away): the same to read, one
+    # Bot API call fewer per press. A flow whose questions carry reply keyboards gets a new
+    # message for those as before.
+    in_place = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -178,7 +183,11 @@ class StepFlow(Generic[D]):
         step = self.steps.get(state.step)
         data = self.load(state)
         for bound in step.buttons if step is not None else ():
-            outcome = await bound.take(ctx, data, raw)
+            ctx.in_place = self.in_place and not bound.keep
+            try:
+                outcome = await bound.take(ctx, data, raw)
+            finally:
+                ctx.in_place = False
             if outcome is False:
                 continue
             if isinstance(outcome, Refused):
@@ -186,7 +195,7 @@ class StepFlow(Generic[D]):
                                  alert=True)
                 return
             await ctx.answer()
-            if not bound.keep:
+            if not bound.keep and not ctx.replaced:
                 await ctx.drop_keyboard()
             return
         await self.stale(ctx)
