@@ -131,10 +131,27 @@ class Database:
             await self._conn.execute("VACUUM")
             await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    async def write(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run one statement as its own IMMEDIATE transaction and return the rows it returns
+        (RETURNING), all in one trip to the database thread.
+
+        The intake and the flows write this way several times per update: each trip costs a
+        thread hand-over both ways, and `transaction()` takes three (BEGIN, statement, COMMIT).
+        A cancel cannot leave the transaction half open: it runs to its end on that thread.
+        """
+        async with self._lock:
+            rows: list[Row] = await _on_thread(self._conn, _one_transaction, sql, params, False)
+            return rows
+
+    async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement per parameter set as one transaction, in one trip (see write)."""
+        async with self._lock:
+            await _on_thread(self._conn, _one_transaction, sql, list(rows), True)
+
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Run a read outside any transaction and return its first row."""
-        async with self._lock, self._conn.execute(sql, params) as cur:
-            row: Row | None = await cur.fetchone()
+        async with self._lock:
+            row: Row | None = await _on_thread(self._conn, _first_row, sql, params)
             return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
@@ -164,8 +181,8 @@ class Tx:
 
     async def rowcount(self, sql: str, params: Params = ()) -> int:
         """Run a statement; return how many rows it changed."""
-        async with self._conn.execute(sql, params) as cur:
-            return cur.rowcount
+        count: int = await _on_thread(self._conn, _changed, sql, params)
+        return count
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
         """Run a statement once per parameter set; return how many rows it changed in all."""
@@ -174,9 +191,8 @@ class Tx:
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Read inside the transaction (sees its own writes)."""
-        async with self._conn.execute(sql, params) as cur:
-            row: Row | None = await cur.fetchone()
-            return row
+        row: Row | None = await _on_thread(self._conn, _first_row, sql, params)
+        return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Read all rows inside the transaction."""
@@ -186,6 +202,36 @@ class Tx:
         """First column of the first row inside the transaction (None if no row)."""
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+
+async def _on_thread(conn: aiosqlite.Connection, work: Any, *args: Any) -> Any:
+    """Run `work(sqlite3_connection, *args)` on the connection's thread: one trip there and
+    back whatever `work` does. (aiosqlite's own helpers take a trip per cursor step.)"""
+    return await conn._execute(work, conn._conn, *args)  # type: ignore[no-untyped-call]
+
+
+def _first_row(conn: sqlite3.Connection, sql: str, params: Params) -> Row | None:
+    row: Row | None = conn.execute(sql, params).fetchone()
+    return row
+
+
+def _changed(conn: sqlite3.Connection, sql: str, params: Params) -> int:
+    return conn.execute(sql, params).rowcount
+
+
+def _one_transaction(conn: sqlite3.Connection, sql: str, params: Any, many: bool) -> list[Row]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if many:
+            conn.executemany(sql, params)
+            rows: list[Row] = []
+        else:
+            rows = conn.execute(sql, params).fetchall()
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return rows
 
 
 def _has_content(path: Path) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.clock import from_db, to_db
-from storage.db import Database, Tx
+from storage.db import Database, Row, Tx
 
 
 @dataclass(frozen=True)
@@ -29,16 +29,18 @@ class FlowState:
         return 0 < update_id <= self.last_update_id
 
 
+_COLUMNS = "telegram_id, name, step, data, started_at, updated_at, last_update_id, unasked"
+
+
 async def get(db: Database, telegram_id: int) -> FlowState | None:
     """The person's flow in progress, or None."""
-    row = await db.fetchone(
-        "SELECT telegram_id, name, step, data, started_at, updated_at, last_update_id, unasked "
-        "FROM flows "
-        "WHERE telegram_id = ?",
-        (telegram_id,),
-    )
-    if row is None:
-        return None
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM flows WHERE telegram_id = ?",
+                            (telegram_id,))
+    return None if row is None else _state(row)
+
+
+def _state(row: Row) -> FlowState:
+    """A flow from its row."""
     return FlowState(
         row["telegram_id"], row["name"], row["step"], json.loads(row["data"]),
         from_db(row["started_at"]), from_db(row["updated_at"]), row["last_update_id"],
@@ -54,21 +56,19 @@ async def put(db: Database, telegram_id: int, name: str, step: str, data: dict[s
     a crash is recognised and not applied twice.
     """
     stamp = to_db(now)
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO flows (telegram_id, name, step, data, started_at, updated_at, "
-            "last_update_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
-            "started_at = CASE WHEN flows.name = excluded.name THEN flows.started_at "
-            "ELSE excluded.started_at END, "
-            "name = excluded.name, step = excluded.step, data = excluded.data, "
-            "updated_at = excluded.updated_at, unasked = 0, "
-            "last_update_id = MAX(flows.last_update_id, excluded.last_update_id)",
-            (telegram_id, name, step, json.dumps(data, ensure_ascii=False), stamp, stamp,
-             update_id),
-        )
-    state = await get(db, telegram_id)
-    assert state is not None
-    return state
+    [row] = await db.write(
+        "INSERT INTO flows (telegram_id, name, step, data, started_at, updated_at, "
+        "last_update_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
+        "started_at = CASE WHEN flows.name = excluded.name THEN flows.started_at "
+        "ELSE excluded.started_at END, "
+        "name = excluded.name, step = excluded.step, data = excluded.data, "
+        "updated_at = excluded.updated_at, unasked = 0, "
+        "last_update_id = MAX(flows.last_update_id, excluded.last_update_id) "
+        f"RETURNING {_COLUMNS}",
+        (telegram_id, name, step, json.dumps(data, ensure_ascii=False), stamp, stamp,
+         update_id),
+    )
+    return _state(row)
 
 
 async def set_unasked(db: Database, telegram_id: int, unasked: bool) -> None:

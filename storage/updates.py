@@ -34,8 +34,7 @@ async def save(db: Database, updates: Sequence[tuple[int, str]], now: datetime) 
     if not updates:
         return
     stamp = to_db(now)
-    async with db.transaction() as tx:
-        await tx.executemany(_INSERT, [(uid, payload, stamp) for uid, payload in updates])
+    await db.write_many(_INSERT, [(uid, payload, stamp) for uid, payload in updates])
 
 
 async def accept(db: Database, update_id: int, payload: str, now: datetime,
@@ -66,22 +65,20 @@ async def next_offset(db: Database) -> int:
 
 async def begin_attempt(db: Database, update_id: int) -> int:
     """Count an attempt to handle an update before handling it; return the attempt number."""
-    async with db.transaction() as tx:
-        # One statement (RETURNING): the intake's cost per update is counted in trips to SQLite.
-        rows = await tx.fetchall(
-            "UPDATE updates SET attempts = attempts + 1 WHERE update_id = ? RETURNING attempts",
-            (update_id,),
-        )
+    # One statement (RETURNING), one trip: the intake's cost per update is counted in trips.
+    rows = await db.write(
+        "UPDATE updates SET attempts = attempts + 1 WHERE update_id = ? RETURNING attempts",
+        (update_id,),
+    )
     return int(rows[0][0] or 0) if rows else 0
 
 
 async def finish(db: Database, update_id: int, now: datetime, *, failed: bool = False) -> None:
     """Mark an update handled (or given up on after repeated crashes)."""
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE updates SET state = ?, handled_at = ? WHERE update_id = ?",
-            ("failed" if failed else "done", to_db(now), update_id),
-        )
+    await db.write(
+        "UPDATE updates SET state = ?, handled_at = ? WHERE update_id = ?",
+        ("failed" if failed else "done", to_db(now), update_id),
+    )
 
 
 async def pending(db: Database) -> list[StoredUpdate]:

@@ -221,6 +221,9 @@ class FakeCtx:
         self.replies: list[str] = []
         self.saved: list[tuple[str, dict[str, Any]]] = []
         self.message = SimpleNamespace(text="typed")
+        self.in_place = False
+        self.replaced = False
+        self.edited: list[str] = []
 
     def t(self, key: str, /, **values: object) -> str:
         return key
@@ -232,6 +235,10 @@ class FakeCtx:
         self.dropped += 1
 
     async def reply(self, text: str, markup: object = None) -> None:
+        if self.in_place:  # as Ctx: the first reply goes into the pressed message
+            self.in_place, self.replaced = False, True
+            self.edited.append(text)
+            return
         self.replies.append(text)
 
     async def save_flow(self, name: str, step: str, data: dict[str, Any]) -> object:
@@ -302,6 +309,22 @@ async def test_buttons_go_to_the_current_step_and_anything_else_is_stale(
     ctx = FakeCtx()
     await PickFlow().on_button(ctx, state(step), data)  # type: ignore[arg-type]
     assert (ctx.answers, ctx.dropped, ctx.replies) == (answers, dropped, replies)
+
+
+class InPlaceFlow(PickFlow):
+    in_place = True
+
+
+@pytest.mark.parametrize(("flow", "edited", "replies", "dropped"), [
+    (PickFlow(), [], ["ask.count.red"], 1),  # a new message; the pressed keyboard taken away
+    (InPlaceFlow(), ["ask.count.red"], [], 0),  # the pressed message becomes the question
+])
+async def test_an_in_place_flow_asks_in_the_pressed_message(
+        flow: PickFlow, edited: list[str], replies: list[str], dropped: int) -> None:
+    ctx = FakeCtx()
+    await flow.on_button(ctx, state("colour"), ["c", "red"])  # type: ignore[arg-type]
+    assert (ctx.edited, ctx.replies, ctx.dropped) == (edited, replies, dropped)
+    assert ctx.answers == [(None, False)] and not ctx.in_place
 
 
 class LimitedFlow(PickFlow):
