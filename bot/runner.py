@@ -24,6 +24,7 @@ from bot.telegram.app import POLL_TIMEOUT, build_application
 from bot.telegram.context import PACER_KEY
 from bot.telegram.intake import ALLOWED_UPDATES, Intake
 from bot.telegram.menus import publish_all
+from bot.telegram.transport import RECEIVED_KEY
 from bot.telegram.webhook import WebhookServer
 from storage import areas, lock, people
 from storage.db import Database, DatabaseUnavailable
@@ -161,7 +162,7 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
     await app.start()
     await publish_all(app.bot, services, app.bot_data[COMMANDS_KEY],
                       await people.staff(services.db))
-    intake = Intake(app, services.db, services.clock, POLL_TIMEOUT)
+    intake = Intake(app, services.db, services.clock, POLL_TIMEOUT, app.bot_data[RECEIVED_KEY])
     await intake.replay()
     sender = asyncio.create_task(outbox.run())
     if settings.webhook_url:

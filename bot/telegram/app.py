@@ -27,7 +27,7 @@ from bot.telegram.context import SERVICES_KEY, Ctx, build_ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.menus import MENU_PREFIX
 from bot.telegram.registry import features
-from bot.telegram.transport import AiohttpRequest
+from bot.telegram.transport import RECEIVED_KEY, AiohttpRequest, UpdatesRequest
 from storage import flows
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ FOR_BOT = PRIVATE | (NEW & filters.ChatType.GROUPS & Addressed())
 def build_application(services: Services) -> tuple[Application, CommandTable]:  # type: ignore[type-arg]
     """Build the application and its command table; the caller starts it."""
     settings = services.settings
+    received = UpdatesRequest(read_timeout=POLL_TIMEOUT + 10, connect_timeout=10)
     app = (
         Application.builder()
         .token(settings.require_token())
@@ -70,12 +71,13 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
         .base_file_url(settings.file_url)
         .request(AiohttpRequest(connection_pool_size=16, read_timeout=settings.telegram_timeout,
                                 write_timeout=30, connect_timeout=10))
-        .get_updates_request(AiohttpRequest(read_timeout=POLL_TIMEOUT + 10, connect_timeout=10))
+        .get_updates_request(received)
         .updater(None)  # our own durable intake fetches updates (bot/telegram/intake.py)
         .concurrent_updates(64)  # ordering per chat is kept by the intake
         .build()
     )
     app.bot_data[SERVICES_KEY] = services
+    app.bot_data[RECEIVED_KEY] = received
     table = CommandTable()
     flows = FlowRegistry()
     common = CommonHandlers(table, flows)

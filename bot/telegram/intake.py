@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot.telegram.transport import UpdatesRequest
 from storage import updates as stored
 from storage.db import Database
 
@@ -46,8 +47,10 @@ class Intake:
     """Fetches, stores, dispatches and acknowledges updates."""
 
     def __init__(self, app: Application, db: Database,  # type: ignore[type-arg]
-                 clock: Callable[[], datetime], poll_timeout: int) -> None:
+                 clock: Callable[[], datetime], poll_timeout: int,
+                 received: UpdatesRequest | None = None) -> None:
         self.app = app
+        self.received = received  # updates as Telegram sent them, to store as they came
         self.db = db
         self.clock = clock
         self.poll_timeout = poll_timeout
@@ -95,11 +98,16 @@ class Intake:
             self.polling.set()
             if not batch:
                 continue
-            rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in batch]
+            rows = [(u.update_id, self._payload(u)) for u in batch]
             await stored.save(self.db, rows, self.clock())
             offset = max(u.update_id for u in batch) + 1
             for update in batch:
                 self._dispatch(update, counted=True)
+
+    def _payload(self, update: Update) -> str:
+        """The update's JSON to store: as received when kept, else rebuilt from PTB's object."""
+        data = self.received.received(update.update_id) if self.received is not None else None
+        return json.dumps(data if data is not None else update.to_dict(), ensure_ascii=False)
 
     def parse(self, data: dict[str, object]) -> Update:
         """The Update in a posted JSON object; raises if it is not one."""

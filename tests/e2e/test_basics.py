@@ -189,6 +189,24 @@ async def test_update_being_handled_at_sigkill_is_handled_after_restart(
     assert await bot.updates_settled() == ["done"]
 
 
+async def test_an_update_is_stored_exactly_as_telegram_sent_it(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    sent = api.push_update("message", {
+        "message_id": 77, "date": 1795985170, "text": "/help", "entities": [
+            {"type": "bot_command", "offset": 0, "length": 5}],
+        "chat": {"id": resident.chat_id, "type": "private", "first_name": "李阿姨"},
+        "from": {"id": resident.chat_id, "is_bot": False, "first_name": "李阿姨",
+                 "language_code": "zh-hans"},
+    })
+    assert sent is not None
+    await resident.expect(r"您可以用这些命令")
+    assert await bot.updates_settled() == ["done"]
+    with bot.db() as conn:
+        [payload] = [r[0] for r in conn.execute("SELECT payload FROM updates")]
+    # Not PTB's re-serialisation (which adds defaults such as channel_chat_created: false).
+    assert json.loads(payload) == sent
+
+
 async def test_an_update_that_kills_the_bot_three_times_is_set_aside(
         bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
     greeting = "您好，李阿姨"
