@@ -10,6 +10,7 @@ transport does, so retries and the outbox see the same `TimedOut` and `NetworkEr
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import aiohttp
@@ -129,14 +130,16 @@ class UpdatesRequest(AiohttpRequest):
 
 
 def _body(request_data: RequestData | None, files: UploadFileDict | None,
-          ) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields as PTB encodes them (JSON values), multipart when a file goes along."""
+          ) -> aiohttp.FormData | aiohttp.BytesPayload | None:
+    """The parameters as one JSON body (the Bot API takes JSON; a form would encode every
+    value as JSON and then the form again), multipart when a file goes along."""
     if request_data is None:
         return None
-    fields = request_data.json_parameters
     if not files:
-        return fields
-    form = aiohttp.FormData(fields)
+        return aiohttp.BytesPayload(
+            json.dumps(request_data.parameters, ensure_ascii=False).encode(),
+            content_type="application/json")
+    form = aiohttp.FormData(request_data.json_parameters)
     for name, (filename, content, mimetype) in files.items():
         form.add_field(name, content, filename=filename or name, content_type=mimetype)
     return form

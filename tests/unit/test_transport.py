@@ -31,6 +31,8 @@ class Server:
             async for part in await request.multipart():
                 data = await part.read()  # type: ignore[union-attr]
                 fields[part.name or ""] = (part.filename, bytes(data))  # type: ignore[union-attr]
+        elif request.content_type == "application/json":  # as Telegram takes it
+            fields.update(await request.json())
         else:
             fields.update(await request.post())
         self.got.append((method, fields))
@@ -74,7 +76,8 @@ async def test_a_message_goes_out_with_its_fields_and_comes_back_parsed(server: 
     assert sent.text == "您好 <b>&</b>"
     method, fields = server.got[-1]
     assert method == "sendMessage"
-    assert fields["chat_id"] == "5" and fields["parse_mode"] == "HTML"
+    # One JSON body with its values typed, not a form of JSON-encoded strings.
+    assert fields["chat_id"] == 5 and fields["parse_mode"] == "HTML"
 
 
 async def test_a_file_goes_out_as_multipart_with_its_name(server: Server) -> None:
