@@ -66,6 +66,7 @@ async def measure(path: Path) -> None:
     from bot.jobs.reminders import REMINDER_JOB, due_reminders, reminder_message
     from bot.services.context import Services, clock_for
     from bot.services.digest import gather, render_digest
+    from bot.services.reminder_messages import ReminderWriter
     from bot.services.routing import coordinator_targets
     from bot.services.texts import language_of
     from storage import reminders as store
@@ -102,12 +103,13 @@ async def measure(path: Path) -> None:
             by_worker.setdefault(row.worker_id, []).append(current[row.obligation])
         people = await store.people_by_id(db, by_worker)
         messages = 0
+        writer = ReminderWriter(services, today)
         for worker_id, items in by_worker.items():
             person = people[worker_id]
             lang = language_of(services, person)
             for start in range(0, len(items), 10):
-                reminder_message(services, lang, person.name,
-                                 items[start:start + 10], today)  # type: ignore[arg-type]
+                reminder_message(writer, lang, person.name,
+                                 items[start:start + 10])  # type: ignore[arg-type]
                 messages += 1
         lap(f"reminders: {messages:,} messages rendered for {len(by_worker):,} workers")
         await store.plan_digests(db, week_key(today), await coordinator_targets(services), AT)

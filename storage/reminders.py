@@ -179,10 +179,14 @@ _REMINDER = ("id, worker_id, household_id, program_id, obligation_key, stage, du
              "state, attempts, next_attempt_at, message_id, error, sent_at")
 
 
+_STAGES = {stage.value: stage for stage in Stage}  # a dict look-up, not an Enum call per row
+
+
 def _reminder(r: Row) -> Reminder:
     return Reminder(
         id=r["id"], worker_id=r["worker_id"], household_id=r["household_id"],
-        program_id=r["program_id"], obligation_key=r["obligation_key"], stage=Stage(r["stage"]),
+        program_id=r["program_id"], obligation_key=r["obligation_key"],
+        stage=_STAGES[r["stage"]],
         due_by=date.fromisoformat(r["due_by"]), run_day=date.fromisoformat(r["run_day"]),
         state=r["state"], attempts=r["attempts"], next_attempt_at=from_db(r["next_attempt_at"]),
         message_id=r["message_id"], error=r["error"],
@@ -224,18 +228,17 @@ async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[R
     or claimed by a process that died. Claimed rows are 'sending' and count an attempt."""
     stamp = to_db(now)
     stale = to_db(now - lease)
+    ready = ("(state IN ('pending', 'failed') AND next_attempt_at <= ?) "
+             "OR (state = 'sending' AND claimed_at < ?)")
     async with db.transaction() as tx:
         rows = await tx.fetchall(
-            f"SELECT {_REMINDER} FROM reminders WHERE "
-            "(state IN ('pending', 'failed') AND next_attempt_at <= ?) "
-            "OR (state = 'sending' AND claimed_at < ?) ORDER BY worker_id, id",
+            f"SELECT {_REMINDER} FROM reminders WHERE {ready} ORDER BY worker_id, id",
             (stamp, stale))
-        ids = [r["id"] for r in rows]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            await tx.execute(
-                "UPDATE reminders SET state = 'sending', claimed_at = ?, attempts = attempts + 1 "
-                f"WHERE id IN ({','.join('?' * len(chunk))})", (stamp, *chunk))
+        if rows:
+            # The rows just read, in one statement (not 340 by id at 170,000 reminders): the
+            # transaction holds the write lock, so nobody changed them in between.
+            await tx.execute("UPDATE reminders SET state = 'sending', claimed_at = ?, "
+                             f"attempts = attempts + 1 WHERE {ready}", (stamp, stamp, stale))
     return [_reminder(r) for r in rows]
 
 
