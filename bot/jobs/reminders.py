@@ -23,6 +23,7 @@ from bot.domain.cadence import Stage
 from bot.domain.reminding import window_open
 from bot.jobs.context import TickContext
 from bot.services import reminder_run
+from bot.services.bulk import collector_paused
 from bot.services.context import Services
 from bot.services.reminder_messages import ReminderWriter
 from bot.services.texts import language_of
@@ -68,34 +69,49 @@ async def remind(tick: TickContext) -> None:
     run_due = not await store.run_done(db, REMINDER_JOB, today.isoformat())
     if not run_due and not await store.has_ready(db, tick.now):
         return  # most ticks: nothing planned and nothing to retry
-    current = await due_reminders(services, today)
-    if run_due:
-        planned = [store.Planned(key[0], key[1], key[2], key[3], stage, item.obligation.due_by)
-                   for key, (item, stage) in current.items()]
-        added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today,
-                                     tick.now)
-        log.info("reminder run for %s: %s new reminder(s)", today, added)
-    await deliver(services, tick.bot, tick.now, today, current, tick.pacer)
+    # Bulk work over every household, before anything is sent: the cyclic collector waits
+    # (bot/services/bulk.py; at 100,000 households it walked the run's objects four times).
+    # Sending (minutes at scale) runs with it on again.
+    with collector_paused():
+        current = await due_reminders(services, today)
+        if run_due:
+            planned = [store.Planned(key[0], key[1], key[2], key[3], stage,
+                                     item.obligation.due_by)
+                       for key, (item, stage) in current.items()]
+            added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today,
+                                         tick.now)
+            log.info("reminder run for %s: %s new reminder(s)", today, added)
+        by_worker = await claimed(services, tick.now, current)
+    await deliver(services, tick.bot, tick.now, today, by_worker, tick.pacer)
 
 
-async def deliver(services: Services, bot: Bot, now: datetime, today: date,
-                  current: dict[Key, tuple[dg.Item, Stage]], pacer: Pacer,
-                  sender: Sender | None = None) -> Sender:
-    """Send every claimed reminder that is still relevant; one message per worker."""
+Batch = dict[int, list[tuple[store.Reminder, dg.Item, Stage]]]
+
+
+async def claimed(services: Services, now: datetime,
+                  current: dict[Key, tuple[dg.Item, Stage]]) -> Batch:
+    """Claim every reminder ready to send; those still relevant by worker, the rest
+    cancelled."""
     db = services.db
-    sender = sender or Sender(bot, db, services.clock, pacer)
-    claimed = await store.claim(db, now)
-    if not claimed:
-        return sender
     stale: list[int] = []
-    by_worker: dict[int, list[tuple[store.Reminder, dg.Item, Stage]]] = {}
-    for row in claimed:
+    by_worker: Batch = {}
+    for row in await store.claim(db, now):
         found = current.get(row.obligation)
         if found is None or found[1] is not row.stage:
             stale.append(row.id)  # met, handed over, or at another stage now
             continue
         by_worker.setdefault(row.worker_id, []).append((row, found[0], found[1]))
     await store.cancel(db, stale)
+    return by_worker
+
+
+async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_worker: Batch,
+                  pacer: Pacer, sender: Sender | None = None) -> Sender:
+    """Send the claimed reminders; one message per worker and ten obligations."""
+    db = services.db
+    sender = sender or Sender(bot, db, services.clock, pacer)
+    if not by_worker:
+        return sender
     people = await store.people_by_id(db, by_worker)
     writer = ReminderWriter(services, today)
     gate = asyncio.Semaphore(CONCURRENCY)
