@@ -24,6 +24,23 @@ _LATEST = ", ".join(f"MAX(CASE WHEN c.kind = '{kind.value}' THEN c.day END)"
 _NONE = (None,) * len(LATEST_KINDS)
 
 
+class _Days(dict[str | None, date | None]):
+    """Dates read once each (a year has 365; a million rows name them again and again)."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, text: str) -> date:
+        day = self[text] = date.fromisoformat(text)
+        return day
+
+    def day(self, text: str) -> date:
+        """The date of a column that is never empty."""
+        found = self[text]
+        assert found is not None
+        return found
+
+
 @dataclass(frozen=True, slots=True)
 class Running:
     """One household under one programme: its pairings, its latest contact of each kind."""
@@ -57,20 +74,12 @@ async def running(db: Database, *, programs: Sequence[Program], since: date, tod
         f"SELECT h.id, {_LATEST} FROM households h CROSS JOIN contacts c "
         "ON c.household_id = h.id AND c.deleted = 0 AND c.day >= ? AND c.day <= ? "
         "WHERE h.archived = 0 GROUP BY h.id", (since.isoformat(), today.isoformat()))
-    days: dict[str, date] = {}
-
-    def day(text: str) -> date:
-        found = days.get(text)
-        if found is None:
-            found = days[text] = date.fromisoformat(text)
-        return found
-
-    latest = {r[0]: tuple(day(text) if text else None for text in r[1:]) for r in contact_rows}
+    days = _Days()
+    latest = {r[0]: tuple(map(days.__getitem__, r[1:])) for r in contact_rows}
     tenures: dict[tuple[int, int], list[Tenure]] = {}
-    for r in pairing_rows:
-        ended = r["ended_on"]
-        tenures.setdefault((r["household_id"], r["program_id"]), []).append(
-            Tenure(r["id"], r["worker_id"], day(r["started_on"]), day(ended) if ended else None))
+    for pairing_id, household_id, worker_id, program_id, started_on, ended_on in pairing_rows:
+        tenures.setdefault((household_id, program_id), []).append(
+            Tenure(pairing_id, worker_id, days.day(started_on), days[ended_on]))
     houses = {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in house_rows}
     out = [Running(household_id, known[program_id], spans, latest.get(household_id, _NONE))
            for (household_id, program_id), spans in tenures.items()

@@ -138,7 +138,7 @@ async def run_done(db: Database, job: str, key: str) -> bool:
 # -- reminders -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Planned:
     """A reminder to plan: who, for which household obligation, at which stage."""
 
@@ -150,7 +150,7 @@ class Planned:
     due_by: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reminder:
     """A stored reminder."""
 
