@@ -58,6 +58,7 @@ class ReminderWriter:
         bare = START_FOR.data(0, None)
         self._kind_parts = {kind: START_FOR.data(0, kind)[len(bare):] for kind in ContactKind}
         self._household_parts: dict[int, str] = {}
+        self._days: dict[date, str] = {}
 
     def _language(self, lang: str) -> _Language:
         found = self._languages.get(lang)
@@ -87,6 +88,12 @@ class ReminderWriter:
             head = self._household_parts[household_id] = START_FOR.data(household_id, None)
         return head + self._kind_parts[kind]
 
+    def _day(self, day: date) -> str:
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = escape(day.isoformat())
+        return found
+
     def message(self, lang: str, worker_name: str, items: Sequence[tuple[Item, Stage]]
                 ) -> tuple[str, Buttons]:
         """One reminder: a line per obligation, and a row with its button for each."""
@@ -96,16 +103,17 @@ class ReminderWriter:
         for item, stage in items:
             o = item.obligation
             kind = texts.kinds[o.rule.kind]
-            values = {"household": escape(item.household_name), "kind": kind,
-                      "period": self._period(texts, lang, o.period),
-                      "due_by": escape(o.due_by.isoformat())}
+            raw = item.household_name
+            name = escape(raw)
+            cut = name if len(raw) <= BUTTON_NAME else escape(short(raw, BUTTON_NAME))
+            values = {"household": name, "kind": kind,
+                      "period": self._period(texts, lang, o.period), "due_by": self._day(o.due_by)}
             if stage is Stage.FINAL:
                 values["days"] = escape((o.due_by - self.today).days + 1)
                 lines.append(texts.final.format_map(values))
             else:
                 lines.append(texts.first.format_map(values))
-            label = texts.button.format_map(
-                {"kind": kind, "household": escape(short(item.household_name, BUTTON_NAME))})
+            label = texts.button.format_map({"kind": kind, "household": cut})
             rows.append([(label, self._data(item.household_id, o.rule.kind))])
         lines.append(texts.footer)
         return "\n".join(lines), rows
