@@ -63,9 +63,11 @@ async def measure(path: Path) -> None:
     from bot.config import SUPPORTED_LANGUAGES, load_settings
     from bot.domain.reminding import week_key
     from bot.i18n import Catalog
-    from bot.jobs.reminders import REMINDER_JOB, due_reminders, reminder_message
+    from bot.jobs.reminders import REMINDER_JOB, claimed, due_reminders, reminder_message
+    from bot.services.bulk import collector_paused
     from bot.services.context import Services, clock_for
     from bot.services.digest import gather, render_digest
+    from bot.services.reminder_messages import ReminderWriter
     from bot.services.routing import coordinator_targets
     from bot.services.texts import language_of
     from storage import reminders as store
@@ -90,24 +92,26 @@ async def measure(path: Path) -> None:
             parts.append((name, now - mark, cpu - cpu_mark))
             mark, cpu_mark = now, cpu
 
-        current = await due_reminders(services, today)
-        lap(f"reminders: {len(current):,} obligations at a reminder stage")
-        planned = [store.Planned(key[0], key[1], key[2], key[3], stage, item.obligation.due_by)
-                   for key, (item, stage) in current.items()]
-        added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today, AT)
-        lap(f"reminders: {added:,} planned (committed)")
-        claimed = await store.claim(db, AT)
-        by_worker: dict[int, list[object]] = {}
-        for row in claimed:
-            by_worker.setdefault(row.worker_id, []).append(current[row.obligation])
+        with collector_paused():  # as remind() does, up to the claim
+            current = await due_reminders(services, today)
+            lap(f"reminders: {len(current):,} obligations at a reminder stage")
+            planned = [store.Planned(key[0], key[1], key[2], key[3], stage,
+                                     item.obligation.due_by)
+                       for key, (item, stage) in current.items()]
+            added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today,
+                                         AT)
+            lap(f"reminders: {added:,} planned (committed)")
+            by_worker = await claimed(services, AT, current)
         people = await store.people_by_id(db, by_worker)
         messages = 0
-        for worker_id, items in by_worker.items():
+        writer = ReminderWriter(services, today)
+        for worker_id, rows in by_worker.items():  # as deliver() does, sending aside
             person = people[worker_id]
             lang = language_of(services, person)
-            for start in range(0, len(items), 10):
-                reminder_message(services, lang, person.name,
-                                 items[start:start + 10], today)  # type: ignore[arg-type]
+            rows.sort(key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0].id))
+            for start in range(0, len(rows), 10):
+                reminder_message(writer, lang, person.name,
+                                 [(item, stage) for _, item, stage in rows[start:start + 10]])
                 messages += 1
         lap(f"reminders: {messages:,} messages rendered for {len(by_worker):,} workers")
         await store.plan_digests(db, week_key(today), await coordinator_targets(services), AT)

@@ -110,6 +110,12 @@ class Catalog:
         return self._entry(lang, key, values).format_map(
             {name: str(value) for name, value in values.items()})
 
+    def template(self, lang: str, key: str, /) -> str:
+        """The text `key` in `lang` before values are filled in (a plural text's form for no
+        count): for code that fills one text thousands of times, as `t` would, with
+        `template.format_map({name: escape(value), …})`."""
+        return self._entry(lang, key, {})
+
     def _entry(self, lang: str, key: str, values: Mapping[str, object]) -> str:
         table = self.texts.get(lang) or self.texts[self.fallback]
         entry = table.get(key)

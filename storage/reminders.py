@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from bot.domain.cadence import ContactKind, ContactRecord, Program, Stage, Tenure
 from storage.clock import from_db, to_db
@@ -138,7 +139,7 @@ async def run_done(db: Database, job: str, key: str) -> bool:
 # -- reminders -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Planned:
     """A reminder to plan: who, for which household obligation, at which stage."""
 
@@ -150,7 +151,7 @@ class Planned:
     due_by: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reminder:
     """A stored reminder."""
 
@@ -179,15 +180,24 @@ _REMINDER = ("id, worker_id, household_id, program_id, obligation_key, stage, du
              "state, attempts, next_attempt_at, message_id, error, sent_at")
 
 
+_STAGES = {stage.value: stage for stage in Stage}  # a dict look-up, not an Enum call per row
+# A run's 170,000 rows name a few days and one instant: each is parsed once.
+_day = lru_cache(maxsize=1024)(date.fromisoformat)
+_instant = lru_cache(maxsize=1024)(from_db)
+
+
 def _reminder(r: Row) -> Reminder:
+    # Unpacked in _REMINDER's order: a claim reads 170,000 rows at 100,000 households.
+    (id_, worker_id, household_id, program_id, obligation_key, stage, due_by, run_day, state,
+     attempts, next_attempt_at, message_id, error, sent_at) = r
     return Reminder(
-        id=r["id"], worker_id=r["worker_id"], household_id=r["household_id"],
-        program_id=r["program_id"], obligation_key=r["obligation_key"], stage=Stage(r["stage"]),
-        due_by=date.fromisoformat(r["due_by"]), run_day=date.fromisoformat(r["run_day"]),
-        state=r["state"], attempts=r["attempts"], next_attempt_at=from_db(r["next_attempt_at"]),
-        message_id=r["message_id"], error=r["error"],
-        sent_at=from_db(r["sent_at"]) if r["sent_at"] else None,
-    )
+        id_, worker_id, household_id, program_id, obligation_key, _STAGES[stage],
+        _day(due_by), _day(run_day), state, attempts, _instant(next_attempt_at), message_id,
+        error, _instant(sent_at) if sent_at else None)
+
+
+def _by_worker(planned: Planned) -> int:
+    return planned.worker_id
 
 
 async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Planned],
@@ -202,13 +212,18 @@ async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Plann
         if not done:
             return None
         # One statement for all (a trip to SQLite's thread per row cost 36 s of CPU for
-        # 170,000 reminders in bench/bench_tick.py).
+        # 170,000 reminders in bench/bench_tick.py), worker by worker: the unique index
+        # (worker first) then grows in a few places instead of everywhere (a fifth less
+        # CPU). The sort is stable, so each worker's reminders keep their order and ids
+        # keep ordering them as before (deliver breaks ties by id).
+        day = run_day.isoformat()
         return await tx.executemany(
             "INSERT OR IGNORE INTO reminders (worker_id, household_id, program_id, "
             "obligation_key, stage, due_by, run_day, next_attempt_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(p.worker_id, p.household_id, p.program_id, p.obligation_key, p.stage.value,
-              p.due_by.isoformat(), run_day.isoformat(), stamp, stamp) for p in planned])
+              p.due_by.isoformat(), day, stamp, stamp)
+             for p in sorted(planned, key=_by_worker)])
 
 
 async def has_ready(db: Database, now: datetime, lease: timedelta = LEASE) -> bool:
@@ -224,18 +239,17 @@ async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[R
     or claimed by a process that died. Claimed rows are 'sending' and count an attempt."""
     stamp = to_db(now)
     stale = to_db(now - lease)
+    ready = ("(state IN ('pending', 'failed') AND next_attempt_at <= ?) "
+             "OR (state = 'sending' AND claimed_at < ?)")
     async with db.transaction() as tx:
         rows = await tx.fetchall(
-            f"SELECT {_REMINDER} FROM reminders WHERE "
-            "(state IN ('pending', 'failed') AND next_attempt_at <= ?) "
-            "OR (state = 'sending' AND claimed_at < ?) ORDER BY worker_id, id",
+            f"SELECT {_REMINDER} FROM reminders WHERE {ready} ORDER BY worker_id, id",
             (stamp, stale))
-        ids = [r["id"] for r in rows]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            await tx.execute(
-                "UPDATE reminders SET state = 'sending', claimed_at = ?, attempts = attempts + 1 "
-                f"WHERE id IN ({','.join('?' * len(chunk))})", (stamp, *chunk))
+        if rows:
+            # The rows just read, in one statement (not 340 by id at 170,000 reminders): the
+            # transaction holds the write lock, so nobody changed them in between.
+            await tx.execute("UPDATE reminders SET state = 'sending', claimed_at = ?, "
+                             f"attempts = attempts + 1 WHERE {ready}", (stamp, stamp, stale))
     return [_reminder(r) for r in rows]
 
 

@@ -32,6 +32,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.delivery.keyboards import Keyboard
 from bot.delivery.pacing import Pacer
 from storage import people
 from storage.db import Database
@@ -95,11 +96,13 @@ class Sender:
         # with them claimed; reminder runs wait (up to MAX_RETRY_AFTER) and try again.
         self.release_on_flood = False
 
-    async def text(self, chat_id: int, text: str, markup: ReplyMarkup | None = None, *,
-                   patience: float = 0.0) -> Result:
+    async def text(self, chat_id: int, text: str, markup: ReplyMarkup | Keyboard | None = None,
+                   *, patience: float = 0.0) -> Result:
         """Send one HTML message."""
+        # A Keyboard is the JSON PTB would make of the markup: PTB dumps a dict as it is.
         return await self._send(chat_id, lambda: self.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+            chat_id, text, parse_mode=ParseMode.HTML,
+            reply_markup=markup,  # type: ignore[arg-type]
             disable_web_page_preview=True), patience=patience)
 
     async def photo(self, chat_id: int, png: bytes | str, caption: str | None = None, *,

@@ -5,11 +5,24 @@ Pure: every function takes the local time or date as an argument.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from typing import TypeVar
 
-from bot.domain.cadence import Obligation, Stage, reminder_stage
+from bot.domain.cadence import (
+    ContactKind,
+    Coverage,
+    Obligation,
+    Program,
+    Rule,
+    Stage,
+    Status,
+    Tenure,
+    coverages,
+    current_statuses,
+    reminder_stage,
+)
+from bot.domain.periods import period_containing
 
 T = TypeVar("T")
 
@@ -93,3 +106,71 @@ def pack(lines: list[str], budget: int = 3800, header: str = "") -> list[str]:
     if len(current) > (1 if header else 0) or not messages:
         messages.append("\n".join(current))
     return messages
+
+
+# --- the daily run at scale: the running periods only, many households at once ---------------
+
+
+def staged_rules(program: Program, today: date) -> list[tuple[Rule, Stage]]:
+    """The programme's rules whose running period is at a reminder stage today, in order."""
+    found: list[tuple[Rule, Stage]] = []
+    for rule in program.rules:
+        period = period_containing(rule.period, today)
+        # reminder_stage itself decides, for a due obligation of the running period.
+        probe = Obligation(rule, period, Status.DUE, period.last_day, None, 0, 0)
+        stage = reminder_stage(probe, today)
+        if stage is not None:
+            found.append((rule, stage))
+    return found
+
+
+def coverage_on(tenures: Iterable[Tenure], day: date) -> Coverage | None:
+    """The coverage (tenures joined at handovers) that covers the day, if any."""
+    if isinstance(tenures, Sequence) and len(tenures) == 1:
+        # Most households have had one pairing: its coverage is itself (none if zero-length).
+        only = tenures[0]
+        if only.ended_on != only.started_on and only.covers(day):
+            return Coverage(only.started_on, only.ended_on, (only,))
+        return None
+    for span in coverages(tenures):
+        if span.covers(day):
+            return span
+    return None
+
+
+def due_at_stage(program: Program, today: date, spans: Sequence[Coverage],
+                 latest: Mapping[ContactKind, Sequence[date | None]]
+                 ) -> list[tuple[int, Obligation, Stage]]:
+    """The running obligations at a reminder stage today that are due, for many households.
+
+    Row i is one household's coverage that covers today (`spans[i]`, see coverage_on);
+    latest[kind][i] its latest contact of that kind dated on or before today (None: none
+    since the oldest running period began). Gives (row, obligation, stage) by row, then by
+    rule as in the programme: what reminder_stage keeps of obligations(...,
+    history_periods=0), without building the obligations that are met or not at a stage
+    (the columns go through current_statuses).
+    """
+    staged = staged_rules(program, today)
+    if not staged or not spans:
+        return []
+    subset = Program(program.id, program.name, tuple(rule for rule, _ in staged))
+    statuses = current_statuses(subset, today, [s.start for s in spans],
+                                [s.end for s in spans], latest)
+    columns = []
+    for rule, stage in staged:
+        period = period_containing(rule.period, today)
+        columns.append((rule, period, period.last_day, stage, statuses[rule]))
+    due = Status.DUE
+    out: list[tuple[int, Obligation, Stage]] = []
+    for row, span in enumerate(spans):
+        tenure: Tenure | None = None
+        for rule, period, due_by, stage, column in columns:
+            if column[row] is not due:
+                continue
+            if tenure is None:
+                tenure = span.responsible(today)
+                if tenure is None:  # pragma: no cover - a span covering today has a tenure
+                    raise AssertionError("no tenure covers today")
+            out.append((row, Obligation(rule, period, due, due_by, None, tenure.worker_id,
+                                        tenure.pairing_id), stage))
+    return out

@@ -13,18 +13,20 @@ import logging
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 
+from bot.delivery.keyboards import Keyboard
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Outcome, Result, Sender
 from bot.domain import digest as dg
 from bot.domain.cadence import Stage
-from bot.domain.reminding import stages_today, window_open
+from bot.domain.reminding import window_open
 from bot.jobs.context import TickContext
-from bot.services import obligations
-from bot.services.contact_buttons import START_FOR
+from bot.services import reminder_run
+from bot.services.bulk import collector_paused
 from bot.services.context import Services
-from bot.services.texts import language_of, period_label
+from bot.services.reminder_messages import ReminderWriter
+from bot.services.texts import language_of
 from storage import reminders as store
 from storage.db import Database
 
@@ -36,36 +38,13 @@ CONCURRENCY = 16  # messages in flight at once (the pacer keeps them spaced)
 RETRY_DELAY = timedelta(minutes=5)  # a timed-out send is tried again this much later
 UNREACHABLE_RETRY = timedelta(days=1)
 MAX_ATTEMPTS = 6  # then the reminder is dropped (logged)
-BUTTON_NAME = 10
 
 
-def _short(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
-
-
-def reminder_message(services: Services, lang: str, worker_name: str,
-                     items: Sequence[tuple[dg.Item, Stage]], today: date
-                     ) -> tuple[str, InlineKeyboardMarkup]:
+def reminder_message(writer: ReminderWriter, lang: str, worker_name: str,
+                     items: Sequence[tuple[dg.Item, Stage]]) -> tuple[str, Keyboard]:
     """One reminder: what is open, and one button per obligation to log it."""
-    t = services.catalog.t
-    lines = [t(lang, "reminder.title", name=worker_name)]
-    rows: list[list[InlineKeyboardButton]] = []
-    for item, stage in items:
-        o = item.obligation
-        kind = t(lang, f"kind.{o.rule.kind.value}")
-        values = dict(household=item.household_name, kind=kind,
-                      period=period_label(services, lang, o.period), due_by=o.due_by.isoformat())
-        if stage is Stage.FINAL:
-            lines.append(t(lang, "reminder.line_final", days=(o.due_by - today).days + 1,
-                           **values))
-        else:
-            lines.append(t(lang, "reminder.line_first", **values))
-        label = t(lang, "reminder.button", kind=kind,
-                  household=_short(item.household_name, BUTTON_NAME))
-        rows.append([InlineKeyboardButton(
-            label, callback_data=START_FOR.data(item.household_id, o.rule.kind))])
-    lines.append(t(lang, "reminder.footer"))
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    text, rows = writer.message(lang, worker_name, items)
+    return text, Keyboard.of(rows)
 
 
 Key = tuple[int, int, int, str]
@@ -73,9 +52,9 @@ Key = tuple[int, int, int, str]
 
 async def due_reminders(services: Services, today: date) -> dict[Key, tuple[dg.Item, Stage]]:
     """Every obligation at a reminder stage today, by (worker, household, program, key)."""
-    items = await obligations.everyone(services.db, today, history_periods=0)
-    return {(item.worker_id, item.household_id, item.program_id, o.key): (item, stage)
-            for item, o, stage in stages_today(((i, i.obligation) for i in items), today)}
+    return {(item.worker_id, item.household_id, item.program_id, item.obligation.key):
+            (item, stage) for item, stage in await reminder_run.at_reminder_stage(services.db,
+                                                                                  today)}
 
 
 async def remind(tick: TickContext) -> None:
@@ -90,35 +69,51 @@ async def remind(tick: TickContext) -> None:
     run_due = not await store.run_done(db, REMINDER_JOB, today.isoformat())
     if not run_due and not await store.has_ready(db, tick.now):
         return  # most ticks: nothing planned and nothing to retry
-    current = await due_reminders(services, today)
-    if run_due:
-        planned = [store.Planned(key[0], key[1], key[2], key[3], stage, item.obligation.due_by)
-                   for key, (item, stage) in current.items()]
-        added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today,
-                                     tick.now)
-        log.info("reminder run for %s: %s new reminder(s)", today, added)
-    await deliver(services, tick.bot, tick.now, today, current, tick.pacer)
+    # Bulk work over every household, before anything is sent: the cyclic collector waits
+    # (bot/services/bulk.py; at 100,000 households it walked the run's objects four times).
+    # Sending (minutes at scale) runs with it on again.
+    with collector_paused():
+        current = await due_reminders(services, today)
+        if run_due:
+            planned = [store.Planned(key[0], key[1], key[2], key[3], stage,
+                                     item.obligation.due_by)
+                       for key, (item, stage) in current.items()]
+            added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today,
+                                         tick.now)
+            log.info("reminder run for %s: %s new reminder(s)", today, added)
+        by_worker = await claimed(services, tick.now, current)
+    await deliver(services, tick.bot, tick.now, today, by_worker, tick.pacer)
 
 
-async def deliver(services: Services, bot: Bot, now: datetime, today: date,
-                  current: dict[Key, tuple[dg.Item, Stage]], pacer: Pacer,
-                  sender: Sender | None = None) -> Sender:
-    """Send every claimed reminder that is still relevant; one message per worker."""
+Batch = dict[int, list[tuple[store.Reminder, dg.Item, Stage]]]
+
+
+async def claimed(services: Services, now: datetime,
+                  current: dict[Key, tuple[dg.Item, Stage]]) -> Batch:
+    """Claim every reminder ready to send; those still relevant by worker, the rest
+    cancelled."""
     db = services.db
-    sender = sender or Sender(bot, db, services.clock, pacer)
-    claimed = await store.claim(db, now)
-    if not claimed:
-        return sender
     stale: list[int] = []
-    by_worker: dict[int, list[tuple[store.Reminder, dg.Item, Stage]]] = {}
-    for row in claimed:
+    by_worker: Batch = {}
+    for row in await store.claim(db, now):
         found = current.get(row.obligation)
         if found is None or found[1] is not row.stage:
             stale.append(row.id)  # met, handed over, or at another stage now
             continue
         by_worker.setdefault(row.worker_id, []).append((row, found[0], found[1]))
     await store.cancel(db, stale)
+    return by_worker
+
+
+async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_worker: Batch,
+                  pacer: Pacer, sender: Sender | None = None) -> Sender:
+    """Send the claimed reminders; one message per worker and ten obligations."""
+    db = services.db
+    sender = sender or Sender(bot, db, services.clock, pacer)
+    if not by_worker:
+        return sender
     people = await store.people_by_id(db, by_worker)
+    writer = ReminderWriter(services, today)
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(worker_id: int, rows: list[tuple[store.Reminder, dg.Item, Stage]]) -> None:
@@ -134,8 +129,8 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date,
         rows.sort(key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0].id))
         for start in range(0, len(rows), ITEMS_PER_MESSAGE):
             chunk = rows[start:start + ITEMS_PER_MESSAGE]
-            text, markup = reminder_message(services, lang, person.name,
-                                            [(item, stage) for _, item, stage in chunk], today)
+            text, markup = reminder_message(writer, lang, person.name,
+                                            [(item, stage) for _, item, stage in chunk])
             async with gate:
                 result = await sender.text(worker_id, text, markup)
             chunk_ids = [r.id for r, _, _ in chunk]

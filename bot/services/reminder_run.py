@@ -1,0 +1,63 @@
+"""The daily reminder run's question at scale: which obligations are due and at a stage today.
+
+`obligations.everyone` builds every household's obligations from all its contacts of the
+year; the run keeps the due ones at a reminder stage (`reminding.stages_today`). This gives
+the same answer, in the same order, from less: only the rules at a stage today (on most days
+none, and then nothing is read), only the running periods, only each household's latest
+contact of each kind, columns through the domain's fast path (`reminding.due_at_stage`),
+and objects only for what is reminded. tests/services/test_reminder_messages.py compares
+both on a varied database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.domain.cadence import Coverage, Obligation, Program, Stage, earliest_needed
+from bot.domain.digest import Item
+from bot.domain.reminding import coverage_on, due_at_stage, staged_rules
+from bot.services.bulk import collector_paused
+from storage import pairings, reminder_rows
+from storage.db import Database
+
+
+async def at_reminder_stage(db: Database, today: date, *,
+                            programs: Sequence[Program] | None = None
+                            ) -> list[tuple[Item, Stage]]:
+    """What `reminding.stages_today` keeps of `obligations.everyone(db, today, 0)`, in the
+    same order: every running obligation that is due and at a reminder stage today."""
+    if programs is None:
+        programs = await pairings.programs(db)
+    staged = [Program(p.id, p.name, tuple(rule for rule, _ in rules))
+              for p in programs if (rules := staged_rules(p, today))]
+    since = earliest_needed(staged, today, 0)
+    if since is None:
+        return []  # no rule is at a stage today
+    with collector_paused():
+        found, houses = await reminder_rows.running(db, programs=staged, since=since,
+                                                    today=today)
+        # The domain works a programme at a time, on the households covered today.
+        rows: dict[int, list[int]] = {}
+        spans: dict[int, list[Coverage]] = {}
+        for index, r in enumerate(found):
+            span = coverage_on(r.tenures, today)
+            if span is not None:
+                rows.setdefault(r.program.id, []).append(index)
+                spans.setdefault(r.program.id, []).append(span)
+        by_row: dict[int, list[tuple[Obligation, Stage]]] = {}
+        for program in staged:
+            indexes = rows.get(program.id, [])
+            latest = {kind: [found[i].latest[k] for i in indexes]
+                      for k, kind in enumerate(reminder_rows.LATEST_KINDS)}
+            for row, obligation, stage in due_at_stage(program, today,
+                                                      spans.get(program.id, []), latest):
+                by_row.setdefault(indexes[row], []).append((obligation, stage))
+        out: list[tuple[Item, Stage]] = []
+        for index in sorted(by_row):
+            r = found[index]
+            house = houses[r.household_id]
+            out.extend((Item(r.household_id, house.name, house.area_id, house.area_name,
+                             r.program.id, r.program.name, o), stage)
+                       for o, stage in by_row[index])
+    return out

@@ -1,0 +1,268 @@
+"""The reminder run made cheap at scale (issue 16 §4) sends exactly what it sent before.
+
+The reference is the code the run used before this change, kept here as it was:
+`obligations.everyone` + `reminding.stages_today` for what is due (both still in the
+bot, used by the digest and /overdue), and `old_reminder_message`, which built the message
+with the catalog's `t` per value and python-telegram-bot's button objects. On a seeded, varied
+database (two languages, names to escape and to shorten, handovers, gaps, pairings ended or
+not begun, a second programme held by a category, archived households, deleted and future
+contacts) the new run must give the same obligations in the same order, and the same text
+and the same bytes of reply markup on the wire, message by message.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.request._requestparameter import RequestParameter  # how PTB puts it on the wire
+
+from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.delivery.pacing import Pacer
+from bot.domain import digest as dg
+from bot.domain.cadence import Stage
+from bot.domain.reminding import stages_today
+from bot.i18n import Catalog
+from bot.jobs.context import TickContext
+from bot.jobs.reminders import Key, due_reminders, remind, reminder_message
+from bot.services import obligations
+from bot.services.contact_buttons import START_FOR
+from bot.services.context import Services
+from bot.services.reminder_messages import ReminderWriter
+from bot.services.texts import language_of, period_label
+from storage import reminders as store
+from storage.db import Database
+
+STAMP = "2025-01-01T00:00:00+00:00"
+WORKERS = {7001: ("陈社工", "zh", None), 7002: ("Amy <Lee>", "en", None),
+           7003: ("刘社工", None, "en-US"), 7004: ("王&李", None, None), 7005: ("Bob", "en", None)}
+NAMES = ["张大爷", "李阿婆", "A&B <i>family</i>", "王小明的外婆和外公一家人", "Ōtani 大谷", "陈"]
+# A first-stage day for the quarter, half year and year; the monthly rule's first stage; the
+# final week; a quarter's first stage alone; a day with nothing to remind.
+DAYS = [date(2026, 12, 1), date(2026, 12, 15), date(2026, 12, 26), date(2026, 3, 20),
+        date(2026, 1, 10)]
+
+
+def seed(path: Path, rng: random.Random) -> None:
+    """Households, pairings and contacts of every shape the cadence engine knows."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany("INSERT INTO areas (id, name, created_at) VALUES (?, ?, ?)",
+                         [(1, "东门社区", STAMP), (2, "翠竹<社区>", STAMP)])
+        conn.executemany(
+            "INSERT INTO people (telegram_id, display_name, role, language, language_code, "
+            "created_at, updated_at) VALUES (?, ?, 'worker', ?, ?, ?, ?)",
+            [(w, name, lang, code, STAMP, STAMP) for w, (name, lang, code) in WORKERS.items()])
+        # A second programme, monthly calls and quarterly visits, holds orphans only; a third
+        # is switched off.
+        conn.executemany(
+            "INSERT INTO programs (id, name, rules, active, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(2, "孤儿关爱", '[{"kind": "call", "period": "month"}, '
+                          '{"kind": "visit", "period": "quarter"}]', 1, STAMP),
+             (3, "停用", '[{"kind": "call", "period": "month"}]', 0, STAMP)])
+        conn.execute("INSERT INTO program_categories (program_id, category) VALUES (2, 'orphan')")
+        pairing = 0
+        for h in range(1, 161):
+            name = f"{rng.choice(NAMES)}{h % 7 if rng.random() < 0.8 else ''}"
+            category = rng.choice(["dibao", "orphan", "elderly_alone"])
+            conn.execute(
+                "INSERT INTO households (id, name, area_id, category, archived, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (h, name, rng.choice([1, 2, None]), category, int(rng.random() < 0.05), STAMP,
+                 STAMP))
+            conn.execute("INSERT OR IGNORE INTO household_categories (household_id, category) "
+                         "VALUES (?, ?)", (h, category))
+            for program in (1, 2, 3) if rng.random() < 0.4 else (1,):
+                start = date(2025, 1, 1) + timedelta(days=rng.randrange(720))
+                shape = rng.choice(["one", "one", "handover", "gap", "ended", "empty", "zero",
+                                    "later"])
+                spans: list[tuple[date, date | None]] = []
+                if shape == "handover":
+                    handover = start + timedelta(days=rng.randrange(1, 200))
+                    spans = [(start, handover), (handover, None)]
+                elif shape == "gap":
+                    end = start + timedelta(days=rng.randrange(1, 100))
+                    spans = [(start, end), (end + timedelta(days=rng.randrange(1, 60)), None)]
+                elif shape == "ended":
+                    spans = [(start, start + timedelta(days=rng.randrange(1, 400)))]
+                elif shape == "empty":
+                    spans = [(start, start), (start, None)]
+                elif shape == "zero":  # made and ended the same day: covers no day
+                    spans = [(date(2026, 11, 20), date(2026, 11, 20))]
+                elif shape == "later":
+                    spans = [(date(2027, 1, 1), None)]
+                else:
+                    spans = [(start, None)]
+                for begun, ended in spans:
+                    pairing += 1
+                    conn.execute(
+                        "INSERT INTO pairings (id, household_id, worker_id, program_id, "
+                        "started_on, ended_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (pairing, h, rng.choice(list(WORKERS)), program, begun.isoformat(),
+                         ended.isoformat() if ended else None, STAMP))
+            for _ in range(rng.randrange(12)):
+                day = date(2025, 1, 1) + timedelta(days=rng.randrange(800))
+                conn.execute(
+                    "INSERT INTO contacts (household_id, worker_id, kind, day, created_at, "
+                    "updated_at, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (h, 7001, rng.choice(["call", "visit", "deed", "other"]), day.isoformat(),
+                     STAMP, STAMP, int(rng.random() < 0.1)))
+    conn.close()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    path = tmp_path / "z.sqlite3"
+    database = await Database.open(path)  # migrated
+    seed(path, random.Random(16))
+    yield database
+    await database.close()
+
+
+def services(db: Database) -> Services:
+    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai"})
+    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"),
+                    clock=lambda: datetime(2026, 12, 1, tzinfo=UTC))
+
+
+# -- the reference: the run as it was ---------------------------------------------------------
+
+
+async def old_due_reminders(services: Services, today: date
+                            ) -> dict[Key, tuple[dg.Item, Stage]]:
+    """bot.jobs.reminders.due_reminders before the change."""
+    items = await obligations.everyone(services.db, today, history_periods=0)
+    return {(item.worker_id, item.household_id, item.program_id, o.key): (item, stage)
+            for item, o, stage in stages_today(((i, i.obligation) for i in items), today)}
+
+
+def _short(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def old_reminder_message(services: Services, lang: str, worker_name: str,
+                         items: Sequence[tuple[dg.Item, Stage]], today: date
+                         ) -> tuple[str, InlineKeyboardMarkup]:
+    """bot.jobs.reminders.reminder_message before the change, word for word."""
+    t = services.catalog.t
+    lines = [t(lang, "reminder.title", name=worker_name)]
+    rows: list[list[InlineKeyboardButton]] = []
+    for item, stage in items:
+        o = item.obligation
+        kind = t(lang, f"kind.{o.rule.kind.value}")
+        values = dict(household=item.household_name, kind=kind,
+                      period=period_label(services, lang, o.period), due_by=o.due_by.isoformat())
+        if stage is Stage.FINAL:
+            lines.append(t(lang, "reminder.line_final", days=(o.due_by - today).days + 1,
+                           **values))
+        else:
+            lines.append(t(lang, "reminder.line_first", **values))
+        label = t(lang, "reminder.button", kind=kind,
+                  household=_short(item.household_name, 10))
+        rows.append([InlineKeyboardButton(
+            label, callback_data=START_FOR.data(item.household_id, o.rule.kind))])
+    lines.append(t(lang, "reminder.footer"))
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def wire(markup: object) -> str | None:
+    """The reply_markup field exactly as python-telegram-bot sends it to Telegram."""
+    return RequestParameter.from_input("reply_markup", markup).json_value
+
+
+def by_worker(current: dict[Key, tuple[dg.Item, Stage]], ids: dict[Key, int]
+              ) -> dict[int, list[tuple[dg.Item, Stage]]]:
+    """Each worker's reminders in the order deliver sends them."""
+    found: dict[int, list[tuple[int, dg.Item, Stage]]] = {}
+    for key, (item, stage) in current.items():
+        found.setdefault(key[0], []).append((ids[key], item, stage))
+    return {worker: [(item, stage) for _, item, stage in
+                     sorted(rows, key=lambda r: (r[1].obligation.due_by, r[1].household_name,
+                                                 r[0]))]
+            for worker, rows in found.items()}
+
+
+# -- the comparisons ---------------------------------------------------------------------------
+
+
+async def test_the_same_obligations_in_the_same_order(db: Database) -> None:
+    s = services(db)
+    sizes = []
+    for today in DAYS:
+        old = await old_due_reminders(s, today)
+        new = await due_reminders(s, today)
+        assert list(new.items()) == list(old.items()), today
+        sizes.append(len(old))
+    # The seed covers what it should: stages of both kinds, and a day with nothing.
+    assert sizes[-1] == 0 and min(sizes[:-1]) > 20
+    stages = {stage for today in DAYS[:3] for _, stage in (await due_reminders(s, today)).values()}
+    assert stages == {Stage.FIRST, Stage.FINAL}
+
+
+async def test_every_message_is_byte_for_byte_the_same(db: Database) -> None:
+    s = services(db)
+    compared = 0
+    for today in DAYS:
+        current = await old_due_reminders(s, today)
+        writer = ReminderWriter(s, today)
+        ids = {key: n for n, key in enumerate(current)}  # planned in this order
+        for worker, items in by_worker(current, ids).items():
+            for lang in ("zh", "en"):
+                for start in range(0, len(items), 10):
+                    chunk = items[start:start + 10]
+                    old_text, old_markup = old_reminder_message(s, lang, WORKERS[worker][0],
+                                                                chunk, today)
+                    text, markup = reminder_message(writer, lang, WORKERS[worker][0], chunk)
+                    assert text == old_text
+                    assert wire(markup) == wire(old_markup)
+                    compared += 1
+    assert compared > 40  # many workers' reminders split over several messages
+
+
+@dataclass
+class Sent:
+    message_id: int
+
+
+class StubBot:
+    """Just enough of telegram.Bot: records what is sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, str, Any]] = []
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Sent:
+        self.messages.append((chat_id, text, kwargs.get("reply_markup")))
+        return Sent(len(self.messages))
+
+
+async def test_the_daily_run_sends_what_the_old_code_wrote(db: Database) -> None:
+    s = services(db)
+    today = DAYS[0]
+    reference = await old_due_reminders(s, today)
+    bot = StubBot()
+    async def no_sleep(_: float) -> None:
+        return None
+
+    pacer = Pacer(per_second=10_000, per_chat_seconds=0, sleep=no_sleep)
+    now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+    await remind(TickContext(s, bot, now, pacer))  # type: ignore[arg-type]
+    people = await store.people_by_id(db, WORKERS)
+    planned = {row.obligation for w in WORKERS for row in await store.for_worker(db, w)}
+    assert planned == set(reference)  # once per obligation at a stage
+    # The old run planned in its own order, so ids (deliver's last tie-break) followed it.
+    ids = {key: n for n, key in enumerate(reference)}
+    for worker, items in by_worker(reference, ids).items():
+        lang = language_of(s, people[worker])
+        expected = [old_reminder_message(s, lang, people[worker].name, items[i:i + 10], today)
+                    for i in range(0, len(items), 10)]
+        got = [(text, markup) for who, text, markup in bot.messages if who == worker]
+        assert [text for text, _ in got] == [text for text, _ in expected]
+        assert [wire(m) for _, m in got] == [wire(m) for _, m in expected]
+    assert {lang for lang in (language_of(s, p) for p in people.values())} == {"zh", "en"}
