@@ -43,6 +43,7 @@ class _Language:
     button: str
     footer: str
     kinds: dict[ContactKind, str]
+    plain_kinds: dict[ContactKind, str]  # for button labels, which are not HTML
     periods: dict[Period, str] = field(default_factory=dict)
 
 
@@ -72,7 +73,9 @@ class ReminderWriter:
                 footer=catalog.t(lang, "reminder.footer"),
                 # Catalog.t escapes the kind's text again when it fills it into a line.
                 kinds={kind: escape(catalog.t(lang, f"kind.{kind.value}"))
-                       for kind in ContactKind})
+                       for kind in ContactKind},
+                plain_kinds={kind: catalog.plain(lang, f"kind.{kind.value}")
+                             for kind in ContactKind})
         return found
 
     def _period(self, texts: _Language, lang: str, period: Period) -> str:
@@ -105,7 +108,6 @@ class ReminderWriter:
             kind = texts.kinds[o.rule.kind]
             raw = item.household_name
             name = escape(raw)
-            cut = name if len(raw) <= BUTTON_NAME else escape(short(raw, BUTTON_NAME))
             values = {"household": name, "kind": kind,
                       "period": self._period(texts, lang, o.period), "due_by": self._day(o.due_by)}
             if stage is Stage.FINAL:
@@ -113,7 +115,9 @@ class ReminderWriter:
                 lines.append(texts.final.format_map(values))
             else:
                 lines.append(texts.first.format_map(values))
-            label = texts.button.format_map({"kind": kind, "household": cut})
+            # A label is shown as typed (A&B, not A&amp;B): filled without escaping.
+            label = texts.button.format_map({"kind": texts.plain_kinds[o.rule.kind],
+                                             "household": short(raw, BUTTON_NAME)})
             rows.append([(label, self._data(item.household_id, o.rule.kind))])
         lines.append(texts.footer)
         return "\n".join(lines), rows
