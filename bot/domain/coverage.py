@@ -17,14 +17,14 @@ switch to streets without touching this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
 from bot.domain.cadence import Rule, Status
 from bot.domain.digest import Item
-from bot.domain.periods import Period, period_containing
+from bot.domain.periods import Period, PeriodKind, period_containing
 
 EARLY_SHARE: Final = 0.25  # below this share of a running period gone, show the last one
 TREND_PERIODS: Final = 8
@@ -106,59 +106,114 @@ def tally(items: Iterable[Item]) -> Tally:
     return out
 
 
-def _by_rule_period(items: Iterable[Item]) -> dict[tuple[int, Rule, Period], list[Item]]:
-    out: dict[tuple[int, Rule, Period], list[Item]] = {}
-    for item in items:
+_SLOT: Final = {Status.MET: 0, Status.DUE: 1, Status.MISSED: 2}  # met, open, missed
+
+
+class PeriodTally:
+    """Boards and trend in one pass over the obligations: counts by programme rule and
+    period, and by group and by worker for each rule's running period and the one before
+    (the only ones a board can show). Memory grows with rules, groups and workers."""
+
+    def __init__(self, today: date, group: Group = by_community) -> None:
+        self.today = today
+        self.group = group
+        self._counts: dict[tuple[int, Rule, Period], list[int]] = {}
+        self._names: dict[tuple[int, Rule], str] = {}  # in the order the rules came
+        self._groups: dict[tuple[int, Rule, Period], dict[str | None, list[int]]] = {}
+        self._done: dict[tuple[int, Rule, Period], dict[int, bool]] = {}
+        self._recent: dict[PeriodKind, tuple[Period, Period]] = {}
+
+    def add(self, item: Item) -> None:
+        """Count one obligation."""
         o = item.obligation
-        out.setdefault((item.program_id, o.rule, o.period), []).append(item)
-    return out
+        rule, period, slot = o.rule, o.period, _SLOT[o.status]
+        program_rule = (item.program_id, rule)
+        if program_rule not in self._names:
+            self._names[program_rule] = item.program_name
+        key = (item.program_id, rule, period)
+        counts = self._counts.get(key)
+        if counts is None:
+            counts = self._counts[key] = [0, 0, 0]
+        counts[slot] += 1
+        if period not in self._recent_periods(rule.period):
+            return
+        groups = self._groups.setdefault(key, {})
+        name = self.group(item)
+        by_group = groups.get(name)
+        if by_group is None:
+            by_group = groups[name] = [0, 0, 0]
+        by_group[slot] += 1
+        done = self._done.setdefault(key, {})
+        done[o.worker_id] = done.get(o.worker_id, False) or slot == 0
+
+    def _recent_periods(self, kind: PeriodKind) -> tuple[Period, Period]:
+        recent = self._recent.get(kind)
+        if recent is None:
+            running = period_containing(kind, self.today)
+            recent = self._recent[kind] = (running, running.previous())
+        return recent
+
+    def _tally(self, program_id: int, rule: Rule, period: Period) -> Tally | None:
+        counts = self._counts.get((program_id, rule, period))
+        return None if counts is None else Tally(*counts)
+
+    def _board(self, program_id: int, rule: Rule, period: Period, before: Tally | None
+               ) -> Board:
+        key = (program_id, rule, period)
+        groups = {name: Tally(*counts) for name, counts in self._groups[key].items()}
+        rows = sorted(groups.items(), key=lambda kv: (kv[1].share or 0.0, -kv[1].total,
+                                                      kv[0] is None, kv[0] or ""))
+        return Board(program_id, self._names[(program_id, rule)], rule, period,
+                     running=self.today in period, rows=rows, total=Tally(*self._counts[key]),
+                     idle_workers=sum(1 for met in self._done[key].values() if not met),
+                     elapsed=elapsed(period, self.today), before=before)
+
+    def boards(self, early: float = EARLY_SHARE) -> list[Board]:
+        """One board per programme rule: its running period, or the last one when it is
+        early. Ordered by programme, then by rule as the obligations came."""
+        out: list[Board] = []
+        for program_id, rule in sorted(self._names, key=lambda k: k[0]):
+            running = period_containing(rule.period, self.today)
+            shown = running
+            before: Tally | None = None
+            if (elapsed(running, self.today) < early
+                    and (program_id, rule, running.previous()) in self._counts):
+                shown = running.previous()
+                before = self._tally(program_id, rule, shown.previous())
+            if (program_id, rule, shown) in self._counts:
+                out.append(self._board(program_id, rule, shown, before))
+        return out
+
+    def trend(self, periods: int = TREND_PERIODS, early: float = EARLY_SHARE
+              ) -> list[TrendLine]:
+        """Per programme rule, the share met in each of the last `periods` periods (see
+        trend())."""
+        out: list[TrendLine] = []
+        for (program_id, rule), name in sorted(self._names.items(), key=lambda kv: kv[0][0]):
+            last = period_containing(rule.period, self.today)
+            is_early = elapsed(last, self.today) < early
+            if is_early:
+                last = last.previous()
+            points: list[tuple[Period, float | None]] = []
+            for back in range(periods - 1, -1, -1):
+                period = last.shift(-back)
+                owed = self._tally(program_id, rule, period)
+                points.append((period, owed.share if owed else None))
+            if sum(share is not None for _, share in points) >= 2:
+                out.append(TrendLine(program_id, name, rule, points, not is_early))
+        return out
 
 
-def board(items: Sequence[Item], period: Period, today: date, group: Group = by_community,
-          before: Tally | None = None) -> Board:
-    """The board of one rule's period from that period's items (all of one rule)."""
-    groups: dict[str | None, Tally] = {}
-    done: dict[int, bool] = {}
-    for item in items:
-        key = group(item)
-        status = item.obligation.status
-        groups[key] = groups.get(key, Tally()).add(status)
-        done[item.worker_id] = done.get(item.worker_id, False) or status is Status.MET
-    rows = sorted(groups.items(), key=lambda kv: (kv[1].share or 0.0, -kv[1].total,
-                                                  kv[0] is None, kv[0] or ""))
-    first = items[0]
-    return Board(first.program_id, first.program_name, first.obligation.rule, period,
-                 running=today in period, rows=rows, total=tally(items),
-                 idle_workers=sum(1 for met in done.values() if not met),
-                 elapsed=elapsed(period, today), before=before)
-
-
-def boards(items: Sequence[Item], today: date, group: Group = by_community,
+def boards(items: Iterable[Item], today: date, group: Group = by_community,
            early: float = EARLY_SHARE) -> list[Board]:
     """One board per programme rule: its running period, or the last one when it is early.
 
     Ordered by programme, then by rule as the items list them.
     """
-    found = _by_rule_period(items)
-    rules: dict[tuple[int, Rule], None] = {}
-    for program_id, rule, _ in found:
-        rules.setdefault((program_id, rule), None)
-    out: list[Board] = []
-    for program_id, rule in sorted(rules, key=lambda k: k[0]):
-        running = period_containing(rule.period, today)
-        shown = running
-        before: Tally | None = None
-        if elapsed(running, today) < early and (program_id, rule, running.previous()) in found:
-            shown = running.previous()
-            earlier = found.get((program_id, rule, shown.previous()))
-            before = tally(earlier) if earlier else None
-        chosen = found.get((program_id, rule, shown))
-        if chosen:
-            out.append(board(chosen, shown, today, group, before))
-    return out
+    return _folded(items, today, group).boards(early)
 
 
-def trend(items: Sequence[Item], today: date, periods: int = TREND_PERIODS,
+def trend(items: Iterable[Item], today: date, periods: int = TREND_PERIODS,
           early: float = EARLY_SHARE) -> list[TrendLine]:
     """Per programme rule, the share met in each of the last `periods` periods, oldest first.
 
@@ -166,21 +221,11 @@ def trend(items: Sequence[Item], today: date, periods: int = TREND_PERIODS,
     period just ended (a share of a few days would look like a collapse). Rules with fewer
     than two periods owed are left out: one point is not a trend.
     """
-    found = _by_rule_period(items)
-    rules: dict[tuple[int, Rule], str] = {}
+    return _folded(items, today).trend(periods, early)
+
+
+def _folded(items: Iterable[Item], today: date, group: Group = by_community) -> PeriodTally:
+    folded = PeriodTally(today, group)
     for item in items:
-        rules.setdefault((item.program_id, item.obligation.rule), item.program_name)
-    out: list[TrendLine] = []
-    for (program_id, rule), name in sorted(rules.items(), key=lambda kv: kv[0][0]):
-        last = period_containing(rule.period, today)
-        is_early = elapsed(last, today) < early
-        if is_early:
-            last = last.previous()
-        points: list[tuple[Period, float | None]] = []
-        for back in range(periods - 1, -1, -1):
-            period = last.shift(-back)
-            owed = found.get((program_id, rule, period))
-            points.append((period, tally(owed).share if owed else None))
-        if sum(share is not None for _, share in points) >= 2:
-            out.append(TrendLine(program_id, name, rule, points, not is_early))
-    return out
+        folded.add(item)
+    return folded
