@@ -119,31 +119,32 @@ class PeriodTally:
         self.group = group
         self._counts: dict[tuple[int, Rule, Period], list[int]] = {}
         self._names: dict[tuple[int, Rule], str] = {}  # in the order the rules came
-        self._groups: dict[tuple[int, Rule, Period], dict[str | None, list[int]]] = {}
-        self._done: dict[tuple[int, Rule, Period], dict[int, bool]] = {}
+        # For the running and last periods: counts by group, and which workers met any.
+        self._recent_counts: dict[tuple[int, Rule, Period],
+                                  tuple[dict[str | None, list[int]], dict[int, bool]]] = {}
         self._recent: dict[PeriodKind, tuple[Period, Period]] = {}
 
     def add(self, item: Item) -> None:
         """Count one obligation."""
         o = item.obligation
         rule, period, slot = o.rule, o.period, _SLOT[o.status]
-        program_rule = (item.program_id, rule)
-        if program_rule not in self._names:
-            self._names[program_rule] = item.program_name
-        key = (item.program_id, rule, period)
+        key = (item.program_id, rule, period)  # hashed twice at most: it is the costly part
         counts = self._counts.get(key)
         if counts is None:
             counts = self._counts[key] = [0, 0, 0]
+            self._names.setdefault((item.program_id, rule), item.program_name)
         counts[slot] += 1
         if period not in self._recent_periods(rule.period):
             return
-        groups = self._groups.setdefault(key, {})
+        recent = self._recent_counts.get(key)
+        if recent is None:
+            recent = self._recent_counts[key] = ({}, {})
+        groups, done = recent
         name = self.group(item)
         by_group = groups.get(name)
         if by_group is None:
             by_group = groups[name] = [0, 0, 0]
         by_group[slot] += 1
-        done = self._done.setdefault(key, {})
         done[o.worker_id] = done.get(o.worker_id, False) or slot == 0
 
     def _recent_periods(self, kind: PeriodKind) -> tuple[Period, Period]:
@@ -160,12 +161,13 @@ class PeriodTally:
     def _board(self, program_id: int, rule: Rule, period: Period, before: Tally | None
                ) -> Board:
         key = (program_id, rule, period)
-        groups = {name: Tally(*counts) for name, counts in self._groups[key].items()}
+        by_group, done = self._recent_counts[key]
+        groups = {name: Tally(*counts) for name, counts in by_group.items()}
         rows = sorted(groups.items(), key=lambda kv: (kv[1].share or 0.0, -kv[1].total,
                                                       kv[0] is None, kv[0] or ""))
         return Board(program_id, self._names[(program_id, rule)], rule, period,
                      running=self.today in period, rows=rows, total=Tally(*self._counts[key]),
-                     idle_workers=sum(1 for met in self._done[key].values() if not met),
+                     idle_workers=sum(1 for met in done.values() if not met),
                      elapsed=elapsed(period, self.today), before=before)
 
     def boards(self, early: float = EARLY_SHARE) -> list[Board]:

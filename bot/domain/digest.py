@@ -121,9 +121,10 @@ def household_overdue(items: Iterable[Item], today: date) -> Overdue | None:
     runs: dict[tuple[int, Rule], list[Obligation]] = {}
     info: Item | None = None
     for item in items:
-        if is_running(item.obligation, today):
+        o = item.obligation
+        if o.period.start <= today < o.period.end:  # running
             continue
-        runs.setdefault((item.program_id, item.obligation.rule), []).append(item.obligation)
+        runs.setdefault((item.program_id, o.rule), []).append(o)
         if info is None:
             info = item
     worst: Overdue | None = None
@@ -270,20 +271,24 @@ class DigestTally:
     def add_household(self, items: Sequence[Item]) -> None:
         """Count one household's obligations (all of them: its longest run needs them)."""
         today = self.today
+        self.owed += len(items)
+        overdue = False
         for item in items:
             o = item.obligation
-            self.owed += 1
+            period = o.period
             self.workers.add(o.worker_id)
             self.program_names[item.program_id] = item.program_name
-            if today in o.period:
+            if period.start <= today < period.end:  # running (`in` costs twice as much)
                 met = o.status is Status.MET
                 _count(self._by_program, item.program_id, met)
                 _count(self._by_program_rule, (item.program_id, o.rule), met)
                 _count(self._by_worker, o.worker_id, met)
                 _count(self._by_area, item.area_name or self.no_area, met)
-            elif o.status is Status.MISSED and o.period == self._last_period(o.rule.period):
+            elif o.status is Status.MISSED and period == self._last_period(o.rule.period):
                 self.missed.add(item)
-        found = household_overdue(items, today)
+                overdue = True
+        # A run ends with a period just missed: without one, the household is not overdue.
+        found = household_overdue(items, today) if overdue else None
         if found is not None:
             self.longest.offer(found)
 
