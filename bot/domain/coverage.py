@@ -24,7 +24,7 @@ from typing import Final
 
 from bot.domain.cadence import Rule, Status
 from bot.domain.digest import Item
-from bot.domain.periods import Period, PeriodKind, period_containing
+from bot.domain.periods import Period, period_containing
 
 EARLY_SHARE: Final = 0.25  # below this share of a running period gone, show the last one
 TREND_PERIODS: Final = 8
@@ -106,7 +106,10 @@ def tally(items: Iterable[Item]) -> Tally:
     return out
 
 
-_SLOT: Final = {Status.MET: 0, Status.DUE: 1, Status.MISSED: 2}  # met, open, missed
+# A key's counts (met, open, missed) and, for the periods a board may show, by group and
+# which workers met any.
+_Recent = tuple[dict[str | None, list[int]], dict[int, bool]]
+_Counts = tuple[list[int], _Recent | None]
 
 
 class PeriodTally:
@@ -117,28 +120,23 @@ class PeriodTally:
     def __init__(self, today: date, group: Group = by_community) -> None:
         self.today = today
         self.group = group
-        self._counts: dict[tuple[int, Rule, Period], list[int]] = {}
+        self._counts: dict[tuple[int, Rule, Period], _Counts] = {}
         self._names: dict[tuple[int, Rule], str] = {}  # in the order the rules came
-        # For the running and last periods: counts by group, and which workers met any.
-        self._recent_counts: dict[tuple[int, Rule, Period],
-                                  tuple[dict[str | None, list[int]], dict[int, bool]]] = {}
-        self._recent: dict[PeriodKind, tuple[Period, Period]] = {}
 
     def add(self, item: Item) -> None:
         """Count one obligation."""
         o = item.obligation
-        rule, period, slot = o.rule, o.period, _SLOT[o.status]
-        key = (item.program_id, rule, period)  # hashed twice at most: it is the costly part
-        counts = self._counts.get(key)
-        if counts is None:
-            counts = self._counts[key] = [0, 0, 0]
-            self._names.setdefault((item.program_id, rule), item.program_name)
+        status = o.status
+        # Identity, not a dict of statuses: an enum's hash is computed in Python.
+        slot = 0 if status is Status.MET else 1 if status is Status.DUE else 2
+        key = (item.program_id, o.rule, o.period)  # hashed once: it is the costly part
+        found = self._counts.get(key)
+        if found is None:
+            found = self._counts[key] = self._first(item)
+        counts, recent = found
         counts[slot] += 1
-        if period not in self._recent_periods(rule.period):
-            return
-        recent = self._recent_counts.get(key)
         if recent is None:
-            recent = self._recent_counts[key] = ({}, {})
+            return
         groups, done = recent
         name = self.group(item)
         by_group = groups.get(name)
@@ -147,26 +145,28 @@ class PeriodTally:
         by_group[slot] += 1
         done[o.worker_id] = done.get(o.worker_id, False) or slot == 0
 
-    def _recent_periods(self, kind: PeriodKind) -> tuple[Period, Period]:
-        recent = self._recent.get(kind)
-        if recent is None:
-            running = period_containing(kind, self.today)
-            recent = self._recent[kind] = (running, running.previous())
-        return recent
+    def _first(self, item: Item) -> _Counts:
+        """Counts for the item's programme rule and period, which come for the first time."""
+        rule, period = item.obligation.rule, item.obligation.period
+        self._names.setdefault((item.program_id, rule), item.program_name)
+        running = period_containing(rule.period, self.today)
+        return [0, 0, 0], ({}, {}) if period in (running, running.previous()) else None
 
     def _tally(self, program_id: int, rule: Rule, period: Period) -> Tally | None:
-        counts = self._counts.get((program_id, rule, period))
-        return None if counts is None else Tally(*counts)
+        found = self._counts.get((program_id, rule, period))
+        return None if found is None else Tally(*found[0])
 
     def _board(self, program_id: int, rule: Rule, period: Period, before: Tally | None
                ) -> Board:
         key = (program_id, rule, period)
-        by_group, done = self._recent_counts[key]
+        counts, recent = self._counts[key]
+        assert recent is not None  # a board shows the running period or the one before
+        by_group, done = recent
         groups = {name: Tally(*counts) for name, counts in by_group.items()}
         rows = sorted(groups.items(), key=lambda kv: (kv[1].share or 0.0, -kv[1].total,
                                                       kv[0] is None, kv[0] or ""))
         return Board(program_id, self._names[(program_id, rule)], rule, period,
-                     running=self.today in period, rows=rows, total=Tally(*self._counts[key]),
+                     running=self.today in period, rows=rows, total=Tally(*counts),
                      idle_workers=sum(1 for met in done.values() if not met),
                      elapsed=elapsed(period, self.today), before=before)
 

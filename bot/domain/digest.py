@@ -266,7 +266,7 @@ class DigestTally:
         self._by_program_rule: dict[tuple[int, Rule], list[int]] = {}
         self._by_worker: dict[int, list[int]] = {}
         self._by_area: dict[str, list[int]] = {}
-        self._last: dict[PeriodKind, Period] = {}  # the period just before the running one
+        self._last: dict[int, Period] = {}  # by kind: the period before the running one
 
     def add_household(self, items: Sequence[Item]) -> None:
         """Count one household's obligations (all of them: its longest run needs them)."""
@@ -284,7 +284,9 @@ class DigestTally:
                 _count(self._by_program_rule, (item.program_id, o.rule), met)
                 _count(self._by_worker, o.worker_id, met)
                 _count(self._by_area, item.area_name or self.no_area, met)
-            elif o.status is Status.MISSED and period == self._last_period(o.rule.period):
+            elif (o.status is Status.MISSED
+                  # Of one kind, calendar periods with the same start are the same.
+                  and period.start == self._last_period(o.rule.period).start):
                 self.missed.add(item)
                 overdue = True
         # A run ends with a period just missed: without one, the household is not overdue.
@@ -293,9 +295,10 @@ class DigestTally:
             self.longest.offer(found)
 
     def _last_period(self, kind: PeriodKind) -> Period:
-        last = self._last.get(kind)
+        # By id: members of an enum are singletons, and their own hash is computed in Python.
+        last = self._last.get(id(kind))
         if last is None:
-            last = self._last[kind] = period_containing(kind, self.today).previous()
+            last = self._last[id(kind)] = period_containing(kind, self.today).previous()
         return last
 
     def result(self, names: dict[int, str] | None = None) -> DigestData:
