@@ -11,6 +11,9 @@ Words used here:
   period a few days old says nothing yet.
 - the *trend* of a rule: the share of obligations met in each of its last periods.
 
+PeriodTally counts them in one pass as they stream (the digest's gather); boards() and
+trend() fold a list the same way.
+
 The group of an item is a parameter (`group`), community by default, so the digest can
 switch to streets without touching this module.
 """
@@ -120,24 +123,34 @@ class PeriodTally:
     def __init__(self, today: date, group: Group = by_community) -> None:
         self.today = today
         self.group = group
-        self._counts: dict[tuple[int, Rule, Period], _Counts] = {}
-        self._names: dict[tuple[int, Rule], str] = {}  # in the order the rules came
+        # By programme rule (in the order they came), then by the period's start (one rule,
+        # one kind of period: the start tells periods apart).
+        self._rules: dict[tuple[int, Rule], dict[date, _Counts]] = {}
+        self._names: dict[tuple[int, Rule], str] = {}
+        self._recent: tuple[int, Rule, dict[date, _Counts]] | None = None  # the last rule
 
     def add(self, item: Item) -> None:
         """Count one obligation."""
         o = item.obligation
+        rule = o.rule
+        # A household's obligations come rule by rule: the rule's counts are found by
+        # identity, and hashing a rule (in Python) is left for when it changes.
+        recent = self._recent
+        if recent is not None and recent[1] is rule and recent[0] == item.program_id:
+            periods = recent[2]
+        else:
+            periods = self._periods(item)
+        found = periods.get(o.period.start)
+        if found is None:
+            found = periods[o.period.start] = self._first(o.rule, o.period)
+        counts, by_period = found
         status = o.status
         # Identity, not a dict of statuses: an enum's hash is computed in Python.
         slot = 0 if status is Status.MET else 1 if status is Status.DUE else 2
-        key = (item.program_id, o.rule, o.period)  # hashed once: it is the costly part
-        found = self._counts.get(key)
-        if found is None:
-            found = self._counts[key] = self._first(item)
-        counts, recent = found
         counts[slot] += 1
-        if recent is None:
+        if by_period is None:
             return
-        groups, done = recent
+        groups, done = by_period
         name = self.group(item)
         by_group = groups.get(name)
         if by_group is None:
@@ -145,23 +158,35 @@ class PeriodTally:
         by_group[slot] += 1
         done[o.worker_id] = done.get(o.worker_id, False) or slot == 0
 
-    def _first(self, item: Item) -> _Counts:
-        """Counts for the item's programme rule and period, which come for the first time."""
-        rule, period = item.obligation.rule, item.obligation.period
-        self._names.setdefault((item.program_id, rule), item.program_name)
+    def _periods(self, item: Item) -> dict[date, _Counts]:
+        """The counts of the item's programme rule, by period (remembered as the last rule)."""
+        key = (item.program_id, item.obligation.rule)
+        periods = self._rules.get(key)
+        if periods is None:
+            periods = self._rules[key] = {}
+            self._names[key] = item.program_name
+        self._recent = (key[0], key[1], periods)
+        return periods
+
+    def _first(self, rule: Rule, period: Period) -> _Counts:
+        """Counts for a rule's period that comes for the first time."""
         running = period_containing(rule.period, self.today)
         return [0, 0, 0], ({}, {}) if period in (running, running.previous()) else None
 
+    def _found(self, program_id: int, rule: Rule, period: Period) -> _Counts | None:
+        return self._rules.get((program_id, rule), {}).get(period.start)
+
     def _tally(self, program_id: int, rule: Rule, period: Period) -> Tally | None:
-        found = self._counts.get((program_id, rule, period))
+        found = self._found(program_id, rule, period)
         return None if found is None else Tally(*found[0])
 
     def _board(self, program_id: int, rule: Rule, period: Period, before: Tally | None
                ) -> Board:
-        key = (program_id, rule, period)
-        counts, recent = self._counts[key]
-        assert recent is not None  # a board shows the running period or the one before
-        by_group, done = recent
+        found = self._found(program_id, rule, period)
+        assert found is not None
+        counts, by_period = found
+        assert by_period is not None  # a board shows the running period or the last one
+        by_group, done = by_period
         groups = {name: Tally(*counts) for name, counts in by_group.items()}
         rows = sorted(groups.items(), key=lambda kv: (kv[1].share or 0.0, -kv[1].total,
                                                       kv[0] is None, kv[0] or ""))
@@ -179,10 +204,10 @@ class PeriodTally:
             shown = running
             before: Tally | None = None
             if (elapsed(running, self.today) < early
-                    and (program_id, rule, running.previous()) in self._counts):
+                    and self._found(program_id, rule, running.previous()) is not None):
                 shown = running.previous()
                 before = self._tally(program_id, rule, shown.previous())
-            if (program_id, rule, shown) in self._counts:
+            if self._found(program_id, rule, shown) is not None:
                 out.append(self._board(program_id, rule, shown, before))
         return out
 

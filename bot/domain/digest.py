@@ -1,6 +1,8 @@
 """What coordinators see each week: missed obligations by worker, coverage, longest overdue.
 
 Pure: takes the obligations (as computed by the cadence engine) and today's local date.
+DigestTally folds them household by household as they stream from the database, so the
+digest never holds every obligation at once; build() and the list functions fold a list.
 
 Words used here:
 - *missed in the last period*: an obligation of the period just before the running one (per
@@ -120,11 +122,18 @@ def household_overdue(items: Iterable[Item], today: date) -> Overdue | None:
     None if its last period was not missed under any rule."""
     runs: dict[tuple[int, Rule], list[Obligation]] = {}
     info: Item | None = None
+    run: list[Obligation] = []
+    rule: Rule | None = None
+    program_id = 0
     for item in items:
         o = item.obligation
         if o.period.start <= today < o.period.end:  # running
             continue
-        runs.setdefault((item.program_id, o.rule), []).append(o)
+        # Obligations come rule by rule: a rule is hashed (in Python) only when it changes.
+        if o.rule is not rule or item.program_id != program_id:
+            rule, program_id = o.rule, item.program_id
+            run = runs.setdefault((program_id, rule), [])
+        run.append(o)
         if info is None:
             info = item
     worst: Overdue | None = None

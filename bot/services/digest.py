@@ -1,7 +1,8 @@
 """The weekly digest's content: what coordinators see, gathered once, worded per language.
 
 Used by the scheduled digest (bot/jobs/digest.py) and by /digest on demand; thin over the
-domain (bot/domain/digest.py) and storage (storage/reminders.py).
+domain (bot/domain/digest.py, bot/domain/coverage.py) and storage (storage/reminders.py;
+the obligations stream from storage/figures.py's read-only connection, in a worker thread).
 """
 
 from __future__ import annotations
