@@ -11,13 +11,16 @@ Words used here:
   period a few days old says nothing yet.
 - the *trend* of a rule: the share of obligations met in each of its last periods.
 
+PeriodTally counts them in one pass as they stream (the digest's gather); boards() and
+trend() fold a list the same way.
+
 The group of an item is a parameter (`group`), community by default, so the digest can
 switch to streets without touching this module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -106,59 +109,138 @@ def tally(items: Iterable[Item]) -> Tally:
     return out
 
 
-def _by_rule_period(items: Iterable[Item]) -> dict[tuple[int, Rule, Period], list[Item]]:
-    out: dict[tuple[int, Rule, Period], list[Item]] = {}
-    for item in items:
+# A key's counts (met, open, missed) and, for the periods a board may show, by group and
+# which workers met any.
+_Recent = tuple[dict[str | None, list[int]], dict[int, bool]]
+_Counts = tuple[list[int], _Recent | None]
+
+
+class PeriodTally:
+    """Boards and trend in one pass over the obligations: counts by programme rule and
+    period, and by group and by worker for each rule's running period and the one before
+    (the only ones a board can show). Memory grows with rules, groups and workers."""
+
+    def __init__(self, today: date, group: Group = by_community) -> None:
+        self.today = today
+        self.group = group
+        # By programme rule (in the order they came), then by the period's start (one rule,
+        # one kind of period: the start tells periods apart).
+        self._rules: dict[tuple[int, Rule], dict[date, _Counts]] = {}
+        self._names: dict[tuple[int, Rule], str] = {}
+        self._recent: tuple[int, Rule, dict[date, _Counts]] | None = None  # the last rule
+
+    def add(self, item: Item) -> None:
+        """Count one obligation."""
         o = item.obligation
-        out.setdefault((item.program_id, o.rule, o.period), []).append(item)
-    return out
+        rule = o.rule
+        # A household's obligations come rule by rule: the rule's counts are found by
+        # identity, and hashing a rule (in Python) is left for when it changes.
+        recent = self._recent
+        if recent is not None and recent[1] is rule and recent[0] == item.program_id:
+            periods = recent[2]
+        else:
+            periods = self._periods(item)
+        found = periods.get(o.period.start)
+        if found is None:
+            found = periods[o.period.start] = self._first(o.rule, o.period)
+        counts, by_period = found
+        status = o.status
+        # Identity, not a dict of statuses: an enum's hash is computed in Python.
+        slot = 0 if status is Status.MET else 1 if status is Status.DUE else 2
+        counts[slot] += 1
+        if by_period is None:
+            return
+        groups, done = by_period
+        name = self.group(item)
+        by_group = groups.get(name)
+        if by_group is None:
+            by_group = groups[name] = [0, 0, 0]
+        by_group[slot] += 1
+        done[o.worker_id] = done.get(o.worker_id, False) or slot == 0
+
+    def _periods(self, item: Item) -> dict[date, _Counts]:
+        """The counts of the item's programme rule, by period (remembered as the last rule)."""
+        key = (item.program_id, item.obligation.rule)
+        periods = self._rules.get(key)
+        if periods is None:
+            periods = self._rules[key] = {}
+            self._names[key] = item.program_name
+        self._recent = (key[0], key[1], periods)
+        return periods
+
+    def _first(self, rule: Rule, period: Period) -> _Counts:
+        """Counts for a rule's period that comes for the first time."""
+        running = period_containing(rule.period, self.today)
+        return [0, 0, 0], ({}, {}) if period in (running, running.previous()) else None
+
+    def _found(self, program_id: int, rule: Rule, period: Period) -> _Counts | None:
+        return self._rules.get((program_id, rule), {}).get(period.start)
+
+    def _tally(self, program_id: int, rule: Rule, period: Period) -> Tally | None:
+        found = self._found(program_id, rule, period)
+        return None if found is None else Tally(*found[0])
+
+    def _board(self, program_id: int, rule: Rule, period: Period, before: Tally | None
+               ) -> Board:
+        found = self._found(program_id, rule, period)
+        assert found is not None
+        counts, by_period = found
+        assert by_period is not None  # a board shows the running period or the last one
+        by_group, done = by_period
+        groups = {name: Tally(*counts) for name, counts in by_group.items()}
+        rows = sorted(groups.items(), key=lambda kv: (kv[1].share or 0.0, -kv[1].total,
+                                                      kv[0] is None, kv[0] or ""))
+        return Board(program_id, self._names[(program_id, rule)], rule, period,
+                     running=self.today in period, rows=rows, total=Tally(*counts),
+                     idle_workers=sum(1 for met in done.values() if not met),
+                     elapsed=elapsed(period, self.today), before=before)
+
+    def boards(self, early: float = EARLY_SHARE) -> list[Board]:
+        """One board per programme rule: its running period, or the last one when it is
+        early. Ordered by programme, then by rule as the obligations came."""
+        out: list[Board] = []
+        for program_id, rule in sorted(self._names, key=lambda k: k[0]):
+            running = period_containing(rule.period, self.today)
+            shown = running
+            before: Tally | None = None
+            if (elapsed(running, self.today) < early
+                    and self._found(program_id, rule, running.previous()) is not None):
+                shown = running.previous()
+                before = self._tally(program_id, rule, shown.previous())
+            if self._found(program_id, rule, shown) is not None:
+                out.append(self._board(program_id, rule, shown, before))
+        return out
+
+    def trend(self, periods: int = TREND_PERIODS, early: float = EARLY_SHARE
+              ) -> list[TrendLine]:
+        """Per programme rule, the share met in each of the last `periods` periods (see
+        trend())."""
+        out: list[TrendLine] = []
+        for (program_id, rule), name in sorted(self._names.items(), key=lambda kv: kv[0][0]):
+            last = period_containing(rule.period, self.today)
+            is_early = elapsed(last, self.today) < early
+            if is_early:
+                last = last.previous()
+            points: list[tuple[Period, float | None]] = []
+            for back in range(periods - 1, -1, -1):
+                period = last.shift(-back)
+                owed = self._tally(program_id, rule, period)
+                points.append((period, owed.share if owed else None))
+            if sum(share is not None for _, share in points) >= 2:
+                out.append(TrendLine(program_id, name, rule, points, not is_early))
+        return out
 
 
-def board(items: Sequence[Item], period: Period, today: date, group: Group = by_community,
-          before: Tally | None = None) -> Board:
-    """The board of one rule's period from that period's items (all of one rule)."""
-    groups: dict[str | None, Tally] = {}
-    done: dict[int, bool] = {}
-    for item in items:
-        key = group(item)
-        status = item.obligation.status
-        groups[key] = groups.get(key, Tally()).add(status)
-        done[item.worker_id] = done.get(item.worker_id, False) or status is Status.MET
-    rows = sorted(groups.items(), key=lambda kv: (kv[1].share or 0.0, -kv[1].total,
-                                                  kv[0] is None, kv[0] or ""))
-    first = items[0]
-    return Board(first.program_id, first.program_name, first.obligation.rule, period,
-                 running=today in period, rows=rows, total=tally(items),
-                 idle_workers=sum(1 for met in done.values() if not met),
-                 elapsed=elapsed(period, today), before=before)
-
-
-def boards(items: Sequence[Item], today: date, group: Group = by_community,
+def boards(items: Iterable[Item], today: date, group: Group = by_community,
            early: float = EARLY_SHARE) -> list[Board]:
     """One board per programme rule: its running period, or the last one when it is early.
 
     Ordered by programme, then by rule as the items list them.
     """
-    found = _by_rule_period(items)
-    rules: dict[tuple[int, Rule], None] = {}
-    for program_id, rule, _ in found:
-        rules.setdefault((program_id, rule), None)
-    out: list[Board] = []
-    for program_id, rule in sorted(rules, key=lambda k: k[0]):
-        running = period_containing(rule.period, today)
-        shown = running
-        before: Tally | None = None
-        if elapsed(running, today) < early and (program_id, rule, running.previous()) in found:
-            shown = running.previous()
-            earlier = found.get((program_id, rule, shown.previous()))
-            before = tally(earlier) if earlier else None
-        chosen = found.get((program_id, rule, shown))
-        if chosen:
-            out.append(board(chosen, shown, today, group, before))
-    return out
+    return _folded(items, today, group).boards(early)
 
 
-def trend(items: Sequence[Item], today: date, periods: int = TREND_PERIODS,
+def trend(items: Iterable[Item], today: date, periods: int = TREND_PERIODS,
           early: float = EARLY_SHARE) -> list[TrendLine]:
     """Per programme rule, the share met in each of the last `periods` periods, oldest first.
 
@@ -166,21 +248,11 @@ def trend(items: Sequence[Item], today: date, periods: int = TREND_PERIODS,
     period just ended (a share of a few days would look like a collapse). Rules with fewer
     than two periods owed are left out: one point is not a trend.
     """
-    found = _by_rule_period(items)
-    rules: dict[tuple[int, Rule], str] = {}
+    return _folded(items, today).trend(periods, early)
+
+
+def _folded(items: Iterable[Item], today: date, group: Group = by_community) -> PeriodTally:
+    folded = PeriodTally(today, group)
     for item in items:
-        rules.setdefault((item.program_id, item.obligation.rule), item.program_name)
-    out: list[TrendLine] = []
-    for (program_id, rule), name in sorted(rules.items(), key=lambda kv: kv[0][0]):
-        last = period_containing(rule.period, today)
-        is_early = elapsed(last, today) < early
-        if is_early:
-            last = last.previous()
-        points: list[tuple[Period, float | None]] = []
-        for back in range(periods - 1, -1, -1):
-            period = last.shift(-back)
-            owed = found.get((program_id, rule, period))
-            points.append((period, tally(owed).share if owed else None))
-        if sum(share is not None for _, share in points) >= 2:
-            out.append(TrendLine(program_id, name, rule, points, not is_early))
-    return out
+        folded.add(item)
+    return folded

@@ -1,6 +1,8 @@
 """What coordinators see each week: missed obligations by worker, coverage, longest overdue.
 
 Pure: takes the obligations (as computed by the cadence engine) and today's local date.
+DigestTally folds them household by household as they stream from the database, so the
+digest never holds every obligation at once; build() and the list functions fold a list.
 
 Words used here:
 - *missed in the last period*: an obligation of the period just before the running one (per
@@ -13,16 +15,18 @@ Words used here:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from bot.domain import figures
 from bot.domain.cadence import Obligation, Rule, Status
-from bot.domain.periods import period_containing
+from bot.domain.periods import Period, PeriodKind, period_containing
 
 K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +104,10 @@ def missed_last_period(items: Iterable[Item], today: date, *, area_id: int | Non
 def by_worker(items: Iterable[Item], names: dict[int, str] | None = None
               ) -> list[tuple[int, list[Item]]]:
     """Items grouped by worker: most items first, then by name; inside, oldest due first."""
-    groups: dict[int, list[Item]] = {}
+    grouped = ByWorker()
     for item in items:
-        groups.setdefault(item.worker_id, []).append(item)
-    names = names or {}
-    ordered = sorted(groups.items(),
-                     key=lambda kv: (-len(kv[1]), names.get(kv[0], ""), kv[0]))
-    return [(worker, sorted(group, key=lambda i: (i.obligation.due_by, i.household_name,
-                                                  i.household_id, i.obligation.key)))
-            for worker, group in ordered]
+        grouped.add(item)
+    return grouped.groups(names)
 
 
 def coverage(items: Iterable[Item], today: date, key: Callable[[Item], K]) -> dict[K, Coverage]:
@@ -118,19 +117,28 @@ def coverage(items: Iterable[Item], today: date, key: Callable[[Item], K]) -> di
     return {k: Coverage(c.met, c.total) for k, c in counted.items()}
 
 
-def longest_overdue(items: Iterable[Item], today: date, limit: int = 5) -> list[Overdue]:
-    """The households overdue longest (see the module docstring), longest first."""
-    runs: dict[tuple[int, int, Rule], list[Obligation]] = {}
-    info: dict[int, Item] = {}
+def household_overdue(items: Iterable[Item], today: date) -> Overdue | None:
+    """How long one household has been overdue (see the module docstring), from its items;
+    None if its last period was not missed under any rule."""
+    runs: dict[tuple[int, Rule], list[Obligation]] = {}
+    info: Item | None = None
+    run: list[Obligation] = []
+    rule: Rule | None = None
+    program_id = 0
     for item in items:
-        if is_running(item.obligation, today):
+        o = item.obligation
+        if o.period.start <= today < o.period.end:  # running
             continue
-        runs.setdefault((item.household_id, item.program_id, item.obligation.rule),
-                        []).append(item.obligation)
-        info.setdefault(item.household_id, item)
-    worst: dict[int, Overdue] = {}
-    missing: dict[int, set[str]] = {}
-    for (household_id, _, _), obligations in runs.items():
+        # Obligations come rule by rule: a rule is hashed (in Python) only when it changes.
+        if o.rule is not rule or item.program_id != program_id:
+            rule, program_id = o.rule, item.program_id
+            run = runs.setdefault((program_id, rule), [])
+        run.append(o)
+        if info is None:
+            info = item
+    worst: Overdue | None = None
+    missing: set[str] = set()
+    for obligations in runs.values():
         obligations.sort(key=lambda o: o.period.start)
         last = obligations[-1]
         if last.status is not Status.MISSED or not is_last_period(last, today):
@@ -142,18 +150,93 @@ def longest_overdue(items: Iterable[Item], today: date, limit: int = 5) -> list[
             if obligation.status is not Status.MISSED or not contiguous:
                 break
             first = obligation
-        missing.setdefault(household_id, set()).add(last.key)
+        missing.add(last.key)
         since = first.period.end
         days = (today - since).days
-        known = worst.get(household_id)
-        if known is None or days > known.days:
-            item = info[household_id]
-            worst[household_id] = Overdue(household_id, item.household_name, item.area_name,
-                                          last.worker_id, since, days, ())
-    for household_id, found in worst.items():
-        worst[household_id] = replace(found, keys=tuple(sorted(missing[household_id])))
-    ordered = sorted(worst.values(), key=lambda o: (-o.days, o.household_name, o.household_id))
-    return ordered[:limit]
+        if info is not None and (worst is None or days > worst.days):
+            worst = Overdue(info.household_id, info.household_name, info.area_name,
+                            last.worker_id, since, days, ())
+    return None if worst is None else replace(worst, keys=tuple(sorted(missing)))
+
+
+def longest_overdue(items: Iterable[Item], today: date, limit: int = 5) -> list[Overdue]:
+    """The households overdue longest (see the module docstring), longest first."""
+    longest = Ranked(_overdue_order, limit)
+    for household in by_household(items):
+        found = household_overdue(household, today)
+        if found is not None:
+            longest.offer(found)
+    return longest.items
+
+
+def by_household(items: Iterable[Item]) -> list[list[Item]]:
+    """Items grouped by household, households and items in the order they came."""
+    groups: dict[int, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.household_id, []).append(item)
+    return list(groups.values())
+
+
+def _overdue_order(o: Overdue) -> tuple[int, str, int]:
+    return -o.days, o.household_name, o.household_id
+
+
+def _item_order(i: Item) -> tuple[date, str, int, str]:
+    return i.obligation.due_by, i.household_name, i.household_id, i.obligation.key
+
+
+class Ranked(Generic[T]):
+    """The first `keep` of what is offered, by key (None: all of it), kept in one pass; equal
+    keys stay in the order they came, as a stable sort leaves them."""
+
+    def __init__(self, key: Callable[[T], Any], keep: int | None = None) -> None:
+        self._key = key
+        self._keep = keep
+        self._keys: list[Any] = []
+        self.items: list[T] = []
+
+    def offer(self, item: T) -> None:
+        """Keep the item if it is among the first `keep` so far."""
+        k = self._key(item)
+        full = self._keep is not None and len(self.items) >= self._keep
+        if full and not k < self._keys[-1]:
+            return
+        at = bisect_right(self._keys, k)
+        self._keys.insert(at, k)
+        self.items.insert(at, item)
+        if full:
+            self._keys.pop()
+            self.items.pop()
+
+
+class ByWorker:
+    """Items grouped by worker in one pass: each worker's count, and only the first `keep` of
+    each worker's items (oldest due first; None: all), as by_worker lists them."""
+
+    def __init__(self, keep: int | None = None) -> None:
+        self.keep = keep
+        self.counts: dict[int, int] = {}
+        self._first: dict[int, Ranked[Item]] = {}
+
+    def add(self, item: Item) -> None:
+        """Count one more item of its worker."""
+        worker = item.worker_id
+        self.counts[worker] = self.counts.get(worker, 0) + 1
+        ranked = self._first.get(worker)
+        if ranked is None:
+            ranked = self._first[worker] = Ranked(_item_order, self.keep)
+        ranked.offer(item)
+
+    @property
+    def count(self) -> int:
+        """Every item counted."""
+        return sum(self.counts.values())
+
+    def groups(self, names: dict[int, str] | None = None) -> list[tuple[int, list[Item]]]:
+        """Most items first, then by name; inside, oldest due first."""
+        names = names or {}
+        ordered = sorted(self.counts.items(), key=lambda kv: (-kv[1], names.get(kv[0], ""), kv[0]))
+        return [(worker, self._first[worker].items) for worker, _ in ordered]
 
 
 @dataclass(frozen=True)
@@ -169,20 +252,100 @@ class DigestData:
     by_area: dict[str, Coverage]
     longest: list[Overdue]
     program_names: dict[int, str] = field(default_factory=dict)
+    missed_by_worker: dict[int, int] = field(default_factory=dict)  # all, listed or not
+    owed: int = 0  # obligations counted, running and past (0: nothing owed at all)
+
+
+class DigestTally:
+    """The digest's figures folded household by household (every obligation of a household
+    at once, running and past periods): running counts, and of the missed list and the
+    longest runs only what the digest shows. Memory grows with workers, not households."""
+
+    def __init__(self, today: date, *, missed_keep: int | None = None, longest_limit: int = 5,
+                 no_area: str = "") -> None:
+        self.today = today
+        self.no_area = no_area
+        self.owed = 0
+        self.workers: set[int] = set()
+        self.missed = ByWorker(missed_keep)
+        self.longest = Ranked(_overdue_order, longest_limit)
+        self.program_names: dict[int, str] = {}
+        # met, total of the running periods, by what the digest groups them by
+        self._by_program: dict[int, list[int]] = {}
+        self._by_program_rule: dict[tuple[int, Rule], list[int]] = {}
+        self._by_worker: dict[int, list[int]] = {}
+        self._by_area: dict[str, list[int]] = {}
+        self._last: dict[int, Period] = {}  # by kind: the period before the running one
+
+    def add_household(self, items: Sequence[Item]) -> None:
+        """Count one household's obligations (all of them: its longest run needs them)."""
+        today = self.today
+        self.owed += len(items)
+        overdue = False
+        for item in items:
+            o = item.obligation
+            period = o.period
+            self.workers.add(o.worker_id)
+            self.program_names[item.program_id] = item.program_name
+            if period.start <= today < period.end:  # running (`in` costs twice as much)
+                met = o.status is Status.MET
+                _count(self._by_program, item.program_id, met)
+                _count(self._by_program_rule, (item.program_id, o.rule), met)
+                _count(self._by_worker, o.worker_id, met)
+                _count(self._by_area, item.area_name or self.no_area, met)
+            elif (o.status is Status.MISSED
+                  # Of one kind, calendar periods with the same start are the same.
+                  and period.start == self._last_period(o.rule.period).start):
+                self.missed.add(item)
+                overdue = True
+        # A run ends with a period just missed: without one, the household is not overdue.
+        found = household_overdue(items, today) if overdue else None
+        if found is not None:
+            self.longest.offer(found)
+
+    def _last_period(self, kind: PeriodKind) -> Period:
+        # By id: members of an enum are singletons, and their own hash is computed in Python.
+        last = self._last.get(id(kind))
+        if last is None:
+            last = self._last[id(kind)] = period_containing(kind, self.today).previous()
+        return last
+
+    def result(self, names: dict[int, str] | None = None) -> DigestData:
+        """The figures, the missed list ordered by worker (names break ties)."""
+        return DigestData(
+            today=self.today,
+            missed=self.missed.groups(names),
+            missed_count=self.missed.count,
+            by_program=_coverages(self._by_program),
+            by_program_rule=_coverages(self._by_program_rule),
+            by_worker=_coverages(self._by_worker),
+            by_area=_coverages(self._by_area),
+            longest=self.longest.items,
+            program_names=self.program_names,
+            missed_by_worker=dict(self.missed.counts),
+            owed=self.owed,
+        )
+
+
+def _count(counts: dict[K, list[int]], key: K, met: bool) -> None:
+    found = counts.get(key)
+    if found is None:
+        found = counts[key] = [0, 0]
+    found[0] += met
+    found[1] += 1
+
+
+def _coverages(counts: dict[K, list[int]]) -> dict[K, Coverage]:
+    return {k: Coverage(met, total) for k, (met, total) in counts.items()}
 
 
 def build(items: Sequence[Item], today: date, *, names: dict[int, str] | None = None,
-          longest_limit: int = 5, no_area: str = "") -> DigestData:
-    """The digest's figures from every household's obligations (running and past periods)."""
-    missed = missed_last_period(items, today)
-    return DigestData(
-        today=today,
-        missed=by_worker(missed, names),
-        missed_count=len(missed),
-        by_program=coverage(items, today, lambda i: i.program_id),
-        by_program_rule=coverage(items, today, lambda i: (i.program_id, i.obligation.rule)),
-        by_worker=coverage(items, today, lambda i: i.worker_id),
-        by_area=coverage(items, today, lambda i: i.area_name or no_area),
-        longest=longest_overdue(items, today, longest_limit),
-        program_names={i.program_id: i.program_name for i in items},
-    )
+          longest_limit: int = 5, no_area: str = "", missed_keep: int | None = None
+          ) -> DigestData:
+    """The digest's figures from every household's obligations (running and past periods);
+    with missed_keep, only that many of each worker's missed items are kept (all counted)."""
+    tally = DigestTally(today, missed_keep=missed_keep, longest_limit=longest_limit,
+                        no_area=no_area)
+    for household in by_household(items):
+        tally.add_household(household)
+    return tally.result(names)

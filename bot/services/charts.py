@@ -135,14 +135,24 @@ def board_charts(services: Services, lang: str, items: Sequence[Item], today: da
                  group: cov.Group = GROUP_BY) -> list[Chart]:
     """One picture per programme rule (running period, or the last one early in a period)."""
     many = len({i.program_id for i in items}) > 1
-    return [board_chart(services, lang, board, many)
-            for board in cov.boards(items, today, group)]
+    return pictures(services, lang, cov.boards(items, today, group), many)
+
+
+def pictures(services: Services, lang: str, boards: Sequence[cov.Board], many: bool
+             ) -> list[Chart]:
+    """The boards as pictures (many: several programmes are owed, so rules name theirs)."""
+    return [board_chart(services, lang, board, many) for board in boards]
 
 
 def trend_from(services: Services, lang: str, items: Sequence[Item], today: date) -> Chart | None:
     """The trend picture from the obligations, or None when no rule has two periods yet."""
+    return trend_picture(services, lang, cov.trend(items, today))
+
+
+def trend_picture(services: Services, lang: str, lines: Sequence[cov.TrendLine]
+                  ) -> Chart | None:
+    """The trend lines as a picture, or None when there are none."""
     t = services.catalog.t
-    lines = cov.trend(items, today)
     if not lines:
         return None
     many = len({line.program_id for line in lines}) > 1

@@ -1,14 +1,21 @@
 """The weekly digest's content: what coordinators see, gathered once, worded per language.
 
 Used by the scheduled digest (bot/jobs/digest.py) and by /digest on demand; thin over the
-domain (bot/domain/digest.py) and storage (storage/reminders.py).
+domain (bot/domain/digest.py, bot/domain/coverage.py) and storage (storage/reminders.py;
+the obligations stream from storage/figures.py's read-only connection, in a worker thread).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from operator import attrgetter
+from pathlib import Path
 
+from bot.domain import coverage as cov
 from bot.domain import digest as dg
 from bot.domain.figures import Figures
 from bot.domain.reminding import pack
@@ -18,12 +25,14 @@ from bot.services.bulk import collector_paused
 from bot.services.context import Services
 from bot.services.figures import quarter_reach
 from bot.services.texts import period_label
-from storage import outbox
+from storage import figures as figures_store
+from storage import outbox, pairings
 from storage import reminders as store
 from storage.referrals import Referral
 
 DIGEST_ITEMS = 60  # missed obligations listed in the digest; /overdue lists all
 UNDELIVERED_DAYS = timedelta(days=7)
+HISTORY_PERIODS = 8  # periods back the longest runs and the trend look at
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,6 @@ class DigestInput:
     """Everything a digest shows, gathered once for every language."""
 
     data: dg.DigestData
-    items: list[dg.Item]
     names: dict[int, store.Worker]
     untaken: int
     unreachable: list[store.Worker]
@@ -49,25 +57,56 @@ class DigestInput:
     not_started: list[int] = field(default_factory=list)
     referrals: list[Referral] = field(default_factory=list)  # overdue, by source
     reach: Figures | None = None  # this quarter's figures, as /stats counts them
+    boards: list[cov.Board] = field(default_factory=list)  # the pictures, one per rule
+    trend: list[cov.TrendLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """The obligations' part of a digest, from one pass over every household."""
+
+    tally: dg.DigestTally
+    boards: list[cov.Board]
+    trend: list[cov.TrendLine]
+
+
+def fold_sync(path: Path, today: date, program_ids: Collection[int]) -> Folded:
+    """Every household's obligations up to 8 periods back (for the longest runs), folded one
+    household at a time into the digest's figures, boards and trend; read from the file at
+    `path` on a connection of its own (run it in a worker thread)."""
+    tally = dg.DigestTally(today, missed_keep=DIGEST_ITEMS)
+    periods = cov.PeriodTally(today, charts.GROUP_BY)
+    conn = figures_store.connect(path)
+    # Paused: a million short-lived objects and no cycles among them; each burst would
+    # set off a collection with nothing to free.
+    with collector_paused():
+        try:
+            owed = obligations.streamed(conn, today, HISTORY_PERIODS, program_ids=program_ids)
+            for _, household in groupby(owed, key=attrgetter("household_id")):
+                items = list(household)
+                tally.add_household(items)
+                for item in items:
+                    periods.add(item)
+        finally:
+            conn.close()
+    return Folded(tally, periods.boards(), periods.trend())
 
 
 async def gather(services: Services, today: date) -> DigestInput:
     """Read what the digest needs (obligations up to 8 periods back, for the longest runs)."""
     db = services.db
-    # Paused throughout: while the items are alive, every collection would walk them all.
-    with collector_paused():
-        items = await obligations.everyone(db, today, history_periods=8)
-        people = await store.people_by_id(db, {i.worker_id for i in items})
-        names = {k: v.name for k, v in people.items()}
-        data = dg.build(items, today, names=names)
-        since = datetime.combine(today - UNDELIVERED_DAYS, time(0), services.settings.timezone)
-        missing = await store.people_by_id(db, await outbox.undelivered_chats(db, since))
-        return DigestInput(data, items, people, await store.untaken_reports(db),
-                           await store.unreachable_staff(db),
-                           sorted(missing.values(), key=lambda w: (w.name, w.telegram_id)),
-                           await routing.coordinators_not_started(services),
-                           await referral_cases.overdue(services, today),
-                           await quarter_reach(services, today))
+    program_ids = {p.id for p in await pairings.programs(db)}
+    folded = await asyncio.to_thread(fold_sync, db.path, today, program_ids)
+    people = await store.people_by_id(db, folded.tally.workers)
+    data = folded.tally.result({k: v.name for k, v in people.items()})
+    since = datetime.combine(today - UNDELIVERED_DAYS, time(0), services.settings.timezone)
+    missing = await store.people_by_id(db, await outbox.undelivered_chats(db, since))
+    return DigestInput(data, people, await store.untaken_reports(db),
+                       await store.unreachable_staff(db),
+                       sorted(missing.values(), key=lambda w: (w.name, w.telegram_id)),
+                       await routing.coordinators_not_started(services),
+                       await referral_cases.overdue(services, today),
+                       await quarter_reach(services, today), folded.boards, folded.trend)
 
 
 def worker_name(services: Services, lang: str, people: dict[int, store.Worker],
@@ -79,19 +118,22 @@ def worker_name(services: Services, lang: str, people: dict[int, store.Worker],
 
 
 def item_lines(services: Services, lang: str, groups: list[tuple[int, list[dg.Item]]],
-               people: dict[int, store.Worker], limit: int | None = None) -> list[str]:
-    """Missed obligations grouped by worker, as lines."""
+               people: dict[int, store.Worker], limit: int | None = None,
+               counts: dict[int, int] | None = None) -> list[str]:
+    """Missed obligations grouped by worker, as lines (counts: each worker's number of them,
+    when the groups hold only the first few)."""
     t = services.catalog.t
+    counts = counts or {worker_id: len(group) for worker_id, group in groups}
     lines: list[str] = []
     shown = 0
-    total = sum(len(g) for _, g in groups)
+    total = sum(counts.values())
     for worker_id, group in groups:
         if limit is not None and shown >= limit:
             break
         person = people.get(worker_id)
         key = "digest.worker" if person is None or person.active else "digest.worker_inactive"
         lines.append(t(lang, key, worker=worker_name(services, lang, people, worker_id),
-                       count=len(group)))
+                       count=counts[worker_id]))
         for item in group:
             if limit is not None and shown >= limit:
                 break
@@ -111,12 +153,13 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
     t = services.catalog.t
     data = found.data
     lines: list[str] = []
-    if not found.items:
+    if not data.owed:
         lines.append(t(lang, "digest.nothing"))
     else:
         if data.missed_count:
             lines.append(t(lang, "digest.missed_title", count=data.missed_count))
-            lines += item_lines(services, lang, data.missed, found.names, DIGEST_ITEMS)
+            lines += item_lines(services, lang, data.missed, found.names, DIGEST_ITEMS,
+                                data.missed_by_worker)
         else:
             lines.append(t(lang, "digest.missed_none"))
         lines.append("")
@@ -161,8 +204,8 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
 
 def chart_parts(services: Services, lang: str, found: DigestInput) -> list[Part]:
     """Where each programme rule stands by community, then the trend, as pictures."""
-    with collector_paused():
-        pictures = charts.board_charts(services, lang, found.items, found.data.today)
-        trend = charts.trend_from(services, lang, found.items, found.data.today)
+    many = len(found.data.program_names) > 1
+    pictures = charts.pictures(services, lang, found.boards, many)
+    trend = charts.trend_picture(services, lang, found.trend)
     return [Part(caption, png) for png, caption in
             [*pictures, *([trend] if trend is not None else [])]]

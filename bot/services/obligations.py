@@ -9,7 +9,7 @@ bot.domain.cadence.obligations computes; /due, the service file, /log's answer, 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 
 from bot.domain.cadence import Obligation, Program, earliest_needed, obligations
@@ -63,10 +63,14 @@ async def everyone(db: Database, today: date, history_periods: int | None = 0, *
 
 
 def streamed(conn: sqlite3.Connection, today: date, history_periods: int | None,
-             worker_id: int | None = None) -> Iterator[Item]:
+             worker_id: int | None = None, *,
+             program_ids: Collection[int] | None = None) -> Iterator[Item]:
     """`everyone` household by household over a connection of its own (figures, exports: a
-    year of contacts is never held at once). With worker_id, what that worker answers for."""
+    year of contacts is never held at once). With worker_id, what that worker answers for;
+    with program_ids, only those programmes (`everyone` counts the active ones)."""
     for c, house in figures.cadence_stream(conn, worker_id):
+        if program_ids is not None and c.program.id not in program_ids:
+            continue
         for o in _owed(c, today, history_periods):
             if worker_id is None or o.worker_id == worker_id:
                 yield Item(c.household_id, house.name, house.area_id, house.area_name,

@@ -1,0 +1,152 @@
+"""The digest's one-pass folds against the list-based figures they replaced, in a real SQLite
+file seeded at random: several programmes (one ended), workers, communities on streets,
+households without one, handovers, gaps between pairings, archived households, contacts
+over three years (deleted ones too). Every figure the digest shows must be the same."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain import coverage as cov
+from bot.domain import digest as dg
+from bot.services import digest as digests
+from bot.services import obligations
+from storage import pairings
+from storage.db import Database
+from tests import digest_oracle as oracle
+
+STAMP = datetime(2024, 1, 1, tzinfo=UTC).isoformat(timespec="microseconds")
+WORKERS = {7001: "陈", 7002: "刘", 7003: "周", 7004: "吴", 7005: "郑", 7006: ""}
+AREAS = {1: ("东门社区", 1), 2: ("翠竹社区", 1), 3: ("黄贝社区", 2), 4: ("南湖社区", None)}
+STREETS = {1: "东门街道", 2: "黄贝街道"}
+PROGRAMS = [  # id, name, rules, active
+    (2, "关爱", '[{"kind": "call", "period": "month"}, {"kind": "visit", "period": "quarter"}]',
+     1),
+    (3, "旧项目", '[{"kind": "visit", "period": "quarter"}]', 0)]
+FIRST = date(2024, 1, 1)
+# Late in a quarter; early in a quarter, a half year and a year; mid-period; a month's end.
+DAYS = [date(2026, 12, 1), date(2026, 10, 3), date(2027, 1, 4), date(2026, 5, 20),
+        date(2026, 7, 20), date(2026, 3, 31)]
+
+
+def seed(path: Path, rng: random.Random, households: int = 90, contacts: int = 1400) -> None:
+    """Random households, pairings and contacts (plain sqlite3: fast, and any shape)."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany("INSERT INTO streets (id, name, created_at) VALUES (?, ?, ?)",
+                         [(k, name, STAMP) for k, name in STREETS.items()])
+        conn.executemany("INSERT INTO areas (id, name, street_id, created_at) VALUES (?, ?, ?, ?)",
+                         [(k, name, street, STAMP) for k, (name, street) in AREAS.items()])
+        conn.executemany(
+            "INSERT INTO people (telegram_id, display_name, role, created_at, updated_at) "
+            "VALUES (?, ?, 'worker', ?, ?)", [(w, n, STAMP, STAMP) for w, n in WORKERS.items()])
+        conn.executemany("INSERT INTO programs (id, name, rules, active, created_at) "
+                         "VALUES (?, ?, ?, ?, ?)", [(*p, STAMP) for p in PROGRAMS])
+        pairing_rows: list[tuple[object, ...]] = []
+        for h in range(1, households + 1):
+            area = rng.choice([*AREAS, None])
+            conn.execute(
+                "INSERT INTO households (id, name, area_id, category, archived, created_at, "
+                "updated_at) VALUES (?, ?, ?, 'dibao', ?, ?, ?)",
+                # Names repeat, so ties are broken by id as the digest does.
+                (h, f"住户{h % 40}", area, int(rng.random() < 0.05), STAMP, STAMP))
+            for program in [1, *([2] if rng.random() < 0.4 else []),
+                            *([3] if rng.random() < 0.2 else [])]:
+                pairing_rows += _tenures(rng, h, program)
+        conn.executemany(
+            "INSERT INTO pairings (household_id, worker_id, program_id, started_on, ended_on, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)", pairing_rows)
+        span = (DAYS[2] - FIRST).days
+        conn.executemany(
+            "INSERT INTO contacts (household_id, worker_id, kind, day, deleted, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(rng.randrange(1, households + 1), rng.choice(list(WORKERS)),
+              rng.choice(["call", "call", "visit", "deed", "other"]),
+              (FIRST + timedelta(days=rng.randrange(span))).isoformat(),
+              int(rng.random() < 0.05), STAMP, STAMP) for _ in range(contacts)])
+    conn.close()
+
+
+def _tenures(rng: random.Random, household: int, program: int) -> list[tuple[object, ...]]:
+    """One household's pairings in a programme: one worker, a handover, or a gap."""
+    start = FIRST + timedelta(days=rng.randrange(900))
+    worker = rng.choice(list(WORKERS))
+    shape = rng.random()
+    if shape < 0.6:
+        return [(household, worker, program, start.isoformat(), None, STAMP)]
+    change = start + timedelta(days=rng.randrange(30, 400))
+    after = change + timedelta(days=rng.randrange(90, 400)) if shape > 0.85 else change
+    successor = rng.choice([w for w in WORKERS if w != worker])
+    return [(household, worker, program, start.isoformat(), change.isoformat(), STAMP),
+            (household, successor, program, after.isoformat(), None, STAMP)]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "z.sqlite3")
+    seed(database.path, random.Random(16))
+    yield database
+    await database.close()
+
+
+def by_street(item: dg.Item) -> str | None:
+    """Group by the community's street, as the digest may one day."""
+    street = next((s for name, s in AREAS.values() if name == item.area_name), None)
+    return STREETS.get(street) if street else None
+
+
+@pytest.mark.parametrize("today", DAYS, ids=str)
+async def test_the_folds_show_what_the_lists_showed(db: Database, today: date) -> None:
+    items = await obligations.everyone(db, today, history_periods=digests.HISTORY_PERIODS)
+    names = WORKERS
+    expected = oracle.build(items, today, names=names)
+    active = {p.id for p in await pairings.programs(db)}
+    folded = digests.fold_sync(db.path, today, active)
+    found = folded.tally.result(names)
+    assert folded.tally.workers == {i.worker_id for i in items}
+    assert found.owed == len(items) > 0
+    # Some of everything, or the comparison would prove little.
+    assert expected.missed_count > 50 and len(expected.missed) == len(WORKERS)
+    assert len(expected.longest) == 5 and len(expected.program_names) == 2
+    assert found.missed_count == expected.missed_count
+    assert found.missed == expected.missed  # every worker's missed ones: fewer than 60 here
+    assert found.missed_by_worker == {w: len(group) for w, group in expected.missed}
+    for mine, theirs in ((found.by_program, expected.by_program),
+                         (found.by_program_rule, expected.by_program_rule),
+                         (found.by_worker, expected.by_worker),
+                         (found.by_area, expected.by_area)):
+        assert list(mine.items()) == list(theirs.items())  # the order lines are printed in
+    assert found.longest == expected.longest
+    # Every household overdue, not only the five longest (gaps and handovers among them).
+    assert dg.longest_overdue(items, today, 1000) == oracle.longest_overdue(items, today, 1000)
+    assert found.program_names == expected.program_names
+    assert folded.boards == oracle.boards(items, today)
+    assert folded.trend == oracle.trend(items, today)
+    streets = cov.PeriodTally(today, by_street)
+    for item in items:
+        streets.add(item)
+    assert streets.boards() == oracle.boards(items, today, by_street)
+
+
+async def test_a_short_missed_list_keeps_each_workers_first_and_counts_all(db: Database) -> None:
+    today = DAYS[0]
+    items = await obligations.everyone(db, today, history_periods=digests.HISTORY_PERIODS)
+    expected = oracle.build(items, today, names=WORKERS, longest_limit=12)
+    found = dg.build(items, today, names=WORKERS, longest_limit=12, missed_keep=3)
+    assert found.missed == [(w, group[:3]) for w, group in expected.missed]
+    assert found.missed_by_worker == {w: len(group) for w, group in expected.missed}
+    assert found.longest == expected.longest and len(found.longest) == 12
+    # Listed in any order, the same figures.
+    shuffled = list(items)
+    random.Random(3).shuffle(shuffled)
+    assert dg.build(shuffled, today, names=WORKERS) == replace(
+        oracle.build(shuffled, today, names=WORKERS), owed=len(items),
+        missed_by_worker=found.missed_by_worker)
+    assert cov.boards(shuffled, today) == oracle.boards(shuffled, today)
