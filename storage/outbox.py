@@ -1,8 +1,9 @@
 """The durable outbox: messages to other people, written with the change that causes them.
 
 Use cases `put` rows inside their own transaction; one sender task `claim`s what is due,
-sends it and marks it `sent` or `failed`. A claim older than the lease was left by a process
-that died, and is taken over.
+sends it and marks it `sent` or `failed`. Each claim names its process: a restarted bot takes
+back at once what a dead process had claimed (`claimers`, `take_back`); any claim older than
+the lease (another host's, one that cannot be checked) is taken over too.
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ async def enqueue(db: Database, messages: Sequence[Outgoing], now: datetime) -> 
 
 
 async def claim(db: Database, now: datetime, limit: int = 500,
-                held: Sequence[int] = ()) -> list[Queued]:
-    """Claim what is due, oldest first, skipping chats in `held` (waiting out a flood limit)."""
+                held: Sequence[int] = (), claimer: str | None = None) -> list[Queued]:
+    """Claim what is due, oldest first, skipping chats in `held` (waiting out a flood limit);
+    `claimer` names the process (see `claimers` and `take_back`)."""
     stamp = to_db(now)
     stale = to_db(now - LEASE)
     skip = ",".join(str(int(c)) for c in held)
@@ -113,9 +115,28 @@ async def claim(db: Database, now: datetime, limit: int = 500,
         if rows:
             ids = [r["id"] for r in rows]
             await tx.execute(
-                f"UPDATE outbox SET state = 'sending', claimed_at = ? "
-                f"WHERE id IN ({','.join('?' * len(ids))})", (stamp, *ids))
+                f"UPDATE outbox SET state = 'sending', claimed_at = ?, claimed_by = ? "
+                f"WHERE id IN ({','.join('?' * len(ids))})", (stamp, claimer, *ids))
     return [_queued(r) for r in rows]
+
+
+async def claimers(db: Database) -> list[str]:
+    """The processes holding claims on rows being sent (rows claimed unnamed left out)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT claimed_by FROM outbox WHERE state = 'sending' "
+        "AND claimed_by IS NOT NULL")
+    return [str(r[0]) for r in rows]
+
+
+async def take_back(db: Database, claimers: Sequence[str]) -> int:
+    """Put the rows these (dead) processes had claimed back in the queue; how many."""
+    if not claimers:
+        return 0
+    async with db.transaction() as tx:
+        return await tx.rowcount(
+            "UPDATE outbox SET state = 'pending', claimed_at = NULL, claimed_by = NULL "
+            f"WHERE state = 'sending' AND claimed_by IN ({','.join('?' * len(claimers))})",
+            tuple(claimers))
 
 
 async def mark_sent(db: Database, ids: Sequence[int], message_id: int | None,

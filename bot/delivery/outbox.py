@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
+from bot.delivery import process_id
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Outcome, ReplyMarkup, Result, Sender
 from bot.domain.reports import Status
@@ -65,13 +66,28 @@ class Outbox:
         self.pacer = pacer
         self._wake = asyncio.Event()
         self._groups: dict[tuple[int, str], tuple[float, float]] = {}  # last sent, gap
+        self.claimer = process_id.this_process()
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
         self._wake.set()
 
+    async def take_back_orphans(self) -> int:
+        """Queue again what a process that died (kill -9, a crash) had claimed, at once rather
+        than after the lease; claims of a live process (a `zhongfu tick`) stay its own."""
+        dead = [claimer for claimer in await store.claimers(self.services.db)
+                if claimer != self.claimer and process_id.gone(claimer)]
+        taken = await store.take_back(self.services.db, dead)
+        if taken:
+            log.info("took back %d message(s) a stopped process had claimed", taken)
+        return taken
+
     async def run(self) -> None:
         """Send until cancelled (inside `zhongfu run`)."""
+        try:
+            await self.take_back_orphans()
+        except Exception:
+            log.exception("could not take back old claims; they go out after the lease")
         while True:
             self._wake.clear()
             try:
@@ -97,7 +113,7 @@ class Outbox:
         if at is not None and at > now:
             now = at
         held = self.pacer.held_chats(HOLD_SKIP)
-        rows = await store.claim(self.services.db, now, CLAIM_BATCH, held)
+        rows = await store.claim(self.services.db, now, CLAIM_BATCH, held, self.claimer)
         if not rows:
             return 0
         by_chat: dict[int, list[store.Queued]] = {}
@@ -111,6 +127,7 @@ class Outbox:
         """Send what is due, for up to `seconds` (for `zhongfu tick`); the rest waits."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
+        await self.take_back_orphans()
         while loop.time() < deadline:
             remaining = deadline - loop.time()
             try:

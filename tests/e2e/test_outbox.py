@@ -142,6 +142,30 @@ async def test_notices_waiting_when_the_bot_is_killed_go_out_once(
     assert sorted(names()) == ["社工000", "社工001", "社工002"]  # each exactly once
 
 
+async def test_a_notice_a_killed_bot_was_sending_goes_out_as_soon_as_it_is_back(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect(r"管理员")
+    coordinator.drain()
+    invite_all(bot, 1)
+    hold = api.hold("sendMessage", lambda params: str(params.get("chat_id")) == "9001")
+    worker = api.user(FIRST_WORKER, "社工0", language_code="zh-hans")
+    await join(worker, code(0), "社工000")
+    await hold.reached()  # the outbox has claimed the notice and is sending it
+    await bot.kill()
+    api.fail_next("sendMessage", 500, "Internal Server Error")  # that send dies with it
+    hold.release()
+    with bot.db() as conn:
+        state, claimer = conn.execute(
+            "SELECT state, claimed_by FROM outbox WHERE chat_id = 9001").fetchone()
+    assert state == "sending" and claimer.endswith(f":{bot.proc.pid}:" + claimer.split(":")[-1])
+    await bot.start()
+    # Taken back at once from the dead process, not after the 30-second lease.
+    await coordinator.expect(r"新社工 社工000", timeout=8)
+    assert "took back 1 message(s) a stopped process had claimed" in bot.log()
+    assert await api.wait_until(lambda: _waiting(bot) == 0, 5)
+
+
 async def test_who_cannot_be_reached_is_named_not_written_to(
         api: FakeBotApi, workdir: Path) -> None:
     # 9002 is a configured coordinator who never opened the bot: Telegram would refuse.
