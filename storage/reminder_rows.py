@@ -14,8 +14,7 @@ from datetime import date
 
 from bot.domain.cadence import ContactKind, Program, Tenure
 from storage.db import Database
-from storage.program_categories import HELD
-from storage.reminders import House
+from storage.reminders import House, held_pairings, paired_houses
 
 LATEST_KINDS = tuple(ContactKind)  # the order of Running.latest
 # One column per kind: the latest day of that kind (the kinds are the enum's own values).
@@ -57,16 +56,10 @@ async def running(db: Database, *, programs: Sequence[Program], since: date, tod
     in (and that holds it), in the order all_cadence gives: its pairings, and its latest
     contact of each kind dated from `since` to `today`; and the names to print."""
     known = {p.id: p for p in programs}
-    house_rows = await db.fetchall(
-        "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
-        "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
-        "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
-    if not house_rows:
+    houses = await paired_houses(db)
+    if not houses:
         return [], {}
-    pairing_rows = await db.fetchall(
-        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
-        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        f"AND {HELD} ORDER BY p.household_id, p.program_id, p.started_on")
+    pairing_rows = await held_pairings(db)
     # Households first (CROSS JOIN fixes the order): SQLite then finds each one's contacts in
     # the (household, day, kind) index, rather than every contact since `since` by the day
     # index and then the table (five times the work at a million contacts).
@@ -80,7 +73,6 @@ async def running(db: Database, *, programs: Sequence[Program], since: date, tod
     for pairing_id, household_id, worker_id, program_id, started_on, ended_on in pairing_rows:
         tenures.setdefault((household_id, program_id), []).append(
             Tenure(pairing_id, worker_id, days.day(started_on), days[ended_on]))
-    houses = {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in house_rows}
     out = [Running(household_id, known[program_id], spans, latest.get(household_id, _NONE))
            for (household_id, program_id), spans in tenures.items()
            if program_id in known and household_id in houses]

@@ -36,6 +36,24 @@ class House:
     area_name: str | None
 
 
+async def paired_houses(db: Database) -> dict[int, House]:
+    """Every household not archived that was ever paired, with what a message prints of it."""
+    rows = await db.fetchall(
+        "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
+        "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
+        "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
+    return {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in rows}
+
+
+async def held_pairings(db: Database) -> list[Row]:
+    """The pairings of households not archived that their programme holds (id, household_id,
+    worker_id, program_id, started_on, ended_on), by household, programme and start."""
+    return await db.fetchall(
+        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
+        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
+        f"AND {HELD} ORDER BY p.household_id, p.program_id, p.started_on")
+
+
 async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None,
                       since: date | None = None) -> tuple[list[Cadence], dict[int, House]]:
     """Every household that is not archived, under each programme it was paired in (and that
@@ -43,16 +61,10 @@ async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None
     after it), and the names to print."""
     known = {p.id: p for p in (programs if programs is not None
                                else await active_programs(db))}
-    house_rows = await db.fetchall(
-        "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
-        "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
-        "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
-    if not house_rows:
+    houses = await paired_houses(db)
+    if not houses:
         return [], {}
-    pairing_rows = await db.fetchall(
-        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
-        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        f"AND {HELD} ORDER BY p.household_id, p.program_id, p.started_on")
+    pairing_rows = await held_pairings(db)
     contact_rows = await db.fetchall(
         "SELECT c.household_id, c.day, c.kind FROM contacts c "
         "JOIN households h ON h.id = c.household_id WHERE h.archived = 0 AND c.deleted = 0"
@@ -71,7 +83,6 @@ async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None
         if day is None:
             day = days[r["day"]] = date.fromisoformat(r["day"])
         records.setdefault(r["household_id"], []).append(ContactRecord(day, kinds[r["kind"]]))
-    houses = {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in house_rows}
     out = [Cadence(household_id, known[program_id], spans, records.get(household_id, []))
            for (household_id, program_id), spans in tenures.items()
            if program_id in known and household_id in houses]
