@@ -21,7 +21,15 @@ from bot.domain.cadence import (
     Tenure,
     program_from_data,
 )
-from bot.domain.figures import ContactRow, HouseholdRow, PairingRow, ReportRow, Span
+from bot.domain.figures import (
+    ContactRow,
+    Count,
+    HouseholdRow,
+    PairingRow,
+    ReportRow,
+    Span,
+    SpanReach,
+)
 from storage.clock import from_db, to_db
 from storage.db import BUSY_TIMEOUT_MS
 from storage.pairings import Cadence
@@ -70,6 +78,25 @@ _ACTIVE = ("p.started_on <= ? AND (p.ended_on IS NULL OR "
 
 def _active_params(span: Span) -> tuple[str, str]:
     return span.end.isoformat(), span.start.isoformat()
+
+
+def reach(conn: sqlite3.Connection, span: Span) -> SpanReach:
+    """The span's reach over the whole registry, counted by SQLite: what `compute` gives for
+    covered, paired and person-times, without reading every household and contact."""
+    dates = (span.start.isoformat(), span.end.isoformat())
+    covered = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(h.people_count), 0) FROM households h "
+        "WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.household_id = h.id "
+        "AND c.deleted = 0 AND c.day >= ? AND c.day <= ?)", dates).fetchone()
+    paired = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(h.people_count), 0) FROM households h "
+        f"WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id AND {_ACTIVE})",
+        _active_params(span)).fetchone()
+    person_times = conn.execute(
+        "SELECT COALESCE(SUM(people_reached), 0) FROM contacts "
+        "WHERE deleted = 0 AND day >= ? AND day <= ?", dates).fetchone()[0]
+    return SpanReach(Count(int(covered[0]), int(covered[1])),
+                     Count(int(paired[0]), int(paired[1])), int(person_times))
 
 
 def households(conn: sqlite3.Connection, span: Span, worker_id: int | None = None

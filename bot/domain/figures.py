@@ -285,6 +285,16 @@ class Reports:
     take_p90: timedelta | None = None
 
 
+
+@dataclass(frozen=True)
+class SpanReach:
+    """Who a span reached, as /stats counts it: households (and people) with a contact in it,
+    households paired in it, and person-times. The digest prints only these."""
+
+    covered: Count
+    paired: Count
+    person_times: int
+
 @dataclass(frozen=True)
 class Figures:
     """Every figure of one span."""

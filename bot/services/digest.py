@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.domain import coverage as cov
 from bot.domain import digest as dg
-from bot.domain.figures import Figures
+from bot.domain.figures import SpanReach
 from bot.domain.reminding import pack
 from bot.services import charts, obligations, routing
 from bot.services import referrals as referral_cases
@@ -56,7 +56,7 @@ class DigestInput:
     # Configured coordinators who never opened the bot.
     not_started: list[int] = field(default_factory=list)
     referrals: list[Referral] = field(default_factory=list)  # overdue, by source
-    reach: Figures | None = None  # this quarter's figures, as /stats counts them
+    reach: SpanReach | None = None  # this quarter's reach, as /stats counts it
     boards: list[cov.Board] = field(default_factory=list)  # the pictures, one per rule
     trend: list[cov.TrendLine] = field(default_factory=list)
 

@@ -194,6 +194,18 @@ async def test_the_digest_counts_the_promise_as_stats_do(db: Database) -> None:
     assert t("digest.program", program="one-to-one", percent=67, met=6, total=9) in text
 
 
+@pytest.mark.parametrize(("span", "n"), [(data.Q4, 0), (data.Q3, 1)])
+async def test_the_digests_reach_counted_in_sql_is_what_stats_count(
+        db: Database, span: tuple[date, date], n: int) -> None:
+    found = service.reach_sync(db.path, fg.Span(*span))
+    assert (found.covered.households, found.covered.people) == data.COVERED[n]
+    assert (found.paired.households, found.paired.people) == data.PAIRED[n]
+    assert found.person_times == data.PERSON_TIMES[n]
+    stats = (await service.stats(services_for(db), COORDINATOR, fg.Span(*span))).now
+    assert (found.covered, found.paired, found.person_times) == (
+        stats.covered, stats.paired, stats.person_times)
+
+
 async def test_the_export_sheets_and_what_they_leave_out(db: Database, tmp_path: Path) -> None:
     services = services_for(db)
     out = tmp_path / "e.xlsx"
