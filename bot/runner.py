@@ -170,7 +170,7 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
     else:
         await _poll(app, intake, stop)
     await intake.drain(DRAIN_SECONDS)
-    # Claimed rows of a send cut short here go out after the lease, at the next start.
+    # Claimed rows of a send cut short here are taken back at the next start (Outbox.run).
     await _cancelled(sender, "sender")
 
 

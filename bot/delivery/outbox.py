@@ -75,19 +75,21 @@ class Outbox:
     async def take_back_orphans(self) -> int:
         """Queue again what a process that died (kill -9, a crash) had claimed, at once rather
         than after the lease; claims of a live process (a `zhongfu tick`) stay its own."""
-        dead = [claimer for claimer in await store.claimers(self.services.db)
-                if claimer != self.claimer and process_id.gone(claimer)]
-        taken = await store.take_back(self.services.db, dead)
+        try:
+            dead = [claimer for claimer in await store.claimers(self.services.db)
+                    if claimer != self.claimer and process_id.gone(claimer)]
+            taken = await store.take_back(self.services.db, dead)
+        except Exception:
+            # The database refused (locked, disk full): the claims go out after the lease.
+            log.exception("could not take back old claims")
+            return 0
         if taken:
             log.info("took back %d message(s) a stopped process had claimed", taken)
         return taken
 
     async def run(self) -> None:
         """Send until cancelled (inside `zhongfu run`)."""
-        try:
-            await self.take_back_orphans()
-        except Exception:
-            log.exception("could not take back old claims; they go out after the lease")
+        await self.take_back_orphans()
         while True:
             self._wake.clear()
             try:
