@@ -149,14 +149,21 @@ class Outbox:
         later = [row for batch in messages[PER_CHAT_ROUND:] for row in batch]
         messages = messages[:PER_CHAT_ROUND]
         await store.release(self.services.db, [row.id for row in later], self.services.clock())
+        # A group whose gap is over sends everything of it that waits in this round, not one
+        # message of MERGE_MAX a gap: else a long burst queues faster than it drains.
+        opened: set[str] = set()
         for index, batch in enumerate(messages):
-            wait = self._group_wait(chat_id, batch)
+            group = _gapped(batch)
+            wait = 0.0 if group in opened else self._group_wait(chat_id, batch)
             if wait > 0:
                 await store.release(self.services.db, [row.id for row in batch],
                                     self.services.clock() + timedelta(seconds=wait))
                 continue
             result = await self._send(chat_id, batch)
             if result.ok:
+                if group is not None and group not in opened:
+                    self._group_sent(chat_id, batch)
+                    opened.add(group)
                 await self._done(chat_id, batch, result)
                 sent += len(batch)
                 continue
@@ -213,14 +220,15 @@ class Outbox:
 
     def _group_wait(self, chat_id: int, batch: list[store.Queued]) -> float:
         """Seconds this group's next merged message must still wait (0: send now)."""
-        group = batch[0].group if batch[0].op == "send" else None
-        if group is None or group.split(":")[0] not in GAPPED_GROUPS:
+        group = _gapped(batch)
+        if group is None:
             return 0.0
         last, gap = self._groups.get((chat_id, group), (-1e9, GROUP_GAP_MIN))
         return max(0.0, last + gap - asyncio.get_running_loop().time())
 
     def _group_sent(self, chat_id: int, batch: list[store.Queued]) -> None:
-        group = batch[0].group if batch[0].op == "send" else None
+        """A gapped group went out: the next waits twice as long while notices keep coming."""
+        group = _gapped(batch)
         if group is None:
             return
         now = asyncio.get_running_loop().time()
@@ -230,7 +238,6 @@ class Outbox:
                                           else GROUP_GAP_MIN)
 
     async def _done(self, chat_id: int, batch: list[store.Queued], result: Result) -> None:
-        self._group_sent(chat_id, batch)
         message_id = result.message.message_id if result.message is not None else None
         now = self.services.clock()
         await store.mark_sent(self.services.db, [row.id for row in batch], message_id, now)
@@ -275,6 +282,14 @@ class Outbox:
 
 def _backoff(attempts: int) -> timedelta:
     return min(RETRY_CAP, timedelta(seconds=2 ** attempts))
+
+
+def _gapped(batch: list[store.Queued]) -> str | None:
+    """The batch's group when it is one that waits between messages (joins), else None."""
+    group = batch[0].group if batch[0].op == "send" else None
+    if group is None or group.split(":")[0] not in GAPPED_GROUPS:
+        return None
+    return group
 
 
 def _batches(rows: list[store.Queued]) -> list[list[store.Queued]]:

@@ -101,7 +101,7 @@ async def test_a_hundred_workers_join_within_a_minute(paced_api: FakeBotApi,
                     for name in re.findall(r"社工\d{3}", m.plain)}
 
         assert await api.wait_until(lambda: len(named()) == WORKERS, 90), \
-            f"{WORKERS - len(named())} join notices never arrived"
+            _missing_joins(process, named())
         notices = [m for m in coordinator.messages if re.search(r"社工\d{3}", m.plain)]
         assert len(notices) <= 12, f"{len(notices)} join messages for {WORKERS} joins"
         assert api.private_429s.get(9001, 0) == 0
@@ -200,6 +200,16 @@ async def test_who_cannot_be_reached_is_named_not_written_to(
         assert absent.messages == []
     finally:
         await process.stop()
+
+
+def _missing_joins(process: BotProcess, arrived: set[str]) -> str:
+    """Which join notices never arrived, their outbox rows, and the end of the bot's log."""
+    missing = sorted({f"社工{n:03d}" for n in range(WORKERS)} - arrived)
+    with process.db() as conn:
+        rows = conn.execute("SELECT id, state, attempts, not_before, claimed_by, error, text "
+                            "FROM outbox WHERE chat_id = 9001 AND state != 'sent'").fetchall()
+    return (f"{len(missing)} join notices never arrived: {missing}\n"
+            f"coordinator rows not sent: {rows}\nbot log (end):\n{process.log()[-4000:]}")
 
 
 def _waiting(process: BotProcess) -> int:
