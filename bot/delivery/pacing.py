@@ -44,8 +44,8 @@ class Pacer:
     _group_sent: dict[int, deque[float]] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def _wait(self, chat_id: int, now: float, spacing: bool = True) -> float:
-        """Seconds until this chat may send (0: now)."""
+    def _overall_wait(self, now: float) -> float:
+        """Seconds until the next message to anyone may leave (0: now)."""
         sent = self._sent
         while sent and sent[0] <= now - 1.0:
             sent.popleft()
@@ -54,6 +54,11 @@ class Pacer:
             waits.append(sent[-1] + 1.0 / self.per_second - now)
             if len(sent) >= int(self.per_second):
                 waits.append(sent[0] + 1.0 - now)
+        return max(0.0, *waits)
+
+    def _chat_wait(self, chat_id: int, now: float, spacing: bool = True) -> float:
+        """Seconds until this chat's own limits allow a message (0: now)."""
+        waits = [0.0]
         last = self._chat_last.get(chat_id) if spacing else None
         if last is not None:
             waits.append(last + self.per_chat_seconds - now)
@@ -63,26 +68,41 @@ class Pacer:
                 group.popleft()
             if len(group) >= self.group_per_minute:
                 waits.append(group[0] + 60.0 - now)
-        return max(0.0, *waits)
+        return max(waits)
 
     async def slot(self, chat_id: int, *, spacing: bool = True) -> None:
         """Wait until this chat may send, and count the message as sent now.
 
         A reply to the person acting (`spacing=False`) is not held to one a second in its
         chat (Telegram allows a short burst there), only to the overall and group limits.
+        A chat first waits out its own limits alone; then senders take the overall rate's
+        slots one at a time, in the order they came (an asyncio.Lock wakes only its next
+        waiter): with every waiter sleeping on the same next slot, each message sent woke
+        all of them to find it taken, and that cost grew with the square of the queue.
         """
         while True:
+            own = self._chat_wait(chat_id, self.clock(), spacing)
+            if own > 0:
+                await self.sleep(own)
+                continue
             async with self._lock:
-                now = self.clock()
-                wait = self._wait(chat_id, now, spacing)
-                if wait <= 0:
-                    self._sent.append(now)
-                    if spacing:
-                        self._chat_last[chat_id] = now
-                    if is_group(chat_id):
-                        self._group_sent[chat_id].append(now)
-                    return
-            await self.sleep(wait)
+                while True:
+                    now = self.clock()
+                    if self._chat_wait(chat_id, now, spacing) > 0:
+                        break  # held (a 429) while queued: wait for it outside the line
+                    wait = self._overall_wait(now)
+                    if wait <= 0:
+                        self._record(chat_id, now, spacing)
+                        return
+                    await self.sleep(wait)
+
+    def _record(self, chat_id: int, now: float, spacing: bool) -> None:
+        """Count a message as leaving now."""
+        self._sent.append(now)
+        if spacing:
+            self._chat_last[chat_id] = now
+        if is_group(chat_id):
+            self._group_sent[chat_id].append(now)
 
     def pause(self, seconds: float) -> None:
         """Telegram asked to wait: nothing leaves before now + seconds."""
