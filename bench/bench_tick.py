@@ -63,14 +63,13 @@ async def measure(path: Path) -> None:
     from bot.config import SUPPORTED_LANGUAGES, load_settings
     from bot.domain.reminding import week_key
     from bot.i18n import Catalog
-    from bot.jobs.reminders import REMINDER_JOB, claimed, due_reminders, reminder_message
+    from bot.jobs.reminders import due_reminders, reminder_message
+    from bot.services import digest_sends, reminder_sends
     from bot.services.bulk import collector_paused
     from bot.services.context import Services, clock_for
     from bot.services.digest import gather, render_digest
     from bot.services.reminder_messages import ReminderWriter
-    from bot.services.routing import coordinator_targets
     from bot.services.texts import language_of
-    from storage import reminders as store
     from storage.db import Database
 
     settings = load_settings({"ZHONGFU_DATABASE": str(path),
@@ -95,14 +94,10 @@ async def measure(path: Path) -> None:
         with collector_paused():  # as remind() does, up to the claim
             current = await due_reminders(services, today)
             lap(f"reminders: {len(current):,} obligations at a reminder stage")
-            planned = [store.Planned(key[0], key[1], key[2], key[3], stage,
-                                     item.obligation.due_by)
-                       for key, (item, stage) in current.items()]
-            added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today,
-                                         AT)
+            added = await reminder_sends.plan(services, today, current, AT)
             lap(f"reminders: {added:,} planned (committed)")
-            by_worker = await claimed(services, AT, current)
-        people = await store.people_by_id(db, by_worker)
+            by_worker = await reminder_sends.claim(services, AT, current)
+        people = await reminder_sends.recipients(services, by_worker)
         messages = 0
         writer = ReminderWriter(services, today)
         for worker_id, rows in by_worker.items():  # as deliver() does, sending aside
@@ -114,7 +109,7 @@ async def measure(path: Path) -> None:
                                  [(item, stage) for _, item, stage in rows[start:start + 10]])
                 messages += 1
         lap(f"reminders: {messages:,} messages rendered for {len(by_worker):,} workers")
-        await store.plan_digests(db, week_key(today), await coordinator_targets(services), AT)
+        await digest_sends.plan(services, week_key(today), AT)
         found = await gather(services, today)
         lap("digest: gathered (obligations 8 periods back, quarter reach, reports)")
         rendered = render_digest(services, "zh", found)

@@ -12,23 +12,21 @@ from bot.delivery.sender import Outcome, Result, Sender
 from bot.domain.reminding import digest_due, week_key
 from bot.jobs.context import TickContext
 from bot.jobs.reminders import MAX_ATTEMPTS, RETRY_DELAY
+from bot.services import digest_sends
 from bot.services.context import Services
 from bot.services.digest import Part, gather, render_digest
-from bot.services.routing import coordinator_targets
-from storage import reminders as store
 
 log = logging.getLogger(__name__)
 
 
 async def send_digest(services: Services, bot: Bot, now: datetime, pacer: Pacer) -> None:
     """Send (or continue) every claimed digest, part by part."""
-    db = services.db
-    claimed = await store.claim_digests(db, now)
+    claimed = await digest_sends.claim(services, now)
     if not claimed:
         return
     today = now.astimezone(services.settings.timezone).date()
     found = await gather(services, today)
-    sender = Sender(bot, db, services.clock, pacer)
+    sender = Sender(bot, services.db, services.clock, pacer)
     rendered: dict[str, list[Part]] = {}
     for row in claimed:
         parts = rendered.get(row.language)
@@ -43,12 +41,12 @@ async def send_digest(services: Services, bot: Bot, now: datetime, pacer: Pacer)
                 failure = result
                 break
             sent += 1
-            await store.digest_progress(db, row.id, sent)
+            await digest_sends.progress(services, row.id, sent)
         if failure is None:
-            await store.digest_done(db, row.id, now)
+            await digest_sends.done(services, row.id, now)
         else:
             drop = row.attempts + 1 >= MAX_ATTEMPTS or failure.outcome is Outcome.FORBIDDEN
-            await store.digest_failed(db, row.id, failure.error or failure.outcome.value,
+            await digest_sends.failed(services, row.id, failure.error or failure.outcome.value,
                                       now + RETRY_DELAY, drop=drop)
 
 
@@ -60,9 +58,7 @@ async def digest(tick: TickContext) -> None:
     if not digest_due(local, settings.reminder_time, settings.quiet_start, settings.quiet_end):
         return
     week = week_key(local.date())
-    db = services.db
-    if not await store.run_done(db, "digest", week):
-        added = await store.plan_digests(db, week, await coordinator_targets(services),
-                                         tick.now)
+    if not await digest_sends.planned(services, week):
+        added = await digest_sends.plan(services, week, tick.now)
         log.info("digest for %s: %s chat(s)", week, added)
     await send_digest(services, tick.bot, tick.now, tick.pacer)

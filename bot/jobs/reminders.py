@@ -1,9 +1,9 @@
 """The daily reminder run: each worker hears of the obligations at a reminder stage today.
 
-Thin over the domain (cadence, reminding) and storage (reminders). The run derives its work
-from tables and records what it sends, so a tick run twice sends nothing new, a tick after
-downtime catches up once, and a failed send is retried on a later tick while it is still
-relevant. See docs/reminders.md.
+Thin over the domain (cadence, reminding) and the use cases (reminder_run: what is due;
+reminder_sends: the reminders table). The run derives its work from tables and records what
+it sends, so a tick run twice sends nothing new, a tick after downtime catches up once, and
+a failed send is retried on a later tick while it is still relevant. See docs/reminders.md.
 """
 
 from __future__ import annotations
@@ -22,17 +22,15 @@ from bot.domain import digest as dg
 from bot.domain.cadence import Stage
 from bot.domain.reminding import window_open
 from bot.jobs.context import TickContext
-from bot.services import reminder_run
+from bot.services import reminder_run, reminder_sends
 from bot.services.bulk import collector_paused
 from bot.services.context import Services
 from bot.services.reminder_messages import ReminderWriter
+from bot.services.reminder_sends import Batch, Current, Reminder
 from bot.services.texts import language_of
-from storage import reminders as store
-from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-REMINDER_JOB = "reminders"
 ITEMS_PER_MESSAGE = 10  # lines and one-tap buttons per reminder message
 CONCURRENCY = 16  # messages in flight at once (the pacer keeps them spaced)
 RETRY_DELAY = timedelta(minutes=5)  # a timed-out send is tried again this much later
@@ -47,10 +45,7 @@ def reminder_message(writer: ReminderWriter, lang: str, worker_name: str,
     return text, Keyboard.of(rows)
 
 
-Key = tuple[int, int, int, str]
-
-
-async def due_reminders(services: Services, today: date) -> dict[Key, tuple[dg.Item, Stage]]:
+async def due_reminders(services: Services, today: date) -> Current:
     """Every obligation at a reminder stage today, by (worker, household, program, key)."""
     return {(item.worker_id, item.household_id, item.program_id, item.obligation.key):
             (item, stage) for item, stage in await reminder_run.at_reminder_stage(services.db,
@@ -65,9 +60,8 @@ async def remind(tick: TickContext) -> None:
     if not window_open(local, settings.reminder_time, settings.quiet_start, settings.quiet_end):
         return
     today = local.date()
-    db = services.db
-    run_due = not await store.run_done(db, REMINDER_JOB, today.isoformat())
-    if not run_due and not await store.has_ready(db, tick.now):
+    run_due = not await reminder_sends.planned(services, today)
+    if not run_due and not await reminder_sends.has_ready(services, tick.now):
         return  # most ticks: nothing planned and nothing to retry
     # Bulk work over every household, before anything is sent: the cyclic collector waits
     # (bot/services/bulk.py; at 100,000 households it walked the run's objects four times).
@@ -75,55 +69,30 @@ async def remind(tick: TickContext) -> None:
     with collector_paused():
         current = await due_reminders(services, today)
         if run_due:
-            planned = [store.Planned(key[0], key[1], key[2], key[3], stage,
-                                     item.obligation.due_by)
-                       for key, (item, stage) in current.items()]
-            added = await store.plan_run(db, REMINDER_JOB, today.isoformat(), planned, today,
-                                         tick.now)
+            added = await reminder_sends.plan(services, today, current, tick.now)
             log.info("reminder run for %s: %s new reminder(s)", today, added)
-        by_worker = await claimed(services, tick.now, current)
+        by_worker = await reminder_sends.claim(services, tick.now, current)
     await deliver(services, tick.bot, tick.now, today, by_worker, tick.pacer)
-
-
-Batch = dict[int, list[tuple[store.Reminder, dg.Item, Stage]]]
-
-
-async def claimed(services: Services, now: datetime,
-                  current: dict[Key, tuple[dg.Item, Stage]]) -> Batch:
-    """Claim every reminder ready to send; those still relevant by worker, the rest
-    cancelled."""
-    db = services.db
-    stale: list[int] = []
-    by_worker: Batch = {}
-    for row in await store.claim(db, now):
-        found = current.get(row.obligation)
-        if found is None or found[1] is not row.stage:
-            stale.append(row.id)  # met, handed over, or at another stage now
-            continue
-        by_worker.setdefault(row.worker_id, []).append((row, found[0], found[1]))
-    await store.cancel(db, stale)
-    return by_worker
 
 
 async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_worker: Batch,
                   pacer: Pacer, sender: Sender | None = None) -> Sender:
     """Send the claimed reminders; one message per worker and ten obligations."""
-    db = services.db
-    sender = sender or Sender(bot, db, services.clock, pacer)
+    sender = sender or Sender(bot, services.db, services.clock, pacer)
     if not by_worker:
         return sender
-    people = await store.people_by_id(db, by_worker)
+    people = await reminder_sends.recipients(services, by_worker)
     writer = ReminderWriter(services, today)
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(worker_id: int, rows: list[tuple[store.Reminder, dg.Item, Stage]]) -> None:
+    async def one(worker_id: int, rows: list[tuple[Reminder, dg.Item, Stage]]) -> None:
         person = people.get(worker_id)
         ids = [r.id for r, _, _ in rows]
         if person is None or not person.active:
-            await store.cancel(db, ids)
+            await reminder_sends.cancel(services, ids)
             return
         if not person.reachable:
-            await store.mark_failed(db, ids, "unreachable", now + UNREACHABLE_RETRY)
+            await reminder_sends.failed(services, ids, "unreachable", now + UNREACHABLE_RETRY)
             return
         lang = language_of(services, person)
         rows.sort(key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0].id))
@@ -136,24 +105,24 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
             chunk_ids = [r.id for r, _, _ in chunk]
             if result.ok:
                 assert result.message is not None
-                await store.mark_sent(db, chunk_ids, result.message.message_id, now)
+                await reminder_sends.sent(services, chunk_ids, result.message.message_id, now)
                 continue
-            await _failed(db, [r for r, _, _ in rows[start:]], result, now)
+            await _failed(services, [r for r, _, _ in rows[start:]], result, now)
             return
 
     await asyncio.gather(*(one(w, rows) for w, rows in by_worker.items()))
     return sender
 
 
-async def _failed(db: Database, rows: Sequence[store.Reminder], result: Result,
+async def _failed(services: Services, rows: Sequence[Reminder], result: Result,
                   now: datetime) -> None:
     attempts = max((r.attempts + 1 for r in rows), default=1)
     ids = [r.id for r in rows]
     if result.outcome is Outcome.FORBIDDEN:
-        await store.mark_failed(db, ids, "forbidden", now + UNREACHABLE_RETRY)
+        await reminder_sends.failed(services, ids, "forbidden", now + UNREACHABLE_RETRY)
         return
     drop = attempts >= MAX_ATTEMPTS or (result.outcome is Outcome.FAILED and attempts >= 2)
     if drop:
         log.warning("reminders %s dropped after %d attempts: %s", ids, attempts, result.error)
-    await store.mark_failed(db, ids, result.error or result.outcome.value, now + RETRY_DELAY,
-                            drop=drop)
+    await reminder_sends.failed(services, ids, result.error or result.outcome.value,
+                                now + RETRY_DELAY, drop=drop)

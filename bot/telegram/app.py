@@ -22,10 +22,10 @@ from telegram.ext import (
 from bot.domain.people import Role
 from bot.services.context import Services
 from bot.telegram.commands import Command, CommandTable
-from bot.telegram.common import LANGUAGE_PREFIX, CommonHandlers
+from bot.telegram.common import LANGUAGE, CommonHandlers
 from bot.telegram.context import SERVICES_KEY, Ctx, build_ctx, handler
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.menus import MENU_PREFIX
+from bot.telegram.menus import MENU
 from bot.telegram.registry import features
 from bot.telegram.transport import RECEIVED_KEY, AiohttpRequest, UpdatesRequest
 from storage import flows
@@ -151,9 +151,9 @@ def _register_handlers(app: Application, table: CommandTable,  # type: ignore[ty
     for command in table.all():
         app.add_handler(CommandHandler(command.name, handler(_runner(common, command.name)),
                                        filters=FOR_BOT))
-    app.add_handler(CallbackQueryHandler(handler(common.menu_button), pattern=f"^{MENU_PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(handler(common.menu_button), pattern=f"^{MENU.name}:"))
     app.add_handler(CallbackQueryHandler(handler(common.language_chosen),
-                                         pattern=f"^{LANGUAGE_PREFIX}:"))
+                                         pattern=f"^{LANGUAGE.name}:"))
     prefixes = "|".join(sorted(common.flows.by_prefix))
     if prefixes:
         app.add_handler(CallbackQueryHandler(handler(common.flow_button),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
-from bot.callbacks import CODEC
+from bot.callbacks import CODEC, Choice
 from bot.config import SUPPORTED_LANGUAGES
 from bot.domain.people import Role
 from bot.services import people
@@ -12,11 +12,12 @@ from bot.telegram import flows as flow_runner
 from bot.telegram.commands import CommandTable, allowed
 from bot.telegram.context import Ctx
 from bot.telegram.flows import Flow, FlowRegistry
-from bot.telegram.menus import menu_keyboard, publish_for, publish_person
+from bot.telegram.menus import COMMAND, menu_keyboard, publish_for, publish_person
 from storage import flows as flow_store
 from storage.flows import FlowState
 
-LANGUAGE_PREFIX = "lang"
+LANGUAGE = CODEC.prefix("lang", "/language (bot/telegram/common.py)")
+CHOOSE_LANGUAGE = LANGUAGE.button("", Choice(SUPPORTED_LANGUAGES))  # lang:<code>
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 
@@ -60,18 +61,18 @@ class CommonHandlers:
     async def language(self, ctx: Ctx) -> None:
         """Offer the supported languages as buttons."""
         buttons = [
-            InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=f"{LANGUAGE_PREFIX}:{lang}")
+            InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=CHOOSE_LANGUAGE.data(lang))
             for lang in SUPPORTED_LANGUAGES
         ]
         await ctx.reply(ctx.t("language.choose"), InlineKeyboardMarkup([buttons]))
 
     async def language_chosen(self, ctx: Ctx) -> None:
         """Remember the chosen language and answer in it."""
-        data = ctx.query.data if ctx.query else None
-        lang = (data or "").partition(":")[2]
-        if lang not in SUPPORTED_LANGUAGES:
-            await ctx.answer(ctx.t("error.stale_button"))
+        pressed = CHOOSE_LANGUAGE.parse(ctx.query.data if ctx.query and ctx.query.data else "")
+        if pressed is None:
+            await self.stale_button(ctx)
             return
+        lang = pressed[0]
         await people.set_language(ctx.services, ctx.user_id, lang, ctx.now)
         ctx.lang = lang
         await ctx.answer()
@@ -97,10 +98,14 @@ class CommonHandlers:
 
     async def menu_button(self, ctx: Ctx) -> None:
         """Run the command behind a menu button, if the presser's role allows it."""
-        data = ctx.query.data if ctx.query else ""
-        command = self.table.get((data or "").partition(":")[2])
+        pressed = COMMAND.parse(ctx.query.data if ctx.query and ctx.query.data else "")
+        if pressed is None:
+            await self.stale_button(ctx)
+            return
+        command = self.table.get(pressed[0])
         await ctx.answer()
         if command is None:
+            # A well-formed button of a command this release no longer has: said in the chat.
             await ctx.reply(ctx.t("error.stale_button"))
             return
         await self.run_command(ctx, command.name)

@@ -15,6 +15,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.callbacks import CODEC, Pattern
 from bot.domain.people import Person, Role
 from bot.i18n import Catalog
 from bot.services.context import Services
@@ -23,13 +24,16 @@ from bot.telegram.context import Ctx
 
 log = logging.getLogger(__name__)
 
-MENU_PREFIX = "cmd"
+MENU = CODEC.prefix("cmd", "the menu buttons (bot/telegram/menus.py)")
+# cmd:<command>, a name as Telegram takes commands (a-z, 0-9 and _, at most 32): the data
+# /start's buttons have always carried.
+COMMAND = MENU.button("", Pattern(r"[a-z0-9_]{1,32}", 32))
 
 
 def menu_keyboard(ctx: Ctx, table: CommandTable) -> InlineKeyboardMarkup:
     """The buttons of the acting person's role, two per row."""
     buttons = [
-        InlineKeyboardButton(ctx.t(f"button.{c.name}"), callback_data=f"{MENU_PREFIX}:{c.name}")
+        InlineKeyboardButton(ctx.t(f"button.{c.name}"), callback_data=COMMAND.data(c.name))
         for c in table.for_role(ctx.role)
         if c.button
     ]

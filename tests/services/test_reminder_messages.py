@@ -32,11 +32,12 @@ from bot.domain.cadence import Stage
 from bot.domain.reminding import stages_today
 from bot.i18n import Catalog
 from bot.jobs.context import TickContext
-from bot.jobs.reminders import Key, due_reminders, remind, reminder_message
+from bot.jobs.reminders import due_reminders, remind, reminder_message
 from bot.services import obligations
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
 from bot.services.reminder_messages import ReminderWriter
+from bot.services.reminder_sends import Key
 from bot.services.texts import language_of, period_label
 from storage import reminders as store
 from storage.db import Database

@@ -1,0 +1,83 @@
+"""The reminder run's bookkeeping: plan a day's reminders once, claim those ready, record sends.
+
+The daily run (bot/jobs/reminders.py) asks `reminder_run` what is due, then goes through
+these use cases for everything it keeps in the reminders table (storage/reminders.py):
+whether today's run is planned, planning it, claiming what is ready (stale reminders are
+cancelled), who the workers are, and what became of each message. Sending is the job's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from bot.domain import digest as dg
+from bot.domain.cadence import Stage
+from bot.services.context import Services
+from storage import reminders as store
+from storage.reminders import Reminder
+from storage.reminders import Worker as Recipient
+
+__all__ = ["Batch", "Current", "Key", "Recipient", "Reminder", "cancel", "claim", "failed",
+           "has_ready", "plan", "planned", "recipients", "sent"]
+
+REMINDER_JOB = "reminders"  # the run's name in scheduled_runs; its key is the local date
+
+Key = tuple[int, int, int, str]  # (worker, household, program, obligation key)
+Current = dict[Key, tuple[dg.Item, Stage]]  # what is at a reminder stage today, by key
+Batch = dict[int, list[tuple[Reminder, dg.Item, Stage]]]  # claimed and still relevant, by worker
+
+
+async def planned(services: Services, today: date) -> bool:
+    """Whether the run of this local day has been planned already."""
+    return await store.run_done(services.db, REMINDER_JOB, today.isoformat())
+
+
+async def has_ready(services: Services, now: datetime) -> bool:
+    """Whether a planned or failed reminder is ready to (re)send (a cheap check every tick)."""
+    return await store.has_ready(services.db, now)
+
+
+async def plan(services: Services, today: date, current: Current, now: datetime) -> int | None:
+    """Record today's run and a reminder for each obligation at a stage, in one transaction;
+    None if the run was planned already, else how many reminders are new."""
+    rows = [store.Planned(key[0], key[1], key[2], key[3], stage, item.obligation.due_by)
+            for key, (item, stage) in current.items()]
+    return await store.plan_run(services.db, REMINDER_JOB, today.isoformat(), rows, today, now)
+
+
+async def claim(services: Services, now: datetime, current: Current) -> Batch:
+    """Claim every reminder ready to send; those still relevant by worker, the rest
+    cancelled."""
+    stale: list[int] = []
+    by_worker: Batch = {}
+    for row in await store.claim(services.db, now):
+        found = current.get(row.obligation)
+        if found is None or found[1] is not row.stage:
+            stale.append(row.id)  # met, handed over, or at another stage now
+            continue
+        by_worker.setdefault(row.worker_id, []).append((row, found[0], found[1]))
+    await store.cancel(services.db, stale)
+    return by_worker
+
+
+async def recipients(services: Services, ids: Iterable[int]) -> dict[int, Recipient]:
+    """The workers with these ids, as the run writes to them (unknown ids are left out)."""
+    return await store.people_by_id(services.db, ids)
+
+
+async def cancel(services: Services, ids: Sequence[int]) -> None:
+    """These reminders are no longer to be sent (their worker left)."""
+    await store.cancel(services.db, ids)
+
+
+async def sent(services: Services, ids: Sequence[int], message_id: int | None,
+               now: datetime) -> None:
+    """Telegram accepted the message carrying these reminders."""
+    await store.mark_sent(services.db, ids, message_id, now)
+
+
+async def failed(services: Services, ids: Sequence[int], error: str, retry_at: datetime,
+                 *, drop: bool = False) -> None:
+    """Not sent: tried again from retry_at (while still relevant), or given up if drop."""
+    await store.mark_failed(services.db, ids, error, retry_at, drop=drop)
