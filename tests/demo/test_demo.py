@@ -197,8 +197,9 @@ async def test_a_visitor_finds_funds_streets_figures_and_a_service_file_with_aid
     coordinator, worker = running.api.users[9001], running.api.users[7001]
     # /funds: this year's aid by fund, to the fen.
     await coordinator.send("/funds")
+    # (The digest of the demo's start may still be arriving on the same phone.)
     funds = await coordinator.expect(shown("funds.title", year=2026, amount="39,060.50",
-                                           households=11))
+                                           households=11), timeout=30)
     for name, amount, households in (("区慈善会（大爱罗湖）", "25,960.50", 6),
                                      ("街道慈善基金", "2,800.00", 2),
                                      ("社区基金", "820.00", 2), ("政府救助", "9,000.00", 2)):

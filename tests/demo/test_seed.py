@@ -14,9 +14,12 @@ from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.demo import programme
 from bot.demo.seed import COMMUNITIES, COORDINATORS, seed
 from bot.domain import figures as fg
-from bot.domain.aid import AidKind, format_yuan
+from bot.domain.activities import TITLE_MAX
+from bot.domain.aid import DESCRIPTION_MAX, AidKind, format_yuan
 from bot.domain.cadence import ContactKind, Status
 from bot.domain.households import Category
+from bot.domain.programs import NAME_MAX as PROGRAM_NAME_MAX
+from bot.domain.projects import NAME_MAX as PROJECT_NAME_MAX
 from bot.domain.referrals import Outcome, Stage
 from bot.domain.wellbeing import Direction
 from bot.i18n import Catalog
@@ -205,3 +208,10 @@ async def test_referrals_are_screened_as_far_as_the_story_goes(db: Database) -> 
     kinds = [e.kind for e in await referrals.events(db, closed.id)]
     assert kinds == ["imported", "taken", "reached", "surveyed", "eligibility", "submitted",
                      "approved", "closed"]
+
+
+def test_the_seeds_words_fit_what_the_flows_accept() -> None:
+    assert all(len(a.description) <= DESCRIPTION_MAX for a in programme.AID)
+    assert all(len(a.title) <= TITLE_MAX for a in programme.ACTIVITIES)
+    assert all(len(p.name) <= PROJECT_NAME_MAX for p in programme.PROJECTS)
+    assert len(programme.CHILDREN_PROGRAM) <= PROGRAM_NAME_MAX
