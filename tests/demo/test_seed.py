@@ -17,6 +17,7 @@ from bot.domain import figures as fg
 from bot.domain.activities import TITLE_MAX
 from bot.domain.aid import DESCRIPTION_MAX, AidKind, format_yuan
 from bot.domain.cadence import ContactKind, Status
+from bot.domain.causes import split_causes
 from bot.domain.households import Category
 from bot.domain.programs import NAME_MAX as PROGRAM_NAME_MAX
 from bot.domain.projects import NAME_MAX as PROJECT_NAME_MAX
@@ -165,6 +166,8 @@ async def test_households_carry_categories_causes_and_a_wellbeing_trend(db: Data
     everyone = await households.recent(db, 100)
     assert len(everyone) == 24
     assert all(h.cause_codes for h in everyone)
+    # The free text beside the listed causes names none of them (as the flow would split it).
+    assert all(split_causes(h.causes) == ((), h.causes) for h in everyone)
     assert sum(1 for h in everyone if len(h.categories) >= 2) >= 15
     assert sum(1 for h in everyone if len(h.cause_codes) >= 2) >= 12
     assert Category.ILLNESS_DISABILITY not in {c for h in everyone for c in h.categories}
