@@ -199,8 +199,9 @@ async def test_resident_reports_worker_takes_coordinator_sees_the_chart(
     # The weekly digest of the demo's start may still be arriving: count once it has.
     charts = await settled_count(coordinator.locator(".msg.bot img"))
     await send(coordinator, "/digest")
-    # The digest's pictures: one per rule of the one-to-one promise, then the trend.
-    await expect(coordinator.locator(".msg.bot img")).to_have_count(charts + 4, timeout=WAIT_MS)
+    # The digest's pictures: one per rule of each programme (the one-to-one promise, and the
+    # same promise to orphans and unsupported children), then the trend.
+    await expect(coordinator.locator(".msg.bot img")).to_have_count(charts + 7, timeout=WAIT_MS)
     chart = coordinator.locator(".msg.bot img").last
     await chart.scroll_into_view_if_needed()
     width = await chart.evaluate("img => img.complete ? img.naturalWidth : 0")

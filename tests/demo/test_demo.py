@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from bot.demo.clock import target
 from bot.demo.render import deep_links, entities_html
 from bot.demo.seed import CAST
 from tests.conftest import ROOT, ZONE
+from tests.e2e.reporting import label
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZONE)  # a Wednesday
 
@@ -172,3 +174,62 @@ async def test_a_document_downloads_under_its_own_name(
     assert answer.content_disposition is not None
     assert answer.content_disposition.type == "attachment"
     assert answer.content_disposition.filename == "服务对象 2026.xlsx"
+
+
+def shown(key: str, **values: object) -> str:
+    """A text as a phone shows it in English (tags removed), as a pattern to wait for."""
+    return re.escape(re.sub(r"<[^>]+>", "", label("en", key, **values)))
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[demo_app.Demo]:
+    """The demo as `zhongfu demo --at 2026-11-18T10:00` runs it, without the page."""
+    demo = demo_app.Demo(tmp_path, NOW)
+    await demo.start()
+    try:
+        yield demo
+    finally:
+        await demo.stop()
+
+
+async def test_a_visitor_finds_funds_streets_figures_and_a_service_file_with_aid(
+        running: demo_app.Demo) -> None:
+    coordinator, worker = running.api.users[9001], running.api.users[7001]
+    # /funds: this year's aid by fund, to the fen.
+    await coordinator.send("/funds")
+    # (The digest of the demo's start may still be arriving on the same phone.)
+    funds = await coordinator.expect(shown("funds.title", year=2026, amount="39,060.50",
+                                           households=11), timeout=30)
+    for name, amount, households in (("区慈善会（大爱罗湖）", "25,960.50", 6),
+                                     ("街道慈善基金", "2,800.00", 2),
+                                     ("社区基金", "820.00", 2), ("政府救助", "9,000.00", 2)):
+        assert re.sub(r"<[^>]+>", "", label("en", "funds.line", name=name, amount=amount,
+                                            households=households)) in funds.plain
+    # /areas: the communities grouped into streets.
+    await coordinator.send("/areas")
+    grouped = "\n".join(
+        label("en", "triage.areas.street", street=street) if community is None
+        else label("en", "triage.areas.line", name=community)
+        for street, community in (("东门街道", None), ("", "东门社区"), ("", "湖贝社区"),
+                                  ("翠竹街道", None), ("", "水贝社区"), ("", "翠竹社区")))
+    await coordinator.expect(re.escape(re.sub(r"<[^>]+>", "", grouped)))
+    # /stats for the year: aid paid, group activities and micro-projects.
+    await coordinator.send("/stats 2026-01-01 2026-11-18")
+    activities = await coordinator.expect(shown("stats.aid_title", amount="39,060.50",
+                                                entries=15, households=11), timeout=30)
+    assert re.sub(r"<[^>]+>", "", label("en", "stats.activities_title")) in activities.plain
+    assert re.sub(r"<[^>]+>", "", label(
+        "en", "stats.activities_line", kind=label("en", "activity.kind.holiday_visit"),
+        count=1, people=15)) in activities.plain
+    assert "四点半课堂" in activities.plain
+    # /projects: the micro-projects with their budgets.
+    await coordinator.send("/projects")
+    await coordinator.expect("长者饭堂助餐: budget 80,000.00 yuan")
+    # A worker opens a household's service file: aid given and the wellbeing trend.
+    await worker.send("/households")
+    listing = await worker.expect(shown("households.title", count=10))
+    await worker.press("韩家", in_message=listing)
+    file = await worker.expect(shown("aid.file.title", count=2, amount="5,480.00"))
+    assert re.sub(r"<[^>]+>", "", label("en", "aid.file.goods", description="棉被",
+                                        quantity=4)) in file.plain
+    assert re.search(r"Wellbeing .*: 1 → .* → 4 ↑ better", file.plain)
