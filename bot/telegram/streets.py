@@ -325,7 +325,7 @@ class StreetRenameFlow(StepFlow[RenameDraft]):
 
 
 class StreetsFeature:
-    """Registers the streets view's buttons and the new-street flow."""
+    """Registers the streets view's buttons, the new-street flow and the rename flow."""
 
     def register(self, app: Application, table: CommandTable,  # type: ignore[type-arg]
                  flow_registry: FlowRegistry, common: CommonHandlers) -> None:
