@@ -44,15 +44,21 @@ async def link_street(tx: Tx, community: str, street: str, stamp: str) -> None:
     """Add the street if new, and put a community that has no street yet into it."""
     await tx.execute("INSERT OR IGNORE INTO streets (name, created_at) VALUES (?, ?)",
                      (street[:AREA_NAME_MAX], stamp))
+    # A street a coordinator removed or renamed in /areas is not brought back from here.
     await tx.execute(
         "UPDATE areas SET street_id = (SELECT id FROM streets WHERE name = ?) "
-        "WHERE name = ? AND street_id IS NULL", (street[:AREA_NAME_MAX], community))
+        "WHERE name = ? AND street_id IS NULL AND EXISTS "
+        "(SELECT 1 FROM streets WHERE name = ? AND removed_at IS NULL)",
+        (street[:AREA_NAME_MAX], community, street[:AREA_NAME_MAX]))
 
 
 async def link_area_street(tx: Tx, area_id: int, street: str, stamp: str) -> None:
     """Add the street if new, and put the area into it when it has no street yet."""
     await tx.execute("INSERT OR IGNORE INTO streets (name, created_at) VALUES (?, ?)",
                      (street[:AREA_NAME_MAX], stamp))
+    # A roster naming a removed street brings it back: the file is the coordinator's word.
+    await tx.execute("UPDATE streets SET removed_at = NULL WHERE name = ?",
+                     (street[:AREA_NAME_MAX],))
     await tx.execute(
         "UPDATE areas SET street_id = (SELECT id FROM streets WHERE name = ?) "
         "WHERE id = ? AND street_id IS NULL", (street[:AREA_NAME_MAX], area_id))

@@ -49,6 +49,7 @@ class Action(StrEnum):
     REFERRAL_ASSIGN = "referral.assign"
     REFERRAL_IMPORT = "referral.import"  # lists from agencies, and the agencies themselves
     PROGRAMME_MANAGE = "programme.manage"  # pairing programmes, their categories, projects
+    TITLE_SET = "title.set"  # a coordinator's own title (民政专干, 社工督导, …)
 
 
 class Scope(StrEnum):
@@ -107,6 +108,7 @@ RULES: dict[Action, Rule] = {
     Action.REFERRAL_ASSIGN: Rule(Role.COORDINATOR),
     Action.REFERRAL_IMPORT: Rule(Role.COORDINATOR),
     Action.PROGRAMME_MANAGE: Rule(Role.COORDINATOR),
+    Action.TITLE_SET: Rule(Role.COORDINATOR),
 }
 
 _RANK = {Role.RESIDENT: 0, Role.WORKER: 1, Role.COORDINATOR: 2}

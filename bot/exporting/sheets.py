@@ -57,7 +57,7 @@ def group_label(job: Job, grouping: str, value: str) -> str:
     """A breakdown value as people read it (categories translated, empty areas named)."""
     if grouping == "category":
         return _code(job, "category", value)
-    return value or job.t("stats.no_area")
+    return value or job.t("streets.no_street" if grouping == "street" else "stats.no_area")
 
 
 # -- summary ------------------------------------------------------------------------------

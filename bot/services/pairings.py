@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.domain.cadence import Program
-from bot.services import routing
+from bot.services import routing, titles
 from bot.services.context import Services
 from storage import audit, pairings, people
 from storage.pairings import Pairing, PairOutcome, WorkerChoice
@@ -51,10 +51,14 @@ async def pair(services: Services, actor: int, household_id: int, worker_id: int
     return outcome
 
 
-async def tell(services: Services, telegram_id: int, key: str, now: datetime,
-               **values: object) -> None:
-    """Queue a message to someone the bot knows (nobody else is written to)."""
-    if await people.get(services.db, telegram_id) is None:
+async def tell(services: Services, telegram_id: int, key: str, now: datetime, *,
+               by: int | None = None, **values: object) -> None:
+    """Queue a message to someone the bot knows (nobody else is written to); `by`: the
+    coordinator who did it, named in the text as {by} (their title, or 管理员)."""
+    person = await people.get(services.db, telegram_id)
+    if person is None:
         return
+    if by is not None:
+        values["by"] = await titles.signature(services, services.lang_of(person), by)
     await routing.send(services, [await routing.to_person(services, telegram_id, key, values)],
                        now)

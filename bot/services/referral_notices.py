@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.callbacks import CODEC, Choice, Int, Maybe, Pattern
 from bot.domain.referrals import Action, Outcome, open_steps, priority
+from bot.services import titles
 from bot.services.context import Services
 from storage import outbox, people
 from storage import referrals as store
@@ -155,10 +156,12 @@ async def settle(services: Services, referral: Referral, now: datetime) -> None:
 
 
 async def assigned(services: Services, worker_id: int, referral: Referral,
-                   now: datetime) -> None:
-    """Queue the full card for the worker a coordinator gave the referral to."""
+                   now: datetime, by: int | None = None) -> None:
+    """Queue the full card for the worker a coordinator (`by`) gave the referral to."""
     lang = services.lang_of(await people.get(services.db, worker_id))
-    text = (services.t(lang, "referrals.assign.heading", ref=referral.ref) + "\n"
+    signed = (await titles.signature(services, lang, by) if by is not None
+              else services.catalog.plain(lang, "titles.by.generic"))
+    text = (services.t(lang, "referrals.assign.heading", ref=referral.ref, by=signed) + "\n"
             + card(services, lang, referral, full=True))
     await outbox.enqueue(services.db, [Outgoing(
         worker_id, text, _tuple(step_rows(services, lang, referral)), lang)], now)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from bot.domain.access import Action
 from bot.domain.areas import AREA_NAME_MAX
+from bot.services import access
 from bot.services.context import Services
 from storage import areas, streets
 from storage.streets import Street
@@ -77,4 +79,32 @@ async def toggle_area(services: Services, actor_id: int, coordinator: bool, stre
     return found if found is not None else Refusal.GONE
 
 
-__all__ = ["Refusal", "Street", "clean_name", "create", "get", "listed", "toggle_area"]
+async def rename(services: Services, actor_id: int, street_id: int,
+                 name: str) -> Street | Refusal:
+    """A coordinator gives a street a new name (the checks of a new street's name)."""
+    if not await access.allowed(services, await access.actor_by_id(services, actor_id),
+                                Action.STAFF_MANAGE):
+        return Refusal.NOT_ALLOWED
+    cleaned = clean_name(name)
+    if cleaned is None:
+        return Refusal.NAME_BAD
+    done = await streets.rename(services.db, street_id, cleaned, actor_id, services.clock())
+    if done is None:
+        return Refusal.GONE
+    if not done:
+        return Refusal.NAME_TAKEN
+    found = await streets.get(services.db, street_id)
+    return found if found is not None else Refusal.GONE
+
+
+async def remove(services: Services, actor_id: int, street_id: int) -> str | Refusal:
+    """A coordinator removes a street; its communities are then in no street. Its name."""
+    if not await access.allowed(services, await access.actor_by_id(services, actor_id),
+                                Action.STAFF_MANAGE):
+        return Refusal.NOT_ALLOWED
+    removed = await streets.remove(services.db, street_id, actor_id, services.clock())
+    return Refusal.GONE if removed is None else removed
+
+
+__all__ = ["Refusal", "Street", "clean_name", "create", "get", "listed", "remove", "rename",
+           "toggle_area"]

@@ -13,12 +13,14 @@ from bot.callbacks import CODEC, Int, Pattern
 from bot.domain.access import Action
 from bot.domain.people import Role
 from bot.services import audit as trail
+from bot.services import titles
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import local_time
 from bot.telegram.keyboards import optional
+from bot.telegram.titles import words
 
 AU = CODEC.prefix("au", "/audit")
 # au:<filter>:<offset>, the filter a (all), p<person id> or h<household id>
@@ -78,9 +80,12 @@ async def show(ctx: Ctx, what: str, offset: int) -> None:
         entry = line.entry
         action_key = f"audit.action.{entry.action}"
         action = ctx.t(action_key) if ctx.services.catalog.has(action_key) else entry.action
+        # A title is shown as the reader says it (a preset is stored by its key).
+        what = (words(ctx, titles.from_detail(entry.detail)) if entry.action == "title.set"
+                else line.object_name)
         lines.append(ctx.t("audit.line", when=local_time(entry.at, tz, "%m-%d %H:%M"),
                            who=line.actor_name or ctx.t("audit.system"), action=action,
-                           what=line.object_name))
+                           what=what))
     rows = []
     if found.more:
         rows.append([(ctx.t("audit.more"), PAGE.data(what, offset + trail.PAGE))])

@@ -14,7 +14,7 @@ from bot.domain.reports import Report, Status, excerpt
 from bot.domain.triage import Action
 from bot.services import aid as ledger
 from bot.services import audit as trail
-from bot.services import case_buttons, cases, report_texts, routing
+from bot.services import case_buttons, cases, report_texts, routing, titles
 from bot.services.case_buttons import (
     ASSIGN_MENU,
     ASSIGN_TO,
@@ -80,17 +80,18 @@ class CaseActions:
         await ctx.answer(plain(ctx.t("triage.taken.answer", ref=report.ref)))
         await self.after_taken(ctx, outcome.report, ctx.user_id, "triage.taken.heading")
 
-    async def after_taken(self, ctx: Ctx, report: Report, worker: int, heading: str) -> None:
+    async def after_taken(self, ctx: Ctx, report: Report, worker: int, heading: str,
+                          **values: object) -> None:
         """Tidy the cards and give the worker the details (the reporter was told with the
         change itself)."""
         services = ctx.services
         person = await cases.person(services, worker)
         await routing.settle(services, report, person, ctx.now)
         if worker == ctx.user_id:
-            await self.show_details(ctx, report, ctx.t(heading, ref=report.ref))
+            await self.show_details(ctx, report, ctx.t(heading, ref=report.ref, **values))
         else:
             await routing.send(services, await routing.details_for(services, worker, report,
-                                                                   heading), ctx.now)
+                                                                   heading, **values), ctx.now)
         services.wake()
 
     async def show_details(self, ctx: Ctx, report: Report, heading: str) -> None:
@@ -174,7 +175,9 @@ class CaseActions:
         await ctx.answer()
         await ctx.drop_keyboard()
         await ctx.reply(ctx.t("triage.assign.done", ref=report.ref, name=worker.display_name))
-        await self.after_taken(ctx, outcome.report, worker.telegram_id, "triage.assign.heading")
+        by = await titles.signature(ctx.services, ctx.services.lang_of(worker), ctx.user_id)
+        await self.after_taken(ctx, outcome.report, worker.telegram_id, "triage.assign.heading",
+                               by=by)
 
     async def reply_start(self, ctx: Ctx, report: Report | None) -> None:
         """The reporter wants to answer the worker: wait for their text."""

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRe
 from bot.callbacks import CODEC, Choice
 from bot.config import SUPPORTED_LANGUAGES
 from bot.domain.people import Role
-from bot.services import people
+from bot.services import people, titles
 from bot.telegram import flows as flow_runner
 from bot.telegram.commands import CommandTable, allowed
 from bot.telegram.context import Ctx
@@ -35,8 +35,10 @@ class CommonHandlers:
             for handle in self.table.start_payloads:
                 if await handle(ctx, args[0]):
                     return
-        await ctx.reply(ctx.t(f"start.greeting.{ctx.role}", name=ctx.person.display_name),
-                        menu_keyboard(ctx, self.table))
+        title = (titles.words(ctx.services, ctx.lang, await titles.of(ctx.services, ctx.user_id))
+                 if ctx.role is Role.COORDINATOR else "")
+        await ctx.reply(ctx.t(f"start.greeting.{ctx.role}", name=ctx.person.display_name,
+                              title=title), menu_keyboard(ctx, self.table))
         if ctx.role is not Role.RESIDENT:
             # A staff member's first /start opens the chat their command menu needs.
             await publish_for(ctx.context.bot, ctx.services, self.table, ctx.user_id, ctx.role,

@@ -30,6 +30,8 @@ from bot.telegram.format import local_time
 from bot.telegram.keyboards import buttons
 from bot.telegram.menus import menu_keyboard, publish_person
 from bot.telegram.streets import open_button as streets_button
+from bot.telegram.titles import coordinator_lines
+from bot.telegram.titles import open_button as title_button
 from storage import flows
 
 JOIN = "join"
@@ -189,10 +191,13 @@ class Admin:
                                                          "%Y-%m-%d %H:%M")))
 
     async def workers(self, ctx: Ctx) -> None:
-        """List workers with areas and open cases, with (de)activate buttons."""
+        """List workers with areas and open cases, with (de)activate buttons; then the
+        coordinators with their titles, and the button to set one's own."""
         found = await staff.workers(ctx.services)
         if not found:
-            await ctx.reply(ctx.t("triage.workers.none"))
+            await ctx.reply("\n".join([ctx.t("triage.workers.none"),
+                                       *await coordinator_lines(ctx)]),
+                            buttons([[title_button(ctx)]]))
             return
         lines = [ctx.t("triage.workers.title")]
         rows: list[list[tuple[str, str]]] = []
@@ -207,6 +212,8 @@ class Admin:
                            else ("triage.workers.reactivate", WORKER_ON))
             rows.append([(ctx.label(key, name=who.display_name),
                           action.data(who.telegram_id))])
+        lines += await coordinator_lines(ctx)
+        rows.append([title_button(ctx)])
         not_started = await routing.coordinators_not_started(ctx.services)
         if not_started:
             lines.append(ctx.t("digest.not_started", ids=", ".join(map(str, not_started))))

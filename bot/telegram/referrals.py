@@ -320,7 +320,8 @@ class Referrals:
         await notices.settle(ctx.services, referral, ctx.now)
         await ctx.reply(ctx.t("referrals.assign.done", ref=referral.ref,
                               name=worker.display_name))
-        await notices.assigned(ctx.services, worker.telegram_id, referral, ctx.now)
+        await notices.assigned(ctx.services, worker.telegram_id, referral, ctx.now,
+                               by=ctx.user_id)
 
     # -- import and the agency's return ------------------------------------------------------
 

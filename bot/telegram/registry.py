@@ -37,8 +37,9 @@ def features() -> list[Feature]:
     from bot.telegram.report import ReportFeature
     from bot.telegram.stats import StatsFeature
     from bot.telegram.streets import StreetsFeature
+    from bot.telegram.titles import TitlesFeature
 
     return [ReportFeature(), OnboardingFeature(), CasesFeature(), HouseholdsFeature(),
             OverdueFeature(), ProgramsFeature(), AuditFeature(), ReferralsFeature(),
             StatsFeature(), AidFeature(), ActivityFeature(), ProjectsFeature(),
-            ProgramLimitsFeature(), StreetsFeature(), ErasureFeature()]
+            ProgramLimitsFeature(), StreetsFeature(), TitlesFeature(), ErasureFeature()]

@@ -179,7 +179,8 @@ def _group_lines(ctx: Ctx, now: fg.Figures) -> list[str]:
                            if ctx.services.catalog.has(name) else grouping))
         for value, reach in rows[:GROUP_LINES]:
             shown = (_label(ctx, "category", value) if grouping == "category"
-                     else value or ctx.t("stats.no_area"))
+                     else value or ctx.t("streets.no_street" if grouping == "street"
+                                         else "stats.no_area"))
             lines.append(ctx.t("stats.group_line", value=shown, covered=reach.covered.households,
                                registered=reach.registered.households,
                                person_times=reach.person_times))

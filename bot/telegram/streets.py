@@ -1,8 +1,10 @@
 """/areas → streets: coordinators group communities into streets (街道) with buttons.
 
 sg:open:0 lists the streets; sg:ed:<street> shows every community as a toggle (a press moves
-it into the street, or out; never the last one); sg:add:0 starts the flow that names a new
-street and picks its communities (sf:a:<area>, sf:ok). Every press checks the role again.
+it into the street, or out; never the last one), with sg:ren:<street> (the rename flow, typed
+only: sn) and sg:rm:<street> (remove, confirmed with sg:rmy / sg:rmn: its communities are
+then in no street); sg:add:0 starts the flow that names a new street and picks its
+communities (sf:a:<area>, sf:ok). Every press checks the role again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from storage import flows
 from storage.flows import FlowState
 
 NAME = "street"
+RENAME_FLOW = "street_rename"
 NAME_STEP, AREAS_STEP = "name", "areas"
 AREA_BUTTONS = 40
 
@@ -37,6 +40,11 @@ ADD = SG.button("add", Int())  # sg:add:0
 EDIT = SG.button("ed", Int())
 EDITED = SG.button("ok", Int())
 TOGGLE = SG.button("t", Int(), Maybe(Int()))  # street, community (the use case checks both)
+RENAME = SG.button("ren", Int())
+REMOVE, REMOVE_SURE, REMOVE_KEEP = SG.button("rm", Int()), SG.button("rmy", Int()), \
+    SG.button("rmn", Int())
+
+SN = CODEC.prefix("sn", "renaming a street")  # typed names only: no buttons of its own
 
 SF = CODEC.prefix("sf", "the add-a-street flow")
 AREA_B = SF.button("a", Int())  # toggles one community
@@ -55,8 +63,9 @@ async def _area_names(ctx: Ctx) -> dict[int, str]:
 class StreetsView:
     """The streets with their communities; the toggle view of one street."""
 
-    def __init__(self, flow: StreetFlow) -> None:
+    def __init__(self, flow: StreetFlow, rename: StreetRenameFlow) -> None:
         self.flow = flow
+        self.rename = rename
 
     async def show(self, ctx: Ctx) -> None:
         """Each street with its communities, then those in no street."""
@@ -85,6 +94,8 @@ class StreetsView:
         text = ctx.t("streets.ask_edit", street=street.name) + "\n" + ctx.t(
             "streets.chosen", areas=ctx.join(names) or ctx.t("streets.nothing"))
         return text, buttons([*pairs(items, 3),
+                              [(ctx.t("streets.button.rename"), RENAME.data(street.id)),
+                               (ctx.t("streets.button.remove"), REMOVE.data(street.id))],
                               [(ctx.t("streets.button.done"), EDITED.data(street.id))]])
 
     async def on_button(self, ctx: Ctx) -> None:
@@ -105,12 +116,17 @@ class StreetsView:
                 await self.flow.start(ctx)
             return
         edit, edited, toggled = EDIT.parse(data), EDITED.parse(data), TOGGLE.parse(data)
-        street_id = (edit or edited or toggled or (None,))[0]
+        renamed, removing = RENAME.parse(data), REMOVE.parse(data)
+        sure, keep = REMOVE_SURE.parse(data), REMOVE_KEEP.parse(data)
+        street_id = (edit or edited or toggled or renamed or removing or sure or keep
+                     or (None,))[0]
         street = await use.get(ctx.services, street_id) if street_id is not None else None
         if street is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        if edit is not None:
+        if renamed is not None or removing is not None or sure is not None or keep is not None:
+            await self._rename_or_remove(ctx, street, data)
+        elif edit is not None:
             await ctx.answer()
             await ctx.reply(*await self._street_view(ctx, street))
         elif edited is not None or toggled is None:
@@ -119,6 +135,36 @@ class StreetsView:
             await self.show(ctx)
         else:
             await self._toggle(ctx, street, toggled[1])
+
+    async def _rename_or_remove(self, ctx: Ctx, street: Street, data: str) -> None:
+        """sg:ren starts the rename; sg:rm asks first; sg:rmy removes; sg:rmn keeps."""
+        await ctx.answer()
+        if RENAME.parse(data) is not None:
+            if await flows.get(ctx.db, ctx.user_id) is not None:
+                await ctx.reply(ctx.t("streets.busy_rename"))
+            else:
+                await self.rename.begin(ctx, street)
+            return
+        if REMOVE.parse(data) is not None:
+            # The communities stay; only the grouping goes. A confirmation guards it all the
+            # same: figures by street change at once.
+            await ctx.reply(ctx.t("streets.confirm_remove", street=street.name),
+                            buttons([[(ctx.t("streets.button.remove_sure"),
+                                       REMOVE_SURE.data(street.id)),
+                                      (ctx.t("streets.button.remove_keep"),
+                                       REMOVE_KEEP.data(street.id))]]))
+            return
+        await ctx.drop_keyboard()
+        if REMOVE_KEEP.parse(data) is not None:
+            await ctx.reply(ctx.t("streets.kept", street=street.name))
+            return
+        removed = await use.remove(ctx.services, ctx.user_id, street.id)
+        if isinstance(removed, Refusal):
+            await ctx.reply(ctx.t(f"streets.problem.{removed.value}", max=AREA_NAME_MAX,
+                                  name=street.name))
+            return
+        await ctx.reply(ctx.t("streets.removed", street=removed))
+        await self.show(ctx)
 
     async def _toggle(self, ctx: Ctx, street: Street, area_id: int | None) -> None:
         changed = await use.toggle_area(ctx.services, ctx.user_id, is_coordinator(ctx),
@@ -232,14 +278,61 @@ class StreetFlow(StepFlow[StreetDraft]):
         return None
 
 
+@dataclass
+class RenameDraft:
+    """The street being renamed."""
+
+    street: int = 0
+    old: str = ""
+
+
+class StreetRenameFlow(StepFlow[RenameDraft]):
+    """A coordinator types a street's new name (the checks of a new street's name)."""
+
+    name = RENAME_FLOW
+    callbacks = SN
+    data_type = RenameDraft
+    stale_key = "streets.stale"
+
+    def __init__(self) -> None:
+        self.steps = Steps({NAME_STEP: Step(self._ask_name, self._typed_name)})
+
+    async def start(self, ctx: Ctx) -> None:
+        """Renaming begins from a street's buttons in /areas."""
+        await ctx.reply(ctx.t("streets.rename_from_areas"))
+
+    async def begin(self, ctx: Ctx, street: Street) -> None:
+        """Ask for the new name of this street."""
+        await self.goto(ctx, NAME_STEP, RenameDraft(street.id, street.name))
+
+    async def _ask_name(self, ctx: Ctx, draft: RenameDraft) -> None:
+        await ctx.reply(ctx.t("streets.ask_rename", street=draft.old, max=AREA_NAME_MAX))
+
+    async def _typed_name(self, ctx: Ctx, draft: RenameDraft, message: Message) -> bool:
+        """The typed name; the use case checks the role again (it may have changed)."""
+        done = await use.rename(ctx.services, ctx.user_id, draft.street, message.text or "")
+        if done is Refusal.NOT_ALLOWED or done is Refusal.GONE:
+            await self.end(ctx)
+            await ctx.reply(ctx.t("error.needs_role.coordinator") if done is Refusal.NOT_ALLOWED
+                            else ctx.t("streets.problem.gone"))
+        elif isinstance(done, Refusal):
+            await ctx.reply(ctx.t(f"streets.problem.{done.value}", max=AREA_NAME_MAX,
+                                  name=use.clean_name(message.text or "") or ""))
+        else:
+            await self.end(ctx)
+            await ctx.reply(ctx.t("streets.renamed", old=draft.old, street=done.name))
+        return True
+
+
 class StreetsFeature:
-    """Registers the streets view's buttons and the new-street flow."""
+    """Registers the streets view's buttons, the new-street flow and the rename flow."""
 
     def register(self, app: Application, table: CommandTable,  # type: ignore[type-arg]
                  flow_registry: FlowRegistry, common: CommonHandlers) -> None:
         """Add the flow and the button handler (opened from /areas)."""
-        flow = StreetFlow()
-        view = StreetsView(flow)
+        flow, rename = StreetFlow(), StreetRenameFlow()
+        view = StreetsView(flow, rename)
         flow_registry.add(flow)
+        flow_registry.add(rename)
         app.add_handler(CallbackQueryHandler(handler(view.on_button),
                                              pattern=f"^{SG.name}:"))

@@ -48,6 +48,7 @@ referral.work      NNNN     YYNN   NNNN        YYYY
 referral.assign    NNNN     NNNN   NNNN        YYYY
 referral.import    NNNN     NNNN   NNNN        YYYY
 programme.manage   NNNN     NNNN   NNNN        YYYY
+title.set          NNNN     NNNN   NNNN        YYYY
 """
 
 
