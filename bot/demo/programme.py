@@ -13,6 +13,7 @@ from bot.domain.aid import AidKind, Purpose, parse_amount
 from bot.domain.cadence import ContactKind
 from bot.domain.households import Category, Service
 from bot.domain.referrals import Application, Eligibility, Focus, Outcome, Stage, deadline
+from bot.domain.titles import Preset, Title
 from storage import (
     activities,
     aid,
@@ -23,6 +24,7 @@ from storage import (
     projects,
     referrals,
     streets,
+    titles,
 )
 from storage.db import Database
 
@@ -159,6 +161,8 @@ ACTIVITIES = (
 async def seed(db: Database, cast: Cast, today: date, now: datetime) -> None:
     """Everything of the programme, after the registry, pairings and reports exist."""
     rng = random.Random(16)  # apart from the registry's, so neither changes the other
+    # The coordinator goes by the title a district's civil-affairs officer would set.
+    await titles.put(db, cast.coordinator, Title(preset=Preset.CIVIL_AFFAIRS), now)
     await _streets(db, cast, now)
     await _children(db, rng, cast, today, now)
     await _aid(db, cast, today, now)

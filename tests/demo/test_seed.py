@@ -26,7 +26,7 @@ from bot.domain.wellbeing import Direction
 from bot.i18n import Catalog
 from bot.services import activities as activity_cases
 from bot.services import aid as ledger
-from bot.services import figures, obligations, wellbeing
+from bot.services import figures, obligations, titles, wellbeing
 from bot.services.context import Services
 from storage import (
     aid,
@@ -88,6 +88,13 @@ async def test_areas_shows_the_communities_grouped_into_streets(db: Database) ->
     names = {a.id: a.name for a in await areas.active(db)}
     found = {s.name: {names[a] for a in s.area_ids} for s in await streets.listed(db)}
     assert found == {"东门街道": {"东门社区", "湖贝社区"}, "翠竹街道": {"翠竹社区", "水贝社区"}}
+
+
+async def test_the_coordinator_goes_by_a_title_workers_read_in_their_language(
+        db: Database) -> None:
+    use = services(db)
+    assert await titles.signature(use, "zh", COORDINATOR) == "民政专干 Wang Fang"
+    assert await titles.signature(use, "en", COORDINATOR) == "Civil-affairs officer Wang Fang"
 
 
 async def test_funds_show_this_years_aid_to_the_fen(db: Database) -> None:
