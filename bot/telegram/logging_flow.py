@@ -77,6 +77,7 @@ class LogFlow(StepFlow[LogDraft]):
     name = NAME
     callbacks = LG
     data_type = LogDraft
+    in_place = True  # workers tap through it in the field: one message, not one per answer
 
     def __init__(self) -> None:
         self.steps = Steps({

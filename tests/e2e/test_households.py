@@ -287,7 +287,9 @@ async def test_worker_logs_each_kind_of_contact_in_chinese(bot: BotProcess,
     await worker.expect("我们来记一笔")
     await worker.expect("张大爷：这次是什么")  # one household: chosen at once
     await worker.press("🏠 上门走访")
-    await worker.expect("是哪天的事")
+    # The next question takes the pressed message's place, under the answer chosen there.
+    day = await worker.expect("是哪天的事")
+    assert day.plain.startswith("✅ 🏠 上门走访\n\n")
     await worker.send("2999-01-01")
     await worker.expect("日期不能是以后的日子")
     await worker.press("今天")
