@@ -38,7 +38,7 @@ from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
-from bot.telegram.flows import FlowRegistry
+from bot.telegram.flows import FlowRegistry, start_unless_busy
 from bot.telegram.household_ui import (
     buttons,
     is_coordinator,
@@ -48,7 +48,6 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from storage import flows
 
 NAME = "aid"
 FUND_FLOW = "fund"
@@ -508,10 +507,7 @@ class FundsView:
             return
         if ADD_FUND.parse(data) is not None:
             await ctx.answer()
-            if await flows.get(ctx.db, ctx.user_id) is not None:
-                await ctx.reply(ctx.t("aid.busy"))
-                return
-            await self.fund_flow.start(ctx)
+            await start_unless_busy(ctx, lambda: self.fund_flow.start(ctx), "aid.busy")
             return
         retire, yes, no = RETIRE_B.parse(data), RETIRE_YES.parse(data), RETIRE_NO.parse(data)
         pressed = retire or yes or no

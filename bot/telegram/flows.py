@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol
 
@@ -70,6 +71,16 @@ async def current(ctx: Ctx) -> FlowState | None:
 def _expired_key(ctx: Ctx, name: str) -> str:
     key = f"flow.{name}.expired"
     return key if ctx.services.catalog.has(key) else "flow.expired"
+
+
+async def start_unless_busy(ctx: Ctx, start: Callable[[], Awaitable[None]],
+                            busy_key: str) -> None:
+    """Start a flow from a button, unless another is in progress: then say so (`busy_key`)
+    and leave that one as it is, rather than throw its answers away."""
+    if await flows.get(ctx.db, ctx.user_id) is not None:
+        await ctx.reply(ctx.t(busy_key))
+        return
+    await start()
 
 
 async def cancel(ctx: Ctx) -> str | None:

@@ -25,9 +25,8 @@ from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Int, Refused, Step, StepFlow, Steps, on
-from bot.telegram.flows import FlowRegistry
+from bot.telegram.flows import FlowRegistry, start_unless_busy
 from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
-from storage import flows
 from storage.flows import FlowState
 
 NAME = "project"
@@ -254,10 +253,7 @@ class ProjectsView:
             return
         if ADD.parse(data) is not None:
             await ctx.answer()
-            if await flows.get(ctx.db, ctx.user_id) is not None:
-                await ctx.reply(ctx.t("projects.busy"))
-                return
-            await self.flow.start(ctx)
+            await start_unless_busy(ctx, lambda: self.flow.start(ctx), "projects.busy")
             return
         retire, yes, no = RETIRE.parse(data), RETIRE_YES.parse(data), RETIRE_NO.parse(data)
         pressed = retire or yes or no

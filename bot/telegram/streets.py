@@ -24,9 +24,8 @@ from bot.telegram.commands import CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Int, Maybe, Refused, Step, StepFlow, Steps, on
-from bot.telegram.flows import FlowRegistry
+from bot.telegram.flows import FlowRegistry, start_unless_busy
 from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
-from storage import flows
 from storage.flows import FlowState
 
 NAME = "street"
@@ -110,10 +109,7 @@ class StreetsView:
             return
         if ADD.parse(data) is not None:
             await ctx.answer()
-            if await flows.get(ctx.db, ctx.user_id) is not None:
-                await ctx.reply(ctx.t("streets.busy"))
-            else:
-                await self.flow.start(ctx)
+            await start_unless_busy(ctx, lambda: self.flow.start(ctx), "streets.busy")
             return
         edit, edited, toggled = EDIT.parse(data), EDITED.parse(data), TOGGLE.parse(data)
         renamed, removing = RENAME.parse(data), REMOVE.parse(data)
@@ -124,8 +120,16 @@ class StreetsView:
         if street is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
-        if renamed is not None or removing is not None or sure is not None or keep is not None:
-            await self._rename_or_remove(ctx, street, data)
+        if renamed is not None:
+            await ctx.answer()
+            await start_unless_busy(ctx, lambda: self.rename.begin(ctx, street),
+                                    "streets.busy_rename")
+        elif removing is not None:
+            await ctx.answer()
+            await self._ask_remove(ctx, street)
+        elif sure is not None or keep is not None:
+            await ctx.answer()
+            await self._remove(ctx, street, sure is not None)
         elif edit is not None:
             await ctx.answer()
             await ctx.reply(*await self._street_view(ctx, street))
@@ -136,26 +140,19 @@ class StreetsView:
         else:
             await self._toggle(ctx, street, toggled[1])
 
-    async def _rename_or_remove(self, ctx: Ctx, street: Street, data: str) -> None:
-        """sg:ren starts the rename; sg:rm asks first; sg:rmy removes; sg:rmn keeps."""
-        await ctx.answer()
-        if RENAME.parse(data) is not None:
-            if await flows.get(ctx.db, ctx.user_id) is not None:
-                await ctx.reply(ctx.t("streets.busy_rename"))
-            else:
-                await self.rename.begin(ctx, street)
-            return
-        if REMOVE.parse(data) is not None:
-            # The communities stay; only the grouping goes. A confirmation guards it all the
-            # same: figures by street change at once.
-            await ctx.reply(ctx.t("streets.confirm_remove", street=street.name),
-                            buttons([[(ctx.t("streets.button.remove_sure"),
-                                       REMOVE_SURE.data(street.id)),
-                                      (ctx.t("streets.button.remove_keep"),
-                                       REMOVE_KEEP.data(street.id))]]))
-            return
+    async def _ask_remove(self, ctx: Ctx, street: Street) -> None:
+        """sg:rm: the communities stay, only the grouping goes; a confirmation guards it all
+        the same, as figures by street change at once."""
+        await ctx.reply(ctx.t("streets.confirm_remove", street=street.name),
+                        buttons([[(ctx.t("streets.button.remove_sure"),
+                                   REMOVE_SURE.data(street.id)),
+                                  (ctx.t("streets.button.remove_keep"),
+                                   REMOVE_KEEP.data(street.id))]]))
+
+    async def _remove(self, ctx: Ctx, street: Street, sure: bool) -> None:
+        """sg:rmy removes the street; sg:rmn keeps it."""
         await ctx.drop_keyboard()
-        if REMOVE_KEEP.parse(data) is not None:
+        if not sure:
             await ctx.reply(ctx.t("streets.kept", street=street.name))
             return
         removed = await use.remove(ctx.services, ctx.user_id, street.id)

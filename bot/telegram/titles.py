@@ -20,9 +20,8 @@ from bot.telegram.commands import CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Choice, Step, StepFlow, Steps
-from bot.telegram.flows import FlowRegistry
+from bot.telegram.flows import FlowRegistry, start_unless_busy
 from bot.telegram.keyboards import buttons
-from storage import flows
 
 NAME = "title"
 TYPED = "typed"
@@ -88,10 +87,7 @@ class TitleView:
             await self.show(ctx)
         elif OWN.parse(data) is not None:
             await ctx.answer()
-            if await flows.get(ctx.db, ctx.user_id) is not None:
-                await ctx.reply(ctx.t("titles.busy"))
-            else:
-                await self.flow.start(ctx)
+            await start_unless_busy(ctx, lambda: self.flow.start(ctx), "titles.busy")
         elif picked is not None:
             preset = None if picked[0] == DEFAULT else Preset(picked[0])
             done = await use.choose(ctx.services, ctx.user_id, preset)
