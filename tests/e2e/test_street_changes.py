@@ -119,3 +119,26 @@ async def test_in_english_a_street_is_renamed_and_removed(bot: BotProcess,
     listing = await coordinator.expect("Streets and communities")
     assert "In no street: 翠竹社区" in listing.plain
     assert street_of(bot) == {"东门社区": "东门街道", "湖贝社区": "东门街道", "翠竹社区": None}
+
+
+async def test_rename_asked_midway_through_another_task_keeps_that_task(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/workers")
+    listing = await coordinator.expect("还没有社工")
+    await coordinator.press("🏷 我的称呼", in_message=listing)
+    choices = await coordinator.expect("您现在的称呼")
+    await coordinator.press("✏️ 自己填写", in_message=choices)
+    await coordinator.expect("请发您的称呼")
+    # The street's buttons, pressed before the title is typed: nothing is thrown away.
+    await coordinator.send("/areas")
+    await coordinator.press("🏙 按街道分组")
+    await coordinator.expect("街道和社区")
+    await coordinator.press("调整：东门街道")
+    await coordinator.expect("点一下放进来")
+    await coordinator.press("✏️ 改名")
+    await coordinator.expect("请先做完或者发 /cancel 退出，再来改街道名称")
+    with bot.db() as conn:
+        assert conn.execute("SELECT name FROM flows").fetchone()[0] == "title"
+    await coordinator.send("街道民政专干")
+    await coordinator.expect("您的称呼现在是 街道民政专干")
+    assert street_id(bot, "东门街道")  # not renamed
