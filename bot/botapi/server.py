@@ -200,6 +200,9 @@ class FakeBotApi:
         self.files: dict[str, StoredFile] = {}
         self.holds: list[Hold] = []
         self.flood_429s = 0
+        # The most messages the server counted within one sliding second (what the 30/s
+        # limit is held against): how close a paced bot came to a 429.
+        self.peak_per_second = 0
         self.chaos_errors = 0
         self.chaos_delays = 0
         self.webhook_url = ""
@@ -637,6 +640,7 @@ class FakeBotApi:
                 raise
             window.append(now)
         self._sent_all.append(now)
+        self.peak_per_second = max(self.peak_per_second, len(self._sent_all))
 
     def _window(self, window: deque[float], now: float, span: float, limit: int | None) -> None:
         """Drop old entries of a sliding window; raise 429 if it is full."""
