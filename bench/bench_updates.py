@@ -145,7 +145,7 @@ class Result:
     rates: list[float]
     chat_refused: int  # of the 429s, those for one chat's limit (the rest: 30/s overall)
     harness: float  # CPU share of this process (server and people) over the wall time
-    peak: int = 0  # the most messages the server counted in one sliding second
+    peak: int = 0  # the most messages sent or tried in one sliding second (server's count)
 
     def line(self) -> str:
         """The figures, one line."""
@@ -166,8 +166,8 @@ class Result:
         return (f"sending: {mean:.1f} messages/s on average over {len(busy)} s with answers "
                 f"waiting ({100 * mean / limit:.0f}% of the {limit}/s allowed); "
                 f"{full} of those seconds at ≥ 90%; 429: {self.refused - self.chat_refused} "
-                f"overall, {self.chat_refused} for one chat; at most {self.peak} in one "
-                f"sliding second; the server and the people used "
+                f"overall, {self.chat_refused} for one chat; at most {self.peak} sent or tried "
+                f"in one sliding second; the server and the people used "
                 f"{100 * self.harness:.0f}% of a core")
 
 

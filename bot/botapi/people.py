@@ -89,7 +89,7 @@ class ChatView:
                     return True
             return False
 
-        if await self.server.wait_until(match, timeout):
+        if await self.server.wait_until(match, timeout, chat_id=self.chat.chat_id):
             return found[0]
         what = f"a {kind} message" if kind else "a message"
         raise AssertionError(
@@ -99,7 +99,8 @@ class ChatView:
 
     async def expect_nothing(self, within: float = 1.0) -> None:
         """Assert that no message or edit is (or, within `within` seconds, becomes) unread."""
-        if await self.server.wait_until(lambda: len(self.chat.events) > self.cursor, within):
+        if await self.server.wait_until(lambda: len(self.chat.events) > self.cursor, within,
+                                        chat_id=self.chat.chat_id):
             raise AssertionError(f"{self.name} expected nothing; " + self._unread_report())
 
     def drain(self) -> list[BotMessage]:

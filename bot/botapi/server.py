@@ -200,8 +200,8 @@ class FakeBotApi:
         self.files: dict[str, StoredFile] = {}
         self.holds: list[Hold] = []
         self.flood_429s = 0
-        # The most messages the server counted within one sliding second (what the 30/s
-        # limit is held against): how close a paced bot came to a 429.
+        # The most messages sent or tried within one sliding second (the 30/s limit is held
+        # against it; above 30, the last ones were refused): how close a bot came to a 429.
         self.peak_per_second = 0
         self.chaos_errors = 0
         self.chaos_delays = 0
@@ -232,6 +232,10 @@ class FakeBotApi:
         self._sent_chat: dict[int, deque[float]] = defaultdict(deque)
         self._poll_generation = 0
         self._pulse = asyncio.Event()
+        # Waiters on one chat's messages wake only when that chat changes: with 200 people
+        # waiting, waking all of them on every call kept the server's loop busy and made it
+        # stamp arrivals in bunches (bench_updates.py).
+        self._chat_pulses: dict[int, asyncio.Event] = {}
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._methods = self._method_table()
@@ -272,7 +276,7 @@ class FakeBotApi:
         await self._stop_delivery()
         for hold in list(self.holds):
             hold.release()
-        self._notify()
+        self._notify(everyone=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -425,24 +429,33 @@ class FakeBotApi:
         except KeyError:
             raise ValueError(f"unknown Bot API method {method!r}") from None
 
-    async def wait_until(self, condition: Callable[[], bool], within: float) -> bool:
-        """Wait until condition() holds (re-checked on every change); False on timeout."""
+    async def wait_until(self, condition: Callable[[], bool], within: float, *,
+                         chat_id: int | None = None) -> bool:
+        """Wait until condition() holds (re-checked on every change); False on timeout.
+
+        With chat_id, condition() depends only on that chat's messages and edits: it is
+        re-checked when they change (or the server stops), not on every call.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while not condition():
             remaining = deadline - loop.time()
             if remaining <= 0 or self._closing:
                 return condition()
-            pulse = self._pulse
+            if chat_id is None:
+                pulse = self._pulse
+            else:
+                pulse = self._chat_pulses.setdefault(chat_id, asyncio.Event())
             try:
-                await asyncio.wait_for(pulse.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await pulse.wait()
             except TimeoutError:
                 return condition()
         return True
 
     def changed(self) -> None:
         """Wake everything waiting in wait_until (something outside the server changed)."""
-        self._notify()
+        self._notify(everyone=True)
 
     # ----- used by people.py -----------------------------------------------------------------
 
@@ -547,10 +560,19 @@ class FakeBotApi:
 
     # ----- HTTP ------------------------------------------------------------------------------
 
-    def _notify(self) -> None:
-        """Wake everything waiting in wait_until."""
+    def _notify(self, chat_id: int | None = None, *, everyone: bool = False) -> None:
+        """Wake what waits in wait_until without a chat, and those waiting on chat_id (or on
+        any chat: everyone)."""
         self._pulse.set()
         self._pulse = asyncio.Event()
+        if everyone:
+            pulses = list(self._chat_pulses.values())
+            self._chat_pulses.clear()
+        else:
+            found = self._chat_pulses.pop(chat_id, None) if chat_id is not None else None
+            pulses = [found] if found is not None else []
+        for pulse in pulses:
+            pulse.set()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         """Route /bot<token>/<method> and /file/bot<token>/<path>."""
@@ -625,7 +647,10 @@ class FakeBotApi:
     def _throttle(self, chat: ChatState) -> None:
         """Apply the overall and per-group flood limits, counting this message."""
         now = self.clock()
-        self._window(self._sent_all, now, 1.0, self.messages_per_second)
+        try:
+            self._window(self._sent_all, now, 1.0, self.messages_per_second)
+        finally:
+            self.peak_per_second = max(self.peak_per_second, len(self._sent_all) + 1)
         if not chat.is_private:
             window = self._sent_chat[chat.chat_id]
             self._window(window, now, 60.0, self.group_messages_per_minute)
@@ -640,7 +665,6 @@ class FakeBotApi:
                 raise
             window.append(now)
         self._sent_all.append(now)
-        self.peak_per_second = max(self.peak_per_second, len(self._sent_all))
 
     def _window(self, window: deque[float], now: float, span: float, limit: int | None) -> None:
         """Drop old entries of a sliding window; raise 429 if it is full."""
@@ -697,13 +721,13 @@ class FakeBotApi:
     def _deliver(self, chat: ChatState, message: BotMessage) -> dict[str, Any]:
         """Store a new bot message, wake waiters and return its Message object."""
         chat.record(message)
-        self._notify()
+        self._notify(chat.chat_id)
         return self.message_object(message)
 
     def _edited(self, chat: ChatState, message: BotMessage) -> dict[str, Any]:
         """Record an edit, wake waiters and return the Message object."""
         chat.record_edit(message)
-        self._notify()
+        self._notify(chat.chat_id)
         return self.message_object(message)
 
     def _content(self, message: BotMessage) -> dict[str, Any]:
@@ -964,7 +988,7 @@ class FakeBotApi:
         if message is None:
             raise bad("message to delete not found")
         message.deleted = True
-        self._notify()
+        self._notify(chat.chat_id)
         return True
 
     async def _answer_callback(self, params: Params) -> bool:
