@@ -266,7 +266,12 @@ class Obligation:
     @property
     def key(self) -> str:
         """Stable key within one household and program, e.g. call:2026-Q4."""
-        return f"{self.rule.kind.value}:{self.period.key}"
+        return obligation_key(self.rule, self.period)
+
+
+def obligation_key(rule: Rule, period: Period) -> str:
+    """Obligation.key of the rule's obligation for that period."""
+    return f"{rule.kind.value}:{period.key}"
 
 
 # An obligation's fields in order (Obligation(*row) builds it): the bulk engine's output,

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 from bot.domain import figures
-from bot.domain.cadence import Obligation, Rule, Status
+from bot.domain.cadence import Obligation, Row, Rule, Status, obligation_key
 from bot.domain.periods import Period, PeriodKind, period_containing
 
 K = TypeVar("K", bound=Hashable)
@@ -30,8 +30,8 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class Item:
-    """One obligation of one household, with what the digest groups and shows it by."""
+class Holder:
+    """A household under one programme: what the digest groups and shows obligations by."""
 
     household_id: int
     household_name: str
@@ -39,12 +39,47 @@ class Item:
     area_name: str | None
     program_id: int
     program_name: str
+
+    def item(self, row: Row) -> Item:
+        """One of its obligations, from the cadence engine's row, as an item."""
+        return Item(self.household_id, self.household_name, self.area_id, self.area_name,
+                    self.program_id, self.program_name, Obligation(*row))
+
+
+@dataclass(frozen=True, slots=True)
+class Item(Holder):
+    """One obligation of one household, with what the digest groups and shows it by."""
+
     obligation: Obligation
 
     @property
     def worker_id(self) -> int:
         """The worker responsible for the obligation."""
         return self.obligation.worker_id
+
+
+# One household's obligations as the cadence engine gives them, each programme's rows (in the
+# engine's order: by rule, then period) with the household under that programme. The folds
+# take this form: an object per obligation would cost more than the counting.
+Owed = Sequence[tuple[Holder, Sequence[Row]]]
+
+
+def row_of(o: Obligation) -> Row:
+    """An obligation as the cadence engine's row (Obligation(*row) is o again)."""
+    return (o.rule, o.period, o.status, o.due_by, o.met_on, o.worker_id, o.pairing_id)
+
+
+def owed_of(items: Iterable[Item]) -> list[tuple[Holder, list[Row]]]:
+    """Items (of one household) in the folds' form: a programme's items in a row, one block."""
+    owed: list[tuple[Holder, list[Row]]] = []
+    rows: list[Row] = []
+    holder: Holder | None = None
+    for item in items:
+        if holder is None or item.program_id != holder.program_id:
+            holder, rows = item, []
+            owed.append((holder, rows))
+        rows.append(row_of(item.obligation))
+    return owed
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,43 +155,73 @@ def coverage(items: Iterable[Item], today: date, key: Callable[[Item], K]) -> di
 def household_overdue(items: Iterable[Item], today: date) -> Overdue | None:
     """How long one household has been overdue (see the module docstring), from its items;
     None if its last period was not missed under any rule."""
-    runs: dict[tuple[int, Rule], list[Obligation]] = {}
-    info: Item | None = None
-    run: list[Obligation] = []
+    return owed_overdue(owed_of(items), today)
+
+
+def owed_overdue(owed: Owed, today: date,
+                 last_period: Callable[[PeriodKind], Period] | None = None) -> Overdue | None:
+    """household_overdue over the household's obligations in the folds' form; last_period
+    gives the period just before the running one of a kind (the tally's, remembered)."""
+    # Each programme rule's rows, in the order the rules first come; a rule is compared by
+    # identity first (hashing one is done in Python, and the rows come rule by rule).
+    runs: list[tuple[int, Rule, list[Row]]] = []
+    info: Holder | None = None
+    run: list[Row] = []
     rule: Rule | None = None
     program_id = 0
-    for item in items:
-        o = item.obligation
-        if o.period.start <= today < o.period.end:  # running
-            continue
-        # Obligations come rule by rule: a rule is hashed (in Python) only when it changes.
-        if o.rule is not rule or item.program_id != program_id:
-            rule, program_id = o.rule, item.program_id
-            run = runs.setdefault((program_id, rule), [])
-        run.append(o)
-        if info is None:
-            info = item
-    worst: Overdue | None = None
+    for holder, rows in owed:
+        for row in rows:
+            period = row[1]
+            if period.start <= today < period.end:  # running
+                continue
+            if row[0] is not rule or holder.program_id != program_id:
+                rule, program_id = row[0], holder.program_id
+                run = _run(runs, program_id, rule)
+            run.append(row)
+            if info is None:
+                info = holder
+    if info is None:
+        return None
+    previous = last_period or (lambda kind: period_containing(kind, today).previous())
+    worst: tuple[int, date, int] | None = None  # days, since, worker
     missing: set[str] = set()
-    for obligations in runs.values():
-        obligations.sort(key=lambda o: o.period.start)
-        last = obligations[-1]
-        if last.status is not Status.MISSED or not is_last_period(last, today):
+    for _, last_rule, found in runs:
+        found.sort(key=_row_start)
+        last = found[-1]
+        last_period_ = last[1]
+        if last[2] is not Status.MISSED or last_period_ != previous(last_rule.period):
             continue
         first = last
-        for obligation in reversed(obligations[:-1]):
+        for row in reversed(found[:-1]):
             # The run stops at a met period or at a gap (a period that was not owed).
-            contiguous = obligation.period.end == first.period.start
-            if obligation.status is not Status.MISSED or not contiguous:
+            contiguous = row[1].end == first[1].start
+            if row[2] is not Status.MISSED or not contiguous:
                 break
-            first = obligation
-        missing.add(last.key)
-        since = first.period.end
+            first = row
+        missing.add(obligation_key(last_rule, last_period_))
+        since = first[1].end
         days = (today - since).days
-        if info is not None and (worst is None or days > worst.days):
-            worst = Overdue(info.household_id, info.household_name, info.area_name,
-                            last.worker_id, since, days, ())
-    return None if worst is None else replace(worst, keys=tuple(sorted(missing)))
+        if worst is None or days > worst[0]:
+            worst = (days, since, last[5])
+    if worst is None:
+        return None
+    days, since, worker = worst
+    return Overdue(info.household_id, info.household_name, info.area_name, worker, since, days,
+                   tuple(sorted(missing)))
+
+
+def _run(runs: list[tuple[int, Rule, list[Row]]], program_id: int, rule: Rule) -> list[Row]:
+    """The rows of a programme rule among the runs, a new run if it is not there yet."""
+    for known_program, known_rule, rows in runs:
+        if known_program == program_id and (known_rule is rule or known_rule == rule):
+            return rows
+    rows = []
+    runs.append((program_id, rule, rows))
+    return rows
+
+
+def _row_start(row: Row) -> date:
+    return row[1].start
 
 
 def longest_overdue(items: Iterable[Item], today: date, limit: int = 5) -> list[Overdue]:
@@ -198,13 +263,20 @@ class Ranked(Generic[T]):
     def offer(self, item: T) -> None:
         """Keep the item if it is among the first `keep` so far."""
         k = self._key(item)
-        full = self._keep is not None and len(self.items) >= self._keep
-        if full and not k < self._keys[-1]:
-            return
+        if self.wants(k):
+            self.put(k, item)
+
+    def wants(self, k: Any) -> bool:
+        """Whether an item of key k would be kept (put it then): asked first when making
+        the item costs more than its key."""
+        return self._keep is None or len(self.items) < self._keep or k < self._keys[-1]
+
+    def put(self, k: Any, item: T) -> None:
+        """Keep an item of key k that wants() admits, dropping the last if over `keep`."""
         at = bisect_right(self._keys, k)
         self._keys.insert(at, k)
         self.items.insert(at, item)
-        if full:
+        if self._keep is not None and len(self.items) > self._keep:
             self._keys.pop()
             self.items.pop()
 
@@ -217,15 +289,34 @@ class ByWorker:
         self.keep = keep
         self.counts: dict[int, int] = {}
         self._first: dict[int, Ranked[Item]] = {}
+        self._keys: dict[tuple[int, date], tuple[Rule, str]] = {}
 
     def add(self, item: Item) -> None:
         """Count one more item of its worker."""
-        worker = item.worker_id
+        self._ranked(self._count(item.worker_id)).offer(item)
+
+    def add_row(self, holder: Holder, row: Row) -> None:
+        """add(holder.item(row)), the item made only if it is kept."""
+        ranked = self._ranked(self._count(row[5]))
+        rule, period = row[0], row[1]
+        # The obligation's key, written once per rule and period: the rule by identity (kept
+        # alive here, so its id is not reused), the period by its start (one rule, one kind).
+        known = self._keys.get((id(rule), period.start))
+        if known is None:
+            known = self._keys[(id(rule), period.start)] = (rule, obligation_key(rule, period))
+        k = (row[3], holder.household_name, holder.household_id, known[1])
+        if ranked.wants(k):
+            ranked.put(k, holder.item(row))
+
+    def _count(self, worker: int) -> int:
         self.counts[worker] = self.counts.get(worker, 0) + 1
+        return worker
+
+    def _ranked(self, worker: int) -> Ranked[Item]:
         ranked = self._first.get(worker)
         if ranked is None:
             ranked = self._first[worker] = Ranked(_item_order, self.keep)
-        ranked.offer(item)
+        return ranked
 
     @property
     def count(self) -> int:
@@ -279,27 +370,43 @@ class DigestTally:
 
     def add_household(self, items: Sequence[Item]) -> None:
         """Count one household's obligations (all of them: its longest run needs them)."""
+        self.add_owed(owed_of(items))
+
+    def add_owed(self, owed: Owed) -> None:
+        """Count one household's obligations, as the cadence engine gives them (see Owed)."""
         today = self.today
-        self.owed += len(items)
+        workers = self.workers
+        by_program, by_program_rule = self._by_program, self._by_program_rule
+        by_worker, by_area = self._by_worker, self._by_area
+        met_, missed_ = Status.MET, Status.MISSED
         overdue = False
-        for item in items:
-            o = item.obligation
-            period = o.period
-            self.workers.add(o.worker_id)
-            self.program_names[item.program_id] = item.program_name
-            if period.start <= today < period.end:  # running (`in` costs twice as much)
-                met = o.status is Status.MET
-                _count(self._by_program, item.program_id, met)
-                _count(self._by_program_rule, (item.program_id, o.rule), met)
-                _count(self._by_worker, o.worker_id, met)
-                _count(self._by_area, item.area_name or self.no_area, met)
-            elif (o.status is Status.MISSED
-                  # Of one kind, calendar periods with the same start are the same.
-                  and period.start == self._last_period(o.rule.period).start):
-                self.missed.add(item)
-                overdue = True
+        for holder, rows in owed:
+            if not rows:
+                continue
+            program_id = holder.program_id
+            self.owed += len(rows)
+            self.program_names[program_id] = holder.program_name
+            area = holder.area_name or self.no_area
+            rule: Rule | None = None
+            last_start: date | None = None
+            for row in rows:
+                rule_, period, status, _, _, worker, _ = row
+                workers.add(worker)
+                if rule_ is not rule:  # rule by rule: its last period found once per rule
+                    rule = rule_
+                    last_start = self._last_period(rule.period).start
+                if period.start <= today < period.end:  # running (`in` costs twice as much)
+                    met = status is met_
+                    _count(by_program, program_id, met)
+                    _count(by_program_rule, (program_id, rule), met)
+                    _count(by_worker, worker, met)
+                    _count(by_area, area, met)
+                # Of one kind, calendar periods with the same start are the same.
+                elif status is missed_ and period.start == last_start:
+                    self.missed.add_row(holder, row)
+                    overdue = True
         # A run ends with a period just missed: without one, the household is not overdue.
-        found = household_overdue(items, today) if overdue else None
+        found = owed_overdue(owed, today, self._last_period) if overdue else None
         if found is not None:
             self.longest.offer(found)
 
