@@ -205,7 +205,7 @@ class Coverage:
 
 def coverages(tenures: Iterable[Tenure]) -> list[Coverage]:
     """Merge a household's tenures under one program into unbroken coverages, by start."""
-    if isinstance(tenures, Sequence) and len(tenures) == 1:  # most households: no sorting
+    if isinstance(tenures, (list, tuple)) and len(tenures) == 1:  # most households: no sort
         only = tenures[0]
         return [] if only.ended_on == only.started_on else [
             Coverage(only.started_on, only.ended_on, (only,))]
@@ -347,10 +347,15 @@ class Engine:
         alone = [span.tenures[0] if len(span.tenures) == 1 else None for span in spans]
         first = spans[0].start
         met, due, missed = Status.MET, Status.DUE, Status.MISSED
+        # Kinds are matched by `in` a tuple (identity first), not looked up: an enum's hash
+        # is computed in Python.
+        contacts = list(days.items())
         result: list[Row] = []
         for rule, kinds, schedules in self._rules:
             # Future-dated contacts are ignored, not refused: a clock set back must not crash.
-            counting = sorted(day for kind in kinds for day in days.get(kind, ()) if day <= today)
+            counting = [day for kind, found in contacts if kind in kinds
+                        for day in found if day <= today]
+            counting.sort()
             schedule = schedules.get(first)
             if schedule is None:
                 schedule = schedules[first] = _schedule(

@@ -162,6 +162,33 @@ def owed_overdue(owed: Owed, today: date,
                  last_period: Callable[[PeriodKind], Period] | None = None) -> Overdue | None:
     """household_overdue over the household's obligations in the folds' form; last_period
     gives the period just before the running one of a kind (the tally's, remembered)."""
+    run = longest_run(owed, today, last_period)
+    return None if run is None else run.overdue()
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A household's longest run of missed periods, before it is written as an Overdue (most
+    households overdue are not among the longest: their keys are never written)."""
+
+    holder: Holder
+    worker_id: int
+    since: date
+    days: int
+    missing: list[tuple[Rule, Period]]  # the last period missed, of every rule missed
+
+    def overdue(self) -> Overdue:
+        """The run as the digest lists it."""
+        h = self.holder
+        keys = {obligation_key(rule, period) for rule, period in self.missing}
+        return Overdue(h.household_id, h.household_name, h.area_name, self.worker_id,
+                       self.since, self.days, tuple(sorted(keys)))
+
+
+def longest_run(owed: Owed, today: date,
+                last_period: Callable[[PeriodKind], Period] | None = None) -> Run | None:
+    """The household's longest run of missed periods that ends with the last period (see the
+    module docstring); None if its last period was not missed under any rule."""
     # Each programme rule's rows, in the order the rules first come; a rule is compared by
     # identity first (hashing one is done in Python, and the rows come rule by rule).
     runs: list[tuple[int, Rule, list[Row]]] = []
@@ -184,30 +211,29 @@ def owed_overdue(owed: Owed, today: date,
         return None
     previous = last_period or (lambda kind: period_containing(kind, today).previous())
     worst: tuple[int, date, int] | None = None  # days, since, worker
-    missing: set[str] = set()
+    missing: list[tuple[Rule, Period]] = []
+    missed = Status.MISSED
     for _, last_rule, found in runs:
         found.sort(key=_row_start)
-        last = found[-1]
+        at = len(found) - 1
+        last = found[at]
         last_period_ = last[1]
-        if last[2] is not Status.MISSED or last_period_ != previous(last_rule.period):
+        if last[2] is not missed or last_period_ != previous(last_rule.period):
             continue
-        first = last
-        for row in reversed(found[:-1]):
-            # The run stops at a met period or at a gap (a period that was not owed).
-            contiguous = row[1].end == first[1].start
-            if row[2] is not Status.MISSED or not contiguous:
-                break
-            first = row
-        missing.add(obligation_key(last_rule, last_period_))
-        since = first[1].end
+        start = last_period_.start
+        # The run stops at a met period or at a gap (a period that was not owed).
+        while at > 0 and found[at - 1][2] is missed and found[at - 1][1].end == start:
+            at -= 1
+            start = found[at][1].start
+        missing.append((last_rule, last_period_))
+        since = found[at][1].end
         days = (today - since).days
         if worst is None or days > worst[0]:
             worst = (days, since, last[5])
     if worst is None:
         return None
     days, since, worker = worst
-    return Overdue(info.household_id, info.household_name, info.area_name, worker, since, days,
-                   tuple(sorted(missing)))
+    return Run(info, worker, since, days, missing)
 
 
 def _run(runs: list[tuple[int, Rule, list[Row]]], program_id: int, rule: Rule) -> list[Row]:
@@ -406,9 +432,11 @@ class DigestTally:
                     self.missed.add_row(holder, row)
                     overdue = True
         # A run ends with a period just missed: without one, the household is not overdue.
-        found = owed_overdue(owed, today, self._last_period) if overdue else None
-        if found is not None:
-            self.longest.offer(found)
+        run = longest_run(owed, today, self._last_period) if overdue else None
+        if run is not None:
+            key = (-run.days, run.holder.household_name, run.holder.household_id)
+            if self.longest.wants(key):  # _overdue_order, before the Overdue is written
+                self.longest.put(key, run.overdue())
 
     def _last_period(self, kind: PeriodKind) -> Period:
         # By id: members of an enum are singletons, and their own hash is computed in Python.
