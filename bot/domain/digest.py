@@ -323,7 +323,9 @@ class ByWorker:
 
     def add_row(self, holder: Holder, row: Row) -> None:
         """add(holder.item(row)), the item made only if it is kept."""
-        ranked = self._ranked(self._count(row[5]))
+        worker = row[5]
+        self.counts[worker] = self.counts.get(worker, 0) + 1
+        ranked = self._first.get(worker) or self._ranked(worker)
         rule, period = row[0], row[1]
         # The obligation's key, written once per rule and period: the rule by identity (kept
         # alive here, so its id is not reused), the period by its start (one rule, one kind).
@@ -387,11 +389,10 @@ class DigestTally:
         self.missed = ByWorker(missed_keep)
         self.longest = Ranked(_overdue_order, longest_limit)
         self.program_names: dict[int, str] = {}
-        # met, total of the running periods, by what the digest groups them by
-        self._by_program: dict[int, list[int]] = {}
-        self._by_program_rule: dict[tuple[int, Rule], list[int]] = {}
-        self._by_worker: dict[int, list[int]] = {}
-        self._by_area: dict[str, list[int]] = {}
+        # met, total (and the rule) of the running periods by programme, rule (by identity:
+        # kept alive in the counts), worker and community: one count per obligation; the
+        # groupings the digest shows are summed from it, in the order they first came.
+        self._running: dict[tuple[int, int, int, str], list[Any]] = {}
         self._last: dict[int, Period] = {}  # by kind: the period before the running one
 
     def add_household(self, items: Sequence[Item]) -> None:
@@ -402,8 +403,7 @@ class DigestTally:
         """Count one household's obligations, as the cadence engine gives them (see Owed)."""
         today = self.today
         workers = self.workers
-        by_program, by_program_rule = self._by_program, self._by_program_rule
-        by_worker, by_area = self._by_worker, self._by_area
+        running = self._running
         met_, missed_ = Status.MET, Status.MISSED
         overdue = False
         for holder, rows in owed:
@@ -414,19 +414,23 @@ class DigestTally:
             self.program_names[program_id] = holder.program_name
             area = holder.area_name or self.no_area
             rule: Rule | None = None
+            rule_id = 0
             last_start: date | None = None
+            seen: int | None = None  # the last worker added: most households have one
             for row in rows:
                 rule_, period, status, _, _, worker, _ = row
-                workers.add(worker)
+                if worker != seen:
+                    workers.add(worker)
+                    seen = worker
                 if rule_ is not rule:  # rule by rule: its last period found once per rule
-                    rule = rule_
+                    rule, rule_id = rule_, id(rule_)
                     last_start = self._last_period(rule.period).start
                 if period.start <= today < period.end:  # running (`in` costs twice as much)
-                    met = status is met_
-                    _count(by_program, program_id, met)
-                    _count(by_program_rule, (program_id, rule), met)
-                    _count(by_worker, worker, met)
-                    _count(by_area, area, met)
+                    found = running.get((program_id, rule_id, worker, area))
+                    if found is None:
+                        found = running[(program_id, rule_id, worker, area)] = [0, 0, rule]
+                    found[0] += status is met_
+                    found[1] += 1
                 # Of one kind, calendar periods with the same start are the same.
                 elif status is missed_ and period.start == last_start:
                     self.missed.add_row(holder, row)
@@ -447,14 +451,23 @@ class DigestTally:
 
     def result(self, names: dict[int, str] | None = None) -> DigestData:
         """The figures, the missed list ordered by worker (names break ties)."""
+        by_program: dict[int, list[int]] = {}
+        by_program_rule: dict[tuple[int, Rule], list[int]] = {}
+        by_worker: dict[int, list[int]] = {}
+        by_area: dict[str, list[int]] = {}
+        for (program_id, _, worker, area), (met, total, rule) in self._running.items():
+            _count(by_program, program_id, met, total)
+            _count(by_program_rule, (program_id, rule), met, total)
+            _count(by_worker, worker, met, total)
+            _count(by_area, area, met, total)
         return DigestData(
             today=self.today,
             missed=self.missed.groups(names),
             missed_count=self.missed.count,
-            by_program=_coverages(self._by_program),
-            by_program_rule=_coverages(self._by_program_rule),
-            by_worker=_coverages(self._by_worker),
-            by_area=_coverages(self._by_area),
+            by_program=_coverages(by_program),
+            by_program_rule=_coverages(by_program_rule),
+            by_worker=_coverages(by_worker),
+            by_area=_coverages(by_area),
             longest=self.longest.items,
             program_names=self.program_names,
             missed_by_worker=dict(self.missed.counts),
@@ -462,12 +475,12 @@ class DigestTally:
         )
 
 
-def _count(counts: dict[K, list[int]], key: K, met: bool) -> None:
+def _count(counts: dict[K, list[int]], key: K, met: int, total: int) -> None:
     found = counts.get(key)
     if found is None:
         found = counts[key] = [0, 0]
     found[0] += met
-    found[1] += 1
+    found[1] += total
 
 
 def _coverages(counts: dict[K, list[int]]) -> dict[K, Coverage]:
