@@ -272,8 +272,10 @@ def _overdue_order(o: Overdue) -> tuple[int, str, int]:
     return -o.days, o.household_name, o.household_id
 
 
-def _item_order(i: Item) -> tuple[date, str, int, str]:
-    return i.obligation.due_by, i.household_name, i.household_id, i.obligation.key
+def _row_order(pair: tuple[Holder, Row]) -> tuple[date, str, int, str]:
+    """An item's place in its worker's missed list: oldest due first, then by household."""
+    holder, row = pair
+    return row[3], holder.household_name, holder.household_id, obligation_key(row[0], row[1])
 
 
 class Ranked(Generic[T]):
@@ -309,42 +311,35 @@ class Ranked(Generic[T]):
 
 class ByWorker:
     """Items grouped by worker in one pass: each worker's count, and only the first `keep` of
-    each worker's items (oldest due first; None: all), as by_worker lists them."""
+    each worker's items (oldest due first; None: all), as by_worker lists them. Kept as the
+    engine's rows: the items are made once the first `keep` are known."""
 
     def __init__(self, keep: int | None = None) -> None:
         self.keep = keep
         self.counts: dict[int, int] = {}
-        self._first: dict[int, Ranked[Item]] = {}
+        self._first: dict[int, Ranked[tuple[Holder, Row]]] = {}
         self._keys: dict[tuple[int, date], tuple[Rule, str]] = {}
 
     def add(self, item: Item) -> None:
         """Count one more item of its worker."""
-        self._ranked(self._count(item.worker_id)).offer(item)
+        self.add_row(item, row_of(item.obligation))
 
     def add_row(self, holder: Holder, row: Row) -> None:
-        """add(holder.item(row)), the item made only if it is kept."""
+        """add(holder.item(row)) without making the item."""
         worker = row[5]
         self.counts[worker] = self.counts.get(worker, 0) + 1
-        ranked = self._first.get(worker) or self._ranked(worker)
+        ranked = self._first.get(worker)
+        if ranked is None:
+            ranked = self._first[worker] = Ranked(_row_order, self.keep)
         rule, period = row[0], row[1]
         # The obligation's key, written once per rule and period: the rule by identity (kept
         # alive here, so its id is not reused), the period by its start (one rule, one kind).
         known = self._keys.get((id(rule), period.start))
         if known is None:
             known = self._keys[(id(rule), period.start)] = (rule, obligation_key(rule, period))
-        k = (row[3], holder.household_name, holder.household_id, known[1])
+        k = (row[3], holder.household_name, holder.household_id, known[1])  # _row_order
         if ranked.wants(k):
-            ranked.put(k, holder.item(row))
-
-    def _count(self, worker: int) -> int:
-        self.counts[worker] = self.counts.get(worker, 0) + 1
-        return worker
-
-    def _ranked(self, worker: int) -> Ranked[Item]:
-        ranked = self._first.get(worker)
-        if ranked is None:
-            ranked = self._first[worker] = Ranked(_item_order, self.keep)
-        return ranked
+            ranked.put(k, (holder, row))
 
     @property
     def count(self) -> int:
@@ -355,7 +350,8 @@ class ByWorker:
         """Most items first, then by name; inside, oldest due first."""
         names = names or {}
         ordered = sorted(self.counts.items(), key=lambda kv: (-kv[1], names.get(kv[0], ""), kv[0]))
-        return [(worker, self._first[worker].items) for worker, _ in ordered]
+        return [(worker, [holder.item(row) for holder, row in self._first[worker].items])
+                for worker, _ in ordered]
 
 
 @dataclass(frozen=True)
