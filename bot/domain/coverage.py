@@ -127,7 +127,10 @@ class PeriodTally:
         # one kind of period: the start tells periods apart).
         self._rules: dict[tuple[int, Rule], dict[date, _Counts]] = {}
         self._names: dict[tuple[int, Rule], str] = {}
-        self._recent: tuple[int, Rule, dict[date, _Counts]] | None = None  # the last rule
+        # The same counts by programme and the rule's id (the rule kept alive with them):
+        # households come one after another with the same rule objects, and hashing a rule
+        # is done in Python.
+        self._by_id: dict[tuple[int, int], tuple[Rule, dict[date, _Counts]]] = {}
 
     def add(self, item: Item) -> None:
         """Count one obligation."""
@@ -136,20 +139,18 @@ class PeriodTally:
     def add_rows(self, holder: Holder, rows: Iterable[Row]) -> None:
         """Count a household's obligations under one programme (the cadence engine's rows)."""
         program_id = holder.program_id
-        recent = self._recent
         rule: Rule | None = None
         periods: dict[date, _Counts] = {}
-        if recent is not None and recent[0] == program_id:
-            rule, periods = recent[1], recent[2]
         name: str | None = None
         named = False
         met, due = Status.MET, Status.DUE
         for rule_, period, status, _, _, worker, _ in rows:
-            # A household's obligations come rule by rule: the rule's counts are found by
-            # identity, and hashing a rule (in Python) is left for when it changes.
+            # A household's obligations come rule by rule: the rule's counts are found when
+            # it changes, by identity.
             if rule_ is not rule:
                 rule = rule_
-                periods = self._periods(holder, rule)
+                known = self._by_id.get((program_id, id(rule)))
+                periods = known[1] if known is not None else self._periods(holder, rule)
             start = period.start
             found = periods.get(start)
             if found is None:
@@ -170,13 +171,13 @@ class PeriodTally:
             done[worker] = done.get(worker, False) or slot == 0
 
     def _periods(self, holder: Holder, rule: Rule) -> dict[date, _Counts]:
-        """The counts of a programme rule, by period (remembered as the last rule)."""
+        """The counts of a programme rule, by period (remembered by the rule's id too)."""
         key = (holder.program_id, rule)
         periods = self._rules.get(key)
         if periods is None:
             periods = self._rules[key] = {}
             self._names[key] = holder.program_name
-        self._recent = (key[0], key[1], periods)
+        self._by_id[(key[0], id(rule))] = (rule, periods)
         return periods
 
     def _first(self, rule: Rule, period: Period) -> _Counts:

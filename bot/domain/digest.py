@@ -399,7 +399,7 @@ class DigestTally:
         """Count one household's obligations, as the cadence engine gives them (see Owed)."""
         today = self.today
         workers = self.workers
-        running = self._running
+        running, last_by_kind = self._running, self._last
         met_, missed_ = Status.MET, Status.MISSED
         overdue = False
         for holder, rows in owed:
@@ -420,7 +420,8 @@ class DigestTally:
                     seen = worker
                 if rule_ is not rule:  # rule by rule: its last period found once per rule
                     rule, rule_id = rule_, id(rule_)
-                    last_start = self._last_period(rule.period).start
+                    last = last_by_kind.get(id(rule.period))
+                    last_start = (last or self._last_period(rule.period)).start
                 if period.start <= today < period.end:  # running (`in` costs twice as much)
                     found = running.get((program_id, rule_id, worker, area))
                     if found is None:
