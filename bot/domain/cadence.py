@@ -329,6 +329,7 @@ class Engine:
         self.history_periods = history_periods
         # Per rule: the contact kinds that meet it, and its schedules by the first day of
         # the household's first coverage (a dict of dates: an enum is hashed in Python).
+        self._statuses = Status.MET, Status.DUE, Status.MISSED
         self._rules = [(rule, tuple(sorted(counting_kinds(rule.kind))),
                         dict[date, tuple[tuple[Period, date, date], ...]]())
                        for rule in program.rules]
@@ -346,16 +347,21 @@ class Engine:
         # One tenure: it is the coverage, and covers every day the coverage owes for.
         alone = [span.tenures[0] if len(span.tenures) == 1 else None for span in spans]
         first = spans[0].start
-        met, due, missed = Status.MET, Status.DUE, Status.MISSED
+        met, due, missed = self._statuses
         # Kinds are matched by `in` a tuple (identity first), not looked up: an enum's hash
         # is computed in Python.
         contacts = list(days.items())
         result: list[Row] = []
         for rule, kinds, schedules in self._rules:
-            # Future-dated contacts are ignored, not refused: a clock set back must not crash.
-            counting = [day for kind, found in contacts if kind in kinds
-                        for day in found if day <= today]
+            counting: list[date] = []
+            for kind, found in contacts:
+                if kind in kinds:
+                    counting += found
             counting.sort()
+            # Future-dated contacts are ignored, not refused: a clock set back must not crash.
+            cut = bisect_right(counting, today)
+            if cut < len(counting):
+                del counting[cut:]
             schedule = schedules.get(first)
             if schedule is None:
                 schedule = schedules[first] = _schedule(
