@@ -218,7 +218,11 @@ def longest_run(owed: Owed, today: date,
         at = len(found) - 1
         last = found[at]
         last_period_ = last[1]
-        if last[2] is not missed or last_period_ != previous(last_rule.period):
+        if last[2] is not missed:
+            continue
+        last_of_kind = previous(last_rule.period)
+        # Periods are made once each (cached): identity first, equality (in Python) if not.
+        if last_period_ is not last_of_kind and last_period_ != last_of_kind:
             continue
         start = last_period_.start
         # The run stops at a met period or at a gap (a period that was not owed).
