@@ -1,8 +1,9 @@
 """What coordinators see each week: missed obligations by worker, coverage, longest overdue.
 
 Pure: takes the obligations (as computed by the cadence engine) and today's local date.
-DigestTally folds them household by household as they stream from the database, so the
-digest never holds every obligation at once; build() and the list functions fold a list.
+DigestTally folds them household by household as they stream from the database, as the
+engine's rows (Owed: no object per obligation), so the digest never holds every obligation
+at once; build() and the list functions turn items into rows and fold them the same way.
 
 Words used here:
 - *missed in the last period*: an obligation of the period just before the running one (per
@@ -155,14 +156,7 @@ def coverage(items: Iterable[Item], today: date, key: Callable[[Item], K]) -> di
 def household_overdue(items: Iterable[Item], today: date) -> Overdue | None:
     """How long one household has been overdue (see the module docstring), from its items;
     None if its last period was not missed under any rule."""
-    return owed_overdue(owed_of(items), today)
-
-
-def owed_overdue(owed: Owed, today: date,
-                 last_period: Callable[[PeriodKind], Period] | None = None) -> Overdue | None:
-    """household_overdue over the household's obligations in the folds' form; last_period
-    gives the period just before the running one of a kind (the tally's, remembered)."""
-    run = longest_run(owed, today, last_period)
+    run = longest_run(owed_of(items), today)
     return None if run is None else run.overdue()
 
 
@@ -188,7 +182,8 @@ class Run:
 def longest_run(owed: Owed, today: date,
                 last_period: Callable[[PeriodKind], Period] | None = None) -> Run | None:
     """The household's longest run of missed periods that ends with the last period (see the
-    module docstring); None if its last period was not missed under any rule."""
+    module docstring); None if its last period was not missed under any rule. last_period
+    gives the period just before the running one of a kind (a tally's, remembered)."""
     # Each programme rule's rows, in the order the rules first come; a rule is compared by
     # identity first (hashing one is done in Python, and the rows come rule by rule).
     runs: list[tuple[int, Rule, list[Row]]] = []
