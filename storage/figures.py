@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.domain.cadence import (
     ContactKind,
@@ -195,45 +196,86 @@ def cadence_stream(conn: sqlite3.Connection, worker_id: int | None = None
                    ) -> Iterator[tuple[Cadence, House]]:
     """Every household that is not archived, household by household, with each programme it
     was paired in (and that holds it): the rows the cadence engine needs (as
-    storage.reminders.all_cadence) but streamed, households, pairings and contacts read in
-    household order side by side. With worker_id, only households that worker was paired with.
-    bot/services/obligations.py computes what they owe."""
+    storage.reminders.all_cadence) but streamed. With worker_id, only households that worker
+    was paired with. bot/services/obligations.py computes what they owe."""
+    for household_id, house, held, days in cadence_days(conn, worker_id):
+        records = [ContactRecord(day, kind) for kind, found in days.items() for day in found]
+        for program, spans in held:
+            yield Cadence(household_id, program, spans, records), house
+
+
+class _Days(dict[str, date]):
+    """Dates by their text, each parsed once (a million contacts fall on a few hundred days)."""
+
+    def __missing__(self, text: str) -> date:
+        day = self[text] = date.fromisoformat(text)
+        return day
+
+
+Held = list[tuple[Program, list[Tenure]]]
+_KINDS = tuple(ContactKind)
+
+
+def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
+                 ) -> Iterator[tuple[int, House, Held, dict[ContactKind, list[date]]]]:
+    """cadence_stream's households with their contact days by kind (the cadence engine's
+    bulk form, cadence.Engine.rows): households, pairings and contacts read in household
+    order side by side, each household's contacts as one row."""
     known = {p.id: p for p in programs(conn)}
-    kinds = {k.value: k for k in ContactKind}
-    pairing_rows = stream(conn, (
+    days = _Days()
+    day_of = days.__getitem__
+    pairing_rows = _tuples(conn, (
         "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
         "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
         f"AND {HELD} ORDER BY p.household_id, p.program_id, p.started_on"))
-    contact_rows = stream(conn, (
-        "SELECT c.household_id, c.day, c.kind FROM contacts c "
-        "WHERE c.deleted = 0 ORDER BY c.household_id"))
-    house_rows = stream(conn, (
+    # One row per household, a column per kind: '2026-11-02,2026-11-20' (group_concat leaves
+    # the NULLs of other kinds out). A million rows made into Python objects would cost more
+    # than the rest of the digest's reading.
+    each_kind = ", ".join(f"group_concat(CASE kind WHEN '{kind.value}' THEN day END)"
+                          for kind in _KINDS)
+    contact_rows = _tuples(conn, (
+        f"SELECT household_id, {each_kind} FROM contacts "
+        "WHERE deleted = 0 GROUP BY household_id ORDER BY household_id"))
+    house_rows = _tuples(conn, (
         "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
         "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
         "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id) ORDER BY h.id"))
     next_contact = next(contact_rows, None)
     next_pairing = next(pairing_rows, None)
-    for house in house_rows:
-        household_id = int(house["id"])
+    for household_id, name, area_id, area_name in house_rows:
         tenures: dict[int, list[Tenure]] = {}
-        while next_pairing is not None and next_pairing["household_id"] <= household_id:
-            p = next_pairing
-            if p["household_id"] == household_id:
-                tenures.setdefault(int(p["program_id"]), []).append(Tenure(
-                    int(p["id"]), int(p["worker_id"]), date.fromisoformat(p["started_on"]),
-                    _day(p["ended_on"])))
+        while next_pairing is not None and next_pairing[1] <= household_id:
+            pairing_id, house_of, worker, program_id, started_on, ended_on = next_pairing
+            if house_of == household_id:
+                tenures.setdefault(program_id, []).append(Tenure(
+                    pairing_id, worker, days[started_on],
+                    days[ended_on] if ended_on else None))
             next_pairing = next(pairing_rows, None)
-        records: list[ContactRecord] = []
-        while next_contact is not None and next_contact["household_id"] <= household_id:
-            c = next_contact
-            if c["household_id"] == household_id:
-                records.append(ContactRecord(date.fromisoformat(c["day"]), kinds[c["kind"]]))
+        by_kind: dict[ContactKind, list[date]] = {}
+        while next_contact is not None and next_contact[0] <= household_id:
+            if next_contact[0] == household_id:
+                by_kind = {kind: list(map(day_of, text.split(",")))
+                           for kind, text in zip(_KINDS, next_contact[1:], strict=True) if text}
             next_contact = next(contact_rows, None)
         if worker_id is not None and not any(t.worker_id == worker_id
                                              for spans in tenures.values() for t in spans):
             continue
-        named = House(house["name"], house["area_id"], house["area_name"])
-        for program_id, spans in tenures.items():
-            program = known.get(program_id)
-            if program is not None:
-                yield Cadence(household_id, program, spans, records), named
+        held = [(program, spans) for program_id, spans in tenures.items()
+                if (program := known.get(program_id)) is not None]
+        if held:
+            yield household_id, House(name, area_id, area_name), held, by_kind
+
+
+def _tuples(conn: sqlite3.Connection, sql: str) -> Iterator[tuple[Any, ...]]:
+    """Rows of a query as plain tuples (cheaper than sqlite3.Row), fetched CHUNK at a time."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    cur.execute(sql)
+    try:
+        while True:
+            rows = cur.fetchmany(CHUNK)
+            if not rows:
+                return
+            yield from rows
+    finally:
+        cur.close()

@@ -205,6 +205,10 @@ class Coverage:
 
 def coverages(tenures: Iterable[Tenure]) -> list[Coverage]:
     """Merge a household's tenures under one program into unbroken coverages, by start."""
+    if isinstance(tenures, (list, tuple)) and len(tenures) == 1:  # most households: no sort
+        only = tenures[0]
+        return [] if only.ended_on == only.started_on else [
+            Coverage(only.started_on, only.ended_on, (only,))]
     ordered = sorted(
         (t for t in tenures if t.ended_on != t.started_on),  # zero-length: covers no day
         key=lambda t: (t.started_on, t.pairing_id),
@@ -262,7 +266,17 @@ class Obligation:
     @property
     def key(self) -> str:
         """Stable key within one household and program, e.g. call:2026-Q4."""
-        return f"{self.rule.kind.value}:{self.period.key}"
+        return obligation_key(self.rule, self.period)
+
+
+def obligation_key(rule: Rule, period: Period) -> str:
+    """Obligation.key of the rule's obligation for that period."""
+    return f"{rule.kind.value}:{period.key}"
+
+
+# An obligation's fields in order (Obligation(*row) builds it): the bulk engine's output,
+# folded without an object per obligation (the digest at a million contacts).
+Row = tuple[Rule, Period, Status, date, date | None, int, int]
 
 
 def obligations(
@@ -292,43 +306,86 @@ def obligations(
     is the one whose tenure covers today (running period) or the period's last day.
     Ordered by rule as in the program, then by period.
     """
-    require_date(today)
-    if history_periods is not None and history_periods < 0:
-        raise ValueError(f"history_periods must be >= 0 or None, got {history_periods}")
-    spans = [span for span in coverages(tenures) if span.start <= today]
-    if not spans:
-        return []
-    span_starts = [span.start for span in spans]
-
-    # Future-dated contacts are ignored, not refused: a clock set back must not crash the run.
+    engine = Engine(program, today, history_periods)
     by_kind: dict[ContactKind, list[date]] = {kind: [] for kind in _ALL_KINDS}
     for contact in contacts:
-        if contact.day <= today:
-            by_kind[contact.kind].append(contact.day)
+        by_kind[contact.kind].append(contact.day)
+    return [Obligation(*row) for row in engine.rows(tenures, by_kind)]
 
-    result: list[Obligation] = []
-    for rule in program.rules:
-        days = sorted(day for kind in counting_kinds(rule.kind) for day in by_kind[kind])
-        first = period_containing(rule.period, spans[0].start).start
-        for period, owed_start, due_by in _schedule(rule.period, first, today, history_periods):
-            # Coverages do not overlap, so only the last one begun by owed_start can cover it.
-            index = bisect_right(span_starts, owed_start) - 1
-            if index < 0:
-                continue
-            span = spans[index]
-            if span.end is not None and span.end < period.end:
-                continue
-            i = bisect_left(days, period.start)
-            met_on = days[i] if i < len(days) and days[i] < period.end else None
-            running = today < period.end
-            status = (Status.MET if met_on is not None
-                      else Status.DUE if running else Status.MISSED)
-            tenure = span.responsible(today if running else due_by)
-            if tenure is None:  # pragma: no cover - an owed span covers both days by construction
-                raise AssertionError(f"no tenure covers {period.key}")
-            result.append(Obligation(rule, period, status, due_by, met_on, tenure.worker_id,
-                                     tenure.pairing_id))
-    return result
+
+class Engine:
+    """The cadence engine for one programme as of one day, for many households one after
+    another: obligations() is Engine(...).rows(...) made into objects. The digest folds the
+    rows themselves; what every household shares (the rules' kinds, each schedule of
+    periods) is worked out once per engine, not once per household."""
+
+    def __init__(self, program: Program, today: date, history_periods: int | None = None
+                 ) -> None:
+        require_date(today)
+        if history_periods is not None and history_periods < 0:
+            raise ValueError(f"history_periods must be >= 0 or None, got {history_periods}")
+        self.program = program
+        self.today = today
+        self.history_periods = history_periods
+        # Per rule: the contact kinds that meet it, and its schedules by the first day of
+        # the household's first coverage (a dict of dates: an enum is hashed in Python).
+        self._statuses = Status.MET, Status.DUE, Status.MISSED
+        self._rules = [(rule, tuple(sorted(counting_kinds(rule.kind))),
+                        dict[date, tuple[tuple[Period, date, date], ...]]())
+                       for rule in program.rules]
+
+    def rows(self, tenures: Iterable[Tenure], days: Mapping[ContactKind, Sequence[date]]
+             ) -> list[Row]:
+        """What one household owes (see obligations()), as rows. days: the household's
+        contact days by kind, in any order; days after today and kinds left out count for
+        nothing."""
+        today = self.today
+        spans = [span for span in coverages(tenures) if span.start <= today]
+        if not spans:
+            return []
+        span_starts = [span.start for span in spans]
+        # One tenure: it is the coverage, and covers every day the coverage owes for.
+        alone = [span.tenures[0] if len(span.tenures) == 1 else None for span in spans]
+        first = spans[0].start
+        met, due, missed = self._statuses
+        # Kinds are matched by `in` a tuple (identity first), not looked up: an enum's hash
+        # is computed in Python.
+        contacts = list(days.items())
+        result: list[Row] = []
+        for rule, kinds, schedules in self._rules:
+            counting: list[date] = []
+            for kind, found in contacts:
+                if kind in kinds:
+                    counting += found
+            counting.sort()
+            # Future-dated contacts are ignored, not refused: a clock set back must not crash.
+            cut = bisect_right(counting, today)
+            if cut < len(counting):
+                del counting[cut:]
+            schedule = schedules.get(first)
+            if schedule is None:
+                schedule = schedules[first] = _schedule(
+                    rule.period, period_containing(rule.period, first).start, today,
+                    self.history_periods)
+            for period, owed_start, due_by in schedule:
+                # Coverages do not overlap, so only the last one begun by owed_start can cover.
+                index = bisect_right(span_starts, owed_start) - 1
+                if index < 0:
+                    continue
+                span = spans[index]
+                end = period.end
+                if span.end is not None and span.end < end:
+                    continue
+                i = bisect_left(counting, period.start)
+                met_on = counting[i] if i < len(counting) and counting[i] < end else None
+                running = today < end
+                status = met if met_on is not None else due if running else missed
+                tenure = alone[index] or span.responsible(today if running else due_by)
+                if tenure is None:  # pragma: no cover - an owed span covers both days
+                    raise AssertionError(f"no tenure covers {period.key}")
+                result.append((rule, period, status, due_by, met_on, tenure.worker_id,
+                               tenure.pairing_id))
+        return result
 
 
 def _month_index(day: date) -> int:

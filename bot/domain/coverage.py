@@ -11,8 +11,8 @@ Words used here:
   period a few days old says nothing yet.
 - the *trend* of a rule: the share of obligations met in each of its last periods.
 
-PeriodTally counts them in one pass as they stream (the digest's gather); boards() and
-trend() fold a list the same way.
+PeriodTally counts them in one pass as they stream (the digest's gather, as the cadence
+engine's rows); boards() and trend() fold a list of items the same way.
 
 The group of an item is a parameter (`group`), community by default, so the digest can
 switch to streets without touching this module.
@@ -25,19 +25,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from bot.domain.cadence import Rule, Status
-from bot.domain.digest import Item
+from bot.domain.cadence import Row, Rule, Status
+from bot.domain.digest import Holder, Item, row_of
 from bot.domain.periods import Period, period_containing
 
 EARLY_SHARE: Final = 0.25  # below this share of a running period gone, show the last one
 TREND_PERIODS: Final = 8
 
-Group = Callable[[Item], str | None]
+Group = Callable[[Holder], str | None]  # a household (an Item is one too) to its group
 
 
-def by_community(item: Item) -> str | None:
+def by_community(household: Holder) -> str | None:
     """The default grouping: the household's community (None: no community)."""
-    return item.area_name
+    return household.area_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,45 +127,57 @@ class PeriodTally:
         # one kind of period: the start tells periods apart).
         self._rules: dict[tuple[int, Rule], dict[date, _Counts]] = {}
         self._names: dict[tuple[int, Rule], str] = {}
-        self._recent: tuple[int, Rule, dict[date, _Counts]] | None = None  # the last rule
+        # The same counts by programme and the rule's id (the rule kept alive with them):
+        # households come one after another with the same rule objects, and hashing a rule
+        # is done in Python.
+        self._by_id: dict[tuple[int, int], tuple[Rule, dict[date, _Counts]]] = {}
 
     def add(self, item: Item) -> None:
         """Count one obligation."""
-        o = item.obligation
-        rule = o.rule
-        # A household's obligations come rule by rule: the rule's counts are found by
-        # identity, and hashing a rule (in Python) is left for when it changes.
-        recent = self._recent
-        if recent is not None and recent[1] is rule and recent[0] == item.program_id:
-            periods = recent[2]
-        else:
-            periods = self._periods(item)
-        found = periods.get(o.period.start)
-        if found is None:
-            found = periods[o.period.start] = self._first(o.rule, o.period)
-        counts, by_period = found
-        status = o.status
-        # Identity, not a dict of statuses: an enum's hash is computed in Python.
-        slot = 0 if status is Status.MET else 1 if status is Status.DUE else 2
-        counts[slot] += 1
-        if by_period is None:
-            return
-        groups, done = by_period
-        name = self.group(item)
-        by_group = groups.get(name)
-        if by_group is None:
-            by_group = groups[name] = [0, 0, 0]
-        by_group[slot] += 1
-        done[o.worker_id] = done.get(o.worker_id, False) or slot == 0
+        self.add_rows(item, (row_of(item.obligation),))
 
-    def _periods(self, item: Item) -> dict[date, _Counts]:
-        """The counts of the item's programme rule, by period (remembered as the last rule)."""
-        key = (item.program_id, item.obligation.rule)
+    def add_rows(self, holder: Holder, rows: Iterable[Row]) -> None:
+        """Count a household's obligations under one programme (the cadence engine's rows)."""
+        program_id = holder.program_id
+        rule: Rule | None = None
+        periods: dict[date, _Counts] = {}
+        name: str | None = None
+        named = False
+        met, due = Status.MET, Status.DUE
+        for rule_, period, status, _, _, worker, _ in rows:
+            # A household's obligations come rule by rule: the rule's counts are found when
+            # it changes, by identity.
+            if rule_ is not rule:
+                rule = rule_
+                known = self._by_id.get((program_id, id(rule)))
+                periods = known[1] if known is not None else self._periods(holder, rule)
+            start = period.start
+            found = periods.get(start)
+            if found is None:
+                found = periods[start] = self._first(rule, period)
+            counts, by_period = found
+            # Identity, not a dict of statuses: an enum's hash is computed in Python.
+            slot = 0 if status is met else 1 if status is due else 2
+            counts[slot] += 1
+            if by_period is None:
+                continue
+            groups, done = by_period
+            if not named:
+                name, named = self.group(holder), True
+            by_group = groups.get(name)
+            if by_group is None:
+                by_group = groups[name] = [0, 0, 0]
+            by_group[slot] += 1
+            done[worker] = done.get(worker, False) or slot == 0
+
+    def _periods(self, holder: Holder, rule: Rule) -> dict[date, _Counts]:
+        """The counts of a programme rule, by period (remembered by the rule's id too)."""
+        key = (holder.program_id, rule)
         periods = self._rules.get(key)
         if periods is None:
             periods = self._rules[key] = {}
-            self._names[key] = item.program_name
-        self._recent = (key[0], key[1], periods)
+            self._names[key] = holder.program_name
+        self._by_id[(key[0], id(rule))] = (rule, periods)
         return periods
 
     def _first(self, rule: Rule, period: Period) -> _Counts:

@@ -1,8 +1,9 @@
 """What coordinators see each week: missed obligations by worker, coverage, longest overdue.
 
 Pure: takes the obligations (as computed by the cadence engine) and today's local date.
-DigestTally folds them household by household as they stream from the database, so the
-digest never holds every obligation at once; build() and the list functions fold a list.
+DigestTally folds them household by household as they stream from the database, as the
+engine's rows (Owed: no object per obligation), so the digest never holds every obligation
+at once; build() and the list functions turn items into rows and fold them the same way.
 
 Words used here:
 - *missed in the last period*: an obligation of the period just before the running one (per
@@ -17,12 +18,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 from bot.domain import figures
-from bot.domain.cadence import Obligation, Rule, Status
+from bot.domain.cadence import Obligation, Row, Rule, Status, obligation_key
 from bot.domain.periods import Period, PeriodKind, period_containing
 
 K = TypeVar("K", bound=Hashable)
@@ -30,8 +31,8 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class Item:
-    """One obligation of one household, with what the digest groups and shows it by."""
+class Holder:
+    """A household under one programme: what the digest groups and shows obligations by."""
 
     household_id: int
     household_name: str
@@ -39,12 +40,47 @@ class Item:
     area_name: str | None
     program_id: int
     program_name: str
+
+    def item(self, row: Row) -> Item:
+        """One of its obligations, from the cadence engine's row, as an item."""
+        return Item(self.household_id, self.household_name, self.area_id, self.area_name,
+                    self.program_id, self.program_name, Obligation(*row))
+
+
+@dataclass(frozen=True, slots=True)
+class Item(Holder):
+    """One obligation of one household, with what the digest groups and shows it by."""
+
     obligation: Obligation
 
     @property
     def worker_id(self) -> int:
         """The worker responsible for the obligation."""
         return self.obligation.worker_id
+
+
+# One household's obligations as the cadence engine gives them, each programme's rows (in the
+# engine's order: by rule, then period) with the household under that programme. The folds
+# take this form: an object per obligation would cost more than the counting.
+Owed = Sequence[tuple[Holder, Sequence[Row]]]
+
+
+def row_of(o: Obligation) -> Row:
+    """An obligation as the cadence engine's row (Obligation(*row) is o again)."""
+    return (o.rule, o.period, o.status, o.due_by, o.met_on, o.worker_id, o.pairing_id)
+
+
+def owed_of(items: Iterable[Item]) -> list[tuple[Holder, list[Row]]]:
+    """Items (of one household) in the folds' form: a programme's items in a row, one block."""
+    owed: list[tuple[Holder, list[Row]]] = []
+    rows: list[Row] = []
+    holder: Holder | None = None
+    for item in items:
+        if holder is None or item.program_id != holder.program_id:
+            holder, rows = item, []
+            owed.append((holder, rows))
+        rows.append(row_of(item.obligation))
+    return owed
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,43 +156,97 @@ def coverage(items: Iterable[Item], today: date, key: Callable[[Item], K]) -> di
 def household_overdue(items: Iterable[Item], today: date) -> Overdue | None:
     """How long one household has been overdue (see the module docstring), from its items;
     None if its last period was not missed under any rule."""
-    runs: dict[tuple[int, Rule], list[Obligation]] = {}
-    info: Item | None = None
-    run: list[Obligation] = []
+    run = longest_run(owed_of(items), today)
+    return None if run is None else run.overdue()
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A household's longest run of missed periods, before it is written as an Overdue (most
+    households overdue are not among the longest: their keys are never written)."""
+
+    holder: Holder
+    worker_id: int
+    since: date
+    days: int
+    missing: list[tuple[Rule, Period]]  # the last period missed, of every rule missed
+
+    def overdue(self) -> Overdue:
+        """The run as the digest lists it."""
+        h = self.holder
+        keys = {obligation_key(rule, period) for rule, period in self.missing}
+        return Overdue(h.household_id, h.household_name, h.area_name, self.worker_id,
+                       self.since, self.days, tuple(sorted(keys)))
+
+
+def longest_run(owed: Owed, today: date,
+                last_period: Callable[[PeriodKind], Period] | None = None) -> Run | None:
+    """The household's longest run of missed periods that ends with the last period (see the
+    module docstring); None if its last period was not missed under any rule. last_period
+    gives the period just before the running one of a kind (a tally's, remembered)."""
+    # Each programme rule's rows, in the order the rules first come; a rule is compared by
+    # identity first (hashing one is done in Python, and the rows come rule by rule).
+    runs: list[tuple[int, Rule, list[Row]]] = []
+    info: Holder | None = None
+    run: list[Row] = []
     rule: Rule | None = None
     program_id = 0
-    for item in items:
-        o = item.obligation
-        if o.period.start <= today < o.period.end:  # running
+    for holder, rows in owed:
+        for row in rows:
+            period = row[1]
+            if period.start <= today < period.end:  # running
+                continue
+            if row[0] is not rule or holder.program_id != program_id:
+                rule, program_id = row[0], holder.program_id
+                run = _run(runs, program_id, rule)
+            run.append(row)
+            if info is None:
+                info = holder
+    if info is None:
+        return None
+    previous = last_period or (lambda kind: period_containing(kind, today).previous())
+    worst: tuple[int, date, int] | None = None  # days, since, worker
+    missing: list[tuple[Rule, Period]] = []
+    missed = Status.MISSED
+    for _, last_rule, found in runs:
+        found.sort(key=_row_start)
+        at = len(found) - 1
+        last = found[at]
+        last_period_ = last[1]
+        if last[2] is not missed:
             continue
-        # Obligations come rule by rule: a rule is hashed (in Python) only when it changes.
-        if o.rule is not rule or item.program_id != program_id:
-            rule, program_id = o.rule, item.program_id
-            run = runs.setdefault((program_id, rule), [])
-        run.append(o)
-        if info is None:
-            info = item
-    worst: Overdue | None = None
-    missing: set[str] = set()
-    for obligations in runs.values():
-        obligations.sort(key=lambda o: o.period.start)
-        last = obligations[-1]
-        if last.status is not Status.MISSED or not is_last_period(last, today):
+        last_of_kind = previous(last_rule.period)
+        # Periods are made once each (cached): identity first, equality (in Python) if not.
+        if last_period_ is not last_of_kind and last_period_ != last_of_kind:
             continue
-        first = last
-        for obligation in reversed(obligations[:-1]):
-            # The run stops at a met period or at a gap (a period that was not owed).
-            contiguous = obligation.period.end == first.period.start
-            if obligation.status is not Status.MISSED or not contiguous:
-                break
-            first = obligation
-        missing.add(last.key)
-        since = first.period.end
+        start = last_period_.start
+        # The run stops at a met period or at a gap (a period that was not owed).
+        while at > 0 and found[at - 1][2] is missed and found[at - 1][1].end == start:
+            at -= 1
+            start = found[at][1].start
+        missing.append((last_rule, last_period_))
+        since = found[at][1].end
         days = (today - since).days
-        if info is not None and (worst is None or days > worst.days):
-            worst = Overdue(info.household_id, info.household_name, info.area_name,
-                            last.worker_id, since, days, ())
-    return None if worst is None else replace(worst, keys=tuple(sorted(missing)))
+        if worst is None or days > worst[0]:
+            worst = (days, since, last[5])
+    if worst is None:
+        return None
+    days, since, worker = worst
+    return Run(info, worker, since, days, missing)
+
+
+def _run(runs: list[tuple[int, Rule, list[Row]]], program_id: int, rule: Rule) -> list[Row]:
+    """The rows of a programme rule among the runs, a new run if it is not there yet."""
+    for known_program, known_rule, rows in runs:
+        if known_program == program_id and (known_rule is rule or known_rule == rule):
+            return rows
+    rows = []
+    runs.append((program_id, rule, rows))
+    return rows
+
+
+def _row_start(row: Row) -> date:
+    return row[1].start
 
 
 def longest_overdue(items: Iterable[Item], today: date, limit: int = 5) -> list[Overdue]:
@@ -181,8 +271,10 @@ def _overdue_order(o: Overdue) -> tuple[int, str, int]:
     return -o.days, o.household_name, o.household_id
 
 
-def _item_order(i: Item) -> tuple[date, str, int, str]:
-    return i.obligation.due_by, i.household_name, i.household_id, i.obligation.key
+def _row_order(pair: tuple[Holder, Row]) -> tuple[date, str, int, str]:
+    """An item's place in its worker's missed list: oldest due first, then by household."""
+    holder, row = pair
+    return row[3], holder.household_name, holder.household_id, obligation_key(row[0], row[1])
 
 
 class Ranked(Generic[T]):
@@ -198,34 +290,55 @@ class Ranked(Generic[T]):
     def offer(self, item: T) -> None:
         """Keep the item if it is among the first `keep` so far."""
         k = self._key(item)
-        full = self._keep is not None and len(self.items) >= self._keep
-        if full and not k < self._keys[-1]:
-            return
+        if self.wants(k):
+            self.put(k, item)
+
+    def wants(self, k: Any) -> bool:
+        """Whether an item of key k would be kept (put it then): asked first when making
+        the item costs more than its key."""
+        return self._keep is None or len(self.items) < self._keep or k < self._keys[-1]
+
+    def put(self, k: Any, item: T) -> None:
+        """Keep an item of key k that wants() admits, dropping the last if over `keep`."""
         at = bisect_right(self._keys, k)
         self._keys.insert(at, k)
         self.items.insert(at, item)
-        if full:
+        if self._keep is not None and len(self.items) > self._keep:
             self._keys.pop()
             self.items.pop()
 
 
 class ByWorker:
     """Items grouped by worker in one pass: each worker's count, and only the first `keep` of
-    each worker's items (oldest due first; None: all), as by_worker lists them."""
+    each worker's items (oldest due first; None: all), as by_worker lists them. Kept as the
+    engine's rows: the items are made once the first `keep` are known."""
 
     def __init__(self, keep: int | None = None) -> None:
         self.keep = keep
         self.counts: dict[int, int] = {}
-        self._first: dict[int, Ranked[Item]] = {}
+        self._first: dict[int, Ranked[tuple[Holder, Row]]] = {}
+        self._keys: dict[tuple[int, date], tuple[Rule, str]] = {}
 
     def add(self, item: Item) -> None:
         """Count one more item of its worker."""
-        worker = item.worker_id
+        self.add_row(item, row_of(item.obligation))
+
+    def add_row(self, holder: Holder, row: Row) -> None:
+        """add(holder.item(row)) without making the item."""
+        worker = row[5]
         self.counts[worker] = self.counts.get(worker, 0) + 1
         ranked = self._first.get(worker)
         if ranked is None:
-            ranked = self._first[worker] = Ranked(_item_order, self.keep)
-        ranked.offer(item)
+            ranked = self._first[worker] = Ranked(_row_order, self.keep)
+        rule, period = row[0], row[1]
+        # The obligation's key, written once per rule and period: the rule by identity (kept
+        # alive here, so its id is not reused), the period by its start (one rule, one kind).
+        known = self._keys.get((id(rule), period.start))
+        if known is None:
+            known = self._keys[(id(rule), period.start)] = (rule, obligation_key(rule, period))
+        k = (row[3], holder.household_name, holder.household_id, known[1])  # _row_order
+        if ranked.wants(k):
+            ranked.put(k, (holder, row))
 
     @property
     def count(self) -> int:
@@ -236,7 +349,8 @@ class ByWorker:
         """Most items first, then by name; inside, oldest due first."""
         names = names or {}
         ordered = sorted(self.counts.items(), key=lambda kv: (-kv[1], names.get(kv[0], ""), kv[0]))
-        return [(worker, self._first[worker].items) for worker, _ in ordered]
+        return [(worker, [holder.item(row) for holder, row in self._first[worker].items])
+                for worker, _ in ordered]
 
 
 @dataclass(frozen=True)
@@ -270,38 +384,59 @@ class DigestTally:
         self.missed = ByWorker(missed_keep)
         self.longest = Ranked(_overdue_order, longest_limit)
         self.program_names: dict[int, str] = {}
-        # met, total of the running periods, by what the digest groups them by
-        self._by_program: dict[int, list[int]] = {}
-        self._by_program_rule: dict[tuple[int, Rule], list[int]] = {}
-        self._by_worker: dict[int, list[int]] = {}
-        self._by_area: dict[str, list[int]] = {}
+        # met, total (and the rule) of the running periods by programme, rule (by identity:
+        # kept alive in the counts), worker and community: one count per obligation; the
+        # groupings the digest shows are summed from it, in the order they first came.
+        self._running: dict[tuple[int, int, int, str], list[Any]] = {}
         self._last: dict[int, Period] = {}  # by kind: the period before the running one
 
     def add_household(self, items: Sequence[Item]) -> None:
         """Count one household's obligations (all of them: its longest run needs them)."""
+        self.add_owed(owed_of(items))
+
+    def add_owed(self, owed: Owed) -> None:
+        """Count one household's obligations, as the cadence engine gives them (see Owed)."""
         today = self.today
-        self.owed += len(items)
+        workers = self.workers
+        running, last_by_kind = self._running, self._last
+        met_, missed_ = Status.MET, Status.MISSED
         overdue = False
-        for item in items:
-            o = item.obligation
-            period = o.period
-            self.workers.add(o.worker_id)
-            self.program_names[item.program_id] = item.program_name
-            if period.start <= today < period.end:  # running (`in` costs twice as much)
-                met = o.status is Status.MET
-                _count(self._by_program, item.program_id, met)
-                _count(self._by_program_rule, (item.program_id, o.rule), met)
-                _count(self._by_worker, o.worker_id, met)
-                _count(self._by_area, item.area_name or self.no_area, met)
-            elif (o.status is Status.MISSED
-                  # Of one kind, calendar periods with the same start are the same.
-                  and period.start == self._last_period(o.rule.period).start):
-                self.missed.add(item)
-                overdue = True
+        for holder, rows in owed:
+            if not rows:
+                continue
+            program_id = holder.program_id
+            self.owed += len(rows)
+            self.program_names[program_id] = holder.program_name
+            area = holder.area_name or self.no_area
+            rule: Rule | None = None
+            rule_id = 0
+            last_start: date | None = None
+            seen: int | None = None  # the last worker added: most households have one
+            for row in rows:
+                rule_, period, status, _, _, worker, _ = row
+                if worker != seen:
+                    workers.add(worker)
+                    seen = worker
+                if rule_ is not rule:  # rule by rule: its last period found once per rule
+                    rule, rule_id = rule_, id(rule_)
+                    last = last_by_kind.get(id(rule.period))
+                    last_start = (last or self._last_period(rule.period)).start
+                if period.start <= today < period.end:  # running (`in` costs twice as much)
+                    found = running.get((program_id, rule_id, worker, area))
+                    if found is None:
+                        found = running[(program_id, rule_id, worker, area)] = [0, 0, rule]
+                    found[0] += status is met_
+                    found[1] += 1
+                # Of one kind, calendar periods with the same start are the same.
+                elif status is missed_ and period.start == last_start:
+                    self.missed.add_row(holder, row)
+                    overdue = True
         # A run ends with a period just missed: without one, the household is not overdue.
-        found = household_overdue(items, today) if overdue else None
-        if found is not None:
-            self.longest.offer(found)
+        run = longest_run(owed, today, self._last_period) if overdue else None
+        if run is not None:
+            key = (-run.days, run.holder.household_name, run.holder.household_id)
+            if self.longest.wants(key):  # _overdue_order, before the Overdue is written
+                self.longest.put(key, run.overdue())
 
     def _last_period(self, kind: PeriodKind) -> Period:
         # By id: members of an enum are singletons, and their own hash is computed in Python.
@@ -312,14 +447,23 @@ class DigestTally:
 
     def result(self, names: dict[int, str] | None = None) -> DigestData:
         """The figures, the missed list ordered by worker (names break ties)."""
+        by_program: dict[int, list[int]] = {}
+        by_program_rule: dict[tuple[int, Rule], list[int]] = {}
+        by_worker: dict[int, list[int]] = {}
+        by_area: dict[str, list[int]] = {}
+        for (program_id, _, worker, area), (met, total, rule) in self._running.items():
+            _count(by_program, program_id, met, total)
+            _count(by_program_rule, (program_id, rule), met, total)
+            _count(by_worker, worker, met, total)
+            _count(by_area, area, met, total)
         return DigestData(
             today=self.today,
             missed=self.missed.groups(names),
             missed_count=self.missed.count,
-            by_program=_coverages(self._by_program),
-            by_program_rule=_coverages(self._by_program_rule),
-            by_worker=_coverages(self._by_worker),
-            by_area=_coverages(self._by_area),
+            by_program=_coverages(by_program),
+            by_program_rule=_coverages(by_program_rule),
+            by_worker=_coverages(by_worker),
+            by_area=_coverages(by_area),
             longest=self.longest.items,
             program_names=self.program_names,
             missed_by_worker=dict(self.missed.counts),
@@ -327,12 +471,12 @@ class DigestTally:
         )
 
 
-def _count(counts: dict[K, list[int]], key: K, met: bool) -> None:
+def _count(counts: dict[K, list[int]], key: K, met: int, total: int) -> None:
     found = counts.get(key)
     if found is None:
         found = counts[key] = [0, 0]
     found[0] += met
-    found[1] += 1
+    found[1] += total
 
 
 def _coverages(counts: dict[K, list[int]]) -> dict[K, Coverage]:

@@ -11,8 +11,6 @@ import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from itertools import groupby
-from operator import attrgetter
 from pathlib import Path
 
 from bot.domain import coverage as cov
@@ -81,12 +79,11 @@ def fold_sync(path: Path, today: date, program_ids: Collection[int]) -> Folded:
     # set off a collection with nothing to free.
     with collector_paused():
         try:
-            owed = obligations.streamed(conn, today, HISTORY_PERIODS, program_ids=program_ids)
-            for _, household in groupby(owed, key=attrgetter("household_id")):
-                items = list(household)
-                tally.add_household(items)
-                for item in items:
-                    periods.add(item)
+            for owed in obligations.owed_rows(conn, today, HISTORY_PERIODS,
+                                              program_ids=program_ids):
+                tally.add_owed(owed)
+                for holder, rows in owed:
+                    periods.add_rows(holder, rows)
         finally:
             conn.close()
     return Folded(tally, periods.boards(), periods.trend())

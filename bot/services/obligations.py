@@ -1,9 +1,9 @@
 """What households are owed: the one place that runs the cadence engine over stored rows.
 
 Storage reads pairings and contacts (storage.pairings.*_cadence, storage.reminders.all_cadence,
-storage.figures.cadence_stream);
-bot.domain.cadence.obligations computes; /due, the service file, /log's answer, reminders,
-/overdue, the digest and its charts all ask here.
+storage.figures.cadence_stream and cadence_days); bot.domain.cadence.obligations (one
+household) or its Engine (many, as rows) computes; /due, the service file, /log's answer,
+reminders, /overdue, the digest and its charts all ask here.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 
-from bot.domain.cadence import Obligation, Program, earliest_needed, obligations
-from bot.domain.digest import Item
+from bot.domain.cadence import Engine, Obligation, Program, Row, earliest_needed, obligations
+from bot.domain.digest import Holder, Item
 from bot.services.bulk import collector_paused
 from storage import figures, pairings, reminders
 from storage.db import Database
@@ -75,3 +75,25 @@ def streamed(conn: sqlite3.Connection, today: date, history_periods: int | None,
             if worker_id is None or o.worker_id == worker_id:
                 yield Item(c.household_id, house.name, house.area_id, house.area_name,
                            c.program.id, c.program.name, o)
+
+
+def owed_rows(conn: sqlite3.Connection, today: date, history_periods: int | None, *,
+              program_ids: Collection[int]) -> Iterator[list[tuple[Holder, list[Row]]]]:
+    """`streamed` household by household, as the digest folds it (domain.digest.Owed): each
+    programme's obligations as the engine's rows, with no object per obligation or contact.
+    Households that owe nothing are left out."""
+    engines: dict[int, Engine] = {}
+    for household_id, house, held, days in figures.cadence_days(conn):
+        owed: list[tuple[Holder, list[Row]]] = []
+        for program, tenures in held:
+            if program.id not in program_ids:
+                continue
+            engine = engines.get(program.id)
+            if engine is None:
+                engine = engines[program.id] = Engine(program, today, history_periods)
+            rows = engine.rows(tenures, days)
+            if rows:
+                owed.append((Holder(household_id, house.name, house.area_id, house.area_name,
+                                    program.id, program.name), rows))
+        if owed:
+            yield owed
