@@ -553,3 +553,34 @@ async def test_webhook_blocks_polling(bot: Bot, server: FakeBotApi) -> None:
         await bot.get_updates()
     await bot.delete_webhook()
     assert await bot.get_updates() == ()
+
+
+# ----- waiting ------------------------------------------------------------------------------
+
+
+async def test_a_person_waiting_is_woken_by_their_own_chat_only(bot: Bot, server: FakeBotApi,
+                                                                alice: FakeUser) -> None:
+    """Traffic to other chats does not wake Alice's wait (200 people waiting each woke on
+    every call: the harness's own CPU); her message still ends it, and so does stopping."""
+    others = [server.user(2000 + n, f"P{n}") for n in range(3)]
+    checks = 0
+
+    def arrived() -> bool:
+        nonlocal checks
+        checks += 1
+        return len(alice.chat.events) > 0
+
+    waiting = asyncio.ensure_future(server.wait_until(arrived, 10.0, chat_id=ALICE))
+    for number in range(20):
+        await bot.send_message(others[number % 3].id, f"m{number}")
+    assert not waiting.done()
+    assert checks == 1  # checked once on entry, never woken since
+    await bot.send_message(ALICE, "hello")
+    assert await asyncio.wait_for(waiting, 1.0)
+    assert checks == 2
+
+    stopping = asyncio.ensure_future(alice.expect("never sent", timeout=30.0))
+    await asyncio.sleep(0.05)
+    await server.stop()
+    with pytest.raises(AssertionError, match="never sent"):
+        await asyncio.wait_for(stopping, 2.0)
