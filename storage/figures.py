@@ -58,7 +58,11 @@ def connect(path: Path | str) -> sqlite3.Connection:
 def stream(conn: sqlite3.Connection, sql: str, params: Sequence[object] = ()
            ) -> Iterator[sqlite3.Row]:
     """Rows of a query, fetched CHUNK at a time."""
-    cur = conn.execute(sql, params)
+    yield from _chunks(conn.execute(sql, params))
+
+
+def _chunks(cur: sqlite3.Cursor) -> Iterator[Any]:
+    """A cursor's rows, fetched CHUNK at a time; the cursor is closed at the end."""
     try:
         while True:
             rows = cur.fetchmany(CHUNK)
@@ -270,12 +274,4 @@ def _tuples(conn: sqlite3.Connection, sql: str) -> Iterator[tuple[Any, ...]]:
     """Rows of a query as plain tuples (cheaper than sqlite3.Row), fetched CHUNK at a time."""
     cur = conn.cursor()
     cur.row_factory = None
-    cur.execute(sql)
-    try:
-        while True:
-            rows = cur.fetchmany(CHUNK)
-            if not rows:
-                return
-            yield from rows
-    finally:
-        cur.close()
+    yield from _chunks(cur.execute(sql))
