@@ -26,7 +26,7 @@ from bot.services import reminder_run, reminder_sends
 from bot.services.bulk import collector_paused
 from bot.services.context import Services
 from bot.services.reminder_messages import ReminderWriter
-from bot.services.reminder_sends import Batch, Current, Reminder
+from bot.services.reminder_sends import Batch, Claimed, Current
 from bot.services.texts import language_of
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
     writer = ReminderWriter(services, today)
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(worker_id: int, rows: list[tuple[Reminder, dg.Item, Stage]]) -> None:
+    async def one(worker_id: int, rows: list[tuple[Claimed, dg.Item, Stage]]) -> None:
         person = people.get(worker_id)
         ids = [r.id for r, _, _ in rows]
         if person is None or not person.active:
@@ -114,7 +114,7 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
     return sender
 
 
-async def _failed(services: Services, rows: Sequence[Reminder], result: Result,
+async def _failed(services: Services, rows: Sequence[Claimed], result: Result,
                   now: datetime) -> None:
     attempts = max((r.attempts + 1 for r in rows), default=1)
     ids = [r.id for r in rows]

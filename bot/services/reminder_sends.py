@@ -15,17 +15,17 @@ from bot.domain import digest as dg
 from bot.domain.cadence import Stage
 from bot.services.context import Services
 from storage import reminders as store
-from storage.reminders import Reminder
+from storage.reminders import Claimed
 from storage.reminders import Worker as Recipient
 
-__all__ = ["Batch", "Current", "Key", "Recipient", "Reminder", "cancel", "claim", "failed",
+__all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "cancel", "claim", "failed",
            "has_ready", "plan", "planned", "recipients", "sent"]
 
 REMINDER_JOB = "reminders"  # the run's name in scheduled_runs; its key is the local date
 
 Key = tuple[int, int, int, str]  # (worker, household, program, obligation key)
 Current = dict[Key, tuple[dg.Item, Stage]]  # what is at a reminder stage today, by key
-Batch = dict[int, list[tuple[Reminder, dg.Item, Stage]]]  # claimed and still relevant, by worker
+Batch = dict[int, list[tuple[Claimed, dg.Item, Stage]]]  # claimed and still relevant, by worker
 
 
 async def planned(services: Services, today: date) -> bool:
