@@ -47,9 +47,7 @@ def reminder_message(writer: ReminderWriter, lang: str, worker_name: str,
 
 async def due_reminders(services: Services, today: date) -> Current:
     """Every obligation at a reminder stage today, by (worker, household, program, key)."""
-    return {(item.worker_id, item.household_id, item.program_id, item.obligation.key):
-            (item, stage) for item, stage in await reminder_run.at_reminder_stage(services.db,
-                                                                                  today)}
+    return reminder_run.by_key(await reminder_run.at_reminder_stage(services.db, today))
 
 
 async def remind(tick: TickContext) -> None:

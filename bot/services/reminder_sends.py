@@ -41,7 +41,7 @@ async def has_ready(services: Services, now: datetime) -> bool:
 async def plan(services: Services, today: date, current: Current, now: datetime) -> int | None:
     """Record today's run and a reminder for each obligation at a stage, in one transaction;
     None if the run was planned already, else how many reminders are new."""
-    rows = [store.Planned(key[0], key[1], key[2], key[3], stage, item.obligation.due_by)
+    rows = [store.Planned(*key, stage, item.obligation.due_by)
             for key, (item, stage) in current.items()]
     return await store.plan_run(services.db, REMINDER_JOB, today.isoformat(), rows, today, now)
 
