@@ -299,7 +299,7 @@ async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[C
         if rows:
             # The rows just read (the transaction holds the write lock), by id in one
             # statement: their ids as one JSON array (not 340 statements of 500 ids). Found by
-            # rowid, a third less CPU than the condition again through reminders_open.
+            # rowid, a quarter less CPU than the condition again through reminders_open.
             await tx.execute("UPDATE reminders SET state = 'sending', claimed_at = ?, "
                              "attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))",
                              (stamp, json.dumps([r[0] for r in rows])))
