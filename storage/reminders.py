@@ -243,6 +243,11 @@ _READY = (f"{_OPEN} AND ((state IN ('pending', 'failed') AND next_attempt_at <= 
           "OR (state = 'sending' AND claimed_at < ?))")
 
 
+# A planned row's six fields out of its JSON array (json_extract, not ->>: SQLite 3.38, newer
+# than some systems' own; the same CPU).
+_FIELDS = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(6))
+
+
 def _by_worker(planned: Planned) -> int:
     return planned.worker_id
 
@@ -275,8 +280,7 @@ async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Plann
         return await tx.rowcount(
             "INSERT OR IGNORE INTO reminders (worker_id, household_id, program_id, "
             "obligation_key, stage, due_by, run_day, next_attempt_at, created_at) "
-            "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, "
-            "value ->> 5, ?, ?, ? FROM json_each(?) ORDER BY key",
+            f"SELECT {_FIELDS}, ?, ?, ? FROM json_each(?) ORDER BY key",
             (run_day.isoformat(), stamp, stamp, rows))
 
 
