@@ -68,14 +68,14 @@ def by_key(found: Iterable[tuple[Item, Stage]]
     """The items by (worker, household, program, obligation key), in the same order."""
     # The obligations of one rule and period share those two objects (due_at_stage builds
     # them once per programme): each key's text is written once per pair, not for each of
-    # 170,000 obligations. The items are alive all along, so their ids stay theirs.
-    keys: dict[tuple[int, int], str] = {}
+    # 170,000 obligations. The memo holds the first obligation of each pair, so the objects
+    # whose ids it is keyed by stay alive (an id is only unique among live objects).
+    keys: dict[tuple[int, int], tuple[Obligation, str]] = {}
     out: dict[tuple[int, int, int, str], tuple[Item, Stage]] = {}
     for item, stage in found:
         o = item.obligation
         pair = (id(o.rule), id(o.period))
-        key = keys.get(pair)
-        if key is None:
-            key = keys[pair] = o.key
+        known = keys.get(pair)
+        key = known[1] if known is not None else keys.setdefault(pair, (o, o.key))[1]
         out[o.worker_id, item.household_id, item.program_id, key] = item, stage
     return out
