@@ -9,10 +9,12 @@ out at most once, whatever the clock does.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.domain.cadence import ContactKind, ContactRecord, Program, Stage, Tenure
 from storage.clock import from_db, to_db
@@ -150,9 +152,11 @@ async def run_done(db: Database, job: str, key: str) -> bool:
 # -- reminders -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Planned:
-    """A reminder to plan: who, for which household obligation, at which stage."""
+class Planned(NamedTuple):
+    """A reminder to plan: who, for which household obligation, at which stage.
+
+    A named tuple, as Claimed: a run plans 170,000 at 100,000 households.
+    """
 
     worker_id: int
     household_id: int
@@ -187,6 +191,29 @@ class Reminder:
         return self.worker_id, self.household_id, self.program_id, self.obligation_key
 
 
+class Claimed(NamedTuple):
+    """A reminder just claimed: what sending it needs, its state and attempts before the claim.
+
+    A named tuple, not a frozen dataclass (immutable all the same): a claim builds 170,000
+    at 100,000 households, and a frozen dataclass's __init__ (a setattr per field) cost
+    three times the tuple's.
+    """
+
+    id: int
+    worker_id: int
+    household_id: int
+    program_id: int
+    obligation_key: str
+    stage: Stage
+    state: str
+    attempts: int
+
+    @property
+    def obligation(self) -> tuple[int, int, int, str]:
+        """(worker, household, program, obligation key): what the reminder is about."""
+        return self.worker_id, self.household_id, self.program_id, self.obligation_key
+
+
 _REMINDER = ("id, worker_id, household_id, program_id, obligation_key, stage, due_by, run_day, "
              "state, attempts, next_attempt_at, message_id, error, sent_at")
 
@@ -205,6 +232,20 @@ def _reminder(r: Row) -> Reminder:
         id_, worker_id, household_id, program_id, obligation_key, _STAGES[stage],
         _day(due_by), _day(run_day), state, attempts, _instant(next_attempt_at), message_id,
         error, _instant(sent_at) if sent_at else None)
+
+
+_CLAIMED = "id, worker_id, household_id, program_id, obligation_key, stage, state, attempts"
+# What a claim takes, as the partial index reminders_open is written: SQLite uses that index
+# only when the query names its condition, so a claim (and the check every tick) reads the
+# open reminders instead of every reminder ever planned. The condition is implied by READY.
+_OPEN = "state IN ('pending', 'sending', 'failed')"
+_READY = (f"{_OPEN} AND ((state IN ('pending', 'failed') AND next_attempt_at <= ?) "
+          "OR (state = 'sending' AND claimed_at < ?))")
+
+
+# A planned row's six fields out of its JSON array (json_extract, not ->>: SQLite 3.38, newer
+# than some systems' own; the same CPU).
+_FIELDS = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(6))
 
 
 def _by_worker(planned: Planned) -> int:
@@ -227,41 +268,50 @@ async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Plann
         # (worker first) then grows in a few places instead of everywhere (a fifth less
         # CPU). The sort is stable, so each worker's reminders keep their order and ids
         # keep ordering them as before (deliver breaks ties by id).
-        day = run_day.isoformat()
-        return await tx.executemany(
+        # The rows go as one JSON array that SQLite reads itself (json_each): binding nine
+        # values per row through executemany cost 40 % more of SQLite's CPU. json_each gives
+        # the array in order (ORDER BY key says so), so ids follow the order above. A
+        # stage is a StrEnum: json writes its text.
+        days: dict[date, str] = {}
+        rows = json.dumps([
+            [p.worker_id, p.household_id, p.program_id, p.obligation_key, p.stage,
+             days.get(p.due_by) or days.setdefault(p.due_by, p.due_by.isoformat())]
+            for p in sorted(planned, key=_by_worker)], ensure_ascii=False)
+        return await tx.rowcount(
             "INSERT OR IGNORE INTO reminders (worker_id, household_id, program_id, "
             "obligation_key, stage, due_by, run_day, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(p.worker_id, p.household_id, p.program_id, p.obligation_key, p.stage.value,
-              p.due_by.isoformat(), day, stamp, stamp)
-             for p in sorted(planned, key=_by_worker)])
+            f"SELECT {_FIELDS}, ?, ?, ? FROM json_each(?) ORDER BY key",
+            (run_day.isoformat(), stamp, stamp, rows))
 
 
 async def has_ready(db: Database, now: datetime, lease: timedelta = LEASE) -> bool:
     """Whether claim() would hand out anything (a cheap check for every tick)."""
-    found = await db.fetchval(
-        "SELECT 1 FROM reminders WHERE (state IN ('pending', 'failed') AND next_attempt_at <= ?)"
-        " OR (state = 'sending' AND claimed_at < ?) LIMIT 1", (to_db(now), to_db(now - lease)))
+    found = await db.fetchval(f"SELECT 1 FROM reminders WHERE {_READY} LIMIT 1",
+                              (to_db(now), to_db(now - lease)))
     return found is not None
 
 
-async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[Reminder]:
+async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[Claimed]:
     """Take every reminder that is ready to (re)send: pending, failed and due for a retry,
     or claimed by a process that died. Claimed rows are 'sending' and count an attempt."""
     stamp = to_db(now)
     stale = to_db(now - lease)
-    ready = ("(state IN ('pending', 'failed') AND next_attempt_at <= ?) "
-             "OR (state = 'sending' AND claimed_at < ?)")
     async with db.transaction() as tx:
         rows = await tx.fetchall(
-            f"SELECT {_REMINDER} FROM reminders WHERE {ready} ORDER BY worker_id, id",
+            f"SELECT {_CLAIMED} FROM reminders WHERE {_READY} ORDER BY worker_id, id",
             (stamp, stale))
         if rows:
-            # The rows just read, in one statement (not 340 by id at 170,000 reminders): the
-            # transaction holds the write lock, so nobody changed them in between.
+            # The rows just read (the transaction holds the write lock), by id in one
+            # statement: their ids as one JSON array (not 340 statements of 500 ids). Found by
+            # rowid, a quarter less CPU than the condition again through reminders_open.
             await tx.execute("UPDATE reminders SET state = 'sending', claimed_at = ?, "
-                             f"attempts = attempts + 1 WHERE {ready}", (stamp, stamp, stale))
-    return [_reminder(r) for r in rows]
+                             "attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))",
+                             (stamp, json.dumps([r[0] for r in rows])))
+    # Only the columns a send needs, unpacked by position (170,000 rows at 100,000 households).
+    stages = _STAGES
+    return [Claimed(id_, worker_id, household_id, program_id, key, stages[stage], state,
+                    attempts)
+            for id_, worker_id, household_id, program_id, key, stage, state, attempts in rows]
 
 
 async def _set(db: Database, ids: Sequence[int], sql: str, params: tuple[object, ...]) -> None:

@@ -26,7 +26,7 @@ from bot.services import reminder_run, reminder_sends
 from bot.services.bulk import collector_paused
 from bot.services.context import Services
 from bot.services.reminder_messages import ReminderWriter
-from bot.services.reminder_sends import Batch, Current, Reminder
+from bot.services.reminder_sends import Batch, Claimed, Current
 from bot.services.texts import language_of
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,7 @@ def reminder_message(writer: ReminderWriter, lang: str, worker_name: str,
 
 async def due_reminders(services: Services, today: date) -> Current:
     """Every obligation at a reminder stage today, by (worker, household, program, key)."""
-    return {(item.worker_id, item.household_id, item.program_id, item.obligation.key):
-            (item, stage) for item, stage in await reminder_run.at_reminder_stage(services.db,
-                                                                                  today)}
+    return reminder_run.by_key(await reminder_run.at_reminder_stage(services.db, today))
 
 
 async def remind(tick: TickContext) -> None:
@@ -85,7 +83,7 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
     writer = ReminderWriter(services, today)
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(worker_id: int, rows: list[tuple[Reminder, dg.Item, Stage]]) -> None:
+    async def one(worker_id: int, rows: list[tuple[Claimed, dg.Item, Stage]]) -> None:
         person = people.get(worker_id)
         ids = [r.id for r, _, _ in rows]
         if person is None or not person.active:
@@ -114,7 +112,7 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
     return sender
 
 
-async def _failed(services: Services, rows: Sequence[Reminder], result: Result,
+async def _failed(services: Services, rows: Sequence[Claimed], result: Result,
                   now: datetime) -> None:
     attempts = max((r.attempts + 1 for r in rows), default=1)
     ids = [r.id for r in rows]

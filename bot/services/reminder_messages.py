@@ -58,7 +58,9 @@ class ReminderWriter:
         # codec once (the kind's part is what the codec adds after any household's).
         bare = START_FOR.data(0, None)
         self._kind_parts = {kind: START_FOR.data(0, kind)[len(bare):] for kind in ContactKind}
-        self._household_parts: dict[int, str] = {}
+        # By (id, name): the name escaped for the text, cut for a button, and the household's
+        # part of the button data (most households have one or two lines in a run).
+        self._households: dict[tuple[int, str], tuple[str, str, str]] = {}
         self._days: dict[date, str] = {}
 
     def _language(self, lang: str) -> _Language:
@@ -84,12 +86,11 @@ class ReminderWriter:
             found = texts.periods[period] = escape(period_label(self.services, lang, period))
         return found
 
-    def _data(self, household_id: int, kind: ContactKind) -> str:
-        """START_FOR.data(household_id, kind)."""
-        head = self._household_parts.get(household_id)
-        if head is None:
-            head = self._household_parts[household_id] = START_FOR.data(household_id, None)
-        return head + self._kind_parts[kind]
+    def _household(self, household_id: int, name: str) -> tuple[str, str, str]:
+        """The name escaped, the name cut for a button, START_FOR.data(household_id, None)."""
+        found = self._households[household_id, name] = (
+            escape(name), short(name, BUTTON_NAME), START_FOR.data(household_id, None))
+        return found
 
     def _day(self, day: date) -> str:
         found = self._days.get(day)
@@ -103,12 +104,13 @@ class ReminderWriter:
         texts = self._language(lang)
         lines = [texts.title.format_map({"name": escape(worker_name)})]
         rows: Buttons = []
+        households = self._households
         for item, stage in items:
             o = item.obligation
-            kind = texts.kinds[o.rule.kind]
-            raw = item.household_name
-            name = escape(raw)
-            values = {"household": name, "kind": kind,
+            kind = o.rule.kind
+            house = (item.household_id, item.household_name)
+            name, cut, head = households.get(house) or self._household(*house)
+            values = {"household": name, "kind": texts.kinds[kind],
                       "period": self._period(texts, lang, o.period), "due_by": self._day(o.due_by)}
             if stage is Stage.FINAL:
                 values["days"] = escape((o.due_by - self.today).days + 1)
@@ -116,8 +118,8 @@ class ReminderWriter:
             else:
                 lines.append(texts.first.format_map(values))
             # A label is shown as typed (A&B, not A&amp;B): filled without escaping.
-            label = texts.button.format_map({"kind": texts.plain_kinds[o.rule.kind],
-                                             "household": short(raw, BUTTON_NAME)})
-            rows.append([(label, self._data(item.household_id, o.rule.kind))])
+            label = texts.button.format_map({"kind": texts.plain_kinds[kind], "household": cut})
+            # START_FOR.data(household_id, kind): the household's part, then the kind's.
+            rows.append([(label, head + self._kind_parts[kind])])
         lines.append(texts.footer)
         return "\n".join(lines), rows

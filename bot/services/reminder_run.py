@@ -11,7 +11,7 @@ both on a varied database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from bot.domain.cadence import Coverage, Obligation, Program, Stage, earliest_needed
@@ -60,4 +60,22 @@ async def at_reminder_stage(db: Database, today: date, *,
             out.extend((Item(r.household_id, house.name, house.area_id, house.area_name,
                              r.program.id, r.program.name, o), stage)
                        for o, stage in by_row[index])
+    return out
+
+
+def by_key(found: Iterable[tuple[Item, Stage]]
+           ) -> dict[tuple[int, int, int, str], tuple[Item, Stage]]:
+    """The items by (worker, household, program, obligation key), in the same order."""
+    # The obligations of one rule and period share those two objects (due_at_stage builds
+    # them once per programme): each key's text is written once per pair, not for each of
+    # 170,000 obligations. The memo holds the first obligation of each pair, so the objects
+    # whose ids it is keyed by stay alive (an id is only unique among live objects).
+    keys: dict[tuple[int, int], tuple[Obligation, str]] = {}
+    out: dict[tuple[int, int, int, str], tuple[Item, Stage]] = {}
+    for item, stage in found:
+        o = item.obligation
+        pair = (id(o.rule), id(o.period))
+        known = keys.get(pair)
+        key = known[1] if known is not None else keys.setdefault(pair, (o, o.key))[1]
+        out[o.worker_id, item.household_id, item.program_id, key] = item, stage
     return out

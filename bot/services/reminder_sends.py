@@ -15,17 +15,17 @@ from bot.domain import digest as dg
 from bot.domain.cadence import Stage
 from bot.services.context import Services
 from storage import reminders as store
-from storage.reminders import Reminder
+from storage.reminders import Claimed
 from storage.reminders import Worker as Recipient
 
-__all__ = ["Batch", "Current", "Key", "Recipient", "Reminder", "cancel", "claim", "failed",
+__all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "cancel", "claim", "failed",
            "has_ready", "plan", "planned", "recipients", "sent"]
 
 REMINDER_JOB = "reminders"  # the run's name in scheduled_runs; its key is the local date
 
 Key = tuple[int, int, int, str]  # (worker, household, program, obligation key)
 Current = dict[Key, tuple[dg.Item, Stage]]  # what is at a reminder stage today, by key
-Batch = dict[int, list[tuple[Reminder, dg.Item, Stage]]]  # claimed and still relevant, by worker
+Batch = dict[int, list[tuple[Claimed, dg.Item, Stage]]]  # claimed and still relevant, by worker
 
 
 async def planned(services: Services, today: date) -> bool:
@@ -41,7 +41,7 @@ async def has_ready(services: Services, now: datetime) -> bool:
 async def plan(services: Services, today: date, current: Current, now: datetime) -> int | None:
     """Record today's run and a reminder for each obligation at a stage, in one transaction;
     None if the run was planned already, else how many reminders are new."""
-    rows = [store.Planned(key[0], key[1], key[2], key[3], stage, item.obligation.due_by)
+    rows = [store.Planned(*key, stage, item.obligation.due_by)
             for key, (item, stage) in current.items()]
     return await store.plan_run(services.db, REMINDER_JOB, today.isoformat(), rows, today, now)
 
