@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from bot.domain import figures
-from bot.domain.cadence import Obligation, Row, Rule, Status, obligation_key
+from bot.domain.cadence import Obligation, ObligationKeys, Row, Rule, Status, obligation_key
 from bot.domain.periods import Period, PeriodKind, period_containing
 
 K = TypeVar("K", bound=Hashable)
@@ -317,7 +317,7 @@ class ByWorker:
         self.keep = keep
         self.counts: dict[int, int] = {}
         self._first: dict[int, Ranked[tuple[Holder, Row]]] = {}
-        self._keys: dict[tuple[int, date], tuple[Rule, str]] = {}
+        self._key = ObligationKeys()
 
     def add(self, item: Item) -> None:
         """Count one more item of its worker."""
@@ -330,13 +330,8 @@ class ByWorker:
         ranked = self._first.get(worker)
         if ranked is None:
             ranked = self._first[worker] = Ranked(_row_order, self.keep)
-        rule, period = row[0], row[1]
-        # The obligation's key, written once per rule and period: the rule by identity (kept
-        # alive here, so its id is not reused), the period by its start (one rule, one kind).
-        known = self._keys.get((id(rule), period.start))
-        if known is None:
-            known = self._keys[(id(rule), period.start)] = (rule, obligation_key(rule, period))
-        k = (row[3], holder.household_name, holder.household_id, known[1])  # _row_order
+        k = (row[3], holder.household_name, holder.household_id,
+             self._key(row[0], row[1]))  # _row_order
         if ranked.wants(k):
             ranked.put(k, (holder, row))
 

@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from bot.domain.cadence import Coverage, Obligation, Program, Stage, earliest_needed
+from bot.domain.cadence import (
+    Coverage,
+    Obligation,
+    ObligationKeys,
+    Program,
+    Stage,
+    earliest_needed,
+)
 from bot.domain.digest import Item
 from bot.domain.reminding import coverage_on, due_at_stage, staged_rules
 from bot.services.bulk import collector_paused
@@ -66,16 +73,8 @@ async def at_reminder_stage(db: Database, today: date, *,
 def by_key(found: Iterable[tuple[Item, Stage]]
            ) -> dict[tuple[int, int, int, str], tuple[Item, Stage]]:
     """The items by (worker, household, program, obligation key), in the same order."""
-    # The obligations of one rule and period share those two objects (due_at_stage builds
-    # them once per programme): each key's text is written once per pair, not for each of
-    # 170,000 obligations. The memo holds the first obligation of each pair, so the objects
-    # whose ids it is keyed by stay alive (an id is only unique among live objects).
-    keys: dict[tuple[int, int], tuple[Obligation, str]] = {}
-    out: dict[tuple[int, int, int, str], tuple[Item, Stage]] = {}
-    for item, stage in found:
-        o = item.obligation
-        pair = (id(o.rule), id(o.period))
-        known = keys.get(pair)
-        key = known[1] if known is not None else keys.setdefault(pair, (o, o.key))[1]
-        out[o.worker_id, item.household_id, item.program_id, key] = item, stage
-    return out
+    # Each key's text written once per rule and period, not for each of 170,000 obligations.
+    key = ObligationKeys()
+    return {(item.obligation.worker_id, item.household_id, item.program_id,
+             key(item.obligation.rule, item.obligation.period)): (item, stage)
+            for item, stage in found}

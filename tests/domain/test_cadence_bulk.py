@@ -15,13 +15,15 @@ from bot.domain.cadence import (
     ContactRecord,
     Engine,
     Obligation,
+    ObligationKeys,
     Program,
     Rule,
     Tenure,
     coverages,
+    obligation_key,
     obligations,
 )
-from bot.domain.periods import PeriodKind
+from bot.domain.periods import PeriodKind, period_containing
 from tests import cadence_oracle as oracle
 
 CALL, VISIT, DEED, OTHER = ContactKind.CALL, ContactKind.VISIT, ContactKind.DEED, ContactKind.OTHER
@@ -123,3 +125,15 @@ def test_the_engine_refuses_what_obligations_refuses() -> None:
         Engine(DEFAULT_PROGRAM, date(2026, 1, 1), -1)
     with pytest.raises(TypeError):
         Engine(DEFAULT_PROGRAM, datetime(2026, 1, 1, 9), 0)  # a datetime: in which zone?
+
+
+def test_obligation_keys_are_written_as_obligation_key_writes_them() -> None:
+    """The memo tells rules apart even when their periods start the same day (a quarter,
+    a half year and a year all start on 1 January), and periods of one rule by their start."""
+    keys = ObligationKeys()
+    for day in (date(2026, 1, 1), date(2026, 5, 20), date(2026, 1, 1), date(2026, 12, 31)):
+        for rule in DEFAULT_PROGRAM.rules:
+            period = period_containing(rule.period, day)
+            assert keys(rule, period) == obligation_key(rule, period)
+    assert keys(DEFAULT_PROGRAM.rules[0], period_containing(DEFAULT_PROGRAM.rules[0].period,
+                                                            date(2026, 1, 1))) == "call:2026-Q1"
