@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-OVERALL_PER_SECOND = 28.0  # a little under Telegram's 30/s, leaving room for replies
+OVERALL_PER_SECOND = 28.0  # under Telegram's 30/s: room for the few unpaced sends (pictures)
 PER_CHAT_SECONDS = 1.0
 GROUP_PER_MINUTE = 20
 
@@ -20,6 +21,15 @@ GROUP_PER_MINUTE = 20
 def is_group(chat_id: int) -> bool:
     """Group and channel ids are negative."""
     return chat_id < 0
+
+
+class _Use:
+    """One message in the overall count: when its call returned (None: on its way)."""
+
+    __slots__ = ("returned",)
+
+    def __init__(self, returned: float | None) -> None:
+        self.returned = returned
 
 
 @dataclass
@@ -31,6 +41,13 @@ class Pacer:
     chat, `group_per_minute` to a group in any sliding minute. Each sender checks at the
     moment it would send, after waking up, so a busy event loop cannot bunch messages
     beyond the limit (slots reserved in advance would all fire late, together).
+
+    A message keeps its place in the overall count until one second
+    after its call returned, not after it was let go: Telegram counts it when it arrives,
+    somewhere between the two. Counted from the moment it left, a few messages delayed on
+    the way (a stalled process, a slow network) would arrive in the same second as later
+    ones, and the second would hold more than `per_second`. Counted this way it cannot: any
+    two messages Telegram sees in one second were both in the count when the later one left.
     """
 
     per_second: float = OVERALL_PER_SECOND
@@ -38,22 +55,28 @@ class Pacer:
     group_per_minute: int = GROUP_PER_MINUTE
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    _sent: deque[float] = field(default_factory=deque)
+    # The overall count, oldest first.
+    _uses: list[_Use] = field(default_factory=list)
+    _last_left: float | None = None
+    _returned: asyncio.Event = field(default_factory=asyncio.Event)
     _paused_until: float = 0.0
     _chat_last: dict[int, float] = field(default_factory=dict)
     _group_sent: dict[int, deque[float]] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def _overall_wait(self, now: float) -> float:
-        """Seconds until the next message to anyone may leave (0: now)."""
-        sent = self._sent
-        while sent and sent[0] <= now - 1.0:
-            sent.popleft()
+    def _overall_wait(self, now: float) -> float | None:
+        """Seconds until the next message to anyone may leave (0: now; None: until a message
+        on its way returns)."""
+        # At most per_second messages, plus those on their way: a short list.
+        self._uses = [u for u in self._uses if u.returned is None or u.returned > now - 1.0]
         waits = [self._paused_until - now]
-        if sent:
-            waits.append(sent[-1] + 1.0 / self.per_second - now)
-            if len(sent) >= int(self.per_second):
-                waits.append(sent[0] + 1.0 - now)
+        if self._last_left is not None:
+            waits.append(self._last_left + 1.0 / self.per_second - now)
+        if len(self._uses) >= int(self.per_second):
+            returned = [u.returned for u in self._uses if u.returned is not None]
+            if not returned:
+                return None
+            waits.append(min(returned) + 1.0 - now)
         return max(0.0, *waits)
 
     def _chat_wait(self, chat_id: int, now: float, spacing: bool = True) -> float:
@@ -70,8 +93,21 @@ class Pacer:
                 waits.append(group[0] + 60.0 - now)
         return max(waits)
 
-    async def slot(self, chat_id: int, *, spacing: bool = True) -> None:
-        """Wait until this chat may send, and count the message as sent now.
+    @asynccontextmanager
+    async def sending(self, chat_id: int, *, spacing: bool = True) -> AsyncIterator[None]:
+        """Wait until this chat may send; the message counts until a second after the block
+        (its call to Telegram) ends, however it ends."""
+        use = await self._take(chat_id, spacing)
+        try:
+            yield
+        finally:
+            use.returned = now = self.clock()
+            if spacing:  # the chat's next message, too, a full interval after this arrived
+                self._chat_last[chat_id] = max(self._chat_last.get(chat_id, now), now)
+            self._returned.set()
+
+    async def _take(self, chat_id: int, spacing: bool) -> _Use:
+        """Wait until this chat may send, and count the message.
 
         A reply to the person acting (`spacing=False`) is not held to one a second in its
         chat (Telegram allows a short burst there), only to the overall and group limits.
@@ -91,18 +127,24 @@ class Pacer:
                     if self._chat_wait(chat_id, now, spacing) > 0:
                         break  # held (a 429) while queued: wait for it outside the line
                     wait = self._overall_wait(now)
-                    if wait <= 0:
-                        self._record(chat_id, now, spacing)
-                        return
-                    await self.sleep(wait)
+                    if wait is None:
+                        self._returned.clear()
+                        await self._returned.wait()
+                    elif wait <= 0:
+                        return self._record(chat_id, now, spacing)
+                    else:
+                        await self.sleep(wait)
 
-    def _record(self, chat_id: int, now: float, spacing: bool) -> None:
-        """Count a message as leaving now."""
-        self._sent.append(now)
+    def _record(self, chat_id: int, now: float, spacing: bool) -> _Use:
+        """Count a message as leaving now (on its way until it returns)."""
+        use = _Use(None)
+        self._uses.append(use)
+        self._last_left = now
         if spacing:
             self._chat_last[chat_id] = now
         if is_group(chat_id):
             self._group_sent[chat_id].append(now)
+        return use
 
     def pause(self, seconds: float) -> None:
         """Telegram asked to wait: nothing leaves before now + seconds."""

@@ -176,12 +176,17 @@ class Sender:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 
+    async def _paced(self, chat_id: int, call: Callable[[], Awaitable[Message]]) -> Message:
+        """Make the call when the pacer lets it go; it counts until a second after it returns."""
+        if self.pacer is None:
+            return await call()
+        async with self.pacer.sending(chat_id, spacing=not self.reply):
+            return await call()
+
     async def _attempt(self, chat_id: int, call: Callable[[], Awaitable[Message]]) -> Result:
         for _ in range(RETRY_AFTER_ATTEMPTS):
-            if self.pacer is not None:
-                await self.pacer.slot(chat_id, spacing=not self.reply)
             try:
-                message = await call()
+                message = await self._paced(chat_id, call)
             except RetryAfter as exc:
                 with warnings.catch_warnings():  # PTB 22 warns about the future timedelta type
                     warnings.simplefilter("ignore")

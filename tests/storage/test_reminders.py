@@ -283,8 +283,8 @@ async def test_pacer_keeps_every_limit() -> None:
     times: list[tuple[float, int]] = []
     for n in range(200):
         chat = 7000 + n % 50 if n % 10 else -100123  # every tenth to one group
-        await pacer.slot(chat)
-        times.append((clock.now, chat))
+        async with pacer.sending(chat):
+            times.append((clock.now, chat))
     stamps = [when for when, _ in times]
     assert all(sum(1 for s in stamps if start <= s < start + 1.0) <= 28 for start in stamps)
     group = [when for when, chat in times if chat < 0]
@@ -295,5 +295,5 @@ async def test_pacer_keeps_every_limit() -> None:
     assert all(b - a >= 1.0 - 1e-9 for seen in by_chat.values() for a, b in pairwise(seen))
     pacer.pause(5)
     before = clock.now
-    await pacer.slot(1)
-    assert clock.now >= before + 5
+    async with pacer.sending(1):
+        assert clock.now >= before + 5

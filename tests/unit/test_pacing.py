@@ -1,15 +1,23 @@
 """The pacer under a crowd: many senders waiting at once take the overall rate's slots in the
-order they came, each woken about once, within every limit."""
+order they came, each woken about once, within every limit; and a message counts until a
+second after its call returned, so slow calls cannot crowd one of Telegram's seconds."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import AsyncExitStack
 from itertools import pairwise
 
 from bot.delivery.pacing import Pacer
 
 PER_SECOND = 500.0
+
+
+async def send(pacer: Pacer, chat: int) -> None:
+    """A message that returns as soon as it is let go."""
+    async with pacer.sending(chat):
+        pass
 
 
 async def test_a_crowd_of_senders_is_served_in_order_without_waking_everyone() -> None:
@@ -25,9 +33,9 @@ async def test_a_crowd_of_senders_is_served_in_order_without_waking_everyone() -
     stamps: list[float] = []
 
     async def send(chat: int) -> None:
-        await pacer.slot(chat)
-        order.append(chat)
-        stamps.append(time.monotonic())
+        async with pacer.sending(chat):
+            order.append(chat)
+            stamps.append(time.monotonic())
 
     crowd = 200
     await asyncio.gather(*(send(7000 + n) for n in range(crowd)))
@@ -41,14 +49,57 @@ async def test_a_crowd_of_senders_is_served_in_order_without_waking_everyone() -
 
 async def test_a_chat_told_to_wait_does_not_hold_up_the_others() -> None:
     pacer = Pacer(per_second=PER_SECOND)
-    await pacer.slot(1)
+    await send(pacer, 1)
     pacer.hold(1, 0.5)  # Telegram said: chat 1, wait half a second
     started = time.monotonic()
-    held = asyncio.ensure_future(pacer.slot(1))
+    held = asyncio.ensure_future(send(pacer, 1))
     await asyncio.sleep(0)
     for chat in range(2, 12):
-        await pacer.slot(chat)
+        await send(pacer, chat)
     assert time.monotonic() - started < 0.3  # the others went while chat 1 waited
     assert not held.done()
     await held
     assert time.monotonic() - started >= 0.45
+
+
+class FakeClock:
+    """Time that moves only when someone sleeps (or the test moves it)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def test_a_message_on_its_way_keeps_its_place_until_a_second_after_it_returned() -> None:
+    # Telegram counts a message when it arrives, anywhere between the moment it left and the
+    # moment its call returned. 28 calls that left in the first second and took five seconds
+    # may all arrive in the fifth: the 29th must not leave until a second after one returned.
+    clock = FakeClock()
+    pacer = Pacer(per_second=28, per_chat_seconds=0, clock=clock, sleep=clock.sleep)
+    async with AsyncExitStack() as slow:
+        for chat in range(28):
+            await slow.enter_async_context(pacer.sending(100 + chat))
+        assert clock.now < 1.0
+        late = asyncio.ensure_future(send(pacer, 200))
+        clock.now = 5.0
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not late.done()  # counted from the moment they left, it would have gone at 1 s
+    returned = clock.now  # all 28 returned at 5 s
+    await late
+    assert clock.now >= returned + 1.0
+
+
+async def test_a_chat_waits_a_full_interval_after_its_last_message_returned() -> None:
+    clock = FakeClock()
+    pacer = Pacer(per_second=28, per_chat_seconds=1.0, clock=clock, sleep=clock.sleep)
+    async with pacer.sending(7):
+        clock.now = 3.0  # a slow call: it may have arrived just now
+    await send(pacer, 7)
+    assert clock.now >= 4.0
