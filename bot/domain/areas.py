@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Final
 
 AREA_NAME_MAX: Final = 64
@@ -25,3 +26,12 @@ def valid_area_entry(entry: str) -> bool:
     if not community or "/" in community or len(community) > AREA_NAME_MAX:
         return False
     return street is None or len(street) <= AREA_NAME_MAX
+
+
+def emptied_streets(streets: Mapping[int, Collection[int]], moving: Collection[int],
+                    into: int | None) -> list[int]:
+    """The streets, other than `into` (None: a new one), that moving these communities into
+    it would leave with no community (a street never ends up empty)."""
+    moved = set(moving)
+    return [street for street, held in streets.items()
+            if street != into and held and moved.issuperset(held)]

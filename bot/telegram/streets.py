@@ -25,7 +25,7 @@ from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Int, Maybe, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry, start_unless_busy
-from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
+from bot.telegram.household_ui import buttons, join_within, pairs, short
 from storage.flows import FlowState
 
 NAME = "street"
@@ -164,8 +164,8 @@ class StreetsView:
         await self.show(ctx)
 
     async def _toggle(self, ctx: Ctx, street: Street, area_id: int | None) -> None:
-        changed = await use.toggle_area(ctx.services, ctx.user_id, is_coordinator(ctx),
-                                        street.id, area_id if area_id is not None else -1)
+        changed = await use.toggle_area(ctx.services, ctx.user_id, street.id,
+                                        area_id if area_id is not None else -1)
         if isinstance(changed, Refusal):
             await ctx.answer(ctx.t(f"streets.problem.{changed.value}", max=AREA_NAME_MAX),
                              alert=True)
@@ -262,9 +262,9 @@ class StreetFlow(StepFlow[StreetDraft]):
         return None
 
     async def _save(self, ctx: Ctx, draft: StreetDraft) -> Refused | None:
-        made = await use.create(ctx.services, ctx.user_id, True, draft.name, list(draft.areas))
-        if made is Refusal.NO_AREAS:
-            return Refused("streets.problem.no_areas")
+        made = await use.create(ctx.services, ctx.user_id, draft.name, list(draft.areas))
+        if made in (Refusal.NO_AREAS, Refusal.EMPTIES_OTHER):  # choose again on this step
+            return Refused(f"streets.problem.{made.value}")
         await ctx.drop_keyboard()  # before the answer, as before
         await self.end(ctx)
         if isinstance(made, Refusal):

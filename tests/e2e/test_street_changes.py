@@ -100,6 +100,12 @@ async def test_in_english_a_street_is_renamed_and_removed(bot: BotProcess,
     await coordinator.send("/areas")
     await coordinator.press("🏙 Group into streets")
     await coordinator.expect("Streets and communities")
+    await coordinator.press("Change: 东门街道")
+    await coordinator.expect("Which communities belong to 东门街道")
+    assert "the last one of another street" in await coordinator.press("翠竹社区")
+    await coordinator.press("Done ✔")
+    await coordinator.expect("Streets and communities")
+    assert street_of(bot)["翠竹社区"] == "桂园街道"
     await coordinator.press("Change: 桂园街道")
     await coordinator.press("✏️ Rename")
     await coordinator.expect("What should 桂园街道 be called")
@@ -119,6 +125,32 @@ async def test_in_english_a_street_is_renamed_and_removed(bot: BotProcess,
     listing = await coordinator.expect("Streets and communities")
     assert "In no street: 翠竹社区" in listing.plain
     assert street_of(bot) == {"东门社区": "东门街道", "湖贝社区": "东门街道", "翠竹社区": None}
+
+
+async def test_no_street_is_left_without_its_last_community(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await coordinator.send("/areas")
+    await coordinator.press("🏙 按街道分组")
+    await coordinator.expect("街道和社区")
+    await coordinator.press("调整：东门街道")
+    await coordinator.expect("点一下放进来")
+    # 翠竹社区 is 桂园街道's only community: moving it here would leave 桂园街道 empty.
+    assert "另一个街道仅剩的社区" in await coordinator.press("翠竹社区")
+    await coordinator.press("好了 ✔")
+    await coordinator.expect("街道和社区")
+    # A new street of all of 东门街道's communities would leave 东门街道 empty: choose again.
+    await coordinator.press("➕ 新建街道")
+    await coordinator.expect("新街道叫什么")
+    await coordinator.send("湖贝街道")
+    await coordinator.expect("湖贝街道 下面有哪些社区")
+    await coordinator.press("东门社区")
+    await coordinator.press("湖贝社区")
+    assert "另一个街道仅剩的社区" in await coordinator.press("好了 ✔")
+    await coordinator.press("✅ 东门社区")
+    await coordinator.press("好了 ✔")
+    await coordinator.expect("已新建街道 湖贝街道")
+    assert street_of(bot) == {"东门社区": "东门街道", "湖贝社区": "湖贝街道",
+                              "翠竹社区": "桂园街道"}
 
 
 async def test_rename_asked_midway_through_another_task_keeps_that_task(
