@@ -228,10 +228,16 @@ def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
     known = {p.id: p for p in programs(conn)}
     days = _Days()
     day_of = days.__getitem__
+    # One worker's share: only the households they were ever paired with are read (with every
+    # pairing of those, as a handover decides who answers for a period), not all of them.
+    mine, params = (("", ()) if worker_id is None else
+                    (" AND {} IN (SELECT household_id FROM pairings WHERE worker_id = ?)",
+                     (worker_id,)))
     pairing_rows = _tuples(conn, (
         "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
         "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        f"AND {HELD} ORDER BY p.household_id, p.program_id, p.started_on"))
+        f"AND {HELD}{mine.format('p.household_id')} "
+        "ORDER BY p.household_id, p.program_id, p.started_on"), params)
     # One row per household, a column per kind: '2026-11-02,2026-11-20' (group_concat leaves
     # the NULLs of other kinds out). A million rows made into Python objects would cost more
     # than the rest of the digest's reading.
@@ -239,11 +245,13 @@ def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
                           for kind in _KINDS)
     contact_rows = _tuples(conn, (
         f"SELECT household_id, {each_kind} FROM contacts "
-        "WHERE deleted = 0 GROUP BY household_id ORDER BY household_id"))
+        f"WHERE deleted = 0{mine.format('household_id')} "
+        "GROUP BY household_id ORDER BY household_id"), params)
     house_rows = _tuples(conn, (
         "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
         "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
-        "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id) ORDER BY h.id"))
+        f"AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id){mine.format('h.id')} "
+        "ORDER BY h.id"), params)
     next_contact = next(contact_rows, None)
     next_pairing = next(pairing_rows, None)
     for household_id, name, area_id, area_name in house_rows:
@@ -270,8 +278,9 @@ def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
             yield household_id, House(name, area_id, area_name), held, by_kind
 
 
-def _tuples(conn: sqlite3.Connection, sql: str) -> Iterator[tuple[Any, ...]]:
+def _tuples(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()
+            ) -> Iterator[tuple[Any, ...]]:
     """Rows of a query as plain tuples (cheaper than sqlite3.Row), fetched CHUNK at a time."""
     cur = conn.cursor()
     cur.row_factory = None
-    yield from _chunks(cur.execute(sql))
+    yield from _chunks(cur.execute(sql, params))
