@@ -38,13 +38,20 @@ class House:
     area_name: str | None
 
 
+PAIRED_HOUSES = (  # every household not archived that was ever paired (see houses_of)
+    "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
+    "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
+    "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
+
+
+def houses_of(rows: Iterable[Row]) -> dict[int, House]:
+    """PAIRED_HOUSES' rows by household id (pure: any thread)."""
+    return {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in rows}
+
+
 async def paired_houses(db: Database) -> dict[int, House]:
     """Every household not archived that was ever paired, with what a message prints of it."""
-    rows = await db.fetchall(
-        "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
-        "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
-        "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
-    return {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in rows}
+    return houses_of(await db.fetchall(PAIRED_HOUSES))
 
 
 async def held_pairings(db: Database) -> list[Row]:
