@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import resource
 import shutil
 import subprocess
@@ -168,9 +169,18 @@ async def mark_sent(services: Services, by_worker: Batch, at: datetime) -> None:
         await reminder_sends.sent(services, [r.id for r, _, _ in rows], message_id, at)
 
 
+def load_charts() -> None:
+    """What the first chart of a process imports and looks up (bot/charts)."""
+    import matplotlib.figure  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+
+    from bot.charts import cjk_font
+
+    cjk_font()
+
+
 async def measure(path: Path) -> None:
     """The tick's reminder and digest work, timed part by part; nothing sent."""
-    from bot.charts import cjk_font
     from bot.config import SUPPORTED_LANGUAGES, load_settings
     from bot.domain.reminding import week_key
     from bot.i18n import Catalog
@@ -179,6 +189,7 @@ async def measure(path: Path) -> None:
     from bot.services.digest import gather, render_digest
     from storage.db import Database
 
+    importlib.import_module("bot.jobs.reminders")  # at start-up in the bot, not in a part
     settings = load_settings({"ZHONGFU_DATABASE": str(path),
                               "ZHONGFU_TIMEZONE": "Asia/Shanghai",
                               "ZHONGFU_COORDINATORS": str(COORDINATOR)})
@@ -196,12 +207,10 @@ async def measure(path: Path) -> None:
         await digest_sends.plan(services, week_key(today), AT)
         found = await gather(services, today)
         laps.lap("digest: gathered (obligations 8 periods back, quarter reach, reports)")
-        import matplotlib.figure  # noqa: F401  what the first chart imports (bot/charts)
-        from matplotlib.backends import backend_agg  # noqa: F401
-
-        cjk_font()
+        # As send_digest() draws: in a worker thread, which pays for the first import.
+        await asyncio.to_thread(load_charts)
         laps.lap("charts library loaded (once per process)")
-        rendered = render_digest(services, "zh", found)
+        rendered = await asyncio.to_thread(render_digest, services, "zh", found)
         laps.lap(f"digest: rendered ({len(rendered)} parts, chart included)")
         total, cpu_total, stall = laps.print()
         peak = rss_mb()
