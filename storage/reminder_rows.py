@@ -60,8 +60,8 @@ class Read:
 
 
 async def read(db: Database, *, since: date, today: date) -> Read:
-    """What `running` builds from, read and nothing more (build it with `assemble`, which
-    may run in a worker thread: at 100,000 households it is a second of Python)."""
+    """The rows `assemble` builds from, read and nothing more (assemble may run in a worker
+    thread: at 100,000 households it is a second of Python)."""
     houses = await db.fetchall(PAIRED_HOUSES)
     if not houses:
         return Read([], [], [])
@@ -78,7 +78,10 @@ async def read(db: Database, *, since: date, today: date) -> Read:
 
 def assemble(found: Read, programs: Sequence[Program]
              ) -> tuple[list[Running], dict[int, House]]:
-    """The rows read as `running` gives them (pure: no connection, any thread)."""
+    """Every household that is not archived, under each of these programmes it was paired
+    in (and that holds it), in the order all_cadence gives: its pairings, and its latest
+    contact of each kind dated from `since` to `today` (as read); and the names to print.
+    Pure: no connection, any thread."""
     if not found.houses:
         return [], {}
     known = {p.id: p for p in programs}
@@ -94,10 +97,3 @@ def assemble(found: Read, programs: Sequence[Program]
            if program_id in known and household_id in houses]
     return out, houses
 
-
-async def running(db: Database, *, programs: Sequence[Program], since: date, today: date
-                  ) -> tuple[list[Running], dict[int, House]]:
-    """Every household that is not archived, under each of these programmes it was paired
-    in (and that holds it), in the order all_cadence gives: its pairings, and its latest
-    contact of each kind dated from `since` to `today`; and the names to print."""
-    return assemble(await read(db, since=since, today=today), programs)
