@@ -11,35 +11,96 @@ at a reminder stage, planned into the reminders table, rendered into one message
 items per worker) and the digest (planned, gathered, rendered with its chart). Nothing is
 sent: Telegram's 30 messages a second, not the bot, sets how long sending takes
 (bench_reminders.py and bench_outbox.py measure that). It prints the time of each part and
-the process's peak RSS beside the aim: 5 s and 300 MB.
+the process's peak RSS beside the aim: 5 s and 300 MB, and beside each part the longest the
+event loop could not answer anything (a coroutine asleep for 5 ms at a time notes how late it
+wakes): what a resident's reply would have waited meanwhile. Then, every claimed reminder
+marked sent as deliver() marks it, the next day's reminder run at the same hour (the digest
+is not due again that week): the cost an operator lives with day after day.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import importlib
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # The paths above make the repository and bench/ importable when run as a script.
+if TYPE_CHECKING:
+    from bot.services.context import Services
+    from bot.services.reminder_sends import Batch
+
 AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Asia/Shanghai, Q4's last month
 COORDINATOR = 9001
 AIM_SECONDS = 5.0
 AIM_MB = 300.0
+PROBE_SECONDS = 0.005  # how often the monitor asks the event loop to wake it
+
+
+class LoopMonitor:
+    """How long the event loop could not run anything: a coroutine that sleeps PROBE_SECONDS
+    at a time and notes how late it woke (a handler waiting for the loop waits as long)."""
+
+    def __init__(self) -> None:
+        self.expected = time.perf_counter() + PROBE_SECONDS  # when the next wake-up is due
+        self.longest = 0.0  # since the last take()
+        self.overall = 0.0
+        # The cyclic collector runs in whichever thread allocates and holds the GIL: a full
+        # collection once the run's pause ends stalls the loop too.
+        self.collection = 0.0  # the longest collection since the last reset
+        self._collecting = 0.0
+        gc.callbacks.append(self._collected)
+
+    def _collected(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._collecting = now
+        else:
+            self.collection = max(self.collection, now - self._collecting)
+
+    async def watch(self) -> None:
+        """Sleep and note the lateness of each wake-up, until cancelled."""
+        while True:
+            self.expected = time.perf_counter() + PROBE_SECONDS
+            await asyncio.sleep(PROBE_SECONDS)
+            self.longest = max(self.longest, time.perf_counter() - self.expected)
+
+    def take(self) -> float:
+        """The longest stall since the last take, counting one still going on now."""
+        now = time.perf_counter()
+        # A part that ends in synchronous work returns before the monitor could wake: the
+        # stall up to now is this part's, and the monitor's next wake-up counts from now.
+        longest = max(self.longest, now - self.expected)
+        self.expected = max(self.expected, now)
+        self.longest = 0.0
+        self.overall = max(self.overall, longest)
+        return longest
 
 
 def rss_mb() -> float:
     """Peak resident memory of this process so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak() -> bool:
+    """Start the peak RSS again from the present (Linux: clear_refs 5); False if it cannot."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def build(path: Path, households: int, contacts: int, workers: int) -> None:
@@ -58,20 +119,102 @@ def build(path: Path, households: int, contacts: int, workers: int) -> None:
     conn.close()
 
 
+Part = tuple[str, float, float, float]  # name, wall s, CPU s, longest loop stall s
+
+
+class Laps:
+    """The tick's parts, timed one after the other (wall, CPU of every thread, loop stall)."""
+
+    def __init__(self, monitor: LoopMonitor) -> None:
+        self.monitor = monitor
+        self.parts: list[Part] = []
+        self.started = self.mark = time.perf_counter()
+        self.cpu_started = self.cpu_mark = time.process_time()
+        monitor.take()
+        monitor.collection = 0.0
+
+    def lap(self, name: str) -> None:
+        """The part since the last lap is done."""
+        now, cpu = time.perf_counter(), time.process_time()
+        self.parts.append((name, now - self.mark, cpu - self.cpu_mark, self.monitor.take()))
+        self.mark, self.cpu_mark = now, cpu
+
+    def print(self) -> tuple[float, float, str]:
+        """Each part's line; the total wall and CPU seconds, and the longest stall said."""
+        for name, seconds, cpu, stall in self.parts:
+            print(f"  {seconds:6.2f} s ({cpu:6.2f} s CPU; loop stalled {stall * 1000:6.0f} ms)"
+                  f"  {name}")
+        stall = max((stall for *_, stall in self.parts), default=0.0)
+        return (self.mark - self.started, self.cpu_mark - self.cpu_started,
+                f"event loop longest stall: {stall * 1000:.0f} ms (the longest garbage "
+                f"collection: {self.monitor.collection * 1000:.0f} ms)")
+
+
+async def reminder_run(services: Services, at: datetime, laps: Laps) -> Batch:
+    """remind() up to sending, and each worker's messages rendered as deliver() renders them."""
+    from bot.jobs.reminders import ITEMS_PER_MESSAGE, due_reminders, reminder_message
+    from bot.services import reminder_sends
+    from bot.services.bulk import collector_paused
+    from bot.services.reminder_messages import ReminderWriter
+    from bot.services.texts import language_of
+
+    today = at.astimezone(services.settings.timezone).date()
+    run_due = not await reminder_sends.planned(services, today)
+    with collector_paused():  # as remind() does, up to the claim
+        current = await due_reminders(services, today)
+        laps.lap(f"reminders: {len(current):,} obligations at a reminder stage")
+        if run_due:
+            added = await reminder_sends.plan(services, today, current, at)
+            laps.lap(f"reminders: {added or 0:,} planned (committed)")
+        by_worker = await reminder_sends.claim(services, at, current)
+    laps.lap(f"reminders: {sum(map(len, by_worker.values())):,} claimed (stale cancelled)")
+    people = await reminder_sends.recipients(services, by_worker)
+    messages = 0
+    writer = ReminderWriter(services, today)
+    for worker_id, rows in by_worker.items():  # as deliver() does, sending aside
+        person = people[worker_id]
+        lang = language_of(services, person)
+        rows.sort(key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0].id))
+        for start in range(0, len(rows), ITEMS_PER_MESSAGE):
+            chunk = rows[start:start + ITEMS_PER_MESSAGE]
+            reminder_message(writer, lang, person.name,
+                             [(item, stage) for _, item, stage in chunk])
+            messages += 1
+            await asyncio.sleep(0)  # deliver() awaits the send of each message it renders
+    laps.lap(f"reminders: {messages:,} messages rendered for {len(by_worker):,} workers")
+    return by_worker
+
+
+async def mark_sent(services: Services, by_worker: Batch, at: datetime) -> None:
+    """Every claimed reminder sent, through the use case deliver() calls when Telegram
+    accepts a message (here once per worker: the rows end the same)."""
+    from bot.services import reminder_sends
+
+    for message_id, rows in enumerate(by_worker.values(), start=1):
+        await reminder_sends.sent(services, [r.id for r, _, _ in rows], message_id, at)
+
+
+def load_charts() -> None:
+    """What the first chart of a process imports and looks up (bot/charts)."""
+    import matplotlib.figure  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+
+    from bot.charts import cjk_font
+
+    cjk_font()
+
+
 async def measure(path: Path) -> None:
     """The tick's reminder and digest work, timed part by part; nothing sent."""
     from bot.config import SUPPORTED_LANGUAGES, load_settings
     from bot.domain.reminding import week_key
     from bot.i18n import Catalog
-    from bot.jobs.reminders import due_reminders, reminder_message
-    from bot.services import digest_sends, reminder_sends
-    from bot.services.bulk import collector_paused
+    from bot.services import digest_sends
     from bot.services.context import Services, clock_for
     from bot.services.digest import gather, render_digest
-    from bot.services.reminder_messages import ReminderWriter
-    from bot.services.texts import language_of
     from storage.db import Database
 
+    importlib.import_module("bot.jobs.reminders")  # at start-up in the bot, not in a part
     settings = load_settings({"ZHONGFU_DATABASE": str(path),
                               "ZHONGFU_TIMEZONE": "Asia/Shanghai",
                               "ZHONGFU_COORDINATORS": str(COORDINATOR)})
@@ -80,49 +223,41 @@ async def measure(path: Path) -> None:
                         clock=clock_for(settings))
     before = rss_mb()
     today = AT.astimezone(settings.timezone).date()
-    parts: list[tuple[str, float]] = []
+    monitor = LoopMonitor()
+    watcher = asyncio.create_task(monitor.watch())
     try:
-        started = mark = time.perf_counter()
-        cpu_started = cpu_mark = time.process_time()
-
-        def lap(name: str) -> None:
-            nonlocal mark, cpu_mark
-            now, cpu = time.perf_counter(), time.process_time()
-            parts.append((name, now - mark, cpu - cpu_mark))
-            mark, cpu_mark = now, cpu
-
-        with collector_paused():  # as remind() does, up to the claim
-            current = await due_reminders(services, today)
-            lap(f"reminders: {len(current):,} obligations at a reminder stage")
-            added = await reminder_sends.plan(services, today, current, AT)
-            lap(f"reminders: {added:,} planned (committed)")
-            by_worker = await reminder_sends.claim(services, AT, current)
-        people = await reminder_sends.recipients(services, by_worker)
-        messages = 0
-        writer = ReminderWriter(services, today)
-        for worker_id, rows in by_worker.items():  # as deliver() does, sending aside
-            person = people[worker_id]
-            lang = language_of(services, person)
-            rows.sort(key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0].id))
-            for start in range(0, len(rows), 10):
-                reminder_message(writer, lang, person.name,
-                                 [(item, stage) for _, item, stage in rows[start:start + 10]])
-                messages += 1
-        lap(f"reminders: {messages:,} messages rendered for {len(by_worker):,} workers")
+        await asyncio.sleep(PROBE_SECONDS * 2)  # the monitor is asleep in the loop
+        laps = Laps(monitor)
+        by_worker = await reminder_run(services, AT, laps)
         await digest_sends.plan(services, week_key(today), AT)
         found = await gather(services, today)
-        lap("digest: gathered (obligations 8 periods back, quarter reach, reports)")
-        rendered = render_digest(services, "zh", found)
-        lap(f"digest: rendered ({len(rendered)} parts, chart included)")
-        total, cpu_total = time.perf_counter() - started, time.process_time() - cpu_started
+        laps.lap("digest: gathered (obligations 8 periods back, quarter reach, reports)")
+        # As send_digest() draws: in a worker thread, which pays for the first import.
+        await asyncio.to_thread(load_charts)
+        laps.lap("charts library loaded (once per process)")
+        rendered = await asyncio.to_thread(render_digest, services, "zh", found)
+        laps.lap(f"digest: rendered ({len(rendered)} parts, chart included)")
+        total, cpu_total, stall = laps.print()
+        peak = rss_mb()
+        print(f"tick: {total:.2f} s, {cpu_total:.2f} s CPU (aim ≤ {AIM_SECONDS:.0f} s); "
+              f"peak RSS {peak:.0f} MB (aim ≤ {AIM_MB:.0f} MB; {before:.0f} MB before the "
+              "tick: interpreter, libraries, catalog)")
+        print(stall)
+        await mark_sent(services, by_worker, AT)
+        # The bot holds nothing of yesterday's run: its peak is measured from here.
+        del by_worker, found, rendered
+        gc.collect()
+        peak_scope = (f"this run, from {rss_mb():.0f} MB at its start" if reset_peak()
+                      else "whole process")
+        next_day = Laps(monitor)
+        await reminder_run(services, AT + timedelta(days=1), next_day)
+        print("next day (reminders already sent yesterday):")
+        total, cpu_total, stall = next_day.print()
+        print(f"reminder run: {total:.2f} s, {cpu_total:.2f} s CPU; peak RSS {rss_mb():.0f} MB "
+              f"({peak_scope}); {stall}")
     finally:
+        watcher.cancel()
         await db.close()
-    for name, seconds, cpu in parts:
-        print(f"  {seconds:6.2f} s ({cpu:6.2f} s CPU)  {name}")
-    peak = rss_mb()
-    print(f"tick: {total:.2f} s, {cpu_total:.2f} s CPU (aim ≤ {AIM_SECONDS:.0f} s); "
-          f"peak RSS {peak:.0f} MB (aim ≤ {AIM_MB:.0f} MB; {before:.0f} MB before the tick: "
-          "interpreter, libraries, catalog)")
 
 
 def main() -> None:

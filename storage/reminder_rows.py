@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.cadence import ContactKind, Program, Tenure
-from storage.db import Database
-from storage.reminders import House, held_pairings, paired_houses
+from storage.db import Database, Row
+from storage.reminders import PAIRED_HOUSES, House, held_pairings, houses_of
 
 LATEST_KINDS = tuple(ContactKind)  # the order of Running.latest
 # One column per kind: the latest day of that kind (the kinds are the enum's own values).
@@ -50,15 +50,21 @@ class Running:
     latest: tuple[date | None, ...]  # by LATEST_KINDS; None: no contact in [since, today]
 
 
-async def running(db: Database, *, programs: Sequence[Program], since: date, today: date
-                  ) -> tuple[list[Running], dict[int, House]]:
-    """Every household that is not archived, under each of these programmes it was paired
-    in (and that holds it), in the order all_cadence gives: its pairings, and its latest
-    contact of each kind dated from `since` to `today`; and the names to print."""
-    known = {p.id: p for p in programs}
-    houses = await paired_houses(db)
+@dataclass(frozen=True, slots=True)
+class Read:
+    """The run's three reads as SQLite gave them: households, held pairings, latest contacts."""
+
+    houses: list[Row]
+    pairings: list[Row]
+    contacts: list[Row]
+
+
+async def read(db: Database, *, since: date, today: date) -> Read:
+    """The rows `assemble` builds from, read and nothing more (assemble may run in a worker
+    thread: at 100,000 households it is a second of Python)."""
+    houses = await db.fetchall(PAIRED_HOUSES)
     if not houses:
-        return [], {}
+        return Read([], [], [])
     pairing_rows = await held_pairings(db)
     # Households first (CROSS JOIN fixes the order): SQLite then finds each one's contacts in
     # the (household, day, kind) index, rather than every contact since `since` by the day
@@ -67,13 +73,27 @@ async def running(db: Database, *, programs: Sequence[Program], since: date, tod
         f"SELECT h.id, {_LATEST} FROM households h CROSS JOIN contacts c "
         "ON c.household_id = h.id AND c.deleted = 0 AND c.day >= ? AND c.day <= ? "
         "WHERE h.archived = 0 GROUP BY h.id", (since.isoformat(), today.isoformat()))
+    return Read(houses, pairing_rows, contact_rows)
+
+
+def assemble(found: Read, programs: Sequence[Program]
+             ) -> tuple[list[Running], dict[int, House]]:
+    """Every household that is not archived, under each of these programmes it was paired
+    in (and that holds it), in the order all_cadence gives: its pairings, and its latest
+    contact of each kind dated from `since` to `today` (as read); and the names to print.
+    Pure: no connection, any thread."""
+    if not found.houses:
+        return [], {}
+    known = {p.id: p for p in programs}
+    houses = houses_of(found.houses)
     days = _Days()
-    latest = {r[0]: tuple(map(days.__getitem__, r[1:])) for r in contact_rows}
+    latest = {r[0]: tuple(map(days.__getitem__, r[1:])) for r in found.contacts}
     tenures: dict[tuple[int, int], list[Tenure]] = {}
-    for pairing_id, household_id, worker_id, program_id, started_on, ended_on in pairing_rows:
+    for pairing_id, household_id, worker_id, program_id, started_on, ended_on in found.pairings:
         tenures.setdefault((household_id, program_id), []).append(
             Tenure(pairing_id, worker_id, days.day(started_on), days[ended_on]))
     out = [Running(household_id, known[program_id], spans, latest.get(household_id, _NONE))
            for (household_id, program_id), spans in tenures.items()
            if program_id in known and household_id in houses]
     return out, houses
+

@@ -38,13 +38,20 @@ class House:
     area_name: str | None
 
 
+PAIRED_HOUSES = (  # every household not archived that was ever paired (see houses_of)
+    "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
+    "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
+    "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
+
+
+def houses_of(rows: Iterable[Row]) -> dict[int, House]:
+    """PAIRED_HOUSES' rows by household id (pure: any thread)."""
+    return {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in rows}
+
+
 async def paired_houses(db: Database) -> dict[int, House]:
     """Every household not archived that was ever paired, with what a message prints of it."""
-    rows = await db.fetchall(
-        "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
-        "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
-        "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
-    return {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in rows}
+    return houses_of(await db.fetchall(PAIRED_HOUSES))
 
 
 async def held_pairings(db: Database) -> list[Row]:
@@ -248,14 +255,43 @@ _READY = (f"{_OPEN} AND ((state IN ('pending', 'failed') AND next_attempt_at <= 
 _FIELDS = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(6))
 
 
+_ENCODED_AT_ONCE = 5_000  # planned rows per json.dumps (see planned_json)
+
+
 def _by_worker(planned: Planned) -> int:
     return planned.worker_id
+
+
+def planned_json(planned: Iterable[Planned]) -> str:
+    """The reminders to plan as plan_encoded takes them: one JSON array, worker by worker
+    (pure: any thread; at 100,000 households it is half a second of Python)."""
+    # Worker by worker: the unique index (worker first) then grows in a few places instead of
+    # everywhere (a fifth less CPU). The sort is stable, so each worker's reminders keep their
+    # order and ids keep ordering them as before (deliver breaks ties by id). One JSON array
+    # that SQLite reads itself (json_each): binding nine values per row through executemany
+    # cost 40 % more of SQLite's CPU. A stage is a StrEnum: json writes its text.
+    days: dict[date, str] = {}
+    rows = [[p.worker_id, p.household_id, p.program_id, p.obligation_key, p.stage,
+             days.get(p.due_by) or days.setdefault(p.due_by, p.due_by.isoformat())]
+            for p in sorted(planned, key=_by_worker)]
+    # Encoded a slice at a time, the same text as json.dumps(rows): its C encoder holds the
+    # GIL for the whole list, so the event loop waited 0.2 s for 170,000 rows in a worker
+    # thread; a slice of 5,000 takes a few milliseconds.
+    return "[" + ", ".join(json.dumps(rows[start:start + _ENCODED_AT_ONCE],
+                                      ensure_ascii=False)[1:-1]
+                           for start in range(0, len(rows), _ENCODED_AT_ONCE)) + "]"
 
 
 async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Planned],
                    run_day: date, now: datetime) -> int | None:
     """Record the run and its reminders in one transaction; None if the run was done already,
     else how many reminders are new (one already planned for the same key is kept)."""
+    return await plan_encoded(db, job, run_key, planned_json(planned), run_day, now)
+
+
+async def plan_encoded(db: Database, job: str, run_key: str, planned: str, run_day: date,
+                       now: datetime) -> int | None:
+    """plan_run with the reminders already written by planned_json."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         done = await tx.rowcount(
@@ -264,24 +300,13 @@ async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Plann
         if not done:
             return None
         # One statement for all (a trip to SQLite's thread per row cost 36 s of CPU for
-        # 170,000 reminders in bench/bench_tick.py), worker by worker: the unique index
-        # (worker first) then grows in a few places instead of everywhere (a fifth less
-        # CPU). The sort is stable, so each worker's reminders keep their order and ids
-        # keep ordering them as before (deliver breaks ties by id).
-        # The rows go as one JSON array that SQLite reads itself (json_each): binding nine
-        # values per row through executemany cost 40 % more of SQLite's CPU. json_each gives
-        # the array in order (ORDER BY key says so), so ids follow the order above. A
-        # stage is a StrEnum: json writes its text.
-        days: dict[date, str] = {}
-        rows = json.dumps([
-            [p.worker_id, p.household_id, p.program_id, p.obligation_key, p.stage,
-             days.get(p.due_by) or days.setdefault(p.due_by, p.due_by.isoformat())]
-            for p in sorted(planned, key=_by_worker)], ensure_ascii=False)
+        # 170,000 reminders in bench/bench_tick.py). json_each gives the array in order
+        # (ORDER BY key says so), so ids follow planned_json's order.
         return await tx.rowcount(
             "INSERT OR IGNORE INTO reminders (worker_id, household_id, program_id, "
             "obligation_key, stage, due_by, run_day, next_attempt_at, created_at) "
             f"SELECT {_FIELDS}, ?, ?, ? FROM json_each(?) ORDER BY key",
-            (run_day.isoformat(), stamp, stamp, rows))
+            (run_day.isoformat(), stamp, stamp, planned))
 
 
 async def has_ready(db: Database, now: datetime, lease: timedelta = LEASE) -> bool:
@@ -294,6 +319,12 @@ async def has_ready(db: Database, now: datetime, lease: timedelta = LEASE) -> bo
 async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[Claimed]:
     """Take every reminder that is ready to (re)send: pending, failed and due for a retry,
     or claimed by a process that died. Claimed rows are 'sending' and count an attempt."""
+    return claimed(await claim_rows(db, now, lease))
+
+
+async def claim_rows(db: Database, now: datetime, lease: timedelta = LEASE) -> list[Row]:
+    """claim's rows as SQLite gave them (turn them into Claimed with `claimed`, which may
+    run in a worker thread)."""
     stamp = to_db(now)
     stale = to_db(now - lease)
     async with db.transaction() as tx:
@@ -307,6 +338,11 @@ async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[C
             await tx.execute("UPDATE reminders SET state = 'sending', claimed_at = ?, "
                              "attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))",
                              (stamp, json.dumps([r[0] for r in rows])))
+    return rows
+
+
+def claimed(rows: Iterable[Row]) -> list[Claimed]:
+    """claim_rows' rows as Claimed (pure: any thread)."""
     # Only the columns a send needs, unpacked by position (170,000 rows at 100,000 households).
     stages = _STAGES
     return [Claimed(id_, worker_id, household_id, program_id, key, stages[stage], state,

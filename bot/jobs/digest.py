@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -31,7 +32,10 @@ async def send_digest(services: Services, bot: Bot, now: datetime, pacer: Pacer)
     for row in claimed:
         parts = rendered.get(row.language)
         if parts is None:
-            parts = rendered[row.language] = render_digest(services, row.language, found)
+            # Drawn in a worker thread, as /stats draws its charts: seconds of matplotlib
+            # (its first import included) during which no resident would be answered.
+            parts = rendered[row.language] = await asyncio.to_thread(
+                render_digest, services, row.language, found)
         sent = row.parts_sent
         failure: Result | None = None
         for part in parts[sent:]:

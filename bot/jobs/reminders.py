@@ -47,7 +47,7 @@ def reminder_message(writer: ReminderWriter, lang: str, worker_name: str,
 
 async def due_reminders(services: Services, today: date) -> Current:
     """Every obligation at a reminder stage today, by (worker, household, program, key)."""
-    return reminder_run.by_key(await reminder_run.at_reminder_stage(services.db, today))
+    return await reminder_run.current(services.db, today)
 
 
 async def remind(tick: TickContext) -> None:

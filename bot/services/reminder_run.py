@@ -6,13 +6,16 @@ the same answer, in the same order, from less: only the rules at a stage today (
 none, and then nothing is read), only the running periods, only each household's latest
 contact of each kind, columns through the domain's fast path (`reminding.due_at_stage`),
 and objects only for what is reminded. tests/services/test_reminder_messages.py compares
-both on a varied database.
+both on a varied database. Only the reads run on the event loop (their SQL on aiosqlite's
+thread); the objects are built in a worker thread, so residents are answered meanwhile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from typing import TypeVar
 
 from bot.domain.cadence import (
     Coverage,
@@ -28,50 +31,77 @@ from bot.services.bulk import collector_paused
 from storage import pairings, reminder_rows
 from storage.db import Database
 
+T = TypeVar("T")
+Found = list[tuple[Item, Stage]]  # at a reminder stage today, in obligations.everyone's order
+Current = dict[tuple[int, int, int, str], tuple[Item, Stage]]  # the same, by_key
+
 
 async def at_reminder_stage(db: Database, today: date, *,
-                            programs: Sequence[Program] | None = None
-                            ) -> list[tuple[Item, Stage]]:
+                            programs: Sequence[Program] | None = None) -> Found:
     """What `reminding.stages_today` keeps of `obligations.everyone(db, today, 0)`, in the
     same order: every running obligation that is due and at a reminder stage today."""
+    return await _staged(db, today, programs, _items)
+
+
+async def current(db: Database, today: date, *,
+                  programs: Sequence[Program] | None = None) -> Current:
+    """at_reminder_stage's items by_key: the daily run's question, built off the loop."""
+    return await _staged(db, today, programs, _items_by_key)
+
+
+async def _staged(db: Database, today: date, programs: Sequence[Program] | None,
+                  build: Callable[[date, list[Program], reminder_rows.Read], T]) -> T:
+    """The rows the rules at a stage today need, read, then built by `build` in a worker
+    thread: at 100,000 households that is seconds of Python, during which the event loop
+    (every resident's reply) would otherwise wait. Only the SQL runs on the connection."""
     if programs is None:
         programs = await pairings.programs(db)
     staged = [Program(p.id, p.name, tuple(rule for rule, _ in rules))
               for p in programs if (rules := staged_rules(p, today))]
     since = earliest_needed(staged, today, 0)
     if since is None:
-        return []  # no rule is at a stage today
+        return build(today, staged, reminder_rows.Read([], [], []))  # no rule at a stage today
+    # Paused for the whole process, worker thread included, until the objects are built.
     with collector_paused():
-        found, houses = await reminder_rows.running(db, programs=staged, since=since,
-                                                    today=today)
-        # The domain works a programme at a time, on the households covered today.
-        rows: dict[int, list[int]] = {}
-        spans: dict[int, list[Coverage]] = {}
-        for index, r in enumerate(found):
-            span = coverage_on(r.tenures, today)
-            if span is not None:
-                rows.setdefault(r.program.id, []).append(index)
-                spans.setdefault(r.program.id, []).append(span)
-        by_row: dict[int, list[tuple[Obligation, Stage]]] = {}
-        for program in staged:
-            indexes = rows.get(program.id, [])
-            latest = {kind: [found[i].latest[k] for i in indexes]
-                      for k, kind in enumerate(reminder_rows.LATEST_KINDS)}
-            for row, obligation, stage in due_at_stage(program, today,
-                                                      spans.get(program.id, []), latest):
-                by_row.setdefault(indexes[row], []).append((obligation, stage))
-        out: list[tuple[Item, Stage]] = []
-        for index in sorted(by_row):
-            r = found[index]
-            house = houses[r.household_id]
-            out.extend((Item(r.household_id, house.name, house.area_id, house.area_name,
-                             r.program.id, r.program.name, o), stage)
-                       for o, stage in by_row[index])
+        read = await reminder_rows.read(db, since=since, today=today)
+        return await asyncio.to_thread(build, today, staged, read)
+
+
+def _items_by_key(today: date, staged: list[Program], read: reminder_rows.Read) -> Current:
+    """_items by_key, in one trip to the worker thread."""
+    return by_key(_items(today, staged, read))
+
+
+def _items(today: date, staged: list[Program], read: reminder_rows.Read) -> Found:
+    """The items at a stage from the rows read (pure: any thread)."""
+    found, houses = reminder_rows.assemble(read, staged)
+    # The domain works a programme at a time, on the households covered today.
+    rows: dict[int, list[int]] = {}
+    spans: dict[int, list[Coverage]] = {}
+    for index, r in enumerate(found):
+        span = coverage_on(r.tenures, today)
+        if span is not None:
+            rows.setdefault(r.program.id, []).append(index)
+            spans.setdefault(r.program.id, []).append(span)
+    by_row: dict[int, list[tuple[Obligation, Stage]]] = {}
+    for program in staged:
+        indexes = rows.get(program.id, [])
+        latest = {kind: [found[i].latest[k] for i in indexes]
+                  for k, kind in enumerate(reminder_rows.LATEST_KINDS)}
+        for row, obligation, stage in due_at_stage(program, today,
+                                                  spans.get(program.id, []), latest):
+            by_row.setdefault(indexes[row], []).append((obligation, stage))
+    out: Found = []
+    for index in sorted(by_row):
+        r = found[index]
+        house = houses[r.household_id]
+        out.extend((Item(r.household_id, house.name, house.area_id, house.area_name,
+                         r.program.id, r.program.name, o), stage)
+                   for o, stage in by_row[index])
     return out
 
 
-def by_key(found: Iterable[tuple[Item, Stage]]
-           ) -> dict[tuple[int, int, int, str], tuple[Item, Stage]]:
+def by_key(found: Iterable[tuple[Item, Stage]]) -> Current:
     """The items by (worker, household, program, obligation key), in the same order."""
     # Each key's text written once per rule and period, not for each of 170,000 obligations.
     key = ObligationKeys()

@@ -8,6 +8,7 @@ cancelled), who the workers are, and what became of each message. Sending is the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
@@ -15,6 +16,7 @@ from bot.domain import digest as dg
 from bot.domain.cadence import Stage
 from bot.services.context import Services
 from storage import reminders as store
+from storage.db import Row
 from storage.reminders import Claimed
 from storage.reminders import Worker as Recipient
 
@@ -41,24 +43,43 @@ async def has_ready(services: Services, now: datetime) -> bool:
 async def plan(services: Services, today: date, current: Current, now: datetime) -> int | None:
     """Record today's run and a reminder for each obligation at a stage, in one transaction;
     None if the run was planned already, else how many reminders are new."""
-    rows = [store.Planned(*key, stage, item.obligation.due_by)
-            for key, (item, stage) in current.items()]
-    return await store.plan_run(services.db, REMINDER_JOB, today.isoformat(), rows, today, now)
+    # The rows written off the event loop (170,000 at 100,000 households), before the
+    # transaction: no lock is held meanwhile.
+    rows = await asyncio.to_thread(_planned_json, current)
+    return await store.plan_encoded(services.db, REMINDER_JOB, today.isoformat(), rows, today,
+                                    now)
+
+
+def _planned_json(current: Current) -> str:
+    """The run's reminders as store.plan_encoded takes them."""
+    return store.planned_json(store.Planned(*key, stage, item.obligation.due_by)
+                              for key, (item, stage) in current.items())
 
 
 async def claim(services: Services, now: datetime, current: Current) -> Batch:
     """Claim every reminder ready to send; those still relevant by worker, the rest
     cancelled."""
+    rows = await store.claim_rows(services.db, now)
+    if not rows:
+        return {}
+    # Matched off the event loop (170,000 rows at 100,000 households); the rows are plain
+    # values, read already.
+    by_worker, stale = await asyncio.to_thread(_matched, rows, current)
+    await store.cancel(services.db, stale)
+    return by_worker
+
+
+def _matched(rows: list[Row], current: Current) -> tuple[Batch, list[int]]:
+    """The claimed rows still relevant, by worker, and the ids of the others."""
     stale: list[int] = []
     by_worker: Batch = {}
-    for row in await store.claim(services.db, now):
+    for row in store.claimed(rows):
         found = current.get(row.obligation)
         if found is None or found[1] is not row.stage:
             stale.append(row.id)  # met, handed over, or at another stage now
             continue
         by_worker.setdefault(row.worker_id, []).append((row, found[0], found[1]))
-    await store.cancel(services.db, stale)
-    return by_worker
+    return by_worker, stale
 
 
 async def recipients(services: Services, ids: Iterable[int]) -> dict[int, Recipient]:

@@ -144,6 +144,20 @@ async def test_plan_is_once_per_run_and_once_per_key(db: Database) -> None:
     assert await store.claim(db, now + timedelta(days=30)) == []
 
 
+async def test_a_large_run_is_planned_whole_worker_by_worker_in_order(db: Database) -> None:
+    # More reminders than planned_json encodes at once: the slices join into one array.
+    planned = [store.Planned(7001 + i % 3, 1, 1, f"call:{i:05d}·中", Stage.FIRST,
+                             date(2026, 3, 1) + timedelta(days=i % 40)) for i in range(12_001)]
+    now = at("2026-03-01")
+    assert await store.plan_run(db, "reminders", "2026-03-01", planned, date(2026, 3, 1),
+                                now) == len(planned)
+    stored = [r for worker in (7001, 7002, 7003) for r in await store.for_worker(db, worker)]
+    assert [(r.worker_id, r.obligation_key, r.due_by) for r in stored] == [
+        (p.worker_id, p.obligation_key, p.due_by)
+        for p in sorted(planned, key=lambda p: p.worker_id)]
+    assert [r.id for r in stored] == sorted(r.id for r in stored)  # worker by worker
+
+
 async def test_digest_rows_are_once_per_week_and_keep_progress(db: Database) -> None:
     now = at("2026-03-02")
     assert await store.plan_digests(db, "2026-W10", [(9001, "zh"), (9002, "en")], now) == 2
