@@ -119,7 +119,7 @@ def build(path: Path, households: int, contacts: int, workers: int) -> None:
     conn.close()
 
 
-Part = tuple[str, float, float, float]  # name, wall s, CPU s, longest loop stall s
+Part = tuple[str, float, float, float, float]  # name, wall s, CPU s, loop stall s, peak MB
 
 
 class Laps:
@@ -136,15 +136,16 @@ class Laps:
     def lap(self, name: str) -> None:
         """The part since the last lap is done."""
         now, cpu = time.perf_counter(), time.process_time()
-        self.parts.append((name, now - self.mark, cpu - self.cpu_mark, self.monitor.take()))
+        self.parts.append((name, now - self.mark, cpu - self.cpu_mark, self.monitor.take(),
+                           rss_mb()))
         self.mark, self.cpu_mark = now, cpu
 
     def print(self) -> tuple[float, float, str]:
         """Each part's line; the total wall and CPU seconds, and the longest stall said."""
-        for name, seconds, cpu, stall in self.parts:
-            print(f"  {seconds:6.2f} s ({cpu:6.2f} s CPU; loop stalled {stall * 1000:6.0f} ms)"
-                  f"  {name}")
-        stall = max((stall for *_, stall in self.parts), default=0.0)
+        for name, seconds, cpu, stall, peak in self.parts:
+            print(f"  {seconds:6.2f} s ({cpu:6.2f} s CPU; loop stalled {stall * 1000:6.0f} ms;"
+                  f" peak {peak:4.0f} MB)  {name}")
+        stall = max((stall for _, _, _, stall, _ in self.parts), default=0.0)
         return (self.mark - self.started, self.cpu_mark - self.cpu_started,
                 f"event loop longest stall: {stall * 1000:.0f} ms (the longest garbage "
                 f"collection: {self.monitor.collection * 1000:.0f} ms)")
@@ -185,13 +186,13 @@ async def reminder_run(services: Services, at: datetime, laps: Laps) -> Batch:
     return by_worker
 
 
-async def mark_sent(services: Services, by_worker: Batch, at: datetime) -> None:
+async def mark_sent(services: Services, claimed: list[list[int]], at: datetime) -> None:
     """Every claimed reminder sent, through the use case deliver() calls when Telegram
     accepts a message (here once per worker: the rows end the same)."""
     from bot.services import reminder_sends
 
-    for message_id, rows in enumerate(by_worker.values(), start=1):
-        await reminder_sends.sent(services, [r.id for r, _, _ in rows], message_id, at)
+    for message_id, ids in enumerate(claimed, start=1):
+        await reminder_sends.sent(services, ids, message_id, at)
 
 
 def load_charts() -> None:
@@ -229,6 +230,10 @@ async def measure(path: Path) -> None:
         await asyncio.sleep(PROBE_SECONDS * 2)  # the monitor is asleep in the loop
         laps = Laps(monitor)
         by_worker = await reminder_run(services, AT, laps)
+        claimed = [[r.id for r, _, _ in rows] for rows in by_worker.values()]
+        # remind() has returned before digest() runs (the tick runs its jobs one after the
+        # other): the bot holds nothing of the reminder run while it gathers the digest.
+        del by_worker
         await digest_sends.plan(services, week_key(today), AT)
         found = await gather(services, today)
         laps.lap("digest: gathered (obligations 8 periods back, quarter reach, reports)")
@@ -243,9 +248,9 @@ async def measure(path: Path) -> None:
               f"peak RSS {peak:.0f} MB (aim ≤ {AIM_MB:.0f} MB; {before:.0f} MB before the "
               "tick: interpreter, libraries, catalog)")
         print(stall)
-        await mark_sent(services, by_worker, AT)
+        await mark_sent(services, claimed, AT)
         # The bot holds nothing of yesterday's run: its peak is measured from here.
-        del by_worker, found, rendered
+        del claimed, found, rendered
         gc.collect()
         peak_scope = (f"this run, from {rss_mb():.0f} MB at its start" if reset_peak()
                       else "whole process")
