@@ -316,13 +316,16 @@ async def has_ready(db: Database, now: datetime, lease: timedelta = LEASE) -> bo
     return found is not None
 
 
-async def claim(db: Database, now: datetime, lease: timedelta = LEASE) -> list[Claimed]:
+async def claim(db: Database, now: datetime, lease: timedelta = LEASE,
+                claimer: str | None = None) -> list[Claimed]:
     """Take every reminder that is ready to (re)send: pending, failed and due for a retry,
-    or claimed by a process that died. Claimed rows are 'sending' and count an attempt."""
-    return claimed(await claim_rows(db, now, lease))
+    or claimed by a process that died. Claimed rows are 'sending', count an attempt and name
+    `claimer` (see `claimers`, `take_back`)."""
+    return claimed(await claim_rows(db, now, lease, claimer))
 
 
-async def claim_rows(db: Database, now: datetime, lease: timedelta = LEASE) -> list[Row]:
+async def claim_rows(db: Database, now: datetime, lease: timedelta = LEASE,
+                     claimer: str | None = None) -> list[Row]:
     """claim's rows as SQLite gave them (turn them into Claimed with `claimed`, which may
     run in a worker thread)."""
     stamp = to_db(now)
@@ -336,9 +339,34 @@ async def claim_rows(db: Database, now: datetime, lease: timedelta = LEASE) -> l
             # statement: their ids as one JSON array (not 340 statements of 500 ids). Found by
             # rowid, a quarter less CPU than the condition again through reminders_open.
             await tx.execute("UPDATE reminders SET state = 'sending', claimed_at = ?, "
-                             "attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))",
-                             (stamp, json.dumps([r[0] for r in rows])))
+                             "claimed_by = ?, attempts = attempts + 1 "
+                             "WHERE id IN (SELECT value FROM json_each(?))",
+                             (stamp, claimer, json.dumps([r[0] for r in rows])))
     return rows
+
+
+async def claimers(db: Database) -> list[str]:
+    """The processes holding claims on reminders or digests being sent (unnamed left out)."""
+    rows = await db.fetchall(
+        f"SELECT claimed_by FROM reminders WHERE {_OPEN} AND state = 'sending' "
+        "AND claimed_by IS NOT NULL UNION SELECT claimed_by FROM digests "
+        "WHERE state = 'sending' AND claimed_by IS NOT NULL")
+    return sorted(str(r[0]) for r in rows)
+
+
+async def take_back(db: Database, claimers: Sequence[str]) -> int:
+    """Make what these (dead) processes had claimed ready to send again at once; how many
+    reminders and digests."""
+    if not claimers:
+        return 0
+    marks = ",".join("?" * len(claimers))
+    async with db.transaction() as tx:
+        taken = await tx.rowcount(
+            "UPDATE reminders SET state = 'pending', claimed_at = NULL, claimed_by = NULL "
+            f"WHERE {_OPEN} AND state = 'sending' AND claimed_by IN ({marks})", tuple(claimers))
+        return taken + await tx.rowcount(
+            "UPDATE digests SET state = 'pending', claimed_at = NULL, claimed_by = NULL "
+            f"WHERE state = 'sending' AND claimed_by IN ({marks})", tuple(claimers))
 
 
 def claimed(rows: Iterable[Row]) -> list[Claimed]:
@@ -431,8 +459,8 @@ async def plan_digests(db: Database, week: str, targets: Iterable[tuple[int, str
     return added
 
 
-async def claim_digests(db: Database, now: datetime, lease: timedelta = LEASE
-                        ) -> list[DigestRow]:
+async def claim_digests(db: Database, now: datetime, lease: timedelta = LEASE,
+                        claimer: str | None = None) -> list[DigestRow]:
     """Take the digests ready to (re)send (see claim)."""
     stamp = to_db(now)
     async with db.transaction() as tx:
@@ -442,7 +470,8 @@ async def claim_digests(db: Database, now: datetime, lease: timedelta = LEASE
             "OR (state = 'sending' AND claimed_at < ?) ORDER BY id", (stamp, to_db(now - lease)))
         for r in rows:
             await tx.execute("UPDATE digests SET state = 'sending', claimed_at = ?, "
-                             "attempts = attempts + 1 WHERE id = ?", (stamp, r["id"]))
+                             "claimed_by = ?, attempts = attempts + 1 WHERE id = ?",
+                             (stamp, claimer, r["id"]))
     return [_digest(r) for r in rows]
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from telegram import Bot
 
+from bot.delivery import process_id
 from bot.delivery.pacing import Pacer
 from bot.services.context import Services
 
@@ -21,3 +22,5 @@ class TickContext:
     # The process's one pacer, shared with the outbox, so all sending together stays
     # within Telegram's limits.
     pacer: Pacer = field(default_factory=Pacer)
+    # The name this process gives its claims on reminders and digests (see take_back).
+    claimer: str = field(default_factory=process_id.this_process)

@@ -20,9 +20,10 @@ from bot.services.digest import Part, gather, render_digest
 log = logging.getLogger(__name__)
 
 
-async def send_digest(services: Services, bot: Bot, now: datetime, pacer: Pacer) -> None:
+async def send_digest(services: Services, bot: Bot, now: datetime, pacer: Pacer,
+                      claimer: str | None = None) -> None:
     """Send (or continue) every claimed digest, part by part."""
-    claimed = await digest_sends.claim(services, now)
+    claimed = await digest_sends.claim(services, now, claimer)
     if not claimed:
         return
     today = now.astimezone(services.settings.timezone).date()
@@ -65,4 +66,4 @@ async def digest(tick: TickContext) -> None:
     if not await digest_sends.planned(services, week):
         added = await digest_sends.plan(services, week, tick.now)
         log.info("digest for %s: %s chat(s)", week, added)
-    await send_digest(services, tick.bot, tick.now, tick.pacer)
+    await send_digest(services, tick.bot, tick.now, tick.pacer, tick.claimer)

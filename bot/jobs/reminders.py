@@ -69,7 +69,7 @@ async def remind(tick: TickContext) -> None:
         if run_due:
             added = await reminder_sends.plan(services, today, current, tick.now)
             log.info("reminder run for %s: %s new reminder(s)", today, added)
-        by_worker = await reminder_sends.claim(services, tick.now, current)
+        by_worker = await reminder_sends.claim(services, tick.now, current, tick.claimer)
     await deliver(services, tick.bot, tick.now, today, by_worker, tick.pacer)
 
 

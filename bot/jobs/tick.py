@@ -14,13 +14,14 @@ from datetime import datetime
 from telegram import Bot
 from telegram.ext import Application, ContextTypes
 
+from bot.delivery import process_id
 from bot.delivery.pacing import Pacer
 from bot.jobs.context import TickContext
 from bot.jobs.digest import digest
 from bot.jobs.escalation import escalate, finish_routing
 from bot.jobs.referrals import route_new
 from bot.jobs.reminders import remind
-from bot.services import erasure, housekeeping
+from bot.services import erasure, housekeeping, reminder_sends
 from bot.services.context import Services
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,17 @@ async def prune_outbox(tick: TickContext) -> None:
     await housekeeping.prune_outbox(tick.services, tick.now)
 
 
+async def take_back_claims(tick: TickContext) -> None:
+    """Reminders and digests a dead process was sending: ready again now, not after the lease."""
+    taken = await reminder_sends.take_back(tick.services, tick.claimer, process_id.gone)
+    if taken:
+        log.info("took back %d reminder(s) and digest(s) a stopped process had claimed", taken)
+
+
 def jobs() -> list[Job]:
     """Every scheduled job, in the order a tick runs them."""
     return [prune_updates, prune_outbox, purge_drafts, retention, finish_routing, route_new,
-            escalate, remind, digest]
+            escalate, take_back_claims, remind, digest]
 
 
 async def tick(services: Services, bot: Bot, now: datetime, pacer: Pacer) -> None:

@@ -30,9 +30,10 @@ async def plan(services: Services, week: str, now: datetime) -> int | None:
     return await store.plan_digests(services.db, week, await coordinator_targets(services), now)
 
 
-async def claim(services: Services, now: datetime) -> list[DigestRow]:
-    """Take the digests ready to (re)send."""
-    return await store.claim_digests(services.db, now)
+async def claim(services: Services, now: datetime, claimer: str | None = None
+                ) -> list[DigestRow]:
+    """Take the digests ready to (re)send, in `claimer`'s name."""
+    return await store.claim_digests(services.db, now, claimer=claimer)
 
 
 async def progress(services: Services, digest_id: int, parts_sent: int) -> None:

@@ -9,7 +9,7 @@ cancelled), who the workers are, and what became of each message. Sending is the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from bot.domain import digest as dg
@@ -56,10 +56,11 @@ def _planned_json(current: Current) -> str:
                               for key, (item, stage) in current.items())
 
 
-async def claim(services: Services, now: datetime, current: Current) -> Batch:
-    """Claim every reminder ready to send; those still relevant by worker, the rest
-    cancelled."""
-    rows = await store.claim_rows(services.db, now)
+async def claim(services: Services, now: datetime, current: Current,
+                claimer: str | None = None) -> Batch:
+    """Claim every reminder ready to send, in `claimer`'s name; those still relevant by
+    worker, the rest cancelled."""
+    rows = await store.claim_rows(services.db, now, claimer=claimer)
     if not rows:
         return {}
     # Matched off the event loop (170,000 rows at 100,000 households); the rows are plain
@@ -80,6 +81,14 @@ def _matched(rows: list[Row], current: Current) -> tuple[Batch, list[int]]:
             continue
         by_worker.setdefault(row.worker_id, []).append((row, found[0], found[1]))
     return by_worker, stale
+
+
+async def take_back(services: Services, claimer: str, gone: Callable[[str], bool]) -> int:
+    """Reminders and digests that a process now `gone` (kill -9, a crash) had claimed, made
+    ready at once instead of after the lease; how many. Claims of a live process stay its own."""
+    dead = [other for other in await store.claimers(services.db)
+            if other != claimer and gone(other)]
+    return await store.take_back(services.db, dead)
 
 
 async def recipients(services: Services, ids: Iterable[int]) -> dict[int, Recipient]:

@@ -8,7 +8,9 @@ to press the button (it does no scheduled work of its own in these tests).
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sys
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,6 +40,11 @@ def local_iso(day: date, clock: time = time(9, 0)) -> str:
 async def tick(bot: BotProcess, day: date, clock: time = time(9, 0)) -> None:
     code, out = await bot.cli("tick", "--at", local_iso(day, clock))
     assert code == 0, out
+
+
+def to_worker(api: FakeBotApi) -> list[object]:
+    """Every message sent (or tried) to the worker."""
+    return [p for p in api.calls_to("sendMessage") if str(p.get("chat_id")) == str(WORKER)]
 
 
 def sends(api: FakeBotApi) -> int:
@@ -168,3 +175,41 @@ async def test_overdue_and_digest_commands_for_coordinators_only(
     await worker.expect("只对管理员开放")
     await worker.send("/digest")
     await worker.expect("只对管理员开放")
+
+
+async def test_reminders_a_killed_tick_was_sending_go_out_at_the_next_tick(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    await bot.stop()
+    worker = api.user(WORKER, "陈社工", language_code="zh-hans")
+    await arrange(bot)
+    quarter = period_containing(PeriodKind.QUARTER, bot.today()).previous()
+    first_day = stage_start(quarter, Stage.FIRST)
+    # A tick (cron's `zhongfu tick`) is killed while it sends the worker's reminder.
+    # Only that first send is held (and never answered: its process is gone).
+    hold = api.hold("sendMessage", lambda params: str(params.get("chat_id")) == str(WORKER)
+                    and not hold.held)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "tick", "--at", local_iso(first_day), cwd=bot.workdir,
+        env=bot.env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    await hold.reached(timeout=30)
+    proc.kill()
+    await proc.wait()
+    with bot.db() as conn:
+        claims = conn.execute("SELECT DISTINCT state, claimed_by FROM reminders").fetchall()
+    assert len(claims) == 1 and claims[0][0] == "sending"
+    assert claims[0][1].split(":")[1] == str(proc.pid)
+    assert not any("您结对的服务对象" in m.plain for m in worker.drain())
+
+    # The next tick, a minute later, sends it at once, not after the ten-minute lease.
+    code, out = await bot.cli("tick", "--at", local_iso(first_day, time(9, 1)))
+    assert code == 0, out
+    assert "took back 2 reminder(s) and digest(s) a stopped process had claimed" in out
+    reminder = await worker.expect("您结对的服务对象")
+    assert "张大爷" in reminder.plain and "李阿婆" in reminder.plain
+    with bot.db() as conn:
+        assert [tuple(r) for r in conn.execute("SELECT DISTINCT state FROM reminders")] == [
+            ("sent",)]
+    # And only once: later ticks send the worker nothing more.
+    before = len(to_worker(api))
+    await tick(bot, first_day, time(9, 30))
+    assert len(to_worker(api)) == before

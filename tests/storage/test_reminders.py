@@ -169,6 +169,31 @@ async def test_digest_rows_are_once_per_week_and_keep_progress(db: Database) -> 
     assert again[0].parts_sent == 2 and again[0].attempts == 1  # attempts before this one
 
 
+async def test_what_a_dead_process_claimed_is_taken_back_and_a_live_ones_is_not(
+        db: Database) -> None:
+    now = at("2026-03-01")
+    planned = [store.Planned(7001, 1, 1, "call:2026-Q1", Stage.FIRST, date(2026, 3, 31)),
+               store.Planned(7002, 2, 1, "call:2026-Q1", Stage.FIRST, date(2026, 3, 31))]
+    await store.plan_run(db, "reminders", "2026-03-01", planned, date(2026, 3, 1), now)
+    await store.plan_digests(db, "2026-W09", [(9001, "zh")], now)
+    dead, live = "host:111:5", "host:222:7"
+    assert [r.worker_id for r in await store.claim(db, now, claimer=dead)] == [7001, 7002]
+    assert len(await store.claim_digests(db, now, claimer=dead)) == 1
+    assert await store.claim(db, now) == []  # claimed, and the lease has not ended
+    assert await store.claimers(db) == [dead]
+    assert await store.take_back(db, []) == 0
+    assert await store.take_back(db, [live]) == 0  # not its claims
+    assert await store.take_back(db, [dead]) == 3  # two reminders and a digest
+    assert await store.claimers(db) == []
+    # Ready again at once, not after the lease, with the attempt already counted.
+    again = await store.claim(db, now, claimer=live)
+    assert [(r.worker_id, r.attempts) for r in again] == [(7001, 1), (7002, 1)]
+    assert [d.chat_id for d in await store.claim_digests(db, now, claimer=live)] == [9001]
+    assert await store.claimers(db) == [live]
+    await store.mark_sent(db, [r.id for r in again], 55, now)
+    assert await store.take_back(db, [live]) == 1  # only the digest is still being sent
+
+
 # -- jobs against a stub bot ------------------------------------------------------------------
 
 
