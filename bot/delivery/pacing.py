@@ -42,12 +42,12 @@ class Pacer:
     moment it would send, after waking up, so a busy event loop cannot bunch messages
     beyond the limit (slots reserved in advance would all fire late, together).
 
-    A message keeps its place in the overall count until one second
-    after its call returned, not after it was let go: Telegram counts it when it arrives,
-    somewhere between the two. Counted from the moment it left, a few messages delayed on
-    the way (a stalled process, a slow network) would arrive in the same second as later
-    ones, and the second would hold more than `per_second`. Counted this way it cannot: any
-    two messages Telegram sees in one second were both in the count when the later one left.
+    A message keeps its place in the overall count until one second after its call
+    returned, not after it was let go: Telegram counts it when it arrives, somewhere between
+    the two. Counted from the moment it left, a few messages delayed on the way (a stalled
+    process, a slow network) would arrive in the same second as later ones, and the second
+    would hold more than `per_second`. Counted this way it cannot: any two messages Telegram
+    sees in one second were both in the count when the later one left.
     """
 
     per_second: float = OVERALL_PER_SECOND
