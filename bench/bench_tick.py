@@ -168,6 +168,7 @@ async def reminder_run(services: Services, at: datetime, laps: Laps) -> Batch:
             added = await reminder_sends.plan(services, today, current, at)
             laps.lap(f"reminders: {added or 0:,} planned (committed)")
         by_worker = await reminder_sends.claim(services, at, current)
+    del current  # as remind() does before it delivers
     laps.lap(f"reminders: {sum(map(len, by_worker.values())):,} claimed (stale cancelled)")
     people = await reminder_sends.recipients(services, by_worker)
     messages = 0
