@@ -96,4 +96,3 @@ def assemble(found: Read, programs: Sequence[Program]
            for (household_id, program_id), spans in tenures.items()
            if program_id in known and household_id in houses]
     return out, houses
-

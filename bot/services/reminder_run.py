@@ -13,9 +13,8 @@ thread); the objects are built in a worker thread, so residents are answered mea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TypeVar
 
 from bot.domain.cadence import (
     Coverage,
@@ -31,43 +30,33 @@ from bot.services.bulk import collector_paused
 from storage import pairings, reminder_rows
 from storage.db import Database
 
-T = TypeVar("T")
 Found = list[tuple[Item, Stage]]  # at a reminder stage today, in obligations.everyone's order
-Current = dict[tuple[int, int, int, str], tuple[Item, Stage]]  # the same, by_key
-
-
-async def at_reminder_stage(db: Database, today: date, *,
-                            programs: Sequence[Program] | None = None) -> Found:
-    """What `reminding.stages_today` keeps of `obligations.everyone(db, today, 0)`, in the
-    same order: every running obligation that is due and at a reminder stage today."""
-    return await _staged(db, today, programs, _items)
+Key = tuple[int, int, int, str]  # (worker, household, program, obligation key)
+Current = dict[Key, tuple[Item, Stage]]  # the same, by_key
 
 
 async def current(db: Database, today: date, *,
                   programs: Sequence[Program] | None = None) -> Current:
-    """at_reminder_stage's items by_key: the daily run's question, built off the loop."""
-    return await _staged(db, today, programs, _items_by_key)
+    """What `reminding.stages_today` keeps of `obligations.everyone(db, today, 0)`, by_key in
+    the same order: every running obligation that is due and at a reminder stage today.
 
-
-async def _staged(db: Database, today: date, programs: Sequence[Program] | None,
-                  build: Callable[[date, list[Program], reminder_rows.Read], T]) -> T:
-    """The rows the rules at a stage today need, read, then built by `build` in a worker
-    thread: at 100,000 households that is seconds of Python, during which the event loop
-    (every resident's reply) would otherwise wait. Only the SQL runs on the connection."""
+    Only the SQL runs on the connection; the items are built in a worker thread: at 100,000
+    households that is seconds of Python, during which the event loop (every resident's
+    reply) would otherwise wait."""
     if programs is None:
         programs = await pairings.programs(db)
     staged = [Program(p.id, p.name, tuple(rule for rule, _ in rules))
               for p in programs if (rules := staged_rules(p, today))]
     since = earliest_needed(staged, today, 0)
     if since is None:
-        return build(today, staged, reminder_rows.Read([], [], []))  # no rule at a stage today
+        return {}  # no rule is at a stage today
     # Paused for the whole process, worker thread included, until the objects are built.
     with collector_paused():
         read = await reminder_rows.read(db, since=since, today=today)
-        return await asyncio.to_thread(build, today, staged, read)
+        return await asyncio.to_thread(_by_key, today, staged, read)
 
 
-def _items_by_key(today: date, staged: list[Program], read: reminder_rows.Read) -> Current:
+def _by_key(today: date, staged: list[Program], read: reminder_rows.Read) -> Current:
     """_items by_key, in one trip to the worker thread."""
     return by_key(_items(today, staged, read))
 

@@ -15,18 +15,17 @@ from datetime import date, datetime
 from bot.domain import digest as dg
 from bot.domain.cadence import Stage
 from bot.services.context import Services
+from bot.services.reminder_run import Current, Key
 from storage import reminders as store
 from storage.db import Row
 from storage.reminders import Claimed
 from storage.reminders import Worker as Recipient
 
 __all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "cancel", "claim", "failed",
-           "has_ready", "plan", "planned", "recipients", "sent"]
+           "has_ready", "plan", "planned", "recipients", "sent", "take_back"]
 
 REMINDER_JOB = "reminders"  # the run's name in scheduled_runs; its key is the local date
 
-Key = tuple[int, int, int, str]  # (worker, household, program, obligation key)
-Current = dict[Key, tuple[dg.Item, Stage]]  # what is at a reminder stage today, by key
 Batch = dict[int, list[tuple[Claimed, dg.Item, Stage]]]  # claimed and still relevant, by worker
 
 
