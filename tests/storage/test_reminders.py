@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -300,39 +299,3 @@ async def test_interrupted_digest_continues_where_it_stopped(db: Database) -> No
     assert len(bot.photos) == 4
     row = (await store.digests(db))[0]
     assert row.state == "sent"
-
-
-# -- the pacer ---------------------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-async def test_pacer_keeps_every_limit() -> None:
-    clock = FakeClock()
-    pacer = Pacer(clock=clock, sleep=clock.sleep)
-    times: list[tuple[float, int]] = []
-    for n in range(200):
-        chat = 7000 + n % 50 if n % 10 else -100123  # every tenth to one group
-        async with pacer.sending(chat):
-            times.append((clock.now, chat))
-    stamps = [when for when, _ in times]
-    assert all(sum(1 for s in stamps if start <= s < start + 1.0) <= 28 for start in stamps)
-    group = [when for when, chat in times if chat < 0]
-    assert all(sum(1 for s in group if start <= s < start + 60.0) <= 20 for start in group)
-    by_chat: dict[int, list[float]] = {}
-    for when, chat in times:
-        by_chat.setdefault(chat, []).append(when)
-    assert all(b - a >= 1.0 - 1e-9 for seen in by_chat.values() for a, b in pairwise(seen))
-    pacer.pause(5)
-    before = clock.now
-    async with pacer.sending(1):
-        assert clock.now >= before + 5

@@ -103,3 +103,25 @@ async def test_a_chat_waits_a_full_interval_after_its_last_message_returned() ->
         clock.now = 3.0  # a slow call: it may have arrived just now
     await send(pacer, 7)
     assert clock.now >= 4.0
+
+
+async def test_pacer_keeps_every_limit() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    times: list[tuple[float, int]] = []
+    for n in range(200):
+        chat = 7000 + n % 50 if n % 10 else -100123  # every tenth to one group
+        async with pacer.sending(chat):
+            times.append((clock.now, chat))
+    stamps = [when for when, _ in times]
+    assert all(sum(1 for s in stamps if start <= s < start + 1.0) <= 28 for start in stamps)
+    group = [when for when, chat in times if chat < 0]
+    assert all(sum(1 for s in group if start <= s < start + 60.0) <= 20 for start in group)
+    by_chat: dict[int, list[float]] = {}
+    for when, chat in times:
+        by_chat.setdefault(chat, []).append(when)
+    assert all(b - a >= 1.0 - 1e-9 for seen in by_chat.values() for a, b in pairwise(seen))
+    pacer.pause(5)
+    before = clock.now
+    async with pacer.sending(1):
+        assert clock.now >= before + 5
