@@ -116,7 +116,8 @@ async def test_the_folds_show_what_the_lists_showed(db: Database, today: date) -
     assert expected.missed_count > 50 and len(expected.missed) == len(WORKERS)
     assert len(expected.longest) == 5 and len(expected.program_names) == 2
     assert found.missed_count == expected.missed_count
-    assert found.missed == expected.missed  # every worker's missed ones: fewer than 60 here
+    # The list as far as the digest shows it (60), and every worker counted.
+    assert found.missed == _first(expected.missed, digests.DIGEST_ITEMS)
     assert found.missed_by_worker == {w: len(group) for w, group in expected.missed}
     for mine, theirs in ((found.by_program, expected.by_program),
                          (found.by_program_rule, expected.by_program_rule),
@@ -135,12 +136,29 @@ async def test_the_folds_show_what_the_lists_showed(db: Database, today: date) -
     assert streets.boards() == oracle.boards(items, today, by_street)
 
 
-async def test_a_short_missed_list_keeps_each_workers_first_and_counts_all(db: Database) -> None:
+def _first(groups: list[tuple[int, list[dg.Item]]], keep: int) -> list[tuple[int, list[dg.Item]]]:
+    """The first `keep` items of a list grouped by worker, grouped the same way."""
+    out: list[tuple[int, list[dg.Item]]] = []
+    for worker, group in groups:
+        if keep <= 0:
+            break
+        out.append((worker, group[:keep]))
+        keep -= len(out[-1][1])
+    return out
+
+
+@pytest.mark.parametrize("keep", [3, 12, 10_000])
+async def test_a_short_missed_list_keeps_the_first_and_counts_all(db: Database, keep: int
+                                                                   ) -> None:
     today = DAYS[0]
     items = await obligations.everyone(db, today, history_periods=digests.HISTORY_PERIODS)
     expected = oracle.build(items, today, names=WORKERS, longest_limit=12)
-    found = dg.build(items, today, names=WORKERS, longest_limit=12, missed_keep=3)
-    assert found.missed == [(w, group[:3]) for w, group in expected.missed]
+    found = dg.build(items, today, names=WORKERS, longest_limit=12, missed_keep=keep)
+    # What a list cut at `keep` shows, and no item made beyond it.
+    assert found.missed == _first(expected.missed, keep)
+    assert sum(len(group) for _, group in found.missed) == min(keep, expected.missed_count)
+    if keep == 3:  # the first worker alone has more: the cut falls inside a group
+        assert len(expected.missed[0][1]) > 3 and len(found.missed) == 1
     assert found.missed_by_worker == {w: len(group) for w, group in expected.missed}
     assert found.longest == expected.longest and len(found.longest) == 12
     # Listed in any order, the same figures.
