@@ -192,7 +192,4 @@ class CommonHandlers:
 
     async def group_hint(self, ctx: Ctx) -> None:
         """In a group, point a person who addressed the bot to a private chat."""
-        await ctx.context.bot.send_message(
-            ctx.update.effective_chat.id if ctx.update.effective_chat else ctx.user_id,
-            ctx.t("group.private_only"),
-        )
+        await ctx.reply_in_chat(ctx.t("group.private_only"))

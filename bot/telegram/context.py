@@ -16,11 +16,10 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.delivery.sender import Outcome, Sender
+from bot.delivery.sender import Outcome, Result, Sender
 from bot.domain.access import Action
 from bot.domain.people import Person, Role
 from bot.services import access, people
@@ -135,11 +134,8 @@ class Ctx:
             edited = await self._in_pressed(text, markup)
             if edited is not None:
                 return edited
-        result = await self.sender.text(self.chat_id, text, markup, patience=REPLY_PATIENCE)
-        if result.outcome is Outcome.SENT or result.outcome is Outcome.FORBIDDEN:
-            return result.message
-        assert result.exception is not None
-        raise result.exception
+        return _sent(await self.sender.text(self.chat_id, text, markup,
+                                            patience=REPLY_PATIENCE))
 
     async def _in_pressed(self, text: str, markup: Markup | None) -> Message | None:
         """Put the next question in the pressed message, under the answer chosen there; None
@@ -162,20 +158,36 @@ class Ctx:
         self.replaced = True
         return result.message
 
-    async def send_location(self, latitude: float, longitude: float) -> None:
-        """Send the acting person a map pin (a failure is logged: the text was sent)."""
-        try:
-            await self.context.bot.send_location(self.chat_id, latitude, longitude)
-        except TelegramError as exc:
-            log.warning("location not sent to %s: %s", self.chat_id, exc)
+    async def send_location(self, latitude: float, longitude: float) -> bool:
+        """Send the acting person a map pin; False (logged) if it could not be sent."""
+        return self._delivered("location", await self.sender.location(
+            self.chat_id, latitude, longitude, patience=REPLY_PATIENCE))
 
-    async def send_photo(self, photo: str | bytes, caption: str | None = None) -> None:
-        """Send the acting person a picture (a file id or PNG bytes)."""
-        try:
-            await self.context.bot.send_photo(self.chat_id, photo, caption=caption,
-                                              parse_mode=ParseMode.HTML)
-        except TelegramError as exc:
-            log.warning("photo not sent to %s: %s", self.chat_id, exc)
+    async def send_photo(self, photo: str | bytes, caption: str | None = None) -> bool:
+        """Send the acting person a picture (a file id or PNG bytes); False (logged) if it
+        could not be sent."""
+        return self._delivered("photo", await self.sender.photo(
+            self.chat_id, photo, caption, patience=REPLY_PATIENCE))
+
+    async def send_document(self, data: bytes, filename: str, caption: str | None = None) -> bool:
+        """Send the acting person a file; False (logged) if it could not be sent."""
+        return self._delivered("document", await self.sender.document(
+            self.chat_id, data, filename, caption, patience=REPLY_PATIENCE))
+
+    async def reply_in_chat(self, text: str) -> Message | None:
+        """Answer in the chat the update came from, a group too (reply() answers privately);
+        None if the bot may not write there, and what still fails is raised, as reply()."""
+        chat = self.update.effective_chat
+        return _sent(await self.sender.text(chat.id if chat is not None else self.user_id, text,
+                                            patience=REPLY_PATIENCE))
+
+    def _delivered(self, what: str, result: Result) -> bool:
+        """Whether a send went through; what did not is logged (transient failures were
+        already tried again for REPLY_PATIENCE)."""
+        if not result.ok:
+            log.warning("%s not sent to %s: %s", what, self.chat_id,
+                        result.error or result.outcome.value)
+        return result.ok
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the button press (stops the spinner); a stale query is not an error."""
@@ -206,6 +218,14 @@ class Ctx:
                                                 patience=REPLY_PATIENCE)
         if not result.ok:
             log.debug("could not remove keyboard: %s", result.error)
+
+
+def _sent(result: Result) -> Message | None:
+    """The message sent; None if the person blocked the bot; else the failure, raised."""
+    if result.outcome is Outcome.SENT or result.outcome is Outcome.FORBIDDEN:
+        return result.message
+    assert result.exception is not None
+    raise result.exception
 
 
 def _label_of(message: Message, data: str | None) -> str | None:

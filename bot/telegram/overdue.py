@@ -7,11 +7,10 @@ filters by an area or a worker whose name contains the text, and area buttons fi
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import CODEC, Int
@@ -43,14 +42,12 @@ async def digest_command(ctx: Ctx) -> None:
     """/digest: this week's digest now, to the coordinator who asked (not recorded)."""
     today = local_date(ctx.now, ctx.services.settings.timezone)
     found = await digests.gather(ctx.services, today)
-    for part in digests.render_digest(ctx.services, ctx.lang, found):
-        if part.png is None:
-            await ctx.reply(part.text)
-            continue
-        try:
-            await ctx.context.bot.send_photo(ctx.chat_id, part.png, caption=part.text,
-                                             parse_mode=ParseMode.HTML)
-        except (BadRequest, Forbidden):
+    # Drawn in a worker thread, as the weekly run draws it: seconds of charts during which
+    # no resident would be answered.
+    parts = await asyncio.to_thread(digests.render_digest, ctx.services, ctx.lang, found)
+    for part in parts:
+        # A chart that cannot be sent still tells its figures: its caption, as text.
+        if part.png is None or not await ctx.send_photo(part.png, part.text):
             await ctx.reply(part.text)
 
 

@@ -362,11 +362,7 @@ class Referrals:
         await ctx.answer()
         await ctx.drop_keyboard()
         caption = ctx.t("referrals.return.caption", quarter=key, count=made.rows)
-        try:
-            await ctx.context.bot.send_document(ctx.chat_id, made.data, filename=made.filename,
-                                                caption=caption, parse_mode="HTML")
-        except TelegramError as exc:
-            log.warning("agency return not sent: %s", exc)
+        if not await ctx.send_document(made.data, made.filename, caption):
             await ctx.reply(ctx.t("referrals.return.failed"))
 
 

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import CODEC, Choice, Int, Pattern
@@ -436,13 +434,9 @@ async def run_export(ctx: Ctx, span: fg.Span, fmt: service.Format, with_contacts
         caption = ctx.t("export.done", start=span.start.isoformat(), end=span.end.isoformat(),
                         sheets=len(done.sheets),
                         contacts=ctx.t("export.with_contacts") if with_contacts else "")
-        try:
-            with out.open("rb") as document:
-                await ctx.context.bot.send_document(ctx.chat_id, document,
-                                                    filename=done.filename, caption=caption,
-                                                    parse_mode=ParseMode.HTML)
-        except TelegramError as exc:
-            log.warning("export %s not sent: %s", span.code, exc)
+        # Read whole, as python-telegram-bot would: a retried upload sends it again.
+        data = await asyncio.to_thread(out.read_bytes)
+        if not await ctx.send_document(data, done.filename, caption):
             await ctx.reply(ctx.t("export.failed"))
 
 

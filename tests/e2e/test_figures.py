@@ -162,6 +162,35 @@ async def test_a_coordinator_exports_the_quarter(
         (COORDINATOR_ID, False), (COORDINATOR_ID, True), (COORDINATOR_ID, False)]
 
 
+async def test_the_chart_and_the_export_arrive_after_a_flood_wait_and_a_bad_gateway(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    """Telegram answers the first tries of the chart and of the spreadsheet with a flood wait
+    (429) and a bad gateway (502): each is tried again and reaches the coordinator once."""
+    seed(bot)
+    api.fail_next("sendPhoto", 429, "Too Many Requests: retry after 1", retry_after=1)
+    api.fail_next("sendPhoto", 502, "Bad Gateway")
+    await coordinator.send("/stats 2026-10-01 2026-12-31")
+    await coordinator.expect("服务统计")
+    chart = await coordinator.expect("服务内容和服务方式", kind="photo", timeout=30)
+    assert chart.data and chart.data.startswith(b"\x89PNG")
+
+    await coordinator.send("/export 2026-10-01 2026-12-31")
+    await coordinator.expect("导出 2026-10-01 至 2026-12-31 的数据")
+    api.fail_next("sendDocument", 502, "Bad Gateway")
+    api.fail_next("sendDocument", 429, "Too Many Requests: retry after 1", retry_after=1)
+    await coordinator.press(t("export.button.xlsx"))
+    document = await coordinator.expect("数据表格", kind="document", timeout=30)
+    assert t("stats.fig.covered_households") in {
+        row[0] for row in workbook_of(document)[t("export.sheet.summary")]}
+    await coordinator.expect_nothing(within=1.0)
+    sent = [m for m in coordinator.messages if m.kind in ("photo", "document")]
+    assert [m.plain for m in sent if "服务内容和服务方式" in m.plain] == [chart.plain]
+    assert [m.kind for m in sent].count("document") == 1
+    assert not any(t("export.failed") in m.plain for m in coordinator.messages)
+    tries = [name for name, _ in api.calls if name in ("sendPhoto", "sendDocument")]
+    assert tries.count("sendDocument") == 3 and tries.count("sendPhoto") >= 3
+
+
 async def test_the_command_line_export(bot: BotProcess) -> None:
     seed(bot)
     out = bot.workdir / "q4.xlsx"

@@ -43,3 +43,35 @@ async def test_refusals_are_final_and_network_failures_are_tried_again(
         assert (result.outcome, bot.calls) == (outcome, calls)
     finally:
         await db.close()
+
+
+# Bot API methods that put something in a chat (python-telegram-bot's names).
+SENDING_METHODS = {
+    "send_message", "send_photo", "send_document", "send_location", "send_media_group",
+    "send_video", "send_audio", "send_voice", "send_animation", "send_sticker", "send_venue",
+    "send_contact", "copy_message", "copy_messages", "forward_message", "forward_messages",
+    "edit_message_text", "edit_message_caption", "edit_message_reply_markup",
+    "reply_text", "reply_html", "reply_photo", "reply_document", "reply_location",
+    "edit_text", "edit_caption", "edit_reply_markup"}
+# The sending path itself, and the fake Bot API and its demo users, which play Telegram.
+OWN_SENDERS = ("delivery", "botapi", "demo")
+
+
+def test_every_message_goes_through_the_sender() -> None:
+    """No handler, job or service calls a sending method of the Bot (or of a Message)
+    itself: those sends would be neither paced nor tried again. (`ctx.send_photo` and the
+    like are Ctx's own, which go through the sender.)"""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "bot"
+    found: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        if path.relative_to(root).parts[0] in OWN_SENDERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in SENDING_METHODS \
+                    and ast.unparse(node.func.value) not in ("ctx", "self"):
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno} "
+                             f"{ast.unparse(node.func)}")
+    assert found == []
