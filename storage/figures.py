@@ -31,6 +31,7 @@ from bot.domain.figures import (
     Span,
     SpanReach,
 )
+from bot.domain.marks import Column
 from storage.clock import from_db, to_db
 from storage.db import BUSY_TIMEOUT_MS
 from storage.pairings import Cadence
@@ -225,28 +226,69 @@ def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
     """cadence_stream's households with their contact days by kind (the cadence engine's
     bulk form, cadence.Engine.rows): households, pairings and contacts read in household
     order side by side, each household's contacts as one row."""
-    known = {p.id: p for p in programs(conn)}
     days = _Days()
     day_of = days.__getitem__
-    # One worker's share: only the households they were ever paired with are read (with every
-    # pairing of those, as a handover decides who answers for a period), not all of them.
-    mine, params = (("", ()) if worker_id is None else
-                    (" AND {} IN (SELECT household_id FROM pairings WHERE worker_id = ?)",
-                     (worker_id,)))
-    pairing_rows = _tuples(conn, (
-        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
-        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        f"AND {HELD}{mine.format('p.household_id')} "
-        "ORDER BY p.household_id, p.program_id, p.started_on"), params)
     # One row per household, a column per kind: '2026-11-02,2026-11-20' (group_concat leaves
     # the NULLs of other kinds out). A million rows made into Python objects would cost more
     # than the rest of the digest's reading.
     each_kind = ", ".join(f"group_concat(CASE kind WHEN '{kind.value}' THEN day END)"
                           for kind in _KINDS)
+    mine, params = _mine(worker_id)
     contact_rows = _tuples(conn, (
         f"SELECT household_id, {each_kind} FROM contacts "
         f"WHERE deleted = 0{mine.format('household_id')} "
         "GROUP BY household_id ORDER BY household_id"), params)
+    for household_id, house, held, found in _held(conn, worker_id, contact_rows, days):
+        by_kind = {} if found is None else {
+            kind: list(map(day_of, text.split(",")))
+            for kind, text in zip(_KINDS, found[1:], strict=True) if text}
+        yield household_id, house, held, by_kind
+
+
+def cadence_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: date
+                  ) -> Iterator[tuple[int, House, Held, tuple[int, ...]]]:
+    """cadence_stream's households (every one not archived) with, per column, the bits of
+    the periods in which a contact of the column's kinds is dated, up to today
+    (bot/domain/marks.py): SQLite reads every contact, Python gets a few integers each."""
+    # A day's month index once per contact, then per column its period's bit (SUM of the
+    # DISTINCT powers of two is their OR). The kinds are the enum's own values.
+    bits = ", ".join(
+        f"SUM(DISTINCT CASE WHEN kind IN ({', '.join(repr(k) for k in c.kinds)}) "
+        f"AND month >= {c.first * c.months} THEN 1 << (month / {c.months} - {c.first}) END)"
+        for c in columns) or "NULL"
+    contact_rows = _tuples(conn, (
+        f"SELECT household_id, {bits} FROM (SELECT household_id, kind, "
+        "CAST(substr(day, 1, 4) AS INTEGER) * 12 + CAST(substr(day, 6, 2) AS INTEGER) - 1 "
+        "AS month FROM contacts WHERE deleted = 0 AND day <= ?) "
+        "GROUP BY household_id ORDER BY household_id"), (today.isoformat(),))
+    none = (0,) * len(columns)
+    for household_id, house, held, found in _held(conn, None, contact_rows, _Days()):
+        yield household_id, house, held, none if found is None else tuple(
+            mark or 0 for mark in found[1:1 + len(columns)])
+
+
+def _mine(worker_id: int | None) -> tuple[str, tuple[Any, ...]]:
+    """One worker's share: only the households they were ever paired with are read (with every
+    pairing of those, as a handover decides who answers for a period), not all of them. A
+    condition to format with the household id's column, and its parameters."""
+    if worker_id is None:
+        return "", ()
+    return " AND {} IN (SELECT household_id FROM pairings WHERE worker_id = ?)", (worker_id,)
+
+
+def _held(conn: sqlite3.Connection, worker_id: int | None,
+          contact_rows: Iterator[tuple[Any, ...]], days: dict[str, date]
+          ) -> Iterator[tuple[int, House, Held, tuple[Any, ...] | None]]:
+    """Every household that is not archived and was paired (with worker_id: by that worker),
+    in id order, with its programmes and tenures and its row of `contact_rows` (by household
+    id first, in the same order; None if it has none): the three read side by side."""
+    known = {p.id: p for p in programs(conn)}
+    mine, params = _mine(worker_id)
+    pairing_rows = _tuples(conn, (
+        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
+        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
+        f"AND {HELD}{mine.format('p.household_id')} "
+        "ORDER BY p.household_id, p.program_id, p.started_on"), params)
     house_rows = _tuples(conn, (
         "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
         "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
@@ -263,11 +305,10 @@ def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
                     pairing_id, worker, days[started_on],
                     days[ended_on] if ended_on else None))
             next_pairing = next(pairing_rows, None)
-        by_kind: dict[ContactKind, list[date]] = {}
+        found: tuple[Any, ...] | None = None
         while next_contact is not None and next_contact[0] <= household_id:
             if next_contact[0] == household_id:
-                by_kind = {kind: list(map(day_of, text.split(",")))
-                           for kind, text in zip(_KINDS, next_contact[1:], strict=True) if text}
+                found = next_contact
             next_contact = next(contact_rows, None)
         if worker_id is not None and not any(t.worker_id == worker_id
                                              for spans in tenures.values() for t in spans):
@@ -275,7 +316,7 @@ def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
         held = [(program, spans) for program_id, spans in tenures.items()
                 if (program := known.get(program_id)) is not None]
         if held:
-            yield household_id, House(name, area_id, area_name), held, by_kind
+            yield household_id, House(name, area_id, area_name), held, found
 
 
 def _tuples(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()

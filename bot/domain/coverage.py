@@ -20,13 +20,14 @@ switch to streets without touching this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
 from bot.domain.cadence import Row, Rule, Status
-from bot.domain.digest import Holder, Item, row_of
+from bot.domain.digest import Holder, Item, Marked, row_of
+from bot.domain.marks import Window
 from bot.domain.periods import Period, period_containing
 
 EARLY_SHARE: Final = 0.25  # below this share of a running period gone, show the last one
@@ -115,6 +116,35 @@ _Recent = tuple[dict[str | None, list[int]], dict[int, bool]]
 _Counts = tuple[list[int], _Recent | None]
 
 
+class _Lane:
+    """One programme rule as PeriodTally.add_marked counts it: its window; its periods'
+    counts (PeriodTally's own); the last two periods' counts once a household owes them; and
+    the periods before those as how many households had each (owed, met) pattern."""
+
+    def __init__(self, rule: Rule, frame: Window, periods: dict[date, _Counts]) -> None:
+        self.rule = rule
+        self.frame = frame
+        self.periods = periods
+        self.now = len(frame.periods) - 1  # the running period's index
+        self.older = (1 << max(self.now - 1, 0)) - 1  # the periods before the last two
+        self.shown = [(index, 1 << index) for index in (self.now - 1, self.now) if index >= 0]
+        self.patterns: dict[tuple[int, int], int] = {}
+        self._counts: dict[int, tuple[list[int], _Recent]] = {}
+
+    def counts(self, index: int, tally: PeriodTally) -> tuple[list[int], _Recent]:
+        """The counts of one of the last two periods, made when first owed."""
+        found = self._counts.get(index)
+        if found is None:
+            period = self.frame.periods[index]
+            made = self.periods.get(period.start)
+            if made is None:
+                made = self.periods[period.start] = tally._first(self.rule, period)
+            counts, recent = made
+            assert recent is not None  # the running period and the one before
+            found = self._counts[index] = (counts, recent)
+        return found
+
+
 class PeriodTally:
     """Boards and trend in one pass over the obligations: counts by programme rule and
     period, and by group and by worker for each rule's running period and the one before
@@ -131,6 +161,8 @@ class PeriodTally:
         # households come one after another with the same rule objects, and hashing a rule
         # is done in Python.
         self._by_id: dict[tuple[int, int], tuple[Rule, dict[date, _Counts]]] = {}
+        # add_marked's state by (programme, rule id): see _Lane.
+        self._lanes: dict[tuple[int, int], _Lane] = {}
 
     def add(self, item: Item) -> None:
         """Count one obligation."""
@@ -170,6 +202,56 @@ class PeriodTally:
             by_group[slot] += 1
             done[worker] = done.get(worker, False) or slot == 0
 
+    def add_marked(self, marks: Sequence[Marked]) -> None:
+        """Count a household's obligations given as marks (see digest.Marked): add_rows'
+        figures. Only the last two periods (the ones a board shows by group and worker) are
+        counted per household; the others as patterns, counted in when a figure is asked
+        for. A programme rule comes with one window (the same object) every time."""
+        name: str | None = None
+        named: Holder | None = None
+        lanes = self._lanes
+        for holder, rule, frame, tenures, owed, met in marks:
+            lane = lanes.get((holder.program_id, id(rule)))
+            if lane is None:
+                lane = lanes[(holder.program_id, id(rule))] = _Lane(
+                    rule, frame, self._periods(holder, rule))
+            mask = owed.mask
+            older = mask & lane.older
+            if older:
+                pattern = (older, met & older)
+                patterns = lane.patterns
+                patterns[pattern] = patterns.get(pattern, 0) + 1
+            for index, bit in lane.shown:
+                if not mask & bit:
+                    continue
+                counts, (groups, done) = lane.counts(index, self)
+                slot = 0 if met & bit else 1 if index == lane.now else 2
+                counts[slot] += 1
+                if named is not holder:
+                    name, named = self.group(holder), holder
+                by_group = groups.get(name)
+                if by_group is None:
+                    by_group = groups[name] = [0, 0, 0]
+                by_group[slot] += 1
+                worker = tenures[owed.at[index]].worker_id
+                if slot == 0:
+                    done[worker] = True
+                elif worker not in done:
+                    done[worker] = False
+
+    def _counted(self) -> None:
+        """add_marked's patterns counted in, period by period (once, before any figure)."""
+        for lane in self._lanes.values():
+            for (owed, met), households in lane.patterns.items():
+                for index, period in enumerate(lane.frame.periods):
+                    if not owed >> index & 1:
+                        continue
+                    found = lane.periods.get(period.start)
+                    if found is None:
+                        found = lane.periods[period.start] = self._first(lane.rule, period)
+                    found[0][0 if met >> index & 1 else 2] += households
+            lane.patterns.clear()
+
     def _periods(self, holder: Holder, rule: Rule) -> dict[date, _Counts]:
         """The counts of a programme rule, by period (remembered by the rule's id too)."""
         key = (holder.program_id, rule)
@@ -186,6 +268,7 @@ class PeriodTally:
         return [0, 0, 0], ({}, {}) if period in (running, running.previous()) else None
 
     def _found(self, program_id: int, rule: Rule, period: Period) -> _Counts | None:
+        self._counted()
         return self._rules.get((program_id, rule), {}).get(period.start)
 
     def _tally(self, program_id: int, rule: Rule, period: Period) -> Tally | None:

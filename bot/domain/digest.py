@@ -23,7 +23,16 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from bot.domain import figures
-from bot.domain.cadence import Obligation, ObligationKeys, Row, Rule, Status, obligation_key
+from bot.domain.cadence import (
+    Obligation,
+    ObligationKeys,
+    Row,
+    Rule,
+    Status,
+    Tenure,
+    obligation_key,
+)
+from bot.domain.marks import OwedPeriods, Window
 from bot.domain.periods import Period, PeriodKind, period_containing
 
 K = TypeVar("K", bound=Hashable)
@@ -63,6 +72,14 @@ class Item(Holder):
 # engine's order: by rule, then period) with the household under that programme. The folds
 # take this form: an object per obligation would cost more than the counting.
 Owed = Sequence[tuple[Holder, Sequence[Row]]]
+
+
+# One household's obligations under one programme rule as bit marks (bot/domain/marks.py): the
+# household under that programme, the rule, its window of periods, the household's tenures
+# under the programme (in marks.ordered's order), what they owe over the window, and the
+# periods met (bit i: window period i). A household is a list of them, programme by programme
+# and rule by rule as the engine gives rows; only rules that owe something are listed.
+Marked = tuple[Holder, Rule, Window, Sequence[Tenure], OwedPeriods, int]
 
 
 def row_of(o: Obligation) -> Row:
@@ -230,6 +247,36 @@ def longest_run(owed: Owed, today: date,
         if worst is None or days > worst[0]:
             worst = (days, since, last[5])
     if worst is None:
+        return None
+    days, since, worker = worst
+    return Run(info, worker, since, days, missing)
+
+
+def longest_marked(marks: Sequence[Marked], today: date) -> Run | None:
+    """longest_run of a household given as marks: the same run, found from the bits."""
+    info: Holder | None = None
+    worst: tuple[int, date, int] | None = None  # days, since, worker
+    missing: list[tuple[Rule, Period]] = []
+    for holder, rule, frame, tenures, owed, met in marks:
+        last = len(frame.periods) - 2  # the period just before the running one
+        closed = owed.mask & ((1 << (last + 1)) - 1)
+        if not closed:
+            continue
+        if info is None:
+            info = holder
+        # The latest owed period that has ended must be the last one, and missed.
+        if closed.bit_length() - 1 != last or met >> last & 1:
+            continue
+        first = last
+        # Back while the period before is owed (no gap) and missed too.
+        while first > 0 and closed >> (first - 1) & 1 and not met >> (first - 1) & 1:
+            first -= 1
+        missing.append((rule, frame.periods[last]))
+        since = frame.periods[first].end
+        days = (today - since).days
+        if worst is None or days > worst[0]:
+            worst = (days, since, tenures[owed.at[last]].worker_id)
+    if info is None or worst is None:
         return None
     days, since, worker = worst
     return Run(info, worker, since, days, missing)
@@ -440,7 +487,46 @@ class DigestTally:
                     self.missed.add_row(holder, row)
                     overdue = True
         # A run ends with a period just missed: without one, the household is not overdue.
-        run = longest_run(owed, today, self._last_period) if overdue else None
+        self._offer(longest_run(owed, today, self._last_period) if overdue else None)
+
+    def add_marked(self, marks: Sequence[Marked]) -> None:
+        """Count one household's obligations given as marks (see Marked): add_owed's figures
+        without a row per period."""
+        missed_ = Status.MISSED
+        running = self._running
+        workers = self.workers
+        overdue = False
+        counted: Sequence[Tenure] | None = None
+        for holder, rule, frame, tenures, owed, met in marks:
+            program_id = holder.program_id
+            self.owed += owed.count
+            self.program_names[program_id] = holder.program_name
+            at = owed.at
+            if len(tenures) != 1:
+                workers.update(tenures[i].worker_id for i in set(at) if i >= 0)
+            elif tenures is not counted:  # one worker answers for every period it owes
+                workers.add(tenures[0].worker_id)
+                counted = tenures
+            now = len(at) - 1  # the running period
+            if owed.mask >> now & 1:
+                key = (program_id, id(rule), tenures[at[now]].worker_id,
+                       holder.area_name or self.no_area)
+                found = running.get(key)
+                if found is None:
+                    found = running[key] = [0, 0, rule]
+                found[0] += met >> now & 1
+                found[1] += 1
+            last = now - 1
+            if last >= 0 and owed.mask >> last & 1 and not met >> last & 1:
+                period = frame.periods[last]
+                tenure = tenures[at[last]]
+                self.missed.add_row(holder, (rule, period, missed_, period.last_day, None,
+                                             tenure.worker_id, tenure.pairing_id))
+                overdue = True
+        self._offer(longest_marked(marks, self.today) if overdue else None)
+
+    def _offer(self, run: Run | None) -> None:
+        """The household's run among the longest, if it is (its Overdue written only then)."""
         if run is not None:
             key = (-run.days, run.holder.household_name, run.holder.household_id)
             if self.longest.wants(key):  # _overdue_order, before the Overdue is written

@@ -79,11 +79,10 @@ def fold_sync(path: Path, today: date, program_ids: Collection[int]) -> Folded:
     # set off a collection with nothing to free.
     with collector_paused():
         try:
-            for owed in obligations.owed_rows(conn, today, HISTORY_PERIODS,
-                                              program_ids=program_ids):
-                tally.add_owed(owed)
-                for holder, rows in owed:
-                    periods.add_rows(holder, rows)
+            for marks in obligations.owed_marks(conn, today, HISTORY_PERIODS,
+                                                program_ids=program_ids):
+                tally.add_marked(marks)
+                periods.add_marked(marks)
         finally:
             conn.close()
     return Folded(tally, periods.boards(), periods.trend())

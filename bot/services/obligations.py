@@ -1,9 +1,9 @@
 """What households are owed: the one place that runs the cadence engine over stored rows.
 
 Storage reads pairings and contacts (storage.pairings.*_cadence, storage.reminders.all_cadence,
-storage.figures.cadence_stream and cadence_days); bot.domain.cadence.obligations (one
-household) or its Engine (many, as rows) computes; /due, the service file, /log's answer,
-reminders, /overdue, the digest and its charts all ask here.
+storage.figures.cadence_stream and cadence_marks); bot.domain.cadence.obligations (one
+household) computes, or bot.domain.marks for the digest's many (as bits); /due, the service
+file, /log's answer, reminders, /overdue, the digest and its charts all ask here.
 """
 
 from __future__ import annotations
@@ -12,8 +12,16 @@ import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 
-from bot.domain.cadence import Engine, Obligation, Program, Row, earliest_needed, obligations
-from bot.domain.digest import Holder, Item
+from bot.domain import marks as mk
+from bot.domain.cadence import (
+    Obligation,
+    Program,
+    Rule,
+    earliest_needed,
+    obligations,
+)
+from bot.domain.digest import Holder, Item, Marked
+from bot.domain.periods import PeriodKind
 from bot.services.bulk import collector_paused
 from storage import figures, pairings, reminders
 from storage.db import Database
@@ -77,23 +85,38 @@ def streamed(conn: sqlite3.Connection, today: date, history_periods: int | None,
                            c.program.id, c.program.name, o)
 
 
-def owed_rows(conn: sqlite3.Connection, today: date, history_periods: int | None, *,
-              program_ids: Collection[int]) -> Iterator[list[tuple[Holder, list[Row]]]]:
-    """`streamed` household by household, as the digest folds it (domain.digest.Owed): each
-    programme's obligations as the engine's rows, with no object per obligation or contact.
-    Households that owe nothing are left out."""
-    engines: dict[int, Engine] = {}
-    for household_id, house, held, days in figures.cadence_days(conn):
-        owed: list[tuple[Holder, list[Row]]] = []
+def owed_marks(conn: sqlite3.Connection, today: date, history_periods: int, *,
+               program_ids: Collection[int]) -> Iterator[list[Marked]]:
+    """`streamed` as the digest folds it (domain.digest.Marked), household by household: each
+    programme rule's running period and `history_periods` before it, owed and met as bits
+    (domain.marks; storage.figures.cadence_marks). Households that owe nothing are left out."""
+    frames: dict[PeriodKind, mk.Window] = {}
+    columns: dict[mk.Column, int] = {}  # each column once, by its place in the read
+    # Per programme, each rule with its window and its column's place: looked up once here,
+    # not for each of 100,000 households (a period kind's hash is computed in Python).
+    plans: dict[int, list[tuple[Rule, mk.Window, int]]] = {}
+    for program in figures.programs(conn):
+        if program.id not in program_ids:
+            continue
+        plan = plans[program.id] = []
+        for rule in program.rules:
+            frame = frames.get(rule.period)
+            if frame is None:
+                frame = frames[rule.period] = mk.window(rule.period, today, history_periods)
+            plan.append((rule, frame, columns.setdefault(mk.column(rule, frame), len(columns))))
+    owing = mk.Owing(today)
+    for household_id, house, held, bits in figures.cadence_marks(conn, list(columns), today):
+        found: list[Marked] = []
         for program, tenures in held:
-            if program.id not in program_ids:
+            rules = plans.get(program.id)
+            if rules is None:
                 continue
-            engine = engines.get(program.id)
-            if engine is None:
-                engine = engines[program.id] = Engine(program, today, history_periods)
-            rows = engine.rows(tenures, days)
-            if rows:
-                owed.append((Holder(household_id, house.name, house.area_id, house.area_name,
-                                    program.id, program.name), rows))
-        if owed:
-            yield owed
+            holder = Holder(household_id, house.name, house.area_id, house.area_name,
+                            program.id, program.name)
+            ordered = mk.ordered(tenures)
+            for rule, frame, place in rules:
+                owed = owing(ordered, frame)
+                if owed.count:
+                    found.append((holder, rule, frame, ordered, owed, bits[place] & owed.mask))
+        if found:
+            yield found

@@ -16,8 +16,10 @@ import pytest
 
 from bot.domain import coverage as cov
 from bot.domain import digest as dg
+from bot.domain import marks
 from bot.services import digest as digests
 from bot.services import obligations
+from storage import figures as figures_store
 from storage import pairings
 from storage.db import Database
 from tests import digest_oracle as oracle
@@ -168,3 +170,29 @@ async def test_a_short_missed_list_keeps_the_first_and_counts_all(db: Database, 
         oracle.build(shuffled, today, names=WORKERS), owed=len(items),
         missed_by_worker=found.missed_by_worker)
     assert cov.boards(shuffled, today) == oracle.boards(shuffled, today)
+
+
+@pytest.mark.parametrize("today", DAYS, ids=str)
+async def test_the_marks_sqlite_sets_are_the_contacts_periods(db: Database, today: date
+                                                              ) -> None:
+    """storage.figures.cadence_marks: a bit per period with a counting contact in it (deleted
+    ones, those after today and those before the window left out), for every household."""
+    conn = figures_store.connect(db.path)
+    try:
+        rules = [rule for program in figures_store.programs(conn) for rule in program.rules]
+        frames = [marks.window(rule.period, today, digests.HISTORY_PERIODS) for rule in rules]
+        columns = [marks.column(rule, frame) for rule, frame in zip(rules, frames, strict=True)]
+        found = {household: bits for household, _, _, bits
+                 in figures_store.cadence_marks(conn, columns, today)}
+        expected = {household: [0] * len(columns) for household in found}
+        for household, kind, day in conn.execute(
+                "SELECT household_id, kind, day FROM contacts WHERE deleted = 0"):
+            for n, frame in enumerate(frames):
+                day_ = date.fromisoformat(day)
+                if household in expected and kind in columns[n].kinds and day_ <= today:
+                    expected[household][n] |= sum(1 << i for i, period in enumerate(frame.periods)
+                                                  if day_ in period)
+    finally:
+        conn.close()
+    assert {h: list(bits) for h, bits in found.items()} == expected
+    assert sum(1 for bits in found.values() if any(bits)) > 50
