@@ -70,19 +70,19 @@ async def test_the_trend_is_drawn_while_other_chats_are_answered(
     """The picture is drawn in a worker thread, the data read before it: at scale drawing
     takes a second or more, and every other chat's reply would wait for it on the loop."""
     real = charts.trend_png
-    started = threading.Event()
+    loop = asyncio.get_running_loop()
+    began = asyncio.Event()
     drawn: list[tuple[threading.Thread, float]] = []
 
     def slow(*args: object) -> tuple[bytes, bool]:
-        started.set()
+        loop.call_soon_threadsafe(began.set)
         time.sleep(0.5)  # a large community's chart
         drawn.append((threading.current_thread(), time.monotonic()))
         return real(*args)  # type: ignore[arg-type]
 
     async def another_chat() -> float:
         """When the loop, free again, saw that the drawing had begun."""
-        while not started.is_set():
-            await asyncio.sleep(0.01)
+        await began.wait()
         return time.monotonic()
 
     monkeypatch.setattr(charts, "trend_png", slow)
