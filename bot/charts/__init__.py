@@ -11,11 +11,17 @@ come out as empty boxes, so rows are numbered instead and the caption carries th
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
              "Droid Sans Fallback", "AR PL UMing CN")
+
+# One picture at a time in the process: charts are drawn in worker threads (off the event
+# loop), and matplotlib's settings are global (style.figure changes them while it draws), so
+# two drawn at once would take each other's fonts and sizes.
+DRAWING = threading.RLock()
 
 
 @lru_cache(maxsize=1)

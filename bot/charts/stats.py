@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from bot.charts import cjk_font
+from bot.charts import DRAWING, cjk_font
 from bot.charts.style import numbered as needs_numbers
 
 MAX_ROWS = 20
@@ -28,6 +28,14 @@ def comparison_png(rows: Sequence[tuple[str, int, int]], labels: tuple[str, str]
     if numbered:
         names = [f"#{n}" for n in range(1, len(shown) + 1)]
     font = cjk_font() or "sans-serif"
+    with DRAWING:  # matplotlib's settings are the process's: one picture at a time
+        png = _draw(shown, names, labels, title, numbered, font)
+    return png, numbered
+
+
+def _draw(shown: Sequence[tuple[str, int, int]], names: list[str], labels: tuple[str, str],
+          title: str, numbered: bool, font: str) -> bytes:
+    """The bars as PNG bytes."""
     from matplotlib.figure import Figure  # Agg-backed on its own; no pyplot, no GUI
 
     height = max(2.5, 0.45 * len(shown) + 1.4)
@@ -55,4 +63,4 @@ def comparison_png(rows: Sequence[tuple[str, int, int]], labels: tuple[str, str]
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")
-    return out.getvalue(), numbered
+    return out.getvalue()

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from bot.charts import cjk_font
+from bot.charts import DRAWING, cjk_font
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -64,16 +64,17 @@ def short(text: str, size: int = LABEL_CHARS) -> str:
 
 @contextmanager
 def figure(height_in: float) -> Iterator[Figure]:
-    """A figure 1080 px wide, with the fonts that draw every label, laid out on exit."""
+    """A figure 1080 px wide, with the fonts that draw every label, laid out on exit; the
+    other threads' pictures wait until it is drawn (DRAWING)."""
     import matplotlib  # imported on first use: it costs ~1 s at start-up
     from matplotlib.figure import Figure  # Agg-backed on its own; no pyplot, no GUI
 
     font = cjk_font()
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    with matplotlib.rc_context({"font.family": families, "font.size": FONT_SIZE,
-                                "axes.titlesize": TITLE_SIZE, "axes.edgecolor": INK,
-                                "text.color": INK, "xtick.color": INK, "ytick.color": INK,
-                                "hatch.linewidth": 3.0}):
+    with DRAWING, matplotlib.rc_context({
+            "font.family": families, "font.size": FONT_SIZE, "axes.titlesize": TITLE_SIZE,
+            "axes.edgecolor": INK, "text.color": INK, "xtick.color": INK, "ytick.color": INK,
+            "hatch.linewidth": 3.0}):
         fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
         yield fig
 

@@ -54,7 +54,7 @@ class Outcome(StrEnum):
     FORBIDDEN = "forbidden"  # blocked the bot or left the group: marked unreachable
     RETRY = "retry"  # timed out, network, flood wait too long: try again next run
     FAILED = "failed"  # refused (bad request, chat not found): retrying the same will not help
-    HELD = "held"  # Telegram asked this chat to wait longer than we wait here (retry_after)
+    HELD = "held"  # Telegram asked this chat to wait longer or more often than we wait here
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,11 @@ class Sender:
             return await call()
 
     async def _attempt(self, chat_id: int, call: Callable[[], Awaitable[Message]]) -> Result:
-        for _ in range(RETRY_AFTER_ATTEMPTS):
+        """Send, waiting out up to RETRY_AFTER_ATTEMPTS - 1 flood waits (within the patience
+        when waited here); a HELD result carries Telegram's last RetryAfter."""
+        tries = 0
+        while True:
+            tries += 1
             try:
                 message = await self._paced(chat_id, call)
             except RetryAfter as exc:
@@ -193,7 +197,9 @@ class Sender:
                     wait = _seconds(exc.retry_after)
                 self.flood_waits += 1
                 log.warning("flood limit towards %s: that chat waits %.0f s", chat_id, wait)
-                give_back = self.release_on_flood or wait > MAX_RETRY_AFTER
+                # The last flood wait allowed is not waited out only to give up after it.
+                give_back = (self.release_on_flood or wait > MAX_RETRY_AFTER
+                             or tries >= RETRY_AFTER_ATTEMPTS)
                 waits_here = self.reply or self.pacer is None
                 if give_back or (waits_here and wait > self.patience_left):
                     if self.pacer is not None and not self.reply:
@@ -202,6 +208,8 @@ class Sender:
                                   retry_after=wait, exception=exc)
                 if self.pacer is None or self.reply:
                     await asyncio.sleep(wait)
+                    # Waits add up: a reply waits its patience in all, not at each 429.
+                    self.patience_left = max(0.0, self.patience_left - wait)
                 else:
                     # Only this chat waits: a 429 for one busy chat must not slow the others.
                     self.pacer.hold(chat_id, wait)
@@ -223,4 +231,3 @@ class Sender:
                               exception=exc)
             self.sent += 1
             return Result(Outcome.SENT, message)
-        return Result(Outcome.HELD, error="flood limit", retry_after=MAX_RETRY_AFTER)

@@ -9,6 +9,7 @@ the picture cannot (the names, when no CJK font is installed).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections.abc import Sequence
@@ -170,6 +171,8 @@ def trend_picture(services: Services, lang: str, lines: Sequence[cov.TrendLine]
 
 
 async def trend_chart(services: Services, lang: str, today: date) -> Chart | None:
-    """The trend over the last periods of every programme rule, for /stats and the digest."""
+    """The trend over the last periods of every programme rule, for /stats: read here, drawn
+    in a worker thread (a second or more of matplotlib at scale, during which no resident
+    would be answered; the digest draws its own the same way)."""
     items = await obligations.everyone(services.db, today, history_periods=cov.TREND_PERIODS)
-    return trend_from(services, lang, items, today)
+    return await asyncio.to_thread(trend_from, services, lang, items, today)

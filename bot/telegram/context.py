@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import (
@@ -16,7 +17,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.delivery.sender import Outcome, Result, Sender
@@ -221,11 +222,25 @@ class Ctx:
 
 
 def _sent(result: Result) -> Message | None:
-    """The message sent; None if the person blocked the bot; else the failure, raised."""
+    """The message sent; None if the person blocked the bot; else the failure, raised as
+    Telegram's error (a flood wait still asked for after REPLY_PATIENCE: its RetryAfter),
+    which the error handler takes as Telegram failing right now (app.py, _on_error)."""
     if result.outcome is Outcome.SENT or result.outcome is Outcome.FORBIDDEN:
         return result.message
-    assert result.exception is not None
-    raise result.exception
+    raise _failure(result)
+
+
+def _failure(result: Result) -> TelegramError:
+    """The error a failed send raises: Telegram's own, or one made from the outcome."""
+    if result.exception is not None:
+        return result.exception
+    # The sender gives each failure Telegram's error; one without is still a failed send for
+    # the error handler, never a crash of its own.
+    if result.outcome is Outcome.HELD:
+        with warnings.catch_warnings():  # PTB 22 warns about the future timedelta type
+            warnings.simplefilter("ignore")
+            return RetryAfter(timedelta(seconds=max(1, round(result.retry_after))))
+    return TelegramError(result.error or result.outcome.value)
 
 
 def _label_of(message: Message, data: str | None) -> str | None:

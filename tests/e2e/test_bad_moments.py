@@ -118,6 +118,27 @@ async def test_a_question_that_never_arrived_is_asked_again(
     await resident.expect(r"需要帮助的是谁")
 
 
+async def test_a_question_held_back_by_flood_waits_is_asked_at_the_next_message(
+        api: FakeBotApi, bot: BotProcess, resident: FakeUser) -> None:
+    """Telegram answers the first question's sends with a flood wait (429) three times: the
+    bot gives up on it within seconds and, as Telegram asked, sends that chat nothing more
+    for now (no "something went wrong"); the resident's next message gets the question."""
+    api.fail_chat(resident.id, 429, "Too Many Requests: retry after 1", retry_after=1,
+                  times=3)
+    await resident.send("/report")
+    for _ in range(100):  # the two flood waits of a second each, then the error handler
+        if "handler failed" in bot.log():
+            break
+        await asyncio.sleep(0.1)
+    said = bot.log()
+    assert "handler failed: Flood control exceeded" in said and "AssertionError" not in said
+    await resident.expect_nothing(within=1.0)
+    assert len([c for c in api.calls_to("sendMessage") if c["chat_id"] == resident.id]) == 3
+    await resident.send("生病或受伤")
+    await resident.expect(r"刚才的问题可能没送到")
+    await resident.expect(r"出了什么事")
+
+
 async def fill_and_confirm(resident: FakeUser) -> None:
     """The same need as before (an elderly man in 东门社区), written again and confirmed."""
     await resident.send("/report")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
+import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,6 +15,7 @@ import pytest
 from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.domain.households import Category, HouseholdInput
 from bot.i18n import Catalog
+from bot.services import charts
 from bot.services.charts import trend_chart
 from bot.services.context import Services
 from storage import areas, households, pairings
@@ -59,3 +63,32 @@ async def test_trend_chart_for_stats(services: Services) -> None:
 
 async def test_no_trend_before_a_second_period(services: Services) -> None:
     assert await trend_chart(services, "zh", date(2025, 2, 1)) is None
+
+
+async def test_the_trend_is_drawn_while_other_chats_are_answered(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The picture is drawn in a worker thread, the data read before it: at scale drawing
+    takes a second or more, and every other chat's reply would wait for it on the loop."""
+    real = charts.trend_png
+    loop = asyncio.get_running_loop()
+    began = asyncio.Event()
+    drawn: list[tuple[threading.Thread, float]] = []
+
+    def slow(*args: object) -> tuple[bytes, bool]:
+        loop.call_soon_threadsafe(began.set)
+        time.sleep(0.5)  # a large community's chart
+        drawn.append((threading.current_thread(), time.monotonic()))
+        return real(*args)  # type: ignore[arg-type]
+
+    async def another_chat() -> float:
+        """When the loop, free again, saw that the drawing had begun."""
+        await began.wait()
+        return time.monotonic()
+
+    monkeypatch.setattr(charts, "trend_png", slow)
+    found, seen = await asyncio.gather(trend_chart(services, "en", date(2026, 2, 20)),
+                                       another_chat())
+    assert found is not None and found[0].startswith(b"\x89PNG")
+    [(thread, finished)] = drawn
+    assert thread is not threading.main_thread()
+    assert seen < finished  # answered during the drawing, not after it

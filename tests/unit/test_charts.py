@@ -180,3 +180,26 @@ def test_many_communities_draw_the_furthest_behind_within_telegrams_photo_limits
     assert width == 1080 and width + height <= 10000 and height <= 20 * width
     assert "Only the 40 furthest behind are drawn; the other 20 are doing better." in caption
     assert len(caption) <= 1024
+
+
+def test_pictures_drawn_at_once_in_threads_are_as_drawn_alone() -> None:
+    """Charts are drawn in worker threads (/stats for two coordinators, the digest): each
+    comes out as it would alone, never in another's fonts and sizes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.charts.stats import comparison_png
+
+    example = ex.examples()[0]
+
+    def trend() -> bytes:
+        found = charts.trend_from(ex.services(), "zh", example.items, example.today)
+        assert found is not None
+        return found[0]
+
+    def bars() -> bytes:
+        return comparison_png([("心理疏导", 3, 1), ("电话", 0, 2)], ("本期", "上期"))[0]
+
+    alone = {trend: trend(), bars: bars()}
+    with ThreadPoolExecutor(4) as pool:
+        drawn = [(draw, pool.submit(draw)) for draw in [trend, bars] * 3]
+        assert all(future.result() == alone[draw] for draw, future in drawn)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+import warnings
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.delivery.sender import Outcome, Sender
+from bot.delivery.sender import RETRY_AFTER_ATTEMPTS, Outcome, Result, Sender
+from bot.telegram.context import REPLY_PATIENCE, _sent
 from storage.db import Database
 
 
@@ -43,6 +46,62 @@ async def test_refusals_are_final_and_network_failures_are_tried_again(
         assert (result.outcome, bot.calls) == (outcome, calls)
     finally:
         await db.close()
+
+
+def flood(seconds: float) -> RetryAfter:
+    """Telegram's 429: this chat waits `seconds`."""
+    with warnings.catch_warnings():  # PTB 22 warns about the future timedelta type
+        warnings.simplefilter("ignore")
+        return RetryAfter(timedelta(seconds=seconds))
+
+
+async def test_a_reply_flooded_again_and_again_raises_telegrams_flood_wait(
+        tmp_path: Path) -> None:
+    """A reply still refused for flood after its tries raises the RetryAfter (the error
+    handler takes it as Telegram failing right now), never an AssertionError, and the last
+    wait is not sat out only to give up after it."""
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        bot = FlakyBot(*(flood(0.2) for _ in range(RETRY_AFTER_ATTEMPTS)))
+        sender = Sender(bot, db, lambda: datetime.now(UTC), reply=True)  # type: ignore[arg-type]
+        began = time.monotonic()
+        result = await sender.text(42, "hello", patience=REPLY_PATIENCE)
+        took = time.monotonic() - began
+        assert (result.outcome, bot.calls) == (Outcome.HELD, RETRY_AFTER_ATTEMPTS)
+        assert isinstance(result.exception, RetryAfter) and result.retry_after == 0.2
+        assert 0.2 * (RETRY_AFTER_ATTEMPTS - 1) <= took < 0.2 * RETRY_AFTER_ATTEMPTS
+        with pytest.raises(RetryAfter):
+            _sent(result)
+    finally:
+        await db.close()
+
+
+async def test_the_flood_waits_of_one_reply_add_up_to_its_patience(tmp_path: Path) -> None:
+    """Two 429s of 0.4 s with 0.6 s of patience: the second is more than is left, so the
+    reply gives up after 0.4 s instead of waiting 0.8 s in all and sending."""
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        bot = FlakyBot(flood(0.4), flood(0.4))
+        sender = Sender(bot, db, lambda: datetime.now(UTC), reply=True)  # type: ignore[arg-type]
+        result = await sender.text(42, "hello", patience=0.6)
+        assert (result.outcome, bot.calls) == (Outcome.HELD, 2)
+        assert isinstance(result.exception, RetryAfter)
+        bot = FlakyBot(flood(0.2), flood(0.2))  # within the patience: waited out, then sent
+        sender = Sender(bot, db, lambda: datetime.now(UTC), reply=True)  # type: ignore[arg-type]
+        result = await sender.text(42, "hello", patience=0.6)
+        assert (result.outcome, bot.calls) == (Outcome.SENT, 3)
+    finally:
+        await db.close()
+
+
+def test_a_failed_reply_without_telegrams_error_still_raises_one() -> None:
+    """Should a failure ever come without the exception, the handler still raises a
+    TelegramError of its kind (a flood wait a RetryAfter), not an AssertionError."""
+    with pytest.raises(RetryAfter):
+        _sent(Result(Outcome.HELD, error="flood limit", retry_after=60.0))
+    with pytest.raises(TelegramError, match="Bad Gateway"):
+        _sent(Result(Outcome.RETRY, error="Bad Gateway"))
+    assert _sent(Result(Outcome.FORBIDDEN)) is None
 
 
 # Bot API methods that put something in a chat (python-telegram-bot's names).
