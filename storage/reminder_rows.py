@@ -8,7 +8,8 @@ instead of every contact of the year (storage.reminders.all_cadence).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,20 +60,26 @@ class Read:
     contacts: list[Row]
 
 
-async def read(db: Database, *, since: date, today: date) -> Read:
+async def read(db: Database, *, since: date, today: date,
+               households: Collection[int] | None = None) -> Read:
     """The rows `assemble` builds from, read and nothing more (assemble may run in a worker
-    thread: at 100,000 households it is a second of Python)."""
-    houses = await db.fetchall(PAIRED_HOUSES)
+    thread: at 100,000 households it is a second of Python). With households: only those."""
+    only, ids = "", tuple[str, ...]()
+    if households is not None:
+        # One JSON array, whatever the number (no limit on bound variables to mind).
+        only, ids = " AND h.id IN (SELECT value FROM json_each(?))", (
+            json.dumps(sorted(households)),)
+    houses = await db.fetchall(PAIRED_HOUSES + only, ids)
     if not houses:
         return Read([], [], [])
-    pairing_rows = await held_pairings(db)
+    pairing_rows = await held_pairings(db, only, ids)
     # Households first (CROSS JOIN fixes the order): SQLite then finds each one's contacts in
     # the (household, day, kind) index, rather than every contact since `since` by the day
     # index and then the table (five times the work at a million contacts).
     contact_rows = await db.fetchall(
         f"SELECT h.id, {_LATEST} FROM households h CROSS JOIN contacts c "
         "ON c.household_id = h.id AND c.deleted = 0 AND c.day >= ? AND c.day <= ? "
-        "WHERE h.archived = 0 GROUP BY h.id", (since.isoformat(), today.isoformat()))
+        f"WHERE h.archived = 0{only} GROUP BY h.id", (since.isoformat(), today.isoformat(), *ids))
     return Read(houses, pairing_rows, contact_rows)
 
 

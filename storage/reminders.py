@@ -54,13 +54,15 @@ async def paired_houses(db: Database) -> dict[int, House]:
     return houses_of(await db.fetchall(PAIRED_HOUSES))
 
 
-async def held_pairings(db: Database) -> list[Row]:
+async def held_pairings(db: Database, only: str = "", params: Sequence[object] = ()
+                        ) -> list[Row]:
     """The pairings of households not archived that their programme holds (id, household_id,
-    worker_id, program_id, started_on, ended_on), by household, programme and start."""
+    worker_id, program_id, started_on, ended_on), by household, programme and start; `only`
+    narrows the households (a condition on h, with its parameters)."""
     return await db.fetchall(
         "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
         "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        f"AND {HELD} ORDER BY p.household_id, p.program_id, p.started_on")
+        f"AND {HELD}{only} ORDER BY p.household_id, p.program_id, p.started_on", tuple(params))
 
 
 async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None,

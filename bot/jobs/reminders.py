@@ -65,14 +65,17 @@ async def remind(tick: TickContext) -> None:
     # (bot/services/bulk.py; at 100,000 households it walked the run's objects four times).
     # Sending (minutes at scale) runs with it on again.
     with collector_paused():
-        current = await due_reminders(services, today)
         if run_due:
+            current = await due_reminders(services, today)
             added = await reminder_sends.plan(services, today, current, tick.now)
             log.info("reminder run for %s: %s new reminder(s)", today, added)
-        by_worker = await reminder_sends.claim(services, tick.now, current, tick.claimer)
-    # What is claimed carries its items: the run's index of them is not kept through the
-    # minutes of sending (170,000 entries at 100,000 households).
-    del current
+            by_worker = await reminder_sends.claim(services, tick.now, current, tick.claimer)
+            # What is claimed carries its items: the run's index of them is not kept through
+            # the minutes of sending (170,000 entries at 100,000 households).
+            del current
+        else:  # only retries: what is due is looked at for their households alone
+            by_worker = await reminder_sends.claim_ready(services, today, tick.now,
+                                                         tick.claimer)
     await deliver(services, tick.bot, tick.now, today, by_worker, tick.pacer)
 
 

@@ -13,7 +13,7 @@ thread); the objects are built in a worker thread, so residents are answered mea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 
 from bot.domain.cadence import (
@@ -35,10 +35,11 @@ Key = tuple[int, int, int, str]  # (worker, household, program, obligation key)
 Current = dict[Key, tuple[Item, Stage]]  # the same, by_key
 
 
-async def current(db: Database, today: date, *,
-                  programs: Sequence[Program] | None = None) -> Current:
+async def current(db: Database, today: date, *, programs: Sequence[Program] | None = None,
+                  households: Collection[int] | None = None) -> Current:
     """What `reminding.stages_today` keeps of `obligations.everyone(db, today, 0)`, by_key in
-    the same order: every running obligation that is due and at a reminder stage today.
+    the same order: every running obligation that is due and at a reminder stage today
+    (with households: of those households only).
 
     Only the SQL runs on the connection; the items are built in a worker thread: at 100,000
     households that is seconds of Python, during which the event loop (every resident's
@@ -52,7 +53,7 @@ async def current(db: Database, today: date, *,
         return {}  # no rule is at a stage today
     # Paused for the whole process, worker thread included, until the objects are built.
     with collector_paused():
-        read = await reminder_rows.read(db, since=since, today=today)
+        read = await reminder_rows.read(db, since=since, today=today, households=households)
         return await asyncio.to_thread(_by_key, today, staged, read)
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from bot.domain import digest as dg
 from bot.domain.cadence import Stage
+from bot.services import reminder_run
 from bot.services.context import Services
 from bot.services.reminder_run import Current, Key
 from storage import reminders as store
@@ -21,8 +22,8 @@ from storage.db import Row
 from storage.reminders import Claimed
 from storage.reminders import Worker as Recipient
 
-__all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "cancel", "claim", "failed",
-           "has_ready", "plan", "planned", "recipients", "sent", "take_back"]
+__all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "cancel", "claim", "claim_ready",
+           "failed", "has_ready", "plan", "planned", "recipients", "sent", "take_back"]
 
 REMINDER_JOB = "reminders"  # the run's name in scheduled_runs; its key is the local date
 
@@ -57,11 +58,29 @@ def _planned_json(current: Current) -> str:
 
 async def claim(services: Services, now: datetime, current: Current,
                 claimer: str | None = None) -> Batch:
-    """Claim every reminder ready to send, in `claimer`'s name; those still relevant by
-    worker, the rest cancelled."""
+    """Claim every reminder ready to send, in `claimer`'s name; those still relevant (in
+    `current`: what is due at a stage today) by worker, the rest cancelled."""
     rows = await store.claim_rows(services.db, now, claimer=claimer)
     if not rows:
         return {}
+    return await _settled(services, rows, current)
+
+
+async def claim_ready(services: Services, today: date, now: datetime,
+                      claimer: str | None = None) -> Batch:
+    """claim() on a tick that plans nothing (a retry, a take-over): what is due today is
+    worked out only for the households of the reminders claimed, not for every household
+    (seconds at 100,000 households, on every tick while a retry waits)."""
+    rows = await store.claim_rows(services.db, now, claimer=claimer)
+    if not rows:
+        return {}
+    households = {household_id for _, _, household_id, *_ in rows}
+    return await _settled(services, rows,
+                          await reminder_run.current(services.db, today, households=households))
+
+
+async def _settled(services: Services, rows: list[Row], current: Current) -> Batch:
+    """The claimed rows still relevant, by worker; the others cancelled."""
     # Matched off the event loop (170,000 rows at 100,000 households); the rows are plain
     # values, read already.
     by_worker, stale = await asyncio.to_thread(_matched, rows, current)

@@ -33,7 +33,7 @@ from bot.domain.reminding import stages_today
 from bot.i18n import Catalog
 from bot.jobs.context import TickContext
 from bot.jobs.reminders import due_reminders, remind, reminder_message
-from bot.services import obligations
+from bot.services import obligations, reminder_run
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
 from bot.services.reminder_messages import ReminderWriter
@@ -209,6 +209,20 @@ async def test_the_same_obligations_in_the_same_order(db: Database) -> None:
     assert sizes[-1] == 0 and min(sizes[:-1]) > 20
     stages = {stage for today in DAYS[:3] for _, stage in (await due_reminders(s, today)).values()}
     assert stages == {Stage.FIRST, Stage.FINAL}
+
+
+async def test_what_is_due_for_some_households_is_theirs_of_what_is_due(db: Database
+                                                                       ) -> None:
+    """A retry tick asks only for the households it claimed (reminder_sends.claim_ready)."""
+    for today in DAYS[:3]:
+        every = await reminder_run.current(db, today)
+        households = sorted({household for _, household, _, _ in every})
+        some = set(households[::3]) | {10_000}  # and one that is not there
+        theirs = await reminder_run.current(db, today, households=some)
+        assert list(theirs.items()) == [(key, found) for key, found in every.items()
+                                        if key[1] in some]
+        assert 0 < len(theirs) < len(every)
+    assert await reminder_run.current(db, DAYS[0], households=set()) == {}
 
 
 async def test_every_message_is_byte_for_byte_the_same(db: Database) -> None:

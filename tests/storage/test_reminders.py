@@ -263,6 +263,23 @@ async def test_timeout_is_retried_on_a_later_tick_and_never_doubled(db: Database
     assert len(bot.to(7001)) == 1
 
 
+async def test_a_retry_leaves_out_what_was_met_meanwhile_and_sends_the_rest(
+        db: Database) -> None:
+    bot = StubBot()
+    bot.fail[7001] = [TimedOut()]
+    await tick(db, bot, at("2026-03-03"))  # 张大爷 and 李阿婆's calls: one message, timed out
+    assert bot.to(7001) == [] and len(bot.to(7002)) == 1
+    # 张大爷 is called before the retry: only 李阿婆 is left to remind of.
+    await contacts.add(db, contacts.NewContact(1, 7001, ContactKind.CALL, date(2026, 3, 3)),
+                       at("2026-03-03", "09:03"))
+    await tick(db, bot, at("2026-03-03", "09:06"))  # the retry: nothing planned on this tick
+    [retried] = bot.to(7001)
+    assert "李阿婆" in retried and "张大爷" not in retried
+    states = {r.household_id: r.state for r in await store.for_worker(db, 7001)}
+    assert states == {1: "cancelled", 2: "sent"}
+    assert len(bot.to(7002)) == 1  # the other worker's reminder, sent already, not again
+
+
 async def test_flood_wait_is_honoured(db: Database) -> None:
     bot = StubBot()
     bot.fail[7001] = [RetryAfter(1)]
