@@ -163,7 +163,7 @@ async def reminder_run(services: Services, at: datetime, laps: Laps) -> Batch:
     run_due = not await reminder_sends.planned(services, today)
     with collector_paused():  # as remind() does, up to the claim
         current = await due_reminders(services, today)
-        laps.lap(f"reminders: {len(current):,} obligations at a reminder stage")
+        laps.lap(f"reminders: {len(current):,} obligations at a reminder stage, not reminded yet")
         if run_due:
             added = await reminder_sends.plan(services, today, current, at)
             laps.lap(f"reminders: {added or 0:,} planned (committed)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.cadence import ContactKind, Program, Tenure
@@ -53,17 +53,20 @@ class Running:
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """The run's three reads as SQLite gave them: households, held pairings, latest contacts."""
+    """The run's reads as SQLite gave them: households, held pairings, latest contacts, and
+    the reminders of the running periods that are settled (sent, cancelled or dropped)."""
 
     houses: list[Row]
     pairings: list[Row]
     contacts: list[Row]
+    settled: list[Row] = field(default_factory=list)
 
 
 async def read(db: Database, *, since: date, today: date,
                households: Collection[int] | None = None) -> Read:
     """The rows `assemble` builds from, read and nothing more (assemble may run in a worker
-    thread: at 100,000 households it is a second of Python). With households: only those."""
+    thread: at 100,000 households it is a second of Python), and the reminders `settled`
+    today. With households: only those, and no settled ones."""
     only, ids = "", tuple[str, ...]()
     if households is not None:
         # One JSON array, whatever the number (no limit on bound variables to mind).
@@ -71,7 +74,7 @@ async def read(db: Database, *, since: date, today: date,
             json.dumps(sorted(households)),)
     houses = await db.fetchall(PAIRED_HOUSES + only, ids)
     if not houses:
-        return Read([], [], [])
+        return Read([], [], [], [])
     pairing_rows = await held_pairings(db, only, ids)
     # Households first (CROSS JOIN fixes the order): SQLite then finds each one's contacts in
     # the (household, day, kind) index, rather than every contact since `since` by the day
@@ -80,7 +83,19 @@ async def read(db: Database, *, since: date, today: date,
         f"SELECT h.id, {_LATEST} FROM households h CROSS JOIN contacts c "
         "ON c.household_id = h.id AND c.deleted = 0 AND c.day >= ? AND c.day <= ? "
         f"WHERE h.archived = 0{only} GROUP BY h.id", (since.isoformat(), today.isoformat(), *ids))
-    return Read(houses, pairing_rows, contact_rows)
+    # A retry's claimed reminders are open, never settled: then nothing is left out.
+    return Read(houses, pairing_rows, contact_rows,
+                [] if households is not None else await settled(db, today))
+
+
+async def settled(db: Database, today: date) -> list[Row]:
+    """The keys (worker, household, program, obligation key, stage) of the reminders of
+    periods running today that need nothing more: sent, cancelled or dropped. Planning them
+    again would change nothing (one row per key), and a claim never takes them."""
+    # A running period's reminders are due on or after today: reminders_due finds them.
+    return await db.fetchall(
+        "SELECT worker_id, household_id, program_id, obligation_key, stage FROM reminders "
+        "WHERE due_by >= ? AND state IN ('sent', 'cancelled', 'dropped')", (today.isoformat(),))
 
 
 def assemble(found: Read, programs: Sequence[Program]

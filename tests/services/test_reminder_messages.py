@@ -33,7 +33,7 @@ from bot.domain.reminding import stages_today
 from bot.i18n import Catalog
 from bot.jobs.context import TickContext
 from bot.jobs.reminders import due_reminders, remind, reminder_message
-from bot.services import obligations, reminder_run
+from bot.services import obligations, reminder_run, reminder_sends
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
 from bot.services.reminder_messages import ReminderWriter
@@ -223,6 +223,29 @@ async def test_what_is_due_for_some_households_is_theirs_of_what_is_due(db: Data
                                         if key[1] in some]
         assert 0 < len(theirs) < len(every)
     assert await reminder_run.current(db, DAYS[0], households=set()) == {}
+
+
+async def test_what_was_reminded_and_needs_nothing_more_is_left_out(db: Database) -> None:
+    """The day after a run, the reminders sent, cancelled or dropped are not made again;
+    those still pending or failed (a claim may take them) are."""
+    today = DAYS[0]
+    s = services(db)
+    every = await reminder_run.current(db, today)
+    at = datetime(2026, 12, 1, 1, tzinfo=UTC)
+    assert await reminder_sends.plan(s, today, every, at) == len(every) > 50
+    rows = sorted(await store.claim(db, at), key=lambda r: r.id)
+    settled = rows[:40]
+    await store.mark_sent(db, [r.id for r in settled[:20]], 1, at)
+    await store.cancel(db, [r.id for r in settled[20:30]])
+    await store.mark_failed(db, [r.id for r in settled[30:]], "x", at, drop=True)
+    await store.mark_failed(db, [r.id for r in rows[40:50]], "x", at)  # retried later
+    left_out = {(*r.obligation, r.stage) for r in settled}
+    next_day = await reminder_run.current(db, today + timedelta(days=1))
+    again = await reminder_run.current(db, today + timedelta(days=1), households=set(
+        household for _, household, _, _ in every))  # a retry tick: nothing left out
+    assert len(next_day) == len(again) - 40
+    assert list(next_day.items()) == [(key, (item, stage)) for key, (item, stage)
+                                      in again.items() if (*key, stage) not in left_out]
 
 
 async def test_every_message_is_byte_for_byte_the_same(db: Database) -> None:
