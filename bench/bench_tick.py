@@ -160,16 +160,14 @@ async def reminder_run(services: Services, at: datetime, laps: Laps) -> Batch:
     from bot.services.texts import language_of
 
     today = at.astimezone(services.settings.timezone).date()
-    run_due = not await reminder_sends.planned(services, today)
-    with collector_paused():  # as remind() does, up to the claim
+    with collector_paused():  # as remind() does on the run's tick, up to the claim
         current = await due_reminders(services, today)
         laps.lap(f"reminders: {len(current):,} obligations at a reminder stage, not reminded yet")
-        if run_due:
-            added = await reminder_sends.plan(services, today, current, at)
-            laps.lap(f"reminders: {added or 0:,} planned (committed)")
-        by_worker = await reminder_sends.claim(services, at, current)
+        added, by_worker = await reminder_sends.plan_and_claim(services, today, current, at,
+                                                               "bench")
     del current  # as remind() does before it delivers
-    laps.lap(f"reminders: {sum(map(len, by_worker.values())):,} claimed (stale cancelled)")
+    laps.lap(f"reminders: {added or 0:,} planned, {sum(map(len, by_worker.values())):,} "
+             "claimed (committed; stale cancelled)")
     people = await reminder_sends.recipients(services, by_worker)
     messages = 0
     writer = ReminderWriter(services, today)

@@ -88,13 +88,21 @@ async def read(db: Database, *, since: date, today: date,
                 [] if households is not None else await settled(db, today))
 
 
+def settled_key(worker_id: int, household_id: int, program_id: int, obligation_key: str,
+                stage: str) -> str:
+    """A reminder's unique key as `settled` reads it: one text, not five values (170,000 of
+    them the day after a run at 100,000 households)."""
+    return f"{worker_id} {household_id} {program_id} {obligation_key} {stage}"
+
+
 async def settled(db: Database, today: date) -> list[Row]:
-    """The keys (worker, household, program, obligation key, stage) of the reminders of
-    periods running today that need nothing more: sent, cancelled or dropped. Planning them
-    again would change nothing (one row per key), and a claim never takes them."""
+    """The keys (settled_key) of the reminders of periods running today that need nothing
+    more: sent, cancelled or dropped. Planning them again would change nothing (one row per
+    key), and a claim never takes them."""
     # A running period's reminders are due on or after today: reminders_due finds them.
     return await db.fetchall(
-        "SELECT worker_id, household_id, program_id, obligation_key, stage FROM reminders "
+        "SELECT worker_id || ' ' || household_id || ' ' || program_id || ' ' || obligation_key "
+        "|| ' ' || stage FROM reminders "
         "WHERE due_by >= ? AND state IN ('sent', 'cancelled', 'dropped')", (today.isoformat(),))
 
 

@@ -67,9 +67,9 @@ async def remind(tick: TickContext) -> None:
     with collector_paused():
         if run_due:
             current = await due_reminders(services, today)
-            added = await reminder_sends.plan(services, today, current, tick.now)
+            added, by_worker = await reminder_sends.plan_and_claim(services, today, current,
+                                                                   tick.now, tick.claimer)
             log.info("reminder run for %s: %s new reminder(s)", today, added)
-            by_worker = await reminder_sends.claim(services, tick.now, current, tick.claimer)
             # What is claimed carries its items: the run's index of them is not kept through
             # the minutes of sending (170,000 entries at 100,000 households).
             del current

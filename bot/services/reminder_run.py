@@ -59,14 +59,14 @@ async def current(db: Database, today: date, *, programs: Sequence[Program] | No
 
 def _by_key(today: date, staged: list[Program], read: reminder_rows.Read) -> Current:
     """_items by_key, in one trip to the worker thread, those settled already left out."""
-    settled = {tuple(row) for row in read.settled}
+    settled = {row[0] for row in read.settled}
     read.settled.clear()
     if not settled:
         return by_key(_items(today, staged, read))
     # Left out before their items are made: the day after a run, nearly all of them.
-    key = ObligationKeys()
-    return by_key(_items(today, staged, read, lambda o, household, program, stage: (
-        o.worker_id, household, program, key(o.rule, o.period), stage) not in settled))
+    key, text = ObligationKeys(), reminder_rows.settled_key
+    return by_key(_items(today, staged, read, lambda o, household, program, stage: text(
+        o.worker_id, household, program, key(o.rule, o.period), stage.value) not in settled))
 
 
 def _items(today: date, staged: list[Program], read: reminder_rows.Read,

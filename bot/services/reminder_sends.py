@@ -23,7 +23,8 @@ from storage.reminders import Claimed
 from storage.reminders import Worker as Recipient
 
 __all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "cancel", "claim", "claim_ready",
-           "failed", "has_ready", "plan", "planned", "recipients", "sent", "take_back"]
+           "failed", "has_ready", "plan", "plan_and_claim", "planned", "recipients", "sent",
+           "take_back"]
 
 REMINDER_JOB = "reminders"  # the run's name in scheduled_runs; its key is the local date
 
@@ -54,6 +55,27 @@ def _planned_json(current: Current) -> str:
     """The run's reminders as store.plan_encoded takes them."""
     return store.planned_json(store.Planned(*key, stage, item.obligation.due_by)
                               for key, (item, stage) in current.items())
+
+
+async def plan_and_claim(services: Services, today: date, current: Current, now: datetime,
+                         claimer: str | None = None) -> tuple[int | None, Batch]:
+    """plan() then claim(), the new reminders claimed as they are planned (one transaction,
+    no second pass over them); how many are new (None: planned already) and the batch."""
+    encoded = await asyncio.to_thread(_planned_json, current)
+    new = await store.plan_claimed(services.db, REMINDER_JOB, today.isoformat(), encoded,
+                                   today, now, claimer)
+    # Then whatever else is ready (retries, a dead process's claims): the new rows are
+    # claimed already, so this claim does not take them again.
+    rows = await store.claim_rows(services.db, now, claimer=claimer)
+    if new:
+        # In claim_rows' order, worker by worker (delivery goes in that order).
+        rows = sorted(new + rows, key=_worker_then_id) if rows else new
+    added = None if new is None else len(new)
+    return added, (await _settled(services, rows, current) if rows else {})
+
+
+def _worker_then_id(row: Row) -> tuple[int, int]:
+    return row[1], row[0]
 
 
 async def claim(services: Services, now: datetime, current: Current,

@@ -143,6 +143,32 @@ async def test_plan_is_once_per_run_and_once_per_key(db: Database) -> None:
     assert await store.claim(db, now + timedelta(days=30)) == []
 
 
+async def test_a_run_planned_claimed_is_claimed_once_and_taken_back_like_any_claim(
+        db: Database) -> None:
+    now = at("2026-03-01")
+    first = [store.Planned(7001, 1, 1, "call:2026-Q1", Stage.FIRST, date(2026, 3, 31))]
+    await store.plan_run(db, "reminders", "2026-02-28", first, date(2026, 2, 28), now)
+    planned = [*first, store.Planned(7001, 2, 1, "call:2026-Q1", Stage.FIRST, date(2026, 3, 31)),
+               store.Planned(7002, 3, 1, "call:2026-Q1", Stage.FIRST, date(2026, 3, 31))]
+    dead = "host:111:5"
+    new = await store.plan_claimed(db, "reminders", "2026-03-01", store.planned_json(planned),
+                                   date(2026, 3, 1), now, dead)
+    assert new is not None
+    # Only the new ones, as a claim gives them: pending before it, no attempt yet.
+    claimed = store.claimed(new)
+    assert [(r.worker_id, r.household_id, r.state, r.attempts) for r in claimed] == [
+        (7001, 2, "pending", 0), (7002, 3, "pending", 0)]
+    assert await store.plan_claimed(db, "reminders", "2026-03-01", "[]", date(2026, 3, 1),
+                                    now, dead) is None  # the run is done
+    # Being sent: a claim takes the one planned before, not these; after a death, they are.
+    assert [r.household_id for r in await store.claim(db, now)] == [1]
+    assert await store.claimers(db) == [dead]
+    assert await store.take_back(db, [dead]) == 2
+    again = await store.claim(db, now)
+    assert [(r.household_id, r.state, r.attempts) for r in again] == [
+        (2, "pending", 1), (3, "pending", 1)]  # the attempt counted when first claimed
+
+
 async def test_a_large_run_is_planned_whole_worker_by_worker_in_order(db: Database) -> None:
     # More reminders than planned_json encodes at once: the slices join into one array.
     planned = [store.Planned(7001 + i % 3, 1, 1, f"call:{i:05d}·中", Stage.FIRST,
