@@ -28,7 +28,8 @@ from telegram.request._requestparameter import RequestParameter  # how PTB puts 
 from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.delivery.pacing import Pacer
 from bot.domain import digest as dg
-from bot.domain.cadence import Stage
+from bot.domain.cadence import ContactKind, Obligation, Rule, Stage, Status
+from bot.domain.periods import PeriodKind, period_containing
 from bot.domain.reminding import stages_today
 from bot.i18n import Catalog
 from bot.jobs.context import TickContext
@@ -277,3 +278,61 @@ async def test_the_daily_run_sends_what_the_old_code_wrote(db: Database) -> None
         assert [text for text, _ in got] == [text for text, _ in expected]
         assert [wire(m) for _, m in got] == [wire(m) for _, m in expected]
     assert {lang for lang in (language_of(s, p) for p in people.values())} == {"zh", "en"}
+
+
+# -- rendering at scale (issue 16 §4): varied reminders against the reference -----------------
+
+TODAY = date(2026, 12, 26)  # a final week: every period of the year ends on the 31st
+# Names to escape, to cut (10 characters on a button: 9, 10, 11 and far more), with braces a
+# template would read as fields, astral characters, an empty one, one escaped already.
+HOUSEHOLD_NAMES = ["张大爷", "A&B <i>family</i>", "王小明的外婆和外公一家人", "ninechars",
+                   "tencharsXX", "elevenchars", "{household} {0} {{x}}", "Ōtani 大谷 🏠👵🏻",
+                   "", "&amp; &lt;", "x" * 80, "李阿婆"]
+# Workers as they are named to the bot: escaped in the title, braces left as typed.
+SCALE_WORKERS = ["陈社工", "Amy <Lee> & {co}", "王&李", "Bob"]
+
+
+def varied_items(rng: random.Random, worker_id: int, count: int
+                 ) -> list[tuple[int, dg.Item, Stage]]:
+    """(reminder id, item, stage) of one worker, in no order: every kind, period and stage,
+    households met more than once, one id under two names, the longest ids a button takes."""
+    found = []
+    for n in range(count):
+        kind = rng.choice([ContactKind.CALL, ContactKind.VISIT, ContactKind.DEED])
+        period = period_containing(rng.choice(list(PeriodKind)),
+                                   rng.choice([TODAY, date(2026, 11, 3), date(2025, 6, 30)]))
+        household = rng.choice([1, 2, 3, 0, 999_999_999_999, worker_id * 100 + n % 4])
+        name = rng.choice(HOUSEHOLD_NAMES)
+        obligation = Obligation(Rule(kind, period.kind), period, Status.DUE, period.last_day,
+                                None, worker_id, rng.randrange(1, 50))
+        item = dg.Item(household, name, None, None, rng.choice([1, 2]), "一对一", obligation)
+        found.append((rng.randrange(1, 10**6), item, rng.choice([Stage.FIRST, Stage.FINAL])))
+    return found
+
+
+def test_varied_reminders_are_byte_for_byte_the_references() -> None:
+    s = Services(load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai"}), None,  # type: ignore[arg-type]
+                 Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: datetime(2026, 12, 26))
+    rng = random.Random(164)
+    writer = ReminderWriter(s, TODAY)  # one writer for the whole run, as deliver() keeps it
+    compared = 0
+    seen: set[tuple[str, str]] = set()
+    for worker_id, worker in enumerate(SCALE_WORKERS, start=1):
+        rows = varied_items(rng, worker_id, 10 + 17 * worker_id)
+        rows.sort(key=lambda r: r[0])  # claimed in id order
+        ordered = sorted(rows, key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0]))
+        for lang in ("zh", "en"):
+            for start in range(0, len(ordered), 10):
+                chunk = [(item, stage) for _, item, stage in ordered[start:start + 10]]
+                old_text, old_markup = old_reminder_message(s, lang, worker, chunk, TODAY)
+                text, markup = reminder_message(writer, lang, worker, chunk)
+                assert text == old_text
+                assert wire(markup) == wire(old_markup)
+                compared += 1
+                seen.update((lang, line) for line in text.splitlines())
+    assert compared == 2 * sum(-(-(10 + 17 * w) // 10) for w in range(1, 5))
+    # What the comparison covered: both stages, cut names, escaped names, in both languages.
+    assert any("⏰" in line and lang == "en" for lang, line in seen)
+    assert any("⏰" in line and lang == "zh" for lang, line in seen)
+    assert any("A&amp;B &lt;i&gt;" in line for _, line in seen)
+    assert any("Amy &lt;Lee&gt; &amp; {co}" in line for _, line in seen)
