@@ -37,8 +37,8 @@ from bot.jobs.reminders import due_reminders, remind, reminder_message
 from bot.services import obligations
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
-from bot.services.reminder_messages import ReminderWriter
-from bot.services.reminder_sends import Key
+from bot.services.reminder_messages import Reminder, ReminderWriter, in_order
+from bot.services.reminder_sends import Claimed, Key
 from bot.services.texts import language_of, period_label
 from storage import reminders as store
 from storage.db import Database
@@ -178,6 +178,13 @@ def old_reminder_message(services: Services, lang: str, worker_name: str,
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
+def claimed(items: Sequence[tuple[dg.Item, Stage]], first_id: int = 1) -> list[Reminder]:
+    """Items as deliver() holds them once claimed (the writer reads only the item and stage)."""
+    return [(Claimed(first_id + n, item.worker_id, item.household_id, item.program_id,
+                     item.obligation.key, stage, "planned", 0), item, stage)
+            for n, (item, stage) in enumerate(items)]
+
+
 def wire(markup: object) -> str | None:
     """The reply_markup field exactly as python-telegram-bot sends it to Telegram."""
     return RequestParameter.from_input("reply_markup", markup).json_value
@@ -226,7 +233,8 @@ async def test_every_message_is_byte_for_byte_the_same(db: Database) -> None:
                     chunk = items[start:start + 10]
                     old_text, old_markup = old_reminder_message(s, lang, WORKERS[worker][0],
                                                                 chunk, today)
-                    text, markup = reminder_message(writer, lang, WORKERS[worker][0], chunk)
+                    text, markup = reminder_message(writer, lang, WORKERS[worker][0],
+                                                    claimed(chunk))
                     assert text == old_text
                     assert wire(markup) == wire(old_markup)
                     compared += 1
@@ -292,22 +300,21 @@ HOUSEHOLD_NAMES = ["张大爷", "A&B <i>family</i>", "王小明的外婆和外�
 SCALE_WORKERS = ["陈社工", "Amy <Lee> & {co}", "王&李", "Bob"]
 
 
-def varied_items(rng: random.Random, worker_id: int, count: int
-                 ) -> list[tuple[int, dg.Item, Stage]]:
-    """(reminder id, item, stage) of one worker, in no order: every kind, period and stage,
-    households met more than once, one id under two names, the longest ids a button takes."""
+def varied_reminders(rng: random.Random, worker_id: int, count: int) -> list[Reminder]:
+    """One worker's claimed reminders, in no order: every kind, period and stage, households
+    met more than once, one id under several names, the longest id a button takes."""
     found = []
     for n in range(count):
         kind = rng.choice([ContactKind.CALL, ContactKind.VISIT, ContactKind.DEED])
         period = period_containing(rng.choice(list(PeriodKind)),
                                    rng.choice([TODAY, date(2026, 11, 3), date(2025, 6, 30)]))
         household = rng.choice([1, 2, 3, 0, 999_999_999_999, worker_id * 100 + n % 4])
-        name = rng.choice(HOUSEHOLD_NAMES)
         obligation = Obligation(Rule(kind, period.kind), period, Status.DUE, period.last_day,
                                 None, worker_id, rng.randrange(1, 50))
-        item = dg.Item(household, name, None, None, rng.choice([1, 2]), "一对一", obligation)
-        found.append((rng.randrange(1, 10**6), item, rng.choice([Stage.FIRST, Stage.FINAL])))
-    return found
+        item = dg.Item(household, rng.choice(HOUSEHOLD_NAMES), None, None, rng.choice([1, 2]),
+                       "一对一", obligation)
+        found.append((item, rng.choice([Stage.FIRST, Stage.FINAL])))
+    return claimed(found, first_id=worker_id * 1000)
 
 
 def test_varied_reminders_are_byte_for_byte_the_references() -> None:
@@ -318,21 +325,32 @@ def test_varied_reminders_are_byte_for_byte_the_references() -> None:
     compared = 0
     seen: set[tuple[str, str]] = set()
     for worker_id, worker in enumerate(SCALE_WORKERS, start=1):
-        rows = varied_items(rng, worker_id, 10 + 17 * worker_id)
-        rows.sort(key=lambda r: r[0])  # claimed in id order
-        ordered = sorted(rows, key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0]))
+        rows = varied_reminders(rng, worker_id, 10 + 17 * worker_id)
+        rng.shuffle(rows)  # however they were claimed
+        # The order deliver() sent them in before: one sort by (due, name, reminder id).
+        expected = sorted(rows, key=lambda r: (r[1].obligation.due_by, r[1].household_name,
+                                                r[0].id))
+        in_order(rows)
+        assert [r[0].id for r in rows] == [r[0].id for r in expected]
         for lang in ("zh", "en"):
-            for start in range(0, len(ordered), 10):
-                chunk = [(item, stage) for _, item, stage in ordered[start:start + 10]]
-                old_text, old_markup = old_reminder_message(s, lang, worker, chunk, TODAY)
+            for start in range(0, len(rows), 10):
+                chunk = rows[start:start + 10]
+                old_text, old_markup = old_reminder_message(
+                    s, lang, worker, [(item, stage) for _, item, stage in chunk], TODAY)
                 text, markup = reminder_message(writer, lang, worker, chunk)
                 assert text == old_text
                 assert wire(markup) == wire(old_markup)
                 compared += 1
                 seen.update((lang, line) for line in text.splitlines())
+                seen.update(("button", f"{b['text']} {b['callback_data']}")
+                            for row in markup.inline_keyboard for b in row)
     assert compared == 2 * sum(-(-(10 + 17 * w) // 10) for w in range(1, 5))
-    # What the comparison covered: both stages, cut names, escaped names, in both languages.
+    # What the comparison covered: both stages in both languages, names escaped in the text
+    # and cut (not escaped) on buttons, the longest household id.
     assert any("⏰" in line and lang == "en" for lang, line in seen)
     assert any("⏰" in line and lang == "zh" for lang, line in seen)
     assert any("A&amp;B &lt;i&gt;" in line for _, line in seen)
     assert any("Amy &lt;Lee&gt; &amp; {co}" in line for _, line in seen)
+    assert any("· 王小明的外婆和外公… lq:" in line for _, line in seen)
+    assert any("· tencharsXX lq:" in line for _, line in seen)
+    assert any("· {househol… lq:999999999999:" in line for _, line in seen)
