@@ -25,7 +25,7 @@ from bot.jobs.context import TickContext
 from bot.services import reminder_run, reminder_sends
 from bot.services.bulk import collector_paused
 from bot.services.context import Services
-from bot.services.reminder_messages import Reminder, ReminderWriter, in_order
+from bot.services.reminder_messages import Claim, ReminderWriter, in_order
 from bot.services.reminder_sends import Batch, Claimed, Current
 from bot.services.texts import language_of
 
@@ -39,7 +39,7 @@ MAX_ATTEMPTS = 6  # then the reminder is dropped (logged)
 
 
 def reminder_message(writer: ReminderWriter, lang: str, worker_name: str,
-                     reminders: Sequence[Reminder]) -> tuple[str, Keyboard]:
+                     reminders: Sequence[Claim]) -> tuple[str, Keyboard]:
     """One reminder: what is open, and one button per obligation to log it."""
     text, buttons = writer.message(lang, worker_name, reminders)
     return text, Keyboard.column(buttons)

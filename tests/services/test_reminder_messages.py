@@ -37,7 +37,7 @@ from bot.jobs.reminders import due_reminders, remind, reminder_message
 from bot.services import obligations
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
-from bot.services.reminder_messages import Reminder, ReminderWriter, in_order
+from bot.services.reminder_messages import Claim, ReminderWriter, in_order
 from bot.services.reminder_sends import Claimed, Key
 from bot.services.texts import language_of, period_label
 from storage import reminders as store
@@ -178,7 +178,7 @@ def old_reminder_message(services: Services, lang: str, worker_name: str,
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-def claimed(items: Sequence[tuple[dg.Item, Stage]], first_id: int = 1) -> list[Reminder]:
+def claimed(items: Sequence[tuple[dg.Item, Stage]], first_id: int = 1) -> list[Claim]:
     """Items as deliver() holds them once claimed (the writer reads only the item and stage)."""
     return [(Claimed(first_id + n, item.worker_id, item.household_id, item.program_id,
                      item.obligation.key, stage, "planned", 0), item, stage)
@@ -300,7 +300,7 @@ HOUSEHOLD_NAMES = ["张大爷", "A&B <i>family</i>", "王小明的外婆和外�
 SCALE_WORKERS = ["陈社工", "Amy <Lee> & {co}", "王&李", "Bob"]
 
 
-def varied_reminders(rng: random.Random, worker_id: int, count: int) -> list[Reminder]:
+def varied_reminders(rng: random.Random, worker_id: int, count: int) -> list[Claim]:
     """One worker's claimed reminders, in no order: every kind, period and stage, households
     met more than once, one id under several names, the longest id a button takes."""
     found = []
