@@ -156,7 +156,7 @@ async def reminder_run(services: Services, at: datetime, laps: Laps) -> Batch:
     from bot.jobs.reminders import ITEMS_PER_MESSAGE, due_reminders, reminder_message
     from bot.services import reminder_sends
     from bot.services.bulk import collector_paused
-    from bot.services.reminder_messages import ReminderWriter
+    from bot.services.reminder_messages import ReminderWriter, in_order
     from bot.services.texts import language_of
 
     today = at.astimezone(services.settings.timezone).date()
@@ -174,11 +174,9 @@ async def reminder_run(services: Services, at: datetime, laps: Laps) -> Batch:
     for worker_id, rows in by_worker.items():  # as deliver() does, sending aside
         person = people[worker_id]
         lang = language_of(services, person)
-        rows.sort(key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0].id))
+        in_order(rows)
         for start in range(0, len(rows), ITEMS_PER_MESSAGE):
-            chunk = rows[start:start + ITEMS_PER_MESSAGE]
-            reminder_message(writer, lang, person.name,
-                             [(item, stage) for _, item, stage in chunk])
+            reminder_message(writer, lang, person.name, rows[start:start + ITEMS_PER_MESSAGE])
             messages += 1
             await asyncio.sleep(0)  # deliver() awaits the send of each message it renders
     laps.lap(f"reminders: {messages:,} messages rendered for {len(by_worker):,} workers")

@@ -25,7 +25,7 @@ from bot.jobs.context import TickContext
 from bot.services import reminder_run, reminder_sends
 from bot.services.bulk import collector_paused
 from bot.services.context import Services
-from bot.services.reminder_messages import ReminderWriter
+from bot.services.reminder_messages import Claim, ReminderWriter, in_order
 from bot.services.reminder_sends import Batch, Claimed, Current
 from bot.services.texts import language_of
 
@@ -39,10 +39,10 @@ MAX_ATTEMPTS = 6  # then the reminder is dropped (logged)
 
 
 def reminder_message(writer: ReminderWriter, lang: str, worker_name: str,
-                     items: Sequence[tuple[dg.Item, Stage]]) -> tuple[str, Keyboard]:
+                     reminders: Sequence[Claim]) -> tuple[str, Keyboard]:
     """One reminder: what is open, and one button per obligation to log it."""
-    text, rows = writer.message(lang, worker_name, items)
-    return text, Keyboard.of(rows)
+    text, buttons = writer.message(lang, worker_name, reminders)
+    return text, Keyboard.column(buttons)
 
 
 async def due_reminders(services: Services, today: date) -> Current:
@@ -99,11 +99,10 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
             await reminder_sends.failed(services, ids, "unreachable", now + UNREACHABLE_RETRY)
             return
         lang = language_of(services, person)
-        rows.sort(key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0].id))
+        in_order(rows)
         for start in range(0, len(rows), ITEMS_PER_MESSAGE):
             chunk = rows[start:start + ITEMS_PER_MESSAGE]
-            text, markup = reminder_message(writer, lang, person.name,
-                                            [(item, stage) for _, item, stage in chunk])
+            text, markup = reminder_message(writer, lang, person.name, chunk)
             async with gate:
                 result = await sender.text(worker_id, text, markup)
             chunk_ids = [r.id for r, _, _ in chunk]

@@ -28,7 +28,8 @@ from telegram.request._requestparameter import RequestParameter  # how PTB puts 
 from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.delivery.pacing import Pacer
 from bot.domain import digest as dg
-from bot.domain.cadence import Stage
+from bot.domain.cadence import ContactKind, Obligation, Rule, Stage, Status
+from bot.domain.periods import PeriodKind, period_containing
 from bot.domain.reminding import stages_today
 from bot.i18n import Catalog
 from bot.jobs.context import TickContext
@@ -36,8 +37,8 @@ from bot.jobs.reminders import due_reminders, remind, reminder_message
 from bot.services import obligations, reminder_run, reminder_sends
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
-from bot.services.reminder_messages import ReminderWriter
-from bot.services.reminder_sends import Key
+from bot.services.reminder_messages import Claim, ReminderWriter, in_order
+from bot.services.reminder_sends import Claimed, Key
 from bot.services.texts import language_of, period_label
 from storage import reminders as store
 from storage.db import Database
@@ -177,6 +178,13 @@ def old_reminder_message(services: Services, lang: str, worker_name: str,
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
+def claimed(items: Sequence[tuple[dg.Item, Stage]], first_id: int = 1) -> list[Claim]:
+    """Items as deliver() holds them once claimed (the writer reads only the item and stage)."""
+    return [(Claimed(first_id + n, item.worker_id, item.household_id, item.program_id,
+                     item.obligation.key, stage, "planned", 0), item, stage)
+            for n, (item, stage) in enumerate(items)]
+
+
 def wire(markup: object) -> str | None:
     """The reply_markup field exactly as python-telegram-bot sends it to Telegram."""
     return RequestParameter.from_input("reply_markup", markup).json_value
@@ -262,7 +270,8 @@ async def test_every_message_is_byte_for_byte_the_same(db: Database) -> None:
                     chunk = items[start:start + 10]
                     old_text, old_markup = old_reminder_message(s, lang, WORKERS[worker][0],
                                                                 chunk, today)
-                    text, markup = reminder_message(writer, lang, WORKERS[worker][0], chunk)
+                    text, markup = reminder_message(writer, lang, WORKERS[worker][0],
+                                                    claimed(chunk))
                     assert text == old_text
                     assert wire(markup) == wire(old_markup)
                     compared += 1
@@ -314,3 +323,71 @@ async def test_the_daily_run_sends_what_the_old_code_wrote(db: Database) -> None
         assert [text for text, _ in got] == [text for text, _ in expected]
         assert [wire(m) for _, m in got] == [wire(m) for _, m in expected]
     assert {lang for lang in (language_of(s, p) for p in people.values())} == {"zh", "en"}
+
+
+# -- rendering at scale (issue 16 §4): varied reminders against the reference -----------------
+
+TODAY = date(2026, 12, 26)  # a final week: every period of the year ends on the 31st
+# Names to escape, to cut (10 characters on a button: 9, 10, 11 and far more), with braces a
+# template would read as fields, astral characters, an empty one, one escaped already.
+HOUSEHOLD_NAMES = ["张大爷", "A&B <i>family</i>", "王小明的外婆和外公一家人", "ninechars",
+                   "tencharsXX", "elevenchars", "{household} {0} {{x}}", "Ōtani 大谷 🏠👵🏻",
+                   "", "&amp; &lt;", "x" * 80, "李阿婆"]
+# Workers as they are named to the bot: escaped in the title, braces left as typed.
+SCALE_WORKERS = ["陈社工", "Amy <Lee> & {co}", "王&李", "Bob"]
+
+
+def varied_reminders(rng: random.Random, worker_id: int, count: int) -> list[Claim]:
+    """One worker's claimed reminders, in no order: every kind, period and stage, households
+    met more than once, one id under several names, the longest id a button takes."""
+    found = []
+    for n in range(count):
+        kind = rng.choice([ContactKind.CALL, ContactKind.VISIT, ContactKind.DEED])
+        period = period_containing(rng.choice(list(PeriodKind)),
+                                   rng.choice([TODAY, date(2026, 11, 3), date(2025, 6, 30)]))
+        household = rng.choice([1, 2, 3, 0, 999_999_999_999, worker_id * 100 + n % 4])
+        obligation = Obligation(Rule(kind, period.kind), period, Status.DUE, period.last_day,
+                                None, worker_id, rng.randrange(1, 50))
+        item = dg.Item(household, rng.choice(HOUSEHOLD_NAMES), None, None, rng.choice([1, 2]),
+                       "一对一", obligation)
+        found.append((item, rng.choice([Stage.FIRST, Stage.FINAL])))
+    return claimed(found, first_id=worker_id * 1000)
+
+
+def test_varied_reminders_are_byte_for_byte_the_references() -> None:
+    s = Services(load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai"}), None,  # type: ignore[arg-type]
+                 Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: datetime(2026, 12, 26))
+    rng = random.Random(164)
+    writer = ReminderWriter(s, TODAY)  # one writer for the whole run, as deliver() keeps it
+    compared = 0
+    seen: set[tuple[str, str]] = set()
+    for worker_id, worker in enumerate(SCALE_WORKERS, start=1):
+        rows = varied_reminders(rng, worker_id, 10 + 17 * worker_id)
+        rng.shuffle(rows)  # however they were claimed
+        # The order deliver() sent them in before: one sort by (due, name, reminder id).
+        expected = sorted(rows, key=lambda r: (r[1].obligation.due_by, r[1].household_name,
+                                                r[0].id))
+        in_order(rows)
+        assert [r[0].id for r in rows] == [r[0].id for r in expected]
+        for lang in ("zh", "en"):
+            for start in range(0, len(rows), 10):
+                chunk = rows[start:start + 10]
+                old_text, old_markup = old_reminder_message(
+                    s, lang, worker, [(item, stage) for _, item, stage in chunk], TODAY)
+                text, markup = reminder_message(writer, lang, worker, chunk)
+                assert text == old_text
+                assert wire(markup) == wire(old_markup)
+                compared += 1
+                seen.update((lang, line) for line in text.splitlines())
+                seen.update(("button", f"{b['text']} {b['callback_data']}")
+                            for row in markup.inline_keyboard for b in row)
+    assert compared == 2 * sum(-(-(10 + 17 * w) // 10) for w in range(1, 5))
+    # What the comparison covered: both stages in both languages, names escaped in the text
+    # and cut (not escaped) on buttons, the longest household id.
+    assert any("⏰" in line and lang == "en" for lang, line in seen)
+    assert any("⏰" in line and lang == "zh" for lang, line in seen)
+    assert any("A&amp;B &lt;i&gt;" in line for _, line in seen)
+    assert any("Amy &lt;Lee&gt; &amp; {co}" in line for _, line in seen)
+    assert any("· 王小明的外婆和外公… lq:" in line for _, line in seen)
+    assert any("· tencharsXX lq:" in line for _, line in seen)
+    assert any("· {househol… lq:999999999999:" in line for _, line in seen)

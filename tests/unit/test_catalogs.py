@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.i18n import Catalog, Html, field_ok, load_language, placeholders
+from bot.i18n import Catalog, Html, escape, field_ok, load_language, placeholders
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,26 @@ def test_plural_forms(catalog: Catalog) -> None:
 
 def test_unknown_language_falls_back(catalog: Catalog) -> None:
     assert catalog.t("fr", "cancel.done") == catalog.t("zh", "cancel.done")
+
+
+def test_a_text_cut_around_a_value_is_t_once_the_value_is_joined_in(catalog: Catalog) -> None:
+    name = 'A&B <i>{x}</i> "y"'  # escaped by t; braces as typed, never read as a field
+    for lang in SUPPORTED_LANGUAGES:
+        values = {"kind": "<k>", "period": "Q4 & Q1", "due_by": "2026-12-31", "days": 3}
+        parts = catalog.around(lang, "reminder.line_final", "household", **values)
+        assert escape(name).join(parts) == catalog.t(lang, "reminder.line_final",
+                                                     household=name, **values)
+        parts = catalog.plain_around(lang, "reminder.button", "household", kind="<k>")
+        assert name.join(parts) == catalog.plain(lang, "reminder.button", household=name,
+                                                 kind="<k>")
+    # Every place the value goes, literal braces as format_map writes them, other fields
+    # through their format spec.
+    cut = Catalog({"en": {"x": "{a}-{{b}}-{c:>3}-{a}{a}"}}, "en")
+    assert "|".join(cut.around("en", "x", "a", c="<")) == "|-{b}-&lt;-||"
+    with pytest.raises(ValueError):
+        Catalog({"en": {"x": "{a:>3}"}}, "en").around("en", "x", "a")
+    with pytest.raises(ValueError):  # the count chooses the plural form: it cannot be left out
+        catalog.around("en", "report.summary.photos", "count")
 
 
 def _filled(catalog: Catalog, lang: str, key: str) -> list[str]:
