@@ -49,7 +49,8 @@ def comparison_png(rows: Sequence[tuple[str, int, int]], labels: tuple[str, str]
     for y, value in zip(positions, now, strict=True):
         axes.text(value + top * 0.01, y - 0.2, str(value), va="center", fontsize=8)
     if not numbered:
-        axes.legend(prop={"family": font}, loc="lower right")
+        # A list: a lone string would be read as a fontconfig pattern, and "sans-serif" fails.
+        axes.legend(prop={"family": [font]}, loc="lower right")
         if title:
             axes.set_title(title, fontfamily=font)
     figure.tight_layout()
