@@ -10,6 +10,7 @@ import io
 from collections.abc import Sequence
 
 from bot.charts import cjk_font
+from bot.charts.style import DRAWING
 from bot.charts.style import numbered as needs_numbers
 
 MAX_ROWS = 20
@@ -27,6 +28,14 @@ def comparison_png(rows: Sequence[tuple[str, int, int]], labels: tuple[str, str]
     numbered = needs_numbers([*names, *labels])
     if numbered:
         names = [f"#{n}" for n in range(1, len(shown) + 1)]
+    # Drawn with matplotlib's defaults: never while another chart has changed them.
+    with DRAWING:
+        return _draw(shown, names, labels, title, numbered), numbered
+
+
+def _draw(shown: Sequence[tuple[str, int, int]], names: Sequence[str], labels: tuple[str, str],
+          title: str, numbered: bool) -> bytes:
+    """The bars as PNG bytes (names: what each row is called on the chart)."""
     font = cjk_font() or "sans-serif"
     from matplotlib.figure import Figure  # Agg-backed on its own; no pyplot, no GUI
 
@@ -56,4 +65,4 @@ def comparison_png(rows: Sequence[tuple[str, int, int]], labels: tuple[str, str]
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")
-    return out.getvalue(), numbered
+    return out.getvalue()

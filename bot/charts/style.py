@@ -9,6 +9,7 @@ with white hatching), so they stay apart in greyscale and for every kind of colo
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ TITLE_SIZE: Final = 15
 SMALL_SIZE: Final = 11
 LABEL_CHARS: Final = 10  # longer names are cut with "…" on the chart (the caption has them)
 INK: Final = "#222222"
+
+# matplotlib's settings (rcParams) are global to the process, and `figure` changes them for
+# the time of a drawing: two charts drawn at once (the digest and /stats, in worker threads)
+# would restore each other's fonts mid-draw. One chart is drawn at a time, encoding included.
+DRAWING: Final = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +70,19 @@ def short(text: str, size: int = LABEL_CHARS) -> str:
 
 @contextmanager
 def figure(height_in: float) -> Iterator[Figure]:
-    """A figure 1080 px wide, with the fonts that draw every label, laid out on exit."""
+    """A figure 1080 px wide, with the fonts that draw every label, laid out on exit.
+
+    Holds DRAWING throughout: draw the chart and call `png` inside the `with` block.
+    """
     import matplotlib  # imported on first use: it costs ~1 s at start-up
     from matplotlib.figure import Figure  # Agg-backed on its own; no pyplot, no GUI
 
     font = cjk_font()
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    with matplotlib.rc_context({"font.family": families, "font.size": FONT_SIZE,
-                                "axes.titlesize": TITLE_SIZE, "axes.edgecolor": INK,
-                                "text.color": INK, "xtick.color": INK, "ytick.color": INK,
-                                "hatch.linewidth": 3.0}):
+    with DRAWING, matplotlib.rc_context({"font.family": families, "font.size": FONT_SIZE,
+                                         "axes.titlesize": TITLE_SIZE, "axes.edgecolor": INK,
+                                         "text.color": INK, "xtick.color": INK,
+                                         "ytick.color": INK, "hatch.linewidth": 3.0}):
         fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
         yield fig
 

@@ -9,6 +9,7 @@ the picture cannot (the names, when no CJK font is installed).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections.abc import Sequence
@@ -172,4 +173,6 @@ def trend_picture(services: Services, lang: str, lines: Sequence[cov.TrendLine]
 async def trend_chart(services: Services, lang: str, today: date) -> Chart | None:
     """The trend over the last periods of every programme rule, for /stats and the digest."""
     items = await obligations.everyone(services.db, today, history_periods=cov.TREND_PERIODS)
-    return trend_from(services, lang, items, today)
+    # Drawn in a worker thread: a chart may wait for another one being drawn (the digest's,
+    # seconds at scale; bot.charts.style.DRAWING), and the event loop must not wait with it.
+    return await asyncio.to_thread(trend_from, services, lang, items, today)
