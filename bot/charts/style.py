@@ -27,6 +27,7 @@ TITLE_SIZE: Final = 15
 SMALL_SIZE: Final = 11
 LABEL_CHARS: Final = 10  # longer names are cut with "…" on the chart (the caption has them)
 INK: Final = "#222222"
+PNG_LEVEL: Final = 1  # zlib's fastest: see png()
 
 # matplotlib's settings (rcParams) are global to the process, and `figure` changes them for
 # the time of a drawing: two charts drawn at once (the digest and /stats, in worker threads)
@@ -90,9 +91,18 @@ def figure(height_in: float) -> Iterator[Figure]:
 def png(fig: Figure) -> bytes:
     """The figure as PNG bytes, at its own size (never cropped, so 1080 px wide)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
 
     # One draw and one encoding; savefig would lay out and encode twice.
     fig.set_facecolor("white")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    height, width = pixels.shape[:2]
+    # The ground is white, so dropping the alpha loses nothing and leaves a quarter less to
+    # compress; zlib's level 1 encodes in less than half the time of the default (6), into
+    # a file no bigger than matplotlib's RGBA one.
+    image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
     out = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(out)  # type: ignore[no-untyped-call]
+    image.convert("RGB").save(out, format="png", compress_level=PNG_LEVEL, dpi=(DPI, DPI))
     return out.getvalue()
