@@ -7,6 +7,9 @@ captions in the reader's language come from bot.services.charts.
 Names are drawn as given when a font with CJK glyphs is installed (Noto Sans CJK,
 WenQuanYi, …; the Docker image installs fonts-noto-cjk). Without one, Chinese names would
 come out as empty boxes, so rows are numbered instead and the caption carries the legend.
+
+One chart is drawn at a time (`style.DRAWING`): matplotlib's settings are global to the
+process, and the digest and /stats draw in worker threads of their own.
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ def _segments(axes: Axes, positions: Sequence[int], left: Sequence[float],
     from matplotlib.patches import Rectangle
 
     # Added as plain artists: the limits are set by hand, and barh's update of the data
-    # limits for every bar was 7% of a chart's CPU (the pixels are the same).
+    # limits for every bar was 5 % of a chart's CPU (the pixels are the same).
 
     for n, (y, x, width) in enumerate(zip(positions, left, widths, strict=True)):
         bar = Rectangle((x, y - BAR_HEIGHT / 2), width, BAR_HEIGHT, facecolor=paint.colour,
