@@ -7,21 +7,18 @@ captions in the reader's language come from bot.services.charts.
 Names are drawn as given when a font with CJK glyphs is installed (Noto Sans CJK,
 WenQuanYi, …; the Docker image installs fonts-noto-cjk). Without one, Chinese names would
 come out as empty boxes, so rows are numbered instead and the caption carries the legend.
+
+One chart is drawn at a time (`style.DRAWING`): matplotlib's settings are global to the
+process, and the digest and /stats draw in worker threads of their own.
 """
 
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
              "Droid Sans Fallback", "AR PL UMing CN")
-
-# One picture at a time in the process: charts are drawn in worker threads (off the event
-# loop), and matplotlib's settings are global (style.figure changes them while it draws), so
-# two drawn at once would take each other's fonts and sizes.
-DRAWING = threading.RLock()
 
 
 @lru_cache(maxsize=1)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from bot.charts.style import (
     MET,
     PAINTS,
     SMALL_SIZE,
+    Paint,
     drawable,
     figure,
     numbered,
@@ -22,7 +23,11 @@ from bot.charts.style import (
     short,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 ROW_IN: Final = 0.42  # inches per row
+BAR_HEIGHT: Final = 0.72  # of a row
 FRAME_IN: Final = 1.9  # title, legend and axis
 MIN_LABEL_SHARE: Final = 0.045  # a count needs this much of the bar per digit to fit
 
@@ -63,9 +68,7 @@ def stacked_png(chart: StackedBars) -> tuple[bytes, bool]:
             paint = PAINTS[key]
             counts = [counts[index] for _, counts in chart.rows]
             widths = [c / t for c, t in zip(counts, totals, strict=True)]
-            axes.barh(positions, widths, left=left, height=0.72, color=paint.colour,
-                      hatch=paint.hatch, edgecolor="white", linewidth=1.0,
-                      label=name if drawable(name) else None)
+            _segments(axes, positions, left, widths, paint, name if drawable(name) else None)
             for y, count, x, width in zip(positions, counts, left, widths, strict=True):
                 if count and width >= MIN_LABEL_SHARE * len(str(count)):
                     axes.text(x + width / 2, y, str(count), ha="center", va="center",
@@ -95,6 +98,22 @@ def stacked_png(chart: StackedBars) -> tuple[bytes, bool]:
             axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(chart.legend),
                         frameon=False, handlelength=1.6, borderaxespad=0.2)
         return png(fig), is_numbered
+
+
+def _segments(axes: Axes, positions: Sequence[int], left: Sequence[float],
+              widths: Sequence[float], paint: Paint, name: str | None) -> None:
+    """One category's segment on every row, as axes.barh draws them; the first is named for
+    the legend."""
+    from matplotlib.patches import Rectangle
+
+    # Added as plain artists: the limits are set by hand, and barh's update of the data
+    # limits for every bar was 5 % of a chart's CPU (the pixels are the same).
+
+    for n, (y, x, width) in enumerate(zip(positions, left, widths, strict=True)):
+        bar = Rectangle((x, y - BAR_HEIGHT / 2), width, BAR_HEIGHT, facecolor=paint.colour,
+                        edgecolor="white", linewidth=1.0, hatch=paint.hatch,
+                        label=name if n == 0 and name is not None else "_nolegend_")
+        axes.add_artist(bar)
 
 
 def _zero_markers(axes: object, chart: StackedBars) -> None:

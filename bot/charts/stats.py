@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from bot.charts import DRAWING, cjk_font
+from bot.charts import cjk_font
+from bot.charts.style import DRAWING
 from bot.charts.style import numbered as needs_numbers
 
 MAX_ROWS = 20
@@ -27,15 +28,15 @@ def comparison_png(rows: Sequence[tuple[str, int, int]], labels: tuple[str, str]
     numbered = needs_numbers([*names, *labels])
     if numbered:
         names = [f"#{n}" for n in range(1, len(shown) + 1)]
+    # Drawn with matplotlib's defaults: never while another chart has changed them.
+    with DRAWING:
+        return _draw(shown, names, labels, title, numbered), numbered
+
+
+def _draw(shown: Sequence[tuple[str, int, int]], names: Sequence[str], labels: tuple[str, str],
+          title: str, numbered: bool) -> bytes:
+    """The bars as PNG bytes (names: what each row is called on the chart)."""
     font = cjk_font() or "sans-serif"
-    with DRAWING:  # matplotlib's settings are the process's: one picture at a time
-        png = _draw(shown, names, labels, title, numbered, font)
-    return png, numbered
-
-
-def _draw(shown: Sequence[tuple[str, int, int]], names: list[str], labels: tuple[str, str],
-          title: str, numbered: bool, font: str) -> bytes:
-    """The bars as PNG bytes."""
     from matplotlib.figure import Figure  # Agg-backed on its own; no pyplot, no GUI
 
     height = max(2.5, 0.45 * len(shown) + 1.4)
@@ -57,7 +58,8 @@ def _draw(shown: Sequence[tuple[str, int, int]], names: list[str], labels: tuple
     for y, value in zip(positions, now, strict=True):
         axes.text(value + top * 0.01, y - 0.2, str(value), va="center", fontsize=8)
     if not numbered:
-        axes.legend(prop={"family": font}, loc="lower right")
+        # A list: a lone string would be read as a fontconfig pattern, and "sans-serif" fails.
+        axes.legend(prop={"family": [font]}, loc="lower right")
         if title:
             axes.set_title(title, fontfamily=font)
     figure.tight_layout()

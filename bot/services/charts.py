@@ -171,8 +171,8 @@ def trend_picture(services: Services, lang: str, lines: Sequence[cov.TrendLine]
 
 
 async def trend_chart(services: Services, lang: str, today: date) -> Chart | None:
-    """The trend over the last periods of every programme rule, for /stats: read here, drawn
-    in a worker thread (a second or more of matplotlib at scale, during which no resident
-    would be answered; the digest draws its own the same way)."""
+    """The trend over the last periods of every programme rule, for /stats and the digest."""
     items = await obligations.everyone(services.db, today, history_periods=cov.TREND_PERIODS)
+    # Drawn in a worker thread: a chart may wait for another one being drawn (the digest's,
+    # seconds at scale; bot.charts.style.DRAWING), and the event loop must not wait with it.
     return await asyncio.to_thread(trend_from, services, lang, items, today)

@@ -7,6 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from bot.charts.stats import comparison_png
@@ -57,3 +58,11 @@ def test_the_comparison_chart_is_a_png() -> None:
     png, numbered = comparison_png([("心理疏导", 3, 1), ("call", 0, 2)], ("本期", "上期"))
     assert png.startswith(b"\x89PNG")
     assert isinstance(numbered, bool)
+
+
+def test_an_english_comparison_chart_draws_its_legend_without_a_cjk_font(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The font falls back to "sans-serif", which the legend once read as a fontconfig pattern.
+    monkeypatch.setattr("bot.charts.stats.cjk_font", lambda: None)
+    png, numbered = comparison_png([("Counselling", 3, 1), ("call", 0, 2)], ("Now", "Before"))
+    assert png.startswith(b"\x89PNG") and not numbered
