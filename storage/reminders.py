@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from bot.domain.cadence import ContactKind, ContactRecord, Program, Stage, Tenure
 from storage.clock import from_db, to_db
-from storage.db import Database, Row
+from storage.db import Database, Row, Tx
 from storage.pairings import Cadence
 from storage.pairings import programs as active_programs
 from storage.program_categories import HELD
@@ -291,15 +291,19 @@ async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Plann
     return await plan_encoded(db, job, run_key, planned_json(planned), run_day, now)
 
 
+async def _run_recorded(tx: Tx, job: str, run_key: str, stamp: str) -> bool:
+    """Record a run in scheduled_runs; False if it was recorded already (done before)."""
+    return bool(await tx.rowcount(
+        "INSERT OR IGNORE INTO scheduled_runs (job, run_key, done_at) VALUES (?, ?, ?)",
+        (job, run_key, stamp)))
+
+
 async def plan_encoded(db: Database, job: str, run_key: str, planned: str, run_day: date,
                        now: datetime) -> int | None:
     """plan_run with the reminders already written by planned_json."""
     stamp = to_db(now)
     async with db.transaction() as tx:
-        done = await tx.rowcount(
-            "INSERT OR IGNORE INTO scheduled_runs (job, run_key, done_at) VALUES (?, ?, ?)",
-            (job, run_key, stamp))
-        if not done:
+        if not await _run_recorded(tx, job, run_key, stamp):
             return None
         # One statement for all (a trip to SQLite's thread per row cost 36 s of CPU for
         # 170,000 reminders in bench/bench_tick.py). json_each gives the array in order
@@ -319,10 +323,7 @@ async def plan_claimed(db: Database, job: str, run_key: str, planned: str, run_d
     the order planned (worker by worker, as planned_json writes them)."""
     stamp = to_db(now)
     async with db.transaction() as tx:
-        done = await tx.rowcount(
-            "INSERT OR IGNORE INTO scheduled_runs (job, run_key, done_at) VALUES (?, ?, ?)",
-            (job, run_key, stamp))
-        if not done:
+        if not await _run_recorded(tx, job, run_key, stamp):
             return None
         # Ids only grow (no row is deleted, and the write lock is held): the new rows are the
         # ones after the last id now. Written claimed, they need no UPDATE of every row after
@@ -476,10 +477,7 @@ async def plan_digests(db: Database, week: str, targets: Iterable[tuple[int, str
     """Record this week's digest run and one digest per target chat; None if already done."""
     stamp = to_db(now)
     async with db.transaction() as tx:
-        done = await tx.rowcount(
-            "INSERT OR IGNORE INTO scheduled_runs (job, run_key, done_at) VALUES (?, ?, ?)",
-            ("digest", week, stamp))
-        if not done:
+        if not await _run_recorded(tx, "digest", week, stamp):
             return None
         added = 0
         for chat_id, language in targets:
