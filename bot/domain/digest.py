@@ -520,8 +520,8 @@ class DigestTally:
             if last >= 0 and owed.mask >> last & 1 and not met >> last & 1:
                 period = frame.periods[last]
                 tenure = tenures[at[last]]
-                self.missed.add_row(holder, (rule, period, missed_, period.last_day, None,
-                                             tenure.worker_id, tenure.pairing_id))
+                self.missed.add_row(holder, (rule, period, missed_, frame.last_days[last],
+                                             None, tenure.worker_id, tenure.pairing_id))
                 overdue = True
         self._offer(longest_marked(marks, self.today) if overdue else None)
 

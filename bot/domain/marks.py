@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.cadence import Rule, Tenure, counting_kinds, coverages, latest_owing_start
@@ -34,6 +34,12 @@ class Window:
 
     kind: PeriodKind
     periods: tuple[Period, ...]
+    # Each period's last day, worked out once (a Period's last_day works it out each time).
+    last_days: tuple[date, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Each period's last day, worked out once."""
+        object.__setattr__(self, "last_days", tuple(p.last_day for p in self.periods))
 
     @property
     def number(self) -> int:
@@ -101,7 +107,7 @@ class Owing:
         if bounds is None:
             bounds = self._bounds[id(frame)] = (
                 frame, [min(latest_owing_start(p), self.today) for p in frame.periods],
-                [p.end for p in frame.periods], [p.last_day for p in frame.periods])
+                [p.end for p in frame.periods], list(frame.last_days))
         _, owing_starts, ends, last_days = bounds
         if len(tenures) == 1:
             tenure = tenures[0]
