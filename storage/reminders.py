@@ -265,7 +265,7 @@ def _by_worker(planned: Planned) -> int:
 
 
 def planned_json(planned: Iterable[Planned]) -> str:
-    """The reminders to plan as plan_encoded takes them: one JSON array, worker by worker
+    """The reminders to plan as plan_claimed takes them: one JSON array, worker by worker
     (pure: any thread; at 100,000 households it is half a second of Python)."""
     # Worker by worker: the unique index (worker first) then grows in a few places instead of
     # everywhere (a fifth less CPU). The sort is stable, so each worker's reminders keep their
@@ -284,11 +284,6 @@ def planned_json(planned: Iterable[Planned]) -> str:
                            for start in range(0, len(rows), _ENCODED_AT_ONCE)) + "]"
 
 
-async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Planned],
-                   run_day: date, now: datetime) -> int | None:
-    """Record the run and its reminders in one transaction; None if the run was done already,
-    else how many reminders are new (one already planned for the same key is kept)."""
-    return await plan_encoded(db, job, run_key, planned_json(planned), run_day, now)
 
 
 async def _run_recorded(tx: Tx, job: str, run_key: str, stamp: str) -> bool:
@@ -298,9 +293,11 @@ async def _run_recorded(tx: Tx, job: str, run_key: str, stamp: str) -> bool:
         (job, run_key, stamp)))
 
 
-async def plan_encoded(db: Database, job: str, run_key: str, planned: str, run_day: date,
-                       now: datetime) -> int | None:
-    """plan_run with the reminders already written by planned_json."""
+async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Planned],
+                   run_day: date, now: datetime) -> int | None:
+    """Record the run and its reminders ('pending') in one transaction; None if the run was
+    done already, else how many reminders are new (one already planned for the same key is
+    kept). The bot's run plans with plan_claimed."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         if not await _run_recorded(tx, job, run_key, stamp):
@@ -312,15 +309,16 @@ async def plan_encoded(db: Database, job: str, run_key: str, planned: str, run_d
             "INSERT OR IGNORE INTO reminders (worker_id, household_id, program_id, "
             "obligation_key, stage, due_by, run_day, next_attempt_at, created_at) "
             f"SELECT {_FIELDS}, ?, ?, ? FROM json_each(?) ORDER BY key",
-            (run_day.isoformat(), stamp, stamp, planned))
+            (run_day.isoformat(), stamp, stamp, planned_json(planned)))
 
 
 async def plan_claimed(db: Database, job: str, run_key: str, planned: str, run_day: date,
                        now: datetime, claimer: str | None = None) -> list[Row] | None:
-    """plan_encoded with the new reminders claimed by `claimer` as they are written
-    ('sending', one attempt), in the same transaction; None if the run was done already,
-    else claim_rows' rows for the new ones (as before a claim: pending, no attempt yet), in
-    the order planned (worker by worker, as planned_json writes them)."""
+    """plan_run with the reminders already written by planned_json, the new ones claimed by
+    `claimer` as they are written ('sending', one attempt), in the same transaction; None if
+    the run was done already, else claim_rows' rows for the new ones (as before a claim:
+    pending, no attempt yet), in the order planned (worker by worker, as planned_json
+    writes them)."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         if not await _run_recorded(tx, job, run_key, stamp):

@@ -22,9 +22,8 @@ from storage.db import Row
 from storage.reminders import Claimed
 from storage.reminders import Worker as Recipient
 
-__all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "cancel", "claim", "claim_ready",
-           "failed", "has_ready", "plan", "plan_and_claim", "planned", "recipients", "sent",
-           "take_back"]
+__all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "cancel", "claim_ready", "failed",
+           "has_ready", "plan_and_claim", "planned", "recipients", "sent", "take_back"]
 
 REMINDER_JOB = "reminders"  # the run's name in scheduled_runs; its key is the local date
 
@@ -41,26 +40,18 @@ async def has_ready(services: Services, now: datetime) -> bool:
     return await store.has_ready(services.db, now)
 
 
-async def plan(services: Services, today: date, current: Current, now: datetime) -> int | None:
-    """Record today's run and a reminder for each obligation at a stage, in one transaction;
-    None if the run was planned already, else how many reminders are new."""
-    # The rows written off the event loop (170,000 at 100,000 households), before the
-    # transaction: no lock is held meanwhile.
-    rows = await asyncio.to_thread(_planned_json, current)
-    return await store.plan_encoded(services.db, REMINDER_JOB, today.isoformat(), rows, today,
-                                    now)
-
-
 def _planned_json(current: Current) -> str:
-    """The run's reminders as store.plan_encoded takes them."""
+    """The run's reminders as store.plan_claimed takes them."""
     return store.planned_json(store.Planned(*key, stage, item.obligation.due_by)
                               for key, (item, stage) in current.items())
 
 
 async def plan_and_claim(services: Services, today: date, current: Current, now: datetime,
                          claimer: str | None = None) -> tuple[int | None, Batch]:
-    """plan() then claim(), the new reminders claimed as they are planned (one transaction,
-    no second pass over them); how many are new (None: planned already) and the batch."""
+    """Record today's run and a reminder for each obligation at a stage, claimed as they are
+    written (one transaction, no second pass over them), then claim whatever else is ready;
+    how many are new (None: planned already) and the claimed still relevant, by worker (the
+    rest cancelled)."""
     encoded = await asyncio.to_thread(_planned_json, current)
     new = await store.plan_claimed(services.db, REMINDER_JOB, today.isoformat(), encoded,
                                    today, now, claimer)
@@ -78,19 +69,10 @@ def _worker_then_id(row: Row) -> tuple[int, int]:
     return row[1], row[0]
 
 
-async def claim(services: Services, now: datetime, current: Current,
-                claimer: str | None = None) -> Batch:
-    """Claim every reminder ready to send, in `claimer`'s name; those still relevant (in
-    `current`: what is due at a stage today) by worker, the rest cancelled."""
-    rows = await store.claim_rows(services.db, now, claimer=claimer)
-    if not rows:
-        return {}
-    return await _settled(services, rows, current)
-
-
 async def claim_ready(services: Services, today: date, now: datetime,
                       claimer: str | None = None) -> Batch:
-    """claim() on a tick that plans nothing (a retry, a take-over): what is due today is
+    """Claim every reminder ready to (re)send on a tick that plans nothing (a retry, a
+    take-over); those still relevant by worker, the rest cancelled. What is due today is
     worked out only for the households of the reminders claimed, not for every household
     (seconds at 100,000 households, on every tick while a retry waits)."""
     rows = await store.claim_rows(services.db, now, claimer=claimer)

@@ -240,8 +240,10 @@ async def test_what_was_reminded_and_needs_nothing_more_is_left_out(db: Database
     s = services(db)
     every = await reminder_run.current(db, today)
     at = datetime(2026, 12, 1, 1, tzinfo=UTC)
-    assert await reminder_sends.plan(s, today, every, at) == len(every) > 50
-    rows = sorted(await store.claim(db, at), key=lambda r: r.id)
+    added, batch = await reminder_sends.plan_and_claim(s, today, every, at)
+    assert added == len(every) > 50
+    rows = sorted((claimed for group in batch.values() for claimed, _, _ in group),
+                  key=lambda r: r.id)
     settled = rows[:40]
     await store.mark_sent(db, [r.id for r in settled[:20]], 1, at)
     await store.cancel(db, [r.id for r in settled[20:30]])
