@@ -96,19 +96,22 @@ class Owing:
     def __init__(self, today: date) -> None:
         self.today = today
         # By window: the window (kept alive, so its id stays its own), each period's latest
-        # owing start (capped at today), end and last day.
-        self._bounds: dict[int, tuple[Window, list[date], list[date], list[date]]] = {}
+        # owing start (capped at today) and end.
+        self._bounds: dict[int, tuple[Window, list[date], list[date]]] = {}
         self._runs: dict[tuple[int, int, int], OwedPeriods] = {}  # (window, first, last)
         self._known: dict[tuple[int, ...], OwedPeriods] = {}  # by `at`, the same for any window
 
     def __call__(self, tenures: Sequence[Tenure], frame: Window) -> OwedPeriods:
-        """What these tenures (ordered: see `ordered`) owe over the window."""
+        """What these tenures (ordered: see `ordered`) owe over the window, by
+        cadence.Engine.rows' rules: a coverage owes a period it covers the end of and began
+        early enough in (see cadence.obligations); the tenure covering today (running
+        period) or the period's last day answers for it."""
         bounds = self._bounds.get(id(frame))
         if bounds is None:
             bounds = self._bounds[id(frame)] = (
                 frame, [min(latest_owing_start(p), self.today) for p in frame.periods],
-                [p.end for p in frame.periods], list(frame.last_days))
-        _, owing_starts, ends, last_days = bounds
+                [p.end for p in frame.periods])
+        _, owing_starts, ends = bounds
         if len(tenures) == 1:
             tenure = tenures[0]
             first = bisect_left(owing_starts, tenure.started_on)
@@ -119,7 +122,7 @@ class Owing:
                 run = self._runs[(id(frame), first, last)] = _owed(
                     tuple(0 if first <= i <= last else NOT_OWED for i in range(len(ends))))
             return run
-        at = tuple(_responsible(tenures, self.today, owing_starts, ends, last_days))
+        at = tuple(_responsible(tenures, self.today, owing_starts, ends, frame.last_days))
         known = self._known.get(at)
         if known is None:
             known = self._known[at] = _owed(at)
@@ -131,16 +134,8 @@ def _owed(at: tuple[int, ...]) -> OwedPeriods:
     return OwedPeriods(at, mask, mask.bit_count())
 
 
-def owed_periods(tenures: Sequence[Tenure], frame: Window, today: date) -> OwedPeriods:
-    """What tenures (ordered: see `ordered`) owe over the window, by cadence.Engine.rows'
-    rules: a coverage owes a period it covers the end of and began early enough in (see
-    cadence.obligations); the tenure covering today (running period) or the period's last
-    day answers for it."""
-    return Owing(today)(tenures, frame)
-
-
-def _responsible(tenures: Sequence[Tenure], today: date, owing_starts: list[date],
-                 ends: list[date], last_days: list[date]) -> Iterator[int]:
+def _responsible(tenures: Sequence[Tenure], today: date, owing_starts: Sequence[date],
+                 ends: Sequence[date], last_days: Sequence[date]) -> Iterator[int]:
     """Per period of a window, the position of the tenure answering for it, or NOT_OWED."""
     spans = [span for span in coverages(tenures) if span.start <= today]
     starts = [span.start for span in spans]
