@@ -15,7 +15,7 @@ from datetime import date
 
 from bot.domain.cadence import ContactKind, Program, Tenure
 from storage.db import Database, Row
-from storage.reminders import PAIRED_HOUSES, House, held_pairings, houses_of
+from storage.reminders import PAIRED_HOUSES, held_pairings
 
 LATEST_KINDS = tuple(ContactKind)  # the order of Running.latest
 # One column per kind: the latest day of that kind (the kinds are the enum's own values).
@@ -107,15 +107,16 @@ async def settled(db: Database, today: date) -> list[Row]:
 
 
 def assemble(found: Read, programs: Sequence[Program]
-             ) -> tuple[list[Running], dict[int, House]]:
+             ) -> tuple[list[Running], dict[int, Row]]:
     """Every household that is not archived, under each of these programmes it was paired
     in (and that holds it), in the order all_cadence gives: its pairings, and its latest
-    contact of each kind dated from `since` to `today` (as read); and the names to print.
-    Pure: no connection, any thread."""
+    contact of each kind dated from `since` to `today` (as read); and the rows of the
+    households as read, by id (storage.reminders.house_of names one: only those reminded
+    need it, on the day after a run none). Pure: no connection, any thread."""
     if not found.houses:
         return [], {}
     known = {p.id: p for p in programs}
-    houses = houses_of(found.houses)
+    houses = {row[0]: row for row in found.houses}
     days = _Days()
     latest = {r[0]: tuple(map(days.__getitem__, r[1:])) for r in found.contacts}
     tenures: dict[tuple[int, int], list[Tenure]] = {}

@@ -46,7 +46,12 @@ PAIRED_HOUSES = (  # every household not archived that was ever paired (see hous
 
 def houses_of(rows: Iterable[Row]) -> dict[int, House]:
     """PAIRED_HOUSES' rows by household id (pure: any thread)."""
-    return {int(r["id"]): House(r["name"], r["area_id"], r["area_name"]) for r in rows}
+    return {int(r[0]): house_of(r) for r in rows}
+
+
+def house_of(row: Row) -> House:
+    """One row of PAIRED_HOUSES as a House (pure: any thread)."""
+    return House(row[1], row[2], row[3])
 
 
 async def paired_houses(db: Database) -> dict[int, House]:

@@ -129,6 +129,8 @@ def _period_at(kind: PeriodKind, start: date) -> Period:
 
 def require_date(day: object) -> None:
     """Refuse datetimes: their date part is in whatever zone they carry, not the deployment's."""
+    if type(day) is date:  # the common case, asked for every tenure read in bulk
+        return
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError(
             f"expected a date, got {type(day).__name__}; use local_date(now, tz) for instants"

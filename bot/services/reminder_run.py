@@ -29,6 +29,7 @@ from bot.domain.reminding import coverage_on, due_at_stage, staged_rules
 from bot.services.bulk import collector_paused
 from storage import pairings, reminder_rows
 from storage.db import Database
+from storage.reminders import house_of
 
 Found = list[tuple[Item, Stage]]  # at a reminder stage today, in obligations.everyone's order
 Key = tuple[int, int, int, str]  # (worker, household, program, obligation key)
@@ -100,7 +101,7 @@ def _items(today: date, staged: list[Program], read: reminder_rows.Read,
     out: Found = []
     for index in sorted(by_row):
         r = found[index]
-        house = houses[r.household_id]
+        house = house_of(houses[r.household_id])
         out.extend((Item(r.household_id, house.name, house.area_id, house.area_name,
                          r.program.id, r.program.name, o), stage)
                    for o, stage in by_row[index])
