@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.demo import programme
 from bot.demo.seed import COMMUNITIES, COORDINATORS, seed
 from bot.domain import figures as fg
@@ -23,7 +22,6 @@ from bot.domain.programs import NAME_MAX as PROGRAM_NAME_MAX
 from bot.domain.projects import NAME_MAX as PROJECT_NAME_MAX
 from bot.domain.referrals import Outcome, Stage
 from bot.domain.wellbeing import Direction
-from bot.i18n import Catalog
 from bot.services import activities as activity_cases
 from bot.services import aid as ledger
 from bot.services import figures, obligations, titles, wellbeing
@@ -41,6 +39,7 @@ from storage import (
 )
 from storage.db import Database
 from tests.conftest import ZONE
+from tests.use_cases import services_for
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZONE)  # as the browser test starts the demo
 TODAY = date(2026, 11, 18)
@@ -58,9 +57,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 def services(db: Database) -> Services:
     """The use cases as the demo's bot runs them."""
-    settings = load_settings({"ZHONGFU_TIMEZONE": ZONE.key,
-                              "ZHONGFU_COORDINATORS": str(COORDINATOR)})
-    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: NOW)
+    return services_for(db, NOW, coordinators=str(COORDINATOR), zone=ZONE.key)
 
 
 async def household_id(db: Database, name: str) -> int:

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.domain.cadence import ContactKind
 from bot.domain.households import Category, HouseholdInput
-from bot.i18n import Catalog
 from bot.services import contacts as contact_log
 from bot.services import households as household_cases
 from bot.services.context import Services
@@ -22,6 +20,7 @@ from storage import areas, audit, contacts, flows, households, pairings
 from storage.clock import to_db
 from storage.contacts import NewContact
 from storage.db import Database
+from tests.use_cases import services_for
 
 NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 5, 20)
@@ -42,9 +41,7 @@ async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def services(db: Database, now: datetime = NOW) -> Services:
-    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai",
-                              "ZHONGFU_COORDINATORS": str(COORDINATOR)})
-    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: now)
+    return services_for(db, now, coordinators=str(COORDINATOR))
 
 
 async def _paired_household(db: Database) -> int:

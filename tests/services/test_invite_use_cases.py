@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.domain.people import Role
 from bot.domain.triage import InviteProblem
-from bot.i18n import Catalog
 from bot.services import invites
 from bot.services.context import Services
 from storage import outbox, people
 from storage.clock import to_db
 from storage.db import Database
+from tests.use_cases import services_for
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 COORDINATOR, NEWCOMER, STRANGER = 9001, 2001, 2002
@@ -38,10 +37,8 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def services(db: Database, woken: list[bool]) -> Services:
-    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai",
-                              "ZHONGFU_COORDINATORS": str(COORDINATOR)})
-    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: NOW,
-                    on_queued=lambda: woken.append(True))
+    return services_for(db, NOW, coordinators=str(COORDINATOR),
+                        on_queued=lambda: woken.append(True))
 
 
 async def test_joining_makes_a_worker_and_tells_the_coordinators(db: Database) -> None:

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.domain.households import Category, HouseholdInput
-from bot.i18n import Catalog
 from bot.services import household_edits
 from bot.services import pairings as pairing_cases
 from bot.services.context import Services
 from storage import areas, audit, households, pairings
 from storage.clock import to_db
 from storage.db import Database
+from tests.use_cases import services_for
 
 NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 5, 20)
@@ -40,9 +39,7 @@ async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def services(db: Database) -> Services:
-    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai",
-                              "ZHONGFU_COORDINATORS": str(COORDINATOR)})
-    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: NOW)
+    return services_for(db, NOW, coordinators=str(COORDINATOR))
 
 
 async def _report_taken_by(db: Database, worker: int) -> int:

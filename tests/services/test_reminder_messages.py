@@ -42,6 +42,7 @@ from bot.services.reminder_sends import Claimed, Key
 from bot.services.texts import language_of, period_label
 from storage import reminders as store
 from storage.db import Database
+from tests.use_cases import services_for
 
 STAMP = "2025-01-01T00:00:00+00:00"
 WORKERS = {7001: ("陈社工", "zh", None), 7002: ("Amy <Lee>", "en", None),
@@ -130,9 +131,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def services(db: Database) -> Services:
-    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai"})
-    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"),
-                    clock=lambda: datetime(2026, 12, 1, tzinfo=UTC))
+    return services_for(db, datetime(2026, 12, 1, tzinfo=UTC), coordinators="")
 
 
 # -- the reference: the run as it was ---------------------------------------------------------

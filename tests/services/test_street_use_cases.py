@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
-from bot.i18n import Catalog
 from bot.services import streets
 from bot.services.context import Services
 from storage import areas, people
 from storage.db import Database
 from storage.streets import Street
+from tests.use_cases import services_for
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 WORKER, COORDINATOR, FORMER = 7001, 9001, 9002
@@ -36,9 +35,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 def services(db: Database) -> Services:
     """FORMER is no longer in ZHONGFU_COORDINATORS: their role ended."""
-    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai",
-                              "ZHONGFU_COORDINATORS": str(COORDINATOR)})
-    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: NOW)
+    return services_for(db, NOW, coordinators=str(COORDINATOR))
 
 
 async def _state(use: Services) -> list[tuple[str, tuple[int, ...]]]:

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.domain.titles import Preset, Problem, Title
-from bot.i18n import Catalog
 from bot.services import titles
 from bot.services.context import Services
 from storage import people
 from storage import titles as stored
 from storage.db import Database
+from tests.use_cases import services_for
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 WORKER, COORDINATOR, FORMER = 7001, 9001, 9002
@@ -33,9 +32,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def services(db: Database, coordinators: str = f"{COORDINATOR},{FORMER}") -> Services:
-    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai",
-                              "ZHONGFU_COORDINATORS": coordinators})
-    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: NOW)
+    return services_for(db, NOW, coordinators=coordinators)
 
 
 async def test_only_coordinators_take_a_title_and_typed_words_are_checked(

@@ -16,16 +16,16 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.config import SUPPORTED_LANGUAGES
 from bot.domain import figures as fg
 from bot.domain.people import Person, Role
 from bot.i18n import Catalog
 from bot.services import digest as jobs
 from bot.services import figures as service
-from bot.services.context import Services
 from storage import audit
 from storage.db import Database
 from tests import figures_data as data
+from tests.use_cases import services_for
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
@@ -39,12 +39,6 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     conn.close()
     yield database
     await database.close()
-
-
-def services_for(db: Database) -> Services:
-    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai",
-                              "ZHONGFU_COORDINATORS": "9001"})
-    return Services(settings, db, CATALOG, clock=lambda: NOW)
 
 
 def person(telegram_id: int, role: Role) -> Person:
@@ -79,7 +73,7 @@ def check(found: fg.Figures, n: int) -> None:
 
 
 async def test_stats_count_what_was_counted_by_hand(db: Database) -> None:
-    found = await service.stats(services_for(db), COORDINATOR, QUARTER)
+    found = await service.stats(services_for(db, NOW), COORDINATOR, QUARTER)
     assert found.before.span == fg.Span(*data.Q3)
     check(found.now, 0)
     check(found.before, 1)
@@ -92,7 +86,7 @@ async def test_stats_count_what_was_counted_by_hand(db: Database) -> None:
 
 
 async def test_a_worker_sees_only_their_own_work(db: Database) -> None:
-    services = services_for(db)
+    services = services_for(db, NOW)
     worker = person(data.WORKER_A, Role.WORKER)
     found = await service.stats(services, worker, QUARTER)
     now = found.now
@@ -112,7 +106,7 @@ async def test_a_worker_sees_only_their_own_work(db: Database) -> None:
 
 
 async def test_an_empty_period_is_zeros(db: Database) -> None:
-    found = await service.stats(services_for(db), COORDINATOR, fg.Span(date(2020, 1, 1),
+    found = await service.stats(services_for(db, NOW), COORDINATOR, fg.Span(date(2020, 1, 1),
                                                                         date(2020, 1, 31)))
     assert found.now.covered == fg.Count(0, 0)
     assert found.now.person_times == 0 and found.now.contacts == 0
@@ -132,7 +126,7 @@ def t(key: str, **values: object) -> str:
 
 async def test_the_export_summary_shows_the_same_figures(db: Database, tmp_path: Path) -> None:
     out = tmp_path / "e.xlsx"
-    done = await service.export(services_for(db), COORDINATOR, QUARTER, service.Format.XLSX,
+    done = await service.export(services_for(db, NOW), COORDINATOR, QUARTER, service.Format.XLSX,
                                 False, out, "zh")
     summary = summary_of(out)
     (rh, rp), (rh0, rp0) = data.REGISTERED
@@ -180,7 +174,7 @@ async def test_the_export_summary_shows_the_same_figures(db: Database, tmp_path:
 
 
 async def test_the_digest_counts_the_promise_as_stats_do(db: Database) -> None:
-    services = services_for(db)
+    services = services_for(db, NOW)
     found = await jobs.gather(services, data.TODAY)
     assert {rule_key(rule): (c.met, c.total)
             for (_, rule), c in found.data.by_program_rule.items()} == data.DIGEST
@@ -201,13 +195,13 @@ async def test_the_digests_reach_counted_in_sql_is_what_stats_count(
     assert (found.covered.households, found.covered.people) == data.COVERED[n]
     assert (found.paired.households, found.paired.people) == data.PAIRED[n]
     assert found.person_times == data.PERSON_TIMES[n]
-    stats = (await service.stats(services_for(db), COORDINATOR, fg.Span(*span))).now
+    stats = (await service.stats(services_for(db, NOW), COORDINATOR, fg.Span(*span))).now
     assert (found.covered, found.paired, found.person_times) == (
         stats.covered, stats.paired, stats.person_times)
 
 
 async def test_the_export_sheets_and_what_they_leave_out(db: Database, tmp_path: Path) -> None:
-    services = services_for(db)
+    services = services_for(db, NOW)
     out = tmp_path / "e.xlsx"
     await service.export(services, COORDINATOR, QUARTER, service.Format.XLSX, False, out, "en")
     book = load_workbook(out)
@@ -243,7 +237,7 @@ async def test_the_export_sheets_and_what_they_leave_out(db: Database, tmp_path:
 
 async def test_with_contacts_and_as_csv(db: Database, tmp_path: Path) -> None:
     out = tmp_path / "e.zip"
-    done = await service.export(services_for(db), None, QUARTER, service.Format.CSV, True, out,
+    done = await service.export(services_for(db, NOW), None, QUARTER, service.Format.CSV, True, out,
                                 "zh")
     with zipfile.ZipFile(out) as archive:
         names = archive.namelist()
@@ -259,7 +253,7 @@ async def test_with_contacts_and_as_csv(db: Database, tmp_path: Path) -> None:
 
 
 async def test_one_export_at_a_time(db: Database, tmp_path: Path) -> None:
-    services = services_for(db)
+    services = services_for(db, NOW)
     async with service.export_lock(services):
         with pytest.raises(service.Refused) as refused:
             await service.export(services, COORDINATOR, QUARTER, service.Format.XLSX, False,
@@ -284,7 +278,7 @@ async def test_the_export_names_causes_services_and_projects_in_words(db: Databa
                          "'2026-10-29', 12, 7101, '2026-10-29T00:00:00+00:00', "
                          "'[\"counselling\", \"material_aid\"]', 1)")
     out = tmp_path / "e.xlsx"
-    await service.export(services_for(db), COORDINATOR, QUARTER, service.Format.XLSX, False,
+    await service.export(services_for(db, NOW), COORDINATOR, QUARTER, service.Format.XLSX, False,
                          out, "zh")
     book = load_workbook(out)
     homes = list(book.worksheets[3].iter_rows(values_only=True))  # the registry

@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 from telegram.error import Forbidden, RetryAfter, TimedOut
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.delivery.pacing import Pacer
 from bot.domain.cadence import ContactKind, Stage, Status
 from bot.domain.households import Category, HouseholdInput
-from bot.i18n import Catalog
 from bot.jobs.context import TickContext
 from bot.jobs.digest import digest
 from bot.jobs.reminders import remind
@@ -25,6 +23,7 @@ from storage import areas, contacts, households, pairings
 from storage import reminders as store
 from storage.clock import to_db
 from storage.db import Database
+from tests.use_cases import services_for
 
 SHANGHAI = timedelta(hours=8)
 
@@ -89,10 +88,7 @@ class StubBot:
 
 
 def services(db: Database, **env: str) -> Services:
-    settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai",
-                              "ZHONGFU_COORDINATORS": "9001", **env})
-    return Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"),
-                    clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    return services_for(db, datetime(2026, 1, 1, tzinfo=UTC), env=env)
 
 
 def fast_pacer() -> Pacer:
