@@ -380,6 +380,7 @@ def _registry(tmp_path: Path) -> list[tuple[object, ...]]:
     return [(*row[1:], categories.get(row[0], set())) for row in rows]
 
 
+@pytest.mark.slow
 def test_cli_dry_run_then_import_of_every_example(tmp_path: Path) -> None:
     first = EXAMPLES / "01_dongmen_titles_merged_totals.xlsx"
     done = _cli(tmp_path, "import", "households", "--dry-run", str(first))

@@ -111,6 +111,7 @@ async def press(where: Locator, text: str) -> None:
     await button.click(timeout=WAIT_MS)
 
 
+@pytest.mark.slow
 async def test_resident_reports_worker_takes_coordinator_sees_the_chart(
         demo: str, browser: Browser, tmp_path: Path) -> None:
     context = await browser.new_context(viewport={"width": 1200, "height": 900})

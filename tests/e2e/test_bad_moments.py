@@ -12,6 +12,8 @@ import asyncio
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import BotProcess
 from tests.e2e.reporting import label, submit_report
 from tests.rig.server import FakeBotApi, FakeUser
@@ -92,6 +94,7 @@ async def test_the_same_with_the_bot_killed_midway(api: FakeBotApi, bot: BotProc
     check_everyone(bot, residents, refs)
 
 
+@pytest.mark.slow
 async def test_a_question_that_never_arrived_is_asked_again(
         api: FakeBotApi, bot: BotProcess, resident: FakeUser, workdir: Path) -> None:
     await resident.send("/report")

@@ -93,6 +93,7 @@ async def pictures(user: FakeUser, count: int = 4) -> list[BotMessage]:
     return found
 
 
+@pytest.mark.slow
 async def test_weekly_digest_pictures_in_both_languages(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
     await bot.stop()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from bot.config import SUPPORTED_LANGUAGES, load_settings
 from bot.i18n import Catalog
 from bot.services.context import Services
@@ -120,6 +122,7 @@ async def forge(user: FakeUser, payloads: list[str]) -> list[str]:
     return unanswered
 
 
+@pytest.mark.slow
 async def test_forged_callback_data_for_every_prefix_changes_nothing(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser,
         resident_en: FakeUser, tmp_path: Path) -> None:

@@ -111,6 +111,7 @@ async def test_a_hundred_workers_join_within_a_minute(paced_api: FakeBotApi,
         await process.stop()
 
 
+@pytest.mark.slow
 async def test_notices_waiting_when_the_bot_is_killed_go_out_once(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
     await coordinator.send("/start")

@@ -6,6 +6,7 @@ import io
 import shutil
 from datetime import datetime
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import ROOT, ZONE, BotProcess
@@ -74,6 +75,7 @@ async def screen_eligible(worker: FakeUser) -> None:
     await worker.expect("已办结")
 
 
+@pytest.mark.slow
 async def test_a_list_is_imported_screened_overdue_and_answered(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
     await coordinator.send("/start")  # the digest reaches only who has opened the bot

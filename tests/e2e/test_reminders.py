@@ -14,6 +14,8 @@ import sys
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import SUPPORTED_LANGUAGES
 from bot.domain.cadence import Stage, stage_start
 from bot.domain.periods import PeriodKind, period_containing
@@ -71,6 +73,7 @@ async def arrange(bot: BotProcess) -> None:
     assert code == 0, out
 
 
+@pytest.mark.slow
 async def test_a_quarter_of_reminders_and_the_digest(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
     await bot.stop()

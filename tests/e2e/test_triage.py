@@ -176,6 +176,7 @@ async def test_expired_invite(bot: BotProcess, coordinator: FakeUser,
     await worker_a.expect(r"已经过期了")
 
 
+@pytest.mark.slow
 async def test_escalation_two_levels_each_once(bot: BotProcess, coordinator: FakeUser,
                                                resident: FakeUser) -> None:
     await coordinator.send("/start")
