@@ -53,16 +53,17 @@ async def test_a_crowd_of_senders_is_served_in_order_without_waking_everyone() -
 async def test_a_chat_told_to_wait_does_not_hold_up_the_others() -> None:
     pacer = Pacer(per_second=PER_SECOND)
     await send(pacer, 1)
-    pacer.hold(1, 0.5)  # Telegram said: chat 1, wait half a second
+    pacer.hold(1, 1.0)  # Telegram said: chat 1, wait a second
     started = time.monotonic()
     held = asyncio.ensure_future(send(pacer, 1))
     await asyncio.sleep(0)
     for chat in range(2, 12):
         await send(pacer, chat)
-    assert time.monotonic() - started < 0.3  # the others went while chat 1 waited
+    # The others went while chat 1 waited (ten take 20 ms; the rest is room for a busy machine).
+    assert time.monotonic() - started < 0.6
     assert not held.done()
     await held
-    assert time.monotonic() - started >= 0.45
+    assert time.monotonic() - started >= 0.95
 
 
 class FakeClock:
