@@ -8,11 +8,11 @@ import pytest
 
 from bot.botapi.html import parse_html
 from bot.config import SUPPORTED_LANGUAGES
-from bot.i18n import Catalog
 from bot.telegram.household_ui import join_within
 from bot.telegram.stats import chart_legend
+from tests.use_cases import catalog
 
-CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+CATALOG = catalog()
 NASTY = "<b>&amp;</b> & <&> a&b"
 
 

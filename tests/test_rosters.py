@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from bot.config import SUPPORTED_LANGUAGES
 from bot.domain.households import Category
-from bot.i18n import Catalog
 from bot.importing import Outcome, describe
 from bot.importing.households import (
     HouseholdFile,
@@ -27,6 +25,7 @@ from bot.importing.households import (
     map_headers,
     read_households,
 )
+from tests.use_cases import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "rosters"
@@ -34,7 +33,7 @@ TODAY = date(2026, 11, 29)
 AREAS = "东门街道/东门社区,东门街道/湖贝社区,翠竹社区"
 REGISTRY = Registry({"东门社区": 1, "湖贝社区": 2, "翠竹社区": 3},
                     streets={1: "东门街道", 2: "东门街道", 3: None})
-CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+CATALOG = catalog()
 C = Category
 
 

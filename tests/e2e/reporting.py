@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bot.config import SUPPORTED_LANGUAGES
-from bot.i18n import Catalog
 from tests.rig.server import BotMessage, FakeUser
+from tests.use_cases import catalog
 
-CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+CATALOG = catalog()
 
 
 def label(lang: str, key: str, **values: object) -> str:

@@ -12,13 +12,12 @@ import zipfile
 
 from openpyxl import load_workbook
 
-from bot.config import SUPPORTED_LANGUAGES
-from bot.i18n import Catalog
 from tests import figures_data as data
 from tests.conftest import COORDINATOR_ID, BotProcess
 from tests.rig.server import FakeBotApi, FakeUser
+from tests.use_cases import catalog
 
-CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+CATALOG = catalog()
 
 
 def t(key: str, lang: str = "zh", **values: object) -> str:

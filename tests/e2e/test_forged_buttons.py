@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
-from bot.i18n import Catalog
+from bot.config import load_settings
 from bot.services.context import Services
 from bot.telegram.app import build_application, button_prefixes
 from storage.db import Database
@@ -25,6 +24,7 @@ from tests.e2e.helpers_triage import add_worker
 from tests.e2e.reporting import label, submit_report
 from tests.e2e.test_households import HEADER, import_csv
 from tests.rig.server import FakeBotApi, FakeUser
+from tests.use_cases import catalog
 
 WORKER, OUTSIDER = 2001, 2003
 # What changes with every update whatever it says (received updates, the sender's queue and
@@ -46,7 +46,7 @@ async def registered_prefixes(tmp: Path) -> list[str]:
     db = await Database.open(settings.database)
     try:
         app, _ = build_application(
-            Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh")))
+            Services(settings, db, catalog()))
     finally:
         await db.close()
     return button_prefixes(app)

@@ -7,12 +7,11 @@ from datetime import timedelta
 
 from openpyxl import Workbook
 
-from bot.config import SUPPORTED_LANGUAGES
-from bot.i18n import Catalog
 from tests.conftest import BotProcess
 from tests.rig.server import FakeBotApi, FakeUser
+from tests.use_cases import catalog
 
-CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+CATALOG = catalog()
 STAMP = "2026-01-01T00:00:00.000000+00:00"
 
 

@@ -4,10 +4,9 @@ cut in the middle of an entity with 400 "can't parse entities")."""
 from __future__ import annotations
 
 from bot.botapi.html import HtmlError, parse_html
-from bot.config import SUPPORTED_LANGUAGES
-from bot.i18n import Catalog
 from tests.conftest import BotProcess
 from tests.rig.server import FakeBotApi, FakeUser
+from tests.use_cases import catalog
 
 NASTY = "<b>&amp;</b>&<&>"
 SEEDED = ["区慈善会（大爱罗湖）", "街道慈善基金", "社区基金", "爱心企业捐赠", "政府救助"]
@@ -15,11 +14,11 @@ SEEDED = ["区慈善会（大爱罗湖）", "街道慈善基金", "社区基金"
 
 def names_a_naive_cut_breaks(year: int) -> list[str]:
     """Fund names for which /funds cut at 4,000 characters would split an entity."""
-    catalog = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+    zh = catalog()
     for pad in range(40):
         names = [f"{NASTY}{'x' * pad}{n:03d}{NASTY}" for n in range(200)]
-        lines = [catalog.t("zh", "funds.title", year=year, amount="0.00", households=0)]
-        lines += [catalog.t("zh", "funds.line", name=name, amount="0.00", households=0)
+        lines = [zh.t("zh", "funds.title", year=year, amount="0.00", households=0)]
+        lines += [zh.t("zh", "funds.line", name=name, amount="0.00", households=0)
                   for name in SEEDED + names]
         try:
             parse_html("\n".join(lines)[:4000])

@@ -16,14 +16,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES
 from bot.domain.cadence import Stage, stage_start
 from bot.domain.periods import PeriodKind, period_containing
-from bot.i18n import Catalog
 from tests.conftest import BotProcess
 from tests.rig.server import FakeBotApi, FakeUser
+from tests.use_cases import catalog
 
-CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+CATALOG = catalog()
 ZONE = ZoneInfo("Asia/Shanghai")
 STAMP = "2024-01-01T00:00:00.000000+00:00"
 WORKER = 7001

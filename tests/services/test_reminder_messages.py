@@ -25,13 +25,12 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.request._requestparameter import RequestParameter  # how PTB puts it on the wire
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.config import load_settings
 from bot.delivery.pacing import Pacer
 from bot.domain import digest as dg
 from bot.domain.cadence import ContactKind, Obligation, Rule, Stage, Status
 from bot.domain.periods import PeriodKind, period_containing
 from bot.domain.reminding import stages_today
-from bot.i18n import Catalog
 from bot.jobs.context import TickContext
 from bot.jobs.reminders import due_reminders, remind, reminder_message
 from bot.services import obligations, reminder_run, reminder_sends
@@ -42,7 +41,7 @@ from bot.services.reminder_sends import Claimed, Key
 from bot.services.texts import language_of, period_label
 from storage import reminders as store
 from storage.db import Database
-from tests.use_cases import services_for
+from tests.use_cases import catalog, services_for
 
 STAMP = "2025-01-01T00:00:00+00:00"
 WORKERS = {7001: ("陈社工", "zh", None), 7002: ("Amy <Lee>", "en", None),
@@ -357,7 +356,7 @@ def varied_reminders(rng: random.Random, worker_id: int, count: int) -> list[Cla
 
 def test_varied_reminders_are_byte_for_byte_the_references() -> None:
     s = Services(load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai"}), None,  # type: ignore[arg-type]
-                 Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: datetime(2026, 12, 26))
+                 catalog(), clock=lambda: datetime(2026, 12, 26))
     rng = random.Random(164)
     writer = ReminderWriter(s, TODAY)  # one writer for the whole run, as deliver() keeps it
     compared = 0

@@ -16,19 +16,17 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.config import SUPPORTED_LANGUAGES
 from bot.domain import figures as fg
 from bot.domain.people import Person, Role
-from bot.i18n import Catalog
 from bot.services import digest as jobs
 from bot.services import figures as service
 from storage import audit
 from storage.db import Database
 from tests import figures_data as data
-from tests.use_cases import services_for
+from tests.use_cases import catalog, services_for
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-CATALOG = Catalog.load(SUPPORTED_LANGUAGES, "zh")
+CATALOG = catalog()
 
 
 @pytest.fixture

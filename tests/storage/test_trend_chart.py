@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.config import load_settings
 from bot.domain.households import Category, HouseholdInput
-from bot.i18n import Catalog
 from bot.services import charts
 from bot.services.charts import trend_chart
 from bot.services.context import Services
 from storage import areas, households, pairings
 from storage.clock import to_db
 from storage.db import Database
+from tests.use_cases import catalog
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -47,7 +47,7 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
                 " updated_at) VALUES (?, 7001, 'call', ?, ?, ?)",
                 (ids[0], day, to_db(NOW), to_db(NOW)))
     settings = load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai"})
-    yield Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh"))
+    yield Services(settings, db, catalog())
     await db.close()
 
 

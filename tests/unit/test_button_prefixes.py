@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
-from bot.i18n import Catalog
+from bot.config import load_settings
 from bot.services.context import Services
 from bot.telegram.app import PREFIX_MAX, build_application, button_prefixes, check_prefixes
 from bot.telegram.flows import FlowRegistry
 from storage.db import Database
+from tests.use_cases import catalog
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text("utf-8")
 
@@ -22,7 +22,7 @@ async def test_every_prefix_is_claimed_once_and_documented(tmp_path: Path) -> No
     db = await Database.open(settings.database)
     try:
         app, _ = build_application(
-            Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh")))
+            Services(settings, db, catalog()))
     finally:
         await db.close()
     prefixes = button_prefixes(app)

@@ -15,9 +15,8 @@ import pytest
 from telegram import InlineKeyboardMarkup
 
 from bot.callbacks import CALLBACK_MAX, CODEC
-from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.config import load_settings
 from bot.domain.aid import QUANTITY_MAX, parse_quantity
-from bot.i18n import Catalog
 from bot.services.context import Services
 from bot.telegram.app import build_application, button_prefixes
 from bot.telegram.flowkit import (
@@ -39,6 +38,7 @@ from bot.telegram.flowkit.answers import day_button, day_step, number_step, text
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
 from storage import flows
 from storage.db import Database
+from tests.use_cases import catalog
 
 
 class Colour(StrEnum):
@@ -668,7 +668,7 @@ async def test_every_declared_prefix_is_answered_by_a_handler_and_documented(
     db = await Database.open(settings.database)
     try:
         app, _ = build_application(
-            Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh")))
+            Services(settings, db, catalog()))
     finally:
         await db.close()
     answered = set(button_prefixes(app))

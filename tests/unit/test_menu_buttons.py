@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from bot.config import SUPPORTED_LANGUAGES, load_settings
-from bot.i18n import Catalog
 from bot.services.context import Services
 from bot.telegram.app import build_application
 from bot.telegram.commands import CommandTable
@@ -19,6 +18,7 @@ from bot.telegram.common import CHOOSE_LANGUAGE, CommonHandlers
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.menus import COMMAND
 from storage.db import Database
+from tests.use_cases import catalog
 
 
 async def command_table(tmp_path: Path) -> CommandTable:
@@ -28,7 +28,7 @@ async def command_table(tmp_path: Path) -> CommandTable:
     db = await Database.open(settings.database)
     try:
         _, table = build_application(
-            Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, "zh")))
+            Services(settings, db, catalog()))
     finally:
         await db.close()
     return table

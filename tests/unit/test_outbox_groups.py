@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from telegram import Chat, Message
 
-from bot.config import SUPPORTED_LANGUAGES, load_settings
+from bot.config import load_settings
 from bot.delivery.outbox import MERGE_MAX, Outbox
 from bot.delivery.pacing import Pacer
-from bot.i18n import Catalog
 from bot.services.context import Services
 from storage import outbox as store
 from storage.db import Database
+from tests.use_cases import catalog
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 COORDINATOR = 9001
@@ -55,7 +55,7 @@ def named(texts: list[str]) -> set[str]:
 
 async def test_a_burst_of_joins_goes_out_merged_in_one_round(db: Database) -> None:
     services = Services(load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai"}), db,
-                        Catalog.load(SUPPORTED_LANGUAGES, "zh"), clock=lambda: NOW)
+                        catalog(), clock=lambda: NOW)
     bot = RecordingBot()
     outbox = Outbox(services, bot, Pacer(per_chat_seconds=0.0))  # type: ignore[arg-type]
     burst = 2 * MERGE_MAX + 5
