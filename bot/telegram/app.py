@@ -163,8 +163,10 @@ def _register_handlers(app: Application, table: CommandTable,  # type: ignore[ty
     app.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, handler(common.message)))
     app.add_handler(ChatMemberHandler(handler(common.membership),
                                       ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE,
-                                   handler(common.edited)))
+    # A live location arrives as edits of its message every time the phone moves (for up
+    # to 8 hours): those are not corrections to answer.
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE
+                                   & ~filters.LOCATION, handler(common.edited)))
     app.add_handler(MessageHandler(NEW & filters.ChatType.GROUPS & Addressed() & ~filters.COMMAND,
                                    handler(common.group_hint)))
 

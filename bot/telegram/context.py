@@ -191,13 +191,17 @@ class Ctx:
         return result.ok
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
-        """Answer the button press (stops the spinner); a stale query is not an error."""
+        """Answer the button press (stops the spinner); a failed answer is not an error."""
         if self.query is None:
             return
         try:
             await self.query.answer(text, show_alert=alert)
         except BadRequest as exc:
-            log.debug("callback answer refused: %s", exc)
+            log.debug("callback answer refused: %s", exc)  # a stale query
+        except TelegramError as exc:
+            # A timeout, a flood wait or Telegram's own failure: the press is answered only
+            # to stop the spinner; the work it asked for (saved already) must go on.
+            log.info("callback answer failed: %s", exc)
 
     async def edit_or_reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Replace the pressed message's text (keeps the chat tidy); else send a new one."""

@@ -73,6 +73,10 @@ async def publish_for(bot: Bot, services: Services, table: CommandTable, telegra
     except (BadRequest, Forbidden) as exc:
         # A configured coordinator who never opened the bot has no chat yet.
         log.info("menu for %s not published: %s", telegram_id, exc)
+    except TelegramError as exc:
+        # Telegram limits setMyCommands tightly; the menu is a convenience, and the handler
+        # that publishes it (/start, a role or language change) must still finish its work.
+        log.warning("menu for %s not published: %s", telegram_id, exc)
 
 
 async def publish_person(bot: Bot, services: Services, table: CommandTable,

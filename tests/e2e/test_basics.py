@@ -7,6 +7,7 @@ import json
 import signal
 
 from tests.conftest import COORDINATOR_ID, TOKEN, BotProcess
+from tests.e2e.helpers_triage import add_worker
 from tests.rig.server import FakeBotApi, FakeUser
 
 
@@ -265,3 +266,18 @@ async def test_coordinator_help_lists_every_command(bot: BotProcess, api: FakeBo
     menu = {c["command"]: c["description"] for c in api.commands_for(scope, "")}
     assert menu["invite"] == "Make an invite link for a worker"
     assert menu["programs"] == "See and define assistance programs"
+
+
+async def test_start_goes_on_when_telegram_refuses_the_menu_for_now(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    """Telegram limits how often a menu may be set: a refusal leaves the old menu, and /start
+    still shows the greeting and the question left open."""
+    add_worker(bot, 2001, "陈社工")
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    await worker.send("/report")
+    await worker.expect(r"出了什么事")
+    api.fail_next("setMyCommands", 429, "Too Many Requests: retry after 30", retry_after=30)
+    await worker.send("/start")
+    await worker.expect(r"陈社工，您好")
+    await worker.expect(r"上次还有一件事没办完")
+    await worker.expect(r"出了什么事")

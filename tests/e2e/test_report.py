@@ -444,3 +444,44 @@ async def test_start_in_the_middle_of_a_report_shows_where_you_were(
     await resident.expect(r"请简单说说情况")
     await resident.send("楼下奶奶摔了一跤，起不来")
     await resident.expect(r"需要帮助的是谁")
+
+
+async def test_a_press_whose_answer_fails_still_moves_the_report_on(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    """Answering a press only stops its spinner: when Telegram fails that call (a timeout, its
+    own error), the step is still taken and the next answer still counts."""
+    await resident.send("/report")
+    question = await resident.expect(r"出了什么事")
+    api.fail_next("answerCallbackQuery", 500, "Internal Server Error")
+    # The press itself is never answered: not awaited, it would wait for that answer.
+    pressing = asyncio.create_task(resident.press("🩺 生病或受伤", in_message=question,
+                                                  timeout=3))
+    await resident.expect(r"请简单说说情况")
+    await asyncio.gather(pressing, return_exceptions=True)
+    await resident.send("隔壁老人发烧了没人管")
+    await resident.expect(r"需要帮助的是谁")
+    said = " ".join(m.plain for m in resident.messages)
+    assert "没处理好" not in said and "先不算数" not in said
+
+
+async def test_a_live_location_moving_on_the_map_gets_no_answers(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    """A live location is edited by Telegram every time the phone moves, for hours: those
+    edits are not corrections, and the bot stays quiet about them."""
+    await resident.send("/report")
+    await resident.press("🩺 生病或受伤")
+    await resident.send("隔壁老人发烧了没人管")
+    await resident.send("王大爷")
+    await resident.expect(r"在哪里")
+    sent = await resident.send_location(22.54, 114.12)
+    more = await resident.expect(r"没有要补充的")
+    for n in range(3):
+        api.push_update("edited_message", {
+            **sent, "edit_date": int(sent["date"]) + n + 1,
+            "location": {"latitude": 22.54 + n / 1000, "longitude": 114.12,
+                         "live_period": 900}})
+    await resident.expect_nothing(within=1.5)
+    await resident.press("下一步 ➡️", in_message=more)
+    area = await resident.expect(r"属于哪个社区")
+    await resident.press("东门社区", in_message=area)
+    await resident.expect(r"有多着急")

@@ -577,3 +577,25 @@ async def test_english_speaking_worker_joins_and_gets_reports_in_english(
     # Written in English although the worker never chose a language: Telegram's setting.
     notice = await worker.expect(rf"New report: can you take it\?.*{ref}")
     assert "✋ Take case" in notice.labels
+
+
+async def test_a_take_whose_answer_fails_still_hands_the_case_over(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    """The take is saved before the press is answered: when Telegram fails the answer (a
+    timeout on a field network), the taker still gets the details and the others' cards
+    still lose their button."""
+    add_worker(bot, 2001, "陈社工")
+    add_worker(bot, 2002, "刘社工")
+    taker = api.user(2001, "陈社工", language_code="zh-hans")
+    other = api.user(2002, "刘社工", language_code="zh-hans")
+    ref = await submit_report(resident, address=ADDRESS, phone=PHONE)
+    card = await taker.expect(rf"新求助.*{ref}")
+    await other.expect(rf"新求助.*{ref}")
+    api.fail_next("answerCallbackQuery", 500, "Internal Server Error")
+    pressing = asyncio.create_task(taker.press(TAKE, in_message=card, timeout=3))
+    details = await taker.expect(rf"{ref} 由您负责了")
+    assert ADDRESS in details.plain and PHONE in details.plain
+    card = await other.expect(r"已由 陈社工 接手")
+    assert not card.buttons
+    await asyncio.gather(pressing, return_exceptions=True)
+    assert report_row(bot, ref)["taken_by"] == 2001
