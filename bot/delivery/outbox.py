@@ -21,6 +21,8 @@ from bot.delivery import process_id
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Outcome, ReplyMarkup, Result, Sender
 from bot.domain.reports import Status
+from bot.domain.triage import Action as CaseAction
+from bot.services import access, routing
 from bot.services.context import Services
 from storage import outbox as store
 from storage import referrals, reports, triage
@@ -173,7 +175,8 @@ class Outbox:
         return sent
 
     async def _still_wanted(self, rows: list[store.Queued]) -> list[store.Queued]:
-        """Drop cards of reports someone took while they waited (nobody needs them now)."""
+        """Drop cards of reports someone took while they waited (nobody needs them now), and a
+        case's details that their reader may no longer see (taken off duty, handed on)."""
         wanted, moot = [], []
         for row in rows:
             report_id = row.after.get("unless_taken")
@@ -182,10 +185,23 @@ class Outbox:
                 if found is None or found.status is not Status.NEW:
                     moot.append(row.id)
                     continue
+            viewed = row.after.get(routing.CASE_VIEW)
+            if viewed is not None and not await self._may_view(int(viewed), row.chat_id):
+                log.info("case details for %s dropped: no longer theirs to see", row.chat_id)
+                moot.append(row.id)
+                continue
             wanted.append(row)
         if moot:
             await store.mark_sent(self.services.db, moot, None, self.services.clock())
         return wanted
+
+    async def _may_view(self, report_id: int, chat_id: int) -> bool:
+        """Whether the person may see the report's details now (the one access check)."""
+        found = await reports.get(self.services.db, report_id)
+        if found is None:
+            return False
+        actor = await access.actor_by_id(self.services, chat_id)
+        return await access.case(self.services, actor, CaseAction.VIEW, found) is None
 
     async def _send(self, chat_id: int, batch: list[store.Queued]) -> Result:
         first = batch[0]

@@ -21,6 +21,8 @@ from storage import outbox, people, reports
 from storage import triage as store
 from storage.outbox import Outgoing
 
+CASE_VIEW = "case_view"  # Outgoing.after: sent only if the chat may still see this report
+
 ROUTE = "route"
 ESCALATION = "escalation"
 
@@ -129,12 +131,16 @@ async def details_for(services: Services, chat_id: int, report: Report,
     lang = services.lang_of(await people.get(services.db, chat_id))
     text = (services.t(lang, heading_key, ref=report.ref, **values) + "\n"
             + await report_texts.details(services, lang, report))
-    out = [Outgoing(chat_id, text, _rows(case_buttons.case(services, lang, report)), lang)]
+    # Sent only if they may still see the case when it goes out: a worker taken off duty,
+    # or a case handed on, while the details waited (a flood wait, an outage) gets nothing.
+    view = {CASE_VIEW: report.id}
+    out = [Outgoing(chat_id, text, _rows(case_buttons.case(services, lang, report)), lang,
+                    after=view)]
     if report.latitude is not None and report.longitude is not None:
         out.append(Outgoing(chat_id, lang=lang, op="location",
                             target={"latitude": report.latitude,
-                                    "longitude": report.longitude}))
-    out += [Outgoing(chat_id, lang=lang, op="photo", target={"file_id": file_id})
+                                    "longitude": report.longitude}, after=view))
+    out += [Outgoing(chat_id, lang=lang, op="photo", target={"file_id": file_id}, after=view)
             for file_id in report.photos]
     return out
 

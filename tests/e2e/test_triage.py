@@ -599,3 +599,48 @@ async def test_a_take_whose_answer_fails_still_hands_the_case_over(
     assert not card.buttons
     await asyncio.gather(pressing, return_exceptions=True)
     assert report_row(bot, ref)["taken_by"] == 2001
+
+
+async def test_cases_lists_an_untaken_report_masked_as_its_card(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    """/cases shows every worker of the community the reports waiting there: masked as on
+    the card; once a worker takes one, their own list shows it in full."""
+    add_worker(bot, 2001, "陈社工")
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref = await submit_report(resident, description="张大爷电话13912345678，腿肿得厉害",
+                              phone=None)
+    card = await worker.expect(rf"新求助.*{ref}")
+    await worker.send("/cases")
+    listing = await worker.expect(ref)
+    assert "13912345678" not in listing.plain and "•••" in listing.plain
+    await worker.press(TAKE, in_message=card)
+    await worker.expect(rf"{ref} 由您负责了")
+    await worker.send("/cases")
+    assert "13912345678" in (await worker.expect(ref)).plain
+
+
+async def test_details_held_back_by_telegram_never_reach_a_worker_taken_off_duty(
+        bot: BotProcess, coordinator: FakeUser, resident: FakeUser, worker_a: FakeUser) -> None:
+    """A case's details are checked again when they go out: a worker taken off duty while
+    Telegram held them back (a flood wait) never gets the reporter's phone or address."""
+    await coordinator.send("/start")
+    await coordinator.expect(r"管理员")
+    add_worker(bot, 2001, "陈社工", area="翠竹社区")
+    ref = await submit_report(resident, address=ADDRESS, phone=PHONE)
+    card = await coordinator.expect(rf"新求助.*{ref}")
+    await coordinator.press(label("zh", "triage.button.assign"), in_message=card)
+    menu = await coordinator.expect(rf"把 {ref} 指派给哪位社工")
+    api = worker_a.server
+    api.fail_chat(worker_a.id, 429, "Too Many Requests: retry after 4", retry_after=4)
+    await coordinator.press("陈社工", in_message=menu)
+    await coordinator.expect(rf"已把 {ref} 指派给 陈社工")
+    await coordinator.send("/workers")
+    listing = await coordinator.expect(r"社工名单.*陈社工")
+    await coordinator.press("离岗 陈社工", in_message=listing)
+    confirm = await coordinator.expect(r"确定让 陈社工 离岗吗")
+    await coordinator.press(label("zh", "triage.workers.yes_off"), in_message=confirm)
+    await coordinator.expect(r"陈社工 已离岗：交还 1 个个案")
+    assert report_row(bot, ref)["taken_by"] is None
+    await asyncio.sleep(5)  # the flood wait is over: whatever was waiting has gone out
+    said = [m.plain for m in worker_a.messages]
+    assert not [text for text in said if PHONE in text or ADDRESS in text], said
