@@ -143,3 +143,54 @@ def test_every_key_the_code_asks_for_exists_in_both_catalogs() -> None:
                    if (not any(re.fullmatch(key, k) for k in keys) if is_pattern
                        else key not in keys)]
         assert missing == [], f"{lang}: keys asked for in code but not in the catalog"
+
+
+def _audit_actions_in_code() -> list[tuple[str, str]]:
+    """(file:line, action) of every action the code writes to the audit trail: the action
+    argument of storage.audit's record/add and of services.audit's note. An action written
+    as f"referral.{kind}" stands for every referral event kind."""
+    import ast
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    event_kinds = tomllib.loads((root / "bot/locales/en/referrals.toml").read_text("utf-8"))[
+        "referrals"]["event"]
+    found: list[tuple[str, str]] = []
+    for path in [*(root / "bot").rglob("*.py"), *(root / "storage").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            base = getattr(getattr(func, "value", None), "id", None)
+            # The action's place among the arguments: record(tx, at, actor, action, ...),
+            # audit.add(db, at, actor, action, ...), trail.note(services, actor, action, ...).
+            places = {("record", None): 3, ("record", "audit"): 3, ("add", "audit"): 3,
+                      ("note", "trail"): 2}
+            place = places.get((name, base))
+            if place is None:
+                continue
+            where = f"{path.relative_to(root)}:{node.lineno}"
+            if len(node.args) <= place:
+                continue
+            action = node.args[place]
+            if isinstance(action, ast.Constant) and isinstance(action.value, str):
+                found.append((where, action.value))
+            elif isinstance(action, ast.JoinedStr):
+                head = action.values[0]
+                assert isinstance(head, ast.Constant) and head.value == "referral.", where
+                found += [(where, f"referral.{kind}") for kind in event_kinds
+                          if kind != "imported"]
+    return found
+
+
+def test_every_action_written_to_the_audit_trail_has_a_name_in_both_catalogs() -> None:
+    """/audit shows each action by its name in the reader's language, never a code."""
+    written = _audit_actions_in_code()
+    assert len({action for _, action in written}) > 30  # the scan found the writers
+    for lang in SUPPORTED_LANGUAGES:
+        keys = set(load_language(lang))
+        missing = [(where, action) for where, action in written
+                   if f"audit.action.{action}" not in keys]
+        assert missing == [], f"{lang}: audit actions with no name"
