@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.services.context import Services
-from storage import contacts
+from storage import audit, contacts
 from storage.contacts import Contact
 
 __all__ = ["Contact", "delete_own", "get"]
@@ -19,5 +19,14 @@ async def get(services: Services, contact_id: int) -> Contact | None:
 
 async def delete_own(services: Services, contact_id: int, worker_id: int,
                      now: datetime) -> bool:
-    """Delete one's own contact (kept, marked deleted); False when it was not theirs."""
-    return await contacts.delete(services.db, contact_id, worker_id, now)
+    """Delete one's own contact (kept, marked deleted; audited); False when it was not
+    theirs."""
+    found = await contacts.get(services.db, contact_id)
+    if found is None:
+        return False
+    async with services.db.transaction() as tx:
+        deleted = await contacts.delete_in(tx, contact_id, worker_id, now)
+        if deleted:
+            await audit.record(tx, now, worker_id, "contact.delete", "household",
+                               found.household_id, {"contact": contact_id})
+    return deleted

@@ -9,7 +9,7 @@ from bot.domain.cadence import Obligation, Status
 from bot.domain.households import can_correct
 from bot.services import obligations
 from bot.services.context import Services
-from storage import contacts, flows, pairings
+from storage import audit, contacts, flows, pairings
 from storage.contacts import Contact, NewContact
 
 __all__ = ["Logged", "NewContact", "log_contact"]
@@ -43,6 +43,12 @@ async def log_contact(services: Services, new: NewContact, today: date,
             tx, replace(new, pairing_id=pairing.id), now)
         replaced = old is not None and can_correct(old.created_at, now) \
             and await contacts.delete_in(tx, old.id, new.worker_id, now)
+        detail: dict[str, object] = {"contact": contact_id, "kind": new.kind.value,
+                                     "day": new.day.isoformat()}
+        if replaced and old is not None:
+            detail["replaces"] = old.id
+        await audit.record(tx, now, new.worker_id, "contact.correct" if replaced
+                           else "contact.add", "household", new.household_id, detail)
         # Ended in the same transaction: a crash can neither lose the contact nor offer
         # its Save button again.
         await flows.clear_in(tx, new.worker_id)

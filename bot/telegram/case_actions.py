@@ -116,6 +116,8 @@ class CaseActions:
                             buttons(case_buttons.take(ctx.services, ctx.lang, report)))
             return
         if report.status is Status.NEW:
+            # A coordinator sees the full details (phone, address) of an untaken report too.
+            await trail.note(ctx.services, ctx.user_id, "view.case", "report", report.id)
             await ctx.reply(await report_texts.details(ctx.services, ctx.lang, report),
                             buttons(case_buttons.take(ctx.services, ctx.lang, report,
                                                       assign=True) + erase_rows(ctx, report)))

@@ -163,6 +163,8 @@ class HouseholdViews:
         if found is None or not page:
             await ctx.reply(ctx.t("file.no_more"))
             return
+        await trail.note(ctx.services, ctx.user_id, "view.household", "household", found.id,
+                         {"offset": offset})
         lines = [ctx.t("file.more_title", name=found.name), *_contact_lines(ctx, page)]
         total = await files.contact_count(ctx.services, household_id)
         rows = []

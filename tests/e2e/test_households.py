@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from openpyxl import Workbook
 
-from tests.conftest import BotProcess
+from tests.conftest import COORDINATOR_ID, BotProcess
 from tests.rig.server import FakeBotApi, FakeUser
 from tests.use_cases import catalog
 
@@ -351,6 +351,11 @@ async def test_worker_logs_in_english_with_a_typed_date_and_can_delete(
     await worker.expect("The contact has been deleted")
     with bot.db() as conn:
         assert conn.execute("SELECT deleted FROM contacts").fetchone()[0] == 1
+        audited = [tuple(r) for r in conn.execute(
+            "SELECT actor_id, action, object_type FROM audit WHERE action LIKE 'contact.%' "
+            "ORDER BY id")]
+    assert audited == [(worker.id, "contact.add", "household"),
+                       (worker.id, "contact.delete", "household")]
 
     for kind in ("🏠 Home visit", "🤲 Practical deed", "📝 Other service"):
         await log_yesterday(worker, QUICK_LOG["en"], kind, f"Saved: 李阿婆, {kind}")
@@ -545,6 +550,12 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
     with bot.db() as conn:
         rows = conn.execute("SELECT note, deleted FROM contacts ORDER BY id").fetchall()
     assert [tuple(r) for r in rows] == [("打错了", 1), ("电话问候，一切都好", 0)]
+    # A coordinator reads both the entry and its correction in the audit trail.
+    coordinator = api.user(COORDINATOR_ID, "王协调", language_code="zh-hans")
+    await coordinator.send("/audit 户 张大爷")
+    trail = await coordinator.expect("审计记录")
+    assert "陈社工：改了一条联系记录 张大爷" in trail.plain
+    assert "陈社工：记了一次联系 张大爷" in trail.plain
 
 
 async def test_correcting_a_contact_midway_through_another_log_keeps_that_log(
@@ -653,3 +664,32 @@ async def test_causes_from_a_list_are_imported_and_shown_in_both_languages(
     await liu.press_data(f"hf:{household_id(bot, 'LH-1')}")
     file = await liu.expect("Service file")
     assert "Causes of hardship: Illness, Disability; 老伴去世" in file.plain
+
+
+async def test_earlier_contacts_page_through_and_each_look_is_audited(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    """A service file shows the latest ten contacts; "earlier" pages back through the rest,
+    and every page looked at is in the audit trail, as the file itself is."""
+    worker, _ = await paired_setup(bot, api)
+    hid = household_id(bot, "LH-1")
+    stamp = bot.now().isoformat()
+    with bot.db() as conn:
+        for n in range(12):  # the oldest two are on the second page
+            day = (bot.today() - timedelta(days=20 - n)).isoformat()
+            conn.execute("INSERT INTO contacts (household_id, worker_id, kind, day, note, "
+                         "created_at, updated_at) VALUES (?, 7001, 'call', ?, ?, ?, ?)",
+                         (hid, day, f"第{n + 1}次", stamp, stamp))
+        conn.commit()
+    await worker.send("/households")
+    listing = await worker.expect("张大爷")
+    await worker.press("张大爷", in_message=listing)
+    service_file = await worker.expect("服务档案|张大爷")
+    assert "第12次" in service_file.plain and "第2次" not in service_file.plain
+    await worker.press("更早的记录", in_message=service_file)
+    earlier = await worker.expect("张大爷 的更早记录")
+    assert "第1次" in earlier.plain and "第2次" in earlier.plain and "第3次" not in earlier.plain
+    with bot.db() as conn:
+        looks = [tuple(r) for r in conn.execute(
+            "SELECT actor_id, object_id, detail FROM audit WHERE action = 'view.household' "
+            "ORDER BY id")]
+    assert looks == [(7001, str(hid), '{}'), (7001, str(hid), '{"offset": 10}')]

@@ -644,3 +644,22 @@ async def test_details_held_back_by_telegram_never_reach_a_worker_taken_off_duty
     await asyncio.sleep(5)  # the flood wait is over: whatever was waiting has gone out
     said = [m.plain for m in worker_a.messages]
     assert not [text for text in said if PHONE in text or ADDRESS in text], said
+
+
+async def test_a_coordinator_opening_an_untaken_report_is_in_the_audit_trail(
+        bot: BotProcess, coordinator: FakeUser, resident: FakeUser) -> None:
+    """A coordinator sees an untaken report's phone and address: that look is audited as a
+    look at a taken case is."""
+    await coordinator.send("/start")
+    await coordinator.expect(r"管理员")
+    ref = await submit_report(resident, address=ADDRESS, phone=PHONE)
+    await coordinator.expect(rf"新求助.*{ref}")
+    await coordinator.send("/cases")
+    listing = await coordinator.expect(ref)
+    await coordinator.press(f"🆕 {ref}", in_message=listing)
+    details = await coordinator.expect(PHONE)
+    assert ADDRESS in details.plain
+    with bot.db() as conn:
+        looks = conn.execute("SELECT actor_id, object_id FROM audit WHERE action = 'view.case'"
+                             ).fetchall()
+    assert [tuple(r) for r in looks] == [(COORDINATOR_ID, str(int(ref[2:])))]
