@@ -78,6 +78,8 @@ class ActivityDraft:
 class ActivityFlow(StepFlow[ActivityDraft]):
     """The /activity conversation, kept in the flows table."""
 
+    role = Role.WORKER
+
     name = NAME
     callbacks = AC
     data_type = ActivityDraft

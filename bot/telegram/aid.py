@@ -114,6 +114,8 @@ def _yuan(fen: int | None) -> str:
 class AidFlow(StepFlow[AidDraft]):
     """The /aid conversation, kept in the flows table."""
 
+    role = Role.WORKER
+
     name = NAME
     callbacks = AD
     data_type = AidDraft
@@ -441,6 +443,8 @@ class FundDraft:
 
 class FundFlow(StepFlow[FundDraft]):
     """A coordinator types the name of a new fund."""
+
+    role = Role.COORDINATOR
 
     name = FUND_FLOW
     callbacks = FN

@@ -44,7 +44,7 @@ class CommonHandlers:
             await publish_for(ctx.context.bot, ctx.services, self.table, ctx.user_id, ctx.role,
                               ctx.lang)
         state = await flow_runner.current(ctx)
-        flow = self.flows.by_name.get(state.name) if state is not None else None
+        flow = await self._flow_of(ctx, state)
         if state is not None and flow is not None:
             # Show where they were, so the unfinished answer is not a mystery.
             await ctx.reply(ctx.t("start.flow_waiting"))
@@ -131,7 +131,9 @@ class CommonHandlers:
         """Pass a message to the flow in progress, or point to the menu."""
         state = await flow_runner.current(ctx)
         if state is not None:
-            flow = self.flows.by_name.get(state.name)
+            flow = await self._flow_of(ctx, state)
+            if flow is None and state.name in self.flows.by_name:
+                return  # ended: their role no longer has it (said)
             if flow is not None:
                 if state.unasked:
                     await self.ask_again(ctx, flow, state)
@@ -169,6 +171,9 @@ class CommonHandlers:
         if flow is None or state is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
+        if await self._flow_of(ctx, state) is None:
+            await ctx.answer()
+            return
         if state.unasked:
             await ctx.answer()
             await self.ask_again(ctx, flow, state)
@@ -178,6 +183,17 @@ class CommonHandlers:
             await flow.ask(ctx, state)
             return
         await flow.on_button(ctx, state, parts)
+
+    async def _flow_of(self, ctx: Ctx, state: FlowState | None) -> Flow | None:
+        """The flow of the state, if the person's role (as of now) still has it; one their
+        role has lost (taken off duty, no longer a coordinator) is ended and they are told,
+        its answers with it (they were for that role's work)."""
+        flow = self.flows.by_name.get(state.name) if state is not None else None
+        if flow is None or allowed(ctx.role, flow.role):
+            return flow
+        await flow_store.clear(ctx.db, ctx.user_id)
+        await ctx.reply(ctx.t("flow.role_ended"), menu_keyboard(ctx, self.table))
+        return None
 
     async def ask_again(self, ctx: Ctx, flow: Flow, state: FlowState) -> None:
         """The last question never reached the person: show it, and take nothing as its

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol
 
+from bot.domain.people import Role
 from bot.telegram.context import Ctx
 from storage import flows
 from storage.flows import FlowState
@@ -15,6 +16,7 @@ class Flow(Protocol):
     """A conversation such as reporting: it reacts to messages and to its own buttons."""
 
     name: str
+    role: Role  # the least role the flow is for (checked at every step)
 
     @property
     def prefix(self) -> str:

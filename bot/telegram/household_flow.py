@@ -22,6 +22,7 @@ from bot.domain.households import (
     parse_count,
     toggle_category,
 )
+from bot.domain.people import Role
 from bot.domain.reports import Report, normalise_phone, reference
 from bot.services import areas, household_edits
 from bot.services import household_files as files
@@ -111,6 +112,8 @@ def category_names(ctx: Ctx, codes: list[str]) -> str:
 
 class HouseholdFlow(StepFlow[HouseholdDraft]):
     """A coordinator adds a household step by step, or edits one from its service file."""
+
+    role = Role.WORKER
 
     name = "household"
     callbacks = HH
@@ -414,6 +417,8 @@ class FindDraft:
 
 class FindFlow(StepFlow[FindDraft]):
     """A coordinator types a name; matching households are offered as buttons."""
+
+    role = Role.WORKER
 
     name = "find"
     callbacks = FD

@@ -10,6 +10,7 @@ from telegram import Message
 from telegram.error import TelegramError
 
 from bot.domain.access import Action
+from bot.domain.people import Role
 from bot.importing import Outcome, check_households, describe, refusal_text, store
 from bot.importing.households import MAX_BYTES, HouseholdFile
 from bot.telegram.context import Ctx
@@ -50,6 +51,8 @@ class ImportDraft:
 
 class ImportFlow(StepFlow[ImportDraft]):
     """/import: the coordinator sends a roster; it is checked, summarised, then stored whole."""
+
+    role = Role.COORDINATOR
 
     name = "import"
     callbacks = IM

@@ -24,6 +24,7 @@ from bot.domain.households import (
     clean,
     toggle_service,
 )
+from bot.domain.people import Role
 from bot.services import contact_entries, households, my_households
 from bot.services import contacts as contact_log
 from bot.services.access import EntryRef, HouseholdRef
@@ -73,6 +74,8 @@ class LogDraft:
 
 class LogFlow(StepFlow[LogDraft]):
     """The /log conversation, kept in the flows table."""
+
+    role = Role.WORKER
 
     name = NAME
     callbacks = LG

@@ -308,6 +308,8 @@ class AreaDraft:
 class AreaFlow(StepFlow[AreaDraft]):
     """Coordinators type the name of a new area, or the new name of one."""
 
+    role = Role.COORDINATOR
+
     name = AREA_FLOW
     callbacks = ARF
     data_type = AreaDraft

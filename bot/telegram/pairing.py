@@ -9,6 +9,7 @@ from telegram import Message
 
 from bot.domain.access import Action
 from bot.domain.households import clean
+from bot.domain.people import Role
 from bot.services import household_files as files
 from bot.services import pairings
 from bot.services.household_files import Household
@@ -50,6 +51,8 @@ class PairDraft:
 
 class PairFlow(StepFlow[PairDraft]):
     """household → worker → program (when there are several) → confirm."""
+
+    role = Role.COORDINATOR
 
     name = NAME
     callbacks = PR

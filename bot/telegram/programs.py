@@ -61,6 +61,8 @@ class ProgramDraft:
 class ProgramFlow(StepFlow[ProgramDraft]):
     """Name the program, then tap each kind until it shows the period owed, then save."""
 
+    role = Role.COORDINATOR
+
     name = NAME
     callbacks = PG
     data_type = ProgramDraft

@@ -68,6 +68,8 @@ class ProjectDraft:
 class ProjectFlow(StepFlow[ProjectDraft]):
     """A coordinator adds a project, one question at a time, kept in the flows table."""
 
+    role = Role.COORDINATOR
+
     name = NAME
     callbacks = PN
     data_type = ProjectDraft

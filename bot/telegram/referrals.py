@@ -411,6 +411,8 @@ class ImportDraft:
 class ImportFlow(StepFlow[ImportDraft]):
     """The coordinator picks the source, then sends the list; checked, then stored whole."""
 
+    role = Role.COORDINATOR
+
     name = "refimport"
     callbacks = RI
     data_type = ImportDraft
@@ -491,6 +493,8 @@ class EligibilityDraft:
 class EligibilityFlow(StepFlow[EligibilityDraft]):
     """Several eligibilities ticked on buttons, then saved at once."""
 
+    role = Role.WORKER
+
     name = "refelig"
     callbacks = RE
     data_type = EligibilityDraft
@@ -566,6 +570,8 @@ class SourcesDraft:
 
 class SourcesFlow(StepFlow[SourcesDraft]):
     """/sources: the agencies that send lists; add, rename, retire."""
+
+    role = Role.COORDINATOR
 
     name = "sources"
     callbacks = SO

@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.access import Action
 from bot.domain.activities import toggle
 from bot.domain.areas import AREA_NAME_MAX
+from bot.domain.people import Role
 from bot.services import areas
 from bot.services import streets as use
 from bot.services.streets import Refusal, Street
@@ -185,6 +186,8 @@ class StreetDraft:
 class StreetFlow(StepFlow[StreetDraft]):
     """A coordinator names a new street, then picks its communities."""
 
+    role = Role.COORDINATOR
+
     name = NAME
     callbacks = SF
     data_type = StreetDraft
@@ -285,6 +288,8 @@ class RenameDraft:
 
 class StreetRenameFlow(StepFlow[RenameDraft]):
     """A coordinator types a street's new name (the checks of a new street's name)."""
+
+    role = Role.COORDINATOR
 
     name = RENAME_FLOW
     callbacks = SN

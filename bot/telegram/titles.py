@@ -13,6 +13,7 @@ from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.access import Action
+from bot.domain.people import Role
 from bot.domain.titles import TITLE_MAX, Preset, Problem, Title
 from bot.services import titles as use
 from bot.services.titles import Refusal
@@ -110,6 +111,8 @@ class TitleDraft:
 
 class TitleFlow(StepFlow[TitleDraft]):
     """A coordinator types a title of their own."""
+
+    role = Role.COORDINATOR
 
     name = NAME
     callbacks = TF

@@ -693,3 +693,27 @@ async def test_earlier_contacts_page_through_and_each_look_is_audited(
             "SELECT actor_id, object_id, detail FROM audit WHERE action = 'view.household' "
             "ORDER BY id")]
     assert looks == [(7001, str(hid), '{}'), (7001, str(hid), '{"offset": 10}')]
+
+
+async def test_a_flow_goes_no_further_once_its_role_is_gone(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    """A coordinator removed from the configuration in the middle of /pair (a worker taken
+    off duty has their flows ended with the change): their next answer ends the flow, says
+    why and shows nothing of the registry; /start brings none of it back."""
+    await paired_setup(bot, api)
+    bot.env["ZHONGFU_COORDINATORS"] = f"{COORDINATOR_ID},9005"
+    await bot.restart()
+    former = api.user(9005, "二号协调", language_code="zh-hans")
+    await former.send("/pair")
+    await former.expect("安排结对")
+    bot.env["ZHONGFU_COORDINATORS"] = str(COORDINATOR_ID)
+    await bot.restart()
+    await former.send("李")
+    ended = await former.expect("您的身份有了变动")
+    await former.expect_nothing(within=1.0)
+    assert "李阿婆" not in ended.plain and not any("李阿婆" in b for b in ended.labels)
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM flows").fetchone()[0] == 0
+    await former.send("/start")
+    await former.expect("您好")
+    await former.expect_nothing(within=1.0)

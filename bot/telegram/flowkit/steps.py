@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar, TypeVarTuple, Unpack
 from telegram import Message
 
 from bot.callbacks import SEPARATOR, Button, Prefix
+from bot.domain.people import Role
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import data as flowdata
 from storage import flows
@@ -103,6 +104,10 @@ class StepFlow(Generic[D]):
     data_type: type[D]
     steps: Steps[D]
     stale_key = "flowkit.stale"  # "this question is closed"; a flow may say it its own way
+    # The least role the flow is for, asked again at every message, button and re-ask (see
+    # CommonHandlers): a worker taken off duty or a coordinator removed mid-flow goes no
+    # further. A resident's flows (a report, joining, a reply to a worker) are anyone's.
+    role = Role.RESIDENT
     # A button that moves on asks the next question in the pressed message, under the answer
     # chosen (rather than a new message below a keyboard taken away): the same to read, one
     # Bot API call fewer per press. A flow whose questions carry reply keyboards gets a new
