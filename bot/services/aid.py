@@ -14,6 +14,7 @@ from bot.domain.aid import MAX_FEN, clean_fund_name, format_yuan
 from bot.domain.households import can_correct
 from bot.domain.people import Role
 from bot.domain.reports import Report, Status
+from bot.domain.triage import Action as CaseAction
 from bot.services import access
 from bot.services.access import EntryRef, HouseholdRef
 from bot.services.context import Services
@@ -57,11 +58,17 @@ async def may_record(services: Services, person_id: int, coordinator: bool,
 async def may_record_case(services: Services, person_id: int, coordinator: bool,
                           report_id: int) -> Report | None:
     """A case being worked that this person may record aid from: one they hold (any held
-    case for coordinators); None otherwise."""
+    case for coordinators); None otherwise. The role is read now, as in may_record: a
+    coordinator removed, or a worker taken off duty, records nothing."""
     found = await reports.get(services.db, report_id)
     if found is None or found.status is not Status.ACKNOWLEDGED:
         return None
-    return found if coordinator or found.taken_by == person_id else None
+    actor = await access.actor_by_id(services, person_id)
+    if not coordinator and actor.role is Role.COORDINATOR:
+        actor = replace(actor, role=Role.WORKER)
+    # Recording aid from a case is work on the case: the one check for case work decides.
+    refused = await access.case(services, actor, CaseAction.NOTE, found)
+    return found if refused is None else None
 
 
 async def held_cases(services: Services, person_id: int) -> list[Report]:
