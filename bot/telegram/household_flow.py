@@ -170,10 +170,12 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
     async def from_report(self, ctx: Ctx, report: Report) -> None:
         """Start a household from a report the person took: what it says is filled in."""
         category = REPORT_CATEGORY.get(str(report.category), Category.OTHER)
+        # Not the phone: it is the reporter's (often a neighbour's), and a household's phone
+        # reaches every worker paired with it later. The worker adds the household's own.
         draft = HouseholdDraft(
             report=report.id, name=clean(report.subject)[:NAME_MAX], area=report.area_id,
             address=clean(report.address)[:ADDRESS_MAX], people=1, category=category.value,
-            causes=clean(report.description)[:TEXT_MAX], phone=report.phone or "")
+            causes=clean(report.description)[:TEXT_MAX])
         if not draft.name:
             draft.editing = True
             await self.goto(ctx, H_NAME, draft)

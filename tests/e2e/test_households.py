@@ -477,11 +477,15 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     await worker.press(f"➕ 为 R-{first:04d} 新建服务对象")
     summary = await worker.expect("服务管理档案 · 孙奶奶")
     assert "东门路30号" in summary.plain and "独居老人" in summary.plain
+    # The reporter's phone stays with the report: it is not the household's.
+    assert "13800001001" not in summary.plain
     await worker.press("✅ 保存")
     await worker.expect(f"已为求助 R-{first:04d} 建好服务对象 孙奶奶")
     with bot.db() as conn:
         linked = conn.execute("SELECT household_id FROM reports WHERE id = ?",
                               (first,)).fetchone()[0]
+        assert conn.execute("SELECT phone FROM households WHERE id = ?",
+                            (linked,)).fetchone()[0] in (None, "")
         paired = conn.execute("SELECT worker_id FROM pairings WHERE household_id = ? AND "
                               "ended_on IS NULL", (linked,)).fetchone()[0]
     assert paired == 7001
