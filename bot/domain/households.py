@@ -333,7 +333,8 @@ def check_household(
 
 def parse_day(text: str, today: date) -> date | None:
     """A date typed or written in a file: 2026-03-05, 2026/3/5, 2026年3月5日, or 3-5 / 3月5日
-    (this year); None if it is not a real date."""
+    (the last such day up to today: on 5 January, 12月28日 is last year's, as every date
+    asked for is of something that has happened); None if it is not a real date."""
     value = clean(text).translate(_FULLWIDTH)
     if " " in value and value.count(":"):  # a spreadsheet date-time: keep the date
         value = value.split(" ", 1)[0]
@@ -343,7 +344,9 @@ def parse_day(text: str, today: date) -> date | None:
             return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         short = _MONTH_DAY_RE.match(value)
         if short:
-            return date(today.year, int(short.group(1)), int(short.group(2)))
+            month, day = int(short.group(1)), int(short.group(2))
+            found = date(today.year, month, day)
+            return found if found <= today else date(today.year - 1, month, day)
     except ValueError:
         return None
     return None

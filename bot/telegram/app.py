@@ -192,14 +192,16 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if ctx is None:
             return
         await ctx.answer()
-        if await flows.get(ctx.db, ctx.user_id) is not None:
+        in_flow = await flows.get(ctx.db, ctx.user_id) is not None
+        if in_flow:
             # The question the person was at may never have reached them: their next
             # message or press shows it again instead of being taken as its answer.
             await flows.set_unasked(ctx.db, ctx.user_id, True)
         error = context.error
         if isinstance(error, RetryAfter | NetworkError) and not isinstance(error, BadRequest):
             return  # Telegram is failing right now: a message would fail the same way
-        await ctx.reply(ctx.t("error.internal"))
+        # Only in a flow is there something filled in to keep and a question to ask again.
+        await ctx.reply(ctx.t("error.internal_flow" if in_flow else "error.internal"))
     except TelegramError as exc:
         log.warning("could not report the failure to the person: %s", html.escape(str(exc)))
     except Exception:

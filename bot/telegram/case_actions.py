@@ -127,7 +127,8 @@ class CaseActions:
         history = await cases.events(ctx.services, report.id)
         lines = [ctx.t("triage.history.title")]
         for event in history[-10:]:
-            what = ctx.t(f"report.event.{event.kind}")
+            # Said as staff say it (report.event.* speaks to the reporter: "you sent…").
+            what = ctx.t(f"triage.history.event.{event.kind}")
             detail = excerpt(event.detail, 60) if event.kind in QUOTED else ""
             lines.append(ctx.t("triage.history.line", what=what, detail=detail))
         given = await ledger.case_lines(ctx.services, ctx.lang, report.id)

@@ -13,7 +13,7 @@ from bot.domain.cadence import Obligation
 from bot.domain.causes import Cause
 from bot.domain.people import Role
 from bot.domain.periods import local_date
-from bot.services import access
+from bot.services import access, texts
 from bot.services.access import HouseholdRef, Target
 from bot.telegram.commands import allowed
 from bot.telegram.context import Ctx
@@ -67,10 +67,10 @@ def short(text: str, size: int = 14) -> str:
 
 
 def period_label(ctx: Ctx, item: Obligation, day: date) -> str:
-    """'this quarter' for the running period, else its key (2026-Q1)."""
+    """'this quarter' for the running period, else its name (2026年第1季度, Q1 2026)."""
     if day in item.period:
         return ctx.t(f"period.{item.period.kind.value}")
-    return item.period.key
+    return texts.period_label(ctx.services, ctx.lang, item.period)
 
 
 def obligation_text(ctx: Ctx, key: str, item: Obligation, day: date, **extra: object) -> str:

@@ -18,7 +18,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.domain.access import Action
 from bot.domain.people import Role
-from bot.domain.periods import PeriodKind, period_containing
+from bot.domain.periods import PeriodKind, period_containing, period_from_key
 from bot.domain.referrals import (
     Application,
     Eligibility,
@@ -31,7 +31,7 @@ from bot.domain.referrals import (
 from bot.domain.reminding import pack
 from bot.importing import plain
 from bot.importing.households import MAX_BYTES
-from bot.services import people
+from bot.services import people, texts
 from bot.services import referral_notices as notices
 from bot.services import referrals as usecases
 from bot.services.context import Services
@@ -338,8 +338,8 @@ class Referrals:
         """rf:rs:<source>: this quarter or the last one."""
         await ctx.answer()
         this = period_containing(PeriodKind.QUARTER, today(ctx))
-        rows = [[(p.key, RETURN_QUARTER.data(source_id, p.key))]
-                for p in (this, this.previous())]
+        rows = [[(texts.period_label(ctx.services, ctx.lang, p), RETURN_QUARTER.data(
+            source_id, p.key))] for p in (this, this.previous())]
         await ctx.reply(ctx.t("referrals.return.quarter"), buttons(rows))
 
     async def return_confirm(self, ctx: Ctx, source_id: int, key: str) -> None:
@@ -350,7 +350,8 @@ class Referrals:
         await ctx.answer()
         rows = [[(ctx.t("referrals.return.without"), RETURN_SEND.data(source_id, key, "0"))],
                 [(ctx.t("referrals.return.with"), RETURN_SEND.data(source_id, key, "1"))]]
-        await ctx.reply(ctx.t("referrals.return.confirm", quarter=key), buttons(rows))
+        await ctx.reply(ctx.t("referrals.return.confirm", quarter=_quarter_name(ctx, key)),
+                        buttons(rows))
 
     async def return_send(self, ctx: Ctx, source_id: int, key: str, contacts: bool) -> None:
         """rf:rc:<source>:<quarter>:<0|1>: build the spreadsheet and send it."""
@@ -361,9 +362,15 @@ class Referrals:
             return
         await ctx.answer()
         await ctx.drop_keyboard()
-        caption = ctx.t("referrals.return.caption", quarter=key, count=made.rows)
+        caption = ctx.t("referrals.return.caption", quarter=_quarter_name(ctx, key),
+                        count=made.rows)
         if not await ctx.send_document(made.data, made.filename, caption):
             await ctx.reply(ctx.t("referrals.return.failed"))
+
+
+def _quarter_name(ctx: Ctx, key: str) -> str:
+    """A quarter's key (2026-Q4, checked by quarter_key) as people say it: 2026年第4季度."""
+    return texts.period_label(ctx.services, ctx.lang, period_from_key(key))
 
 
 _APPLICATION = {"s": Application.SUBMITTED, "a": Application.APPROVED,

@@ -82,6 +82,18 @@ def test_dates_typed_or_written_in_files(text: str, expected: date | None) -> No
     assert parse_day(text, TODAY) == expected
 
 
+@pytest.mark.parametrize(("text", "today", "expected"), [
+    ("12月28日", date(2027, 1, 5), date(2026, 12, 28)),  # typed in January: last December
+    ("1-5", date(2027, 1, 5), date(2027, 1, 5)),  # today itself
+    ("1月6日", date(2027, 1, 5), date(2026, 1, 6)),  # tomorrow's date: a year back
+    ("2-29", date(2028, 3, 1), date(2028, 2, 29)),  # a leap day this year
+    ("2-29", date(2028, 1, 5), None),  # a leap day a year back: there was none in 2027
+])
+def test_a_date_without_a_year_is_the_last_such_day_up_to_today(
+        text: str, today: date, expected: date | None) -> None:
+    assert parse_day(text, today) == expected
+
+
 def test_contact_day_not_in_future_nor_more_than_a_year_back() -> None:
     assert check_contact_day(TODAY, TODAY) is None
     assert check_contact_day(TODAY + timedelta(days=1), TODAY) == "future"

@@ -30,7 +30,7 @@ async def open_visits(worker: FakeUser) -> set[str]:
     await worker.send("/due")
     due = await worker.expect("待办")
     return {line.split("：")[0].split(" ", 2)[-1] for line in due.plain.splitlines()
-            if f"{VISIT}（本半年度）" in line}
+            if f"{VISIT}（这半年）" in line}
 
 
 async def record(user: FakeUser, title: str, kind: str, scope: str, people: str | None) -> str:

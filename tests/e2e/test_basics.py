@@ -281,3 +281,15 @@ async def test_start_goes_on_when_telegram_refuses_the_menu_for_now(
     await worker.expect(r"陈社工，您好")
     await worker.expect(r"上次还有一件事没办完")
     await worker.expect(r"出了什么事")
+
+
+async def test_a_failure_outside_any_flow_asks_to_try_again_not_to_answer_a_question(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    """Nothing was being filled in: the apology says to try again, and promises no question
+    to be asked again (which a person outside a flow would wait for in vain)."""
+    api.fail_next("sendMessage", 400, "Bad Request: message is invalid")
+    await resident.send("/help")
+    sorry = await resident.expect("抱歉")
+    assert "请再试一次" in sorry.plain and "问题再问" not in sorry.plain
+    await resident.send("/help")
+    await resident.expect("/report")

@@ -249,7 +249,10 @@ async def test_pairing_then_handover_keeps_history_and_tells_both_workers(
 
     # A handover of a household paired since last year: what is owed now moves to Liu.
     await first.send("/due")
-    await first.expect("待办.*赵奶奶")
+    due = await first.expect("待办.*赵奶奶")
+    # Past periods by the names people use, never codes such as 2026-Q3.
+    assert "📞 电话（2026年第3季度），截止 2026-09-30" in due.plain
+    assert "🏠 上门走访（2026年上半年）" in due.plain and "-Q" not in due.plain
     await coordinator.send("/pair")
     await coordinator.expect("安排结对")
     await coordinator.press("赵奶奶")

@@ -76,7 +76,7 @@ async def test_an_activity_under_a_project_shows_in_projects_and_retiring_keeps_
     assert ask.labels == ["长者助餐点", "不属于项目"]  # 去年的项目 ended: not offered
     assert "不在这个项目的周期内" in await worker.press_data("ac:pr:2", ask)
     await worker.send("随便")
-    await worker.expect("请点下面的项目")
+    await worker.expect("请点上面的项目")
     await worker.press("长者助餐点")
     summary = await worker.expect("请核对一下")
     assert "所属项目：长者助餐点" in summary.plain

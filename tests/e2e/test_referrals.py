@@ -204,10 +204,11 @@ async def test_import_in_chat_with_bad_rows_then_return_with_contacts(
     await coordinator.press("区法院")
     forged = await coordinator.press_data("rf:rq:2:" + "9" * 50, coordinator.last_message)
     assert "失效" in forged
-    await coordinator.press("2026-Q4")
-    await coordinator.expect("要不要带上居民的电话和地址")
+    await coordinator.press("2026年第4季度")
+    asked = await coordinator.expect("要不要带上居民的电话和地址")
+    assert asked.plain.startswith("2026年第4季度的反馈表")
     await coordinator.press("带电话和地址")
-    document = await coordinator.expect("反馈表，共 1 人", kind="document")
+    document = await coordinator.expect("2026年第4季度反馈表，共 1 人", kind="document")
     assert document.data is not None
     rows = sheet_rows(document.data)
     assert rows[0][-2:] == ["电话", "地址"]

@@ -114,6 +114,13 @@ async def test_invite_report_take_race_case_work_and_follow_up(
     assert report_row(bot, ref)["status"] == "acknowledged"
     assert events(bot, ref) == ["created", "taken", "note", "message", "reply", "resolved",
                                 "reopened"]
+    # The taker's view of the case tells its history as staff say it, not as the reporter.
+    await taker.send("/cases")
+    listing = await taker.expect(ref)
+    await taker.press(f"📂 {ref}", in_message=listing)
+    history = await taker.expect(r"最近记录")
+    assert "求助人提交了求助" in history.plain and "给求助人留了言" in history.plain
+    assert "求助人说还没解决" in history.plain and "您提交了" not in history.plain
 
     # The reporter's history shows the steps in plain words.
     await resident.send("/myreports")

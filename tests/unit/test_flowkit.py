@@ -469,7 +469,7 @@ async def typed(build: Callable[[Taken], Step[Draft]],
     (None, False, [], []),  # a sticker or a photo
     # understood, refused with the flow's own text; the step waits for another day
     ("2026-11-30", True, [], ["log.problem.future"]),
-    ("12-25", True, [], ["log.problem.future"]),
+    ("12-25", True, [date(2025, 12, 25)], []),  # no year: the last 25 December, not the next
     ("2025-11-27", True, [], ["log.problem.too_old"]),
 ])
 async def test_a_typed_day_is_read_checked_and_handed_on(
