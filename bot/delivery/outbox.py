@@ -20,6 +20,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeybo
 from bot.delivery import process_id
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Outcome, ReplyMarkup, Result, Sender
+from bot.domain.lengths import telegram_length
 from bot.domain.reports import Status
 from bot.domain.triage import Action as CaseAction
 from bot.services import access, routing
@@ -30,7 +31,7 @@ from storage import referrals, reports, triage
 log = logging.getLogger(__name__)
 
 MERGE_MAX = 20  # notices merged into one message at most (one button row each)
-MERGE_BUDGET = 3500  # characters of merged lines, below Telegram's 4,096
+MERGE_BUDGET = 3500  # merged lines as Telegram counts them (telegram_length), below 4,096
 MAX_ATTEMPTS = 12  # transient failures, backing off to RETRY_CAP: about an hour in all
 RETRY_CAP = timedelta(minutes=10)
 IDLE_POLL = 5.0  # seconds between looks at the table when nobody woke the sender
@@ -319,7 +320,7 @@ def _batches(rows: list[store.Queued]) -> list[list[store.Queued]]:
             out.append([row])
             continue
         batch = open_groups.get(group)
-        line = len(str(row.item.get("line") or row.text)) + 1
+        line = telegram_length(str(row.item.get("line") or row.text)) + 1
         if batch is None or len(batch) >= MERGE_MAX or sizes[group] + line > MERGE_BUDGET:
             batch = open_groups[group] = [row]
             sizes[group] = 0

@@ -23,6 +23,7 @@ from bot.botapi.server import FakeBotApi, FakeUser
 from bot.demo import clock
 from bot.demo.render import chat_json
 from bot.demo.seed import CAST, COMMUNITIES, COORDINATORS, Persona, seed
+from bot.domain.lengths import CAPTION_MAX, shorten, utf16_len
 from storage.db import Database
 
 # A token of the right shape that Telegram never issued: the bot can only reach our server.
@@ -349,7 +350,7 @@ async def _send(request: web.Request) -> web.StreamResponse:
     """The person types a message (or a command)."""
     user, body = _chat_user(request), await _body(request)
     text = str(body.get("text") or "").strip()
-    if not text or len(text) > MAX_TEXT:
+    if not text or utf16_len(text) > MAX_TEXT:  # as Telegram counts: 𠀀 and emoji are two
         raise web.HTTPBadRequest(text=f"a message has 1 to {MAX_TEXT} characters")
     await user.send(text)
     return web.json_response({"ok": True})
@@ -403,7 +404,7 @@ async def _upload(request: web.Request) -> web.StreamResponse:
     """The person sends a file: an image as a photo, anything else as a document."""
     user = _chat_user(request)
     form = await request.post()
-    part, caption = form.get("file"), str(form.get("caption") or "")[:1024] or None
+    part, caption = form.get("file"), shorten(str(form.get("caption") or ""), CAPTION_MAX) or None
     if not isinstance(part, web.FileField):
         raise web.HTTPBadRequest(text="no file in the upload")
     data = part.file.read(MAX_UPLOAD + 1)

@@ -22,6 +22,7 @@ from bot.domain.cadence import (
     current_statuses,
     reminder_stage,
 )
+from bot.domain.lengths import telegram_length
 from bot.domain.periods import period_containing
 
 T = TypeVar("T")
@@ -88,21 +89,23 @@ def stages_today(items: Iterable[tuple[T, Obligation]], today: date
 
 
 def pack(lines: list[str], budget: int = 3800, header: str = "") -> list[str]:
-    """Lines joined into as few messages as fit within `budget` characters each.
+    """Lines joined into as few messages as fit within `budget` each, as Telegram counts
+    (`telegram_length`: a 𠀀 or an emoji counts two).
 
     The header opens every message. Lines are never cut (a cut could break an HTML tag);
     callers keep each line short (names are bounded).
     """
     messages: list[str] = []
     current: list[str] = [header] if header else []
-    size = len(header)
+    size = telegram_length(header)
     for line in lines:
-        if size + len(line) + 1 > budget and (len(current) > (1 if header else 0)):
+        length = telegram_length(line)
+        if size + length + 1 > budget and (len(current) > (1 if header else 0)):
             messages.append("\n".join(current))
             current = [header] if header else []
-            size = len(header)
+            size = telegram_length(header)
         current.append(line)
-        size += len(line) + 1
+        size += length + 1
     if len(current) > (1 if header else 0) or not messages:
         messages.append("\n".join(current))
     return messages

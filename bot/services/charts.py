@@ -21,13 +21,14 @@ from bot.charts.trend import Panel, trend_png
 from bot.domain import coverage as cov
 from bot.domain.cadence import Rule
 from bot.domain.digest import Item
+from bot.domain.lengths import telegram_length
 from bot.domain.periods import Period
 from bot.i18n import Html
 from bot.services import obligations
 from bot.services.context import Services
 from bot.services.texts import period_label
 
-CAPTION_MAX: Final = 1000  # under Telegram's 1,024, with room to spare
+CAPTION_MAX: Final = 1000  # under Telegram's 1,024 (UTF-16 units), with room to spare
 MAX_ROWS: Final = 40  # groups drawn, furthest behind first (Telegram refuses very tall photos)
 GROUP_BY: cov.Group = cov.by_community  # switch to streets here once households have one
 
@@ -55,7 +56,7 @@ def rule_name(services: Services, lang: str, program: str, rule: Rule, many: boo
 
 
 def legend_line(services: Services, lang: str, names: Sequence[str], budget: int) -> str:
-    """'#1 东门社区, #2 …' as a caption line within budget characters (escaped)."""
+    """'#1 东门社区, #2 …' as a caption line within budget as Telegram counts (escaped)."""
     t = services.catalog.t
     shown = list(names)
     while shown:
@@ -63,7 +64,7 @@ def legend_line(services: Services, lang: str, names: Sequence[str], budget: int
         if len(shown) < len(names):
             legend += ", …"
         line = t(lang, "chart.legend", legend=legend)
-        if len(line) <= budget:
+        if telegram_length(line) <= budget:
             return line
         shown.pop()
     return ""
@@ -74,7 +75,7 @@ def caption(services: Services, lang: str, lines: list[str], numbered: bool,
     """The caption's lines, with the numbered names and colours when the picture lacks them."""
     if numbered:
         lines = [*lines, services.catalog.t(lang, "chart.colours")]
-        used = sum(len(line) + 1 for line in lines)
+        used = sum(telegram_length(line) + 1 for line in lines)
         legend = legend_line(services, lang, names, CAPTION_MAX - used)
         if legend:
             lines.append(legend)

@@ -3,6 +3,7 @@ and the full details for the worker who has the case and for coordinators (need 
 
 from __future__ import annotations
 
+from bot.domain.lengths import MESSAGE_MAX, fill_within
 from bot.domain.reports import Report, masked_excerpt
 from bot.i18n import Html
 from bot.services.context import Services
@@ -38,13 +39,24 @@ def card_line(services: Services, lang: str, report: Report) -> str:
         description=masked_excerpt(report.description, 24))
 
 
-async def details(services: Services, lang: str, report: Report) -> str:
-    """Everything the worker who has the case (and coordinators) may see."""
+async def details(services: Services, lang: str, report: Report, heading: str = "") -> str:
+    """Everything the worker who has the case (and coordinators) may see, under `heading`
+    (a catalog line), in one message: a description too long for the whole to fit (2,000
+    characters Telegram counts twice, as 𠀀) is shortened with "…"."""
+    area = await area_name(services, lang, report)
+    return fill_within(lambda description: _details(services, lang, report, heading, area,
+                                                    description),
+                       report.description, MESSAGE_MAX)
+
+
+def _details(services: Services, lang: str, report: Report, heading: str, area: str,
+             description: str) -> str:
     t = services.t
-    lines = [t(lang, "triage.notice.body", ref=report.ref,
-               category=t(lang, f"report.category.{report.category}"),
-               urgency=t(lang, f"report.urgency.{report.urgency}"),
-               area=await area_name(services, lang, report), description=report.description)]
+    lines = [heading] if heading else []
+    lines.append(t(lang, "triage.notice.body", ref=report.ref,
+                   category=t(lang, f"report.category.{report.category}"),
+                   urgency=t(lang, f"report.urgency.{report.urgency}"),
+                   area=area, description=description))
     if report.subject:
         lines.append(t(lang, "triage.detail.subject", value=report.subject))
     if report.address:

@@ -129,8 +129,8 @@ async def details_for(services: Services, chat_id: int, report: Report,
                       heading_key: str, **values: object) -> list[Outgoing]:
     """Everything about a case for a worker who gets it from someone else: text, pin, photos."""
     lang = services.lang_of(await people.get(services.db, chat_id))
-    text = (services.t(lang, heading_key, ref=report.ref, **values) + "\n"
-            + await report_texts.details(services, lang, report))
+    text = await report_texts.details(services, lang, report,
+                                      services.t(lang, heading_key, ref=report.ref, **values))
     # Sent only if they may still see the case when it goes out: a worker taken off duty,
     # or a case handed on, while the details waited (a flood wait, an outage) gets nothing.
     view = {CASE_VIEW: report.id}

@@ -98,7 +98,7 @@ class CaseActions:
         """Everything about a case, to the acting person: text, map pin, photos."""
         # Coordinators may also erase the reporter's personal data from here.
         rows = case_buttons.case(ctx.services, ctx.lang, report) + erase_rows(ctx, report)
-        await ctx.reply(heading + "\n" + await report_texts.details(ctx.services, ctx.lang, report),
+        await ctx.reply(await report_texts.details(ctx.services, ctx.lang, report, heading),
                         optional(rows))
         if report.latitude is not None and report.longitude is not None:
             await ctx.send_location(report.latitude, report.longitude)

@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 
 from bot.delivery.sender import Outcome, Result, Sender
 from bot.domain.access import Action
+from bot.domain.lengths import telegram_length
 from bot.domain.people import Person, Role
 from bot.services import access, people
 from bot.services.context import Services
@@ -34,8 +35,8 @@ log = logging.getLogger(__name__)
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 # How long a reply is tried again after transient failures before the handler gives up.
 REPLY_PATIENCE = 60.0
-# A question longer than this (a summary to confirm) gets a message of its own, so the answer
-# chosen above it never pushes it past Telegram's 4,096 characters.
+# A question longer than this as Telegram counts it (a summary to confirm) gets a message of
+# its own, so the answer chosen above it never pushes it past Telegram's 4,096.
 IN_PLACE_MAX = 3000
 
 
@@ -145,7 +146,7 @@ class Ctx:
         pressed = query.message if query is not None else None
         # Only a question with buttons: a receipt or a notice gets its own message, and the
         # question it answered stays readable above it.
-        if not isinstance(pressed, Message) or len(text) > IN_PLACE_MAX \
+        if not isinstance(pressed, Message) or telegram_length(text) > IN_PLACE_MAX \
                 or not isinstance(markup, InlineKeyboardMarkup):
             return None
         chosen = _label_of(pressed, query.data if query is not None else None)

@@ -11,6 +11,7 @@ from bot.callbacks import CODEC, Int, Maybe
 from bot.domain.access import Action
 from bot.domain.cadence import Obligation
 from bot.domain.causes import Cause
+from bot.domain.lengths import telegram_length
 from bot.domain.people import Role
 from bot.domain.periods import local_date
 from bot.services import access, texts
@@ -38,7 +39,7 @@ LINK_TO = RH.button("to", ID, ID)  # rh:to:<report>:<household>
 LIST_LIMIT = 20
 DUE_LIMIT = 12
 CONTACTS_PAGE = 10
-MESSAGE_BUDGET = 3800  # below Telegram's 4,096 characters
+MESSAGE_BUDGET = 3800  # below Telegram's 4,096, counted as Telegram counts (telegram_length)
 
 
 # -- small helpers shared by the household modules ---------------------------------------------
@@ -88,15 +89,16 @@ def program_label(ctx: Ctx, name: str) -> str:
 
 
 def join_within(lines: list[str], budget: int = MESSAGE_BUDGET) -> str:
-    """Lines joined, cut before Telegram's length limit."""
+    """Lines joined, whole lines dropped (then "…") before Telegram's length limit."""
     out: list[str] = []
     size = 0
     for line in lines:
-        if size + len(line) + 1 > budget:
+        length = telegram_length(line)
+        if size + length + 1 > budget:
             out.append("…")
             break
         out.append(line)
-        size += len(line) + 1
+        size += length + 1
     return "\n".join(out)
 
 

@@ -27,6 +27,7 @@ from bot.charts.stats import comparison_png
 from bot.domain import figures as fg
 from bot.domain.access import Action
 from bot.domain.aid import format_yuan
+from bot.domain.lengths import telegram_length
 from bot.domain.people import Role
 from bot.domain.reminding import pack
 from bot.i18n import Html
@@ -56,7 +57,7 @@ EX_CSV = EX.button("c", SPAN, Choice(("0", "1")))
 EX_CANCEL = EX.button("n")
 GROUP_LINES = 8  # values shown per breakdown; the spreadsheet has them all
 REPORT_GROUPS = 5
-CAPTION_MAX = 1000
+CAPTION_MAX = 1000  # under Telegram's 1,024 (UTF-16 units, telegram_length)
 # Exports being built, kept referenced until done (or the task may be collected).
 _BACKGROUND: set[asyncio.Task[None]] = set()
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
@@ -203,22 +204,22 @@ def chart(ctx: Ctx, c: fg.Comparison) -> tuple[bytes, str] | None:
     png, numbered = comparison_png(rows, (ctx.t("stats.chart_now"), ctx.t("stats.chart_before")))
     if numbered:
         legend = chart_legend(partial(ctx.t), [name for name, _, _ in rows],
-                              CAPTION_MAX - len(caption) - 1)
+                              CAPTION_MAX - telegram_length(caption) - 1)
         if legend:
             caption += "\n" + legend
     return png, caption
 
 
 def chart_legend(t: Callable[..., str], names: list[str], budget: int) -> str:
-    """'#1 name, #2 …' within budget characters: names are dropped before escaping, never
-    cut after it (a cut could split an entity or a tag, and Telegram refuses the photo)."""
+    """'#1 name, #2 …' within budget as Telegram counts it: names are dropped before escaping,
+    never cut after it (a cut could split an entity or a tag, and Telegram refuses the photo)."""
     shown = list(names)
     while shown:
         legend = ", ".join(f"#{n} {name}" for n, name in enumerate(shown, start=1))
         if len(shown) < len(names):
             legend += ", …"
         line = t("stats.chart_legend", legend=legend)
-        if len(line) <= budget:
+        if telegram_length(line) <= budget:
             return line
         shown.pop()
     return ""
