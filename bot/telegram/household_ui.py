@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.callbacks import CODEC, Int, Maybe
 from bot.domain.access import Action
 from bot.domain.cadence import Obligation
@@ -17,6 +15,8 @@ from bot.services import access
 from bot.services.access import HouseholdRef, Target
 from bot.telegram.commands import allowed
 from bot.telegram.context import Ctx
+from bot.telegram.keyboards import buttons as buttons  # the household screens import them here
+from bot.telegram.keyboards import pairs as pairs
 
 ID = Int(11)  # the ids household buttons have always carried
 
@@ -42,18 +42,6 @@ MESSAGE_BUDGET = 3800  # below Telegram's 4,096 characters
 
 
 # -- small helpers shared by the household modules ---------------------------------------------
-
-
-def buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Inline buttons from rows of (label, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
-def pairs(items: list[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
-    """Items laid out `width` per row."""
-    return [items[i : i + width] for i in range(0, len(items), width)]
 
 
 def today(ctx: Ctx) -> date:
