@@ -15,6 +15,7 @@ from bot.services import access
 from bot.services.access import HouseholdRef, Target
 from bot.telegram.commands import allowed
 from bot.telegram.context import Ctx
+from bot.telegram.format import join_within as join_within
 from bot.telegram.keyboards import buttons as buttons  # the household screens import them here
 from bot.telegram.keyboards import pairs as pairs
 
@@ -38,7 +39,6 @@ LINK_TO = RH.button("to", ID, ID)  # rh:to:<report>:<household>
 LIST_LIMIT = 20
 DUE_LIMIT = 12
 CONTACTS_PAGE = 10
-MESSAGE_BUDGET = 3800  # below Telegram's 4,096 characters
 
 
 # -- small helpers shared by the household modules ---------------------------------------------
@@ -73,19 +73,6 @@ def program_label(ctx: Ctx, name: str) -> str:
     """A program's name; the seeded default one is translated."""
     key = f"program.{name}"
     return ctx.t(key) if ctx.services.catalog.has(key) else name
-
-
-def join_within(lines: list[str], budget: int = MESSAGE_BUDGET) -> str:
-    """Lines joined, cut before Telegram's length limit."""
-    out: list[str] = []
-    size = 0
-    for line in lines:
-        if size + len(line) + 1 > budget:
-            out.append("…")
-            break
-        out.append(line)
-        size += len(line) + 1
-    return "\n".join(out)
 
 
 async def may(ctx: Ctx, action: Action, target: Target = None) -> bool:

@@ -26,8 +26,9 @@ from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, STALE, Int, Maybe, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.format import local_time
-from bot.telegram.keyboards import buttons
+from bot.telegram.format import join_within, local_time
+from bot.telegram.household_ui import short
+from bot.telegram.keyboards import buttons, page_line, page_rows
 from bot.telegram.menus import menu_keyboard, publish_person
 from bot.telegram.streets import open_button as streets_button
 from bot.telegram.titles import coordinator_lines
@@ -46,6 +47,8 @@ ARF = CODEC.prefix("arf", "the /areas flow")  # typed names only: no buttons of 
 WK = CODEC.prefix("wk", "/workers")
 WORKER_OFF, WORKER_ON = WK.button("off", Int(15)), WK.button("on", Int(15))
 WORKER_OFF_SURE, WORKER_KEEP = WK.button("offyes", Int(15)), WK.button("keep", Int(15))
+WORKERS_PAGE = WK.button("pg", Int(4))  # wk:pg:<page>  a page of the staff list
+AREAS_SHOWN = 60  # characters of a worker's communities in the staff list
 NAME_STEP, AREAS_STEP = "name", "areas"
 ADD_STEP, RENAME_STEP = "add", "rename"
 
@@ -191,34 +194,46 @@ class Admin:
                                                          "%Y-%m-%d %H:%M")))
 
     async def workers(self, ctx: Ctx) -> None:
-        """List workers with areas and open cases, with (de)activate buttons; then the
-        coordinators with their titles, and the button to set one's own."""
-        found = await staff.workers(ctx.services)
-        if not found:
+        """/workers: the staff list, its first page."""
+        await self.show_workers(ctx)
+
+    async def show_workers(self, ctx: Ctx, number: int = 0, *, holding: int | None = None,
+                           edit: bool = False) -> None:
+        """A page of workers with areas and open cases, with (de)activate buttons (page
+        `number`, or the one that holds the worker `holding`); then the coordinators with
+        their titles, and the button to set one's own."""
+        found = await staff.workers_page(ctx.services, number, holding=holding)
+        if not found.total:
             await ctx.reply("\n".join([ctx.t("triage.workers.none"),
                                        *await coordinator_lines(ctx)]),
                             buttons([[title_button(ctx)]]))
             return
-        lines = [ctx.t("triage.workers.title")]
+        lines = [ctx.t("triage.workers.title", count=found.total)]
         rows: list[list[tuple[str, str]]] = []
-        for w in found:
+        for w in found.items:
             who = w.person
             state = ctx.t("triage.workers.active" if who.active else "triage.workers.inactive")
             lines.append(ctx.t("triage.workers.line", name=who.display_name, state=state,
-                               areas=(ctx.join(list(w.area_names))
+                               areas=(short(ctx.join(list(w.area_names)), AREAS_SHOWN)
                                       or ctx.t("triage.workers.no_area")),
                                cases=w.open_cases, households=w.households))
             key, action = (("triage.workers.deactivate", WORKER_OFF) if who.active
                            else ("triage.workers.reactivate", WORKER_ON))
             rows.append([(ctx.label(key, name=who.display_name),
                           action.data(who.telegram_id))])
+        lines += page_line(ctx.t, found)
+        rows += page_rows(ctx.t, found, WORKERS_PAGE.data)
         lines += await coordinator_lines(ctx)
         rows.append([title_button(ctx)])
         not_started = await routing.coordinators_not_started(ctx.services)
         if not_started:
             lines.append(ctx.t("digest.not_started", ids=", ".join(map(str, not_started))))
         lines.append(await self._outbox_line(ctx))
-        await ctx.reply("\n".join(lines), buttons(rows))
+        text = join_within(lines)
+        if edit:
+            await ctx.edit_or_reply(text, buttons(rows))
+        else:
+            await ctx.reply(text, buttons(rows))
 
     async def _outbox_line(self, ctx: Ctx) -> str:
         """How many messages to others still wait to go out, and since when."""
@@ -229,9 +244,14 @@ class Admin:
         return ctx.t("triage.workers.outbox", count=found.waiting, minutes=minutes)
 
     async def toggle(self, ctx: Ctx) -> None:
-        """wk:off:<id> / wk:on:<id> — coordinators only, re-checked at press time."""
+        """wk:off:<id> / wk:on:<id> / wk:pg:<page> — coordinators only, re-checked at press
+        time."""
         data = await coordinator_press(ctx)
         if data is None:
+            return
+        if (page := WORKERS_PAGE.parse(data)) is not None:
+            await ctx.answer()
+            await self.show_workers(ctx, page[0], edit=True)
             return
         pressed = next(((b.action, p[0]) for b in (WORKER_OFF, WORKER_ON, WORKER_OFF_SURE,
                                                    WORKER_KEEP) if (p := b.parse(data))), None)
@@ -268,7 +288,7 @@ class Admin:
         changed = await people.get(ctx.services, who)
         if changed is not None:
             await publish_person(ctx.context.bot, ctx.services, self.table, changed)
-        await self.workers(ctx)
+        await self.show_workers(ctx, holding=who)  # the page the coordinator was on
 
     async def areas(self, ctx: Ctx) -> None:
         """List areas with rename and retire buttons, and an Add button."""

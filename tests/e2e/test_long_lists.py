@@ -1,0 +1,92 @@
+"""End to end: the coordinator's and resident's lists at district scale (120 workers, 120
+communities) are shown a page at a time, within Telegram's 100 buttons and 4,096 characters
+(the fake Bot API refuses more, as Telegram does), and what is on a later page can be reached
+and chosen."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import BotProcess
+from tests.e2e.helpers_triage import report_row
+from tests.e2e.reporting import label, submit_report
+from tests.rig.server import BotMessage, FakeUser
+
+MANY = 120
+NEXT, PREVIOUS = label("zh", "page.next"), label("zh", "page.previous")
+STAMP = "2026-01-01T00:00:00.000000+00:00"
+
+
+def add_workers(bot: BotProcess, count: int, area: str = "翠竹社区") -> None:
+    """`count` workers on duty (社工001, 社工002, …) straight in the database."""
+    with bot.db() as conn:
+        area_id = conn.execute("SELECT id FROM areas WHERE name = ?", (area,)).fetchone()[0]
+        for n in range(1, count + 1):
+            conn.execute(
+                "INSERT INTO people (telegram_id, display_name, role, active, created_at, "
+                "updated_at) VALUES (?, ?, 'worker', 1, ?, ?)", (5000 + n, f"社工{n:03d}",
+                                                                 STAMP, STAMP))
+            conn.execute("INSERT INTO person_areas (telegram_id, area_id) VALUES (?, ?)",
+                         (5000 + n, area_id))
+        conn.commit()
+
+
+def within_limits(message: BotMessage) -> None:
+    assert len(message.labels) <= 100 and len(message.plain) <= 4096
+
+
+async def test_workers_lists_120_across_pages_and_one_on_page_2_goes_off_duty(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    add_workers(bot, MANY)
+    await coordinator.send("/workers")
+    listing = await coordinator.expect(rf"社工名单（共 {MANY} 人）")
+    seen: list[str] = []
+    for number in range(1, 7):
+        within_limits(listing)
+        assert f"第 {number}/6 页" in listing.plain
+        names = re.findall(r"社工\d{3}", listing.plain)
+        assert len(names) == 20
+        assert [f"离岗 {n}" for n in names] == [t for t in listing.labels if t.startswith("离岗")]
+        seen += names
+        if number < 6:
+            await coordinator.press(NEXT, in_message=listing)
+            listing = await coordinator.expect(rf"第 {number + 1}/6 页")
+    assert seen == [f"社工{n:03d}" for n in range(1, MANY + 1)]
+    assert NEXT not in listing.labels and PREVIOUS in listing.labels
+
+    await coordinator.send("/workers")
+    listing = await coordinator.expect("第 1/6 页")
+    assert "离岗 社工025" not in listing.labels
+    await coordinator.press(NEXT, in_message=listing)
+    listing = await coordinator.expect("第 2/6 页")
+    await coordinator.press("离岗 社工025", in_message=listing)
+    confirm = await coordinator.expect("确定让 社工025 离岗吗")
+    await coordinator.press(label("zh", "triage.workers.yes_off"), in_message=confirm)
+    await coordinator.expect("社工025 已离岗")
+    # The list comes back at the page that now holds them (off duty, at the end).
+    after = await coordinator.expect("社工名单")
+    assert "第 6/6 页" in after.plain and "重新上岗 社工025" in after.labels
+    with bot.db() as conn:
+        assert conn.execute("SELECT active FROM people WHERE telegram_id = 5025").fetchone()[0] == 0
+
+
+async def test_assign_menu_with_120_workers_reaches_a_later_page(
+        bot: BotProcess, coordinator: FakeUser, resident: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect("管理员")
+    add_workers(bot, MANY)
+    ref = await submit_report(resident)
+    card = await coordinator.expect(rf"新求助.*{ref}")
+    await coordinator.press(label("zh", "triage.button.assign"), in_message=card)
+    menu = await coordinator.expect(rf"把 {ref} 指派给哪位社工")
+    within_limits(menu)
+    assert "第 1/6 页" in menu.plain and "社工001" in menu.labels
+    for number in range(2, 6):
+        await coordinator.press(NEXT, in_message=menu)
+        menu = await coordinator.expect(rf"第 {number}/6 页")
+        within_limits(menu)
+    assert "社工081" in menu.labels and "社工001" not in menu.labels
+    await coordinator.press("社工095", in_message=menu)
+    await coordinator.expect(rf"已把 {ref} 指派给 社工095")
+    row = report_row(bot, ref)
+    assert row["status"] == "acknowledged" and row["taken_by"] == 5095
