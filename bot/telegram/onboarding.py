@@ -43,6 +43,7 @@ AREA_FLOW = "areas"
 AR = CODEC.prefix("ar", "/areas")
 AREA_ADD = AR.button("add", Maybe(Int()))  # ar:add:0 from earlier releases too
 AREA_RENAME, AREA_RETIRE = AR.button("ren", Int(9)), AR.button("ret", Int(9))
+AREA_PAGE = AR.button("pg", Int(4))  # ar:pg:<page>  a page of the communities
 ARF = CODEC.prefix("arf", "the /areas flow")  # typed names only: no buttons of its own
 WK = CODEC.prefix("wk", "/workers")
 WORKER_OFF, WORKER_ON = WK.button("off", Int(15)), WK.button("on", Int(15))
@@ -291,16 +292,27 @@ class Admin:
         await self.show_workers(ctx, holding=who)  # the page the coordinator was on
 
     async def areas(self, ctx: Ctx) -> None:
-        """List areas with rename and retire buttons, and an Add button."""
-        known = await areas.active(ctx.services)
+        """/areas: the communities, their first page."""
+        await self.show_areas(ctx)
+
+    async def show_areas(self, ctx: Ctx, number: int = 0, *, holding: int | None = None,
+                         named: str | None = None, edit: bool = False) -> None:
+        """A page of communities (grouped by street) with rename and retire buttons (page
+        `number`, or the one that holds the community `holding` or `named`), and Add."""
+        found = await areas.page(ctx.services, number, holding=holding, named=named)
         lines = [ctx.t("triage.areas.title")]
-        lines += street_lines(ctx, await areas.by_street(ctx.services)) or [
-            ctx.t("triage.areas.none")]
-        rows = [[(ctx.label("triage.areas.rename", name=a.name), AREA_RENAME.data(a.id)),
-                 (ctx.label("triage.areas.retire"), AREA_RETIRE.data(a.id))] for a in known]
+        lines += street_lines(ctx, found.items) or [ctx.t("triage.areas.none")]
+        lines += page_line(ctx.t, found)
+        rows = [[(ctx.label("triage.areas.rename", name=a.area_name), AREA_RENAME.data(a.area_id)),
+                 (ctx.label("triage.areas.retire"), AREA_RETIRE.data(a.area_id))]
+                for a in found.items]
+        rows += page_rows(ctx.t, found, AREA_PAGE.data)
         rows.append([(ctx.t("triage.areas.add"), AREA_ADD.data(0))])
         rows.append([streets_button(ctx)])
-        await ctx.reply("\n".join(lines), buttons(rows))
+        if edit:
+            await ctx.edit_or_reply(join_within(lines), buttons(rows))
+        else:
+            await ctx.reply(join_within(lines), buttons(rows))
 
 
 def street_lines(ctx: Ctx, listed: list[areas.AreaStreet]) -> list[str]:
@@ -346,9 +358,13 @@ class AreaFlow(StepFlow[AreaDraft]):
         await ctx.reply(ctx.t("triage.areas.ask_name", max=AREA_NAME_MAX))
 
     async def button(self, ctx: Ctx) -> None:
-        """ar:add, ar:ren:<id>, ar:ret:<id> — coordinators only."""
+        """ar:add, ar:ren:<id>, ar:ret:<id>, ar:pg:<page> — coordinators only."""
         data = await coordinator_press(ctx)
         if data is None:
+            return
+        if (page := AREA_PAGE.parse(data)) is not None:
+            await ctx.answer()
+            await self.admin.show_areas(ctx, page[0], edit=True)
             return
         renamed, retired = AREA_RENAME.parse(data), AREA_RETIRE.parse(data)
         chosen = renamed or retired
@@ -361,11 +377,14 @@ class AreaFlow(StepFlow[AreaDraft]):
             await ctx.answer()
             await self.save(ctx, RENAME_STEP, AreaDraft(area.id))
             await ctx.reply(ctx.t("triage.areas.ask_rename", name=area.name, max=AREA_NAME_MAX))
-        elif retired is not None and area is not None and await areas.retire(ctx.services,
-                                                                                area.id):
+        elif retired is not None and area is not None and not area.retired:
+            was_on = (await areas.page(ctx.services, 0, holding=area.id)).number
+            if not await areas.retire(ctx.services, area.id):
+                await ctx.answer(ctx.t("error.stale_button"), alert=True)
+                return
             await ctx.answer()
             await ctx.reply(ctx.t("triage.areas.retired", name=area.name))
-            await self.admin.areas(ctx)
+            await self.admin.show_areas(ctx, was_on)  # the page the coordinator was on
         else:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
 
@@ -389,7 +408,7 @@ class AreaFlow(StepFlow[AreaDraft]):
             return True
         await self.end(ctx)
         await ctx.reply(ctx.t("triage.areas.saved", name=name))
-        await self.admin.areas(ctx)
+        await self.admin.show_areas(ctx, named=name)  # the page that now holds it
         return True
 
 

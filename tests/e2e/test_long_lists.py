@@ -6,11 +6,15 @@ and chosen."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
-from tests.conftest import BotProcess
+import pytest
+
+from tests.conftest import BotProcess, bot_environment
 from tests.e2e.helpers_triage import report_row
 from tests.e2e.reporting import label, submit_report
-from tests.rig.server import BotMessage, FakeUser
+from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
 MANY = 120
 NEXT, PREVIOUS = label("zh", "page.next"), label("zh", "page.previous")
@@ -90,3 +94,56 @@ async def test_assign_menu_with_120_workers_reaches_a_later_page(
     await coordinator.expect(rf"已把 {ref} 指派给 社工095")
     row = report_row(bot, ref)
     assert row["status"] == "acknowledged" and row["taken_by"] == 5095
+
+
+# 120 communities in six streets: 东门街道/东门社区001 … (listed by street, then name, in the
+# order of their characters: 东门, 桂园, 笋岗, 翠竹, 莲塘, 黄贝)
+STREETS = ("东门", "桂园", "黄贝", "翠竹", "笋岗", "莲塘")
+AREAS = [f"{s}街道/{s}社区{n:03d}" for s in STREETS for n in range(1, 21)]
+
+
+@pytest.fixture
+async def many_areas(api: FakeBotApi, workdir: Path) -> AsyncIterator[BotProcess]:
+    """The bot of a district with 120 communities."""
+    process = BotProcess(api, bot_environment(api, workdir, ZHONGFU_AREAS=",".join(AREAS)),
+                         workdir)
+    await process.start()
+    try:
+        yield process
+    finally:
+        await process.stop()
+
+
+async def test_areas_with_120_communities_pages_renames_and_retires(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/areas")
+    listing = await coordinator.expect("社区列表")
+    within_limits(listing)
+    assert "第 1/6 页" in listing.plain and "东门社区001" in listing.plain
+    assert "桂园社区001" not in listing.plain
+    await coordinator.press(NEXT, in_message=listing)
+    listing = await coordinator.expect("第 2/6 页")
+    await coordinator.press(NEXT, in_message=listing)
+    listing = await coordinator.expect("第 3/6 页")
+    within_limits(listing)
+    assert "笋岗街道" in listing.plain and "笋岗社区007" in listing.plain
+    assert "东门社区001" not in listing.plain
+    await coordinator.press("改名：笋岗社区007", in_message=listing)
+    await coordinator.expect("请写下“笋岗社区007”的新名称")
+    await coordinator.send("笋岗新村社区")
+    await coordinator.expect("已保存：笋岗新村社区")
+    # Back at the page that holds it.
+    listing = await coordinator.expect("社区列表")
+    assert "第 3/6 页" in listing.plain and "笋岗新村社区" in listing.plain
+    await coordinator.press(PREVIOUS, in_message=listing)
+    listing = await coordinator.expect("第 2/6 页")
+    await coordinator.press("停用", in_message=listing)  # the first one on the page
+    retired = await coordinator.expect("已停用社区“桂园社区001”")
+    assert retired
+    listing = await coordinator.expect("社区列表")
+    assert "第 2/6 页" in listing.plain and "桂园社区001" not in listing.plain
+    with many_areas.db() as conn:
+        assert conn.execute("SELECT retired FROM areas WHERE name = '桂园社区001'"
+                            ).fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM areas WHERE name = '笋岗新村社区'"
+                            ).fetchone()[0] == 1
