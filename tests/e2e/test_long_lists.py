@@ -147,3 +147,50 @@ async def test_areas_with_120_communities_pages_renames_and_retires(
                             ).fetchone()[0] == 1
         assert conn.execute("SELECT COUNT(*) FROM areas WHERE name = '笋岗新村社区'"
                             ).fetchone()[0] == 1
+
+
+async def test_report_area_step_with_120_communities_reaches_a_later_page(
+        many_areas: BotProcess, resident: FakeUser) -> None:
+    await resident.send("/report")
+    question = await resident.expect("第 1 步")
+    await resident.press(label("zh", "report.category.elderly_alone"), in_message=question)
+    await resident.expect("第 2 步")
+    await resident.send("楼下张大爷腿肿得厉害，好几天没出门了")
+    question = await resident.expect("第 3 步")
+    await resident.press(label("zh", "report.button.skip"), in_message=question)
+    await resident.expect("第 4 步")
+    await resident.send("莲塘小区3栋502")
+    question = await resident.expect("第 5 步")
+    within_limits(question)
+    assert "第 1/6 页" in question.plain and "黄贝社区003" not in question.labels
+    for number in range(2, 7):
+        await resident.press(NEXT, in_message=question)
+        question = await resident.expect(rf"第 {number}/6 页")
+        within_limits(question)
+    assert "黄贝社区003" in question.labels
+    await resident.press("黄贝社区003", in_message=question)
+    await resident.expect("第 6 步")
+    with many_areas.db() as conn:
+        draft = conn.execute("SELECT data FROM flows").fetchone()[0]
+        area = conn.execute("SELECT id FROM areas WHERE name = '黄贝社区003'").fetchone()[0]
+    assert f'"area_id": {area}' in draft
+
+
+async def test_report_area_typed_in_part_offers_the_communities_that_match(
+        many_areas: BotProcess, resident: FakeUser) -> None:
+    await resident.send("/report")
+    question = await resident.expect("第 1 步")
+    await resident.press(label("zh", "report.category.elderly_alone"), in_message=question)
+    await resident.send("楼下张大爷腿肿得厉害，好几天没出门了")
+    question = await resident.expect("第 3 步")
+    await resident.press(label("zh", "report.button.skip"), in_message=question)
+    await resident.send("笋岗小区3栋502")
+    await resident.expect("第 5 步")
+    await resident.send("笋岗社区01")  # ten of them have it in their name
+    found = await resident.expect("找到这几个社区")
+    assert found.labels == [*(f"笋岗社区{n:03d}" for n in range(10, 20)),
+                            label("zh", "report.button.not_sure")]
+    await resident.press("笋岗社区012", in_message=found)
+    await resident.expect("第 6 步")
+    await resident.send("/cancel")
+    await resident.expect("没有提交")
