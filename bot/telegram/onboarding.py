@@ -9,6 +9,7 @@ from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.domain.access import Action
+from bot.domain.paging import page_of
 from bot.domain.people import Role
 from bot.domain.triage import (
     AREA_NAME_MAX,
@@ -39,6 +40,7 @@ JOIN = "join"
 JN = CODEC.prefix("jn", "the join flow")
 AREA_B = JN.button("a", Int())  # toggles one area
 AREAS_DONE = JN.button("done")
+AREAS_PAGE = JN.button("pg", Int(4))  # another page of communities
 AREA_FLOW = "areas"
 AR = CODEC.prefix("ar", "/areas")
 AREA_ADD = AR.button("add", Maybe(Int()))  # ar:add:0 from earlier releases too
@@ -71,6 +73,7 @@ class JoinDraft:
     code: str = ""
     name: str = ""
     areas: list[int] = field(default_factory=list)
+    page: int = 0  # the page of communities shown
 
 
 class JoinFlow(StepFlow[JoinDraft]):
@@ -86,7 +89,8 @@ class JoinFlow(StepFlow[JoinDraft]):
         self.steps = Steps({
             NAME_STEP: Step(self._ask_name, self._typed_name),
             AREAS_STEP: Step(self._ask_areas, buttons=(
-                on(AREA_B, self._toggle, keep=True), on(AREAS_DONE, self._done))),
+                on(AREA_B, self._toggle, keep=True), on(AREAS_PAGE, self._turn, keep=True),
+                on(AREAS_DONE, self._done))),
         })
 
     async def start(self, ctx: Ctx) -> None:
@@ -127,13 +131,27 @@ class JoinFlow(StepFlow[JoinDraft]):
 
     async def _ask_areas(self, ctx: Ctx, draft: JoinDraft) -> None:
         chosen = set(draft.areas)
+        known = await areas.active(ctx.services)
+        found = page_of(known, draft.page)
         rows = [[(("✅ " if a.id in chosen else "") + a.name, AREA_B.data(a.id))]
-                for a in await areas.active(ctx.services)]
+                for a in found.items]
+        rows += page_rows(ctx.t, found, AREAS_PAGE.data)
         rows.append([(ctx.t("triage.join.done_button"), AREAS_DONE.data())])
+        lines = [ctx.t("triage.join.ask_areas")]
+        if found.pages > 1:  # what was ticked on other pages is said here
+            lines.append(ctx.t("triage.join.chosen", areas=short(ctx.join(
+                [a.name for a in known if a.id in chosen]) or ctx.t("triage.join.none_yet"),
+                AREAS_SHOWN)))
+        lines += page_line(ctx.t, found)
         if ctx.query is not None:
-            await ctx.edit_or_reply(ctx.t("triage.join.ask_areas"), buttons(rows))
+            await ctx.edit_or_reply("\n".join(lines), buttons(rows))
         else:
-            await ctx.reply(ctx.t("triage.join.ask_areas"), buttons(rows))
+            await ctx.reply("\n".join(lines), buttons(rows))
+
+    async def _turn(self, ctx: Ctx, draft: JoinDraft, number: int) -> Refused | None:
+        draft.page = number
+        await self.goto(ctx, AREAS_STEP, draft)
+        return None
 
     async def _typed_name(self, ctx: Ctx, draft: JoinDraft, message: Message) -> bool:
         problem = check_text(message.text, NAME_MAX)
