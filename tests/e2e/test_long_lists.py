@@ -5,19 +5,22 @@ and chosen."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.conftest import BotProcess, bot_environment
-from tests.e2e.helpers_triage import report_row
+from tests.e2e.helpers_triage import invite_code, report_row
 from tests.e2e.reporting import label, submit_report
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
 MANY = 120
 NEXT, PREVIOUS = label("zh", "page.next"), label("zh", "page.previous")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "rosters"
 STAMP = "2026-01-01T00:00:00.000000+00:00"
 
 
@@ -194,3 +197,56 @@ async def test_report_area_typed_in_part_offers_the_communities_that_match(
     await resident.expect("第 6 步")
     await resident.send("/cancel")
     await resident.expect("没有提交")
+
+
+async def test_join_with_120_communities_ticks_one_on_a_later_page(
+        many_areas: BotProcess, coordinator: FakeUser, api: FakeBotApi) -> None:
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    code = await invite_code(coordinator)
+    await worker.send(f"/start {code}")
+    await worker.expect("请写下您的姓名")
+    await worker.send("陈社工")
+    question = await worker.expect("您负责哪些社区")
+    within_limits(question)
+    await worker.press("东门社区002", in_message=question)
+    question = await worker.expect("已选：东门社区002")
+    for number in range(2, 4):
+        await worker.press(NEXT, in_message=question)
+        question = await worker.expect(rf"第 {number}/6 页")
+        within_limits(question)
+    await worker.press("笋岗社区015", in_message=question)
+    question = await worker.expect("已选：东门社区002、笋岗社区015")
+    assert "✅ 笋岗社区015" in question.labels and "第 3/6 页" in question.plain
+    await worker.press(label("zh", "triage.join.done_button"), in_message=question)
+    await worker.expect("您已经是社工了")
+    with many_areas.db() as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT a.name FROM person_areas p JOIN areas a ON a.id = p.area_id "
+            "WHERE p.telegram_id = 2001 ORDER BY a.name")]
+    assert names == ["东门社区002", "笋岗社区015"]
+
+
+async def test_import_of_a_workbook_of_120_sheets_offers_them_a_page_at_a_time(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    book = openpyxl.load_workbook(EXAMPLES / "04_second_sheet.xlsx")
+    roster = book["结对名单"]
+    for n in range(1, 119):
+        book.copy_worksheet(roster).title = f"名单{n:03d}"
+    assert len(book.sheetnames) == 120
+    out = io.BytesIO()
+    book.save(out)
+    await coordinator.send("/import")
+    await coordinator.expect("花名册")
+    await coordinator.send_document("many.xlsx", out.getvalue())
+    refused = await coordinator.expect("有好几个工作表")
+    assert "名单012" not in refused.plain and "等" in refused.plain  # a few by name
+    choose = await coordinator.expect("请点一下花名册所在的工作表")
+    within_limits(choose)
+    assert "第 1/6 页" in choose.plain
+    for number in range(2, 6):
+        await coordinator.press(NEXT, in_message=choose)
+        choose = await coordinator.expect(rf"第 {number}/6 页")
+        within_limits(choose)
+    await coordinator.press("名单090", in_message=choose)
+    await coordinator.expect("读取工作表“名单090”")
+    await coordinator.expect("检查完了，还没有导入")
