@@ -96,11 +96,22 @@ class WorkerRow:
 
 async def workers(db: Database) -> list[WorkerRow]:
     """Every worker (active or not) with areas and open cases."""
-    ids = await db.fetchall(
-        "SELECT telegram_id FROM people WHERE role = 'worker' ORDER BY active DESC, display_name")
+    return await worker_rows(db, await worker_ids(db))
+
+
+async def worker_ids(db: Database) -> list[int]:
+    """Every worker's Telegram id, on duty first, then by name (the staff list's order)."""
+    rows = await db.fetchall(
+        "SELECT telegram_id FROM people WHERE role = 'worker' "
+        "ORDER BY active DESC, display_name, telegram_id")
+    return [int(r[0]) for r in rows]
+
+
+async def worker_rows(db: Database, ids: list[int]) -> list[WorkerRow]:
+    """These workers, in this order, with areas, open cases and households."""
     found: list[WorkerRow] = []
-    for row in ids:
-        person = await get_person(db, row[0])
+    for telegram_id in ids:
+        person = await get_person(db, telegram_id)
         if person is None:
             continue
         names = await db.fetchall(

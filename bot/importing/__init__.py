@@ -111,6 +111,9 @@ def describe(t: Translate, outcome: Outcome, limit: int = MAX_ERRORS_SHOWN) -> l
     return [t("import.done", created=done.created, updated=done.updated, paired=done.paired)]
 
 
+NAMES_LISTED = 12  # sheets (or columns) named in one refusal; the rest are "and more"
+
+
 def refusal_text(t: Translate, refusal: Refusal) -> str:
     """Why a whole file is refused, in the person's language."""
     values = dict(refusal.values)
@@ -118,8 +121,10 @@ def refusal_text(t: Translate, refusal: Refusal) -> str:
     if isinstance(names, list):  # listed in the person's language
         words = [t(f"import.column.{n}") if refusal.code == "missing_columns" else str(n)
                  for n in names]
-        values["columns" if refusal.code == "missing_columns" else "sheets"] = t(
-            "import.list_sep").join(words)
+        listed = t("import.list_sep").join(words[:NAMES_LISTED])
+        if len(words) > NAMES_LISTED:  # a workbook of a hundred sheets: a few by name
+            listed += t("import.list_more")
+        values["columns" if refusal.code == "missing_columns" else "sheets"] = listed
     return t(f"import.refusal.{refusal.code}", **values)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.paging import Page, page_holding, page_of
 from bot.services.context import Services
 from storage import areas
 from storage import triage as store
@@ -26,6 +27,15 @@ async def by_street(services: Services) -> list[AreaStreet]:
     return await areas.streets_of_areas(services.db)
 
 
+async def page(services: Services, number: int, *, holding: int | None = None,
+               named: str | None = None) -> Page[AreaStreet]:
+    """Page `number` of the communities as /areas lists them (by street, then name), or the
+    page that holds the community with id `holding` or name `named`."""
+    listed = await areas.streets_of_areas(services.db)
+    at = next((i for i, a in enumerate(listed)
+               if a.area_id == holding or (named is not None and a.area_name == named)), None)
+    return page_of(listed, number if at is None else page_holding(at))
+
 
 async def add(services: Services, name: str, now: datetime) -> bool:
     """Add a community (or bring back a retired one); False if an active one has the name."""
@@ -42,4 +52,4 @@ async def retire(services: Services, area_id: int) -> bool:
     return await store.retire_area(services.db, area_id)
 
 
-__all__ = ["Area", "AreaStreet", "active", "add", "by_street", "get", "rename", "retire"]
+__all__ = ["Area", "AreaStreet", "active", "add", "by_street", "get", "page", "rename", "retire"]

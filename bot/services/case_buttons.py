@@ -19,6 +19,7 @@ CS = CODEC.prefix("cs", "the case buttons (bot/services/case_buttons.py)")
 TAKE = CS.button("take", REPORT_ID)  # cs:take:<report>
 ASSIGN_MENU = CS.button("asg", REPORT_ID)  # cs:asg:<report>  coordinators: choose a worker
 ASSIGN_TO = CS.button("asw", REPORT_ID, WORKER_ID)  # cs:asw:<report>:<worker>
+ASSIGN_PAGE = CS.button("asp", REPORT_ID, Int(4))  # cs:asp:<report>:<page>  more workers
 VIEW = CS.button("view", REPORT_ID)
 RELEASE = CS.button("rel", REPORT_ID)
 REPLY = CS.button("reply", REPORT_ID)  # the reporter answers the worker

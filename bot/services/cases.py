@@ -7,14 +7,15 @@ change that did not happen. The handlers check the right to act first (case_chec
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.domain.paging import Page, page_of
 from bot.domain.people import Person
 from bot.domain.reports import Event, Report, Status
 from bot.services import case_buttons, routing
 from bot.services.context import Services
-from storage import people, reports
+from storage import areas, people, reports
 from storage import triage as store
 from storage.outbox import Outgoing
 from storage.triage import Taken
@@ -38,6 +39,27 @@ async def events(services: Services, report_id: int) -> list[Event]:
 async def active_workers(services: Services) -> list[Person]:
     """The workers on duty, in the order the staff list shows them."""
     return [w.person for w in await store.workers(services.db) if w.person.active]
+
+
+@dataclass(frozen=True)
+class AssignChoices:
+    """A page of the workers a coordinator may give an untaken report to, those of the
+    report's community first, and that community's name (None: no community, or nobody
+    of it on duty)."""
+
+    page: Page[Person]
+    area: str | None
+
+
+async def assign_choices(services: Services, report: Report, number: int) -> AssignChoices:
+    """Page `number` of the workers on duty, those of the report's community first."""
+    on_duty = [w for w in await store.workers(services.db) if w.person.active]
+    area = await areas.get(services.db, report.area_id) if report.area_id else None
+    local = [w for w in on_duty if area is not None and area.name in w.area_names]
+    ids = {w.person.telegram_id for w in local}
+    ordered = [*local, *(w for w in on_duty if w.person.telegram_id not in ids)]
+    return AssignChoices(page_of([w.person for w in ordered], number),
+                         area.name if area is not None and local else None)
 
 
 async def take(services: Services, report: Report, worker: int, now: datetime, *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.paging import Page, page_holding, page_of
 from bot.domain.periods import local_date
 from bot.services import routing
 from bot.services.context import Services
@@ -46,6 +47,18 @@ async def reactivate(services: Services, worker: int, actor: int, now: datetime)
 async def workers(services: Services) -> list[WorkerRow]:
     """Every worker (active or not) with areas, open cases and households."""
     return await store.workers(services.db)
+
+
+async def workers_page(services: Services, number: int, *,
+                       holding: int | None = None) -> Page[WorkerRow]:
+    """One page of the staff list (page `number`, or the page that holds the worker
+    `holding`); only that page's workers are read in full."""
+    ids = await store.worker_ids(services.db)
+    if holding is not None and holding in ids:
+        number = page_holding(ids.index(holding))
+    listed = page_of(ids, number)
+    rows = await store.worker_rows(services.db, listed.items)
+    return Page(rows, listed.number, listed.pages, listed.total, listed.size)
 
 
 async def backlog(services: Services) -> Depth:

@@ -17,6 +17,7 @@ from bot.services import audit as trail
 from bot.services import case_buttons, cases, report_texts, routing, titles
 from bot.services.case_buttons import (
     ASSIGN_MENU,
+    ASSIGN_PAGE,
     ASSIGN_TO,
     HELPED,
     MORE,
@@ -30,7 +31,7 @@ from bot.telegram.case_checks import check, plain, refuse
 from bot.telegram.case_flow import CaseFlow
 from bot.telegram.context import Ctx
 from bot.telegram.erasure import erase_rows
-from bot.telegram.keyboards import buttons, optional
+from bot.telegram.keyboards import buttons, optional, page_line, page_rows, pairs
 
 # The buttons that wait for a typed text, and the step of the case flow each starts.
 FLOW_BUTTONS = ((case_buttons.NOTE, case_flow.NOTE), (case_buttons.MESSAGE, case_flow.MESSAGE),
@@ -54,6 +55,10 @@ class CaseActions:
             if (parsed := single.parse(data)) is not None:
                 await run(ctx, await cases.find(ctx.services, parsed[0]))
                 return
+        if (paged := ASSIGN_PAGE.parse(data)) is not None:
+            report_id, number = paged
+            await self.assign_menu(ctx, await cases.find(ctx.services, report_id), number)
+            return
         if (chosen := ASSIGN_TO.parse(data)) is not None:
             report_id, worker_id = chosen
             await self.assign(ctx, await cases.find(ctx.services, report_id), worker_id)
@@ -148,18 +153,30 @@ class CaseActions:
         await ctx.reply(ctx.t("triage.released", ref=report.ref))
         await routing.route(ctx.services, changed, ctx.now)
 
-    async def assign_menu(self, ctx: Ctx, report: Report | None) -> None:
-        """Coordinators: choose a worker for an untaken report."""
+    async def assign_menu(self, ctx: Ctx, report: Report | None, number: int | None = None
+                          ) -> None:
+        """Coordinators: choose a worker for an untaken report, a page at a time (those of
+        its community first); a page button turns the menu in place."""
         if not await check(ctx, Action.ASSIGN, report):
             return
         assert report is not None
         await ctx.answer()
-        rows = [[(w.display_name, ASSIGN_TO.data(report.id, w.telegram_id))]
-                for w in await cases.active_workers(ctx.services)]
-        if not rows:
+        choices = await cases.assign_choices(ctx.services, report, number or 0)
+        found = choices.page
+        if not found.total:
             await ctx.reply(ctx.t("triage.assign.nobody"))
             return
-        await ctx.reply(ctx.t("triage.assign.choose", ref=report.ref), buttons(rows))
+        items = [(w.display_name, ASSIGN_TO.data(report.id, w.telegram_id)) for w in found.items]
+        rows = [*pairs(items), *page_rows(ctx.t, found,
+                                          lambda n: ASSIGN_PAGE.data(report.id, n))]
+        lines = [ctx.t("triage.assign.choose", ref=report.ref)]
+        if choices.area is not None:
+            lines.append(ctx.t("triage.assign.area_first", area=choices.area))
+        lines += page_line(ctx.t, found)
+        if number is None:
+            await ctx.reply("\n".join(lines), buttons(rows))
+        else:
+            await ctx.edit_or_reply("\n".join(lines), buttons(rows))
 
     async def assign(self, ctx: Ctx, report: Report | None, worker_id: int) -> None:
         """Coordinators: give an untaken report to a worker."""

@@ -22,6 +22,7 @@ from bot.domain.households import (
     parse_count,
     toggle_category,
 )
+from bot.domain.paging import page_of
 from bot.domain.people import Role
 from bot.domain.reports import Report, normalise_phone, reference
 from bot.services import areas, household_edits
@@ -43,6 +44,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
+from bot.telegram.keyboards import page_line, page_rows
 from storage.flows import FlowState
 
 # -- from a report to a household ---
@@ -72,6 +74,7 @@ H_MAX = {H_NAME: NAME_MAX, H_ADDRESS: ADDRESS_MAX, H_PEOPLE: PEOPLE_MAX, H_CAUSE
 HH = CODEC.prefix("hh", "adding and editing a household (bot/telegram/household_flow.py)")
 ZERO = Choice(("0",))  # the placeholder these buttons have always carried
 AREA_B = HH.button("area", Int())
+AREA_PAGE = HH.button("apg", Int(4))  # another page of communities
 CATEGORY_B, CATEGORIES_DONE = HH.button("cat", Choice(Category)), HH.button("catok", ZERO)
 CAUSE_B, CAUSES_DONE = HH.button("cau", Choice(Cause)), HH.button("cauok", ZERO)
 SKIP = HH.button("skip", ZERO)
@@ -123,7 +126,8 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
     def __init__(self) -> None:
         self.steps = Steps({
             H_NAME: Step(self._ask_text(H_NAME), self._typed(H_NAME)),
-            H_AREA: Step(self._ask_area, None, (on(AREA_B, self._area),)),
+            H_AREA: Step(self._ask_area, None, (on(AREA_B, self._area),
+                                                 on(AREA_PAGE, self._turn_areas, keep=True))),
             H_ADDRESS: Step(self._ask_text(H_ADDRESS), self._typed(H_ADDRESS)),
             H_PEOPLE: Step(self._ask_text(H_PEOPLE), self._typed(H_PEOPLE)),
             H_CATEGORY: Step(self._ask_categories, None, (
@@ -217,8 +221,19 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
         return ask
 
     async def _ask_area(self, ctx: Ctx, draft: HouseholdDraft) -> None:
-        items = [(a.name, AREA_B.data(a.id)) for a in await areas.active(ctx.services)]
-        await ctx.reply(ctx.t("household.ask_area"), buttons(pairs(items)))
+        await ctx.reply(*await self._area_page(ctx, 0))
+
+    async def _area_page(self, ctx: Ctx, number: int) -> tuple[str, InlineKeyboardMarkup]:
+        """A page of the communities to tap (pages to turn when there are many)."""
+        found = page_of(await areas.active(ctx.services), number)
+        items = [(a.name, AREA_B.data(a.id)) for a in found.items]
+        text = "\n".join([ctx.t("household.ask_area"), *page_line(ctx.t, found)])
+        return text, buttons([*pairs(items), *page_rows(ctx.t, found, AREA_PAGE.data)])
+
+    async def _turn_areas(self, ctx: Ctx, draft: HouseholdDraft, number: int) -> Refused | None:
+        """Another page of communities, in the same message."""
+        await ctx.edit_or_reply(*await self._area_page(ctx, number))
+        return None
 
     async def _ask_categories(self, ctx: Ctx, draft: HouseholdDraft) -> None:
         await ctx.reply(ctx.t("household.ask_categories"), self._category_buttons(ctx, draft))

@@ -6,16 +6,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from telegram import Message
+from telegram import InlineKeyboardMarkup, Message
 from telegram.error import TelegramError
 
 from bot.domain.access import Action
+from bot.domain.paging import page_of
 from bot.domain.people import Role
 from bot.importing import Outcome, check_households, describe, refusal_text, store
 from bot.importing.households import MAX_BYTES, HouseholdFile
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_ui import buttons, join_within, may, short, today
+from bot.telegram.keyboards import page_line, page_rows
 from storage.flows import FlowState
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ def _signature(checked: HouseholdFile) -> list[int]:
 
 IM = CODEC.prefix("im", "/import")
 SHEET = IM.button("sh", Int(3))  # the index of a sheet in the workbook
+SHEETS_PAGE = IM.button("pg", Int(3))  # another page of the sheets
+SHEETS_OFFERED = 1000  # the sheets a button can name (three digits)
 CONFIRM, CANCEL = IM.button("ok"), IM.button("no")
 
 
@@ -62,7 +66,8 @@ class ImportFlow(StepFlow[ImportDraft]):
         # A new file is taken at every step (it replaces the one being checked).
         self.steps = Steps({
             STEP_FILE: Step(self._ask_file, self._file),
-            STEP_SHEET: Step(self._ask_file, self._file, (on(SHEET, self._sheet),)),
+            STEP_SHEET: Step(self._ask_file, self._file,
+                             (on(SHEET, self._sheet), on(SHEETS_PAGE, self._turn, keep=True))),
             STEP_CONFIRM: Step(self._ask_file, self._file,
                                (on(CONFIRM, self._confirmed), on(CANCEL, self._cancelled))),
         })
@@ -132,10 +137,8 @@ class ImportFlow(StepFlow[ImportDraft]):
             listed = refusal.values.get("sheets")
             draft.sheets = [str(s) for s in listed] if isinstance(listed, list) else []
             await self.save(ctx, STEP_SHEET, draft)
-            rows = [[(short(name, SHEET_BUTTON_SIZE), SHEET.data(index))]
-                    for index, name in enumerate(draft.sheets)]
             await ctx.reply(ctx.t("import.refused", reason=refusal_text(ctx.t, refusal)))
-            await ctx.reply(ctx.t("import.choose_sheet"), buttons(rows))
+            await ctx.reply(*self._sheets_page(ctx, draft, 0))
             return
         await ctx.reply(join_within(describe(ctx.t, outcome)))
         checked = outcome.checked
@@ -147,6 +150,21 @@ class ImportFlow(StepFlow[ImportDraft]):
         await self.save(ctx, STEP_CONFIRM, draft)
         await ctx.reply(ctx.t("import.confirm_ask"), buttons([[
             (ctx.t("import.confirm"), CONFIRM.data()), (ctx.t("import.cancel"), CANCEL.data())]]))
+
+    def _sheets_page(self, ctx: Ctx, draft: ImportDraft, number: int
+                     ) -> tuple[str, InlineKeyboardMarkup]:
+        """A page of the workbook's sheets to tap (one page for a usual workbook)."""
+        found = page_of(list(enumerate(draft.sheets[:SHEETS_OFFERED])), number)
+        rows = [[(short(name, SHEET_BUTTON_SIZE), SHEET.data(index))]
+                for index, name in found.items]
+        text = "\n".join([ctx.t("import.choose_sheet"), *page_line(ctx.t, found)])
+        return text, buttons([*rows, *page_rows(ctx.t, found, SHEETS_PAGE.data)])
+
+    async def _turn(self, ctx: Ctx, draft: ImportDraft, number: int) -> Refused | None:
+        if not draft.sheets:
+            return STALE
+        await ctx.edit_or_reply(*self._sheets_page(ctx, draft, number))
+        return None
 
     async def _sheet(self, ctx: Ctx, draft: ImportDraft, index: int) -> Refused | None:
         if index >= len(draft.sheets):

@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.callbacks import CODEC, Int, Maybe
 from bot.domain.access import Action
 from bot.domain.cadence import Obligation
 from bot.domain.causes import Cause
-from bot.domain.lengths import telegram_length
 from bot.domain.people import Role
 from bot.domain.periods import local_date
 from bot.services import access, texts
 from bot.services.access import HouseholdRef, Target
 from bot.telegram.commands import allowed
 from bot.telegram.context import Ctx
+from bot.telegram.format import join_within as join_within
+from bot.telegram.keyboards import buttons as buttons  # the household screens import them here
+from bot.telegram.keyboards import pairs as pairs
 
 ID = Int(11)  # the ids household buttons have always carried
 
@@ -39,22 +39,9 @@ LINK_TO = RH.button("to", ID, ID)  # rh:to:<report>:<household>
 LIST_LIMIT = 20
 DUE_LIMIT = 12
 CONTACTS_PAGE = 10
-MESSAGE_BUDGET = 3800  # below Telegram's 4,096, counted as Telegram counts (telegram_length)
 
 
 # -- small helpers shared by the household modules ---------------------------------------------
-
-
-def buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Inline buttons from rows of (label, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
-def pairs(items: list[tuple[str, str]], width: int = 2) -> list[list[tuple[str, str]]]:
-    """Items laid out `width` per row."""
-    return [items[i : i + width] for i in range(0, len(items), width)]
 
 
 def today(ctx: Ctx) -> date:
@@ -86,20 +73,6 @@ def program_label(ctx: Ctx, name: str) -> str:
     """A program's name; the seeded default one is translated."""
     key = f"program.{name}"
     return ctx.t(key) if ctx.services.catalog.has(key) else name
-
-
-def join_within(lines: list[str], budget: int = MESSAGE_BUDGET) -> str:
-    """Lines joined, whole lines dropped (then "…") before Telegram's length limit."""
-    out: list[str] = []
-    size = 0
-    for line in lines:
-        length = telegram_length(line)
-        if size + length + 1 > budget:
-            out.append("…")
-            break
-        out.append(line)
-        size += length + 1
-    return "\n".join(out)
 
 
 async def may(ctx: Ctx, action: Action, target: Target = None) -> bool:

@@ -9,6 +9,7 @@ from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.domain.access import Action
+from bot.domain.paging import page_of
 from bot.domain.people import Role
 from bot.domain.triage import (
     AREA_NAME_MAX,
@@ -26,8 +27,9 @@ from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, STALE, Int, Maybe, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
-from bot.telegram.format import local_time
-from bot.telegram.keyboards import buttons
+from bot.telegram.format import join_within, local_time
+from bot.telegram.household_ui import short
+from bot.telegram.keyboards import buttons, page_line, page_rows
 from bot.telegram.menus import menu_keyboard, publish_person
 from bot.telegram.streets import open_button as streets_button
 from bot.telegram.titles import coordinator_lines
@@ -38,14 +40,18 @@ JOIN = "join"
 JN = CODEC.prefix("jn", "the join flow")
 AREA_B = JN.button("a", Int())  # toggles one area
 AREAS_DONE = JN.button("done")
+AREAS_PAGE = JN.button("pg", Int(4))  # another page of communities
 AREA_FLOW = "areas"
 AR = CODEC.prefix("ar", "/areas")
 AREA_ADD = AR.button("add", Maybe(Int()))  # ar:add:0 from earlier releases too
 AREA_RENAME, AREA_RETIRE = AR.button("ren", Int(9)), AR.button("ret", Int(9))
+AREA_PAGE = AR.button("pg", Int(4))  # ar:pg:<page>  a page of the communities
 ARF = CODEC.prefix("arf", "the /areas flow")  # typed names only: no buttons of its own
 WK = CODEC.prefix("wk", "/workers")
 WORKER_OFF, WORKER_ON = WK.button("off", Int(15)), WK.button("on", Int(15))
 WORKER_OFF_SURE, WORKER_KEEP = WK.button("offyes", Int(15)), WK.button("keep", Int(15))
+WORKERS_PAGE = WK.button("pg", Int(4))  # wk:pg:<page>  a page of the staff list
+AREAS_SHOWN = 60  # characters of a worker's communities in the staff list
 NAME_STEP, AREAS_STEP = "name", "areas"
 ADD_STEP, RENAME_STEP = "add", "rename"
 
@@ -67,6 +73,7 @@ class JoinDraft:
     code: str = ""
     name: str = ""
     areas: list[int] = field(default_factory=list)
+    page: int = 0  # the page of communities shown
 
 
 class JoinFlow(StepFlow[JoinDraft]):
@@ -82,7 +89,8 @@ class JoinFlow(StepFlow[JoinDraft]):
         self.steps = Steps({
             NAME_STEP: Step(self._ask_name, self._typed_name),
             AREAS_STEP: Step(self._ask_areas, buttons=(
-                on(AREA_B, self._toggle, keep=True), on(AREAS_DONE, self._done))),
+                on(AREA_B, self._toggle, keep=True), on(AREAS_PAGE, self._turn, keep=True),
+                on(AREAS_DONE, self._done))),
         })
 
     async def start(self, ctx: Ctx) -> None:
@@ -123,13 +131,27 @@ class JoinFlow(StepFlow[JoinDraft]):
 
     async def _ask_areas(self, ctx: Ctx, draft: JoinDraft) -> None:
         chosen = set(draft.areas)
+        known = await areas.active(ctx.services)
+        found = page_of(known, draft.page)
         rows = [[(("✅ " if a.id in chosen else "") + a.name, AREA_B.data(a.id))]
-                for a in await areas.active(ctx.services)]
+                for a in found.items]
+        rows += page_rows(ctx.t, found, AREAS_PAGE.data)
         rows.append([(ctx.t("triage.join.done_button"), AREAS_DONE.data())])
+        lines = [ctx.t("triage.join.ask_areas")]
+        if found.pages > 1:  # what was ticked on other pages is said here
+            lines.append(ctx.t("triage.join.chosen", areas=short(ctx.join(
+                [a.name for a in known if a.id in chosen]) or ctx.t("triage.join.none_yet"),
+                AREAS_SHOWN)))
+        lines += page_line(ctx.t, found)
         if ctx.query is not None:
-            await ctx.edit_or_reply(ctx.t("triage.join.ask_areas"), buttons(rows))
+            await ctx.edit_or_reply("\n".join(lines), buttons(rows))
         else:
-            await ctx.reply(ctx.t("triage.join.ask_areas"), buttons(rows))
+            await ctx.reply("\n".join(lines), buttons(rows))
+
+    async def _turn(self, ctx: Ctx, draft: JoinDraft, number: int) -> Refused | None:
+        draft.page = number
+        await self.goto(ctx, AREAS_STEP, draft)
+        return None
 
     async def _typed_name(self, ctx: Ctx, draft: JoinDraft, message: Message) -> bool:
         problem = check_text(message.text, NAME_MAX)
@@ -191,34 +213,46 @@ class Admin:
                                                          "%Y-%m-%d %H:%M")))
 
     async def workers(self, ctx: Ctx) -> None:
-        """List workers with areas and open cases, with (de)activate buttons; then the
-        coordinators with their titles, and the button to set one's own."""
-        found = await staff.workers(ctx.services)
-        if not found:
+        """/workers: the staff list, its first page."""
+        await self.show_workers(ctx)
+
+    async def show_workers(self, ctx: Ctx, number: int = 0, *, holding: int | None = None,
+                           edit: bool = False) -> None:
+        """A page of workers with areas and open cases, with (de)activate buttons (page
+        `number`, or the one that holds the worker `holding`); then the coordinators with
+        their titles, and the button to set one's own."""
+        found = await staff.workers_page(ctx.services, number, holding=holding)
+        if not found.total:
             await ctx.reply("\n".join([ctx.t("triage.workers.none"),
                                        *await coordinator_lines(ctx)]),
                             buttons([[title_button(ctx)]]))
             return
-        lines = [ctx.t("triage.workers.title")]
+        lines = [ctx.t("triage.workers.title", count=found.total)]
         rows: list[list[tuple[str, str]]] = []
-        for w in found:
+        for w in found.items:
             who = w.person
             state = ctx.t("triage.workers.active" if who.active else "triage.workers.inactive")
             lines.append(ctx.t("triage.workers.line", name=who.display_name, state=state,
-                               areas=(ctx.join(list(w.area_names))
+                               areas=(short(ctx.join(list(w.area_names)), AREAS_SHOWN)
                                       or ctx.t("triage.workers.no_area")),
                                cases=w.open_cases, households=w.households))
             key, action = (("triage.workers.deactivate", WORKER_OFF) if who.active
                            else ("triage.workers.reactivate", WORKER_ON))
             rows.append([(ctx.label(key, name=who.display_name),
                           action.data(who.telegram_id))])
+        lines += page_line(ctx.t, found)
+        rows += page_rows(ctx.t, found, WORKERS_PAGE.data)
         lines += await coordinator_lines(ctx)
         rows.append([title_button(ctx)])
         not_started = await routing.coordinators_not_started(ctx.services)
         if not_started:
             lines.append(ctx.t("digest.not_started", ids=", ".join(map(str, not_started))))
         lines.append(await self._outbox_line(ctx))
-        await ctx.reply("\n".join(lines), buttons(rows))
+        text = join_within(lines)
+        if edit:
+            await ctx.edit_or_reply(text, buttons(rows))
+        else:
+            await ctx.reply(text, buttons(rows))
 
     async def _outbox_line(self, ctx: Ctx) -> str:
         """How many messages to others still wait to go out, and since when."""
@@ -229,9 +263,14 @@ class Admin:
         return ctx.t("triage.workers.outbox", count=found.waiting, minutes=minutes)
 
     async def toggle(self, ctx: Ctx) -> None:
-        """wk:off:<id> / wk:on:<id> — coordinators only, re-checked at press time."""
+        """wk:off:<id> / wk:on:<id> / wk:pg:<page> — coordinators only, re-checked at press
+        time."""
         data = await coordinator_press(ctx)
         if data is None:
+            return
+        if (page := WORKERS_PAGE.parse(data)) is not None:
+            await ctx.answer()
+            await self.show_workers(ctx, page[0], edit=True)
             return
         pressed = next(((b.action, p[0]) for b in (WORKER_OFF, WORKER_ON, WORKER_OFF_SURE,
                                                    WORKER_KEEP) if (p := b.parse(data))), None)
@@ -268,19 +307,30 @@ class Admin:
         changed = await people.get(ctx.services, who)
         if changed is not None:
             await publish_person(ctx.context.bot, ctx.services, self.table, changed)
-        await self.workers(ctx)
+        await self.show_workers(ctx, holding=who)  # the page the coordinator was on
 
     async def areas(self, ctx: Ctx) -> None:
-        """List areas with rename and retire buttons, and an Add button."""
-        known = await areas.active(ctx.services)
+        """/areas: the communities, their first page."""
+        await self.show_areas(ctx)
+
+    async def show_areas(self, ctx: Ctx, number: int = 0, *, holding: int | None = None,
+                         named: str | None = None, edit: bool = False) -> None:
+        """A page of communities (grouped by street) with rename and retire buttons (page
+        `number`, or the one that holds the community `holding` or `named`), and Add."""
+        found = await areas.page(ctx.services, number, holding=holding, named=named)
         lines = [ctx.t("triage.areas.title")]
-        lines += street_lines(ctx, await areas.by_street(ctx.services)) or [
-            ctx.t("triage.areas.none")]
-        rows = [[(ctx.label("triage.areas.rename", name=a.name), AREA_RENAME.data(a.id)),
-                 (ctx.label("triage.areas.retire"), AREA_RETIRE.data(a.id))] for a in known]
+        lines += street_lines(ctx, found.items) or [ctx.t("triage.areas.none")]
+        lines += page_line(ctx.t, found)
+        rows = [[(ctx.label("triage.areas.rename", name=a.area_name), AREA_RENAME.data(a.area_id)),
+                 (ctx.label("triage.areas.retire"), AREA_RETIRE.data(a.area_id))]
+                for a in found.items]
+        rows += page_rows(ctx.t, found, AREA_PAGE.data)
         rows.append([(ctx.t("triage.areas.add"), AREA_ADD.data(0))])
         rows.append([streets_button(ctx)])
-        await ctx.reply("\n".join(lines), buttons(rows))
+        if edit:
+            await ctx.edit_or_reply(join_within(lines), buttons(rows))
+        else:
+            await ctx.reply(join_within(lines), buttons(rows))
 
 
 def street_lines(ctx: Ctx, listed: list[areas.AreaStreet]) -> list[str]:
@@ -328,9 +378,13 @@ class AreaFlow(StepFlow[AreaDraft]):
         await ctx.reply(ctx.t("triage.areas.ask_name", max=AREA_NAME_MAX))
 
     async def button(self, ctx: Ctx) -> None:
-        """ar:add, ar:ren:<id>, ar:ret:<id> — coordinators only."""
+        """ar:add, ar:ren:<id>, ar:ret:<id>, ar:pg:<page> — coordinators only."""
         data = await coordinator_press(ctx)
         if data is None:
+            return
+        if (page := AREA_PAGE.parse(data)) is not None:
+            await ctx.answer()
+            await self.admin.show_areas(ctx, page[0], edit=True)
             return
         renamed, retired = AREA_RENAME.parse(data), AREA_RETIRE.parse(data)
         chosen = renamed or retired
@@ -343,11 +397,14 @@ class AreaFlow(StepFlow[AreaDraft]):
             await ctx.answer()
             await self.save(ctx, RENAME_STEP, AreaDraft(area.id))
             await ctx.reply(ctx.t("triage.areas.ask_rename", name=area.name, max=AREA_NAME_MAX))
-        elif retired is not None and area is not None and await areas.retire(ctx.services,
-                                                                                area.id):
+        elif retired is not None and area is not None and not area.retired:
+            was_on = (await areas.page(ctx.services, 0, holding=area.id)).number
+            if not await areas.retire(ctx.services, area.id):
+                await ctx.answer(ctx.t("error.stale_button"), alert=True)
+                return
             await ctx.answer()
             await ctx.reply(ctx.t("triage.areas.retired", name=area.name))
-            await self.admin.areas(ctx)
+            await self.admin.show_areas(ctx, was_on)  # the page the coordinator was on
         else:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
 
@@ -371,7 +428,7 @@ class AreaFlow(StepFlow[AreaDraft]):
             return True
         await self.end(ctx)
         await ctx.reply(ctx.t("triage.areas.saved", name=name))
-        await self.admin.areas(ctx)
+        await self.admin.show_areas(ctx, named=name)  # the page that now holds it
         return True
 
 

@@ -6,8 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
+from bot.domain.paging import PAGE_SIZE, page_of
 from bot.domain.reports import (
     ADDRESS_MAX,
     ADDRESS_MIN,
@@ -26,11 +33,12 @@ from bot.domain.reports import (
     normalise_phone,
 )
 from bot.services import areas, new_reports, routing
+from bot.services.areas import Area
 from bot.services.new_reports import Outgoing
 from bot.telegram import flows as flow_runner
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
-from bot.telegram.keyboards import buttons, pairs
+from bot.telegram.keyboards import buttons, page_line, page_rows, pairs
 from bot.telegram.report_summary import summary
 
 log = logging.getLogger(__name__)
@@ -48,6 +56,7 @@ CATEGORY_B = RP.button("cat", Choice(Category))
 SKIP = RP.button("skip")
 NEXT = RP.button("next")
 AREA_B = RP.button("area", Int())  # 0: not sure
+AREA_PAGE = RP.button("apg", Int(4))  # another page of communities
 URGENCY_B = RP.button("urg", Choice(Urgency))
 OK, EDIT_B, CANCEL = RP.button("ok"), RP.button("edit"), RP.button("cancel")
 SAME, NEW = RP.button("same"), RP.button("new")  # "is this the report you just sent?"
@@ -72,7 +81,8 @@ class ReportFlow(StepFlow[Draft]):
             PLACE: Step(self._ask_place, self._typed_place),
             PLACE_MORE: Step(self._ask_place_more, self._typed_place_more,
                              (on(NEXT, self._to(AREA)),)),
-            AREA: Step(self._ask_area, self._typed_area, (on(AREA_B, self._area),)),
+            AREA: Step(self._ask_area, self._typed_area,
+                       (on(AREA_B, self._area), on(AREA_PAGE, self._turn_areas, keep=True))),
             URGENCY: Step(self._ask_urgency, self._typed_urgency, (on(URGENCY_B, self._urgency),)),
             PHOTOS: Step(self._ask_photos, self._sent_photo, (on(NEXT, self._to(CONTACT)),)),
             CONTACT: Step(self._ask_contact, self._sent_contact),
@@ -144,8 +154,20 @@ class ReportFlow(StepFlow[Draft]):
         if not known:
             await ctx.reply(ctx.t("report.ask.area_typed"), buttons([[not_sure]]))
             return
-        items = [(a.name, AREA_B.data(a.id)) for a in known]
-        await ctx.reply(ctx.t("report.ask.area"), buttons(pairs([*items, not_sure])))
+        await ctx.reply(*self._area_page(ctx, known, 0))
+
+    def _area_page(self, ctx: Ctx, known: list[Area], number: int
+                   ) -> tuple[str, InlineKeyboardMarkup]:
+        """A page of the communities to tap (one page when they are few, as ever; else
+        pages to turn, and the name may be typed)."""
+        not_sure = (ctx.t("report.button.not_sure"), AREA_B.data(0))
+        found = page_of(known, number)
+        items = [(a.name, AREA_B.data(a.id)) for a in found.items]
+        if found.pages == 1:
+            return ctx.t("report.ask.area"), buttons(pairs([*items, not_sure]))
+        text = "\n".join([ctx.t("report.ask.area_many"), *page_line(ctx.t, found)])
+        return text, buttons([*pairs(items), *page_rows(ctx.t, found, AREA_PAGE.data),
+                              [not_sure]])
 
     async def _ask_urgency(self, ctx: Ctx, draft: Draft) -> None:
         rows = [[(ctx.t(f"report.urgency.{u}"), URGENCY_B.data(u))] for u in Urgency]
@@ -248,8 +270,13 @@ class ReportFlow(StepFlow[Draft]):
         known = await areas.active(ctx.services)
         if known:
             match = [a for a in known if a.name == text] or [a for a in known if text in a.name]
-            if len(match) != 1:
+            if not match:
                 return False
+            if len(match) > 1:  # several communities have it in their name: offer them
+                items = [(a.name, AREA_B.data(a.id)) for a in match[:PAGE_SIZE]]
+                await ctx.reply(ctx.t("report.ask.area_found"), buttons(
+                    [*pairs(items), [(ctx.t("report.button.not_sure"), AREA_B.data(0))]]))
+                return True
             draft.area_id, draft.area_text = match[0].id, None
         else:
             if check_length(text, 1, AREA_TEXT_MAX) is not None:
@@ -317,6 +344,14 @@ class ReportFlow(StepFlow[Draft]):
     async def _no_subject(self, ctx: Ctx, draft: Draft) -> Refused | None:
         draft.subject = None
         await self._advance(ctx, draft, PLACE)
+        return None
+
+    async def _turn_areas(self, ctx: Ctx, draft: Draft, number: int) -> Refused | None:
+        """Another page of communities, in the same message."""
+        known = await areas.active(ctx.services)
+        if not known:
+            return STALE
+        await ctx.edit_or_reply(*self._area_page(ctx, known, number))
         return None
 
     async def _area(self, ctx: Ctx, draft: Draft, area_id: int) -> Refused | None:

@@ -1,0 +1,252 @@
+"""End to end: the coordinator's and resident's lists at district scale (120 workers, 120
+communities) are shown a page at a time, within Telegram's 100 buttons and 4,096 characters
+(the fake Bot API refuses more, as Telegram does), and what is on a later page can be reached
+and chosen."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import BotProcess, bot_environment
+from tests.e2e.helpers_triage import invite_code, report_row
+from tests.e2e.reporting import label, submit_report
+from tests.rig.server import BotMessage, FakeBotApi, FakeUser
+
+MANY = 120
+NEXT, PREVIOUS = label("zh", "page.next"), label("zh", "page.previous")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "rosters"
+STAMP = "2026-01-01T00:00:00.000000+00:00"
+
+
+def add_workers(bot: BotProcess, count: int, area: str = "翠竹社区") -> None:
+    """`count` workers on duty (社工001, 社工002, …) straight in the database."""
+    with bot.db() as conn:
+        area_id = conn.execute("SELECT id FROM areas WHERE name = ?", (area,)).fetchone()[0]
+        for n in range(1, count + 1):
+            conn.execute(
+                "INSERT INTO people (telegram_id, display_name, role, active, created_at, "
+                "updated_at) VALUES (?, ?, 'worker', 1, ?, ?)", (5000 + n, f"社工{n:03d}",
+                                                                 STAMP, STAMP))
+            conn.execute("INSERT INTO person_areas (telegram_id, area_id) VALUES (?, ?)",
+                         (5000 + n, area_id))
+        conn.commit()
+
+
+def within_limits(message: BotMessage) -> None:
+    assert len(message.labels) <= 100 and len(message.plain) <= 4096
+
+
+async def test_workers_lists_120_across_pages_and_one_on_page_2_goes_off_duty(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    add_workers(bot, MANY)
+    await coordinator.send("/workers")
+    listing = await coordinator.expect(rf"社工名单（共 {MANY} 人）")
+    seen: list[str] = []
+    for number in range(1, 7):
+        within_limits(listing)
+        assert f"第 {number}/6 页" in listing.plain
+        names = re.findall(r"社工\d{3}", listing.plain)
+        assert len(names) == 20
+        assert [f"离岗 {n}" for n in names] == [t for t in listing.labels if t.startswith("离岗")]
+        seen += names
+        if number < 6:
+            await coordinator.press(NEXT, in_message=listing)
+            listing = await coordinator.expect(rf"第 {number + 1}/6 页")
+    assert seen == [f"社工{n:03d}" for n in range(1, MANY + 1)]
+    assert NEXT not in listing.labels and PREVIOUS in listing.labels
+
+    await coordinator.send("/workers")
+    listing = await coordinator.expect("第 1/6 页")
+    assert "离岗 社工025" not in listing.labels
+    await coordinator.press(NEXT, in_message=listing)
+    listing = await coordinator.expect("第 2/6 页")
+    await coordinator.press("离岗 社工025", in_message=listing)
+    confirm = await coordinator.expect("确定让 社工025 离岗吗")
+    await coordinator.press(label("zh", "triage.workers.yes_off"), in_message=confirm)
+    await coordinator.expect("社工025 已离岗")
+    # The list comes back at the page that now holds them (off duty, at the end).
+    after = await coordinator.expect("社工名单")
+    assert "第 6/6 页" in after.plain and "重新上岗 社工025" in after.labels
+    with bot.db() as conn:
+        assert conn.execute("SELECT active FROM people WHERE telegram_id = 5025").fetchone()[0] == 0
+
+
+async def test_assign_menu_with_120_workers_reaches_a_later_page(
+        bot: BotProcess, coordinator: FakeUser, resident: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect("管理员")
+    add_workers(bot, MANY)
+    ref = await submit_report(resident)
+    card = await coordinator.expect(rf"新求助.*{ref}")
+    await coordinator.press(label("zh", "triage.button.assign"), in_message=card)
+    menu = await coordinator.expect(rf"把 {ref} 指派给哪位社工")
+    within_limits(menu)
+    assert "第 1/6 页" in menu.plain and "社工001" in menu.labels
+    for number in range(2, 6):
+        await coordinator.press(NEXT, in_message=menu)
+        menu = await coordinator.expect(rf"第 {number}/6 页")
+        within_limits(menu)
+    assert "社工081" in menu.labels and "社工001" not in menu.labels
+    await coordinator.press("社工095", in_message=menu)
+    await coordinator.expect(rf"已把 {ref} 指派给 社工095")
+    row = report_row(bot, ref)
+    assert row["status"] == "acknowledged" and row["taken_by"] == 5095
+
+
+# 120 communities in six streets: 东门街道/东门社区001 … (listed by street, then name, in the
+# order of their characters: 东门, 桂园, 笋岗, 翠竹, 莲塘, 黄贝)
+STREETS = ("东门", "桂园", "黄贝", "翠竹", "笋岗", "莲塘")
+AREAS = [f"{s}街道/{s}社区{n:03d}" for s in STREETS for n in range(1, 21)]
+
+
+@pytest.fixture
+async def many_areas(api: FakeBotApi, workdir: Path) -> AsyncIterator[BotProcess]:
+    """The bot of a district with 120 communities."""
+    process = BotProcess(api, bot_environment(api, workdir, ZHONGFU_AREAS=",".join(AREAS)),
+                         workdir)
+    await process.start()
+    try:
+        yield process
+    finally:
+        await process.stop()
+
+
+async def test_areas_with_120_communities_pages_renames_and_retires(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/areas")
+    listing = await coordinator.expect("社区列表")
+    within_limits(listing)
+    assert "第 1/6 页" in listing.plain and "东门社区001" in listing.plain
+    assert "桂园社区001" not in listing.plain
+    await coordinator.press(NEXT, in_message=listing)
+    listing = await coordinator.expect("第 2/6 页")
+    await coordinator.press(NEXT, in_message=listing)
+    listing = await coordinator.expect("第 3/6 页")
+    within_limits(listing)
+    assert "笋岗街道" in listing.plain and "笋岗社区007" in listing.plain
+    assert "东门社区001" not in listing.plain
+    await coordinator.press("改名：笋岗社区007", in_message=listing)
+    await coordinator.expect("请写下“笋岗社区007”的新名称")
+    await coordinator.send("笋岗新村社区")
+    await coordinator.expect("已保存：笋岗新村社区")
+    # Back at the page that holds it.
+    listing = await coordinator.expect("社区列表")
+    assert "第 3/6 页" in listing.plain and "笋岗新村社区" in listing.plain
+    await coordinator.press(PREVIOUS, in_message=listing)
+    listing = await coordinator.expect("第 2/6 页")
+    await coordinator.press("停用", in_message=listing)  # the first one on the page
+    retired = await coordinator.expect("已停用社区“桂园社区001”")
+    assert retired
+    listing = await coordinator.expect("社区列表")
+    assert "第 2/6 页" in listing.plain and "桂园社区001" not in listing.plain
+    with many_areas.db() as conn:
+        assert conn.execute("SELECT retired FROM areas WHERE name = '桂园社区001'"
+                            ).fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM areas WHERE name = '笋岗新村社区'"
+                            ).fetchone()[0] == 1
+
+
+async def test_report_area_step_with_120_communities_reaches_a_later_page(
+        many_areas: BotProcess, resident: FakeUser) -> None:
+    await resident.send("/report")
+    question = await resident.expect("第 1 步")
+    await resident.press(label("zh", "report.category.elderly_alone"), in_message=question)
+    await resident.expect("第 2 步")
+    await resident.send("楼下张大爷腿肿得厉害，好几天没出门了")
+    question = await resident.expect("第 3 步")
+    await resident.press(label("zh", "report.button.skip"), in_message=question)
+    await resident.expect("第 4 步")
+    await resident.send("莲塘小区3栋502")
+    question = await resident.expect("第 5 步")
+    within_limits(question)
+    assert "第 1/6 页" in question.plain and "黄贝社区003" not in question.labels
+    for number in range(2, 7):
+        await resident.press(NEXT, in_message=question)
+        question = await resident.expect(rf"第 {number}/6 页")
+        within_limits(question)
+    assert "黄贝社区003" in question.labels
+    await resident.press("黄贝社区003", in_message=question)
+    await resident.expect("第 6 步")
+    with many_areas.db() as conn:
+        draft = conn.execute("SELECT data FROM flows").fetchone()[0]
+        area = conn.execute("SELECT id FROM areas WHERE name = '黄贝社区003'").fetchone()[0]
+    assert f'"area_id": {area}' in draft
+
+
+async def test_report_area_typed_in_part_offers_the_communities_that_match(
+        many_areas: BotProcess, resident: FakeUser) -> None:
+    await resident.send("/report")
+    question = await resident.expect("第 1 步")
+    await resident.press(label("zh", "report.category.elderly_alone"), in_message=question)
+    await resident.send("楼下张大爷腿肿得厉害，好几天没出门了")
+    question = await resident.expect("第 3 步")
+    await resident.press(label("zh", "report.button.skip"), in_message=question)
+    await resident.send("笋岗小区3栋502")
+    await resident.expect("第 5 步")
+    await resident.send("笋岗社区01")  # ten of them have it in their name
+    found = await resident.expect("找到这几个社区")
+    assert found.labels == [*(f"笋岗社区{n:03d}" for n in range(10, 20)),
+                            label("zh", "report.button.not_sure")]
+    await resident.press("笋岗社区012", in_message=found)
+    await resident.expect("第 6 步")
+    await resident.send("/cancel")
+    await resident.expect("没有提交")
+
+
+async def test_join_with_120_communities_ticks_one_on_a_later_page(
+        many_areas: BotProcess, coordinator: FakeUser, api: FakeBotApi) -> None:
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    code = await invite_code(coordinator)
+    await worker.send(f"/start {code}")
+    await worker.expect("请写下您的姓名")
+    await worker.send("陈社工")
+    question = await worker.expect("您负责哪些社区")
+    within_limits(question)
+    await worker.press("东门社区002", in_message=question)
+    question = await worker.expect("已选：东门社区002")
+    for number in range(2, 4):
+        await worker.press(NEXT, in_message=question)
+        question = await worker.expect(rf"第 {number}/6 页")
+        within_limits(question)
+    await worker.press("笋岗社区015", in_message=question)
+    question = await worker.expect("已选：东门社区002、笋岗社区015")
+    assert "✅ 笋岗社区015" in question.labels and "第 3/6 页" in question.plain
+    await worker.press(label("zh", "triage.join.done_button"), in_message=question)
+    await worker.expect("您已经是社工了")
+    with many_areas.db() as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT a.name FROM person_areas p JOIN areas a ON a.id = p.area_id "
+            "WHERE p.telegram_id = 2001 ORDER BY a.name")]
+    assert names == ["东门社区002", "笋岗社区015"]
+
+
+async def test_import_of_a_workbook_of_120_sheets_offers_them_a_page_at_a_time(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    book = openpyxl.load_workbook(EXAMPLES / "04_second_sheet.xlsx")
+    roster = book["结对名单"]
+    for n in range(1, 119):
+        book.copy_worksheet(roster).title = f"名单{n:03d}"
+    assert len(book.sheetnames) == 120
+    out = io.BytesIO()
+    book.save(out)
+    await coordinator.send("/import")
+    await coordinator.expect("花名册")
+    await coordinator.send_document("many.xlsx", out.getvalue())
+    refused = await coordinator.expect("有好几个工作表")
+    assert "名单012" not in refused.plain and "等" in refused.plain  # a few by name
+    choose = await coordinator.expect("请点一下花名册所在的工作表")
+    within_limits(choose)
+    assert "第 1/6 页" in choose.plain
+    for number in range(2, 6):
+        await coordinator.press(NEXT, in_message=choose)
+        choose = await coordinator.expect(rf"第 {number}/6 页")
+        within_limits(choose)
+    await coordinator.press("名单090", in_message=choose)
+    await coordinator.expect("读取工作表“名单090”")
+    await coordinator.expect("检查完了，还没有导入")
