@@ -318,6 +318,13 @@ async def _household_step(services: Services, person: Person, referral_id: int,
         if why is not None:
             return HouseholdDone(Done(referral, why))
         household_id = existing
+        if household_id is not None:
+            # Only an entry the person may be (same name and community, or phone), as
+            # offered: forged data naming any other household links nothing.
+            offered = await store.registry_matches(tx, referral.name, referral.area_id,
+                                                   referral.phone)
+            if household_id not in {m.id for m in offered}:
+                return HouseholdDone(Done(referral, "no_household"))
         if household_id is None:
             # Never a duplicate: someone who may already be in the registry is linked instead.
             matches = await store.registry_matches(tx, referral.name, referral.area_id,

@@ -280,8 +280,19 @@ async def test_assigned_referral_of_someone_in_the_registry_is_linked_not_duplic
     await worker.press("保存")
     await worker.expect("认定：低边")
     await worker.press("纳入服务对象")
-    await worker.expect("名册里可能已经有这个人了")
-    await worker.press("🔗 钱秀英")
+    offered = await worker.expect("名册里可能已经有这个人了")
+    # Forged data naming a household that is not one of those offered links nothing.
+    with bot.db() as conn:
+        elsewhere = conn.execute(
+            "INSERT INTO households (name, address, people_count, category, created_at, "
+            "updated_at) VALUES ('王奶奶', '翠竹路8号', 1, 'other', '2026-01-01', '2026-01-01')"
+        ).lastrowid
+        conn.commit()
+    await worker.press_data(f"rf:hh:{qian}:{elsewhere}", offered)
+    with bot.db() as conn:
+        assert conn.execute("SELECT household_id FROM referrals WHERE id = ?",
+                            (qian,)).fetchone()[0] is None
+    await worker.press("🔗 钱秀英", in_message=offered)
     await worker.expect("已关联到名册里的 钱秀英，没有重复建档")
     with bot.db() as conn:
         assert conn.execute("SELECT COUNT(*) FROM households WHERE name = '钱秀英'"
