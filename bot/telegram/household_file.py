@@ -90,9 +90,11 @@ class HouseholdViews:
                                area=mine_item.area_name or ctx.t("households.no_area"),
                                statuses=statuses))
             items.append((short(mine_item.name), FILE.data(mine_item.household_id, None)))
+        rows = pairs(items, 3)
         if len(mine) > len(shown):
             lines.append(ctx.t("households.more", count=len(mine) - len(shown)))
-        await ctx.reply(join_within(lines), buttons(pairs(items, 3)))
+            rows.append([(ctx.t("households.button.search"), FIND.data(0))])
+        await ctx.reply(join_within(lines), buttons(rows))
 
     async def due(self, ctx: Ctx) -> None:
         """/due: what is missed or due, soonest first, with one-tap log buttons."""

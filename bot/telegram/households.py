@@ -57,6 +57,11 @@ class HouseholdActions:
     async def on_button(self, ctx: Ctx) -> None:
         """Check the role, then act; forged or stale data is answered, never acted on."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
+        if FIND.parse(data) is not None and ctx.role.is_staff:
+            # A worker searches too: their own households only (FindFlow narrows it).
+            await ctx.answer()
+            await self.find.start(ctx)
+            return
         if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
             return

@@ -724,3 +724,27 @@ async def test_a_flow_goes_no_further_once_its_role_is_gone(
     await former.send("/start")
     await former.expect("您好")
     await former.expect_nothing(within=1.0)
+
+
+async def test_a_worker_with_many_households_finds_one_not_listed(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    """/households lists twenty; the rest are found by name through 🔍, among the worker's
+    own households only."""
+    add_worker(bot, 7001, "陈社工", "zh")
+    rows = "".join(f"LH-{n},住户{n:02d},东门社区,东门路{n}号,1,独居老人,7001,2025-01-01\n"
+                   for n in range(1, 23))
+    await import_csv(bot, HEADER + rows + "LH-99,别人家,东门社区,东门路99号,1,低保,,\n")
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/households")
+    listing = await worker.expect("我的服务对象")
+    assert "还有 2 户没列出" in listing.plain
+    await worker.press("🔍 查找", in_message=listing)
+    await worker.expect("请发服务对象的名字")
+    await worker.send("住户22")
+    found = await worker.expect("")
+    assert found.labels == ["住户22"]
+    await worker.send("/households")
+    await worker.press("🔍 查找", in_message=await worker.expect("我的服务对象"))
+    await worker.expect("请发服务对象的名字")
+    await worker.send("别人家")
+    await worker.expect("没找到")
