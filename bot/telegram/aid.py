@@ -154,6 +154,11 @@ class AidFlow(StepFlow[AidDraft]):
         if not mine and not cases and not is_coordinator(ctx):
             await ctx.reply(ctx.t("aid.no_households"))
             return
+        if not await ledger.active_funds(ctx.services):
+            # Said before anything is typed: without a fund nothing can be saved.
+            await ctx.reply(ctx.t("aid.problem.no_funds_coordinator" if is_coordinator(ctx)
+                                  else "aid.problem.no_funds"))
+            return
         await ctx.reply(ctx.t("aid.intro"))
         if len(mine) == 1 and not cases and not is_coordinator(ctx):
             await self._choose(ctx, AidDraft(), next(iter(mine)))

@@ -253,3 +253,20 @@ async def test_a_coordinator_records_aid_for_any_household_by_name(
     with bot.db() as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit WHERE action = 'aid.add'")]
     assert actions == ["aid.add"]
+
+
+async def test_with_no_fund_to_choose_aid_is_refused_before_anything_is_typed(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    """Aid cannot be saved without a fund: /aid says so at once (and who adds one), instead
+    of after the household, the kind and the amount were given."""
+    chen, _ = await setup(bot, api)
+    with bot.db() as conn:
+        conn.execute("UPDATE funds SET retired = 1")
+        conn.commit()
+    await chen.send("/aid")
+    told = await chen.expect("资金来源")
+    assert "暂时记不了救助" in told.plain and "/funds" in told.plain and not told.labels
+    await coordinator.send("/aid")
+    assert "请先发 /funds 添加" in (await coordinator.expect("资金来源")).plain
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM flows").fetchone()[0] == 0
