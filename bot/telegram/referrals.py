@@ -332,7 +332,10 @@ class Referrals:
     async def return_sources(self, ctx: Ctx) -> None:
         """rf:rt: which agency to answer."""
         rows = [[(s.name, RETURN_SOURCE.data(s.id))] for s in await usecases.sources(ctx.services)]
-        await ctx.reply(ctx.t("referrals.return.source"), buttons(rows) if rows else None)
+        if not rows:
+            await ctx.reply(ctx.t("referrals.sources.none_yet"))
+            return
+        await ctx.reply(ctx.t("referrals.return.source"), buttons(rows))
 
     async def return_quarter(self, ctx: Ctx, source_id: int) -> None:
         """rf:rs:<source>: this quarter or the last one."""
@@ -434,6 +437,10 @@ class ImportFlow(StepFlow[ImportDraft]):
         """Ask which agency sent the list."""
         if not await ctx.may(Action.REFERRAL_IMPORT):
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
+            return
+        if not await usecases.sources(ctx.services):
+            # The first step is a choice among the agencies: with none, say how to add one.
+            await ctx.reply(ctx.t("referrals.sources.none_yet"))
             return
         await self.goto(ctx, "source", ImportDraft())
 

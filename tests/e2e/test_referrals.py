@@ -326,3 +326,21 @@ async def test_a_long_list_is_one_message_per_worker_and_overdue_shows_by_source
     await coordinator.send("/overdue")
     overdue = await coordinator.expect("超过期限的转介（1）")
     assert "社区网格员（1 人）" in overdue.plain and "居民1 " in overdue.plain
+
+
+async def test_with_every_agency_retired_import_and_return_say_how_to_add_one(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    """Importing a list or making a return starts with a choice among the agencies: with
+    none left, the coordinator is told to add one (/sources), not asked to tap nothing."""
+    with bot.db() as conn:
+        conn.execute("UPDATE referral_sources SET retired = 1")
+        conn.commit()
+    await coordinator.send("/referrals")
+    menu = await coordinator.expect("")
+    await coordinator.press("导入名单", in_message=menu)
+    told = await coordinator.expect("还没有转介来源单位")
+    assert "/sources" in told.plain and not told.labels
+    await coordinator.press("反馈表", in_message=menu)
+    await coordinator.expect("还没有转介来源单位")
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM flows").fetchone()[0] == 0
