@@ -29,7 +29,7 @@ async def test_start_greets_english_speaker_in_english(bot: BotProcess,
 async def test_coordinator_gets_coordinator_greeting(bot: BotProcess,
                                                      coordinator: FakeUser) -> None:
     await coordinator.send("/start")
-    await coordinator.expect(r"您是众扶的管理员")
+    await coordinator.expect(r"欢迎使用众扶（您的身份：管理员）")
 
 
 async def test_help_lists_role_commands(bot: BotProcess, resident: FakeUser,

@@ -17,7 +17,7 @@ async def test_coordinator_defines_a_program_and_pairs_under_it(
     assert "一对一结对帮扶：📞 电话：每季度一次；🏠 上门走访：每半年一次；🤲 办实事：每年一次" \
         in listing.plain
     await coordinator.press("➕ 新建结对方案")
-    await coordinator.expect(r"请输入新结对方案的名称")
+    await coordinator.expect(r"请发新结对方案的名称")
     await coordinator.send("一对一结对帮扶")
     await coordinator.expect(r"已经有叫“一对一结对帮扶”的结对方案了")
     await coordinator.send("长" * 41)

@@ -63,7 +63,7 @@ async def screen_eligible(worker: FakeUser) -> None:
     await worker.press("保存")
     assessed = await worker.expect("认定：")
     assert "低保" in assessed.plain and "临时救助" in assessed.plain
-    await worker.press("已帮他提交申请")
+    await worker.press("已帮忙提交申请")
     await worker.expect("申请：已提交")
     await worker.press("批准了")
     await worker.expect("申请：已批准")

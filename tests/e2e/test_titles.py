@@ -37,7 +37,7 @@ async def test_a_coordinator_takes_a_title_that_workers_then_see(
                           "LH-3,王小明,东门社区,困境儿童,,\n"
                           "LH-4,赵奶奶,翠竹社区,独居老人,,\n")
     await coordinator.send("/start")
-    await coordinator.expect("王协调，您好！您是众扶的管理员。")
+    await coordinator.expect("王协调，您好！欢迎使用众扶（您的身份：管理员）。")
     await worker.send("/start")
     await worker.expect("欢迎回到")
 
@@ -57,7 +57,7 @@ async def test_a_coordinator_takes_a_title_that_workers_then_see(
     await coordinator.expect("您的称呼现在是 民政专干")
     assert stored_title(bot) == ("civil_affairs", None)
     await coordinator.send("/start")
-    await coordinator.expect("王协调，您好！您是众扶的民政专干。")
+    await coordinator.expect("王协调，您好！欢迎使用众扶（您的身份：民政专干）。")
     await coordinator.send("/workers")
     listing = await coordinator.expect("社工名单")
     assert "• 王协调 · 民政专干" in listing.plain
@@ -105,7 +105,7 @@ async def test_a_coordinator_takes_a_title_that_workers_then_see(
     await coordinator.expect("您的称呼现在是 管理员")
     assert stored_title(bot) is None
     await coordinator.send("/start")
-    await coordinator.expect("您是众扶的管理员。")
+    await coordinator.expect("欢迎使用众扶（您的身份：管理员）。")
     await coordinator.send(f"/audit {COORDINATOR_ID}")
     trail = await coordinator.expect("审计记录")
     assert "王协调：把自己的称呼设为 管理员" in trail.plain
