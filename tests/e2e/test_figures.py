@@ -57,7 +57,7 @@ async def test_a_coordinator_sees_the_quarter_beside_the_one_before(
     assert "结对：2 名社工（2），3 户（3）" in text
     assert "一对一结对帮扶 · 📞 电话（每季度）：3 / 0 / 0（上期 2 / 0 / 1）" in text
     assert "一对一结对帮扶 · 🏠 上门走访（每半年）：2 / 1 / 0" in text
-    assert "收到 5（2），接单 5，办结 2，转介 1，关闭 1" in text
+    assert "收到 5（2），已接手 5，已解决 2，已转介 1，已结束 1" in text
     assert "一半在 60 分钟 内，九成在 24.0 小时 内" in text
     assert "低保：2/2 户，6 人次" in text and "事实无人抚养儿童：0/1 户，0 人次" in text
     assert "东门社区：2/2 户，6 人次" in text and "翠竹社区：1/2 户，2 人次" in text
