@@ -66,6 +66,15 @@ def plain(text: str) -> str:
     return html.unescape(_TAGS.sub("", text))
 
 
+_LEADING_SYMBOLS = re.compile(r"^[^\w(（\[【<《\"“'‘]+(?=\w)")
+
+
+def cell_label(label: str) -> str:
+    """A chat label as a spreadsheet cell: its leading emoji and space dropped (🩺 生病或受伤
+    → 生病或受伤); a label that is only symbols is kept as it is."""
+    return _LEADING_SYMBOLS.sub("", label)
+
+
 def safe_text(value: str) -> str:
     """Text a spreadsheet can hold: no XML-illegal characters, not over a cell's size."""
     value = _ILLEGAL.sub("", value)

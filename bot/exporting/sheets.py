@@ -11,7 +11,7 @@ from bot.domain import figures as fg
 from bot.domain.causes import from_codes
 from bot.domain.periods import local_midnight
 from bot.domain.reports import reference
-from bot.exporting import Job, Sheet, SheetBuilder
+from bot.exporting import Job, Sheet, SheetBuilder, cell_label
 from bot.services import obligations as owed
 from storage import exports as rows
 from storage.clock import from_db
@@ -33,9 +33,11 @@ def hours(delta: timedelta | None) -> float | str:
 
 
 def _code(job: Job, prefix: str, code: object) -> str:
-    """A code translated through the catalog (the code itself when the catalog lacks it)."""
+    """A code translated through the catalog (the code itself when the catalog lacks it),
+    without the chat's leading emoji: a report sent upward is filtered and pivoted by these
+    cells, and "📞 电话" would sort and match apart from "电话"."""
     key = f"{prefix}.{code}"
-    return job.t(key) if job.has(key) else str(code)
+    return cell_label(job.t(key)) if job.has(key) else str(code)
 
 
 class Labels:

@@ -128,6 +128,11 @@ async def test_a_coordinator_exports_the_quarter(
     assert t("export.col.phone") not in households[0]
     assert not any("东门路" in str(cell) for row in households for cell in row)
     assert len(sheets[t("export.sheet.contacts")]) == 1 + 4
+    # Labels as a spreadsheet wants them: 电话, not the chat's 📞 电话 (filters, pivots).
+    kinds = {row[5] for row in sheets[t("export.sheet.contacts")][1:]}
+    assert "电话" in kinds and not any(str(k).startswith("📞") for k in kinds)
+    assert not any(str(cell).startswith(("📞", "🏠", "✅", "❌", "⏳", "🩺", "👵"))
+                   for sheet in sheets.values() for row in sheet for cell in row)
     assert [r[0] for r in sheets[t("export.sheet.reports")][1:]] == [
         "R-0001", "R-0002", "R-0003", "R-0004", "R-0005"]
 

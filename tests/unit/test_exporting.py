@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.charts.stats import comparison_png
-from bot.exporting import Sheet, csv_value, sheet_title, write_csv_zip, write_xlsx
+from bot.exporting import Sheet, cell_label, csv_value, sheet_title, write_csv_zip, write_xlsx
 
 RISKY = ["=SUM(A1:A9)", "+8613800000000", "-2+3", "@cmd", "=HYPERLINK(\"http://x\",\"y\")"]
 
@@ -66,3 +66,11 @@ def test_an_english_comparison_chart_draws_its_legend_without_a_cjk_font(
     monkeypatch.setattr("bot.charts.stats.cjk_font", lambda: None)
     png, numbered = comparison_png([("Counselling", 3, 1), ("call", 0, 2)], ("Now", "Before"))
     assert png.startswith(b"\x89PNG") and not numbered
+
+
+@pytest.mark.parametrize(("label", "cell"), [
+    ("🩺 生病或受伤", "生病或受伤"), ("📞 电话", "电话"), ("⚠️ 注意", "注意"),
+    ("电话", "电话"), ("(其他)", "(其他)"), ("“特困”", "“特困”"), ("✔", "✔"), ("2026", "2026"),
+])
+def test_a_chat_label_becomes_a_cell_without_its_leading_emoji(label: str, cell: str) -> None:
+    assert cell_label(label) == cell
