@@ -67,24 +67,30 @@ async def many(db: Database, telegram_ids: list[int]) -> dict[int, Person]:
 
 
 async def touch(db: Database, telegram_id: int, display_name: str, username: str | None,
-                now: datetime, coordinator: bool, language_code: str | None = None) -> Person:
-    """Create or refresh a person seen in an update; keep the stored role in step with config."""
+                now: datetime, coordinator: bool, language_code: str | None = None, *,
+                private: bool = True) -> Person:
+    """Create or refresh a person seen in an update; keep the stored role in step with config.
+
+    Only an update from their private chat (`private`) shows the bot can write to them
+    again: a press in the coordinators' group says nothing about a private chat they
+    blocked."""
     # Most updates come from someone whose row already says all this: a read, not a write
     # transaction, per message (bench/README.md, issue 16).
     known = await get(db, telegram_id)
     if known is not None and _up_to_date(known, display_name, username, coordinator,
-                                         language_code):
+                                         language_code, private):
         return known
     stamp = to_db(now)
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO people (telegram_id, display_name, username, language_code, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
-            "username = excluded.username, reachable = 1, "
+            "username = excluded.username, "
+            "reachable = CASE WHEN ? THEN 1 ELSE people.reachable END, "
             "language_code = COALESCE(excluded.language_code, people.language_code), "
             "display_name = CASE WHEN people.role = 'resident' THEN excluded.display_name "
             "ELSE people.display_name END, updated_at = excluded.updated_at",
-            (telegram_id, display_name[:128], username, language_code, stamp, stamp),
+            (telegram_id, display_name[:128], username, language_code, stamp, stamp, private),
         )
         if coordinator:
             await tx.execute(
@@ -105,12 +111,13 @@ async def touch(db: Database, telegram_id: int, display_name: str, username: str
 
 
 def _up_to_date(known: Person, display_name: str, username: str | None, coordinator: bool,
-                language_code: str | None) -> bool:
+                language_code: str | None, private: bool) -> bool:
     """Whether `touch` would change nothing in the row it found."""
     # Only a resident's name follows Telegram; staff keep the name they were given.
     name_kept = known.role is not Role.RESIDENT or known.display_name == display_name[:128]
     role_kept = (known.role is Role.COORDINATOR) == coordinator
-    return (name_kept and role_kept and known.reachable and known.username == username
+    return (name_kept and role_kept and (known.reachable or not private)
+            and known.username == username
             and (language_code is None or known.language_code == language_code))
 
 

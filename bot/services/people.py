@@ -11,11 +11,13 @@ from storage import people
 
 
 async def seen(services: Services, telegram_id: int, display_name: str, username: str | None,
-               now: datetime, language_code: str | None = None) -> Person:
-    """Record the person behind an update; the role follows the configured coordinators."""
+               now: datetime, language_code: str | None = None, *,
+               private: bool = True) -> Person:
+    """Record the person behind an update (`private`: from their private chat); the role
+    follows the configured coordinators."""
     coordinator = telegram_id in services.settings.coordinators
     return await people.touch(services.db, telegram_id, display_name, username, now,
-                              coordinator, language_code)
+                              coordinator, language_code, private=private)
 
 
 async def get(services: Services, telegram_id: int) -> Person | None:

@@ -269,7 +269,10 @@ async def build_ctx(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ctx |
     services = services_of(context)
     now = services.clock()
     name = user.full_name or user.username or str(user.id)
-    person = await people.seen(services, user.id, name, user.username, now, user.language_code)
+    chat = update.effective_chat
+    private = chat is None or chat.type == "private"
+    person = await people.seen(services, user.id, name, user.username, now, user.language_code,
+                               private=private)
     lang = services.lang_of(person)
     return Ctx(update, context, services, person, services.role_of(person), lang, now)
 

@@ -67,6 +67,17 @@ async def test_someone_who_had_blocked_the_bot_is_reachable_when_they_write(
     assert seen.reachable and (await people.get(db, 7)).reachable  # type: ignore[union-attr]
 
 
+async def test_a_press_in_a_group_does_not_make_a_blocked_person_reachable(
+        db: Database) -> None:
+    """The coordinators' group is not their private chat: the bot still cannot write there."""
+    await people.touch(db, 7, "李阿姨", "li", NOW, False)
+    await people.set_reachable(db, 7, False, NOW)
+    seen = await people.touch(db, 7, "李阿姨", "li", LATER, False, private=False)
+    assert not seen.reachable and not (await people.get(db, 7)).reachable  # type: ignore[union-attr]
+    seen = await people.touch(db, 7, "李阿姨", "li", LATER, False, private=True)
+    assert seen.reachable
+
+
 async def test_a_coordinator_taken_off_the_list_is_a_resident_at_once(db: Database) -> None:
     assert (await people.touch(db, 7, "王主任", None, NOW, True)).role is Role.COORDINATOR
     assert (await people.touch(db, 7, "王主任", None, LATER, False)).role is Role.RESIDENT
