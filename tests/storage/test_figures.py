@@ -145,7 +145,8 @@ async def test_the_export_summary_shows_the_same_figures(db: Database, tmp_path:
     assert summary[t("stats.fig.pair_workers")] == (2, 2)
     program = t("program.one-to-one")
     for (kind, period), (met, due, missed) in data.KEPT[0].items():
-        rule = t("stats.rule", kind=t(f"kind.{kind}"), period=t(f"stats.every.{period}"))
+        rule = t("stats.rule", kind=cell_label(t(f"kind.{kind}")),
+                 period=t(f"stats.every.{period}"))
         before = data.KEPT[1][(kind, period)]
         assert summary[t("stats.fig.kept_met", program=program, rule=rule)] == (met, before[0])
         assert summary[t("stats.fig.kept_due", program=program, rule=rule)] == (due, before[1])
