@@ -23,7 +23,7 @@ from bot.delivery.sender import Outcome, ReplyMarkup, Result, Sender
 from bot.domain.lengths import telegram_length
 from bot.domain.reports import Status
 from bot.domain.triage import Action as CaseAction
-from bot.services import access, routing
+from bot.services import access, referral_notices, routing
 from bot.services.context import Services
 from storage import outbox as store
 from storage import referrals, reports, triage
@@ -191,6 +191,11 @@ class Outbox:
                 log.info("case details for %s dropped: no longer theirs to see", row.chat_id)
                 moot.append(row.id)
                 continue
+            held = row.after.get(referral_notices.HOLDER_ONLY)
+            if held is not None and not await self._holds_referral(int(held), row.chat_id):
+                log.info("referral card for %s dropped: no longer theirs", row.chat_id)
+                moot.append(row.id)
+                continue
             wanted.append(row)
         if moot:
             await store.mark_sent(self.services.db, moot, None, self.services.clock())
@@ -203,6 +208,12 @@ class Outbox:
             return False
         actor = await access.actor_by_id(self.services, chat_id)
         return await access.case(self.services, actor, CaseAction.VIEW, found) is None
+
+    async def _holds_referral(self, referral_id: int, chat_id: int) -> bool:
+        """Whether the referral is this person's, and they are on duty, now."""
+        found = await referrals.get(self.services.db, referral_id)
+        actor = await access.actor_by_id(self.services, chat_id)
+        return found is not None and found.worker_id == chat_id and actor.role.is_staff
 
     async def _send(self, chat_id: int, batch: list[store.Queued]) -> Result:
         first = batch[0]

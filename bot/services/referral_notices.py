@@ -34,6 +34,8 @@ CARDS_MAX = 8  # new referrals one worker gets as separate Take cards; more: one
 
 Rows = list[list[tuple[str, str]]]
 
+HOLDER_ONLY = "referral_holder"  # Outgoing.after: sent only to the referral's worker, on duty
+
 
 def _focus(services: Services, lang: str, referral: Referral) -> str:
     t = services.catalog.t
@@ -163,8 +165,11 @@ async def assigned(services: Services, worker_id: int, referral: Referral,
               else services.catalog.plain(lang, "titles.by.generic"))
     text = (services.t(lang, "referrals.assign.heading", ref=referral.ref, by=signed) + "\n"
             + card(services, lang, referral, full=True))
+    # The full card (phone, address) only if it is still theirs when it goes out (the outbox
+    # asks again: a worker taken off duty, or a referral handed on meanwhile, gets nothing).
     await outbox.enqueue(services.db, [Outgoing(
-        worker_id, text, _tuple(step_rows(services, lang, referral)), lang)], now)
+        worker_id, text, _tuple(step_rows(services, lang, referral)), lang,
+        after={HOLDER_ONLY: referral.id})], now)
     services.wake()
 
 

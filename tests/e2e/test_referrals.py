@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import shutil
 from datetime import datetime
@@ -344,3 +345,32 @@ async def test_with_every_agency_retired_import_and_return_say_how_to_add_one(
     await coordinator.expect("还没有转介来源单位")
     with bot.db() as conn:
         assert conn.execute("SELECT COUNT(*) FROM flows").fetchone()[0] == 0
+
+
+async def test_a_referral_card_held_back_never_reaches_a_worker_taken_off_duty(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    """The full card of an assigned referral (phone, address) is checked again as it goes
+    out: a worker taken off duty while Telegram held it back gets nothing."""
+    add_worker(bot, 7001, "陈社工", "翠竹社区")
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await import_example(bot)
+    qian = referral_id(bot, "钱秀英")
+    with bot.db() as conn:
+        phone = conn.execute("SELECT phone FROM referrals WHERE id = ?", (qian,)).fetchone()[0]
+    assert phone
+    await coordinator.send("/referrals")
+    await coordinator.expect("待接手")
+    await coordinator.press(f"Z-{qian:04d}")
+    await coordinator.press("分派")
+    await coordinator.expect("本社区的社工排在前面")
+    api.fail_chat(worker.id, 429, "Too Many Requests: retry after 4", retry_after=4)
+    await coordinator.press("陈社工")
+    await coordinator.expect("已分派给 陈社工")
+    await coordinator.send("/workers")
+    listing = await coordinator.expect(r"社工名单.*陈社工")
+    await coordinator.press("离岗 陈社工", in_message=listing)
+    confirm = await coordinator.expect(r"确定让 陈社工 离岗吗")
+    await coordinator.press("确定离岗", in_message=confirm)
+    await coordinator.expect(r"陈社工 已离岗")
+    await asyncio.sleep(5)  # the flood wait is over: whatever was waiting has gone out
+    assert not [m.plain for m in worker.messages if phone in m.plain]
