@@ -49,7 +49,7 @@ async def test_a_coordinator_sees_the_quarter_beside_the_one_before(
     shown = await coordinator.expect("服务统计")
     text = shown.plain
     assert "2026-10-01 至 2026-12-31（92 天）" in text and "2026-07-01 至 2026-09-30" in text
-    assert "已服务 3 户（3）8 人（6）" in text
+    assert "已服务 3 户（3）、8 人（6）" in text
     assert "在册 4 户 10 人，结对 3 户 8 人" in text
     assert "服务 8 人次（6），共记录 4 次（3）" in text
     assert "📞 电话 2（1）" in text and "🏠 上门走访 1（1）" in text
@@ -68,10 +68,10 @@ async def test_a_coordinator_sees_the_quarter_beside_the_one_before(
     # A typed range, an empty one, and each kind of bad input.
     await coordinator.send("/stats 2026-07-01 2026-09-30")
     q3 = await coordinator.expect("服务统计")
-    assert "已服务 3 户（0）6 人（0）" in q3.plain
+    assert "已服务 3 户（0）、6 人（0）" in q3.plain
     await coordinator.send("/stats 2020-01-01 2020-01-31")
     empty = await coordinator.expect("服务统计")
-    assert "已服务 0 户（0）0 人（0）" in empty.plain and "服务 0 人次（0）" in empty.plain
+    assert "已服务 0 户（0）、0 人（0）" in empty.plain and "服务 0 人次（0）" in empty.plain
     for typed, problem in (("2026-03-31 2026-01-01", "reversed"),
                            ("2020-01-01 2026-01-01", "too_long"),
                            ("2026-02-30 2026-03-31", "date"),
@@ -88,7 +88,7 @@ async def test_a_worker_sees_only_their_own_figures(
     ask = await worker.expect("想看哪段时间的统计")
     await worker.press("本季度", in_message=ask)
     own = await worker.expect("我的服务统计")
-    assert "已服务 2 户（2）4 人（4）" in own.plain
+    assert "已服务 2 户（2）、4 人（4）" in own.plain
     assert "服务 4 人次" in own.plain and "收到 2（0）" in own.plain
     # Another worker's figures, by a forged button or typed: refused.
     await worker.press_data(f"st:quarter:{data.WORKER_B}", ask)
