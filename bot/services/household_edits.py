@@ -64,9 +64,13 @@ async def edit(services: Services, actor: int, household_id: int, data: Househol
     return await households.get(services.db, household_id)
 
 
-async def link_report(services: Services, report_id: int, household_id: int) -> None:
-    """Link a report to a household (shown in its service file)."""
-    await households.link_report(services.db, report_id, household_id)
+async def link_report(services: Services, report_id: int, household_id: int,
+                      actor: int) -> None:
+    """Link a report to a household (shown in its service file), audited."""
+    async with services.db.transaction() as tx:
+        if await households.link_report_in(tx, report_id, household_id):
+            await audit.record(tx, services.clock(), actor, "report.link", "household",
+                               household_id, {"report": report_id})
 
 
 def _profile(found: Household | None) -> dict[str, object]:

@@ -10,7 +10,7 @@ from bot.domain.people import Person
 from bot.domain.triage import InviteProblem
 from bot.services import routing
 from bot.services.context import Services
-from storage import outbox, people
+from storage import audit, outbox, people
 from storage import triage as store
 
 
@@ -24,8 +24,10 @@ class Joined:
 
 async def create(services: Services, code: str, created_by: int, now: datetime,
                  expires_at: datetime) -> None:
-    """Store a new single-use invite."""
+    """Store a new single-use invite (audited; the code itself, a secret, is not written)."""
     await store.create_invite(services.db, code, created_by, now, expires_at)
+    await audit.add(services.db, now, created_by, "invite.create", "invite", "",
+                    {"expires_at": expires_at.isoformat()})
 
 
 async def claim(services: Services, code: str, who: int, now: datetime) -> InviteProblem | None:
@@ -46,5 +48,6 @@ async def join(services: Services, code: str, who: int, name: str, area_ids: lis
         if problem is not None:
             return Joined(problem)
         await outbox.put(tx, told, now)
+        await audit.record(tx, now, who, "role.join", "person", who, {"areas": area_ids})
     services.wake()
     return Joined(None, await people.get(services.db, who))

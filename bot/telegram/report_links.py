@@ -44,7 +44,7 @@ class ReportLinks:
                 await ctx.reply(ctx.t("file.not_found"))
                 return
             await ctx.drop_keyboard()
-            await household_edits.link_report(ctx.services, report.id, found.id)
+            await household_edits.link_report(ctx.services, report.id, found.id, ctx.user_id)
             await ctx.reply(ctx.t("fromreport.linked", ref=report.ref, name=found.name))
 
 

@@ -502,6 +502,11 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     await worker.expect(f"把求助 R-{second:04d} 关联到哪一户")
     await worker.press("张大爷")
     await worker.expect(f"求助 R-{second:04d} 已关联到 张大爷")
+    with bot.db() as conn:
+        linked_trail = conn.execute("SELECT actor_id, object_id, detail FROM audit "
+                                    "WHERE action = 'report.link'").fetchall()
+    assert [tuple(r) for r in linked_trail] == [
+        (7001, str(household_id(bot, "LH-1")), f'{{"report": {second}}}')]
     await worker.press_data(f"hf:{household_id(bot, 'LH-1')}")
     file = await worker.expect("服务管理档案 · 张大爷")
     assert f"R-{second:04d}" in file.plain

@@ -47,6 +47,12 @@ async def test_invite_report_take_race_case_work_and_follow_up(
         worker_b: FakeUser) -> None:
     await join(coordinator, worker_a, "陈社工")
     await join(coordinator, worker_b, "刘社工")
+    with bot.db() as conn:
+        trail = [tuple(r) for r in conn.execute(
+            "SELECT actor_id, action, object_id FROM audit ORDER BY id")]
+    # Each invite and each join is in the audit trail (the invite's code, a secret, is not).
+    assert trail == [(COORDINATOR_ID, "invite.create", ""), (2001, "role.join", "2001"),
+                     (COORDINATOR_ID, "invite.create", ""), (2002, "role.join", "2002")]
     ref = await submit_report(resident, address=ADDRESS, phone=PHONE)
 
     # Routing: both workers of the area and the coordinator, never address or phone.
