@@ -365,7 +365,7 @@ async def test_deactivate_and_reactivate_worker(bot: BotProcess, coordinator: Fa
         audited = conn.execute("SELECT action FROM audit WHERE object_id = ?",
                                (str(worker_a.id),)).fetchall()
     assert ended["ended_reason"] == "worker_left" and ended["ended_on"] is not None
-    assert [a[0] for a in audited] == ["role.deactivate"]
+    assert [a[0] for a in audited] == ["role.join", "role.deactivate"]
     # Every button on every message the worker ever received is refused and changes nothing.
     pressed = 0
     for message in list(worker_a.messages):
