@@ -72,3 +72,12 @@ def add_worker(bot: BotProcess, telegram_id: int, name: str, area: str = "东门
         conn.execute("INSERT OR IGNORE INTO person_areas (telegram_id, area_id) VALUES (?, ?)",
                      (telegram_id, area_id))
         conn.commit()
+
+
+async def take_off_duty(coordinator: FakeUser, name: str) -> None:
+    """The coordinator takes a worker off duty through /workers, confirming."""
+    await coordinator.send("/workers")
+    listing = await coordinator.expect(rf"社工名单.*{name}")
+    await coordinator.press(f"离岗 {name}", in_message=listing)
+    confirm = await coordinator.expect(rf"确定让 {name} 离岗吗")
+    await coordinator.press(label("zh", "triage.workers.yes_off"), in_message=confirm)

@@ -152,8 +152,8 @@ async def test_areas_with_120_communities_pages_renames_and_retires(
                             ).fetchone()[0] == 1
 
 
-async def test_report_area_step_with_120_communities_reaches_a_later_page(
-        many_areas: BotProcess, resident: FakeUser) -> None:
+async def to_the_area_step(resident: FakeUser, address: str) -> BotMessage:
+    """A report begun (a person living alone, no subject) up to its community question."""
     await resident.send("/report")
     question = await resident.expect("第 1 步")
     await resident.press(label("zh", "report.category.elderly_alone"), in_message=question)
@@ -162,8 +162,13 @@ async def test_report_area_step_with_120_communities_reaches_a_later_page(
     question = await resident.expect("第 3 步")
     await resident.press(label("zh", "report.button.skip"), in_message=question)
     await resident.expect("第 4 步")
-    await resident.send("莲塘小区3栋502")
-    question = await resident.expect("第 5 步")
+    await resident.send(address)
+    return await resident.expect("第 5 步")
+
+
+async def test_report_area_step_with_120_communities_reaches_a_later_page(
+        many_areas: BotProcess, resident: FakeUser) -> None:
+    question = await to_the_area_step(resident, "莲塘小区3栋502")
     within_limits(question)
     assert "第 1/6 页" in question.plain and "黄贝社区003" not in question.labels
     for number in range(2, 7):
@@ -181,14 +186,7 @@ async def test_report_area_step_with_120_communities_reaches_a_later_page(
 
 async def test_report_area_typed_in_part_offers_the_communities_that_match(
         many_areas: BotProcess, resident: FakeUser) -> None:
-    await resident.send("/report")
-    question = await resident.expect("第 1 步")
-    await resident.press(label("zh", "report.category.elderly_alone"), in_message=question)
-    await resident.send("楼下张大爷腿肿得厉害，好几天没出门了")
-    question = await resident.expect("第 3 步")
-    await resident.press(label("zh", "report.button.skip"), in_message=question)
-    await resident.send("笋岗小区3栋502")
-    await resident.expect("第 5 步")
+    await to_the_area_step(resident, "笋岗小区3栋502")
     await resident.send("笋岗社区01")  # ten of them have it in their name
     found = await resident.expect("找到这几个社区")
     assert found.labels == [*(f"笋岗社区{n:03d}" for n in range(10, 20)),

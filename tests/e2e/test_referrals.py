@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import ROOT, ZONE, BotProcess
-from tests.e2e.helpers_triage import add_worker
+from tests.e2e.helpers_triage import add_worker, take_off_duty
 from tests.rig.objects import BotMessage
 from tests.rig.server import FakeBotApi, FakeUser
 
@@ -366,11 +366,7 @@ async def test_a_referral_card_held_back_never_reaches_a_worker_taken_off_duty(
     api.fail_chat(worker.id, 429, "Too Many Requests: retry after 4", retry_after=4)
     await coordinator.press("陈社工")
     await coordinator.expect("已分派给 陈社工")
-    await coordinator.send("/workers")
-    listing = await coordinator.expect(r"社工名单.*陈社工")
-    await coordinator.press("离岗 陈社工", in_message=listing)
-    confirm = await coordinator.expect(r"确定让 陈社工 离岗吗")
-    await coordinator.press("确定离岗", in_message=confirm)
+    await take_off_duty(coordinator, "陈社工")
     await coordinator.expect(r"陈社工 已离岗")
     await asyncio.sleep(5)  # the flood wait is over: whatever was waiting has gone out
     assert not [m.plain for m in worker.messages if phone in m.plain]

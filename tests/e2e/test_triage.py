@@ -16,6 +16,7 @@ from tests.e2e.helpers_triage import (
     invite_code,
     join,
     report_row,
+    take_off_duty,
 )
 from tests.e2e.reporting import label, submit_report
 from tests.rig.server import FakeBotApi, FakeUser
@@ -647,11 +648,7 @@ async def test_details_held_back_by_telegram_never_reach_a_worker_taken_off_duty
     api.fail_chat(worker_a.id, 429, "Too Many Requests: retry after 4", retry_after=4)
     await coordinator.press("陈社工", in_message=menu)
     await coordinator.expect(rf"已把 {ref} 指派给 陈社工")
-    await coordinator.send("/workers")
-    listing = await coordinator.expect(r"社工名单.*陈社工")
-    await coordinator.press("离岗 陈社工", in_message=listing)
-    confirm = await coordinator.expect(r"确定让 陈社工 离岗吗")
-    await coordinator.press(label("zh", "triage.workers.yes_off"), in_message=confirm)
+    await take_off_duty(coordinator, "陈社工")
     await coordinator.expect(r"陈社工 已离岗：交还 1 个个案")
     assert report_row(bot, ref)["taken_by"] is None
     await asyncio.sleep(5)  # the flood wait is over: whatever was waiting has gone out
