@@ -209,11 +209,14 @@ class FakeUser(ChatView):
             contact["user_id"] = user_id
         return await self._post({"contact": contact})
 
-    async def send_photo(self, data: bytes, caption: str | None = None) -> dict[str, Any]:
-        """Send a photo (the bot can getFile and download it)."""
+    async def send_photo(self, data: bytes, caption: str | None = None,
+                         album: str | None = None) -> dict[str, Any]:
+        """Send a photo (the bot can getFile and download it); `album` is the media group id
+        Telegram gives each photo of an album, which arrives as one message a photo."""
         stored = self.server.store(data, None, "image/jpeg", "photos")
         size = stored.ref(width=1280, height=960)
-        return await self._post({"photo": [size], **_caption(caption)})
+        group = {"media_group_id": album} if album else {}
+        return await self._post({"photo": [size], **_caption(caption), **group})
 
     async def send_document(
         self,

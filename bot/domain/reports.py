@@ -122,6 +122,10 @@ class Draft:
     area_text: str | None = None
     urgency: Urgency | None = None
     photos: list[str] = field(default_factory=list)
+    # The album (Telegram's media group) the last photo came in, and whether the reporter was
+    # told its photos beyond the limit were left out: an album arrives as one message a photo.
+    album: str | None = None
+    album_told: bool = False
     phone: str | None = None
     anonymous: bool | None = None
     editing: bool = False  # True while changing one field from the summary
@@ -136,7 +140,8 @@ class Draft:
             "address": self.address, "latitude": self.latitude, "longitude": self.longitude,
             "area_id": self.area_id, "area_text": self.area_text,
             "urgency": self.urgency.value if self.urgency else None,
-            "photos": list(self.photos), "phone": self.phone, "anonymous": self.anonymous,
+            "photos": list(self.photos), "album": self.album, "album_told": self.album_told,
+            "phone": self.phone, "anonymous": self.anonymous,
             "editing": self.editing, "not_a_repeat": self.not_a_repeat,
         }
 
@@ -163,6 +168,7 @@ class Draft:
             area_id=area_id if isinstance(area_id, int) else None, area_text=text("area_text"),
             urgency=Urgency(urgency) if urgency in set(Urgency) else None,
             photos=[p for p in photos if isinstance(p, str)] if isinstance(photos, list) else [],
+            album=text("album"), album_told=data.get("album_told") is True,
             phone=text("phone"),
             anonymous=anonymous if isinstance(anonymous, bool) else None,
             editing=data.get("editing") is True,

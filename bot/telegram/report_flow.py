@@ -40,6 +40,7 @@ from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.keyboards import buttons, page_line, page_rows, pairs
 from bot.telegram.report_summary import summary
+from storage.flows import FlowState
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,20 @@ class ReportFlow(StepFlow[Draft]):
         await self.save(ctx, CATEGORY, Draft())
         await ctx.reply(ctx.t("report.intro"))
         await self._ask_category(ctx, Draft())
+
+    async def on_message(self, ctx: Ctx, state: FlowState) -> None:
+        """Hand a message to the current step; the rest of an album whose first photos filled
+        the report's photos is left out, said once rather than a hint for each photo."""
+        message = ctx.message
+        if state.step != PHOTOS and message is not None and message.photo:
+            draft = self.load(state)
+            if message.media_group_id is not None and message.media_group_id == draft.album:
+                if not draft.album_told:
+                    draft.album_told = True
+                    await self.save(ctx, state.step, draft)
+                    await ctx.reply(ctx.t("report.album_rest", max=MAX_PHOTOS))
+                return
+        await super().on_message(ctx, state)
 
     async def _advance(self, ctx: Ctx, draft: Draft, step: str) -> None:
         """Save the answer and ask the next question (or go back to the summary when editing)."""
@@ -301,6 +316,8 @@ class ReportFlow(StepFlow[Draft]):
             await ctx.reply(ctx.t("report.photos_full", max=MAX_PHOTOS))
             return True
         file_id = message.photo[-1].file_id  # the largest size Telegram made
+        if message.media_group_id != draft.album:  # a new album: its rest is said anew
+            draft.album, draft.album_told = message.media_group_id, False
         if file_id not in draft.photos:
             draft.photos.append(file_id)
         if len(draft.photos) >= MAX_PHOTOS:

@@ -416,6 +416,24 @@ async def test_three_photos_then_moves_on(bot: BotProcess, resident_en: FakeUser
     assert row["address"] is None and row["latitude"] is not None
 
 
+async def test_an_album_of_five_photos_keeps_three_and_says_so_once(bot: BotProcess,
+                                                                      resident: FakeUser) -> None:
+    await _answer_steps(resident, 6)  # up to "有照片吗"
+    for number in range(1, 6):  # Telegram delivers an album as one message a photo
+        await resident.send_photo(b"\xff\xd8\xff\xe0" + bytes([number]), album="album-1")
+    await resident.expect(r"3 张照片都收到了")
+    await resident.expect(r"怎么联系您")
+    await resident.expect(r"这一组里多出来的就不收了")
+    await resident.send("/start")  # a marker: everything before it has been answered
+    await resident.expect(r"怎么联系您")
+    said = [m.plain for m in resident.messages]
+    assert sum("多出来的就不收了" in text for text in said) == 1
+    assert not any(text.startswith("请点“发送我的手机号”") for text in said)
+    await resident.press("🙈 匿名提交")
+    summary = await resident.expect(r"求助内容")
+    assert "照片：3 张" in summary.plain
+
+
 async def test_editing_a_sent_answer_does_not_answer_the_next_step(bot: BotProcess,
                                                                   resident: FakeUser) -> None:
     await resident.send("/report")
