@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from bot.charts import cjk_font
+from bot.domain.lengths import shorten
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -65,8 +66,8 @@ def numbered(labels: Sequence[str]) -> bool:
 
 
 def short(text: str, size: int = LABEL_CHARS) -> str:
-    """The text cut to size characters, with an ellipsis."""
-    return text if len(text) <= size else text[: size - 1] + "…"
+    """The text cut to size characters, with an ellipsis, never inside an emoji sequence."""
+    return shorten(text, size)
 
 
 @contextmanager

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.lengths import shorten
+
 DESCRIPTION_MIN = 5
 DESCRIPTION_MAX = 2000
 SUBJECT_MAX = 200
@@ -232,7 +234,7 @@ class Event:
 def excerpt(text: str, limit: int = 40) -> str:
     """The first words of a text, on one line, for lists."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return shorten(flat, limit)
 
 
 RATE_WINDOW = timedelta(hours=1)

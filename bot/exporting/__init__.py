@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.figures import Comparison, Span
+from bot.domain.lengths import shorten
 from storage.audit import Entry
 
 Translate = Callable[..., str]
@@ -27,7 +28,7 @@ FORMULA_START = ("=", "+", "-", "@")
 _TAGS = re.compile(r"</?[a-z]+[^>]*>")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML cannot hold these
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
-CELL_MAX = 32_000  # Excel holds 32,767 characters in a cell
+CELL_MAX = 32_000  # Excel holds 32,767 characters (UTF-16 units) in a cell
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,9 @@ def cell_label(label: str) -> str:
 
 
 def safe_text(value: str) -> str:
-    """Text a spreadsheet can hold: no XML-illegal characters, not over a cell's size."""
-    value = _ILLEGAL.sub("", value)
-    return value if len(value) <= CELL_MAX else value[: CELL_MAX - 1] + "…"
+    """Text a spreadsheet can hold: no XML-illegal characters, not over a cell's size
+    (Excel counts UTF-16 units, as Telegram does: 𠀀 counts twice)."""
+    return shorten(_ILLEGAL.sub("", value), CELL_MAX)
 
 
 def is_formula_like(value: object) -> bool:

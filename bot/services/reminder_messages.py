@@ -19,6 +19,7 @@ from datetime import date
 
 from bot.domain import digest as dg
 from bot.domain.cadence import ContactKind, Obligation, Stage
+from bot.domain.lengths import shorten
 from bot.domain.periods import PeriodKind
 from bot.i18n import escape
 from bot.services.contact_buttons import START_FOR
@@ -37,8 +38,9 @@ Claim = tuple[Claimed, dg.Item, Stage]  # a claimed reminder and its item, as de
 
 
 def short(text: str, size: int) -> str:
-    """The text cut to `size` characters, an ellipsis last when cut."""
-    return text if len(text) <= size else text[: size - 1] + "…"
+    """The text cut to `size` (as Telegram counts), an ellipsis last when cut, never inside
+    a character or an emoji sequence."""
+    return shorten(text, size)
 
 
 def in_order(rows: list[Claim]) -> None:

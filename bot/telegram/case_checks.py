@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 
+from bot.domain.lengths import shorten
 from bot.domain.reports import Report
 from bot.domain.triage import Action
 from bot.services import access, case_lists
@@ -43,4 +44,4 @@ def plain(text: str) -> str:
     """A catalog text without tags or escapes, short enough for a button answer (200
     characters); cut after unescaping, so no entity is cut in half."""
     flat = html.unescape(re.sub(r"<[^>]+>", "", text))
-    return flat if len(flat) <= 190 else flat[:189] + "…"
+    return shorten(flat, 190)

@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes
 
 from bot.delivery.sender import Outcome, Result, Sender
 from bot.domain.access import Action
-from bot.domain.lengths import telegram_length
+from bot.domain.lengths import shorten, telegram_length
 from bot.domain.people import Person, Role
 from bot.services import access, people
 from bot.services.context import Services
@@ -107,7 +107,7 @@ class Ctx:
     def label(self, key: str, /, size: int = 60, **values: object) -> str:
         """A button label: plain text (names unescaped), cut to `size` with an ellipsis."""
         text = self.services.catalog.plain(self.lang, key, **values)
-        return text if len(text) <= size else text[: size - 1] + "…"
+        return shorten(text, size)
 
     def join(self, parts: list[str], key: str = "list.separator") -> str:
         """Plain parts joined with the acting person's list separator (、 in Chinese)."""

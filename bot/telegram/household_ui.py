@@ -9,6 +9,7 @@ from bot.callbacks import CODEC, Int, Maybe
 from bot.domain.access import Action
 from bot.domain.cadence import Obligation
 from bot.domain.causes import Cause
+from bot.domain.lengths import shorten
 from bot.domain.people import Role
 from bot.domain.periods import local_date
 from bot.services import access, texts
@@ -50,8 +51,8 @@ def today(ctx: Ctx) -> date:
 
 
 def short(text: str, size: int = 14) -> str:
-    """A name shortened for a button."""
-    return text if len(text) <= size else text[: size - 1] + "…"
+    """A name shortened for a button, never cut inside a character or an emoji sequence."""
+    return shorten(text, size)
 
 
 def period_label(ctx: Ctx, item: Obligation, day: date) -> str:

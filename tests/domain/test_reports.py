@@ -75,6 +75,9 @@ def test_damaged_draft_data_is_unanswered() -> None:
 def test_excerpt_and_rate_limit() -> None:
     assert excerpt("a  b\nc") == "a b c"
     assert excerpt("x" * 50, 10) == "x" * 9 + "…"
+    family = "👨\u200d👩\u200d👧"  # one emoji drawn from five code points
+    # 12 UTF-16 units hold 求助, one family (8) and "…": never half of the second one.
+    assert excerpt("求助" + family * 3, 12) == "求助" + family + "…"
     assert not over_rate_limit(4, 5)
     assert over_rate_limit(5, 5)
 

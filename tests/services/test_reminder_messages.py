@@ -29,6 +29,7 @@ from bot.config import load_settings
 from bot.delivery.pacing import Pacer
 from bot.domain import digest as dg
 from bot.domain.cadence import ContactKind, Obligation, Rule, Stage, Status
+from bot.domain.lengths import shorten
 from bot.domain.periods import PeriodKind, period_containing
 from bot.domain.reminding import stages_today
 from bot.jobs.context import TickContext
@@ -145,7 +146,8 @@ async def old_due_reminders(services: Services, today: date
 
 
 def _short(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
+    """Cut as labels are everywhere (bot.domain.lengths, tested there): no space before "…"."""
+    return shorten(text, size)
 
 
 def old_reminder_message(services: Services, lang: str, worker_name: str,

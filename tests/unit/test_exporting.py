@@ -74,3 +74,14 @@ def test_an_english_comparison_chart_draws_its_legend_without_a_cjk_font(
 ])
 def test_a_chat_label_becomes_a_cell_without_its_leading_emoji(label: str, cell: str) -> None:
     assert cell_label(label) == cell
+
+
+def test_a_cell_of_rare_characters_is_cut_to_what_excel_holds(tmp_path: Path) -> None:
+    # 𠀀 (CJK Extension B, found in real names) is two UTF-16 units, as Excel counts.
+    long = "𠀀" * 20_000
+    path = tmp_path / "rare.xlsx"
+    write_xlsx([Sheet("名单", ["备注"], iter([(long,)]))], path)
+    [[cell]] = load_workbook(path).active.iter_rows(min_row=2, values_only=True)
+    assert isinstance(cell, str) and cell.endswith("…")
+    assert len(cell.encode("utf-16-le")) // 2 <= 32_767
+    assert set(cell[:-1]) == {"𠀀"}
