@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from enum import StrEnum
 
 from bot.domain.cadence import Obligation, Status
 from bot.domain.households import can_correct
@@ -12,7 +13,14 @@ from bot.services.context import Services
 from storage import audit, contacts, flows, pairings
 from storage.contacts import Contact, NewContact
 
-__all__ = ["Logged", "NewContact", "log_contact"]
+__all__ = ["Logged", "NewContact", "NotSaved", "log_contact"]
+
+
+class NotSaved(StrEnum):
+    """Why a contact was not saved (the worker's flow is ended either way)."""
+
+    NOT_YOURS = "not_yours"  # the household is not, or no longer, paired with them
+    TOO_LATE = "too_late"  # the entry it corrects is past its 24 hours, or already gone
 
 
 @dataclass(frozen=True)
@@ -25,24 +33,30 @@ class Logged:
 
 
 async def log_contact(services: Services, new: NewContact, today: date,
-                      replaces: int | None = None) -> Logged | None:
+                      replaces: int | None = None) -> Logged | NotSaved:
     """Save the worker's contact (ending their flow), replacing their earlier entry if
-    asked and still correctable; None when the household is not (or no longer) theirs."""
+    asked; not saved when the household is not (or no longer) theirs, or when the entry to
+    replace can no longer be corrected."""
     db = services.db
     mine = {p.program_id: p for p in await pairings.active_for_household(db, new.household_id)
             if p.worker_id == new.worker_id}
     now = services.clock()
     if not mine:
         await flows.clear(db, new.worker_id)
-        return None
+        return NotSaved.NOT_YOURS
     # The contact counts under the worker's oldest programme with this household.
     pairing = mine[min(mine)]
     old = await contacts.get(db, replaces) if replaces else None
     async with db.transaction() as tx:
-        contact_id = await contacts.add_in(
-            tx, replace(new, pairing_id=pairing.id), now)
+        # A correction replaces the entry or is not saved at all: saved beside the old one
+        # (begun within the 24 hours, saved after them), the contact would count twice.
         replaced = old is not None and can_correct(old.created_at, now) \
             and await contacts.delete_in(tx, old.id, new.worker_id, now)
+        if replaces and not replaced:
+            await flows.clear_in(tx, new.worker_id)
+            return NotSaved.TOO_LATE
+        contact_id = await contacts.add_in(
+            tx, replace(new, pairing_id=pairing.id), now)
         detail: dict[str, object] = {"contact": contact_id, "kind": new.kind.value,
                                      "day": new.day.isoformat()}
         if replaced and old is not None:

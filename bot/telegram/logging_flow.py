@@ -30,7 +30,7 @@ from bot.services import contacts as contact_log
 from bot.services.access import EntryRef, HouseholdRef
 from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.services.contact_entries import Contact
-from bot.services.contacts import NewContact
+from bot.services.contacts import NewContact, NotSaved
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
@@ -308,8 +308,9 @@ class LogFlow(StepFlow[LogDraft]):
             services=list(draft.services), people_reached=draft.people or 1, note=draft.note,
             wellbeing=draft.wellbeing or None, next_note=draft.next_note),
             today(ctx), draft.replaces or None)
-        if logged is None:
-            await ctx.reply(ctx.t("log.not_yours"))
+        if isinstance(logged, NotSaved):
+            await ctx.reply(ctx.t("log.not_yours" if logged is NotSaved.NOT_YOURS
+                                  else "log.correction_too_late"))
             return
         saved = logged.contact
         lines = [ctx.t("log.saved", name=draft.name, day=draft.day.isoformat(),

@@ -570,6 +570,36 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
     assert "陈社工：记了一次联系 张大爷" in trail.plain
 
 
+async def test_a_correction_saved_after_the_day_is_refused_not_added(bot: BotProcess,
+                                                                    api: FakeBotApi) -> None:
+    worker, _ = await paired_setup(bot, api)
+    await worker.send("/log")
+    await worker.press("📞 电话")
+    await worker.press("今天")
+    await worker.press("好了 ✔")
+    await worker.press("1")
+    await worker.send("打错了")
+    await worker.press("跳过")
+    await worker.press("跳过")
+    await worker.expect("已保存：张大爷")
+    await worker.press("✏️ 修改")  # within the 24 hours: the correction begins
+    await worker.press("昨天")
+    await worker.press("好了 ✔")
+    await worker.press("1")
+    await worker.send("电话问候，一切都好")
+    await worker.press("跳过")
+    await worker.expect("提醒下次走访的人")
+    bot.set_clock(bot.now() + timedelta(hours=25))  # the worker comes back to it a day later
+    await bot.restart()
+    await worker.press("跳过")
+    await worker.expect("超过 24 小时，改不了了")
+    with bot.db() as conn:
+        rows = conn.execute("SELECT note, deleted FROM contacts ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [("打错了", 0)]  # one contact, not two
+    await worker.send("/log")  # the correction is over: a new entry begins
+    await worker.expect("这次是什么")
+
+
 async def test_correcting_a_contact_midway_through_another_log_keeps_that_log(
         bot: BotProcess, api: FakeBotApi) -> None:
     worker, _ = await paired_setup(bot, api)
