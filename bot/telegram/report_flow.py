@@ -337,7 +337,9 @@ class ReportFlow(StepFlow[Draft]):
                 return True
             draft.phone, draft.anonymous = phone, False
         elif message.text is not None:
-            if message.text.strip() == ctx.t("report.button.anonymous"):
+            # The reply keyboard of a draft begun before an upgrade still shows the old label.
+            if message.text.strip() in (ctx.t("report.button.anonymous"),
+                                        ctx.t("report.button.anonymous_earlier")):
                 draft.phone, draft.anonymous = None, True
             else:
                 phone = normalise_phone(message.text)

@@ -235,7 +235,7 @@ async def test_special_characters_come_back_exactly(bot: BotProcess, resident: F
     await resident.press("🟢 不着急")
     await resident.expect(r"有照片吗")
     await resident.press("跳过")
-    await resident.press("🙈 匿名提交")
+    await resident.press("🙈 不留名")
     summary = await resident.expect(r"求助内容")
     assert tricky in summary.plain
     assert "<i>who</i>" in summary.plain and "<script>东门</script>" in summary.plain
@@ -264,7 +264,7 @@ async def test_sigkill_between_steps_keeps_answers(bot: BotProcess, resident: Fa
     await resident.press("🟠 这几天需要帮助")
     await resident.expect(r"有照片吗")
     await resident.press("跳过")
-    await resident.press("🙈 匿名提交")
+    await resident.press("🙈 不留名")
     summary = await resident.expect(r"求助内容")
     for part in ("生病或受伤", "三楼李大爷发烧三天了", "李大爷", "翠竹小区8栋301", "翠竹社区"):
         assert part in summary.plain
@@ -371,7 +371,7 @@ async def _answer_steps(user: FakeUser, count: int) -> None:
         lambda: user.press("东门社区"),
         lambda: user.press("🟠 这几天需要帮助"),
         lambda: user.press("跳过"),
-        lambda: user.press("🙈 匿名提交"),
+        lambda: user.press("🙈 不留名"),
     ]
     expects = [r"请简单说说情况", r"需要帮助的是谁", r"在哪里", r"属于哪个社区", r"有多着急",
                r"有照片吗", r"怎么联系您", r"求助内容"]
@@ -383,8 +383,16 @@ async def _answer_steps(user: FakeUser, count: int) -> None:
 async def _to_summary(user: FakeUser):  # type: ignore[no-untyped-def]
     """Answer every step; return the summary message."""
     await _answer_steps(user, 7)
-    await user.press("🙈 匿名提交")
+    await user.press("🙈 不留名")
     return await user.expect(r"求助内容")
+
+
+async def test_the_anonymous_button_of_an_older_keyboard_still_works(bot: BotProcess,
+                                                                     resident: FakeUser) -> None:
+    await _answer_steps(resident, 7)  # up to "怎么联系您"
+    await resident.send("🙈 匿名提交")  # the label this button had before, on a kept keyboard
+    summary = await resident.expect(r"求助内容")
+    assert "匿名" in summary.plain
 
 
 async def test_three_photos_then_moves_on(bot: BotProcess, resident_en: FakeUser) -> None:
@@ -429,7 +437,7 @@ async def test_an_album_of_five_photos_keeps_three_and_says_so_once(bot: BotProc
     said = [m.plain for m in resident.messages]
     assert sum("多出来的就不收了" in text for text in said) == 1
     assert not any(text.startswith("请点“发送我的手机号”") for text in said)
-    await resident.press("🙈 匿名提交")
+    await resident.press("🙈 不留名")
     summary = await resident.expect(r"求助内容")
     assert "照片：3 张" in summary.plain
 
