@@ -1,7 +1,7 @@
-"""End to end: the coordinator's and resident's lists at district scale (120 workers, 120
-communities) are shown a page at a time, within Telegram's 100 buttons and 4,096 characters
-(the fake Bot API refuses more, as Telegram does), and what is on a later page can be reached
-and chosen."""
+"""End to end: the lists people choose from at district scale (120 workers, 120 communities,
+dozens of households, projects, funds and programmes) are shown a page at a time, within
+Telegram's 100 buttons and 4,096 characters (the fake Bot API refuses more, as Telegram does),
+and what is on a later page can be reached and chosen."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import BotProcess, bot_environment
 from tests.e2e.helpers_triage import invite_code, report_row
 from tests.e2e.reporting import label, submit_report
+from tests.e2e.test_households import HEADER, import_csv
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
 MANY = 120
@@ -248,3 +249,81 @@ async def test_import_of_a_workbook_of_120_sheets_offers_them_a_page_at_a_time(
     await coordinator.press("名单090", in_message=choose)
     await coordinator.expect("读取工作表“名单090”")
     await coordinator.expect("检查完了，还没有导入")
+
+
+async def turn_to(user: FakeUser, message: BotMessage, page: int, pages: int) -> BotMessage:
+    """Press 下一页 until `page` of `pages` shows (each page within Telegram's limits)."""
+    for number in range(2, page + 1):
+        await user.press(NEXT, in_message=message)
+        message = await user.expect(rf"第 {number}/{pages} 页")
+        within_limits(message)
+    return message
+
+
+def insert_rows(bot: BotProcess, sql: str, rows: list[tuple[object, ...]]) -> None:
+    """Rows straight into the database (lists longer than a page, quickly)."""
+    with bot.db() as conn:
+        conn.executemany(sql, rows)
+        conn.commit()
+
+
+async def test_activity_picks_a_community_households_and_a_project_beyond_a_page(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    # 45 households in one community on page 3 of 6; 25 projects running.
+    await import_csv(many_areas, HEADER + "".join(
+        f"LP-{n:02d},住户{n:02d},笋岗社区005,笋岗路{n}号,1,低保,,\n" for n in range(1, 46)))
+    await coordinator.send("/start")
+    await coordinator.expect("管理员")
+    insert_rows(many_areas, "INSERT INTO projects (name, budget_fen, starts_on, ends_on, "
+                "created_by, created_at) VALUES (?, 100, '2026-01-01', '2026-12-31', 9001, ?)",
+                [(f"项目{n:02d}", STAMP) for n in range(1, 26)])
+    await coordinator.send("/activity")
+    await coordinator.expect("活动叫什么")
+    await coordinator.send("重阳节走访")
+    await coordinator.expect("是哪一类活动")
+    await coordinator.press(label("zh", "activity.kind.holiday_visit"))
+    await coordinator.expect("是哪天的活动")
+    await coordinator.press(label("zh", "activity.button.yesterday"))
+    question = await coordinator.expect("在哪些社区")
+    within_limits(question)
+    assert "第 1/6 页" in question.plain and "笋岗社区005" not in question.labels
+    await coordinator.press("东门社区002", in_message=question)
+    question = await coordinator.expect("已选：东门社区002")
+    question = await turn_to(coordinator, question, 3, 6)
+    await coordinator.press("笋岗社区005", in_message=question)
+    question = await coordinator.expect("已选：东门社区002、笋岗社区005")
+    assert "第 3/6 页" in question.plain and "✓ 笋岗社区005" in question.labels
+    await coordinator.press(label("zh", "activity.button.done"), in_message=question)
+    scope = await coordinator.expect("哪些服务对象参加了")
+    await coordinator.press(label("zh", "activity.button.pick"), in_message=scope)
+    question = await coordinator.expect("请点选参加的服务对象")
+    assert "第 1/3 页" in question.plain and "住户43" not in question.labels
+    question = await turn_to(coordinator, question, 3, 3)
+    await coordinator.press("住户43", in_message=question)
+    question = await coordinator.expect("已选 1 户：住户43")
+    assert "第 3/3 页" in question.plain
+    await coordinator.press(label("zh", "activity.button.done"), in_message=question)
+    question = await coordinator.expect("提供了哪些服务")
+    await coordinator.press(label("zh", "activity.button.done"), in_message=question)
+    question = await coordinator.expect("一共服务了多少人")
+    await coordinator.press(label("zh", "activity.button.by_households", count=1),
+                            in_message=question)
+    question = await coordinator.expect("属于哪个民生微实事项目")
+    assert "第 1/2 页" in question.plain and "项目23" not in question.labels
+    question = await turn_to(coordinator, question, 2, 2)
+    assert label("zh", "activity.button.no_project") in question.labels
+    await coordinator.press("项目23", in_message=question)
+    summary = await coordinator.expect("请核对一下")
+    assert "所属项目：项目23" in summary.plain and "1 户" in summary.plain
+    await coordinator.press(label("zh", "activity.button.confirm"), in_message=summary)
+    await coordinator.expect("已保存活动：重阳节走访，1 户参加")
+    with many_areas.db() as conn:
+        areas = [r[0] for r in conn.execute(
+            "SELECT a.name FROM activity_areas x JOIN areas a ON a.id = x.area_id ORDER BY 1")]
+        households = [r[0] for r in conn.execute(
+            "SELECT h.external_id FROM activity_households x "
+            "JOIN households h ON h.id = x.household_id")]
+        project = conn.execute("SELECT p.name FROM activities a "
+                               "JOIN projects p ON p.id = a.project_id").fetchone()[0]
+    assert areas == ["东门社区002", "笋岗社区005"] and households == ["LP-43"]
+    assert project == "项目23"
