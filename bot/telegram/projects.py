@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.access import Action
 from bot.domain.activities import toggle
 from bot.domain.aid import AmountProblem, format_yuan, parse_amount
+from bot.domain.paging import page_holding
 from bot.domain.people import Role
 from bot.domain.projects import NAME_MAX, PeriodProblem, clean_name, parse_period
 from bot.services import areas
@@ -26,7 +27,8 @@ from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry, start_unless_busy
-from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
+from bot.telegram.household_ui import buttons, is_coordinator, join_within, short
+from bot.telegram.keyboards import picker
 from storage.flows import FlowState
 
 NAME = "project"
@@ -41,6 +43,7 @@ RETIRE_NO = PJ.button("no", Int())
 PN = CODEC.prefix("pn", "the add-a-project flow")
 AREA_B = PN.button("a", Int())  # toggles one community
 AREAS_DONE = PN.button("ad")
+AREAS_PAGE = PN.button("ap", Int(4))  # another page of communities
 OK = PN.button("ok")
 NO = PN.button("no")
 
@@ -81,7 +84,8 @@ class ProjectFlow(StepFlow[ProjectDraft]):
             BUDGET: Step(self._ask_budget, self._typed_budget),
             PERIOD: Step(self._ask_period, self._typed_period),
             AREAS: Step(self._ask_areas, buttons=(
-                on(AREA_B, self._toggle_area, keep=True), on(AREAS_DONE, self._areas_done))),
+                on(AREA_B, self._toggle_area, keep=True), on(AREAS_DONE, self._areas_done),
+                on(AREAS_PAGE, self._turn_areas, keep=True))),
             CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
         })
 
@@ -110,17 +114,22 @@ class ProjectFlow(StepFlow[ProjectDraft]):
             (ctx.t("projects.button.confirm"), OK.data()),
             (ctx.t("projects.button.cancel"), NO.data())]]))
 
-    async def _areas_view(self, ctx: Ctx,
-                          draft: ProjectDraft) -> tuple[str, InlineKeyboardMarkup]:
+    async def _areas_view(self, ctx: Ctx, draft: ProjectDraft, number: int = 0, *,
+                          holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+        """Page `number` of the communities to tick (or the page of the one `holding`)."""
         live = await areas.active(ctx.services)
         chosen = set(draft.areas)
         names = [a.name for a in live if a.id in chosen]
-        text = ctx.t("projects.ask_areas") + "\n" + ctx.t(
-            "projects.chosen_areas", areas=ctx.join(names) or ctx.t("projects.nothing_chosen"))
+        ids = [a.id for a in live]
+        if holding in ids:
+            number = page_holding(ids.index(holding))
         items = [(("✓ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
-                 for a in live[:40]]
-        return text, buttons([*pairs(items, 3),
-                              [(ctx.t("projects.button.done"), AREAS_DONE.data())]])
+                 for a in live]
+        rows, page = picker(ctx.t, items, number, AREAS_PAGE.data, 3)
+        text = "\n".join([ctx.t("projects.ask_areas"), ctx.t(
+            "projects.chosen_areas", areas=ctx.join(names) or ctx.t("projects.nothing_chosen")),
+            *page])
+        return text, buttons([*rows, [(ctx.t("projects.button.done"), AREAS_DONE.data())]])
 
     async def _summary(self, ctx: Ctx, draft: ProjectDraft) -> str:
         names = {a.id: a.name for a in await areas.active(ctx.services)}
@@ -145,7 +154,8 @@ class ProjectFlow(StepFlow[ProjectDraft]):
             await super().on_message(ctx, state)
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """pn:a:<area>, pn:ad, pn:ok, pn:no at their own step, from a coordinator only."""
+        """pn:a:<area>, pn:ap:<page>, pn:ad, pn:ok, pn:no at their own step, from a
+        coordinator only."""
         if not await ctx.may(Action.PROGRAMME_MANAGE):
             await self.end(ctx)
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
@@ -194,8 +204,13 @@ class ProjectFlow(StepFlow[ProjectDraft]):
             return Refused("projects.problem.no_areas")
         draft.areas = chosen
         await self.save(ctx, AREAS, draft)
-        text, markup = await self._areas_view(ctx, draft)
+        text, markup = await self._areas_view(ctx, draft, holding=area_id)
         await ctx.edit_or_reply(text, markup)
+        return None
+
+    async def _turn_areas(self, ctx: Ctx, draft: ProjectDraft, number: int) -> Refused | None:
+        """Another page of communities, in the same message (what is ticked stays)."""
+        await ctx.edit_or_reply(*await self._areas_view(ctx, draft, number))
         return None
 
     async def _areas_done(self, ctx: Ctx, draft: ProjectDraft) -> Refused | None:

@@ -327,3 +327,31 @@ async def test_activity_picks_a_community_households_and_a_project_beyond_a_page
                                "JOIN projects p ON p.id = a.project_id").fetchone()[0]
     assert areas == ["东门社区002", "笋岗社区005"] and households == ["LP-43"]
     assert project == "项目23"
+
+
+async def test_new_project_ticks_a_community_on_a_later_page(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/projects")
+    await coordinator.expect("还没有民生微实事项目")
+    await coordinator.press(label("zh", "projects.button.add"))
+    await coordinator.expect("项目叫什么")
+    await coordinator.send("长者助餐点")
+    await coordinator.expect("项目预算多少元")
+    await coordinator.send("5万")
+    await coordinator.expect("项目周期是哪天到哪天")
+    await coordinator.send("2026-09-01 至 2026-12-31")
+    question = await coordinator.expect("项目在哪些社区")
+    within_limits(question)
+    question = await turn_to(coordinator, question, 4, 6)
+    await coordinator.press("翠竹社区011", in_message=question)
+    question = await coordinator.expect("已选：翠竹社区011")
+    assert "第 4/6 页" in question.plain
+    await coordinator.press(label("zh", "projects.button.done"), in_message=question)
+    summary = await coordinator.expect("请核对一下")
+    assert "翠竹社区011" in summary.plain
+    await coordinator.press(label("zh", "projects.button.confirm"), in_message=summary)
+    await coordinator.expect("已新增项目：长者助餐点")
+    with many_areas.db() as conn:
+        assert [r[0] for r in conn.execute(
+            "SELECT a.name FROM project_areas x JOIN areas a ON a.id = x.area_id")] \
+            == ["翠竹社区011"]
