@@ -17,6 +17,7 @@ from tests.conftest import BotProcess, bot_environment
 from tests.e2e.helpers_triage import invite_code, report_row
 from tests.e2e.reporting import label, submit_report
 from tests.e2e.test_households import HEADER, import_csv
+from tests.e2e.test_streets import street_of
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
 MANY = 120
@@ -355,3 +356,37 @@ async def test_new_project_ticks_a_community_on_a_later_page(
         assert [r[0] for r in conn.execute(
             "SELECT a.name FROM project_areas x JOIN areas a ON a.id = x.area_id")] \
             == ["翠竹社区011"]
+
+
+async def test_streets_move_and_pick_communities_on_a_later_page(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    # An existing street: a community from page 5 moved into it.
+    await coordinator.send("/areas")
+    await coordinator.expect("社区列表")
+    await coordinator.press(label("zh", "streets.button.open"))
+    listing = await coordinator.expect("街道和社区")
+    await coordinator.press(label("zh", "streets.button.edit", street="东门街道"),
+                            in_message=listing)
+    view = await coordinator.expect("东门街道 下面有哪些社区")
+    within_limits(view)
+    assert "第 1/6 页" in view.plain and "莲塘社区004" not in view.labels
+    view = await turn_to(coordinator, view, 5, 6)
+    await coordinator.press("莲塘社区004", in_message=view)
+    view = await coordinator.expect("东门街道 下面有哪些社区.*莲塘社区004")
+    assert "第 5/6 页" in view.plain and "✅ 莲塘社区004" in view.labels
+    await coordinator.press(label("zh", "streets.button.done"), in_message=view)
+    await coordinator.expect("街道和社区")
+    assert street_of(many_areas)["莲塘社区004"] == "东门街道"
+
+    # A new street: a community from page 6 ticked in the add flow.
+    await coordinator.press(label("zh", "streets.button.add"))
+    await coordinator.expect("新街道叫什么")
+    await coordinator.send("湖贝街道")
+    question = await coordinator.expect("湖贝街道 下面有哪些社区")
+    question = await turn_to(coordinator, question, 6, 6)
+    await coordinator.press("黄贝社区017", in_message=question)
+    question = await coordinator.expect("已选：黄贝社区017")
+    assert "第 6/6 页" in question.plain
+    await coordinator.press(label("zh", "streets.button.done"), in_message=question)
+    await coordinator.expect("已新建街道 湖贝街道")
+    assert street_of(many_areas)["黄贝社区017"] == "湖贝街道"
