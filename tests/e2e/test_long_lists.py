@@ -390,3 +390,23 @@ async def test_streets_move_and_pick_communities_on_a_later_page(
     await coordinator.press(label("zh", "streets.button.done"), in_message=question)
     await coordinator.expect("已新建街道 湖贝街道")
     assert street_of(many_areas)["黄贝社区017"] == "湖贝街道"
+
+
+async def test_pair_offers_45_workers_a_page_at_a_time(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    add_workers(bot, 45)
+    await import_csv(bot, HEADER + "LH-1,张大爷,翠竹社区,翠竹路1号,1,独居老人,,\n")
+    await coordinator.send("/pair")
+    await coordinator.expect("安排结对")
+    await coordinator.send("张大爷")
+    question = await coordinator.expect("张大爷 由谁结对")
+    within_limits(question)
+    assert "社工043 (0)" not in question.labels
+    question = await turn_to(coordinator, question, 3, 3)
+    await coordinator.press("社工043 (0)", in_message=question)
+    await coordinator.expect("确认：社工043 从今天起结对 张大爷")
+    await coordinator.press(label("zh", "pair.yes"))
+    await coordinator.expect("已结对：社工043 ↔ 张大爷")
+    with bot.db() as conn:
+        assert conn.execute("SELECT worker_id FROM pairings WHERE ended_on IS NULL"
+                            ).fetchone()[0] == 5043
