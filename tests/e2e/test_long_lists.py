@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import BotProcess, bot_environment
-from tests.e2e.helpers_triage import invite_code, report_row
+from tests.e2e.helpers_triage import add_worker, invite_code, report_row
 from tests.e2e.reporting import label, submit_report
 from tests.e2e.test_households import HEADER, import_csv
 from tests.e2e.test_streets import street_of
@@ -410,3 +410,22 @@ async def test_pair_offers_45_workers_a_page_at_a_time(
     with bot.db() as conn:
         assert conn.execute("SELECT worker_id FROM pairings WHERE ended_on IS NULL"
                             ).fetchone()[0] == 5043
+
+
+async def test_refer_offers_every_colleague_a_page_at_a_time(
+        bot: BotProcess, resident: FakeUser, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    add_workers(bot, 25, area="东门社区")
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    ref = await submit_report(resident)
+    card = await worker.expect(rf"新求助.*{ref}")
+    await worker.press(label("zh", "triage.button.take"), in_message=card)
+    await worker.expect(rf"{ref} 由您负责了")
+    await worker.press(label("zh", "triage.button.ref"))
+    question = await worker.expect("转给谁")
+    within_limits(question)
+    assert "第 1/2 页" in question.plain and "转给 社工023" not in question.labels
+    question = await turn_to(worker, question, 2, 2)
+    await worker.press("转给 社工023", in_message=question)
+    await worker.expect(rf"已把 {ref} 转给 社工023")
+    assert report_row(bot, ref)["taken_by"] == 5023
