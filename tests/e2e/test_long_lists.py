@@ -429,3 +429,21 @@ async def test_refer_offers_every_colleague_a_page_at_a_time(
     await worker.press("转给 社工023", in_message=question)
     await worker.expect(rf"已把 {ref} 转给 社工023")
     assert report_row(bot, ref)["taken_by"] == 5023
+
+
+async def test_funds_list_45_a_page_at_a_time_and_one_on_page_3_is_retired(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    insert_rows(bot, "INSERT INTO funds (name, created_at) VALUES (?, ?)",
+                [(f"基金{n:02d}", STAMP) for n in range(1, 41)])
+    await coordinator.send("/funds")
+    listing = await coordinator.expect("资金来源")
+    within_limits(listing)
+    assert "第 1/3 页" in listing.plain and "基金38" not in listing.plain
+    listing = await turn_to(coordinator, listing, 3, 3)
+    assert "基金38" in listing.plain
+    await coordinator.press(label("zh", "funds.button.retire", name="基金38"), in_message=listing)
+    confirm = await coordinator.expect("基金38")
+    await coordinator.press(label("zh", "funds.button.yes"), in_message=confirm)
+    await coordinator.expect("已停用资金来源 基金38")
+    with bot.db() as conn:
+        assert conn.execute("SELECT retired FROM funds WHERE name = '基金38'").fetchone()[0] == 1
