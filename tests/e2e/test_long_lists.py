@@ -447,3 +447,25 @@ async def test_funds_list_45_a_page_at_a_time_and_one_on_page_3_is_retired(
     await coordinator.expect("已停用资金来源 基金38")
     with bot.db() as conn:
         assert conn.execute("SELECT retired FROM funds WHERE name = '基金38'").fetchone()[0] == 1
+
+
+async def test_programs_list_25_a_page_at_a_time_and_one_on_page_2_is_limited(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    insert_rows(bot, "INSERT INTO programs (name, rules, created_at) VALUES (?, ?, ?)",
+                [(f"方案{n:02d}", '[{"kind": "call", "period": "quarter"}]', STAMP)
+                 for n in range(1, 25)])
+    await coordinator.send("/programs")
+    listing = await coordinator.expect("结对方案：")
+    within_limits(listing)
+    opens = label("zh", "programs.limit.button", name="方案22")
+    assert "第 1/2 页" in listing.plain and opens not in listing.labels
+    listing = await turn_to(coordinator, listing, 2, 2)
+    assert "方案22" in listing.plain
+    await coordinator.press(opens, in_message=listing)
+    view = await coordinator.expect("方案22 只对哪些类别")
+    await coordinator.press(label("zh", "category.orphan"), in_message=view)
+    view = await coordinator.expect("只适用于：孤儿")
+    with bot.db() as conn:
+        assert [tuple(r) for r in conn.execute(
+            "SELECT p.name, c.category FROM program_categories c "
+            "JOIN programs p ON p.id = c.program_id")] == [("方案22", "orphan")]
