@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.access import Action
 from bot.domain.activities import toggle
 from bot.domain.aid import AmountProblem, format_yuan, parse_amount
-from bot.domain.paging import page_holding
+from bot.domain.paging import page_holding, page_of
 from bot.domain.people import Role
 from bot.domain.projects import NAME_MAX, PeriodProblem, clean_name, parse_period
 from bot.services import areas
@@ -28,7 +28,7 @@ from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry, start_unless_busy
 from bot.telegram.household_ui import buttons, is_coordinator, join_within, short
-from bot.telegram.keyboards import picker
+from bot.telegram.keyboards import page_line, page_rows, picker
 from storage.flows import FlowState
 
 NAME = "project"
@@ -39,6 +39,7 @@ ADD = PJ.button("add", Int())  # pj:add:0 (the number is not used)
 RETIRE = PJ.button("ret", Int())
 RETIRE_YES = PJ.button("yes", Int())
 RETIRE_NO = PJ.button("no", Int())
+PAGE = PJ.button("pg", Int(4))  # another page of projects
 
 PN = CODEC.prefix("pn", "the add-a-project flow")
 AREA_B = PN.button("a", Int())  # toggles one community
@@ -252,21 +253,31 @@ class ProjectsView:
     def __init__(self, flow: ProjectFlow) -> None:
         self.flow = flow
 
-    async def show(self, ctx: Ctx) -> None:
-        """The projects, running ones first, retired ones marked."""
-        found = await use.listed(ctx.services)
-        lines = [ctx.t("projects.title" if found else "projects.none")]
-        lines += [project_line(ctx, p) for p in found]
+    async def show(self, ctx: Ctx, number: int = 0, *, edit: bool = False) -> None:
+        """The projects, running ones first, retired ones marked, a page at a time."""
+        found = page_of(await use.listed(ctx.services), number)
+        lines = [ctx.t("projects.title" if found.total else "projects.none")]
+        lines += [project_line(ctx, p) for p in found.items]
+        lines += page_line(ctx.t, found)
         rows = [[(ctx.t("projects.button.add"), ADD.data(0))]]
         rows += [[(ctx.label("projects.button.retire", name=short(p.name, 20)),
-                   RETIRE.data(p.id))] for p in found if not p.retired][:30]
-        await ctx.reply(join_within(lines), buttons(rows))
+                   RETIRE.data(p.id))] for p in found.items if not p.retired]
+        rows += page_rows(ctx.t, found, PAGE.data)
+        if edit:
+            await ctx.edit_or_reply(join_within(lines), buttons(rows))
+        else:
+            await ctx.reply(join_within(lines), buttons(rows))
 
     async def on_button(self, ctx: Ctx) -> None:
-        """pj:add:0, pj:ret|yes|no:<project>: coordinators only, checked at every press."""
+        """pj:add:0, pj:pg:<page>, pj:ret|yes|no:<project>: coordinators only, checked at
+        every press."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         if not await ctx.may(Action.PROGRAMME_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
+            return
+        if (page := PAGE.parse(data)) is not None:
+            await ctx.answer()
+            await self.show(ctx, page[0], edit=True)
             return
         if ADD.parse(data) is not None:
             await ctx.answer()

@@ -469,3 +469,24 @@ async def test_programs_list_25_a_page_at_a_time_and_one_on_page_2_is_limited(
         assert [tuple(r) for r in conn.execute(
             "SELECT p.name, c.category FROM program_categories c "
             "JOIN programs p ON p.id = c.program_id")] == [("方案22", "orphan")]
+
+
+async def test_projects_list_45_a_page_at_a_time_and_one_on_page_3_is_retired(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect("管理员")
+    insert_rows(bot, "INSERT INTO projects (name, budget_fen, starts_on, ends_on, created_by, "
+                "created_at) VALUES (?, 100, '2026-01-01', '2026-12-31', 9001, ?)",
+                [(f"项目{n:02d}", STAMP) for n in range(1, 46)])
+    await coordinator.send("/projects")
+    listing = await coordinator.expect("民生微实事项目")
+    within_limits(listing)
+    assert "第 1/3 页" in listing.plain and "项目43" not in listing.plain
+    listing = await turn_to(coordinator, listing, 3, 3)
+    await coordinator.press(label("zh", "projects.button.retire", name="项目43"),
+                            in_message=listing)
+    confirm = await coordinator.expect("确定停用 项目43 吗")
+    await coordinator.press(label("zh", "projects.button.yes"), in_message=confirm)
+    await coordinator.expect("已停用项目 项目43")
+    with bot.db() as conn:
+        assert conn.execute("SELECT retired FROM projects WHERE name = '项目43'").fetchone()[0] == 1
