@@ -24,6 +24,7 @@ from bot.domain.activities import (
     toggle,
 )
 from bot.domain.households import Service, toggle_service
+from bot.domain.paging import page_holding
 from bot.domain.people import Role
 from bot.services import activities as use
 from bot.services import areas
@@ -36,24 +37,27 @@ from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepF
 from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import buttons, is_coordinator, pairs, short, today
+from bot.telegram.keyboards import picker
 
 NAME = "activity"
 TITLE, KIND, DAY, AREAS, SCOPE, PICKING, SERVICES, PEOPLE, PROJECT, CONFIRM = (
     "title", "kind", "day", "areas", "scope", "pick", "services", "people", "project", "confirm")
-PICK_BUTTONS = 40  # households offered as buttons at once
 
 AC = CODEC.prefix("ac", "the activity flow")
 KIND_B = AC.button("k", Choice(ActivityKind))
 DAY_B = day_button(AC)
 AREA_B = AC.button("a", Int())  # toggles one community
 AREAS_DONE = AC.button("ad")
+AREAS_PAGE = AC.button("ap", Int(4))  # another page of communities
 SCOPE_B = AC.button("sc", Choice((MINE, ALL, PICK)))
 PICK_B = AC.button("h", Int())  # toggles one household
 PICK_DONE = AC.button("hd")
+PICK_PAGE = AC.button("hp", Int(4))  # another page of households
 SERVICE_B = AC.button("s", Choice(Service))  # toggles one service
 SERVICES_DONE = AC.button("sd")
 BY_HOUSEHOLDS = AC.button("p", Choice(("0",)))  # people reached: count the households
 PROJECT_B = AC.button("pr", Int())  # 0: no project
+PROJECTS_PAGE = AC.button("pp", Int(4))  # another page of projects
 OK = AC.button("ok")
 NO = AC.button("no")
 
@@ -92,16 +96,19 @@ class ActivityFlow(StepFlow[ActivityDraft]):
             KIND: Step(self._ask_kind, buttons=(on(KIND_B, self._kind),)),
             DAY: day_step("activity", DAY_B, self._take_day),
             AREAS: Step(self._ask_areas, buttons=(
-                on(AREA_B, self._toggle_area, keep=True), on(AREAS_DONE, self._areas_done))),
+                on(AREA_B, self._toggle_area, keep=True), on(AREAS_DONE, self._areas_done),
+                on(AREAS_PAGE, self._turn_areas, keep=True))),
             SCOPE: Step(self._ask_scope, buttons=(on(SCOPE_B, self._scope),)),
             PICKING: Step(self._ask_pick, buttons=(
-                on(PICK_B, self._toggle_pick, keep=True), on(PICK_DONE, self._pick_done))),
+                on(PICK_B, self._toggle_pick, keep=True), on(PICK_DONE, self._pick_done),
+                on(PICK_PAGE, self._turn_pick, keep=True))),
             SERVICES: Step(self._ask_services, buttons=(
                 on(SERVICE_B, self._toggle_service, keep=True),
                 on(SERVICES_DONE, self._services_done))),
             PEOPLE: number_step(self._ask_people, self._take_people, maximum=PEOPLE_MAX,
                                 options=(on(BY_HOUSEHOLDS, self._by_households),)),
-            PROJECT: Step(self._ask_project, buttons=(on(PROJECT_B, self._project),)),
+            PROJECT: Step(self._ask_project, buttons=(
+                on(PROJECT_B, self._project), on(PROJECTS_PAGE, self._turn_projects, keep=True))),
             CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
         })
 
@@ -147,17 +154,22 @@ class ActivityFlow(StepFlow[ActivityDraft]):
             (ctx.t("activity.button.confirm"), OK.data()),
             (ctx.t("activity.button.cancel"), NO.data())]]))
 
-    async def _areas_view(self, ctx: Ctx,
-                          draft: ActivityDraft) -> tuple[str, InlineKeyboardMarkup]:
+    async def _areas_view(self, ctx: Ctx, draft: ActivityDraft, number: int = 0, *,
+                          holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+        """Page `number` of the communities to tick (or the page of the one `holding`)."""
         live = await areas.active(ctx.services)
         chosen = set(draft.areas)
         names = [a.name for a in live if a.id in chosen]
-        text = ctx.t("activity.ask_areas") + "\n" + ctx.t(
-            "activity.chosen_areas", areas=ctx.join(names) or ctx.t("activity.nothing_chosen"))
+        ids = [a.id for a in live]
+        if holding in ids:
+            number = page_holding(ids.index(holding))
         items = [(("✓ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
-                 for a in live[:40]]
-        return text, buttons([*pairs(items, 3),
-                              [(ctx.t("activity.button.done"), AREAS_DONE.data())]])
+                 for a in live]
+        rows, page = picker(ctx.t, items, number, AREAS_PAGE.data, 3)
+        text = "\n".join([ctx.t("activity.ask_areas"), ctx.t(
+            "activity.chosen_areas", areas=ctx.join(names) or ctx.t("activity.nothing_chosen")),
+            *page])
+        return text, buttons([*rows, [(ctx.t("activity.button.done"), AREAS_DONE.data())]])
 
     async def _ask_scope(self, ctx: Ctx, draft: ActivityDraft) -> None:
         area_ids = list(draft.areas)
@@ -179,21 +191,24 @@ class ActivityFlow(StepFlow[ActivityDraft]):
             return
         await ctx.reply(ctx.t("activity.ask_scope"), buttons(rows))
 
-    async def _pick_view(self, ctx: Ctx,
-                         draft: ActivityDraft) -> tuple[str, InlineKeyboardMarkup]:
+    async def _pick_view(self, ctx: Ctx, draft: ActivityDraft, number: int = 0, *,
+                         holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+        """Page `number` of the households to tick (or the page of the one `holding`)."""
         offered = await use.pick_list(ctx.services, ctx.user_id, is_coordinator(ctx),
                                       list(draft.areas))
         offered = [] if isinstance(offered, Refusal) else offered
         chosen = set(draft.picked)
         names = [name for h, name in offered if h in chosen]
+        ids = [h for h, _ in offered]
+        if holding in ids:
+            number = page_holding(ids.index(holding))
+        items = [(("✓ " if h in chosen else "") + short(name), PICK_B.data(h))
+                 for h, name in offered]
+        rows, page = picker(ctx.t, items, number, PICK_PAGE.data, 2)
         lines = [ctx.t("activity.ask_pick"), ctx.t(
             "activity.chosen_households", count=len(names),
-            names=ctx.join(names) or ctx.t("activity.nothing_chosen"))]
-        if len(offered) > PICK_BUTTONS:
-            lines.append(ctx.t("activity.pick_more", count=PICK_BUTTONS))
-        items = [(("✓ " if h in chosen else "") + short(name), PICK_B.data(h))
-                 for h, name in offered[:PICK_BUTTONS]]
-        return "\n".join(lines), buttons([*pairs(items),
+            names=ctx.join(names) or ctx.t("activity.nothing_chosen")), *page]
+        return "\n".join(lines), buttons([*rows,
                                           [(ctx.t("activity.button.done"), PICK_DONE.data())]])
 
     def _services_text(self, ctx: Ctx, draft: ActivityDraft) -> str:
@@ -210,10 +225,16 @@ class ActivityFlow(StepFlow[ActivityDraft]):
                         [(ctx.t("activity.button.done"), SERVICES_DONE.data())]])
 
     async def _ask_project(self, ctx: Ctx, draft: ActivityDraft) -> None:
+        await ctx.reply(*await self._projects_view(ctx, draft, 0))
+
+    async def _projects_view(self, ctx: Ctx, draft: ActivityDraft,
+                             number: int) -> tuple[str, InlineKeyboardMarkup]:
+        """Page `number` of the projects running on the activity's day, and "none"."""
         offered = await project_use.running_on(ctx.services, draft.day or today(ctx))
-        rows = [[(short(p.name, 24), PROJECT_B.data(p.id))] for p in offered[:20]]
+        rows, page = picker(ctx.t, [(short(p.name, 24), PROJECT_B.data(p.id)) for p in offered],
+                            number, PROJECTS_PAGE.data)
         rows.append([(ctx.t("activity.button.no_project"), PROJECT_B.data(0))])
-        await ctx.reply(ctx.t("activity.ask_project"), buttons(rows))
+        return "\n".join([ctx.t("activity.ask_project"), *page]), buttons(rows)
 
     async def _after_people(self, ctx: Ctx, draft: ActivityDraft) -> None:
         """On to the project when there are any to choose from, else to the summary."""
@@ -270,8 +291,13 @@ class ActivityFlow(StepFlow[ActivityDraft]):
             return STALE  # a community retired since the list was shown
         draft.areas = chosen
         await self.save(ctx, AREAS, draft)
-        text, markup = await self._areas_view(ctx, draft)
+        text, markup = await self._areas_view(ctx, draft, holding=area_id)
         await ctx.edit_or_reply(text, markup)
+        return None
+
+    async def _turn_areas(self, ctx: Ctx, draft: ActivityDraft, number: int) -> Refused | None:
+        """Another page of communities, in the same message (what is ticked stays)."""
+        await ctx.edit_or_reply(*await self._areas_view(ctx, draft, number))
         return None
 
     async def _areas_done(self, ctx: Ctx, draft: ActivityDraft) -> Refused | None:
@@ -313,8 +339,13 @@ class ActivityFlow(StepFlow[ActivityDraft]):
             return Refused("activity.problem.not_yours")
         draft.picked = toggled
         await self.save(ctx, PICKING, draft)
-        text, markup = await self._pick_view(ctx, draft)
+        text, markup = await self._pick_view(ctx, draft, holding=household_id)
         await ctx.edit_or_reply(text, markup)
+        return None
+
+    async def _turn_pick(self, ctx: Ctx, draft: ActivityDraft, number: int) -> Refused | None:
+        """Another page of households, in the same message (what is ticked stays)."""
+        await ctx.edit_or_reply(*await self._pick_view(ctx, draft, number))
         return None
 
     async def _pick_done(self, ctx: Ctx, draft: ActivityDraft) -> Refused | None:
@@ -342,6 +373,12 @@ class ActivityFlow(StepFlow[ActivityDraft]):
     async def _by_households(self, ctx: Ctx, draft: ActivityDraft, _: str) -> Refused | None:
         draft.people = None
         await self._after_people(ctx, draft)
+        return None
+
+    async def _turn_projects(self, ctx: Ctx, draft: ActivityDraft,
+                             number: int) -> Refused | None:
+        """Another page of projects, in the same message."""
+        await ctx.edit_or_reply(*await self._projects_view(ctx, draft, number))
         return None
 
     async def _project(self, ctx: Ctx, draft: ActivityDraft, project_id: int) -> Refused | None:

@@ -27,6 +27,7 @@ from bot.domain.aid import (
     parse_quantity,
 )
 from bot.domain.households import NOTE_MAX, clean
+from bot.domain.paging import page_of
 from bot.domain.people import Role
 from bot.domain.reports import Report
 from bot.services import aid as ledger
@@ -48,6 +49,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
+from bot.telegram.keyboards import page_line, page_rows
 
 NAME = "aid"
 FUND_FLOW = "fund"
@@ -78,6 +80,7 @@ ADD_FUND = FU.button("add", Int())  # fu:add:0 (the number is not used)
 RETIRE_B = FU.button("ret", Int())
 RETIRE_YES = FU.button("yes", Int())
 RETIRE_NO = FU.button("no", Int())
+FUNDS_PAGE = FU.button("pg", Int(4))  # another page of funds
 
 FN = CODEC.prefix("fn", "the fund flow")  # no buttons: any press is stale
 
@@ -487,16 +490,16 @@ class FundsView:
     def __init__(self, fund_flow: FundFlow) -> None:
         self.fund_flow = fund_flow
 
-    async def show(self, ctx: Ctx) -> None:
-        """The funds with this year's totals."""
+    async def show(self, ctx: Ctx, number: int = 0, *, edit: bool = False) -> None:
+        """The funds with this year's totals, a page at a time (page `number`)."""
         day = today(ctx)
-        totals = await ledger.year_by_fund(ctx.services, day)
+        found = page_of(await ledger.year_by_fund(ctx.services, day), number)
         overall = await ledger.year_overall(ctx.services, day)
         retired = {f.id for f in await ledger.all_funds(ctx.services) if f.retired}
         lines = [ctx.t("funds.title", year=day.year, amount=format_yuan(overall.amount_fen),
                        households=overall.households)]
         rows: list[list[tuple[str, str]]] = []
-        for total in totals:
+        for total in found.items:
             is_retired = int(total.key) in retired
             lines.append(ctx.t("funds.retired_line" if is_retired else "funds.line",
                                name=total.name, amount=format_yuan(total.amount_fen),
@@ -505,14 +508,24 @@ class FundsView:
                 rows.append([(ctx.label("funds.button.retire", name=short(total.name, 20)),
                               RETIRE_B.data(int(total.key)))])
         rows.insert(0, [(ctx.t("funds.button.add"), ADD_FUND.data(0))])
+        rows += page_rows(ctx.t, found, FUNDS_PAGE.data)
+        lines += page_line(ctx.t, found)
         # Whole lines are dropped, never cut: a cut line could split an escaped name.
-        await ctx.reply(join_within(lines), buttons(rows[:40]))
+        if edit:
+            await ctx.edit_or_reply(join_within(lines), buttons(rows))
+        else:
+            await ctx.reply(join_within(lines), buttons(rows))
 
     async def on_button(self, ctx: Ctx) -> None:
-        """fu:add:0, fu:ret|yes|no:<fund>: coordinators only, checked at every press."""
+        """fu:add:0, fu:pg:<page>, fu:ret|yes|no:<fund>: coordinators only, checked at every
+        press."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         if not await may(ctx, Action.FUND_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
+            return
+        if (page := FUNDS_PAGE.parse(data)) is not None:
+            await ctx.answer()
+            await self.show(ctx, page[0], edit=True)
             return
         if ADD_FUND.parse(data) is not None:
             await ctx.answer()

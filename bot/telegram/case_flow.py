@@ -18,12 +18,13 @@ from bot.services import case_buttons, cases, routing
 from bot.telegram.case_checks import check, refuse
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, Int, On, Refused, Step, StepFlow, Steps, on
-from bot.telegram.keyboards import buttons, optional
+from bot.telegram.keyboards import buttons, optional, picker
 from storage import flows
 
 FLOW = "case"
 CF = CODEC.prefix("cf", "the case flow (bot/telegram/case_flow.py)")
 REFER_TO = CF.button("rw", Int(15))  # cf:rw:<worker>  refer the case to this colleague
+REFER_PAGE = CF.button("rp", Int(4))  # cf:rp:<page>  another page of colleagues
 
 # Steps of the case flow: each waits for one typed text about one report.
 NOTE, MESSAGE, RESOLVE, REFER, CLOSE, REPLY = "note", "msg", "res", "ref", "close", "reply"
@@ -31,7 +32,6 @@ STEP_ACTION = {NOTE: Action.NOTE, MESSAGE: Action.MESSAGE, RESOLVE: Action.RESOL
                REFER: Action.REFER, CLOSE: Action.CLOSE, REPLY: Action.REPLY}
 STEP_LIMIT = {NOTE: NOTE_MAX, MESSAGE: MESSAGE_MAX, RESOLVE: NOTE_MAX, REFER: NOTE_MAX,
               CLOSE: NOTE_MAX, REPLY: MESSAGE_MAX}
-COLLEAGUES_SHOWN = 20
 
 
 def case_markup(ctx: Ctx, report: Report) -> InlineKeyboardMarkup | None:
@@ -67,7 +67,8 @@ class CaseFlow(StepFlow[CaseDraft]):
 
         self.steps = Steps({
             NOTE: step(NOTE), MESSAGE: step(MESSAGE), RESOLVE: step(RESOLVE),
-            REFER: step(REFER, on(REFER_TO, self._refer_to)),
+            REFER: step(REFER, on(REFER_TO, self._refer_to),
+                        on(REFER_PAGE, self._turn_colleagues, keep=True)),
             CLOSE: step(CLOSE), REPLY: step(REPLY),
         })
 
@@ -94,17 +95,34 @@ class CaseFlow(StepFlow[CaseDraft]):
 
     async def _ask_about(self, ctx: Ctx, step: str, report: Report | None, *,
                          with_colleagues: bool) -> None:
-        markup = (await self._colleagues(ctx, report)
-                  if with_colleagues and step == REFER and report is not None else None)
+        if with_colleagues and step == REFER and report is not None:
+            await ctx.reply(*await self._colleagues(ctx, report, 0))
+            return
         await ctx.reply(ctx.t(f"triage.ask.{step}", ref=report.ref if report else "?",
-                              max=STEP_LIMIT[step]), markup)
+                              max=STEP_LIMIT[step]))
 
-    async def _colleagues(self, ctx: Ctx, report: Report) -> InlineKeyboardMarkup | None:
-        """Buttons to refer a case to another active worker (at most 20)."""
-        rows = [[(ctx.label("triage.refer.to", name=w.display_name), REFER_TO.data(w.telegram_id))]
-                for w in await cases.active_workers(ctx.services)
-                if w.telegram_id != report.taken_by]
-        return buttons(rows[:COLLEAGUES_SHOWN]) if rows else None
+    async def _colleagues(self, ctx: Ctx, report: Report,
+                          number: int) -> tuple[str, InlineKeyboardMarkup | None]:
+        """The referral question with page `number` of the buttons that refer the case to
+        another worker on duty."""
+        items = [(ctx.label("triage.refer.to", name=w.display_name), REFER_TO.data(w.telegram_id))
+                 for w in await cases.active_workers(ctx.services)
+                 if w.telegram_id != report.taken_by]
+        rows, page = picker(ctx.t, items, number, REFER_PAGE.data)
+        text = "\n".join([ctx.t(f"triage.ask.{REFER}", ref=report.ref, max=STEP_LIMIT[REFER]),
+                          *page])
+        return text, buttons(rows) if items else None
+
+    async def _turn_colleagues(self, ctx: Ctx, draft: CaseDraft, number: int) -> Refused | None:
+        """cf:rp:<page> at the referral step: another page of colleagues, in the same
+        message, while the presser may still refer the case."""
+        report = await cases.find(ctx.services, draft.report)
+        if not await check(ctx, Action.REFER, report):
+            await self.end(ctx)
+            return None  # refused and answered by the check
+        assert report is not None
+        await ctx.edit_or_reply(*await self._colleagues(ctx, report, number))
+        return None
 
     # -- the referral button -----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.paging import Page
+from bot.domain.paging import Page, page_of
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +75,14 @@ def page_rows(t: Callable[..., str], page: Page[Any],
 def page_line(t: Callable[..., str], page: Page[Any]) -> list[str]:
     """"第 2/6 页" under a list of several pages; nothing for one page."""
     return [t("page.line", page=page.number + 1, pages=page.pages)] if page.pages > 1 else []
+
+
+def picker(t: Callable[..., str], items: Sequence[tuple[str, str]], number: int,
+           turn: Callable[[int], str], width: int = 1
+           ) -> tuple[list[list[tuple[str, str]]], list[str]]:
+    """A list of choices (label, callback data) a page at a time: the buttons of page
+    `number` (`width` a row) with the row that turns the pages (`turn(n)` shows page n), and
+    the page line for the text under the question (nothing when it all fits on one page)."""
+    found = page_of(items, number)
+    return ([*pairs(list(found.items), width), *page_rows(t, found, turn)],
+            page_line(t, found))

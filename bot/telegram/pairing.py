@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import Message
+from telegram import InlineKeyboardMarkup, Message
 
 from bot.domain.access import Action
 from bot.domain.households import clean
@@ -23,6 +23,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
+from bot.telegram.keyboards import picker
 from storage.flows import FlowState
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ LIST_MAX = 12
 PR = CODEC.prefix("pr", "/pair")
 HOUSEHOLD_B = PR.button("h", Int())
 WORKER_B = PR.button("w", Int(16))  # a Telegram id
+WORKERS_PAGE = PR.button("wp", Int(4))  # another page of workers
 PROGRAM_B = PR.button("p", Int())
 YES, NO = PR.button("ok"), PR.button("no")
 
@@ -62,7 +64,8 @@ class PairFlow(StepFlow[PairDraft]):
         self.steps = Steps({
             HOUSEHOLD: Step(self._ask_household, self._search,
                             (on(HOUSEHOLD_B, self._household),)),
-            WORKER: Step(self._ask_worker, buttons=(on(WORKER_B, self._worker),)),
+            WORKER: Step(self._ask_worker, buttons=(
+                on(WORKER_B, self._worker), on(WORKERS_PAGE, self._turn_workers, keep=True))),
             PROGRAM: Step(self._ask_program, buttons=(on(PROGRAM_B, self._program),)),
             CONFIRM: Step(self._ask_confirm, buttons=(on(YES, self._yes), on(NO, self._no))),
         })
@@ -103,14 +106,28 @@ class PairFlow(StepFlow[PairDraft]):
             await self.end(ctx)
             await ctx.reply(ctx.t("pair.no_workers"))
             return
+        await ctx.reply(*await self._workers_view(ctx, draft, choices, 0))
+
+    async def _workers_view(self, ctx: Ctx, draft: PairDraft, choices: list[pairings.WorkerChoice],
+                            number: int) -> tuple[str, InlineKeyboardMarkup]:
+        """Page `number` of the workers to choose from, with whom the household has now."""
         items = [(f"{short(w.name)} ({w.households})", WORKER_B.data(w.telegram_id))
-                 for w in choices[:40]]
-        text = ctx.t("pair.ask_worker", name=draft.name)
+                 for w in choices]
+        rows, page = picker(ctx.t, items, number, WORKERS_PAGE.data, 2)
+        lines = [ctx.t("pair.ask_worker", name=draft.name)]
         current = await pairings.active_for_household(ctx.services, draft.hid)
         if current:
-            text += "\n" + ctx.t("pair.current", worker=ctx.join(
-                [p.worker_name for p in current]))
-        await ctx.reply(text, buttons(pairs(items)))
+            lines.append(ctx.t("pair.current", worker=ctx.join(
+                [p.worker_name for p in current])))
+        return "\n".join([*lines, *page]), buttons(rows)
+
+    async def _turn_workers(self, ctx: Ctx, draft: PairDraft, number: int) -> Refused | None:
+        """Another page of workers, in the same message."""
+        choices = await pairings.workers(ctx.services)
+        if not choices:
+            return STALE
+        await ctx.edit_or_reply(*await self._workers_view(ctx, draft, choices, number))
+        return None
 
     async def _ask_program(self, ctx: Ctx, draft: PairDraft) -> None:
         items = [(program_label(ctx, p.name), PROGRAM_B.data(p.id))

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.ext import Application
 
+from bot.callbacks import SEPARATOR
 from bot.domain.cadence import ContactKind, Program
+from bot.domain.paging import page_of
 from bot.domain.people import Role
 from bot.domain.programs import (
     NAME_MAX,
@@ -23,9 +25,10 @@ from bot.services import programs as use
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx
-from bot.telegram.flowkit import CODEC, Choice, Refused, Step, StepFlow, Steps, on
+from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import program_label
+from bot.telegram.keyboards import buttons, page_line, page_rows
 from bot.telegram.program_limits import limit_button, limit_line
 from storage.flows import FlowState
 
@@ -37,6 +40,7 @@ NEW = PG.button("new")  # also outside the flow: it starts it
 CYCLE = PG.button("cyc", Choice(OBLIGED_KINDS))  # steps one kind's period
 SAVE = PG.button("save")
 CANCEL = PG.button("cancel")
+PAGE = PG.button("pg", Int(4))  # another page of the programmes (also outside the flow)
 
 
 def describe(ctx: Ctx, program: Program) -> str:
@@ -70,24 +74,30 @@ class ProgramFlow(StepFlow[ProgramDraft]):
 
     def __init__(self) -> None:
         self.steps = Steps({
-            NAME_STEP: Step(self._ask_name, self._typed_name, (on(NEW, self._new, keep=True),)),
+            NAME_STEP: Step(self._ask_name, self._typed_name, (
+                on(NEW, self._new, keep=True), on(PAGE, self._turn, keep=True))),
             RULES_STEP: Step(self._ask_rules, buttons=(
                 on(NEW, self._new, keep=True), on(CYCLE, self._cycle, keep=True),
-                on(SAVE, self._save, keep=True), on(CANCEL, self._cancel, keep=True))),
+                on(SAVE, self._save, keep=True), on(CANCEL, self._cancel, keep=True),
+                on(PAGE, self._turn, keep=True))),
         })
 
-    async def show(self, ctx: Ctx) -> None:
-        """Show the programs and offer to define a new one."""
+    async def show(self, ctx: Ctx, number: int = 0, *, edit: bool = False) -> None:
+        """Show the programs, a page at a time (page `number`), and offer to define a new
+        one."""
         lines = [ctx.t("programs.title")]
-        known = await use.listed(ctx.services)
+        found = page_of(await use.listed(ctx.services), number)
         limited = await program_limits.limits(ctx.services)
-        for program in known:
+        for program in found.items:
             lines += [describe(ctx, program), limit_line(ctx, limited.get(program.id, ()))]
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(ctx.t("programs.button.new"), callback_data=NEW.data())],
-             *([InlineKeyboardButton(label, callback_data=data)]
-               for label, data in (limit_button(ctx, p.id, p.name) for p in known[:20]))])
-        await ctx.reply("\n".join(lines), markup)
+        lines += page_line(ctx.t, found)
+        markup = buttons([[(ctx.t("programs.button.new"), NEW.data())],
+                          *([limit_button(ctx, p.id, p.name)] for p in found.items),
+                          *page_rows(ctx.t, found, PAGE.data)])
+        if edit:
+            await ctx.edit_or_reply("\n".join(lines), markup)
+        else:
+            await ctx.reply("\n".join(lines), markup)
 
     async def start(self, ctx: Ctx) -> None:
         """Begin defining a program: ask its name."""
@@ -139,13 +149,24 @@ class ProgramFlow(StepFlow[ProgramDraft]):
             await super().on_button(ctx, state, parts)
 
     async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
-        """The "new program" button starts the flow; other old buttons are stale."""
+        """The "new program" button starts the flow, the page buttons turn the list; other
+        old buttons are stale."""
         if parts == [NEW.action]:
             if await self._coordinator(ctx):
                 await ctx.answer()
                 await self.start(ctx)
             return
+        if (page := PAGE.parse(SEPARATOR.join([self.prefix, *parts]))) is not None:
+            if await self._coordinator(ctx):
+                await ctx.answer()
+                await self.show(ctx, page[0], edit=True)
+            return
         await ctx.answer(ctx.t(self.stale_key), alert=True)
+
+    async def _turn(self, ctx: Ctx, draft: ProgramDraft, number: int) -> Refused | None:
+        """Another page of the programmes, in the list's message (the flow stays as it is)."""
+        await self.show(ctx, number, edit=True)
+        return None
 
     async def _new(self, ctx: Ctx, draft: ProgramDraft) -> Refused | None:
         await self.start(ctx)

@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.access import Action
 from bot.domain.activities import toggle
 from bot.domain.aid import AmountProblem, format_yuan, parse_amount
+from bot.domain.paging import page_holding, page_of
 from bot.domain.people import Role
 from bot.domain.projects import NAME_MAX, PeriodProblem, clean_name, parse_period
 from bot.services import areas
@@ -26,7 +27,8 @@ from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry, start_unless_busy
-from bot.telegram.household_ui import buttons, is_coordinator, join_within, pairs, short
+from bot.telegram.household_ui import buttons, is_coordinator, join_within, short
+from bot.telegram.keyboards import page_line, page_rows, picker
 from storage.flows import FlowState
 
 NAME = "project"
@@ -37,10 +39,12 @@ ADD = PJ.button("add", Int())  # pj:add:0 (the number is not used)
 RETIRE = PJ.button("ret", Int())
 RETIRE_YES = PJ.button("yes", Int())
 RETIRE_NO = PJ.button("no", Int())
+PAGE = PJ.button("pg", Int(4))  # another page of projects
 
 PN = CODEC.prefix("pn", "the add-a-project flow")
 AREA_B = PN.button("a", Int())  # toggles one community
 AREAS_DONE = PN.button("ad")
+AREAS_PAGE = PN.button("ap", Int(4))  # another page of communities
 OK = PN.button("ok")
 NO = PN.button("no")
 
@@ -81,7 +85,8 @@ class ProjectFlow(StepFlow[ProjectDraft]):
             BUDGET: Step(self._ask_budget, self._typed_budget),
             PERIOD: Step(self._ask_period, self._typed_period),
             AREAS: Step(self._ask_areas, buttons=(
-                on(AREA_B, self._toggle_area, keep=True), on(AREAS_DONE, self._areas_done))),
+                on(AREA_B, self._toggle_area, keep=True), on(AREAS_DONE, self._areas_done),
+                on(AREAS_PAGE, self._turn_areas, keep=True))),
             CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
         })
 
@@ -110,17 +115,22 @@ class ProjectFlow(StepFlow[ProjectDraft]):
             (ctx.t("projects.button.confirm"), OK.data()),
             (ctx.t("projects.button.cancel"), NO.data())]]))
 
-    async def _areas_view(self, ctx: Ctx,
-                          draft: ProjectDraft) -> tuple[str, InlineKeyboardMarkup]:
+    async def _areas_view(self, ctx: Ctx, draft: ProjectDraft, number: int = 0, *,
+                          holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+        """Page `number` of the communities to tick (or the page of the one `holding`)."""
         live = await areas.active(ctx.services)
         chosen = set(draft.areas)
         names = [a.name for a in live if a.id in chosen]
-        text = ctx.t("projects.ask_areas") + "\n" + ctx.t(
-            "projects.chosen_areas", areas=ctx.join(names) or ctx.t("projects.nothing_chosen"))
+        ids = [a.id for a in live]
+        if holding in ids:
+            number = page_holding(ids.index(holding))
         items = [(("✓ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
-                 for a in live[:40]]
-        return text, buttons([*pairs(items, 3),
-                              [(ctx.t("projects.button.done"), AREAS_DONE.data())]])
+                 for a in live]
+        rows, page = picker(ctx.t, items, number, AREAS_PAGE.data, 3)
+        text = "\n".join([ctx.t("projects.ask_areas"), ctx.t(
+            "projects.chosen_areas", areas=ctx.join(names) or ctx.t("projects.nothing_chosen")),
+            *page])
+        return text, buttons([*rows, [(ctx.t("projects.button.done"), AREAS_DONE.data())]])
 
     async def _summary(self, ctx: Ctx, draft: ProjectDraft) -> str:
         names = {a.id: a.name for a in await areas.active(ctx.services)}
@@ -145,7 +155,8 @@ class ProjectFlow(StepFlow[ProjectDraft]):
             await super().on_message(ctx, state)
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """pn:a:<area>, pn:ad, pn:ok, pn:no at their own step, from a coordinator only."""
+        """pn:a:<area>, pn:ap:<page>, pn:ad, pn:ok, pn:no at their own step, from a
+        coordinator only."""
         if not await ctx.may(Action.PROGRAMME_MANAGE):
             await self.end(ctx)
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
@@ -194,8 +205,13 @@ class ProjectFlow(StepFlow[ProjectDraft]):
             return Refused("projects.problem.no_areas")
         draft.areas = chosen
         await self.save(ctx, AREAS, draft)
-        text, markup = await self._areas_view(ctx, draft)
+        text, markup = await self._areas_view(ctx, draft, holding=area_id)
         await ctx.edit_or_reply(text, markup)
+        return None
+
+    async def _turn_areas(self, ctx: Ctx, draft: ProjectDraft, number: int) -> Refused | None:
+        """Another page of communities, in the same message (what is ticked stays)."""
+        await ctx.edit_or_reply(*await self._areas_view(ctx, draft, number))
         return None
 
     async def _areas_done(self, ctx: Ctx, draft: ProjectDraft) -> Refused | None:
@@ -237,21 +253,31 @@ class ProjectsView:
     def __init__(self, flow: ProjectFlow) -> None:
         self.flow = flow
 
-    async def show(self, ctx: Ctx) -> None:
-        """The projects, running ones first, retired ones marked."""
-        found = await use.listed(ctx.services)
-        lines = [ctx.t("projects.title" if found else "projects.none")]
-        lines += [project_line(ctx, p) for p in found]
+    async def show(self, ctx: Ctx, number: int = 0, *, edit: bool = False) -> None:
+        """The projects, running ones first, retired ones marked, a page at a time."""
+        found = page_of(await use.listed(ctx.services), number)
+        lines = [ctx.t("projects.title" if found.total else "projects.none")]
+        lines += [project_line(ctx, p) for p in found.items]
+        lines += page_line(ctx.t, found)
         rows = [[(ctx.t("projects.button.add"), ADD.data(0))]]
         rows += [[(ctx.label("projects.button.retire", name=short(p.name, 20)),
-                   RETIRE.data(p.id))] for p in found if not p.retired][:30]
-        await ctx.reply(join_within(lines), buttons(rows))
+                   RETIRE.data(p.id))] for p in found.items if not p.retired]
+        rows += page_rows(ctx.t, found, PAGE.data)
+        if edit:
+            await ctx.edit_or_reply(join_within(lines), buttons(rows))
+        else:
+            await ctx.reply(join_within(lines), buttons(rows))
 
     async def on_button(self, ctx: Ctx) -> None:
-        """pj:add:0, pj:ret|yes|no:<project>: coordinators only, checked at every press."""
+        """pj:add:0, pj:pg:<page>, pj:ret|yes|no:<project>: coordinators only, checked at
+        every press."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         if not await ctx.may(Action.PROGRAMME_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
+            return
+        if (page := PAGE.parse(data)) is not None:
+            await ctx.answer()
+            await self.show(ctx, page[0], edit=True)
             return
         if ADD.parse(data) is not None:
             await ctx.answer()

@@ -3,8 +3,9 @@
 sg:open:0 lists the streets; sg:ed:<street> shows every community as a toggle (a press moves
 it into the street, or out; never the last one), with sg:ren:<street> (the rename flow, typed
 only: sn) and sg:rm:<street> (remove, confirmed with sg:rmy / sg:rmn: its communities are
-then in no street); sg:add:0 starts the flow that names a new street and picks its
-communities (sf:a:<area>, sf:ok). Every press checks the role again.
+then in no street); sg:pg:<street>:<page> turns the communities' pages; sg:add:0 starts the
+flow that names a new street and picks its communities (sf:a:<area>, sf:pg:<page>, sf:ok).
+Every press checks the role again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.access import Action
 from bot.domain.activities import toggle
 from bot.domain.areas import AREA_NAME_MAX
+from bot.domain.paging import page_holding
 from bot.domain.people import Role
 from bot.services import areas
 from bot.services import streets as use
@@ -26,13 +28,13 @@ from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Int, Maybe, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flows import FlowRegistry, start_unless_busy
-from bot.telegram.household_ui import buttons, join_within, pairs, short
+from bot.telegram.household_ui import buttons, join_within, short
+from bot.telegram.keyboards import picker
 from storage.flows import FlowState
 
 NAME = "street"
 RENAME_FLOW = "street_rename"
 NAME_STEP, AREAS_STEP = "name", "areas"
-AREA_BUTTONS = 40
 
 SG = CODEC.prefix("sg", "/areas: the streets")
 OPEN = SG.button("open", Int())  # sg:open:0 (the number is not used)
@@ -40,6 +42,7 @@ ADD = SG.button("add", Int())  # sg:add:0
 EDIT = SG.button("ed", Int())
 EDITED = SG.button("ok", Int())
 TOGGLE = SG.button("t", Int(), Maybe(Int()))  # street, community (the use case checks both)
+PAGE = SG.button("pg", Int(), Int(4))  # street, another page of its communities
 RENAME = SG.button("ren", Int())
 REMOVE, REMOVE_SURE, REMOVE_KEEP = SG.button("rm", Int()), SG.button("rmy", Int()), \
     SG.button("rmn", Int())
@@ -49,6 +52,7 @@ SN = CODEC.prefix("sn", "renaming a street")  # typed names only: no buttons of 
 SF = CODEC.prefix("sf", "the add-a-street flow")
 AREA_B = SF.button("a", Int())  # toggles one community
 SAVE = SF.button("ok")
+AREAS_PAGE = SF.button("pg", Int(4))  # another page of communities
 
 
 def open_button(ctx: Ctx) -> tuple[str, str]:
@@ -86,20 +90,28 @@ class StreetsView:
                    EDIT.data(s.id))] for s in found[:30]]
         await ctx.reply(join_within(lines), buttons(rows))
 
-    async def _street_view(self, ctx: Ctx, street: Street) -> tuple[str, InlineKeyboardMarkup]:
+    async def _street_view(self, ctx: Ctx, street: Street, number: int = 0, *,
+                           holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+        """Page `number` of the communities to move in or out (or the page of the one
+        `holding`)."""
         live = await areas.active(ctx.services)
+        ids = [a.id for a in live]
+        if holding in ids:
+            number = page_holding(ids.index(holding))
         items = [(("✅ " if a.id in street.area_ids else "") + short(a.name),
-                  TOGGLE.data(street.id, a.id)) for a in live[:AREA_BUTTONS]]
+                  TOGGLE.data(street.id, a.id)) for a in live]
+        rows, page = picker(ctx.t, items, number, lambda n: PAGE.data(street.id, n), 3)
         names = [a.name for a in live if a.id in street.area_ids]
-        text = ctx.t("streets.ask_edit", street=street.name) + "\n" + ctx.t(
-            "streets.chosen", areas=ctx.join(names) or ctx.t("streets.nothing"))
-        return text, buttons([*pairs(items, 3),
+        text = "\n".join([ctx.t("streets.ask_edit", street=street.name), ctx.t(
+            "streets.chosen", areas=ctx.join(names) or ctx.t("streets.nothing")), *page])
+        return text, buttons([*rows,
                               [(ctx.t("streets.button.rename"), RENAME.data(street.id)),
                                (ctx.t("streets.button.remove"), REMOVE.data(street.id))],
                               [(ctx.t("streets.button.done"), EDITED.data(street.id))]])
 
     async def on_button(self, ctx: Ctx) -> None:
-        """sg:open|add:0, sg:ed|ok:<street>, sg:t:<street>:<area>; coordinators only."""
+        """sg:open|add:0, sg:ed|ok:<street>, sg:t:<street>:<area>, sg:pg:<street>:<page>;
+        coordinators only."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         if not await ctx.may(Action.STAFF_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
@@ -114,8 +126,8 @@ class StreetsView:
             return
         edit, edited, toggled = EDIT.parse(data), EDITED.parse(data), TOGGLE.parse(data)
         renamed, removing = RENAME.parse(data), REMOVE.parse(data)
-        sure, keep = REMOVE_SURE.parse(data), REMOVE_KEEP.parse(data)
-        street_id = (edit or edited or toggled or renamed or removing or sure or keep
+        sure, keep, paged = REMOVE_SURE.parse(data), REMOVE_KEEP.parse(data), PAGE.parse(data)
+        street_id = (edit or edited or toggled or renamed or removing or sure or keep or paged
                      or (None,))[0]
         street = await use.get(ctx.services, street_id) if street_id is not None else None
         if street is None:
@@ -134,6 +146,9 @@ class StreetsView:
         elif edit is not None:
             await ctx.answer()
             await ctx.reply(*await self._street_view(ctx, street))
+        elif paged is not None:
+            await ctx.answer()
+            await ctx.edit_or_reply(*await self._street_view(ctx, street, paged[1]))
         elif edited is not None or toggled is None:
             await ctx.answer()
             await ctx.drop_keyboard()
@@ -172,7 +187,7 @@ class StreetsView:
                              alert=True)
             return
         await ctx.answer()
-        await ctx.edit_or_reply(*await self._street_view(ctx, changed))
+        await ctx.edit_or_reply(*await self._street_view(ctx, changed, holding=area_id))
 
 
 @dataclass
@@ -197,7 +212,8 @@ class StreetFlow(StepFlow[StreetDraft]):
         self.steps = Steps({
             NAME_STEP: Step(self._ask_name, self._typed_name),
             AREAS_STEP: Step(self._ask_areas, buttons=(
-                on(AREA_B, self._toggle, keep=True), on(SAVE, self._save))),
+                on(AREA_B, self._toggle, keep=True), on(SAVE, self._save),
+                on(AREAS_PAGE, self._turn, keep=True))),
         })
 
     async def start(self, ctx: Ctx) -> None:
@@ -214,17 +230,21 @@ class StreetFlow(StepFlow[StreetDraft]):
     async def _ask_areas(self, ctx: Ctx, draft: StreetDraft) -> None:
         await ctx.reply(*await self._areas_view(ctx, draft))
 
-    async def _areas_view(self, ctx: Ctx,
-                          draft: StreetDraft) -> tuple[str, InlineKeyboardMarkup]:
+    async def _areas_view(self, ctx: Ctx, draft: StreetDraft, number: int = 0, *,
+                          holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+        """Page `number` of the communities to tick (or the page of the one `holding`)."""
         live = await areas.active(ctx.services)
         chosen = set(draft.areas)
+        ids = [a.id for a in live]
+        if holding in ids:
+            number = page_holding(ids.index(holding))
         items = [(("✅ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
-                 for a in live[:AREA_BUTTONS]]
-        text = ctx.t("streets.ask_areas", street=draft.name) + "\n" + ctx.t(
+                 for a in live]
+        rows, page = picker(ctx.t, items, number, AREAS_PAGE.data, 3)
+        text = "\n".join([ctx.t("streets.ask_areas", street=draft.name), ctx.t(
             "streets.chosen", areas=ctx.join([a.name for a in live if a.id in chosen])
-            or ctx.t("streets.nothing"))
-        return text, buttons([*pairs(items, 3),
-                              [(ctx.t("streets.button.done"), SAVE.data())]])
+            or ctx.t("streets.nothing")), *page])
+        return text, buttons([*rows, [(ctx.t("streets.button.done"), SAVE.data())]])
 
     # -- the role, again at every answer ------------------------------------------------------
 
@@ -237,7 +257,8 @@ class StreetFlow(StepFlow[StreetDraft]):
         await super().on_message(ctx, state)
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
-        """sf:a:<area> toggles a community; sf:ok saves (coordinators only)."""
+        """sf:a:<area> toggles a community, sf:pg:<page> turns the page; sf:ok saves
+        (coordinators only)."""
         if not await ctx.may(Action.STAFF_MANAGE):
             await self.end(ctx)
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
@@ -261,7 +282,12 @@ class StreetFlow(StepFlow[StreetDraft]):
             return Refused("streets.problem.gone")
         draft.areas = chosen
         await self.save(ctx, AREAS_STEP, draft)
-        await ctx.edit_or_reply(*await self._areas_view(ctx, draft))
+        await ctx.edit_or_reply(*await self._areas_view(ctx, draft, holding=area_id))
+        return None
+
+    async def _turn(self, ctx: Ctx, draft: StreetDraft, number: int) -> Refused | None:
+        """Another page of communities, in the same message (what is ticked stays)."""
+        await ctx.edit_or_reply(*await self._areas_view(ctx, draft, number))
         return None
 
     async def _save(self, ctx: Ctx, draft: StreetDraft) -> Refused | None:

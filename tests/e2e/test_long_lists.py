@@ -1,7 +1,7 @@
-"""End to end: the coordinator's and resident's lists at district scale (120 workers, 120
-communities) are shown a page at a time, within Telegram's 100 buttons and 4,096 characters
-(the fake Bot API refuses more, as Telegram does), and what is on a later page can be reached
-and chosen."""
+"""End to end: the lists people choose from at district scale (120 workers, 120 communities,
+dozens of households, projects, funds and programmes) are shown a page at a time, within
+Telegram's 100 buttons and 4,096 characters (the fake Bot API refuses more, as Telegram does),
+and what is on a later page can be reached and chosen."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ import openpyxl
 import pytest
 
 from tests.conftest import BotProcess, bot_environment
-from tests.e2e.helpers_triage import invite_code, report_row
+from tests.e2e.helpers_triage import add_worker, invite_code, report_row
 from tests.e2e.reporting import label, submit_report
+from tests.e2e.test_households import HEADER, import_csv
+from tests.e2e.test_streets import street_of
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
 MANY = 120
@@ -248,3 +250,243 @@ async def test_import_of_a_workbook_of_120_sheets_offers_them_a_page_at_a_time(
     await coordinator.press("名单090", in_message=choose)
     await coordinator.expect("读取工作表“名单090”")
     await coordinator.expect("检查完了，还没有导入")
+
+
+async def turn_to(user: FakeUser, message: BotMessage, page: int, pages: int) -> BotMessage:
+    """Press 下一页 until `page` of `pages` shows (each page within Telegram's limits)."""
+    for number in range(2, page + 1):
+        await user.press(NEXT, in_message=message)
+        message = await user.expect(rf"第 {number}/{pages} 页")
+        within_limits(message)
+    return message
+
+
+def insert_rows(bot: BotProcess, sql: str, rows: list[tuple[object, ...]]) -> None:
+    """Rows straight into the database (lists longer than a page, quickly)."""
+    with bot.db() as conn:
+        conn.executemany(sql, rows)
+        conn.commit()
+
+
+async def test_activity_picks_a_community_households_and_a_project_beyond_a_page(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    # 45 households in one community on page 3 of 6; 25 projects running.
+    await import_csv(many_areas, HEADER + "".join(
+        f"LP-{n:02d},住户{n:02d},笋岗社区005,笋岗路{n}号,1,低保,,\n" for n in range(1, 46)))
+    await coordinator.send("/start")
+    await coordinator.expect("管理员")
+    insert_rows(many_areas, "INSERT INTO projects (name, budget_fen, starts_on, ends_on, "
+                "created_by, created_at) VALUES (?, 100, '2026-01-01', '2026-12-31', 9001, ?)",
+                [(f"项目{n:02d}", STAMP) for n in range(1, 26)])
+    await coordinator.send("/activity")
+    await coordinator.expect("活动叫什么")
+    await coordinator.send("重阳节走访")
+    await coordinator.expect("是哪一类活动")
+    await coordinator.press(label("zh", "activity.kind.holiday_visit"))
+    await coordinator.expect("是哪天的活动")
+    await coordinator.press(label("zh", "activity.button.yesterday"))
+    question = await coordinator.expect("在哪些社区")
+    within_limits(question)
+    assert "第 1/6 页" in question.plain and "笋岗社区005" not in question.labels
+    await coordinator.press("东门社区002", in_message=question)
+    question = await coordinator.expect("已选：东门社区002")
+    question = await turn_to(coordinator, question, 3, 6)
+    await coordinator.press("笋岗社区005", in_message=question)
+    question = await coordinator.expect("已选：东门社区002、笋岗社区005")
+    assert "第 3/6 页" in question.plain and "✓ 笋岗社区005" in question.labels
+    await coordinator.press(label("zh", "activity.button.done"), in_message=question)
+    scope = await coordinator.expect("哪些服务对象参加了")
+    await coordinator.press(label("zh", "activity.button.pick"), in_message=scope)
+    question = await coordinator.expect("请点选参加的服务对象")
+    assert "第 1/3 页" in question.plain and "住户43" not in question.labels
+    question = await turn_to(coordinator, question, 3, 3)
+    await coordinator.press("住户43", in_message=question)
+    question = await coordinator.expect("已选 1 户：住户43")
+    assert "第 3/3 页" in question.plain
+    await coordinator.press(label("zh", "activity.button.done"), in_message=question)
+    question = await coordinator.expect("提供了哪些服务")
+    await coordinator.press(label("zh", "activity.button.done"), in_message=question)
+    question = await coordinator.expect("一共服务了多少人")
+    await coordinator.press(label("zh", "activity.button.by_households", count=1),
+                            in_message=question)
+    question = await coordinator.expect("属于哪个民生微实事项目")
+    assert "第 1/2 页" in question.plain and "项目23" not in question.labels
+    question = await turn_to(coordinator, question, 2, 2)
+    assert label("zh", "activity.button.no_project") in question.labels
+    await coordinator.press("项目23", in_message=question)
+    summary = await coordinator.expect("请核对一下")
+    assert "所属项目：项目23" in summary.plain and "1 户" in summary.plain
+    await coordinator.press(label("zh", "activity.button.confirm"), in_message=summary)
+    await coordinator.expect("已保存活动：重阳节走访，1 户参加")
+    with many_areas.db() as conn:
+        areas = [r[0] for r in conn.execute(
+            "SELECT a.name FROM activity_areas x JOIN areas a ON a.id = x.area_id ORDER BY 1")]
+        households = [r[0] for r in conn.execute(
+            "SELECT h.external_id FROM activity_households x "
+            "JOIN households h ON h.id = x.household_id")]
+        project = conn.execute("SELECT p.name FROM activities a "
+                               "JOIN projects p ON p.id = a.project_id").fetchone()[0]
+    assert areas == ["东门社区002", "笋岗社区005"] and households == ["LP-43"]
+    assert project == "项目23"
+
+
+async def test_new_project_ticks_a_community_on_a_later_page(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/projects")
+    await coordinator.expect("还没有民生微实事项目")
+    await coordinator.press(label("zh", "projects.button.add"))
+    await coordinator.expect("项目叫什么")
+    await coordinator.send("长者助餐点")
+    await coordinator.expect("项目预算多少元")
+    await coordinator.send("5万")
+    await coordinator.expect("项目周期是哪天到哪天")
+    await coordinator.send("2026-09-01 至 2026-12-31")
+    question = await coordinator.expect("项目在哪些社区")
+    within_limits(question)
+    question = await turn_to(coordinator, question, 4, 6)
+    await coordinator.press("翠竹社区011", in_message=question)
+    question = await coordinator.expect("已选：翠竹社区011")
+    assert "第 4/6 页" in question.plain
+    await coordinator.press(label("zh", "projects.button.done"), in_message=question)
+    summary = await coordinator.expect("请核对一下")
+    assert "翠竹社区011" in summary.plain
+    await coordinator.press(label("zh", "projects.button.confirm"), in_message=summary)
+    await coordinator.expect("已新增项目：长者助餐点")
+    with many_areas.db() as conn:
+        assert [r[0] for r in conn.execute(
+            "SELECT a.name FROM project_areas x JOIN areas a ON a.id = x.area_id")] \
+            == ["翠竹社区011"]
+
+
+async def test_streets_move_and_pick_communities_on_a_later_page(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    # An existing street: a community from page 5 moved into it.
+    await coordinator.send("/areas")
+    await coordinator.expect("社区列表")
+    await coordinator.press(label("zh", "streets.button.open"))
+    listing = await coordinator.expect("街道和社区")
+    await coordinator.press(label("zh", "streets.button.edit", street="东门街道"),
+                            in_message=listing)
+    view = await coordinator.expect("东门街道 下面有哪些社区")
+    within_limits(view)
+    assert "第 1/6 页" in view.plain and "莲塘社区004" not in view.labels
+    view = await turn_to(coordinator, view, 5, 6)
+    await coordinator.press("莲塘社区004", in_message=view)
+    view = await coordinator.expect("东门街道 下面有哪些社区.*莲塘社区004")
+    assert "第 5/6 页" in view.plain and "✅ 莲塘社区004" in view.labels
+    await coordinator.press(label("zh", "streets.button.done"), in_message=view)
+    await coordinator.expect("街道和社区")
+    assert street_of(many_areas)["莲塘社区004"] == "东门街道"
+
+    # A new street: a community from page 6 ticked in the add flow.
+    await coordinator.press(label("zh", "streets.button.add"))
+    await coordinator.expect("新街道叫什么")
+    await coordinator.send("湖贝街道")
+    question = await coordinator.expect("湖贝街道 下面有哪些社区")
+    question = await turn_to(coordinator, question, 6, 6)
+    await coordinator.press("黄贝社区017", in_message=question)
+    question = await coordinator.expect("已选：黄贝社区017")
+    assert "第 6/6 页" in question.plain
+    await coordinator.press(label("zh", "streets.button.done"), in_message=question)
+    await coordinator.expect("已新建街道 湖贝街道")
+    assert street_of(many_areas)["黄贝社区017"] == "湖贝街道"
+
+
+async def test_pair_offers_45_workers_a_page_at_a_time(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    add_workers(bot, 45)
+    await import_csv(bot, HEADER + "LH-1,张大爷,翠竹社区,翠竹路1号,1,独居老人,,\n")
+    await coordinator.send("/pair")
+    await coordinator.expect("安排结对")
+    await coordinator.send("张大爷")
+    question = await coordinator.expect("张大爷 由谁结对")
+    within_limits(question)
+    assert "社工043 (0)" not in question.labels
+    question = await turn_to(coordinator, question, 3, 3)
+    await coordinator.press("社工043 (0)", in_message=question)
+    await coordinator.expect("确认：社工043 从今天起结对 张大爷")
+    await coordinator.press(label("zh", "pair.yes"))
+    await coordinator.expect("已结对：社工043 ↔ 张大爷")
+    with bot.db() as conn:
+        assert conn.execute("SELECT worker_id FROM pairings WHERE ended_on IS NULL"
+                            ).fetchone()[0] == 5043
+
+
+async def test_refer_offers_every_colleague_a_page_at_a_time(
+        bot: BotProcess, resident: FakeUser, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    add_workers(bot, 25, area="东门社区")
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    ref = await submit_report(resident)
+    card = await worker.expect(rf"新求助.*{ref}")
+    await worker.press(label("zh", "triage.button.take"), in_message=card)
+    await worker.expect(rf"{ref} 由您负责了")
+    await worker.press(label("zh", "triage.button.ref"))
+    question = await worker.expect("转给谁")
+    within_limits(question)
+    assert "第 1/2 页" in question.plain and "转给 社工023" not in question.labels
+    question = await turn_to(worker, question, 2, 2)
+    await worker.press("转给 社工023", in_message=question)
+    await worker.expect(rf"已把 {ref} 转给 社工023")
+    assert report_row(bot, ref)["taken_by"] == 5023
+
+
+async def test_funds_list_45_a_page_at_a_time_and_one_on_page_3_is_retired(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    insert_rows(bot, "INSERT INTO funds (name, created_at) VALUES (?, ?)",
+                [(f"基金{n:02d}", STAMP) for n in range(1, 41)])
+    await coordinator.send("/funds")
+    listing = await coordinator.expect("资金来源")
+    within_limits(listing)
+    assert "第 1/3 页" in listing.plain and "基金38" not in listing.plain
+    listing = await turn_to(coordinator, listing, 3, 3)
+    assert "基金38" in listing.plain
+    await coordinator.press(label("zh", "funds.button.retire", name="基金38"), in_message=listing)
+    confirm = await coordinator.expect("基金38")
+    await coordinator.press(label("zh", "funds.button.yes"), in_message=confirm)
+    await coordinator.expect("已停用资金来源 基金38")
+    with bot.db() as conn:
+        assert conn.execute("SELECT retired FROM funds WHERE name = '基金38'").fetchone()[0] == 1
+
+
+async def test_programs_list_25_a_page_at_a_time_and_one_on_page_2_is_limited(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    insert_rows(bot, "INSERT INTO programs (name, rules, created_at) VALUES (?, ?, ?)",
+                [(f"方案{n:02d}", '[{"kind": "call", "period": "quarter"}]', STAMP)
+                 for n in range(1, 25)])
+    await coordinator.send("/programs")
+    listing = await coordinator.expect("结对方案：")
+    within_limits(listing)
+    opens = label("zh", "programs.limit.button", name="方案22")
+    assert "第 1/2 页" in listing.plain and opens not in listing.labels
+    listing = await turn_to(coordinator, listing, 2, 2)
+    assert "方案22" in listing.plain
+    await coordinator.press(opens, in_message=listing)
+    view = await coordinator.expect("方案22 只对哪些类别")
+    await coordinator.press(label("zh", "category.orphan"), in_message=view)
+    view = await coordinator.expect("只适用于：孤儿")
+    with bot.db() as conn:
+        assert [tuple(r) for r in conn.execute(
+            "SELECT p.name, c.category FROM program_categories c "
+            "JOIN programs p ON p.id = c.program_id")] == [("方案22", "orphan")]
+
+
+async def test_projects_list_45_a_page_at_a_time_and_one_on_page_3_is_retired(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/start")
+    await coordinator.expect("管理员")
+    insert_rows(bot, "INSERT INTO projects (name, budget_fen, starts_on, ends_on, created_by, "
+                "created_at) VALUES (?, 100, '2026-01-01', '2026-12-31', 9001, ?)",
+                [(f"项目{n:02d}", STAMP) for n in range(1, 46)])
+    await coordinator.send("/projects")
+    listing = await coordinator.expect("民生微实事项目")
+    within_limits(listing)
+    assert "第 1/3 页" in listing.plain and "项目43" not in listing.plain
+    listing = await turn_to(coordinator, listing, 3, 3)
+    await coordinator.press(label("zh", "projects.button.retire", name="项目43"),
+                            in_message=listing)
+    confirm = await coordinator.expect("确定停用 项目43 吗")
+    await coordinator.press(label("zh", "projects.button.yes"), in_message=confirm)
+    await coordinator.expect("已停用项目 项目43")
+    with bot.db() as conn:
+        assert conn.execute("SELECT retired FROM projects WHERE name = '项目43'").fetchone()[0] == 1
