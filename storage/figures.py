@@ -199,10 +199,11 @@ def programs(conn: sqlite3.Connection) -> list[Program]:
 
 def cadence_stream(conn: sqlite3.Connection, worker_id: int | None = None
                    ) -> Iterator[tuple[Cadence, House]]:
-    """Every household that is not archived, household by household, with each programme it
-    was paired in (and that holds it): the rows the cadence engine needs (as
-    storage.reminders.all_cadence) but streamed. With worker_id, only households that worker
-    was paired with. bot/services/obligations.py computes what they owe."""
+    """Every household that was paired (archived ones too: their past periods still count),
+    household by household, with each programme it was paired in (and that holds it): the
+    rows the cadence engine needs (as storage.reminders.all_cadence) but streamed. With
+    worker_id, only households that worker was paired with. bot/services/obligations.py
+    computes what they owe."""
     for household_id, house, held, days in cadence_days(conn, worker_id):
         records = [ContactRecord(day, kind) for kind, found in days.items() for day in found]
         for program, spans in held:
@@ -247,7 +248,7 @@ def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
 
 def cadence_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: date
                   ) -> Iterator[tuple[int, House, Held, tuple[int, ...]]]:
-    """cadence_stream's households (every one not archived) with, per column, the bits of
+    """cadence_stream's households (archived ones too) with, per column, the bits of
     the periods in which a contact of the column's kinds is dated, up to today
     (bot/domain/marks.py): SQLite reads every contact, Python gets a few integers each."""
     # A day's month index once per contact, then per column its period's bit (SUM of the
@@ -279,20 +280,19 @@ def _mine(worker_id: int | None) -> tuple[str, tuple[Any, ...]]:
 def _held(conn: sqlite3.Connection, worker_id: int | None,
           contact_rows: Iterator[tuple[Any, ...]], days: dict[str, date]
           ) -> Iterator[tuple[int, House, Held, tuple[Any, ...] | None]]:
-    """Every household that is not archived and was paired (with worker_id: by that worker),
+    """Every household that was paired (with worker_id: by that worker), archived or not,
     in id order, with its programmes and tenures and its row of `contact_rows` (by household
     id first, in the same order; None if it has none): the three read side by side."""
     known = {p.id: p for p in programs(conn)}
     mine, params = _mine(worker_id)
     pairing_rows = _tuples(conn, (
         "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
-        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        f"AND {HELD}{mine.format('p.household_id')} "
+        f"FROM pairings p WHERE {HELD}{mine.format('p.household_id')} "
         "ORDER BY p.household_id, p.program_id, p.started_on"), params)
     house_rows = _tuples(conn, (
         "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
-        "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
-        f"AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id){mine.format('h.id')} "
+        "LEFT JOIN areas a ON a.id = h.area_id WHERE EXISTS (SELECT 1 FROM pairings p "
+        f"WHERE p.household_id = h.id){mine.format('h.id')} "
         "ORDER BY h.id"), params)
     next_contact = next(contact_rows, None)
     next_pairing = next(pairing_rows, None)
