@@ -19,19 +19,25 @@ from bot.domain import figures as fg
 from bot.domain.cadence import ContactKind
 from bot.domain.households import Category, HouseholdInput
 from bot.domain.people import Person, Role
-from bot.services import contacts as contact_log
+from bot.domain.reports import Category as ReportCategory
+from bot.domain.reports import Draft, Urgency
 from bot.services import (
+    cases,
     digest,
     household_edits,
+    new_reports,
     obligations,
     overdue,
+    people,
     reminder_run,
+    staff,
 )
+from bot.services import contacts as contact_log
 from bot.services import figures as service
 from bot.services import households as household_cases
 from bot.services import pairings as pairing_cases
 from bot.services.context import Services
-from storage import areas
+from storage import areas, flows
 from storage.clock import to_db
 from storage.contacts import NewContact
 from storage.db import Database
@@ -154,3 +160,57 @@ async def test_an_archived_household_owes_nothing_from_today(at: At, db: Databas
     running = [i for i in await obligations.everyone(db, december)
                if i.household_id == second]
     assert running == []
+
+
+async def take_a_report(at: At, worker: int) -> int:
+    """A report received on 10 September 2026 at 09:00 and taken by `worker` an hour later."""
+    received = datetime(2026, 9, 10, 1, 0, tzinfo=UTC)
+    await people.seen(at(received), REPORTER, "李阿姨", None, received)
+    await flows.put(at(received).db, REPORTER, "report", "confirm", Draft(
+        category=ReportCategory.HEALTH, description="腿肿了好几天", address="3栋502",
+        area_id=1, urgency=Urgency.SOON, anonymous=True).to_data(), received)
+    made = (await new_reports.submit(at(received), REPORTER, "report", "confirm",
+                                     received)).report
+    assert made is not None
+    taken = await cases.take(at(received), made, worker,
+                             datetime(2026, 9, 10, 2, 0, tzinfo=UTC))
+    assert taken.won
+    return made.id
+
+
+def taken(found: fg.Figures) -> tuple[int, int, object]:
+    return found.reports.received, found.reports.taken, found.reports.take_median
+
+
+async def test_taking_a_worker_off_duty_leaves_last_quarters_reports_taken(
+        at: At, db: Database) -> None:
+    await take_a_report(at, B)
+    before = (await service.stats(at(NOW), COORD, Q3)).now
+    mine_before = (await service.stats(at(NOW), COORD, Q3, worker_id=B)).now
+    assert str(taken(before)) == "(1, 1, datetime.timedelta(seconds=3600))"
+
+    assert await staff.deactivate(at(NOW), B, COORDINATOR, NOW) is not None
+
+    assert taken((await service.stats(at(NOW), COORD, Q3)).now) == taken(before)
+    assert taken((await service.stats(at(NOW), COORD, Q3, worker_id=B)).now) == taken(
+        mine_before) == taken(before)
+    # Taken again today: Q3 is unchanged, and Q4 counts no second take.
+    report = await cases.find(at(NOW), 1)
+    assert report is not None and report.taken_by is None
+    assert (await cases.take(at(NOW), report, A, NOW)).won
+    assert taken((await service.stats(at(NOW), COORD, Q3)).now) == taken(before)
+    q4 = fg.Span(date(2026, 10, 1), date(2026, 12, 31))
+    assert taken((await service.stats(at(NOW), COORD, q4)).now) == (0, 0, None)
+
+
+async def test_a_case_given_back_and_taken_again_counts_its_first_take(
+        at: At, db: Database) -> None:
+    report_id = await take_a_report(at, A)
+    report = await cases.find(at(NOW), report_id)
+    assert report is not None
+    later = datetime(2026, 9, 11, 2, 0, tzinfo=UTC)
+    released = await cases.release(at(later), report, A, later)
+    assert released is not None
+    assert (await cases.take(at(later), released, B, later)).won
+    found = (await service.stats(at(NOW), COORD, Q3)).now
+    assert str(taken(found)) == "(1, 1, datetime.timedelta(seconds=3600))"
