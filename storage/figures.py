@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -56,8 +56,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-def stream(conn: sqlite3.Connection, sql: str, params: Sequence[object] = ()
-           ) -> Iterator[sqlite3.Row]:
+def stream(conn: sqlite3.Connection, sql: str,
+           params: Sequence[object] | Mapping[str, object] = ()) -> Iterator[sqlite3.Row]:
     """Rows of a query, fetched CHUNK at a time."""
     yield from _chunks(conn.execute(sql, params))
 
@@ -165,25 +165,49 @@ def _services(text: str | None) -> tuple[str, ...]:
     return tuple(str(code) for code in found) if isinstance(found, list) else ()
 
 
+# A report is taken when a worker first takes it or is first assigned it. The case may go
+# back to the queue later (given back, or its worker taken off duty) and be taken again, or be
+# handed to another worker: reports.taken_at follows the case, but the period that counted it
+# as taken, and its time to take, stay as they were. report_events keeps every take.
+_FIRST_TAKE = "kind IN ('taken', 'assigned')"
+# One worker's takes: taken by them, assigned to them, or handed to them by its taker.
+_THEIR_TAKE = ("((kind = 'taken' AND actor_id = :worker) "
+               "OR (kind = 'assigned' AND detail = CAST(:worker AS TEXT)) "
+               "OR (kind = 'referred' AND detail = 'worker:' || :worker))")
+
+
 def reports(conn: sqlite3.Connection, start: datetime, stop: datetime,
             worker_id: int | None = None) -> Iterator[ReportRow]:
-    """Reports received, taken or finished in [start, stop) (taken by one worker, or all)."""
-    window = (to_db(start), to_db(stop))
-    marks = ",".join("?" * len(REPORT_OUTCOMES))
-    scope = " AND r.taken_by = ?" if worker_id is not None else ""
-    extra: list[object] = [worker_id] if worker_id is not None else []
+    """Reports received, taken or finished in [start, stop) (all, or those taken by one
+    worker); a report's taken_at is its first take (with worker_id: that worker's first),
+    never moved by what happened to the case since. A report with no take in its history
+    but a taker (written before takes were recorded) is taken when reports.taken_at says."""
+    window = {"start": to_db(start), "stop": to_db(stop)}
+    marks = ",".join(f":outcome{n}" for n in range(len(REPORT_OUTCOMES)))
+    outcome_params = {f"outcome{n}": status for n, status in enumerate(REPORT_OUTCOMES)}
     outcome_sql = (f"SELECT report_id, status, at FROM report_events WHERE status IN ({marks}) "
-                   "AND at >= ? AND at < ?")
+                   "AND at >= :start AND at < :stop")
     outcomes: dict[int, list[tuple[str, datetime]]] = {}
-    for r in stream(conn, outcome_sql, [*REPORT_OUTCOMES, *window]):
+    for r in stream(conn, outcome_sql, {**outcome_params, **window}):
         outcomes.setdefault(int(r["report_id"]), []).append((r["status"], from_db(r["at"])))
-    sql = ("SELECT r.id, r.category, COALESCE(a.name, r.area_text, '') AS area, r.created_at, "
-           "r.taken_at FROM reports r LEFT JOIN areas a ON a.id = r.area_id "
-           "WHERE ((r.created_at >= ? AND r.created_at < ?) "
-           "OR (r.taken_at >= ? AND r.taken_at < ?) "
-           f"OR r.id IN (SELECT report_id FROM report_events WHERE status IN ({marks}) "
-           f"AND at >= ? AND at < ?)){scope} ORDER BY r.id")
-    params = [*window, *window, *REPORT_OUTCOMES, *window, *extra]
+    params: dict[str, object] = {**outcome_params, **window}
+    if worker_id is None:
+        takes, legacy = _FIRST_TAKE, "r.taken_at"
+        scope = ""
+    else:
+        takes = _THEIR_TAKE
+        legacy = "CASE WHEN r.taken_by = :worker THEN r.taken_at END"
+        scope = " AND taken_at IS NOT NULL"
+        params["worker"] = worker_id
+    sql = ("WITH took AS (SELECT report_id, MIN(at) AS at FROM report_events "
+           f"WHERE {takes} GROUP BY report_id), "
+           "found AS (SELECT r.id, r.category, COALESCE(a.name, r.area_text, '') AS area, "
+           f"r.created_at, COALESCE(t.at, {legacy}) AS taken_at FROM reports r "
+           "LEFT JOIN areas a ON a.id = r.area_id LEFT JOIN took t ON t.report_id = r.id) "
+           "SELECT * FROM found WHERE ((created_at >= :start AND created_at < :stop) "
+           "OR (taken_at >= :start AND taken_at < :stop) "
+           f"OR id IN (SELECT report_id FROM report_events WHERE status IN ({marks}) "
+           f"AND at >= :start AND at < :stop)){scope} ORDER BY id")
     for r in stream(conn, sql, params):
         yield ReportRow(int(r["id"]), str(r["category"]), str(r["area"]),
                         from_db(r["created_at"]),
@@ -199,10 +223,11 @@ def programs(conn: sqlite3.Connection) -> list[Program]:
 
 def cadence_stream(conn: sqlite3.Connection, worker_id: int | None = None
                    ) -> Iterator[tuple[Cadence, House]]:
-    """Every household that is not archived, household by household, with each programme it
-    was paired in (and that holds it): the rows the cadence engine needs (as
-    storage.reminders.all_cadence) but streamed. With worker_id, only households that worker
-    was paired with. bot/services/obligations.py computes what they owe."""
+    """Every household that was paired (archived ones too: their past periods still count),
+    household by household, with each programme it was paired in (and that holds it): the
+    rows the cadence engine needs (as storage.reminders.all_cadence) but streamed. With
+    worker_id, only households that worker was paired with. bot/services/obligations.py
+    computes what they owe."""
     for household_id, house, held, days in cadence_days(conn, worker_id):
         records = [ContactRecord(day, kind) for kind, found in days.items() for day in found]
         for program, spans in held:
@@ -247,7 +272,7 @@ def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
 
 def cadence_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: date
                   ) -> Iterator[tuple[int, House, Held, tuple[int, ...]]]:
-    """cadence_stream's households (every one not archived) with, per column, the bits of
+    """cadence_stream's households (archived ones too) with, per column, the bits of
     the periods in which a contact of the column's kinds is dated, up to today
     (bot/domain/marks.py): SQLite reads every contact, Python gets a few integers each."""
     # A day's month index once per contact, then per column its period's bit (SUM of the
@@ -279,20 +304,19 @@ def _mine(worker_id: int | None) -> tuple[str, tuple[Any, ...]]:
 def _held(conn: sqlite3.Connection, worker_id: int | None,
           contact_rows: Iterator[tuple[Any, ...]], days: dict[str, date]
           ) -> Iterator[tuple[int, House, Held, tuple[Any, ...] | None]]:
-    """Every household that is not archived and was paired (with worker_id: by that worker),
+    """Every household that was paired (with worker_id: by that worker), archived or not,
     in id order, with its programmes and tenures and its row of `contact_rows` (by household
     id first, in the same order; None if it has none): the three read side by side."""
     known = {p.id: p for p in programs(conn)}
     mine, params = _mine(worker_id)
     pairing_rows = _tuples(conn, (
         "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
-        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        f"AND {HELD}{mine.format('p.household_id')} "
+        f"FROM pairings p WHERE {HELD}{mine.format('p.household_id')} "
         "ORDER BY p.household_id, p.program_id, p.started_on"), params)
     house_rows = _tuples(conn, (
         "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
-        "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
-        f"AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id){mine.format('h.id')} "
+        "LEFT JOIN areas a ON a.id = h.area_id WHERE EXISTS (SELECT 1 FROM pairings p "
+        f"WHERE p.household_id = h.id){mine.format('h.id')} "
         "ORDER BY h.id"), params)
     next_contact = next(contact_rows, None)
     next_pairing = next(pairing_rows, None)

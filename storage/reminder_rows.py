@@ -15,7 +15,7 @@ from datetime import date
 
 from bot.domain.cadence import ContactKind, Program, Tenure
 from storage.db import Database, Row
-from storage.reminders import PAIRED_HOUSES, held_pairings
+from storage.reminders import CURRENT, PAIRED_HOUSES, held_pairings
 
 LATEST_KINDS = tuple(ContactKind)  # the order of Running.latest
 # One column per kind: the latest day of that kind (the kinds are the enum's own values).
@@ -67,10 +67,12 @@ async def read(db: Database, *, since: date, today: date,
     """The rows `assemble` builds from, read and nothing more (assemble may run in a worker
     thread: at 100,000 households it is a second of Python), and the reminders `settled`
     today. With households: only those, and no settled ones."""
-    only, ids = "", tuple[str, ...]()
+    # A reminder never names an archived household (archiving ends its pairings, so it owes
+    # nothing running; this holds whatever its pairings say).
+    only, ids = CURRENT, tuple[str, ...]()
     if households is not None:
         # One JSON array, whatever the number (no limit on bound variables to mind).
-        only, ids = " AND h.id IN (SELECT value FROM json_each(?))", (
+        only, ids = CURRENT + " AND h.id IN (SELECT value FROM json_each(?))", (
             json.dumps(sorted(households)),)
     houses = await db.fetchall(PAIRED_HOUSES + only, ids)
     if not houses:
@@ -82,7 +84,7 @@ async def read(db: Database, *, since: date, today: date,
     contact_rows = await db.fetchall(
         f"SELECT h.id, {_LATEST} FROM households h CROSS JOIN contacts c "
         "ON c.household_id = h.id AND c.deleted = 0 AND c.day >= ? AND c.day <= ? "
-        f"WHERE h.archived = 0{only} GROUP BY h.id", (since.isoformat(), today.isoformat(), *ids))
+        f"WHERE 1{only} GROUP BY h.id", (since.isoformat(), today.isoformat(), *ids))
     # A retry's claimed reminders are open, never settled: then nothing is left out.
     return Read(houses, pairing_rows, contact_rows,
                 [] if households is not None else await settled(db, today))
@@ -108,7 +110,7 @@ async def settled(db: Database, today: date) -> list[Row]:
 
 def assemble(found: Read, programs: Sequence[Program]
              ) -> tuple[list[Running], dict[int, Row]]:
-    """Every household that is not archived, under each of these programmes it was paired
+    """Every household read (not archived), under each of these programmes it was paired
     in (and that holds it), in the order all_cadence gives: its pairings, and its latest
     contact of each kind dated from `since` to `today` (as read); and the rows of the
     households as read, by id (storage.reminders.house_of names one: only those reminded

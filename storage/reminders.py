@@ -38,10 +38,15 @@ class House:
     area_name: str | None
 
 
-PAIRED_HOUSES = (  # every household not archived that was ever paired (see houses_of)
+# Every household that was ever paired, archived ones too (see houses_of): what a household
+# owed before it was archived stays owed (and met or missed) in the figures of those periods;
+# archiving ends its pairings, so it owes nothing after. Add CURRENT to leave archived ones
+# out (what is said to a worker today: reminders).
+PAIRED_HOUSES = (
     "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
-    "LEFT JOIN areas a ON a.id = h.area_id WHERE h.archived = 0 "
-    "AND EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
+    "LEFT JOIN areas a ON a.id = h.area_id "
+    "WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id)")
+CURRENT = " AND h.archived = 0"  # a condition on h: households not archived
 
 
 def houses_of(rows: Iterable[Row]) -> dict[int, House]:
@@ -55,26 +60,28 @@ def house_of(row: Row) -> House:
 
 
 async def paired_houses(db: Database) -> dict[int, House]:
-    """Every household not archived that was ever paired, with what a message prints of it."""
+    """Every household that was ever paired (archived ones too), with what a message prints
+    of it."""
     return houses_of(await db.fetchall(PAIRED_HOUSES))
 
 
 async def held_pairings(db: Database, only: str = "", params: Sequence[object] = ()
                         ) -> list[Row]:
-    """The pairings of households not archived that their programme holds (id, household_id,
-    worker_id, program_id, started_on, ended_on), by household, programme and start; `only`
-    narrows the households (a condition on h, with its parameters)."""
+    """The pairings that their programme holds (id, household_id, worker_id, program_id,
+    started_on, ended_on), archived households' too, by household, programme and start;
+    `only` narrows the households (a condition on h, as CURRENT, with its parameters)."""
     return await db.fetchall(
         "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
-        "FROM pairings p JOIN households h ON h.id = p.household_id WHERE h.archived = 0 "
-        f"AND {HELD}{only} ORDER BY p.household_id, p.program_id, p.started_on", tuple(params))
+        "FROM pairings p JOIN households h ON h.id = p.household_id "
+        f"WHERE {HELD}{only} ORDER BY p.household_id, p.program_id, p.started_on",
+        tuple(params))
 
 
 async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None,
                       since: date | None = None) -> tuple[list[Cadence], dict[int, House]]:
-    """Every household that is not archived, under each programme it was paired in (and that
-    holds it): its pairings and contacts as rows (with since: only contacts dated on or
-    after it), and the names to print."""
+    """Every household (archived ones too: their past periods still count), under each
+    programme it was paired in (and that holds it): its pairings and contacts as rows (with
+    since: only contacts dated on or after it), and the names to print."""
     known = {p.id: p for p in (programs if programs is not None
                                else await active_programs(db))}
     houses = await paired_houses(db)
@@ -82,8 +89,7 @@ async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None
         return [], {}
     pairing_rows = await held_pairings(db)
     contact_rows = await db.fetchall(
-        "SELECT c.household_id, c.day, c.kind FROM contacts c "
-        "JOIN households h ON h.id = c.household_id WHERE h.archived = 0 AND c.deleted = 0"
+        "SELECT c.household_id, c.day, c.kind FROM contacts c WHERE c.deleted = 0"
         + ("" if since is None else " AND c.day >= ?"),
         () if since is None else (since.isoformat(),))
     tenures: dict[tuple[int, int], list[Tenure]] = {}

@@ -53,8 +53,9 @@ async def for_worker(db: Database, worker_id: int, today: date, history_periods:
 
 async def everyone(db: Database, today: date, history_periods: int | None = 0, *,
                    programs: Sequence[Program] | None = None) -> list[Item]:
-    """Every obligation of every household that is not archived: the running period of
-    each rule and `history_periods` periods before it."""
+    """Every obligation of every household (archived ones too: archiving ends the pairings,
+    so an archived household owes only what fell due before): the running period of each
+    rule and `history_periods` periods before it."""
     if programs is None:
         programs = await pairings.programs(db)
     # Older contacts meet none of the periods asked for: they are not read at all.

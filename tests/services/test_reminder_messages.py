@@ -139,8 +139,13 @@ def services(db: Database) -> Services:
 
 async def old_due_reminders(services: Services, today: date
                             ) -> dict[Key, tuple[dg.Item, Stage]]:
-    """bot.jobs.reminders.due_reminders before the change."""
-    items = await obligations.everyone(services.db, today, history_periods=0)
+    """bot.jobs.reminders.due_reminders before the change. `obligations.everyone` holds
+    archived households too (their past periods still count in the figures); a reminder
+    never names one, so they are left out here."""
+    archived = {int(r[0]) for r in await services.db.fetchall(
+        "SELECT id FROM households WHERE archived = 1")}
+    items = [i for i in await obligations.everyone(services.db, today, history_periods=0)
+             if i.household_id not in archived]
     return {(item.worker_id, item.household_id, item.program_id, o.key): (item, stage)
             for item, o, stage in stages_today(((i, i.obligation) for i in items), today)}
 

@@ -2,7 +2,7 @@
 days by kind) and the streams built on it, and the digest's marks (cadence_marks, owed_marks),
 give the obligations the bot's other reader (storage.reminders.all_cadence, contact by
 contact) gives, on the random database of test_digest_fold: every programme, ended ones too,
-archived households left out, deleted contacts not counted, one worker's share."""
+archived households too, deleted contacts not counted, one worker's share."""
 
 from __future__ import annotations
 
