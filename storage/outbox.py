@@ -23,6 +23,10 @@ LEASE = timedelta(seconds=30)
 
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
+# The error of a row dropped unsent because a check at delivery said no (a card of a report
+# taken meanwhile, a message to someone whose role has ended): not a failure to deliver.
+NOT_WANTED = "not wanted"
+
 
 def buttons_of(rows: Sequence[Sequence[Sequence[str]]]) -> Buttons:
     """Button rows as stored in JSON, back to (label, data) tuples."""
@@ -158,6 +162,17 @@ async def mark_failed(db: Database, ids: Sequence[int], error: str, retry_at: da
             ("dropped" if drop else "failed", error[:500], to_db(retry_at), *ids))
 
 
+async def drop(db: Database, ids: Sequence[int], now: datetime) -> None:
+    """Claimed rows nobody should get any more: dropped unsent, not retried, and not counted
+    as undelivered (`depth`, `undelivered_chats`)."""
+    if not ids:
+        return
+    async with db.transaction() as tx:
+        await tx.execute(
+            f"UPDATE outbox SET state = 'dropped', error = ?, sent_at = NULL, claimed_at = NULL "
+            f"WHERE id IN ({','.join('?' * len(ids))})", (NOT_WANTED, *ids))
+
+
 async def release(db: Database, ids: Sequence[int], retry_at: datetime) -> None:
     """Give back claimed rows unsent and unblamed (the chat is waiting out a flood limit)."""
     if not ids:
@@ -189,7 +204,8 @@ async def depth(db: Database) -> Depth:
     row = await db.fetchone(
         "SELECT COUNT(*), MIN(created_at) FROM outbox "
         "WHERE state IN ('pending', 'sending', 'failed')")
-    dropped = await db.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'dropped'")
+    dropped = await db.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'dropped' "
+                                "AND error IS NOT ?", (NOT_WANTED,))
     assert row is not None
     return Depth(int(row[0]), from_db(row[1]) if row[1] else None, int(dropped or 0))
 
@@ -198,7 +214,7 @@ async def undelivered_chats(db: Database, since: datetime) -> list[int]:
     """Chats whose messages were given up on since `since` (blocked the bot, refused)."""
     rows = await db.fetchall(
         "SELECT DISTINCT chat_id FROM outbox WHERE state = 'dropped' AND created_at >= ? "
-        "ORDER BY chat_id", (to_db(since),))
+        "AND error IS NOT ? ORDER BY chat_id", (to_db(since), NOT_WANTED))
     return [int(r[0]) for r in rows]
 
 

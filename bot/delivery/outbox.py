@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
@@ -21,6 +22,7 @@ from bot.delivery import process_id
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Outcome, ReplyMarkup, Result, Sender
 from bot.domain.lengths import telegram_length
+from bot.domain.people import Role
 from bot.domain.reports import Status
 from bot.domain.triage import Action as CaseAction
 from bot.services import access, referral_notices, routing
@@ -48,6 +50,54 @@ GROUP_GAP_MAX = 30.0
 # Only notices that can wait are held back so; new-report cards go as soon as the chat's pace
 # allows (merging whatever waits by then): someone may be in danger.
 GAPPED_GROUPS = frozenset({"join"})
+
+
+async def _untaken(services: Services, chat_id: int, report_id: Any) -> bool:
+    """A new-report card: nobody has taken the report yet."""
+    found = await reports.get(services.db, int(report_id))
+    return found is not None and found.status is Status.NEW
+
+
+async def _may_view(services: Services, chat_id: int, report_id: Any) -> bool:
+    """A case's details: the person may see them now (the one access check)."""
+    found = await reports.get(services.db, int(report_id))
+    if found is None:
+        return False
+    actor = await access.actor_by_id(services, chat_id)
+    return await access.case(services, actor, CaseAction.VIEW, found) is None
+
+
+async def _holds_referral(services: Services, chat_id: int, referral_id: Any) -> bool:
+    """A referral's full card: the referral is this person's, and they are on duty, now."""
+    found = await referrals.get(services.db, int(referral_id))
+    actor = await access.actor_by_id(services, chat_id)
+    return found is not None and found.worker_id == chat_id and actor.role.is_staff
+
+
+async def _holds_role(services: Services, chat_id: int, role: Any) -> bool:
+    """A message to someone for a staff role: they still hold it (access ends with it)."""
+    return await access.holds(services, chat_id, Role(str(role)))
+
+
+Check = Callable[[Services, int, Any], Awaitable[bool]]
+
+# Delivery-time checks: a queued row whose `after` has one of these keys goes out only if
+# the check, given the chat and the key's value, says yes as it goes out; else it is dropped.
+CHECKS: dict[str, Check] = {
+    routing.UNLESS_TAKEN: _untaken,  # cards of reports someone took while they waited
+    routing.CASE_VIEW: _may_view,  # a case's details, when taken off duty or handed on
+    referral_notices.HOLDER_ONLY: _holds_referral,  # an assigned referral's full card
+    routing.FOR_ROLE: _holds_role,  # anything written to a worker or coordinator as such
+}
+
+
+async def _refused(services: Services, row: store.Queued) -> str | None:
+    """The first check of the row that says no now (its key), or None to send it."""
+    for key, check in CHECKS.items():
+        value = row.after.get(key)
+        if value is not None and not await check(services, row.chat_id, value):
+            return key
+    return None
 
 
 def markup_of(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
@@ -176,44 +226,20 @@ class Outbox:
         return sent
 
     async def _still_wanted(self, rows: list[store.Queued]) -> list[store.Queued]:
-        """Drop cards of reports someone took while they waited (nobody needs them now), and a
-        case's details that their reader may no longer see (taken off duty, handed on)."""
+        """The rows whose checks (CHECKS, by the keys in their `after`) still say yes now;
+        the others are dropped, not retried (nobody needs them, or they may not see them)."""
         wanted, moot = [], []
         for row in rows:
-            report_id = row.after.get("unless_taken")
-            if report_id is not None:
-                found = await reports.get(self.services.db, int(report_id))
-                if found is None or found.status is not Status.NEW:
-                    moot.append(row.id)
-                    continue
-            viewed = row.after.get(routing.CASE_VIEW)
-            if viewed is not None and not await self._may_view(int(viewed), row.chat_id):
-                log.info("case details for %s dropped: no longer theirs to see", row.chat_id)
+            refused = await _refused(self.services, row)
+            if refused is None:
+                wanted.append(row)
+            else:
+                log.info("outbox message %s to %s dropped: its check %r says no now", row.id,
+                         row.chat_id, refused)
                 moot.append(row.id)
-                continue
-            held = row.after.get(referral_notices.HOLDER_ONLY)
-            if held is not None and not await self._holds_referral(int(held), row.chat_id):
-                log.info("referral card for %s dropped: no longer theirs", row.chat_id)
-                moot.append(row.id)
-                continue
-            wanted.append(row)
         if moot:
-            await store.mark_sent(self.services.db, moot, None, self.services.clock())
+            await store.drop(self.services.db, moot, self.services.clock())
         return wanted
-
-    async def _may_view(self, report_id: int, chat_id: int) -> bool:
-        """Whether the person may see the report's details now (the one access check)."""
-        found = await reports.get(self.services.db, report_id)
-        if found is None:
-            return False
-        actor = await access.actor_by_id(self.services, chat_id)
-        return await access.case(self.services, actor, CaseAction.VIEW, found) is None
-
-    async def _holds_referral(self, referral_id: int, chat_id: int) -> bool:
-        """Whether the referral is this person's, and they are on duty, now."""
-        found = await referrals.get(self.services.db, referral_id)
-        actor = await access.actor_by_id(self.services, chat_id)
-        return found is not None and found.worker_id == chat_id and actor.role.is_staff
 
     async def _send(self, chat_id: int, batch: list[store.Queued]) -> Result:
         first = batch[0]
@@ -300,8 +326,10 @@ class Outbox:
     async def _tell_sender(self, rows: list[store.Queued]) -> None:
         """Someone blocked the bot: whoever wrote to them (a worker relaying a message) is
         told, so they can try another way."""
+        # Whoever relayed is staff (a worker writing to a reporter): told only while on duty.
         notices = [store.Outgoing(int(n["chat_id"]), str(n["text"]),
-                                  store.buttons_of(n.get("buttons") or []), str(n["lang"]))
+                                  store.buttons_of(n.get("buttons") or []), str(n["lang"]),
+                                  after=routing.as_worker())
                    for row in rows if (n := row.after.get("if_blocked"))]
         if notices:
             await store.enqueue(self.services.db, notices, self.services.clock())

@@ -40,6 +40,9 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+# Asked right before each attempt, after any wait (the pace, a flood wait): whether the
+# message is still to go out (its recipient may have lost the role it was written for).
+Wanted = Callable[[], Awaitable[bool]]
 
 RETRY_AFTER_ATTEMPTS = 3
 MAX_RETRY_AFTER = 60.0  # longer waits are left to the next run
@@ -55,6 +58,7 @@ class Outcome(StrEnum):
     RETRY = "retry"  # timed out, network, flood wait too long: try again next run
     FAILED = "failed"  # refused (bad request, chat not found): retrying the same will not help
     HELD = "held"  # Telegram asked this chat to wait longer or more often than we wait here
+    UNWANTED = "unwanted"  # the caller's check said no just before it went out: not sent
 
 
 @dataclass(frozen=True)
@@ -97,19 +101,21 @@ class Sender:
         self.release_on_flood = False
 
     async def text(self, chat_id: int, text: str, markup: ReplyMarkup | Keyboard | None = None,
-                   *, patience: float = 0.0) -> Result:
-        """Send one HTML message."""
+                   *, patience: float = 0.0, wanted: Wanted | None = None) -> Result:
+        """Send one HTML message (if `wanted` still says yes as it goes out)."""
         # A Keyboard is the JSON PTB would make of the markup: PTB dumps a dict as it is.
         return await self._send(chat_id, lambda: self.bot.send_message(
             chat_id, text, parse_mode=ParseMode.HTML,
             reply_markup=markup,  # type: ignore[arg-type]
-            disable_web_page_preview=True), patience=patience)
+            disable_web_page_preview=True), patience=patience, wanted=wanted)
 
     async def photo(self, chat_id: int, png: bytes | str, caption: str | None = None, *,
-                    patience: float = 0.0) -> Result:
-        """Send a picture (PNG bytes or a Telegram file id) with an optional HTML caption."""
+                    patience: float = 0.0, wanted: Wanted | None = None) -> Result:
+        """Send a picture (PNG bytes or a Telegram file id) with an optional HTML caption (if
+        `wanted` still says yes as it goes out)."""
         return await self._send(chat_id, lambda: self.bot.send_photo(
-            chat_id, png, caption=caption, parse_mode=ParseMode.HTML), patience=patience)
+            chat_id, png, caption=caption, parse_mode=ParseMode.HTML), patience=patience,
+            wanted=wanted)
 
     async def document(self, chat_id: int, data: bytes, filename: str,
                        caption: str | None = None, *, patience: float = 0.0) -> Result:
@@ -161,13 +167,13 @@ class Sender:
         return await self._send(chat_id, call, patience=patience)
 
     async def _send(self, chat_id: int, call: Callable[[], Awaitable[Message]], *,
-                    patience: float = 0.0) -> Result:
+                    patience: float = 0.0, wanted: Wanted | None = None) -> Result:
         """Send once, or keep trying transient failures for up to `patience` seconds."""
         deadline = time.monotonic() + patience
         backoff = FIRST_BACKOFF
         while True:
             self.patience_left = max(0.0, deadline - time.monotonic())
-            result = await self._attempt(chat_id, call)
+            result = await self._attempt(chat_id, call, wanted)
             if result.outcome is not Outcome.RETRY:
                 return result
             if time.monotonic() + backoff > deadline:
@@ -176,21 +182,27 @@ class Sender:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 
-    async def _paced(self, chat_id: int, call: Callable[[], Awaitable[Message]]) -> Message:
-        """Make the call when the pacer lets it go; it counts until a second after it returns."""
+    async def _paced(self, chat_id: int, call: Callable[[], Awaitable[Message]],
+                     wanted: Wanted | None = None) -> Message | None:
+        """Make the call when the pacer lets it go; it counts until a second after it returns.
+        None, and no call, if `wanted` says no once the pacer lets it go."""
         if self.pacer is None:
-            return await call()
+            return await call() if wanted is None or await wanted() else None
         async with self.pacer.sending(chat_id, spacing=not self.reply):
-            return await call()
+            return await call() if wanted is None or await wanted() else None
 
-    async def _attempt(self, chat_id: int, call: Callable[[], Awaitable[Message]]) -> Result:
+    async def _attempt(self, chat_id: int, call: Callable[[], Awaitable[Message]],
+                       wanted: Wanted | None = None) -> Result:
         """Send, waiting out up to RETRY_AFTER_ATTEMPTS - 1 flood waits (within the patience
-        when waited here); a HELD result carries Telegram's last RetryAfter."""
+        when waited here); a HELD result carries Telegram's last RetryAfter; UNWANTED if
+        `wanted` said no when the message was about to go."""
         tries = 0
         while True:
             tries += 1
             try:
-                message = await self._paced(chat_id, call)
+                message = await self._paced(chat_id, call, wanted)
+                if message is None:
+                    return Result(Outcome.UNWANTED, error="not wanted")
             except RetryAfter as exc:
                 with warnings.catch_warnings():  # PTB 22 warns about the future timedelta type
                     warnings.simplefilter("ignore")

@@ -39,9 +39,14 @@ async def send_digest(services: Services, bot: Bot, now: datetime, pacer: Pacer,
                 render_digest, services, row.language, found)
         sent = row.parts_sent
         failure: Result | None = None
+
+        async def addressed(chat_id: int = row.chat_id) -> bool:
+            return await digest_sends.addressed(services, chat_id)
+
         for part in parts[sent:]:
-            result = await (sender.photo(row.chat_id, part.png, part.text) if part.png
-                            else sender.text(row.chat_id, part.text))
+            result = await (sender.photo(row.chat_id, part.png, part.text, wanted=addressed)
+                            if part.png else sender.text(row.chat_id, part.text,
+                                                         wanted=addressed))
             if not result.ok:
                 failure = result
                 break
@@ -50,7 +55,11 @@ async def send_digest(services: Services, bot: Bot, now: datetime, pacer: Pacer,
         if failure is None:
             await digest_sends.done(services, row.id, now)
         else:
-            drop = row.attempts + 1 >= MAX_ATTEMPTS or failure.outcome is Outcome.FORBIDDEN
+            drop = row.attempts + 1 >= MAX_ATTEMPTS or failure.outcome in (
+                Outcome.FORBIDDEN, Outcome.UNWANTED)
+            if failure.outcome is Outcome.UNWANTED:
+                log.info("digest %s to %s dropped: no longer a coordinator's chat", row.id,
+                         row.chat_id)
             await digest_sends.failed(services, row.id, failure.error or failure.outcome.value,
                                       now + RETRY_DELAY, drop=drop)
 

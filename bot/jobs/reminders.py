@@ -100,12 +100,22 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
             return
         lang = language_of(services, person)
         in_order(rows)
+
+        async def on_duty() -> bool:
+            return await reminder_sends.on_duty(services, worker_id)
+
         for start in range(0, len(rows), ITEMS_PER_MESSAGE):
             chunk = rows[start:start + ITEMS_PER_MESSAGE]
             text, markup = reminder_message(writer, lang, person.name, chunk)
             async with gate:
-                result = await sender.text(worker_id, text, markup)
+                # Asked again as it goes out: the run may have waited minutes (other
+                # workers, a flood wait) since the worker was read above.
+                result = await sender.text(worker_id, text, markup, wanted=on_duty)
             chunk_ids = [r.id for r, _, _ in chunk]
+            if result.outcome is Outcome.UNWANTED:
+                log.info("reminders to %s cancelled: taken off duty during the run", worker_id)
+                await reminder_sends.cancel(services, [r.id for r, _, _ in rows[start:]])
+                return
             if result.ok:
                 assert result.message is not None
                 await reminder_sends.sent(services, chunk_ids, result.message.message_id, now)

@@ -56,6 +56,18 @@ async def actor_by_id(services: Services, telegram_id: int) -> Actor:
     return Actor(telegram_id, Role.RESIDENT) if person is None else actor_of(services, person)
 
 
+async def holds(services: Services, chat_id: int, role: Role) -> bool:
+    """Whether the chat holds `role` now: a coordinator as configured (or the coordinators'
+    group chat), a worker on duty; coordinators hold the worker's role too. Asked when a
+    message addressed to someone for their role goes out (the role may have ended since)."""
+    if role is Role.RESIDENT:
+        return True
+    if chat_id == services.settings.coordinator_chat:
+        return True  # the coordinators' group, as configured now
+    held = (await actor_by_id(services, chat_id)).role
+    return held is Role.COORDINATOR if role is Role.COORDINATOR else held.is_staff
+
+
 async def authorise(services: Services, actor: Actor | Person, action: Action,
                     target: Target = None) -> Refusal | None:
     """Why `actor` may not do `action` to `target` now; None if they may."""

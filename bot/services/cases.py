@@ -95,7 +95,7 @@ async def reopen(services: Services, report: Report, actor: int,
     queued = await routing.to_coordinators(services, "triage.feedback.coordinators",
                                            report=after, ref=after.ref)
     if after.taken_by is not None:
-        queued.append(await routing.to_person(
+        queued.append(await routing.to_worker(
             services, after.taken_by, "triage.feedback.worker", {"ref": after.ref},
             buttons=lambda lang: case_buttons.case(services, lang, after)))
     reopened = await store.change(services.db, report.id, actor=actor, now=now,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.people import Role
+from bot.services import access
 from bot.services.context import Services
 from bot.services.routing import coordinator_targets
 from storage import reminders as store
 from storage.reminders import DigestRow
 
-__all__ = ["DigestRow", "claim", "done", "failed", "plan", "planned", "progress"]
+__all__ = ["DigestRow", "addressed", "claim", "done", "failed", "plan", "planned", "progress"]
 
 DIGEST_JOB = "digest"  # the run's name in scheduled_runs; its key is the ISO week
 
@@ -34,6 +36,12 @@ async def claim(services: Services, now: datetime, claimer: str | None = None
                 ) -> list[DigestRow]:
     """Take the digests ready to (re)send, in `claimer`'s name."""
     return await store.claim_digests(services.db, now, claimer=claimer)
+
+
+async def addressed(services: Services, chat_id: int) -> bool:
+    """Whether the digest's chat is still a coordinator's (or the coordinators' group), read
+    now: asked as each part goes out, since a digest is resumed across ticks and restarts."""
+    return await access.holds(services, chat_id, Role.COORDINATOR)
 
 
 async def progress(services: Services, digest_id: int, parts_sent: int) -> None:

@@ -53,12 +53,13 @@ async def pair(services: Services, actor: int, household_id: int, worker_id: int
 
 async def tell(services: Services, telegram_id: int, key: str, now: datetime, *,
                by: int | None = None, **values: object) -> None:
-    """Queue a message to someone the bot knows (nobody else is written to); `by`: the
-    coordinator who did it, named in the text as {by} (their title, or 管理员)."""
+    """Queue a message about a pairing to a worker the bot knows (nobody else is written to;
+    sent only while they are on duty); `by`: the coordinator who did it, named in the text
+    as {by} (their title, or 管理员)."""
     person = await people.get(services.db, telegram_id)
     if person is None:
         return
     if by is not None:
         values["by"] = await titles.signature(services, services.lang_of(person), by)
-    await routing.send(services, [await routing.to_person(services, telegram_id, key, values)],
+    await routing.send(services, [await routing.to_worker(services, telegram_id, key, values)],
                        now)

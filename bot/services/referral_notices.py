@@ -9,6 +9,7 @@ from bot.callbacks import CODEC, Choice, Int, Maybe, Pattern
 from bot.domain.referrals import Action, Outcome, open_steps, priority
 from bot.services import titles
 from bot.services.context import Services
+from bot.services.routing import as_worker
 from storage import outbox, people
 from storage import referrals as store
 from storage.outbox import Outgoing
@@ -114,7 +115,8 @@ def _tuple(rows: Rows) -> tuple[tuple[tuple[str, str], ...], ...]:
 async def route(services: Services, found: list[Referral], now: datetime) -> None:
     """Queue, for each community's workers, a Take card per new referral, or one summary when
     a list brings one worker more than CARDS_MAX at once (400 names are not 400 messages);
-    the referrals are marked announced in the same transaction."""
+    the referrals are marked announced in the same transaction. Each goes out only while
+    its worker is on duty."""
     db = services.db
     t = services.catalog.t
     per_worker: dict[int, list[Referral]] = {}
@@ -128,14 +130,15 @@ async def route(services: Services, found: list[Referral], now: datetime) -> Non
             queued.append(Outgoing(
                 worker_id, t(lang, "referrals.notice.many", count=len(theirs),
                              focus=sum(1 for r in theirs if r.focus)),
-                _tuple([[(t(lang, "referrals.button.open_list"), LIST.data(0))]]), lang))
+                _tuple([[(t(lang, "referrals.button.open_list"), LIST.data(0))]]), lang,
+                after=as_worker()))
             continue
         for referral in sorted(theirs, key=lambda r: priority(r.focus, r.due_on)):
             text = (t(lang, "referrals.notice.new") + "\n"
                     + card(services, lang, referral, full=False))
             queued.append(Outgoing(worker_id, text,
                                    _tuple(take_rows(services, lang, referral, assign=False)),
-                                   lang, after={"referral_notice": referral.id}))
+                                   lang, after={"referral_notice": referral.id, **as_worker()}))
     async with db.transaction() as tx:
         await outbox.put(tx, queued, now)
         for referral in found:
@@ -152,7 +155,7 @@ async def settle(services: Services, referral: Referral, now: datetime) -> None:
                 + services.t(lang, "referrals.notice.taken_by",
                              name=referral.worker_name or "?"))
         edits.append(Outgoing(chat_id, text, (), lang, op="edit",
-                              target={"message_id": message_id}))
+                              target={"message_id": message_id}, after=as_worker()))
     await outbox.enqueue(services.db, edits, now)
     services.wake()
 

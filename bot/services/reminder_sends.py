@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 from bot.domain import digest as dg
 from bot.domain.cadence import Stage
-from bot.services import reminder_run
+from bot.domain.people import Role
+from bot.services import access, reminder_run
 from bot.services.context import Services
 from bot.services.reminder_run import Current, Key
 from storage import reminders as store
@@ -23,7 +24,8 @@ from storage.reminders import Claimed
 from storage.reminders import Worker as Recipient
 
 __all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "cancel", "claim_ready", "failed",
-           "has_ready", "plan_and_claim", "planned", "recipients", "sent", "take_back"]
+           "has_ready", "on_duty", "plan_and_claim", "planned", "recipients", "sent",
+           "take_back"]
 
 REMINDER_JOB = "reminders"  # the run's name in scheduled_runs; its key is the local date
 
@@ -116,6 +118,12 @@ async def take_back(services: Services, claimer: str, gone: Callable[[str], bool
 async def recipients(services: Services, ids: Iterable[int]) -> dict[int, Recipient]:
     """The workers with these ids, as the run writes to them (unknown ids are left out)."""
     return await store.people_by_id(services.db, ids)
+
+
+async def on_duty(services: Services, worker_id: int) -> bool:
+    """Whether the worker still holds their role, read now (asked as each reminder message
+    goes out: one taken off duty during a run, or a flood wait, gets nothing more)."""
+    return await access.holds(services, worker_id, Role.WORKER)
 
 
 async def cancel(services: Services, ids: Sequence[int]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.domain.people import Person
+from bot.domain.people import Person, Role
 from bot.domain.reports import Report, Status
 from bot.domain.triage import escalation_level_due
 from bot.services import case_buttons, report_texts
@@ -21,7 +21,22 @@ from storage import outbox, people, reports
 from storage import triage as store
 from storage.outbox import Outgoing
 
+UNLESS_TAKEN = "unless_taken"  # Outgoing.after: a card, sent only while the report is new
 CASE_VIEW = "case_view"  # Outgoing.after: sent only if the chat may still see this report
+# Outgoing.after: written to the chat for a staff role ("worker": any staff, "coordinator");
+# sent only if the chat still holds it (access.holds): access ends the moment a role ends.
+FOR_ROLE = "for_role"
+
+
+def as_worker() -> dict[str, str]:
+    """Outgoing.after of a message to a worker (or a coordinator) as staff."""
+    return {FOR_ROLE: Role.WORKER.value}
+
+
+def as_coordinator() -> dict[str, str]:
+    """Outgoing.after of a message to the coordinators (each, or their group chat)."""
+    return {FOR_ROLE: Role.COORDINATOR.value}
+
 
 ROUTE = "route"
 ESCALATION = "escalation"
@@ -69,7 +84,8 @@ async def cards(services: Services, report: Report) -> list[Outgoing]:
             lang, group=f"card:{report.area_id or 0}",
             item={"line": line, "values": {"area": area},
                   "buttons": case_buttons.take_named(services, lang, report)},
-            after={"notice": [report.id, ROUTE], "unless_taken": report.id}))
+            after={"notice": [report.id, ROUTE], UNLESS_TAKEN: report.id,
+                   **(as_coordinator() if coordinators else as_worker())}))
     return out
 
 
@@ -100,7 +116,7 @@ async def settle(services: Services, report: Report, taker: Person | None,
         text = (await report_texts.card(services, lang, report) + "\n"
                 + services.t(lang, "triage.notice.taken_by", name=name))
         edits.append(Outgoing(notice.chat_id, text, (), lang, op="edit",
-                              target={"message_id": notice.message_id}))
+                              target={"message_id": notice.message_id}, after=as_worker()))
     async with services.db.transaction() as tx:
         await outbox.put(tx, edits, now)
         await store.settle_notices_in(tx, report.id)
@@ -122,7 +138,7 @@ async def _merged_edit(services: Services, lang: str, notice: store.Notice,
             line += " " + services.t(lang, "triage.notice.taken_short")
         lines.append(line)
     return Outgoing(notice.chat_id, "\n".join(lines), _rows(rows), lang, op="edit",
-                    target={"message_id": notice.message_id})
+                    target={"message_id": notice.message_id}, after=as_worker())
 
 
 async def details_for(services: Services, chat_id: int, report: Report,
@@ -155,14 +171,16 @@ async def to_reporter(services: Services, report: Report, key: str,
                     _rows(rows), lang)
 
 
-async def to_person(services: Services, chat_id: int, key: str,
+async def to_worker(services: Services, chat_id: int, key: str,
                     values: Mapping[str, object] | None = None, *,
                     buttons: Callable[[str], case_buttons.Rows] | None = None) -> Outgoing:
-    """A message to one person in their language (buttons built for that language)."""
+    """A message to a worker (or coordinator) as staff, in their language (buttons built for
+    that language); sent only if they are still on duty when it goes out."""
     values = values or {}
     lang = services.lang_of(await people.get(services.db, chat_id))
     rows = buttons(lang) if buttons is not None else []
-    return Outgoing(chat_id, services.t(lang, key, **values), _rows(rows), lang)
+    return Outgoing(chat_id, services.t(lang, key, **values), _rows(rows), lang,
+                    after=as_worker())
 
 
 async def to_coordinators(services: Services, key: str, *, report: Report | None = None,
@@ -176,7 +194,8 @@ async def to_coordinators(services: Services, key: str, *, report: Report | None
         if report is not None:
             text += "\n" + await report_texts.card(services, lang, report)
         item = {"line": services.t(lang, line_key, **values)} if line_key else {}
-        out.append(Outgoing(chat_id, text, _rows(rows), lang, group=group, item=item))
+        out.append(Outgoing(chat_id, text, _rows(rows), lang, group=group, item=item,
+                            after=as_coordinator()))
     return out
 
 
@@ -209,7 +228,7 @@ async def escalation_alerts(services: Services, report: Report, level: int,
         out.append(Outgoing(chat_id, text,
                             _rows(case_buttons.take(services, lang, report, assign=True)), lang,
                             after={"notice": [report.id, ESCALATION],
-                                   "unless_taken": report.id}))
+                                   UNLESS_TAKEN: report.id, **as_coordinator()}))
     return out
 
 

@@ -201,7 +201,7 @@ class CaseFlow(StepFlow[CaseDraft]):
         lang = ctx.services.lang_of(worker)
         who = ctx.services.t(lang, "triage.relay.anonymous" if report.anonymous
                              else "triage.relay.reporter")
-        queued = await routing.to_person(
+        queued = await routing.to_worker(
             ctx.services, report.taken_by, "triage.relay.to_worker",
             {"ref": report.ref, "who": who, "text": text},
             buttons=lambda lang: case_buttons.case(ctx.services, lang, report))

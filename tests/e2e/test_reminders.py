@@ -19,6 +19,7 @@ import pytest
 from bot.domain.cadence import Stage, stage_start
 from bot.domain.periods import PeriodKind, period_containing
 from tests.conftest import BotProcess
+from tests.e2e.helpers_triage import take_off_duty
 from tests.rig.server import FakeBotApi, FakeUser
 from tests.use_cases import catalog
 
@@ -215,3 +216,26 @@ async def test_reminders_a_killed_tick_was_sending_go_out_at_the_next_tick(
     before = len(to_worker(api))
     await tick(bot, first_day, time(9, 30))
     assert len(to_worker(api)) == before
+
+
+async def test_reminders_held_back_never_reach_a_worker_taken_off_duty_during_the_run(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    """A tick claims the worker's reminder and Telegram makes their chat wait; the worker is
+    taken off duty meanwhile: the reminder (their households by name) is not sent after the
+    wait but cancelled, and later ticks send nothing either."""
+    worker = api.user(WORKER, "陈社工", language_code="zh-hans")
+    await arrange(bot)
+    quarter = period_containing(PeriodKind.QUARTER, bot.today()).previous()
+    first_day = stage_start(quarter, Stage.FIRST)
+    api.fail_chat(WORKER, 429, "Too Many Requests: retry after 6", retry_after=6)
+    ticking = asyncio.create_task(tick(bot, first_day))
+    assert await api.wait_until(lambda: bool(to_worker(api)), 30)  # held back
+    await take_off_duty(coordinator, "陈社工")
+    await coordinator.expect("陈社工 已离岗")
+    await ticking
+    assert not [m.plain for m in worker.messages if "张大爷" in m.plain]
+    with bot.db() as conn:
+        assert [tuple(r) for r in conn.execute("SELECT DISTINCT state FROM reminders")] == [
+            ("cancelled",)]
+    await tick(bot, first_day, time(9, 30))
+    assert not [m.plain for m in worker.messages if "张大爷" in m.plain]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.delivery.pacing import Pacer
 from bot.delivery.sender import RETRY_AFTER_ATTEMPTS, Outcome, Result, Sender
 from bot.telegram.context import REPLY_PATIENCE, _sent
 from storage.db import Database
@@ -91,6 +92,36 @@ async def test_the_flood_waits_of_one_reply_add_up_to_its_patience(tmp_path: Pat
         sender = Sender(bot, db, lambda: datetime.now(UTC), reply=True)  # type: ignore[arg-type]
         result = await sender.text(42, "hello", patience=0.6)
         assert (result.outcome, bot.calls) == (Outcome.SENT, 3)
+    finally:
+        await db.close()
+
+
+async def test_a_message_no_longer_wanted_after_a_flood_wait_is_not_sent(
+        tmp_path: Path) -> None:
+    """The caller's check is asked before each try, after the wait: a 429, then the check
+    says no (the worker was taken off duty meanwhile): UNWANTED, and no second call."""
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        asked: list[bool] = []
+
+        async def wanted() -> bool:
+            asked.append(not asked)  # yes the first time, no after that
+            return asked[-1]
+
+        # Paced, as the reminder run and the digest send: the chat's flood wait is waited.
+        pacer = Pacer(per_second=10_000, per_chat_seconds=0)
+        bot = FlakyBot(flood(0.1))
+        sender = Sender(bot, db, lambda: datetime.now(UTC), pacer)  # type: ignore[arg-type]
+        result = await sender.text(42, "hello", wanted=wanted)
+        assert (result.outcome, bot.calls, asked) == (Outcome.UNWANTED, 1, [True, False])
+
+        async def still() -> bool:
+            return True
+
+        bot = FlakyBot(flood(0.1))  # still wanted: waited out and sent
+        sender = Sender(bot, db, lambda: datetime.now(UTC), pacer)  # type: ignore[arg-type]
+        result = await sender.text(42, "hello", wanted=still)
+        assert (result.outcome, bot.calls) == (Outcome.SENT, 2)
     finally:
         await db.close()
 
