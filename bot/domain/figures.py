@@ -443,7 +443,9 @@ def compute(span: Span, households: Iterable[HouseholdRow], pairings: Iterable[P
             services: Iterable[str] = (),
             kinds: Iterable[str] = KINDS) -> Figures:
     """Every figure of the span. `households` is the registry in scope (for a worker: the
-    households paired with them in the span); contacts outside the span are ignored;
+    households paired with them in the span and those their own contacts of the span are
+    with: every contact's household is listed, so the breakdowns add up to the totals);
+    contacts outside the span are ignored;
     kept_counts: the promise kept over the span (kept(items, span, program_rule))."""
     homes = {h.id: h for h in households}
     pairings = [p for p in pairings if p.active_in(span)]
