@@ -107,15 +107,21 @@ def reach(conn: sqlite3.Connection, span: Span) -> SpanReach:
 
 def households(conn: sqlite3.Connection, span: Span, worker_id: int | None = None
                ) -> Iterator[HouseholdRow]:
-    """The registry (archived ones marked), or a worker's households paired in the span."""
+    """The registry (archived ones marked), or a worker's: the households paired with them in
+    the span and those they served in it (a contact of theirs dated in the span, as
+    contacts() reads them; paired or not, e.g. logged for a day before the pairing began),
+    so that every contact counted is counted in its household's groups too."""
     groups = ", ".join(f"{expr} AS g{n}" for n, (_, expr) in enumerate(GROUPINGS))
     sql = (f"SELECT h.id, h.people_count, h.archived, {groups} FROM households h "
            "LEFT JOIN areas a ON a.id = h.area_id LEFT JOIN streets st ON st.id = a.street_id")
     params: list[object] = []
     if worker_id is not None:
         sql += (" WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id "
-                f"AND p.worker_id = ? AND {_ACTIVE})")
-        params = [worker_id, *_active_params(span)]
+                f"AND p.worker_id = ? AND {_ACTIVE}) "
+                "OR EXISTS (SELECT 1 FROM contacts c WHERE c.household_id = h.id "
+                "AND c.worker_id = ? AND c.deleted = 0 AND c.day >= ? AND c.day <= ?)")
+        params = [worker_id, *_active_params(span), worker_id, span.start.isoformat(),
+                  span.end.isoformat()]
     names = [name for name, _ in GROUPINGS]
     for r in stream(conn, sql + " ORDER BY h.id", params):
         yield HouseholdRow(int(r["id"]), int(r["people_count"]),

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TypeVar
 
 from bot.domain import figures
-from bot.domain.cadence import Obligation, Rule, Status
+from bot.domain.cadence import ContactKind, Obligation, Rule, Status
 from bot.domain.coverage import (
     EARLY_SHARE,
     TREND_PERIODS,
@@ -110,7 +110,20 @@ def build(items: Sequence[Item], today: date, *, names: dict[int, str] | None = 
         by_area=coverage(items, today, lambda i: i.area_name or no_area),
         longest=longest_overdue(items, today, longest_limit),
         program_names={i.program_id: i.program_name for i in items},
+        last_periods=last_periods(items, today),
     )
+
+
+def last_periods(items: Iterable[Item], today: date) -> tuple[tuple[ContactKind, Period], ...]:
+    """(Added with the digest's wording, not from before the folds.) Each rule of the running
+    or just-missed obligations, with its kind and its period before the running one."""
+    kinds = list(ContactKind)
+    found = {(i.obligation.rule.kind,
+              period_containing(i.obligation.rule.period, today).previous())
+             for i in items if is_running(i.obligation, today)
+             or (i.obligation.status is Status.MISSED and is_last_period(i.obligation, today))}
+    return tuple(sorted(found, key=lambda kp: (kp[1].kind.months, kp[1].start,
+                                               kinds.index(kp[0]))))
 
 
 def tally(items: Iterable[Item]) -> Tally:

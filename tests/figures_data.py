@@ -1,7 +1,7 @@
 """A small, known data set for the figures, with every figure counted by hand.
 
 Today is 2026-11-18 (the bot's BOT_NOW), Asia/Shanghai. "This quarter" is 2026-Q4
-(2026-10-01 .. 2026-12-31, 92 days); the period before, of the same length, is exactly 2026-Q3.
+(2026-10-01 .. 2026-12-31); the period before is 2026-Q3.
 
 Households (H5 is archived):        Pairings (programme 1, since 2026-01-01, active):
   H1 张大爷  东门 elderly_alone 1      H1 – 陈社工 (7101)

@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from bot.domain import figures
 from bot.domain.cadence import (
+    ContactKind,
     Obligation,
     ObligationKeys,
     Row,
@@ -143,6 +144,16 @@ def is_last_period(obligation: Obligation, today: date) -> bool:
 def is_running(obligation: Obligation, today: date) -> bool:
     """Whether the obligation's period contains today."""
     return today in obligation.period
+
+
+def last_periods(rules: Iterable[Rule], today: date) -> tuple[tuple[ContactKind, Period], ...]:
+    """What "missed in the last period" looks at, rule by rule: the kind of contact and the
+    period just before the running one (calls: last quarter, visits: last half year, deeds:
+    last year); shortest periods first, then in the order of the kinds, each once."""
+    kinds = list(ContactKind)
+    found = {(rule.kind, period_containing(rule.period, today).previous()) for rule in rules}
+    return tuple(sorted(found, key=lambda kp: (kp[1].kind.months, kp[1].start,
+                                               kinds.index(kp[0]))))
 
 
 def missed_last_period(items: Iterable[Item], today: date, *, area_id: int | None = None,
@@ -423,6 +434,9 @@ class DigestData:
     program_names: dict[int, str] = field(default_factory=dict)
     missed_by_worker: dict[int, int] = field(default_factory=dict)  # all, listed or not
     owed: int = 0  # obligations counted, running and past (0: nothing owed at all)
+    # The periods `missed` is of: each rule's kind and last period (last_periods), for the
+    # rules of the running periods and of the missed obligations.
+    last_periods: tuple[tuple[ContactKind, Period], ...] = ()
 
 
 class DigestTally:
@@ -444,6 +458,7 @@ class DigestTally:
         # groupings the digest shows are summed from it, in the order they first came.
         self._running: dict[tuple[int, int, int, str], list[Any]] = {}
         self._last: dict[int, Period] = {}  # by kind: the period before the running one
+        self._missed_rules: dict[int, Rule] = {}  # by identity, as the running counts
 
     def add_household(self, items: Sequence[Item]) -> None:
         """Count one household's obligations (all of them: its longest run needs them)."""
@@ -485,6 +500,7 @@ class DigestTally:
                 # Of one kind, calendar periods with the same start are the same.
                 elif status is missed_ and period.start == last_start:
                     self.missed.add_row(holder, row)
+                    self._missed_rules[rule_id] = rule_
                     overdue = True
         # A run ends with a period just missed: without one, the household is not overdue.
         self._offer(longest_run(owed, today, self._last_period) if overdue else None)
@@ -522,6 +538,7 @@ class DigestTally:
                 tenure = tenures[at[last]]
                 self.missed.add_row(holder, (rule, period, missed_, frame.last_days[last],
                                              None, tenure.worker_id, tenure.pairing_id))
+                self._missed_rules[id(rule)] = rule
                 overdue = True
         self._offer(longest_marked(marks, self.today) if overdue else None)
 
@@ -545,7 +562,9 @@ class DigestTally:
         by_program_rule: dict[tuple[int, Rule], list[int]] = {}
         by_worker: dict[int, list[int]] = {}
         by_area: dict[str, list[int]] = {}
+        rules = dict(self._missed_rules)
         for (program_id, _, worker, area), (met, total, rule) in self._running.items():
+            rules[id(rule)] = rule
             _count(by_program, program_id, met, total)
             _count(by_program_rule, (program_id, rule), met, total)
             _count(by_worker, worker, met, total)
@@ -562,6 +581,7 @@ class DigestTally:
             program_names=self.program_names,
             missed_by_worker=dict(self.missed.counts),
             owed=self.owed,
+            last_periods=last_periods(rules.values(), self.today),
         )
 
 

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Final, Protocol, TypeVar
 
 from bot.domain.cadence import ContactKind, Obligation, Rule, Status
-from bot.domain.periods import PeriodKind, local_date, period_containing
+from bot.domain.periods import Period, PeriodKind, local_date, period_containing
 
 
 class HasObligation(Protocol):
@@ -99,8 +99,23 @@ class Span:
         """The day after the last (exclusive end)."""
         return self.end + timedelta(days=1)
 
+    def calendar_period(self) -> Period | None:
+        """The calendar month, quarter, half year or year the span is exactly, if it is one."""
+        for kind in PeriodKind:
+            period = period_containing(kind, self.start)
+            if period.start == self.start and period.last_day == self.end:
+                return period
+        return None
+
     def previous(self) -> Span:
-        """The span of the same length just before this one."""
+        """The period before, as /stats compares with: when the span is exactly a calendar
+        month, quarter, half year or year, the previous one of that kind (March: February;
+        Q1: Q4 of the year before); any other range, the span of the same length just before.
+        """
+        period = self.calendar_period()
+        if period is not None:
+            before = period.previous()
+            return Span(before.start, before.last_day)
         return Span(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def __contains__(self, day: object) -> bool:
@@ -319,7 +334,8 @@ class Figures:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A span's figures beside the previous span's (same length, just before)."""
+    """A span's figures beside the period before's (Span.previous: the previous calendar
+    period, or for a free range the span of the same length just before)."""
 
     now: Figures
     before: Figures
@@ -427,7 +443,9 @@ def compute(span: Span, households: Iterable[HouseholdRow], pairings: Iterable[P
             services: Iterable[str] = (),
             kinds: Iterable[str] = KINDS) -> Figures:
     """Every figure of the span. `households` is the registry in scope (for a worker: the
-    households paired with them in the span); contacts outside the span are ignored;
+    households paired with them in the span and those their own contacts of the span are
+    with: every contact's household is listed, so the breakdowns add up to the totals);
+    contacts outside the span are ignored;
     kept_counts: the promise kept over the span (kept(items, span, program_rule))."""
     homes = {h.id: h for h in households}
     pairings = [p for p in pairings if p.active_in(span)]

@@ -8,14 +8,16 @@ the obligations stream from storage/figures.py's read-only connection, in a work
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from bot.domain import coverage as cov
 from bot.domain import digest as dg
+from bot.domain.cadence import ContactKind
 from bot.domain.figures import SpanReach
+from bot.domain.periods import Period
 from bot.domain.reminding import pack
 from bot.services import charts, obligations, routing
 from bot.services import referrals as referral_cases
@@ -145,6 +147,17 @@ def item_lines(services: Services, lang: str, groups: list[tuple[int, list[dg.It
     return lines
 
 
+def last_periods_text(services: Services, lang: str,
+                      periods: Sequence[tuple[ContactKind, Period]]) -> str:
+    """The periods the missed figure is of, named: 上季度（2026年第3季度）的电话、…"""
+    t = services.catalog.t
+    return t(lang, "digest.missed_separator").join(
+        t(lang, "digest.missed_period", kind=t(lang, f"digest.missed_kind.{kind.value}"),
+          last=t(lang, f"digest.last.{period.kind.value}"),
+          period=period_label(services, lang, period))
+        for kind, period in periods)
+
+
 def render_digest(services: Services, lang: str, found: DigestInput) -> list[Part]:
     """The digest in one language: text messages within Telegram's limit, then the chart."""
     t = services.catalog.t
@@ -153,12 +166,15 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
     if not data.owed:
         lines.append(t(lang, "digest.nothing"))
     else:
+        periods = last_periods_text(services, lang, data.last_periods)
         if data.missed_count:
-            lines.append(t(lang, "digest.missed_title", count=data.missed_count))
+            lines.append(t(lang, "digest.missed_title", count=data.missed_count,
+                           periods=periods))
             lines += item_lines(services, lang, data.missed, found.names, DIGEST_ITEMS,
                                 data.missed_by_worker)
         else:
-            lines.append(t(lang, "digest.missed_none"))
+            lines.append(t(lang, "digest.missed_none", periods=periods) if periods
+                         else t(lang, "digest.missed_none_owed"))
         lines.append("")
         lines.append(t(lang, "digest.coverage_title"))
         for program_id, cov in sorted(data.by_program.items()):

@@ -11,10 +11,12 @@ from bot.domain.cadence import (
     DEFAULT_PROGRAM,
     ContactKind,
     ContactRecord,
+    Rule,
     Stage,
     Tenure,
     obligations,
 )
+from bot.domain.periods import period_from_key
 from bot.domain.reminding import (
     digest_due,
     in_quiet_hours,
@@ -84,6 +86,34 @@ def test_build_puts_it_together() -> None:
                     names={7001: "陈"}, no_area="—")
     assert data.missed_count == 3 and data.by_area["—"].total == 3
     assert data.program_names == {1: "one-to-one"}
+
+
+def test_the_digest_knows_which_period_of_each_rule_it_counts_as_missed() -> None:
+    """Not one "last period": calls of last quarter, visits of last half year, deeds of last
+    year; also for a rule owed only in the past (a pairing ended before the running period)."""
+    data = dg.build(items("A", 1, 7001, None, date(2025, 1, 1), TODAY), TODAY)
+    q1, h2, y25 = (period_from_key(k) for k in ("2026-Q1", "2025-H2", "2025"))
+    assert data.last_periods == ((ContactKind.CALL, q1), (ContactKind.VISIT, h2),
+                                 (ContactKind.DEED, y25))
+    ended = obligations(DEFAULT_PROGRAM, [Tenure(2, 7001, date(2025, 1, 1), date(2026, 1, 1))],
+                        [], TODAY, history_periods=8)
+    gone = dg.build([dg.Item(2, "B", None, None, 1, "one-to-one", o) for o in ended], TODAY)
+    assert gone.missed_count == 2 and not gone.by_program_rule  # nothing running
+    assert gone.last_periods == ((ContactKind.VISIT, h2), (ContactKind.DEED, y25))
+
+
+@pytest.mark.parametrize(("today", "rules", "expected"), [
+    (date(2026, 11, 18), [("deed", "year"), ("call", "quarter"), ("visit", "half_year")],
+     [("call", "2026-Q3"), ("visit", "2026-H1"), ("deed", "2025")]),
+    (date(2026, 1, 5), [("call", "quarter"), ("visit", "half_year"), ("call", "quarter")],
+     [("call", "2025-Q4"), ("visit", "2025-H2")]),  # one period named once
+    (date(2024, 3, 1), [("visit", "month"), ("call", "month"), ("call", "quarter")],
+     [("call", "2024-02"), ("visit", "2024-02"), ("call", "2023-Q4")]),
+])
+def test_last_periods_shortest_first(today: date, rules: list[tuple[str, str]],
+                                     expected: list[tuple[str, str]]) -> None:
+    found = dg.last_periods([Rule(kind, period) for kind, period in rules], today)
+    assert [(kind.value, period.key) for kind, period in found] == expected
 
 
 @pytest.mark.parametrize(("clock", "quiet"), [

@@ -56,15 +56,35 @@ def test_named_periods(name: str, today: date, start: date, end: date) -> None:
 
 
 @pytest.mark.parametrize(("start", "end", "before_start", "before_end"), [
-    (D(2026, 10, 1), D(2026, 12, 31), D(2026, 7, 1), D(2026, 9, 30)),  # 92 days, Q3 is 92
-    (D(2026, 4, 1), D(2026, 6, 30), D(2025, 12, 31), D(2026, 3, 31)),  # 91 days, Q1 is 90
-    (D(2024, 3, 1), D(2024, 3, 1), D(2024, 2, 29), D(2024, 2, 29)),
+    (D(2026, 3, 1), D(2026, 3, 31), D(2026, 2, 1), D(2026, 2, 28)),  # March: all of February
+    (D(2024, 3, 1), D(2024, 3, 31), D(2024, 2, 1), D(2024, 2, 29)),  # ... a leap year's
+    (D(2024, 2, 1), D(2024, 2, 29), D(2024, 1, 1), D(2024, 1, 31)),  # a leap February
+    (D(2026, 4, 1), D(2026, 6, 30), D(2026, 1, 1), D(2026, 3, 31)),  # 91 days; Q1 is 90
+    (D(2026, 1, 1), D(2026, 3, 31), D(2025, 10, 1), D(2025, 12, 31)),  # Q1: last year's Q4
+    (D(2026, 7, 1), D(2026, 12, 31), D(2026, 1, 1), D(2026, 6, 30)),  # a half year
+    (D(2026, 1, 1), D(2026, 6, 30), D(2025, 7, 1), D(2025, 12, 31)),
+    (D(2024, 1, 1), D(2024, 12, 31), D(2023, 1, 1), D(2023, 12, 31)),  # a leap year: 2023
+    (D(2025, 1, 1), D(2025, 12, 31), D(2024, 1, 1), D(2024, 12, 31)),  # ... and the one after
+])
+def test_a_calendar_period_is_compared_with_the_one_before(
+        start: date, end: date, before_start: date, before_end: date) -> None:
+    assert fg.Span(start, end).previous() == fg.Span(before_start, before_end)
+
+
+@pytest.mark.parametrize(("start", "end", "before_start", "before_end"), [
+    (D(2024, 3, 1), D(2024, 3, 1), D(2024, 2, 29), D(2024, 2, 29)),  # one day
+    (D(2026, 3, 2), D(2026, 3, 31), D(2026, 1, 31), D(2026, 3, 1)),  # not quite a month
+    (D(2026, 3, 1), D(2026, 4, 30), D(2025, 12, 30), D(2026, 2, 28)),  # two months
+    (D(2026, 4, 1), D(2026, 9, 30), D(2025, 9, 30), D(2026, 3, 31)),  # Q2+Q3: no half year
+    (D(2025, 7, 1), D(2026, 6, 30), D(2024, 7, 1), D(2025, 6, 30)),  # a year, not calendar
 ])
 def test_the_previous_span_has_the_same_length(start: date, end: date, before_start: date,
                                                 before_end: date) -> None:
-    before = fg.Span(start, end).previous()
+    """Only for free ranges: a calendar period is compared with the one before (above)."""
+    span = fg.Span(start, end)
+    before = span.previous()
     assert before == fg.Span(before_start, before_end)
-    assert before.days == fg.Span(start, end).days
+    assert before.days == span.days
 
 
 def test_span_code_round_trips_and_refuses_forgeries() -> None:

@@ -130,6 +130,7 @@ async def test_the_folds_show_what_the_lists_showed(db: Database, today: date) -
     # Every household overdue, not only the five longest (gaps and handovers among them).
     assert dg.longest_overdue(items, today, 1000) == oracle.longest_overdue(items, today, 1000)
     assert found.program_names == expected.program_names
+    assert found.last_periods == expected.last_periods
     assert folded.boards == oracle.boards(items, today)
     assert folded.trend == oracle.trend(items, today)
     streets = cov.PeriodTally(today, by_street)

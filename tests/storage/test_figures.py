@@ -104,6 +104,29 @@ async def test_a_worker_sees_only_their_own_work(db: Database) -> None:
     assert refused.value.refusal is service.Refusal.STAFF_ONLY
 
 
+async def test_a_workers_breakdowns_add_up_to_their_totals(db: Database) -> None:
+    """Whatever a worker logged counts for the household it is with: 林社工's call on H4
+    (never paired with them) in Q3 makes H4 served by them, in 翠竹社区, in unsupported_child."""
+    services = services_for(db, NOW)
+    for worker in (data.WORKER_A, data.WORKER_B):
+        for span in (QUARTER, fg.Span(*data.Q3)):
+            found = (await service.stats(services, COORDINATOR, span, worker)).now
+            assert found.breakdowns
+            for grouping, values in found.breakdowns.items():
+                reach = values.values()
+                where = (worker, span, grouping)
+                assert sum(v.person_times for v in reach) == found.person_times, where
+                assert sum(v.contacts for v in reach) == found.contacts, where
+                assert fg.Count(sum(v.covered.households for v in reach),
+                                sum(v.covered.people for v in reach)) == found.covered, where
+                assert fg.Count(sum(v.registered.households for v in reach),
+                                sum(v.registered.people for v in reach)) == found.registered
+    b_q3 = (await service.stats(services, COORDINATOR, fg.Span(*data.Q3), data.WORKER_B)).now
+    assert (b_q3.covered, b_q3.person_times, b_q3.contacts) == (fg.Count(1, 2), 2, 1)
+    assert b_q3.breakdowns["area"]["翠竹社区"].covered == fg.Count(1, 2)
+    assert b_q3.paired == fg.Count(1, 4)  # H3 only: serving H4 does not pair it
+
+
 async def test_an_empty_period_is_zeros(db: Database) -> None:
     found = await service.stats(services_for(db, NOW), COORDINATOR, fg.Span(date(2020, 1, 1),
                                                                         date(2020, 1, 31)))

@@ -313,7 +313,8 @@ async def test_weekly_digest_once_per_week_with_chart(db: Database) -> None:
     bot = StubBot()
     await tick(db, bot, at("2026-04-06", "09:00"))  # Monday after Q1: every call was missed
     texts = bot.to(9001)
-    assert texts and "上期没完成的任务" in texts[0] and "陈社工" in texts[0]
+    assert texts and "没完成的任务</b>：上季度（2026年第1季度）的电话" in texts[0]
+    assert "陈社工" in texts[0]
     assert "2026年第1季度" in texts[0]
     # a picture per rule (calls: Q1, just ended; visits and deeds: running) and the trend
     assert len(bot.photos) == 4 and all(p[1].startswith(b"\x89PNG") for p in bot.photos)
