@@ -202,8 +202,9 @@ async def _erase(settings: Settings, telegram_id: int) -> int:
 
 
 def _export_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zhongfu export",
-                                     description="the figures and data of a period")
+    parser = argparse.ArgumentParser(
+        prog="zhongfu export", description="the figures and data of a period",
+        epilog="an agency's quarterly referral return: zhongfu export referrals --help")
     parser.add_argument("--from", dest="start", required=True, metavar="DATE")
     parser.add_argument("--to", dest="end", required=True, metavar="DATE")
     parser.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
