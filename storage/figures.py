@@ -35,7 +35,7 @@ from bot.domain.marks import Column
 from storage.clock import from_db, to_db
 from storage.db import BUSY_TIMEOUT_MS
 from storage.pairings import Cadence
-from storage.program_categories import HELD
+from storage.program_categories import holding_of
 from storage.reminders import House
 
 CHUNK = 5000  # rows fetched at a time
@@ -131,16 +131,24 @@ def households(conn: sqlite3.Connection, span: Span, worker_id: int | None = Non
 
 def pairings(conn: sqlite3.Connection, span: Span, worker_id: int | None = None
              ) -> Iterator[PairingRow]:
-    """Pairings active on some day of the span (of one worker, or all)."""
-    sql = ("SELECT p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
-           f"FROM pairings p WHERE {_ACTIVE}")
+    """Pairings active on some day of the span (of one worker, or all), each with the parts
+    its programme holds the household in when the programme was ever limited (the same cut
+    as the obligations: storage.program_categories)."""
+    holds = holding_of(conn)
+    sql = ("SELECT p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on, "
+           f"{holds.categories()} AS codes FROM pairings p WHERE {_ACTIVE}")
     params: list[object] = [*_active_params(span)]
     if worker_id is not None:
         sql += " AND p.worker_id = ?"
         params.append(worker_id)
+    limited = holds.limited
     for r in stream(conn, sql, params):
-        yield PairingRow(int(r["household_id"]), int(r["worker_id"]), int(r["program_id"]),
-                         date.fromisoformat(r["started_on"]), _day(r["ended_on"]))
+        program_id = int(r["program_id"])
+        started_on, ended_on = date.fromisoformat(r["started_on"]), _day(r["ended_on"])
+        held = (tuple(holds.spans(program_id, r["codes"], started_on, ended_on))
+                if program_id in limited else None)
+        yield PairingRow(int(r["household_id"]), int(r["worker_id"]), program_id,
+                         started_on, ended_on, held)
 
 
 def contacts(conn: sqlite3.Connection, span: Span, worker_id: int | None = None
@@ -314,10 +322,12 @@ def _held(conn: sqlite3.Connection, worker_id: int | None,
     in id order, with its programmes and tenures and its row of `contact_rows` (by household
     id first, in the same order; None if it has none): the three read side by side."""
     known = {p.id: p for p in programs(conn)}
+    holds = holding_of(conn)
+    limited = holds.limited
     mine, params = _mine(worker_id)
     pairing_rows = _tuples(conn, (
-        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
-        f"FROM pairings p WHERE {HELD}{mine.format('p.household_id')} "
+        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on, "
+        f"{holds.categories()} FROM pairings p WHERE 1{mine.format('p.household_id')} "
         "ORDER BY p.household_id, p.program_id, p.started_on"), params)
     house_rows = _tuples(conn, (
         "SELECT h.id, h.name, h.area_id, a.name AS area_name FROM households h "
@@ -329,11 +339,15 @@ def _held(conn: sqlite3.Connection, worker_id: int | None,
     for household_id, name, area_id, area_name in house_rows:
         tenures: dict[int, list[Tenure]] = {}
         while next_pairing is not None and next_pairing[1] <= household_id:
-            pairing_id, house_of, worker, program_id, started_on, ended_on = next_pairing
+            pairing_id, house_of, worker, program_id, started_on, ended_on, codes = next_pairing
             if house_of == household_id:
-                tenures.setdefault(program_id, []).append(Tenure(
-                    pairing_id, worker, days[started_on],
-                    days[ended_on] if ended_on else None))
+                tenure = Tenure(pairing_id, worker, days[started_on],
+                                days[ended_on] if ended_on else None)
+                # Cut to the days the programme holds the household (none: left out).
+                parts = (holds.tenures(program_id, codes, tenure) if program_id in limited
+                         else (tenure,))
+                if parts:
+                    tenures.setdefault(program_id, []).extend(parts)
             next_pairing = next(pairing_rows, None)
         found: tuple[Any, ...] | None = None
         while next_contact is not None and next_contact[0] <= household_id:

@@ -18,7 +18,7 @@ from bot.domain.cadence import (
 )
 from storage.clock import to_db
 from storage.db import Database, Row, Tx
-from storage.program_categories import HELD
+from storage.program_categories import holding
 
 DEFAULT_PROGRAM_ID = 1
 
@@ -251,24 +251,28 @@ class Cadence:
 
 
 async def household_cadence(db: Database, household_id: int) -> list[Cadence]:
-    """The household's pairings (under programmes that hold it) and contacts, per programme."""
-    held = {int(r["program_id"]) for r in await db.fetchall(
-        f"SELECT DISTINCT p.program_id FROM pairings p WHERE p.household_id = ? AND {HELD}",
-        (household_id,))}
-    pairings = [p for p in await history(db, household_id) if p.program_id in held]
-    if not pairings:
+    """The household's pairings and contacts, per programme; each pairing cut to the days its
+    programme holds the household (storage.program_categories; none: left out)."""
+    holds = await holding(db)
+    codes = await db.fetchval(
+        "SELECT group_concat(category) FROM household_categories WHERE household_id = ?",
+        (household_id,))
+    tenures: dict[int, list[Tenure]] = {}
+    for p in await history(db, household_id):
+        parts = holds.tenures(p.program_id, codes, p.tenure())
+        if parts:
+            tenures.setdefault(p.program_id, []).extend(parts)
+    if not tenures:
         return []
     rows = await db.fetchall(
         "SELECT day, kind FROM contacts WHERE household_id = ? AND deleted = 0",
         (household_id,))
     records = [ContactRecord(date.fromisoformat(r["day"]), ContactKind(r["kind"])) for r in rows]
     result: list[Cadence] = []
-    for program_id in sorted({p.program_id for p in pairings}):
+    for program_id in sorted(tenures):
         program = await get_program(db, program_id)
         if program is not None:
-            result.append(Cadence(household_id, program,
-                                  [p.tenure() for p in pairings if p.program_id == program_id],
-                                  records))
+            result.append(Cadence(household_id, program, tenures[program_id], records))
     return result
 
 
@@ -283,9 +287,10 @@ async def worker_cadence(db: Database, worker_id: int,
     if not ids:
         return []
     marks = ",".join("?" * len(ids))
+    holds = await holding(db)
     pairing_rows = await db.fetchall(
-        f"SELECT id, household_id, worker_id, program_id, started_on, ended_on FROM pairings p "
-        f"WHERE household_id IN ({marks}) AND {HELD}", ids)
+        "SELECT id, household_id, worker_id, program_id, started_on, ended_on, "
+        f"{holds.categories()} AS codes FROM pairings p WHERE household_id IN ({marks})", ids)
     contact_rows = await db.fetchall(
         f"SELECT household_id, day, kind FROM contacts WHERE household_id IN ({marks}) "
         "AND deleted = 0", ids)
@@ -293,8 +298,11 @@ async def worker_cadence(db: Database, worker_id: int,
     tenures: dict[tuple[int, int], list[Tenure]] = {}
     for r in pairing_rows:
         ended = date.fromisoformat(r["ended_on"]) if r["ended_on"] else None
-        tenures.setdefault((r["household_id"], r["program_id"]), []).append(
-            Tenure(r["id"], r["worker_id"], date.fromisoformat(r["started_on"]), ended))
+        # Cut to the days the programme holds the household (none: left out).
+        parts = holds.tenures(r["program_id"], r["codes"], Tenure(
+            r["id"], r["worker_id"], date.fromisoformat(r["started_on"]), ended))
+        if parts:
+            tenures.setdefault((r["household_id"], r["program_id"]), []).extend(parts)
     records: dict[int, list[ContactRecord]] = {}
     for r in contact_rows:
         records.setdefault(r["household_id"], []).append(

@@ -15,7 +15,7 @@ from datetime import date
 
 from bot.domain.cadence import ContactKind, Program, Tenure
 from storage.db import Database, Row
-from storage.reminders import CURRENT, PAIRED_HOUSES, held_pairings
+from storage.reminders import CURRENT, PAIRED_HOUSES, PairingPart, held_pairings
 
 LATEST_KINDS = tuple(ContactKind)  # the order of Running.latest
 # One column per kind: the latest day of that kind (the kinds are the enum's own values).
@@ -57,7 +57,7 @@ class Read:
     the reminders of the running periods that are settled (sent, cancelled or dropped)."""
 
     houses: list[Row]
-    pairings: list[Row]
+    pairings: list[PairingPart]
     contacts: list[Row]
     settled: list[Row] = field(default_factory=list)
 

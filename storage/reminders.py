@@ -21,7 +21,7 @@ from storage.clock import from_db, to_db
 from storage.db import Database, Row, Tx
 from storage.pairings import Cadence
 from storage.pairings import programs as active_programs
-from storage.program_categories import HELD
+from storage.program_categories import holding
 
 LEASE = timedelta(minutes=10)  # a 'sending' claim older than this was left by a crash
 
@@ -65,16 +65,33 @@ async def paired_houses(db: Database) -> dict[int, House]:
     return houses_of(await db.fetchall(PAIRED_HOUSES))
 
 
+PairingPart = tuple[int, int, int, int, str, str | None]
+
+
 async def held_pairings(db: Database, only: str = "", params: Sequence[object] = ()
-                        ) -> list[Row]:
-    """The pairings that their programme holds (id, household_id, worker_id, program_id,
-    started_on, ended_on), archived households' too, by household, programme and start;
+                        ) -> list[PairingPart]:
+    """The pairings (id, household_id, worker_id, program_id, started_on, ended_on), archived
+    households' too, by household, programme and start, each cut to the days its programme
+    holds the household (storage.program_categories: a part per stretch, none if never);
     `only` narrows the households (a condition on h, as CURRENT, with its parameters)."""
-    return await db.fetchall(
-        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on "
-        "FROM pairings p JOIN households h ON h.id = p.household_id "
-        f"WHERE {HELD}{only} ORDER BY p.household_id, p.program_id, p.started_on",
+    holds = await holding(db)
+    limited = holds.limited
+    rows = await db.fetchall(
+        "SELECT p.id, p.household_id, p.worker_id, p.program_id, p.started_on, p.ended_on, "
+        f"{holds.categories()} FROM pairings p JOIN households h ON h.id = p.household_id "
+        f"WHERE 1{only} ORDER BY p.household_id, p.program_id, p.started_on",
         tuple(params))
+    found: list[PairingPart] = []
+    for pairing_id, household_id, worker_id, program_id, started_on, ended_on, codes in rows:
+        if program_id not in limited:
+            found.append((pairing_id, household_id, worker_id, program_id, started_on,
+                          ended_on))
+            continue
+        for start, end in holds.spans(program_id, codes, date.fromisoformat(started_on),
+                                      date.fromisoformat(ended_on) if ended_on else None):
+            found.append((pairing_id, household_id, worker_id, program_id, start.isoformat(),
+                          end.isoformat() if end else None))
+    return found
 
 
 async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None,
@@ -93,10 +110,10 @@ async def all_cadence(db: Database, *, programs: Sequence[Program] | None = None
         + ("" if since is None else " AND c.day >= ?"),
         () if since is None else (since.isoformat(),))
     tenures: dict[tuple[int, int], list[Tenure]] = {}
-    for r in pairing_rows:
-        ended = date.fromisoformat(r["ended_on"]) if r["ended_on"] else None
-        tenures.setdefault((r["household_id"], r["program_id"]), []).append(
-            Tenure(r["id"], r["worker_id"], date.fromisoformat(r["started_on"]), ended))
+    for pairing_id, household_id, worker_id, program_id, started_on, ended_on in pairing_rows:
+        ended = date.fromisoformat(ended_on) if ended_on else None
+        tenures.setdefault((household_id, program_id), []).append(
+            Tenure(pairing_id, worker_id, date.fromisoformat(started_on), ended))
     records: dict[int, list[ContactRecord]] = {}
     kinds = {k.value: k for k in ContactKind}
     days: dict[str, date] = {}

@@ -204,7 +204,8 @@ async def _children(db: Database, rng: random.Random, cast: Cast, today: date,
     defined = now - timedelta(days=300)
     program = await pairings.add_program(db, CHILDREN_PROGRAM, CHILDREN_RULES, defined)
     for category in CHILDREN_CATEGORIES:
-        await program_categories.toggle(db, program.id, category, cast.coordinator, defined)
+        await program_categories.toggle(db, program.id, category, cast.coordinator, defined,
+                                        today - timedelta(days=300))
     started = today - timedelta(days=300)
     history = ((ContactKind.VISIT, 290, 2), (ContactKind.CALL, 200, 3),
                (ContactKind.DEED, 130, None), (ContactKind.VISIT, 100, 3),

@@ -200,13 +200,25 @@ class PairingRow:
     program_id: int
     started_on: date
     ended_on: date | None
+    # The parts of the pairing its programme holds the household in ([start, end), by date:
+    # bot/domain/limits.py); None: all of it.
+    held: tuple[tuple[date, date | None], ...] | None = None
 
     def active_in(self, span: Span) -> bool:
         """Whether the pairing is active on at least one day of the span."""
-        if self.ended_on is None:
-            return self.started_on <= span.end
-        return (self.started_on <= span.end and self.ended_on > span.start
-                and self.ended_on > self.started_on)
+        return _active(self.started_on, self.ended_on, span)
+
+    def held_in(self, span: Span) -> bool:
+        """Whether its programme holds the household on a day of the span it is active on."""
+        if self.held is None:
+            return self.active_in(span)
+        return any(_active(start, end, span) for start, end in self.held)
+
+
+def _active(started_on: date, ended_on: date | None, span: Span) -> bool:
+    if ended_on is None:
+        return started_on <= span.end
+    return started_on <= span.end and ended_on > span.start and ended_on > started_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,8 +360,9 @@ class Comparison:
 
 def paired_in(pairings: Iterable[PairingRow], span: Span,
               people: Mapping[int, int] | None = None) -> Pairs:
-    """Workers and households with a pairing active in the span, overall and by programme
-    (people: household sizes, for the people paired per programme)."""
+    """Workers and households with a pairing active in the span, overall and by programme (a
+    programme counts a pairing on the days it holds the household: PairingRow.held), with
+    people: household sizes, for the people paired per programme."""
     people = people or {}
     workers: set[int] = set()
     households: set[int] = set()
@@ -360,6 +373,8 @@ def paired_in(pairings: Iterable[PairingRow], span: Span,
             continue
         workers.add(p.worker_id)
         households.add(p.household_id)
+        if not p.held_in(span):  # paired, but not under a programme that holds it then
+            continue
         by_program.setdefault(p.program_id, set()).add(p.household_id)
         workers_by_program.setdefault(p.program_id, set()).add(p.worker_id)
     return Pairs(len(workers), len(households),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.cadence import Program
 from bot.domain.households import OFFERED_CATEGORIES, Category
+from bot.domain.periods import local_date
 from bot.services.context import Services
 from storage import pairings, program_categories
 
@@ -24,11 +25,13 @@ async def program(services: Services,
 
 async def toggle(services: Services, actor_id: int, coordinator: bool, program_id: int,
                  code: str) -> tuple[Category, ...] | None:
-    """Add or remove one category of a programme's limit; None when not allowed, or the
-    programme or category is unknown."""
+    """Add or remove one category of a programme's limit from today (the deployment's date:
+    what the programme owed before stays owed); None when not allowed, or the programme or
+    category is unknown."""
     if not coordinator or code not in {c.value for c in OFFERED_CATEGORIES}:
         return None
     if await program(services, program_id) is None:
         return None
+    now = services.clock()
     return await program_categories.toggle(services.db, program_id, Category(code), actor_id,
-                                           services.clock())
+                                           now, local_date(now, services.settings.timezone))

@@ -1,7 +1,8 @@
 """The digest's bulk form (bot/domain/marks.py) gives what the cadence engine gives.
 
 For random pairings of every shape (one worker, ended, of no length, a handover, a gap, an
-overlap, not begun yet) and random contacts, on days at the edges of periods (a year's end,
+overlap, not begun yet), some cut by a programme's dated limits (bot/domain/limits.py), and
+random contacts, on days at the edges of periods (a year's end,
 a leap day, a quarter's first day), the periods owed, who answers for them and their status,
 read from the marks, are the engine's rows (met_on aside: the digest does not show it).
 """
@@ -24,6 +25,7 @@ from bot.domain.cadence import (
     Tenure,
     counting_kinds,
 )
+from bot.domain.limits import Limit, gaps, held_tenures
 from bot.domain.periods import PeriodKind
 
 PROGRAM = Program(7, "关爱", (Rule(ContactKind.CALL, PeriodKind.MONTH),
@@ -62,6 +64,21 @@ def tenures(rng: random.Random) -> list[Tenure]:
     later = day(change + timedelta(days=1), 300)
     return [Tenure(11, worker, start, change), Tenure(12, worker + 1, change, later),
             Tenure(13, worker + 2, later, day(later, 600))]
+
+
+def limited(rng: random.Random, spans: list[Tenure]) -> list[Tenure]:
+    """The tenures cut to the days a programme, limited by date at random, holds the
+    household: limited from a day, until a day, lapsed and back (the pieces of a pairing keep
+    its id)."""
+    def day() -> date:
+        return FIRST + timedelta(days=rng.randrange(365 * 11))
+
+    a, b, c = sorted(day() for _ in range(3))
+    limits = rng.choice([[Limit("orphan", a)], [Limit("orphan", a, b)],
+                         [Limit("orphan", a, b), Limit("orphan", c)],
+                         [Limit("orphan", a), Limit("dibao", b, c)]])
+    out = gaps(limits, rng.choice([set(), {"dibao"}]))
+    return [part for tenure in spans for part in held_tenures(tenure, out)]
 
 
 def contacts(rng: random.Random) -> dict[ContactKind, list[date]]:
@@ -113,13 +130,18 @@ def test_marks_owe_what_the_engine_owes(today: date) -> None:
     rng = random.Random(today.toordinal())
     owing = mk.Owing(today)  # one for all households, as the digest keeps it
     engine = Engine(PROGRAM, today, HISTORY)
-    shapes_owing = 0
-    for _ in range(600):
+    shapes_owing = cut_owing = 0
+    for _ in range(900):
         spans, days = tenures(rng), contacts(rng)
+        cut = rng.random() < 1 / 3
+        if cut:
+            spans = limited(rng, spans)
         expected = [(*row[:4], None, *row[5:]) for row in engine.rows(spans, days)]
         assert from_marks(PROGRAM, spans, days, today, owing) == expected
         shapes_owing += bool(expected) and len(spans) > 1
+        cut_owing += bool(expected) and cut
     assert shapes_owing > 100  # handovers, gaps and overlaps that owe, not only single ones
+    assert cut_owing > 30  # pairings cut by a limit that still owe something
 
 
 def test_a_window_numbers_its_first_period_as_the_storage_columns_count() -> None:

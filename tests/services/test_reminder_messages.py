@@ -71,7 +71,8 @@ def seed(path: Path, rng: random.Random) -> None:
             [(2, "孤儿关爱", '[{"kind": "call", "period": "month"}, '
                           '{"kind": "visit", "period": "quarter"}]', 1, STAMP),
              (3, "停用", '[{"kind": "call", "period": "month"}]', 0, STAMP)])
-        conn.execute("INSERT INTO program_categories (program_id, category) VALUES (2, 'orphan')")
+        conn.execute("INSERT INTO program_categories (program_id, category, since) "
+                     "VALUES (2, 'orphan', '0001-01-01')")
         pairing = 0
         for h in range(1, 161):
             name = f"{rng.choice(NAMES)}{h % 7 if rng.random() < 0.8 else ''}"

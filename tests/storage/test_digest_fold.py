@@ -65,6 +65,7 @@ def seed(path: Path, rng: random.Random, households: int = 90, contacts: int = 1
         conn.executemany(
             "INSERT INTO pairings (household_id, worker_id, program_id, started_on, ended_on, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?)", pairing_rows)
+        _limits(conn, random.Random(rng.random()), households)
         span = (DAYS[2] - FIRST).days
         conn.executemany(
             "INSERT INTO contacts (household_id, worker_id, kind, day, deleted, created_at, "
@@ -74,6 +75,29 @@ def seed(path: Path, rng: random.Random, households: int = 90, contacts: int = 1
               (FIRST + timedelta(days=rng.randrange(span))).isoformat(),
               int(rng.random() < 0.05), STAMP, STAMP) for _ in range(contacts)])
     conn.close()
+
+
+CATEGORIES = ("dibao", "orphan", "unsupported_child", "elderly_alone")
+
+
+def _limits(conn: sqlite3.Connection, rng: random.Random, households: int) -> None:
+    """Households' categories (some none), and programmes limited to some of them, by date:
+    in force always, from a day on, until a day, and a limit that lapsed and came back."""
+    conn.executemany(
+        "INSERT INTO household_categories (household_id, category) VALUES (?, ?)",
+        [(h, c) for h in range(1, households + 1)
+         for c in rng.sample(CATEGORIES, rng.choice([0, 1, 1, 2]))])
+
+    def day() -> str:
+        return (FIRST + timedelta(days=rng.randrange(1100))).isoformat()
+
+    a, b, c, d = sorted(day() for _ in range(4))
+    conn.executemany(
+        "INSERT INTO program_categories (program_id, category, since, until) "
+        "VALUES (?, ?, ?, ?)",
+        [(1, "orphan", "0001-01-01", None), (1, "dibao", a, c), (1, "elderly_alone", b, None),
+         (2, "unsupported_child", a, b), (2, "unsupported_child", c, None),
+         (2, "orphan", d, None), (3, "dibao", b, d)])
 
 
 def _tenures(rng: random.Random, household: int, program: int) -> list[tuple[object, ...]]:

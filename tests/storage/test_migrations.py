@@ -66,3 +66,30 @@ async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
         assert await db.fetchval("SELECT COUNT(*) FROM areas") == 0
     finally:
         await db.close()
+
+
+async def test_a_programmes_limit_keeps_holding_as_before_once_dated(tmp_path: Path) -> None:
+    """Limits set before they were dated are in force from a day far in the past (nothing
+    they decided changes), and still in force."""
+    from datetime import date
+
+    from bot.domain.limits import ALWAYS
+    from storage import program_categories
+
+    path = tmp_path / "old.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        assert await migrate(conn, target=20) == 20
+        await conn.execute("INSERT INTO program_categories (program_id, category) "
+                           "VALUES (1, 'orphan'), (1, 'tekun')")
+    db = await Database.open(path)
+    try:
+        rows = await db.fetchall("SELECT program_id, category, since, until "
+                                 "FROM program_categories ORDER BY category")
+        assert [tuple(r) for r in rows] == [(1, "orphan", ALWAYS.isoformat(), None),
+                                            (1, "tekun", ALWAYS.isoformat(), None)]
+        holding = await program_categories.holding(db)
+        assert holding.gaps(1, "dibao") == ((ALWAYS, None),)
+        assert holding.gaps(1, "dibao,tekun") == ()
+        assert date.fromisoformat(rows[0]["since"]) == ALWAYS
+    finally:
+        await db.close()

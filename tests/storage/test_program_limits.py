@@ -16,6 +16,8 @@ from storage.db import Database
 NOW = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 5, 20)
 WORKER = 7001
+# The limits below are set before the pairings began: held or not on every day they cover.
+BEFORE = date(2025, 12, 31)
 
 
 @pytest.fixture
@@ -57,12 +59,12 @@ async def test_only_households_of_the_categories_are_held(db: Database) -> None:
 
     assert await held() == [{orphan, child, dibao}] * 4
     for category in (Category.ORPHAN, Category.UNSUPPORTED_CHILD):
-        await program_categories.toggle(db, 1, category, 9001, NOW)
+        await program_categories.toggle(db, 1, category, 9001, NOW, BEFORE)
     assert await program_categories.of_program(db, 1) == (Category.ORPHAN,
                                                           Category.UNSUPPORTED_CHILD)
     assert await held() == [{orphan, child}] * 4
-    await program_categories.toggle(db, 1, Category.ORPHAN, 9001, NOW)
+    await program_categories.toggle(db, 1, Category.ORPHAN, 9001, NOW, BEFORE)
     assert await held() == [{child}] * 4
-    await program_categories.toggle(db, 1, Category.UNSUPPORTED_CHILD, 9001, NOW)
+    await program_categories.toggle(db, 1, Category.UNSUPPORTED_CHILD, 9001, NOW, BEFORE)
     assert await program_categories.every_program(db) == {}
     assert await held() == [{orphan, child, dibao}] * 4
