@@ -224,7 +224,7 @@ async def test_a_visitor_finds_funds_streets_figures_and_a_service_file_with_aid
     assert "四点半课堂" in activities.plain
     # /projects: the micro-projects with their budgets.
     await coordinator.send("/projects")
-    await coordinator.expect("长者饭堂助餐: budget 80,000.00 yuan")
+    await coordinator.expect("长者饭堂助餐: budget 80,000.00 yuan", timeout=30)
     # A worker opens a household's service file: aid given and the wellbeing trend.
     await worker.send("/households")
     listing = await worker.expect(shown("households.title", count=10))
