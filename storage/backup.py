@@ -70,7 +70,6 @@ def restore(source: Path, database: Path, now: datetime | None = None) -> Path |
     """Replace `database` with a checked copy of `source`; return where the replaced file was
     kept (None if there was none). The caller makes sure no bot has the database open."""
     check(source)
-    database.parent.mkdir(parents=True, exist_ok=True)
     incoming = database.with_name(database.name + ".restoring")
     incoming.unlink(missing_ok=True)
     _copy(source, incoming)

@@ -46,6 +46,10 @@ async def test_backup_under_writes_restores_into_a_new_file(
     assert await bot.stop() == 0
     bot.env["ZHONGFU_DATABASE"] = str(workdir / "restored" / "zhongfu.sqlite3")
     status, out = await bot.cli("restore", str(backup))
+    assert status == 2 and f"its folder {workdir / 'restored'} does not exist" in out, out
+    assert not (workdir / "restored").exists(), "zhongfu creates no folders"
+    (workdir / "restored").mkdir()
+    status, out = await bot.cli("restore", str(backup))
     assert status == 0, out
     with bot.db() as conn:
         ids = {r[0] for r in conn.execute("SELECT telegram_id FROM people")}

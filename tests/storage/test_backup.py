@@ -71,6 +71,7 @@ async def test_backup_taken_under_writes_restores_every_row_committed_before_it(
         writer.stop.set()
         writer.join()
     restored = tmp_path / "new" / "zhongfu.sqlite3"
+    restored.parent.mkdir()  # restore makes no folder (`zhongfu restore` says it is missing)
     assert restore(tmp_path / "backups" / "nightly.sqlite3", restored) is None
     with sqlite3.connect(restored) as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM areas ORDER BY name")]
