@@ -256,11 +256,13 @@ def _restore(settings: Settings, file: Path) -> int:
     import sqlite3
 
     from storage import lock
-    from storage.backup import NotRestorable, restore
+    from storage.backup import NotRestorable, give_owner, restore
 
     try:
         with lock.held(settings.database, exclusive=True):
             kept = restore(file, settings.database)
+            # A lock file made by this (root) process would keep the bot out as well.
+            give_owner(lock.lock_path(settings.database), settings.database)
     except lock.DatabaseInUse:
         print(f"zhongfu: a bot is using {settings.database}; stop it first "
               "(systemctl stop zhongfu, or docker compose stop bot), then restore",
