@@ -106,7 +106,7 @@ def _database(settings: Settings) -> list[Check]:
         room = free_bytes(path)
         if room is not None and room < MIN_FREE_BYTES:  # even reading a WAL file needs room
             return [Check(False, f"database {path} cannot be written (database or disk is "
-                                 f"full: {exc}){_free(room)}", _FULL)]
+                                 f"full, {exc}){_free(room)}", _FULL)]
         return [Check(False, f"database {path} cannot be read ({exc})",
                       "restore a backup: zhongfu restore FILE")]
     if not state.intact:
@@ -120,7 +120,8 @@ def _database(settings: Settings) -> list[Check]:
         checks.append(Check(False, f"database {path} has schema v{state.version}, this program "
                                    f"v{state.latest}",
                             "start the bot to migrate it (a copy is kept beside it first)"))
-    free = _free(state.free_bytes)
+    # A probe refused for want of room has said how much is free already.
+    free = "" if "free" in (state.problem or "") else _free(state.free_bytes)
     if not state.writable:
         checks.append(Check(False, f"database {path} cannot be written ({state.problem}){free}",
                             _FULL))
@@ -133,13 +134,13 @@ _FULL = ("check free disk space (df -h), the file's owner, and that no other pro
 
 
 def _free(free_bytes: int | None) -> str:
-    """`, 1.2 GB free on its disk` (nothing when unknown)."""
+    """`, 1.2 GiB free on its disk` (nothing when unknown)."""
     if free_bytes is None:
         return ""
-    for unit, size in (("GB", 1024**3), ("MB", 1024**2)):
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2)):
         if free_bytes >= size:
             return f", {free_bytes / size:.1f} {unit} free on its disk"
-    return f", {free_bytes // 1024} KB free on its disk"
+    return f", {free_bytes // 1024} KiB free on its disk"
 
 
 async def _telegram(settings: Settings) -> list[Check]:

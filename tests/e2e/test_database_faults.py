@@ -128,7 +128,7 @@ async def test_doctor_quick_sees_a_full_disk(
     assert status == 1, out
     line = next(x for x in out.splitlines() if "database" in x)
     assert line.startswith("✗") and "cannot be written" in line and "full" in line, out
-    assert "KB free on its disk" in line and "df -h" in line, out
+    assert "KiB free" in line and "df -h" in line, out
 
 
 async def test_run_on_a_read_only_file_stops_at_start_with_one_line_and_exit_2(

@@ -135,7 +135,8 @@ async def test_doctor_on_a_healthy_setup(bot: BotProcess, coordinator: FakeUser,
     assert status == (0 if font.startswith("✓") else 1)
     assert font.startswith("✓") or "apt-get install fonts-noto-cjk" in font
     for words in ("configuration: long polling", "Telegram reachable", "@zhongfu_test_bot",
-                  "no webhook", "schema v", "writable", "backups: 1 in", "1 coordinator(s)",
+                  "no webhook", "schema v", "writable", "free on its disk", "backups: 1 in",
+                  "1 coordinator(s)",
                   "Asia/Shanghai", "outbox: every message to others has gone out"):
         assert any(words in line for line in lines if line.startswith("✓")), (words, out)
     status, out = await bot.cli("doctor", "--quick")
