@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -12,15 +13,18 @@ from pathlib import Path
 
 from bot import eventloop, logs
 from bot.config import ConfigError, Settings, environment, load_settings
-from storage.db import DatabaseUnavailable
+from bot.version import version
+from storage.db import Database, DatabaseUnavailable
 
 EXIT_CONFIG = 2
+log = logging.getLogger("bot")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zhongfu", description="众扶 Zhongfu — community social assistance on Telegram"
     )
+    parser.add_argument("--version", action="version", version=f"zhongfu {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the bot (long polling, or webhook when configured)")
     tick = sub.add_parser("tick", help="do once what is scheduled at an instant, then exit")
@@ -105,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Through logging (plain or JSON, secrets scrubbed), one line; the traceback at DEBUG.
+        log.error("zhongfu stopped by an unexpected error: %s: %s", type(exc).__name__, exc)
+        log.debug("the traceback of that error", exc_info=True)
+        return 1
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -142,6 +151,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return eventloop.run(runner.run(settings))
     if args.command == "tick":
         return eventloop.run(runner.tick(settings, parse_instant(args.at, settings)))
+    # Every command but `run` needs the database to exist: a typo in ZHONGFU_DATABASE or the
+    # wrong working folder must not import into (or back up, erase from) a new empty file.
+    # `restore` needs only the folder: it brings the file.
+    Database.check_path(settings.database, create=args.command == "restore")
     if args.command == "import" and args.what == "referrals":
         from bot.referrals_cli import import_cli
 
@@ -183,9 +196,8 @@ async def _erase(settings: Settings, telegram_id: int) -> int:
     from bot.i18n import Catalog
     from bot.services.context import Services, clock_for
     from bot.services.erasure import erase_person
-    from storage.db import Database
 
-    db = await Database.open(settings.database)
+    db = await Database.open(settings.database, create=False)
     try:
         services = Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, settings.language),
                             clock=clock_for(settings))
@@ -245,11 +257,13 @@ def _restore(settings: Settings, file: Path) -> int:
     import sqlite3
 
     from storage import lock
-    from storage.backup import NotRestorable, restore
+    from storage.backup import NotRestorable, give_owner, restore
 
     try:
         with lock.held(settings.database, exclusive=True):
             kept = restore(file, settings.database)
+            # A lock file made by this (root) process would keep the bot out as well.
+            give_owner(lock.lock_path(settings.database), settings.database)
     except lock.DatabaseInUse:
         print(f"zhongfu: a bot is using {settings.database}; stop it first "
               "(systemctl stop zhongfu, or docker compose stop bot), then restore",

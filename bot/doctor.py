@@ -11,17 +11,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import platform
 import sqlite3
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.services.context import clock_for
+from bot.version import version
 
 # A webhook error Telegram reported longer ago than this is history, not a problem now.
 RECENT_ERROR = timedelta(hours=24)
@@ -61,7 +62,7 @@ async def run_checks(env: Mapping[str, str], *, quick: bool) -> list[Check]:
         settings = load_settings(env, token_required=True)
     except ConfigError as exc:
         return [Check(False, f"configuration: {exc}", "set it in the environment or .env")]
-    checks = [_configuration(settings), *_database(settings)]
+    checks = [_version(), _configuration(settings), *_database(settings)]
     if quick:
         if settings.webhook_url:
             checks.append(await asyncio.to_thread(_healthz, settings))
@@ -70,6 +71,10 @@ async def run_checks(env: Mapping[str, str], *, quick: bool) -> list[Check]:
     checks += [_backups(settings), _coordinators(settings), _outbox(settings),
                _timezone(settings), _font()]
     return checks
+
+
+def _version() -> Check:
+    return Check(True, f"zhongfu {version()} (Python {platform.python_version()})")
 
 
 def _configuration(settings: Settings) -> Check:
@@ -81,17 +86,27 @@ def _configuration(settings: Settings) -> Check:
 def _database(settings: Settings) -> list[Check]:
     """The file opens, is intact, has this program's schema and takes writes."""
     from storage.inspect import examine
+    from storage.probe import MIN_FREE_BYTES, free_bytes
 
-    path = settings.database
+    path = settings.database.absolute()
     if not path.exists():
-        folder = path.parent if str(path.parent) else Path(".")
-        if os.access(folder if folder.exists() else folder.parent, os.W_OK):
-            return [Check(True, f"database: none yet at {path}; `zhongfu run` creates it")]
+        folder = path.parent
+        if not folder.is_dir():
+            return [Check(False, f"database: the folder {folder} does not exist",
+                          "check ZHONGFU_DATABASE, or create the folder and give it to the "
+                          "user running zhongfu")]
+        if os.access(folder, os.W_OK):
+            return [Check(True, f"database: none yet at {path}; `zhongfu run` creates it "
+                                "(check ZHONGFU_DATABASE if there should be one)")]
         return [Check(False, f"database: {folder} cannot be written",
-                      "create the folder and give it to the user running zhongfu")]
+                      "give the folder to the user running zhongfu")]
     try:
         state = examine(path)
     except sqlite3.Error as exc:
+        room = free_bytes(path)
+        if room is not None and room < MIN_FREE_BYTES:  # even reading a WAL file needs room
+            return [Check(False, f"database {path} cannot be written (database or disk is "
+                                 f"full, {exc}){_free(room)}", _FULL)]
         return [Check(False, f"database {path} cannot be read ({exc})",
                       "restore a backup: zhongfu restore FILE")]
     if not state.intact:
@@ -105,11 +120,27 @@ def _database(settings: Settings) -> list[Check]:
         checks.append(Check(False, f"database {path} has schema v{state.version}, this program "
                                    f"v{state.latest}",
                             "start the bot to migrate it (a copy is kept beside it first)"))
+    # A probe refused for want of room has said how much is free already.
+    free = "" if "free" in (state.problem or "") else _free(state.free_bytes)
     if not state.writable:
-        checks.append(Check(False, f"database {path} cannot be written ({state.problem})",
-                            "check free disk space, the file's owner, and that no other "
-                            "program holds it locked"))
-    return checks or [Check(True, f"database {path}: schema v{state.version}, intact, writable")]
+        checks.append(Check(False, f"database {path} cannot be written ({state.problem}){free}",
+                            _FULL))
+    return checks or [Check(True, f"database {path}: schema v{state.version}, intact, "
+                                  f"writable{free}")]
+
+
+_FULL = ("check free disk space (df -h), the file's owner, and that no other program holds "
+         "it locked")
+
+
+def _free(free_bytes: int | None) -> str:
+    """`, 1.2 GiB free on its disk` (nothing when unknown)."""
+    if free_bytes is None:
+        return ""
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2)):
+        if free_bytes >= size:
+            return f", {free_bytes / size:.1f} {unit} free on its disk"
+    return f", {free_bytes // 1024} KiB free on its disk"
 
 
 async def _telegram(settings: Settings) -> list[Check]:
@@ -197,8 +228,8 @@ def _backups(settings: Settings) -> Check:
                     key=lambda p: p.stat().st_mtime)
     if not copies:
         return Check(False, f"backups: none in {folder}",
-                     f"run `zhongfu backup {folder}/zhongfu-$(date +%F).sqlite3` and enable "
-                     "the nightly backup (deploy/zhongfu-backup.timer)")
+                     f"run `zhongfu backup {folder}/zhongfu-manual-$(date +%F).sqlite3` and "
+                     "enable the nightly backup (deploy/zhongfu-backup.timer)")
     newest = copies[-1]
     taken = datetime.fromtimestamp(newest.stat().st_mtime, UTC)
     if datetime.now(UTC) - taken > STALE_BACKUP:

@@ -24,7 +24,7 @@ async def _with_services(settings: Settings,
                          work: Callable[[Services, datetime], Awaitable[T]]) -> T:
     """Open the database, run `work` with the deployment's services and clock, close."""
     catalog = Catalog.load(SUPPORTED_LANGUAGES, settings.language)
-    db = await Database.open(settings.database)
+    db = await Database.open(settings.database, create=False)
     try:
         services = Services(settings, db, catalog, clock_for(settings))
         now = services.clock()

@@ -26,8 +26,9 @@ from bot.telegram.intake import ALLOWED_UPDATES, Intake
 from bot.telegram.menus import publish_all
 from bot.telegram.transport import RECEIVED_KEY
 from bot.telegram.webhook import WebhookServer
+from bot.version import version
 from storage import areas, lock, people
-from storage.db import Database, DatabaseUnavailable
+from storage.db import Database, DatabaseUnavailable, cannot_write
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,12 @@ COMMANDS_KEY = "zhongfu.commands"
 
 
 @contextlib.asynccontextmanager
-async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
-    """The database and an initialised application, both closed on the way out."""
+async def opened(settings: Settings, *, create: bool = False,
+                 ) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
+    """The database and an initialised application, both closed on the way out. A missing
+    database file is created only with `create` (`zhongfu run`), never its folder."""
+    # Before the lock file is made beside it: a missing file or folder is named as such.
+    Database.check_path(settings.database, create=create)
     with contextlib.ExitStack() as stack:
         try:
             # Shared by `run` and `tick` processes; `restore` refuses while anyone holds it.
@@ -59,16 +64,20 @@ async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Service
             ) from None
         except OSError as exc:
             raise DatabaseUnavailable(
-                f"cannot use the database at {settings.database} ({exc}): check that its folder "
-                "exists and belongs to the user running zhongfu"
-            ) from None
-        async with _opened(settings) as pair:
+                cannot_write(settings.database, exc.strerror or str(exc))) from None
+        async with _opened(settings, create) as pair:
             yield pair
 
 
 @contextlib.asynccontextmanager
-async def _opened(settings: Settings) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
-    db = await Database.open(settings.database)
+async def _opened(settings: Settings,
+                  create: bool) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
+    where = settings.database.absolute()
+    new = not where.exists()
+    db = await Database.open(where, create=create)
+    if new:
+        log.warning("created a new empty database at %s", where)
+    log.info("zhongfu %s, database %s (schema v%d)", version(), where, db.schema_version)
     try:
         await areas.seed(db, settings.areas)
         services = Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, settings.language),
@@ -106,7 +115,7 @@ async def run(settings: Settings) -> int:
     """Run the bot until SIGTERM or SIGINT."""
     stop = asyncio.Event()
     on_stop_signal(asyncio.get_running_loop(), stop)
-    async with opened(settings) as (app, services):
+    async with opened(settings, create=True) as (app, services):
         if not await _initialise(app, stop):
             return 0
         try:

@@ -14,11 +14,20 @@ if ! [[ $keep =~ ^[1-9][0-9]*$ ]]; then
 fi
 mkdir -p "$dest"
 chmod 700 "$dest"
-name="zhongfu-$(date +%Y-%m-%dT%H%M%S).sqlite3"
-# Written under a temporary name first: a half-written copy never counts as a backup.
-"${zhongfu[@]}" backup "$dest/.partial-$name"
-chmod 600 "$dest/.partial-$name"
-mv "$dest/.partial-$name" "$dest/$name"
-# Keep the newest $keep copies.
-ls -1t "$dest"/zhongfu-*.sqlite3 | tail -n +"$((keep + 1))" | xargs -r rm --
+# Nightly copies are zhongfu-nightly-…; anything else in the folder (README's manual
+# zhongfu-before-upgrade-… and zhongfu-manual-… copies) is never rotated away.
+# Nightly copies of earlier versions were named zhongfu-YYYY-MM-DDTHHMMSS: renamed once.
+for old in "$dest"/zhongfu-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9].sqlite3; do
+  [[ -e $old ]] && mv -n -- "$old" "$dest/zhongfu-nightly-${old##*/zhongfu-}"
+done
+name="zhongfu-nightly-$(date +%Y-%m-%dT%H%M%S).sqlite3"
+partial="$dest/.partial-$name"
+# Written under a temporary name first: a half-written copy never counts as a backup, and a
+# failed night leaves nothing behind.
+trap 'rm -f -- "$partial"' EXIT
+"${zhongfu[@]}" backup "$partial"
+chmod 600 "$partial"
+mv "$partial" "$dest/$name"
+# Keep the newest $keep nightly copies.
+ls -1t "$dest"/zhongfu-nightly-*.sqlite3 | tail -n +"$((keep + 1))" | xargs -r rm --
 echo "backup.sh: $dest/$name"

@@ -70,17 +70,33 @@ def restore(source: Path, database: Path, now: datetime | None = None) -> Path |
     """Replace `database` with a checked copy of `source`; return where the replaced file was
     kept (None if there was none). The caller makes sure no bot has the database open."""
     check(source)
-    database.parent.mkdir(parents=True, exist_ok=True)
+    # Run as root (sudo zhongfu restore …), the copy would be root's and the bot, running as
+    # its own user, could not open it: it gets the owner of the file it replaces (or of the
+    # folder, when there is none).
+    owner = database if database.exists() else database.parent
     incoming = database.with_name(database.name + ".restoring")
     incoming.unlink(missing_ok=True)
     _copy(source, incoming)
+    give_owner(incoming, owner)
     kept: Path | None = None
     if database.exists():
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
         kept = database.with_name(f"{database.name}.before-restore-{stamp}.bak")
         # Through SQLite, so what a killed bot left in the WAL is kept too.
         _copy(database, kept)
+        give_owner(kept, owner)
     for suffix in ("-wal", "-shm"):
         database.with_name(database.name + suffix).unlink(missing_ok=True)
     os.replace(incoming, database)
     return kept
+
+
+def give_owner(path: Path, like: Path) -> None:
+    """When running as root, give `path` the owner and group of `like` (nothing otherwise:
+    only root can give a file away, and another user's files are its own already)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    wanted = like.stat()
+    have = path.stat()
+    if (have.st_uid, have.st_gid) != (wanted.st_uid, wanted.st_gid):
+        os.chown(path, wanted.st_uid, wanted.st_gid)

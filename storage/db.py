@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from storage.migrate import available, current_version, migrate
+from storage.probe import Probe, probe_write
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +39,24 @@ class Database:
     against other processes (`zhongfu tick` beside `zhongfu run`).
     """
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path, schema_version: int = 0) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
         self.path = path
+        self.schema_version = schema_version
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
-        """Open (creating if needed) and migrate the database at `path`.
+    async def open(cls, path: Path | str, *, create: bool = True) -> Database:
+        """Open and migrate the database at `path`, then check that it takes a real write.
 
-        Raises DatabaseUnavailable with one line to show when the file cannot be opened or
-        written (read-only, full disk, not a database, a newer schema).
+        A missing file is created only when `create` is set (`zhongfu run`; every other
+        command refuses, so a typo in ZHONGFU_DATABASE never makes a new empty database);
+        a missing folder is never created. Raises DatabaseUnavailable with one line to show
+        when the file is missing or cannot be opened or written (read-only, full disk, not a
+        database, a newer schema).
         """
         path = Path(path)
+        cls.check_path(path, create=create)
         try:
             return await cls._open(path)
         except sqlite3.Error as exc:
@@ -59,11 +66,23 @@ class Database:
         except RuntimeError as exc:  # a schema newer than this program, from migrate()
             raise DatabaseUnavailable(f"{path}: {exc}") from exc
 
+    @staticmethod
+    def check_path(path: Path, *, create: bool) -> None:
+        """Raise DatabaseUnavailable unless the database's folder exists and, without
+        `create`, the file too."""
+        where = path.absolute()
+        if not where.parent.is_dir():
+            raise DatabaseUnavailable(
+                f"cannot use the database at {where}: its folder {where.parent} does not "
+                "exist; check ZHONGFU_DATABASE (zhongfu creates no folders)")
+        if not create and not where.exists():
+            raise DatabaseUnavailable(
+                f"no database at {where}: check ZHONGFU_DATABASE and the folder you run "
+                "zhongfu from (only `zhongfu run` creates a new database)")
+
     @classmethod
     async def _open(cls, path: Path) -> Database:
         existing = _has_content(path)
-        if path.parent and not path.parent.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
@@ -75,10 +94,16 @@ class Database:
             if existing and 0 < version < len(available()):
                 await _backup_before_migrating(conn, path, version)
             await migrate(conn)
+            version = await current_version(conn)
+            # Migrating an up-to-date file writes nothing: a read-only file or a full disk
+            # would only show at the first message. Refuse here instead (one line, exit 2).
+            probe: Probe = await _on_thread(conn, probe_write, path)
+            if probe.problem is not None:
+                raise sqlite3.OperationalError(probe.problem)
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, path)
+        return cls(conn, path, version)
 
     async def close(self) -> None:
         """Close the connection; an unclosed aiosqlite connection hangs interpreter exit."""
@@ -113,16 +138,20 @@ class Database:
                 raise
             await self._conn.execute("COMMIT")
 
+    async def write_probe(self, wait_ms: int = 1000) -> Probe:
+        """Whether a write that needs new pages can be committed now (storage.probe): the
+        write lock is free, the file and its disk are writable and not full. Nothing stays."""
+        async with self._lock:
+            await self._conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                probe: Probe = await _on_thread(self._conn, probe_write, self.path)
+            finally:
+                await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            return probe
+
     async def writable(self, wait_ms: int = 1000) -> bool:
-        """Whether a write could be committed now (the write lock is free and the file is not
-        read-only); nothing is written."""
-        try:
-            async with self.transaction(wait_ms=wait_ms) as tx:
-                # A write that changes no row still needs a writable file.
-                await tx.execute("UPDATE updates SET attempts = attempts WHERE 0")
-        except sqlite3.Error:
-            return False
-        return True
+        """Whether the write probe passes (see write_probe)."""
+        return (await self.write_probe(wait_ms)).problem is None
 
     async def vacuum(self) -> None:
         """Rewrite the file without free pages and empty the WAL: erased data is gone from
@@ -256,9 +285,9 @@ async def _backup_before_migrating(conn: aiosqlite.Connection, path: Path, versi
 def _explain(path: Path, exc: sqlite3.Error) -> str:
     """One line saying why the database cannot be used, and what to do."""
     text = str(exc)
+    path = path.absolute()
     if "readonly" in text or "unable to open" in text:
-        return (f"the database {path} cannot be opened for writing ({text}): check that the "
-                "folder exists and belongs to the user running zhongfu")
+        return cannot_write(path, text)
     if "full" in text or "disk I/O" in text:
         return (f"the disk holding {path} is full or failing ({text}): free space "
                 "(df -h shows it), then start again")
@@ -268,3 +297,53 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     if "locked" in text or "busy" in text:
         return f"the database {path} is locked by another program ({text})"
     return f"the database {path} cannot be used: {text}"
+
+
+def cannot_write(database: Path, problem: str) -> str:
+    """One line for a database that cannot be opened for writing: the file's owner and a
+    chown when the file (or its WAL, shared memory or lock file) is the problem, else the
+    folder."""
+    database = database.absolute()
+    folder = database.parent
+    if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            file = database.with_name(database.name + suffix)
+            if not file.exists() or os.access(file, os.R_OK | os.W_OK):
+                continue
+            if file.stat().st_uid != os.geteuid():
+                return (f"the database file {file} belongs to {_owner(file)}, not to {_user()} "
+                        f"who runs zhongfu ({problem}): give it back with "
+                        f"`chown {_user()}: {file}`")
+            return (f"the database file {file} is read-only ({problem}): check its permissions "
+                    f"(ls -l {file}) and that its disk is not mounted read-only")
+        return (f"the database {database} cannot be opened for writing ({problem}): check "
+                "that its disk is not mounted read-only (mount shows it)")
+    return (f"the database {database} cannot be opened for writing ({problem}): check that "
+            f"the folder {folder} exists and belongs to {_user()}, the user running zhongfu")
+
+
+def _user() -> str:
+    """The name of the user this process runs as."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.geteuid())
+
+
+def _owner(file: Path) -> str:
+    """`user:group` owning the file (numbers where the names are unknown)."""
+    info = file.stat()
+    try:
+        import grp
+        import pwd
+
+        user = pwd.getpwuid(info.st_uid).pw_name
+    except (ImportError, KeyError):
+        user = str(info.st_uid)
+    try:
+        group = grp.getgrgid(info.st_gid).gr_name
+    except (ImportError, KeyError, NameError):
+        group = str(info.st_gid)
+    return f"{user}:{group}"

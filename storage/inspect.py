@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.migrate import available
+from storage.probe import free_bytes, probe_write
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,12 @@ class FileState:
     intact: bool
     writable: bool
     problem: str | None  # why it could not be written, if it could not
+    free_bytes: int | None = None  # free space on the database's disk (None: unknown)
 
 
 def examine(path: Path, wait_ms: int = 1000) -> FileState:
-    """Open read-only for the checks, then probe the write lock without writing anything.
+    """Open read-only for the checks, then probe a real write (storage.probe: a row is
+    written and deleted in one transaction, so nothing stays).
 
     Raises sqlite3.Error when the file is not an SQLite database at all."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=wait_ms / 1000)
@@ -31,27 +34,22 @@ def examine(path: Path, wait_ms: int = 1000) -> FileState:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     finally:
         conn.close()
-    writable, problem = _probe_write(path, wait_ms)
+    problem, free = _probe_write(path, wait_ms)
     intact = bool(verdict) and verdict[0] == "ok"
-    return FileState(version, len(available()), intact, writable, problem)
+    return FileState(version, len(available()), intact, problem is None, problem, free)
 
 
-def _probe_write(path: Path, wait_ms: int) -> tuple[bool, str | None]:
-    """Take and release the write lock (BEGIN IMMEDIATE … ROLLBACK)."""
+def _probe_write(path: Path, wait_ms: int) -> tuple[str | None, int | None]:
+    """The write probe on a connection of its own: (problem or None, free bytes)."""
     try:
         conn = sqlite3.connect(path, timeout=wait_ms / 1000, isolation_level=None)
     except sqlite3.Error as exc:
-        return False, str(exc)
+        return str(exc), free_bytes(path)
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        # A write that changes no row still fails on a read-only file.
-        conn.execute("UPDATE updates SET attempts = attempts WHERE 0")
-        conn.execute("ROLLBACK")
-    except sqlite3.Error as exc:
-        return False, str(exc)
+        probe = probe_write(conn, path)
     finally:
         conn.close()
-    return True, None
+    return probe.problem, probe.free_bytes
 
 
 def people_seen(path: Path, telegram_ids: Iterable[int]) -> set[int]:

@@ -23,7 +23,7 @@ def held(database: Path, *, exclusive: bool) -> Iterator[None]:
     """Hold the database's lock for the block: shared by `run` and `tick`, exclusive for
     `restore`; raise DatabaseInUse at once rather than wait."""
     path = lock_path(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # The folder is never created here: a typo in ZHONGFU_DATABASE must not make one.
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

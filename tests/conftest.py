@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from storage.db import Database
 from tests.rig.server import FakeBotApi, FakeUser
 
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
@@ -34,11 +35,28 @@ def clock_shift(at: datetime) -> str:
     return f"{(at - datetime.now(UTC)).total_seconds():.3f}"
 
 
+def existing_database(path: Path) -> Path:
+    """A migrated, empty zhongfu database at `path` (kept if there is one), as the first
+    `zhongfu run` leaves it: every other command refuses a missing database. Not for use
+    inside a running event loop (see new_database)."""
+    if not path.exists():
+        asyncio.run(new_database(path))
+    return path
+
+
+async def new_database(path: Path) -> None:
+    """Make a migrated, empty zhongfu database at `path`."""
+    db = await Database.open(path)
+    await db.close()
+
+
 class BotProcess:
     """The production application, `python -m bot run`, in a subprocess."""
 
-    def __init__(self, api: FakeBotApi, env: dict[str, str], workdir: Path) -> None:
+    def __init__(self, api: FakeBotApi, env: dict[str, str], workdir: Path,
+                 wrapper: tuple[str, ...] = ()) -> None:
         self.api = api
+        self.wrapper = wrapper  # a command the bot runs under (e.g. in a namespace of its own)
         self.env = env
         self.workdir = workdir
         self.proc: asyncio.subprocess.Process | None = None
@@ -55,7 +73,7 @@ class BotProcess:
         ready = "setWebhook" if self.env.get("ZHONGFU_WEBHOOK_URL") else "getUpdates"
         waiter = asyncio.ensure_future(self.api.wait_for_call(ready, timeout=30))
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
+            *self.wrapper, sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
             stdout=log, stderr=log,
         )
         log.close()

@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,55 @@ def test_readme_deploy_commands_name_files_that_exist() -> None:
             assert (ROOT / path).exists(), path
     for command in ("doctor", "backup", "restore"):
         assert re.search(rf"\b(zf|zhongfu) {command}\b", deploy), command
+
+
+def backup_script(tmp_path: Path, database: Path, dest: Path,
+                  keep: int) -> subprocess.CompletedProcess[str]:
+    """Run deploy/backup.sh as the timer would, with `python -m bot` as zhongfu."""
+    env = {**os.environ, "ZHONGFU_HOME": str(tmp_path), "ZHONGFU_BACKUP_DIR": str(dest),
+           "ZHONGFU_KEEP_BACKUPS": str(keep), "ZHONGFU_DATABASE": str(database),
+           "ZHONGFU_BIN": f"{shlex.quote(sys.executable)} -m bot", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(["bash", str(DEPLOY / "backup.sh")], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_backup_rotation_keeps_manual_copies_and_renames_old_nightly_ones(
+        tmp_path: Path) -> None:
+    database = tmp_path / "zhongfu.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    dest = tmp_path / "backups"
+    dest.mkdir(mode=0o700)
+    manual = ["zhongfu-before-upgrade-2026-01-01.sqlite3", "zhongfu-manual-2026-01-02.sqlite3"]
+    old_nightly = [f"zhongfu-2026-02-0{day}T021500.sqlite3" for day in range(1, 4)]
+    for age, name in enumerate([*manual, *old_nightly], start=1):  # manual copies the oldest
+        (dest / name).write_bytes(b"old")
+        os.utime(dest / name, (age * 86400, age * 86400))
+    result = backup_script(tmp_path, database, dest, keep=9)
+    assert result.returncode == 0, result.stderr
+    left = sorted(p.name for p in dest.iterdir())
+    # An earlier version's nightly copies take the new name (and rotate with the others).
+    renamed = [name.replace("zhongfu-", "zhongfu-nightly-") for name in old_nightly]
+    assert set(renamed) | set(manual) <= set(left) and not set(old_nightly) & set(left), left
+    for _night in range(2):
+        time.sleep(1.1)  # copies are named to the second
+        result = backup_script(tmp_path, database, dest, keep=2)
+        assert result.returncode == 0, result.stderr
+    left = sorted(p.name for p in dest.iterdir())
+    nightly = [name for name in left if name.startswith("zhongfu-nightly-")]
+    assert len(nightly) == 2 and not set(renamed) & set(nightly), left
+    assert sorted(set(left) - set(nightly)) == sorted(manual), "manual copies are never rotated"
+
+
+def test_a_failed_backup_night_leaves_no_partial_copy(tmp_path: Path) -> None:
+    database = tmp_path / "zhongfu.sqlite3"
+    database.write_bytes(b"not a database, the copy fails after its file is made " * 100)
+    dest = tmp_path / "backups"
+    result = backup_script(tmp_path, database, dest, keep=3)
+    assert result.returncode != 0
+    assert "no backup written" in result.stderr, result.stderr
+    assert list(dest.iterdir()) == [], "a failed night leaves no .partial-… file"
 
 
 def test_backup_script_keeps_the_newest_copies_owner_only(tmp_path: Path) -> None:

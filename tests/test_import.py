@@ -20,6 +20,7 @@ from bot.importing.households import (
     read_households,
     read_table,
 )
+from tests.conftest import existing_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 5, 20)
@@ -182,6 +183,7 @@ def test_example_file_in_the_repository_is_valid() -> None:
 
 
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    existing_database(tmp_path / "z.sqlite3")  # as `zhongfu run` leaves it
     env = {
         "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
         "ZHONGFU_DATABASE": str(tmp_path / "z.sqlite3"), "ZHONGFU_LANGUAGE": "en",

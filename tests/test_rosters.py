@@ -25,6 +25,7 @@ from bot.importing.households import (
     map_headers,
     read_households,
 )
+from tests.conftest import existing_database
 from tests.use_cases import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -354,6 +355,7 @@ def test_a_zip_bomb_is_refused_before_it_is_opened() -> None:
 
 
 def _cli(tmp_path: Path, *args: str, lang: str = "zh") -> subprocess.CompletedProcess[str]:
+    existing_database(tmp_path / "z.sqlite3")  # as `zhongfu run` leaves it
     env = {
         "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
         "ZHONGFU_DATABASE": str(tmp_path / "z.sqlite3"), "ZHONGFU_LANGUAGE": lang,

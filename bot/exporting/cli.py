@@ -36,7 +36,7 @@ async def _export(settings: Settings, span: fg.Span, fmt: str, with_contacts: bo
     from bot.services.context import Services, clock_for
     from storage.db import Database
 
-    db = await Database.open(settings.database)
+    db = await Database.open(settings.database, create=False)
     try:
         services = Services(settings, db, Catalog.load(SUPPORTED_LANGUAGES, settings.language),
                             clock_for(settings))

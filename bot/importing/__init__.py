@@ -220,7 +220,7 @@ async def _import_cli(settings: Settings, filename: str, data: bytes, dry_run: b
         return catalog.t(settings.language, key, **values)
 
     now = datetime.now(settings.timezone) + settings.clock_shift
-    db = await Database.open(settings.database)
+    db = await Database.open(settings.database, create=False)
     try:
         await areas.seed(db, settings.areas, now)
         outcome = await import_households(db, data, filename, local_date(now, settings.timezone),

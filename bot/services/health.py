@@ -15,6 +15,7 @@ class Health:
     """The bot's state as an operator's monitor sees it."""
 
     database_writable: bool
+    free_bytes: int | None
     last_update_received: datetime | None
     pending_updates: int
     scheduler_last_tick: datetime | None
@@ -24,6 +25,7 @@ class Health:
         return {
             "ok": self.database_writable,
             "database_writable": self.database_writable,
+            "free_bytes": self.free_bytes,
             "last_update_received": _iso(self.last_update_received),
             "pending_updates": self.pending_updates,
             "scheduler_last_tick": _iso(self.scheduler_last_tick),
@@ -31,13 +33,13 @@ class Health:
 
 
 async def health(services: Services, wait_ms: int = 1000) -> Health:
-    """Probe the database (nothing is written) and read the intake's state."""
-    writable = await services.db.writable(wait_ms)
+    """Probe the database with a real write (nothing stays) and read the intake's state."""
+    probe = await services.db.write_probe(wait_ms)
     try:
         pending, last = await updates.summary(services.db)
     except Exception:  # a damaged file: report what is known rather than fail the probe
         pending, last = 0, None
-    return Health(writable, last, pending, services.last_tick)
+    return Health(probe.problem is None, probe.free_bytes, last, pending, services.last_tick)
 
 
 def _iso(moment: datetime | None) -> str | None:

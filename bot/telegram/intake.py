@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
@@ -32,6 +33,10 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 
 # An update whose handling killed the process this many times is set aside, not retried forever.
 MAX_ATTEMPTS = 3
+# While a batch cannot be stored (full disk, read-only file), fetch it again after this long,
+# doubling up to STORE_BACKOFF_MAX: Telegram keeps updates until a later offset confirms them.
+STORE_BACKOFF = 2.0
+STORE_BACKOFF_MAX = 60.0
 
 
 def chat_key(update: Update) -> int:
@@ -77,6 +82,7 @@ class Intake:
         """Fetch updates until cancelled, committing each batch before asking for more."""
         offset = await stored.next_offset(self.db)
         backoff = 1.0
+        store_backoff = STORE_BACKOFF
         while True:
             try:
                 batch = await self.app.bot.get_updates(
@@ -99,7 +105,17 @@ class Intake:
             if not batch:
                 continue
             rows = [(u.update_id, self._payload(u)) for u in batch]
-            await stored.save(self.db, rows, self.clock())
+            try:
+                await stored.save(self.db, rows, self.clock())
+            except sqlite3.Error as exc:
+                # Not stored, so not confirmed: the offset stays and Telegram sends the same
+                # updates again. The process lives on until the disk has room again.
+                log.error("%d update(s) not stored (%s): check free disk space (df -h); "
+                          "fetching them again in %.0f s", len(batch), exc, store_backoff)
+                await asyncio.sleep(store_backoff)
+                store_backoff = min(store_backoff * 2, STORE_BACKOFF_MAX)
+                continue
+            store_backoff = STORE_BACKOFF
             offset = max(u.update_id for u in batch) + 1
             for update in batch:
                 self._dispatch(update, counted=True)
@@ -140,9 +156,13 @@ class Intake:
                 update, counted = queue.get_nowait()
                 try:
                     await self._handle(update, counted)
-                except Exception:
+                except sqlite3.Error as exc:
                     # The database refused (locked, disk full): the update stays pending and
                     # is replayed at the next start; this chat's later updates go on.
+                    log.error("update %s left pending, handled again at the next start "
+                              "(%s: %s)", update.update_id, type(exc).__name__, exc)
+                    log.debug("the traceback of that error", exc_info=True)
+                except Exception:
                     log.exception("update %s left pending", update.update_id)
         finally:
             # No await since the loop's last check: the queue is empty unless we were

@@ -46,6 +46,10 @@ async def test_backup_under_writes_restores_into_a_new_file(
     assert await bot.stop() == 0
     bot.env["ZHONGFU_DATABASE"] = str(workdir / "restored" / "zhongfu.sqlite3")
     status, out = await bot.cli("restore", str(backup))
+    assert status == 2 and f"its folder {workdir / 'restored'} does not exist" in out, out
+    assert not (workdir / "restored").exists(), "zhongfu creates no folders"
+    (workdir / "restored").mkdir()
+    status, out = await bot.cli("restore", str(backup))
     assert status == 0, out
     with bot.db() as conn:
         ids = {r[0] for r in conn.execute("SELECT telegram_id FROM people")}
@@ -131,7 +135,8 @@ async def test_doctor_on_a_healthy_setup(bot: BotProcess, coordinator: FakeUser,
     assert status == (0 if font.startswith("✓") else 1)
     assert font.startswith("✓") or "apt-get install fonts-noto-cjk" in font
     for words in ("configuration: long polling", "Telegram reachable", "@zhongfu_test_bot",
-                  "no webhook", "schema v", "writable", "backups: 1 in", "1 coordinator(s)",
+                  "no webhook", "schema v", "writable", "free on its disk", "backups: 1 in",
+                  "1 coordinator(s)",
                   "Asia/Shanghai", "outbox: every message to others has gone out"):
         assert any(words in line for line in lines if line.startswith("✓")), (words, out)
     status, out = await bot.cli("doctor", "--quick")

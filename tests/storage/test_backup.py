@@ -71,6 +71,7 @@ async def test_backup_taken_under_writes_restores_every_row_committed_before_it(
         writer.stop.set()
         writer.join()
     restored = tmp_path / "new" / "zhongfu.sqlite3"
+    restored.parent.mkdir()  # restore makes no folder (`zhongfu restore` says it is missing)
     assert restore(tmp_path / "backups" / "nightly.sqlite3", restored) is None
     with sqlite3.connect(restored) as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM areas ORDER BY name")]
@@ -176,3 +177,79 @@ def test_restore_lock_excludes_running_bots(tmp_path: Path) -> None:
     with lock.held(path, exclusive=True), pytest.raises(lock.DatabaseInUse), \
             lock.held(path, exclusive=False):
         pass
+
+
+async def test_restore_as_root_gives_the_file_the_owner_of_the_one_it_replaces(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    source, database = tmp_path / "backup.sqlite3", tmp_path / "zhongfu.sqlite3"
+    await new_database(source)
+    await new_database(database)
+    if os.geteuid() == 0:  # for real: the bot's file belongs to another user
+        os.chown(database, 65534, 65534)
+        os.chown(tmp_path, 65534, 65534)
+        kept = restore(source, database)
+        assert kept is not None
+        for path in (database, kept):
+            assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534), path
+        return
+    # Not root here: what a root process would do, with chown recorded rather than done.
+    given: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(os, "chown", lambda p, u, g: given.append((Path(p).name, u, g)))
+    owner = database.stat()
+    monkeypatch.setattr(Path, "stat", _stat_as(database, owner.st_uid + 1, owner.st_gid + 1))
+    kept = restore(source, database)
+    assert kept is not None
+    assert {name for name, *_ in given} == {"zhongfu.sqlite3.restoring", kept.name}
+    assert {(u, g) for _, u, g in given} == {(owner.st_uid + 1, owner.st_gid + 1)}
+
+
+def _stat_as(database: Path, uid: int, gid: int):  # type: ignore[no-untyped-def]
+    """Path.stat, with `database` (and only it) owned by uid:gid."""
+    import os
+
+    real = Path.stat
+
+    def stat(self: Path, **kwargs: object) -> os.stat_result:
+        result = real(self, **kwargs)  # type: ignore[arg-type]
+        if self == database:
+            fields = list(result)
+            fields[4], fields[5] = uid, gid
+            return os.stat_result(fields)
+        return result
+
+    return stat
+
+
+@pytest.mark.parametrize("suffix", ["", ".lock"])
+def test_cannot_open_names_the_files_owner_and_the_chown(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    """The file (left to root by a restore, say), not the folder, is the problem."""
+    import os
+
+    from storage.db import cannot_write
+
+    database = tmp_path / "zhongfu.sqlite3"
+    database.write_bytes(b"")
+    file = tmp_path / f"zhongfu.sqlite3{suffix}"
+    file.write_bytes(b"")
+    info = file.stat()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == file
+                        else real_access(p, mode))
+    me = info.st_uid + 1  # this process runs as another user than the file's owner
+    monkeypatch.setattr(os, "geteuid", lambda: me)
+    line = cannot_write(database, "attempt to write a readonly database")
+    assert line.startswith(f"the database file {file} belongs to "), line
+    assert "(attempt to write a readonly database)" in line
+    assert line.endswith(f": {file}`") and "give it back with `chown " in line, line
+    assert "folder" not in line
+
+
+def test_cannot_open_blames_the_folder_when_the_folder_is_the_problem(tmp_path: Path) -> None:
+    from storage.db import cannot_write
+
+    line = cannot_write(tmp_path / "gone" / "zhongfu.sqlite3", "unable to open database file")
+    assert f"check that the folder {tmp_path / 'gone'} exists and belongs to" in line

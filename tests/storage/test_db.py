@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -77,3 +78,62 @@ async def db_person(db: Database, telegram_id: int) -> None:
     from storage import people
 
     await people.touch(db, telegram_id, "someone", None, NOW, coordinator=False)
+
+
+async def full_database(db: Database) -> None:
+    """Make the file unable to grow by a page (as on a full disk), for this connection."""
+    await db.vacuum()  # no free pages left inside the file
+    pages = await db.fetchval("PRAGMA page_count")
+    await db.fetchval(f"PRAGMA max_page_count = {int(pages)}")
+
+
+async def test_the_write_probe_fails_on_a_full_database_and_leaves_nothing(
+        db: Database, tmp_path: Path) -> None:
+    from bot.services.health import health
+    from storage.inspect import examine
+    from tests.use_cases import services_for
+
+    assert (await db.write_probe()).problem is None
+    assert await db.fetchval("SELECT COUNT(*) FROM updates") == 0, "the probe's row is gone"
+    await full_database(db)
+    # A write that needs no page still passes: that was the old probe's blind spot.
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE updates SET attempts = attempts WHERE 0")
+    probe = await db.write_probe()
+    assert probe.problem is not None and "full" in probe.problem
+    assert probe.free_bytes is not None and probe.free_bytes > 0
+    state = await health(services_for(db, NOW))
+    assert state.as_json()["ok"] is False and state.as_json()["database_writable"] is False
+    assert isinstance(state.as_json()["free_bytes"], int)
+    assert examine(tmp_path / "z.sqlite3").writable, "another connection has no such limit"
+
+
+async def test_a_nearly_full_disk_fails_the_probe(db: Database,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import probe
+
+    monkeypatch.setattr(probe, "free_bytes", lambda _path: 100 * 1024)
+    result = await db.write_probe()
+    assert result.problem == "database or disk is full: 100 KiB free"
+
+
+async def test_open_refuses_a_database_that_cannot_take_a_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import probe
+    from storage.db import DatabaseUnavailable
+
+    path = tmp_path / "z.sqlite3"
+    await (await Database.open(path)).close()
+    monkeypatch.setattr(probe, "free_bytes", lambda _path: 4096)
+    with pytest.raises(DatabaseUnavailable, match=r"is full or failing .*df -h"):
+        await Database.open(path, create=False)
+
+
+async def test_open_without_create_refuses_a_missing_file(tmp_path: Path) -> None:
+    from storage.db import DatabaseUnavailable
+
+    with pytest.raises(DatabaseUnavailable, match=r"no database at .*only `zhongfu run`"):
+        await Database.open(tmp_path / "typo.sqlite3", create=False)
+    with pytest.raises(DatabaseUnavailable, match="zhongfu creates no folders"):
+        await Database.open(tmp_path / "no" / "such" / "z.sqlite3")
+    assert os.listdir(tmp_path) == []

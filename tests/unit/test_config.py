@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import ConfigError, environment, load_settings
 from bot.services.context import clock_for, utc_now
+from tests.conftest import existing_database
 
 TOKEN = "123456:ABCdefGHIjklMNOpqr"
 
@@ -129,6 +130,7 @@ def test_tick_with_a_malformed_instant_exits_2(tmp_path: Path) -> None:
 
 
 def test_tick_without_telegram_does_nothing_and_says_so(tmp_path: Path) -> None:
+    existing_database(tmp_path / "zhongfu.sqlite3")  # as `zhongfu run` leaves it
     result = _zhongfu(tmp_path, "tick", "--at", "2026-11-30T09:00")
     assert result.returncode == 1
     assert "Telegram not reachable" in result.stderr and "Traceback" not in result.stderr
