@@ -227,22 +227,31 @@ def _coordinators(settings: Settings) -> Check:
 
 
 def _outbox(settings: Settings) -> Check:
-    """Messages to others still waiting to go out, and since when."""
-    from storage.inspect import outbox_backlog
+    """Messages to others, reminders and digests still waiting to go out, since when, and
+    how many were given up."""
+    from storage.inspect import Backlog, outbox_backlog
 
     try:
-        waiting, oldest = (outbox_backlog(settings.database) if settings.database.exists()
-                           else (0, None))
+        found = (outbox_backlog(settings.database) if settings.database.exists()
+                 else Backlog(0, None, 0, 0))
     except sqlite3.Error as exc:
         return Check(False, f"outbox cannot be read ({exc})", "see the database check above")
-    if not waiting or oldest is None:
-        return Check(True, "outbox: every message to others has gone out")
-    age = datetime.now(UTC) + settings.clock_shift - datetime.fromisoformat(oldest)
-    minutes = int(age.total_seconds() // 60)
-    if age > OUTBOX_STUCK:
-        return Check(False, f"outbox: {waiting} message(s) waiting, the oldest for {minutes} "
-                            "min", "check that the bot runs and reaches Telegram (see above)")
-    return Check(True, f"outbox: {waiting} message(s) waiting, the oldest for {minutes} min")
+    given_up = (f"; {found.dropped} given up (refused, or failing for 48 hours)"
+                if found.dropped else "")
+    if not found.waiting:
+        return Check(True, f"outbox: every message to others has gone out{given_up}")
+    what = f"outbox: {found.waiting} message(s) waiting"
+    if found.retrying:
+        what += f" ({found.retrying} after a failed send)"
+    stuck = found.retrying > 0
+    if found.oldest is not None:
+        age = datetime.now(UTC) + settings.clock_shift - datetime.fromisoformat(found.oldest)
+        what += f", the oldest for {int(age.total_seconds() // 60)} min"
+        stuck = stuck or age > OUTBOX_STUCK
+    if stuck:
+        return Check(False, what + given_up, "check that the bot runs and reaches Telegram "
+                     "(see above); nothing is lost: they go out when it does")
+    return Check(True, what + given_up)
 
 
 def _timezone(settings: Settings) -> Check:

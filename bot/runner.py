@@ -19,6 +19,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
 from bot.i18n import Catalog
 from bot.jobs import tick as scheduler
+from bot.services import housekeeping
 from bot.services.context import Services, clock_for
 from bot.telegram.app import POLL_TIMEOUT, build_application
 from bot.telegram.context import PACER_KEY
@@ -42,6 +43,9 @@ STOP_SECONDS = 4.5
 # `zhongfu tick` sends what it queued for this long; what is left waits for the next tick
 # (or the running bot, which sends from the same outbox).
 TICK_SEND_SECONDS = 45.0
+# `zhongfu tick` exits with this when Telegram could not be reached or sends failed and
+# wait to be tried again (cron mails the operator).
+EXIT_WAITING = 1
 OUTBOX_KEY = "zhongfu.outbox"
 COMMANDS_KEY = "zhongfu.commands"
 
@@ -252,6 +256,13 @@ async def tick(settings: Settings, at: datetime) -> int:
         try:
             await scheduler.tick(services, app.bot, at, outbox.pacer)
             await outbox.drain(TICK_SEND_SECONDS, at)
+            waiting = await housekeeping.waiting_after_failure(services)
         finally:
             await app.shutdown()
+    if waiting:
+        # A non-zero exit: cron mails the operator. Nothing is lost: the next ticks (or the
+        # running bot) try again for up to 48 hours.
+        log.error("%d message(s) could not be sent (Telegram not reachable or failing) and "
+                  "wait for the next tick", waiting)
+        return EXIT_WAITING
     return 0
