@@ -116,31 +116,40 @@ async def _telegram(settings: Settings) -> list[Check]:
     """Reachability, the token (getMe) and the webhook (getWebhookInfo)."""
     from telegram import Bot
     from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
-    from telegram.request import HTTPXRequest
+
+    # The bot's own transport (proxy settings included): doctor cannot say ✓ when the bot
+    # cannot reach Telegram, nor ✗ when it can.
+    from bot.telegram.transport import AiohttpRequest
 
     host = urlsplit(settings.api_url).netloc
+    request = AiohttpRequest(connect_timeout=5, read_timeout=10)
+    updates = AiohttpRequest(connect_timeout=5, read_timeout=10)
     bot = Bot(settings.require_token(), base_url=settings.api_url,
-              base_file_url=settings.file_url,
-              request=HTTPXRequest(connect_timeout=5, read_timeout=10))
+              base_file_url=settings.file_url, request=request, get_updates_request=updates)
     try:
-        await bot.initialize()  # getMe
-    except InvalidToken:
+        try:
+            await bot.initialize()  # getMe
+        except InvalidToken:
+            return [Check(True, f"Telegram reachable at {host}"),
+                    Check(False, "token refused by Telegram",
+                          "copy the token again from @BotFather (/token) into "
+                          "TELEGRAM_BOT_TOKEN")]
+        except (NetworkError, TimedOut) as exc:
+            return [Check(False, f"Telegram not reachable at {host} ({exc})",
+                          "check the server's internet access (outgoing HTTPS), DNS, "
+                          "HTTPS_PROXY if Telegram is reached through a proxy, and "
+                          "TELEGRAM_API_URL"),
+                    Check(False, "token not checked: Telegram not reachable")]
+        try:
+            hook = await _webhook(bot, settings)
+        except TelegramError as exc:
+            hook = Check(False, f"webhook state unknown: {exc}")
         return [Check(True, f"Telegram reachable at {host}"),
-                Check(False, "token refused by Telegram",
-                      "copy the token again from @BotFather (/token) into TELEGRAM_BOT_TOKEN")]
-    except (NetworkError, TimedOut) as exc:
-        return [Check(False, f"Telegram not reachable at {host} ({exc})",
-                      "check the server's internet access (outgoing HTTPS), DNS and "
-                      "TELEGRAM_API_URL"),
-                Check(False, "token not checked: Telegram not reachable")]
-    try:
-        hook = await _webhook(bot, settings)
-    except TelegramError as exc:
-        hook = Check(False, f"webhook state unknown: {exc}")
+                Check(True, f"token accepted: the bot is @{bot.username}"), hook]
     finally:
-        await bot.shutdown()
-    return [Check(True, f"Telegram reachable at {host}"),
-            Check(True, f"token accepted: the bot is @{bot.username}"), hook]
+        # Closed whether or not getMe worked (a Bot not initialised does not close them).
+        await request.shutdown()
+        await updates.shutdown()
 
 
 async def _webhook(bot: object, settings: Settings) -> Check:

@@ -53,6 +53,9 @@ class AiohttpRequest(BaseRequest):
                 connector=connector, headers={"User-Agent": self.USER_AGENT},
                 # PTB decodes the body itself and handles every status.
                 auto_decompress=True, raise_for_status=False,
+                # HTTPS_PROXY / HTTP_PROXY (and NO_PROXY) from the environment, as curl reads
+                # them: a bureau may reach Telegram only through a proxy.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
