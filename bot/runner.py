@@ -23,7 +23,7 @@ from bot.services import housekeeping
 from bot.services.context import Services, clock_for
 from bot.telegram.app import POLL_TIMEOUT, build_application
 from bot.telegram.context import PACER_KEY
-from bot.telegram.intake import ALLOWED_UPDATES, Intake
+from bot.telegram.intake import ALLOWED_UPDATES, AnotherPoller, Intake
 from bot.telegram.menus import publish_all
 from bot.telegram.transport import RECEIVED_KEY
 from bot.telegram.webhook import WebhookServer
@@ -51,12 +51,22 @@ COMMANDS_KEY = "zhongfu.commands"
 
 
 @contextlib.asynccontextmanager
-async def opened(settings: Settings) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
-    """The database and an initialised application, both closed on the way out."""
+async def opened(settings: Settings, *, alone: bool = False,
+                 ) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
+    """The database and an initialised application, both closed on the way out; `alone`
+    (`zhongfu run`): refused while another `run` serves the same database."""
     with contextlib.ExitStack() as stack:
         try:
+            if alone:
+                stack.enter_context(lock.running(settings.database))
             # Shared by `run` and `tick` processes; `restore` refuses while anyone holds it.
             stack.enter_context(lock.held(settings.database, exclusive=False))
+        except lock.AlreadyRunning as exc:
+            raise ConfigError(
+                f"another `zhongfu run` (process {exc}) is already running on "
+                f"{settings.database}: stop it first, or give this one another "
+                "ZHONGFU_DATABASE"
+            ) from None
         except lock.DatabaseInUse:
             raise ConfigError(
                 f"{settings.database} is being restored (`zhongfu restore`); start again after"
@@ -110,11 +120,13 @@ async def run(settings: Settings) -> int:
     """Run the bot until SIGTERM or SIGINT."""
     stop = asyncio.Event()
     on_stop_signal(asyncio.get_running_loop(), stop)
-    async with opened(settings) as (app, services):
+    async with opened(settings, alone=True) as (app, services):
         if not await _initialise(app, stop):
             return 0
         try:
             await _serve(app, services, stop)
+        except AnotherPoller as exc:
+            raise ConfigError(str(exc)) from None
         finally:
             if app.running:
                 await app.stop()
@@ -164,18 +176,29 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
     if settings.scheduler == "internal":
         scheduler.schedule(app, services, outbox.pacer)
     await app.start()
-    await publish_all(app.bot, services, app.bot_data[COMMANDS_KEY],
-                      await people.staff(services.db))
-    intake = Intake(app, services.db, services.clock, POLL_TIMEOUT, app.bot_data[RECEIVED_KEY])
-    await intake.replay()
-    sender = asyncio.create_task(outbox.run())
-    if settings.webhook_url:
-        await _serve_webhook(app, services, intake, stop)
-    else:
-        await _poll(app, intake, stop)
-    await intake.drain(DRAIN_SECONDS)
-    # Claimed rows of a send cut short here are taken back at the next start (Outbox.run).
-    await _cancelled(sender, "sender")
+    intake = Intake(app, services.db, services.clock, POLL_TIMEOUT, app.bot_data[RECEIVED_KEY],
+                    conflict_seconds=settings.conflict_seconds)
+    # Webhook mode listens before anything is replayed: a port in use stops the start here.
+    server = await _listen(services, intake) if settings.webhook_url else None
+    try:
+        await publish_all(app.bot, services, app.bot_data[COMMANDS_KEY],
+                          await people.staff(services.db))
+        await intake.replay()
+        sender = asyncio.create_task(outbox.run())
+        try:
+            if server is not None:
+                await _serve_webhook(app, settings, stop)
+            else:
+                await _poll(app, intake, stop)
+        finally:
+            await intake.drain(DRAIN_SECONDS)
+            # Claimed rows of a send cut short here are taken back at the next start
+            # (Outbox.run).
+            await _cancelled(sender, "sender")
+    finally:
+        if server is not None:
+            # The webhook stays set: Telegram keeps the updates until the bot is back.
+            await server.stop()
 
 
 async def _poll(app: Application, intake: Intake,  # type: ignore[type-arg]
@@ -200,23 +223,23 @@ async def _cancelled(task: asyncio.Task[None], name: str) -> None:
         log.warning("%s did not stop within %.1f s; going on without it", name, STEP_SECONDS)
 
 
-async def _serve_webhook(app: Application, services: Services,  # type: ignore[type-arg]
-                         intake: Intake, stop: asyncio.Event) -> None:
-    """Listen, tell Telegram where to post, and serve until asked to stop."""
-    settings = services.settings
+async def _listen(services: Services, intake: Intake) -> WebhookServer:
+    """Listen on ZHONGFU_LISTEN (webhook mode)."""
     server = WebhookServer(intake, services)
     try:
         await server.start()
     except OSError as exc:
-        host, port = settings.listen
+        host, port = services.settings.listen
         raise ConfigError(f"ZHONGFU_LISTEN {host}:{port} cannot be listened on: {exc}") from None
-    try:
-        if await _set_webhook(app, settings, stop):
-            log.info("running as @%s (webhook %s)", app.bot.username, settings.webhook_path)
-            await stop.wait()
-    finally:
-        # The webhook stays set: Telegram keeps the updates until the bot is back.
-        await server.stop()
+    return server
+
+
+async def _serve_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
+                         stop: asyncio.Event) -> None:
+    """Tell Telegram where to post, and serve until asked to stop."""
+    if await _set_webhook(app, settings, stop):
+        log.info("running as @%s (webhook %s)", app.bot.username, settings.webhook_path)
+        await stop.wait()
 
 
 async def _set_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
