@@ -94,9 +94,23 @@ async def _opened(settings: Settings) -> AsyncIterator[tuple[Application, Servic
         services.on_queued = outbox.wake
         app.bot_data[OUTBOX_KEY] = outbox
         app.bot_data[PACER_KEY] = pacer
-        yield app, services
+        try:
+            yield app, services
+        finally:
+            # On every way out (a refused token, Telegram not reachable at start, a crash):
+            # PTB closes nothing it did not finish initialising, and an open aiohttp session
+            # ends the process with "Unclosed client session" errors after the real message.
+            await _close_transport(app)
     finally:
         await db.close()
+
+
+async def _close_transport(app: Application) -> None:  # type: ignore[type-arg]
+    """Close the bot's HTTP sessions (closing a closed one does nothing)."""
+    for request in (app.bot.request, app.bot_data.get(RECEIVED_KEY)):
+        if request is not None:
+            with contextlib.suppress(Exception):
+                await request.shutdown()
 
 
 async def _initialise(app: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]

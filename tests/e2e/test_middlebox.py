@@ -66,3 +66,22 @@ async def test_the_bot_apis_own_401_is_a_refused_token(api: FakeBotApi, tmp_path
     code, out = await BotProcess(api, env, tmp_path).cli("tick")
     assert code == 2, out
     assert "TELEGRAM_BOT_TOKEN was refused by Telegram" in out, out
+
+
+async def test_failures_at_start_end_with_their_one_message(api: FakeBotApi,
+                                                            tmp_path: Path) -> None:
+    """A refused token or Telegram out of reach: the real message, then nothing (no
+    "Unclosed client session" errors from sessions left open)."""
+    env = bot_environment(api, tmp_path, TELEGRAM_BOT_TOKEN="123456:another-token-xyz",
+                          ZHONGFU_LOG_LEVEL="INFO")
+    process = BotProcess(api, env, tmp_path)
+    for command in ("tick", "run"):
+        code, out = await process.cli(command, timeout=20)
+        assert code == 2, out
+        assert out.strip().splitlines() == [
+            "zhongfu: TELEGRAM_BOT_TOKEN was refused by Telegram: check it"], out
+    env.update(TELEGRAM_BOT_TOKEN="123456:TEST-token-abcdefghij",
+               TELEGRAM_API_URL="http://127.0.0.1:9/bot")  # nothing listens there
+    code, out = await process.cli("tick", timeout=20)
+    assert code == 1, out
+    assert "Telegram not reachable" in out and "Unclosed" not in out, out
