@@ -55,6 +55,9 @@ class Settings:
     clock_shift: timedelta = timedelta(0)
     # Seconds to wait for Telegram's answer to a send before taking it as timed out.
     telegram_timeout: int = 15
+    # Seconds Telegram may keep answering getUpdates with 409 Conflict (another process takes
+    # this bot's updates: the same token runs elsewhere) before `zhongfu run` gives up.
+    conflict_seconds: int = 300
     # Closed reports are anonymised this many days after closing.
     retain_report_days: int = 365
     log_format: str = "plain"
@@ -148,6 +151,8 @@ def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Se
         clock_shift=_clock_shift(env),
         telegram_timeout=_positive_int(env, "ZHONGFU_TELEGRAM_TIMEOUT",
                                        _default("telegram_timeout")),
+        conflict_seconds=_positive_int(env, "ZHONGFU_CONFLICT_SECONDS",
+                                       _default("conflict_seconds")),
         retain_report_days=_positive_int(env, "ZHONGFU_RETAIN_REPORT_DAYS",
                                          _default("retain_report_days")),
         log_format=_log_format(env),

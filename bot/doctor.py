@@ -147,31 +147,40 @@ async def _telegram(settings: Settings) -> list[Check]:
     """Reachability, the token (getMe) and the webhook (getWebhookInfo)."""
     from telegram import Bot
     from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
-    from telegram.request import HTTPXRequest
+
+    # The bot's own transport (proxy settings included): doctor cannot say ✓ when the bot
+    # cannot reach Telegram, nor ✗ when it can.
+    from bot.telegram.transport import AiohttpRequest
 
     host = urlsplit(settings.api_url).netloc
+    request = AiohttpRequest(connect_timeout=5, read_timeout=10)
+    updates = AiohttpRequest(connect_timeout=5, read_timeout=10)
     bot = Bot(settings.require_token(), base_url=settings.api_url,
-              base_file_url=settings.file_url,
-              request=HTTPXRequest(connect_timeout=5, read_timeout=10))
+              base_file_url=settings.file_url, request=request, get_updates_request=updates)
     try:
-        await bot.initialize()  # getMe
-    except InvalidToken:
+        try:
+            await bot.initialize()  # getMe
+        except InvalidToken:
+            return [Check(True, f"Telegram reachable at {host}"),
+                    Check(False, "token refused by Telegram",
+                          "copy the token again from @BotFather (/token) into "
+                          "TELEGRAM_BOT_TOKEN")]
+        except (NetworkError, TimedOut) as exc:
+            return [Check(False, f"Telegram not reachable at {host} ({exc})",
+                          "check the server's internet access (outgoing HTTPS), DNS, "
+                          "HTTPS_PROXY if Telegram is reached through a proxy, and "
+                          "TELEGRAM_API_URL"),
+                    Check(False, "token not checked: Telegram not reachable")]
+        try:
+            hook = await _webhook(bot, settings)
+        except TelegramError as exc:
+            hook = Check(False, f"webhook state unknown: {exc}")
         return [Check(True, f"Telegram reachable at {host}"),
-                Check(False, "token refused by Telegram",
-                      "copy the token again from @BotFather (/token) into TELEGRAM_BOT_TOKEN")]
-    except (NetworkError, TimedOut) as exc:
-        return [Check(False, f"Telegram not reachable at {host} ({exc})",
-                      "check the server's internet access (outgoing HTTPS), DNS and "
-                      "TELEGRAM_API_URL"),
-                Check(False, "token not checked: Telegram not reachable")]
-    try:
-        hook = await _webhook(bot, settings)
-    except TelegramError as exc:
-        hook = Check(False, f"webhook state unknown: {exc}")
+                Check(True, f"token accepted: the bot is @{bot.username}"), hook]
     finally:
-        await bot.shutdown()
-    return [Check(True, f"Telegram reachable at {host}"),
-            Check(True, f"token accepted: the bot is @{bot.username}"), hook]
+        # Closed whether or not getMe worked (a Bot not initialised does not close them).
+        await request.shutdown()
+        await updates.shutdown()
 
 
 async def _webhook(bot: object, settings: Settings) -> Check:
@@ -258,22 +267,31 @@ def _coordinators(settings: Settings) -> Check:
 
 
 def _outbox(settings: Settings) -> Check:
-    """Messages to others still waiting to go out, and since when."""
-    from storage.inspect import outbox_backlog
+    """Messages to others, reminders and digests still waiting to go out, since when, and
+    how many were given up."""
+    from storage.inspect import Backlog, outbox_backlog
 
     try:
-        waiting, oldest = (outbox_backlog(settings.database) if settings.database.exists()
-                           else (0, None))
+        found = (outbox_backlog(settings.database) if settings.database.exists()
+                 else Backlog(0, None, 0, 0))
     except sqlite3.Error as exc:
         return Check(False, f"outbox cannot be read ({exc})", "see the database check above")
-    if not waiting or oldest is None:
-        return Check(True, "outbox: every message to others has gone out")
-    age = datetime.now(UTC) + settings.clock_shift - datetime.fromisoformat(oldest)
-    minutes = int(age.total_seconds() // 60)
-    if age > OUTBOX_STUCK:
-        return Check(False, f"outbox: {waiting} message(s) waiting, the oldest for {minutes} "
-                            "min", "check that the bot runs and reaches Telegram (see above)")
-    return Check(True, f"outbox: {waiting} message(s) waiting, the oldest for {minutes} min")
+    given_up = (f"; {found.dropped} given up (refused, or failing for 48 hours)"
+                if found.dropped else "")
+    if not found.waiting:
+        return Check(True, f"outbox: every message to others has gone out{given_up}")
+    what = f"outbox: {found.waiting} message(s) waiting"
+    if found.retrying:
+        what += f" ({found.retrying} after a failed send)"
+    stuck = found.retrying > 0
+    if found.oldest is not None:
+        age = datetime.now(UTC) + settings.clock_shift - datetime.fromisoformat(found.oldest)
+        what += f", the oldest for {int(age.total_seconds() // 60)} min"
+        stuck = stuck or age > OUTBOX_STUCK
+    if stuck:
+        return Check(False, what + given_up, "check that the bot runs and reaches Telegram "
+                     "(see above); nothing is lost: they go out when it does")
+    return Check(True, what + given_up)
 
 
 def _timezone(settings: Settings) -> Check:

@@ -19,10 +19,11 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
 from bot.i18n import Catalog
 from bot.jobs import tick as scheduler
+from bot.services import housekeeping
 from bot.services.context import Services, clock_for
 from bot.telegram.app import POLL_TIMEOUT, build_application
 from bot.telegram.context import PACER_KEY
-from bot.telegram.intake import ALLOWED_UPDATES, Intake
+from bot.telegram.intake import ALLOWED_UPDATES, AnotherPoller, Intake
 from bot.telegram.menus import publish_all
 from bot.telegram.transport import RECEIVED_KEY
 from bot.telegram.webhook import WebhookServer
@@ -43,21 +44,33 @@ STOP_SECONDS = 4.5
 # `zhongfu tick` sends what it queued for this long; what is left waits for the next tick
 # (or the running bot, which sends from the same outbox).
 TICK_SEND_SECONDS = 45.0
+# `zhongfu tick` exits with this when Telegram could not be reached or sends failed and
+# wait to be tried again (cron mails the operator).
+EXIT_WAITING = 1
 OUTBOX_KEY = "zhongfu.outbox"
 COMMANDS_KEY = "zhongfu.commands"
 
 
 @contextlib.asynccontextmanager
-async def opened(settings: Settings, *, create: bool = False,
+async def opened(settings: Settings, *, create: bool = False, alone: bool = False,
                  ) -> AsyncIterator[tuple[Application, Services]]:  # type: ignore[type-arg]
     """The database and an initialised application, both closed on the way out. A missing
-    database file is created only with `create` (`zhongfu run`), never its folder."""
+    database file is created only with `create` (`zhongfu run`), never its folder; `alone`
+    (`zhongfu run`): refused while another `run` serves the same database."""
     # Before the lock file is made beside it: a missing file or folder is named as such.
     Database.check_path(settings.database, create=create)
     with contextlib.ExitStack() as stack:
         try:
+            if alone:
+                stack.enter_context(lock.running(settings.database))
             # Shared by `run` and `tick` processes; `restore` refuses while anyone holds it.
             stack.enter_context(lock.held(settings.database, exclusive=False))
+        except lock.AlreadyRunning as exc:
+            raise ConfigError(
+                f"another `zhongfu run` (process {exc}) is already running on "
+                f"{settings.database}: stop it first, or give this one another "
+                "ZHONGFU_DATABASE"
+            ) from None
         except lock.DatabaseInUse:
             raise ConfigError(
                 f"{settings.database} is being restored (`zhongfu restore`); start again after"
@@ -89,9 +102,23 @@ async def _opened(settings: Settings,
         services.on_queued = outbox.wake
         app.bot_data[OUTBOX_KEY] = outbox
         app.bot_data[PACER_KEY] = pacer
-        yield app, services
+        try:
+            yield app, services
+        finally:
+            # On every way out (a refused token, Telegram not reachable at start, a crash):
+            # PTB closes nothing it did not finish initialising, and an open aiohttp session
+            # ends the process with "Unclosed client session" errors after the real message.
+            await _close_transport(app)
     finally:
         await db.close()
+
+
+async def _close_transport(app: Application) -> None:  # type: ignore[type-arg]
+    """Close the bot's HTTP sessions (closing a closed one does nothing)."""
+    for request in (app.bot.request, app.bot_data.get(RECEIVED_KEY)):
+        if request is not None:
+            with contextlib.suppress(Exception):
+                await request.shutdown()
 
 
 async def _initialise(app: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
@@ -115,11 +142,13 @@ async def run(settings: Settings) -> int:
     """Run the bot until SIGTERM or SIGINT."""
     stop = asyncio.Event()
     on_stop_signal(asyncio.get_running_loop(), stop)
-    async with opened(settings, create=True) as (app, services):
+    async with opened(settings, create=True, alone=True) as (app, services):
         if not await _initialise(app, stop):
             return 0
         try:
             await _serve(app, services, stop)
+        except AnotherPoller as exc:
+            raise ConfigError(str(exc)) from None
         finally:
             if app.running:
                 await app.stop()
@@ -169,18 +198,29 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
     if settings.scheduler == "internal":
         scheduler.schedule(app, services, outbox.pacer)
     await app.start()
-    await publish_all(app.bot, services, app.bot_data[COMMANDS_KEY],
-                      await people.staff(services.db))
-    intake = Intake(app, services.db, services.clock, POLL_TIMEOUT, app.bot_data[RECEIVED_KEY])
-    await intake.replay()
-    sender = asyncio.create_task(outbox.run())
-    if settings.webhook_url:
-        await _serve_webhook(app, services, intake, stop)
-    else:
-        await _poll(app, intake, stop)
-    await intake.drain(DRAIN_SECONDS)
-    # Claimed rows of a send cut short here are taken back at the next start (Outbox.run).
-    await _cancelled(sender, "sender")
+    intake = Intake(app, services.db, services.clock, POLL_TIMEOUT, app.bot_data[RECEIVED_KEY],
+                    conflict_seconds=settings.conflict_seconds)
+    # Webhook mode listens before anything is replayed: a port in use stops the start here.
+    server = await _listen(services, intake) if settings.webhook_url else None
+    try:
+        await publish_all(app.bot, services, app.bot_data[COMMANDS_KEY],
+                          await people.staff(services.db))
+        await intake.replay()
+        sender = asyncio.create_task(outbox.run())
+        try:
+            if server is not None:
+                await _serve_webhook(app, settings, stop)
+            else:
+                await _poll(app, intake, stop)
+        finally:
+            await intake.drain(DRAIN_SECONDS)
+            # Claimed rows of a send cut short here are taken back at the next start
+            # (Outbox.run).
+            await _cancelled(sender, "sender")
+    finally:
+        if server is not None:
+            # The webhook stays set: Telegram keeps the updates until the bot is back.
+            await server.stop()
 
 
 async def _poll(app: Application, intake: Intake,  # type: ignore[type-arg]
@@ -205,23 +245,23 @@ async def _cancelled(task: asyncio.Task[None], name: str) -> None:
         log.warning("%s did not stop within %.1f s; going on without it", name, STEP_SECONDS)
 
 
-async def _serve_webhook(app: Application, services: Services,  # type: ignore[type-arg]
-                         intake: Intake, stop: asyncio.Event) -> None:
-    """Listen, tell Telegram where to post, and serve until asked to stop."""
-    settings = services.settings
+async def _listen(services: Services, intake: Intake) -> WebhookServer:
+    """Listen on ZHONGFU_LISTEN (webhook mode)."""
     server = WebhookServer(intake, services)
     try:
         await server.start()
     except OSError as exc:
-        host, port = settings.listen
+        host, port = services.settings.listen
         raise ConfigError(f"ZHONGFU_LISTEN {host}:{port} cannot be listened on: {exc}") from None
-    try:
-        if await _set_webhook(app, settings, stop):
-            log.info("running as @%s (webhook %s)", app.bot.username, settings.webhook_path)
-            await stop.wait()
-    finally:
-        # The webhook stays set: Telegram keeps the updates until the bot is back.
-        await server.stop()
+    return server
+
+
+async def _serve_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
+                         stop: asyncio.Event) -> None:
+    """Tell Telegram where to post, and serve until asked to stop."""
+    if await _set_webhook(app, settings, stop):
+        log.info("running as @%s (webhook %s)", app.bot.username, settings.webhook_path)
+        await stop.wait()
 
 
 async def _set_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
@@ -261,6 +301,13 @@ async def tick(settings: Settings, at: datetime) -> int:
         try:
             await scheduler.tick(services, app.bot, at, outbox.pacer)
             await outbox.drain(TICK_SEND_SECONDS, at)
+            waiting = await housekeeping.waiting_after_failure(services)
         finally:
             await app.shutdown()
+    if waiting:
+        # A non-zero exit: cron mails the operator. Nothing is lost: the next ticks (or the
+        # running bot) try again for up to 48 hours.
+        log.error("%d message(s) could not be sent (Telegram not reachable or failing) and "
+                  "wait for the next tick", waiting)
+        return EXIT_WAITING
     return 0

@@ -66,14 +66,44 @@ def people_seen(path: Path, telegram_ids: Iterable[int]) -> set[int]:
         conn.close()
 
 
-def outbox_backlog(path: Path) -> tuple[int, str | None]:
-    """Messages waiting in the outbox and when the oldest was queued (read-only)."""
+@dataclass(frozen=True)
+class Backlog:
+    """Messages not delivered yet, and those given up (for `doctor`)."""
+
+    waiting: int  # messages to others, reminders and digests still to go out
+    oldest: str | None  # when the oldest message to others was queued
+    retrying: int  # of those, waiting to be tried again after a transient failure
+    dropped: int  # given up (refused, or failing for 48 hours); not 'not wanted'
+
+
+def outbox_backlog(path: Path) -> Backlog:
+    """What waits to go out and what was given up, read-only."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
     try:
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").fetchone() is None:
-            return 0, None
-        row = conn.execute("SELECT COUNT(*), MIN(created_at) FROM outbox "
-                           "WHERE state IN ('pending', 'sending', 'failed')").fetchone()
-        return int(row[0]), row[1]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "outbox" not in tables:
+            return Backlog(0, None, 0, 0)
+        waiting, oldest = conn.execute(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox "
+            "WHERE state IN ('pending', 'sending', 'failed')").fetchone()
+        retrying = conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'failed'"
+                                ).fetchone()[0]
+        dropped = conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'dropped' "
+                               "AND error IS NOT 'not wanted'").fetchone()[0]
+        if "reminders" in tables:
+            retrying += conn.execute(
+                "SELECT COUNT(*) FROM reminders WHERE state = 'failed' "
+                "AND error NOT IN ('forbidden', 'unreachable')").fetchone()[0]
+            dropped += conn.execute("SELECT COUNT(*) FROM reminders WHERE state = 'dropped'"
+                                    ).fetchone()[0]
+        if "digests" in tables:
+            retrying += conn.execute("SELECT COUNT(*) FROM digests WHERE state = 'failed'"
+                                     ).fetchone()[0]
+            dropped += conn.execute("SELECT COUNT(*) FROM digests WHERE state = 'dropped' "
+                                    "AND error IS NOT 'not wanted'").fetchone()[0]
+        # Planned reminders and digests go out at the next tick; those that failed wait.
+        waiting += retrying - conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'failed'"
+                                           ).fetchone()[0]
+        return Backlog(int(waiting), oldest, int(retrying), int(dropped))
     finally:
         conn.close()

@@ -210,6 +210,12 @@ async def depth(db: Database) -> Depth:
     return Depth(int(row[0]), from_db(row[1]) if row[1] else None, int(dropped or 0))
 
 
+async def retrying(db: Database) -> int:
+    """Messages waiting to be tried again after a transient failure (network, timeout, 5xx):
+    a permanent refusal is dropped, so every 'failed' row is one of these."""
+    return int(await db.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") or 0)
+
+
 async def undelivered_chats(db: Database, since: datetime) -> list[int]:
     """Chats whose messages were given up on since `since` (blocked the bot, refused)."""
     rows = await db.fetchall(

@@ -453,10 +453,21 @@ async def mark_sent(db: Database, ids: Sequence[int], message_id: int | None,
 
 
 async def mark_failed(db: Database, ids: Sequence[int], error: str, retry_at: datetime,
-                      *, drop: bool = False) -> None:
-    """Not sent: retried from retry_at (while still relevant), or given up if drop."""
-    await _set(db, ids, "UPDATE reminders SET state = ?, error = ?, next_attempt_at = ?",
-               ("dropped" if drop else "failed", error[:200], to_db(retry_at)))
+                      *, drop: bool = False, give_up_before: datetime | None = None) -> int:
+    """Not sent: retried from retry_at (while still relevant), or given up if drop, or if
+    planned before `give_up_before` (failing for too long); how many were given up."""
+    if drop or give_up_before is None:
+        await _set(db, ids, "UPDATE reminders SET state = ?, error = ?, next_attempt_at = ?",
+                   ("dropped" if drop else "failed", error[:200], to_db(retry_at)))
+        return len(ids) if drop else 0
+    await _set(db, ids, "UPDATE reminders SET state = CASE WHEN created_at < ? THEN 'dropped' "
+               "ELSE 'failed' END, error = ?, next_attempt_at = ?",
+               (to_db(give_up_before), error[:200], to_db(retry_at)))
+    if not ids:
+        return 0
+    return int(await db.fetchval(
+        f"SELECT COUNT(*) FROM reminders WHERE state = 'dropped' AND id IN "
+        f"({','.join('?' * len(ids))})", tuple(ids)) or 0)
 
 
 async def cancel(db: Database, ids: Sequence[int]) -> None:
@@ -477,6 +488,21 @@ async def counts(db: Database) -> dict[str, int]:
     return {r["state"]: int(r["n"]) for r in rows}
 
 
+# Reminders waiting because their worker blocked the bot or cannot be reached: retried daily,
+# but not a failure of the network.
+UNREACHABLE_ERRORS = ("forbidden", "unreachable")
+
+
+async def retrying(db: Database) -> int:
+    """Reminders and digests waiting to be tried again after a transient failure (network,
+    timeout, 5xx); reminders to a worker who blocked the bot are not counted."""
+    reminders = await db.fetchval(
+        "SELECT COUNT(*) FROM reminders WHERE state = 'failed' AND error NOT IN (?, ?)",
+        UNREACHABLE_ERRORS)
+    digests = await db.fetchval("SELECT COUNT(*) FROM digests WHERE state = 'failed'")
+    return int(reminders or 0) + int(digests or 0)
+
+
 # -- digests ---------------------------------------------------------------------------------
 
 
@@ -491,11 +517,15 @@ class DigestRow:
     state: str
     parts_sent: int
     attempts: int
+    created_at: datetime | None = None  # when the week's run planned it
+
+
+_DIGEST = "id, week, chat_id, language, state, parts_sent, attempts, created_at"
 
 
 def _digest(r: Row) -> DigestRow:
     return DigestRow(r["id"], r["week"], r["chat_id"], r["language"], r["state"],
-                     r["parts_sent"], r["attempts"])
+                     r["parts_sent"], r["attempts"], from_db(r["created_at"]))
 
 
 async def plan_digests(db: Database, week: str, targets: Iterable[tuple[int, str]],
@@ -519,7 +549,7 @@ async def claim_digests(db: Database, now: datetime, lease: timedelta = LEASE,
     stamp = to_db(now)
     async with db.transaction() as tx:
         rows = await tx.fetchall(
-            "SELECT id, week, chat_id, language, state, parts_sent, attempts FROM digests "
+            f"SELECT {_DIGEST} FROM digests "
             "WHERE (state IN ('pending', 'failed') AND next_attempt_at <= ?) "
             "OR (state = 'sending' AND claimed_at < ?) ORDER BY id", (stamp, to_db(now - lease)))
         for r in rows:
@@ -555,6 +585,5 @@ async def digest_failed(db: Database, digest_id: int, error: str, retry_at: date
 
 async def digests(db: Database) -> list[DigestRow]:
     """Every digest row (for tests and support)."""
-    rows = await db.fetchall("SELECT id, week, chat_id, language, state, parts_sent, attempts "
-                             "FROM digests ORDER BY id")
+    rows = await db.fetchall(f"SELECT {_DIGEST} FROM digests ORDER BY id")
     return [_digest(r) for r in rows]

@@ -407,6 +407,14 @@ class FakeBotApi:
         queue = self._chat_failures[chat_id]
         queue.extend(ApiError(code, description, retry_after) for _ in range(times))
 
+    def chat_recovers(self, chat_id: int | None = None) -> None:
+        """Sends to this chat (every chat if None) succeed again: failures still queued by
+        `fail_chat` are forgotten."""
+        if chat_id is None:
+            self._chat_failures.clear()
+        else:
+            self._chat_failures.pop(chat_id, None)
+
     def download(self, file_id: str) -> bytes:
         """Bytes of a stored file."""
         return self.files[file_id].data

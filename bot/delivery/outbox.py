@@ -20,7 +20,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeybo
 
 from bot.delivery import process_id
 from bot.delivery.pacing import Pacer
-from bot.delivery.sender import Outcome, ReplyMarkup, Result, Sender
+from bot.delivery.sender import GIVE_UP_AFTER, Outcome, ReplyMarkup, Result, Sender
 from bot.domain.lengths import telegram_length
 from bot.domain.people import Role
 from bot.domain.reports import Status
@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 MERGE_MAX = 20  # notices merged into one message at most (one button row each)
 MERGE_BUDGET = 3500  # merged lines as Telegram counts them (telegram_length), below 4,096
-MAX_ATTEMPTS = 12  # transient failures, backing off to RETRY_CAP: about an hour in all
+# Transient failures back off to RETRY_CAP and are retried until GIVE_UP_AFTER (48 hours)
+# since the row was queued, however many attempts that takes.
 RETRY_CAP = timedelta(minutes=10)
 IDLE_POLL = 5.0  # seconds between looks at the table when nobody woke the sender
 CLAIM_BATCH = 500
@@ -306,22 +307,34 @@ class Outbox:
                                               message_id)
 
     async def _failed(self, rows: list[store.Queued], result: Result) -> None:
-        """Hold, retry later, or give up, by what Telegram said."""
+        """Hold, retry later, or give up, by what Telegram said: a permanent refusal gives up
+        at once; a transient failure is retried until GIVE_UP_AFTER since the row was queued."""
         db, now = self.services.db, self.services.clock()
         ids = [row.id for row in rows]
         if result.outcome is Outcome.HELD:
             await store.release(db, ids, now + timedelta(seconds=result.retry_after))
             return
         attempts = max(row.attempts for row in rows) + 1
-        drop = (result.outcome in (Outcome.FORBIDDEN, Outcome.FAILED)
-                or attempts >= MAX_ATTEMPTS)
-        if drop:
-            log.warning("outbox gave up on %s message(s) to %s: %s", len(ids), rows[0].chat_id,
+        error = result.error or result.outcome.value
+        retry_at = now + _backoff(attempts)
+        if result.outcome in (Outcome.FORBIDDEN, Outcome.FAILED):
+            log.warning("outbox gave up on %s message(s) to %s: refused: %s", len(ids),
+                        rows[0].chat_id, result.error)
+            await store.mark_failed(db, ids, error, retry_at, drop=True)
+            if result.outcome is Outcome.FORBIDDEN:
+                await self._tell_sender(rows)
+            return
+        expired = [row.id for row in rows if now - row.created_at >= GIVE_UP_AFTER]
+        if expired:
+            log.warning("outbox gave up on %s message(s) to %s after failing for %d hours: %s",
+                        len(expired), rows[0].chat_id, GIVE_UP_AFTER.total_seconds() // 3600,
                         result.error)
-        await store.mark_failed(db, ids, result.error or result.outcome.value,
-                                now + _backoff(attempts), drop=drop)
-        if result.outcome is Outcome.FORBIDDEN:
-            await self._tell_sender(rows)
+            await store.mark_failed(db, expired, error, retry_at, drop=True)
+        waiting = [i for i in ids if i not in expired]
+        if waiting:
+            log.info("outbox: %s message(s) to %s not sent (%s); trying again at %s",
+                     len(waiting), rows[0].chat_id, error, retry_at.isoformat())
+            await store.mark_failed(db, waiting, error, retry_at)
 
     async def _tell_sender(self, rows: list[store.Queued]) -> None:
         """Someone blocked the bot: whoever wrote to them (a worker relaying a message) is

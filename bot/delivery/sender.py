@@ -48,6 +48,10 @@ RETRY_AFTER_ATTEMPTS = 3
 MAX_RETRY_AFTER = 60.0  # longer waits are left to the next run
 FIRST_BACKOFF = 0.5  # seconds before the first retry of a transient error; doubles each time
 MAX_BACKOFF = 8.0
+# A message that keeps failing transiently (network, timeout, 5xx, flood waits) is tried again
+# until this long after it was queued: an outage of hours (a day, a weekend) loses nothing.
+# Only a permanent refusal (blocked, chat not found, bad request) gives up sooner.
+GIVE_UP_AFTER = timedelta(hours=48)
 
 
 class Outcome(StrEnum):
@@ -75,6 +79,12 @@ class Result:
     def ok(self) -> bool:
         """Whether the message was sent."""
         return self.outcome is Outcome.SENT
+
+    @property
+    def transient(self) -> bool:
+        """Whether the failure may pass by itself (network, timeout, 5xx, flood wait): never
+        a reason to give up before GIVE_UP_AFTER."""
+        return self.outcome in (Outcome.RETRY, Outcome.HELD)
 
 
 def _seconds(value: float | timedelta | int) -> float:

@@ -9,10 +9,10 @@ from datetime import datetime
 from telegram import Bot
 
 from bot.delivery.pacing import Pacer
-from bot.delivery.sender import Outcome, Result, Sender
+from bot.delivery.sender import GIVE_UP_AFTER, Outcome, Result, Sender
 from bot.domain.reminding import digest_due, week_key
 from bot.jobs.context import TickContext
-from bot.jobs.reminders import MAX_ATTEMPTS, RETRY_DELAY
+from bot.jobs.reminders import RETRY_DELAY
 from bot.services import digest_sends
 from bot.services.context import Services
 from bot.services.digest import Part, gather, render_digest
@@ -55,11 +55,17 @@ async def send_digest(services: Services, bot: Bot, now: datetime, pacer: Pacer,
         if failure is None:
             await digest_sends.done(services, row.id, now)
         else:
-            drop = row.attempts + 1 >= MAX_ATTEMPTS or failure.outcome in (
-                Outcome.FORBIDDEN, Outcome.UNWANTED)
+            # Transient failures (network, timeout, 5xx) never count: the digest is resumed
+            # until GIVE_UP_AFTER since the week's run planned it.
+            expired = row.created_at is not None and now - row.created_at >= GIVE_UP_AFTER
+            refused = failure.outcome in (Outcome.FORBIDDEN, Outcome.FAILED)
+            drop = expired or refused or failure.outcome is Outcome.UNWANTED
             if failure.outcome is Outcome.UNWANTED:
                 log.info("digest %s to %s dropped: no longer a coordinator's chat", row.id,
                          row.chat_id)
+            elif drop:
+                log.warning("digest %s to %s dropped (%s): %s", row.id, row.chat_id,
+                            "failing for 48 hours" if expired else "refused", failure.error)
             await digest_sends.failed(services, row.id, failure.error or failure.outcome.value,
                                       now + RETRY_DELAY, drop=drop)
 

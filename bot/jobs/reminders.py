@@ -17,7 +17,7 @@ from telegram import Bot
 
 from bot.delivery.keyboards import Keyboard
 from bot.delivery.pacing import Pacer
-from bot.delivery.sender import Outcome, Result, Sender
+from bot.delivery.sender import GIVE_UP_AFTER, Outcome, Result, Sender
 from bot.domain import digest as dg
 from bot.domain.cadence import Stage
 from bot.domain.reminding import window_open
@@ -35,7 +35,9 @@ ITEMS_PER_MESSAGE = 10  # lines and one-tap buttons per reminder message
 CONCURRENCY = 16  # messages in flight at once (the pacer keeps them spaced)
 RETRY_DELAY = timedelta(minutes=5)  # a timed-out send is tried again this much later
 UNREACHABLE_RETRY = timedelta(days=1)
-MAX_ATTEMPTS = 6  # then the reminder is dropped (logged)
+# A transient failure (network, timeout, 5xx) never counts toward giving up: the reminder is
+# tried again until GIVE_UP_AFTER since it was planned. A refusal (bad request, chat not
+# found) gives up at once: the same message would be refused again.
 
 
 def reminder_message(writer: ReminderWriter, lang: str, worker_name: str,
@@ -129,13 +131,17 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
 
 async def _failed(services: Services, rows: Sequence[Claimed], result: Result,
                   now: datetime) -> None:
-    attempts = max((r.attempts + 1 for r in rows), default=1)
     ids = [r.id for r in rows]
     if result.outcome is Outcome.FORBIDDEN:
         await reminder_sends.failed(services, ids, "forbidden", now + UNREACHABLE_RETRY)
         return
-    drop = attempts >= MAX_ATTEMPTS or (result.outcome is Outcome.FAILED and attempts >= 2)
-    if drop:
-        log.warning("reminders %s dropped after %d attempts: %s", ids, attempts, result.error)
-    await reminder_sends.failed(services, ids, result.error or result.outcome.value,
-                                now + RETRY_DELAY, drop=drop)
+    error = result.error or result.outcome.value
+    if result.outcome is Outcome.FAILED:
+        log.warning("reminders %s dropped: refused by Telegram: %s", ids, result.error)
+        await reminder_sends.failed(services, ids, error, now + RETRY_DELAY, drop=True)
+        return
+    dropped = await reminder_sends.failed(services, ids, error, now + RETRY_DELAY,
+                                          give_up_before=now - GIVE_UP_AFTER)
+    if dropped:
+        log.warning("%d reminder(s) of %s dropped after failing for %d hours: %s", dropped,
+                    ids, GIVE_UP_AFTER.total_seconds() // 3600, result.error)

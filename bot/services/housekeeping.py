@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.services.context import Services
-from storage import flows, outbox, updates
+from storage import flows, outbox, reminders, updates
 
 KEEP_HANDLED = timedelta(days=7)  # handled updates and delivered messages, kept for replay
 
@@ -18,6 +18,12 @@ async def prune_updates(services: Services, now: datetime) -> int:
 async def prune_outbox(services: Services, now: datetime) -> int:
     """Forget delivered outbox rows older than a week; return how many."""
     return await outbox.prune(services.db, now - KEEP_HANDLED)
+
+
+async def waiting_after_failure(services: Services) -> int:
+    """Messages (to others, reminders, digests) that could not be sent for a transient reason
+    (network, timeout, 5xx) and wait to be tried again."""
+    return await outbox.retrying(services.db) + await reminders.retrying(services.db)
 
 
 async def purge_drafts(services: Services, now: datetime) -> int:

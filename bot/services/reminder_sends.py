@@ -138,6 +138,8 @@ async def sent(services: Services, ids: Sequence[int], message_id: int | None,
 
 
 async def failed(services: Services, ids: Sequence[int], error: str, retry_at: datetime,
-                 *, drop: bool = False) -> None:
-    """Not sent: tried again from retry_at (while still relevant), or given up if drop."""
-    await store.mark_failed(services.db, ids, error, retry_at, drop=drop)
+                 *, drop: bool = False, give_up_before: datetime | None = None) -> int:
+    """Not sent: tried again from retry_at (while still relevant), or given up if drop, or
+    if planned before `give_up_before` (failing for too long); how many were given up."""
+    return await store.mark_failed(services.db, ids, error, retry_at, drop=drop,
+                                   give_up_before=give_up_before)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.telegram.transport import UpdatesRequest
@@ -39,6 +39,14 @@ STORE_BACKOFF = 2.0
 STORE_BACKOFF_MAX = 60.0
 
 
+# Seconds between getUpdates calls while Telegram answers 409 Conflict.
+CONFLICT_WAIT = 5.0
+
+
+class AnotherPoller(Exception):
+    """Telegram kept answering 409 Conflict: another process takes this bot's updates."""
+
+
 def chat_key(update: Update) -> int:
     """Updates with the same key are handled one after another, in order."""
     if update.effective_chat is not None:
@@ -53,8 +61,11 @@ class Intake:
 
     def __init__(self, app: Application, db: Database,  # type: ignore[type-arg]
                  clock: Callable[[], datetime], poll_timeout: int,
-                 received: UpdatesRequest | None = None) -> None:
+                 received: UpdatesRequest | None = None, *,
+                 conflict_seconds: float = 300.0) -> None:
         self.app = app
+        # How long a 409 Conflict may last before polling gives up (AnotherPoller).
+        self.conflict_seconds = conflict_seconds
         self.received = received  # updates as Telegram sent them, to store as they came
         self.db = db
         self.clock = clock
@@ -83,12 +94,35 @@ class Intake:
         offset = await stored.next_offset(self.db)
         backoff = 1.0
         store_backoff = STORE_BACKOFF
+        loop = asyncio.get_running_loop()
+        conflict_since: float | None = None
         while True:
             try:
                 batch = await self.app.bot.get_updates(
                     offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
                 )
                 backoff = 1.0
+                if conflict_since is not None:
+                    log.warning("getUpdates works again: the other process stopped")
+                conflict_since = None
+            except Conflict as exc:
+                # Another process polls with the same token (here or on another server):
+                # Telegram hands each update to only one of them.
+                if conflict_since is None:
+                    conflict_since = loop.time()
+                    log.error("409 Conflict from Telegram (%s): another process takes this "
+                              "bot's updates (the same TELEGRAM_BOT_TOKEN runs elsewhere); "
+                              "stopping if it lasts %.0f s", exc, self.conflict_seconds)
+                lasted = loop.time() - conflict_since
+                if lasted >= self.conflict_seconds:
+                    raise AnotherPoller(
+                        f"Telegram answered 409 Conflict for {lasted:.0f} s: another process "
+                        "takes this bot's updates (the same TELEGRAM_BOT_TOKEN runs elsewhere, "
+                        "on this server or another); stop it, or give one of them another "
+                        "token") from None
+                await asyncio.sleep(min(CONFLICT_WAIT,
+                                        max(0.1, self.conflict_seconds - lasted)))
+                continue
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue

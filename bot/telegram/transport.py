@@ -53,6 +53,9 @@ class AiohttpRequest(BaseRequest):
                 connector=connector, headers={"User-Agent": self.USER_AGENT},
                 # PTB decodes the body itself and handles every status.
                 auto_decompress=True, raise_for_status=False,
+                # HTTPS_PROXY / HTTP_PROXY (and NO_PROXY) from the environment, as curl reads
+                # them: a bureau may reach Telegram only through a proxy.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -101,13 +104,19 @@ class AiohttpRequest(BaseRequest):
             await self._slots.acquire()
         try:
             async with session.request(method, url, data=body, timeout=timeout) as response:
-                return response.status, await response.read()
+                status, payload = response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
         finally:
             self._slots.release()
+        if not _from_bot_api(status, payload):
+            # Something in front of Telegram answered (a filtering proxy, a captive portal, a
+            # reverse proxy without its upstream): not Telegram refusing the token or the
+            # message, so a network error, retried like any other.
+            raise NetworkError(f"HTTP {status} that is not a Bot API answer")
+        return status, payload
 
 
 class UpdatesRequest(AiohttpRequest):
@@ -133,6 +142,21 @@ class UpdatesRequest(AiohttpRequest):
     def received(self, update_id: int) -> JSONDict | None:
         """The update with this id as Telegram sent it, once (None if not kept)."""
         return self._received.pop(update_id, None)
+
+
+def _from_bot_api(status: int, payload: bytes) -> bool:
+    """Whether an answer is the Bot API's own: a success is a JSON object, a failure a JSON
+    object with ok false and error_code equal to the HTTP status. PTB would take any 401 or
+    404 for a refused token, 403 for a blocked chat, 400 for a refused message."""
+    if 200 <= status <= 299:
+        # A cheap look (every call passes here); PTB parses the body itself.
+        return payload[:64].lstrip()[:1] == b"{"
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        return False
+    return (isinstance(answer, dict) and answer.get("ok") is False
+            and answer.get("error_code") == status)
 
 
 def _body(request_data: RequestData | None, files: UploadFileDict | None,
