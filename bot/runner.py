@@ -29,7 +29,7 @@ from bot.telegram.transport import RECEIVED_KEY
 from bot.telegram.webhook import WebhookServer
 from bot.version import version
 from storage import areas, lock, people
-from storage.db import Database, DatabaseUnavailable, cannot_write
+from storage.db import Database, DatabaseUnavailable, cannot_make
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,7 @@ async def opened(settings: Settings, *, create: bool = False, alone: bool = Fals
                 f"{settings.database} is being restored (`zhongfu restore`); start again after"
             ) from None
         except OSError as exc:
-            raise DatabaseUnavailable(
-                cannot_write(settings.database, exc.strerror or str(exc))) from None
+            raise DatabaseUnavailable(cannot_make(settings.database, exc)) from None
         async with _opened(settings, create) as pair:
             yield pair
 

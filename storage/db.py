@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import sqlite3
@@ -289,14 +290,27 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     if "readonly" in text or "unable to open" in text:
         return cannot_write(path, text)
     if "full" in text or "disk I/O" in text:
-        return (f"the disk holding {path} is full or failing ({text}): free space "
-                "(df -h shows it), then start again")
+        return disk_full(path, text)
     if "not a database" in text or "malformed" in text:
         return (f"{path} is not a usable zhongfu database ({text}): restore a backup with "
                 "`zhongfu restore FILE`")
     if "locked" in text or "busy" in text:
         return f"the database {path} is locked by another program ({text})"
     return f"the database {path} cannot be used: {text}"
+
+
+def disk_full(path: Path, problem: str) -> str:
+    """One line for a database whose disk is full or failing."""
+    return (f"the disk holding {path.absolute()} is full or failing ({problem}): free space "
+            "(df -h shows it), then start again")
+
+
+def cannot_make(database: Path, exc: OSError) -> str:
+    """One line for a file beside the database (a lock file) that could not be made."""
+    problem = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+        return disk_full(database, problem)
+    return cannot_write(database, problem)
 
 
 def cannot_write(database: Path, problem: str) -> str:
@@ -306,7 +320,7 @@ def cannot_write(database: Path, problem: str) -> str:
     database = database.absolute()
     folder = database.parent
     if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
-        for suffix in ("", "-wal", "-shm", ".lock"):
+        for suffix in ("", "-wal", "-shm", ".lock", ".run.lock"):
             file = database.with_name(database.name + suffix)
             if not file.exists() or os.access(file, os.R_OK | os.W_OK):
                 continue

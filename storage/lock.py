@@ -52,7 +52,6 @@ def running(database: Path) -> Iterator[None]:
     """Hold the run lock for the block, with this process's id written in it; raise
     AlreadyRunning (naming the holder's id) at once if another process holds it."""
     path = run_lock_path(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
