@@ -4,7 +4,7 @@ and the full details for the worker who has the case and for coordinators (need 
 from __future__ import annotations
 
 from bot.domain.lengths import MESSAGE_MAX, fill_within
-from bot.domain.reports import CARD_EXCERPT, Report, excerpt, masked_excerpt
+from bot.domain.reports import CARD_EXCERPT, Report, Status, excerpt, masked_excerpt
 from bot.i18n import Html
 from bot.services.context import Services
 from storage import areas
@@ -50,9 +50,11 @@ async def card(services: Services, lang: str, report: Report) -> str:
 
 
 def card_words(services: Services, lang: str, report: Report, limit: int = CARD_EXCERPT) -> str:
-    """What the untaken card says of the report: a masked excerpt, or that there is a voice
-    message to hear once taken (the voice itself goes only to whoever takes the case)."""
-    return words(services, lang, report, limit, masked=True, on_card=True)
+    """What the card says of the report: a masked excerpt, or that there is a voice message
+    (to hear once taken, while nobody has it: the voice goes only to whoever may see the
+    case's details)."""
+    return words(services, lang, report, limit, masked=True,
+                 on_card=report.status is Status.NEW)
 
 
 def card_line(services: Services, lang: str, report: Report) -> str:

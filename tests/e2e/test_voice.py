@@ -89,7 +89,8 @@ async def test_a_voice_report_reaches_the_taker_alone_and_reads_as_one_everywher
     assert "情况：🎤 语音留言（42 秒）" in details.plain and "13800001001" in details.plain
     voice = await chen.expect("", kind="voice")
     assert voice.file_id == file_id
-    await liu.expect(r"已由 陈社工 接手")
+    taken = await liu.expect(r"已由 陈社工 接手")
+    assert "🎤 语音留言（42 秒）" in taken.plain and "接手后可以听" not in taken.plain
     await asyncio.sleep(1.0)
     assert [m for m in liu.messages if m.kind == "voice"] == []
     assert [m for m in coordinator.messages if m.kind == "voice"] == []
