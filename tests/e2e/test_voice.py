@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import BotProcess
-from tests.e2e.helpers_triage import add_worker, report_row
+from tests.e2e.helpers_triage import add_worker, report_row, take_off_duty
 from tests.e2e.reporting import label
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
@@ -140,6 +140,43 @@ async def test_a_coordinator_hears_the_voice_of_an_untaken_report_with_its_detai
     assert "13800001001" not in card.plain
     await asyncio.sleep(1.0)
     assert [m for m in chen.messages if m.kind == "voice"] == []
+
+
+async def test_an_assigned_worker_gets_the_voice_and_one_taken_off_duty_meanwhile_does_not(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser, resident_en: FakeUser,
+        coordinator: FakeUser) -> None:
+    """The voice goes with the details to whoever gets the case from someone else, checked
+    again as it goes out: a worker taken off duty while Telegram held it back never hears it."""
+    await coordinator.send("/start")
+    await coordinator.expect(r"管理员")
+    add_worker(bot, 2001, "陈社工")
+    add_worker(bot, 2002, "刘社工")
+    chen = api.user(2001, "陈社工", language_code="zh-hans")
+    liu = api.user(2002, "刘社工", language_code="zh-hans")
+    file_id, summary = await to_the_summary(resident, 42)
+    await resident.press(label("zh", "report.button.confirm"), in_message=summary)
+    card = await coordinator.expect(r"新求助.*R-0001")
+    await coordinator.press(label("zh", "triage.button.assign"), in_message=card)
+    menu = await coordinator.expect(r"把 R-0001 指派给哪位社工")
+    await coordinator.press("陈社工", in_message=menu)
+    details = await chen.expect(r"管理员把 R-0001 指派给了您")
+    assert "🎤 语音留言（42 秒）" in details.plain
+    voice = await chen.expect("", kind="voice")
+    assert voice.file_id == file_id
+
+    _, summary = await to_the_summary(resident_en, 7, "en")
+    await resident_en.press(label("en", "report.button.confirm"), in_message=summary)
+    card = await coordinator.expect(r"新求助.*R-0002")
+    await coordinator.press(label("zh", "triage.button.assign"), in_message=card)
+    menu = await coordinator.expect(r"把 R-0002 指派给哪位社工")
+    api.fail_chat(liu.id, 429, "Too Many Requests: retry after 4", retry_after=4)
+    await coordinator.press("刘社工", in_message=menu)
+    await coordinator.expect(r"已把 R-0002 指派给 刘社工")
+    await take_off_duty(coordinator, "刘社工")
+    await coordinator.expect(r"刘社工 已离岗")
+    await asyncio.sleep(5)  # the flood wait is over: whatever was waiting has gone out
+    assert [m for m in liu.messages if m.kind == "voice"] == []
+    assert [p["chat_id"] for p in api.calls_to("sendVoice")] == [2001]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
