@@ -100,7 +100,7 @@ async def report(person: Person) -> None:
     question = user.last_message
     await person.step(lambda: user.press(label("report.category.elderly_alone"),
                                          in_message=question, timeout=STEP_TIMEOUT),
-                      start_of("report.ask.description"))
+                      start_of("report.ask.description", minutes=5))
     await person.step(lambda: user.send("楼下张大爷腿肿得厉害，好几天没出门了"),
                       start_of("report.ask.subject"))
     await person.step(lambda: user.send("张大爷，80岁左右"), start_of("report.ask.place"))

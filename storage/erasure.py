@@ -3,7 +3,8 @@
 What a report needs for the district's figures stays: its category, community, urgency,
 status, dates and history of what happened. What identifies or reaches a person goes: their
 phone, the name of the person in need they gave, the address, the map point, the photos,
-the digits and addresses inside the description, and the messages relayed to and from them.
+the digits and addresses inside the description, the voice note said instead of typing (its
+length stays), and the messages relayed to and from them.
 Free text written about a household linked to the person's reports (aid and contact notes)
 has phone numbers, e-mails and flat numbers masked, and any copy of the erased values in
 notes, causes and needs anywhere is masked as well.
@@ -39,7 +40,8 @@ async def _sensitive_values(tx: Tx, report_ids: list[int]) -> list[str]:
     values: list[str] = []
     for report_id in report_ids:
         row = await tx.fetchone(
-            "SELECT phone, subject, address, description FROM reports WHERE id = ?",
+            "SELECT phone, subject, address, description, voice_file_id FROM reports "
+            "WHERE id = ?",
             (report_id,))
         if row is not None:
             values += [str(v) for v in row if v and len(str(v)) >= 4]
@@ -58,7 +60,7 @@ async def _anonymise_reports(tx: Tx, report_ids: list[int], now: datetime) -> No
         await tx.execute(
             "UPDATE reports SET phone = NULL, subject = NULL, address = NULL, latitude = NULL, "
             "longitude = NULL, photos = '[]', anonymous = 1, description = ?, "
-            "updated_at = ? WHERE id = ?", (masked, to_db(now), report_id))
+            "voice_file_id = NULL, updated_at = ? WHERE id = ?", (masked, to_db(now), report_id))
         # Messages relayed to and from the reporter, and notes that may quote them.
         await tx.execute(
             "UPDATE report_events SET detail = '' WHERE report_id = ? "
@@ -71,10 +73,12 @@ async def _blank_copies(tx: Tx, values: list[str], telegram_id: int | None) -> i
     for value in values:
         touched += await tx.rowcount(
             "UPDATE updates SET payload = '{}' WHERE instr(payload, ?) > 0", (value,))
-        # A message still waiting that carries the data is not sent any more either.
+        # A message still waiting that carries the data (a voice note: in its target) is not
+        # sent any more either.
         await tx.execute(
-            "UPDATE outbox SET text = '', state = CASE WHEN state = 'sent' THEN 'sent' "
-            "ELSE 'dropped' END WHERE instr(text, ?) > 0", (value,))
+            "UPDATE outbox SET text = '', target = '{}', state = CASE WHEN state = 'sent' "
+            "THEN 'sent' ELSE 'dropped' END WHERE instr(text, ?) > 0 OR instr(target, ?) > 0",
+            (value, value))
     if telegram_id is not None:
         needle = f'"id": {telegram_id},'
         touched += await tx.rowcount(
@@ -162,7 +166,7 @@ async def anonymise_closed_in(tx: Tx, closed_before: datetime, now: datetime) ->
     rows = await tx.fetchall(
         "SELECT id FROM reports WHERE status IN ('resolved', 'referred', 'closed') "
         "AND updated_at < ? AND NOT (phone IS NULL AND subject IS NULL AND address IS NULL "
-        "AND latitude IS NULL AND photos = '[]' AND anonymous = 1)",
+        "AND latitude IS NULL AND photos = '[]' AND anonymous = 1 AND voice_file_id IS NULL)",
         (to_db(closed_before),))
     report_ids = [int(r[0]) for r in rows]
     values = await _sensitive_values(tx, report_ids)

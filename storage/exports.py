@@ -23,12 +23,14 @@ REPORT_CONTACT_COLUMNS = ("address", "phone")
 
 def reports(conn: sqlite3.Connection, start: datetime, stop: datetime, with_contacts: bool
             ) -> Iterator[tuple[object, ...]]:
-    """Reports received in [start, stop): REPORT_COLUMNS (+ REPORT_CONTACT_COLUMNS)."""
+    """Reports received in [start, stop): REPORT_COLUMNS (+ REPORT_CONTACT_COLUMNS), then the
+    length in seconds of the voice note said instead of a description (None if typed), for
+    the sheet to word in the reader's language."""
     extra = ", r.address, r.phone" if with_contacts else ""
     sql = ("SELECT r.id, r.created_at, r.category, r.urgency, r.status, "
            "COALESCE(a.name, r.area_text, ''), COALESCE(r.subject, ''), r.description, "
            "COALESCE(p.display_name, ''), COALESCE(r.taken_at, ''), r.household_id"
-           f"{extra} FROM reports r LEFT JOIN areas a ON a.id = r.area_id "
+           f"{extra}, r.voice_seconds FROM reports r LEFT JOIN areas a ON a.id = r.area_id "
            "LEFT JOIN people p ON p.telegram_id = r.taken_by "
            "WHERE r.created_at >= ? AND r.created_at < ? ORDER BY r.id")
     for r in stream(conn, sql, (to_db(start), to_db(stop))):

@@ -325,13 +325,18 @@ class OpenCase:
     report_id: int
     category: str
     subject: str | None
-    description: str
+    description: str  # "" when said in a voice note
+    voice_seconds: int | None = None  # said in a voice note instead of typed
+    voice_kept: bool = False  # the voice note itself is still there (not erased)
 
 
 async def unlinked_cases(db: Database, worker_id: int, limit: int = 5) -> list[OpenCase]:
     """The worker's taken reports without a household, newest first."""
     rows = await db.fetchall(
-        "SELECT id, category, subject, description FROM reports WHERE taken_by = ? "
+        "SELECT id, category, subject, description, voice_seconds, "
+        "voice_file_id IS NOT NULL AS voice_kept FROM reports "
+        "WHERE taken_by = ? "
         "AND status = 'acknowledged' AND household_id IS NULL ORDER BY id DESC LIMIT ?",
         (worker_id, limit))
-    return [OpenCase(r["id"], r["category"], r["subject"], r["description"]) for r in rows]
+    return [OpenCase(r["id"], r["category"], r["subject"], r["description"], r["voice_seconds"],
+                     bool(r["voice_kept"])) for r in rows]

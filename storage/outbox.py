@@ -45,10 +45,11 @@ class Outgoing:
     text: str = ""
     buttons: Buttons = ()
     lang: str = "zh"
-    op: str = "send"  # send, edit, location, photo
+    op: str = "send"  # send, edit, location, photo, voice
     group: str | None = None  # waiting messages of one chat and group are merged into one
     item: dict[str, Any] = field(default_factory=dict)  # this message's line when merged
-    target: dict[str, Any] = field(default_factory=dict)  # edit: message_id; location: lat, lon
+    # edit: message_id; location: latitude, longitude; photo, voice: file_id
+    target: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)  # bookkeeping once sent
 
 

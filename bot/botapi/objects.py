@@ -117,6 +117,7 @@ class StoredFile:
     file_name: str | None = None
     mime_type: str | None = None
     file_path: str = ""
+    duration: int = 1  # seconds, for a voice note (as its sender said)
 
     def ref(self, **extra: Any) -> dict[str, Any]:
         """file_id, file_unique_id and file_size, plus extra fields (for PhotoSize etc.)."""

@@ -240,6 +240,7 @@ class FakeUser(ChatView):
     async def send_voice(self, data: bytes = b"OggS\x00", duration: int = 2) -> dict[str, Any]:
         """Send a voice note."""
         stored = self.server.store(data, None, "audio/ogg", "voice")
+        stored.duration = duration  # a voice the bot sends on says as long as it is
         voice = stored.ref(duration=duration, mime_type="audio/ogg")
         return await self._post({"voice": voice})
 

@@ -59,6 +59,7 @@ SENDING = frozenset(
         "sendMessage",
         "sendPhoto",
         "sendDocument",
+        "sendVoice",
         "sendMediaGroup",
         "sendLocation",
         "editMessageText",
@@ -754,6 +755,8 @@ class FakeBotApi:
         extra: dict[str, Any] = {"file_name": stored.file_name, "mime_type": stored.mime_type}
         if message.kind == "video":
             extra.update({"width": 640, "height": 480, "duration": 1})
+        if message.kind == "voice":
+            extra["duration"] = stored.duration
         return {message.kind: stored.ref(**{k: v for k, v in extra.items() if v})}
 
     def _bare(self, chat: ChatState, message_id: int) -> dict[str, Any]:
@@ -778,6 +781,7 @@ class FakeBotApi:
             "answerCallbackQuery": self._answer_callback,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "sendVoice": self._send_voice,
             "sendMediaGroup": self._send_media_group,
             "sendLocation": self._send_location,
             "sendChatAction": self._send_chat_action,
@@ -861,7 +865,7 @@ class FakeBotApi:
         return self._deliver(chat, message)
 
     async def _send_file(self, params: Params, kind: str, folder: str) -> dict[str, Any]:
-        """sendPhoto / sendDocument."""
+        """sendPhoto / sendDocument / sendVoice."""
         chat = self._target(params)
         caption = parse_caption(params)
         markup = check_markup(params.get("reply_markup"))
@@ -892,6 +896,10 @@ class FakeBotApi:
     async def _send_document(self, params: Params) -> dict[str, Any]:
         """sendDocument."""
         return await self._send_file(params, "document", "documents")
+
+    async def _send_voice(self, params: Params) -> dict[str, Any]:
+        """sendVoice: a voice note (a new upload or the file id of one a user sent)."""
+        return await self._send_file(params, "voice", "voice")
 
     async def _send_media_group(self, params: Params) -> list[dict[str, Any]]:
         """sendMediaGroup: 2-10 photos/videos or 2-10 documents, one message each."""

@@ -127,6 +127,11 @@ class Sender:
             chat_id, png, caption=caption, parse_mode=ParseMode.HTML), patience=patience,
             wanted=wanted)
 
+    async def voice(self, chat_id: int, file_id: str, *, patience: float = 0.0) -> Result:
+        """Send a voice note by its Telegram file id (one a resident sent the bot)."""
+        return await self._send(chat_id, lambda: self.bot.send_voice(chat_id, file_id),
+                                patience=patience)
+
     async def document(self, chat_id: int, data: bytes, filename: str,
                        caption: str | None = None, *, patience: float = 0.0) -> Result:
         """Send a file as a document."""

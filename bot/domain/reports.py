@@ -16,6 +16,7 @@ ADDRESS_MIN = 2
 ADDRESS_MAX = 500
 AREA_TEXT_MAX = 64
 MAX_PHOTOS = 3
+VOICE_MAX_SECONDS = 300  # a voice note for the description: five minutes at most
 REFERENCE_PREFIX = "R-"
 
 
@@ -83,6 +84,11 @@ def check_description(text: str) -> Problem | None:
     return check_length(text, DESCRIPTION_MIN, DESCRIPTION_MAX)
 
 
+def check_voice(seconds: int) -> Problem | None:
+    """A voice note said instead of a typed description must not run on for ever."""
+    return Problem.TOO_LONG if seconds > VOICE_MAX_SECONDS else None
+
+
 def check_length(text: str, minimum: int, maximum: int) -> Problem | None:
     """A free-text answer within bounds (after trimming)."""
     size = len(text.strip())
@@ -116,6 +122,10 @@ class Draft:
 
     category: Category | None = None
     description: str | None = None
+    # What is wrong may be said in a voice note instead of typed: its Telegram file id and
+    # length (a draft has the typed description or the voice, never both).
+    voice_file_id: str | None = None
+    voice_seconds: int | None = None
     subject: str | None = None
     address: str | None = None
     latitude: float | None = None
@@ -139,6 +149,7 @@ class Draft:
         return {
             "category": self.category.value if self.category else None,
             "description": self.description, "subject": self.subject,
+            "voice_file_id": self.voice_file_id, "voice_seconds": self.voice_seconds,
             "address": self.address, "latitude": self.latitude, "longitude": self.longitude,
             "area_id": self.area_id, "area_text": self.area_text,
             "urgency": self.urgency.value if self.urgency else None,
@@ -163,9 +174,12 @@ class Draft:
         photos = data.get("photos")
         area_id = data.get("area_id")
         anonymous = data.get("anonymous")
+        seconds = data.get("voice_seconds")
         return cls(
             category=Category(category) if category in set(Category) else None,
             description=text("description"), subject=text("subject"), address=text("address"),
+            voice_file_id=text("voice_file_id"),
+            voice_seconds=seconds if isinstance(seconds, int) else None,
             latitude=number("latitude"), longitude=number("longitude"),
             area_id=area_id if isinstance(area_id, int) else None, area_text=text("area_text"),
             urgency=Urgency(urgency) if urgency in set(Urgency) else None,
@@ -178,13 +192,26 @@ class Draft:
         )
 
     @property
+    def described(self) -> bool:
+        """What is wrong has been told: typed, or said in a voice note."""
+        return self.description is not None or self.voice_file_id is not None
+
+    def say_typed(self, text: str) -> None:
+        """The description is typed (a voice said before is replaced)."""
+        self.description, self.voice_file_id, self.voice_seconds = text, None, None
+
+    def say_voice(self, file_id: str, seconds: int) -> None:
+        """The description is said in a voice note (a text typed before is replaced)."""
+        self.description, self.voice_file_id, self.voice_seconds = None, file_id, seconds
+
+    @property
     def has_place(self) -> bool:
         """A location or an address has been given."""
         return self.address is not None or self.latitude is not None
 
     def complete(self) -> bool:
         """Everything required is answered, so the report can be confirmed."""
-        return (self.category is not None and self.description is not None
+        return (self.category is not None and self.described
                 and self.has_place and self.urgency is not None and self.anonymous is not None)
 
 
@@ -212,6 +239,10 @@ class Report:
     escalation_level: int
     created_at: datetime
     updated_at: datetime
+    # A voice note said instead of typing (description is then ""): its Telegram file id
+    # (None once erased or anonymised) and its length in seconds (kept for the record).
+    voice_file_id: str | None = None
+    voice_seconds: int | None = None
 
     @property
     def ref(self) -> str:

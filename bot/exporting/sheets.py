@@ -162,10 +162,12 @@ def reports(job: Job, conn: sqlite3.Connection) -> Sheet:
 
     def each() -> Iterator[Row]:
         for r in rows.reports(conn, *_window(job), job.with_contacts):
+            # Said in a voice note rather than typed: the cell says so ("语音留言 42 秒").
+            said = r[7] or (job.t("export.voice", seconds=r[-1]) if r[-1] is not None else "")
             yield (reference(int(str(r[0]))), local_text(job, str(r[1])),
                    label("report.category", r[2]), label("report.urgency", r[3]),
-                   label("export.report_status", r[4]), r[5], r[6], r[7], r[8],
-                   local_text(job, str(r[9])), r[10], *r[11:])
+                   label("export.report_status", r[4]), r[5], r[6], said, r[8],
+                   local_text(job, str(r[9])), r[10], *r[11:-1])
 
     return Sheet(job.t("export.sheet.reports"), _headers(job, columns), each())
 

@@ -4,7 +4,7 @@ and the full details for the worker who has the case and for coordinators (need 
 from __future__ import annotations
 
 from bot.domain.lengths import MESSAGE_MAX, fill_within
-from bot.domain.reports import Report, masked_excerpt
+from bot.domain.reports import CARD_EXCERPT, Report, Status, excerpt, masked_excerpt
 from bot.i18n import Html
 from bot.services.context import Services
 from storage import areas
@@ -19,6 +19,25 @@ async def area_name(services: Services, lang: str, report: Report) -> str:
     return report.area_text or services.t(lang, "triage.area_unknown")
 
 
+def voice(services: Services, lang: str, seconds: int | None, *, kept: bool = True,
+          on_card: bool = False) -> str:
+    """A description said in a voice note, as every surface words it ("🎤 语音留言（42 秒）"):
+    on the untaken card it says the voice comes to whoever takes the case; once erased or
+    anonymised, that it is gone."""
+    key = "report.voice.card" if on_card else "report.voice.label"
+    return services.t(lang, key if kept else "report.voice.erased", seconds=seconds or 0)
+
+
+def words(services: Services, lang: str, report: Report, limit: int, *,
+          masked: bool = False, on_card: bool = False) -> str:
+    """The first words of what the reporter said, for lists and cards (masked for people who
+    only need to know that help is wanted); a voice note is named, never sent, here."""
+    if report.description or report.voice_seconds is None:
+        return (masked_excerpt if masked else excerpt)(report.description, limit)
+    return voice(services, lang, report.voice_seconds, kept=report.voice_file_id is not None,
+                 on_card=on_card)
+
+
 async def card(services: Services, lang: str, report: Report) -> str:
     """What every notified worker may see: reference, category, urgency, community and a
     short masked excerpt; never the address, location, phone, name or the whole text."""
@@ -27,7 +46,15 @@ async def card(services: Services, lang: str, report: Report) -> str:
         category=services.t(lang, f"report.category.{report.category}"),
         urgency=services.t(lang, f"report.urgency.{report.urgency}"),
         area=await area_name(services, lang, report),
-        description=masked_excerpt(report.description))
+        description=card_words(services, lang, report))
+
+
+def card_words(services: Services, lang: str, report: Report, limit: int = CARD_EXCERPT) -> str:
+    """What the card says of the report: a masked excerpt, or that there is a voice message
+    (to hear once taken, while nobody has it: the voice goes only to whoever may see the
+    case's details)."""
+    return words(services, lang, report, limit, masked=True,
+                 on_card=report.status is Status.NEW)
 
 
 def card_line(services: Services, lang: str, report: Report) -> str:
@@ -36,7 +63,7 @@ def card_line(services: Services, lang: str, report: Report) -> str:
         lang, "triage.notice.line", ref=report.ref,
         category=services.t(lang, f"report.category.{report.category}"),
         urgency=services.t(lang, f"report.urgency.{report.urgency}"),
-        description=masked_excerpt(report.description, 24))
+        description=card_words(services, lang, report, 24))
 
 
 async def details(services: Services, lang: str, report: Report, heading: str = "") -> str:
@@ -44,9 +71,10 @@ async def details(services: Services, lang: str, report: Report, heading: str = 
     (a catalog line), in one message: a description too long for the whole to fit (2,000
     characters Telegram counts twice, as 𠀀) is shortened with "…"."""
     area = await area_name(services, lang, report)
+    said = report.description or words(services, lang, report, MESSAGE_MAX)
     return fill_within(lambda description: _details(services, lang, report, heading, area,
                                                     description),
-                       report.description, MESSAGE_MAX)
+                       said, MESSAGE_MAX)
 
 
 def _details(services: Services, lang: str, report: Report, heading: str, area: str,

@@ -158,7 +158,17 @@ async def details_for(services: Services, chat_id: int, report: Report,
                                     "longitude": report.longitude}, after=view))
     out += [Outgoing(chat_id, lang=lang, op="photo", target={"file_id": file_id}, after=view)
             for file_id in report.photos]
-    return out
+    return out + voice_for(chat_id, lang, report)
+
+
+def voice_for(chat_id: int, lang: str, report: Report) -> list[Outgoing]:
+    """The voice note the reporter said instead of typing, for someone who may see the case's
+    details (checked again as it goes out: the same check as the details); none if there is
+    none, or it was erased. The untaken card only says there is one (it may name people)."""
+    if report.voice_file_id is None:
+        return []
+    return [Outgoing(chat_id, lang=lang, op="voice", target={"file_id": report.voice_file_id},
+                     after={CASE_VIEW: report.id})]
 
 
 async def to_reporter(services: Services, report: Report, key: str,

@@ -109,6 +109,13 @@ class CaseActions:
             await ctx.send_location(report.latitude, report.longitude)
         for file_id in report.photos:
             await ctx.send_photo(file_id)
+        await self.send_voice(ctx, report)
+
+    async def send_voice(self, ctx: Ctx, report: Report) -> None:
+        """The voice note said instead of a description, through the outbox with the details'
+        access check (it may name the reporter or the person in need)."""
+        await routing.send(ctx.services, routing.voice_for(ctx.chat_id, ctx.lang, report),
+                           ctx.now)
 
     async def view(self, ctx: Ctx, report: Report | None) -> None:
         """Show one case: full details to its worker and coordinators, else the public part."""
@@ -126,6 +133,7 @@ class CaseActions:
             await ctx.reply(await report_texts.details(ctx.services, ctx.lang, report),
                             buttons(case_buttons.take(ctx.services, ctx.lang, report,
                                                       assign=True) + erase_rows(ctx, report)))
+            await self.send_voice(ctx, report)
             return
         await trail.note(ctx.services, ctx.user_id, "view.case", "report", report.id)
         await self.show_details(ctx, report, ctx.t("triage.case.heading", ref=report.ref))

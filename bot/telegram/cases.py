@@ -10,8 +10,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.people import Role
-from bot.domain.reports import excerpt, masked_excerpt
-from bot.services import case_lists
+from bot.services import case_lists, report_texts
 from bot.services.case_buttons import CS, FB, VIEW
 from bot.telegram.case_actions import CaseActions
 from bot.telegram.case_flow import CaseFlow
@@ -40,11 +39,11 @@ async def list_cases(ctx: Ctx) -> None:
         lines.append(ctx.t(heading))
         # An untaken report is listed to every worker of its community: masked as on its
         # card (phones, flat numbers); the full text is for whoever takes it.
-        words = excerpt if group is mine else masked_excerpt
         for r in group:
+            words = (report_texts.words(ctx.services, ctx.lang, r, 30) if group is mine
+                     else report_texts.card_words(ctx.services, ctx.lang, r, 30))
             lines.append(ctx.t("triage.cases.line", ref=r.ref,
-                               urgency=ctx.t(f"report.urgency.{r.urgency}"),
-                               words=words(r.description, 30)))
+                               urgency=ctx.t(f"report.urgency.{r.urgency}"), words=words))
             rows.append([(f"{icon} {r.ref}", VIEW.data(r.id))])
     await ctx.reply("\n".join(lines), buttons(rows))
 

@@ -11,7 +11,7 @@ from bot.domain.wellbeing import Trend
 from bot.services import aid as ledger
 from bot.services import audit as trail
 from bot.services import household_files as files
-from bot.services import obligations, wellbeing
+from bot.services import obligations, report_texts, wellbeing
 from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.services.household_files import Contact, Household, Pairing
 from bot.telegram.context import Ctx
@@ -62,7 +62,9 @@ class HouseholdViews:
             ref = reference(case.report_id)
             await ctx.reply(
                 ctx.t("fromreport.pending", ref=ref,
-                      words=excerpt(case.subject or case.description, 24)),
+                      words=excerpt(case.subject or case.description or report_texts.voice(
+                          ctx.services, ctx.lang, case.voice_seconds, kept=case.voice_kept),
+                          24)),
                 buttons([[(ctx.t("fromreport.new", ref=ref), FROM_REPORT.data(case.report_id))],
                          [(ctx.t("fromreport.link", ref=ref), LINK_SEARCH.data(case.report_id))]]))
         mine = await files.mine(ctx.services, ctx.user_id)

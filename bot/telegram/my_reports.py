@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.reports import excerpt
-from bot.services import my_reports
+from bot.services import my_reports, report_texts
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, Int
 from bot.telegram.format import local_time
@@ -28,7 +27,7 @@ class MyReports:
         for report in mine:
             lines.append(ctx.t("myreports.line", ref=report.ref,
                                date=local_time(report.created_at, tz, "%m-%d"),
-                               words=excerpt(report.description, 24),
+                               words=report_texts.words(ctx.services, ctx.lang, report, 24),
                                status=ctx.t(f"report.status.{report.status}")))
         items = [(r.ref, SHOW.data(r.id)) for r in mine]
         await ctx.reply("\n".join(lines), buttons(pairs(items, PER_ROW)))

@@ -23,12 +23,14 @@ from bot.domain.reports import (
     DESCRIPTION_MIN,
     MAX_PHOTOS,
     SUBJECT_MAX,
+    VOICE_MAX_SECONDS,
     Category,
     Draft,
     Report,
     Urgency,
     check_description,
     check_length,
+    check_voice,
     looks_repeated,
     normalise_phone,
 )
@@ -145,7 +147,8 @@ class ReportFlow(StepFlow[Draft]):
         await ctx.reply(ctx.t("report.ask.category"), buttons(pairs(items)))
 
     async def _ask_description(self, ctx: Ctx, draft: Draft) -> None:
-        await ctx.reply(ctx.t("report.ask.description"), ReplyKeyboardRemove())
+        await ctx.reply(ctx.t("report.ask.description", minutes=VOICE_MAX_SECONDS // 60),
+                        ReplyKeyboardRemove())
 
     async def _ask_subject(self, ctx: Ctx, draft: Draft) -> None:
         await ctx.reply(ctx.t("report.ask.subject"),
@@ -226,6 +229,19 @@ class ReportFlow(StepFlow[Draft]):
         return False
 
     async def _typed_description(self, ctx: Ctx, draft: Draft, message: Message) -> bool:
+        """What is wrong, typed or said in a voice note (an audio file counts as one)."""
+        said = message.voice or message.audio
+        if said is not None:
+            # Read as Telegram sent it (whole seconds): PTB's `duration` warns of its change.
+            seconds = int(said.to_dict().get("duration") or 0)
+            if check_voice(seconds) is not None:
+                await ctx.reply(ctx.t("report.problem.voice_too_long", seconds=seconds,
+                                      minutes=VOICE_MAX_SECONDS // 60))
+                return True
+            draft.say_voice(said.file_id, seconds)
+            await ctx.reply(ctx.t("report.voice_received", seconds=seconds))
+            await self._advance(ctx, draft, SUBJECT)
+            return True
         if message.text is None:
             return False
         problem = check_description(message.text)
@@ -233,7 +249,7 @@ class ReportFlow(StepFlow[Draft]):
             await ctx.reply(ctx.t(f"report.problem.description.{problem}",
                                   min=DESCRIPTION_MIN, max=DESCRIPTION_MAX))
             return True
-        draft.description = message.text.strip()
+        draft.say_typed(message.text.strip())
         await self._advance(ctx, draft, SUBJECT)
         return True
 

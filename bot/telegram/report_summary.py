@@ -21,6 +21,8 @@ def _lines(ctx: Ctx, draft: Draft, description: str, area: str) -> str:
     if draft.category:
         lines.append(ctx.t("report.summary.category",
                            value=ctx.t(f"report.category.{draft.category}")))
+    if draft.voice_file_id is not None:  # said in a voice note rather than typed
+        description = ctx.t("report.voice.label", seconds=draft.voice_seconds or 0)
     lines.append(ctx.t("report.summary.description", value=description))
     lines.append(ctx.t("report.summary.subject",
                        value=draft.subject or ctx.t("report.summary.none")))

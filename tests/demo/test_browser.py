@@ -126,7 +126,7 @@ async def test_resident_reports_worker_takes_coordinator_sees_the_chart(
     await resident.locator(".menu div", has_text="/report").click()
     await says(resident, en("report.ask.category"))
     await press(resident, label("en", "report.category.elderly_alone"))
-    await says(resident, en("report.ask.description"))
+    await says(resident, en("report.ask.description", minutes=5))
     await send(resident, "The old man downstairs has not left his flat for three days")
     await says(resident, en("report.ask.subject"))
 

@@ -15,6 +15,7 @@ from bot.domain.reports import (
     Status,
     Urgency,
     check_description,
+    check_voice,
     excerpt,
     looks_repeated,
     masked_excerpt,
@@ -63,6 +64,29 @@ def test_draft_round_trip_and_completeness() -> None:
     assert again == draft
     assert again.complete()
     assert not Draft(category=Category.HEALTH).complete()
+
+
+def test_a_voice_note_describes_a_draft_in_place_of_text() -> None:
+    """Said in a voice note, a draft is described and keeps the voice across a restart;
+    typing replaces the voice and another voice replaces the text."""
+    draft = Draft(category=Category.HEALTH, address="1栋", urgency=Urgency.SOON, anonymous=True)
+    assert not draft.complete()
+    draft.say_voice("AwACAgVoice", 42)
+    again = Draft.from_data(draft.to_data())
+    assert again == draft and again.complete() and again.description is None
+    again.say_typed("某某发烧了")
+    assert (again.description, again.voice_file_id, again.voice_seconds) == (
+        "某某发烧了", None, None)
+    again.say_voice("AwACAgOther", 7)
+    assert (again.description, again.voice_file_id, again.voice_seconds) == (
+        None, "AwACAgOther", 7)
+    assert Draft.from_data({"voice_file_id": 5, "voice_seconds": "42"}).voice_seconds is None
+
+
+@pytest.mark.parametrize(("seconds", "problem"), [(0, None), (42, None), (300, None),
+                                                  (301, Problem.TOO_LONG)])
+def test_a_voice_note_runs_five_minutes_at_most(seconds: int, problem: Problem | None) -> None:
+    assert check_voice(seconds) is problem
 
 
 def test_damaged_draft_data_is_unanswered() -> None:

@@ -33,7 +33,7 @@ async def submit_report(user: FakeUser, *, lang: str = "zh", category: str = "el
     question = await ask("report.ask.category")
     await user.press(label(lang, f"report.category.{category}"), in_message=question,
                      timeout=timeout)
-    await ask("report.ask.description")
+    await ask("report.ask.description", minutes=5)
     await user.send(description)
     question = await ask("report.ask.subject")
     if subject is None:

@@ -489,6 +489,21 @@ async def test_file_round_trip(bot: Bot, server: FakeBotApi, alice: FakeUser) ->
         await bot.send_document(ALICE, "no-such-file-id")
 
 
+async def test_a_voice_note_a_user_sent_is_sent_on_by_file_id(bot: Bot,
+                                                             alice: FakeUser) -> None:
+    """sendVoice with the file id of a user's voice note delivers that voice, as long as it
+    was; an unknown file id is refused as Telegram refuses it."""
+    said = await alice.send_voice(b"OggS\x00hello", duration=42)
+    file_id = said["voice"]["file_id"]
+    sent = await bot.send_voice(ALICE, file_id)
+    assert sent.voice is not None and sent.voice.file_id == file_id
+    assert sent.voice.to_dict()["duration"] == 42
+    got = await alice.expect("", kind="voice")
+    assert (got.file_id, got.data) == (file_id, b"OggS\x00hello")
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
+        await bot.send_voice(ALICE, "no-such-file-id")
+
+
 async def test_media_group_location_and_actions(bot: Bot, alice: FakeUser) -> None:
     """sendMediaGroup makes one message per item; location and chat actions work."""
     album = await bot.send_media_group(

@@ -93,3 +93,37 @@ async def test_a_programmes_limit_keeps_holding_as_before_once_dated(tmp_path: P
         assert date.fromisoformat(rows[0]["since"]) == ALWAYS
     finally:
         await db.close()
+
+
+async def test_reports_and_the_outbox_take_a_voice_note_once_migrated(tmp_path: Path) -> None:
+    """Reports made before voice notes keep their text and have no voice; the outbox keeps
+    its waiting rows (and their claims) and takes the new "voice" op, which it refused."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    stamp = "2026-01-01T00:00:00+00:00"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        assert await migrate(conn, target=21) == 21
+        await conn.execute("INSERT INTO people (telegram_id, display_name, created_at, "
+                           "updated_at) VALUES (7, 'A', ?, ?)", (stamp, stamp))
+        await conn.execute("INSERT INTO reports (reporter_id, category, description, urgency, "
+                           "created_at, updated_at) "
+                           "VALUES (7, 'other', '邻居摔倒了', 'soon', ?, ?)", (stamp, stamp))
+        await conn.execute("INSERT INTO outbox (chat_id, op, target, not_before, created_at, "
+                           "claimed_by) VALUES (7, 'photo', '{\"file_id\": \"f\"}', ?, ?, 'p')",
+                           (stamp, stamp))
+        with pytest.raises(sqlite3.IntegrityError):
+            await conn.execute("INSERT INTO outbox (chat_id, op, not_before, created_at) "
+                               "VALUES (7, 'voice', ?, ?)", (stamp, stamp))
+    db = await Database.open(path)
+    try:
+        row = await db.fetchone("SELECT description, voice_file_id, voice_seconds FROM reports")
+        assert tuple(row) == ("邻居摔倒了", None, None)
+        kept = await db.fetchone("SELECT op, target, claimed_by, state FROM outbox")
+        assert tuple(kept) == ("photo", '{"file_id": "f"}', "p", "pending")
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO outbox (chat_id, op, not_before, created_at) "
+                             "VALUES (7, 'voice', ?, ?)", (stamp, stamp))
+        assert await db.fetchval("SELECT COUNT(*) FROM outbox WHERE op = 'voice'") == 1
+    finally:
+        await db.close()
