@@ -85,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # `export` has two forms parsed on their own (see _export): it takes the rest as it is.
     args, rest = parser.parse_known_args(argv)
     if args.command == "export":
-        args.rest = rest
+        # Parsed now: `export --help` answers before any setting or database is looked at.
+        args.export = _export_args(rest)
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     # The database, its WAL, backups and lock files are the owner's only, whatever the shell's
@@ -160,7 +161,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return import_cli(settings, args.file, args.source)
     if args.command == "export":
-        return _export(settings, args.rest)
+        return _export(settings, args.export)
     if args.command == "import":
         from bot.importing import import_file_cli
         from storage import lock
@@ -237,19 +238,26 @@ def _referrals_return_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _export(settings: Settings, rest: list[str]) -> int:
-    """`zhongfu export …`: a period's workbook, or `export referrals …` an agency's return."""
+def _export_args(rest: list[str]) -> tuple[bool, argparse.Namespace]:
+    """`export`'s own arguments: whether it is an agency's return (`export referrals …`),
+    and the parsed rest; usage errors and --help exit here."""
     if rest[:1] == ["referrals"]:
+        return True, _referrals_return_parser().parse_args(rest[1:])
+    return False, _export_parser().parse_args(rest)
+
+
+def _export(settings: Settings, parsed: tuple[bool, argparse.Namespace]) -> int:
+    """`zhongfu export …`: a period's workbook, or `export referrals …` an agency's return."""
+    referrals, answer = parsed
+    if referrals:
         from bot.referrals_cli import export_cli as return_cli
 
-        answer = _referrals_return_parser().parse_args(rest[1:])
         return return_cli(settings, answer.source, answer.quarter, answer.out,
                           answer.with_contacts)
     from bot.exporting.cli import export_cli
 
-    period = _export_parser().parse_args(rest)
-    return export_cli(settings, period.start, period.end, period.format, period.with_contacts,
-                      period.out)
+    return export_cli(settings, answer.start, answer.end, answer.format, answer.with_contacts,
+                      answer.out)
 
 
 def _restore(settings: Settings, file: Path) -> int:

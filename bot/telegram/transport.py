@@ -111,7 +111,9 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
         finally:
             self._slots.release()
-        if not _from_bot_api(status, payload):
+        # PTB calls the Bot API's methods by POST and downloads files by GET (their bytes
+        # are no JSON): only a method's answer must look like the Bot API's.
+        if method == "POST" and not _from_bot_api(status, payload):
             # Something in front of Telegram answered (a filtering proxy, a captive portal, a
             # reverse proxy without its upstream): not Telegram refusing the token or the
             # message, so a network error, retried like any other.
