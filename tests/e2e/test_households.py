@@ -527,8 +527,8 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
                             (third,)).fetchone()[0] is None
 
 
-async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: FakeBotApi) -> None:
-    worker, _ = await paired_setup(bot, api)
+async def log_a_call_today(worker: FakeUser, note: str) -> None:
+    """/log a call made today for one person, with a note and nothing else."""
     await worker.send("/log")
     await worker.expect("这次是什么")
     await worker.press("📞 电话")
@@ -539,12 +539,17 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
     await worker.expect("服务了几个人")
     await worker.press("1")
     await worker.expect("简单写几句")
-    await worker.send("打错了")
+    await worker.send(note)
     await worker.expect("1 很差")
     await worker.press("跳过")
     await worker.expect("提醒下次走访的人")
     await worker.press("跳过")
     await worker.expect("已保存：张大爷")
+
+
+async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: FakeBotApi) -> None:
+    worker, _ = await paired_setup(bot, api)
+    await log_a_call_today(worker, "打错了")
     await worker.press("✏️ 修改")
     await worker.expect("是哪天的事")
     await worker.press("昨天")
@@ -573,15 +578,7 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
 async def test_a_correction_saved_after_the_day_is_refused_not_added(bot: BotProcess,
                                                                     api: FakeBotApi) -> None:
     worker, _ = await paired_setup(bot, api)
-    await worker.send("/log")
-    await worker.press("📞 电话")
-    await worker.press("今天")
-    await worker.press("好了 ✔")
-    await worker.press("1")
-    await worker.send("打错了")
-    await worker.press("跳过")
-    await worker.press("跳过")
-    await worker.expect("已保存：张大爷")
+    await log_a_call_today(worker, "打错了")
     await worker.press("✏️ 修改")  # within the 24 hours: the correction begins
     await worker.press("昨天")
     await worker.press("好了 ✔")
