@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.reports import mask_contacts, masked_excerpt
+from storage import outbox
 from storage.clock import to_db
 from storage.db import Database, Tx
 
@@ -76,17 +77,19 @@ async def _blank_copies(tx: Tx, values: list[str], telegram_id: int | None) -> i
         # A message still waiting that carries the data (a voice note: in its target) is not
         # sent any more either.
         await tx.execute(
-            "UPDATE outbox SET text = '', target = '{}', state = CASE WHEN state = 'sent' "
-            "THEN 'sent' ELSE 'dropped' END WHERE instr(text, ?) > 0 OR instr(target, ?) > 0",
-            (value, value))
+            "UPDATE outbox SET text = '', target = '{}', error = CASE WHEN state = 'sent' "
+            "THEN error ELSE ? END, state = CASE WHEN state = 'sent' THEN 'sent' "
+            "ELSE 'dropped' END WHERE instr(text, ?) > 0 OR instr(target, ?) > 0",
+            (outbox.ERASED, value, value))
     if telegram_id is not None:
         needle = f'"id": {telegram_id},'
         touched += await tx.rowcount(
             "UPDATE updates SET payload = '{}' WHERE state != 'pending' "
             "AND instr(payload, ?) > 0", (needle,))
         await tx.execute(
-            "UPDATE outbox SET text = '', state = CASE WHEN state = 'sent' THEN 'sent' "
-            "ELSE 'dropped' END WHERE chat_id = ?", (telegram_id,))
+            "UPDATE outbox SET text = '', error = CASE WHEN state = 'sent' THEN error ELSE ? "
+            "END, state = CASE WHEN state = 'sent' THEN 'sent' ELSE 'dropped' END "
+            "WHERE chat_id = ?", (outbox.ERASED, telegram_id))
     return touched
 
 

@@ -26,6 +26,7 @@ Buttons = tuple[tuple[tuple[str, str], ...], ...]
 # The error of a row dropped unsent because a check at delivery said no (a card of a report
 # taken meanwhile, a message to someone whose role has ended): not a failure to deliver.
 NOT_WANTED = "not wanted"
+ERASED = "erased"  # dropped by an erasure of the data it carried, or of its addressee
 
 
 def buttons_of(rows: Sequence[Sequence[Sequence[str]]]) -> Buttons:
@@ -200,13 +201,19 @@ class Depth:
     dropped: int
 
 
+# Dropped rows that were given up on (blocked, refused, too old), not those nobody should get
+# any more (the role ended, the data was erased).
+_NOT_GIVEN_UP = (NOT_WANTED, ERASED)
+_GIVEN_UP = "(error IS NULL OR error NOT IN (?, ?))"
+
+
 async def depth(db: Database) -> Depth:
     """The outbox's backlog (for doctor, /workers and the digest)."""
     row = await db.fetchone(
         "SELECT COUNT(*), MIN(created_at) FROM outbox "
         "WHERE state IN ('pending', 'sending', 'failed')")
-    dropped = await db.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'dropped' "
-                                "AND error IS NOT ?", (NOT_WANTED,))
+    dropped = await db.fetchval(
+        f"SELECT COUNT(*) FROM outbox WHERE state = 'dropped' AND {_GIVEN_UP}", _NOT_GIVEN_UP)
     assert row is not None
     return Depth(int(row[0]), from_db(row[1]) if row[1] else None, int(dropped or 0))
 
@@ -221,7 +228,7 @@ async def undelivered_chats(db: Database, since: datetime) -> list[int]:
     """Chats whose messages were given up on since `since` (blocked the bot, refused)."""
     rows = await db.fetchall(
         "SELECT DISTINCT chat_id FROM outbox WHERE state = 'dropped' AND created_at >= ? "
-        "AND error IS NOT ? ORDER BY chat_id", (to_db(since), NOT_WANTED))
+        f"AND {_GIVEN_UP} ORDER BY chat_id", (to_db(since), *_NOT_GIVEN_UP))
     return [int(r[0]) for r in rows]
 
 

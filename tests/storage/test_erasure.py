@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.aid import AidKind, Purpose
 from bot.domain.households import Category, HouseholdInput
-from storage import aid, areas, erasure, households
+from storage import aid, areas, erasure, households, outbox
 from storage.aid import NewAid
 from storage.clock import to_db
 from storage.db import Database
@@ -86,3 +86,22 @@ async def test_erasure_masks_the_reporters_number_in_aid_notes_in_any_form(
     assert any("米面油" in d for _, _, d in notes)
     assert any("13800001111" in n for h, n, _ in notes if h == other)
     assert (await aid.household_total(db, linked)).amount_fen == 10000
+
+
+async def test_messages_dropped_by_an_erasure_are_not_counted_as_undelivered(
+        db: Database) -> None:
+    """The digest lists the chats it could not reach and doctor counts what was given up:
+    a message an erasure stopped was not given up on, and its addressee is gone."""
+    await outbox.enqueue(db, [outbox.Outgoing(RESIDENT, "您的求助 R-0001 有新进展")], NOW)
+    async with db.transaction() as tx:
+        await erasure.erase_person_in(tx, RESIDENT, NOW)
+    assert await outbox.undelivered_chats(db, NOW) == []
+    assert (await outbox.depth(db)).dropped == 0
+    # A message refused by Telegram is still counted (the control).
+    await outbox.enqueue(db, [outbox.Outgoing(WORKER, "新求助")], NOW)
+    rows = await db.fetchall("SELECT id FROM outbox WHERE state = 'pending'")
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET state = 'dropped', error = 'Forbidden: bot was "
+                         "blocked by the user' WHERE id = ?", (rows[-1][0],))
+    assert await outbox.undelivered_chats(db, NOW) == [WORKER]
+    assert (await outbox.depth(db)).dropped == 1
