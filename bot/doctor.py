@@ -45,6 +45,7 @@ class Check:
         return f"✗ {self.what}" + (f" — {self.fix}" if self.fix else "")
 
 
+COORDINATOR_CHAT = "coordinators' chat"
 OUTBOX_STUCK = timedelta(minutes=15)  # messages waiting longer: the sender is not running
 
 
@@ -64,10 +65,14 @@ async def run_checks(env: Mapping[str, str], *, quick: bool) -> list[Check]:
         return [Check(False, f"configuration: {exc}", "set it in the environment or .env")]
     checks = [_version(), _configuration(settings), *_database(settings)]
     if quick:
+        checks += _chat_id_hint(settings)
         if settings.webhook_url:
             checks.append(await asyncio.to_thread(_healthz, settings))
         return checks
-    checks += await _telegram(settings)
+    telegram = await _telegram(settings)
+    checks += telegram
+    if not any(c.what.startswith(COORDINATOR_CHAT) for c in telegram):  # Telegram not asked
+        checks += _chat_id_hint(settings)
     checks += [_backups(settings), _coordinators(settings), _outbox(settings),
                _timezone(settings), _font()]
     return checks
@@ -176,7 +181,8 @@ async def _telegram(settings: Settings) -> list[Check]:
         except TelegramError as exc:
             hook = Check(False, f"webhook state unknown: {exc}")
         return [Check(True, f"Telegram reachable at {host}"),
-                Check(True, f"token accepted: the bot is @{bot.username}"), hook]
+                Check(True, f"token accepted: the bot is @{bot.username}"), hook,
+                *await _coordinator_chat(bot, settings)]
     finally:
         # Closed whether or not getMe worked (a Bot not initialised does not close them).
         await request.shutdown()
@@ -206,6 +212,56 @@ async def _webhook(bot: object, settings: Settings) -> Check:
                      "check that the proxy forwards this URL to ZHONGFU_LISTEN and that its "
                      "TLS certificate is valid")
     return Check(True, f"webhook {info.url}: {pending} update(s) waiting")
+
+
+def _unsigned_group(chat_id: int | None) -> bool:
+    """Whether a chat id looks like a group's with its minus sign lost: a supergroup's id is
+    -100 and ten digits more, and no user's id is that long."""
+    return chat_id is not None and chat_id > 0 and len(str(chat_id)) == 13 \
+        and str(chat_id).startswith("100")
+
+
+def _chat_id_hint(settings: Settings) -> list[Check]:
+    """ZHONGFU_COORDINATOR_CHAT without its minus sign, seen without asking Telegram."""
+    chat_id = settings.coordinator_chat
+    if not _unsigned_group(chat_id):
+        return []
+    return [Check(False, f"ZHONGFU_COORDINATOR_CHAT={chat_id} looks like a group's id without "
+                         "its minus sign", f"a group's id begins with -100: set "
+                         f"ZHONGFU_COORDINATOR_CHAT=-{chat_id}")]
+
+
+async def _coordinator_chat(bot: object, settings: Settings) -> list[Check]:
+    """ZHONGFU_COORDINATOR_CHAT is a chat the bot can write to (getChat)."""
+    from telegram import Bot
+    from telegram.error import BadRequest, Forbidden, TelegramError
+
+    assert isinstance(bot, Bot)
+    chat_id = settings.coordinator_chat
+    if chat_id is None:
+        return []
+    what = f"{COORDINATOR_CHAT} ZHONGFU_COORDINATOR_CHAT={chat_id}"
+    try:
+        chat = await bot.get_chat(chat_id)
+    except BadRequest as exc:
+        if "not found" not in str(exc).lower():
+            return [Check(False, f"{what}: Telegram refused it ({exc})",
+                          "check the id (a group's id begins with -100)")]
+        if _unsigned_group(chat_id):
+            fix = f"a group's id begins with -100: set ZHONGFU_COORDINATOR_CHAT=-{chat_id}"
+        elif chat_id > 0:
+            fix = ("a person must send /start to the bot first; a group's id is negative "
+                   "(-100…)")
+        else:
+            fix = "add the bot to the coordinators' group, and check the id"
+        return [Check(False, f"{what}: Telegram knows no such chat for this bot", fix)]
+    except Forbidden as exc:
+        return [Check(False, f"{what}: the bot cannot write there ({exc})",
+                      "add the bot to the coordinators' group again")]
+    except TelegramError as exc:
+        return [Check(False, f"{what}: not checked ({exc})")]
+    name = chat.title or chat.full_name or str(chat_id)
+    return [Check(True, f"{COORDINATOR_CHAT}: {name} ({chat.type})")]
 
 
 def _healthz(settings: Settings) -> Check:

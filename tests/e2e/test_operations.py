@@ -15,6 +15,8 @@ from tests.conftest import TOKEN, BotProcess
 from tests.e2e.reporting import submit_report
 from tests.rig.server import FakeBotApi, FakeUser
 
+GROUP = -1001234567890  # the coordinators' group
+
 
 def content(path: str) -> bytes:
     """The bytes of a file."""
@@ -120,8 +122,10 @@ async def test_a_full_disk_at_start_is_one_line_and_exit_2(
     assert not api.calls_to("getMe"), "nothing else starts"
 
 
-async def test_doctor_on_a_healthy_setup(bot: BotProcess, coordinator: FakeUser,
-                                         workdir: Path) -> None:
+async def test_doctor_on_a_healthy_setup(bot: BotProcess, api: FakeBotApi,
+                                         coordinator: FakeUser, workdir: Path) -> None:
+    api.group(GROUP, "协调员群")
+    bot.env["ZHONGFU_COORDINATOR_CHAT"] = str(GROUP)
     await coordinator.send("/start")
     await coordinator.expect(r"您好")
     status, out = await bot.cli("backup", str(workdir / "backups" / "zhongfu-today.sqlite3"))
@@ -136,12 +140,33 @@ async def test_doctor_on_a_healthy_setup(bot: BotProcess, coordinator: FakeUser,
     assert font.startswith("✓") or "apt-get install fonts-noto-cjk" in font
     for words in ("configuration: long polling", "Telegram reachable", "@zhongfu_test_bot",
                   "no webhook", "schema v", "writable", "free on its disk", "backups: 1 in",
-                  "1 coordinator(s)",
+                  "1 coordinator(s)", "coordinators' chat: 协调员群 (supergroup)",
                   "Asia/Shanghai", "outbox: every message to others has gone out"):
         assert any(words in line for line in lines if line.startswith("✓")), (words, out)
     status, out = await bot.cli("doctor", "--quick")
     assert status == 0, out
     assert "Telegram" not in out, "--quick does not use the network"
+
+
+async def test_doctor_sees_the_group_id_without_its_minus_sign(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    api.group(GROUP, "协调员群")
+    bot.env["ZHONGFU_COORDINATOR_CHAT"] = str(-GROUP)  # 1001234567890: the minus sign lost
+    hint = f"a group's id begins with -100: set ZHONGFU_COORDINATOR_CHAT={GROUP}"
+    for quick in ((), ("--quick",)):
+        status, out = await bot.cli("doctor", *quick)
+        assert status == 1, out
+        line = next((x for x in out.splitlines() if "ZHONGFU_COORDINATOR_CHAT=1001" in x), "")
+        assert line.startswith("✗") and hint in line, out
+        assert out.count(hint) == 1, out
+    # A person's id the bot has never heard from: Telegram says chat not found.
+    api.user(5005, "新同事", started=False)
+    bot.env["ZHONGFU_COORDINATOR_CHAT"] = "5005"
+    status, out = await bot.cli("doctor")
+    line = next((x for x in out.splitlines() if "ZHONGFU_COORDINATOR_CHAT=5005" in x), "")
+    assert status == 1 and line.startswith("✗") and "/start" in line, out
+    status, out = await bot.cli("doctor", "--quick")
+    assert "COORDINATOR_CHAT" not in out, "--quick cannot know without asking Telegram"
 
 
 async def test_doctor_on_a_broken_setup_says_what_to_do(
