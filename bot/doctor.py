@@ -1,9 +1,10 @@
 """`zhongfu doctor`: check a deployment before it goes live, one line per check with ✓ or ✗.
 
 Nothing here changes anything: the database is opened read-only (its write lock is only
-probed), Telegram is asked getMe and getWebhookInfo. `--quick` checks only the configuration
-and the database without Telegram, and in webhook mode asks the running bot's own /healthz:
-a container's HEALTHCHECK in either mode.
+probed), Telegram is asked getMe, getWebhookInfo and getChat. `--quick` checks only the
+configuration and the database (with, in polling mode, the running bot's last getUpdates
+answer recorded there) without Telegram, and in webhook mode asks the running bot's own
+/healthz: a container's HEALTHCHECK in either mode.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ class Check:
 
 
 COORDINATOR_CHAT = "coordinators' chat"
-OUTBOX_STUCK = timedelta(minutes=15)  # messages waiting longer: the sender is not running
+OUTBOX_STUCK = timedelta(minutes=15)
+# Long polling answers at least every POLL_TIMEOUT (20 s) and the running bot records the
+# time at most once a minute: a last answer older than this means the bot is not polling.
+HEARTBEAT_STALE = timedelta(minutes=5)  # messages waiting longer: the sender is not running
 
 
 def doctor_cli(env: Mapping[str, str], *, quick: bool) -> int:
@@ -63,7 +67,8 @@ async def run_checks(env: Mapping[str, str], *, quick: bool) -> list[Check]:
         settings = load_settings(env, token_required=True)
     except ConfigError as exc:
         return [Check(False, f"configuration: {exc}", "set it in the environment or .env")]
-    checks = [_version(), _configuration(settings), *_database(settings)]
+    checks = [_version(), _configuration(settings), *_database(settings),
+              *_heartbeats(settings)]
     if quick:
         checks += _chat_id_hint(settings)
         if settings.webhook_url:
@@ -136,6 +141,55 @@ def _database(settings: Settings) -> list[Check]:
 
 _FULL = ("check free disk space (df -h), the file's owner, and that no other program holds "
          "it locked")
+
+
+_NOT_RUNNING = ("start it (systemctl start zhongfu / docker compose up -d) and see its log "
+                "(journalctl -u zhongfu / docker compose logs)")
+
+
+def _heartbeats(settings: Settings) -> list[Check]:
+    """In polling mode, the running bot's last getUpdates answer (and, with the internal
+    scheduler, its last tick) is recent. In webhook mode /healthz says whether it runs."""
+    from storage.inspect import heartbeat
+
+    if settings.webhook_url or not settings.database.exists():
+        return []
+    try:
+        polled = heartbeat(settings.database, "poll")
+        ticked = heartbeat(settings.database, "tick") if settings.scheduler == "internal" \
+            else None
+    except sqlite3.Error:
+        return []  # the database check says why
+    now = clock_for(settings)()
+    if polled is None:
+        return [Check(False, "the bot has had no getUpdates answer yet: it is not running, "
+                             "or cannot reach Telegram", _NOT_RUNNING)]
+    age = now - polled
+    if age > HEARTBEAT_STALE:
+        return [Check(False, f"the bot's last getUpdates answer came {_ago(age)} ago: it is "
+                             "not running, or cannot reach Telegram", _NOT_RUNNING)]
+    checks = [Check(True, f"the bot is polling: its last getUpdates answer came {_ago(age)} "
+                          "ago")]
+    if settings.scheduler == "internal":
+        if ticked is None or now - ticked > HEARTBEAT_STALE:
+            since = "never" if ticked is None else f"{_ago(now - ticked)} ago"
+            checks.append(Check(False, f"the scheduler's last tick: {since}",
+                                "see the bot's log for errors of the tick"))
+        else:
+            checks.append(Check(True, f"the scheduler ticks: last {_ago(now - ticked)} ago"))
+    return checks
+
+
+def _ago(age: timedelta) -> str:
+    """`40 s`, `12 min`, `5 h`, `3 days`."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
 
 
 def _free(free_bytes: int | None) -> str:

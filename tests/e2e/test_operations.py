@@ -9,6 +9,7 @@ import resource
 import sqlite3
 import stat
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from tests.conftest import TOKEN, BotProcess
@@ -167,6 +168,24 @@ async def test_doctor_sees_the_group_id_without_its_minus_sign(
     assert status == 1 and line.startswith("✗") and "/start" in line, out
     status, out = await bot.cli("doctor", "--quick")
     assert "COORDINATOR_CHAT" not in out, "--quick cannot know without asking Telegram"
+
+
+async def test_doctor_quick_says_when_the_bot_stopped_polling(bot: BotProcess) -> None:
+    status, out = await bot.cli("doctor", "--quick")
+    assert status == 0 and "✓ the bot is polling" in out, out
+    assert await bot.stop() == 0
+    # Ten minutes later by the bot's clock: the bot has not polled since it stopped.
+    bot.set_clock(bot.now() + timedelta(minutes=10))
+    for quick in (("--quick",), ()):
+        status, out = await bot.cli("doctor", *quick)
+        line = next((x for x in out.splitlines() if "getUpdates" in x), "")
+        assert status == 1 and line.startswith("✗ the bot's last getUpdates answer came 10 min "
+                                               "ago: it is not running"), out
+        assert "systemctl start zhongfu" in line, out
+    # A freshly started bot passes at once: its first getUpdates answer is recorded.
+    await bot.start()
+    status, out = await bot.cli("doctor", "--quick")
+    assert status == 0 and "✓ the bot is polling" in out, out
 
 
 async def test_doctor_on_a_broken_setup_says_what_to_do(
