@@ -170,13 +170,13 @@ def _heartbeats(settings: Settings) -> list[Check]:
                              "not running, or cannot reach Telegram", _NOT_RUNNING)]
     checks = [Check(True, f"the bot is polling: its last getUpdates answer came {_ago(age)} "
                           "ago")]
-    if settings.scheduler == "internal":
-        if ticked is None or now - ticked > HEARTBEAT_STALE:
-            since = "never" if ticked is None else f"{_ago(now - ticked)} ago"
-            checks.append(Check(False, f"the scheduler's last tick: {since}",
-                                "see the bot's log for errors of the tick"))
-        else:
-            checks.append(Check(True, f"the scheduler ticks: last {_ago(now - ticked)} ago"))
+    # No tick recorded yet says nothing: the first runs a second after the start.
+    if ticked is not None and now - ticked > HEARTBEAT_STALE:
+        checks.append(Check(False, f"the scheduler's last tick ended {_ago(now - ticked)} ago",
+                            "see the bot's log for what stops the tick"))
+    elif ticked is not None:
+        checks.append(Check(True, f"the scheduler ticks: the last ended {_ago(now - ticked)} "
+                                  "ago"))
     return checks
 
 

@@ -9,7 +9,7 @@ import resource
 import sqlite3
 import stat
 import sys
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from tests.conftest import TOKEN, BotProcess
@@ -186,6 +186,35 @@ async def test_doctor_quick_says_when_the_bot_stopped_polling(bot: BotProcess) -
     await bot.start()
     status, out = await bot.cli("doctor", "--quick")
     assert status == 0 and "✓ the bot is polling" in out, out
+
+
+async def test_doctor_quick_says_when_the_internal_scheduler_stopped_ticking(
+        api: FakeBotApi, bot_env: dict[str, str], workdir: Path) -> None:
+    bot_env["ZHONGFU_SCHEDULER"] = "internal"
+    process = BotProcess(api, bot_env, workdir)
+    await process.start()
+    try:
+        for _ in range(100):  # the first tick runs a second after start
+            with process.db() as conn:
+                ticked = conn.execute("SELECT at FROM heartbeats WHERE what = 'tick'"
+                                      ).fetchone()
+            conn.close()
+            if ticked:
+                break
+            await asyncio.sleep(0.1)
+        status, out = await process.cli("doctor", "--quick")
+        assert status == 0 and "✓ the scheduler ticks" in out, out
+    finally:
+        assert await process.stop() == 0
+    # Ten minutes later the bot polls again (written here) but its scheduler has not ticked.
+    process.set_clock(process.now() + timedelta(minutes=10))
+    with process.db() as conn:
+        conn.execute("UPDATE heartbeats SET at = ? WHERE what = 'poll'",
+                     (process.now().astimezone(UTC).isoformat(),))
+    conn.close()
+    status, out = await process.cli("doctor", "--quick")
+    assert status == 1 and "✓ the bot is polling" in out, out
+    assert "✗ the scheduler's last tick ended 10 min ago" in out, out
 
 
 async def test_doctor_on_a_broken_setup_says_what_to_do(
