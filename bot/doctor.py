@@ -1,9 +1,10 @@
 """`zhongfu doctor`: check a deployment before it goes live, one line per check with ✓ or ✗.
 
 Nothing here changes anything: the database is opened read-only (its write lock is only
-probed), Telegram is asked getMe and getWebhookInfo. `--quick` checks only the configuration
-and the database without Telegram, and in webhook mode asks the running bot's own /healthz:
-a container's HEALTHCHECK in either mode.
+probed), Telegram is asked getMe, getWebhookInfo and getChat. `--quick` checks only the
+configuration and the database (with, in polling mode, the running bot's last getUpdates
+answer recorded there) without Telegram, and in webhook mode asks the running bot's own
+/healthz: a container's HEALTHCHECK in either mode.
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ class Check:
         return f"✗ {self.what}" + (f" — {self.fix}" if self.fix else "")
 
 
-OUTBOX_STUCK = timedelta(minutes=15)  # messages waiting longer: the sender is not running
+COORDINATOR_CHAT = "coordinators' chat"
+OUTBOX_STUCK = timedelta(minutes=15)
+# Long polling answers at least every POLL_TIMEOUT (20 s) and the running bot records the
+# time at most once a minute: a last answer older than this means the bot is not polling.
+HEARTBEAT_STALE = timedelta(minutes=5)  # messages waiting longer: the sender is not running
 
 
 def doctor_cli(env: Mapping[str, str], *, quick: bool) -> int:
@@ -62,12 +67,17 @@ async def run_checks(env: Mapping[str, str], *, quick: bool) -> list[Check]:
         settings = load_settings(env, token_required=True)
     except ConfigError as exc:
         return [Check(False, f"configuration: {exc}", "set it in the environment or .env")]
-    checks = [_version(), _configuration(settings), *_database(settings)]
+    checks = [_version(), _configuration(settings), *_database(settings),
+              *_heartbeats(settings)]
     if quick:
+        checks += _chat_id_hint(settings)
         if settings.webhook_url:
             checks.append(await asyncio.to_thread(_healthz, settings))
         return checks
-    checks += await _telegram(settings)
+    telegram = await _telegram(settings)
+    checks += telegram
+    if not any(c.what.startswith(COORDINATOR_CHAT) for c in telegram):  # Telegram not asked
+        checks += _chat_id_hint(settings)
     checks += [_backups(settings), _coordinators(settings), _outbox(settings),
                _timezone(settings), _font()]
     return checks
@@ -133,6 +143,55 @@ _FULL = ("check free disk space (df -h), the file's owner, and that no other pro
          "it locked")
 
 
+_NOT_RUNNING = ("start it (systemctl start zhongfu / docker compose up -d) and see its log "
+                "(journalctl -u zhongfu / docker compose logs)")
+
+
+def _heartbeats(settings: Settings) -> list[Check]:
+    """In polling mode, the running bot's last getUpdates answer (and, with the internal
+    scheduler, its last tick) is recent. In webhook mode /healthz says whether it runs."""
+    from storage.inspect import heartbeat
+
+    if settings.webhook_url or not settings.database.exists():
+        return []
+    try:
+        polled = heartbeat(settings.database, "poll")
+        ticked = heartbeat(settings.database, "tick") if settings.scheduler == "internal" \
+            else None
+    except sqlite3.Error:
+        return []  # the database check says why
+    now = clock_for(settings)()
+    if polled is None:
+        return [Check(False, "the bot has had no getUpdates answer yet: it is not running, "
+                             "or cannot reach Telegram", _NOT_RUNNING)]
+    age = now - polled
+    if age > HEARTBEAT_STALE:
+        return [Check(False, f"the bot's last getUpdates answer came {_ago(age)} ago: it is "
+                             "not running, or cannot reach Telegram", _NOT_RUNNING)]
+    checks = [Check(True, f"the bot is polling: its last getUpdates answer came {_ago(age)} "
+                          "ago")]
+    # No tick recorded yet says nothing: the first runs a second after the start.
+    if ticked is not None and now - ticked > HEARTBEAT_STALE:
+        checks.append(Check(False, f"the scheduler's last tick ended {_ago(now - ticked)} ago",
+                            "see the bot's log for what stops the tick"))
+    elif ticked is not None:
+        checks.append(Check(True, f"the scheduler ticks: the last ended {_ago(now - ticked)} "
+                                  "ago"))
+    return checks
+
+
+def _ago(age: timedelta) -> str:
+    """`40 s`, `12 min`, `5 h`, `3 days`."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
 def _free(free_bytes: int | None) -> str:
     """`, 1.2 GiB free on its disk` (nothing when unknown)."""
     if free_bytes is None:
@@ -176,7 +235,8 @@ async def _telegram(settings: Settings) -> list[Check]:
         except TelegramError as exc:
             hook = Check(False, f"webhook state unknown: {exc}")
         return [Check(True, f"Telegram reachable at {host}"),
-                Check(True, f"token accepted: the bot is @{bot.username}"), hook]
+                Check(True, f"token accepted: the bot is @{bot.username}"), hook,
+                *await _coordinator_chat(bot, settings)]
     finally:
         # Closed whether or not getMe worked (a Bot not initialised does not close them).
         await request.shutdown()
@@ -206,6 +266,56 @@ async def _webhook(bot: object, settings: Settings) -> Check:
                      "check that the proxy forwards this URL to ZHONGFU_LISTEN and that its "
                      "TLS certificate is valid")
     return Check(True, f"webhook {info.url}: {pending} update(s) waiting")
+
+
+def _unsigned_group(chat_id: int | None) -> bool:
+    """Whether a chat id looks like a group's with its minus sign lost: a supergroup's id is
+    -100 and ten digits more, and no user's id is that long."""
+    return chat_id is not None and chat_id > 0 and len(str(chat_id)) == 13 \
+        and str(chat_id).startswith("100")
+
+
+def _chat_id_hint(settings: Settings) -> list[Check]:
+    """ZHONGFU_COORDINATOR_CHAT without its minus sign, seen without asking Telegram."""
+    chat_id = settings.coordinator_chat
+    if not _unsigned_group(chat_id):
+        return []
+    return [Check(False, f"ZHONGFU_COORDINATOR_CHAT={chat_id} looks like a group's id without "
+                         "its minus sign", f"a group's id begins with -100: set "
+                         f"ZHONGFU_COORDINATOR_CHAT=-{chat_id}")]
+
+
+async def _coordinator_chat(bot: object, settings: Settings) -> list[Check]:
+    """ZHONGFU_COORDINATOR_CHAT is a chat the bot can write to (getChat)."""
+    from telegram import Bot
+    from telegram.error import BadRequest, Forbidden, TelegramError
+
+    assert isinstance(bot, Bot)
+    chat_id = settings.coordinator_chat
+    if chat_id is None:
+        return []
+    what = f"{COORDINATOR_CHAT} ZHONGFU_COORDINATOR_CHAT={chat_id}"
+    try:
+        chat = await bot.get_chat(chat_id)
+    except BadRequest as exc:
+        if "not found" not in str(exc).lower():
+            return [Check(False, f"{what}: Telegram refused it ({exc})",
+                          "check the id (a group's id begins with -100)")]
+        if _unsigned_group(chat_id):
+            fix = f"a group's id begins with -100: set ZHONGFU_COORDINATOR_CHAT=-{chat_id}"
+        elif chat_id > 0:
+            fix = ("a person must send /start to the bot first; a group's id is negative "
+                   "(-100…)")
+        else:
+            fix = "add the bot to the coordinators' group, and check the id"
+        return [Check(False, f"{what}: Telegram knows no such chat for this bot", fix)]
+    except Forbidden as exc:
+        return [Check(False, f"{what}: the bot cannot write there ({exc})",
+                      "add the bot to the coordinators' group again")]
+    except TelegramError as exc:
+        return [Check(False, f"{what}: not checked ({exc})")]
+    name = chat.title or chat.full_name or str(chat_id)
+    return [Check(True, f"{COORDINATOR_CHAT}: {name} ({chat.type})")]
 
 
 def _healthz(settings: Settings) -> Check:

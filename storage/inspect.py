@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from storage.clock import from_db
 from storage.migrate import available
 from storage.probe import free_bytes, probe_write
 
@@ -62,6 +64,20 @@ def people_seen(path: Path, telegram_ids: Iterable[int]) -> set[int]:
         marks = ",".join("?" * len(ids))
         rows = conn.execute(f"SELECT telegram_id FROM people WHERE telegram_id IN ({marks})", ids)
         return {int(r[0]) for r in rows}
+    finally:
+        conn.close()
+
+
+def heartbeat(path: Path, what: str) -> datetime | None:
+    """When the running bot last recorded `what` ('poll', 'tick'), read-only; None if never
+    (or the schema predates heartbeats)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'heartbeats'").fetchone() \
+                is None:
+            return None
+        row = conn.execute("SELECT at FROM heartbeats WHERE what = ?", (what,)).fetchone()
+        return from_db(row[0]) if row else None
     finally:
         conn.close()
 

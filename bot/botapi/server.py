@@ -793,6 +793,7 @@ class FakeBotApi:
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._webhook_info,
+            "getChat": self._get_chat,
             "close": _true,
             "logOut": _true,
             "setChatMenuButton": _true,
@@ -811,6 +812,24 @@ class FakeBotApi:
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
+
+    async def _get_chat(self, params: Params) -> dict[str, Any]:
+        """getChat: a ChatFullInfo. As on Telegram, a user who never pressed Start is a chat
+        the bot does not know (400 chat not found), and a group the bot was removed from
+        answers 403."""
+        chat_id = params.get("chat_id")
+        chat = self.chats.get(chat_id) if isinstance(chat_id, int) else None
+        if chat is None or (chat.is_private and not chat.started):
+            raise bad("chat not found")
+        if chat.blocked and not chat.is_private:
+            refusal = chat.refusal()
+            assert refusal is not None
+            raise refusal
+        return {**chat.obj, "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False,
+                                        "premium_subscription": False,
+                                        "gifts_from_channels": False}}
 
     async def _get_updates(self, params: Params) -> list[dict[str, Any]]:
         """getUpdates: confirm by offset, then long-poll for up to `timeout` seconds."""

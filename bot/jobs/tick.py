@@ -8,6 +8,7 @@ for the same instant sends nothing new, and a tick after downtime catches up onc
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from bot.jobs.referrals import route_new
 from bot.jobs.reminders import remind
 from bot.services import erasure, housekeeping, reminder_sends
 from bot.services.context import Services
+from storage import heartbeats
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,10 @@ def schedule(app: Application, services: Services,  # type: ignore[type-arg]
         await tick(services, context.bot, services.clock(), pacer)
         services.wake()
         services.last_tick = services.clock()  # shown by /healthz
+        try:
+            await heartbeats.record(services.db, "tick", services.last_tick)
+        except sqlite3.Error as exc:
+            log.warning("the scheduler's heartbeat was not recorded (%s)", exc)
 
     # Jobs are not persisted and a late run is dropped after misfire_grace_time, so the
     # tick itself works out what is due from the tables; a generous grace just avoids noise.

@@ -15,13 +15,14 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.telegram.transport import UpdatesRequest
+from storage import heartbeats
 from storage import updates as stored
 from storage.db import Database
 
@@ -38,6 +39,10 @@ MAX_ATTEMPTS = 3
 STORE_BACKOFF = 2.0
 STORE_BACKOFF_MAX = 60.0
 
+
+# The time of the last getUpdates answer is written at most this often (`zhongfu doctor`
+# says ✗ when it is minutes old): the first answer after a start is written at once.
+HEARTBEAT_EVERY = timedelta(minutes=1)
 
 # Seconds between getUpdates calls while Telegram answers 409 Conflict.
 CONFLICT_WAIT = 5.0
@@ -74,6 +79,7 @@ class Intake:
         self._queues: dict[int, asyncio.Queue[tuple[Update, bool]]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self.polling = asyncio.Event()
+        self._beat: datetime | None = None  # when the last heartbeat was written
 
     async def replay(self) -> int:
         """Handle the updates a previous run stored but did not finish; return how many."""
@@ -96,11 +102,15 @@ class Intake:
         store_backoff = STORE_BACKOFF
         loop = asyncio.get_running_loop()
         conflict_since: float | None = None
+        # The first call does not wait: its answer is the heartbeat that tells `doctor` a
+        # freshly started bot reaches Telegram.
+        timeout = 0
         while True:
             try:
                 batch = await self.app.bot.get_updates(
-                    offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                    offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES
                 )
+                timeout = self.poll_timeout
                 backoff = 1.0
                 if conflict_since is not None:
                     log.warning("getUpdates works again: the other process stopped")
@@ -135,6 +145,7 @@ class Intake:
                 log.error("getUpdates refused: %s", exc)
                 await asyncio.sleep(5)
                 continue
+            await self._heartbeat()
             self.polling.set()
             if not batch:
                 continue
@@ -153,6 +164,18 @@ class Intake:
             offset = max(u.update_id for u in batch) + 1
             for update in batch:
                 self._dispatch(update, counted=True)
+
+    async def _heartbeat(self) -> None:
+        """Record that Telegram answered getUpdates (at most once a minute)."""
+        now = self.clock()
+        if self._beat is not None and abs(now - self._beat) < HEARTBEAT_EVERY:
+            return
+        try:
+            await heartbeats.record(self.db, "poll", now)
+        except sqlite3.Error as exc:  # tried again at the next answer; updates go on
+            log.warning("the polling heartbeat was not recorded (%s)", exc)
+            return
+        self._beat = now
 
     def _payload(self, update: Update) -> str:
         """The update's JSON to store: as received when kept, else rebuilt from PTB's object."""

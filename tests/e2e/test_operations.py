@@ -9,11 +9,14 @@ import resource
 import sqlite3
 import stat
 import sys
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from tests.conftest import TOKEN, BotProcess
 from tests.e2e.reporting import submit_report
 from tests.rig.server import FakeBotApi, FakeUser
+
+GROUP = -1001234567890  # the coordinators' group
 
 
 def content(path: str) -> bytes:
@@ -120,8 +123,10 @@ async def test_a_full_disk_at_start_is_one_line_and_exit_2(
     assert not api.calls_to("getMe"), "nothing else starts"
 
 
-async def test_doctor_on_a_healthy_setup(bot: BotProcess, coordinator: FakeUser,
-                                         workdir: Path) -> None:
+async def test_doctor_on_a_healthy_setup(bot: BotProcess, api: FakeBotApi,
+                                         coordinator: FakeUser, workdir: Path) -> None:
+    api.group(GROUP, "协调员群")
+    bot.env["ZHONGFU_COORDINATOR_CHAT"] = str(GROUP)
     await coordinator.send("/start")
     await coordinator.expect(r"您好")
     status, out = await bot.cli("backup", str(workdir / "backups" / "zhongfu-today.sqlite3"))
@@ -136,12 +141,80 @@ async def test_doctor_on_a_healthy_setup(bot: BotProcess, coordinator: FakeUser,
     assert font.startswith("✓") or "apt-get install fonts-noto-cjk" in font
     for words in ("configuration: long polling", "Telegram reachable", "@zhongfu_test_bot",
                   "no webhook", "schema v", "writable", "free on its disk", "backups: 1 in",
-                  "1 coordinator(s)",
+                  "1 coordinator(s)", "coordinators' chat: 协调员群 (supergroup)",
                   "Asia/Shanghai", "outbox: every message to others has gone out"):
         assert any(words in line for line in lines if line.startswith("✓")), (words, out)
     status, out = await bot.cli("doctor", "--quick")
     assert status == 0, out
     assert "Telegram" not in out, "--quick does not use the network"
+
+
+async def test_doctor_sees_the_group_id_without_its_minus_sign(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    api.group(GROUP, "协调员群")
+    bot.env["ZHONGFU_COORDINATOR_CHAT"] = str(-GROUP)  # 1001234567890: the minus sign lost
+    hint = f"a group's id begins with -100: set ZHONGFU_COORDINATOR_CHAT={GROUP}"
+    for quick in ((), ("--quick",)):
+        status, out = await bot.cli("doctor", *quick)
+        assert status == 1, out
+        line = next((x for x in out.splitlines() if "ZHONGFU_COORDINATOR_CHAT=1001" in x), "")
+        assert line.startswith("✗") and hint in line, out
+        assert out.count(hint) == 1, out
+    # A person's id the bot has never heard from: Telegram says chat not found.
+    api.user(5005, "新同事", started=False)
+    bot.env["ZHONGFU_COORDINATOR_CHAT"] = "5005"
+    status, out = await bot.cli("doctor")
+    line = next((x for x in out.splitlines() if "ZHONGFU_COORDINATOR_CHAT=5005" in x), "")
+    assert status == 1 and line.startswith("✗") and "/start" in line, out
+    status, out = await bot.cli("doctor", "--quick")
+    assert "COORDINATOR_CHAT" not in out, "--quick cannot know without asking Telegram"
+
+
+async def test_doctor_quick_says_when_the_bot_stopped_polling(bot: BotProcess) -> None:
+    status, out = await bot.cli("doctor", "--quick")
+    assert status == 0 and "✓ the bot is polling" in out, out
+    assert await bot.stop() == 0
+    # Ten minutes later by the bot's clock: the bot has not polled since it stopped.
+    bot.set_clock(bot.now() + timedelta(minutes=10))
+    for quick in (("--quick",), ()):
+        status, out = await bot.cli("doctor", *quick)
+        line = next((x for x in out.splitlines() if "getUpdates" in x), "")
+        assert status == 1 and line.startswith("✗ the bot's last getUpdates answer came 10 min "
+                                               "ago: it is not running"), out
+        assert "systemctl start zhongfu" in line, out
+    # A freshly started bot passes at once: its first getUpdates answer is recorded.
+    await bot.start()
+    status, out = await bot.cli("doctor", "--quick")
+    assert status == 0 and "✓ the bot is polling" in out, out
+
+
+async def test_doctor_quick_says_when_the_internal_scheduler_stopped_ticking(
+        api: FakeBotApi, bot_env: dict[str, str], workdir: Path) -> None:
+    bot_env["ZHONGFU_SCHEDULER"] = "internal"
+    process = BotProcess(api, bot_env, workdir)
+    await process.start()
+    try:
+        for _ in range(100):  # the first tick runs a second after start
+            with process.db() as conn:
+                ticked = conn.execute("SELECT at FROM heartbeats WHERE what = 'tick'"
+                                      ).fetchone()
+            conn.close()
+            if ticked:
+                break
+            await asyncio.sleep(0.1)
+        status, out = await process.cli("doctor", "--quick")
+        assert status == 0 and "✓ the scheduler ticks" in out, out
+    finally:
+        assert await process.stop() == 0
+    # Ten minutes later the bot polls again (written here) but its scheduler has not ticked.
+    process.set_clock(process.now() + timedelta(minutes=10))
+    with process.db() as conn:
+        conn.execute("UPDATE heartbeats SET at = ? WHERE what = 'poll'",
+                     (process.now().astimezone(UTC).isoformat(),))
+    conn.close()
+    status, out = await process.cli("doctor", "--quick")
+    assert status == 1 and "✓ the bot is polling" in out, out
+    assert "✗ the scheduler's last tick ended 10 min ago" in out, out
 
 
 async def test_doctor_on_a_broken_setup_says_what_to_do(

@@ -600,3 +600,21 @@ async def test_a_person_waiting_is_woken_by_their_own_chat_only(bot: Bot, server
     await server.stop()
     with pytest.raises(AssertionError, match="never sent"):
         await asyncio.wait_for(stopping, 2.0)
+
+
+async def test_get_chat_knows_only_chats_the_bot_has(bot: Bot, server: FakeBotApi,
+                                                   alice: FakeUser) -> None:
+    """getChat answers for a user who pressed Start and a group the bot is in; a user who
+    never wrote to the bot and a group id without its minus sign are 'chat not found', and a
+    group the bot was removed from is 403, as on Telegram."""
+    group = server.group(-1001234567890, "协调员群")
+    assert (await bot.get_chat(ALICE)).first_name == "Alice"
+    found = await bot.get_chat(group.chat_id)
+    assert (found.type, found.title) == ("supergroup", "协调员群")
+    server.user(1002, "Bob", started=False)
+    for unknown in (1002, 1001234567890, 4242):
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+            await bot.get_chat(unknown)
+    group.remove_bot()
+    with pytest.raises(Forbidden, match="kicked"):
+        await bot.get_chat(group.chat_id)
