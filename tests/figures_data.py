@@ -34,7 +34,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
 
 TODAY = date(2026, 11, 18)
 Q4 = (date(2026, 10, 1), date(2026, 12, 31))
@@ -161,3 +167,15 @@ DIGEST = {("call", "quarter"): (3, 3), ("visit", "half_year"): (2, 3), ("deed", 
 OWN = {"registered": (2, 4), "covered": (2, 4), "person_times": 4, "received": 2,
        "kept": {("call", "quarter"): (2, 0, 0), ("visit", "half_year"): (2, 0, 0),
                 ("deed", "year"): (1, 1, 0)}}
+
+
+@pytest.fixture(name="db")
+async def seeded_db(tmp_path: Path) -> AsyncIterator[Database]:
+    """The fixture `db`: seed()'s district in a real, migrated SQLite file (a test module
+    takes it with `seeded_db = data.seeded_db`)."""
+    database = await Database.open(tmp_path / "z.sqlite3")
+    conn = sqlite3.connect(database.path)
+    seed(conn)
+    conn.close()
+    yield database
+    await database.close()

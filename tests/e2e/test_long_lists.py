@@ -90,10 +90,7 @@ async def test_assign_menu_with_120_workers_reaches_a_later_page(
     menu = await coordinator.expect(rf"把 {ref} 指派给哪位社工")
     within_limits(menu)
     assert "第 1/6 页" in menu.plain and "社工001" in menu.labels
-    for number in range(2, 6):
-        await coordinator.press(NEXT, in_message=menu)
-        menu = await coordinator.expect(rf"第 {number}/6 页")
-        within_limits(menu)
+    menu = await turn_to(coordinator, menu, 5, 6)
     assert "社工081" in menu.labels and "社工001" not in menu.labels
     await coordinator.press("社工095", in_message=menu)
     await coordinator.expect(rf"已把 {ref} 指派给 社工095")
@@ -173,10 +170,7 @@ async def test_report_area_step_with_120_communities_reaches_a_later_page(
     question = await to_the_area_step(resident, "莲塘小区3栋502")
     within_limits(question)
     assert "第 1/6 页" in question.plain and "黄贝社区003" not in question.labels
-    for number in range(2, 7):
-        await resident.press(NEXT, in_message=question)
-        question = await resident.expect(rf"第 {number}/6 页")
-        within_limits(question)
+    question = await turn_to(resident, question, 6, 6)
     assert "黄贝社区003" in question.labels
     await resident.press("黄贝社区003", in_message=question)
     await resident.expect("第 6 步")
@@ -210,10 +204,7 @@ async def test_join_with_120_communities_ticks_one_on_a_later_page(
     within_limits(question)
     await worker.press("东门社区002", in_message=question)
     question = await worker.expect("已选：东门社区002")
-    for number in range(2, 4):
-        await worker.press(NEXT, in_message=question)
-        question = await worker.expect(rf"第 {number}/6 页")
-        within_limits(question)
+    question = await turn_to(worker, question, 3, 6)
     await worker.press("笋岗社区015", in_message=question)
     question = await worker.expect("已选：东门社区002、笋岗社区015")
     assert "✅ 笋岗社区015" in question.labels and "第 3/6 页" in question.plain
@@ -243,10 +234,7 @@ async def test_import_of_a_workbook_of_120_sheets_offers_them_a_page_at_a_time(
     choose = await coordinator.expect("请点一下花名册所在的工作表")
     within_limits(choose)
     assert "第 1/6 页" in choose.plain
-    for number in range(2, 6):
-        await coordinator.press(NEXT, in_message=choose)
-        choose = await coordinator.expect(rf"第 {number}/6 页")
-        within_limits(choose)
+    choose = await turn_to(coordinator, choose, 5, 6)
     await coordinator.press("名单090", in_message=choose)
     await coordinator.expect("读取工作表“名单090”")
     await coordinator.expect("检查完了，还没有导入")

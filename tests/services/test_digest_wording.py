@@ -4,13 +4,8 @@ like /stats' last quarter."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from bot.services import digest as digests
 from storage.db import Database
@@ -20,14 +15,7 @@ from tests.use_cases import services_for
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    conn = sqlite3.connect(database.path)
-    data.seed(conn)
-    conn.close()
-    yield database
-    await database.close()
+seeded_db = data.seeded_db  # the fixture `db`
 
 
 async def test_the_missed_heading_names_each_rules_period(db: Database) -> None:

@@ -9,9 +9,8 @@ categories 王家 does not carry, and in January 2027 the limit is lifted.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -22,13 +21,11 @@ from bot.domain.households import Category
 from bot.services import digest, obligations, program_limits, reminder_run
 from bot.services import figures as service
 from bot.services.context import Services
-from storage import areas
-from storage.clock import to_db
 from storage.db import Database
+from tests.services import test_past_figures as past_figures
 from tests.services.test_past_figures import (
     COORD,
     COORDINATOR,
-    JANUARY,
     NOW,
     Q3,
     TODAY,
@@ -45,18 +42,7 @@ DECEMBER = date(2026, 12, 1)  # a reminder stage of the quarter, half year and y
 LIFTED = datetime(2027, 1, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, 10 January 2027
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    await areas.seed(database, ["东门社区"], JANUARY)
-    async with database.transaction() as tx:
-        for worker_id, name in ((A, "陈社工"), (B, "林社工")):
-            await tx.execute(
-                "INSERT INTO people (telegram_id, display_name, role, created_at, updated_at) "
-                "VALUES (?, ?, 'worker', ?, ?)", (worker_id, name, to_db(JANUARY),
-                                                   to_db(JANUARY)))
-    yield database
-    await database.close()
+db = past_figures.db  # the same two workers of 东门社区, in January 2026
 
 
 At = Callable[[datetime], Services]

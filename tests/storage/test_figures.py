@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -30,14 +28,7 @@ NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 CATALOG = catalog()
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    conn = sqlite3.connect(database.path)
-    data.seed(conn)
-    conn.close()
-    yield database
-    await database.close()
+seeded_db = data.seeded_db  # the fixture `db`
 
 
 def person(telegram_id: int, role: Role) -> Person:
