@@ -358,6 +358,16 @@ async def unsettled_notices(db: Database, referral_id: int) -> list[tuple[int, i
     return [(r["chat_id"], r["message_id"]) for r in rows]
 
 
+async def withdraw_cards_in(tx: Tx, chat_id: int) -> list[int]:
+    """The Take cards of referrals in a chat not yet edited, marked settled (its person
+    takes no referrals any more)."""
+    rows = await tx.fetchall("SELECT DISTINCT message_id FROM referral_notices "
+                             "WHERE chat_id = ? AND settled = 0 ORDER BY message_id", (chat_id,))
+    await tx.execute("UPDATE referral_notices SET settled = 1 WHERE chat_id = ? AND settled = 0",
+                     (chat_id,))
+    return [int(r[0]) for r in rows]
+
+
 async def route_targets(db: Reader, area_id: int | None) -> list[int]:
     """Active, reachable workers of the community (every one when it has none)."""
     return await triage.route_targets(db, area_id, reachable_only=True)

@@ -276,6 +276,16 @@ async def settle_notices_in(tx: Tx, report_id: int) -> None:
     await tx.execute("UPDATE report_notices SET settled = 1 WHERE report_id = ?", (report_id,))
 
 
+async def withdraw_cards_in(tx: Tx, chat_id: int) -> list[int]:
+    """The messages in a chat that still carry a Take button (a merged card once), marked
+    settled: its person takes no cases any more, so a later take leaves them alone."""
+    rows = await tx.fetchall("SELECT DISTINCT message_id FROM report_notices "
+                             "WHERE chat_id = ? AND settled = 0 ORDER BY message_id", (chat_id,))
+    await tx.execute("UPDATE report_notices SET settled = 1 WHERE chat_id = ? AND settled = 0",
+                     (chat_id,))
+    return [int(r[0]) for r in rows]
+
+
 async def reports_in_message(db: Database, chat_id: int, message_id: int) -> list[int]:
     """The reports one card message is about (several when notices were merged)."""
     rows = await db.fetchall(

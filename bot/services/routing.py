@@ -123,6 +123,16 @@ async def settle(services: Services, report: Report, taker: Person | None,
     services.wake()
 
 
+def withdrawn(services: Services, chat_id: int, lang: str,
+              message_ids: list[int]) -> list[Outgoing]:
+    """The Take cards still live in the chat of someone whose duty ended, each edited down
+    to one line without its button: the summary leaves their chat with the role. (No role
+    check at delivery: it takes away, it shows nothing.)"""
+    text = services.t(lang, "triage.notice.withdrawn")
+    return [Outgoing(chat_id, text, (), lang, op="edit", target={"message_id": message_id})
+            for message_id in message_ids]
+
+
 async def _merged_edit(services: Services, lang: str, notice: store.Notice,
                        report_ids: list[int]) -> Outgoing:
     """A merged card redrawn: taken reports say so, the others keep their Take button."""

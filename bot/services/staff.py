@@ -8,7 +8,8 @@ from bot.domain.paging import Page, page_holding, page_of
 from bot.domain.periods import local_date
 from bot.services import routing
 from bot.services.context import Services
-from storage import audit, outbox, reports
+from storage import audit, outbox, people, reports
+from storage import referrals as referral_store
 from storage import triage as store
 from storage.outbox import Depth
 from storage.triage import Deactivated, WorkerRow
@@ -19,8 +20,10 @@ async def deactivate(services: Services, worker: int, actor: int,
     """In one transaction: the worker is inactive, their open cases are untaken again, their
     pairings end today and their unfinished flows are dropped; then the cases are routed
     again to their communities (coordinators get the cards too). None if not an active
-    worker. Every old button of theirs is refused from now on: their role is resident."""
+    worker. Every old button of theirs is refused from now on (their role is
+    resident), and their Take cards are edited down to a line saying so."""
     today = local_date(now, services.settings.timezone).isoformat()
+    lang = services.lang_of(await people.get(services.db, worker))
     async with services.db.transaction() as tx:
         done = await store.deactivate_in(tx, worker, today, now, actor)
         if done is None:
@@ -28,6 +31,11 @@ async def deactivate(services: Services, worker: int, actor: int,
         await audit.record(tx, now, actor, "role.deactivate", "person", worker,
                            {"cases_released": list(done.released),
                             "pairings_ended": done.pairings_ended})
+        # Their Take cards of reports and referrals lose their buttons and summaries.
+        cards = [*await store.withdraw_cards_in(tx, worker),
+                 *await referral_store.withdraw_cards_in(tx, worker)]
+        await outbox.put(tx, routing.withdrawn(services, worker, lang, cards), now)
+    services.wake()
     for report_id in done.released:
         found = await reports.get(services.db, report_id)
         if found is not None:

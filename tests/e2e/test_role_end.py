@@ -138,3 +138,36 @@ async def test_a_case_referred_by_a_colleague_held_back_never_reaches_them_off_d
     await coordinator.expect("刘社工 已离岗")
     await waited_out()
     assert not [m.plain for m in colleague.messages if ref in m.plain]
+
+
+async def test_the_take_cards_of_a_worker_taken_off_duty_lose_their_buttons(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """A worker's cards of a new report and of a referral list (a summary and a Take button)
+    are edited down to one line once they are taken off duty; a colleague's stay as they
+    were."""
+    await coordinator.send("/start")
+    await coordinator.expect("管理员")
+    add_worker(bot, WORKER, "陈社工")
+    add_worker(bot, COLLEAGUE, "刘社工")
+    worker = api.user(WORKER, "陈社工", language_code="zh-hans")
+    colleague = api.user(COLLEAGUE, "刘社工", language_code="zh-hans")
+    ref = await submit_report(resident)
+    cards = [await worker.expect(rf"新求助.*{ref}")]
+    kept = await colleague.expect(rf"新求助.*{ref}")
+    await import_example(bot)
+    code, out = await bot.cli("tick", "--at", bot.now().isoformat())  # the list's cards
+    assert code == 0, out
+    cards.append(await worker.expect("新的转介"))
+    assert all(card.buttons for card in cards)
+    await take_off_duty(coordinator, "陈社工")
+    await coordinator.expect("陈社工 已离岗")
+    gone = label("zh", "triage.notice.withdrawn")
+
+    def withdrawn() -> bool:
+        found = [worker.server.chats[WORKER].find(card.message_id) for card in cards]
+        return all(live is not None and live.plain == gone and not live.buttons
+                   for live in found)
+
+    assert await worker.server.wait_until(withdrawn, 10)
+    still = colleague.server.chats[COLLEAGUE].find(kept.message_id)
+    assert still is not None and ref in still.plain and still.buttons
