@@ -11,7 +11,9 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 FEN_PER_YUAN = 100
-CONFIRM_ABOVE_FEN = 1_000_000 * FEN_PER_YUAN  # more than a million yuan: ask before saving
+# More than 10,000 yuan: ask before going on. Community aid is mostly hundreds to a few
+# thousand yuan; a missed decimal point (128050 typed for 1280.50) lands above this.
+CONFIRM_ABOVE_FEN = 10_000 * FEN_PER_YUAN
 MAX_FEN = 100_000_000 * FEN_PER_YUAN  # beyond any single payment: refused as a typo
 DESCRIPTION_MAX = 60
 QUANTITY_MAX = 100_000

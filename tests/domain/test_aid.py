@@ -63,8 +63,9 @@ def test_sums_stay_exact() -> None:
 
 
 @pytest.mark.parametrize(("fen", "ask"), [
-    (100, False), (100_000_000, False), (100_000_001, True), (5_000_000_000, True)])
-def test_over_a_million_yuan_asks_first(fen: int, ask: bool) -> None:
+    (100, False), (1_000_000, False), (1_000_001, True), (12_805_000, True),
+    (5_000_000_000, True)])
+def test_over_ten_thousand_yuan_asks_first(fen: int, ask: bool) -> None:
     assert needs_confirmation(fen) is ask
 
 

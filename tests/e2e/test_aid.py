@@ -138,12 +138,12 @@ async def test_bad_amounts_large_amounts_and_corrections(bot: BotProcess,
                         ("五百", "不像金额"), ("200000000", "太大了")):
         await chen.send(typed)
         await chen.expect(said)
-    await chen.send("2000000")
-    await chen.expect("2,000,000.00 元.*超过了 100 万元")
+    await chen.send("128050")  # 1280.50 with the decimal point missed
+    await chen.expect("128,050.00 元.*超过了 1 万元")
     await chen.press("重新输入")
     await chen.expect("金额是多少元")
     await chen.send("2000000")
-    await chen.expect("超过了 100 万元")
+    await chen.expect("超过了 1 万元")
     await chen.press("没错，就是这个数")
     await chen.expect("从哪里出")
     await chen.send("/cancel")
