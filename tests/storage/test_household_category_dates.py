@@ -137,3 +137,22 @@ async def test_the_registry_shows_todays_categories_and_keeps_the_days_before(
                              ("orphan", start, None)]
     found = await households.get(db, made)
     assert found is not None and found.categories == (Category.ORPHAN, Category.ELDERLY_ALONE)
+
+
+async def test_importing_a_known_household_again_changes_its_categories_from_that_day(
+        db: Database) -> None:
+    orphan = await _paired(db, "小明", Category.ORPHAN)
+    await program_categories.toggle(db, 1, Category.ORPHAN, COORDINATOR, CREATED,
+                                    date(2025, 12, 31))
+    # The district's roster of 20 May no longer counts 小明 an orphan; a new household in it
+    # is added with its categories from the start.
+    result = await households.import_all(db, [
+        households.ImportItem(_input("小明", Category.DIBAO), household_id=orphan),
+        households.ImportItem(_input("小红", Category.ORPHAN))], 1, EDITED, EDITED_AT)
+    assert (result.created, result.updated) == (1, 1)
+    rows = await db.fetchall("SELECT household_id, category, since, until "
+                             "FROM household_categories ORDER BY household_id, since")
+    assert [tuple(r) for r in rows] == [(orphan, "orphan", "0001-01-01", EDITED.isoformat()),
+                                        (orphan, "dibao", EDITED.isoformat(), None),
+                                        (orphan + 1, "orphan", "0001-01-01", None)]
+    assert await _owed_calls(db, (orphan,)) == [{(orphan, "2026-Q1")}] * 4
