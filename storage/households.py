@@ -8,15 +8,25 @@ from datetime import date, datetime
 
 from bot.domain.causes import Cause, from_codes, to_codes
 from bot.domain.households import Category, HouseholdInput, ordered_categories
+from bot.domain.limits import ALWAYS
 from storage.clock import from_db, to_db
 from storage.db import Database, Row, Tx
 
+# A household carries each category over days, from `since` until `until` (exclusive; NULL
+# while it still does), so that which programmes held it on a past day (limits:
+# storage.program_categories) never moves with an edit made later. What a household carries
+# today is the open span: the registry's views show that.
+CURRENT = "hc.until IS NULL"
+# The categories a household is added with describe it as registered: they hold from the
+# start (a pairing recorded from an earlier day is judged by them), as migration 0024 keeps
+# every category carried before they were dated.
+FROM_THE_START = ALWAYS.isoformat()
 _COLUMNS = (
     "h.id, h.external_id, h.name, h.area_id, a.name AS area_name, h.address, h.people_count, "
     "h.category, h.causes, h.cause_codes, h.needs, h.phone, h.archived, h.created_at, "
     "h.updated_at, "
     "(SELECT group_concat(hc.category) FROM household_categories hc "
-    "WHERE hc.household_id = h.id) AS categories"
+    f"WHERE hc.household_id = h.id AND {CURRENT}) AS categories"
 )
 _FROM = "FROM households h LEFT JOIN areas a ON a.id = h.area_id"
 
@@ -75,17 +85,40 @@ async def _insert(tx: Tx, data: HouseholdInput, now: datetime, by: int | None) -
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (data.external_id, *_values(data), by, stamp, stamp),
     )
-    await _set_categories(tx, household_id, data)
+    await tx.executemany(
+        "INSERT INTO household_categories (household_id, category, since) VALUES (?, ?, ?)",
+        [(household_id, c.value, FROM_THE_START) for c in data.all_categories],
+    )
     return household_id
 
 
-async def _set_categories(tx: Tx, household_id: int, data: HouseholdInput) -> None:
-    """Replace the household's set of categories with those of `data`."""
-    await tx.execute("DELETE FROM household_categories WHERE household_id = ?", (household_id,))
-    await tx.executemany(
-        "INSERT INTO household_categories (household_id, category) VALUES (?, ?)",
-        [(household_id, c.value) for c in data.all_categories],
-    )
+async def _set_categories(tx: Tx, household_id: int, data: HouseholdInput, today: date) -> None:
+    """Make the household carry the categories of `data` from `today` (the deployment's local
+    date) on: a category it leaves ends today, one it takes begins today, and what it carried
+    before today stays as it was."""
+    day = today.isoformat()
+    held = {str(r[0]) for r in await tx.fetchall(
+        "SELECT category FROM household_categories hc WHERE household_id = ? "
+        f"AND {CURRENT}", (household_id,))}
+    wanted = {c.value for c in data.all_categories}
+    for category in sorted(held - wanted):
+        # A span begun today never held a day: it goes; an older one ends today.
+        await tx.execute(
+            "DELETE FROM household_categories WHERE household_id = ? AND category = ? "
+            "AND until IS NULL AND since >= ?", (household_id, category, day))
+        await tx.execute(
+            "UPDATE household_categories SET until = ? WHERE household_id = ? AND category = ? "
+            "AND until IS NULL", (day, household_id, category))
+    for category in sorted(wanted - held):
+        # Taken off today and put back: it never left.
+        back = await tx.rowcount(
+            "UPDATE household_categories SET until = NULL WHERE household_id = ? "
+            "AND category = ? AND until = ?", (household_id, category, day))
+        if not back:
+            await tx.execute(
+                "INSERT INTO household_categories (household_id, category, since) "
+                "VALUES (?, ?, ?) ON CONFLICT (household_id, category, since) "
+                "DO UPDATE SET until = NULL", (household_id, category, day))
 
 
 async def insert_in(tx: Tx, data: HouseholdInput, now: datetime, by: int | None) -> int:
@@ -104,15 +137,18 @@ async def create(db: Database, data: HouseholdInput, now: datetime,
 
 
 async def update(db: Database, household_id: int, data: HouseholdInput,
-                 now: datetime) -> Household | None:
-    """Replace a household's fields (the external id stays unless one is given)."""
+                 now: datetime, today: date) -> Household | None:
+    """Replace a household's fields (the external id stays unless one is given; its
+    categories change from `today`)."""
     async with db.transaction() as tx:
-        changed = await update_in(tx, household_id, data, now)
+        changed = await update_in(tx, household_id, data, now, today)
     return await get(db, household_id) if changed else None
 
 
-async def update_in(tx: Tx, household_id: int, data: HouseholdInput, now: datetime) -> bool:
-    """Replace a household's fields inside the caller's transaction; False if it is gone."""
+async def update_in(tx: Tx, household_id: int, data: HouseholdInput, now: datetime,
+                    today: date) -> bool:
+    """Replace a household's fields inside the caller's transaction (its categories change
+    from `today`, the deployment's local date); False if it is gone."""
     changed = await tx.rowcount(
         "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
         "category = ?, causes = ?, needs = ?, phone = ?, cause_codes = ?, "
@@ -120,7 +156,7 @@ async def update_in(tx: Tx, household_id: int, data: HouseholdInput, now: dateti
         (*_values(data), data.external_id, to_db(now), household_id),
     )
     if changed:
-        await _set_categories(tx, household_id, data)
+        await _set_categories(tx, household_id, data, today)
     return changed > 0
 
 
@@ -259,8 +295,9 @@ class ImportItem:
 
 async def import_all(db: Database, items: Sequence[ImportItem], program_id: int, today: date,
                      now: datetime, by: int | None = None) -> ImportResult:
-    """Store every household in one transaction: new external ids are added, known ones updated;
-    a worker named pairs the household (a different worker is a handover on `today`)."""
+    """Store every household in one transaction: new external ids are added, known ones updated
+    (their categories change from `today`); a worker named pairs the household (a different
+    worker is a handover on `today`)."""
     from storage.areas import link_area_street
     from storage.pairings import pair_in
 
@@ -284,7 +321,7 @@ async def import_all(db: Database, items: Sequence[ImportItem], program_id: int,
                     "external_id = COALESCE(?, external_id), updated_at = ? WHERE id = ?",
                     (*_values(data), data.external_id, stamp, household_id),
                 )
-                await _set_categories(tx, household_id, data)
+                await _set_categories(tx, household_id, data, today)
                 updated += 1
             if item.street and data.area_id is not None:
                 await link_area_street(tx, data.area_id, item.street, stamp)

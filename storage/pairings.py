@@ -18,7 +18,7 @@ from bot.domain.cadence import (
 )
 from storage.clock import to_db
 from storage.db import Database, Row, Tx
-from storage.program_categories import holding
+from storage.program_categories import carried, holding
 
 DEFAULT_PROGRAM_ID = 1
 
@@ -254,9 +254,7 @@ async def household_cadence(db: Database, household_id: int) -> list[Cadence]:
     """The household's pairings and contacts, per programme; each pairing cut to the days its
     programme holds the household (storage.program_categories; none: left out)."""
     holds = await holding(db)
-    codes = await db.fetchval(
-        "SELECT group_concat(category) FROM household_categories WHERE household_id = ?",
-        (household_id,))
+    codes = await db.fetchval(f"SELECT {carried('?')}", (household_id,))
     tenures: dict[int, list[Tenure]] = {}
     for p in await history(db, household_id):
         parts = holds.tenures(p.program_id, codes, p.tenure())

@@ -3,8 +3,10 @@ its cadence, and from when (bot/domain/limits.py).
 
 Every obligation read (/due, reminders, the digest, /overdue, the figures) cuts each pairing's
 tenure to the days its programme holds the household, with a Holding read once per run and
-the household's categories read with the pairing (CATEGORIES, SQL over a pairing aliased `p`),
-so they all agree on who is held to what, and a finished period keeps what it owed.
+the household's dated categories read with the pairing (`categories`, SQL over a pairing
+aliased `p`, inside the same query), so they all agree on who is held to what, and a finished
+period keeps what it owed: neither a limit nor a household's categories changed today reach
+back before today.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, datetime
 
 from bot.domain.cadence import Tenure
 from bot.domain.households import Category
-from bot.domain.limits import Gap, Limit, gaps, held_spans, held_tenures
+from bot.domain.limits import ALWAYS, Carried, Gap, Limit, gaps, held_spans, held_tenures
 from storage.audit import record
 from storage.db import Database
 
@@ -22,14 +24,42 @@ _LIMITS = "SELECT program_id, category, since, until FROM program_categories"
 _CURRENT = " WHERE until IS NULL"
 
 
+# One category a household carries, as `codes` holds it: the bare code when carried always
+# (every row from before categories were dated, so most households read exactly as they did
+# and share one entry of the gaps cache), else code:since:until (until empty while open).
+_CODE = (f"CASE WHEN hc.since = '{ALWAYS.isoformat()}' AND hc.until IS NULL THEN hc.category "
+         "ELSE hc.category || ':' || hc.since || ':' || COALESCE(hc.until, '') END")
+
+
+def carried(household: str) -> str:
+    """SQL: every category the household `household` (an SQL expression) ever carried, with
+    its days, comma-separated (see `dated`); NULL when none."""
+    return (f"(SELECT group_concat({_CODE}) FROM household_categories hc "
+            f"WHERE hc.household_id = {household})")
+
+
 def categories(limited: set[int]) -> str:
-    """SQL over a pairing `p`: its household's categories (comma-separated) when its programme
+    """SQL over a pairing `p`: its household's dated categories (`carried`) when its programme
     is one of `limited`, otherwise NULL (nothing to read: the programme holds everyone)."""
     if not limited:
         return "NULL"
     ids = ",".join(str(int(pid)) for pid in sorted(limited))
-    return (f"CASE WHEN p.program_id IN ({ids}) THEN (SELECT group_concat(hc.category) "
-            "FROM household_categories hc WHERE hc.household_id = p.household_id) END")
+    return f"CASE WHEN p.program_id IN ({ids}) THEN {carried('p.household_id')} END"
+
+
+def dated(codes: str | None) -> set[str] | list[Carried]:
+    """The categories `carried` read: bare codes when all are carried always, else spans."""
+    if not codes:
+        return set()
+    if ":" not in codes:
+        return set(codes.split(","))
+    found: list[Carried] = []
+    for item in codes.split(","):
+        category, _, days = item.partition(":")
+        since, _, until = days.partition(":")
+        found.append(Carried(category, date.fromisoformat(since) if since else ALWAYS,
+                             date.fromisoformat(until) if until else None))
+    return found
 
 
 class Holding:
@@ -53,7 +83,7 @@ class Holding:
         return categories(self.limited)
 
     def gaps(self, program_id: int, codes: str | None) -> tuple[Gap, ...]:
-        """When the programme does not hold a household with these categories (as
+        """When the programme does not hold a household with these dated categories (as
         `categories` reads them)."""
         limits = self._limits.get(program_id)
         if limits is None:
@@ -61,7 +91,7 @@ class Holding:
         key = (program_id, codes)
         found = self._gaps.get(key)
         if found is None:
-            found = self._gaps[key] = gaps(limits, set(codes.split(",")) if codes else set())
+            found = self._gaps[key] = gaps(limits, dated(codes))
         return found
 
     def tenures(self, program_id: int, codes: str | None, tenure: Tenure) -> list[Tenure]:

@@ -1,11 +1,13 @@
 """Programmes limited to household categories, by date: the days a programme holds a household.
 
-A category is in a programme's limit from `since` until `until` (exclusive; None: still in).
-On a day when the programme is limited to some category, it holds a household only if the
-household carries one of the categories in the limit that day; on a day it is limited to
-none, it holds every household. A pairing owes under its programme only on the days the
-programme holds its household: its tenure is cut to those days, so a finished period keeps
-what it owed (limiting later never reaches back) and the cadence engine needs no change.
+A category is in a programme's limit from `since` until `until` (exclusive; None: still in),
+and a household carries a category over such a span too (an edit of its categories changes
+them from that day on). On a day when the programme is limited to some category, it holds a
+household only if the household carries, that day, one of the categories in the limit that
+day; on a day it is limited to none, it holds every household. A pairing owes under its
+programme only on the days the programme holds its household: its tenure is cut to those
+days, so a finished period keeps what it owed (limiting, or editing a household's
+categories, later never reaches back) and the cadence engine needs no change.
 
 Pure: no clock, no storage; dates are arguments.
 """
@@ -37,16 +39,40 @@ class Limit:
         return self.since <= day and (self.until is None or day < self.until)
 
 
-def gaps(limits: Iterable[Limit], categories: Collection[str]) -> tuple[Gap, ...]:
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """A household carries one category from `since` until `until` (exclusive)."""
+
+    category: str
+    since: date = ALWAYS
+    until: date | None = None
+
+    def covers(self, day: date) -> bool:
+        """True if the household carries the category on that day."""
+        return self.since <= day and (self.until is None or day < self.until)
+
+
+def _dated(categories: Collection[str] | Iterable[Carried]) -> list[Carried]:
+    """The household's categories as spans (a bare code: carried always), empty ones left out."""
+    spans = [c if isinstance(c, Carried) else Carried(c) for c in categories]
+    return [c for c in spans if c.until is None or c.since < c.until]
+
+
+def gaps(limits: Iterable[Limit],
+         categories: Collection[str] | Iterable[Carried]) -> tuple[Gap, ...]:
     """The stretches of days, in order and apart, on which a programme with these limits does
-    not hold a household carrying these categories."""
+    not hold a household carrying these categories (codes carried always, or dated spans)."""
     dated = [limit for limit in limits if limit.until is None or limit.since < limit.until]
-    bounds = sorted({limit.since for limit in dated}
-                    | {limit.until for limit in dated if limit.until is not None})
+    carried = _dated(categories)
+    # The answer can change only where a limit or a carried category begins or ends.
+    spans: list[Limit | Carried] = [*dated, *carried]
+    bounds = sorted({span.since for span in spans}
+                    | {span.until for span in spans if span.until is not None})
     found: list[Gap] = []
     for n, day in enumerate(bounds):
         on = [limit for limit in dated if limit.covers(day)]
-        held = not on or any(limit.category in categories for limit in on)
+        held = not on or bool({limit.category for limit in on}
+                               & {c.category for c in carried if c.covers(day)})
         if held:
             continue
         end = bounds[n + 1] if n + 1 < len(bounds) else None

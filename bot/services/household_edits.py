@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.households import HouseholdInput
+from bot.domain.periods import local_date
 from bot.services.context import Services
 from storage import audit, households, pairings, reports
 from storage.households import Household
@@ -51,13 +52,15 @@ async def create(services: Services, actor: int, data: HouseholdInput, today: da
 async def edit(services: Services, actor: int, household_id: int, data: HouseholdInput,
                now: datetime) -> Household | None:
     """Replace a household's fields, the old values kept in the audit trail; None if it is
-    gone."""
+    gone. Its categories change from today (the deployment's date): which programmes held it
+    before, and so the figures of a finished period, stay as they were."""
     old = await households.get(services.db, household_id)
     if old is None:
         return None
+    today = local_date(now, services.settings.timezone)
     # The change and its "who, when, what it was" commit together.
     async with services.db.transaction() as tx:
-        if not await households.update_in(tx, household_id, data, now):
+        if not await households.update_in(tx, household_id, data, now, today):
             return None
         await audit.record(tx, now, actor, "household.edit", "household", household_id,
                            {"old": _profile(old)})

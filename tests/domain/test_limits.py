@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.cadence import Tenure
-from bot.domain.limits import ALWAYS, Limit, gaps, held_spans, held_tenures
+from bot.domain.limits import ALWAYS, Carried, Limit, gaps, held_spans, held_tenures
 
 D1, D2, D3 = date(2026, 4, 1), date(2026, 7, 1), date(2026, 10, 1)
 
@@ -24,6 +24,24 @@ def test_a_lifted_limit_holds_again_and_a_category_added_later_holds_from_then()
     # Back to back: one gap.
     assert gaps([Limit("orphan", D1, D2), Limit("tekun", D2)], set()) == ((D1, None),)
     assert gaps([Limit("orphan", D1, D1)], set()) == ()  # taken out the day it was added
+
+
+def test_a_category_the_household_takes_or_leaves_counts_from_that_day_only() -> None:
+    orphans = [Limit("orphan", ALWAYS)]
+    # An orphan until D2, 低保 from then: held until D2, not from D2 on.
+    assert gaps(orphans, [Carried("orphan", ALWAYS, D2), Carried("dibao", D2)]) == (
+        (D2, None),)
+    # 低保 always, an orphan too from D2: not held until D2, held from then.
+    assert gaps(orphans, [Carried("dibao"), Carried("orphan", D2)]) == ((ALWAYS, D2),)
+    # Limited from D1, an orphan until D3: held before the limit and until D3.
+    assert gaps([Limit("orphan", D1)], [Carried("orphan", ALWAYS, D3)]) == ((D3, None),)
+    # An orphan from D2 to D3 and again from a later day: out between.
+    later = date(2026, 12, 1)
+    assert gaps(orphans, [Carried("orphan", D2, D3), Carried("orphan", later)]) == (
+        (ALWAYS, D2), (D3, later))
+    # Taken and left the same day: it never counted; codes alone are carried always.
+    assert gaps(orphans, [Carried("orphan", D2, D2)]) == ((ALWAYS, None),)
+    assert gaps(orphans, [Carried("orphan")]) == gaps(orphans, {"orphan"}) == ()
 
 
 def test_a_tenure_is_cut_to_the_held_days() -> None:

@@ -221,8 +221,12 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.expect("已更新")
     with bot.db() as conn:
         assert conn.execute("SELECT category FROM households").fetchone()[0] == "serious_illness"
-        assert [r[0] for r in conn.execute("SELECT category FROM household_categories")] == [
-            "serious_illness"]
+        assert [r[0] for r in conn.execute("SELECT category FROM household_categories "
+                                           "WHERE until IS NULL")] == ["serious_illness"]
+        # 独居老人 is kept as carried until today (categories are dated: past figures stay).
+        assert [tuple(r) for r in conn.execute(
+            "SELECT category, until FROM household_categories WHERE until IS NOT NULL")] == [
+            ("elderly_alone", bot.today().isoformat())]
 
 
 # -- pairing and handover -------------------------------------------------------------------------

@@ -81,8 +81,9 @@ CATEGORIES = ("dibao", "orphan", "unsupported_child", "elderly_alone")
 
 
 def _limits(conn: sqlite3.Connection, rng: random.Random, households: int) -> None:
-    """Households' categories (some none), and programmes limited to some of them, by date:
-    in force always, from a day on, until a day, and a limit that lapsed and came back."""
+    """Households' categories (some none; some changed on a day: one ended, one begun), and
+    programmes limited to some of them, by date: in force always, from a day on, until a day,
+    and a limit that lapsed and came back."""
     conn.executemany(
         "INSERT INTO household_categories (household_id, category) VALUES (?, ?)",
         [(h, c) for h in range(1, households + 1)
@@ -98,6 +99,15 @@ def _limits(conn: sqlite3.Connection, rng: random.Random, households: int) -> No
         [(1, "orphan", "0001-01-01", None), (1, "dibao", a, c), (1, "elderly_alone", b, None),
          (2, "unsupported_child", a, b), (2, "unsupported_child", c, None),
          (2, "orphan", d, None), (3, "dibao", b, d)])
+    changed = [(h, day(), rng.choice(CATEGORIES)) for h in range(1, households + 1)
+               if rng.random() < 0.3]
+    conn.executemany(
+        "UPDATE household_categories SET until = ? WHERE household_id = ? AND category = "
+        "(SELECT MIN(category) FROM household_categories WHERE household_id = ?)",
+        [(on, h, h) for h, on, _ in changed])
+    conn.executemany(
+        "INSERT OR IGNORE INTO household_categories (household_id, category, since) "
+        "VALUES (?, ?, ?)", [(h, category, on) for h, on, category in changed])
 
 
 def _tenures(rng: random.Random, household: int, program: int) -> list[tuple[object, ...]]:

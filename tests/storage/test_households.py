@@ -56,7 +56,7 @@ async def test_programs_are_data_and_nonsense_is_refused(db: Database) -> None:
 async def test_create_edit_archive(db: Database) -> None:
     made = await households.create(db, _input(), NOW, by=9001)
     assert made.area_name == "东门社区"
-    changed = await households.update(db, made.id, _input("张爷爷", None), NOW)
+    changed = await households.update(db, made.id, _input("张爷爷", None), NOW, TODAY)
     assert changed is not None and changed.name == "张爷爷" and changed.external_id == "A1"
     await pairings.pair(db, made.id, 7001, 1, TODAY, NOW)
     assert await households.archive(db, made.id, TODAY, NOW)

@@ -127,3 +127,37 @@ async def test_reports_and_the_outbox_take_a_voice_note_once_migrated(tmp_path: 
         assert await db.fetchval("SELECT COUNT(*) FROM outbox WHERE op = 'voice'") == 1
     finally:
         await db.close()
+
+
+async def test_a_households_categories_are_carried_from_the_start_once_dated(
+        tmp_path: Path) -> None:
+    """Categories kept before they were dated are carried from a day far in the past (which
+    programmes held the household on any day already reported stays as it was), and still
+    carried today."""
+    from bot.domain.households import Category
+    from bot.domain.limits import ALWAYS
+    from storage import households, program_categories
+
+    path = tmp_path / "old.sqlite3"
+    stamp = "2026-01-01T00:00:00+00:00"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        assert await migrate(conn, target=23) == 23
+        await conn.execute("INSERT INTO households (name, category, created_at, updated_at) "
+                           "VALUES ('小明', 'orphan', ?, ?)", (stamp, stamp))
+        await conn.execute("INSERT INTO household_categories (household_id, category) "
+                           "VALUES (1, 'orphan'), (1, 'dibao')")
+        await conn.execute("INSERT INTO program_categories (program_id, category, since) "
+                           "VALUES (1, 'orphan', '2026-04-01')")
+    db = await Database.open(path)
+    try:
+        rows = await db.fetchall("SELECT household_id, category, since, until "
+                                 "FROM household_categories ORDER BY category")
+        assert [tuple(r) for r in rows] == [(1, "dibao", ALWAYS.isoformat(), None),
+                                            (1, "orphan", ALWAYS.isoformat(), None)]
+        found = await households.get(db, 1)
+        assert found is not None and found.categories == (Category.ORPHAN, Category.DIBAO)
+        codes = await db.fetchval(f"SELECT {program_categories.carried('1')}")
+        assert set(codes.split(",")) == {"orphan", "dibao"}  # read as before: carried always
+        assert (await program_categories.holding(db)).gaps(1, codes) == ()
+    finally:
+        await db.close()

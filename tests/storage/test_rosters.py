@@ -54,10 +54,18 @@ async def test_a_household_keeps_every_category_and_an_edit_replaces_them(
         assert made.category is Category.DIBAO
         assert made.categories == (Category.DIBAO, Category.SEVERE_DISABILITY,
                                    Category.ELDERLY_ALONE)
-        changed = await households.update(db, made.id, _input((Category.SERIOUS_ILLNESS,)), NOW)
+        changed = await households.update(db, made.id, _input((Category.SERIOUS_ILLNESS,)),
+                                           NOW, TODAY)
         assert changed is not None
         assert changed.categories == (Category.SERIOUS_ILLNESS,)
-        assert await db.fetchval("SELECT COUNT(*) FROM household_categories") == 1
+        # The edit replaces them from today: one carried now, the three before end today.
+        assert await db.fetchval("SELECT COUNT(*) FROM household_categories "
+                                 "WHERE until IS NULL") == 1
+        ended = await db.fetchall("SELECT category, until FROM household_categories "
+                                  "WHERE until IS NOT NULL ORDER BY category")
+        assert [tuple(r) for r in ended] == [("dibao", TODAY.isoformat()),
+                                             ("elderly_alone", TODAY.isoformat()),
+                                             ("severe_disability", TODAY.isoformat())]
     finally:
         await db.close()
 
