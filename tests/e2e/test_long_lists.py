@@ -478,3 +478,58 @@ async def test_projects_list_45_a_page_at_a_time_and_one_on_page_3_is_retired(
     await coordinator.expect("已停用项目 项目43")
     with bot.db() as conn:
         assert conn.execute("SELECT retired FROM projects WHERE name = '项目43'").fetchone()[0] == 1
+
+
+async def every_choice(user: FakeUser, message: BotMessage, pages: int,
+                       others: tuple[str, ...] = ()) -> tuple[list[str], BotMessage]:
+    """The choices on every page of a paged question, in order (the page buttons and the
+    `others` left out), turning to the last page; and that last page."""
+    seen: list[str] = []
+    for number in range(1, pages + 1):
+        within_limits(message)
+        assert f"第 {number}/{pages} 页" in message.plain
+        seen += [t for t in message.labels if t not in (NEXT, PREVIOUS, *others)]
+        if number < pages:
+            await user.press(NEXT, in_message=message)
+            message = await user.expect(rf"第 {number + 1}/{pages} 页")
+    assert NEXT not in message.labels
+    return seen, message
+
+
+async def test_overdue_filter_offers_all_120_communities_and_one_on_page_2_filters(
+        many_areas: BotProcess, coordinator: FakeUser, api: FakeBotApi) -> None:
+    # Paired for two years with nothing logged: both missed last period's call and visit.
+    add_worker(many_areas, 7001, "陈社工", area="东门社区005")
+    await import_csv(many_areas, HEADER
+                     + "LH-1,张大爷,东门社区005,东门路12号,1,独居老人,7001,2024-01-01\n"
+                     + "LH-2,李阿婆,桂园社区007,桂园路8号,2,低保,7001,2024-01-01\n")
+    all_ = label("zh", "overdue.all")
+    await coordinator.send("/overdue")
+    listing = await coordinator.expect("逾期任务")
+    assert "张大爷" in listing.plain and "李阿婆" in listing.plain
+    choose = await coordinator.expect("想只看一个社区")
+    assert choose.labels[0] == all_
+    seen, choose = await every_choice(coordinator, choose, 6, (all_,))
+    assert seen == sorted(name.split("/")[1] for name in AREAS)
+
+    # A forged page turn from a worker is refused like any other filter button.
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/start")
+    await worker.expect("")
+    assert "只对管理员开放" in await worker.press_data("ov:pg:1", worker.last_message)
+
+    await coordinator.send("/overdue")
+    await coordinator.expect("逾期任务")
+    choose = await coordinator.expect("想只看一个社区")
+    assert "第 1/6 页" in choose.plain and "桂园社区007" not in choose.labels
+    choose = await turn_to(coordinator, choose, 2, 6)
+    await coordinator.press("桂园社区007", in_message=choose)
+    only = await coordinator.expect("社区：桂园社区007")
+    assert "李阿婆" in only.plain and "张大爷" not in only.plain
+    # The filter comes back at the page that holds the community chosen.
+    again = await coordinator.expect("想只看一个社区")
+    assert "第 2/6 页" in again.plain and "桂园社区007" in again.labels
+    await coordinator.press(all_, in_message=again)
+    everyone = await coordinator.expect("逾期任务")
+    assert "张大爷" in everyone.plain and "李阿婆" in everyone.plain
+
