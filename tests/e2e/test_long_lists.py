@@ -533,3 +533,43 @@ async def test_overdue_filter_offers_all_120_communities_and_one_on_page_2_filte
     everyone = await coordinator.expect("逾期任务")
     assert "张大爷" in everyone.plain and "李阿婆" in everyone.plain
 
+
+async def test_streets_overview_pages_25_streets_and_one_on_page_2_is_adjusted(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    # 19 more streets of one community each (莲塘社区001 … 019): 25 streets in all.
+    with many_areas.db() as conn:
+        for n in range(1, 20):
+            made = conn.execute("INSERT INTO streets (name, created_at) VALUES (?, ?)",
+                                (f"新区{n:02d}街道", STAMP)).lastrowid
+            conn.execute("UPDATE areas SET street_id = ? WHERE name = ?",
+                         (made, f"莲塘社区{n:03d}"))
+        conn.commit()
+    streets = sorted([f"{s}街道" for s in STREETS] + [f"新区{n:02d}街道" for n in range(1, 20)])
+    edit = [label("zh", "streets.button.edit", street=s) for s in streets]
+    add = label("zh", "streets.button.add")
+    await coordinator.send("/areas")
+    await coordinator.expect("社区列表")
+    await coordinator.press(label("zh", "streets.button.open"))
+    listing = await coordinator.expect("街道和社区")
+    assert listing.labels[0] == add
+    seen, listing = await every_choice(coordinator, listing, 2, (add,))
+    assert seen == edit
+    # Each page names the streets it has buttons for.
+    assert f"{streets[24]}：" in listing.plain and f"{streets[0]}：" not in listing.plain
+
+    await coordinator.press(PREVIOUS, in_message=listing)
+    listing = await coordinator.expect("第 1/2 页")
+    listing = await turn_to(coordinator, listing, 2, 2)
+    target = streets[22]  # on page 2
+    await coordinator.press(label("zh", "streets.button.edit", street=target),
+                            in_message=listing)
+    view = await coordinator.expect(f"{target} 下面有哪些社区")
+    view = await turn_to(coordinator, view, 2, 6)
+    await coordinator.press("桂园社区003", in_message=view)
+    view = await coordinator.expect("桂园社区003")
+    await coordinator.press(label("zh", "streets.button.done"), in_message=view)
+    # Back at the page that holds the street.
+    listing = await coordinator.expect("街道和社区")
+    assert "第 2/2 页" in listing.plain and "桂园社区003" in listing.plain
+    assert street_of(many_areas)["桂园社区003"] == target
+
