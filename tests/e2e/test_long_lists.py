@@ -573,3 +573,39 @@ async def test_streets_overview_pages_25_streets_and_one_on_page_2_is_adjusted(
     assert "第 2/2 页" in listing.plain and "桂园社区003" in listing.plain
     assert street_of(many_areas)["桂园社区003"] == target
 
+
+async def test_aid_offers_all_45_households_of_a_worker_and_one_on_page_2_is_chosen(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "".join(
+        f"LA-{n:02d},住户{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 46)))
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/aid")
+    question = await worker.expect("给哪一户")
+    seen, question = await every_choice(worker, question, 3)
+    assert seen == [f"住户{n:02d}" for n in range(1, 46)]
+    await worker.press(PREVIOUS, in_message=question)
+    question = await worker.expect("第 2/3 页")
+    await worker.press("住户25", in_message=question)
+    await worker.expect("这笔救助是什么形式")
+    await worker.press("💵 现金")
+    await worker.expect("金额是多少元")
+    await worker.send("300")
+    await worker.expect("从哪里出")
+    await worker.press("社区基金")
+    await worker.expect("用在哪方面")
+    await worker.press("生活")
+    await worker.expect("是哪天发的")
+    await worker.press("昨天")
+    await worker.expect("还有要补充")
+    await worker.press("跳过")
+    summary = await worker.expect("请核对一下")
+    assert "服务对象：住户25" in summary.plain
+    await worker.press("✅ 确认保存", in_message=summary)
+    await worker.expect("已保存")
+    with bot.db() as conn:
+        assert [tuple(r) for r in conn.execute(
+            "SELECT h.external_id, a.amount_fen FROM aid a "
+            "JOIN households h ON h.id = a.household_id")] == [("LA-25", 30000)]
+
