@@ -609,3 +609,38 @@ async def test_aid_offers_all_45_households_of_a_worker_and_one_on_page_2_is_cho
             "SELECT h.external_id, a.amount_fen FROM aid a "
             "JOIN households h ON h.id = a.household_id")] == [("LA-25", 30000)]
 
+
+async def test_new_household_takes_a_community_from_page_2(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/households")
+    await coordinator.expect("服务对象名册")
+    await coordinator.press(label("zh", "households.button.add"))
+    await coordinator.expect("户主姓名是什么")
+    await coordinator.send("张大爷")
+    question = await coordinator.expect("属于哪个社区")
+    within_limits(question)
+    assert "第 1/6 页" in question.plain and "桂园社区012" not in question.labels
+    question = await turn_to(coordinator, question, 2, 6)
+    assert "桂园社区012" in question.labels and "东门社区001" not in question.labels
+    await coordinator.press("桂园社区012", in_message=question)
+    await coordinator.expect("住址是")
+    await coordinator.send("桂园路12号")
+    await coordinator.expect("几口人")
+    await coordinator.send("1")
+    question = await coordinator.expect("属于哪些类别")
+    await coordinator.press(label("zh", "category.elderly_alone"), in_message=question)
+    question = await coordinator.expect("属于哪些类别")
+    await coordinator.press("✔️ 选好了", in_message=question)
+    question = await coordinator.expect("致贫致困原因是什么")
+    await coordinator.press(label("zh", "causes.done"), in_message=question)
+    await coordinator.expect("主要有哪些需求")
+    await coordinator.press("跳过")
+    await coordinator.expect("联系电话")
+    await coordinator.press("跳过")
+    summary = await coordinator.expect("服务管理档案 · 张大爷")
+    assert "桂园社区012" in summary.plain
+    await coordinator.press("✅ 保存")
+    await coordinator.expect("已保存服务对象 张大爷")
+    with many_areas.db() as conn:
+        assert conn.execute("SELECT a.name FROM households h JOIN areas a ON a.id = h.area_id"
+                            ).fetchone()[0] == "桂园社区012"
