@@ -104,6 +104,7 @@ class AidDraft:
     day: date | None = None
     note: str = ""
     replaces: int | None = None  # the entry this one redoes
+    page: int = 0  # the page of households last shown: a resumed question reopens there
 
 
 def _case_name(ctx: Ctx, case: Report) -> str:
@@ -204,7 +205,7 @@ class AidFlow(StepFlow[AidDraft]):
     # -- questions ------------------------------------------------------------------------
 
     async def _ask_household(self, ctx: Ctx, draft: AidDraft) -> None:
-        await ctx.reply(*await self._households_view(ctx, 0))
+        await ctx.reply(*await self._households_view(ctx, draft.page))
 
     async def _households_view(self, ctx: Ctx, number: int
                                ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -328,7 +329,10 @@ class AidFlow(StepFlow[AidDraft]):
 
     async def _turn_households(self, ctx: Ctx, draft: AidDraft,
                                number: int) -> Refused | None:
-        """Another page of households and cases, in the same message."""
+        """Another page of households and cases, in the same message (kept, for a resumed
+        question)."""
+        draft.page = number
+        await self.save(ctx, HOUSEHOLD, draft)
         await ctx.edit_or_reply(*await self._households_view(ctx, number))
         return None
 

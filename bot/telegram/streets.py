@@ -209,6 +209,7 @@ class StreetDraft:
 
     name: str = ""
     areas: list[int] = field(default_factory=list)
+    page: int = 0  # the page of communities last shown: a resumed question reopens there
 
 
 class StreetFlow(StepFlow[StreetDraft]):
@@ -241,7 +242,7 @@ class StreetFlow(StepFlow[StreetDraft]):
         await ctx.reply(ctx.t("streets.ask_name", max=AREA_NAME_MAX))
 
     async def _ask_areas(self, ctx: Ctx, draft: StreetDraft) -> None:
-        await ctx.reply(*await self._areas_view(ctx, draft))
+        await ctx.reply(*await self._areas_view(ctx, draft, draft.page))
 
     async def _areas_view(self, ctx: Ctx, draft: StreetDraft, number: int = 0, *,
                           holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
@@ -300,6 +301,8 @@ class StreetFlow(StepFlow[StreetDraft]):
 
     async def _turn(self, ctx: Ctx, draft: StreetDraft, number: int) -> Refused | None:
         """Another page of communities, in the same message (what is ticked stays)."""
+        draft.page = number
+        await self.save(ctx, AREAS_STEP, draft)
         await ctx.edit_or_reply(*await self._areas_view(ctx, draft, number))
         return None
 

@@ -644,3 +644,126 @@ async def test_new_household_takes_a_community_from_page_2(
     with many_areas.db() as conn:
         assert conn.execute("SELECT a.name FROM households h JOIN areas a ON a.id = h.area_id"
                             ).fetchone()[0] == "桂园社区012"
+
+
+async def test_a_report_resumed_after_a_restart_reopens_the_communities_at_the_page_left(
+        many_areas: BotProcess, resident: FakeUser) -> None:
+    question = await to_the_area_step(resident, "莲塘小区3栋502")
+    await turn_to(resident, question, 4, 6)
+    await many_areas.restart()  # kill -9, then start again
+    await resident.send("/report")
+    await resident.expect("您上次的求助还没填完")
+    question = await resident.expect("属于哪个社区")
+    assert "第 4/6 页" in question.plain and "翠竹社区011" in question.labels
+    await resident.press("翠竹社区011", in_message=question)
+    await resident.expect("第 6 步")
+    with many_areas.db() as conn:
+        draft = conn.execute("SELECT data FROM flows").fetchone()[0]
+        area = conn.execute("SELECT id FROM areas WHERE name = '翠竹社区011'").fetchone()[0]
+    assert f'"area_id": {area}' in draft
+
+
+async def test_aid_resumed_reopens_the_households_at_the_page_left(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "".join(
+        f"LA-{n:02d},住户{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 46)))
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/aid")
+    question = await worker.expect("给哪一户")
+    await turn_to(worker, question, 3, 3)
+    await worker.send("/aid")  # back to it later
+    await worker.expect("您上次的救助还没记完")
+    question = await worker.expect("给哪一户")
+    assert "第 3/3 页" in question.plain and "住户44" in question.labels
+    await worker.press("住户44", in_message=question)
+    await worker.expect("住户44.*这笔救助是什么形式")
+
+
+async def test_an_activity_resumed_from_start_reopens_the_communities_at_the_page_left(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/activity")
+    await coordinator.expect("活动叫什么")
+    await coordinator.send("重阳节走访")
+    await coordinator.expect("是哪一类活动")
+    await coordinator.press(label("zh", "activity.kind.holiday_visit"))
+    await coordinator.expect("是哪天的活动")
+    await coordinator.press(label("zh", "activity.button.yesterday"))
+    question = await coordinator.expect("在哪些社区")
+    await coordinator.press("东门社区002", in_message=question)
+    question = await coordinator.expect("已选：东门社区002")
+    await turn_to(coordinator, question, 5, 6)
+    await coordinator.send("/start")
+    await coordinator.expect("没办完")
+    question = await coordinator.expect("在哪些社区")
+    assert "第 5/6 页" in question.plain and "已选：东门社区002" in question.plain
+    await coordinator.press("莲塘社区003", in_message=question)
+    question = await coordinator.expect("已选：东门社区002、莲塘社区003")
+    assert "第 5/6 页" in question.plain
+
+
+async def back_from_start(user: FakeUser, question: str, page: int, pages: int) -> BotMessage:
+    """/start in the middle of a flow: the question again, at the page that was shown."""
+    await user.send("/start")
+    await user.expect("没办完")
+    found = await user.expect(question)
+    assert f"第 {page}/{pages} 页" in found.plain
+    return found
+
+
+async def test_the_other_paged_questions_resumed_from_start_reopen_at_the_page_left(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    # A new household's community.
+    await coordinator.send("/households")
+    await coordinator.press(label("zh", "households.button.add"),
+                            in_message=await coordinator.expect("服务对象名册"))
+    await coordinator.expect("户主姓名是什么")
+    await coordinator.send("张大爷")
+    await turn_to(coordinator, await coordinator.expect("属于哪个社区"), 3, 6)
+    question = await back_from_start(coordinator, "属于哪个社区", 3, 6)
+    await coordinator.press("笋岗社区004", in_message=question)
+    await coordinator.expect("住址是")
+    await coordinator.send("/cancel")
+    await coordinator.expect("还需要什么")
+
+    # The worker to pair with.
+    add_workers(many_areas, 45, area="东门社区001")
+    await import_csv(many_areas, HEADER + "LH-1,李阿婆,东门社区001,东门路1号,1,低保,,\n")
+    await coordinator.send("/pair")
+    await coordinator.expect("安排结对")
+    await coordinator.send("李阿婆")
+    await turn_to(coordinator, await coordinator.expect("李阿婆 由谁结对"), 2, 3)
+    question = await back_from_start(coordinator, "李阿婆 由谁结对", 2, 3)
+    await coordinator.press("社工030 (0)", in_message=question)
+    await coordinator.expect("确认：社工030 从今天起结对 李阿婆")
+    await coordinator.send("/cancel")
+    await coordinator.expect("还需要什么")
+
+    # A new project's communities.
+    await coordinator.send("/projects")
+    await coordinator.press(label("zh", "projects.button.add"),
+                            in_message=await coordinator.expect("民生微实事项目"))
+    await coordinator.expect("项目叫什么")
+    await coordinator.send("长者助餐点")
+    await coordinator.expect("项目预算多少元")
+    await coordinator.send("5万")
+    await coordinator.expect("项目周期是哪天到哪天")
+    await coordinator.send("2026-09-01 至 2026-12-31")
+    await turn_to(coordinator, await coordinator.expect("项目在哪些社区"), 6, 6)
+    question = await back_from_start(coordinator, "项目在哪些社区", 6, 6)
+    assert "黄贝社区020" in question.labels
+    await coordinator.send("/cancel")
+    await coordinator.expect("还需要什么")
+
+    # A new street's communities.
+    await coordinator.send("/areas")
+    await coordinator.press(label("zh", "streets.button.open"),
+                            in_message=await coordinator.expect("社区列表"))
+    await coordinator.press(label("zh", "streets.button.add"),
+                            in_message=await coordinator.expect("街道和社区"))
+    await coordinator.expect("新街道叫什么")
+    await coordinator.send("湖贝街道")
+    await turn_to(coordinator, await coordinator.expect("湖贝街道 下面有哪些社区"), 2, 6)
+    question = await back_from_start(coordinator, "湖贝街道 下面有哪些社区", 2, 6)
+    assert "桂园社区020" in question.labels
