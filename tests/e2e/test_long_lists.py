@@ -535,7 +535,7 @@ async def test_overdue_filter_offers_all_120_communities_and_one_on_page_2_filte
 
 
 async def test_streets_overview_pages_25_streets_and_one_on_page_2_is_adjusted(
-        many_areas: BotProcess, coordinator: FakeUser) -> None:
+        many_areas: BotProcess, coordinator: FakeUser, resident: FakeUser) -> None:
     # 19 more streets of one community each (莲塘社区001 … 019): 25 streets in all.
     with many_areas.db() as conn:
         for n in range(1, 20):
@@ -554,6 +554,10 @@ async def test_streets_overview_pages_25_streets_and_one_on_page_2_is_adjusted(
     assert listing.labels[0] == add
     seen, listing = await every_choice(coordinator, listing, 2, (add,))
     assert seen == edit
+    # Anyone else's page turn, forged, is refused.
+    await resident.send("/start")
+    await resident.expect("")
+    assert "只对管理员开放" in await resident.press_data("sg:lp:1", resident.last_message)
     # Each page names the streets it has buttons for.
     assert f"{streets[24]}：" in listing.plain and f"{streets[0]}：" not in listing.plain
 
@@ -589,6 +593,8 @@ async def test_aid_offers_all_45_households_of_a_worker_and_one_on_page_2_is_cho
     question = await worker.expect("第 2/3 页")
     await worker.press("住户25", in_message=question)
     await worker.expect("这笔救助是什么形式")
+    # A page turn of the step gone by changes nothing.
+    assert "这一步已经过去了" in await worker.press_data("ad:hp:0", question)
     await worker.press("💵 现金")
     await worker.expect("金额是多少元")
     await worker.send("300")
