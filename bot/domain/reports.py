@@ -143,6 +143,7 @@ class Draft:
     editing: bool = False  # True while changing one field from the summary
     # The reporter said this is not the report they sent a few minutes ago.
     not_a_repeat: bool = False
+    area_page: int = 0  # the page of communities last shown: a resumed question reopens there
 
     def to_data(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -156,6 +157,7 @@ class Draft:
             "photos": list(self.photos), "album": self.album, "album_told": self.album_told,
             "phone": self.phone, "anonymous": self.anonymous,
             "editing": self.editing, "not_a_repeat": self.not_a_repeat,
+            "area_page": self.area_page,
         }
 
     @classmethod
@@ -175,6 +177,7 @@ class Draft:
         area_id = data.get("area_id")
         anonymous = data.get("anonymous")
         seconds = data.get("voice_seconds")
+        page = data.get("area_page")
         return cls(
             category=Category(category) if category in set(Category) else None,
             description=text("description"), subject=text("subject"), address=text("address"),
@@ -189,6 +192,7 @@ class Draft:
             anonymous=anonymous if isinstance(anonymous, bool) else None,
             editing=data.get("editing") is True,
             not_a_repeat=data.get("not_a_repeat") is True,
+            area_page=page if isinstance(page, int) and not isinstance(page, bool) else 0,
         )
 
     @property

@@ -77,6 +77,10 @@ class ActivityDraft:
     people: int | None = None  # None: as many as households
     project: int | None = None
     project_name: str | None = None
+    # The page of each list last shown: a resumed question reopens there.
+    area_page: int = 0
+    pick_page: int = 0
+    project_page: int = 0
 
 
 class ActivityFlow(StepFlow[ActivityDraft]):
@@ -134,11 +138,11 @@ class ActivityFlow(StepFlow[ActivityDraft]):
         await ctx.reply(ctx.t("activity.ask_kind", title=draft.title), buttons(pairs(items)))
 
     async def _ask_areas(self, ctx: Ctx, draft: ActivityDraft) -> None:
-        text, markup = await self._areas_view(ctx, draft)
+        text, markup = await self._areas_view(ctx, draft, draft.area_page)
         await ctx.reply(text, markup)
 
     async def _ask_pick(self, ctx: Ctx, draft: ActivityDraft) -> None:
-        text, markup = await self._pick_view(ctx, draft)
+        text, markup = await self._pick_view(ctx, draft, draft.pick_page)
         await ctx.reply(text, markup)
 
     async def _ask_services(self, ctx: Ctx, draft: ActivityDraft) -> None:
@@ -225,7 +229,7 @@ class ActivityFlow(StepFlow[ActivityDraft]):
                         [(ctx.t("activity.button.done"), SERVICES_DONE.data())]])
 
     async def _ask_project(self, ctx: Ctx, draft: ActivityDraft) -> None:
-        await ctx.reply(*await self._projects_view(ctx, draft, 0))
+        await ctx.reply(*await self._projects_view(ctx, draft, draft.project_page))
 
     async def _projects_view(self, ctx: Ctx, draft: ActivityDraft,
                              number: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -297,6 +301,8 @@ class ActivityFlow(StepFlow[ActivityDraft]):
 
     async def _turn_areas(self, ctx: Ctx, draft: ActivityDraft, number: int) -> Refused | None:
         """Another page of communities, in the same message (what is ticked stays)."""
+        draft.area_page = number
+        await self.save(ctx, AREAS, draft)
         await ctx.edit_or_reply(*await self._areas_view(ctx, draft, number))
         return None
 
@@ -345,6 +351,8 @@ class ActivityFlow(StepFlow[ActivityDraft]):
 
     async def _turn_pick(self, ctx: Ctx, draft: ActivityDraft, number: int) -> Refused | None:
         """Another page of households, in the same message (what is ticked stays)."""
+        draft.pick_page = number
+        await self.save(ctx, PICKING, draft)
         await ctx.edit_or_reply(*await self._pick_view(ctx, draft, number))
         return None
 
@@ -378,6 +386,8 @@ class ActivityFlow(StepFlow[ActivityDraft]):
     async def _turn_projects(self, ctx: Ctx, draft: ActivityDraft,
                              number: int) -> Refused | None:
         """Another page of projects, in the same message."""
+        draft.project_page = number
+        await self.save(ctx, PROJECT, draft)
         await ctx.edit_or_reply(*await self._projects_view(ctx, draft, number))
         return None
 

@@ -1,8 +1,9 @@
 """/aid and /funds: record aid given to a household; coordinators keep the funds.
 
-household → kind → amount (→ "really?" above a million) → goods and quantity (in kind) → fund
-→ purpose → date → note → summary with Confirm. Every step is stored; every press is checked
-again against the presser's role and right to the household.
+household (the worker's own and the cases they hold, a page at a time; or a typed name) → kind
+→ amount (→ "really?" above a million) → goods and quantity (in kind) → fund → purpose → date
+→ note → summary with Confirm. Every step is stored; every press is checked again against the
+presser's role and right to the household.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from telegram import Message
+from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.domain.access import Action
@@ -49,7 +50,7 @@ from bot.telegram.household_ui import (
     short,
     today,
 )
-from bot.telegram.keyboards import page_line, page_rows
+from bot.telegram.keyboards import page_line, page_rows, picker
 
 NAME = "aid"
 FUND_FLOW = "fund"
@@ -57,11 +58,12 @@ FUND_FLOW = "fund"
  CONFIRM) = ("household", "kind", "amount", "big", "description", "quantity", "fund",
              "purpose", "day", "note", "confirm")
 FUND_NAME = "name"  # the fund flow's one step
-BUTTONS_MAX = 8
+SEARCH_MAX = 8  # households a typed name offers; more: type more of the name
 
 AD = CODEC.prefix("ad", "the aid flow")
 HOUSEHOLD_B = AD.button("h", Int())
 CASE_B = AD.button("c", Int())
+HOUSEHOLDS_PAGE = AD.button("hp", Int(4))  # another page of households and cases
 KIND_B = AD.button("k", Choice(AidKind))
 BIG_B = AD.button("big", Choice(("y", "n")))  # a large amount: really, or type it again
 FUND_B = AD.button("f", Int())
@@ -102,6 +104,7 @@ class AidDraft:
     day: date | None = None
     note: str = ""
     replaces: int | None = None  # the entry this one redoes
+    page: int = 0  # the page of households last shown: a resumed question reopens there
 
 
 def _case_name(ctx: Ctx, case: Report) -> str:
@@ -127,7 +130,8 @@ class AidFlow(StepFlow[AidDraft]):
     def __init__(self) -> None:
         self.steps = Steps({
             HOUSEHOLD: Step(self._ask_household, self._search,
-                            (on(HOUSEHOLD_B, self._household), on(CASE_B, self._case))),
+                            (on(HOUSEHOLD_B, self._household), on(CASE_B, self._case),
+                             on(HOUSEHOLDS_PAGE, self._turn_households, keep=True))),
             KIND: Step(self._ask_kind, buttons=(on(KIND_B, self._kind),)),
             AMOUNT: Step(self._ask_amount, self._typed_amount),
             BIG: Step(self._ask_big, buttons=(on(BIG_B, self._big),)),
@@ -201,16 +205,22 @@ class AidFlow(StepFlow[AidDraft]):
     # -- questions ------------------------------------------------------------------------
 
     async def _ask_household(self, ctx: Ctx, draft: AidDraft) -> None:
+        await ctx.reply(*await self._households_view(ctx, draft.page))
+
+    async def _households_view(self, ctx: Ctx, number: int
+                               ) -> tuple[str, InlineKeyboardMarkup | None]:
+        """Page `number` of the person's households, then the cases they hold (📋); none:
+        ask for a name."""
         mine = await my_households.paired(ctx.services, ctx.user_id)
         unique = list({m.household_id: m for m in mine}.values())
-        items = [(short(m.name), HOUSEHOLD_B.data(m.household_id))
-                 for m in unique[:BUTTONS_MAX]]
-        cases = [[(ctx.t("aid.button.case", ref=r.ref,
-                         category=ctx.t(f"report.category.{r.category}")), CASE_B.data(r.id))]
-                 for r in (await ledger.held_cases(ctx.services, ctx.user_id))[:BUTTONS_MAX]]
-        key = "aid.ask_household" if items or cases else "aid.ask_household_search"
-        rows = [*pairs(items), *cases]
-        await ctx.reply(ctx.t(key), buttons(rows) if rows else None)
+        items = [(short(m.name), HOUSEHOLD_B.data(m.household_id)) for m in unique]
+        items += [(ctx.t("aid.button.case", ref=r.ref,
+                         category=ctx.t(f"report.category.{r.category}")), CASE_B.data(r.id))
+                  for r in await ledger.held_cases(ctx.services, ctx.user_id)]
+        if not items:
+            return ctx.t("aid.ask_household_search"), None
+        rows, page = picker(ctx.t, items, number, HOUSEHOLDS_PAGE.data, 2)
+        return "\n".join([ctx.t("aid.ask_household"), *page]), buttons(rows)
 
     async def _ask_kind(self, ctx: Ctx, draft: AidDraft) -> None:
         items = [(ctx.t(f"aid.kind.{k.value}"), KIND_B.data(k)) for k in AidKind]
@@ -270,7 +280,7 @@ class AidFlow(StepFlow[AidDraft]):
         if not text:
             return False
         worker = None if is_coordinator(ctx) else ctx.user_id
-        found = await my_households.search(ctx.services, text[:40], BUTTONS_MAX,
+        found = await my_households.search(ctx.services, text[:40], SEARCH_MAX,
                                           worker_id=worker)
         if not found:
             await ctx.reply(ctx.t("aid.problem.search_none", query=text[:40]))
@@ -316,6 +326,15 @@ class AidFlow(StepFlow[AidDraft]):
         await self.goto(ctx, CONFIRM, draft)
 
     # -- buttons --------------------------------------------------------------------------
+
+    async def _turn_households(self, ctx: Ctx, draft: AidDraft,
+                               number: int) -> Refused | None:
+        """Another page of households and cases, in the same message (kept, for a resumed
+        question)."""
+        draft.page = number
+        await self.save(ctx, HOUSEHOLD, draft)
+        await ctx.edit_or_reply(*await self._households_view(ctx, number))
+        return None
 
     async def _household(self, ctx: Ctx, draft: AidDraft, household_id: int) -> Refused | None:
         if not await ledger.may_record(ctx.services, ctx.user_id, is_coordinator(ctx),

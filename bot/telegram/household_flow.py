@@ -100,6 +100,7 @@ class HouseholdDraft:
     needs: str = ""
     phone: str = ""
     editing: bool = False  # changing one field: back to the summary after it
+    area_page: int = 0  # the page of communities last shown: a resumed question reopens there
 
 
 def chosen_categories(draft: HouseholdDraft) -> list[str]:
@@ -221,7 +222,7 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
         return ask
 
     async def _ask_area(self, ctx: Ctx, draft: HouseholdDraft) -> None:
-        await ctx.reply(*await self._area_page(ctx, 0))
+        await ctx.reply(*await self._area_page(ctx, draft.area_page))
 
     async def _area_page(self, ctx: Ctx, number: int) -> tuple[str, InlineKeyboardMarkup]:
         """A page of the communities to tap (pages to turn when there are many)."""
@@ -231,7 +232,9 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
         return text, buttons([*pairs(items), *page_rows(ctx.t, found, AREA_PAGE.data)])
 
     async def _turn_areas(self, ctx: Ctx, draft: HouseholdDraft, number: int) -> Refused | None:
-        """Another page of communities, in the same message."""
+        """Another page of communities, in the same message (kept, for a resumed question)."""
+        draft.area_page = number
+        await self.save(ctx, H_AREA, draft)
         await ctx.edit_or_reply(*await self._area_page(ctx, number))
         return None
 

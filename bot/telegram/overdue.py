@@ -2,7 +2,8 @@
 
 /overdue lists every obligation missed in the last period, by worker; `/overdue <text>`
 filters by an area or a worker whose name contains the text, and area buttons filter too
-(ov:a:<area id>, ov:all). Every press is checked again: coordinators only.
+(ov:a:<area id>, ov:all): every community, a page at a time in a message of its own below the
+list (ov:pg:<page> turns it). Every press is checked again: coordinators only.
 """
 
 from __future__ import annotations
@@ -10,20 +11,24 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import CODEC, Int
 from bot.domain import digest as dg
 from bot.domain.access import Action
+from bot.domain.paging import page_holding
 from bot.domain.people import Role
 from bot.domain.periods import local_date
 from bot.domain.reminding import pack
+from bot.services import areas
 from bot.services import digest as digests
 from bot.services import referrals as referral_cases
 from bot.services.overdue import Area, overdue
 from bot.telegram.commands import Command
 from bot.telegram.context import Ctx, handler
+from bot.telegram.household_ui import short
+from bot.telegram.keyboards import buttons, picker
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
 OV = CODEC.prefix("ov", "/overdue")
 EVERYONE = OV.button("all")
 OF_AREA = OV.button("a", Int())  # ov:a:<area id>
-AREA_BUTTONS = 12
+AREAS_PAGE = OV.button("pg", Int(4))  # ov:pg:<page>  another page of the communities
 
 
 async def digest_command(ctx: Ctx) -> None:
@@ -72,11 +77,15 @@ async def show_referrals(ctx: Ctx) -> None:
 
 
 async def on_button(ctx: Ctx) -> None:
-    """ov:a:<area id> or ov:all."""
+    """ov:a:<area id>, ov:all, or ov:pg:<page> (another page of the filter's communities)."""
     if not await ctx.may(Action.OVERDUE_READ):
         await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
         return
     data = ctx.query.data if ctx.query and ctx.query.data else ""
+    if (page := AREAS_PAGE.parse(data)) is not None:
+        await ctx.answer()
+        await ctx.edit_or_reply(*_filter(ctx, await areas.active(ctx.services), page[0]))
+        return
     area = OF_AREA.parse(data)
     if area is None and EVERYONE.parse(data) is None:
         await ctx.answer(ctx.t("error.stale_button"), alert=True)
@@ -99,28 +108,26 @@ async def show(ctx: Ctx, *, query: str = "", area_id: int | None = None) -> None
         label = ctx.t("overdue.filter_worker", worker=found.worker_name)
     missed, people = found.missed, found.people
     names = {k: v.name for k, v in people.items()}
-    markup = _area_buttons(ctx, found.areas)
     if not missed:
-        await ctx.reply(ctx.t("overdue.none_filtered" if label else "overdue.none"), markup)
-        return
-    lines = digests.item_lines(ctx.services, ctx.lang, dg.by_worker(missed, names), people)
-    lines.append(ctx.t("overdue.hint"))
-    header = ctx.t("overdue.title", filter=label, count=len(missed))
-    messages = pack(lines, header=header)
-    for n, message in enumerate(messages):
-        await ctx.reply(message, markup if n == len(messages) - 1 else None)
+        await ctx.reply(ctx.t("overdue.none_filtered" if label else "overdue.none"))
+    else:
+        lines = digests.item_lines(ctx.services, ctx.lang, dg.by_worker(missed, names), people)
+        header = ctx.t("overdue.title", filter=label, count=len(missed))
+        for message in pack(lines, header=header):
+            await ctx.reply(message)
+    if missed or label:  # nothing overdue anywhere: nothing to filter
+        # Filtered by a community: its filter opens at the page that holds it.
+        shown = [a.name for a in found.areas]
+        number = page_holding(shown.index(found.area_name)) if found.area_name in shown else 0
+        await ctx.reply(*_filter(ctx, found.areas, number))
 
 
-def _area_buttons(ctx: Ctx, known: list[Area]) -> InlineKeyboardMarkup:
-    row: list[InlineKeyboardButton] = [
-        InlineKeyboardButton(ctx.t("overdue.all"), callback_data=EVERYONE.data())]
-    rows = [row]
-    for area in known[:AREA_BUTTONS]:
-        if len(rows[-1]) >= 3:
-            rows.append([])
-        rows[-1].append(InlineKeyboardButton(area.name[:20],
-                                             callback_data=OF_AREA.data(area.id)))
-    return InlineKeyboardMarkup(rows)
+def _filter(ctx: Ctx, known: list[Area], number: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The filter under the list: "all", then page `number` of the communities to choose."""
+    items = [(short(a.name, 20), OF_AREA.data(a.id)) for a in known]
+    rows, page = picker(ctx.t, items, number, AREAS_PAGE.data, 3)
+    return ("\n".join([ctx.t("overdue.hint"), *page]),
+            buttons([[(ctx.t("overdue.all"), EVERYONE.data())], *rows]))
 
 
 class OverdueFeature:

@@ -49,6 +49,7 @@ class PairDraft:
     worker: int | None = None
     worker_name: str = ""
     program: int | None = None
+    page: int = 0  # the page of workers last shown: a resumed question reopens there
 
 
 class PairFlow(StepFlow[PairDraft]):
@@ -106,7 +107,7 @@ class PairFlow(StepFlow[PairDraft]):
             await self.end(ctx)
             await ctx.reply(ctx.t("pair.no_workers"))
             return
-        await ctx.reply(*await self._workers_view(ctx, draft, choices, 0))
+        await ctx.reply(*await self._workers_view(ctx, draft, choices, draft.page))
 
     async def _workers_view(self, ctx: Ctx, draft: PairDraft, choices: list[pairings.WorkerChoice],
                             number: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -126,6 +127,8 @@ class PairFlow(StepFlow[PairDraft]):
         choices = await pairings.workers(ctx.services)
         if not choices:
             return STALE
+        draft.page = number
+        await self.save(ctx, WORKER, draft)
         await ctx.edit_or_reply(*await self._workers_view(ctx, draft, choices, number))
         return None
 

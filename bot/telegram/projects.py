@@ -67,6 +67,7 @@ class ProjectDraft:
     start: date | None = None
     end: date | None = None
     areas: list[int] = field(default_factory=list)
+    page: int = 0  # the page of communities last shown: a resumed question reopens there
 
 
 class ProjectFlow(StepFlow[ProjectDraft]):
@@ -107,7 +108,7 @@ class ProjectFlow(StepFlow[ProjectDraft]):
         await ctx.reply(ctx.t("projects.ask_period"))
 
     async def _ask_areas(self, ctx: Ctx, draft: ProjectDraft) -> None:
-        text, markup = await self._areas_view(ctx, draft)
+        text, markup = await self._areas_view(ctx, draft, draft.page)
         await ctx.reply(text, markup)
 
     async def _ask_confirm(self, ctx: Ctx, draft: ProjectDraft) -> None:
@@ -211,6 +212,8 @@ class ProjectFlow(StepFlow[ProjectDraft]):
 
     async def _turn_areas(self, ctx: Ctx, draft: ProjectDraft, number: int) -> Refused | None:
         """Another page of communities, in the same message (what is ticked stays)."""
+        draft.page = number
+        await self.save(ctx, AREAS, draft)
         await ctx.edit_or_reply(*await self._areas_view(ctx, draft, number))
         return None
 

@@ -172,7 +172,7 @@ class ReportFlow(StepFlow[Draft]):
         if not known:
             await ctx.reply(ctx.t("report.ask.area_typed"), buttons([[not_sure]]))
             return
-        await ctx.reply(*self._area_page(ctx, known, 0))
+        await ctx.reply(*self._area_page(ctx, known, draft.area_page))
 
     def _area_page(self, ctx: Ctx, known: list[Area], number: int
                    ) -> tuple[str, InlineKeyboardMarkup]:
@@ -386,6 +386,8 @@ class ReportFlow(StepFlow[Draft]):
         known = await areas.active(ctx.services)
         if not known:
             return STALE
+        draft.area_page = number
+        await self.save(ctx, AREA, draft)
         await ctx.edit_or_reply(*self._area_page(ctx, known, number))
         return None
 

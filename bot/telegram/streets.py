@@ -1,11 +1,11 @@
 """/areas → streets: coordinators group communities into streets (街道) with buttons.
 
-sg:open:0 lists the streets; sg:ed:<street> shows every community as a toggle (a press moves
-it into the street, or out; never the last one), with sg:ren:<street> (the rename flow, typed
-only: sn) and sg:rm:<street> (remove, confirmed with sg:rmy / sg:rmn: its communities are
-then in no street); sg:pg:<street>:<page> turns the communities' pages; sg:add:0 starts the
-flow that names a new street and picks its communities (sf:a:<area>, sf:pg:<page>, sf:ok).
-Every press checks the role again.
+sg:open:0 lists the streets, a page at a time (sg:lp:<page> turns it); sg:ed:<street> shows
+every community as a toggle (a press moves it into the street, or out; never the last one),
+with sg:ren:<street> (the rename flow, typed only: sn) and sg:rm:<street> (remove, confirmed
+with sg:rmy / sg:rmn: its communities are then in no street); sg:pg:<street>:<page> turns the
+communities' pages; sg:add:0 starts the flow that names a new street and picks its communities
+(sf:a:<area>, sf:pg:<page>, sf:ok). Every press checks the role again.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.access import Action
 from bot.domain.activities import toggle
 from bot.domain.areas import AREA_NAME_MAX
-from bot.domain.paging import page_holding
+from bot.domain.paging import page_holding, page_of
 from bot.domain.people import Role
 from bot.services import areas
 from bot.services import streets as use
@@ -38,6 +38,7 @@ NAME_STEP, AREAS_STEP = "name", "areas"
 
 SG = CODEC.prefix("sg", "/areas: the streets")
 OPEN = SG.button("open", Int())  # sg:open:0 (the number is not used)
+LIST_PAGE = SG.button("lp", Int(4))  # another page of the streets
 ADD = SG.button("add", Int())  # sg:add:0
 EDIT = SG.button("ed", Int())
 EDITED = SG.button("ok", Int())
@@ -71,24 +72,32 @@ class StreetsView:
         self.flow = flow
         self.rename = rename
 
-    async def show(self, ctx: Ctx) -> None:
-        """Each street with its communities, then those in no street."""
+    async def show(self, ctx: Ctx, number: int = 0, *, holding: int | None = None,
+                   edit: bool = False) -> None:
+        """Page `number` of the streets (or the page of the street `holding`), each with its
+        communities and a button to adjust it; then the communities in no street."""
         names = await _area_names(ctx)
         found = await use.listed(ctx.services)
+        ids = [s.id for s in found]
+        if holding in ids:
+            number = page_holding(ids.index(holding))
         lines = [ctx.t("streets.title")]
-        placed: set[int] = set()
-        for street in found:
-            placed |= set(street.area_ids)
+        for street in page_of(found, number).items:
             lines.append(ctx.t("streets.line", street=street.name, areas=ctx.join(
                 [names[a] for a in street.area_ids if a in names])
                 or ctx.t("streets.nothing")))
+        placed = {a for street in found for a in street.area_ids}
         loose = [n for a, n in names.items() if a not in placed]
         if loose:
             lines.append(ctx.t("streets.loose", areas=ctx.join(loose)))
-        rows = [[(ctx.t("streets.button.add"), ADD.data(0))]]
-        rows += [[(ctx.t("streets.button.edit", street=short(s.name, 20)),
-                   EDIT.data(s.id))] for s in found[:30]]
-        await ctx.reply(join_within(lines), buttons(rows))
+        rows, page = picker(ctx.t, [(ctx.t("streets.button.edit", street=short(s.name, 20)),
+                                     EDIT.data(s.id)) for s in found], number, LIST_PAGE.data)
+        text = join_within([*lines, *page])
+        markup = buttons([[(ctx.t("streets.button.add"), ADD.data(0))], *rows])
+        if edit:
+            await ctx.edit_or_reply(text, markup)
+        else:
+            await ctx.reply(text, markup)
 
     async def _street_view(self, ctx: Ctx, street: Street, number: int = 0, *,
                            holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
@@ -110,8 +119,8 @@ class StreetsView:
                               [(ctx.t("streets.button.done"), EDITED.data(street.id))]])
 
     async def on_button(self, ctx: Ctx) -> None:
-        """sg:open|add:0, sg:ed|ok:<street>, sg:t:<street>:<area>, sg:pg:<street>:<page>;
-        coordinators only."""
+        """sg:open|add:0, sg:lp:<page>, sg:ed|ok:<street>, sg:t:<street>:<area>,
+        sg:pg:<street>:<page>; coordinators only."""
         data = ctx.query.data if ctx.query and ctx.query.data else ""
         if not await ctx.may(Action.STAFF_MANAGE):
             await ctx.answer(ctx.t("error.needs_role.coordinator"), alert=True)
@@ -119,6 +128,10 @@ class StreetsView:
         if OPEN.parse(data) is not None:
             await ctx.answer()
             await self.show(ctx)
+            return
+        if (page := LIST_PAGE.parse(data)) is not None:
+            await ctx.answer()
+            await self.show(ctx, page[0], edit=True)
             return
         if ADD.parse(data) is not None:
             await ctx.answer()
@@ -152,7 +165,7 @@ class StreetsView:
         elif edited is not None or toggled is None:
             await ctx.answer()
             await ctx.drop_keyboard()
-            await self.show(ctx)
+            await self.show(ctx, holding=street.id)  # back at the page the street is on
         else:
             await self._toggle(ctx, street, toggled[1])
 
@@ -196,6 +209,7 @@ class StreetDraft:
 
     name: str = ""
     areas: list[int] = field(default_factory=list)
+    page: int = 0  # the page of communities last shown: a resumed question reopens there
 
 
 class StreetFlow(StepFlow[StreetDraft]):
@@ -228,7 +242,7 @@ class StreetFlow(StepFlow[StreetDraft]):
         await ctx.reply(ctx.t("streets.ask_name", max=AREA_NAME_MAX))
 
     async def _ask_areas(self, ctx: Ctx, draft: StreetDraft) -> None:
-        await ctx.reply(*await self._areas_view(ctx, draft))
+        await ctx.reply(*await self._areas_view(ctx, draft, draft.page))
 
     async def _areas_view(self, ctx: Ctx, draft: StreetDraft, number: int = 0, *,
                           holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
@@ -287,6 +301,8 @@ class StreetFlow(StepFlow[StreetDraft]):
 
     async def _turn(self, ctx: Ctx, draft: StreetDraft, number: int) -> Refused | None:
         """Another page of communities, in the same message (what is ticked stays)."""
+        draft.page = number
+        await self.save(ctx, AREAS_STEP, draft)
         await ctx.edit_or_reply(*await self._areas_view(ctx, draft, number))
         return None
 

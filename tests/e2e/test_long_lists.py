@@ -478,3 +478,298 @@ async def test_projects_list_45_a_page_at_a_time_and_one_on_page_3_is_retired(
     await coordinator.expect("已停用项目 项目43")
     with bot.db() as conn:
         assert conn.execute("SELECT retired FROM projects WHERE name = '项目43'").fetchone()[0] == 1
+
+
+async def every_choice(user: FakeUser, message: BotMessage, pages: int,
+                       others: tuple[str, ...] = ()) -> tuple[list[str], BotMessage]:
+    """The choices on every page of a paged question, in order (the page buttons and the
+    `others` left out), turning to the last page; and that last page."""
+    seen: list[str] = []
+    for number in range(1, pages + 1):
+        within_limits(message)
+        assert f"第 {number}/{pages} 页" in message.plain
+        seen += [t for t in message.labels if t not in (NEXT, PREVIOUS, *others)]
+        if number < pages:
+            await user.press(NEXT, in_message=message)
+            message = await user.expect(rf"第 {number + 1}/{pages} 页")
+    assert NEXT not in message.labels
+    return seen, message
+
+
+async def test_overdue_filter_offers_all_120_communities_and_one_on_page_2_filters(
+        many_areas: BotProcess, coordinator: FakeUser, api: FakeBotApi) -> None:
+    # Paired for two years with nothing logged: both missed last period's call and visit.
+    add_worker(many_areas, 7001, "陈社工", area="东门社区005")
+    await import_csv(many_areas, HEADER
+                     + "LH-1,张大爷,东门社区005,东门路12号,1,独居老人,7001,2024-01-01\n"
+                     + "LH-2,李阿婆,桂园社区007,桂园路8号,2,低保,7001,2024-01-01\n")
+    all_ = label("zh", "overdue.all")
+    await coordinator.send("/overdue")
+    listing = await coordinator.expect("逾期任务")
+    assert "张大爷" in listing.plain and "李阿婆" in listing.plain
+    choose = await coordinator.expect("想只看一个社区")
+    assert choose.labels[0] == all_
+    seen, choose = await every_choice(coordinator, choose, 6, (all_,))
+    assert seen == sorted(name.split("/")[1] for name in AREAS)
+
+    # A forged page turn from a worker is refused like any other filter button.
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/start")
+    await worker.expect("")
+    assert "只对管理员开放" in await worker.press_data("ov:pg:1", worker.last_message)
+
+    await coordinator.send("/overdue")
+    await coordinator.expect("逾期任务")
+    choose = await coordinator.expect("想只看一个社区")
+    assert "第 1/6 页" in choose.plain and "桂园社区007" not in choose.labels
+    choose = await turn_to(coordinator, choose, 2, 6)
+    await coordinator.press("桂园社区007", in_message=choose)
+    only = await coordinator.expect("社区：桂园社区007")
+    assert "李阿婆" in only.plain and "张大爷" not in only.plain
+    # The filter comes back at the page that holds the community chosen.
+    again = await coordinator.expect("想只看一个社区")
+    assert "第 2/6 页" in again.plain and "桂园社区007" in again.labels
+    await coordinator.press(all_, in_message=again)
+    everyone = await coordinator.expect("逾期任务")
+    assert "张大爷" in everyone.plain and "李阿婆" in everyone.plain
+
+
+async def test_streets_overview_pages_25_streets_and_one_on_page_2_is_adjusted(
+        many_areas: BotProcess, coordinator: FakeUser, resident: FakeUser) -> None:
+    # 19 more streets of one community each (莲塘社区001 … 019): 25 streets in all.
+    with many_areas.db() as conn:
+        for n in range(1, 20):
+            made = conn.execute("INSERT INTO streets (name, created_at) VALUES (?, ?)",
+                                (f"新区{n:02d}街道", STAMP)).lastrowid
+            conn.execute("UPDATE areas SET street_id = ? WHERE name = ?",
+                         (made, f"莲塘社区{n:03d}"))
+        conn.commit()
+    streets = sorted([f"{s}街道" for s in STREETS] + [f"新区{n:02d}街道" for n in range(1, 20)])
+    edit = [label("zh", "streets.button.edit", street=s) for s in streets]
+    add = label("zh", "streets.button.add")
+    await coordinator.send("/areas")
+    await coordinator.expect("社区列表")
+    await coordinator.press(label("zh", "streets.button.open"))
+    listing = await coordinator.expect("街道和社区")
+    assert listing.labels[0] == add
+    seen, listing = await every_choice(coordinator, listing, 2, (add,))
+    assert seen == edit
+    # Anyone else's page turn, forged, is refused.
+    await resident.send("/start")
+    await resident.expect("")
+    assert "只对管理员开放" in await resident.press_data("sg:lp:1", resident.last_message)
+    # Each page names the streets it has buttons for.
+    assert f"{streets[24]}：" in listing.plain and f"{streets[0]}：" not in listing.plain
+
+    await coordinator.press(PREVIOUS, in_message=listing)
+    listing = await coordinator.expect("第 1/2 页")
+    listing = await turn_to(coordinator, listing, 2, 2)
+    target = streets[22]  # on page 2
+    await coordinator.press(label("zh", "streets.button.edit", street=target),
+                            in_message=listing)
+    view = await coordinator.expect(f"{target} 下面有哪些社区")
+    view = await turn_to(coordinator, view, 2, 6)
+    await coordinator.press("桂园社区003", in_message=view)
+    view = await coordinator.expect("桂园社区003")
+    await coordinator.press(label("zh", "streets.button.done"), in_message=view)
+    # Back at the page that holds the street.
+    listing = await coordinator.expect("街道和社区")
+    assert "第 2/2 页" in listing.plain and "桂园社区003" in listing.plain
+    assert street_of(many_areas)["桂园社区003"] == target
+
+
+async def test_aid_offers_all_45_households_of_a_worker_and_one_on_page_2_is_chosen(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "".join(
+        f"LA-{n:02d},住户{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 46)))
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/aid")
+    question = await worker.expect("给哪一户")
+    seen, question = await every_choice(worker, question, 3)
+    assert seen == [f"住户{n:02d}" for n in range(1, 46)]
+    await worker.press(PREVIOUS, in_message=question)
+    question = await worker.expect("第 2/3 页")
+    await worker.press("住户25", in_message=question)
+    await worker.expect("这笔救助是什么形式")
+    # A page turn of the step gone by changes nothing.
+    assert "这一步已经过去了" in await worker.press_data("ad:hp:0", question)
+    await worker.press("💵 现金")
+    await worker.expect("金额是多少元")
+    await worker.send("300")
+    await worker.expect("从哪里出")
+    await worker.press("社区基金")
+    await worker.expect("用在哪方面")
+    await worker.press("生活")
+    await worker.expect("是哪天发的")
+    await worker.press("昨天")
+    await worker.expect("还有要补充")
+    await worker.press("跳过")
+    summary = await worker.expect("请核对一下")
+    assert "服务对象：住户25" in summary.plain
+    await worker.press("✅ 确认保存", in_message=summary)
+    await worker.expect("已保存")
+    with bot.db() as conn:
+        assert [tuple(r) for r in conn.execute(
+            "SELECT h.external_id, a.amount_fen FROM aid a "
+            "JOIN households h ON h.id = a.household_id")] == [("LA-25", 30000)]
+
+
+async def test_new_household_takes_a_community_from_page_2(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/households")
+    await coordinator.expect("服务对象名册")
+    await coordinator.press(label("zh", "households.button.add"))
+    await coordinator.expect("户主姓名是什么")
+    await coordinator.send("张大爷")
+    question = await coordinator.expect("属于哪个社区")
+    within_limits(question)
+    assert "第 1/6 页" in question.plain and "桂园社区012" not in question.labels
+    question = await turn_to(coordinator, question, 2, 6)
+    assert "桂园社区012" in question.labels and "东门社区001" not in question.labels
+    await coordinator.press("桂园社区012", in_message=question)
+    await coordinator.expect("住址是")
+    await coordinator.send("桂园路12号")
+    await coordinator.expect("几口人")
+    await coordinator.send("1")
+    question = await coordinator.expect("属于哪些类别")
+    await coordinator.press(label("zh", "category.elderly_alone"), in_message=question)
+    question = await coordinator.expect("属于哪些类别")
+    await coordinator.press("✔️ 选好了", in_message=question)
+    question = await coordinator.expect("致贫致困原因是什么")
+    await coordinator.press(label("zh", "causes.done"), in_message=question)
+    await coordinator.expect("主要有哪些需求")
+    await coordinator.press("跳过")
+    await coordinator.expect("联系电话")
+    await coordinator.press("跳过")
+    summary = await coordinator.expect("服务管理档案 · 张大爷")
+    assert "桂园社区012" in summary.plain
+    await coordinator.press("✅ 保存")
+    await coordinator.expect("已保存服务对象 张大爷")
+    with many_areas.db() as conn:
+        assert conn.execute("SELECT a.name FROM households h JOIN areas a ON a.id = h.area_id"
+                            ).fetchone()[0] == "桂园社区012"
+
+
+async def test_a_report_resumed_after_a_restart_reopens_the_communities_at_the_page_left(
+        many_areas: BotProcess, resident: FakeUser) -> None:
+    question = await to_the_area_step(resident, "莲塘小区3栋502")
+    await turn_to(resident, question, 4, 6)
+    await many_areas.restart()  # kill -9, then start again
+    await resident.send("/report")
+    await resident.expect("您上次的求助还没填完")
+    question = await resident.expect("属于哪个社区")
+    assert "第 4/6 页" in question.plain and "翠竹社区011" in question.labels
+    await resident.press("翠竹社区011", in_message=question)
+    await resident.expect("第 6 步")
+    with many_areas.db() as conn:
+        draft = conn.execute("SELECT data FROM flows").fetchone()[0]
+        area = conn.execute("SELECT id FROM areas WHERE name = '翠竹社区011'").fetchone()[0]
+    assert f'"area_id": {area}' in draft
+
+
+async def test_aid_resumed_reopens_the_households_at_the_page_left(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "".join(
+        f"LA-{n:02d},住户{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 46)))
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/aid")
+    question = await worker.expect("给哪一户")
+    await turn_to(worker, question, 3, 3)
+    await worker.send("/aid")  # back to it later
+    await worker.expect("您上次的救助还没记完")
+    question = await worker.expect("给哪一户")
+    assert "第 3/3 页" in question.plain and "住户44" in question.labels
+    await worker.press("住户44", in_message=question)
+    await worker.expect("住户44.*这笔救助是什么形式")
+
+
+async def test_an_activity_resumed_from_start_reopens_the_communities_at_the_page_left(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    await coordinator.send("/activity")
+    await coordinator.expect("活动叫什么")
+    await coordinator.send("重阳节走访")
+    await coordinator.expect("是哪一类活动")
+    await coordinator.press(label("zh", "activity.kind.holiday_visit"))
+    await coordinator.expect("是哪天的活动")
+    await coordinator.press(label("zh", "activity.button.yesterday"))
+    question = await coordinator.expect("在哪些社区")
+    await coordinator.press("东门社区002", in_message=question)
+    question = await coordinator.expect("已选：东门社区002")
+    await turn_to(coordinator, question, 5, 6)
+    await coordinator.send("/start")
+    await coordinator.expect("没办完")
+    question = await coordinator.expect("在哪些社区")
+    assert "第 5/6 页" in question.plain and "已选：东门社区002" in question.plain
+    await coordinator.press("莲塘社区003", in_message=question)
+    question = await coordinator.expect("已选：东门社区002、莲塘社区003")
+    assert "第 5/6 页" in question.plain
+
+
+async def back_from_start(user: FakeUser, question: str, page: int, pages: int) -> BotMessage:
+    """/start in the middle of a flow: the question again, at the page that was shown."""
+    await user.send("/start")
+    await user.expect("没办完")
+    found = await user.expect(question)
+    assert f"第 {page}/{pages} 页" in found.plain
+    return found
+
+
+async def test_the_other_paged_questions_resumed_from_start_reopen_at_the_page_left(
+        many_areas: BotProcess, coordinator: FakeUser) -> None:
+    # A new household's community.
+    await coordinator.send("/households")
+    await coordinator.press(label("zh", "households.button.add"),
+                            in_message=await coordinator.expect("服务对象名册"))
+    await coordinator.expect("户主姓名是什么")
+    await coordinator.send("张大爷")
+    await turn_to(coordinator, await coordinator.expect("属于哪个社区"), 3, 6)
+    question = await back_from_start(coordinator, "属于哪个社区", 3, 6)
+    await coordinator.press("笋岗社区004", in_message=question)
+    await coordinator.expect("住址是")
+    await coordinator.send("/cancel")
+    await coordinator.expect("还需要什么")
+
+    # The worker to pair with.
+    add_workers(many_areas, 45, area="东门社区001")
+    await import_csv(many_areas, HEADER + "LH-1,李阿婆,东门社区001,东门路1号,1,低保,,\n")
+    await coordinator.send("/pair")
+    await coordinator.expect("安排结对")
+    await coordinator.send("李阿婆")
+    await turn_to(coordinator, await coordinator.expect("李阿婆 由谁结对"), 2, 3)
+    question = await back_from_start(coordinator, "李阿婆 由谁结对", 2, 3)
+    await coordinator.press("社工030 (0)", in_message=question)
+    await coordinator.expect("确认：社工030 从今天起结对 李阿婆")
+    await coordinator.send("/cancel")
+    await coordinator.expect("还需要什么")
+
+    # A new project's communities.
+    await coordinator.send("/projects")
+    await coordinator.press(label("zh", "projects.button.add"),
+                            in_message=await coordinator.expect("民生微实事项目"))
+    await coordinator.expect("项目叫什么")
+    await coordinator.send("长者助餐点")
+    await coordinator.expect("项目预算多少元")
+    await coordinator.send("5万")
+    await coordinator.expect("项目周期是哪天到哪天")
+    await coordinator.send("2026-09-01 至 2026-12-31")
+    await turn_to(coordinator, await coordinator.expect("项目在哪些社区"), 6, 6)
+    question = await back_from_start(coordinator, "项目在哪些社区", 6, 6)
+    assert "黄贝社区020" in question.labels
+    await coordinator.send("/cancel")
+    await coordinator.expect("还需要什么")
+
+    # A new street's communities.
+    await coordinator.send("/areas")
+    await coordinator.press(label("zh", "streets.button.open"),
+                            in_message=await coordinator.expect("社区列表"))
+    await coordinator.press(label("zh", "streets.button.add"),
+                            in_message=await coordinator.expect("街道和社区"))
+    await coordinator.expect("新街道叫什么")
+    await coordinator.send("湖贝街道")
+    await turn_to(coordinator, await coordinator.expect("湖贝街道 下面有哪些社区"), 2, 6)
+    question = await back_from_start(coordinator, "湖贝街道 下面有哪些社区", 2, 6)
+    assert "桂园社区020" in question.labels
