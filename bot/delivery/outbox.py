@@ -254,7 +254,8 @@ class Outbox:
             return await self.sender.photo(chat_id, str(first.target["file_id"]),
                                            first.text or None)
         if first.op == "voice":
-            return await self.sender.voice(chat_id, str(first.target["file_id"]))
+            said = self.sender.audio if first.target.get("audio") else self.sender.voice
+            return await said(chat_id, str(first.target["file_id"]))
         if len(batch) == 1:
             markup: ReplyMarkup | None = markup_of(first.buttons)
             if first.target.get("remove_keyboard"):

@@ -167,7 +167,9 @@ def voice_for(chat_id: int, lang: str, report: Report) -> list[Outgoing]:
     none, or it was erased. The untaken card only says there is one (it may name people)."""
     if report.voice_file_id is None:
         return []
-    return [Outgoing(chat_id, lang=lang, op="voice", target={"file_id": report.voice_file_id},
+    # An audio file goes out as one: Telegram refuses its file id to sendVoice.
+    said = {"file_id": report.voice_file_id, **({"audio": True} if report.voice_audio else {})}
+    return [Outgoing(chat_id, lang=lang, op="voice", target=said,
                      after={CASE_VIEW: report.id})]
 
 
