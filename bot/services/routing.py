@@ -71,14 +71,16 @@ async def cards(services: Services, report: Report) -> list[Outgoing]:
         if person.reachable and who != report.reporter_id]
     chats += [(chat, lang, True) for chat, lang in await coordinator_targets(services)]
     out = []
-    worded: dict[str, tuple[str, str, str]] = {}  # per language: area, card text, line
+    # Per language and audience: area, card text, line (a voice is heard differently).
+    worded: dict[tuple[str, bool], tuple[str, str, str]] = {}
     for chat_id, lang, coordinators in chats:
-        if lang not in worded:
-            worded[lang] = (await report_texts.area_name(services, lang, report),
-                            services.t(lang, "triage.notice.new") + "\n"
-                            + await report_texts.card(services, lang, report),
-                            report_texts.card_line(services, lang, report))
-        area, text, line = worded[lang]
+        if (lang, coordinators) not in worded:
+            worded[lang, coordinators] = (
+                await report_texts.area_name(services, lang, report),
+                services.t(lang, "triage.notice.new") + "\n"
+                + await report_texts.card(services, lang, report, coordinator=coordinators),
+                report_texts.card_line(services, lang, report, coordinator=coordinators))
+        area, text, line = worded[lang, coordinators]
         out.append(Outgoing(
             chat_id, text, _rows(case_buttons.take(services, lang, report, assign=coordinators)),
             lang, group=f"card:{report.area_id or 0}",
@@ -130,8 +132,9 @@ async def _merged_edit(services: Services, lang: str, notice: store.Notice,
     area = await report_texts.area_name(services, lang, found[0])
     lines = [services.t(lang, "outbox.merged.card", count=len(found), area=area)]
     rows: list[list[tuple[str, str]]] = []
+    coordinator = _for_coordinators(services, notice.chat_id)
     for item in found:
-        line = report_texts.card_line(services, lang, item)
+        line = report_texts.card_line(services, lang, item, coordinator=coordinator)
         if item.status is Status.NEW:
             rows += case_buttons.take_named(services, lang, item)
         else:
@@ -139,6 +142,12 @@ async def _merged_edit(services: Services, lang: str, notice: store.Notice,
         lines.append(line)
     return Outgoing(notice.chat_id, "\n".join(lines), _rows(rows), lang, op="edit",
                     target={"message_id": notice.message_id}, after=as_worker())
+
+
+def _for_coordinators(services: Services, chat_id: int) -> bool:
+    """Whether a card in this chat was sent to coordinators (their group, or one of them)."""
+    settings = services.settings
+    return chat_id == settings.coordinator_chat or chat_id in settings.coordinators
 
 
 async def details_for(services: Services, chat_id: int, report: Report,
@@ -204,7 +213,7 @@ async def to_coordinators(services: Services, key: str, *, report: Report | None
         text = services.t(lang, key, **values)
         rows: case_buttons.Rows = []
         if report is not None:
-            text += "\n" + await report_texts.card(services, lang, report)
+            text += "\n" + await report_texts.card(services, lang, report, coordinator=True)
         item = {"line": services.t(lang, line_key, **values)} if line_key else {}
         out.append(Outgoing(chat_id, text, _rows(rows), lang, group=group, item=item,
                             after=as_coordinator()))
@@ -236,7 +245,7 @@ async def escalation_alerts(services: Services, report: Report, level: int,
     for chat_id, lang in await coordinator_targets(services):
         text = (services.t(lang, f"triage.escalation.level{level}", ref=report.ref,
                            waited=waited(services, lang, minutes))
-                + "\n" + await report_texts.card(services, lang, report))
+                + "\n" + await report_texts.card(services, lang, report, coordinator=True))
         out.append(Outgoing(chat_id, text,
                             _rows(case_buttons.take(services, lang, report, assign=True)), lang,
                             after={"notice": [report.id, ESCALATION],

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BotProcess
+from tests.conftest import COORDINATOR_ID, BotProcess
 from tests.e2e.helpers_triage import add_worker, report_row, take_off_duty
 from tests.e2e.reporting import label
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
@@ -175,6 +175,56 @@ async def test_a_coordinator_hears_the_voice_of_an_untaken_report_with_its_detai
     assert "13800001001" not in card.plain
     await asyncio.sleep(1.0)
     assert [m for m in chen.messages if m.kind == "voice"] == []
+
+
+# How an untaken card words a voice for each reader: a worker hears it once they take the
+# case; a coordinator may open the details (and hear it) at once.
+CARD_WORDS = {
+    "zh": ("🎤 语音留言（42 秒，接手后可以听）", "🎤 语音留言（42 秒，发 /cases 打开就能听）",
+           "🎤 语音留言（42 秒）"),
+    "en": ("🎤 Voice message (42 s, to hear once taken)",
+           "🎤 Voice message (42 s, open it from /cases to hear it)",
+           "🎤 Voice message (42 s)"),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_an_untaken_voice_card_tells_workers_and_coordinators_how_each_hears_it(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser, lang: str) -> None:
+    code = "zh-hans" if lang == "zh" else "en"
+    boss = api.user(COORDINATOR_ID, "王协调", language_code=code)
+    add_worker(bot, 2001, "陈社工")
+    chen = api.user(2001, "陈社工", language_code=code)
+    for person in (boss, chen):
+        await person.send("/start")
+        await person.expect(r"")
+    for_worker, for_coordinator, named = CARD_WORDS[lang]
+    file_id, summary = await to_the_summary(resident, 42)
+    await resident.press(label("zh", "report.button.confirm"), in_message=summary)
+    await resident.expect(r"R-0001")
+
+    worker_card = await chen.expect(r"R-0001")
+    assert for_worker in worker_card.plain and for_coordinator not in worker_card.plain
+    coordinator_card = await boss.expect(r"R-0001")
+    assert for_coordinator in coordinator_card.plain, coordinator_card.plain
+    assert for_worker not in coordinator_card.plain
+    # Still untaken a day later: the coordinators' alert words it for them too.
+    code_, out = await bot.cli("tick", "--at", (bot.now() + timedelta(hours=25)).isoformat())
+    assert code_ == 0, out
+    alert = await boss.expect(r"⏰.*R-0001")
+    assert for_coordinator in alert.plain and for_worker not in alert.plain
+
+    # The coordinator does as it says: /cases names the voice, opening it plays it.
+    await boss.send("/cases")
+    listing = await boss.expect(r"R-0001")
+    assert named in listing.plain
+    assert for_worker not in listing.plain and for_coordinator not in listing.plain
+    await boss.press("🆕 R-0001")
+    await boss.expect(r"13800001001")
+    assert (await boss.expect("", kind="voice")).file_id == file_id
+    # The worker's own /cases still says they hear it once they take it.
+    await chen.send("/cases")
+    assert for_worker in (await chen.expect(r"R-0001")).plain
 
 
 async def test_an_assigned_worker_gets_the_voice_and_one_taken_off_duty_meanwhile_does_not(
