@@ -26,6 +26,10 @@ CASE_VIEW = "case_view"  # Outgoing.after: sent only if the chat may still see t
 # Outgoing.after: written to the chat for a staff role ("worker": any staff, "coordinator");
 # sent only if the chat still holds it (access.holds): access ends the moment a role ends.
 FOR_ROLE = "for_role"
+# Outgoing.after: the reporter's reply, [report id, history entry id]: it goes to whoever
+# holds the case as it goes out (worded again for them if the case changed hands while it
+# waited; the reporter hears if nobody holds it any more).
+TO_HOLDER = "to_holder"
 
 
 def as_worker() -> dict[str, str]:
@@ -202,6 +206,26 @@ async def to_worker(services: Services, chat_id: int, key: str,
     rows = buttons(lang) if buttons is not None else []
     return Outgoing(chat_id, services.t(lang, key, **values), _rows(rows), lang,
                     after=as_worker())
+
+
+def for_holder(report_id: int, event_id: int) -> dict[str, list[int]]:
+    """Outgoing.after of the reporter's reply (history entry `event_id`) to a case's holder."""
+    return {TO_HOLDER: [report_id, event_id]}
+
+
+async def reply_for_holder(services: Services, report: Report, text: str,
+                           event_id: int = 0) -> Outgoing:
+    """The reporter's reply (history entry `event_id`) to whoever holds the case, in their
+    language and with the case's buttons; addressed again as it goes out (TO_HOLDER)."""
+    assert report.taken_by is not None
+    lang = services.lang_of(await people.get(services.db, report.taken_by))
+    who = services.t(lang, "triage.relay.anonymous" if report.anonymous
+                     else "triage.relay.reporter")
+    return Outgoing(report.taken_by,
+                    services.t(lang, "triage.relay.to_worker", ref=report.ref, who=who,
+                               text=text),
+                    _rows(case_buttons.case(services, lang, report)), lang,
+                    after=for_holder(report.id, event_id))
 
 
 async def to_coordinators(services: Services, key: str, *, report: Report | None = None,
