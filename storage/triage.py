@@ -422,7 +422,7 @@ async def add_reply(db: Database, report_id: int, actor: int, now: datetime, tex
         await outbox.put(tx, [message(event_id)], now)
 
 
-async def reply_text(db: Database, event_id: int) -> str:
+async def reply_words(db: Database, event_id: int) -> str:
     """What the reporter replied in this history entry ("" if erased, or no such reply)."""
     found = await db.fetchval(
         "SELECT detail FROM report_events WHERE id = ? AND kind = 'reply'", (event_id,))

@@ -154,7 +154,7 @@ async def reply_again(services: Services, report_id: int, event_id: int) -> list
     whoever holds it now (worded for them); if nobody does, the reporter hears it was not
     passed on, as when they reply to an untaken case. Nothing once the reply is erased."""
     report = await reports.get(services.db, report_id)
-    text = await store.reply_text(services.db, event_id)
+    text = await store.reply_words(services.db, event_id)
     if report is None or not text:
         return []
     holder = report.taken_by
