@@ -14,6 +14,7 @@ from pathlib import Path
 from bot import eventloop, logs
 from bot.config import ConfigError, Settings, environment, load_settings
 from bot.version import version
+from storage import copies
 from storage.db import Database, DatabaseUnavailable
 
 EXIT_CONFIG = 2
@@ -56,8 +57,13 @@ def _parser() -> argparse.ArgumentParser:
                    add_help=False)
     backup = sub.add_parser("backup", help="copy the database safely to FILE")
     backup.add_argument("file", type=Path)
-    restore = sub.add_parser("restore", help="replace the database with a checked backup FILE "
-                                             "(stop the bot first)")
+    restore = sub.add_parser(
+        "restore", help="replace the database with a checked backup FILE (stop the bot first)",
+        description="Replace the database with FILE, once it is checked to be an intact "
+        "zhongfu database. The database it replaces is kept beside it "
+        f"(<database>.before-restore-<time>.bak); only the newest {copies.KEEP} such copies "
+        "are kept, older ones are removed (as are copies taken before a migration, "
+        f"<database>.v<N>-<time>.bak, beyond the newest {copies.KEEP}).")
     restore.add_argument("file", type=Path)
     doctor = sub.add_parser("doctor", help="check the configuration, Telegram, the database "
                                            "and fonts; exit 1 if anything is wrong")
@@ -282,5 +288,6 @@ def _restore(settings: Settings, file: Path) -> int:
         return 1
     print(f"zhongfu: {settings.database} restored from {file}")
     if kept is not None:
-        print(f"zhongfu: the database it replaced is kept at {kept}")
+        print(f"zhongfu: the database it replaced is kept at {kept} (with at most "
+              f"{copies.KEEP - 1} older such copies; older ones are removed)")
     return 0

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage import copies
 from storage.migrate import available
 
 # Tables every zhongfu database has since the first migration.
@@ -68,7 +69,8 @@ def check(path: Path) -> int:
 
 def restore(source: Path, database: Path, now: datetime | None = None) -> Path | None:
     """Replace `database` with a checked copy of `source`; return where the replaced file was
-    kept (None if there was none). The caller makes sure no bot has the database open."""
+    kept (None if there was none), older such copies beyond the newest `copies.KEEP` removed.
+    The caller makes sure no bot has the database open."""
     check(source)
     # Run as root (sudo zhongfu restore …), the copy would be root's and the bot, running as
     # its own user, could not open it: it gets the owner of the file it replaces (or of the
@@ -80,14 +82,15 @@ def restore(source: Path, database: Path, now: datetime | None = None) -> Path |
     give_owner(incoming, owner)
     kept: Path | None = None
     if database.exists():
-        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-        kept = database.with_name(f"{database.name}.before-restore-{stamp}.bak")
+        kept = copies.before_restore(database, now or datetime.now(UTC))
         # Through SQLite, so what a killed bot left in the WAL is kept too.
         _copy(database, kept)
         give_owner(kept, owner)
     for suffix in ("-wal", "-shm"):
         database.with_name(database.name + suffix).unlink(missing_ok=True)
     os.replace(incoming, database)
+    if kept is not None:
+        copies.prune(database, copies.Kind.BEFORE_RESTORE, kept)
     return kept
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage import copies
 from storage.migrate import available, current_version, migrate
 from storage.probe import Probe, probe_write
 
@@ -269,18 +270,14 @@ def _has_content(path: Path) -> bool:
     return path.is_file() and path.stat().st_size > 0
 
 
-def backup_path(path: Path, version: int, now: datetime) -> Path:
-    """Where the copy taken before migrating from `version` goes: beside the database."""
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    return path.with_name(f"{path.name}.v{version}-{stamp}.bak")
-
-
 async def _backup_before_migrating(conn: aiosqlite.Connection, path: Path, version: int) -> None:
-    """Copy the file as it is before any migration touches it (consistent, WAL included)."""
-    target = backup_path(path, version, datetime.now(UTC))
+    """Copy the file as it is before any migration touches it (consistent, WAL included),
+    then remove such copies beyond the newest `copies.KEEP`."""
+    target = copies.before_migrating(path, version, datetime.now(UTC))
     await conn.execute("VACUUM INTO ?", (str(target),))
     log.warning("database schema v%d is older than this program: copy kept at %s",
                 version, target)
+    await asyncio.to_thread(copies.prune, path, copies.Kind.BEFORE_MIGRATING, target)
 
 
 def _explain(path: Path, exc: sqlite3.Error) -> str:

@@ -164,15 +164,18 @@ async def mark_failed(db: Database, ids: Sequence[int], error: str, retry_at: da
             ("dropped" if drop else "failed", error[:500], to_db(retry_at), *ids))
 
 
-async def drop(db: Database, ids: Sequence[int], now: datetime) -> None:
+async def drop(db: Database, ids: Sequence[int], now: datetime,
+               instead: Sequence[Outgoing] = ()) -> None:
     """Claimed rows nobody should get any more: dropped unsent, not retried, and not counted
-    as undelivered (`depth`, `undelivered_chats`)."""
+    as undelivered (`depth`, `undelivered_chats`); what is owed `instead` (a reply for the
+    case's new holder) is queued in the same transaction, so it is never lost between."""
     if not ids:
         return
     async with db.transaction() as tx:
         await tx.execute(
             f"UPDATE outbox SET state = 'dropped', error = ?, sent_at = NULL, claimed_at = NULL "
             f"WHERE id IN ({','.join('?' * len(ids))})", (NOT_WANTED, *ids))
+        await put(tx, instead, now)
 
 
 async def release(db: Database, ids: Sequence[int], retry_at: datetime) -> None:

@@ -25,7 +25,7 @@ from storage.outbox import Outgoing
 COLUMNS = (
     "id, reporter_id, category, description, subject, address, latitude, longitude, area_id, "
     "area_text, urgency, photos, phone, anonymous, status, taken_by, taken_at, "
-    "escalation_level, created_at, updated_at, voice_file_id, voice_seconds"
+    "escalation_level, created_at, updated_at, voice_file_id, voice_seconds, voice_audio"
 )
 
 
@@ -43,6 +43,7 @@ def report_from_row(row: Row) -> Report:
         escalation_level=row["escalation_level"],
         created_at=from_db(row["created_at"]), updated_at=from_db(row["updated_at"]),
         voice_file_id=row["voice_file_id"], voice_seconds=row["voice_seconds"],
+        voice_audio=bool(row["voice_audio"]),
     )
 
 
@@ -98,15 +99,16 @@ async def _insert(tx: Tx, reporter_id: int, draft: Draft, now: datetime) -> int:
     report_id = await tx.execute(
         "INSERT INTO reports (reporter_id, category, description, subject, address, latitude, "
         "longitude, area_id, area_text, urgency, photos, phone, anonymous, created_at, "
-        "updated_at, voice_file_id, voice_seconds) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "updated_at, voice_file_id, voice_seconds, voice_audio) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         # Said in a voice note: no text (every surface words the voice from the catalogs).
         (reporter_id, draft.category.value, draft.description or "", draft.subject,
          draft.address,
          draft.latitude, draft.longitude, draft.area_id, draft.area_text, draft.urgency.value,
          json.dumps(draft.photos), None if draft.anonymous else draft.phone,
          int(bool(draft.anonymous)), stamp, stamp, draft.voice_file_id,
-         draft.voice_seconds if draft.voice_file_id else None),
+         draft.voice_seconds if draft.voice_file_id else None,
+         int(draft.voice_audio and draft.voice_file_id is not None)),
     )
     await tx.execute(
         "INSERT INTO report_events (report_id, at, actor_id, kind, status) "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -325,8 +325,8 @@ async def unrouted(db: Database, created_before: datetime) -> list[Report]:
 
 
 async def _event(tx: Tx, report_id: int, now: datetime, actor: int | None, kind: str,
-                 status: Status | None, detail: str = "") -> None:
-    await tx.execute(
+                 status: Status | None, detail: str = "") -> int:
+    return await tx.execute(
         "INSERT INTO report_events (report_id, at, actor_id, kind, status, detail) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (report_id, to_db(now), actor, kind, status.value if status else None, detail))
@@ -419,6 +419,24 @@ async def add_event(db: Database, report_id: int, actor: int | None, kind: str, 
         await tx.execute("UPDATE reports SET updated_at = ? WHERE id = ?",
                          (to_db(now), report_id))
         await outbox.put(tx, also, now)
+
+
+async def add_reply(db: Database, report_id: int, actor: int, now: datetime, text: str,
+                    message: Callable[[int], Outgoing]) -> None:
+    """The reporter's reply on the case's history, and its message (made by `message` from
+    the history entry's id, which it names) queued in the same transaction."""
+    async with db.transaction() as tx:
+        event_id = await _event(tx, report_id, now, actor, "reply", None, text)
+        await tx.execute("UPDATE reports SET updated_at = ? WHERE id = ?",
+                         (to_db(now), report_id))
+        await outbox.put(tx, [message(event_id)], now)
+
+
+async def reply_words(db: Database, event_id: int) -> str:
+    """What the reporter replied in this history entry ("" if erased, or no such reply)."""
+    found = await db.fetchval(
+        "SELECT detail FROM report_events WHERE id = ? AND kind = 'reply'", (event_id,))
+    return str(found or "")
 
 
 async def open_cases(db: Database, worker: int) -> list[Report]:

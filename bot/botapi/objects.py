@@ -117,7 +117,10 @@ class StoredFile:
     file_name: str | None = None
     mime_type: str | None = None
     file_path: str = ""
-    duration: int = 1  # seconds, for a voice note (as its sender said)
+    duration: int = 1  # seconds, for a voice note or an audio file (as its sender said)
+    # What kind of file Telegram takes it for ("voice", "audio", "photos", …): a voice note's
+    # file id is refused to sendAudio and an audio file's to sendVoice.
+    folder: str = ""
 
     def ref(self, **extra: Any) -> dict[str, Any]:
         """file_id, file_unique_id and file_size, plus extra fields (for PhotoSize etc.)."""

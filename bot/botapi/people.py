@@ -244,6 +244,15 @@ class FakeUser(ChatView):
         voice = stored.ref(duration=duration, mime_type="audio/ogg")
         return await self._post({"voice": voice})
 
+    async def send_audio(self, data: bytes = b"ID3\x04", duration: int = 2,
+                         file_name: str = "录音.mp3", mime_type: str = "audio/mpeg"
+                         ) -> dict[str, Any]:
+        """Send an audio file (a recording from the phone's recorder app, say)."""
+        stored = self.server.store(data, file_name, mime_type, "audio")
+        stored.duration = duration
+        audio = stored.ref(duration=duration, file_name=file_name, mime_type=mime_type)
+        return await self._post({"audio": audio})
+
     async def press(
         self,
         label: str,

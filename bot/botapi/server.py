@@ -60,6 +60,7 @@ SENDING = frozenset(
         "sendPhoto",
         "sendDocument",
         "sendVoice",
+        "sendAudio",
         "sendMediaGroup",
         "sendLocation",
         "editMessageText",
@@ -100,6 +101,8 @@ SCOPES = frozenset(
 )
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 MAX_UPLOAD = 50 * 1024 * 1024
+# Files Telegram sends back only as their own kind (sendVoice, sendAudio).
+_SOUNDS = frozenset({"voice", "audio"})
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 
 
@@ -511,6 +514,7 @@ class FakeBotApi:
             file_name=file_name,
             mime_type=mime_type,
             file_path=f"{folder}/file_{number}{ext}",
+            folder=folder,
         )
         self.files[stored.file_id] = stored
         return stored
@@ -706,7 +710,12 @@ class FakeBotApi:
                 raise bad("file must be non-empty")
             return self.store(value.data, value.filename, value.mime_type, folder)
         if isinstance(value, str) and value in self.files:
-            return self.files[value]
+            known = self.files[value]
+            # As Telegram: a voice note goes out only as a voice note, an audio file only as
+            # an audio file.
+            if _SOUNDS & {known.folder, folder} and known.folder != folder:
+                raise bad("type of file mismatch")
+            return known
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             raise bad("failed to get HTTP URL content")
         if not value:
@@ -755,7 +764,7 @@ class FakeBotApi:
         extra: dict[str, Any] = {"file_name": stored.file_name, "mime_type": stored.mime_type}
         if message.kind == "video":
             extra.update({"width": 640, "height": 480, "duration": 1})
-        if message.kind == "voice":
+        if message.kind in ("voice", "audio"):
             extra["duration"] = stored.duration
         return {message.kind: stored.ref(**{k: v for k, v in extra.items() if v})}
 
@@ -782,6 +791,7 @@ class FakeBotApi:
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
             "sendVoice": self._send_voice,
+            "sendAudio": self._send_audio,
             "sendMediaGroup": self._send_media_group,
             "sendLocation": self._send_location,
             "sendChatAction": self._send_chat_action,
@@ -884,7 +894,7 @@ class FakeBotApi:
         return self._deliver(chat, message)
 
     async def _send_file(self, params: Params, kind: str, folder: str) -> dict[str, Any]:
-        """sendPhoto / sendDocument / sendVoice."""
+        """sendPhoto / sendDocument / sendVoice / sendAudio."""
         chat = self._target(params)
         caption = parse_caption(params)
         markup = check_markup(params.get("reply_markup"))
@@ -919,6 +929,10 @@ class FakeBotApi:
     async def _send_voice(self, params: Params) -> dict[str, Any]:
         """sendVoice: a voice note (a new upload or the file id of one a user sent)."""
         return await self._send_file(params, "voice", "voice")
+
+    async def _send_audio(self, params: Params) -> dict[str, Any]:
+        """sendAudio: an audio file (a new upload or the file id of one a user sent)."""
+        return await self._send_file(params, "audio", "audio")
 
     async def _send_media_group(self, params: Params) -> list[dict[str, Any]]:
         """sendMediaGroup: 2-10 photos/videos or 2-10 documents, one message each."""

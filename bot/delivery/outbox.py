@@ -25,7 +25,7 @@ from bot.domain.lengths import telegram_length
 from bot.domain.people import Role
 from bot.domain.reports import Status
 from bot.domain.triage import Action as CaseAction
-from bot.services import access, referral_notices, routing
+from bot.services import access, cases, referral_notices, routing
 from bot.services.context import Services
 from storage import outbox as store
 from storage import referrals, reports, triage
@@ -80,7 +80,20 @@ async def _holds_role(services: Services, chat_id: int, role: Any) -> bool:
     return await access.holds(services, chat_id, Role(str(role)))
 
 
+async def _holds_case(services: Services, chat_id: int, reply: Any) -> bool:
+    """A reporter's reply: this chat holds the case now, and is on duty."""
+    found = await reports.get(services.db, int(reply[0]))
+    return (found is not None and found.taken_by == chat_id
+            and await access.holds(services, chat_id, Role.WORKER))
+
+
+async def _reply_again(services: Services, chat_id: int, reply: Any) -> list[store.Outgoing]:
+    """A reporter's reply for a worker who no longer holds the case: for the one who does."""
+    return await cases.reply_again(services, int(reply[0]), int(reply[1]))
+
+
 Check = Callable[[Services, int, Any], Awaitable[bool]]
+Instead = Callable[[Services, int, Any], Awaitable[list[store.Outgoing]]]
 
 # Delivery-time checks: a queued row whose `after` has one of these keys goes out only if
 # the check, given the chat and the key's value, says yes as it goes out; else it is dropped.
@@ -89,6 +102,13 @@ CHECKS: dict[str, Check] = {
     routing.CASE_VIEW: _may_view,  # a case's details, when taken off duty or handed on
     referral_notices.HOLDER_ONLY: _holds_referral,  # an assigned referral's full card
     routing.FOR_ROLE: _holds_role,  # anything written to a worker or coordinator as such
+    routing.TO_HOLDER: _holds_case,  # a reporter's reply, for the case's holder
+}
+# What a row a check refuses is owed instead (else nothing): queued with the drop, in one
+# transaction. A reporter's reply that waited (a flood wait, an outage) while the case changed
+# hands goes to whoever holds it now, worded for them, never to the one who held it.
+INSTEAD: dict[str, Instead] = {
+    routing.TO_HOLDER: _reply_again,
 }
 
 
@@ -228,18 +248,25 @@ class Outbox:
 
     async def _still_wanted(self, rows: list[store.Queued]) -> list[store.Queued]:
         """The rows whose checks (CHECKS, by the keys in their `after`) still say yes now;
-        the others are dropped, not retried (nobody needs them, or they may not see them)."""
+        the others are dropped, not retried (nobody needs them, or they may not see them),
+        and what they are owed INSTEAD queued in their place."""
         wanted, moot = [], []
+        instead: list[store.Outgoing] = []
         for row in rows:
             refused = await _refused(self.services, row)
             if refused is None:
                 wanted.append(row)
-            else:
-                log.info("outbox message %s to %s dropped: its check %r says no now", row.id,
-                         row.chat_id, refused)
-                moot.append(row.id)
+                continue
+            log.info("outbox message %s to %s dropped: its check %r says no now", row.id,
+                     row.chat_id, refused)
+            moot.append(row.id)
+            owed = INSTEAD.get(refused)
+            if owed is not None:
+                instead += await owed(self.services, row.chat_id, row.after[refused])
         if moot:
-            await store.drop(self.services.db, moot, self.services.clock())
+            await store.drop(self.services.db, moot, self.services.clock(), instead)
+        if instead:
+            self.wake()
         return wanted
 
     async def _send(self, chat_id: int, batch: list[store.Queued]) -> Result:
@@ -254,7 +281,8 @@ class Outbox:
             return await self.sender.photo(chat_id, str(first.target["file_id"]),
                                            first.text or None)
         if first.op == "voice":
-            return await self.sender.voice(chat_id, str(first.target["file_id"]))
+            said = self.sender.audio if first.target.get("audio") else self.sender.voice
+            return await said(chat_id, str(first.target["file_id"]))
         if len(batch) == 1:
             markup: ReplyMarkup | None = markup_of(first.buttons)
             if first.target.get("remove_keyboard"):

@@ -132,6 +132,11 @@ class Sender:
         return await self._send(chat_id, lambda: self.bot.send_voice(chat_id, file_id),
                                 patience=patience)
 
+    async def audio(self, chat_id: int, file_id: str, *, patience: float = 0.0) -> Result:
+        """Send an audio file by its Telegram file id (one a resident sent the bot)."""
+        return await self._send(chat_id, lambda: self.bot.send_audio(chat_id, file_id),
+                                patience=patience)
+
     async def document(self, chat_id: int, data: bytes, filename: str,
                        caption: str | None = None, *, patience: float = 0.0) -> Result:
         """Send a file as a document."""

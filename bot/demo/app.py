@@ -35,6 +35,8 @@ POLL_SECONDS = 20.0
 MAX_TEXT = 4096
 MAX_UPLOAD = 20 * 1024 * 1024  # what a bot may download through getFile
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+_VOICE_MAGIC = b"OggS"  # Ogg, as Telegram's apps record a voice note
+LONGEST_SOUND = 24 * 3600  # seconds: what the page says a sound lasts, at most
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger(__name__)
@@ -328,7 +330,8 @@ async def _file(request: web.Request) -> web.StreamResponse:
     if stored is None:
         raise web.HTTPNotFound()
     name = stored.file_name or stored.file_path.rsplit("/", 1)[-1]
-    disposition = "inline" if stored.file_path.startswith("photos/") else "attachment"
+    # Photos and sounds are shown or played in the page; other files are downloaded.
+    disposition = "inline" if stored.folder in ("photos", "voice", "audio") else "attachment"
     # RFC 6266: an ASCII stand-in, and the real (often Chinese) name percent-encoded.
     fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
                        for c in name)
@@ -401,7 +404,9 @@ async def _location(request: web.Request) -> web.StreamResponse:
 
 
 async def _upload(request: web.Request) -> web.StreamResponse:
-    """The person sends a file: an image as a photo, anything else as a document."""
+    """The person sends a file: an image as a photo, an Ogg recording as a voice note, other
+    sound as an audio file (as long as the page measured it), anything else as a
+    document."""
     user = _chat_user(request)
     form = await request.post()
     part, caption = form.get("file"), shorten(str(form.get("caption") or ""), CAPTION_MAX) or None
@@ -412,11 +417,24 @@ async def _upload(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest(text="a file has 1 byte to 20 MB")
     if data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         await user.send_photo(data, caption)
+        return web.json_response({"ok": True})
+    name = Path(part.filename or "file").name[:128] or "file"
+    kind = part.content_type or "application/octet-stream"
+    if data.startswith(_VOICE_MAGIC):
+        await user.send_voice(data, _seconds(form.get("seconds")))
+    elif kind.startswith("audio/"):
+        await user.send_audio(data, _seconds(form.get("seconds")), name, kind)
     else:
-        name = Path(part.filename or "file").name[:128] or "file"
-        await user.send_document(name, data, part.content_type or "application/octet-stream",
-                                 caption)
+        await user.send_document(name, data, kind, caption)
     return web.json_response({"ok": True})
+
+
+def _seconds(said: object) -> int:
+    """How long the page measured a sound to last (whole seconds; 0 when it could not)."""
+    try:
+        return min(max(round(float(str(said))), 0), LONGEST_SOUND)
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 # ----- the command -------------------------------------------------------------------------

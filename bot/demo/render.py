@@ -100,6 +100,8 @@ def _incoming(fields: dict[str, Any]) -> dict[str, Any]:
     elif "document" in fields:
         item["document"] = {"file_id": fields["document"]["file_id"],
                             "name": fields["document"].get("file_name") or "file"}
+    elif "voice" in fields or "audio" in fields:  # played on the page, as in Telegram
+        item["audio"] = {"file_id": (fields.get("voice") or fields["audio"])["file_id"]}
     elif "contact" in fields:
         item["html"] = "📞 " + html.escape(str(fields["contact"].get("phone_number", "")))
     else:
@@ -119,6 +121,8 @@ def _outgoing(message: BotMessage) -> dict[str, Any]:
         item["location"] = list(message.location)
     elif message.kind == "photo":
         item.update({"photo": message.file_id, "caption": body})
+    elif message.kind in ("voice", "audio"):  # a reporter's voice, sent on: a player
+        item.update({"audio": {"file_id": message.file_id}, "caption": body})
     else:
         item.update({"document": {"file_id": message.file_id,
                                   "name": message.file_name or "file"}, "caption": body})

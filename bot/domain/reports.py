@@ -123,9 +123,12 @@ class Draft:
     category: Category | None = None
     description: str | None = None
     # What is wrong may be said in a voice note instead of typed: its Telegram file id and
-    # length (a draft has the typed description or the voice, never both).
+    # length (a draft has the typed description or the voice, never both); `voice_audio`
+    # when it came as an audio file rather than a voice note (Telegram sends it back only as
+    # the kind it is).
     voice_file_id: str | None = None
     voice_seconds: int | None = None
+    voice_audio: bool = False
     subject: str | None = None
     address: str | None = None
     latitude: float | None = None
@@ -151,6 +154,7 @@ class Draft:
             "category": self.category.value if self.category else None,
             "description": self.description, "subject": self.subject,
             "voice_file_id": self.voice_file_id, "voice_seconds": self.voice_seconds,
+            "voice_audio": self.voice_audio,
             "address": self.address, "latitude": self.latitude, "longitude": self.longitude,
             "area_id": self.area_id, "area_text": self.area_text,
             "urgency": self.urgency.value if self.urgency else None,
@@ -183,6 +187,7 @@ class Draft:
             description=text("description"), subject=text("subject"), address=text("address"),
             voice_file_id=text("voice_file_id"),
             voice_seconds=seconds if isinstance(seconds, int) else None,
+            voice_audio=data.get("voice_audio") is True,
             latitude=number("latitude"), longitude=number("longitude"),
             area_id=area_id if isinstance(area_id, int) else None, area_text=text("area_text"),
             urgency=Urgency(urgency) if urgency in set(Urgency) else None,
@@ -203,10 +208,13 @@ class Draft:
     def say_typed(self, text: str) -> None:
         """The description is typed (a voice said before is replaced)."""
         self.description, self.voice_file_id, self.voice_seconds = text, None, None
+        self.voice_audio = False
 
-    def say_voice(self, file_id: str, seconds: int) -> None:
-        """The description is said in a voice note (a text typed before is replaced)."""
+    def say_voice(self, file_id: str, seconds: int, *, audio: bool = False) -> None:
+        """The description is said in a voice note, or an audio file when `audio` (a text
+        typed before is replaced)."""
         self.description, self.voice_file_id, self.voice_seconds = None, file_id, seconds
+        self.voice_audio = audio
 
     @property
     def has_place(self) -> bool:
@@ -244,9 +252,11 @@ class Report:
     created_at: datetime
     updated_at: datetime
     # A voice note said instead of typing (description is then ""): its Telegram file id
-    # (None once erased or anonymised) and its length in seconds (kept for the record).
+    # (None once erased or anonymised) and its length in seconds (kept for the record);
+    # `voice_audio` when it came as an audio file, which goes out only as one.
     voice_file_id: str | None = None
     voice_seconds: int | None = None
+    voice_audio: bool = False
 
     @property
     def ref(self) -> str:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.paging import Page, page_of
-from bot.domain.people import Person
+from bot.domain.people import Person, Role
 from bot.domain.reports import Event, Report, Status
-from bot.services import case_buttons, routing
+from bot.services import access, case_buttons, routing
 from bot.services.context import Services
 from storage import areas, people, reports
 from storage import triage as store
@@ -134,6 +134,33 @@ async def relay(services: Services, report: Report, actor: int, kind: str, text:
     """A message between worker and reporter: on the case's history, and queued."""
     await store.add_event(services.db, report.id, actor, kind, now, text, also=[message])
     services.wake()
+
+
+async def reply(services: Services, report: Report, actor: int, text: str,
+                now: datetime) -> bool:
+    """The reporter answers the case's worker: on the case's history, and queued for whoever
+    holds the case when it goes out. False, and nothing done, if nobody holds it now."""
+    if report.taken_by is None:
+        return False
+    message = await routing.reply_for_holder(services, report, text)
+    await store.add_reply(services.db, report.id, actor, now, text, lambda event_id: replace(
+        message, after=routing.for_holder(report.id, event_id)))
+    services.wake()
+    return True
+
+
+async def reply_again(services: Services, report_id: int, event_id: int) -> list[Outgoing]:
+    """A reporter's reply that waited for a worker who no longer holds the case, owed to
+    whoever holds it now (worded for them); if nobody does, the reporter hears it was not
+    passed on, as when they reply to an untaken case. Nothing once the reply is erased."""
+    report = await reports.get(services.db, report_id)
+    text = await store.reply_words(services.db, event_id)
+    if report is None or not text:
+        return []
+    holder = report.taken_by
+    if holder is not None and await access.holds(services, holder, Role.WORKER):
+        return [await routing.reply_for_holder(services, report, text, event_id)]
+    return [await routing.to_reporter(services, report, "triage.relay.not_passed")]
 
 
 async def _conclude(services: Services, report: Report, actor: int, text: str, kind: str,

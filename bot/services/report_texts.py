@@ -20,50 +20,57 @@ async def area_name(services: Services, lang: str, report: Report) -> str:
 
 
 def voice(services: Services, lang: str, seconds: int | None, *, kept: bool = True,
-          on_card: bool = False) -> str:
+          on_card: bool = False, coordinator: bool = False) -> str:
     """A description said in a voice note, as every surface words it ("🎤 语音留言（42 秒）"):
-    on the untaken card it says the voice comes to whoever takes the case; once erased or
-    anonymised, that it is gone."""
-    key = "report.voice.card" if on_card else "report.voice.label"
+    on the untaken card it says how its reader hears it (a worker once they take the case, a
+    coordinator by opening it from /cases, at once); once erased or anonymised, that it is
+    gone."""
+    key = "report.voice.label"
+    if on_card:
+        key = "report.voice.card_coordinator" if coordinator else "report.voice.card"
     return services.t(lang, key if kept else "report.voice.erased", seconds=seconds or 0)
 
 
 def words(services: Services, lang: str, report: Report, limit: int, *,
-          masked: bool = False, on_card: bool = False) -> str:
+          masked: bool = False, on_card: bool = False, coordinator: bool = False) -> str:
     """The first words of what the reporter said, for lists and cards (masked for people who
     only need to know that help is wanted); a voice note is named, never sent, here."""
     if report.description or report.voice_seconds is None:
         return (masked_excerpt if masked else excerpt)(report.description, limit)
     return voice(services, lang, report.voice_seconds, kept=report.voice_file_id is not None,
-                 on_card=on_card)
+                 on_card=on_card, coordinator=coordinator)
 
 
-async def card(services: Services, lang: str, report: Report) -> str:
+async def card(services: Services, lang: str, report: Report, *,
+               coordinator: bool = False) -> str:
     """What every notified worker may see: reference, category, urgency, community and a
-    short masked excerpt; never the address, location, phone, name or the whole text."""
+    short masked excerpt; never the address, location, phone, name or the whole text
+    (`coordinator`: the card is for coordinators, who may open the details at once)."""
     return services.t(
         lang, "triage.notice.body", ref=report.ref,
         category=services.t(lang, f"report.category.{report.category}"),
         urgency=services.t(lang, f"report.urgency.{report.urgency}"),
         area=await area_name(services, lang, report),
-        description=card_words(services, lang, report))
+        description=card_words(services, lang, report, coordinator=coordinator))
 
 
-def card_words(services: Services, lang: str, report: Report, limit: int = CARD_EXCERPT) -> str:
+def card_words(services: Services, lang: str, report: Report, limit: int = CARD_EXCERPT, *,
+               coordinator: bool = False) -> str:
     """What the card says of the report: a masked excerpt, or that there is a voice message
-    (to hear once taken, while nobody has it: the voice goes only to whoever may see the
-    case's details)."""
+    and, while nobody has the case, how its reader hears it (the voice goes only to whoever
+    may see the case's details: the worker who takes it, a coordinator who opens it)."""
     return words(services, lang, report, limit, masked=True,
-                 on_card=report.status is Status.NEW)
+                 on_card=report.status is Status.NEW, coordinator=coordinator)
 
 
-def card_line(services: Services, lang: str, report: Report) -> str:
+def card_line(services: Services, lang: str, report: Report, *,
+              coordinator: bool = False) -> str:
     """One line of a merged card: reference, category, urgency, a masked excerpt."""
     return services.t(
         lang, "triage.notice.line", ref=report.ref,
         category=services.t(lang, f"report.category.{report.category}"),
         urgency=services.t(lang, f"report.urgency.{report.urgency}"),
-        description=card_words(services, lang, report, 24))
+        description=card_words(services, lang, report, 24, coordinator=coordinator))
 
 
 async def details(services: Services, lang: str, report: Report, heading: str = "") -> str:

@@ -26,6 +26,10 @@ CASE_VIEW = "case_view"  # Outgoing.after: sent only if the chat may still see t
 # Outgoing.after: written to the chat for a staff role ("worker": any staff, "coordinator");
 # sent only if the chat still holds it (access.holds): access ends the moment a role ends.
 FOR_ROLE = "for_role"
+# Outgoing.after: the reporter's reply, [report id, history entry id]: it goes to whoever
+# holds the case as it goes out (worded again for them if the case changed hands while it
+# waited; the reporter hears if nobody holds it any more).
+TO_HOLDER = "to_holder"
 
 
 def as_worker() -> dict[str, str]:
@@ -71,14 +75,16 @@ async def cards(services: Services, report: Report) -> list[Outgoing]:
         if person.reachable and who != report.reporter_id]
     chats += [(chat, lang, True) for chat, lang in await coordinator_targets(services)]
     out = []
-    worded: dict[str, tuple[str, str, str]] = {}  # per language: area, card text, line
+    # Per language and audience: area, card text, line (a voice is heard differently).
+    worded: dict[tuple[str, bool], tuple[str, str, str]] = {}
     for chat_id, lang, coordinators in chats:
-        if lang not in worded:
-            worded[lang] = (await report_texts.area_name(services, lang, report),
-                            services.t(lang, "triage.notice.new") + "\n"
-                            + await report_texts.card(services, lang, report),
-                            report_texts.card_line(services, lang, report))
-        area, text, line = worded[lang]
+        if (lang, coordinators) not in worded:
+            worded[lang, coordinators] = (
+                await report_texts.area_name(services, lang, report),
+                services.t(lang, "triage.notice.new") + "\n"
+                + await report_texts.card(services, lang, report, coordinator=coordinators),
+                report_texts.card_line(services, lang, report, coordinator=coordinators))
+        area, text, line = worded[lang, coordinators]
         out.append(Outgoing(
             chat_id, text, _rows(case_buttons.take(services, lang, report, assign=coordinators)),
             lang, group=f"card:{report.area_id or 0}",
@@ -140,8 +146,9 @@ async def _merged_edit(services: Services, lang: str, notice: store.Notice,
     area = await report_texts.area_name(services, lang, found[0])
     lines = [services.t(lang, "outbox.merged.card", count=len(found), area=area)]
     rows: list[list[tuple[str, str]]] = []
+    coordinator = _for_coordinators(services, notice.chat_id)
     for item in found:
-        line = report_texts.card_line(services, lang, item)
+        line = report_texts.card_line(services, lang, item, coordinator=coordinator)
         if item.status is Status.NEW:
             rows += case_buttons.take_named(services, lang, item)
         else:
@@ -149,6 +156,12 @@ async def _merged_edit(services: Services, lang: str, notice: store.Notice,
         lines.append(line)
     return Outgoing(notice.chat_id, "\n".join(lines), _rows(rows), lang, op="edit",
                     target={"message_id": notice.message_id}, after=as_worker())
+
+
+def _for_coordinators(services: Services, chat_id: int) -> bool:
+    """Whether a card in this chat was sent to coordinators (their group, or one of them)."""
+    settings = services.settings
+    return chat_id == settings.coordinator_chat or chat_id in settings.coordinators
 
 
 async def details_for(services: Services, chat_id: int, report: Report,
@@ -177,7 +190,9 @@ def voice_for(chat_id: int, lang: str, report: Report) -> list[Outgoing]:
     none, or it was erased. The untaken card only says there is one (it may name people)."""
     if report.voice_file_id is None:
         return []
-    return [Outgoing(chat_id, lang=lang, op="voice", target={"file_id": report.voice_file_id},
+    # An audio file goes out as one: Telegram refuses its file id to sendVoice.
+    said = {"file_id": report.voice_file_id, **({"audio": True} if report.voice_audio else {})}
+    return [Outgoing(chat_id, lang=lang, op="voice", target=said,
                      after={CASE_VIEW: report.id})]
 
 
@@ -203,6 +218,26 @@ async def to_worker(services: Services, chat_id: int, key: str,
                     after=as_worker())
 
 
+def for_holder(report_id: int, event_id: int) -> dict[str, list[int]]:
+    """Outgoing.after of the reporter's reply (history entry `event_id`) to a case's holder."""
+    return {TO_HOLDER: [report_id, event_id]}
+
+
+async def reply_for_holder(services: Services, report: Report, text: str,
+                           event_id: int = 0) -> Outgoing:
+    """The reporter's reply (history entry `event_id`) to whoever holds the case, in their
+    language and with the case's buttons; addressed again as it goes out (TO_HOLDER)."""
+    assert report.taken_by is not None
+    lang = services.lang_of(await people.get(services.db, report.taken_by))
+    who = services.t(lang, "triage.relay.anonymous" if report.anonymous
+                     else "triage.relay.reporter")
+    return Outgoing(report.taken_by,
+                    services.t(lang, "triage.relay.to_worker", ref=report.ref, who=who,
+                               text=text),
+                    _rows(case_buttons.case(services, lang, report)), lang,
+                    after=for_holder(report.id, event_id))
+
+
 async def to_coordinators(services: Services, key: str, *, report: Report | None = None,
                           group: str | None = None, line_key: str | None = None,
                           **values: object) -> list[Outgoing]:
@@ -212,7 +247,7 @@ async def to_coordinators(services: Services, key: str, *, report: Report | None
         text = services.t(lang, key, **values)
         rows: case_buttons.Rows = []
         if report is not None:
-            text += "\n" + await report_texts.card(services, lang, report)
+            text += "\n" + await report_texts.card(services, lang, report, coordinator=True)
         item = {"line": services.t(lang, line_key, **values)} if line_key else {}
         out.append(Outgoing(chat_id, text, _rows(rows), lang, group=group, item=item,
                             after=as_coordinator()))
@@ -244,7 +279,7 @@ async def escalation_alerts(services: Services, report: Report, level: int,
     for chat_id, lang in await coordinator_targets(services):
         text = (services.t(lang, f"triage.escalation.level{level}", ref=report.ref,
                            waited=waited(services, lang, minutes))
-                + "\n" + await report_texts.card(services, lang, report))
+                + "\n" + await report_texts.card(services, lang, report, coordinator=True))
         out.append(Outgoing(chat_id, text,
                             _rows(case_buttons.take(services, lang, report, assign=True)), lang,
                             after={"notice": [report.id, ESCALATION],

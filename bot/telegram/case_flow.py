@@ -194,18 +194,9 @@ class CaseFlow(StepFlow[CaseDraft]):
         return True
 
     async def _reply(self, ctx: Ctx, report: Report, text: str) -> bool:
-        if report.taken_by is None:
+        if not await cases.reply(ctx.services, report, ctx.user_id, text, ctx.now):
             await ctx.reply(ctx.t("triage.relay.nobody"))
             return True
-        worker = await cases.person(ctx.services, report.taken_by)
-        lang = ctx.services.lang_of(worker)
-        who = ctx.services.t(lang, "triage.relay.anonymous" if report.anonymous
-                             else "triage.relay.reporter")
-        queued = await routing.to_worker(
-            ctx.services, report.taken_by, "triage.relay.to_worker",
-            {"ref": report.ref, "who": who, "text": text},
-            buttons=lambda lang: case_buttons.case(ctx.services, lang, report))
-        await cases.relay(ctx.services, report, ctx.user_id, "reply", text, queued, ctx.now)
         await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))
         return True
 

@@ -38,10 +38,12 @@ async def list_cases(ctx: Ctx) -> None:
             continue
         lines.append(ctx.t(heading))
         # An untaken report is listed to every worker of its community: masked as on its
-        # card (phones, flat numbers); the full text is for whoever takes it.
+        # card (phones, flat numbers); the full text is for whoever takes it. A coordinator
+        # hears a voice by opening it right here, so their line names the voice, no more.
         for r in group:
             words = (report_texts.words(ctx.services, ctx.lang, r, 30) if group is mine
-                     else report_texts.card_words(ctx.services, ctx.lang, r, 30))
+                     else report_texts.words(ctx.services, ctx.lang, r, 30, masked=True)
+                     if coordinator else report_texts.card_words(ctx.services, ctx.lang, r, 30))
             lines.append(ctx.t("triage.cases.line", ref=r.ref,
                                urgency=ctx.t(f"report.urgency.{r.urgency}"), words=words))
             rows.append([(f"{icon} {r.ref}", VIEW.data(r.id))])

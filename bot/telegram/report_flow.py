@@ -238,7 +238,7 @@ class ReportFlow(StepFlow[Draft]):
                 await ctx.reply(ctx.t("report.problem.voice_too_long", seconds=seconds,
                                       minutes=VOICE_MAX_SECONDS // 60))
                 return True
-            draft.say_voice(said.file_id, seconds)
+            draft.say_voice(said.file_id, seconds, audio=message.voice is None)
             await ctx.reply(ctx.t("report.voice_received", seconds=seconds))
             await self._advance(ctx, draft, SUBJECT)
             return True

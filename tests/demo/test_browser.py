@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import signal
 import sys
+import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -231,3 +233,66 @@ async def test_resident_reports_worker_takes_coordinator_sees_the_chart(
     await expect(digests.last).to_contain_text("2026-11-23")
     await expect(page.locator("#busy")).to_have_text("", timeout=WAIT_MS)
     await context.close()
+
+
+def recording(seconds: int) -> bytes:
+    """A WAV file of `seconds` of silence: a recording made with the phone's recorder app."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(8000)
+        sound.writeframes(b"\0\0" * 8000 * seconds)
+    return out.getvalue()
+
+
+async def playable_seconds(player: Locator) -> float:
+    """How long the page's audio player says its sound lasts, once it has loaded it."""
+    return float(await player.evaluate(
+        "a => new Promise(done => a.readyState >= 1 ? done(a.duration)"
+        " : a.addEventListener('loadedmetadata', () => done(a.duration)))"))
+
+
+@pytest.mark.slow
+async def test_a_recording_said_for_the_report_plays_in_the_page(
+        demo: str, browser: Browser, tmp_path: Path) -> None:
+    """The resident sends a recording for what is wrong; their chat and the worker's, once
+    the worker takes the case, show it as a player that plays, not as a file."""
+    context = await browser.new_context(viewport={"width": 1200, "height": 900})
+    page = await context.new_page()
+    await page.goto(demo)
+    resident, worker = phone(page, RESIDENT), phone(page, WORKER)
+    coordinator = phone(page, COORDINATOR)
+    await send(resident, "/report")
+    await press(resident, label("en", "report.category.elderly_alone"))
+    await says(resident, en("report.ask.description", minutes=5))
+    sound = tmp_path / "recording.wav"
+    sound.write_bytes(recording(2))
+    await resident.locator("input[type=file]").set_input_files(str(sound))
+    await says(resident, en("report.voice_received", seconds=2))
+    mine = resident.locator(".msg.me audio")
+    await expect(mine).to_have_count(1, timeout=WAIT_MS)
+    assert round(await playable_seconds(mine)) == 2
+    await press(resident, "Skip")
+    await says(resident, en("report.ask.place"))
+    await send(resident, "Dongmen 3-502")
+    await press(resident, "东门社区")
+    await press(resident, label("en", "report.urgency.soon"))
+    await says(resident, en("report.ask.photos"))
+    await press(resident, "Skip")
+    await press(resident, label("en", "report.button.anonymous"))
+    await press(resident, label("en", "report.button.confirm"))
+    await says(resident, "R-0007")
+
+    # The worker reads there is one to hear once taken; the coordinator, how to hear it now.
+    await says(worker, label("en", "report.voice.card", seconds=2))
+    await says(coordinator, label("en", "report.voice.card_coordinator", seconds=2))
+    card = worker.locator(".msg", has_text="R-0007").last
+    await card.locator("button", has_text=label("en", "triage.button.take")).click()
+    player = worker.locator(".msg.bot audio")
+    await expect(player).to_have_count(1, timeout=WAIT_MS)
+    assert round(await playable_seconds(player)) == 2
+    await expect(worker.locator(".msg.bot a[download]")).to_have_count(0)
+    await page.screenshot(path=str(tmp_path / "voice.png"))
+    await context.close()
+

@@ -83,6 +83,22 @@ def test_a_voice_note_describes_a_draft_in_place_of_text() -> None:
     assert Draft.from_data({"voice_file_id": 5, "voice_seconds": "42"}).voice_seconds is None
 
 
+def test_an_audio_file_said_for_the_description_stays_one_until_replaced() -> None:
+    """An audio file is kept as one across a restart (it can only go out as one); typing
+    or a voice note after it drop that."""
+    draft = Draft(category=Category.HEALTH)
+    draft.say_voice("CQACAgAudio", 42, audio=True)
+    again = Draft.from_data(draft.to_data())
+    assert (again.voice_file_id, again.voice_seconds, again.voice_audio) == (
+        "CQACAgAudio", 42, True)
+    again.say_voice("AwACAgVoice", 7)
+    assert not again.voice_audio
+    again.say_voice("CQACAgAudio", 42, audio=True)
+    again.say_typed("某某发烧了")
+    assert not again.voice_audio and again.voice_file_id is None
+    assert not Draft.from_data({"voice_audio": "yes"}).voice_audio
+
+
 @pytest.mark.parametrize(("seconds", "problem"), [(0, None), (42, None), (300, None),
                                                   (301, Problem.TOO_LONG)])
 def test_a_voice_note_runs_five_minutes_at_most(seconds: int, problem: Problem | None) -> None:

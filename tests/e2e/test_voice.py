@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BotProcess
+from tests.conftest import COORDINATOR_ID, BotProcess
 from tests.e2e.helpers_triage import add_worker, report_row, take_off_duty
 from tests.e2e.reporting import label
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
@@ -26,14 +26,14 @@ def start(lang: str, key: str, **values: object) -> str:
 
 
 def voice_of(sent: dict[str, Any]) -> str:
-    """The file id of a voice note the fake user sent."""
-    return str(sent["voice"]["file_id"])
+    """The file id of a voice note (or an audio file) the fake user sent."""
+    return str((sent.get("voice") or sent["audio"])["file_id"])
 
 
-async def to_the_summary(user: FakeUser, seconds: int, lang: str = "zh"
-                         ) -> tuple[str, BotMessage]:
-    """A report whose description is a voice note of `seconds`, up to its summary; the
-    voice's file id and the summary."""
+async def to_the_summary(user: FakeUser, seconds: int, lang: str = "zh", *,
+                         audio: bool = False) -> tuple[str, BotMessage]:
+    """A report whose description is a voice note of `seconds` (an audio file when `audio`),
+    up to its summary; the voice's file id and the summary."""
     await user.send("/report")
     question = await user.expect(start(lang, "report.ask.category"))
     await user.press(label(lang, "report.category.elderly_alone"), in_message=question)
@@ -41,7 +41,10 @@ async def to_the_summary(user: FakeUser, seconds: int, lang: str = "zh"
     # The question says a voice message will do, in the resident's language.
     assert re.sub(r"<[^>]+>", "", label(lang, "report.ask.description", minutes=5)
                   ).split("\n")[2] in ask.plain
-    sent = await user.send_voice(b"OggS\x00voice-of-the-reporter", duration=seconds)
+    if audio:
+        sent = await user.send_audio(b"ID3\x04recording-of-the-reporter", duration=seconds)
+    else:
+        sent = await user.send_voice(b"OggS\x00voice-of-the-reporter", duration=seconds)
     await user.expect(start(lang, "report.voice_received", seconds=seconds))
     question = await user.expect(start(lang, "report.ask.subject"))
     await user.press(label(lang, "report.button.skip"), in_message=question)
@@ -114,6 +117,38 @@ async def test_a_voice_report_reaches_the_taker_alone_and_reads_as_one_everywher
     assert "语音留言 42 秒" in sheet and file_id not in sheet
 
 
+async def test_an_audio_file_for_the_description_reaches_the_taker_as_an_audio_file(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser, coordinator: FakeUser) -> None:
+    """A recording sent as a file (the phone's recorder app) is taken as a voice note, and
+    goes on as the audio file it is: Telegram refuses an audio file's id to sendVoice."""
+    add_worker(bot, 2001, "陈社工")
+    chen = api.user(2001, "陈社工", language_code="zh-hans")
+    await coordinator.send("/start")
+    await coordinator.expect(r"管理员")
+    file_id, summary = await to_the_summary(resident, 42, audio=True)
+    assert "情况：🎤 语音留言（42 秒）" in summary.plain
+    await resident.press(label("zh", "report.button.confirm"), in_message=summary)
+    await resident.expect(r"已收到，编号 R-0001")
+    row = report_row(bot, "R-0001")
+    assert (row["voice_file_id"], row["voice_seconds"], row["description"]) == (file_id, 42, "")
+    card = await chen.expect(r"新求助.*R-0001")
+    assert "🎤 语音留言（42 秒" in card.plain
+
+    await chen.press(TAKE, in_message=card)
+    details = await chen.expect(r"R-0001 由您负责了")
+    assert "情况：🎤 语音留言（42 秒）" in details.plain
+    heard = await chen.expect("", kind="audio")
+    assert heard.file_id == file_id and heard.data == b"ID3\x04recording-of-the-reporter"
+    # The coordinator opening the case hears it too, as the same file.
+    await coordinator.send("/cases")
+    await coordinator.expect(r"R-0001")
+    await coordinator.press("📂 R-0001")
+    await coordinator.expect(r"13800001001")
+    assert (await coordinator.expect("", kind="audio")).file_id == file_id
+    assert api.calls_to("sendVoice") == []
+    assert [p["chat_id"] for p in api.calls_to("sendAudio")] == [2001, coordinator.id]
+
+
 async def test_a_coordinator_hears_the_voice_of_an_untaken_report_with_its_details(
         bot: BotProcess, api: FakeBotApi, resident: FakeUser, coordinator: FakeUser) -> None:
     add_worker(bot, 2001, "陈社工")
@@ -140,6 +175,56 @@ async def test_a_coordinator_hears_the_voice_of_an_untaken_report_with_its_detai
     assert "13800001001" not in card.plain
     await asyncio.sleep(1.0)
     assert [m for m in chen.messages if m.kind == "voice"] == []
+
+
+# How an untaken card words a voice for each reader: a worker hears it once they take the
+# case; a coordinator may open the details (and hear it) at once.
+CARD_WORDS = {
+    "zh": ("🎤 语音留言（42 秒，接手后可以听）", "🎤 语音留言（42 秒，发 /cases 打开就能听）",
+           "🎤 语音留言（42 秒）"),
+    "en": ("🎤 Voice message (42 s, to hear once taken)",
+           "🎤 Voice message (42 s, open it from /cases to hear it)",
+           "🎤 Voice message (42 s)"),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_an_untaken_voice_card_tells_workers_and_coordinators_how_each_hears_it(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser, lang: str) -> None:
+    code = "zh-hans" if lang == "zh" else "en"
+    boss = api.user(COORDINATOR_ID, "王协调", language_code=code)
+    add_worker(bot, 2001, "陈社工")
+    chen = api.user(2001, "陈社工", language_code=code)
+    for person in (boss, chen):
+        await person.send("/start")
+        await person.expect(r"")
+    for_worker, for_coordinator, named = CARD_WORDS[lang]
+    file_id, summary = await to_the_summary(resident, 42)
+    await resident.press(label("zh", "report.button.confirm"), in_message=summary)
+    await resident.expect(r"R-0001")
+
+    worker_card = await chen.expect(r"R-0001")
+    assert for_worker in worker_card.plain and for_coordinator not in worker_card.plain
+    coordinator_card = await boss.expect(r"R-0001")
+    assert for_coordinator in coordinator_card.plain, coordinator_card.plain
+    assert for_worker not in coordinator_card.plain
+    # Still untaken a day later: the coordinators' alert words it for them too.
+    code_, out = await bot.cli("tick", "--at", (bot.now() + timedelta(hours=25)).isoformat())
+    assert code_ == 0, out
+    alert = await boss.expect(r"⏰.*R-0001")
+    assert for_coordinator in alert.plain and for_worker not in alert.plain
+
+    # The coordinator does as it says: /cases names the voice, opening it plays it.
+    await boss.send("/cases")
+    listing = await boss.expect(r"R-0001")
+    assert named in listing.plain
+    assert for_worker not in listing.plain and for_coordinator not in listing.plain
+    await boss.press("🆕 R-0001")
+    await boss.expect(r"13800001001")
+    assert (await boss.expect("", kind="voice")).file_id == file_id
+    # The worker's own /cases still says they hear it once they take it.
+    await chen.send("/cases")
+    assert for_worker in (await chen.expect(r"R-0001")).plain
 
 
 async def test_an_assigned_worker_gets_the_voice_and_one_taken_off_duty_meanwhile_does_not(

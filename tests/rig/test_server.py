@@ -504,6 +504,25 @@ async def test_a_voice_note_a_user_sent_is_sent_on_by_file_id(bot: Bot,
         await bot.send_voice(ALICE, "no-such-file-id")
 
 
+async def test_an_audio_file_goes_on_only_as_audio_and_a_voice_only_as_voice(
+        bot: Bot, alice: FakeUser) -> None:
+    """sendAudio with the file id of a user's audio file delivers it; as on Telegram, a
+    voice note's id is refused to sendAudio and an audio file's to sendVoice."""
+    sent_audio = await alice.send_audio(b"ID3\x04song", duration=42, file_name="录音.m4a",
+                                        mime_type="audio/mp4")
+    audio_id = sent_audio["audio"]["file_id"]
+    sent = await bot.send_audio(ALICE, audio_id)
+    assert sent.audio is not None and sent.audio.file_id == audio_id
+    assert sent.audio.to_dict()["duration"] == 42 and sent.audio.file_name == "录音.m4a"
+    got = await alice.expect("", kind="audio")
+    assert (got.file_id, got.data) == (audio_id, b"ID3\x04song")
+    voice_id = (await alice.send_voice(b"OggS\x00hello"))["voice"]["file_id"]
+    with pytest.raises(BadRequest, match=r"(?i)type of file mismatch"):
+        await bot.send_voice(ALICE, audio_id)
+    with pytest.raises(BadRequest, match=r"(?i)type of file mismatch"):
+        await bot.send_audio(ALICE, voice_id)
+
+
 async def test_media_group_location_and_actions(bot: Bot, alice: FakeUser) -> None:
     """sendMediaGroup makes one message per item; location and chat actions work."""
     album = await bot.send_media_group(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
-from storage import lock
+from storage import copies, lock
 from storage.backup import NotRestorable, backup, check, restore
 from storage.db import Database
 from storage.migrate import available, migrate
@@ -153,6 +154,72 @@ async def test_migrating_an_older_file_keeps_a_copy_of_it_first(tmp_path: Path) 
     await db.close()
     await new_database(tmp_path / "fresh.sqlite3")
     assert len(files(tmp_path, "*.bak")) == 1
+
+
+async def test_restore_keeps_only_the_newest_copies_of_the_databases_it_replaced(
+        tmp_path: Path) -> None:
+    backup_file, live = tmp_path / "nightly.sqlite3", tmp_path / "zhongfu.sqlite3"
+    await new_database(backup_file)
+    await new_database(live)
+    # Files beside it that are not copies restore makes: never touched.
+    others = [tmp_path / "zhongfu.sqlite3.v5-20200101T000000Z.bak",  # before a migration
+              tmp_path / "zhongfu.sqlite3.mine.bak",  # the operator's own
+              tmp_path / "other.sqlite3.before-restore-20200101T000000Z.bak"]  # another db's
+    for path in others:
+        path.write_bytes(b"keep me")
+    start = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    made = []
+    for day in range(5):
+        kept = restore(backup_file, live, start + timedelta(days=day))
+        assert kept is not None
+        made.append(kept)
+        assert files(tmp_path, "zhongfu.sqlite3.before-restore-*.bak") == \
+            sorted(made[-copies.KEEP:]), f"after restore {day + 1}"
+    assert [p.name for p in made[-3:]] == [
+        "zhongfu.sqlite3.before-restore-20260303T093000Z.bak",
+        "zhongfu.sqlite3.before-restore-20260304T093000Z.bak",
+        "zhongfu.sqlite3.before-restore-20260305T093000Z.bak"]
+    # The clock went back: the copy just made is the oldest by name, and it stays.
+    kept = restore(backup_file, live, start - timedelta(days=30))
+    assert kept is not None and kept.exists()
+    assert files(tmp_path, "zhongfu.sqlite3.before-restore-*.bak") == \
+        sorted([kept, *made[-(copies.KEEP - 1):]])
+    assert all(path.read_bytes() == b"keep me" for path in others)
+
+
+async def test_migrating_keeps_only_the_newest_copies_and_always_the_one_just_made(
+        tmp_path: Path) -> None:
+    path = tmp_path / "zhongfu.sqlite3"
+    older = len(available()) - 1
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await migrate(conn, target=older)
+    # Copies from earlier upgrades, stamped in the future: the one about to be made is the
+    # oldest by name, and still must not be the one removed.
+    earlier = [tmp_path / f"zhongfu.sqlite3.v{n}-29990101T00000{n}Z.bak" for n in (1, 2, 3)]
+    restored = tmp_path / "zhongfu.sqlite3.before-restore-20200101T000000Z.bak"
+    for copy in (*earlier, restored):
+        copy.write_bytes(b"an older copy")
+    db = await Database.open(path)
+    await db.close()
+    made = files(tmp_path, f"zhongfu.sqlite3.v{older}-*.bak")
+    assert len(made) == 1
+    with sqlite3.connect(made[0]) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == older
+    conn.close()
+    assert files(tmp_path, "zhongfu.sqlite3.v*.bak") == sorted([made[0], *earlier[1:]])
+    assert restored.exists(), "a copy of the other kind is not this kind's to prune"
+    assert len(files(tmp_path, "*.bak")) == copies.KEEP + 1
+
+
+def test_readme_and_restore_help_say_how_many_copies_are_kept(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text("utf-8").split())
+    assert f"the newest {copies.KEEP} of each kind stay" in readme
+    with pytest.raises(SystemExit):
+        main(["restore", "--help"])
+    assert f"only the newest {copies.KEEP} such copies" in " ".join(capsys.readouterr().out.split())
 
 
 def files(folder: Path, pattern: str) -> list[Path]:
