@@ -773,3 +773,81 @@ async def test_the_other_paged_questions_resumed_from_start_reopen_at_the_page_l
     await turn_to(coordinator, await coordinator.expect("湖贝街道 下面有哪些社区"), 2, 6)
     question = await back_from_start(coordinator, "湖贝街道 下面有哪些社区", 2, 6)
     assert "桂园社区020" in question.labels
+
+
+async def finish_log(worker: FakeUser) -> BotMessage:
+    """From /log's kind question on: a call yesterday, every optional step skipped; the
+    message that says it is saved."""
+    await worker.press(label("zh", "kind.call"))
+    await worker.expect("是哪天的事")
+    await worker.press(label("zh", "log.button.yesterday"))
+    await worker.expect("提供了哪些服务")
+    await worker.press(label("zh", "log.button.done"))
+    await worker.expect("服务了几个人")
+    await worker.press("1")
+    for question in ("简单写几句", "1 很差", "提醒下次走访的人"):
+        await worker.expect(question)
+        await worker.press(label("zh", "log.button.skip"))
+    return await worker.expect("已保存")
+
+
+def logged_for(bot: BotProcess) -> list[str]:
+    """The external ids of the households contacts were logged for, in order."""
+    with bot.db() as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT h.external_id FROM contacts c JOIN households h ON h.id = c.household_id "
+            "ORDER BY c.id")]
+
+
+async def test_log_offers_all_45_households_of_a_worker_and_one_on_page_2_is_logged(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "".join(
+        f"LA-{n:02d},住户{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 46)))
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/log")
+    question = await worker.expect("您有 45 户")
+    seen, first = await every_choice(worker, question, 3)
+    assert seen == [f"住户{n:02d}" for n in range(1, 46)]
+    await worker.send("/log")  # back to it later: the question reopens at the page left
+    await worker.expect("您上次的记录还没填完")
+    question = await worker.expect("您有 45 户")
+    assert "第 3/3 页" in question.plain and "住户44" in question.labels
+    await worker.press(PREVIOUS, in_message=question)
+    question = await worker.expect("第 2/3 页")
+    await worker.press("住户25", in_message=question)
+    await worker.expect("住户25：这次是什么")
+    # A page turn of the step gone by (the first list, still showing) changes nothing.
+    assert "这一步已经过去了" in await worker.press_data("lg:hp:0", first)
+    saved = await finish_log(worker)
+    assert "已保存：住户25" in saved.plain
+    assert logged_for(bot) == ["LA-25"]
+
+
+async def test_log_by_name_offers_every_match_a_page_at_a_time(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "".join(
+        f"LW-{n:02d},王家{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 26)) + "".join(
+        f"LL-{n:02d},李家{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 21)))
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/log")
+    await worker.expect("您有 45 户")
+    await worker.send("家")
+    earlier = await worker.expect("名字里有“家”的有 45 户")
+    assert "第 1/3 页" in earlier.plain
+    await worker.send("王")
+    found = await worker.expect("名字里有“王”的有 25 户")
+    seen, found = await every_choice(worker, found, 2)
+    assert seen == [f"王家{n:02d}" for n in range(1, 26)]
+    # A page turn of the earlier search is refused: it would show the latest one's matches.
+    assert "这一步已经过去了" in await worker.press(NEXT, in_message=earlier)
+    await worker.press("王家23", in_message=found)
+    await worker.expect("王家23：这次是什么")
+    saved = await finish_log(worker)
+    assert "已保存：王家23" in saved.plain
+    assert logged_for(bot) == ["LW-23"]
+
