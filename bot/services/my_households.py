@@ -10,7 +10,7 @@ from storage import households, pairings
 from storage.households import Household
 from storage.pairings import MyHousehold
 
-__all__ = ["Household", "Matches", "MyHousehold", "matching", "paired", "search"]
+__all__ = ["Household", "Matches", "MyHousehold", "matching", "paired"]
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,6 @@ class Matches:
 async def paired(services: Services, worker_id: int) -> list[MyHousehold]:
     """The worker's households (active pairings, not archived), by name."""
     return await pairings.for_worker(services.db, worker_id)
-
-
-async def search(services: Services, text: str, limit: int,
-                 worker_id: int | None = None) -> list[Household]:
-    """Households (not archived) whose name or external id contains the text, by name."""
-    return await households.search(services.db, text, limit, worker_id=worker_id)
 
 
 async def matching(services: Services, text: str, most: int,

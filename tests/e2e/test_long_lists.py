@@ -851,3 +851,68 @@ async def test_log_by_name_offers_every_match_a_page_at_a_time(
     assert "已保存：王家23" in saved.plain
     assert logged_for(bot) == ["LW-23"]
 
+
+
+async def finish_aid(user: FakeUser, fund: str) -> BotMessage:
+    """From /aid's kind question on: 300 yuan in cash from `fund` for daily life, given
+    yesterday, no note; the summary confirmed. The summary."""
+    await user.press("💵 现金")
+    await user.expect("金额是多少元")
+    await user.send("300")
+    await user.press(fund, in_message=await user.expect("从哪里出"))
+    await after_fund(user)
+    return await confirm_aid(user)
+
+
+async def after_fund(user: FakeUser) -> None:
+    """/aid's purpose (daily life), day (yesterday) and note (skipped)."""
+    await user.press("生活", in_message=await user.expect("用在哪方面"))
+    await user.press("昨天", in_message=await user.expect("是哪天发的"))
+    await user.press("跳过", in_message=await user.expect("还有要补充"))
+
+
+async def confirm_aid(user: FakeUser) -> BotMessage:
+    """Confirm /aid's summary; the summary."""
+    summary = await user.expect("请核对一下")
+    await user.press("✅ 确认保存", in_message=summary)
+    await user.expect("已保存")
+    return summary
+
+
+def aid_given(bot: BotProcess) -> list[tuple[str, str]]:
+    """(household external id, fund) of each aid entry, in order."""
+    with bot.db() as conn:
+        return [tuple(r) for r in conn.execute(
+            "SELECT h.external_id, f.name FROM aid a JOIN households h ON h.id = a.household_id "
+            "JOIN funds f ON f.id = a.fund_id ORDER BY a.id")]
+
+
+async def test_aid_by_name_pages_the_matches_or_asks_for_more_of_the_name(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    await import_csv(bot, HEADER + "".join(
+        f"LZ-{n:03d},张家{n:03d},东门社区,东门路{n}号,1,低保,,\n" for n in range(1, 131)))
+    await coordinator.send("/aid")
+    await coordinator.expect("请发服务对象的名字")
+    await coordinator.send("张家")
+    await coordinator.expect("名字里有“张家”的服务对象有 130 户，太多了")
+    await coordinator.send("张家0")  # 张家001 … 张家099
+    found = await coordinator.expect("名字里有“张家0”的有 99 户")
+    assert "第 1/5 页" in found.plain
+    await turn_to(coordinator, found, 3, 5)
+    await coordinator.send("/aid")  # back to it later: the matches reopen at the page left
+    await coordinator.expect("您上次的救助还没记完")
+    found = await coordinator.expect("名字里有“张家0”的有 99 户")
+    assert "第 3/5 页" in found.plain
+    seen = [t for t in found.labels if t not in (NEXT, PREVIOUS)]
+    assert seen == [f"张家{n:03d}" for n in range(41, 61)]
+    for number in (4, 5):
+        await coordinator.press(NEXT, in_message=found)
+        found = await coordinator.expect(f"第 {number}/5 页")
+        within_limits(found)
+    assert found.labels == [*(f"张家{n:03d}" for n in range(81, 100)), PREVIOUS]
+    await coordinator.press("张家090", in_message=found)
+    await coordinator.expect("张家090：这笔救助是什么形式")
+    summary = await finish_aid(coordinator, "社区基金")
+    assert "服务对象：张家090" in summary.plain
+    assert aid_given(bot) == [("LZ-090", "社区基金")]
+
