@@ -2,7 +2,7 @@
 
 household (the worker's own and the cases they hold, a page at a time; or a typed part of a
 name, every match a page at a time) → kind → amount (→ "really?" above 10,000 yuan) → goods and
-quantity (in kind) → fund → purpose → date → note → summary with Confirm.
+quantity (in kind) → fund (a page at a time) → purpose → date → note → summary with Confirm.
 Every step is stored; every press is checked again against the presser's role and right to
 the household.
 """
@@ -70,6 +70,7 @@ MATCHES_PAGE = AD.button("mp", Int(4), Int(4))  # ad:mp:<search>:<page>: of a ty
 KIND_B = AD.button("k", Choice(AidKind))
 BIG_B = AD.button("big", Choice(("y", "n")))  # a large amount: really, or type it again
 FUND_B = AD.button("f", Int())
+FUNDS_PAGE_B = AD.button("fp", Int(4))  # another page of funds
 PURPOSE_B = AD.button("p", Choice(Purpose))
 DAY_B = day_button(AD)
 SKIP = AD.button("skip")
@@ -113,6 +114,7 @@ class AidDraft:
     page: int = 0
     query: str = ""
     search: int = 0
+    fund_page: int = 0  # the page of funds last shown
 
 
 def _case_name(ctx: Ctx, case: Report) -> str:
@@ -149,7 +151,8 @@ class AidFlow(StepFlow[AidDraft]):
                                    too_long="aid.problem.description_long"),
             QUANTITY: number_step("aid.ask_quantity", self._take_quantity,
                                   maximum=QUANTITY_MAX, read=parse_quantity),
-            FUND: Step(self._ask_fund, buttons=(on(FUND_B, self._fund),)),
+            FUND: Step(self._ask_fund, buttons=(on(FUND_B, self._fund),
+                                                on(FUNDS_PAGE_B, self._turn_funds, keep=True))),
             PURPOSE: Step(self._ask_purpose, buttons=(on(PURPOSE_B, self._purpose),)),
             DAY: day_step("aid", DAY_B, self._take_day),
             NOTE: text_step(self._ask_note, self._take_note, maximum=NOTE_MAX,
@@ -263,13 +266,22 @@ class AidFlow(StepFlow[AidDraft]):
             (ctx.t("aid.button.big_no"), BIG_B.data("n"))]]))
 
     async def _ask_fund(self, ctx: Ctx, draft: AidDraft) -> None:
-        funds = await ledger.active_funds(ctx.services)
-        if not funds:
+        view = await self._funds_view(ctx, draft)
+        if view is None:
             await self.end(ctx)
             await ctx.reply(ctx.t("aid.problem.no_funds"))
             return
+        await ctx.reply(*view)
+
+    async def _funds_view(self, ctx: Ctx, draft: AidDraft
+                          ) -> tuple[str, InlineKeyboardMarkup] | None:
+        """The funds in use, one a row, at the draft's page; None when there are none."""
+        funds = await ledger.active_funds(ctx.services)
+        if not funds:
+            return None
         items = [(short(f.name, 20), FUND_B.data(f.id)) for f in funds]
-        await ctx.reply(ctx.t("aid.ask_fund"), buttons([[item] for item in items]))
+        rows, line = picker(ctx.t, items, draft.fund_page, FUNDS_PAGE_B.data)
+        return "\n".join([ctx.t("aid.ask_fund"), *line]), buttons(rows)
 
     async def _ask_purpose(self, ctx: Ctx, draft: AidDraft) -> None:
         items = [(ctx.t(f"aid.purpose.{p.value}"), PURPOSE_B.data(p)) for p in Purpose]
@@ -375,6 +387,18 @@ class AidFlow(StepFlow[AidDraft]):
         draft.page = number
         await self.save(ctx, HOUSEHOLD, draft)
         await ctx.edit_or_reply(*await self._households_view(ctx, draft))
+        return None
+
+    async def _turn_funds(self, ctx: Ctx, draft: AidDraft, number: int) -> Refused | None:
+        """Another page of funds, in the same message (kept, for a resumed question)."""
+        draft.fund_page = number
+        view = await self._funds_view(ctx, draft)
+        if view is None:  # every fund retired meanwhile: the flow ends, saying why
+            await ctx.drop_keyboard()
+            await self._ask_fund(ctx, draft)
+            return None
+        await self.save(ctx, FUND, draft)
+        await ctx.edit_or_reply(*view)
         return None
 
     async def _household(self, ctx: Ctx, draft: AidDraft, household_id: int) -> Refused | None:

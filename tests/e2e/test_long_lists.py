@@ -852,7 +852,6 @@ async def test_log_by_name_offers_every_match_a_page_at_a_time(
     assert logged_for(bot) == ["LW-23"]
 
 
-
 async def finish_aid(user: FakeUser, fund: str) -> BotMessage:
     """From /aid's kind question on: 300 yuan in cash from `fund` for daily life, given
     yesterday, no note; the summary confirmed. The summary."""
@@ -916,3 +915,34 @@ async def test_aid_by_name_pages_the_matches_or_asks_for_more_of_the_name(
     assert "服务对象：张家090" in summary.plain
     assert aid_given(bot) == [("LZ-090", "社区基金")]
 
+
+async def test_aid_offers_all_45_funds_a_page_at_a_time_and_one_on_page_2_is_saved(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "LA-01,张大爷,东门社区,东门路1号,1,低保,7001,2025-01-01\n")
+    insert_rows(bot, "INSERT INTO funds (name, created_at) VALUES (?, ?)",
+                [(f"基金{n:02d}", STAMP) for n in range(1, 41)])
+    with bot.db() as conn:
+        funds = [r[0] for r in conn.execute("SELECT name FROM funds ORDER BY id")]
+    assert len(funds) == 45
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/aid")
+    await worker.press("💵 现金", in_message=await worker.expect("这笔救助是什么形式"))
+    await worker.expect("金额是多少元")
+    await worker.send("300")
+    question = await worker.expect("从哪里出")
+    seen, first = await every_choice(worker, question, 3)
+    assert seen == funds
+    await worker.send("/aid")  # back to it later: the funds reopen at the page left
+    await worker.expect("您上次的救助还没记完")
+    question = await worker.expect("从哪里出")
+    assert "第 3/3 页" in question.plain and "基金40" in question.labels
+    await worker.press(PREVIOUS, in_message=question)
+    question = await worker.expect("第 2/3 页")
+    await worker.press("基金30", in_message=question)
+    # A page turn of the step gone by (the first list, still showing) changes nothing.
+    assert "这一步已经过去了" in await worker.press_data("ad:fp:0", first)
+    await after_fund(worker)
+    summary = await confirm_aid(worker)
+    assert "资金来源：基金30" in summary.plain
+    assert aid_given(bot) == [("LA-01", "基金30")]
