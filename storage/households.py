@@ -194,29 +194,35 @@ async def by_external_id(db: Database, external_id: str) -> Household | None:
     return None if row is None else _household(row)
 
 
+def _matching(text: str, worker_id: int | None) -> tuple[str, tuple[object, ...]]:
+    """The FROM and WHERE of a search by name (and external id, unless for a worker), with
+    its parameters: one text for the list and its count, so the two never disagree."""
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if worker_id is None:
+        return (f"{_FROM} WHERE h.archived = 0 AND "
+                "(h.name LIKE ? ESCAPE '\\' OR h.external_id LIKE ? ESCAPE '\\')",
+                (like, like))
+    return (f"{_FROM} JOIN pairings p ON p.household_id = h.id AND p.ended_on IS NULL "
+            "WHERE p.worker_id = ? AND h.archived = 0 AND h.name LIKE ? ESCAPE '\\'",
+            (worker_id, like))
+
+
 async def search(db: Database, text: str, limit: int = 20,
                  worker_id: int | None = None) -> list[Household]:
     """Households (not archived) whose name or external id contains the text, by name.
 
-    With worker_id: only that worker's households (active pairings).
+    With worker_id: only that worker's households (active pairings), by name only.
     """
-    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    if worker_id is None:
-        rows = await db.fetchall(
-            f"SELECT {_COLUMNS} {_FROM} WHERE h.archived = 0 AND "
-            "(h.name LIKE ? ESCAPE '\\' OR h.external_id LIKE ? ESCAPE '\\') "
-            "ORDER BY h.name, h.id LIMIT ?",
-            (like, like, limit),
-        )
-    else:
-        rows = await db.fetchall(
-            f"SELECT DISTINCT {_COLUMNS} {_FROM} "
-            "JOIN pairings p ON p.household_id = h.id AND p.ended_on IS NULL "
-            "WHERE p.worker_id = ? AND h.archived = 0 AND h.name LIKE ? ESCAPE '\\' "
-            "ORDER BY h.name, h.id LIMIT ?",
-            (worker_id, like, limit),
-        )
+    where, values = _matching(text, worker_id)
+    rows = await db.fetchall(
+        f"SELECT DISTINCT {_COLUMNS} {where} ORDER BY h.name, h.id LIMIT ?", (*values, limit))
     return [_household(r) for r in rows]
+
+
+async def count_matching(db: Database, text: str, worker_id: int | None = None) -> int:
+    """How many households `search` would find without a limit."""
+    where, values = _matching(text, worker_id)
+    return int(await db.fetchval(f"SELECT COUNT(DISTINCT h.id) {where}", values) or 0)
 
 
 async def recent(db: Database, limit: int = 20) -> list[Household]:

@@ -14,6 +14,9 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 PAGE_SIZE = 20  # items a page lists: a short screen on a phone, well inside Telegram's limits
+# A search by a part of a name shows every match a page at a time up to this many (five
+# pages); beyond, paging through them is no help, and the person is asked for more of the name.
+MATCHES_MAX = 100
 
 
 @dataclass(frozen=True)

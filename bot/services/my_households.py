@@ -3,12 +3,23 @@ name or external id (for a worker, among their own)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.services.context import Services
 from storage import households, pairings
 from storage.households import Household
 from storage.pairings import MyHousehold
 
-__all__ = ["Household", "MyHousehold", "paired", "search"]
+__all__ = ["Household", "Matches", "MyHousehold", "matching", "paired"]
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What a search found: every household, by name, or none when more than asked for;
+    `total` is how many matched either way."""
+
+    found: list[Household]
+    total: int
 
 
 async def paired(services: Services, worker_id: int) -> list[MyHousehold]:
@@ -16,7 +27,11 @@ async def paired(services: Services, worker_id: int) -> list[MyHousehold]:
     return await pairings.for_worker(services.db, worker_id)
 
 
-async def search(services: Services, text: str, limit: int,
-                 worker_id: int | None = None) -> list[Household]:
-    """Households (not archived) whose name or external id contains the text, by name."""
-    return await households.search(services.db, text, limit, worker_id=worker_id)
+async def matching(services: Services, text: str, most: int,
+                   worker_id: int | None = None) -> Matches:
+    """Every household (not archived) whose name or external id contains the text, by name,
+    up to `most`; beyond that only how many (with worker_id: their own, by name)."""
+    found = await households.search(services.db, text, most + 1, worker_id=worker_id)
+    if len(found) <= most:
+        return Matches(found, len(found))
+    return Matches([], await households.count_matching(services.db, text, worker_id))

@@ -1,9 +1,10 @@
 """/aid and /funds: record aid given to a household; coordinators keep the funds.
 
-household (the worker's own and the cases they hold, a page at a time; or a typed name) → kind
-→ amount (→ "really?" above a million) → goods and quantity (in kind) → fund → purpose → date
-→ note → summary with Confirm. Every step is stored; every press is checked again against the
-presser's role and right to the household.
+household (the worker's own and the cases they hold, a page at a time; or a typed part of a
+name, every match a page at a time) → kind → amount (→ "really?" above 10,000 yuan) → goods and
+quantity (in kind) → fund (a page at a time) → purpose → date → note → summary with Confirm.
+Every step is stored; every press is checked again against the presser's role and right to
+the household.
 """
 
 from __future__ import annotations
@@ -28,16 +29,17 @@ from bot.domain.aid import (
     parse_quantity,
 )
 from bot.domain.households import NOTE_MAX, clean
-from bot.domain.paging import page_of
+from bot.domain.paging import MATCHES_MAX, page_of
 from bot.domain.people import Role
 from bot.domain.reports import Report
 from bot.services import aid as ledger
 from bot.services import households, my_households
 from bot.services.aid import Aid, Correction, NewAid, Refusal
+from bot.services.my_households import Matches
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
-from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
+from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
 from bot.telegram.flows import FlowRegistry, start_unless_busy
@@ -58,15 +60,17 @@ FUND_FLOW = "fund"
  CONFIRM) = ("household", "kind", "amount", "big", "description", "quantity", "fund",
              "purpose", "day", "note", "confirm")
 FUND_NAME = "name"  # the fund flow's one step
-SEARCH_MAX = 8  # households a typed name offers; more: type more of the name
+SEARCHES = 10_000  # searches are numbered modulo this, to fit their page buttons
 
 AD = CODEC.prefix("ad", "the aid flow")
 HOUSEHOLD_B = AD.button("h", Int())
 CASE_B = AD.button("c", Int())
 HOUSEHOLDS_PAGE = AD.button("hp", Int(4))  # another page of households and cases
+MATCHES_PAGE = AD.button("mp", Int(4), Int(4))  # ad:mp:<search>:<page>: of a typed search
 KIND_B = AD.button("k", Choice(AidKind))
 BIG_B = AD.button("big", Choice(("y", "n")))  # a large amount: really, or type it again
 FUND_B = AD.button("f", Int())
+FUNDS_PAGE_B = AD.button("fp", Int(4))  # another page of funds
 PURPOSE_B = AD.button("p", Choice(Purpose))
 DAY_B = day_button(AD)
 SKIP = AD.button("skip")
@@ -104,7 +108,13 @@ class AidDraft:
     day: date | None = None
     note: str = ""
     replaces: int | None = None  # the entry this one redoes
-    page: int = 0  # the page of households last shown: a resumed question reopens there
+    # The household question as last shown, so a resumed one reopens there: the page, and
+    # the part of a name typed (empty: the person's list), numbered so an earlier search's
+    # page turn is told apart.
+    page: int = 0
+    query: str = ""
+    search: int = 0
+    fund_page: int = 0  # the page of funds last shown
 
 
 def _case_name(ctx: Ctx, case: Report) -> str:
@@ -131,7 +141,8 @@ class AidFlow(StepFlow[AidDraft]):
         self.steps = Steps({
             HOUSEHOLD: Step(self._ask_household, self._search,
                             (on(HOUSEHOLD_B, self._household), on(CASE_B, self._case),
-                             on(HOUSEHOLDS_PAGE, self._turn_households, keep=True))),
+                             on(HOUSEHOLDS_PAGE, self._turn_households, keep=True),
+                             on(MATCHES_PAGE, self._turn_matches, keep=True))),
             KIND: Step(self._ask_kind, buttons=(on(KIND_B, self._kind),)),
             AMOUNT: Step(self._ask_amount, self._typed_amount),
             BIG: Step(self._ask_big, buttons=(on(BIG_B, self._big),)),
@@ -140,7 +151,8 @@ class AidFlow(StepFlow[AidDraft]):
                                    too_long="aid.problem.description_long"),
             QUANTITY: number_step("aid.ask_quantity", self._take_quantity,
                                   maximum=QUANTITY_MAX, read=parse_quantity),
-            FUND: Step(self._ask_fund, buttons=(on(FUND_B, self._fund),)),
+            FUND: Step(self._ask_fund, buttons=(on(FUND_B, self._fund),
+                                                on(FUNDS_PAGE_B, self._turn_funds, keep=True))),
             PURPOSE: Step(self._ask_purpose, buttons=(on(PURPOSE_B, self._purpose),)),
             DAY: day_step("aid", DAY_B, self._take_day),
             NOTE: text_step(self._ask_note, self._take_note, maximum=NOTE_MAX,
@@ -205,12 +217,16 @@ class AidFlow(StepFlow[AidDraft]):
     # -- questions ------------------------------------------------------------------------
 
     async def _ask_household(self, ctx: Ctx, draft: AidDraft) -> None:
-        await ctx.reply(*await self._households_view(ctx, draft.page))
+        await ctx.reply(*await self._households_view(ctx, draft))
 
-    async def _households_view(self, ctx: Ctx, number: int
+    async def _households_view(self, ctx: Ctx, draft: AidDraft
                                ) -> tuple[str, InlineKeyboardMarkup | None]:
-        """Page `number` of the person's households, then the cases they hold (📋); none:
-        ask for a name."""
+        """The matches of the name typed, if any still match; else the person's households,
+        then the cases they hold (📋); none: ask for a name. At the draft's page."""
+        if draft.query:
+            found = await self._matching(ctx, draft.query)
+            if found.found:
+                return self._matches_view(ctx, draft, found)
         mine = await my_households.paired(ctx.services, ctx.user_id)
         unique = list({m.household_id: m for m in mine}.values())
         items = [(short(m.name), HOUSEHOLD_B.data(m.household_id)) for m in unique]
@@ -219,8 +235,22 @@ class AidFlow(StepFlow[AidDraft]):
                   for r in await ledger.held_cases(ctx.services, ctx.user_id)]
         if not items:
             return ctx.t("aid.ask_household_search"), None
-        rows, page = picker(ctx.t, items, number, HOUSEHOLDS_PAGE.data, 2)
+        rows, page = picker(ctx.t, items, draft.page, HOUSEHOLDS_PAGE.data, 2)
         return "\n".join([ctx.t("aid.ask_household"), *page]), buttons(rows)
+
+    def _matches_view(self, ctx: Ctx, draft: AidDraft, found: Matches
+                      ) -> tuple[str, InlineKeyboardMarkup]:
+        """Every household the typed name matches, at the draft's page."""
+        items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found.found]
+        rows, line = picker(ctx.t, items, draft.page,
+                            lambda n: MATCHES_PAGE.data(draft.search, n), 2)
+        text = ctx.t("aid.found", query=draft.query, count=found.total)
+        return "\n".join([text, *line]), buttons(rows)
+
+    async def _matching(self, ctx: Ctx, query: str) -> Matches:
+        """A worker searches their own households; a coordinator, every one."""
+        worker = None if is_coordinator(ctx) else ctx.user_id
+        return await my_households.matching(ctx.services, query, MATCHES_MAX, worker_id=worker)
 
     async def _ask_kind(self, ctx: Ctx, draft: AidDraft) -> None:
         items = [(ctx.t(f"aid.kind.{k.value}"), KIND_B.data(k)) for k in AidKind]
@@ -236,13 +266,22 @@ class AidFlow(StepFlow[AidDraft]):
             (ctx.t("aid.button.big_no"), BIG_B.data("n"))]]))
 
     async def _ask_fund(self, ctx: Ctx, draft: AidDraft) -> None:
-        funds = await ledger.active_funds(ctx.services)
-        if not funds:
+        view = await self._funds_view(ctx, draft)
+        if view is None:
             await self.end(ctx)
             await ctx.reply(ctx.t("aid.problem.no_funds"))
             return
+        await ctx.reply(*view)
+
+    async def _funds_view(self, ctx: Ctx, draft: AidDraft
+                          ) -> tuple[str, InlineKeyboardMarkup] | None:
+        """The funds in use, one a row, at the draft's page; None when there are none."""
+        funds = await ledger.active_funds(ctx.services)
+        if not funds:
+            return None
         items = [(short(f.name, 20), FUND_B.data(f.id)) for f in funds]
-        await ctx.reply(ctx.t("aid.ask_fund"), buttons([[item] for item in items]))
+        rows, line = picker(ctx.t, items, draft.fund_page, FUNDS_PAGE_B.data)
+        return "\n".join([ctx.t("aid.ask_fund"), *line]), buttons(rows)
 
     async def _ask_purpose(self, ctx: Ctx, draft: AidDraft) -> None:
         items = [(ctx.t(f"aid.purpose.{p.value}"), PURPOSE_B.data(p)) for p in Purpose]
@@ -279,16 +318,20 @@ class AidFlow(StepFlow[AidDraft]):
         text = clean(message.text)
         if not text:
             return False
-        worker = None if is_coordinator(ctx) else ctx.user_id
-        found = await my_households.search(ctx.services, text[:40], SEARCH_MAX,
-                                          worker_id=worker)
-        if not found:
-            await ctx.reply(ctx.t("aid.problem.search_none", query=text[:40]))
-        elif len(found) == 1:
-            await self._choose(ctx, draft, found[0].id)
+        query = text[:40]
+        found = await self._matching(ctx, query)
+        if not found.total:
+            await ctx.reply(ctx.t("aid.problem.search_none", query=query))
+        elif not found.found:
+            await ctx.reply(ctx.t("aid.problem.search_too_many", query=query,
+                                  count=found.total))
+        elif found.total == 1:
+            await self._choose(ctx, draft, found.found[0].id)
         else:
-            items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found]
-            await ctx.reply(ctx.t("aid.ask_household"), buttons(pairs(items)))
+            draft.query, draft.page = query, 0
+            draft.search = (draft.search + 1) % SEARCHES
+            await self.save(ctx, HOUSEHOLD, draft)
+            await ctx.reply(*self._matches_view(ctx, draft, found))
         return True
 
     async def _typed_amount(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:
@@ -331,9 +374,31 @@ class AidFlow(StepFlow[AidDraft]):
                                number: int) -> Refused | None:
         """Another page of households and cases, in the same message (kept, for a resumed
         question)."""
+        draft.query, draft.page = "", number
+        await self.save(ctx, HOUSEHOLD, draft)
+        await ctx.edit_or_reply(*await self._households_view(ctx, draft))
+        return None
+
+    async def _turn_matches(self, ctx: Ctx, draft: AidDraft, search: int,
+                            number: int) -> Refused | None:
+        """Another page of the latest search's matches; an earlier search's turn is stale."""
+        if not draft.query or search != draft.search:
+            return STALE
         draft.page = number
         await self.save(ctx, HOUSEHOLD, draft)
-        await ctx.edit_or_reply(*await self._households_view(ctx, number))
+        await ctx.edit_or_reply(*await self._households_view(ctx, draft))
+        return None
+
+    async def _turn_funds(self, ctx: Ctx, draft: AidDraft, number: int) -> Refused | None:
+        """Another page of funds, in the same message (kept, for a resumed question)."""
+        draft.fund_page = number
+        view = await self._funds_view(ctx, draft)
+        if view is None:  # every fund retired meanwhile: the flow ends, saying why
+            await ctx.drop_keyboard()
+            await self._ask_fund(ctx, draft)
+            return None
+        await self.save(ctx, FUND, draft)
+        await ctx.edit_or_reply(*view)
         return None
 
     async def _household(self, ctx: Ctx, draft: AidDraft, household_id: int) -> Refused | None:

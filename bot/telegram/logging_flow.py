@@ -1,6 +1,7 @@
 """/log: a worker logs a call, home visit, practical deed or other service for a household.
 
-household → kind → date → services → people reached → note → wellbeing → note for the next
+household (the worker's own, a page at a time; or a typed part of a name, every match a
+page at a time) → kind → date → services → people reached → note → wellbeing → note for the next
 visitor → saved, with what is due next. Every step is stored; every button is checked again
 (the household must be the presser's own).
 """
@@ -24,6 +25,7 @@ from bot.domain.households import (
     clean,
     toggle_service,
 )
+from bot.domain.paging import MATCHES_MAX
 from bot.domain.people import Role
 from bot.services import contact_entries, households, my_households
 from bot.services import contacts as contact_log
@@ -31,21 +33,26 @@ from bot.services.access import EntryRef, HouseholdRef
 from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.services.contact_entries import Contact
 from bot.services.contacts import NewContact, NotSaved
+from bot.services.my_households import Matches
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
 from bot.telegram.household_ui import buttons, may, obligation_text, pairs, short, today
+from bot.telegram.keyboards import picker
 from storage import flows
 
 NAME = "log"
 HOUSEHOLD, KIND, DAY, SERVICES, PEOPLE, NOTE, WELLBEING, NEXT_NOTE = (
     "household", "kind", "day", "services", "people", "note", "wellbeing", "next_note")
-BUTTONS_MAX = 8  # more households than this: search by name
+SEARCH_HINT_FROM = 9  # from this many households the question says a name can be typed
+SEARCHES = 10_000  # searches are numbered modulo this, to fit their page buttons
 SCORES = ("1", "2", "3", "4", "5")
 
 LG = CODEC.prefix("lg", "the log flow")
 HOUSEHOLD_B = LG.button("h", Int())
+HOUSEHOLDS_PAGE = LG.button("hp", Int(4))  # another page of the worker's households
+MATCHES_PAGE = LG.button("mp", Int(4), Int(4))  # lg:mp:<search>:<page>: of a typed search
 KIND_B = LG.button("k", Choice(ContactKind))
 DAY_B = day_button(LG)
 SERVICE_B = LG.button("s", Choice(Service))  # toggles one service
@@ -70,6 +77,12 @@ class LogDraft:
     wellbeing: int | None = None
     next_note: str = ""
     replaces: int | None = None  # the contact this entry corrects
+    # The household question as last shown, so a resumed one reopens there: the page, and
+    # the part of a name typed (empty: the worker's list), numbered so an earlier search's
+    # page turn is told apart.
+    page: int = 0
+    query: str = ""
+    search: int = 0
 
 
 class LogFlow(StepFlow[LogDraft]):
@@ -85,7 +98,9 @@ class LogFlow(StepFlow[LogDraft]):
     def __init__(self) -> None:
         self.steps = Steps({
             HOUSEHOLD: Step(self._ask_household, self._search,
-                            (on(HOUSEHOLD_B, self._household),)),
+                            (on(HOUSEHOLD_B, self._household),
+                             on(HOUSEHOLDS_PAGE, self._turn_households, keep=True),
+                             on(MATCHES_PAGE, self._turn_matches, keep=True))),
             KIND: Step(self._ask_kind, self._typed_kind, (on(KIND_B, self._kind),)),
             DAY: day_step(NAME, DAY_B, self._take_day),
             SERVICES: Step(self._ask_services, buttons=(
@@ -162,13 +177,36 @@ class LogFlow(StepFlow[LogDraft]):
         return ctx.t("log.button.skip"), SKIP.data()
 
     async def _ask_household(self, ctx: Ctx, draft: LogDraft) -> None:
+        await ctx.reply(*await self._households_view(ctx, draft))
+
+    async def _households_view(self, ctx: Ctx, draft: LogDraft
+                               ) -> tuple[str, InlineKeyboardMarkup]:
+        """The matches of the name typed, if any still match, else the worker's households:
+        at the draft's page."""
+        if draft.query:
+            found = await self._matching(ctx, draft.query)
+            if found.found:
+                return self._matches_view(ctx, draft, found)
         mine = await my_households.paired(ctx.services, ctx.user_id)
         unique = list({m.household_id: m for m in mine}.values())
-        items = [(short(m.name), HOUSEHOLD_B.data(m.household_id))
-                 for m in unique[:BUTTONS_MAX]]
-        text = (ctx.t("log.ask_household") if len(unique) <= BUTTONS_MAX
-                else ctx.t("log.ask_household_search", count=len(unique)))
-        await ctx.reply(text, buttons(pairs(items)))
+        items = [(short(m.name), HOUSEHOLD_B.data(m.household_id)) for m in unique]
+        rows, line = picker(ctx.t, items, draft.page, HOUSEHOLDS_PAGE.data, 2)
+        text = (ctx.t("log.ask_household") if len(unique) < SEARCH_HINT_FROM
+                else ctx.t("log.ask_household_many", count=len(unique)))
+        return "\n".join([text, *line]), buttons(rows)
+
+    def _matches_view(self, ctx: Ctx, draft: LogDraft, found: Matches
+                      ) -> tuple[str, InlineKeyboardMarkup]:
+        """Every household the typed name matches, at the draft's page."""
+        items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found.found]
+        rows, line = picker(ctx.t, items, draft.page,
+                            lambda n: MATCHES_PAGE.data(draft.search, n), 2)
+        text = ctx.t("log.found", query=draft.query, count=found.total)
+        return "\n".join([text, *line]), buttons(rows)
+
+    async def _matching(self, ctx: Ctx, query: str) -> Matches:
+        return await my_households.matching(ctx.services, query, MATCHES_MAX,
+                                            worker_id=ctx.user_id)
 
     async def _ask_kind(self, ctx: Ctx, draft: LogDraft) -> None:
         items = [(ctx.t(f"kind.{k.value}"), KIND_B.data(k)) for k in ContactKind]
@@ -208,15 +246,20 @@ class LogFlow(StepFlow[LogDraft]):
         text = clean(message.text)
         if not text:
             return False
-        found = await my_households.search(ctx.services, text[:40], BUTTONS_MAX,
-                                          worker_id=ctx.user_id)
-        if not found:
-            await ctx.reply(ctx.t("log.problem.search_none", query=text[:40]))
-        elif len(found) == 1:
-            await self._choose(ctx, draft, found[0].id)
+        query = text[:40]
+        found = await self._matching(ctx, query)
+        if not found.total:
+            await ctx.reply(ctx.t("log.problem.search_none", query=query))
+        elif not found.found:
+            await ctx.reply(ctx.t("log.problem.search_too_many", query=query,
+                                  count=found.total))
+        elif found.total == 1:
+            await self._choose(ctx, draft, found.found[0].id)
         else:
-            items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found]
-            await ctx.reply(ctx.t("log.ask_household"), buttons(pairs(items)))
+            draft.query, draft.page = query, 0
+            draft.search = (draft.search + 1) % SEARCHES
+            await self.save(ctx, HOUSEHOLD, draft)
+            await ctx.reply(*self._matches_view(ctx, draft, found))
         return True
 
     async def _typed_kind(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
@@ -249,6 +292,24 @@ class LogFlow(StepFlow[LogDraft]):
         await self._submit(ctx, draft)
 
     # -- buttons --------------------------------------------------------------------------
+
+    async def _turn_households(self, ctx: Ctx, draft: LogDraft, number: int) -> Refused | None:
+        """Another page of the worker's households, in the same message (kept, for a resumed
+        question)."""
+        draft.query, draft.page = "", number
+        await self.save(ctx, HOUSEHOLD, draft)
+        await ctx.edit_or_reply(*await self._households_view(ctx, draft))
+        return None
+
+    async def _turn_matches(self, ctx: Ctx, draft: LogDraft, search: int,
+                            number: int) -> Refused | None:
+        """Another page of the latest search's matches; an earlier search's turn is stale."""
+        if not draft.query or search != draft.search:
+            return STALE
+        draft.page = number
+        await self.save(ctx, HOUSEHOLD, draft)
+        await ctx.edit_or_reply(*await self._households_view(ctx, draft))
+        return None
 
     async def _household(self, ctx: Ctx, draft: LogDraft, household_id: int) -> Refused | None:
         if not await may(ctx, Action.HOUSEHOLD_LOG, HouseholdRef(household_id)):

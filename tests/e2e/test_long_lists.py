@@ -773,3 +773,176 @@ async def test_the_other_paged_questions_resumed_from_start_reopen_at_the_page_l
     await turn_to(coordinator, await coordinator.expect("湖贝街道 下面有哪些社区"), 2, 6)
     question = await back_from_start(coordinator, "湖贝街道 下面有哪些社区", 2, 6)
     assert "桂园社区020" in question.labels
+
+
+async def finish_log(worker: FakeUser) -> BotMessage:
+    """From /log's kind question on: a call yesterday, every optional step skipped; the
+    message that says it is saved."""
+    await worker.press(label("zh", "kind.call"))
+    await worker.expect("是哪天的事")
+    await worker.press(label("zh", "log.button.yesterday"))
+    await worker.expect("提供了哪些服务")
+    await worker.press(label("zh", "log.button.done"))
+    await worker.expect("服务了几个人")
+    await worker.press("1")
+    for question in ("简单写几句", "1 很差", "提醒下次走访的人"):
+        await worker.expect(question)
+        await worker.press(label("zh", "log.button.skip"))
+    return await worker.expect("已保存")
+
+
+def logged_for(bot: BotProcess) -> list[str]:
+    """The external ids of the households contacts were logged for, in order."""
+    with bot.db() as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT h.external_id FROM contacts c JOIN households h ON h.id = c.household_id "
+            "ORDER BY c.id")]
+
+
+async def test_log_offers_all_45_households_of_a_worker_and_one_on_page_2_is_logged(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "".join(
+        f"LA-{n:02d},住户{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 46)))
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/log")
+    question = await worker.expect("您有 45 户")
+    seen, first = await every_choice(worker, question, 3)
+    assert seen == [f"住户{n:02d}" for n in range(1, 46)]
+    await worker.send("/log")  # back to it later: the question reopens at the page left
+    await worker.expect("您上次的记录还没填完")
+    question = await worker.expect("您有 45 户")
+    assert "第 3/3 页" in question.plain and "住户44" in question.labels
+    await worker.press(PREVIOUS, in_message=question)
+    question = await worker.expect("第 2/3 页")
+    await worker.press("住户25", in_message=question)
+    await worker.expect("住户25：这次是什么")
+    # A page turn of the step gone by (the first list, still showing) changes nothing.
+    assert "这一步已经过去了" in await worker.press_data("lg:hp:0", first)
+    saved = await finish_log(worker)
+    assert "已保存：住户25" in saved.plain
+    assert logged_for(bot) == ["LA-25"]
+
+
+async def test_log_by_name_offers_every_match_a_page_at_a_time(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "".join(
+        f"LW-{n:02d},王家{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 26)) + "".join(
+        f"LL-{n:02d},李家{n:02d},东门社区,东门路{n}号,1,低保,7001,2025-01-01\n"
+        for n in range(1, 21)))
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/log")
+    await worker.expect("您有 45 户")
+    await worker.send("家")
+    earlier = await worker.expect("名字里有“家”的有 45 户")
+    assert "第 1/3 页" in earlier.plain
+    await worker.send("王")
+    found = await worker.expect("名字里有“王”的有 25 户")
+    seen, found = await every_choice(worker, found, 2)
+    assert seen == [f"王家{n:02d}" for n in range(1, 26)]
+    # A page turn of the earlier search is refused: it would show the latest one's matches.
+    assert "这一步已经过去了" in await worker.press(NEXT, in_message=earlier)
+    await worker.press("王家23", in_message=found)
+    await worker.expect("王家23：这次是什么")
+    saved = await finish_log(worker)
+    assert "已保存：王家23" in saved.plain
+    assert logged_for(bot) == ["LW-23"]
+
+
+async def finish_aid(user: FakeUser, fund: str) -> BotMessage:
+    """From /aid's kind question on: 300 yuan in cash from `fund` for daily life, given
+    yesterday, no note; the summary confirmed. The summary."""
+    await user.press("💵 现金")
+    await user.expect("金额是多少元")
+    await user.send("300")
+    await user.press(fund, in_message=await user.expect("从哪里出"))
+    await after_fund(user)
+    return await confirm_aid(user)
+
+
+async def after_fund(user: FakeUser) -> None:
+    """/aid's purpose (daily life), day (yesterday) and note (skipped)."""
+    await user.press("生活", in_message=await user.expect("用在哪方面"))
+    await user.press("昨天", in_message=await user.expect("是哪天发的"))
+    await user.press("跳过", in_message=await user.expect("还有要补充"))
+
+
+async def confirm_aid(user: FakeUser) -> BotMessage:
+    """Confirm /aid's summary; the summary."""
+    summary = await user.expect("请核对一下")
+    await user.press("✅ 确认保存", in_message=summary)
+    await user.expect("已保存")
+    return summary
+
+
+def aid_given(bot: BotProcess) -> list[tuple[str, str]]:
+    """(household external id, fund) of each aid entry, in order."""
+    with bot.db() as conn:
+        return [tuple(r) for r in conn.execute(
+            "SELECT h.external_id, f.name FROM aid a JOIN households h ON h.id = a.household_id "
+            "JOIN funds f ON f.id = a.fund_id ORDER BY a.id")]
+
+
+async def test_aid_by_name_pages_the_matches_or_asks_for_more_of_the_name(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    await import_csv(bot, HEADER + "".join(
+        f"LZ-{n:03d},张家{n:03d},东门社区,东门路{n}号,1,低保,,\n" for n in range(1, 131)))
+    await coordinator.send("/aid")
+    await coordinator.expect("请发服务对象的名字")
+    await coordinator.send("张家")
+    await coordinator.expect("名字里有“张家”的服务对象有 130 户，太多了")
+    await coordinator.send("张家0")  # 张家001 … 张家099
+    found = await coordinator.expect("名字里有“张家0”的有 99 户")
+    assert "第 1/5 页" in found.plain
+    await turn_to(coordinator, found, 3, 5)
+    await coordinator.send("/aid")  # back to it later: the matches reopen at the page left
+    await coordinator.expect("您上次的救助还没记完")
+    found = await coordinator.expect("名字里有“张家0”的有 99 户")
+    assert "第 3/5 页" in found.plain
+    seen = [t for t in found.labels if t not in (NEXT, PREVIOUS)]
+    assert seen == [f"张家{n:03d}" for n in range(41, 61)]
+    for number in (4, 5):
+        await coordinator.press(NEXT, in_message=found)
+        found = await coordinator.expect(f"第 {number}/5 页")
+        within_limits(found)
+    assert found.labels == [*(f"张家{n:03d}" for n in range(81, 100)), PREVIOUS]
+    await coordinator.press("张家090", in_message=found)
+    await coordinator.expect("张家090：这笔救助是什么形式")
+    summary = await finish_aid(coordinator, "社区基金")
+    assert "服务对象：张家090" in summary.plain
+    assert aid_given(bot) == [("LZ-090", "社区基金")]
+
+
+async def test_aid_offers_all_45_funds_a_page_at_a_time_and_one_on_page_2_is_saved(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + "LA-01,张大爷,东门社区,东门路1号,1,低保,7001,2025-01-01\n")
+    insert_rows(bot, "INSERT INTO funds (name, created_at) VALUES (?, ?)",
+                [(f"基金{n:02d}", STAMP) for n in range(1, 41)])
+    with bot.db() as conn:
+        funds = [r[0] for r in conn.execute("SELECT name FROM funds ORDER BY id")]
+    assert len(funds) == 45
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/aid")
+    await worker.press("💵 现金", in_message=await worker.expect("这笔救助是什么形式"))
+    await worker.expect("金额是多少元")
+    await worker.send("300")
+    question = await worker.expect("从哪里出")
+    seen, first = await every_choice(worker, question, 3)
+    assert seen == funds
+    await worker.send("/aid")  # back to it later: the funds reopen at the page left
+    await worker.expect("您上次的救助还没记完")
+    question = await worker.expect("从哪里出")
+    assert "第 3/3 页" in question.plain and "基金40" in question.labels
+    await worker.press(PREVIOUS, in_message=question)
+    question = await worker.expect("第 2/3 页")
+    await worker.press("基金30", in_message=question)
+    # A page turn of the step gone by (the first list, still showing) changes nothing.
+    assert "这一步已经过去了" in await worker.press_data("ad:fp:0", first)
+    await after_fund(worker)
+    summary = await confirm_aid(worker)
+    assert "资金来源：基金30" in summary.plain
+    assert aid_given(bot) == [("LA-01", "基金30")]

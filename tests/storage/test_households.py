@@ -144,3 +144,22 @@ async def test_search_and_worker_lists(db: Database) -> None:
     assert [m.name for m in await pairings.for_worker(db, 7001)] == ["张大爷"]
     assert await pairings.is_paired(db, a.id, 7001)
     assert not await pairings.is_paired(db, a.id, 7002)
+
+
+async def test_count_matching_counts_what_search_finds_without_a_limit(db: Database) -> None:
+    made = [await households.create(db, _input(f"王{n:02d}", f"W{n}"), NOW) for n in range(1, 6)]
+    await households.create(db, _input("李阿婆", "A2"), NOW)
+    monthly = await pairings.add_program(db, "monthly", [{"kind": "call", "period": "month"}],
+                                         NOW)
+    for found in made[:3]:
+        await pairings.pair(db, found.id, 7001, 1, TODAY, NOW)
+    await pairings.pair(db, made[0].id, 7001, monthly.id, TODAY, NOW)  # one household, twice
+    assert [h.name for h in await households.search(db, "王", 2)] == ["王01", "王02"]
+    assert await households.count_matching(db, "王") == 5
+    assert await households.count_matching(db, "W") == 5  # by external id too
+    assert [h.name for h in await households.search(db, "王", 10, worker_id=7001)] \
+        == ["王01", "王02", "王03"]
+    assert await households.count_matching(db, "王", worker_id=7001) == 3
+    assert await households.count_matching(db, "W", worker_id=7001) == 0  # a worker: names only
+    assert await households.count_matching(db, "王", worker_id=7002) == 0
+    assert await households.count_matching(db, "%") == 0
