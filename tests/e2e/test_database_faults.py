@@ -308,6 +308,42 @@ async def test_a_handler_stopped_by_a_full_disk_is_done_once_there_is_room_witho
     assert status == 0, bot.log()
 
 
+async def test_an_answer_in_a_report_stopped_by_a_full_disk_is_taken_once_there_is_room(
+        api: FakeBotApi, bot_env: dict[str, str], workdir: Path, resident: FakeUser) -> None:
+    """Halfway through a report the resident's answer meets a full disk: they hear their
+    answers are kept and the bot will go on by itself, and it does once there is room,
+    taking the answer they gave, without their typing it again."""
+    bot, disk = await bot_on_a_small_disk(api, bot_env, workdir, "1")
+    try:
+        await resident.send("/report")
+        question = await resident.expect(r"出了什么事")
+        await resident.press(label("zh", "report.category.elderly_alone"), in_message=question)
+        await resident.expect(r"请简单说说情况")
+        assert await settled(disk, workdir, ["done", "done"])
+        # The answer is stored behind a /help still being answered, then the disk fills.
+        hold = api.hold("sendMessage", lambda params: "您可以用这些命令" in str(params.get("text")))
+        await resident.send("/help")
+        await hold.reached()
+        await resident.send("楼下张大爷腿肿得厉害，好几天没出门了")
+        await api.wait_fetched()
+        assert await settled(disk, workdir, ["done", "done", "pending", "pending"])
+        fill(disk)
+        hold.release()
+        await resident.expect(r"您可以用这些命令")
+        await resident.expect(label("zh", "error.later_flow"))
+        assert await logged(bot, "still not handled"), bot.log()
+        os.unlink(disk / "filler2")
+        await resident.expect(r"需要帮助的是谁", timeout=15)
+        assert await settled(disk, workdir, ["done"] * 4)
+        await resident.expect_nothing(within=1.5)
+        said = [m.plain for m in resident.messages]
+        assert said.count(label("zh", "error.later_flow")) == 1 and told_later(resident) == 0
+        assert not [t for t in said if "刚才的问题可能没送到" in t], said
+    finally:
+        status = await bot.stop()
+    assert status == 0, bot.log()
+
+
 async def test_an_answer_given_as_the_disk_filled_is_recorded_once_there_is_room(
         api: FakeBotApi, bot_env: dict[str, str], workdir: Path, resident: FakeUser) -> None:
     """/help writes nothing, so it is answered; only recording it as handled meets the full
