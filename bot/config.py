@@ -60,6 +60,10 @@ class Settings:
     conflict_seconds: int = 300
     # An update a passing storage failure kept from being handled (a full disk, a lock held
     # too long) is tried again after these many seconds, the last repeated until it works.
+    # 30 s outlasts a lock held by a long write (a backup, an import) or a passing I/O error
+    # while the person is likely still looking; 2 min catches what that missed without a round
+    # every few seconds on a full disk; 10 min bounds the wait once an operator has freed
+    # space, for one failed write per waiting chat meanwhile.
     retry_seconds: tuple[int, ...] = (30, 120, 600)
     # Closed reports are anonymised this many days after closing.
     retain_report_days: int = 365

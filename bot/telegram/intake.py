@@ -9,7 +9,7 @@ Updates of one chat are handled in order; different chats run concurrently. In w
 
 A handler that meets a passing storage failure (a full disk, an I/O error, a lock held past
 the busy timeout) rolled its transaction back: the update is tried again in this process after
-RETRY_SECONDS, quietly, until it works, and the person is told once (bot/telegram/app.py).
+`retry_seconds`, quietly, until it works, and the person is told once (bot/telegram/app.py).
 If a newer update of the same chat gets its turn first (the person tried again, or went on),
 the waiting one is set aside as 'superseded' instead: one chat's updates are never handled
 out of order, and what the person sent last is what counts.
@@ -46,12 +46,6 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 # at start); the tries again within a process after a passing failure are not counted again: a
 # failure they end in is not a crash, and a crash ends the process, whose successor counts.
 MAX_ATTEMPTS = 3
-# Seconds before an update whose handler met a passing storage failure is tried again; the
-# last is repeated until it works. 30 s outlasts a lock held by a long write (a backup, an
-# import) and a passing I/O error while the person is likely still looking; 2 min catches what
-# the first missed without a round every few seconds on a full disk; 10 min bounds how long
-# an update waits once an operator has freed space, for one failed write per waiting chat.
-RETRY_SECONDS = (30, 120, 600)
 # While a batch cannot be stored (full disk, read-only file), fetch it again after this long,
 # doubling up to STORE_BACKOFF_MAX: Telegram keeps updates until a later offset confirms them.
 STORE_BACKOFF = 2.0
@@ -100,8 +94,7 @@ class Intake:
     def __init__(self, app: Application, db: Database,  # type: ignore[type-arg]
                  clock: Callable[[], datetime], poll_timeout: int,
                  received: UpdatesRequest | None = None, *,
-                 conflict_seconds: float = 300.0,
-                 retry_seconds: Sequence[float] = RETRY_SECONDS) -> None:
+                 retry_seconds: Sequence[float], conflict_seconds: float = 300.0) -> None:
         self.app = app
         # How long a 409 Conflict may last before polling gives up (AnotherPoller).
         self.conflict_seconds = conflict_seconds
@@ -111,7 +104,10 @@ class Intake:
         self.poll_timeout = poll_timeout
         self._queues: dict[int, asyncio.Queue[_Item]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
-        self.retry_seconds = tuple(retry_seconds) or RETRY_SECONDS
+        # Seconds before an update whose handler met a passing storage failure is tried
+        # again, the last repeated until it works (Settings.retry_seconds says why these).
+        self.retry_seconds = tuple(retry_seconds)
+        assert self.retry_seconds, "at least one delay"
         self.failures = Failures.of(app.bot_data)
         # Per chat, the update waiting to be tried again (at most one: a newer one's turn
         # sets the older aside); and by update id, when each waiting one is tried.
@@ -341,7 +337,7 @@ class Intake:
         self.failures.forget(uid)
 
     def _wait(self, key: int, item: _Item, error: sqlite3.Error) -> None:
-        """Try the update again after the next delay of RETRY_SECONDS; one log line a round."""
+        """Try the update again after the next of `retry_seconds`; one log line a round."""
         item.failures += 1
         delay = self.retry_seconds[min(item.failures, len(self.retry_seconds)) - 1]
         uid = item.update.update_id
