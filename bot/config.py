@@ -58,6 +58,13 @@ class Settings:
     # Seconds Telegram may keep answering getUpdates with 409 Conflict (another process takes
     # this bot's updates: the same token runs elsewhere) before `zhongfu run` gives up.
     conflict_seconds: int = 300
+    # An update a passing storage failure kept from being handled (a full disk, a lock held
+    # too long) is tried again after these many seconds, the last repeated until it works.
+    # 30 s outlasts a lock held by a long write (a backup, an import) or a passing I/O error
+    # while the person is likely still looking; 2 min catches what that missed without a round
+    # every few seconds on a full disk; 10 min bounds the wait once an operator has freed
+    # space, for one failed write per waiting chat meanwhile.
+    retry_seconds: tuple[int, ...] = (30, 120, 600)
     # Closed reports are anonymised this many days after closing.
     retain_report_days: int = 365
     log_format: str = "plain"
@@ -153,6 +160,7 @@ def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Se
                                        _default("telegram_timeout")),
         conflict_seconds=_positive_int(env, "ZHONGFU_CONFLICT_SECONDS",
                                        _default("conflict_seconds")),
+        retry_seconds=_seconds_list(env, "ZHONGFU_RETRY_SECONDS", _default("retry_seconds")),
         retain_report_days=_positive_int(env, "ZHONGFU_RETAIN_REPORT_DAYS",
                                          _default("retain_report_days")),
         log_format=_log_format(env),
@@ -243,6 +251,18 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) <= 0:
         raise ConfigError(f"{name} must be a positive whole number, got {raw!r}")
     return int(raw)
+
+
+def _seconds_list(env: Mapping[str, str], name: str,
+                  default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    parts = [p.strip() for p in raw.split(",")]
+    if not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ConfigError(f"{name} must be positive whole numbers of seconds separated by "
+                          f"commas, like 30,120,600; got {raw!r}")
+    return tuple(int(p) for p in parts)
 
 
 def _clock_time(env: Mapping[str, str], name: str, default: time) -> time:

@@ -198,7 +198,8 @@ async def _serve(app: Application, services: Services,  # type: ignore[type-arg]
         scheduler.schedule(app, services, outbox.pacer)
     await app.start()
     intake = Intake(app, services.db, services.clock, POLL_TIMEOUT, app.bot_data[RECEIVED_KEY],
-                    conflict_seconds=settings.conflict_seconds)
+                    conflict_seconds=settings.conflict_seconds,
+                    retry_seconds=settings.retry_seconds)
     # Webhook mode listens before anything is replayed: a port in use stops the start here.
     server = await _listen(services, intake) if settings.webhook_url else None
     try:

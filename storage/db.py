@@ -296,6 +296,35 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     return f"the database {path} cannot be used: {text}"
 
 
+# SQLite's answers to a write that may well succeed a little later, without anyone changing
+# the program: a full disk or database, a failing read or write, another process holding the
+# write lock past the busy timeout. (Errors raised from a probe's text carry no code.)
+_PASSING_CODES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED")
+_PASSING_TEXTS = ("database or disk is full", "disk I/O error", "database is locked",
+                  "database table is locked")
+
+
+def transient_error(exc: BaseException | None) -> sqlite3.Error | None:
+    """The SQLite error behind `exc` (itself, or what it was raised from) when it may pass by
+    itself: a full disk, an I/O error, a lock held past the busy timeout; else None."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, sqlite3.Error):
+            code = getattr(exc, "sqlite_errorname", None) or ""
+            if code.startswith(_PASSING_CODES) or any(t in str(exc) for t in _PASSING_TEXTS):
+                return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def remedy(exc: sqlite3.Error) -> str:
+    """What an operator does about a passing failure (transient_error), in a few words."""
+    if "locked" in str(exc) or "BUSY" in (getattr(exc, "sqlite_errorname", None) or ""):
+        return "another program holds the database's write lock"
+    return "check free disk space (df -h)"
+
+
 def disk_full(path: Path, problem: str) -> str:
     """One line for a database whose disk is full or failing."""
     return (f"the disk holding {path.absolute()} is full or failing ({problem}): free space "

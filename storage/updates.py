@@ -24,25 +24,33 @@ class StoredUpdate:
 # that attempt cost as much as the rest of the intake (bench/README.md). An update a crash
 # caught while it still waited behind its chat's earlier ones is counted once too often;
 # MAX_ATTEMPTS (bot/telegram/intake.py) allows for that.
-_INSERT = ("INSERT OR IGNORE INTO updates (update_id, payload, received_at, attempts) "
-           "VALUES (?, ?, ?, 1)")
+_INSERT = ("INSERT OR IGNORE INTO updates (update_id, payload, received_at, chat_id, attempts) "
+           "VALUES (?, ?, ?, ?, 1)")
+
+# A fetched update: its id, its JSON, and the chat whose updates are handled in order with it
+# (None when it has none).
+Fetched = tuple[int, str] | tuple[int, str, int | None]
 
 
-async def save(db: Database, updates: Sequence[tuple[int, str]], now: datetime) -> None:
-    """Commit fetched updates (id, JSON) at once, each counted as attempted once; an id seen
-    before is kept as it was."""
+async def save(db: Database, updates: Sequence[Fetched], now: datetime) -> None:
+    """Commit fetched updates (id, JSON, chat) at once, each counted as attempted once; an id
+    seen before is kept as it was."""
     if not updates:
         return
     stamp = to_db(now)
-    await db.write_many(_INSERT, [(uid, payload, stamp) for uid, payload in updates])
+    await db.write_many(_INSERT, [(u[0], u[1], stamp, _chat(u)) for u in updates])
+
+
+def _chat(update: Fetched) -> int | None:
+    return update[2] if len(update) == 3 else None
 
 
 async def accept(db: Database, update_id: int, payload: str, now: datetime,
-                 wait_ms: int | None = None) -> bool:
+                 wait_ms: int | None = None, chat: int | None = None) -> bool:
     """Commit one update posted to the webhook, counted as attempted once; False if it was
     stored before (a repeat)."""
     async with db.transaction(wait_ms=wait_ms) as tx:
-        added = await tx.rowcount(_INSERT, (update_id, payload, to_db(now)))
+        added = await tx.rowcount(_INSERT, (update_id, payload, to_db(now), chat))
     return added > 0
 
 
@@ -78,6 +86,28 @@ async def finish(db: Database, update_id: int, now: datetime, *, failed: bool = 
     await db.write(
         "UPDATE updates SET state = ?, handled_at = ? WHERE update_id = ?",
         ("failed" if failed else "done", to_db(now), update_id),
+    )
+
+
+async def superseded_by(db: Database, update_id: int) -> int | None:
+    """The oldest update of the same chat handled after this one was stored, if any: this one
+    must not be handled after it (one chat's updates go in order), so it is set aside."""
+    # Only rows newer than this one are read (update_id is the rowid): no index needed.
+    value = await db.fetchval(
+        "SELECT newer.update_id FROM updates AS old JOIN updates AS newer "
+        "ON newer.chat_id = old.chat_id AND newer.update_id > old.update_id "
+        "WHERE old.update_id = ? AND newer.state = 'done' ORDER BY newer.update_id LIMIT 1",
+        (update_id,),
+    )
+    return None if value is None else int(value)
+
+
+async def supersede(db: Database, update_id: int, now: datetime) -> None:
+    """Set a pending update aside, unhandled: a newer one of its chat went first."""
+    await db.write(
+        "UPDATE updates SET state = 'superseded', handled_at = ? "
+        "WHERE update_id = ? AND state = 'pending'",
+        (to_db(now), update_id),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import sqlite3
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -24,11 +25,13 @@ from bot.services.context import Services
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import LANGUAGE, CommonHandlers
 from bot.telegram.context import SERVICES_KEY, Ctx, build_ctx, handler
+from bot.telegram.failures import Failures
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.menus import MENU
 from bot.telegram.registry import features
 from bot.telegram.transport import RECEIVED_KEY, AiohttpRequest, UpdatesRequest
 from storage import flows
+from storage.db import transient_error
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +185,10 @@ def _runner(common: CommonHandlers, name: str):  # type: ignore[no-untyped-def]
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log a handler failure and tell the person, in their language, to try again."""
+    passing = transient_error(context.error)
+    if passing is not None and isinstance(update, Update):
+        await _will_retry(update, context, passing)
+        return
     log.error("handler failed: %s", context.error, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_user is None:
         return
@@ -206,3 +213,26 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not report the failure to the person: %s", html.escape(str(exc)))
     except Exception:
         log.exception("error handler failed")
+
+
+async def _will_retry(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                      error: sqlite3.Error) -> None:
+    """A storage failure that may pass (a full disk, a lock held too long): the intake tries
+    the update again later and logs each round; the person hears it once, at the first."""
+    log.debug("handler met %s", error, exc_info=context.error)
+    first = Failures.of(context.application.bot_data).note(update.update_id, error)
+    if not first or update.effective_user is None:
+        return
+    try:
+        ctx = await build_ctx(update, context)
+        if ctx is None:
+            return
+        await ctx.answer()
+        # Nothing is marked unasked: the try again either takes the answer or, if it was
+        # taken, asks the question the person is now at (the replay check of flows).
+        in_flow = await flows.get(ctx.db, ctx.user_id) is not None
+        await ctx.reply(ctx.t("error.later_flow" if in_flow else "error.later"))
+    except (TelegramError, sqlite3.Error) as exc:
+        # A new person cannot even be recorded on a full disk: they get the answer later.
+        log.warning("could not tell the person that update %s waits: %s", update.update_id,
+                    html.escape(str(exc)))

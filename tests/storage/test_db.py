@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from storage import flows, updates
-from storage.db import Database
+from storage.db import Database, transient_error
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 
@@ -61,6 +64,67 @@ async def test_prune_keeps_pending_and_the_offset(db: Database) -> None:
     assert await updates.prune(db, NOW - timedelta(days=7)) == 1
     assert await updates.next_offset(db) == 4
     assert [u.update_id for u in await updates.pending(db)] == [2]
+
+
+async def test_an_update_is_superseded_only_by_a_newer_handled_one_of_its_chat(
+        db: Database) -> None:
+    await updates.save(db, [(1, "{}", 10), (2, "{}", 20), (3, "{}", 10), (4, "{}"),
+                            (5, "{}")], NOW)
+    await updates.finish(db, 2, NOW)  # another chat's: no bearing on chat 10
+    assert await updates.superseded_by(db, 1) is None
+    await updates.finish(db, 3, NOW)
+    assert await updates.superseded_by(db, 1) == 3
+    assert await updates.superseded_by(db, 3) is None  # nothing newer in its chat
+    await updates.finish(db, 5, NOW)
+    assert await updates.superseded_by(db, 4) is None  # no chat stored: never set aside so
+    await updates.supersede(db, 1, NOW)
+    await updates.supersede(db, 3, NOW)  # handled already: stays done
+    with db_conn(db) as conn:
+        states = dict(conn.execute("SELECT update_id, state FROM updates"))
+    assert states == {1: "superseded", 2: "done", 3: "done", 4: "pending", 5: "done"}
+    assert [u.update_id for u in await updates.pending(db)] == [4]
+
+
+def test_passing_failures_are_told_from_lasting_ones(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    first = sqlite3.connect(path, isolation_level=None)
+    first.execute("PRAGMA journal_mode = WAL")
+    first.execute("CREATE TABLE t (x)")
+    first.execute("PRAGMA max_page_count = 3")  # a database as full as a full disk
+    full = _error(lambda: first.execute("INSERT INTO t VALUES (zeroblob(100000))"))
+    assert "database or disk is full" in str(full) and transient_error(full) is full
+    second = sqlite3.connect(path, isolation_level=None, timeout=0)
+    first.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    locked = _error(lambda: second.execute("BEGIN IMMEDIATE"))
+    first.execute("ROLLBACK")
+    assert "database is locked" in str(locked) and transient_error(locked) is locked
+    try:
+        raise RuntimeError("a use case wrapped it") from locked
+    except RuntimeError as wrapped:
+        assert transient_error(wrapped) is locked
+    for lasting in (_error(lambda: first.execute("SELECT * FROM missing")),
+                    _error(lambda: first.execute("INSERT INTO nothing VALUES (1)")),
+                    ValueError("not SQLite"), None):
+        assert transient_error(lasting) is None
+    first.close()
+    second.close()
+
+
+def _error(statement: Callable[[], object]) -> sqlite3.Error:
+    """The SQLite error a statement raises."""
+    with pytest.raises(sqlite3.Error) as raised:
+        statement()
+    return raised.value
+
+
+@contextlib.contextmanager
+def db_conn(db: Database) -> Iterator[sqlite3.Connection]:
+    """A second, plain connection to the same file."""
+    conn = sqlite3.connect(db.path)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 async def test_flow_state_round_trip(db: Database) -> None:

@@ -29,6 +29,11 @@ def test_defaults() -> None:
     assert settings.clock_shift == timedelta(0)
 
 
+def test_failed_updates_are_tried_again_after_30_s_2_min_then_every_10_min() -> None:
+    assert load_settings({}).retry_seconds == (30, 120, 600)
+    assert load_settings({"ZHONGFU_RETRY_SECONDS": " 5, 60 "}).retry_seconds == (5, 60)
+
+
 def test_a_shifted_clock_reads_the_chosen_instant() -> None:
     settings = load_settings({"ZHONGFU_CLOCK_SHIFT": "-86400.5"})
     assert settings.clock_shift == timedelta(days=-1, seconds=-0.5)
@@ -70,6 +75,10 @@ def test_values_are_parsed() -> None:
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_SCHEDULER": "sometimes"}, "ZHONGFU_SCHEDULER"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_CLOCK_SHIFT": "tomorrow"},
          "ZHONGFU_CLOCK_SHIFT"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_RETRY_SECONDS": "30,,600"},
+         "ZHONGFU_RETRY_SECONDS"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_RETRY_SECONDS": "30,0"},
+         "ZHONGFU_RETRY_SECONDS"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], names: str) -> None:
