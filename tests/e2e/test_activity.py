@@ -59,7 +59,7 @@ async def record(user: FakeUser, title: str, kind: str, scope: str, people: str 
         await user.expect("请发 1 到")
         await user.send(people)
     summary = await user.expect("请核对一下")
-    await user.press("✅ 确认保存")
+    await user.press("✅ 保存")
     await user.expect("已保存活动")
     return summary.plain
 
@@ -168,7 +168,7 @@ async def test_picked_households_with_services_count_only_for_those_picked(
     summary = await worker.expect("请核对一下")
     assert "参加的服务对象：2 户" in summary.plain
     assert "服务内容：精神慰藉、节日慰问" in summary.plain
-    await worker.press("✅ 确认保存")
+    await worker.press("✅ 保存")
     await worker.expect("已为这 2 户各记了一次")
     assert await open_visits(worker) == {"赵小明", "李阿婆"}
     with bot.db() as conn:
@@ -221,7 +221,7 @@ async def test_in_english_a_holiday_visit_counts_for_my_households(
     assert "Households taking part: 1" in summary.plain
     assert "People reached: 2" in summary.plain
     assert "Services: Emotional comfort" in summary.plain
-    await worker.press("✅ Confirm")
+    await worker.press("✅ Save")
     saved = await worker.expect("Activity saved")
     assert "Mid-Autumn visits" in saved.plain and "1 households took part" in saved.plain
     await worker.send("/due")

@@ -163,13 +163,13 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.expect("请发 1 到 30 之间的数字")
     await coordinator.send("1")
     await coordinator.expect("属于哪些类别")
-    await coordinator.press("✔️ 选好了")
-    assert "请至少选一个类别" in await coordinator.press("✔️ 选好了")
+    await coordinator.press("好了 ✔")
+    assert "请至少选一个类别" in await coordinator.press("好了 ✔")
     await coordinator.press("独居老人")
     assert "✅ 独居老人" in (await coordinator.expect("属于哪些类别")).labels
     await coordinator.press("重病")
     assert {"✅ 独居老人", "✅ 重病"} <= set((await coordinator.expect("属于哪些类别")).labels)
-    await coordinator.press("✔️ 选好了")
+    await coordinator.press("好了 ✔")
     causes = await coordinator.expect("致贫致困原因是什么")
     assert causes.labels[:3] == ["因病", "因残", "因学"]
     await coordinator.press("因残")
@@ -215,7 +215,7 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.expect("属于哪些类别")
     await coordinator.press("✅ 独居老人")  # the first one was the primary: now 重病 is
     assert "独居老人" in (await coordinator.expect("属于哪些类别")).labels
-    await coordinator.press("✔️ 选好了")
+    await coordinator.press("好了 ✔")
     await coordinator.expect("请核对")
     await coordinator.press("✅ 保存")
     await coordinator.expect("已更新")

@@ -233,7 +233,7 @@ async def test_coordinator_keeps_the_sources(bot: BotProcess, api: FakeBotApi,
     await coordinator.expect("已保存：区医院")
     await coordinator.press("停用 教育局")
     await coordinator.expect("已停用：教育局")
-    await coordinator.press("完成")
+    await coordinator.press("好了 ✔")
     await coordinator.expect("导入名单请发 /referrals")
     with bot.db() as conn:
         rows = dict(conn.execute("SELECT name, retired FROM referral_sources").fetchall())

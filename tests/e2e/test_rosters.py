@@ -47,8 +47,8 @@ async def test_data_on_a_second_sheet_is_offered_by_name_and_nothing_stored_unti
         "确认后：新增 2 户，更新 0 户，结对 0 户。",
     ]
     ask = await coordinator.expect("确认导入")
-    assert ask.labels == ["✅ 确认导入", "不导入了"]
-    await coordinator.press("不导入了")
+    assert ask.labels == ["✅ 确认导入", "✖️ 不导入了"]
+    await coordinator.press("✖️ 不导入了")
     await coordinator.expect("好的，不导入了")
     assert households(bot) == []
 
