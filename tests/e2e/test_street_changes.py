@@ -123,7 +123,7 @@ async def test_in_english_a_street_is_renamed_and_removed(bot: BotProcess,
     await coordinator.press("Yes, remove")
     await coordinator.expect("Street Guiyuan Street removed")
     listing = await coordinator.expect("Streets and communities")
-    assert "In no street: 翠竹社区" in listing.plain
+    assert "Not in a street: 翠竹社区" in listing.plain
     assert street_of(bot) == {"东门社区": "东门街道", "湖贝社区": "东门街道", "翠竹社区": None}
 
 
