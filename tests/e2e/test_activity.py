@@ -30,7 +30,7 @@ async def open_visits(worker: FakeUser) -> set[str]:
     await worker.send("/due")
     due = await worker.expect("待办")
     return {line.split("：")[0].split(" ", 2)[-1] for line in due.plain.splitlines()
-            if f"{VISIT}（这半年）" in line}
+            if f"{VISIT}（本半年度）" in line}
 
 
 async def record(user: FakeUser, title: str, kind: str, scope: str, people: str | None) -> str:
@@ -81,7 +81,7 @@ async def test_a_holiday_visit_counts_for_three_households_and_a_campaign_does_n
 
     summary = await record(worker, "普法宣传进社区", "📣 宣传活动", "我结对的（3 户）", "120")
     assert "参加的服务对象：3 户" in summary and "服务人数：120" in summary
-    assert "不算作入户走访" in summary
+    assert "不算作上门走访" in summary
     assert await open_visits(worker) == {"张大爷", "王奶奶", "赵小明", "李阿婆"}
     assert await visits_met(coordinator) == "0/4"
 
@@ -98,7 +98,7 @@ async def test_a_holiday_visit_counts_for_three_households_and_a_campaign_does_n
     assert await visits_met(coordinator) == "3/4"
 
     await worker.press_data(f"hf:{household_id(bot, 'LH-2')}")
-    file = await worker.expect("服务管理档案 · 王奶奶")
+    file = await worker.expect("服务档案 · 王奶奶")
     assert f"{VISIT} · 陈社工：中秋节走访慰问" in file.plain
     with bot.db() as conn:
         rows = conn.execute("SELECT kind, people_reached FROM activities ORDER BY id").fetchall()

@@ -181,7 +181,7 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.press("跳过")
     await coordinator.expect("联系电话")
     await coordinator.send("138 0000 0001")
-    summary = await coordinator.expect("服务管理档案 · 张大爷 <老街坊>")
+    summary = await coordinator.expect("服务档案 · 张大爷 <老街坊>")
     assert "类别：独居老人、重病" in summary.plain and "13800000001" in summary.plain
     assert "致贫致困原因：因残、独居；腿脚不便，子女在外地" in summary.plain
     await coordinator.press("✅ 保存")
@@ -204,7 +204,7 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.expect("请核对")
     await coordinator.press("✅ 保存")
     await coordinator.expect("已更新")
-    file = await coordinator.expect("服务管理档案")
+    file = await coordinator.expect("服务档案")
     assert "类别：独居老人、重病" in file.plain
     with bot.db() as conn:
         assert conn.execute("SELECT people_count FROM households").fetchone()[0] == 2
@@ -418,7 +418,7 @@ async def test_households_due_and_service_file_with_access_rules(
     await worker.expect("没有保存")
 
     await worker.press_data(f"hf:{mine}")
-    file = await worker.expect("服务管理档案 · 张大爷")
+    file = await worker.expect("服务档案 · 张大爷")
     assert "东门路12号" in file.plain and "陈社工" in file.plain
     assert "本期任务" in file.plain
 
@@ -436,7 +436,7 @@ async def test_households_due_and_service_file_with_access_rules(
     await coordinator.send("/start")
     await coordinator.expect("")
     await coordinator.press_data(f"hf:{mine}")
-    file = await coordinator.expect("服务管理档案 · 张大爷")
+    file = await coordinator.expect("服务档案 · 张大爷")
     assert "✏️ 修改" in file.labels and "🗄 归档" in file.labels
 
     answer = await worker.press_data(f"hx:arch:{mine}")
@@ -478,7 +478,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     await other.expect("")
     assert "Only the worker who took" in await other.press_data(f"rh:new:{first}")
     await worker.press(f"➕ 为 R-{first:04d} 新建服务对象")
-    summary = await worker.expect("服务管理档案 · 孙奶奶")
+    summary = await worker.expect("服务档案 · 孙奶奶")
     assert "东门路30号" in summary.plain and "独居老人" in summary.plain
     # The reporter's phone stays with the report: it is not the household's.
     assert "13800001001" not in summary.plain
@@ -508,7 +508,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     assert [tuple(r) for r in linked_trail] == [
         (7001, str(household_id(bot, "LH-1")), f'{{"report": {second}}}')]
     await worker.press_data(f"hf:{household_id(bot, 'LH-1')}")
-    file = await worker.expect("服务管理档案 · 张大爷")
+    file = await worker.expect("服务档案 · 张大爷")
     assert f"R-{second:04d}" in file.plain
 
     # Need to know: the worker's search offers only their own households, and forged data
@@ -571,8 +571,8 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
     coordinator = api.user(COORDINATOR_ID, "王协调", language_code="zh-hans")
     await coordinator.send("/audit 户 张大爷")
     trail = await coordinator.expect("审计记录")
-    assert "陈社工：改了一条联系记录 张大爷" in trail.plain
-    assert "陈社工：记了一次联系 张大爷" in trail.plain
+    assert "陈社工：改了一条服务记录 张大爷" in trail.plain
+    assert "陈社工：记了一条服务记录 张大爷" in trail.plain
 
 
 async def test_a_correction_saved_after_the_day_is_refused_not_added(bot: BotProcess,
@@ -692,10 +692,10 @@ async def test_causes_from_a_list_are_imported_and_shown_in_both_languages(
     await coordinator.send("/households")
     await coordinator.expect("服务对象名册")
     await coordinator.press_data(f"hf:{household_id(bot, 'LH-1')}")
-    file = await coordinator.expect("服务管理档案 · 张大爷")
+    file = await coordinator.expect("服务档案 · 张大爷")
     assert "致贫致困原因：因病、因残；老伴去世" in file.plain
     await coordinator.press_data(f"hf:{household_id(bot, 'LH-2')}")
-    file = await coordinator.expect("服务管理档案 · 王奶奶")
+    file = await coordinator.expect("服务档案 · 王奶奶")
     assert "致贫致困原因：腿脚不便，子女在外地" in file.plain
     liu = api.user(7002, "Liu", language_code="en")
     await liu.send("/households")

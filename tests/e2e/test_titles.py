@@ -69,11 +69,11 @@ async def test_a_coordinator_takes_a_title_that_workers_then_see(
     qian = referral_id(bot, "钱秀英")
     await coordinator.send("/referrals")
     await coordinator.press(f"Z-{qian:04d}")
-    await coordinator.press("分派")
-    choose = await coordinator.expect("分派给谁")
+    await coordinator.press("指派社工")
+    choose = await coordinator.expect("指派给谁")
     await coordinator.press("陈社工", in_message=choose)
-    await coordinator.expect("已分派给 陈社工")
-    await worker.expect(f"民政专干 王协调把转介 Z-{qian:04d} 分派给您了")
+    await coordinator.expect("已指派给 陈社工")
+    await worker.expect(f"民政专干 王协调把转介 Z-{qian:04d} 指派给您了")
 
     # Words of one's own: checked, then kept.
     await coordinator.send("/workers")
