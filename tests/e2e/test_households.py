@@ -63,7 +63,7 @@ async def paired_setup(bot: BotProcess, api: FakeBotApi) -> tuple[FakeUser, Fake
 
 # What the worker sees and taps, per language, when logging with every optional step skipped.
 QUICK_LOG = {
-    "zh": {"ask_kind": "这次是什么", "ask_day": "是哪天的事", "yesterday": "昨天",
+    "zh": {"ask_kind": "这次做了什么", "ask_day": "是哪天的事", "yesterday": "昨天",
            "ask_services": "提供了哪些服务", "done": "好了 ✔", "ask_people": "服务了几个人",
            "ask_note": "简单写几句", "ask_wellbeing": "1 很差", "ask_next": "提醒下次走访的人",
            "skip": "跳过"},
@@ -287,7 +287,7 @@ async def test_worker_logs_each_kind_of_contact_in_chinese(bot: BotProcess,
     worker, _ = await paired_setup(bot, api)
     await worker.send("/log")
     await worker.expect("我们来记一笔")
-    await worker.expect("张大爷：这次是什么")  # one household: chosen at once
+    await worker.expect("张大爷：这次做了什么")  # one household: chosen at once
     await worker.press("🏠 上门走访")
     # The next question takes the pressed message's place, under the answer chosen there.
     day = await worker.expect("是哪天的事")
@@ -377,7 +377,7 @@ async def test_logging_for_a_household_that_is_not_yours_is_refused(
     answer = await worker.press_data(f"lq:{theirs}:call")
     assert "不是您结对的" in answer
     await worker.send("/log")
-    await worker.expect("这次是什么")
+    await worker.expect("这次做了什么")
     answer = await worker.press_data(f"lg:h:{theirs}")
     assert "失效" in answer or "过去了" in answer
     await worker.send("/cancel")
@@ -496,7 +496,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     second = add_taken_report(bot, 7001, "张大爷")
     await worker.send("/households")
     await worker.expect(f"您接手的求助 R-{second:04d}")
-    await worker.press(f"🔗 R-{second:04d} 关联已有")
+    await worker.press(f"🔗 把 R-{second:04d} 关联到已有的户")
     await worker.expect("要关联的服务对象")
     await worker.send("张大爷")
     await worker.expect(f"把求助 R-{second:04d} 关联到哪一户")
@@ -516,7 +516,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     third = add_taken_report(bot, 7001, "李阿婆")
     await worker.send("/households")
     await worker.expect(f"您接手的求助 R-{third:04d}")
-    await worker.press(f"🔗 R-{third:04d} 关联已有")
+    await worker.press(f"🔗 把 R-{third:04d} 关联到已有的户")
     await worker.expect("要关联的服务对象")
     await worker.send("李阿婆")  # paired with the other worker
     await worker.expect("没找到")
@@ -530,7 +530,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
 async def log_a_call_today(worker: FakeUser, note: str) -> None:
     """/log a call made today for one person, with a note and nothing else."""
     await worker.send("/log")
-    await worker.expect("这次是什么")
+    await worker.expect("这次做了什么")
     await worker.press("📞 电话")
     await worker.expect("是哪天的事")
     await worker.press("今天")
@@ -594,7 +594,7 @@ async def test_a_correction_saved_after_the_day_is_refused_not_added(bot: BotPro
         rows = conn.execute("SELECT note, deleted FROM contacts ORDER BY id").fetchall()
     assert [tuple(r) for r in rows] == [("打错了", 0)]  # one contact, not two
     await worker.send("/log")  # the correction is over: a new entry begins
-    await worker.expect("这次是什么")
+    await worker.expect("这次做了什么")
 
 
 async def test_correcting_a_contact_midway_through_another_log_keeps_that_log(
@@ -635,7 +635,7 @@ async def test_log_searches_by_name_when_a_worker_has_many_households(
     await worker.send("没有这个人")
     await worker.expect("没找到名字里有“没有这个人”")
     await worker.send("住户07")
-    await worker.expect("住户07：这次是什么")
+    await worker.expect("住户07：这次做了什么")
 
 
 async def test_deactivated_workers_households_show_as_unpaired(

@@ -80,7 +80,7 @@ async def test_a_coordinator_takes_a_title_that_workers_then_see(
     await coordinator.press("🏷 我的称呼")
     await coordinator.expect("您现在的称呼：民政专干")
     await coordinator.press("✏️ 自己填写")
-    await coordinator.expect("请发您的称呼（12 个字以内")
+    await coordinator.expect("请发您的称呼，比如“街道民政专干”（12 个字以内")
     await coordinator.send("<b>主任</b>")
     await coordinator.expect("只写文字")
     await coordinator.send("一" * 13)
