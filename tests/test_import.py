@@ -198,7 +198,7 @@ def test_cli_refuses_a_file_with_errors_then_imports_the_corrected_one(tmp_path:
     bad.write_text("编号,姓名,社区,类别\nA1,张,东门社区,低保\nA2,李,西门社区,低保\n", "utf-8")
     done = _cli(tmp_path, "import", "households", str(bad))
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "Row 3 · 社区: there is no area called “西门社区”" in done.stderr
+    assert "Row 3 · 社区: there is no community called “西门社区”" in done.stderr
     conn = sqlite3.connect(tmp_path / "z.sqlite3")
     assert conn.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 0
     conn.close()

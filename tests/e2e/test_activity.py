@@ -30,7 +30,7 @@ async def open_visits(worker: FakeUser) -> set[str]:
     await worker.send("/due")
     due = await worker.expect("待办")
     return {line.split("：")[0].split(" ", 2)[-1] for line in due.plain.splitlines()
-            if f"{VISIT}（这半年）" in line}
+            if f"{VISIT}（本半年度）" in line}
 
 
 async def record(user: FakeUser, title: str, kind: str, scope: str, people: str | None) -> str:
@@ -59,7 +59,7 @@ async def record(user: FakeUser, title: str, kind: str, scope: str, people: str 
         await user.expect("请发 1 到")
         await user.send(people)
     summary = await user.expect("请核对一下")
-    await user.press("✅ 确认保存")
+    await user.press("✅ 保存")
     await user.expect("已保存活动")
     return summary.plain
 
@@ -81,7 +81,7 @@ async def test_a_holiday_visit_counts_for_three_households_and_a_campaign_does_n
 
     summary = await record(worker, "普法宣传进社区", "📣 宣传活动", "我结对的（3 户）", "120")
     assert "参加的服务对象：3 户" in summary and "服务人数：120" in summary
-    assert "不算作入户走访" in summary
+    assert "不算作上门走访" in summary
     assert await open_visits(worker) == {"张大爷", "王奶奶", "赵小明", "李阿婆"}
     assert await visits_met(coordinator) == "0/4"
 
@@ -98,7 +98,7 @@ async def test_a_holiday_visit_counts_for_three_households_and_a_campaign_does_n
     assert await visits_met(coordinator) == "3/4"
 
     await worker.press_data(f"hf:{household_id(bot, 'LH-2')}")
-    file = await worker.expect("服务管理档案 · 王奶奶")
+    file = await worker.expect("服务档案 · 王奶奶")
     assert f"{VISIT} · 陈社工：中秋节走访慰问" in file.plain
     with bot.db() as conn:
         rows = conn.execute("SELECT kind, people_reached FROM activities ORDER BY id").fetchall()
@@ -168,7 +168,7 @@ async def test_picked_households_with_services_count_only_for_those_picked(
     summary = await worker.expect("请核对一下")
     assert "参加的服务对象：2 户" in summary.plain
     assert "服务内容：精神慰藉、节日慰问" in summary.plain
-    await worker.press("✅ 确认保存")
+    await worker.press("✅ 保存")
     await worker.expect("已为这 2 户各记了一次")
     assert await open_visits(worker) == {"赵小明", "李阿婆"}
     with bot.db() as conn:
@@ -221,7 +221,7 @@ async def test_in_english_a_holiday_visit_counts_for_my_households(
     assert "Households taking part: 1" in summary.plain
     assert "People reached: 2" in summary.plain
     assert "Services: Emotional comfort" in summary.plain
-    await worker.press("✅ Confirm")
+    await worker.press("✅ Save")
     saved = await worker.expect("Activity saved")
     assert "Mid-Autumn visits" in saved.plain and "1 households took part" in saved.plain
     await worker.send("/due")

@@ -14,12 +14,12 @@ WORDS = {
            "amount": "金额是多少元", "what": "发了什么物资", "count": "一共多少份",
            "fund": "从哪里出", "purpose": "用在哪方面", "day": "是哪天发的", "yesterday": "昨天",
            "note": "还有要补充", "skip": "跳过", "summary": "请核对一下",
-           "confirm": "✅ 确认保存", "saved": "已保存", "file": "服务管理档案"},
+           "confirm": "✅ 保存", "saved": "已保存", "file": "服务档案"},
     "en": {"kind": "what kind of aid", "cash": "💵 Cash", "goods": "📦 In kind",
            "amount": "How many yuan", "what": "What goods", "count": "How many",
            "fund": "Which fund", "purpose": "What is it for", "day": "Which day",
            "yesterday": "Yesterday", "note": "Anything to add", "skip": "Skip",
-           "summary": "Please check", "confirm": "✅ Confirm", "saved": "Saved",
+           "summary": "Please check", "confirm": "✅ Save", "saved": "Saved",
            "file": "Service file"},
 }
 
@@ -89,7 +89,7 @@ async def test_workers_record_cash_and_goods_in_both_languages_and_see_it_in_the
                              (theirs, "cash", 20000, 0), (theirs, "in_kind", 8880, 0)]
 
     await chen.press_data(f"hf:{mine}")
-    file = await chen.expect("服务管理档案 · 张大爷")
+    file = await chen.expect("服务档案 · 张大爷")
     assert "救助记录（共 2 笔，合计 1,580.50 元）" in file.plain
     assert f"{day} 💵 现金 1,280.50 元 · 医疗 · 区慈善会（大爱罗湖）" in file.plain
     assert "物资：大米、食用油 × 20" in file.plain
@@ -171,7 +171,7 @@ async def test_bad_amounts_large_amounts_and_corrections(bot: BotProcess,
     await chen.send("120")
     for question, tap in (("从哪里出", "街道慈善基金"), ("用在哪方面", "临时救助"),
                           ("是哪天发的", "今天"), ("还有要补充", "跳过"),
-                          ("请核对一下", "✅ 确认保存")):
+                          ("请核对一下", "✅ 保存")):
         await chen.expect(question)
         await chen.press(tap)
     redone = await chen.expect("已保存")
@@ -181,7 +181,7 @@ async def test_bad_amounts_large_amounts_and_corrections(bot: BotProcess,
     await chen.expect("这笔救助已删除")
     assert [r[3] for r in aid_rows(bot)] == [1, 1]
     await chen.press_data(f"hf:{mine}")
-    file = await chen.expect("服务管理档案 · 张大爷")
+    file = await chen.expect("服务档案 · 张大爷")
     assert "救助记录（共 0 笔，合计 0.00 元）" in file.plain
 
 
@@ -245,7 +245,7 @@ async def test_a_coordinator_records_aid_for_any_household_by_name(
     await coordinator.expect("金额是多少元")
     await coordinator.send("3600元")
     for question, tap in (("从哪里出", "政府救助"), ("用在哪方面", "医疗"), ("是哪天发的", "今天"),
-                          ("还有要补充", "跳过"), ("请核对一下", "✅ 确认保存")):
+                          ("还有要补充", "跳过"), ("请核对一下", "✅ 保存")):
         await coordinator.expect(question)
         await coordinator.press(tap)
     await coordinator.expect("已保存：李阿婆，.*代缴代付.*3,600.00 元（政府救助）")

@@ -40,7 +40,7 @@ async def test_a_worker_records_aid_from_a_case_they_hold(
     await chen.press("跳过")
     summary = await chen.expect("请核对一下")
     assert f"服务对象：个案 {ref}（👵 独居老人）" in summary.plain
-    await chen.press("✅ 确认保存")
+    await chen.press("✅ 保存")
     await chen.expect("已保存")
 
     # Someone who does not hold the case cannot record aid from it, even with forged buttons.

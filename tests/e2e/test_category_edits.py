@@ -59,7 +59,7 @@ async def edit_categories(coordinator: FakeUser) -> None:
     await coordinator.expect("请发服务对象的名字")
     await coordinator.send("王家")
     await coordinator.press("王家", in_message=await coordinator.expect("找到这些"))
-    file = await coordinator.expect("服务管理档案 · 王家")
+    file = await coordinator.expect("服务档案 · 王家")
     assert "类别：低保" in file.plain
     await coordinator.press("✏️ 修改", in_message=file)
     await coordinator.expect("要改哪一项")
@@ -67,13 +67,13 @@ async def edit_categories(coordinator: FakeUser) -> None:
     await coordinator.expect("属于哪些类别")
     await coordinator.press("孤儿")
     await coordinator.press("✅ 低保")  # a second tap takes it back out
-    await coordinator.press("✔️ 选好了")
+    await coordinator.press("好了 ✔")
     await coordinator.expect("请核对")
-    summary = await coordinator.expect("服务管理档案 · 王家")
+    summary = await coordinator.expect("服务档案 · 王家")
     assert "类别：孤儿" in summary.plain
     await coordinator.press("✅ 保存")
     await coordinator.expect("已更新")
-    file = await coordinator.expect("服务管理档案 · 王家")
+    file = await coordinator.expect("服务档案 · 王家")
     assert "类别：孤儿" in file.plain and "低保" not in file.plain
 
 

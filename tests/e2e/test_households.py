@@ -63,7 +63,7 @@ async def paired_setup(bot: BotProcess, api: FakeBotApi) -> tuple[FakeUser, Fake
 
 # What the worker sees and taps, per language, when logging with every optional step skipped.
 QUICK_LOG = {
-    "zh": {"ask_kind": "这次是什么", "ask_day": "是哪天的事", "yesterday": "昨天",
+    "zh": {"ask_kind": "这次做了什么", "ask_day": "是哪天的事", "yesterday": "昨天",
            "ask_services": "提供了哪些服务", "done": "好了 ✔", "ask_people": "服务了几个人",
            "ask_note": "简单写几句", "ask_wellbeing": "1 很差", "ask_next": "提醒下次走访的人",
            "skip": "跳过"},
@@ -163,13 +163,13 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.expect("请发 1 到 30 之间的数字")
     await coordinator.send("1")
     await coordinator.expect("属于哪些类别")
-    await coordinator.press("✔️ 选好了")
-    assert "请至少选一个类别" in await coordinator.press("✔️ 选好了")
+    await coordinator.press("好了 ✔")
+    assert "请至少选一个类别" in await coordinator.press("好了 ✔")
     await coordinator.press("独居老人")
     assert "✅ 独居老人" in (await coordinator.expect("属于哪些类别")).labels
     await coordinator.press("重病")
     assert {"✅ 独居老人", "✅ 重病"} <= set((await coordinator.expect("属于哪些类别")).labels)
-    await coordinator.press("✔️ 选好了")
+    await coordinator.press("好了 ✔")
     causes = await coordinator.expect("致贫致困原因是什么")
     assert causes.labels[:3] == ["因病", "因残", "因学"]
     await coordinator.press("因残")
@@ -181,7 +181,7 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.press("跳过")
     await coordinator.expect("联系电话")
     await coordinator.send("138 0000 0001")
-    summary = await coordinator.expect("服务管理档案 · 张大爷 <老街坊>")
+    summary = await coordinator.expect("服务档案 · 张大爷 <老街坊>")
     assert "类别：独居老人、重病" in summary.plain and "13800000001" in summary.plain
     assert "致贫致困原因：因残、独居；腿脚不便，子女在外地" in summary.plain
     await coordinator.press("✅ 保存")
@@ -204,7 +204,7 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.expect("请核对")
     await coordinator.press("✅ 保存")
     await coordinator.expect("已更新")
-    file = await coordinator.expect("服务管理档案")
+    file = await coordinator.expect("服务档案")
     assert "类别：独居老人、重病" in file.plain
     with bot.db() as conn:
         assert conn.execute("SELECT people_count FROM households").fetchone()[0] == 2
@@ -215,7 +215,7 @@ async def test_coordinator_adds_and_edits_a_household_in_chat(bot: BotProcess,
     await coordinator.expect("属于哪些类别")
     await coordinator.press("✅ 独居老人")  # the first one was the primary: now 重病 is
     assert "独居老人" in (await coordinator.expect("属于哪些类别")).labels
-    await coordinator.press("✔️ 选好了")
+    await coordinator.press("好了 ✔")
     await coordinator.expect("请核对")
     await coordinator.press("✅ 保存")
     await coordinator.expect("已更新")
@@ -291,7 +291,7 @@ async def test_worker_logs_each_kind_of_contact_in_chinese(bot: BotProcess,
     worker, _ = await paired_setup(bot, api)
     await worker.send("/log")
     await worker.expect("我们来记一笔")
-    await worker.expect("张大爷：这次是什么")  # one household: chosen at once
+    await worker.expect("张大爷：这次做了什么")  # one household: chosen at once
     await worker.press("🏠 上门走访")
     # The next question takes the pressed message's place, under the answer chosen there.
     day = await worker.expect("是哪天的事")
@@ -381,7 +381,7 @@ async def test_logging_for_a_household_that_is_not_yours_is_refused(
     answer = await worker.press_data(f"lq:{theirs}:call")
     assert "不是您结对的" in answer
     await worker.send("/log")
-    await worker.expect("这次是什么")
+    await worker.expect("这次做了什么")
     answer = await worker.press_data(f"lg:h:{theirs}")
     assert "失效" in answer or "过去了" in answer
     await worker.send("/cancel")
@@ -422,7 +422,7 @@ async def test_households_due_and_service_file_with_access_rules(
     await worker.expect("没有保存")
 
     await worker.press_data(f"hf:{mine}")
-    file = await worker.expect("服务管理档案 · 张大爷")
+    file = await worker.expect("服务档案 · 张大爷")
     assert "东门路12号" in file.plain and "陈社工" in file.plain
     assert "本期任务" in file.plain
 
@@ -440,7 +440,7 @@ async def test_households_due_and_service_file_with_access_rules(
     await coordinator.send("/start")
     await coordinator.expect("")
     await coordinator.press_data(f"hf:{mine}")
-    file = await coordinator.expect("服务管理档案 · 张大爷")
+    file = await coordinator.expect("服务档案 · 张大爷")
     assert "✏️ 修改" in file.labels and "🗄 归档" in file.labels
 
     answer = await worker.press_data(f"hx:arch:{mine}")
@@ -482,7 +482,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     await other.expect("")
     assert "Only the worker who took" in await other.press_data(f"rh:new:{first}")
     await worker.press(f"➕ 为 R-{first:04d} 新建服务对象")
-    summary = await worker.expect("服务管理档案 · 孙奶奶")
+    summary = await worker.expect("服务档案 · 孙奶奶")
     assert "东门路30号" in summary.plain and "独居老人" in summary.plain
     # The reporter's phone stays with the report: it is not the household's.
     assert "13800001001" not in summary.plain
@@ -500,7 +500,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     second = add_taken_report(bot, 7001, "张大爷")
     await worker.send("/households")
     await worker.expect(f"您接手的求助 R-{second:04d}")
-    await worker.press(f"🔗 R-{second:04d} 关联已有")
+    await worker.press(f"🔗 把 R-{second:04d} 关联到已有的户")
     await worker.expect("要关联的服务对象")
     await worker.send("张大爷")
     await worker.expect(f"把求助 R-{second:04d} 关联到哪一户")
@@ -512,7 +512,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     assert [tuple(r) for r in linked_trail] == [
         (7001, str(household_id(bot, "LH-1")), f'{{"report": {second}}}')]
     await worker.press_data(f"hf:{household_id(bot, 'LH-1')}")
-    file = await worker.expect("服务管理档案 · 张大爷")
+    file = await worker.expect("服务档案 · 张大爷")
     assert f"R-{second:04d}" in file.plain
 
     # Need to know: the worker's search offers only their own households, and forged data
@@ -520,7 +520,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
     third = add_taken_report(bot, 7001, "李阿婆")
     await worker.send("/households")
     await worker.expect(f"您接手的求助 R-{third:04d}")
-    await worker.press(f"🔗 R-{third:04d} 关联已有")
+    await worker.press(f"🔗 把 R-{third:04d} 关联到已有的户")
     await worker.expect("要关联的服务对象")
     await worker.send("李阿婆")  # paired with the other worker
     await worker.expect("没找到")
@@ -534,7 +534,7 @@ async def test_worker_turns_a_case_into_a_household_or_links_it(
 async def log_a_call_today(worker: FakeUser, note: str) -> None:
     """/log a call made today for one person, with a note and nothing else."""
     await worker.send("/log")
-    await worker.expect("这次是什么")
+    await worker.expect("这次做了什么")
     await worker.press("📞 电话")
     await worker.expect("是哪天的事")
     await worker.press("今天")
@@ -575,8 +575,8 @@ async def test_worker_corrects_a_contact_within_a_day(bot: BotProcess, api: Fake
     coordinator = api.user(COORDINATOR_ID, "王协调", language_code="zh-hans")
     await coordinator.send("/audit 户 张大爷")
     trail = await coordinator.expect("审计记录")
-    assert "陈社工：改了一条联系记录 张大爷" in trail.plain
-    assert "陈社工：记了一次联系 张大爷" in trail.plain
+    assert "陈社工：改了一条服务记录 张大爷" in trail.plain
+    assert "陈社工：记了一条服务记录 张大爷" in trail.plain
 
 
 async def test_a_correction_saved_after_the_day_is_refused_not_added(bot: BotProcess,
@@ -598,7 +598,7 @@ async def test_a_correction_saved_after_the_day_is_refused_not_added(bot: BotPro
         rows = conn.execute("SELECT note, deleted FROM contacts ORDER BY id").fetchall()
     assert [tuple(r) for r in rows] == [("打错了", 0)]  # one contact, not two
     await worker.send("/log")  # the correction is over: a new entry begins
-    await worker.expect("这次是什么")
+    await worker.expect("这次做了什么")
 
 
 async def test_correcting_a_contact_midway_through_another_log_keeps_that_log(
@@ -639,7 +639,7 @@ async def test_log_searches_by_name_when_a_worker_has_many_households(
     await worker.send("没有这个人")
     await worker.expect("没找到名字里有“没有这个人”")
     await worker.send("住户07")
-    await worker.expect("住户07：这次是什么")
+    await worker.expect("住户07：这次做了什么")
 
 
 async def test_deactivated_workers_households_show_as_unpaired(
@@ -696,10 +696,10 @@ async def test_causes_from_a_list_are_imported_and_shown_in_both_languages(
     await coordinator.send("/households")
     await coordinator.expect("服务对象名册")
     await coordinator.press_data(f"hf:{household_id(bot, 'LH-1')}")
-    file = await coordinator.expect("服务管理档案 · 张大爷")
+    file = await coordinator.expect("服务档案 · 张大爷")
     assert "致贫致困原因：因病、因残；老伴去世" in file.plain
     await coordinator.press_data(f"hf:{household_id(bot, 'LH-2')}")
-    file = await coordinator.expect("服务管理档案 · 王奶奶")
+    file = await coordinator.expect("服务档案 · 王奶奶")
     assert "致贫致困原因：腿脚不便，子女在外地" in file.plain
     liu = api.user(7002, "Liu", language_code="en")
     await liu.send("/households")

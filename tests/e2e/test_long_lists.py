@@ -608,7 +608,7 @@ async def test_aid_offers_all_45_households_of_a_worker_and_one_on_page_2_is_cho
     await worker.press("跳过")
     summary = await worker.expect("请核对一下")
     assert "服务对象：住户25" in summary.plain
-    await worker.press("✅ 确认保存", in_message=summary)
+    await worker.press("✅ 保存", in_message=summary)
     await worker.expect("已保存")
     with bot.db() as conn:
         assert [tuple(r) for r in conn.execute(
@@ -636,14 +636,14 @@ async def test_new_household_takes_a_community_from_page_2(
     question = await coordinator.expect("属于哪些类别")
     await coordinator.press(label("zh", "category.elderly_alone"), in_message=question)
     question = await coordinator.expect("属于哪些类别")
-    await coordinator.press("✔️ 选好了", in_message=question)
+    await coordinator.press("好了 ✔", in_message=question)
     question = await coordinator.expect("致贫致困原因是什么")
     await coordinator.press(label("zh", "causes.done"), in_message=question)
     await coordinator.expect("主要有哪些需求")
     await coordinator.press("跳过")
     await coordinator.expect("联系电话")
     await coordinator.press("跳过")
-    summary = await coordinator.expect("服务管理档案 · 张大爷")
+    summary = await coordinator.expect("服务档案 · 张大爷")
     assert "桂园社区012" in summary.plain
     await coordinator.press("✅ 保存")
     await coordinator.expect("已保存服务对象 张大爷")
@@ -873,7 +873,7 @@ async def after_fund(user: FakeUser) -> None:
 async def confirm_aid(user: FakeUser) -> BotMessage:
     """Confirm /aid's summary; the summary."""
     summary = await user.expect("请核对一下")
-    await user.press("✅ 确认保存", in_message=summary)
+    await user.press("✅ 保存", in_message=summary)
     await user.expect("已保存")
     return summary
 

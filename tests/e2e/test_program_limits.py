@@ -59,11 +59,11 @@ async def test_in_english_a_coordinator_limits_a_programme(bot: BotProcess,
     coordinator = api.user(COORDINATOR_ID, "Wang", language_code="en")
     await coordinator.send("/programs")
     listing = await coordinator.expect("Programs:")
-    assert "Holds: every paired household" in listing.plain
-    await coordinator.press("🏷 Who it holds: one-to-one pairing")
+    assert "Applies to: every paired household" in listing.plain
+    await coordinator.press("🏷 Applies to: one-to-one pairing")
     await coordinator.expect("Which categories of households")
     await coordinator.press("Orphan")
     await coordinator.press("Done ✔")
     saved = await coordinator.expect("Saved who")
-    assert "Holds only: Orphan" in saved.plain
+    assert "Applies only to: Orphan" in saved.plain
     assert await open_visits(worker) == {"小明"}

@@ -34,7 +34,7 @@ async def add_project(coordinator: FakeUser) -> None:
     summary = await coordinator.expect("请核对一下")
     assert "预算：50,000.00 元" in summary.plain
     assert "周期：2026-09-01 至 2026-12-31" in summary.plain
-    await coordinator.press("✅ 确认保存")
+    await coordinator.press("✅ 保存")
     await coordinator.expect("已新增项目：长者助餐点")
 
 
@@ -52,7 +52,7 @@ async def test_an_activity_under_a_project_shows_in_projects_and_retiring_keeps_
     await coordinator.send("2026-09-01 至 2026-12-31")
     await coordinator.press("东门社区")
     await coordinator.press("好了 ✔")
-    await coordinator.press("✅ 确认保存")
+    await coordinator.press("✅ 保存")
     await coordinator.expect("已经有叫“长者助餐点”的项目了")
     with bot.db() as conn:  # a project of last year, over before today
         conn.execute("INSERT INTO projects (id, name, budget_fen, starts_on, ends_on, created_by, "
@@ -80,7 +80,7 @@ async def test_an_activity_under_a_project_shows_in_projects_and_retiring_keeps_
     await worker.press("长者助餐点")
     summary = await worker.expect("请核对一下")
     assert "所属项目：长者助餐点" in summary.plain
-    await worker.press("✅ 确认保存")
+    await worker.press("✅ 保存")
     await worker.expect("已为这 3 户各记了一次")
 
     await coordinator.send("/projects")

@@ -55,7 +55,7 @@ async def screen_eligible(worker: FakeUser) -> None:
     assert "13800138001" in taken.plain  # the worker who has it sees the phone
     await worker.press("联系上了")
     await worker.expect("已记下")
-    await worker.press("入户走访完成")
+    await worker.press("上门走访完成")
     await worker.expect("已记下")
     await worker.press("认定结果")
     await worker.expect("可以多选")
@@ -233,7 +233,7 @@ async def test_coordinator_keeps_the_sources(bot: BotProcess, api: FakeBotApi,
     await coordinator.expect("已保存：区医院")
     await coordinator.press("停用 教育局")
     await coordinator.expect("已停用：教育局")
-    await coordinator.press("完成")
+    await coordinator.press("好了 ✔")
     await coordinator.expect("导入名单请发 /referrals")
     with bot.db() as conn:
         rows = dict(conn.execute("SELECT name, retired FROM referral_sources").fetchall())
@@ -264,10 +264,10 @@ async def test_assigned_referral_of_someone_in_the_registry_is_linked_not_duplic
     await coordinator.send("/referrals")
     await coordinator.expect("待接手（3）")
     await coordinator.press(f"Z-{qian:04d}")
-    await coordinator.press("分派")
+    await coordinator.press("指派社工")
     await coordinator.expect("本社区的社工排在前面")
     await coordinator.press("陈社工")
-    await coordinator.expect("已分派给 陈社工")
+    await coordinator.expect("已指派给 陈社工")
     assigned = await worker.expect("管理员把转介")
     assert "13800138002" in assigned.plain
 
@@ -361,11 +361,11 @@ async def test_a_referral_card_held_back_never_reaches_a_worker_taken_off_duty(
     await coordinator.send("/referrals")
     await coordinator.expect("待接手")
     await coordinator.press(f"Z-{qian:04d}")
-    await coordinator.press("分派")
+    await coordinator.press("指派社工")
     await coordinator.expect("本社区的社工排在前面")
     api.fail_chat(worker.id, 429, "Too Many Requests: retry after 4", retry_after=4)
     await coordinator.press("陈社工")
-    await coordinator.expect("已分派给 陈社工")
+    await coordinator.expect("已指派给 陈社工")
     await take_off_duty(coordinator, "陈社工")
     await coordinator.expect(r"陈社工 已离岗")
     await asyncio.sleep(5)  # the flood wait is over: whatever was waiting has gone out

@@ -47,8 +47,8 @@ async def test_data_on_a_second_sheet_is_offered_by_name_and_nothing_stored_unti
         "确认后：新增 2 户，更新 0 户，结对 0 户。",
     ]
     ask = await coordinator.expect("确认导入")
-    assert ask.labels == ["✅ 确认导入", "不导入了"]
-    await coordinator.press("不导入了")
+    assert ask.labels == ["✅ 确认导入", "✖️ 不导入了"]
+    await coordinator.press("✖️ 不导入了")
     await coordinator.expect("好的，不导入了")
     assert households(bot) == []
 
@@ -109,7 +109,7 @@ async def test_areas_are_listed_by_street(bot: BotProcess, coordinator: FakeUser
     await coordinator.send("/areas")
     listing = await coordinator.expect("社区列表")
     assert listing.plain.splitlines() == [
-        "社区列表：", "东门街道", "• 东门社区", "• 湖贝社区", "没有填街道的社区", "• 翠竹社区"]
+        "社区列表：", "东门街道", "• 东门社区", "• 湖贝社区", "未分街道", "• 翠竹社区"]
     code, out = await bot.cli("import", "households",
                               str(EXAMPLES / "02_cuizhu_no_id_long_categories.xlsx"))
     assert code == 0, out

@@ -62,7 +62,7 @@ async def test_a_coordinator_renames_then_removes_a_street(
     await coordinator.press("调整：东门街道办")
     await coordinator.press("🗑 删除街道")
     await coordinator.expect("确定删除街道 东门街道办 吗？它下面的社区不会删除")
-    await coordinator.press("先不删")
+    await coordinator.press("先不了")
     await coordinator.expect("街道 东门街道办 保留不变")
     assert street_of(bot)["东门社区"] == "东门街道办"
     await coordinator.press("🗑 删除街道")
@@ -123,7 +123,7 @@ async def test_in_english_a_street_is_renamed_and_removed(bot: BotProcess,
     await coordinator.press("Yes, remove")
     await coordinator.expect("Street Guiyuan Street removed")
     listing = await coordinator.expect("Streets and communities")
-    assert "In no street: 翠竹社区" in listing.plain
+    assert "Not in a street: 翠竹社区" in listing.plain
     assert street_of(bot) == {"东门社区": "东门街道", "湖贝社区": "东门街道", "翠竹社区": None}
 
 

@@ -580,10 +580,10 @@ async def test_english_speaking_worker_joins_and_gets_reports_in_english(
     await worker.expect(r"Step 1: your name")
     await worker.send("Sam Li")
     await worker.expect(r"Step 2: which communities")
-    answer = await worker.press("Done ✅")
+    answer = await worker.press("Done ✔")
     assert "Please choose at least one community" in answer
     await worker.press("翠竹社区")
-    await worker.press("Done ✅")
+    await worker.press("Done ✔")
     welcome = await worker.expect(r"Sam Li, you are now a social worker")
     assert label("en", "button.cases") in welcome.labels
     await coordinator.expect(r"新社工 Sam Li")

@@ -30,7 +30,7 @@ async def test_the_service_file_shows_the_wellbeing_trend_in_both_languages(
     await chen.send("/households")
     await chen.expect("张大爷")
     await chen.press_data(f"hf:{zhang}")
-    file = await chen.expect("服务管理档案 · 张大爷")
+    file = await chen.expect("服务档案 · 张大爷")
     assert "状况评分" not in file.plain  # no score yet: no line
 
     contact(bot, zhang, "2026-09-02", 3)
@@ -39,7 +39,7 @@ async def test_the_service_file_shows_the_wellbeing_trend_in_both_languages(
     contact(bot, zhang, "2026-10-08", 4)
     contact(bot, zhang, "2026-11-10", 4)
     await chen.press_data(f"hf:{zhang}")
-    file = await chen.expect("服务管理档案 · 张大爷")
+    file = await chen.expect("服务档案 · 张大爷")
     assert "状况评分（最近几次，1 很差 5 很好）：3 → 4 → 4 ↑ 好转" in file.plain
 
     contact(bot, li, "2026-10-01", 4)

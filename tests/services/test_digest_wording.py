@@ -27,7 +27,7 @@ async def test_the_missed_heading_names_each_rules_period(db: Database) -> None:
     zh = "\n".join(p.text for p in digests.render_digest(services, "zh", found))
     en = "\n".join(p.text for p in digests.render_digest(services, "en", found))
     assert ("<b>没完成的任务</b>：上季度（2026年第3季度）的电话、上个半年（2026年上半年）的"
-            "上门走访、去年（2025年）的实事，共 4 项，按社工：") in zh
+            "上门走访、去年（2025年）的实事，共 4 项，按社工列出：") in zh
     assert ("<b>Missed</b>: calls last quarter (Q3 2026), home visits last half year (first "
             "half of 2026), practical deeds last year (2025); 4 in all, by worker:") in en
     # A week with nothing missed says what was done.
