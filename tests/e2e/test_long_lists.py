@@ -811,13 +811,13 @@ async def test_log_offers_all_45_households_of_a_worker_and_one_on_page_2_is_log
     seen, first = await every_choice(worker, question, 3)
     assert seen == [f"住户{n:02d}" for n in range(1, 46)]
     await worker.send("/log")  # back to it later: the question reopens at the page left
-    await worker.expect("您上次的记录还没填完")
+    await worker.expect("您上次的服务记录还没填完")
     question = await worker.expect("您有 45 户")
     assert "第 3/3 页" in question.plain and "住户44" in question.labels
     await worker.press(PREVIOUS, in_message=question)
     question = await worker.expect("第 2/3 页")
     await worker.press("住户25", in_message=question)
-    await worker.expect("住户25：这次是什么")
+    await worker.expect("住户25：这次做了什么")
     # A page turn of the step gone by (the first list, still showing) changes nothing.
     assert "这一步已经过去了" in await worker.press_data("lg:hp:0", first)
     saved = await finish_log(worker)
@@ -846,7 +846,7 @@ async def test_log_by_name_offers_every_match_a_page_at_a_time(
     # A page turn of the earlier search is refused: it would show the latest one's matches.
     assert "这一步已经过去了" in await worker.press(NEXT, in_message=earlier)
     await worker.press("王家23", in_message=found)
-    await worker.expect("王家23：这次是什么")
+    await worker.expect("王家23：这次做了什么")
     saved = await finish_log(worker)
     assert "已保存：王家23" in saved.plain
     assert logged_for(bot) == ["LW-23"]

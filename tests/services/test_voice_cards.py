@@ -89,9 +89,9 @@ async def test_merged_cards_word_a_voice_for_workers_and_for_coordinators(
         await routing.route(services, report, NOW)
     await outbox.flush()
 
-    merged = await boss.expect(r"有 2 条新求助")
+    merged = await boss.expect(r"2 条新求助")
     assert merged.plain.count(FOR_COORDINATOR) == 2 and FOR_WORKER not in merged.plain
-    theirs = await chen.expect(r"有 2 条新求助")
+    theirs = await chen.expect(r"2 条新求助")
     assert theirs.plain.count(FOR_WORKER) == 2 and FOR_COORDINATOR not in theirs.plain
 
     taken = await cases.take(services, first, WORKER, NOW)
