@@ -82,20 +82,21 @@ def escalation_delay(urgency: Urgency, urgent_minutes: int, other_minutes: int) 
     return timedelta(minutes=minutes)
 
 
-def escalation_deadline(level: int, urgency: Urgency, created_at: datetime,
+def escalation_deadline(level: int, urgency: Urgency, waiting_from: datetime,
                         urgent_minutes: int, other_minutes: int) -> datetime:
-    """When escalation `level` (1 or 2) falls due: the delay, then twice the delay."""
+    """When escalation `level` (1 or 2) falls due: the delay, then twice the delay, after
+    the report began to wait (created, or back to waiting for a worker)."""
     if level < 1 or level > MAX_LEVEL:
         raise ValueError(f"no escalation level {level}")
-    return created_at + level * escalation_delay(urgency, urgent_minutes, other_minutes)
+    return waiting_from + level * escalation_delay(urgency, urgent_minutes, other_minutes)
 
 
-def escalation_level_due(urgency: Urgency, created_at: datetime, now: datetime,
+def escalation_level_due(urgency: Urgency, waiting_from: datetime, now: datetime,
                          urgent_minutes: int, other_minutes: int) -> int:
     """The highest escalation level whose deadline has passed at `now` (0 when none)."""
     level = 0
     for candidate in range(1, MAX_LEVEL + 1):
-        deadline = escalation_deadline(candidate, urgency, created_at, urgent_minutes,
+        deadline = escalation_deadline(candidate, urgency, waiting_from, urgent_minutes,
                                        other_minutes)
         if now >= deadline:
             level = candidate

@@ -11,14 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.paging import Page, page_of
-from bot.domain.people import Person
+from bot.domain.people import Person, Role
 from bot.domain.reports import Event, Report, Status
-from bot.services import case_buttons, routing
+from bot.services import access, case_buttons, routing
 from bot.services.context import Services
 from storage import areas, people, reports
 from storage import triage as store
 from storage.outbox import Outgoing
-from storage.triage import Taken
+from storage.triage import Reopened, Taken
 
 
 async def find(services: Services, report_id: int) -> Report | None:
@@ -88,22 +88,34 @@ async def confirm_helped(services: Services, report: Report, actor: int,
 
 
 async def reopen(services: Services, report: Report, actor: int,
-                 now: datetime) -> Report | None:
-    """Help did not arrive: the case is open again, and the coordinators and its worker are
-    told in the same transaction; None if it moved meanwhile."""
+                 now: datetime) -> Reopened | None:
+    """Help did not arrive: the case is open again, with its worker if they may still hold
+    it (they and the coordinators are told), else untaken again and offered afresh to its
+    community's workers and the coordinators, in the same transaction. None if it moved."""
+    holder = report.taken_by
+    keeper = holder if holder is not None and await _may_hold(services, holder) else None
     after = replace(report, status=Status.ACKNOWLEDGED)
-    queued = await routing.to_coordinators(services, "triage.feedback.coordinators",
-                                           report=after, ref=after.ref)
-    if after.taken_by is not None:
-        queued.append(await routing.to_worker(
-            services, after.taken_by, "triage.feedback.worker", {"ref": after.ref},
+    told = await routing.to_coordinators(services, "triage.feedback.coordinators",
+                                         report=after, ref=after.ref)
+    if keeper is not None:
+        told.append(await routing.to_worker(
+            services, keeper, "triage.feedback.worker", {"ref": after.ref},
             buttons=lambda lang: case_buttons.case(services, lang, after)))
-    reopened = await store.change(services.db, report.id, actor=actor, now=now,
-                                  kind="reopened", expect=Status.RESOLVED,
-                                  to=Status.ACKNOWLEDGED, also=queued)
+    # Its worker left (or no longer may hold cases): the case is nobody's, so it is offered
+    # as a new report is, and escalated as one if nobody takes it.
+    waiting = await routing.cards(
+        services, replace(report, status=Status.NEW, taken_by=None, taken_at=None),
+        heading="triage.notice.reopened")
+    reopened = await store.reopen(services.db, report.id, actor=actor, now=now,
+                                  keeper=keeper, kept=told, waiting=waiting)
     if reopened is not None:
         services.wake()
     return reopened
+
+
+async def _may_hold(services: Services, telegram_id: int) -> bool:
+    """Whether this person may hold a case now (a worker on duty, or a coordinator)."""
+    return await access.holds(services, telegram_id, Role.WORKER)
 
 
 async def refer_to(services: Services, report: Report, target: Person, actor: Person,

@@ -237,9 +237,11 @@ class CaseActions:
         await self.reopen(ctx, report)
 
     async def reopen(self, ctx: Ctx, report: Report) -> None:
-        """Help did not arrive: the case is open again, and its worker and coordinators hear."""
+        """Help did not arrive: the case is open again, and its worker and coordinators hear
+        (or, its worker gone, it is offered afresh and the reporter told so)."""
         reopened = await cases.reopen(ctx.services, report, ctx.user_id, ctx.now)
         if reopened is None:
             await refuse(ctx, "moved", ref=report.ref)
             return
-        await ctx.reply(ctx.t("triage.feedback.reopened", ref=report.ref))
+        key = "triage.feedback.reopened" if reopened.kept else "triage.feedback.reopened_waiting"
+        await ctx.reply(ctx.t(key, ref=report.ref))

@@ -1,0 +1,108 @@
+"""End to end: a case whose worker is gone goes back to waiting, and everyone hears the truth.
+
+A resolved case the reporter reopens after its worker left is nobody's: it is offered again
+to the community's workers and the coordinators, escalated like a new report (counted from
+the reopening), and the reporter is told a worker is being found rather than that theirs
+will call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta
+
+from tests.conftest import BotProcess
+from tests.e2e.helpers_triage import join, report_row, take_off_duty
+from tests.e2e.reporting import label, submit_report
+from tests.rig.server import FakeBotApi, FakeUser
+
+TAKE = label("zh", "triage.button.take")
+ALERT = r"已等了|第二次提醒"  # an escalation (a weekly digest may come too)
+
+
+def moved_back(bot: BotProcess, ref: str, days: int) -> None:
+    """As if the report had been made `days` days ago."""
+    with bot.db() as conn:
+        made = datetime.fromisoformat(report_row(bot, ref)["created_at"])
+        conn.execute("UPDATE reports SET created_at = ? WHERE id = ?",
+                     ((made - timedelta(days=days)).isoformat(timespec="microseconds"),
+                      int(ref[2:])))
+        conn.commit()
+
+
+def reopened_at(bot: BotProcess, ref: str) -> datetime:
+    """When the reporter reopened the case."""
+    with bot.db() as conn:
+        at = conn.execute("SELECT at FROM report_events WHERE report_id = ? AND "
+                          "kind = 'reopened'", (int(ref[2:]),)).fetchone()[0]
+    return datetime.fromisoformat(at)
+
+
+async def resolved_by_a_worker_who_then_leaves(
+        bot: BotProcess, coordinator: FakeUser, resident: FakeUser, chen: FakeUser,
+        liu: FakeUser) -> tuple[str, object]:
+    """Chen takes and resolves a report, then is taken off duty; the reporter's question
+    "did help arrive?" is returned."""
+    await join(coordinator, chen, "陈社工")
+    await join(coordinator, liu, "刘社工")
+    ref = await submit_report(resident)
+    card = await chen.expect(ref)
+    await chen.press(TAKE, in_message=card)
+    await chen.expect(rf"{ref} 由您负责了")
+    await chen.press(label("zh", "triage.button.res"))
+    await chen.expect(r"怎么解决")
+    await chen.send("已联系家属，家属说会带去医院")
+    asked = await resident.expect(r"帮助到了吗")
+    await take_off_duty(coordinator, "陈社工")
+    await coordinator.expect(r"陈社工 已离岗")
+    return ref, asked
+
+
+async def test_a_reporter_still_in_need_after_their_worker_left_gets_another_worker(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    chen = api.user(2001, "Chen", language_code="zh-hans")
+    liu = api.user(2002, "Liu", language_code="zh-hans")
+    ref, asked = await resolved_by_a_worker_who_then_leaves(bot, coordinator, resident, chen,
+                                                            liu)
+    moved_back(bot, ref, 3)  # the family never came: three days later the reporter says so
+    liu.drain()
+    coordinator.drain()
+    await resident.press(label("zh", "triage.feedback.more"), in_message=asked)  # type: ignore[arg-type]
+
+    # The reporter hears the truth: a worker is being found (not "your worker will call").
+    told = await resident.expect(rf"{ref} 已重新打开")
+    assert "正在请其他社工接手" in told.plain
+    assert "社工会再和您联系" not in told.plain
+    # Nobody holds it: the workers on duty in its community and the coordinators are asked.
+    offered = await liu.expect(rf"求助人说还需要帮助.*{ref}")
+    assert TAKE in offered.labels
+    alert = await coordinator.expect(rf"求助人说还需要帮助.*{ref}")
+    assert label("zh", "triage.button.assign") in alert.labels
+    row = report_row(bot, ref)
+    assert row["status"] == "new" and row["taken_by"] is None
+    await liu.send("/cases")
+    listing = await liu.expect(r"等待接手的求助")
+    assert ref in listing.plain
+    # Chen, off duty, is asked nothing.
+    assert not [m.plain for m in chen.drain() if re.search("还需要帮助", m.plain)]
+
+    # Nobody takes it: the coordinators are alerted as for a new report, a day after the
+    # reopening (not at once for the three days since it was made).
+    since = reopened_at(bot, ref)
+    status, out = await bot.cli("tick", "--at", (since + timedelta(minutes=1)).isoformat())
+    assert status == 0, out
+    status, out = await bot.cli("tick", "--at", (since + timedelta(hours=23)).isoformat())
+    assert status == 0, out
+    await asyncio.sleep(1.0)
+    assert not [m.plain for m in coordinator.drain() if re.search(ALERT, m.plain)]
+    status, out = await bot.cli("tick", "--at",
+                                (since + timedelta(hours=24, minutes=1)).isoformat())
+    assert status == 0, out
+    await coordinator.expect(rf"{ref} 已等了 24 小时")
+
+    # Liu takes it and the reporter hears that someone has it.
+    await liu.press(TAKE, in_message=offered)
+    await liu.expect(rf"{ref} 由您负责了")
+    await resident.expect(rf"接手了您的求助 {ref}")
+    assert report_row(bot, ref)["taken_by"] == 2002
