@@ -458,14 +458,22 @@ async def reassign(db: Database, report_id: int, from_worker: int, to_worker: in
 
 
 async def add_event(db: Database, report_id: int, actor: int | None, kind: str, now: datetime,
-                    detail: str = "", also: Sequence[Outgoing] = ()) -> None:
+                    detail: str = "", also: Sequence[Outgoing] = (),
+                    update_id: int | None = None) -> bool:
     """Record a history entry that changes no status (note, message, reply), queuing the
-    messages it owes (`also`) in the same transaction."""
+    messages it owes (`also`) in the same transaction. With `update_id` (the Telegram update
+    it comes from), once only: False, with nothing saved or queued, when that update already
+    made its entry (handled again after a crash)."""
     async with db.transaction() as tx:
-        await _event(tx, report_id, now, actor, kind, None, detail)
+        if not await tx.rowcount(
+                "INSERT OR IGNORE INTO report_events (report_id, at, actor_id, kind, detail, "
+                "update_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (report_id, to_db(now), actor, kind, detail, update_id or None)):
+            return False
         await tx.execute("UPDATE reports SET updated_at = ? WHERE id = ?",
                          (to_db(now), report_id))
         await outbox.put(tx, also, now)
+        return True
 
 
 async def open_cases(db: Database, worker: int) -> list[Report]:

@@ -81,10 +81,11 @@ async def release(services: Services, report: Report, actor: int,
                               expect_taker=report.taken_by, keep_taker=False)
 
 
-async def confirm_helped(services: Services, report: Report, actor: int,
-                         now: datetime) -> None:
-    """The reporter says help arrived."""
-    await store.add_event(services.db, report.id, actor, "confirmed", now)
+async def confirm_helped(services: Services, report: Report, actor: int, now: datetime,
+                         update_id: int | None = None) -> None:
+    """The reporter says help arrived (once for the press `update_id`, also if handled again
+    after a crash)."""
+    await store.add_event(services.db, report.id, actor, "confirmed", now, update_id=update_id)
 
 
 async def reopen(services: Services, report: Report, actor: int,
@@ -135,17 +136,21 @@ async def refer_to(services: Services, report: Report, target: Person, actor: Pe
     return moved
 
 
-async def note(services: Services, report: Report, actor: int, text: str,
-               now: datetime) -> None:
-    """A note on the case, for its history."""
-    await store.add_event(services.db, report.id, actor, "note", now, text)
+async def note(services: Services, report: Report, actor: int, text: str, now: datetime,
+               update_id: int | None = None) -> None:
+    """A note on the case, for its history: once for the update `update_id` it was typed
+    in, also if that update is handled again after a crash."""
+    await store.add_event(services.db, report.id, actor, "note", now, text, update_id=update_id)
 
 
 async def relay(services: Services, report: Report, actor: int, kind: str, text: str,
-                message: Outgoing, now: datetime) -> None:
-    """A message between worker and reporter: on the case's history, and queued."""
-    await store.add_event(services.db, report.id, actor, kind, now, text, also=[message])
-    services.wake()
+                message: Outgoing, now: datetime, update_id: int | None = None) -> None:
+    """A message between worker and reporter: on the case's history, and queued; once for
+    the update `update_id` it was typed in (handled again after a crash, nothing is sent
+    twice)."""
+    if await store.add_event(services.db, report.id, actor, kind, now, text, also=[message],
+                             update_id=update_id):
+        services.wake()
 
 
 async def _conclude(services: Services, report: Report, actor: int, text: str, kind: str,

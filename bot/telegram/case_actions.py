@@ -231,7 +231,8 @@ class CaseActions:
         await ctx.answer()
         await ctx.drop_keyboard()
         if helped is not None:
-            await cases.confirm_helped(ctx.services, report, ctx.user_id, ctx.now)
+            await cases.confirm_helped(ctx.services, report, ctx.user_id, ctx.now,
+                                       ctx.update.update_id)
             await ctx.reply(ctx.t("triage.feedback.thanks"))
             return
         await self.reopen(ctx, report)
