@@ -476,6 +476,13 @@ async def add_event(db: Database, report_id: int, actor: int | None, kind: str, 
         return True
 
 
+async def was_taken(db: Database, report_id: int) -> bool:
+    """Whether someone has had the report before (taken or assigned), now or earlier."""
+    return await db.fetchval(
+        "SELECT 1 FROM report_events WHERE report_id = ? AND kind IN ('taken', 'assigned') "
+        "LIMIT 1", (report_id,)) is not None
+
+
 async def open_cases(db: Database, worker: int) -> list[Report]:
     """A worker's open cases, oldest first."""
     rows = await db.fetchall(

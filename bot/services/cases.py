@@ -66,7 +66,10 @@ async def take(services: Services, report: Report, worker: int, now: datetime, *
                actor: int | None = None) -> Taken:
     """Give the case to `worker` (by themselves, or assigned by `actor`); the reporter hears
     in the same transaction. Exactly one of racing takers wins."""
-    told = await routing.to_reporter(services, report, "triage.reporter.taken")
+    # The good news is told once; a case that had a worker before "has one again".
+    again = await store.was_taken(services.db, report.id)
+    told = await routing.to_reporter(
+        services, report, "triage.reporter.taken_again" if again else "triage.reporter.taken")
     if actor is None:
         return await store.take(services.db, report.id, worker, now, also=[told])
     return await store.take(services.db, report.id, worker, now, kind="assigned",
@@ -75,10 +78,18 @@ async def take(services: Services, report: Report, worker: int, now: datetime, *
 
 async def release(services: Services, report: Report, actor: int,
                   now: datetime) -> Report | None:
-    """Give the case back (untaken again); None if it moved meanwhile."""
-    return await store.change(services.db, report.id, actor=actor, now=now, kind="released",
-                              expect=Status.ACKNOWLEDGED, to=Status.NEW,
-                              expect_taker=report.taken_by, keep_taker=False)
+    """Give the case back: untaken again, offered afresh to its community's workers and the
+    coordinators, and the reporter told it waits for a worker, all in one transaction; None
+    if it moved meanwhile."""
+    after = replace(report, status=Status.NEW, taken_by=None, taken_at=None)
+    queued = [await routing.to_reporter(services, after, "triage.reporter.waiting"),
+              *await routing.cards(services, after)]
+    released = await store.change(services.db, report.id, actor=actor, now=now,
+                                  kind="released", expect=Status.ACKNOWLEDGED, to=Status.NEW,
+                                  expect_taker=report.taken_by, keep_taker=False, also=queued)
+    if released is not None:
+        services.wake()
+    return released
 
 
 async def confirm_helped(services: Services, report: Report, actor: int, now: datetime,

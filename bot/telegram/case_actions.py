@@ -148,7 +148,7 @@ class CaseActions:
         await ctx.reply("\n".join([*lines, *(["", *given] if given else [])]))
 
     async def release(self, ctx: Ctx, report: Report | None) -> None:
-        """Give the case back: untaken again and routed afresh."""
+        """Give the case back: untaken again and routed afresh (the reporter told)."""
         if not await check(ctx, Action.RELEASE, report):
             return
         assert report is not None
@@ -159,7 +159,6 @@ class CaseActions:
         await ctx.answer()
         await ctx.drop_keyboard()
         await ctx.reply(ctx.t("triage.released", ref=report.ref))
-        await routing.route(ctx.services, changed, ctx.now)
 
     async def assign_menu(self, ctx: Ctx, report: Report | None, number: int | None = None
                           ) -> None:

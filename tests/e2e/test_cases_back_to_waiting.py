@@ -101,8 +101,52 @@ async def test_a_reporter_still_in_need_after_their_worker_left_gets_another_wor
     assert status == 0, out
     await coordinator.expect(rf"{ref} 已等了 24 小时")
 
-    # Liu takes it and the reporter hears that someone has it.
+    # Liu takes it and the reporter hears that it has a worker again.
     await liu.press(TAKE, in_message=offered)
     await liu.expect(rf"{ref} 由您负责了")
-    await resident.expect(rf"接手了您的求助 {ref}")
+    await resident.expect(rf"您的求助 {ref} 又有社工接手了")
     assert report_row(bot, ref)["taken_by"] == 2002
+
+
+def said(resident: FakeUser, pattern: str) -> list[str]:
+    """Every message the resident got that matches."""
+    return [m.plain for m in resident.messages if re.search(pattern, m.plain)]
+
+
+async def test_the_reporter_hears_when_their_case_waits_again_and_when_it_is_taken_again(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    chen = api.user(2001, "Chen", language_code="zh-hans")
+    liu = api.user(2002, "Liu", language_code="zh-hans")
+    await join(coordinator, chen, "陈社工")
+    await join(coordinator, liu, "刘社工")
+    ref = await submit_report(resident)
+    card = await chen.expect(ref)
+    await chen.press(TAKE, in_message=card)
+    await chen.expect(rf"{ref} 由您负责了")
+    await resident.expect(rf"好消息：已经有社工接手了您的求助 {ref}")
+
+    # Chen gives it back: the reporter is told, plainly and without the worker's name.
+    await chen.press(label("zh", "triage.button.rel"))
+    await chen.expect(rf"{ref} 已退回")
+    back = await resident.expect(rf"{ref}.*正在请其他社工接手")
+    assert "陈社工" not in back.plain and "Chen" not in back.plain
+    offered = await liu.expect(rf"新求助.*{ref}")
+
+    # Liu takes it: the reporter hears it has a worker again (not the first good news twice).
+    await liu.press(TAKE, in_message=offered)
+    await liu.expect(rf"{ref} 由您负责了")
+    await resident.expect(rf"您的求助 {ref} 又有社工接手了")
+
+    # Liu is taken off duty: the reporter is told once more, once.
+    await take_off_duty(coordinator, "刘社工")
+    await coordinator.expect(r"刘社工 已离岗")
+    again = await resident.expect(rf"{ref}.*正在请其他社工接手")
+    assert "刘社工" not in again.plain
+    offered = await chen.expect(rf"新求助.*{ref}")
+    await chen.press(TAKE, in_message=offered)
+    await chen.expect(rf"{ref} 由您负责了")
+    await resident.expect(rf"您的求助 {ref} 又有社工接手了")
+    await resident.expect_nothing(within=1.0)
+    assert len(said(resident, r"好消息")) == 1
+    assert len(said(resident, r"正在请其他社工接手")) == 2
+    assert len(said(resident, r"又有社工接手了")) == 2
