@@ -371,7 +371,7 @@ async def take(db: Database, report_id: int, worker: int, now: datetime, *,
         return Taken(changed == 1, await _report(tx, report_id))
 
 
-async def change(db: Database, report_id: int, *, actor: int, now: datetime, kind: str,
+async def change(db: Database, report_id: int, *, actor: int | None, now: datetime, kind: str,
                  expect: Status, to: Status | None, detail: str = "",
                  expect_taker: int | None = None, keep_taker: bool = True,
                  also: Sequence[Outgoing] = ()) -> Report | None:
@@ -488,6 +488,16 @@ async def open_cases(db: Database, worker: int) -> list[Report]:
     rows = await db.fetchall(
         f"SELECT {COLUMNS} FROM reports WHERE taken_by = ? AND status = 'acknowledged' "
         "ORDER BY id", (worker,))
+    return [report_from_row(r) for r in rows]
+
+
+async def held_by_non_workers(db: Database) -> list[Report]:
+    """Open cases whose holder is not a worker on duty (a coordinator, or someone whose duty
+    ended while the case was resolved and was reopened), oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {COLUMNS} FROM reports r WHERE status = 'acknowledged' AND NOT EXISTS "
+        "(SELECT 1 FROM people p WHERE p.telegram_id = r.taken_by AND p.role = 'worker' "
+        "AND p.active = 1) ORDER BY id")
     return [report_from_row(r) for r in rows]
 
 

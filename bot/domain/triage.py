@@ -136,6 +136,7 @@ class Refusal(StrEnum):
     NOT_REPORTER = "not_reporter"
     NOT_RESOLVED = "not_resolved"
     NOT_YOUR_AREA = "not_your_area"  # a report of a community the worker does not serve
+    NO_WORKER = "no_worker"  # the reporter answers while the case waits for a worker
 
 
 _CASE_WORK = (Action.NOTE, Action.MESSAGE, Action.RESOLVE, Action.REFER, Action.RELEASE)
@@ -154,6 +155,8 @@ def refusal(action: Action, role: Role, actor: int, status: Status, taken_by: in
     if action is Action.REPLY:
         if actor != reporter:
             return Refusal.NOT_REPORTER
+        if status is Status.NEW:
+            return Refusal.NO_WORKER
         return None if status is Status.ACKNOWLEDGED else Refusal.NOT_OPEN
     if not role.is_staff:
         return Refusal.NOT_STAFF

@@ -76,20 +76,35 @@ async def take(services: Services, report: Report, worker: int, now: datetime, *
                             actor=actor, also=[told])
 
 
-async def release(services: Services, report: Report, actor: int,
-                  now: datetime) -> Report | None:
-    """Give the case back: untaken again, offered afresh to its community's workers and the
-    coordinators, and the reporter told it waits for a worker, all in one transaction; None
-    if it moved meanwhile."""
+async def release(services: Services, report: Report, actor: int | None, now: datetime,
+                  detail: str = "") -> Report | None:
+    """Give the case back (`actor` None: the bot, its holder gone): untaken again, offered
+    afresh to its community's workers and the coordinators, and the reporter told it waits
+    for a worker, all in one transaction; None if it moved meanwhile."""
     after = replace(report, status=Status.NEW, taken_by=None, taken_at=None)
     queued = [await routing.to_reporter(services, after, "triage.reporter.waiting"),
               *await routing.cards(services, after)]
     released = await store.change(services.db, report.id, actor=actor, now=now,
                                   kind="released", expect=Status.ACKNOWLEDGED, to=Status.NEW,
-                                  expect_taker=report.taken_by, keep_taker=False, also=queued)
+                                  detail=detail, expect_taker=report.taken_by,
+                                  keep_taker=False, also=queued)
     if released is not None:
         services.wake()
     return released
+
+
+async def hand_back_unheld(services: Services, now: datetime) -> int:
+    """Open cases whose holder may no longer hold them go back to waiting, as a worker's do
+    when they go off duty: a coordinator no longer configured, or a worker off duty left
+    holding a case reopened before that was checked. Return how many."""
+    count = 0
+    for report in await store.held_by_non_workers(services.db):
+        assert report.taken_by is not None
+        if await _may_hold(services, report.taken_by):
+            continue  # a coordinator as configured now
+        if await release(services, report, None, now, "holder_left") is not None:
+            count += 1
+    return count
 
 
 async def confirm_helped(services: Services, report: Report, actor: int, now: datetime,
