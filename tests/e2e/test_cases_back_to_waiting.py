@@ -217,3 +217,35 @@ async def test_a_reporter_answering_while_their_case_waits_is_told_it_has_no_wor
     await resident.press(label("zh", "triage.button.reply"), in_message=relayed)
     told = await resident.expect(rf"{ref}")
     assert "还没有社工负责" in told.plain and "已经处理完了" not in told.plain
+
+
+async def test_a_case_given_back_after_its_alerts_is_escalated_again_from_then(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    chen = api.user(2001, "Chen", language_code="zh-hans")
+    await join(coordinator, chen, "陈社工")
+    ref = await submit_report(resident)
+    card = await chen.expect(ref)
+    made = datetime.fromisoformat(report_row(bot, ref)["created_at"])
+    # Nobody took it for two days: both alerts went out.
+    for hours in (24, 48):
+        status, out = await bot.cli("tick", "--at", (made + timedelta(hours=hours, minutes=1))
+                                    .isoformat())
+        assert status == 0, out
+    await coordinator.expect(rf"第二次提醒：{ref}")
+    # Chen takes it, then gives it back: it waits again, and is escalated again a day later.
+    await chen.press(TAKE, in_message=card)
+    await chen.expect(rf"{ref} 由您负责了")
+    await chen.press(label("zh", "triage.button.rel"))
+    await chen.expect(rf"{ref} 已退回")
+    with bot.db() as conn:
+        given_back = datetime.fromisoformat(conn.execute(
+            "SELECT at FROM report_events WHERE kind = 'released'").fetchone()[0])
+    coordinator.drain()
+    status, out = await bot.cli("tick", "--at", (given_back + timedelta(hours=23)).isoformat())
+    assert status == 0, out
+    await asyncio.sleep(1.0)
+    assert not [m.plain for m in coordinator.drain() if re.search(ALERT, m.plain)]
+    status, out = await bot.cli("tick", "--at", (given_back + timedelta(hours=24, minutes=1))
+                                .isoformat())
+    assert status == 0, out
+    await coordinator.expect(rf"{ref} 已等了 24 小时")
