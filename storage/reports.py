@@ -25,7 +25,8 @@ from storage.outbox import Outgoing
 COLUMNS = (
     "id, reporter_id, category, description, subject, address, latitude, longitude, area_id, "
     "area_text, urgency, photos, phone, anonymous, status, taken_by, taken_at, "
-    "escalation_level, created_at, updated_at, voice_file_id, voice_seconds, voice_audio"
+    "escalation_level, created_at, updated_at, voice_file_id, voice_seconds, voice_audio, "
+    "waiting_since"
 )
 
 
@@ -44,6 +45,7 @@ def report_from_row(row: Row) -> Report:
         created_at=from_db(row["created_at"]), updated_at=from_db(row["updated_at"]),
         voice_file_id=row["voice_file_id"], voice_seconds=row["voice_seconds"],
         voice_audio=bool(row["voice_audio"]),
+        waiting_since=from_db(row["waiting_since"]) if row["waiting_since"] else None,
     )
 
 

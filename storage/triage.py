@@ -83,6 +83,12 @@ async def _set_areas(tx: Tx, who: int, area_ids: list[int]) -> None:
 
 # -- workers ----------------------------------------------------------------------------
 
+# A case going back to waiting for a worker (its one `?` is the moment): untaken, and
+# escalated as a new report is, counted from now, in a new round where both levels may go
+# out again (a case escalated before it was first taken would otherwise never be again).
+BACK_TO_WAITING = ("status = 'new', taken_by = NULL, taken_at = NULL, waiting_since = ?, "
+                   "escalation_level = 0, escalation_round = escalation_round + 1")
+
 
 @dataclass(frozen=True)
 class WorkerRow:
@@ -151,8 +157,8 @@ async def deactivate_in(tx: Tx, who: int, today: str, now: datetime,
     released = tuple(int(r[0]) for r in rows)
     for report_id in released:
         await tx.execute(
-            "UPDATE reports SET status = 'new', taken_by = NULL, taken_at = NULL, "
-            "routed_at = NULL, updated_at = ? WHERE id = ?", (stamp, report_id))
+            f"UPDATE reports SET {BACK_TO_WAITING}, routed_at = NULL, updated_at = ? "
+            "WHERE id = ?", (stamp, stamp, report_id))
         await _event(tx, report_id, now, actor, "released", Status.NEW, "worker_left")
     ended = await tx.rowcount(
         "UPDATE pairings SET ended_on = MAX(started_on, ?), ended_reason = 'worker_left' "
@@ -365,22 +371,25 @@ async def take(db: Database, report_id: int, worker: int, now: datetime, *,
         return Taken(changed == 1, await _report(tx, report_id))
 
 
-async def change(db: Database, report_id: int, *, actor: int, now: datetime, kind: str,
+async def change(db: Database, report_id: int, *, actor: int | None, now: datetime, kind: str,
                  expect: Status, to: Status | None, detail: str = "",
                  expect_taker: int | None = None, keep_taker: bool = True,
                  also: Sequence[Outgoing] = ()) -> Report | None:
     """Apply a status change if the report is still as the caller saw it; None if it moved.
 
+    `keep_taker=False` (with `to` new) puts the case back to waiting for a worker.
     `also`: messages owed because of the change, queued in the same transaction."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         sql = "UPDATE reports SET updated_at = ?"
         params: list[object] = [stamp]
-        if to is not None:
+        if not keep_taker:
+            assert to is Status.NEW, "only a case going back to waiting loses its taker"
+            sql += f", {BACK_TO_WAITING}"
+            params.append(stamp)
+        elif to is not None:
             sql += ", status = ?"
             params.append(to.value)
-        if not keep_taker:
-            sql += ", taken_by = NULL, taken_at = NULL"
         sql += " WHERE id = ? AND status = ?"
         params += [report_id, expect.value]
         if expect_taker is not None:
@@ -391,6 +400,44 @@ async def change(db: Database, report_id: int, *, actor: int, now: datetime, kin
         await _event(tx, report_id, now, actor, kind, to, detail)
         await outbox.put(tx, also, now)
         return await _report(tx, report_id)
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """A resolved case opened again: still with its worker, or waiting for one again."""
+
+    report: Report
+    kept: bool  # still with its worker; False: untaken again and routed afresh
+
+
+async def reopen(db: Database, report_id: int, *, actor: int, now: datetime,
+                 keeper: int | None, kept: Sequence[Outgoing],
+                 waiting: Sequence[Outgoing]) -> Reopened | None:
+    """Open a resolved case again: with `keeper` if they still hold it and are on duty as it
+    happens (`kept` queued), else untaken again, its cards in `waiting` queued with it (so it
+    is routed). None if the case is no longer resolved."""
+    stamp = to_db(now)
+    async with db.transaction() as tx:
+        row = await tx.fetchone("SELECT status, taken_by FROM reports WHERE id = ?",
+                                (report_id,))
+        if row is None or row["status"] != Status.RESOLVED.value:
+            return None
+        # Read again here: taken off duty since the caller looked, the worker holds nothing.
+        keep = (keeper is not None and row["taken_by"] == keeper
+                and await tx.fetchval("SELECT active FROM people WHERE telegram_id = ?",
+                                      (keeper,)) == 1)
+        if keep:
+            await tx.execute("UPDATE reports SET status = 'acknowledged', updated_at = ? "
+                             "WHERE id = ?", (stamp, report_id))
+        else:
+            await tx.execute(f"UPDATE reports SET {BACK_TO_WAITING}, routed_at = ?, "
+                             "updated_at = ? WHERE id = ?", (stamp, stamp, stamp, report_id))
+        await _event(tx, report_id, now, actor, "reopened",
+                     Status.ACKNOWLEDGED if keep else Status.NEW)
+        await outbox.put(tx, kept if keep else waiting, now)
+        report = await _report(tx, report_id)
+    assert report is not None
+    return Reopened(report, keep)
 
 
 async def reassign(db: Database, report_id: int, from_worker: int, to_worker: int, *,
@@ -411,25 +458,47 @@ async def reassign(db: Database, report_id: int, from_worker: int, to_worker: in
 
 
 async def add_event(db: Database, report_id: int, actor: int | None, kind: str, now: datetime,
-                    detail: str = "", also: Sequence[Outgoing] = ()) -> None:
+                    detail: str = "", also: Sequence[Outgoing] = (),
+                    update_id: int | None = None) -> bool:
     """Record a history entry that changes no status (note, message, reply), queuing the
-    messages it owes (`also`) in the same transaction."""
+    messages it owes (`also`) in the same transaction. With `update_id` (the Telegram update
+    it comes from), once only: False, with nothing saved or queued, when that update already
+    made its entry (handled again after a crash)."""
     async with db.transaction() as tx:
-        await _event(tx, report_id, now, actor, kind, None, detail)
+        if not await tx.rowcount(
+                "INSERT OR IGNORE INTO report_events (report_id, at, actor_id, kind, detail, "
+                "update_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (report_id, to_db(now), actor, kind, detail, update_id or None)):
+            return False
         await tx.execute("UPDATE reports SET updated_at = ? WHERE id = ?",
                          (to_db(now), report_id))
         await outbox.put(tx, also, now)
+        return True
+
+
+async def was_taken(db: Database, report_id: int) -> bool:
+    """Whether someone has had the report before (taken or assigned), now or earlier."""
+    return await db.fetchval(
+        "SELECT 1 FROM report_events WHERE report_id = ? AND kind IN ('taken', 'assigned') "
+        "LIMIT 1", (report_id,)) is not None
 
 
 async def add_reply(db: Database, report_id: int, actor: int, now: datetime, text: str,
-                    message: Callable[[int], Outgoing]) -> None:
+                    message: Callable[[int], Outgoing], update_id: int | None = None) -> bool:
     """The reporter's reply on the case's history, and its message (made by `message` from
-    the history entry's id, which it names) queued in the same transaction."""
+    the history entry's id, which it names) queued in the same transaction; with
+    `update_id`, once only (False, nothing saved or queued, as add_event)."""
     async with db.transaction() as tx:
-        event_id = await _event(tx, report_id, now, actor, "reply", None, text)
+        event_id = await tx.execute(
+            "INSERT OR IGNORE INTO report_events (report_id, at, actor_id, kind, detail, "
+            "update_id) VALUES (?, ?, ?, 'reply', ?, ?)",
+            (report_id, to_db(now), actor, text, update_id or None))
+        if not await tx.fetchval("SELECT changes()"):
+            return False
         await tx.execute("UPDATE reports SET updated_at = ? WHERE id = ?",
                          (to_db(now), report_id))
         await outbox.put(tx, [message(event_id)], now)
+        return True
 
 
 async def reply_words(db: Database, event_id: int) -> str:
@@ -444,6 +513,16 @@ async def open_cases(db: Database, worker: int) -> list[Report]:
     rows = await db.fetchall(
         f"SELECT {COLUMNS} FROM reports WHERE taken_by = ? AND status = 'acknowledged' "
         "ORDER BY id", (worker,))
+    return [report_from_row(r) for r in rows]
+
+
+async def held_by_non_workers(db: Database) -> list[Report]:
+    """Open cases whose holder is not a worker on duty (a coordinator, or someone whose duty
+    ended while the case was resolved and was reopened), oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {COLUMNS} FROM reports r WHERE status = 'acknowledged' AND NOT EXISTS "
+        "(SELECT 1 FROM people p WHERE p.telegram_id = r.taken_by AND p.role = 'worker' "
+        "AND p.active = 1) ORDER BY id")
     return [report_from_row(r) for r in rows]
 
 
@@ -491,9 +570,11 @@ async def claim_escalation_in(tx: Tx, report_id: int, level: int, now: datetime)
     status = await tx.fetchval("SELECT status FROM reports WHERE id = ?", (report_id,))
     if status != Status.NEW.value:
         return False
+    # Each level once per round (a new round begins each time the case goes back to waiting).
     inserted = await tx.rowcount(
         "INSERT OR IGNORE INTO report_escalations (report_id, level, round, sent_at) "
-        "VALUES (?, ?, 0, ?)", (report_id, level, to_db(now)))
+        "SELECT id, ?, escalation_round, ? FROM reports WHERE id = ?",
+        (level, to_db(now), report_id))
     if inserted != 1:
         return False
     await tx.execute(
@@ -501,6 +582,6 @@ async def claim_escalation_in(tx: Tx, report_id: int, level: int, now: datetime)
         (level, report_id))
     await _event(tx, report_id, now, None, "escalated", None, str(level))
     await tx.execute(
-        "UPDATE report_escalations SET done = 1 WHERE report_id = ? AND level = ?",
-        (report_id, level))
+        "UPDATE report_escalations SET done = 1 WHERE report_id = ? AND level = ? AND round = "
+        "(SELECT escalation_round FROM reports WHERE id = ?)", (report_id, level, report_id))
     return True

@@ -257,11 +257,19 @@ class Report:
     voice_file_id: str | None = None
     voice_seconds: int | None = None
     voice_audio: bool = False
+    # When it last went back to waiting for a worker (given back, its worker off duty,
+    # reopened with nobody to hold it); None if it has waited only since it was created.
+    waiting_since: datetime | None = None
 
     @property
     def ref(self) -> str:
         """The short reference, e.g. R-0042."""
         return reference(self.id)
+
+    @property
+    def waiting_from(self) -> datetime:
+        """Since when an untaken report has waited (its escalation is counted from here)."""
+        return self.waiting_since or self.created_at
 
 
 @dataclass(frozen=True)

@@ -82,20 +82,21 @@ def escalation_delay(urgency: Urgency, urgent_minutes: int, other_minutes: int) 
     return timedelta(minutes=minutes)
 
 
-def escalation_deadline(level: int, urgency: Urgency, created_at: datetime,
+def escalation_deadline(level: int, urgency: Urgency, waiting_from: datetime,
                         urgent_minutes: int, other_minutes: int) -> datetime:
-    """When escalation `level` (1 or 2) falls due: the delay, then twice the delay."""
+    """When escalation `level` (1 or 2) falls due: the delay, then twice the delay, after
+    the report began to wait (created, or back to waiting for a worker)."""
     if level < 1 or level > MAX_LEVEL:
         raise ValueError(f"no escalation level {level}")
-    return created_at + level * escalation_delay(urgency, urgent_minutes, other_minutes)
+    return waiting_from + level * escalation_delay(urgency, urgent_minutes, other_minutes)
 
 
-def escalation_level_due(urgency: Urgency, created_at: datetime, now: datetime,
+def escalation_level_due(urgency: Urgency, waiting_from: datetime, now: datetime,
                          urgent_minutes: int, other_minutes: int) -> int:
     """The highest escalation level whose deadline has passed at `now` (0 when none)."""
     level = 0
     for candidate in range(1, MAX_LEVEL + 1):
-        deadline = escalation_deadline(candidate, urgency, created_at, urgent_minutes,
+        deadline = escalation_deadline(candidate, urgency, waiting_from, urgent_minutes,
                                        other_minutes)
         if now >= deadline:
             level = candidate
@@ -135,6 +136,7 @@ class Refusal(StrEnum):
     NOT_REPORTER = "not_reporter"
     NOT_RESOLVED = "not_resolved"
     NOT_YOUR_AREA = "not_your_area"  # a report of a community the worker does not serve
+    NO_WORKER = "no_worker"  # the reporter answers while the case waits for a worker
 
 
 _CASE_WORK = (Action.NOTE, Action.MESSAGE, Action.RESOLVE, Action.REFER, Action.RELEASE)
@@ -153,6 +155,8 @@ def refusal(action: Action, role: Role, actor: int, status: Status, taken_by: in
     if action is Action.REPLY:
         if actor != reporter:
             return Refusal.NOT_REPORTER
+        if status is Status.NEW:
+            return Refusal.NO_WORKER
         return None if status is Status.ACKNOWLEDGED else Refusal.NOT_OPEN
     if not role.is_staff:
         return Refusal.NOT_STAFF

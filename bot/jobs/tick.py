@@ -19,7 +19,7 @@ from bot.delivery import process_id
 from bot.delivery.pacing import Pacer
 from bot.jobs.context import TickContext
 from bot.jobs.digest import digest
-from bot.jobs.escalation import escalate, finish_routing
+from bot.jobs.escalation import escalate, finish_routing, hand_back
 from bot.jobs.referrals import route_new
 from bot.jobs.reminders import remind
 from bot.services import erasure, housekeeping, reminder_sends
@@ -65,8 +65,8 @@ async def take_back_claims(tick: TickContext) -> None:
 
 def jobs() -> list[Job]:
     """Every scheduled job, in the order a tick runs them."""
-    return [prune_updates, prune_outbox, purge_drafts, retention, finish_routing, route_new,
-            escalate, take_back_claims, remind, digest]
+    return [prune_updates, prune_outbox, purge_drafts, retention, finish_routing, hand_back,
+            route_new, escalate, take_back_claims, remind, digest]
 
 
 async def tick(services: Services, bot: Bot, now: datetime, pacer: Pacer) -> None:

@@ -18,7 +18,7 @@ from bot.services.context import Services
 from storage import areas, people, reports
 from storage import triage as store
 from storage.outbox import Outgoing
-from storage.triage import Taken
+from storage.triage import Reopened, Taken
 
 
 async def find(services: Services, report_id: int) -> Report | None:
@@ -66,44 +66,83 @@ async def take(services: Services, report: Report, worker: int, now: datetime, *
                actor: int | None = None) -> Taken:
     """Give the case to `worker` (by themselves, or assigned by `actor`); the reporter hears
     in the same transaction. Exactly one of racing takers wins."""
-    told = await routing.to_reporter(services, report, "triage.reporter.taken")
+    # The good news is told once; a case that had a worker before "has one again".
+    again = await store.was_taken(services.db, report.id)
+    told = await routing.to_reporter(
+        services, report, "triage.reporter.taken_again" if again else "triage.reporter.taken")
     if actor is None:
         return await store.take(services.db, report.id, worker, now, also=[told])
     return await store.take(services.db, report.id, worker, now, kind="assigned",
                             actor=actor, also=[told])
 
 
-async def release(services: Services, report: Report, actor: int,
-                  now: datetime) -> Report | None:
-    """Give the case back (untaken again); None if it moved meanwhile."""
-    return await store.change(services.db, report.id, actor=actor, now=now, kind="released",
-                              expect=Status.ACKNOWLEDGED, to=Status.NEW,
-                              expect_taker=report.taken_by, keep_taker=False)
+async def release(services: Services, report: Report, actor: int | None, now: datetime,
+                  detail: str = "") -> Report | None:
+    """Give the case back (`actor` None: the bot, its holder gone): untaken again, offered
+    afresh to its community's workers and the coordinators, and the reporter told it waits
+    for a worker, all in one transaction; None if it moved meanwhile."""
+    after = replace(report, status=Status.NEW, taken_by=None, taken_at=None)
+    queued = [await routing.to_reporter(services, after, "triage.reporter.waiting"),
+              *await routing.cards(services, after)]
+    released = await store.change(services.db, report.id, actor=actor, now=now,
+                                  kind="released", expect=Status.ACKNOWLEDGED, to=Status.NEW,
+                                  detail=detail, expect_taker=report.taken_by,
+                                  keep_taker=False, also=queued)
+    if released is not None:
+        services.wake()
+    return released
 
 
-async def confirm_helped(services: Services, report: Report, actor: int,
-                         now: datetime) -> None:
-    """The reporter says help arrived."""
-    await store.add_event(services.db, report.id, actor, "confirmed", now)
+async def hand_back_unheld(services: Services, now: datetime) -> int:
+    """Open cases whose holder may no longer hold them go back to waiting, as a worker's do
+    when they go off duty: a coordinator no longer configured, or a worker off duty left
+    holding a case reopened before that was checked. Return how many."""
+    count = 0
+    for report in await store.held_by_non_workers(services.db):
+        assert report.taken_by is not None
+        if await _may_hold(services, report.taken_by):
+            continue  # a coordinator as configured now
+        if await release(services, report, None, now, "holder_left") is not None:
+            count += 1
+    return count
+
+
+async def confirm_helped(services: Services, report: Report, actor: int, now: datetime,
+                         update_id: int | None = None) -> None:
+    """The reporter says help arrived (once for the press `update_id`, also if handled again
+    after a crash)."""
+    await store.add_event(services.db, report.id, actor, "confirmed", now, update_id=update_id)
 
 
 async def reopen(services: Services, report: Report, actor: int,
-                 now: datetime) -> Report | None:
-    """Help did not arrive: the case is open again, and the coordinators and its worker are
-    told in the same transaction; None if it moved meanwhile."""
+                 now: datetime) -> Reopened | None:
+    """Help did not arrive: the case is open again, with its worker if they may still hold
+    it (they and the coordinators are told), else untaken again and offered afresh to its
+    community's workers and the coordinators, in the same transaction. None if it moved."""
+    holder = report.taken_by
+    keeper = holder if holder is not None and await _may_hold(services, holder) else None
     after = replace(report, status=Status.ACKNOWLEDGED)
-    queued = await routing.to_coordinators(services, "triage.feedback.coordinators",
-                                           report=after, ref=after.ref)
-    if after.taken_by is not None:
-        queued.append(await routing.to_worker(
-            services, after.taken_by, "triage.feedback.worker", {"ref": after.ref},
+    told = await routing.to_coordinators(services, "triage.feedback.coordinators",
+                                         report=after, ref=after.ref)
+    if keeper is not None:
+        told.append(await routing.to_worker(
+            services, keeper, "triage.feedback.worker", {"ref": after.ref},
             buttons=lambda lang: case_buttons.case(services, lang, after)))
-    reopened = await store.change(services.db, report.id, actor=actor, now=now,
-                                  kind="reopened", expect=Status.RESOLVED,
-                                  to=Status.ACKNOWLEDGED, also=queued)
+    # Its worker left (or no longer may hold cases): the case is nobody's, so it is offered
+    # as a new report is, and escalated as one if nobody takes it.
+    waiting = await routing.cards(
+        services, replace(report, status=Status.NEW, taken_by=None, taken_at=None),
+        heading="triage.notice.reopened")
+    reopened = await store.reopen(services.db, report.id, actor=actor, now=now,
+                                  keeper=keeper, kept=told, waiting=waiting)
     if reopened is not None:
         services.wake()
     return reopened
+
+
+async def _may_hold(services: Services, telegram_id: int) -> bool:
+    """Whether this person may hold a case now (a worker on duty, or a coordinator)."""
+    return await access.holds(services, telegram_id, Role.WORKER)
 
 
 async def refer_to(services: Services, report: Report, target: Person, actor: Person,
@@ -123,29 +162,34 @@ async def refer_to(services: Services, report: Report, target: Person, actor: Pe
     return moved
 
 
-async def note(services: Services, report: Report, actor: int, text: str,
-               now: datetime) -> None:
-    """A note on the case, for its history."""
-    await store.add_event(services.db, report.id, actor, "note", now, text)
+async def note(services: Services, report: Report, actor: int, text: str, now: datetime,
+               update_id: int | None = None) -> None:
+    """A note on the case, for its history: once for the update `update_id` it was typed
+    in, also if that update is handled again after a crash."""
+    await store.add_event(services.db, report.id, actor, "note", now, text, update_id=update_id)
 
 
 async def relay(services: Services, report: Report, actor: int, kind: str, text: str,
-                message: Outgoing, now: datetime) -> None:
-    """A message between worker and reporter: on the case's history, and queued."""
-    await store.add_event(services.db, report.id, actor, kind, now, text, also=[message])
-    services.wake()
+                message: Outgoing, now: datetime, update_id: int | None = None) -> None:
+    """A message between worker and reporter: on the case's history, and queued; once for
+    the update `update_id` it was typed in (handled again after a crash, nothing is sent
+    twice)."""
+    if await store.add_event(services.db, report.id, actor, kind, now, text, also=[message],
+                             update_id=update_id):
+        services.wake()
 
 
 async def reply(services: Services, report: Report, actor: int, text: str,
-                now: datetime) -> bool:
+                now: datetime, update_id: int | None = None) -> bool:
     """The reporter answers the case's worker: on the case's history, and queued for whoever
-    holds the case when it goes out. False, and nothing done, if nobody holds it now."""
+    holds the case when it goes out; once for the update `update_id` it was typed in (as
+    relay). False, and nothing done, if nobody holds it now."""
     if report.taken_by is None:
         return False
     message = await routing.reply_for_holder(services, report, text)
-    await store.add_reply(services.db, report.id, actor, now, text, lambda event_id: replace(
-        message, after=routing.for_holder(report.id, event_id)))
-    services.wake()
+    if await store.add_reply(services.db, report.id, actor, now, text, lambda event_id: replace(
+            message, after=routing.for_holder(report.id, event_id)), update_id):
+        services.wake()
     return True
 
 

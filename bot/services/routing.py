@@ -66,8 +66,10 @@ async def coordinators_not_started(services: Services) -> list[int]:
             if await people.get(services.db, who) is None]
 
 
-async def cards(services: Services, report: Report) -> list[Outgoing]:
-    """The new-report card for each worker of the report's community and the coordinators."""
+async def cards(services: Services, report: Report,
+                heading: str = "triage.notice.new") -> list[Outgoing]:
+    """The new-report card for each worker of the report's community and the coordinators
+    (`heading`: its first line, a catalog key)."""
     targets = await store.people_by_ids(services.db,
                                         await store.route_targets(services.db, report.area_id))
     chats: list[tuple[int, str, bool]] = [
@@ -81,7 +83,7 @@ async def cards(services: Services, report: Report) -> list[Outgoing]:
         if (lang, coordinators) not in worded:
             worded[lang, coordinators] = (
                 await report_texts.area_name(services, lang, report),
-                services.t(lang, "triage.notice.new") + "\n"
+                services.t(lang, heading) + "\n"
                 + await report_texts.card(services, lang, report, coordinator=coordinators),
                 report_texts.card_line(services, lang, report, coordinator=coordinators))
         area, text, line = worded[lang, coordinators]
@@ -274,7 +276,7 @@ def waited(services: Services, lang: str, minutes: int) -> str:
 async def escalation_alerts(services: Services, report: Report, level: int,
                             now: datetime) -> list[Outgoing]:
     """The alert to every coordinator target that a report waited too long (minimal card)."""
-    minutes = int((now - report.created_at).total_seconds() // 60)
+    minutes = int((now - report.waiting_from).total_seconds() // 60)
     out = []
     for chat_id, lang in await coordinator_targets(services):
         text = (services.t(lang, f"triage.escalation.level{level}", ref=report.ref,
@@ -309,10 +311,11 @@ async def finish_interrupted(services: Services, now: datetime, grace: timedelta
 
 
 async def escalate_waiting(services: Services, now: datetime) -> None:
-    """Tell coordinators about reports nobody took in time; each level goes out once."""
+    """Tell coordinators about reports nobody took in time (counted from when they last
+    began to wait); each level goes out once each time a report waits."""
     settings = services.settings
     for report in await store.waiting(services.db):
-        level = escalation_level_due(report.urgency, report.created_at, now,
+        level = escalation_level_due(report.urgency, report.waiting_from, now,
                                      settings.escalate_urgent_minutes,
                                      settings.escalate_other_minutes)
         if level > report.escalation_level:

@@ -17,17 +17,21 @@ from storage.triage import Deactivated, WorkerRow
 
 async def deactivate(services: Services, worker: int, actor: int,
                      now: datetime) -> Deactivated | None:
-    """In one transaction: the worker is inactive, their open cases are untaken again, their
-    pairings end today and their unfinished flows are dropped; then the cases are routed
-    again to their communities (coordinators get the cards too). None if not an active
-    worker. Every old button of theirs is refused from now on (their role is
-    resident), and their Take cards are edited down to a line saying so."""
+    """In one transaction: the worker is inactive, their open cases are untaken again (their
+    reporters told), their pairings end today and their unfinished flows are dropped; then
+    the cases are routed again to their communities (coordinators get the cards too). None
+    if not an active worker. Every old button of theirs is refused from now on (their role
+    is resident), and their Take cards are edited down to a line saying so."""
     today = local_date(now, services.settings.timezone).isoformat()
     lang = services.lang_of(await people.get(services.db, worker))
+    # Each reporter whose case goes back to waiting is told, with the change.
+    told = {case.id: await routing.to_reporter(services, case, "triage.reporter.waiting")
+            for case in await store.open_cases(services.db, worker)}
     async with services.db.transaction() as tx:
         done = await store.deactivate_in(tx, worker, today, now, actor)
         if done is None:
             return None
+        await outbox.put(tx, [told[i] for i in done.released if i in told], now)
         await audit.record(tx, now, actor, "role.deactivate", "person", worker,
                            {"cases_released": list(done.released),
                             "pairings_ended": done.pairings_ended})
@@ -38,8 +42,12 @@ async def deactivate(services: Services, worker: int, actor: int,
     services.wake()
     for report_id in done.released:
         found = await reports.get(services.db, report_id)
-        if found is not None:
-            await routing.route(services, found, now)
+        if found is None:
+            continue
+        if report_id not in told:  # taken in the moment between the two looks
+            await routing.send(services, [await routing.to_reporter(
+                services, found, "triage.reporter.waiting")], now)
+        await routing.route(services, found, now)
     return done
 
 

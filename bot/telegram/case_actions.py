@@ -148,7 +148,7 @@ class CaseActions:
         await ctx.reply("\n".join([*lines, *(["", *given] if given else [])]))
 
     async def release(self, ctx: Ctx, report: Report | None) -> None:
-        """Give the case back: untaken again and routed afresh."""
+        """Give the case back: untaken again and routed afresh (the reporter told)."""
         if not await check(ctx, Action.RELEASE, report):
             return
         assert report is not None
@@ -159,7 +159,6 @@ class CaseActions:
         await ctx.answer()
         await ctx.drop_keyboard()
         await ctx.reply(ctx.t("triage.released", ref=report.ref))
-        await routing.route(ctx.services, changed, ctx.now)
 
     async def assign_menu(self, ctx: Ctx, report: Report | None, number: int | None = None
                           ) -> None:
@@ -231,15 +230,18 @@ class CaseActions:
         await ctx.answer()
         await ctx.drop_keyboard()
         if helped is not None:
-            await cases.confirm_helped(ctx.services, report, ctx.user_id, ctx.now)
+            await cases.confirm_helped(ctx.services, report, ctx.user_id, ctx.now,
+                                       ctx.update.update_id)
             await ctx.reply(ctx.t("triage.feedback.thanks"))
             return
         await self.reopen(ctx, report)
 
     async def reopen(self, ctx: Ctx, report: Report) -> None:
-        """Help did not arrive: the case is open again, and its worker and coordinators hear."""
+        """Help did not arrive: the case is open again, and its worker and coordinators hear
+        (or, its worker gone, it is offered afresh and the reporter told so)."""
         reopened = await cases.reopen(ctx.services, report, ctx.user_id, ctx.now)
         if reopened is None:
             await refuse(ctx, "moved", ref=report.ref)
             return
-        await ctx.reply(ctx.t("triage.feedback.reopened", ref=report.ref))
+        key = "triage.feedback.reopened" if reopened.kept else "triage.feedback.reopened_waiting"
+        await ctx.reply(ctx.t(key, ref=report.ref))

@@ -148,7 +148,9 @@ class CaseFlow(StepFlow[CaseDraft]):
     # -- the typed text ----------------------------------------------------------------------
 
     async def _typed(self, ctx: Ctx, step: str, draft: CaseDraft, message: Message) -> bool:
-        """Take the typed text, re-check the right to act, and do it."""
+        """Take the typed text, re-check the right to act, and do it. A note, a message or a
+        reply is saved under the update it came in, in its own transaction: handled again
+        after a crash (before the flow ended), it is answered again but saved and sent once."""
         text = message.text
         problem = check_text(text, STEP_LIMIT[step])
         if problem is not None:
@@ -170,7 +172,8 @@ class CaseFlow(StepFlow[CaseDraft]):
         return True
 
     async def _note(self, ctx: Ctx, report: Report, text: str) -> bool:
-        await cases.note(ctx.services, report, ctx.user_id, text, ctx.now)
+        await cases.note(ctx.services, report, ctx.user_id, text, ctx.now,
+                         ctx.update.update_id)
         await ctx.reply(ctx.t("triage.done.note", ref=report.ref), case_markup(ctx, report))
         return True
 
@@ -189,12 +192,14 @@ class CaseFlow(StepFlow[CaseDraft]):
             "chat_id": ctx.user_id, "lang": ctx.lang,
             "text": ctx.t("triage.relay.blocked", ref=report.ref),
             "buttons": case_buttons.case(ctx.services, ctx.lang, report)}})
-        await cases.relay(ctx.services, report, ctx.user_id, "message", text, queued, ctx.now)
+        await cases.relay(ctx.services, report, ctx.user_id, "message", text, queued, ctx.now,
+                          ctx.update.update_id)
         await ctx.reply(ctx.t("triage.done.msg", ref=report.ref), case_markup(ctx, report))
         return True
 
     async def _reply(self, ctx: Ctx, report: Report, text: str) -> bool:
-        if not await cases.reply(ctx.services, report, ctx.user_id, text, ctx.now):
+        if not await cases.reply(ctx.services, report, ctx.user_id, text, ctx.now,
+                                 ctx.update.update_id):
             await ctx.reply(ctx.t("triage.relay.nobody"))
             return True
         await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))

@@ -122,6 +122,7 @@ AUTH = [
     (Action.REPLY, R, 1, ACK, 2, None),
     (Action.REPLY, R, 3, ACK, 2, Refusal.NOT_REPORTER),
     (Action.REPLY, R, 1, RES, 2, Refusal.NOT_OPEN),
+    (Action.REPLY, R, 1, NEW, None, Refusal.NO_WORKER),  # given back: waiting for a worker
     (Action.FEEDBACK, R, 1, RES, 2, None),
     (Action.FEEDBACK, W, 2, RES, 2, Refusal.NOT_REPORTER),
     (Action.FEEDBACK, R, 1, ACK, 2, Refusal.NOT_RESOLVED),

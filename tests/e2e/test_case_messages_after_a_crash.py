@@ -1,0 +1,129 @@
+"""End to end: a worker's message to the reporter, a case note and the reporter's reply are
+done once when the bot is killed (-9) after saving them but before confirming, and the
+update is handled again at the restart."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.conftest import BotProcess
+from tests.e2e.helpers_triage import join
+from tests.e2e.reporting import label, submit_report
+from tests.rig.server import FakeBotApi, FakeUser
+
+TAKE = label("zh", "triage.button.take")
+MESSAGE = "您好，我是社工小陈，明天上午十点上门。"
+
+
+async def taken(coordinator: FakeUser, resident: FakeUser, worker: FakeUser) -> str:
+    """A report the worker has taken; its reference."""
+    await join(coordinator, worker, "陈社工")
+    ref = await submit_report(resident, phone="13800001001")
+    card = await worker.expect(ref)
+    await worker.press(TAKE, in_message=card)
+    await worker.expect(rf"{ref} 由您负责了")
+    return ref
+
+
+def entries(bot: BotProcess, kind: str) -> list[str]:
+    """The texts of the case history's entries of this kind."""
+    with bot.db() as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT detail FROM report_events WHERE kind = ? ORDER BY id", (kind,))]
+
+
+async def delivered(bot: BotProcess, chat_id: int) -> None:
+    """Wait until the outbox has marked everything for this chat sent (Telegram took it and
+    the bot wrote that down), so the kill that follows cannot make it send one again."""
+    for _ in range(100):
+        with bot.db() as conn:
+            waiting = conn.execute("SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND "
+                                   "state != 'sent'", (chat_id,)).fetchone()[0]
+        if not waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the outbox still holds messages for {chat_id}")
+
+
+async def killed_before_confirming(bot: BotProcess, api: FakeBotApi, user: FakeUser, text: str,
+                                   confirmation: str, *, passed_to: FakeUser | None = None,
+                                   passed: str = "") -> None:
+    """`user` sends `text`; once it is saved (and, with `passed_to`, delivered to them as
+    `passed`) and the confirmation is on its way, kill -9 the bot; then start it again."""
+    hold = api.hold("sendMessage", lambda p: confirmation in str(p.get("text", "")))
+    await user.send(text)
+    await hold.reached()  # saved and committed; the confirmation waits
+    if passed_to is not None:
+        await passed_to.expect(passed)
+        await delivered(bot, passed_to.chat_id)
+    await bot.kill()
+    hold.release()
+    await bot.start()
+
+
+async def test_a_message_for_the_reporter_reaches_them_once_after_a_crash(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "Chen", language_code="zh-hans")
+    ref = await taken(coordinator, resident, worker)
+    await worker.press(label("zh", "triage.button.msg"))
+    await worker.expect(r"请写下要发给")
+    await killed_before_confirming(bot, api, worker, MESSAGE, "已转达给",
+                                   passed_to=resident, passed=r"社工给您留言")
+    # The message handled again is answered as the first time; the reporter has it once.
+    await worker.expect(rf"已转达给 {ref} 的求助人")
+    assert "pending" not in await bot.updates_settled()
+    await resident.expect_nothing(within=2.0)
+    assert len([m for m in resident.messages if MESSAGE in m.plain]) == 1
+    assert entries(bot, "message") == [MESSAGE]
+
+
+async def test_a_case_note_is_kept_once_after_a_crash(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "Chen", language_code="zh-hans")
+    ref = await taken(coordinator, resident, worker)
+    await worker.press(label("zh", "triage.button.note"))
+    await worker.expect(r"请写下.*的进展")
+    await killed_before_confirming(bot, api, worker, "已电话联系家属", "已记下")
+    await worker.expect(rf"已记下 {ref} 的进展")
+    assert "pending" not in await bot.updates_settled()
+    assert entries(bot, "note") == ["已电话联系家属"]
+
+
+async def test_a_reporters_reply_reaches_the_worker_once_after_a_crash(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "Chen", language_code="zh-hans")
+    ref = await taken(coordinator, resident, worker)
+    await worker.press(label("zh", "triage.button.msg"))
+    await worker.expect(r"请写下要发给")
+    await worker.send(MESSAGE)
+    await resident.expect(r"社工给您留言")
+    await resident.press(label("zh", "triage.button.reply"))
+    await resident.expect(r"请写下要回复社工的话")
+    await killed_before_confirming(bot, api, resident, "好的，明天我在家", "已转达给社工",
+                                   passed_to=worker, passed=r"求助人回复.*好的，明天我在家")
+    await resident.expect(rf"已转达给社工（{ref}）")
+    assert "pending" not in await bot.updates_settled()
+    await worker.expect_nothing(within=2.0)
+    assert len([m for m in worker.messages if "好的，明天我在家" in m.plain]) == 1
+    assert entries(bot, "reply") == ["好的，明天我在家"]
+
+
+async def test_a_reporters_thanks_is_kept_once_after_a_crash(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "Chen", language_code="zh-hans")
+    await taken(coordinator, resident, worker)
+    await worker.press(label("zh", "triage.button.res"))
+    await worker.expect(r"怎么解决")
+    await worker.send("已陪同去医院，费用已解决")
+    asked = await resident.expect(r"帮助到了吗")
+    hold = api.hold("sendMessage", lambda p: "谢谢您告诉我们" in str(p.get("text", "")))
+    press = asyncio.create_task(resident.press(label("zh", "triage.feedback.ok"),
+                                               in_message=asked, timeout=30))
+    await hold.reached()  # the thanks is saved; its answer waits: kill now
+    await bot.kill()
+    hold.release()
+    await bot.start()
+    await press
+    await resident.expect(r"谢谢您告诉我们")
+    assert "pending" not in await bot.updates_settled()
+    assert len(entries(bot, "confirmed")) == 1
