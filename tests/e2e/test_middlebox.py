@@ -54,7 +54,13 @@ async def test_an_html_404_is_not_a_refused_token(api: FakeBotApi, middlebox: st
 
     # `run` keeps retrying (systemd would not restart an exit 2) until stopped.
     await bot.start(wait_polling=False)
-    await asyncio.sleep(4)
+    # Stopped once it has said it retries (a fixed sleep raced a slow start-up under load:
+    # SIGTERM came before the bot had its handler, exit -15).
+    for _ in range(300):
+        if f"{NOT_A_BOT_API}; retrying" in bot.log():
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)  # and it keeps retrying, not exiting
     assert bot.proc is not None and bot.proc.returncode is None, bot.log()
     assert await bot.stop() == 0
     log = bot.log()
