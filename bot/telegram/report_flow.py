@@ -40,6 +40,7 @@ from bot.services.new_reports import Outgoing
 from bot.telegram import flows as flow_runner
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
+from bot.telegram.flowkit.answers import typed_choice
 from bot.telegram.keyboards import buttons, page_line, page_rows, pairs
 from bot.telegram.report_summary import summary
 from storage.flows import FlowState
@@ -220,13 +221,9 @@ class ReportFlow(StepFlow[Draft]):
     # -- typed answers ------------------------------------------------------------------
 
     async def _typed_category(self, ctx: Ctx, draft: Draft, message: Message) -> bool:
-        text = (message.text or "").strip()
-        for index, category in enumerate(Category, start=1):
-            label = ctx.t(f"report.category.{category}")
-            if text and (text == str(index) or text.lower() in label.lower()):
-                await self._category(ctx, draft, category)
-                return True
-        return False
+        labels = [(c, ctx.label(f"report.category.{c}")) for c in Category]
+        return await typed_choice(ctx, draft, message, labels, self._category,
+                                  self._ask_category, numbered=True)
 
     async def _typed_description(self, ctx: Ctx, draft: Draft, message: Message) -> bool:
         """What is wrong, typed or said in a voice note (an audio file counts as one)."""
@@ -318,12 +315,9 @@ class ReportFlow(StepFlow[Draft]):
         return True
 
     async def _typed_urgency(self, ctx: Ctx, draft: Draft, message: Message) -> bool:
-        text = (message.text or "").strip().lower()
-        for urgency in Urgency:
-            if text and text in ctx.t(f"report.urgency.{urgency}").lower():
-                await self._urgency(ctx, draft, urgency)
-                return True
-        return False
+        labels = [(u, ctx.label(f"report.urgency.{u}")) for u in Urgency]
+        return await typed_choice(ctx, draft, message, labels, self._urgency,
+                                  self._ask_urgency)
 
     async def _sent_photo(self, ctx: Ctx, draft: Draft, message: Message) -> bool:
         if not message.photo:

@@ -326,6 +326,20 @@ async def test_worker_logs_each_kind_of_contact_in_chinese(bot: BotProcess,
                                   "记得带降压药")
 
 
+async def test_a_typed_kind_is_taken_only_when_it_names_one_button(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    _, worker = await paired_setup(bot, api)
+    await worker.send("/log")
+    await worker.expect("what was it")
+    await worker.send("a")  # a slip of the thumb: once in "Call", but no word of any button
+    await worker.expect("Tap a button above to say what it was")
+    await worker.send("visit")
+    await worker.expect("When was it")
+    await worker.send("/cancel")
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == 0
+
+
 async def test_worker_logs_in_english_with_a_typed_date_and_can_delete(
         bot: BotProcess, api: FakeBotApi) -> None:
     _, worker = await paired_setup(bot, api)

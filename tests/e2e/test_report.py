@@ -222,6 +222,52 @@ async def test_wrong_kinds_of_input_keep_the_step(bot: BotProcess, resident: Fak
     await resident.expect(r"请点上面的“确认提交”")
 
 
+async def _to_urgency(user: FakeUser, lang: str) -> None:
+    """Answer a report up to "how urgent?"."""
+    await user.send("/report")
+    await user.press(label(lang, "report.category.health"))
+    await user.send("楼下王奶奶摔倒了起不来，很疼")
+    await user.press(label(lang, "report.button.skip"))
+    await user.send("东门小区5栋301")
+    await user.press("东门社区")
+    await user.expect(r"有多着急|How urgent")
+
+
+async def test_typed_urgent_is_asked_again_never_filed_as_not_urgent(
+        bot: BotProcess, resident: FakeUser) -> None:
+    await _to_urgency(resident, "zh")
+    for typed in ("着急", "急"):  # both are in "🟢 不着急" only, after its 不
+        await resident.send(typed)
+        await resident.expect(r"拿不准您说的是哪一个")
+        again = await resident.expect(r"有多着急")
+        assert again.labels == [label("zh", f"report.urgency.{u}")
+                                for u in ("danger", "soon", "not_urgent")]
+    await resident.press("🔴 现在有危险", in_message=again)
+    await resident.expect(r"有照片吗")
+    await resident.press("跳过")
+    await resident.press("🙈 不留名")
+    summary = await resident.expect(r"求助内容")
+    assert "现在有危险" in summary.plain and "不着急" not in summary.plain
+
+
+async def test_typed_not_urgent_is_taken_in_chinese_and_english(
+        bot: BotProcess, resident: FakeUser, resident_en: FakeUser) -> None:
+    await _to_urgency(resident, "zh")
+    await resident.send("不急")
+    await resident.expect(r"有照片吗")
+    await _to_urgency(resident_en, "en")
+    await resident_en.send("urgent")
+    await resident_en.expect(r"could not tell which one")
+    await resident_en.expect(r"How urgent")
+    await resident_en.send("not urgent")
+    await resident_en.expect(r"Any photos")
+    for user, lang in ((resident, "zh"), (resident_en, "en")):
+        await user.press(label(lang, "report.button.skip"))
+        await user.press(label(lang, "report.button.anonymous"))
+    assert "不着急" in (await resident.expect(r"求助内容")).plain
+    assert "Not urgent" in (await resident_en.expect(r"Your report")).plain
+
+
 async def test_special_characters_come_back_exactly(bot: BotProcess, resident: FakeUser) -> None:
     tricky = '<b>Tom & "Jerry"</b> *bold* _x_ `code` [a](b) 😀 &amp; <'
     await resident.send("/report")
