@@ -42,6 +42,7 @@ from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import typed_choice
 from bot.telegram.keyboards import buttons, page_line, page_rows, pairs
+from bot.telegram.menus import COMMAND
 from bot.telegram.report_summary import summary
 from storage.flows import FlowState
 
@@ -441,15 +442,22 @@ class ReportFlow(StepFlow[Draft]):
         return None
 
     async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
-        """A second Confirm (double tap, or replayed after a crash) repeats the reference."""
-        if parts[:1] == [OK.action]:
-            latest = await new_reports.latest(ctx.services, ctx.user_id)
-            if latest is not None:
-                await ctx.drop_keyboard()
-                await ctx.answer()
-                await ctx.reply(ctx.t("report.already_sent", ref=latest.ref))
-                return
-        await self.stale(ctx)
+        """Confirm pressed on a summary no longer waiting: pressed again on the one that was
+        sent (a double tap, a press replayed after a crash), the reference is repeated; on
+        one never sent (cancelled, or cleared when it expired), the person is told so and
+        offered a new report, never another report's reference."""
+        pressed = ctx.query.message if ctx.query is not None else None
+        if parts[:1] != [OK.action] or pressed is None:
+            await self.stale(ctx)
+            return
+        made = await new_reports.from_summary(ctx.services, ctx.user_id, pressed.message_id)
+        await ctx.drop_keyboard()
+        await ctx.answer()
+        if made is not None:
+            await ctx.reply(ctx.t("report.already_sent", ref=made.ref))
+            return
+        await ctx.reply(ctx.t("report.not_sent"), buttons(
+            [[(ctx.t("button.report"), COMMAND.data("report"))]]))
 
     async def _repeat_asked(self, ctx: Ctx, draft: Draft) -> bool:
         """Ask whether this is the report sent a few minutes ago; True when asked."""
@@ -468,8 +476,9 @@ class ReportFlow(StepFlow[Draft]):
             return [Outgoing(ctx.chat_id, text, lang=ctx.lang,
                              target={"remove_keyboard": True})]
 
+        pressed = ctx.query.message if ctx.query is not None else None
         outcome = await new_reports.submit(ctx.services, ctx.user_id, NAME, CONFIRM, ctx.now,
-                                           receipt)
+                                           receipt, pressed.message_id if pressed else None)
         if outcome.rate_limited:
             await ctx.reply(ctx.t("report.rate_limited"))
             return

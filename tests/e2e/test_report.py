@@ -327,6 +327,65 @@ async def test_double_confirm_makes_one_report(bot: BotProcess, resident: FakeUs
     assert len(stored_reports(bot)) == 1
 
 
+async def _summary_of_a_second_report(resident: FakeUser) -> BotMessage:
+    """Yesterday's report sent; today's written up to its summary, not confirmed."""
+    await submit_report(resident)
+    await resident.send("/report")
+    await resident.press("🧒 孩子没人照顾")
+    await resident.send("隔壁的孩子一个人在家两天了，没人管")
+    await resident.press("跳过")
+    await resident.send("翠竹小区8栋")
+    await resident.press("翠竹社区")
+    await resident.press("🟠 这几天需要帮助")
+    await resident.press("跳过")
+    await resident.press("🙈 不留名")
+    return await resident.expect(r"求助内容.*孩子没人照顾")
+
+
+async def test_confirm_on_a_cancelled_summary_says_it_was_not_sent(
+        bot: BotProcess, resident: FakeUser) -> None:
+    summary = await _summary_of_a_second_report(resident)
+    await resident.send("/cancel")
+    await resident.expect(r"这次求助没有提交")
+    await resident.expect(r"还需要什么")
+    await resident.press("✅ 确认提交", in_message=summary)  # the summary still on screen
+    said = await resident.expect(r"这条求助没有提交")
+    assert "R-0001" not in said.plain and "已经提交" not in said.plain
+    assert said.labels == ["🆘 有人需要帮助"]
+    [shown] = [m for m in resident.messages if m.message_id == summary.message_id]
+    assert shown.labels == []  # that summary cannot be pressed again
+    await resident.press("🆘 有人需要帮助", in_message=said)
+    await resident.expect(r"出了什么事")
+    assert len(stored_reports(bot)) == 1
+
+
+async def test_confirm_on_an_expired_summary_says_it_was_not_sent(
+        bot: BotProcess, resident: FakeUser) -> None:
+    summary = await _summary_of_a_second_report(resident)
+    with bot.db() as conn:
+        conn.execute("UPDATE flows SET updated_at = ?",
+                     ((bot.now() - timedelta(hours=49)).isoformat(),))
+    resident.drain()
+    await resident.press("✅ 确认提交", in_message=summary)
+    await resident.expect(r"已经清除了")
+    said = await resident.expect(r"这条求助没有提交")
+    assert "R-0001" not in said.plain
+    await resident.expect_nothing(within=0.5)
+    assert len(stored_reports(bot)) == 1
+
+
+async def test_a_second_confirm_on_the_summary_sent_repeats_its_reference_not_the_latest(
+        bot: BotProcess, resident: FakeUser) -> None:
+    summary = await _to_summary(resident)
+    data = "rp:ok"  # what the Confirm button carries
+    await resident.press_data(data, message=summary)
+    await resident.expect(r"已收到，编号 R-0001")
+    await submit_report(resident, description="三楼李大爷发烧三天了，家里没人")
+    await resident.press_data(data, message=summary)  # an old tap, delivered late
+    said = await resident.expect(r"已经提交过了")
+    assert "R-0001" in said.plain and "R-0002" not in said.plain
+
+
 async def test_confirm_replayed_after_crash_makes_one_report(bot: BotProcess, api: FakeBotApi,
                                                              resident: FakeUser) -> None:
     summary = await _to_summary(resident)
