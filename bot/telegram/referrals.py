@@ -56,12 +56,12 @@ from bot.services.referral_notices import (
     VIEW,
 )
 from bot.services.referrals import Referral
+from bot.telegram import flows as flow_runner
 from bot.telegram.commands import Command
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_ui import is_coordinator, short, today
 from bot.telegram.keyboards import buttons, optional, pairs
-from storage import flows
 
 if TYPE_CHECKING:
     from telegram.ext import Application as PtbApplication
@@ -533,9 +533,7 @@ class EligibilityFlow(StepFlow[EligibilityDraft]):
             await ctx.answer(ctx.t("referrals.refused.not_yours", ref=""), alert=True)
             return
         await ctx.answer()
-        state = await flows.get(ctx.db, ctx.user_id)
-        if state is not None and state.name != self.name:
-            await ctx.reply(ctx.t("start.flow_waiting"))
+        if await flow_runner.busy(ctx, self.name):
             return
         await self.goto(ctx, "choose", EligibilityDraft(
             referral.id, sorted(referral.eligibility, key=lambda e: e.value)))
