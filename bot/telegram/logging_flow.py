@@ -112,6 +112,8 @@ class LogFlow(StepFlow[LogDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Begin a log (or resume the one in progress)."""
+        if await self.busy(ctx):  # another task half done: said, and asked again
+            return
         state = await self.current(ctx)
         if state is not None:
             await ctx.reply(ctx.t("log.resume"))

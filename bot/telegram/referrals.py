@@ -438,6 +438,8 @@ class ImportFlow(StepFlow[ImportDraft]):
         if not await ctx.may(Action.REFERRAL_IMPORT):
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return
+        if await self.busy(ctx, this_too=True):
+            return
         if not await usecases.sources(ctx.services):
             # The first step is a choice among the agencies: with none, say how to add one.
             await ctx.reply(ctx.t("referrals.sources.none_yet"))
@@ -601,6 +603,8 @@ class SourcesFlow(StepFlow[SourcesDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Show the sources with their buttons."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, "menu", SourcesDraft())
 
     async def expect(self, ctx: Ctx, step: str) -> None:

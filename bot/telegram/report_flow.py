@@ -37,7 +37,6 @@ from bot.domain.reports import (
 from bot.services import areas, new_reports, routing
 from bot.services.areas import Area
 from bot.services.new_reports import Outgoing
-from bot.telegram import flows as flow_runner
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import typed_choice
@@ -101,9 +100,12 @@ class ReportFlow(StepFlow[Draft]):
     # -- entry points -------------------------------------------------------------------
 
     async def start(self, ctx: Ctx) -> None:
-        """Begin a report, or pick up the one in progress."""
-        state = await flow_runner.current(ctx)  # an expired draft is dropped, and said so
-        if state is not None and state.name == NAME:
+        """Begin a report, or pick up the one in progress; never over another task half
+        done (a /log at its note): that one is said, and its question asked again."""
+        if await self.busy(ctx):  # an expired flow is dropped first, and said so
+            return
+        state = await self.current(ctx)
+        if state is not None:
             await ctx.reply(ctx.t("report.resume"))
             await self.ask(ctx, state)
             return
