@@ -86,6 +86,11 @@ class CaseFlow(StepFlow[CaseDraft]):
         await self.save(ctx, step, CaseDraft(report.id))
         await self._ask_about(ctx, step, report, with_colleagues=True)
 
+    async def reply_now(self, ctx: Ctx, report: Report, message: Message) -> None:
+        """The reporter's answer to the worker, sent without the reply button (Telegram's
+        reply to the relayed message): taken as the button's step takes it, checks and all."""
+        await self._typed(ctx, REPLY, CaseDraft(report.id), message)
+
     # -- asking ------------------------------------------------------------------------------
 
     async def _ask(self, ctx: Ctx, step: str, draft: CaseDraft) -> None:

@@ -20,7 +20,7 @@ from tests.e2e.helpers_triage import (
 )
 from tests.e2e.reporting import label, submit_report
 from tests.e2e.test_households import paired_setup
-from tests.rig.server import FakeBotApi, FakeUser
+from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
 TAKE = label("zh", "triage.button.take")
 
@@ -757,3 +757,62 @@ async def test_reply_pressed_in_the_middle_of_a_new_report_keeps_the_draft_and_s
     await resident.send("他住5楼502室，门口有辆自行车")
     await worker.expect(r"求助人回复.*5楼502室")
     assert events(bot, ref)[-1] == "reply"
+
+
+# -- a reporter answering the worker without the reply button -------------------------------------
+
+
+async def _worker_asks(coordinator: FakeUser, worker: FakeUser,
+                       resident: FakeUser) -> tuple[str, BotMessage]:
+    """A report taken by 陈社工, who asks the reporter something; the reporter's copy."""
+    await join(coordinator, worker, "陈社工")
+    ref = await submit_report(resident)
+    await worker.press(TAKE, in_message=await worker.expect(ref))
+    await worker.expect(rf"{ref} 由您负责了")
+    await worker.press(label("zh", "triage.button.msg"))
+    await worker.expect(r"要发给")
+    await worker.send("张大爷住几楼？")
+    return ref, await resident.expect(r"给您留言.*张大爷住几楼")
+
+
+async def test_a_reporter_answering_with_telegrams_reply_reaches_the_worker(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref, asked = await _worker_asks(coordinator, worker, resident)
+    await resident.send("5楼502，门口有辆自行车", reply_to=asked)  # a swipe on the message
+    await resident.expect(rf"已转达给社工（{ref}）")
+    answer = await worker.expect(r"求助人回复.*5楼502，门口有辆自行车")
+    assert "李阿姨" not in answer.plain
+    assert events(bot, ref)[-1] == "reply"
+
+
+async def test_a_reporter_typing_to_the_worker_is_shown_the_reply_button(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref, _ = await _worker_asks(coordinator, worker, resident)
+    worker.drain()
+    await resident.send("好的，谢谢，他住502")
+    hint = await resident.expect(r"想回复社工")
+    assert ref in hint.plain and hint.labels == ["💬 回复社工"]
+    await worker.expect_nothing(within=0.5)  # where free text goes is not guessed
+    assert events(bot, ref)[-1] == "message"
+    await resident.press("💬 回复社工", in_message=hint)
+    await resident.expect(r"请写下要回复社工的话")
+    await resident.send("他住502")
+    await worker.expect(r"求助人回复.*他住502")
+
+
+async def test_a_reply_to_the_worker_of_a_case_now_closed_reaches_nobody(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref, asked = await _worker_asks(coordinator, worker, resident)
+    await worker.press(label("zh", "triage.button.res"))
+    await worker.expect(r"怎么解决的")
+    await worker.send("已送医")
+    await resident.expect(r"帮助到了吗")
+    worker.drain()
+    resident.drain()
+    await resident.send("谢谢你们", reply_to=asked)
+    await resident.expect(rf"{ref} 已经处理完了")  # told why it is not passed on
+    await worker.expect_nothing(within=0.5)
+    assert "reply" not in events(bot, ref)

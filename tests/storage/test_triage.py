@@ -202,3 +202,15 @@ async def test_a_report_is_found_by_the_summary_confirmed_on_and_by_its_reporter
     assert found is not None and found.id == made.id
     assert await reports.from_summary(db, REPORTER, 40) is None  # a summary never confirmed
     assert await reports.from_summary(db, A, 41) is None  # message ids are per chat
+
+
+async def test_the_buttons_of_a_message_sent_are_read_back_in_its_own_chat_only(
+        db: Database) -> None:
+    reply_button = (("💬 回复社工", "cs:reply:7"),)
+    await outbox.enqueue(db, [Outgoing(REPORTER, "留言", (reply_button,))], NOW)
+    [row] = await outbox.claim(db, NOW)
+    assert await store.sent_button_data(db, REPORTER, 55) == []  # not sent yet
+    await outbox.mark_sent(db, [row.id], 55, NOW)
+    assert await store.sent_button_data(db, REPORTER, 55) == ["cs:reply:7"]
+    assert await store.sent_button_data(db, A, 55) == []  # message ids are per chat
+    assert await store.sent_button_data(db, REPORTER, 54) == []
