@@ -492,6 +492,17 @@ async def _to_summary(user: FakeUser):  # type: ignore[no-untyped-def]
     return await user.expect(r"求助内容")
 
 
+async def test_a_phone_typed_in_full_width_digits_is_taken(bot: BotProcess,
+                                                          resident: FakeUser) -> None:
+    await _answer_steps(resident, 7)  # up to "怎么联系您"
+    await resident.send("１３８００１３８０００")  # a Chinese keyboard in full-width mode
+    summary = await resident.expect(r"求助内容")
+    assert "13800138000" in summary.plain
+    await resident.press("✅ 确认提交", in_message=summary)
+    await resident.expect(r"已收到，编号 R-0001")
+    assert stored_reports(bot)[0]["phone"] == "13800138000"
+
+
 async def test_the_anonymous_button_of_an_older_keyboard_still_works(bot: BotProcess,
                                                                      resident: FakeUser) -> None:
     await _answer_steps(resident, 7)  # up to "怎么联系您"
