@@ -54,9 +54,9 @@ def day_button(prefix: Prefix) -> Button[str]:
 
 def day_step(keys: str, button: Button[str], take: Take[D, date]) -> Step[D]:
     """The day something happened: today or yesterday as buttons, or typed (2026-03-05,
-    2026/3/5, 2026年3月5日, 3-5, 3月5日). A day in the future or more than a year back is
-    refused with `<keys>.problem.future|too_old`; asked with `<keys>.ask_day` and the labels
-    `<keys>.button.today|yesterday`."""
+    2026/3/5, 2026年3月5日, 3-5, 3月5日, and 号 wherever 日 is). A day in the future or
+    more than a year back is refused with `<keys>.problem.future|too_old`; asked with
+    `<keys>.ask_day` and the labels `<keys>.button.today|yesterday`."""
 
     async def ask(ctx: Ctx, data: D) -> None:
         await ctx.reply(ctx.t(f"{keys}.ask_day"), buttons([[
