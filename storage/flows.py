@@ -50,13 +50,29 @@ def _state(row: Row) -> FlowState:
 
 async def put(db: Database, telegram_id: int, name: str, step: str, data: dict[str, Any],
               now: datetime, update_id: int = 0) -> FlowState:
-    """Save the person's flow at `step` with `data` (starting it if new); one flow per person.
+    """Save the person's flow at `step` with `data` (starting it if new, in place of any
+    other); one flow per person.
 
     `update_id` is the update that caused this step, so that the same update replayed after
     a crash is recognised and not applied twice.
     """
+    found = await _put(db, telegram_id, name, step, data, now, update_id, replace=True)
+    assert found is not None
+    return found
+
+
+async def put_unless_other(db: Database, telegram_id: int, name: str, step: str,
+                           data: dict[str, Any], now: datetime,
+                           update_id: int = 0) -> FlowState | None:
+    """As `put`, but never over another flow in progress: None (and nothing written) when
+    the person is half way through a flow of another name."""
+    return await _put(db, telegram_id, name, step, data, now, update_id, replace=False)
+
+
+async def _put(db: Database, telegram_id: int, name: str, step: str, data: dict[str, Any],
+               now: datetime, update_id: int, *, replace: bool) -> FlowState | None:
     stamp = to_db(now)
-    [row] = await db.write(
+    rows = await db.write(
         "INSERT INTO flows (telegram_id, name, step, data, started_at, updated_at, "
         "last_update_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
         "started_at = CASE WHEN flows.name = excluded.name THEN flows.started_at "
@@ -64,11 +80,12 @@ async def put(db: Database, telegram_id: int, name: str, step: str, data: dict[s
         "name = excluded.name, step = excluded.step, data = excluded.data, "
         "updated_at = excluded.updated_at, unasked = 0, "
         "last_update_id = MAX(flows.last_update_id, excluded.last_update_id) "
-        f"RETURNING {_COLUMNS}",
+        + ("" if replace else "WHERE flows.name = excluded.name ")
+        + f"RETURNING {_COLUMNS}",
         (telegram_id, name, step, json.dumps(data, ensure_ascii=False), stamp, stamp,
          update_id),
     )
-    return _state(row)
+    return _state(rows[0]) if rows else None
 
 
 async def set_unasked(db: Database, telegram_id: int, unasked: bool) -> None:

@@ -60,8 +60,12 @@ class Submitted:
 
 async def submit(db: Database, reporter_id: int, flow_name: str, confirm_step: str,
                  now: datetime, per_hour: int,
-                 receipt: Callable[[Report], Sequence[Outgoing]] | None = None) -> Submitted:
+                 receipt: Callable[[Report], Sequence[Outgoing]] | None = None,
+                 summary_message_id: int | None = None) -> Submitted:
     """Turn the person's draft into a report and end the flow, in one transaction.
+
+    `summary_message_id` is the summary message whose Confirm was pressed, kept with the
+    report (`from_summary`).
 
     The draft is consumed by the same transaction that creates the report, so a second
     Confirm (a double tap, or an update replayed after a crash) finds no draft and gets the
@@ -85,7 +89,7 @@ async def submit(db: Database, reporter_id: int, flow_name: str, confirm_step: s
         )
         if over_rate_limit(int(recent), per_hour):
             return Submitted(None, rate_limited=True)
-        report_id = await _insert(tx, reporter_id, draft, now)
+        report_id = await _insert(tx, reporter_id, draft, now, summary_message_id)
         await tx.execute("DELETE FROM flows WHERE telegram_id = ?", (reporter_id,))
         row = await tx.fetchone(f"SELECT {COLUMNS} FROM reports WHERE id = ?", (report_id,))
         assert row is not None
@@ -95,14 +99,15 @@ async def submit(db: Database, reporter_id: int, flow_name: str, confirm_step: s
         return Submitted(report)
 
 
-async def _insert(tx: Tx, reporter_id: int, draft: Draft, now: datetime) -> int:
+async def _insert(tx: Tx, reporter_id: int, draft: Draft, now: datetime,
+                  summary_message_id: int | None) -> int:
     assert draft.category is not None and draft.urgency is not None
     stamp = to_db(now)
     report_id = await tx.execute(
         "INSERT INTO reports (reporter_id, category, description, subject, address, latitude, "
         "longitude, area_id, area_text, urgency, photos, phone, anonymous, created_at, "
-        "updated_at, voice_file_id, voice_seconds, voice_audio) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "updated_at, voice_file_id, voice_seconds, voice_audio, summary_message_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         # Said in a voice note: no text (every surface words the voice from the catalogs).
         (reporter_id, draft.category.value, draft.description or "", draft.subject,
          draft.address,
@@ -110,7 +115,7 @@ async def _insert(tx: Tx, reporter_id: int, draft: Draft, now: datetime) -> int:
          json.dumps(draft.photos), None if draft.anonymous else draft.phone,
          int(bool(draft.anonymous)), stamp, stamp, draft.voice_file_id,
          draft.voice_seconds if draft.voice_file_id else None,
-         int(draft.voice_audio and draft.voice_file_id is not None)),
+         int(draft.voice_audio and draft.voice_file_id is not None), summary_message_id),
     )
     await tx.execute(
         "INSERT INTO report_events (report_id, at, actor_id, kind, status) "
@@ -124,6 +129,15 @@ async def _latest_of(tx: Tx, reporter_id: int) -> Report | None:
     row = await tx.fetchone(
         f"SELECT {COLUMNS} FROM reports WHERE reporter_id = ? ORDER BY id DESC LIMIT 1",
         (reporter_id,),
+    )
+    return None if row is None else report_from_row(row)
+
+
+async def from_summary(db: Database, reporter_id: int, message_id: int) -> Report | None:
+    """The person's report made by pressing Confirm on the summary `message_id`, if any."""
+    row = await db.fetchone(
+        f"SELECT {COLUMNS} FROM reports WHERE reporter_id = ? AND summary_message_id = ?",
+        (reporter_id, message_id),
     )
     return None if row is None else report_from_row(row)
 

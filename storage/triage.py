@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -506,6 +507,26 @@ async def reply_words(db: Database, event_id: int) -> str:
     found = await db.fetchval(
         "SELECT detail FROM report_events WHERE id = ? AND kind = 'reply'", (event_id,))
     return str(found or "")
+
+
+async def sent_button_data(db: Database, chat_id: int, message_id: int) -> list[str]:
+    """The callback data of the buttons on message `message_id` of chat `chat_id`, as the
+    outbox sent it; none when the outbox sent no such message (or has forgotten it)."""
+    row = await db.fetchone(
+        "SELECT buttons FROM outbox WHERE chat_id = ? AND message_id = ? AND state = 'sent' "
+        "ORDER BY id DESC LIMIT 1", (chat_id, message_id))
+    if row is None:
+        return []
+    rows = json.loads(row["buttons"])
+    return [str(button[1]) for line in rows for button in line if len(button) == 2]
+
+
+async def reporter_cases(db: Database, reporter: int) -> list[Report]:
+    """A reporter's reports a worker has now (taken and open), oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {COLUMNS} FROM reports WHERE reporter_id = ? AND status = 'acknowledged' "
+        "AND taken_by IS NOT NULL ORDER BY id", (reporter,))
+    return [report_from_row(r) for r in rows]
 
 
 async def open_cases(db: Database, worker: int) -> list[Report]:

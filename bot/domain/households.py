@@ -200,8 +200,9 @@ CORRECTION_HOURS: Final = 24
 SEARCH_MIN: Final = 1
 
 _EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_MONTH_DAY_RE = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# The day as written or said: 5日, or 5号 as most people write it.
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_MONTH_DAY_RE = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 
 
 @dataclass(frozen=True)
@@ -332,9 +333,10 @@ def check_household(
 
 
 def parse_day(text: str, today: date) -> date | None:
-    """A date typed or written in a file: 2026-03-05, 2026/3/5, 2026年3月5日, or 3-5 / 3月5日
-    (the last such day up to today: on 5 January, 12月28日 is last year's, as every date
-    asked for is of something that has happened); None if it is not a real date."""
+    """A date typed or written in a file: 2026-03-05, 2026/3/5, 2026年3月5日 (or 5号), or
+    3-5 / 3月5日 / 3月5号 (the last such day up to today: on 5 January, 12月28日 is last
+    year's, as every date asked for is of something that has happened); None if it is not a
+    real date."""
     value = clean(text).translate(_FULLWIDTH)
     if " " in value and value.count(":"):  # a spreadsheet date-time: keep the date
         value = value.split(" ", 1)[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -108,7 +109,9 @@ def normalise_phone(text: str) -> str | None:
     Chinese mobiles have 11 digits, landlines 7–12 with area code, and international numbers
     up to 15 (E.164); anything from 5 digits (short service numbers) to 15 is accepted.
     """
-    candidate = _PHONE_STRIP.sub("", text.strip())
+    # As typed with a Chinese keyboard in full-width mode too (１３８…, ＋８６, （０７５５）),
+    # read as the rest of the product reads full-width digits (NFKC).
+    candidate = _PHONE_STRIP.sub("", unicodedata.normalize("NFKC", text).strip())
     plus = candidate.startswith("+")
     digits = candidate[1:] if plus else candidate
     if not digits.isascii() or not digits.isdigit() or not 5 <= len(digits) <= 15:

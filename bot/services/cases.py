@@ -207,6 +207,26 @@ async def reply_again(services: Services, report_id: int, event_id: int) -> list
     return [await routing.to_reporter(services, report, "triage.relay.not_passed")]
 
 
+async def answered_relay(services: Services, reporter_id: int,
+                         message_id: int) -> Report | None:
+    """The reporter's case whose worker's words the bot relayed into their chat as message
+    `message_id` (they answered it with Telegram's reply); None when that message was no
+    relay of a case of theirs. Known by the reply button the relay carried."""
+    for data in await store.sent_button_data(services.db, reporter_id, message_id):
+        pressed = case_buttons.REPLY.parse(data)
+        if pressed is None:
+            continue
+        report = await reports.get(services.db, pressed[0])
+        if report is not None and report.reporter_id == reporter_id:
+            return report
+    return None
+
+
+async def reporter_cases(services: Services, reporter_id: int) -> list[Report]:
+    """The reporter's reports a worker has now (taken and open)."""
+    return await store.reporter_cases(services.db, reporter_id)
+
+
 async def _conclude(services: Services, report: Report, actor: int, text: str, kind: str,
                     to: Status, told: Outgoing, now: datetime) -> Report | None:
     """Move the taker's open case to `to`, the reporter's notice queued with it."""

@@ -118,6 +118,8 @@ class ActivityFlow(StepFlow[ActivityDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Begin recording an activity (or resume the one in progress)."""
+        if await self.busy(ctx):  # another task half done: said, and asked again
+            return
         state = await self.current(ctx)
         if state is not None:
             await ctx.reply(ctx.t("activity.resume"))

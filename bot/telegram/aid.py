@@ -163,6 +163,8 @@ class AidFlow(StepFlow[AidDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Begin recording aid (or resume the entry in progress)."""
+        if await self.busy(ctx):  # another task half done: said, and asked again
+            return
         state = await self.current(ctx)
         if state is not None:
             await ctx.reply(ctx.t("aid.resume"))
@@ -186,6 +188,8 @@ class AidFlow(StepFlow[AidDraft]):
 
     async def redo(self, ctx: Ctx, entry: Aid) -> None:
         """Record the entry again from its kind on; saving replaces the old one."""
+        if await self.busy(ctx, this_too=True):
+            return
         draft = AidDraft(replaces=entry.id)
         if entry.report_id is not None:
             case = await ledger.case(ctx.services, entry.report_id)
@@ -548,6 +552,8 @@ class FundFlow(StepFlow[FundDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the name."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, FUND_NAME, FundDraft())
 
     async def _ask_name(self, ctx: Ctx, draft: FundDraft) -> None:

@@ -26,7 +26,7 @@ from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import LANGUAGE, CommonHandlers
 from bot.telegram.context import SERVICES_KEY, Ctx, build_ctx, handler
 from bot.telegram.failures import Failures
-from bot.telegram.flows import FlowRegistry
+from bot.telegram.flows import FLOWS_KEY, FlowRegistry
 from bot.telegram.menus import MENU
 from bot.telegram.registry import features
 from bot.telegram.transport import RECEIVED_KEY, AiohttpRequest, UpdatesRequest
@@ -83,6 +83,7 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
     app.bot_data[RECEIVED_KEY] = received
     table = CommandTable()
     flows = FlowRegistry()
+    app.bot_data[FLOWS_KEY] = flows  # a flow about to start asks it which one is open
     common = CommonHandlers(table, flows)
     _register_common(table, common)
     for feature in features():

@@ -213,6 +213,31 @@ class CaseActions:
         assert report is not None
         await self.flow.begin(ctx, case_flow.REPLY, report)
 
+    async def reporter_message(self, ctx: Ctx) -> bool:
+        """A message outside any flow from a reporter whose case a worker has: their answer
+        with Telegram's reply to the worker's relayed words goes on as the reply button's
+        would (the same checks, the same history); typed with one such case open, they are
+        shown that case's reply button (where free text goes is never guessed). False for
+        anything else: the usual fallback answers it."""
+        message = ctx.message
+        if message is None:
+            return False
+        replied = message.reply_to_message
+        if replied is not None:
+            report = await cases.answered_relay(ctx.services, ctx.user_id, replied.message_id)
+            if report is not None:
+                await self.flow.reply_now(ctx, report, message)
+                return True
+        if message.text is None:
+            return False
+        held = await cases.reporter_cases(ctx.services, ctx.user_id)
+        if len(held) != 1:
+            return False
+        await ctx.reply(ctx.t("triage.relay.reply_hint", ref=held[0].ref,
+                              button=ctx.t("triage.button.reply")),
+                        optional(case_buttons.reply(ctx.services, ctx.lang, held[0])))
+        return True
+
     # -- the reporter's answer to "did help arrive?" -----------------------------------
 
     async def feedback(self, ctx: Ctx) -> None:

@@ -15,11 +15,11 @@ from bot.domain.people import Role
 from bot.domain.reports import Report, parse_reference
 from bot.domain.triage import MESSAGE_MAX, NOTE_MAX, Action, check_text
 from bot.services import case_buttons, cases, routing
+from bot.telegram import flows as flow_runner
 from bot.telegram.case_checks import check, refuse
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, Int, On, Refused, Step, StepFlow, Steps, on
 from bot.telegram.keyboards import buttons, optional, picker
-from storage import flows
 
 FLOW = "case"
 CF = CODEC.prefix("cf", "the case flow (bot/telegram/case_flow.py)")
@@ -77,14 +77,19 @@ class CaseFlow(StepFlow[CaseDraft]):
         await ctx.reply(ctx.t("triage.cases.use_buttons"))
 
     async def begin(self, ctx: Ctx, step: str, report: Report) -> None:
-        """Wait for the text of `step`, unless another flow (a report draft) is in progress."""
+        """Wait for the text of `step`, unless another flow (a report draft, a /log) is half
+        done: then the person is told which and asked its question again, so what they type
+        next goes where they can see it goes (another case's text may be replaced)."""
         await ctx.answer()
-        state = await flows.get(ctx.db, ctx.user_id)
-        if state is not None and state.name != FLOW:
-            await ctx.reply(ctx.t("start.flow_waiting", command=f"/{state.name}"))
+        if await flow_runner.busy(ctx, FLOW):
             return
         await self.save(ctx, step, CaseDraft(report.id))
         await self._ask_about(ctx, step, report, with_colleagues=True)
+
+    async def reply_now(self, ctx: Ctx, report: Report, message: Message) -> None:
+        """The reporter's answer to the worker, sent without the reply button (Telegram's
+        reply to the relayed message): taken as the button's step takes it, checks and all."""
+        await self._typed(ctx, REPLY, CaseDraft(report.id), message)
 
     # -- asking ------------------------------------------------------------------------------
 

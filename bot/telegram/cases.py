@@ -59,6 +59,7 @@ def register_cases(app: Application, table: CommandTable,  # type: ignore[type-a
     flow_registry.add(flow)
     app.add_handler(CallbackQueryHandler(handler(actions.button), pattern=f"^{CS.name}:"))
     app.add_handler(CallbackQueryHandler(handler(actions.feedback), pattern=f"^{FB.name}:"))
+    common.outside_flows.append(actions.reporter_message)
 
 
 class CasesFeature:

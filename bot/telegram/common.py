@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.callbacks import CODEC, Choice
@@ -27,6 +29,9 @@ class CommonHandlers:
     def __init__(self, table: CommandTable, flows: FlowRegistry) -> None:
         self.table = table
         self.flows = flows
+        # Handlers a message outside any flow is offered to, in order, before the fallback:
+        # each takes it (True) or leaves it (a reporter's answer to a worker, case_actions).
+        self.outside_flows: list[Callable[[Ctx], Awaitable[bool]]] = []
 
     async def start(self, ctx: Ctx) -> None:
         """Greet the person and show the buttons of their role (or follow a deep link)."""
@@ -144,6 +149,9 @@ class CommonHandlers:
                     await flow.ask(ctx, state)
                     return
                 await flow.on_message(ctx, state)
+                return
+        for taken in self.outside_flows:
+            if await taken(ctx):
                 return
         await ctx.reply(ctx.t("fallback.no_flow"), menu_keyboard(ctx, self.table))
 

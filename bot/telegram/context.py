@@ -40,6 +40,12 @@ REPLY_PATIENCE = 60.0
 IN_PLACE_MAX = 3000
 
 
+class AnotherFlowOpen(RuntimeError):
+    """A flow was about to be saved over another one half done: a start that did not ask
+    `StepFlow.busy` first. Nothing is saved; the error handler tells the person their
+    answers are kept, and their next message gets the open question again."""
+
+
 SERVICES_KEY = "zhongfu.services"
 PACER_KEY = "zhongfu.pacer"  # the process's one pacer (bot/delivery/pacing.py)
 
@@ -114,9 +120,13 @@ class Ctx:
         return self.t(key).join(parts)
 
     async def save_flow(self, name: str, step: str, data: dict[str, Any]) -> FlowState:
-        """Save the acting person's flow at `step`, marked with this update (replay-safe)."""
-        return await flows.put(self.db, self.user_id, name, step, data, self.now,
-                               self.update.update_id)
+        """Save the acting person's flow at `step`, marked with this update (replay-safe);
+        never over another flow half done (`AnotherFlowOpen`)."""
+        saved = await flows.put_unless_other(self.db, self.user_id, name, step, data, self.now,
+                                             self.update.update_id)
+        if saved is None:
+            raise AnotherFlowOpen(f"flow {name!r} not saved: another flow is half done")
+        return saved
 
     @property
     def sender(self) -> Sender:

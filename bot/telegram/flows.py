@@ -6,10 +6,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol
 
+from bot.domain.access import permits
 from bot.domain.people import Role
 from bot.telegram.context import Ctx
 from storage import flows
 from storage.flows import FlowState
+
+FLOWS_KEY = "zhongfu.flows"  # the application's FlowRegistry, in bot_data
 
 
 class Flow(Protocol):
@@ -75,12 +78,43 @@ def _expired_key(ctx: Ctx, name: str) -> str:
     return key if ctx.services.catalog.has(key) else "flow.expired"
 
 
+async def busy(ctx: Ctx, name: str | None = None, said: str | None = None) -> bool:
+    """Whether the person is half way through a flow other than `name` (any flow, for None).
+
+    Then nothing is started and nothing they typed is thrown away: they are told which task
+    is open (`flow.task.<flow>`; or `said`, a feature's own catalog key) and how to carry on
+    with it or leave it (/cancel), and its question is asked again, so what they type next
+    answers the question they can see. An expired flow is dropped (and said) first; one
+    their role no longer has is ended."""
+    state = await current(ctx)
+    if state is None or state.name == name:
+        return False
+    registry: FlowRegistry | None = ctx.context.application.bot_data.get(FLOWS_KEY)
+    flow = registry.by_name.get(state.name) if registry is not None else None
+    if flow is not None and not permits(ctx.role, flow.role):
+        await flows.clear(ctx.db, ctx.user_id)  # answers for a role they no longer have
+        await ctx.reply(ctx.t("flow.role_ended"))
+        return False
+    await ctx.reply(ctx.t(said) if said is not None
+                    else ctx.t("flow.busy", task=ctx.t(_task_key(ctx, state.name))))
+    if flow is not None:
+        if state.unasked:
+            await flows.set_unasked(ctx.db, ctx.user_id, False)
+        await flow.ask(ctx, state)
+    return True
+
+
+def _task_key(ctx: Ctx, name: str) -> str:
+    key = f"flow.task.{name}"
+    return key if ctx.services.catalog.has(key) else "flow.task.other"
+
+
 async def start_unless_busy(ctx: Ctx, start: Callable[[], Awaitable[None]],
                             busy_key: str) -> None:
-    """Start a flow from a button, unless another is in progress: then say so (`busy_key`)
-    and leave that one as it is, rather than throw its answers away."""
-    if await flows.get(ctx.db, ctx.user_id) is not None:
-        await ctx.reply(ctx.t(busy_key))
+    """Start a flow from a button, unless one is in progress (this one too): then say so
+    (`busy_key`), ask its question again and leave it as it is, rather than throw its
+    answers away."""
+    if await busy(ctx, said=busy_key):
         return
     await start()
 

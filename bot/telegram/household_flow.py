@@ -155,6 +155,8 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
         if not await may(ctx, Action.HOUSEHOLD_MANAGE):
             await ctx.reply(ctx.t("household.not_allowed"))
             return
+        if await self.busy(ctx):  # another task half done: said, and asked again
+            return
         state = await self.current(ctx)
         if state is not None:
             await ctx.reply(ctx.t("household.resume"))
@@ -165,6 +167,8 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
 
     async def edit(self, ctx: Ctx, found: Household) -> None:
         """Open a household's fields at the summary, ready to change and save."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, H_EDIT, HouseholdDraft(
             hid=found.id, name=found.name, area=found.area_id, address=found.address,
             people=found.people_count,
@@ -174,6 +178,8 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
 
     async def from_report(self, ctx: Ctx, report: Report) -> None:
         """Start a household from a report the person took: what it says is filled in."""
+        if await self.busy(ctx, this_too=True):
+            return
         category = REPORT_CATEGORY.get(str(report.category), Category.OTHER)
         # Not the phone: it is the reporter's (often a neighbour's), and a household's phone
         # reaches every worker paired with it later. The worker adds the household's own.
@@ -450,10 +456,14 @@ class FindFlow(StepFlow[FindDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for a name."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, QUERY, FindDraft())
 
     async def start_link(self, ctx: Ctx, report_id: int) -> None:
         """Ask for the household a report is about."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.save(ctx, QUERY, FindDraft(report_id))
         await ctx.reply(ctx.t("fromreport.search_prompt"))
 

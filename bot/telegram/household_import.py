@@ -74,6 +74,8 @@ class ImportFlow(StepFlow[ImportDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the file."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, STEP_FILE, ImportDraft())
 
     async def expect(self, ctx: Ctx, step: str) -> None:

@@ -36,7 +36,13 @@ from bot.services.contacts import NewContact, NotSaved
 from bot.services.my_households import Matches
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
-from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
+from bot.telegram.flowkit.answers import (
+    day_button,
+    day_step,
+    number_step,
+    text_step,
+    typed_choice,
+)
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
 from bot.telegram.household_ui import buttons, may, obligation_text, pairs, short, today
 from bot.telegram.keyboards import picker
@@ -121,6 +127,8 @@ class LogFlow(StepFlow[LogDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Begin a log (or resume the one in progress)."""
+        if await self.busy(ctx):  # another task half done: said, and asked again
+            return
         state = await self.current(ctx)
         if state is not None:
             await ctx.reply(ctx.t("log.resume"))
@@ -263,13 +271,8 @@ class LogFlow(StepFlow[LogDraft]):
         return True
 
     async def _typed_kind(self, ctx: Ctx, draft: LogDraft, message: Message) -> bool:
-        text = clean(message.text).lower()
-        kind = next((k for k in ContactKind if text and text in ctx.t(f"kind.{k.value}").lower()),
-                    None)
-        if kind is None:
-            return False
-        await self._kind(ctx, draft, kind)
-        return True
+        labels = [(k, ctx.label(f"kind.{k.value}")) for k in ContactKind]
+        return await typed_choice(ctx, draft, message, labels, self._kind, self._ask_kind)
 
     async def _take_day(self, ctx: Ctx, draft: LogDraft, day: date) -> None:
         draft.day = day

@@ -113,6 +113,8 @@ class JoinFlow(StepFlow[JoinDraft]):
         if ctx.role is not Role.RESIDENT:
             await ctx.reply(ctx.t("triage.join.problem.already_staff"))
             return
+        if await self.busy(ctx, this_too=True):  # a half-written report is kept
+            return
         problem = await invites.claim(ctx.services, code, ctx.user_id, ctx.now)
         if problem is not None:
             await ctx.reply(ctx.t(f"triage.join.problem.{problem}"))
@@ -391,10 +393,14 @@ class AreaFlow(StepFlow[AreaDraft]):
         area = await areas.get(ctx.services, chosen[0]) if chosen is not None else None
         if AREA_ADD.parse(data) is not None:
             await ctx.answer()
+            if await self.busy(ctx, this_too=True):
+                return
             await self.save(ctx, ADD_STEP, AreaDraft())
             await ctx.reply(ctx.t("triage.areas.ask_name", max=AREA_NAME_MAX))
         elif renamed is not None and area is not None and not area.retired:
             await ctx.answer()
+            if await self.busy(ctx, this_too=True):
+                return
             await self.save(ctx, RENAME_STEP, AreaDraft(area.id))
             await ctx.reply(ctx.t("triage.areas.ask_rename", name=area.name, max=AREA_NAME_MAX))
         elif retired is not None and area is not None and not area.retired:

@@ -73,6 +73,8 @@ class PairFlow(StepFlow[PairDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Begin: find the household."""
+        if await self.busy(ctx, this_too=True):
+            return
         if not await files.any_household(ctx.services):
             await ctx.reply(ctx.t("pair.no_households"))
             return
@@ -80,6 +82,8 @@ class PairFlow(StepFlow[PairDraft]):
 
     async def start_for(self, ctx: Ctx, found: Household) -> None:
         """Begin with the household chosen (from its service file)."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self._household_chosen(ctx, PairDraft(), found)
 
     async def expect(self, ctx: Ctx, step: str) -> None:

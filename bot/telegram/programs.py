@@ -101,6 +101,8 @@ class ProgramFlow(StepFlow[ProgramDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Begin defining a program: ask its name."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, NAME_STEP, ProgramDraft())
 
     async def expect(self, ctx: Ctx, step: str) -> None:

@@ -93,6 +93,8 @@ class ProjectFlow(StepFlow[ProjectDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the name."""
+        if await self.busy(ctx, this_too=True):
+            return
         await ctx.reply(ctx.t("projects.intro"))
         await self.goto(ctx, TITLE, ProjectDraft())
 

@@ -56,12 +56,12 @@ from bot.services.referral_notices import (
     VIEW,
 )
 from bot.services.referrals import Referral
+from bot.telegram import flows as flow_runner
 from bot.telegram.commands import Command
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_ui import is_coordinator, short, today
 from bot.telegram.keyboards import buttons, optional, pairs
-from storage import flows
 
 if TYPE_CHECKING:
     from telegram.ext import Application as PtbApplication
@@ -438,6 +438,8 @@ class ImportFlow(StepFlow[ImportDraft]):
         if not await ctx.may(Action.REFERRAL_IMPORT):
             await ctx.reply(ctx.t("error.needs_role.coordinator"))
             return
+        if await self.busy(ctx, this_too=True):
+            return
         if not await usecases.sources(ctx.services):
             # The first step is a choice among the agencies: with none, say how to add one.
             await ctx.reply(ctx.t("referrals.sources.none_yet"))
@@ -533,9 +535,7 @@ class EligibilityFlow(StepFlow[EligibilityDraft]):
             await ctx.answer(ctx.t("referrals.refused.not_yours", ref=""), alert=True)
             return
         await ctx.answer()
-        state = await flows.get(ctx.db, ctx.user_id)
-        if state is not None and state.name != self.name:
-            await ctx.reply(ctx.t("start.flow_waiting"))
+        if await flow_runner.busy(ctx, self.name):
             return
         await self.goto(ctx, "choose", EligibilityDraft(
             referral.id, sorted(referral.eligibility, key=lambda e: e.value)))
@@ -603,6 +603,8 @@ class SourcesFlow(StepFlow[SourcesDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Show the sources with their buttons."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, "menu", SourcesDraft())
 
     async def expect(self, ctx: Ctx, step: str) -> None:

@@ -37,10 +37,11 @@ from bot.domain.reports import (
 from bot.services import areas, new_reports, routing
 from bot.services.areas import Area
 from bot.services.new_reports import Outgoing
-from bot.telegram import flows as flow_runner
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
+from bot.telegram.flowkit.answers import typed_choice
 from bot.telegram.keyboards import buttons, page_line, page_rows, pairs
+from bot.telegram.menus import COMMAND
 from bot.telegram.report_summary import summary
 from storage.flows import FlowState
 
@@ -99,9 +100,12 @@ class ReportFlow(StepFlow[Draft]):
     # -- entry points -------------------------------------------------------------------
 
     async def start(self, ctx: Ctx) -> None:
-        """Begin a report, or pick up the one in progress."""
-        state = await flow_runner.current(ctx)  # an expired draft is dropped, and said so
-        if state is not None and state.name == NAME:
+        """Begin a report, or pick up the one in progress; never over another task half
+        done (a /log at its note): that one is said, and its question asked again."""
+        if await self.busy(ctx):  # an expired flow is dropped first, and said so
+            return
+        state = await self.current(ctx)
+        if state is not None:
             await ctx.reply(ctx.t("report.resume"))
             await self.ask(ctx, state)
             return
@@ -220,13 +224,9 @@ class ReportFlow(StepFlow[Draft]):
     # -- typed answers ------------------------------------------------------------------
 
     async def _typed_category(self, ctx: Ctx, draft: Draft, message: Message) -> bool:
-        text = (message.text or "").strip()
-        for index, category in enumerate(Category, start=1):
-            label = ctx.t(f"report.category.{category}")
-            if text and (text == str(index) or text.lower() in label.lower()):
-                await self._category(ctx, draft, category)
-                return True
-        return False
+        labels = [(c, ctx.label(f"report.category.{c}")) for c in Category]
+        return await typed_choice(ctx, draft, message, labels, self._category,
+                                  self._ask_category, numbered=True)
 
     async def _typed_description(self, ctx: Ctx, draft: Draft, message: Message) -> bool:
         """What is wrong, typed or said in a voice note (an audio file counts as one)."""
@@ -318,12 +318,9 @@ class ReportFlow(StepFlow[Draft]):
         return True
 
     async def _typed_urgency(self, ctx: Ctx, draft: Draft, message: Message) -> bool:
-        text = (message.text or "").strip().lower()
-        for urgency in Urgency:
-            if text and text in ctx.t(f"report.urgency.{urgency}").lower():
-                await self._urgency(ctx, draft, urgency)
-                return True
-        return False
+        labels = [(u, ctx.label(f"report.urgency.{u}")) for u in Urgency]
+        return await typed_choice(ctx, draft, message, labels, self._urgency,
+                                  self._ask_urgency)
 
     async def _sent_photo(self, ctx: Ctx, draft: Draft, message: Message) -> bool:
         if not message.photo:
@@ -449,15 +446,22 @@ class ReportFlow(StepFlow[Draft]):
         return None
 
     async def on_stale(self, ctx: Ctx, parts: list[str]) -> None:
-        """A second Confirm (double tap, or replayed after a crash) repeats the reference."""
-        if parts[:1] == [OK.action]:
-            latest = await new_reports.latest(ctx.services, ctx.user_id)
-            if latest is not None:
-                await ctx.drop_keyboard()
-                await ctx.answer()
-                await ctx.reply(ctx.t("report.already_sent", ref=latest.ref))
-                return
-        await self.stale(ctx)
+        """Confirm pressed on a summary no longer waiting: pressed again on the one that was
+        sent (a double tap, a press replayed after a crash), the reference is repeated; on
+        one never sent (cancelled, or cleared when it expired), the person is told so and
+        offered a new report, never another report's reference."""
+        pressed = ctx.query.message if ctx.query is not None else None
+        if parts[:1] != [OK.action] or pressed is None:
+            await self.stale(ctx)
+            return
+        made = await new_reports.from_summary(ctx.services, ctx.user_id, pressed.message_id)
+        await ctx.drop_keyboard()
+        await ctx.answer()
+        if made is not None:
+            await ctx.reply(ctx.t("report.already_sent", ref=made.ref))
+            return
+        await ctx.reply(ctx.t("report.not_sent"), buttons(
+            [[(ctx.t("button.report"), COMMAND.data("report"))]]))
 
     async def _repeat_asked(self, ctx: Ctx, draft: Draft) -> bool:
         """Ask whether this is the report sent a few minutes ago; True when asked."""
@@ -476,8 +480,9 @@ class ReportFlow(StepFlow[Draft]):
             return [Outgoing(ctx.chat_id, text, lang=ctx.lang,
                              target={"remove_keyboard": True})]
 
+        pressed = ctx.query.message if ctx.query is not None else None
         outcome = await new_reports.submit(ctx.services, ctx.user_id, NAME, CONFIRM, ctx.now,
-                                           receipt)
+                                           receipt, pressed.message_id if pressed else None)
         if outcome.rate_limited:
             await ctx.reply(ctx.t("report.rate_limited"))
             return

@@ -232,6 +232,8 @@ class StreetFlow(StepFlow[StreetDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the street's name."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, NAME_STEP, StreetDraft())
 
     async def expect(self, ctx: Ctx, step: str) -> None:
@@ -347,6 +349,8 @@ class StreetRenameFlow(StepFlow[RenameDraft]):
 
     async def begin(self, ctx: Ctx, street: Street) -> None:
         """Ask for the new name of this street."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, NAME_STEP, RenameDraft(street.id, street.name))
 
     async def _ask_name(self, ctx: Ctx, draft: RenameDraft) -> None:

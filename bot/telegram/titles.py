@@ -124,6 +124,8 @@ class TitleFlow(StepFlow[TitleDraft]):
 
     async def start(self, ctx: Ctx) -> None:
         """Ask for the words."""
+        if await self.busy(ctx, this_too=True):
+            return
         await self.goto(ctx, TYPED, TitleDraft())
 
     async def _ask(self, ctx: Ctx, draft: TitleDraft) -> None:

@@ -82,6 +82,19 @@ def test_dates_typed_or_written_in_files(text: str, expected: date | None) -> No
     assert parse_day(text, TODAY) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("3月5号", date(2026, 3, 5)), ("3月5日", date(2026, 3, 5)),
+    ("3 月 5 号", date(2026, 3, 5)), ("3月 5号", date(2026, 3, 5)),
+    ("２０２６年３月５号", date(2026, 3, 5)), ("2026年3月5号", date(2026, 3, 5)),
+    ("2026 年 3 月 5 号", date(2026, 3, 5)), ("11月15号", date(2025, 11, 15)),
+    ("12月28号", date(2025, 12, 28)),  # before today: last year's
+    ("3月32号", None), ("2026年2月29号", None), ("5号", None), ("3月5号号", None),
+    ("3月号", None),
+])
+def test_a_day_written_with_hao_is_read_as_with_ri(text: str, expected: date | None) -> None:
+    assert parse_day(text, TODAY) == expected
+
+
 @pytest.mark.parametrize(("text", "today", "expected"), [
     ("12月28日", date(2027, 1, 5), date(2026, 12, 28)),  # typed in January: last December
     ("1-5", date(2027, 1, 5), date(2027, 1, 5)),  # today itself

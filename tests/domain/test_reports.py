@@ -42,7 +42,11 @@ def test_parse_reference(text: str, expected: int | None) -> None:
     ("text", "expected"),
     [("13800138000", "13800138000"), ("+86 138-0013-8000", "+8613800138000"),
      ("(0755) 8888 6666", "075588886666"), ("12345", "12345"), ("1234", None),
-     ("12ab", None), ("+1234567890123456", None), ("１３８００１３８０００", None), ("", None)],
+     ("12ab", None), ("+1234567890123456", None), ("", None),
+     # full-width, as a Chinese keyboard in full-width mode types it
+     ("１３８００１３８０００", "13800138000"),
+     ("＋８６　１３８－００１３－８０００", "+8613800138000"),
+     ("（０７５５）８８８８　６６６６", "075588886666"), ("１２ａｂ", None), ("１２３４", None)],
 )
 def test_normalise_phone(text: str, expected: str | None) -> None:
     assert normalise_phone(text) == expected

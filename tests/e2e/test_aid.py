@@ -234,6 +234,26 @@ async def test_forged_household_and_retired_fund_are_refused(
     assert aid_rows(bot) == []
 
 
+async def test_a_day_written_with_hao_is_taken(bot: BotProcess, api: FakeBotApi) -> None:
+    chen, _ = await setup(bot, api)
+    await chen.send("/aid")
+    await chen.press("💵 现金")
+    await chen.expect("金额是多少元")
+    await chen.send("500")
+    for question, tap in (("从哪里出", "政府救助"), ("用在哪方面", "医疗")):
+        await chen.expect(question)
+        await chen.press(tap)
+    await chen.expect("是哪天发的")
+    await chen.send("11月15号")  # as most people write a date
+    await chen.expect("还有要补充")
+    await chen.press("跳过")
+    assert "日期：2026-11-15" in (await chen.expect("请核对一下")).plain
+    await chen.press("✅ 确认保存")
+    await chen.expect("已保存")
+    with bot.db() as conn:
+        assert conn.execute("SELECT day FROM aid").fetchone()[0] == "2026-11-15"
+
+
 async def test_a_coordinator_records_aid_for_any_household_by_name(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
     await setup(bot, api)

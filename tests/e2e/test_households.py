@@ -330,6 +330,37 @@ async def test_worker_logs_each_kind_of_contact_in_chinese(bot: BotProcess,
                                   "记得带降压药")
 
 
+async def test_a_typed_kind_is_taken_only_when_it_names_one_button(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    _, worker = await paired_setup(bot, api)
+    await worker.send("/log")
+    await worker.expect("what was it")
+    await worker.send("a")  # a slip of the thumb: once in "Call", but no word of any button
+    await worker.expect("Tap a button above to say what it was")
+    await worker.send("visit")
+    await worker.expect("When was it")
+    await worker.send("/cancel")
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == 0
+
+
+async def test_a_log_date_written_with_hao_is_taken(bot: BotProcess, api: FakeBotApi) -> None:
+    worker, _ = await paired_setup(bot, api)
+    await worker.send("/log")
+    await worker.press("🏠 上门走访")
+    await worker.expect("是哪天的事")
+    await worker.send("11月15号")  # as most people write a date
+    await worker.expect("提供了哪些服务")  # taken as written: no need to rewrite it
+    await worker.press("精神慰藉")
+    await worker.press("好了 ✔")
+    await worker.press("1")
+    for _ in range(3):  # note, wellbeing, note for the next visitor
+        await worker.press("跳过")
+    await worker.expect("已保存：张大爷")
+    with bot.db() as conn:
+        assert conn.execute("SELECT day FROM contacts").fetchone()[0] == "2026-11-15"
+
+
 async def test_worker_logs_in_english_with_a_typed_date_and_can_delete(
         bot: BotProcess, api: FakeBotApi) -> None:
     _, worker = await paired_setup(bot, api)

@@ -222,6 +222,52 @@ async def test_wrong_kinds_of_input_keep_the_step(bot: BotProcess, resident: Fak
     await resident.expect(r"请点上面的“确认提交”")
 
 
+async def _to_urgency(user: FakeUser, lang: str) -> None:
+    """Answer a report up to "how urgent?"."""
+    await user.send("/report")
+    await user.press(label(lang, "report.category.health"))
+    await user.send("楼下王奶奶摔倒了起不来，很疼")
+    await user.press(label(lang, "report.button.skip"))
+    await user.send("东门小区5栋301")
+    await user.press("东门社区")
+    await user.expect(r"有多着急|How urgent")
+
+
+async def test_typed_urgent_is_asked_again_never_filed_as_not_urgent(
+        bot: BotProcess, resident: FakeUser) -> None:
+    await _to_urgency(resident, "zh")
+    for typed in ("着急", "急"):  # both are in "🟢 不着急" only, after its 不
+        await resident.send(typed)
+        await resident.expect(r"拿不准您说的是哪一个")
+        again = await resident.expect(r"有多着急")
+        assert again.labels == [label("zh", f"report.urgency.{u}")
+                                for u in ("danger", "soon", "not_urgent")]
+    await resident.press("🔴 现在有危险", in_message=again)
+    await resident.expect(r"有照片吗")
+    await resident.press("跳过")
+    await resident.press("🙈 不留名")
+    summary = await resident.expect(r"求助内容")
+    assert "现在有危险" in summary.plain and "不着急" not in summary.plain
+
+
+async def test_typed_not_urgent_is_taken_in_chinese_and_english(
+        bot: BotProcess, resident: FakeUser, resident_en: FakeUser) -> None:
+    await _to_urgency(resident, "zh")
+    await resident.send("不急")
+    await resident.expect(r"有照片吗")
+    await _to_urgency(resident_en, "en")
+    await resident_en.send("urgent")
+    await resident_en.expect(r"could not tell which one")
+    await resident_en.expect(r"How urgent")
+    await resident_en.send("not urgent")
+    await resident_en.expect(r"Any photos")
+    for user, lang in ((resident, "zh"), (resident_en, "en")):
+        await user.press(label(lang, "report.button.skip"))
+        await user.press(label(lang, "report.button.anonymous"))
+    assert "不着急" in (await resident.expect(r"求助内容")).plain
+    assert "Not urgent" in (await resident_en.expect(r"Your report")).plain
+
+
 async def test_special_characters_come_back_exactly(bot: BotProcess, resident: FakeUser) -> None:
     tricky = '<b>Tom & "Jerry"</b> *bold* _x_ `code` [a](b) 😀 &amp; <'
     await resident.send("/report")
@@ -279,6 +325,65 @@ async def test_double_confirm_makes_one_report(bot: BotProcess, resident: FakeUs
     await resident.press_data("rp:ok", message=summary)
     await resident.expect(r"已经提交过了，编号是 R-0001")
     assert len(stored_reports(bot)) == 1
+
+
+async def _summary_of_a_second_report(resident: FakeUser) -> BotMessage:
+    """Yesterday's report sent; today's written up to its summary, not confirmed."""
+    await submit_report(resident)
+    await resident.send("/report")
+    await resident.press("🧒 孩子没人照顾")
+    await resident.send("隔壁的孩子一个人在家两天了，没人管")
+    await resident.press("跳过")
+    await resident.send("翠竹小区8栋")
+    await resident.press("翠竹社区")
+    await resident.press("🟠 这几天需要帮助")
+    await resident.press("跳过")
+    await resident.press("🙈 不留名")
+    return await resident.expect(r"求助内容.*孩子没人照顾")
+
+
+async def test_confirm_on_a_cancelled_summary_says_it_was_not_sent(
+        bot: BotProcess, resident: FakeUser) -> None:
+    summary = await _summary_of_a_second_report(resident)
+    await resident.send("/cancel")
+    await resident.expect(r"这次求助没有提交")
+    await resident.expect(r"还需要什么")
+    await resident.press("✅ 确认提交", in_message=summary)  # the summary still on screen
+    said = await resident.expect(r"这条求助没有提交")
+    assert "R-0001" not in said.plain and "已经提交" not in said.plain
+    assert said.labels == ["🆘 有人需要帮助"]
+    [shown] = [m for m in resident.messages if m.message_id == summary.message_id]
+    assert shown.labels == []  # that summary cannot be pressed again
+    await resident.press("🆘 有人需要帮助", in_message=said)
+    await resident.expect(r"出了什么事")
+    assert len(stored_reports(bot)) == 1
+
+
+async def test_confirm_on_an_expired_summary_says_it_was_not_sent(
+        bot: BotProcess, resident: FakeUser) -> None:
+    summary = await _summary_of_a_second_report(resident)
+    with bot.db() as conn:
+        conn.execute("UPDATE flows SET updated_at = ?",
+                     ((bot.now() - timedelta(hours=49)).isoformat(),))
+    resident.drain()
+    await resident.press("✅ 确认提交", in_message=summary)
+    await resident.expect(r"已经清除了")
+    said = await resident.expect(r"这条求助没有提交")
+    assert "R-0001" not in said.plain
+    await resident.expect_nothing(within=0.5)
+    assert len(stored_reports(bot)) == 1
+
+
+async def test_a_second_confirm_on_the_summary_sent_repeats_its_reference_not_the_latest(
+        bot: BotProcess, resident: FakeUser) -> None:
+    summary = await _to_summary(resident)
+    data = "rp:ok"  # what the Confirm button carries
+    await resident.press_data(data, message=summary)
+    await resident.expect(r"已收到，编号 R-0001")
+    await submit_report(resident, description="三楼李大爷发烧三天了，家里没人")
+    await resident.press_data(data, message=summary)  # an old tap, delivered late
+    said = await resident.expect(r"已经提交过了")
+    assert "R-0001" in said.plain and "R-0002" not in said.plain
 
 
 async def test_confirm_replayed_after_crash_makes_one_report(bot: BotProcess, api: FakeBotApi,
@@ -385,6 +490,17 @@ async def _to_summary(user: FakeUser):  # type: ignore[no-untyped-def]
     await _answer_steps(user, 7)
     await user.press("🙈 不留名")
     return await user.expect(r"求助内容")
+
+
+async def test_a_phone_typed_in_full_width_digits_is_taken(bot: BotProcess,
+                                                          resident: FakeUser) -> None:
+    await _answer_steps(resident, 7)  # up to "怎么联系您"
+    await resident.send("１３８００１３８０００")  # a Chinese keyboard in full-width mode
+    summary = await resident.expect(r"求助内容")
+    assert "13800138000" in summary.plain
+    await resident.press("✅ 确认提交", in_message=summary)
+    await resident.expect(r"已收到，编号 R-0001")
+    assert stored_reports(bot)[0]["phone"] == "13800138000"
 
 
 async def test_the_anonymous_button_of_an_older_keyboard_still_works(bot: BotProcess,

@@ -19,7 +19,8 @@ from tests.e2e.helpers_triage import (
     take_off_duty,
 )
 from tests.e2e.reporting import label, submit_report
-from tests.rig.server import FakeBotApi, FakeUser
+from tests.e2e.test_households import paired_setup
+from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
 TAKE = label("zh", "triage.button.take")
 
@@ -673,3 +674,145 @@ async def test_a_coordinator_opening_an_untaken_report_is_in_the_audit_trail(
         looks = conn.execute("SELECT actor_id, object_id FROM audit WHERE action = 'view.case'"
                              ).fetchall()
     assert [tuple(r) for r in looks] == [(COORDINATOR_ID, str(int(ref[2:])))]
+
+
+# -- a case button while another conversation is open ---------------------------------------------
+
+
+async def _log_to_the_note(worker: FakeUser) -> None:
+    """A worker's /log of their one household, answered up to its note."""
+    await worker.send("/log")
+    await worker.expect(r"这次是什么")
+    await worker.press("🏠 上门走访")
+    await worker.press("昨天")
+    await worker.expect(r"提供了哪些服务")
+    await worker.press("精神慰藉")
+    await worker.expect(r"已选：精神慰藉")
+    await worker.press("好了 ✔")
+    await worker.press("2")
+    await worker.expect(r"简单写几句")
+
+
+def flow_of(bot: BotProcess, telegram_id: int) -> tuple[str, str] | None:
+    """The person's open conversation: its name and step."""
+    with bot.db() as conn:
+        row = conn.execute("SELECT name, step FROM flows WHERE telegram_id = ?",
+                           (telegram_id,)).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+async def test_a_case_button_pressed_in_the_middle_of_a_log_says_which_task_is_open(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    worker, _ = await paired_setup(bot, api)  # 陈社工 (7001), paired with 张大爷
+    add_worker(bot, 7001, "陈社工")  # and serving 东门社区, where the report comes from
+    await worker.send("/start")
+    await worker.expect(r"欢迎回到")
+    await _log_to_the_note(worker)
+    ref = await submit_report(resident)
+    card = await worker.expect(ref)
+    await worker.press(TAKE, in_message=card)
+    taken = await worker.expect(rf"{ref} 由您负责了")
+    await worker.press(label("zh", "triage.button.note"), in_message=taken)
+    said = await worker.expect(r"您还有一件事没办完")
+    assert "记一笔服务记录" in said.plain and "/cancel" in said.plain
+    await worker.expect(r"简单写几句")  # the open question, asked again: the next text is its
+    assert flow_of(bot, 7001) == ("log", "note")
+
+    await worker.send("/cancel")
+    await worker.expect(r"这条记录没有保存")
+    await worker.press(label("zh", "triage.button.note"), in_message=taken)
+    await worker.expect(rf"请写下 {ref} 的进展")
+    await worker.send("已电话联系张大爷的女儿，明天带他去医院")
+    await worker.expect(rf"已记下 {ref}")
+    with bot.db() as conn:
+        notes = [r[0] for r in conn.execute("SELECT detail FROM report_events WHERE kind='note'")]
+        assert conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == 0
+    assert notes == ["已电话联系张大爷的女儿，明天带他去医院"]
+
+
+async def test_reply_pressed_in_the_middle_of_a_new_report_keeps_the_draft_and_says_so(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    await join(coordinator, worker, "陈社工")
+    ref = await submit_report(resident)
+    await worker.press(TAKE, in_message=await worker.expect(ref))
+    await worker.expect(rf"{ref} 由您负责了")
+    await resident.send("/report")  # something else to report
+    await resident.press("🍚 缺钱或缺吃的")
+    await resident.expect(r"请简单说说情况")
+    await worker.press(label("zh", "triage.button.msg"))
+    await worker.expect(r"要发给")
+    await worker.send("张大爷住几楼？门牌号多少？")
+    asked = await resident.expect(r"给您留言")
+    await resident.press(label("zh", "triage.button.reply"), in_message=asked)
+    said = await resident.expect(r"您还有一件事没办完")
+    assert "填写求助" in said.plain and "/cancel" in said.plain
+    await resident.expect(r"请简单说说情况")  # the draft's question, asked again
+    assert flow_of(bot, resident.id) == ("report", "description")
+
+    await resident.send("/cancel")
+    await resident.expect(r"这次求助没有提交")
+    await resident.press(label("zh", "triage.button.reply"), in_message=asked)
+    await resident.expect(r"请写下要回复社工的话")
+    await resident.send("他住5楼502室，门口有辆自行车")
+    await worker.expect(r"求助人回复.*5楼502室")
+    assert events(bot, ref)[-1] == "reply"
+
+
+# -- a reporter answering the worker without the reply button -------------------------------------
+
+
+async def _worker_asks(coordinator: FakeUser, worker: FakeUser,
+                       resident: FakeUser) -> tuple[str, BotMessage]:
+    """A report taken by 陈社工, who asks the reporter something; the reporter's copy."""
+    await join(coordinator, worker, "陈社工")
+    ref = await submit_report(resident)
+    await worker.press(TAKE, in_message=await worker.expect(ref))
+    await worker.expect(rf"{ref} 由您负责了")
+    await worker.press(label("zh", "triage.button.msg"))
+    await worker.expect(r"要发给")
+    await worker.send("张大爷住几楼？")
+    return ref, await resident.expect(r"给您留言.*张大爷住几楼")
+
+
+async def test_a_reporter_answering_with_telegrams_reply_reaches_the_worker(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref, asked = await _worker_asks(coordinator, worker, resident)
+    await resident.send("5楼502，门口有辆自行车", reply_to=asked)  # a swipe on the message
+    await resident.expect(rf"已转达给社工（{ref}）")
+    answer = await worker.expect(r"求助人回复.*5楼502，门口有辆自行车")
+    assert "李阿姨" not in answer.plain
+    assert events(bot, ref)[-1] == "reply"
+
+
+async def test_a_reporter_typing_to_the_worker_is_shown_the_reply_button(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref, _ = await _worker_asks(coordinator, worker, resident)
+    worker.drain()
+    await resident.send("好的，谢谢，他住502")
+    hint = await resident.expect(r"想回复社工")
+    assert ref in hint.plain and hint.labels == ["💬 回复社工"]
+    await worker.expect_nothing(within=0.5)  # where free text goes is not guessed
+    assert events(bot, ref)[-1] == "message"
+    await resident.press("💬 回复社工", in_message=hint)
+    await resident.expect(r"请写下要回复社工的话")
+    await resident.send("他住502")
+    await worker.expect(r"求助人回复.*他住502")
+
+
+async def test_a_reply_to_the_worker_of_a_case_now_closed_reaches_nobody(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref, asked = await _worker_asks(coordinator, worker, resident)
+    await worker.press(label("zh", "triage.button.res"))
+    await worker.expect(r"怎么解决的")
+    await worker.send("已送医")
+    await resident.expect(r"帮助到了吗")
+    worker.drain()
+    resident.drain()
+    await resident.send("谢谢你们", reply_to=asked)
+    await resident.expect(rf"{ref} 已经处理完了")  # told why it is not passed on
+    await worker.expect_nothing(within=0.5)
+    assert "reply" not in events(bot, ref)

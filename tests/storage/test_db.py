@@ -127,6 +127,18 @@ def db_conn(db: Database) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+async def test_a_flow_is_never_saved_over_another_half_done(db: Database) -> None:
+    await db_person(db, 5)
+    log = await flows.put(db, 5, "log", "note", {"hid": 1}, NOW)
+    assert await flows.put_unless_other(db, 5, "report", "category", {}, NOW) is None
+    assert await flows.get(db, 5) == log  # the log, untouched
+    later = await flows.put_unless_other(db, 5, "log", "wellbeing", {"hid": 1}, NOW, 9)
+    assert later is not None and (later.step, later.last_update_id) == ("wellbeing", 9)
+    await flows.clear(db, 5)
+    fresh = await flows.put_unless_other(db, 5, "report", "category", {}, NOW)
+    assert fresh is not None and fresh.name == "report"
+
+
 async def test_flow_state_round_trip(db: Database) -> None:
     await db_person(db, 5)
     state = await flows.put(db, 5, "report", "description", {"text": "<&>"}, NOW)

@@ -10,9 +10,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.domain.reports import Status
+from bot.domain.reports import Category, Draft, Status, Urgency
 from bot.domain.triage import InviteProblem
-from storage import outbox, people, reports
+from storage import flows, outbox, people, reports
 from storage import triage as store
 from storage.clock import to_db
 from storage.db import Database
@@ -188,3 +188,29 @@ async def test_migration_from_version_2_keeps_reports(tmp_path: Path) -> None:
         assert await db.fetchval("SELECT COUNT(*) FROM invites") == 0
     finally:
         await db.close()
+
+
+async def test_a_report_is_found_by_the_summary_confirmed_on_and_by_its_reporter_only(
+        db: Database) -> None:
+    await flows.put(db, REPORTER, "report", "confirm", Draft(
+        category=Category.HEALTH, description="腿肿了好几天", address="3栋502", area_id=1,
+        urgency=Urgency.SOON, anonymous=True).to_data(), NOW)
+    made = (await reports.submit(db, REPORTER, "report", "confirm", NOW, 5,
+                                 summary_message_id=41)).report
+    assert made is not None
+    found = await reports.from_summary(db, REPORTER, 41)
+    assert found is not None and found.id == made.id
+    assert await reports.from_summary(db, REPORTER, 40) is None  # a summary never confirmed
+    assert await reports.from_summary(db, A, 41) is None  # message ids are per chat
+
+
+async def test_the_buttons_of_a_message_sent_are_read_back_in_its_own_chat_only(
+        db: Database) -> None:
+    reply_button = (("💬 回复社工", "cs:reply:7"),)
+    await outbox.enqueue(db, [Outgoing(REPORTER, "留言", (reply_button,))], NOW)
+    [row] = await outbox.claim(db, NOW)
+    assert await store.sent_button_data(db, REPORTER, 55) == []  # not sent yet
+    await outbox.mark_sent(db, [row.id], 55, NOW)
+    assert await store.sent_button_data(db, REPORTER, 55) == ["cs:reply:7"]
+    assert await store.sent_button_data(db, A, 55) == []  # message ids are per chat
+    assert await store.sent_button_data(db, REPORTER, 54) == []

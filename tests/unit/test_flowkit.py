@@ -36,6 +36,7 @@ from bot.telegram.flowkit import (
 from bot.telegram.flowkit import data as flowdata
 from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
+from bot.telegram.flows import FLOWS_KEY
 from storage import flows
 from storage.db import Database
 from tests.use_cases import catalog
@@ -676,3 +677,18 @@ async def test_every_declared_prefix_is_answered_by_a_handler_and_documented(
     assert {"rp", "mr", "lg", "lq", "cx", "pr", "jn", "ar", "wk", "rf", "so"} <= declared
     assert declared - answered == set(), "a declared button that no handler answers"
     assert [p for p in declared if f"`{p}`" not in DOCS] == []
+
+
+async def test_every_flow_has_a_name_for_its_task_in_every_language(tmp_path: Path) -> None:
+    """Starting something else says which task is open ("您还有一件事没办完：填写求助")."""
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "123456:TEST-token-abcdefghij",
+                              "ZHONGFU_DATABASE": str(tmp_path / "z.sqlite3")})
+    db = await Database.open(settings.database)
+    try:
+        app, _ = build_application(Services(settings, db, catalog()))
+    finally:
+        await db.close()
+    names = sorted(app.bot_data[FLOWS_KEY].by_name)
+    assert {"report", "log", "case", "join", "pair"} <= set(names)
+    texts = catalog().texts
+    assert [n for n in names for lang in texts if f"flow.task.{n}" not in texts[lang]] == []

@@ -1,4 +1,5 @@
-"""Steps that take a typed answer: a day (or today / yesterday), bounded text, a whole number.
+"""Steps that take a typed answer: a day (or today / yesterday), bounded text, a whole number,
+one of the step's buttons typed.
 
 Each builds a `Step` for a flow's table. Text that is no answer (a sticker, garbage, a number
 out of range) returns False, so the flow says what the step expects (`StepFlow.expect`); an
@@ -8,13 +9,14 @@ the flow's own problem text and the step waits for another answer.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from typing import TypeVar
 
 from telegram import Message
 
 from bot.callbacks import Button, Choice, Prefix
+from bot.domain.choices import pick
 from bot.domain.households import check_contact_day, clean, parse_count, parse_day
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit.steps import Ask, On, Refused, Step, on
@@ -22,6 +24,7 @@ from bot.telegram.household_ui import buttons, today
 
 D = TypeVar("D")
 T = TypeVar("T")
+C = TypeVar("C")
 
 # What a step does with an answer it accepts: store it and move on (usually `goto`).
 Take = Callable[[Ctx, D, T], Awaitable[None]]
@@ -51,9 +54,9 @@ def day_button(prefix: Prefix) -> Button[str]:
 
 def day_step(keys: str, button: Button[str], take: Take[D, date]) -> Step[D]:
     """The day something happened: today or yesterday as buttons, or typed (2026-03-05,
-    2026/3/5, 2026年3月5日, 3-5, 3月5日). A day in the future or more than a year back is
-    refused with `<keys>.problem.future|too_old`; asked with `<keys>.ask_day` and the labels
-    `<keys>.button.today|yesterday`."""
+    2026/3/5, 2026年3月5日, 3-5, 3月5日, and 号 wherever 日 is). A day in the future or
+    more than a year back is refused with `<keys>.problem.future|too_old`; asked with
+    `<keys>.ask_day` and the labels `<keys>.button.today|yesterday`."""
 
     async def ask(ctx: Ctx, data: D) -> None:
         await ctx.reply(ctx.t(f"{keys}.ask_day"), buttons([[
@@ -133,3 +136,24 @@ def number_step(ask: Ask[D] | str, take: Take[D, int], *, maximum: int, minimum:
         return True
 
     return Step(question(ask), typed, options)
+
+
+# -- one of the buttons, typed ------------------------------------------------------------
+
+
+async def typed_choice(ctx: Ctx, data: D, message: Message, labels: Sequence[tuple[C, str]],
+                       take: Callable[[Ctx, D, C], Awaitable[object]], ask: Ask[D], *,
+                       numbered: bool = False) -> bool:
+    """A typed answer to a question of buttons (`labels`, as shown): taken by `take` when it
+    names exactly one (bot/domain/choices.py). Text that is part of labels but names none
+    alone ("着急" beside "不着急", "urgent" beside "Not urgent") is never guessed: the
+    person is told and `ask`ed again, with the buttons. Anything else is no answer."""
+    picked = pick(message.text, labels, numbered=numbered)
+    if picked.choice is not None:
+        await take(ctx, data, picked.choice)
+        return True
+    if not picked.unclear:
+        return False
+    await ctx.reply(ctx.t("flowkit.unclear"))
+    await ask(ctx, data)
+    return True

@@ -16,6 +16,7 @@ from telegram import Message
 
 from bot.callbacks import SEPARATOR, Button, Prefix
 from bot.domain.people import Role
+from bot.telegram import flows as flow_runner
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import data as flowdata
 from storage import flows
@@ -131,10 +132,18 @@ class StepFlow(Generic[D]):
         return flowdata.load(self.data_type, state.data)
 
     async def save(self, ctx: Ctx, step: str, data: D) -> FlowState:
-        """Save the flow at `step` (replay-safe: marked with this update)."""
+        """Save the flow at `step` (replay-safe: marked with this update); never over another
+        flow half done (`AnotherFlowOpen`: every start asks `busy` first)."""
         if step not in self.steps:
             raise ValueError(f"flow {self.name!r} has no step {step!r}")
         return await ctx.save_flow(self.name, step, flowdata.dump(data))
+
+    async def busy(self, ctx: Ctx, *, this_too: bool = False) -> bool:
+        """Whether another flow is half done (`this_too`: or this one, which a start with
+        other data would replace): then this start must return at once. The person is told
+        which task is open and how to carry on or leave it, and its question is asked again
+        (bot/telegram/flows.py: busy). A flow that resumes itself asks without `this_too`."""
+        return await flow_runner.busy(ctx, None if this_too else self.name)
 
     async def goto(self, ctx: Ctx, step: str, data: D) -> None:
         """Save the answer so far and ask the question of `step`."""
