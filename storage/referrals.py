@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain.referrals import Application, Eligibility, Focus, Outcome, Stage, State
+from bot.domain.referrals import (
+    Application,
+    Eligibility,
+    Focus,
+    Outcome,
+    Stage,
+    State,
+    released,
+)
 from storage import triage
 from storage.clock import from_db, to_db
 from storage.db import Database, Row, Tx
@@ -284,8 +292,8 @@ async def open_of(db: Reader, worker_id: int, limit: int = 30) -> list[Referral]
 
 async def untaken(db: Reader, area_ids: tuple[int, ...] | None,
                   limit: int = 30) -> list[Referral]:
-    """Referrals nobody has yet: of these communities (all when None)."""
-    sql = f"SELECT {_COLUMNS} {_FROM} WHERE r.stage = 'new'"
+    """Open referrals nobody has (new, or handed back): of these communities (all when None)."""
+    sql = f"SELECT {_COLUMNS} {_FROM} WHERE r.worker_id IS NULL AND r.stage != 'closed'"
     params: list[object] = []
     if area_ids is not None:
         marks = ", ".join("?" for _ in area_ids) or "NULL"
@@ -298,7 +306,8 @@ async def untaken(db: Reader, area_ids: tuple[int, ...] | None,
 async def open_all(db: Reader, limit: int = 30) -> list[Referral]:
     """Every open referral that someone has, focus first."""
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS} {_FROM} WHERE r.stage NOT IN ('new', 'closed'){_ORDER} LIMIT ?",
+        f"SELECT {_COLUMNS} {_FROM} WHERE r.worker_id IS NOT NULL AND r.stage != 'closed'"
+        f"{_ORDER} LIMIT ?",
         (limit,))
     return [_referral(r) for r in rows]
 
@@ -321,9 +330,11 @@ async def received_between(db: Reader, source_id: int, start: date,
 
 
 async def unrouted(db: Reader) -> list[Referral]:
-    """Referrals imported but not yet announced to workers (e.g. from the command line)."""
+    """Open referrals nobody has, not yet announced to workers: imported from the command
+    line, or handed back by a worker taken off duty."""
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS} {_FROM} WHERE r.stage = 'new' AND r.routed_at IS NULL "
+        f"SELECT {_COLUMNS} {_FROM} WHERE r.worker_id IS NULL AND r.stage != 'closed' "
+        "AND r.routed_at IS NULL "
         "ORDER BY r.id LIMIT 200")
     return [_referral(r) for r in rows]
 
@@ -339,6 +350,21 @@ async def mark_routed_in(tx: Tx, referral_id: int, now: datetime) -> None:
     """The Take cards of a referral are queued (inside the caller's transaction)."""
     await tx.execute("UPDATE referrals SET routed_at = ? WHERE id = ?",
                      (to_db(now), referral_id))
+
+
+async def release_of_in(tx: Tx, worker_id: int, now: datetime, day: date,
+                        actor: int | None) -> tuple[int, ...]:
+    """Give every open referral of a worker back to its community: nobody has it, its stage
+    as the domain keeps it (`released`), tries, findings and history kept; to be announced
+    again (`routed_at` cleared). The ids, in order."""
+    rows = await tx.fetchall("SELECT id, stage FROM referrals WHERE worker_id = ? AND "
+                             "stage != 'closed' ORDER BY id", (worker_id,))
+    for row in rows:
+        await tx.execute(
+            "UPDATE referrals SET worker_id = NULL, stage = ?, routed_at = NULL, updated_at = ? "
+            "WHERE id = ?", (released(Stage(row["stage"])).value, to_db(now), row["id"]))
+        await event(tx, row["id"], now, day, actor, "released", "worker_left")
+    return tuple(int(r["id"]) for r in rows)
 
 
 async def record_notice(db: Database, referral_id: int, chat_id: int, message_id: int) -> None:

@@ -136,10 +136,12 @@ async def worker_rows(db: Database, ids: list[int]) -> list[WorkerRow]:
 
 @dataclass(frozen=True)
 class Deactivated:
-    """What ended with a worker's duty: the cases given back and the pairings ended."""
+    """What ended with a worker's duty: the cases given back, the pairings ended, and the
+    referrals handed back to their communities."""
 
     released: tuple[int, ...]
     pairings_ended: int
+    referrals: tuple[int, ...] = ()
 
 
 async def deactivate_in(tx: Tx, who: int, today: str, now: datetime,

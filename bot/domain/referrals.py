@@ -104,10 +104,14 @@ class Action(StrEnum):
     HOUSEHOLD = "household"
 
 
-# The stages at which each screening step may be taken.
+OPEN: Final = frozenset(Stage) - {Stage.CLOSED}
+
+# The stages at which each screening step may be taken. A referral handed back to its
+# community (its worker left) keeps the stage it reached, so it may be taken, or given to a
+# worker, at any open stage.
 _ALLOWED: Final[dict[Action, frozenset[Stage]]] = {
-    Action.TAKE: frozenset({Stage.NEW}),
-    Action.ASSIGN: frozenset({Stage.NEW, Stage.ASSIGNED}),
+    Action.TAKE: OPEN,
+    Action.ASSIGN: OPEN,
     Action.CALL: frozenset({Stage.ASSIGNED}),
     Action.SURVEY: frozenset({Stage.REACHED}),
     Action.ELIGIBILITY: frozenset({Stage.REACHED, Stage.SURVEYED, Stage.ASSESSED}),
@@ -195,8 +199,10 @@ def refusal(action: Action, actor: Actor, state: State) -> str | None:
         return None
     if state.stage is Stage.CLOSED and action is not Action.HOUSEHOLD:
         return "closed"
+    if action is Action.TAKE and state.worker_id is not None:
+        return "taken"
     if state.stage not in _ALLOWED[action]:
-        return "taken" if action is Action.TAKE else "wrong_stage"
+        return "wrong_stage"
     if action is Action.APPLY and not eligible(state.eligibility):
         return "not_eligible"
     if action is Action.DECIDE and state.application is not Application.SUBMITTED:
@@ -231,6 +237,26 @@ def _access_refusal(action: Action, actor: Actor, state: State) -> str | None:
     if why is access.Refusal.NOT_YOUR_AREA and state.worker_id is None:
         return "other_area"
     return "not_yours"
+
+
+def released(stage: Stage) -> Stage:
+    """The stage a referral keeps when its worker gives it back to the community.
+
+    ASSIGNED only says that someone has it, so it goes back to NEW; the later stages are
+    facts about the person (reached by phone, visited, found eligible, an application in)
+    and stay, with the tries, eligibility and application, so the next worker goes on from
+    there. A closed referral is never released."""
+    return Stage.NEW if stage is Stage.ASSIGNED else stage
+
+
+def taken(stage: Stage) -> Stage:
+    """The stage a referral has once a worker takes it or is given it."""
+    return Stage.ASSIGNED if stage is Stage.NEW else stage
+
+
+def started(state: State) -> bool:
+    """Whether screening has begun (a call tried, or a later stage reached)."""
+    return state.attempts > 0 or state.stage not in (Stage.NEW, Stage.ASSIGNED)
 
 
 def eligible(found: Iterable[Eligibility]) -> bool:

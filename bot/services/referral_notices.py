@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.callbacks import CODEC, Choice, Int, Maybe, Pattern
-from bot.domain.referrals import Action, Outcome, open_steps, priority
+from bot.domain.referrals import Action, Outcome, Stage, open_steps, priority, started
 from bot.services import titles
 from bot.services.context import Services
 from bot.services.routing import as_worker
@@ -57,7 +57,7 @@ def card(services: Services, lang: str, referral: Referral, *, full: bool) -> st
     if referral.reason:
         lines.append(t(lang, "referrals.card.reason", reason=referral.reason))
     if not full:
-        return "\n".join(lines)
+        return "\n".join(lines + _progress(services, lang, referral))
     lines.append(t(lang, "referrals.card.contact", phone=referral.phone or "—",
                    address=referral.address or "—", last4=referral.id_last4 or "—"))
     lines.append(t(lang, "referrals.card.stage",
@@ -77,6 +77,19 @@ def card(services: Services, lang: str, referral: Referral, *, full: bool) -> st
     if referral.household_id:
         lines.append(t(lang, "referrals.card.household"))
     return "\n".join(lines)
+
+
+def _progress(services: Services, lang: str, referral: Referral) -> list[str]:
+    """How far screening got, for a Take card of a referral handed back: the stage and the
+    tries (what was found stays for whoever takes it, as the full card)."""
+    if not started(referral.state):
+        return []
+    t = services.catalog.t
+    lines = [t(lang, "referrals.card.progress",
+               stage=t(lang, f"referrals.stage.{referral.stage.value}"))]
+    if referral.attempts:
+        lines.append(t(lang, "referrals.card.tries", count=referral.attempts))
+    return lines
 
 
 def step_rows(services: Services, lang: str, referral: Referral) -> Rows:
@@ -108,6 +121,13 @@ def take_rows(services: Services, lang: str, referral: Referral, *, assign: bool
     return [row]
 
 
+def reassign_rows(services: Services, lang: str, referral: Referral) -> Rows:
+    """For coordinators, under a referral someone has: give it to another worker."""
+    if referral.worker_id is None or referral.stage is Stage.CLOSED:
+        return []
+    return [[(services.t(lang, "referrals.button.reassign"), ASSIGN_MENU.data(referral.id))]]
+
+
 def _tuple(rows: Rows) -> tuple[tuple[tuple[str, str], ...], ...]:
     return tuple(tuple(row) for row in rows)
 
@@ -134,8 +154,9 @@ async def route(services: Services, found: list[Referral], now: datetime) -> Non
                 after=as_worker()))
             continue
         for referral in sorted(theirs, key=lambda r: priority(r.focus, r.due_on)):
-            text = (t(lang, "referrals.notice.new") + "\n"
-                    + card(services, lang, referral, full=False))
+            # A referral handed back part-screened says so: the next worker goes on from there.
+            heading = "referrals.notice.back" if started(referral.state) else "referrals.notice.new"
+            text = t(lang, heading) + "\n" + card(services, lang, referral, full=False)
             queued.append(Outgoing(worker_id, text,
                                    _tuple(take_rows(services, lang, referral, assign=False)),
                                    lang, after={"referral_notice": referral.id, **as_worker()}))
@@ -166,7 +187,8 @@ async def assigned(services: Services, worker_id: int, referral: Referral,
     lang = services.lang_of(await people.get(services.db, worker_id))
     signed = (await titles.signature(services, lang, by) if by is not None
               else services.catalog.plain(lang, "titles.by.generic"))
-    text = (services.t(lang, "referrals.assign.heading", ref=referral.ref, by=signed) + "\n"
+    heading = "referrals.assign.resume" if started(referral.state) else "referrals.assign.heading"
+    text = (services.t(lang, heading, ref=referral.ref, by=signed) + "\n"
             + card(services, lang, referral, full=True))
     # The full card (phone, address) only if it is still theirs when it goes out (the outbox
     # asks again: a worker taken off duty, or a referral handed on meanwhile, gets nothing).

@@ -26,6 +26,7 @@ from bot.domain.referrals import (
     category_for,
     quarter_key,
     refusal,
+    taken,
 )
 from bot.importing.households import Refusal, RowError, read_table
 from bot.importing.referrals import Known, ReferralFile, check_table, refs_in
@@ -188,18 +189,20 @@ async def _step(services: Services, person: Person, referral_id: int, action: Ac
 
 
 async def take(services: Services, person: Person, referral_id: int, now: datetime) -> Done:
-    """A worker of the community takes a referral; of racing presses exactly one wins."""
+    """A worker of the community takes a referral (new, or handed back at the stage it had
+    reached); of racing presses exactly one wins."""
     return await _step(services, person, referral_id, Action.TAKE, now, "taken",
-                       lambda r: {"stage": Stage.ASSIGNED, "worker_id": person.telegram_id})
+                       lambda r: {"stage": taken(r.stage), "worker_id": person.telegram_id})
 
 
 async def assign(services: Services, person: Person, referral_id: int, worker: Person | None,
                  now: datetime) -> Done:
-    """A coordinator gives a referral to a worker (or hands it to another one)."""
+    """A coordinator gives a referral to a worker on duty, or hands it to another one at any
+    open stage (what was found so far stays with it)."""
     if worker is None or services.role_of(worker) is Role.RESIDENT:
         return Done(None, "not_a_worker")
     return await _step(services, person, referral_id, Action.ASSIGN, now, "assigned",
-                       lambda r: {"stage": Stage.ASSIGNED, "worker_id": worker.telegram_id},
+                       lambda r: {"stage": taken(r.stage), "worker_id": worker.telegram_id},
                        detail=worker.display_name)
 
 
@@ -212,7 +215,7 @@ class AssignChoices:
 
 
 async def assign_choices(services: Services, person: Person, referral_id: int) -> AssignChoices:
-    """Coordinators only; a referral still untaken or only just taken."""
+    """Coordinators only; any open referral, held by someone or not."""
     actor = actor_of(services, person)
     if actor is None:
         return AssignChoices(Done(None, "staff_only"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.paging import Page, page_holding, page_of
 from bot.domain.periods import local_date
-from bot.services import routing
+from bot.services import referral_notices, routing
 from bot.services.context import Services
 from storage import audit, outbox, people, reports
 from storage import referrals as referral_store
@@ -18,11 +19,14 @@ from storage.triage import Deactivated, WorkerRow
 async def deactivate(services: Services, worker: int, actor: int,
                      now: datetime) -> Deactivated | None:
     """In one transaction: the worker is inactive, their open cases are untaken again (their
-    reporters told), their pairings end today and their unfinished flows are dropped; then
-    the cases are routed again to their communities (coordinators get the cards too). None
-    if not an active worker. Every old button of theirs is refused from now on (their role
-    is resident), and their Take cards are edited down to a line saying so."""
-    today = local_date(now, services.settings.timezone).isoformat()
+    reporters told), their open referrals go back to their communities (what was found
+    kept), their pairings end today and their unfinished flows are dropped; then the cases
+    are routed again to their communities (coordinators get the cards too) and the
+    referrals' Take cards go out again. None if not an active worker. Every old button of
+    theirs is refused from now on (their role is resident), and their Take cards are edited
+    down to a line saying so."""
+    day = local_date(now, services.settings.timezone)
+    today = day.isoformat()
     lang = services.lang_of(await people.get(services.db, worker))
     # Each reporter whose case goes back to waiting is told, with the change.
     told = {case.id: await routing.to_reporter(services, case, "triage.reporter.waiting")
@@ -31,10 +35,16 @@ async def deactivate(services: Services, worker: int, actor: int,
         done = await store.deactivate_in(tx, worker, today, now, actor)
         if done is None:
             return None
+        done = replace(done, referrals=await referral_store.release_of_in(tx, worker, now, day,
+                                                                          actor))
         await outbox.put(tx, [told[i] for i in done.released if i in told], now)
         await audit.record(tx, now, actor, "role.deactivate", "person", worker,
                            {"cases_released": list(done.released),
-                            "pairings_ended": done.pairings_ended})
+                            "pairings_ended": done.pairings_ended,
+                            "referrals_released": list(done.referrals)})
+        for referral_id in done.referrals:  # each referral's own trail shows it changed hands
+            await audit.record(tx, now, actor, "referral.released", "referral", referral_id,
+                               {"worker": worker})
         # Their Take cards of reports and referrals lose their buttons and summaries.
         cards = [*await store.withdraw_cards_in(tx, worker),
                  *await referral_store.withdraw_cards_in(tx, worker)]
@@ -48,6 +58,12 @@ async def deactivate(services: Services, worker: int, actor: int,
             await routing.send(services, [await routing.to_reporter(
                 services, found, "triage.reporter.waiting")], now)
         await routing.route(services, found, now)
+    # Announced as a new list is; a crash before this leaves them to the next tick
+    # (`route_unannounced`: their `routed_at` was cleared with the release).
+    handed_back = [r for r in [await referral_store.get(services.db, i) for i in done.referrals]
+                   if r is not None and r.worker_id is None]
+    if handed_back:
+        await referral_notices.route(services, handed_back, now)
     return done
 
 

@@ -303,7 +303,8 @@ class Admin:
                 await ctx.reply(ctx.t("error.stale_button"))
                 return
             await ctx.reply(ctx.t("triage.workers.deactivated", name=person.display_name,
-                                  cases=len(done.released), households=done.pairings_ended))
+                                  cases=len(done.released), referrals=len(done.referrals),
+                                  households=done.pairings_ended))
         elif await staff.reactivate(ctx.services, who, ctx.user_id, ctx.now):
             await ctx.reply(ctx.t("triage.workers.reactivated", name=person.display_name))
         changed = await people.get(ctx.services, who)

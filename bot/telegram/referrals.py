@@ -26,6 +26,7 @@ from bot.domain.referrals import (
     Stage,
     close_choices,
     quarter_key,
+    started,
     toggle,
 )
 from bot.domain.reminding import pack
@@ -215,7 +216,9 @@ class Referrals:
         await ctx.drop_keyboard()
         if action == "tk":
             await notices.settle(ctx.services, referral, ctx.now)
-            await ctx.reply(ctx.t("referrals.taken", ref=referral.ref) + "\n"
+            # Handed back part-screened: go on from where the last worker stopped.
+            key = "referrals.taken_resume" if started(referral.state) else "referrals.taken"
+            await ctx.reply(ctx.t(key, ref=referral.ref) + "\n"
                             + card(ctx.services, ctx.lang, referral, full=True),
                             step_markup(ctx.services, ctx.lang, referral))
             return
@@ -238,18 +241,30 @@ class Referrals:
             await self.refuse(ctx, seen.done.refusal or "no_referral", referral)
             return
         await ctx.answer()
-        if referral.stage is Stage.NEW:
+        untaken = referral.worker_id is None and referral.stage is not Stage.CLOSED
+        if untaken and not started(referral.state):
             await ctx.reply(card(ctx.services, ctx.lang, referral, full=seen.full),
                             take_markup(ctx.services, ctx.lang, referral,
                                         assign=is_coordinator(ctx)))
             return
-        lines = [card(ctx.services, ctx.lang, referral, full=True), "",
+        lines = [card(ctx.services, ctx.lang, referral, full=seen.full), "",
                  ctx.t("referrals.history.title")]
         for event in seen.history[-12:]:
             lines.append(ctx.t("referrals.history.line", day=event.day.isoformat(),
                                what=ctx.t(f"referrals.event.{event.kind}")))
-        markup = step_markup(ctx.services, ctx.lang, referral) if seen.full else None
-        await ctx.reply("\n".join(lines), markup)
+        await ctx.reply("\n".join(lines), self._view_markup(ctx, referral, seen.full, untaken))
+
+    def _view_markup(self, ctx: Ctx, referral: Referral, full: bool,
+                     untaken: bool) -> InlineKeyboardMarkup | None:
+        """Take (and Assign) for one nobody has; else its steps, and for coordinators a
+        button to give it to another worker."""
+        coordinator = is_coordinator(ctx)
+        if untaken:
+            return take_markup(ctx.services, ctx.lang, referral, assign=coordinator)
+        rows = notices.step_rows(ctx.services, ctx.lang, referral) if full else []
+        if coordinator:
+            rows += notices.reassign_rows(ctx.services, ctx.lang, referral)
+        return optional(rows)
 
     async def close_menu(self, ctx: Ctx, referral_id: int) -> None:
         """Choose the outcome to close with (the one the steps point to first)."""

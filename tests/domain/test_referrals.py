@@ -23,6 +23,9 @@ from bot.domain.referrals import (
     parse_focus,
     quarter_key,
     refusal,
+    released,
+    started,
+    taken,
     toggle,
 )
 
@@ -100,6 +103,17 @@ def mine(stage: Stage, **kw: object) -> State:
     (Action.ASSIGN, WORKER, State(Stage.NEW, None, 1), "coordinators_only"),
     (Action.ASSIGN, COORDINATOR, State(Stage.NEW, None, 1), None),
     (Action.VIEW, OTHER, State(Stage.NEW, None, 1), "other_area"),
+    # Handed back part-screened (its worker left): open to its community at the stage reached,
+    # and a coordinator may give any open referral to someone else.
+    (Action.TAKE, WORKER, State(Stage.REACHED, None, 1), None),
+    (Action.TAKE, OTHER, State(Stage.ASSESSED, None, 1), "other_area"),
+    (Action.TAKE, COORDINATOR, mine(Stage.SURVEYED), "taken"),
+    (Action.TAKE, WORKER, State(Stage.CLOSED, None, 1), "closed"),
+    (Action.SURVEY, WORKER, State(Stage.REACHED, None, 1), "not_yours"),
+    (Action.ASSIGN, COORDINATOR, mine(Stage.SURVEYED), None),
+    (Action.ASSIGN, COORDINATOR, mine(Stage.APPLIED, application=Application.SUBMITTED), None),
+    (Action.ASSIGN, COORDINATOR, mine(Stage.CLOSED), "closed"),
+    (Action.ASSIGN, WORKER, mine(Stage.REACHED), "coordinators_only"),
 ])
 def test_who_may_do_what(action: Action, actor: Actor, state: State, why: str | None) -> None:
     assert refusal(action, actor, state) == why
@@ -137,3 +151,24 @@ def test_close_suggests_what_the_steps_point_to() -> None:
 ])
 def test_quarter_keys(text: str, key: str | None) -> None:
     assert quarter_key(text) == key
+
+
+@pytest.mark.parametrize(("stage", "back", "again"), [
+    (Stage.NEW, Stage.NEW, Stage.ASSIGNED),
+    (Stage.ASSIGNED, Stage.NEW, Stage.ASSIGNED),  # only "someone has it": nothing to keep
+    (Stage.REACHED, Stage.REACHED, Stage.REACHED),  # a call reached them: visit next
+    (Stage.SURVEYED, Stage.SURVEYED, Stage.SURVEYED),
+    (Stage.ASSESSED, Stage.ASSESSED, Stage.ASSESSED),
+    (Stage.APPLIED, Stage.APPLIED, Stage.APPLIED),
+])
+def test_a_referral_handed_back_keeps_what_was_found(stage: Stage, back: Stage,
+                                                     again: Stage) -> None:
+    assert released(stage) is back
+    assert taken(back) is again
+
+
+def test_screening_has_started_once_a_call_was_tried_or_a_later_stage_reached() -> None:
+    assert not started(State(Stage.NEW, None, 1))
+    assert not started(mine(Stage.ASSIGNED))
+    assert started(State(Stage.NEW, None, 1, attempts=1))
+    assert started(State(Stage.REACHED, None, 1))

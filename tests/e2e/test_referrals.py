@@ -370,3 +370,93 @@ async def test_a_referral_card_held_back_never_reaches_a_worker_taken_off_duty(
     await coordinator.expect(r"陈社工 已离岗")
     await asyncio.sleep(5)  # the flood wait is over: whatever was waiting has gone out
     assert not [m.plain for m in worker.messages if phone in m.plain]
+
+
+async def handed_back(worker: FakeUser, name: str) -> BotMessage:
+    """The Take card of `name` handed back to the community, among the worker's messages."""
+    def cards() -> list[BotMessage]:
+        return [m for m in worker.messages if name in m.plain and "转介交回社区" in m.plain]
+
+    assert await worker.server.wait_until(lambda: bool(cards()), 10.0), worker.messages
+    return cards()[-1]
+
+
+async def test_a_worker_taken_off_duty_hands_their_referrals_back_with_what_was_found(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    """陈社工 has visited 赵建国 and tried 孙志强 once when taken off duty: both go back to
+    东门社区 at once (no tick), the coordinator hears how many, a colleague gets their Take
+    cards with how far screening got, takes one and goes on from there; a coordinator hands
+    a referral at a later stage to another worker on duty, who is told."""
+    add_worker(bot, 7001, "陈社工", "东门社区")
+    add_worker(bot, 7002, "林社工", "东门社区")
+    add_worker(bot, 7003, "王社工", "东门社区")
+    chen, lin, wang = (api.user(7001, "陈社工", language_code="zh-hans"),
+                       api.user(7002, "林社工", language_code="zh-hans"),
+                       api.user(7003, "王社工", language_code="zh-hans"))
+    for person in (chen, lin, wang):
+        await person.send("/start")
+        await person.expect("")
+    await import_example(bot)
+    code, out = await bot.cli("tick", "--at", bot.now().isoformat())  # the cards go out
+    assert code == 0, out
+    await chen.press("我来跟进", in_message=await card_of(chen, "赵建国"))
+    await chen.expect("由您跟进了")
+    await chen.press("联系上了")
+    await chen.expect("已记下")
+    await chen.press("上门走访完成")
+    await chen.expect("已记下")
+    await chen.press("我来跟进", in_message=await card_of(chen, "孙志强"))
+    await chen.expect("由您跟进了")
+    await chen.press("没打通")
+    await chen.expect("第 1 次没打通")
+    zhao, sun = referral_id(bot, "赵建国"), referral_id(bot, "孙志强")
+
+    await take_off_duty(coordinator, "陈社工")
+    await coordinator.expect("陈社工 已离岗：交还 0 个个案、2 个转介")
+    with bot.db() as conn:
+        rows = {r[0]: (r[1], r[2], r[3]) for r in conn.execute(
+            "SELECT name, stage, worker_id, attempts FROM referrals")}
+        detail = conn.execute("SELECT detail FROM audit WHERE action = 'role.deactivate'"
+                              ).fetchone()[0]
+        trail = [r[0] for r in conn.execute("SELECT object_id FROM audit WHERE action = "
+                                            "'referral.released' ORDER BY id")]
+    assert rows["赵建国"] == ("surveyed", None, 0)  # the visit stays done
+    assert rows["孙志强"] == ("new", None, 1)  # nobody has it; the try still counts
+    assert f'"referrals_released": [{zhao}, {sun}]' in detail
+    assert [int(r) for r in trail] == [zhao, sun]
+
+    card = await handed_back(lin, "赵建国")
+    assert "已做到：已上门，待认定" in card.plain
+    assert "13800138001" not in card.plain and "东门路18号" not in card.plain  # need to know
+    assert "没打通：1 次" in (await handed_back(lin, "孙志强")).plain
+    await handed_back(wang, "赵建国")
+    await lin.press("我来跟进", in_message=card)
+    taken = await lin.expect("由您跟进了")
+    assert "前一位社工做过的都记着" in taken.plain
+    assert "进度：已上门，待认定 · 跟进人：林社工" in taken.plain
+    assert "13800138001" in taken.plain  # now theirs: the phone
+    labels = " ".join(taken.labels)
+    assert "认定结果" in labels and "联系上了" not in labels  # no need to call again
+    with bot.db() as conn:
+        kinds = [r[0] for r in conn.execute(
+            "SELECT kind FROM referral_events WHERE referral_id = ? ORDER BY id", (zhao,))]
+    assert kinds == ["imported", "taken", "reached", "surveyed", "released", "taken"]
+
+    # The coordinator gives 赵建国 (visited) from 林社工 to 王社工; 王社工 carries on.
+    await coordinator.send("/referrals")
+    await coordinator.expect("跟进中的转介")
+    await coordinator.press(f"Z-{zhao:04d}")
+    await coordinator.press("改派社工")
+    choose = await coordinator.expect("把 .* 指派给谁")
+    assert "王社工" in choose.labels and "陈社工" not in choose.labels  # off duty: not offered
+    answer = await coordinator.press_data(f"rf:aw:{zhao}:7001", choose)  # nor forged
+    assert "不是在岗的社工" in answer
+    await coordinator.press("王社工", in_message=choose)
+    await coordinator.expect(f"Z-{zhao:04d} 已指派给 王社工")
+    told = await wang.expect("交给您接着跟进")
+    assert "已上门，待认定" in told.plain and "13800138001" in told.plain
+    await wang.press("认定结果", in_message=told)
+    await wang.expect("可以多选")
+    with bot.db() as conn:
+        assert tuple(conn.execute("SELECT stage, worker_id FROM referrals WHERE id = ?",
+                                  (zhao,)).fetchone()) == ("surveyed", 7003)
