@@ -248,7 +248,7 @@ async def test_a_day_written_with_hao_is_taken(bot: BotProcess, api: FakeBotApi)
     await chen.expect("还有要补充")
     await chen.press("跳过")
     assert "日期：2026-11-15" in (await chen.expect("请核对一下")).plain
-    await chen.press("✅ 确认保存")
+    await chen.press("✅ 保存")
     await chen.expect("已保存")
     with bot.db() as conn:
         assert conn.execute("SELECT day FROM aid").fetchone()[0] == "2026-11-15"

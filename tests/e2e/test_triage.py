@@ -682,7 +682,7 @@ async def test_a_coordinator_opening_an_untaken_report_is_in_the_audit_trail(
 async def _log_to_the_note(worker: FakeUser) -> None:
     """A worker's /log of their one household, answered up to its note."""
     await worker.send("/log")
-    await worker.expect(r"这次是什么")
+    await worker.expect(r"这次做了什么")
     await worker.press("🏠 上门走访")
     await worker.press("昨天")
     await worker.expect(r"提供了哪些服务")

@@ -19,7 +19,7 @@ def flow_of(bot: BotProcess, telegram_id: int) -> tuple[str, str] | None:
 
 async def _log_to_the_note(worker: FakeUser) -> None:
     await worker.send("/log")
-    await worker.expect("这次是什么")
+    await worker.expect("这次做了什么")
     await worker.press("🏠 上门走访")
     await worker.press("昨天")
     await worker.expect("提供了哪些服务")
