@@ -55,6 +55,14 @@ class Settings:
     clock_shift: timedelta = timedelta(0)
     # Seconds to wait for Telegram's answer to a send before taking it as timed out.
     telegram_timeout: int = 15
+    # Seconds a reply to the person acting is tried again after transient failures (network,
+    # timeouts, 5xx, flood waits) before the handler gives up and the error handler answers.
+    reply_patience: int = 60
+    # Telegram's limits as the sender paces itself: messages a second to everyone together
+    # (under Telegram's 30) and seconds between two messages to one chat (replies excepted).
+    # Tests against the built-in server shorten them; production keeps the defaults.
+    pace_per_second: int = 28
+    pace_chat_seconds: float = 1.0
     # Seconds Telegram may keep answering getUpdates with 409 Conflict (another process takes
     # this bot's updates: the same token runs elsewhere) before `zhongfu run` gives up.
     conflict_seconds: int = 300
@@ -158,6 +166,11 @@ def load_settings(env: Mapping[str, str], *, token_required: bool = False) -> Se
         clock_shift=_clock_shift(env),
         telegram_timeout=_positive_int(env, "ZHONGFU_TELEGRAM_TIMEOUT",
                                        _default("telegram_timeout")),
+        reply_patience=_positive_int(env, "ZHONGFU_REPLY_PATIENCE", _default("reply_patience")),
+        pace_per_second=_positive_int(env, "ZHONGFU_PACE_PER_SECOND",
+                                      _default("pace_per_second")),
+        pace_chat_seconds=_positive_seconds(env, "ZHONGFU_PACE_CHAT_SECONDS",
+                                            _default("pace_chat_seconds")),
         conflict_seconds=_positive_int(env, "ZHONGFU_CONFLICT_SECONDS",
                                        _default("conflict_seconds")),
         retry_seconds=_seconds_list(env, "ZHONGFU_RETRY_SECONDS", _default("retry_seconds")),
@@ -263,6 +276,19 @@ def _seconds_list(env: Mapping[str, str], name: str,
         raise ConfigError(f"{name} must be positive whole numbers of seconds separated by "
                           f"commas, like 30,120,600; got {raw!r}")
     return tuple(int(p) for p in parts)
+
+
+def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return seconds
 
 
 def _clock_time(env: Mapping[str, str], name: str, default: time) -> time:

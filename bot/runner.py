@@ -96,7 +96,8 @@ async def _opened(settings: Settings,
                             clock=clock_for(settings))
         app, table = build_application(services)
         app.bot_data[COMMANDS_KEY] = table
-        pacer = Pacer()
+        pacer = Pacer(per_second=settings.pace_per_second,
+                      per_chat_seconds=settings.pace_chat_seconds)
         outbox = Outbox(services, app.bot, pacer)
         services.on_queued = outbox.wake
         app.bot_data[OUTBOX_KEY] = outbox

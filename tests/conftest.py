@@ -7,7 +7,7 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -144,6 +144,16 @@ class BotProcess:
                 return states
             await asyncio.sleep(0.05)
 
+    async def until(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Wait until `condition()` holds, looking every 50 ms; False at timeout. For what only
+        the bot's database shows: the server sees no change that would wake its wait_until."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not condition():
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
     async def cli(self, *args: str, timeout: float = 60.0) -> tuple[int, str]:
         """Run another `zhongfu` command with the same environment; exit status and output."""
         proc = await asyncio.create_subprocess_exec(
@@ -198,17 +208,24 @@ def workdir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bot_env(api: FakeBotApi, workdir: Path) -> dict[str, str]:
-    """The default environment; tests may edit it before starting the bot."""
-    return bot_environment(api, workdir)
+def bot_env(api: FakeBotApi, workdir: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    """The default environment, with what a test's `env` mark sets (so that the `bot` fixture
+    starts the bot as the test needs it, once); tests may edit it before starting the bot."""
+    marker = request.node.get_closest_marker("env")
+    return bot_environment(api, workdir, **(marker.kwargs if marker is not None else {}))
 
 
 @pytest.fixture
 async def bot(api: FakeBotApi, bot_env: dict[str, str], workdir: Path,
               request: pytest.FixtureRequest) -> AsyncIterator[BotProcess]:
-    """The bot, running; stopped (and its log shown on failure) at the end of the test."""
+    """The bot, running; stopped (and its log shown on failure) at the end of the test. With
+    the `stopped` mark only its database is made, migrated and empty: a test that runs ticks
+    and commands first starts the bot when it needs it, not once for nothing."""
     process = BotProcess(api, bot_env, workdir)
-    await process.start()
+    if request.node.get_closest_marker("stopped") is None:
+        await process.start()
+    else:
+        await new_database(Path(bot_env["ZHONGFU_DATABASE"]))
     try:
         yield process
     finally:

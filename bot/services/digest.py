@@ -159,7 +159,12 @@ def last_periods_text(services: Services, lang: str,
 
 
 def render_digest(services: Services, lang: str, found: DigestInput) -> list[Part]:
-    """The digest in one language: text messages within Telegram's limit, then the chart."""
+    """The digest in one language: text messages within Telegram's limit, then the charts."""
+    return digest_texts(services, lang, found) + chart_parts(services, lang, found)
+
+
+def digest_texts(services: Services, lang: str, found: DigestInput) -> list[Part]:
+    """The digest's text in one language, in messages within Telegram's limit."""
     t = services.catalog.t
     data = found.data
     lines: list[str] = []
@@ -211,8 +216,7 @@ def render_digest(services: Services, lang: str, found: DigestInput) -> list[Par
                   for w in found.unreachable]
     lines += referral_cases.overdue_lines(services, lang, found.referrals)
     header = t(lang, "digest.title", day=data.today.isoformat())
-    parts = [Part(text) for text in pack(lines, header=header)]
-    return parts + chart_parts(services, lang, found)
+    return [Part(text) for text in pack(lines, header=header)]
 
 
 def chart_parts(services: Services, lang: str, found: DigestInput) -> list[Part]:

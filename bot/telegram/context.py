@@ -33,8 +33,6 @@ from storage.flows import FlowState
 log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-# How long a reply is tried again after transient failures before the handler gives up.
-REPLY_PATIENCE = 60.0
 # A question longer than this as Telegram counts it (a summary to confirm) gets a message of
 # its own, so the answer chosen above it never pushes it past Telegram's 4,096.
 IN_PLACE_MAX = 3000
@@ -129,6 +127,11 @@ class Ctx:
         return saved
 
     @property
+    def patience(self) -> float:
+        """Seconds a reply is tried again after transient failures (ZHONGFU_REPLY_PATIENCE)."""
+        return float(self.services.settings.reply_patience)
+
+    @property
     def sender(self) -> Sender:
         """The one sending path, for replies: at once, transient failures tried again."""
         pacer = self.context.application.bot_data.get(PACER_KEY)
@@ -137,9 +140,9 @@ class Ctx:
     async def reply(self, text: str, markup: Markup | None = None) -> Message | None:
         """Send a message to the acting person; None if they blocked the bot.
 
-        Timeouts, network errors, 5xx and flood waits are tried again for up to a minute
-        (a question delivered twice is harmless; a lost one is not); what still fails is
-        raised to the error handler.
+        Timeouts, network errors, 5xx and flood waits are tried again for up to a minute (the
+        reply patience; a question delivered twice is harmless, a lost one is not); what
+        still fails is raised to the error handler.
         """
         if self.in_place:
             self.in_place = False
@@ -147,7 +150,7 @@ class Ctx:
             if edited is not None:
                 return edited
         return _sent(await self.sender.text(self.chat_id, text, markup,
-                                            patience=REPLY_PATIENCE))
+                                            patience=self.patience))
 
     async def _in_pressed(self, text: str, markup: Markup | None) -> Message | None:
         """Put the next question in the pressed message, under the answer chosen there; None
@@ -163,7 +166,7 @@ class Ctx:
         if chosen is not None:
             text = self.t("flowkit.chosen", choice=chosen) + "\n\n" + text
         result = await self.sender.edit(self.chat_id, pressed.message_id, text, markup,
-                                        patience=REPLY_PATIENCE)
+                                        patience=self.patience)
         if not result.ok:
             log.debug("question not put in the pressed message: %s", result.error)
             return None
@@ -173,29 +176,29 @@ class Ctx:
     async def send_location(self, latitude: float, longitude: float) -> bool:
         """Send the acting person a map pin; False (logged) if it could not be sent."""
         return self._delivered("location", await self.sender.location(
-            self.chat_id, latitude, longitude, patience=REPLY_PATIENCE))
+            self.chat_id, latitude, longitude, patience=self.patience))
 
     async def send_photo(self, photo: str | bytes, caption: str | None = None) -> bool:
         """Send the acting person a picture (a file id or PNG bytes); False (logged) if it
         could not be sent."""
         return self._delivered("photo", await self.sender.photo(
-            self.chat_id, photo, caption, patience=REPLY_PATIENCE))
+            self.chat_id, photo, caption, patience=self.patience))
 
     async def send_document(self, data: bytes, filename: str, caption: str | None = None) -> bool:
         """Send the acting person a file; False (logged) if it could not be sent."""
         return self._delivered("document", await self.sender.document(
-            self.chat_id, data, filename, caption, patience=REPLY_PATIENCE))
+            self.chat_id, data, filename, caption, patience=self.patience))
 
     async def reply_in_chat(self, text: str) -> Message | None:
         """Answer in the chat the update came from, a group too (reply() answers privately);
         None if the bot may not write there, and what still fails is raised, as reply()."""
         chat = self.update.effective_chat
         return _sent(await self.sender.text(chat.id if chat is not None else self.user_id, text,
-                                            patience=REPLY_PATIENCE))
+                                            patience=self.patience))
 
     def _delivered(self, what: str, result: Result) -> bool:
         """Whether a send went through; what did not is logged (transient failures were
-        already tried again for REPLY_PATIENCE)."""
+        already tried again for the reply patience)."""
         if not result.ok:
             log.warning("%s not sent to %s: %s", what, self.chat_id,
                         result.error or result.outcome.value)
@@ -219,7 +222,7 @@ class Ctx:
         query = self.query
         if query is not None and query.message is not None:
             result = await self.sender.edit(self.chat_id, query.message.message_id, text, markup,
-                                            patience=REPLY_PATIENCE)
+                                            patience=self.patience)
             if result.ok or result.outcome is Outcome.FORBIDDEN:
                 return
             log.debug("edit refused, sending instead: %s", result.error)
@@ -231,14 +234,14 @@ class Ctx:
         if query is None or query.message is None:
             return
         result = await self.sender.drop_buttons(self.chat_id, query.message.message_id,
-                                                patience=REPLY_PATIENCE)
+                                                patience=self.patience)
         if not result.ok:
             log.debug("could not remove keyboard: %s", result.error)
 
 
 def _sent(result: Result) -> Message | None:
     """The message sent; None if the person blocked the bot; else the failure, raised as
-    Telegram's error (a flood wait still asked for after REPLY_PATIENCE: its RetryAfter),
+    Telegram's error (a flood wait still asked for after the reply patience: its RetryAfter),
     which the error handler takes as Telegram failing right now (app.py, _on_error)."""
     if result.outcome is Outcome.SENT or result.outcome is Outcome.FORBIDDEN:
         return result.message

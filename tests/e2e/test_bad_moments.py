@@ -39,9 +39,9 @@ def _owed(bot: BotProcess) -> int:
             "SELECT COUNT(*) FROM outbox WHERE state != 'sent'").fetchone()[0])
 
 
-async def _all_sent(api: FakeBotApi, bot: BotProcess) -> None:
+async def _all_sent(bot: BotProcess) -> None:
     """Notices still being retried through the chaos (errors, 3 s delays) go out too."""
-    await api.wait_until(lambda: _owed(bot) == 0, 30)
+    await bot.until(lambda: _owed(bot) == 0, 30)
 
 
 def check_everyone(bot: BotProcess, residents: list[FakeUser], refs: list[str]) -> None:
@@ -61,22 +61,18 @@ def check_everyone(bot: BotProcess, residents: list[FakeUser], refs: list[str]) 
     assert owed == 0
 
 
+@pytest.mark.env(ZHONGFU_TELEGRAM_TIMEOUT="2")
 async def test_twelve_residents_report_while_telegram_fails_now_and_then(
         api: FakeBotApi, bot: BotProcess) -> None:
-    await bot.stop()
-    bot.env["ZHONGFU_TELEGRAM_TIMEOUT"] = "2"
-    await bot.start()
     api.chaos(errors=0.05, delays=0.02, delay=3.0)
     residents, refs = await everyone_reports(api, 3000)
     assert api.chaos_errors > 0  # the bad moments did happen
-    await _all_sent(api, bot)
+    await _all_sent(bot)
     check_everyone(bot, residents, refs)
 
 
+@pytest.mark.env(ZHONGFU_TELEGRAM_TIMEOUT="2")
 async def test_the_same_with_the_bot_killed_midway(api: FakeBotApi, bot: BotProcess) -> None:
-    await bot.stop()
-    bot.env["ZHONGFU_TELEGRAM_TIMEOUT"] = "2"
-    await bot.start()
     api.chaos(errors=0.05, delays=0.02, delay=3.0, seed=11)
 
     async def kill_midway() -> None:
@@ -89,24 +85,22 @@ async def test_the_same_with_the_bot_killed_midway(api: FakeBotApi, bot: BotProc
     killer = asyncio.create_task(kill_midway())
     residents, refs = await everyone_reports(api, 4000)
     await killer
-    assert bot.starts == 3  # the fixture's start, the restart with a short timeout, the kill
-    await _all_sent(api, bot)
+    assert bot.starts == 2  # the fixture's start, and the start after the kill
+    await _all_sent(bot)
     check_everyone(bot, residents, refs)
 
 
-@pytest.mark.slow
+# The bot tries each reply for 4 s rather than a minute before it gives up (its patience).
+@pytest.mark.env(ZHONGFU_TELEGRAM_TIMEOUT="1", ZHONGFU_REPLY_PATIENCE="4")
 async def test_a_question_that_never_arrived_is_asked_again(
         api: FakeBotApi, bot: BotProcess, resident: FakeUser, workdir: Path) -> None:
     await resident.send("/report")
     question = await resident.expect(r"出了什么事")
     # Telegram fails every send for longer than the bot's patience: the next question is lost.
-    await bot.stop()
-    bot.env["ZHONGFU_TELEGRAM_TIMEOUT"] = "1"
-    await bot.start()
     api.fail_next("sendMessage", 500, "Internal Server Error", times=1000)
-    # (the press is answered once the bot gives up on the question, after about a minute)
+    # (the press is answered once the bot gives up on the question, after its patience)
     await resident.press(label("zh", "report.category.health"), in_message=question,
-                         timeout=90)
+                         timeout=30)
     assert "handler failed" in bot.log()
     api._failures.clear()
     # The resident, not having seen "what is wrong?", sends their category again as text.

@@ -11,6 +11,7 @@ database changed.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from bot.config import load_settings
 from bot.services.context import Services
 from bot.telegram.app import build_application, button_prefixes
 from storage.db import Database
-from tests.conftest import BotProcess
+from tests.conftest import BOT_USERNAME, TOKEN, BotProcess
 from tests.e2e.helpers_triage import add_worker
 from tests.e2e.reporting import label, submit_report
 from tests.e2e.test_households import HEADER, import_csv
@@ -37,6 +38,26 @@ TAILS = ["", "x", "take:1", "del:1", "yes:1", "to:1:1", "off:2001", "h:1", "1", 
          "view:99999999", "view:-1", "view:1:1:1:1:1", "<&>:\"'", "h:²", "del:²",
          "view:" + "9" * 25, "h:" + "9" * 25, "to:1:" + "9" * 25, "asw:1:" + "9" * 25]
 BATCH = 25  # presses in flight per person: the bot still handles one chat's updates in order
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A server that takes ten times Telegram's 30 messages a second: the bot removes the
+    keyboard under every forged press, and at Telegram's pace two thousand presses take a
+    minute of waiting that proves nothing here."""
+    server = FakeBotApi(token=TOKEN, username=BOT_USERNAME, messages_per_second=300)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def bot_env(bot_env: dict[str, str]) -> dict[str, str]:
+    """The bot paces itself to that server (still under its limit)."""
+    bot_env["ZHONGFU_PACE_PER_SECOND"] = "280"
+    return bot_env
 
 
 async def registered_prefixes(tmp: Path) -> list[str]:
@@ -79,26 +100,55 @@ def seed_entries(bot: BotProcess) -> None:
         conn.commit()
 
 
-async def everyone_uses_the_bot(coordinator: FakeUser, worker: FakeUser,
+async def handled(bot: BotProcess) -> None:
+    """Wait until the bot has handled every update sent so far (so sent every answer)."""
+    sent = bot.api.last_update_id
+    states = await bot.updates_settled(timeout=30, count=sent)
+    assert len(states) >= sent and "pending" not in states, states
+
+
+async def use(bot: BotProcess, person: FakeUser, commands: tuple[str, ...]) -> None:
+    """Send each command once the one before has been answered."""
+    for command in commands:
+        await person.send(command)
+        await handled(bot)
+
+
+async def settled(bot: BotProcess) -> dict[str, list[tuple[object, ...]]]:
+    """The compared tables once the outbox has sent what the setup queued and nothing has
+    changed for a tenth of a second (a sent notice is recorded just after it is marked)."""
+    assert await bot.until(lambda: waiting(bot) == 0, 30)
+    found = dump(bot)
+    while True:
+        await asyncio.sleep(0.1)
+        again, found = found, dump(bot)
+        if again == found:
+            return found
+
+
+def waiting(bot: BotProcess) -> int:
+    """Outbox rows not sent (nor dropped) yet."""
+    with bot.db() as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM outbox "
+                                "WHERE state IN ('pending', 'sending', 'failed')").fetchone()[0])
+
+
+async def everyone_uses_the_bot(bot: BotProcess, coordinator: FakeUser, worker: FakeUser,
                                 resident: FakeUser) -> None:
     """Real buttons in the coordinator's and the worker's chats: a case, households, lists."""
     ref = await submit_report(resident, phone="13912345678")
     card = await worker.expect(rf"新求助.*{ref}")
     await worker.press(label("zh", "triage.button.take"), in_message=card)
     await worker.expect("13912345678")
-    for command in ("/households", "/due", "/cases", "/aid", "/cancel", "/log", "/cancel",
-                    "/activity", "/cancel", "/referrals", "/stats"):
-        await worker.send(command)
-        await asyncio.sleep(0.2)
+    await use(bot, worker, ("/households", "/due", "/cases", "/aid", "/cancel", "/log",
+                            "/cancel", "/activity", "/cancel", "/referrals", "/stats"))
     await coordinator.send("/cases")
     listing = await coordinator.expect(ref)
     await coordinator.press(f"📂 {ref}", in_message=listing)
     await coordinator.expect("13912345678")
-    for command in ("/workers", "/households", "/audit", "/funds", "/programs",
-                    "/areas", "/pair", "/cancel", "/sources", "/referrals", "/stats", "/export",
-                    "/overdue", "/import", "/cancel"):
-        await coordinator.send(command)
-        await asyncio.sleep(0.2)
+    await use(bot, coordinator, ("/workers", "/households", "/audit", "/funds", "/programs",
+                                 "/areas", "/pair", "/cancel", "/sources", "/referrals",
+                                 "/stats", "/export", "/overdue", "/import", "/cancel"))
 
 
 def real_buttons(people: list[FakeUser]) -> set[str]:
@@ -134,7 +184,7 @@ async def test_forged_callback_data_for_every_prefix_changes_nothing(
     seed_entries(bot)
     worker = api.user(WORKER, "陈社工", language_code="zh-hans")
     outsider = api.user(OUTSIDER, "外区社工", language_code="zh-hans")
-    await everyone_uses_the_bot(coordinator, worker, resident)
+    await everyone_uses_the_bot(bot, coordinator, worker, resident)
 
     prefixes = await registered_prefixes(tmp_path)
     assert len(prefixes) > 20
@@ -150,13 +200,12 @@ async def test_forged_callback_data_for_every_prefix_changes_nothing(
     for person in (resident_en, outsider):
         await person.send("/start")
         await person.expect(greeting[person.id])
-    await bot.updates_settled()
-    await asyncio.sleep(1.0)  # the outbox delivers what the setup queued
-    before = dump(bot)
+    await handled(bot)
+    before = await settled(bot)
 
     unanswered = await asyncio.gather(forge(resident_en, payloads), forge(outsider, payloads))
     assert unanswered == [[], []], "every press is answered"
-    await bot.updates_settled()
+    await handled(bot)
     after = dump(bot)
     # 🔍 is a worker's own button too (it searches their own households): pressing it opens a
     # search, which a worker of another community may do. Nothing else may change.

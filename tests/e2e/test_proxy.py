@@ -38,7 +38,9 @@ class ForwardProxy:
     async def start(self) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A client that hangs up (the bot stopped mid long poll) ends the forwarding at once,
+        # as a real proxy does: else the stop waits for the upstream answer, up to 20 s.
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

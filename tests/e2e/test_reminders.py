@@ -73,10 +73,13 @@ async def arrange(bot: BotProcess) -> None:
     assert code == 0, out
 
 
+# The digest's text and four pictures 50 ms apart, not a second (Telegram's pace in one
+# chat is not what this test is about).
 @pytest.mark.slow
+@pytest.mark.stopped
+@pytest.mark.env(ZHONGFU_PACE_CHAT_SECONDS="0.05")
 async def test_a_quarter_of_reminders_and_the_digest(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
-    await bot.stop()
     worker = api.user(WORKER, "陈社工", language_code="zh-hans")
     await arrange(bot)
     quarter = period_containing(PeriodKind.QUARTER, bot.today()).previous()
@@ -154,10 +157,10 @@ async def test_a_quarter_of_reminders_and_the_digest(
     assert sends(api) == before
 
 
+@pytest.mark.stopped
 async def test_overdue_and_digest_commands_for_coordinators_only(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
     worker = api.user(WORKER, "陈社工", language_code="zh-hans")
-    await bot.stop()
     await arrange(bot)
     await bot.start()
     await coordinator.send("/overdue")
@@ -181,9 +184,9 @@ async def test_overdue_and_digest_commands_for_coordinators_only(
     await worker.expect("只对管理员开放")
 
 
+@pytest.mark.stopped
 async def test_reminders_a_killed_tick_was_sending_go_out_at_the_next_tick(
         bot: BotProcess, api: FakeBotApi) -> None:
-    await bot.stop()
     worker = api.user(WORKER, "陈社工", language_code="zh-hans")
     await arrange(bot)
     quarter = period_containing(PeriodKind.QUARTER, bot.today()).previous()

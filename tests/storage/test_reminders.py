@@ -66,6 +66,7 @@ class StubBot:
         self.messages: list[tuple[int, str, Any]] = []
         self.photos: list[tuple[int, bytes, str | None]] = []
         self.fail: dict[int, list[Exception]] = {}
+        self.photo_fail: list[Exception] = []  # pictures only, whoever they are for
 
     async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Sent:
         errors = self.fail.get(chat_id)
@@ -77,7 +78,7 @@ class StubBot:
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: str | None = None,
                          **kwargs: Any) -> Sent:
-        errors = self.fail.get(chat_id)
+        errors = self.fail.get(chat_id) or self.photo_fail
         if errors:
             raise errors.pop(0)
         self.photos.append((chat_id, photo, caption))
@@ -339,3 +340,18 @@ async def test_interrupted_digest_continues_where_it_stopped(db: Database) -> No
     assert len(bot.photos) == 4
     row = (await store.digests(db))[0]
     assert row.state == "sent"
+
+
+async def test_a_digest_stopped_at_its_first_picture_goes_on_from_that_picture(
+        db: Database) -> None:
+    """The text went out and Telegram failed the first picture: the next tick sends the four
+    pictures (drawn only once the text is out), and not the text again."""
+    bot = StubBot()
+    bot.photo_fail = [TimedOut()]
+    await tick(db, bot, at("2026-04-06"))
+    assert len(bot.to(9001)) == 1 and bot.photos == []
+    assert (await store.digests(db))[0].parts_sent == 1
+    await tick(db, bot, at("2026-04-06", "09:10"))
+    assert len(bot.to(9001)) == 1
+    assert len(bot.photos) == 4 and "电话（每季度）" in (bot.photos[0][2] or "")
+    assert (await store.digests(db))[0].state == "sent"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, environment, load_settings
+from bot.delivery.pacing import OVERALL_PER_SECOND, PER_CHAT_SECONDS
 from bot.services.context import clock_for, utc_now
 from tests.conftest import existing_database
 
@@ -27,6 +28,18 @@ def test_defaults() -> None:
     assert settings.coordinator_chat is None
     assert settings.reminder_time == time(9, 0)
     assert settings.clock_shift == timedelta(0)
+    # A reply is tried for a minute, and sends keep to Telegram's pace, unless tests say
+    # otherwise.
+    assert settings.reply_patience == 60
+    assert settings.pace_per_second == OVERALL_PER_SECOND
+    assert settings.pace_chat_seconds == PER_CHAT_SECONDS
+
+
+def test_tests_can_shorten_the_waits() -> None:
+    settings = load_settings({"ZHONGFU_REPLY_PATIENCE": "3", "ZHONGFU_PACE_PER_SECOND": "300",
+                              "ZHONGFU_PACE_CHAT_SECONDS": "0.05"})
+    assert (settings.reply_patience, settings.pace_per_second,
+            settings.pace_chat_seconds) == (3, 300, 0.05)
 
 
 def test_failed_updates_are_tried_again_after_30_s_2_min_then_every_10_min() -> None:
@@ -79,6 +92,13 @@ def test_values_are_parsed() -> None:
          "ZHONGFU_RETRY_SECONDS"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_RETRY_SECONDS": "30,0"},
          "ZHONGFU_RETRY_SECONDS"),
+
+
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_REPLY_PATIENCE": "0"}, "ZHONGFU_REPLY_PATIENCE"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_PACE_CHAT_SECONDS": "0"},
+         "ZHONGFU_PACE_CHAT_SECONDS"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ZHONGFU_PACE_CHAT_SECONDS": "nan"},
+         "ZHONGFU_PACE_CHAT_SECONDS"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], names: str) -> None:

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.config import load_settings
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import RETRY_AFTER_ATTEMPTS, Outcome, Result, Sender
-from bot.telegram.context import REPLY_PATIENCE, _sent
+from bot.telegram.context import _sent
 from storage.db import Database
 
 
@@ -67,7 +68,8 @@ async def test_a_reply_flooded_again_and_again_raises_telegrams_flood_wait(
         bot = FlakyBot(*(flood(0.5) for _ in range(RETRY_AFTER_ATTEMPTS)))
         sender = Sender(bot, db, lambda: datetime.now(UTC), reply=True)  # type: ignore[arg-type]
         began = time.monotonic()
-        result = await sender.text(42, "hello", patience=REPLY_PATIENCE)
+        # As long as a handler tries a reply (a minute by default).
+        result = await sender.text(42, "hello", patience=load_settings({}).reply_patience)
         took = time.monotonic() - began
         assert (result.outcome, bot.calls) == (Outcome.HELD, RETRY_AFTER_ATTEMPTS)
         assert isinstance(result.exception, RetryAfter) and result.retry_after == 0.5
