@@ -107,6 +107,18 @@ async def clear(db: Database, telegram_id: int) -> bool:
         return await clear_in(tx, telegram_id)
 
 
+async def clear_named(db: Database, telegram_id: int, name: str) -> bool:
+    """End the person's flow if it is `name` (another flow in progress is left alone)."""
+    async with db.transaction() as tx:
+        return await clear_named_in(tx, telegram_id, name)
+
+
+async def clear_named_in(tx: Tx, telegram_id: int, name: str) -> bool:
+    """clear_named inside the caller's transaction (with what the flow saved)."""
+    return await tx.rowcount("DELETE FROM flows WHERE telegram_id = ? AND name = ?",
+                             (telegram_id, name)) > 0
+
+
 async def clear_in(tx: Tx, telegram_id: int) -> bool:
     """End the person's flow inside the caller's transaction (with what the flow saved)."""
     return await tx.rowcount("DELETE FROM flows WHERE telegram_id = ?", (telegram_id,)) > 0

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.domain.people import Person
 from bot.domain.reports import Report, Status
 from bot.domain.triage import InviteProblem, invite_problem
-from storage import outbox
+from storage import flows, outbox
 from storage.clock import from_db, to_db
 from storage.db import Database, Tx
 from storage.outbox import Outgoing
@@ -462,12 +462,15 @@ async def reassign(db: Database, report_id: int, from_worker: int, to_worker: in
 
 async def add_event(db: Database, report_id: int, actor: int | None, kind: str, now: datetime,
                     detail: str = "", also: Sequence[Outgoing] = (),
-                    update_id: int | None = None) -> bool:
+                    update_id: int | None = None, ends: str | None = None) -> bool:
     """Record a history entry that changes no status (note, message, reply), queuing the
     messages it owes (`also`) in the same transaction. With `update_id` (the Telegram update
     it comes from), once only: False, with nothing saved or queued, when that update already
-    made its entry (handled again after a crash)."""
+    made its entry (handled again after a crash). With `ends`, the actor's flow of that
+    name ends in the same transaction (nothing left to fail between saving and ending)."""
     async with db.transaction() as tx:
+        if ends is not None and actor is not None:
+            await flows.clear_named_in(tx, actor, ends)
         if not await tx.rowcount(
                 "INSERT OR IGNORE INTO report_events (report_id, at, actor_id, kind, detail, "
                 "update_id) VALUES (?, ?, ?, ?, ?, ?)",
@@ -479,6 +482,13 @@ async def add_event(db: Database, report_id: int, actor: int | None, kind: str, 
         return True
 
 
+async def entry_of_update(db: Database, actor: int, update_id: int) -> tuple[int, str] | None:
+    """The case entry (report id, kind) this person's update made, if it made one."""
+    row = await db.fetchone("SELECT report_id, kind FROM report_events "
+                            "WHERE actor_id = ? AND update_id = ?", (actor, update_id))
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
 async def was_taken(db: Database, report_id: int) -> bool:
     """Whether someone has had the report before (taken or assigned), now or earlier."""
     return await db.fetchval(
@@ -487,11 +497,15 @@ async def was_taken(db: Database, report_id: int) -> bool:
 
 
 async def add_reply(db: Database, report_id: int, actor: int, now: datetime, text: str,
-                    message: Callable[[int], Outgoing], update_id: int | None = None) -> bool:
+                    message: Callable[[int], Outgoing], update_id: int | None = None,
+                    ends: str | None = None) -> bool:
     """The reporter's reply on the case's history, and its message (made by `message` from
     the history entry's id, which it names) queued in the same transaction; with
-    `update_id`, once only (False, nothing saved or queued, as add_event)."""
+    `update_id`, once only (False, nothing saved or queued, as add_event); `ends` as
+    add_event."""
     async with db.transaction() as tx:
+        if ends is not None:
+            await flows.clear_named_in(tx, actor, ends)
         event_id = await tx.execute(
             "INSERT OR IGNORE INTO report_events (report_id, at, actor_id, kind, detail, "
             "update_id) VALUES (?, ?, ?, 'reply', ?, ?)",

@@ -163,34 +163,49 @@ async def refer_to(services: Services, report: Report, target: Person, actor: Pe
 
 
 async def note(services: Services, report: Report, actor: int, text: str, now: datetime,
-               update_id: int | None = None) -> None:
+               update_id: int | None = None, ends: str | None = None) -> None:
     """A note on the case, for its history: once for the update `update_id` it was typed
-    in, also if that update is handled again after a crash."""
-    await store.add_event(services.db, report.id, actor, "note", now, text, update_id=update_id)
+    in, also if that update is handled again after a crash; the actor's flow `ends` with
+    it, in the same transaction."""
+    await store.add_event(services.db, report.id, actor, "note", now, text, update_id=update_id,
+                          ends=ends)
 
 
 async def relay(services: Services, report: Report, actor: int, kind: str, text: str,
-                message: Outgoing, now: datetime, update_id: int | None = None) -> None:
+                message: Outgoing, now: datetime, update_id: int | None = None,
+                ends: str | None = None) -> None:
     """A message between worker and reporter: on the case's history, and queued; once for
     the update `update_id` it was typed in (handled again after a crash, nothing is sent
-    twice)."""
+    twice); the actor's flow `ends` with it, in the same transaction."""
     if await store.add_event(services.db, report.id, actor, kind, now, text, also=[message],
-                             update_id=update_id):
+                             update_id=update_id, ends=ends):
         services.wake()
 
 
 async def reply(services: Services, report: Report, actor: int, text: str,
-                now: datetime, update_id: int | None = None) -> bool:
+                now: datetime, update_id: int | None = None, ends: str | None = None) -> bool:
     """The reporter answers the case's worker: on the case's history, and queued for whoever
     holds the case when it goes out; once for the update `update_id` it was typed in (as
-    relay). False, and nothing done, if nobody holds it now."""
+    relay), the reporter's flow `ends` with it. False, and nothing done, if nobody holds it
+    now."""
     if report.taken_by is None:
         return False
     message = await routing.reply_for_holder(services, report, text)
     if await store.add_reply(services.db, report.id, actor, now, text, lambda event_id: replace(
-            message, after=routing.for_holder(report.id, event_id)), update_id):
+            message, after=routing.for_holder(report.id, event_id)), update_id, ends):
         services.wake()
     return True
+
+
+async def entry_made_by(services: Services, actor: int,
+                        update_id: int) -> tuple[Report, str] | None:
+    """The case and the kind of entry (note, message, reply) that this update of the person
+    made already, if it did (it is handled again after a crash)."""
+    found = await store.entry_of_update(services.db, actor, update_id)
+    if found is None:
+        return None
+    report = await reports.get(services.db, found[0])
+    return None if report is None else (report, found[1])
 
 
 async def reply_again(services: Services, report_id: int, event_id: int) -> list[Outgoing]:

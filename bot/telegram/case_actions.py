@@ -213,6 +213,20 @@ class CaseActions:
         assert report is not None
         await self.flow.begin(ctx, case_flow.REPLY, report)
 
+    async def answered_worker(self, ctx: Ctx) -> bool:
+        """A reporter's answer with Telegram's reply to the worker's relayed words, whatever
+        else they have open: passed on as the reply button's would (the same checks, the
+        same history). False for any other message."""
+        message = ctx.message
+        replied = None if message is None else message.reply_to_message
+        if message is None or replied is None:
+            return False
+        report = await cases.answered_relay(ctx.services, ctx.user_id, replied.message_id)
+        if report is None:
+            return False
+        await self.flow.reply_now(ctx, report, message)
+        return True
+
     async def reporter_message(self, ctx: Ctx) -> bool:
         """A message outside any flow from a reporter whose case a worker has: their answer
         with Telegram's reply to the worker's relayed words goes on as the reply button's

@@ -22,6 +22,8 @@ from bot.telegram.flowkit import CODEC, Int, On, Refused, Step, StepFlow, Steps,
 from bot.telegram.keyboards import buttons, optional, picker
 
 FLOW = "case"
+# The answer to each kind of case entry a typed step makes (triage.done.<key>).
+DONE = {"note": "note", "message": "msg", "reply": "reply"}
 CF = CODEC.prefix("cf", "the case flow (bot/telegram/case_flow.py)")
 REFER_TO = CF.button("rw", Int(15))  # cf:rw:<worker>  refer the case to this colleague
 REFER_PAGE = CF.button("rp", Int(4))  # cf:rp:<page>  another page of colleagues
@@ -85,6 +87,17 @@ class CaseFlow(StepFlow[CaseDraft]):
             return
         await self.save(ctx, step, CaseDraft(report.id))
         await self._ask_about(ctx, step, report, with_colleagues=True)
+
+    async def said_again(self, ctx: Ctx) -> bool:
+        """An update handled again after a crash whose note, message or reply was saved (and
+        its flow ended with it) before: answered as the first time; nothing saved again."""
+        found = await cases.entry_made_by(ctx.services, ctx.user_id, ctx.update.update_id)
+        if found is None or found[1] not in DONE:
+            return False
+        report, kind = found
+        markup = None if kind == "reply" else case_markup(ctx, report)
+        await ctx.reply(ctx.t(f"triage.done.{DONE[kind]}", ref=report.ref), markup)
+        return True
 
     async def reply_now(self, ctx: Ctx, report: Report, message: Message) -> None:
         """The reporter's answer to the worker, sent without the reply button (Telegram's
@@ -172,15 +185,15 @@ class CaseFlow(StepFlow[CaseDraft]):
             NOTE: self._note, MESSAGE: self._message, RESOLVE: self._resolve,
             REFER: self._refer, CLOSE: self._close, REPLY: self._reply,
         }[step](ctx, report, text)
-        if done:
+        if done:  # (a note, a message, a reply: the flow ended with its entry already)
             await self.end(ctx)
         return True
 
     async def _note(self, ctx: Ctx, report: Report, text: str) -> bool:
         await cases.note(ctx.services, report, ctx.user_id, text, ctx.now,
-                         ctx.update.update_id)
+                         ctx.update.update_id, FLOW)
         await ctx.reply(ctx.t("triage.done.note", ref=report.ref), case_markup(ctx, report))
-        return True
+        return False  # ended with the entry: no write left to fail after it
 
     async def _message(self, ctx: Ctx, report: Report, text: str) -> bool:
         reporter = await cases.person(ctx.services, report.reporter_id)
@@ -198,17 +211,17 @@ class CaseFlow(StepFlow[CaseDraft]):
             "text": ctx.t("triage.relay.blocked", ref=report.ref),
             "buttons": case_buttons.case(ctx.services, ctx.lang, report)}})
         await cases.relay(ctx.services, report, ctx.user_id, "message", text, queued, ctx.now,
-                          ctx.update.update_id)
+                          ctx.update.update_id, FLOW)
         await ctx.reply(ctx.t("triage.done.msg", ref=report.ref), case_markup(ctx, report))
-        return True
+        return False  # ended with the entry
 
     async def _reply(self, ctx: Ctx, report: Report, text: str) -> bool:
         if not await cases.reply(ctx.services, report, ctx.user_id, text, ctx.now,
-                                 ctx.update.update_id):
+                                 ctx.update.update_id, FLOW):
             await ctx.reply(ctx.t("triage.relay.nobody"))
             return True
         await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))
-        return True
+        return False  # ended with the entry
 
     async def _concluded(self, ctx: Ctx, report: Report, changed: Report | None,
                          done_key: str) -> bool:

@@ -59,6 +59,9 @@ def register_cases(app: Application, table: CommandTable,  # type: ignore[type-a
     flow_registry.add(flow)
     app.add_handler(CallbackQueryHandler(handler(actions.button), pattern=f"^{CS.name}:"))
     app.add_handler(CallbackQueryHandler(handler(actions.feedback), pattern=f"^{FB.name}:"))
+    common.before_flows.append(actions.answered_worker)
+    # Answered again after a crash, before anything else may take the words.
+    common.outside_flows.append(flow.said_again)
     common.outside_flows.append(actions.reporter_message)
 
 

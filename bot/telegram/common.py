@@ -32,6 +32,10 @@ class CommonHandlers:
         # Handlers a message outside any flow is offered to, in order, before the fallback:
         # each takes it (True) or leaves it (a reporter's answer to a worker, case_actions).
         self.outside_flows: list[Callable[[Ctx], Awaitable[bool]]] = []
+        # Handlers offered a message before any flow in progress: gestures whose meaning is
+        # plain whatever else is open (Telegram's reply to a worker's relayed words). The
+        # open flow's question is asked again after, so the person sees where they were.
+        self.before_flows: list[Callable[[Ctx], Awaitable[bool]]] = []
 
     async def start(self, ctx: Ctx) -> None:
         """Greet the person and show the buttons of their role (or follow a deep link)."""
@@ -134,6 +138,10 @@ class CommonHandlers:
 
     async def message(self, ctx: Ctx) -> None:
         """Pass a message to the flow in progress, or point to the menu."""
+        for gesture in self.before_flows:
+            if await gesture(ctx):
+                await self._where_they_were(ctx)
+                return
         state = await flow_runner.current(ctx)
         if state is not None:
             flow = await self._flow_of(ctx, state)
@@ -154,6 +162,13 @@ class CommonHandlers:
             if await taken(ctx):
                 return
         await ctx.reply(ctx.t("fallback.no_flow"), menu_keyboard(ctx, self.table))
+
+    async def _where_they_were(self, ctx: Ctx) -> None:
+        """Ask the question of the flow still in progress, if any (after a gesture)."""
+        state = await flow_runner.current(ctx)
+        flow = None if state is None else await self._flow_of(ctx, state)
+        if state is not None and flow is not None:
+            await flow.ask(ctx, state)
 
     async def membership(self, ctx: Ctx) -> None:
         """The person blocked or unblocked the bot: remember whether we can reach them."""

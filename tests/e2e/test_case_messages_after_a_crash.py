@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from storage.db import BUSY_TIMEOUT_MS
 from tests.conftest import BotProcess
 from tests.e2e.helpers_triage import join
 from tests.e2e.reporting import label, submit_report
@@ -127,3 +128,33 @@ async def test_a_reporters_thanks_is_kept_once_after_a_crash(
     await resident.expect(r"谢谢您告诉我们")
     assert "pending" not in await bot.updates_settled()
     assert len(entries(bot, "confirmed")) == 1
+
+
+async def test_a_message_relayed_as_the_database_locks_is_not_told_failed_nor_sent_twice(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """The worker's message is saved and their case flow ends in one transaction; a lock
+    held past the busy timeout right after (a backup, an import) leaves nothing of the
+    update to fail: the worker is not told "没办成" (and so does not send it again), the
+    reporter gets it once, and the same words sent again are not a second message."""
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    await taken(coordinator, resident, worker)
+    await worker.press(label("zh", "triage.button.msg"))
+    await worker.expect(r"请写下要发给")
+    hold = api.hold("sendMessage", lambda p: "已转达给" in str(p.get("text")))
+    await worker.send(MESSAGE)
+    await hold.reached()
+    with bot.db() as other:
+        other.isolation_level = None
+        other.execute("BEGIN IMMEDIATE")  # past BUSY_TIMEOUT_MS for whatever writes next
+        hold.release()
+        await asyncio.sleep(BUSY_TIMEOUT_MS / 1000 + 1)
+        other.execute("ROLLBACK")
+    await worker.expect(r"已转达给")
+    await resident.expect(MESSAGE, timeout=15)
+    await worker.send(MESSAGE)  # as if asked to try again: the flow is over, nothing relayed
+    await worker.expect(r"我没太明白")
+    await asyncio.sleep(1)
+    assert not [m for m in worker.messages if "没办成" in m.plain]
+    assert [m.plain for m in resident.messages].count(
+        next(m.plain for m in resident.messages if MESSAGE in m.plain)) == 1
+    assert entries(bot, "message") == [MESSAGE]

@@ -786,6 +786,29 @@ async def test_a_reporter_answering_with_telegrams_reply_reaches_the_worker(
     assert events(bot, ref)[-1] == "reply"
 
 
+async def test_a_reporters_telegram_reply_reaches_the_worker_while_a_new_report_is_open(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """Halfway through a second report, the reporter answers the worker's message with
+    Telegram's reply: the answer goes to the worker, not into the new report, whose question
+    is asked again with what was filled in kept."""
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref, asked = await _worker_asks(coordinator, worker, resident)
+    await resident.send("/report")
+    question = await resident.expect(r"出了什么事")
+    await resident.press(label("zh", "report.category.health"), in_message=question)
+    await resident.expect(r"请简单说说情况")
+    await resident.send("有人，我明天一直在家", reply_to=asked)
+    await resident.expect(rf"已转达给社工（{ref}）")
+    await resident.expect(r"请简单说说情况")  # where they were in the new report
+    await worker.expect(r"求助人回复.*有人，我明天一直在家")
+    with bot.db() as conn:
+        name, step, data = conn.execute("SELECT name, step, data FROM flows WHERE "
+                                        "telegram_id = ?", (resident.id,)).fetchone()
+    assert (name, step) == ("report", "description") and "我明天" not in data
+    await resident.send("老人摔倒了，起不来")  # the report goes on from there
+    await resident.expect(r"需要帮助的是谁")
+
+
 async def test_a_reporter_typing_to_the_worker_is_shown_the_reply_button(
         bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
     worker = api.user(2001, "陈社工", language_code="zh-hans")

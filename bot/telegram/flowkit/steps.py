@@ -151,8 +151,9 @@ class StepFlow(Generic[D]):
         await self._ask_at(ctx, step, data)
 
     async def end(self, ctx: Ctx) -> None:
-        """The flow is over: forget its state."""
-        await flows.clear(ctx.db, ctx.user_id)
+        """The flow is over: forget its state (only this flow's: one a person has open
+        besides, e.g. a report draft beside Telegram's reply to a worker, stays)."""
+        await flows.clear_named(ctx.db, ctx.user_id, self.name)
 
     async def current(self, ctx: Ctx) -> FlowState | None:
         """The person's state in this flow, if this flow is the one in progress."""
