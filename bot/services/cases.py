@@ -197,6 +197,15 @@ async def reply(services: Services, report: Report, actor: int, text: str,
     return True
 
 
+async def taken_unfinished(services: Services, report: Report | None, worker: int) -> bool:
+    """Whether this worker holds the case while its Take cards are still live: their take
+    was saved and then cut short (a lock, a full disk; the press is tried again), so what
+    follows a take (cards settled, details shown) is still owed."""
+    return (report is not None and report.taken_by == worker
+            and report.status is Status.ACKNOWLEDGED
+            and bool(await store.notices(services.db, report.id)))
+
+
 async def entry_made_by(services: Services, actor: int,
                         update_id: int) -> tuple[Report, str] | None:
     """The case and the kind of entry (note, message, reply) that this update of the person

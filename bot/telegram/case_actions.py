@@ -74,16 +74,22 @@ class CaseActions:
 
     async def take(self, ctx: Ctx, report: Report | None) -> None:
         """Take the case: exactly one of racing presses wins; the others hear who has it."""
-        if not await check(ctx, Action.TAKE, report):
-            return
-        assert report is not None
-        outcome = await cases.take(ctx.services, report, ctx.user_id, ctx.now)
-        if not outcome.won:
-            await check(ctx, Action.TAKE, outcome.report)
-            return
-        assert outcome.report is not None
+        if await cases.taken_unfinished(ctx.services, report, ctx.user_id):
+            # This press took it before a lock or a full disk cut it short (tried again).
+            assert report is not None
+            taken = report
+        else:
+            if not await check(ctx, Action.TAKE, report):
+                return
+            assert report is not None
+            outcome = await cases.take(ctx.services, report, ctx.user_id, ctx.now)
+            if not outcome.won:
+                await check(ctx, Action.TAKE, outcome.report)
+                return
+            assert outcome.report is not None
+            taken = outcome.report
         await ctx.answer(plain(ctx.t("triage.taken.answer", ref=report.ref)))
-        await self.after_taken(ctx, outcome.report, ctx.user_id, "triage.taken.heading")
+        await self.after_taken(ctx, taken, ctx.user_id, "triage.taken.heading")
 
     async def after_taken(self, ctx: Ctx, report: Report, worker: int, heading: str,
                           **values: object) -> None:

@@ -5,10 +5,13 @@ update is handled again at the restart."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+
+import pytest
 
 from storage.db import BUSY_TIMEOUT_MS
 from tests.conftest import BotProcess
-from tests.e2e.helpers_triage import join
+from tests.e2e.helpers_triage import join, report_row
 from tests.e2e.reporting import label, submit_report
 from tests.rig.server import FakeBotApi, FakeUser
 
@@ -158,3 +161,35 @@ async def test_a_message_relayed_as_the_database_locks_is_not_told_failed_nor_se
     assert [m.plain for m in resident.messages].count(
         next(m.plain for m in resident.messages if MESSAGE in m.plain)) == 1
     assert entries(bot, "message") == [MESSAGE]
+
+
+@pytest.mark.env(ZHONGFU_RETRY_SECONDS="3")
+async def test_a_take_cut_short_by_a_lock_is_finished_when_tried_again(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """Take is saved, then a lock held past the busy timeout stops what follows (the cards,
+    the details): when the press is tried again the worker gets the details and the cards
+    lose their Take button, instead of "已经由您接手了，详细信息在上面" with no details."""
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    await join(coordinator, worker, "陈社工")
+    ref = await submit_report(resident)
+    card = await worker.expect(ref)
+    hold = api.hold("answerCallbackQuery")  # the take is saved by then
+    press = asyncio.create_task(worker.press(TAKE, in_message=card, timeout=60))
+    await hold.reached()
+    with bot.db() as other:
+        other.isolation_level = None
+        other.execute("BEGIN IMMEDIATE")
+        hold.release()
+        await asyncio.sleep(BUSY_TIMEOUT_MS / 1000 + 1)
+        other.execute("ROLLBACK")
+    with contextlib.suppress(AssertionError):
+        await press
+    details = await worker.expect(rf"{ref} 由您负责了", timeout=30)
+    assert "13800001001" in details.plain or "楼下张大爷" in details.plain
+    assert report_row(bot, ref)["taken_by"] == 2001
+
+    def settled() -> bool:
+        live = worker.server.chats[worker.id].find(card.message_id)
+        return live is not None and not live.buttons
+
+    assert await worker.server.wait_until(settled, 10)
