@@ -36,10 +36,11 @@ from bot.services import aid as ledger
 from bot.services import households, my_households
 from bot.services.aid import Aid, Correction, NewAid, Refusal
 from bot.services.my_households import Matches
+from bot.telegram import household_pages
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
-from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
+from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
 from bot.telegram.flows import FlowRegistry, start_unless_busy
@@ -374,24 +375,19 @@ class AidFlow(StepFlow[AidDraft]):
 
     # -- buttons --------------------------------------------------------------------------
 
+    async def save_household_step(self, ctx: Ctx, draft: AidDraft) -> None:
+        """Keep the draft at the household question (its page turned)."""
+        await self.save(ctx, HOUSEHOLD, draft)
+
     async def _turn_households(self, ctx: Ctx, draft: AidDraft,
                                number: int) -> Refused | None:
-        """Another page of households and cases, in the same message (kept, for a resumed
-        question)."""
-        draft.query, draft.page = "", number
-        await self.save(ctx, HOUSEHOLD, draft)
-        await ctx.edit_or_reply(*await self._households_view(ctx, draft))
-        return None
+        """Another page of households and cases, in the same message."""
+        return await household_pages.turn_households(self, ctx, draft, number)
 
     async def _turn_matches(self, ctx: Ctx, draft: AidDraft, search: int,
                             number: int) -> Refused | None:
-        """Another page of the latest search's matches; an earlier search's turn is stale."""
-        if not draft.query or search != draft.search:
-            return STALE
-        draft.page = number
-        await self.save(ctx, HOUSEHOLD, draft)
-        await ctx.edit_or_reply(*await self._households_view(ctx, draft))
-        return None
+        """Another page of the latest search's matches."""
+        return await household_pages.turn_matches(self, ctx, draft, search, number)
 
     async def _turn_funds(self, ctx: Ctx, draft: AidDraft, number: int) -> Refused | None:
         """Another page of funds, in the same message (kept, for a resumed question)."""

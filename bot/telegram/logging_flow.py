@@ -34,6 +34,7 @@ from bot.services.contact_buttons import DELETE, FIX, START_FOR
 from bot.services.contact_entries import Contact
 from bot.services.contacts import NewContact, NotSaved
 from bot.services.my_households import Matches
+from bot.telegram import household_pages
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import (
@@ -296,23 +297,18 @@ class LogFlow(StepFlow[LogDraft]):
 
     # -- buttons --------------------------------------------------------------------------
 
-    async def _turn_households(self, ctx: Ctx, draft: LogDraft, number: int) -> Refused | None:
-        """Another page of the worker's households, in the same message (kept, for a resumed
-        question)."""
-        draft.query, draft.page = "", number
+    async def save_household_step(self, ctx: Ctx, draft: LogDraft) -> None:
+        """Keep the draft at the household question (its page turned)."""
         await self.save(ctx, HOUSEHOLD, draft)
-        await ctx.edit_or_reply(*await self._households_view(ctx, draft))
-        return None
+
+    async def _turn_households(self, ctx: Ctx, draft: LogDraft, number: int) -> Refused | None:
+        """Another page of the worker's households, in the same message."""
+        return await household_pages.turn_households(self, ctx, draft, number)
 
     async def _turn_matches(self, ctx: Ctx, draft: LogDraft, search: int,
                             number: int) -> Refused | None:
-        """Another page of the latest search's matches; an earlier search's turn is stale."""
-        if not draft.query or search != draft.search:
-            return STALE
-        draft.page = number
-        await self.save(ctx, HOUSEHOLD, draft)
-        await ctx.edit_or_reply(*await self._households_view(ctx, draft))
-        return None
+        """Another page of the latest search's matches."""
+        return await household_pages.turn_matches(self, ctx, draft, search, number)
 
     async def _household(self, ctx: Ctx, draft: LogDraft, household_id: int) -> Refused | None:
         if not await may(ctx, Action.HOUSEHOLD_LOG, HouseholdRef(household_id)):

@@ -1,0 +1,58 @@
+"""The page turns of a household question that lists the person's households or a name
+search's matches a page at a time (/aid and /log): the page is kept in the flow's data, so
+a resumed question reopens where the person was."""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+from telegram import InlineKeyboardMarkup
+
+from bot.telegram.context import Ctx
+from bot.telegram.flowkit import STALE, Refused
+
+
+class Searched(Protocol):
+    """A draft that lists households: the page shown, the name typed, which search it is."""
+
+    page: int
+    query: str
+    search: int
+
+
+D = TypeVar("D", bound=Searched)
+D_in = TypeVar("D_in", bound=Searched, contravariant=True)
+
+
+class Listing(Protocol[D_in]):
+    """A flow with a household question: it saves its draft and draws the list."""
+
+    async def save_household_step(self, ctx: Ctx, draft: D_in) -> None:
+        """Keep the draft at the household question."""
+
+    async def _households_view(self, ctx: Ctx, draft: D_in
+                               ) -> tuple[str, InlineKeyboardMarkup | None]:
+        """The question's text and buttons for the draft as it is."""
+
+
+async def turn_households(flow: Listing[D], ctx: Ctx, draft: D, number: int) -> Refused | None:
+    """Another page of the person's households, in the same message (the search forgotten)."""
+    draft.query, draft.page = "", number
+    await _shown(flow, ctx, draft)
+    return None
+
+
+async def turn_matches(flow: Listing[D], ctx: Ctx, draft: D, search: int,
+                       number: int) -> Refused | None:
+    """Another page of the latest search's matches; an earlier search's turn is stale."""
+    if not draft.query or search != draft.search:
+        return STALE
+    draft.page = number
+    await _shown(flow, ctx, draft)
+    return None
+
+
+async def _shown(flow: Listing[D], ctx: Ctx, draft: D) -> None:
+    """Keep the page turned to and redraw the question in its message."""
+    await flow.save_household_step(ctx, draft)
+    await ctx.edit_or_reply(*await flow._households_view(ctx, draft))
