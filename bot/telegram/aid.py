@@ -246,11 +246,8 @@ class AidFlow(StepFlow[AidDraft]):
     def _matches_view(self, ctx: Ctx, draft: AidDraft, found: Matches
                       ) -> tuple[str, InlineKeyboardMarkup]:
         """Every household the typed name matches, at the draft's page."""
-        items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found.found]
-        rows, line = picker(ctx.t, items, draft.page,
-                            lambda n: MATCHES_PAGE.data(draft.search, n), 2)
-        text = ctx.t("aid.found", query=draft.query, count=found.total)
-        return "\n".join([text, *line]), buttons(rows)
+        return household_pages.matches_view(ctx, draft, found, "aid.found", HOUSEHOLD_B.data,
+                                            MATCHES_PAGE.data)
 
     async def _matching(self, ctx: Ctx, query: str) -> Matches:
         """A worker searches their own households; a coordinator, every one."""

@@ -234,21 +234,12 @@ class CaseActions:
         return True
 
     async def reporter_message(self, ctx: Ctx) -> bool:
-        """A message outside any flow from a reporter whose case a worker has: their answer
-        with Telegram's reply to the worker's relayed words goes on as the reply button's
-        would (the same checks, the same history); typed with one such case open, they are
-        shown that case's reply button (where free text goes is never guessed). False for
-        anything else: the usual fallback answers it."""
+        """A message outside any flow from a reporter whose case a worker has, typed with one
+        such case open: they are shown that case's reply button (where free text goes is
+        never guessed; Telegram's reply to the worker's words was taken before any flow, by
+        answered_worker). False for anything else: the usual fallback answers it."""
         message = ctx.message
-        if message is None:
-            return False
-        replied = message.reply_to_message
-        if replied is not None:
-            report = await cases.answered_relay(ctx.services, ctx.user_id, replied.message_id)
-            if report is not None:
-                await self.flow.reply_now(ctx, report, message)
-                return True
-        if message.text is None:
+        if message is None or message.text is None:
             return False
         held = await cases.reporter_cases(ctx.services, ctx.user_id)
         if len(held) != 1:

@@ -4,12 +4,16 @@ a resumed question reopens where the person was."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from telegram import InlineKeyboardMarkup
 
+from bot.services.my_households import Matches
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import STALE, Refused
+from bot.telegram.household_ui import buttons, short
+from bot.telegram.keyboards import picker
 
 
 class Searched(Protocol):
@@ -56,3 +60,15 @@ async def _shown(flow: Listing[D], ctx: Ctx, draft: D) -> None:
     """Keep the page turned to and redraw the question in its message."""
     await flow.save_household_step(ctx, draft)
     await ctx.edit_or_reply(*await flow._households_view(ctx, draft))
+
+
+def matches_view(ctx: Ctx, draft: Searched, found: Matches, heading: str,
+                 choose: Callable[[int], str], turn: Callable[[int, int], str]
+                 ) -> tuple[str, InlineKeyboardMarkup]:
+    """Every household the typed name matches, at the draft's page, under `heading` (a
+    catalog key taking the name typed and how many match); `choose` makes a household's
+    button data, `turn` a page turn's (the search's number, the page)."""
+    items = [(short(h.name), choose(h.id)) for h in found.found]
+    rows, line = picker(ctx.t, items, draft.page, lambda n: turn(draft.search, n), 2)
+    text = ctx.t(heading, query=draft.query, count=found.total)
+    return "\n".join([text, *line]), buttons(rows)

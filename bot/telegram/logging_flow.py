@@ -207,11 +207,8 @@ class LogFlow(StepFlow[LogDraft]):
     def _matches_view(self, ctx: Ctx, draft: LogDraft, found: Matches
                       ) -> tuple[str, InlineKeyboardMarkup]:
         """Every household the typed name matches, at the draft's page."""
-        items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found.found]
-        rows, line = picker(ctx.t, items, draft.page,
-                            lambda n: MATCHES_PAGE.data(draft.search, n), 2)
-        text = ctx.t("log.found", query=draft.query, count=found.total)
-        return "\n".join([text, *line]), buttons(rows)
+        return household_pages.matches_view(ctx, draft, found, "log.found", HOUSEHOLD_B.data,
+                                            MATCHES_PAGE.data)
 
     async def _matching(self, ctx: Ctx, query: str) -> Matches:
         return await my_households.matching(ctx.services, query, MATCHES_MAX,
