@@ -61,9 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         "restore", help="replace the database with a checked backup FILE (stop the bot first)",
         description="Replace the database with FILE, once it is checked to be an intact "
         "zhongfu database. The database it replaces is kept beside it "
-        f"(<database>.before-restore-<time>.bak); only the newest {copies.KEEP} such copies "
-        "are kept, older ones are removed (as are copies taken before a migration, "
-        f"<database>.v<N>-<time>.bak, beyond the newest {copies.KEEP}).")
+        "(<database>.before-restore-<time>.bak, or <time>-2.bak, -3… for another restore "
+        "within the same second: a copy is never written over); only the newest "
+        f"{copies.KEEP} such copies are kept, older ones are removed (as are copies taken "
+        f"before a migration, <database>.v<N>-<time>.bak, beyond the newest {copies.KEEP}).")
     restore.add_argument("file", type=Path)
     doctor = sub.add_parser("doctor", help="check the configuration, Telegram, the database "
                                            "and fonts; exit 1 if anything is wrong")

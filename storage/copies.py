@@ -19,30 +19,44 @@ _STAMP = "%Y%m%dT%H%M%SZ"
 
 
 class Kind(Enum):
-    """A kind of copy, as the pattern of its name after the database's own name."""
+    """A kind of copy, as the pattern of its name after the database's own name (`-2`, `-3`…
+    after the moment: a later copy taken within the same second)."""
 
-    BEFORE_RESTORE = r"\.before-restore-(?P<stamp>\d{8}T\d{6}Z)\.bak"
-    BEFORE_MIGRATING = r"\.v\d+-(?P<stamp>\d{8}T\d{6}Z)\.bak"
+    BEFORE_RESTORE = r"\.before-restore-(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?\.bak"
+    BEFORE_MIGRATING = r"\.v\d+-(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?\.bak"
 
 
 def before_restore(database: Path, now: datetime) -> Path:
-    """Where the database a restore replaces is kept."""
-    return database.with_name(f"{database.name}.before-restore-{now.strftime(_STAMP)}.bak")
+    """Where the database a restore replaces is kept (a name no file has yet)."""
+    return _unused(database, f"{database.name}.before-restore-{now.strftime(_STAMP)}")
 
 
 def before_migrating(database: Path, version: int, now: datetime) -> Path:
-    """Where the copy taken before migrating from `version` goes."""
-    return database.with_name(f"{database.name}.v{version}-{now.strftime(_STAMP)}.bak")
+    """Where the copy taken before migrating from `version` goes (a name no file has yet)."""
+    return _unused(database, f"{database.name}.v{version}-{now.strftime(_STAMP)}")
+
+
+def _unused(database: Path, stem: str) -> Path:
+    """`<stem>.bak` beside the database, or `<stem>-2.bak`, `-3`… when that name is taken:
+    two copies made within one second (two restores run one after the other) each keep
+    their own file; a copy is never written over."""
+    path = database.with_name(f"{stem}.bak")
+    count = 1
+    while path.exists():
+        count += 1
+        path = database.with_name(f"{stem}-{count}.bak")
+    return path
 
 
 def of_kind(database: Path, kind: Kind) -> list[Path]:
-    """The copies of one kind beside `database`, newest first (by the moment in the name)."""
+    """The copies of one kind beside `database`, newest first (by the moment in the name, then
+    its counter)."""
     pattern = re.compile(re.escape(database.name) + kind.value)
-    found: list[tuple[str, str, Path]] = []
+    found: list[tuple[str, int, Path]] = []
     for path in database.parent.iterdir():
         match = pattern.fullmatch(path.name)
         if match and path.is_file():
-            found.append((match["stamp"], path.name, path))
+            found.append((match["stamp"], int(match["n"] or 1), path))
     return [path for _, _, path in sorted(found, reverse=True)]
 
 

@@ -100,6 +100,29 @@ async def test_restore_keeps_the_replaced_database_and_drops_its_wal(tmp_path: P
         await db.close()
 
 
+async def test_two_restores_in_one_second_each_keep_the_database_they_replaced(
+        tmp_path: Path) -> None:
+    first, second = tmp_path / "monday.sqlite3", tmp_path / "tuesday.sqlite3"
+    live = tmp_path / "zhongfu.sqlite3"
+    for path, area in ((live, "东门社区"), (first, "翠竹社区"), (second, "莲塘社区")):
+        await new_database(path)
+        with sqlite3.connect(path) as conn:
+            conn.execute("INSERT INTO areas (name, created_at) VALUES (?, '2026-01-01')",
+                         (area,))
+        conn.close()
+    moment = datetime(2026, 3, 1, 9, 30, 15, tzinfo=UTC)
+    kept = [restore(first, live, moment), restore(second, live, moment + timedelta(
+        milliseconds=400))]
+    assert kept[0] is not None and kept[1] is not None and kept[0] != kept[1]
+    assert [p.name for p in copies.of_kind(live, copies.Kind.BEFORE_RESTORE)] == [
+        "zhongfu.sqlite3.before-restore-20260301T093015Z-2.bak",
+        "zhongfu.sqlite3.before-restore-20260301T093015Z.bak"], "newest first"
+    for copy, area in zip(kept, ("东门社区", "翠竹社区"), strict=True):
+        with sqlite3.connect(copy) as conn:
+            assert conn.execute("SELECT name FROM areas").fetchone()[0] == area
+        conn.close()
+
+
 @pytest.mark.parametrize("content", ["text", "empty_sqlite", "other_sqlite", "truncated"])
 async def test_restore_refuses_what_is_not_a_zhongfu_database(tmp_path: Path,
                                                               content: str) -> None:
