@@ -64,7 +64,10 @@ def _parser() -> argparse.ArgumentParser:
         "(<database>.before-restore-<time>.bak, or <time>-2.bak, -3… for another restore "
         "within the same second: a copy is never written over); only the newest "
         f"{copies.KEEP} such copies are kept, older ones are removed (as are copies taken "
-        f"before a migration, <database>.v<N>-<time>.bak, beyond the newest {copies.KEEP}).")
+        f"before a migration, <database>.v<N>-<time>.bak, beyond the newest {copies.KEEP}). "
+        "Where ZHONGFU_DATABASE names no file yet (a new server) but its folder exists, "
+        "FILE is restored into a new file, and the first line says so: check "
+        "ZHONGFU_DATABASE if you meant to replace a database.")
     restore.add_argument("file", type=Path)
     doctor = sub.add_parser("doctor", help="check the configuration, Telegram, the database "
                                            "and fonts; exit 1 if anything is wrong")
@@ -276,6 +279,12 @@ def _restore(settings: Settings, file: Path) -> int:
 
     try:
         with lock.held(settings.database, exclusive=True):
+            if not settings.database.exists():
+                # A first install on a new server, or a mistyped ZHONGFU_DATABASE whose
+                # folder exists: the restore goes ahead, and the operator sees which it was.
+                print(f"zhongfu: no database at {settings.database.absolute()}: restoring "
+                      "into a new file (if you meant to replace a database, check "
+                      "ZHONGFU_DATABASE)", flush=True)
             kept = restore(file, settings.database)
             # A lock file made by this (root) process would keep the bot out as well.
             give_owner(lock.lock_path(settings.database), settings.database)

@@ -1,5 +1,6 @@
 """`zhongfu restore FILE` from the command line: the database it replaces is always kept
-under a name of its own."""
+under a name of its own, and a restore where there is no database yet says so before it
+makes the file."""
 
 from __future__ import annotations
 
@@ -64,3 +65,25 @@ def test_a_restore_never_writes_over_a_copy_a_restore_kept_within_the_same_secon
     for copy, area in earlier.items():
         # The older copies beyond the newest 3 are removed, as documented; none is rewritten.
         assert not copy.exists() or area_in(copy) == area, f"{copy.name} was written over"
+
+
+def test_a_restore_where_there_is_no_database_says_it_makes_a_new_file(
+        tmp_path: Path) -> None:
+    """A new server (or a mistyped ZHONGFU_DATABASE whose folder exists): the restore goes
+    ahead, and says on stdout, before anything else, that there was no database there."""
+    nightly = with_area(tmp_path / "nightly.sqlite3", "翠竹社区")
+    (tmp_path / "data").mkdir()
+    database = tmp_path / "data" / "zhongfu.sqlite3"
+    done = zhongfu(tmp_path, "restore", str(nightly), ZHONGFU_DATABASE=str(database))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == (f"zhongfu: no database at {database}: restoring into a new file "
+                        "(if you meant to replace a database, check ZHONGFU_DATABASE)"), lines
+    assert lines[1] == f"zhongfu: {database} restored from {nightly}", lines
+    assert area_in(database) == "翠竹社区"
+    assert not list((tmp_path / "data").glob("*.bak")), "there was nothing to keep"
+
+    # Over an existing database it says nothing of the kind.
+    again = zhongfu(tmp_path, "restore", str(nightly), ZHONGFU_DATABASE=str(database))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "no database at" not in again.stdout and "restored from" in again.stdout
