@@ -29,6 +29,7 @@ from bot.services import access, cases, referral_notices, routing
 from bot.services.context import Services
 from storage import outbox as store
 from storage import referrals, reports, triage
+from storage.db import remedy, transient_error
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,8 @@ class Outbox:
         self._wake = asyncio.Event()
         self._groups: dict[tuple[int, str], tuple[float, float]] = {}  # last sent, gap
         self.claimer = process_id.this_process()
+        # Since when a passing database failure stops every round (None: rounds work).
+        self._paused: datetime | None = None
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
@@ -166,13 +169,40 @@ class Outbox:
         await self.take_back_orphans()
         while True:
             self._wake.clear()
-            try:
-                await self.flush()
-            except Exception:
-                # The database refused (locked, disk full): what is queued stays queued.
-                log.exception("outbox round failed; trying again shortly")
+            idle = await self._round()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), await self._idle())
+                await asyncio.wait_for(self._wake.wait(), idle)
+
+    async def _round(self) -> float:
+        """Send what is due; the seconds to sleep before the next look. What is queued stays
+        queued when the database refuses."""
+        try:
+            await self.flush()
+            idle = await self._idle()
+        except Exception as exc:
+            self._refused(exc)
+            with contextlib.suppress(Exception):  # a read may still work under a held lock
+                return await self._idle()
+            return IDLE_POLL
+        if self._paused is not None:
+            log.warning("outbox recovered: the database answers again (paused since %s)",
+                        self._paused.isoformat(timespec="seconds"))
+            self._paused = None
+        return idle
+
+    def _refused(self, exc: Exception) -> None:
+        """Log a round the database refused: a passing refusal (a lock held past the busy
+        timeout, a full disk) when it begins, then quietly until a round works again (the
+        sender keeps trying by itself); anything else each time, with its traceback."""
+        passing = transient_error(exc)
+        if passing is None:
+            log.exception("outbox round failed; trying again shortly")
+        elif self._paused is None:
+            log.warning("outbox paused: the database refused (%s: %s); what is queued waits "
+                        "and goes out once it answers", remedy(passing), passing)
+            self._paused = self.services.clock()
+        else:
+            log.debug("outbox still paused (%s)", passing)
 
     async def _idle(self) -> float:
         """Seconds to sleep before the next look (the next due row, at most IDLE_POLL)."""
