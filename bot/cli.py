@@ -28,7 +28,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"zhongfu {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the bot (long polling, or webhook when configured)")
-    tick = sub.add_parser("tick", help="do once what is scheduled at an instant, then exit")
+    tick = sub.add_parser(
+        "tick", help="do once what is scheduled at an instant, then exit",
+        description="Do, once, every scheduled piece of work due at the instant (reminders, "
+        "escalations, digests, housekeeping) and send what waits in the outbox, then exit. "
+        "Run twice for one instant, it sends nothing new.",
+        epilog="exit status: 0 done (messages Telegram's pace left for later go at the next "
+        "tick); 1 Telegram could not be reached, or messages wait to be tried again after a "
+        "failed send: the last line says which ('Telegram not reachable or failing', or "
+        "'Telegram answered; … wait to be tried again'), nothing is lost and the next ticks "
+        "try again (1 is also an unexpected error: 'zhongfu stopped by an unexpected "
+        "error'); 2 the settings or the database cannot be used (one line says what).")
     tick.add_argument("--at", metavar="ISO-8601", help="the instant (default: now)")
     imp = sub.add_parser("import", help="import a CSV or XLSX file (checked first)")
     what = imp.add_subparsers(dest="what", required=True, metavar="WHAT")

@@ -55,6 +55,10 @@ class Pacer:
     group_per_minute: int = GROUP_PER_MINUTE
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # Sends that met a failure that may pass (network, timeout, 5xx), as the senders tell it
+    # (Telegram's 429s come in through `hold` and `pause`): `zhongfu tick` says by it whether
+    # Telegram failed during the tick or messages only wait after an earlier failure.
+    failures: int = 0
     # The overall count, oldest first.
     _uses: list[_Use] = field(default_factory=list)
     _last_left: float | None = None

@@ -256,10 +256,14 @@ class Sender:
                 log.warning("message to %s refused: %s", chat_id, exc)
                 return Result(Outcome.FAILED, error=str(exc), exception=exc)
             except (TimedOut, NetworkError) as exc:  # TimedOut is a NetworkError
-                return Result(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}",
-                              exception=exc)
+                return self._passing(exc)
             except TelegramError as exc:  # 5xx and anything else Telegram may say
-                return Result(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}",
-                              exception=exc)
+                return self._passing(exc)
             self.sent += 1
             return Result(Outcome.SENT, message)
+
+    def _passing(self, exc: TelegramError) -> Result:
+        """A failure that may pass by itself (RETRY), counted by the pacer (Pacer.failures)."""
+        if self.pacer is not None:
+            self.pacer.failures += 1
+        return Result(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}", exception=exc)

@@ -11,6 +11,7 @@ the card and the digest go to the group.)
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -103,3 +104,36 @@ async def test_two_hours_without_telegram_lose_nothing(api: FakeBotApi, tmp_path
     code, out = await bot.cli("doctor")
     line = next(x for x in out.splitlines() if "outbox:" in x)
     assert line.startswith("✓ outbox: every message to others has gone out"), out
+
+
+@pytest.mark.stopped
+async def test_a_tick_after_telegram_is_back_says_messages_wait_not_that_it_is_down(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    """One reminder fails (502) and waits five minutes for its next try. A tick meanwhile,
+    Telegram answering again, exits 1 as documented (something waits after a failed send)
+    but says so, not that Telegram is down; the tick after the wait sends it and exits 0."""
+    coordinator = api.user(COORDINATOR_ID, "王协调", language_code="zh-hans")
+    worker = api.user(WORKER, "陈社工", language_code="zh-hans")
+    await arrange(bot)
+    api.fail_chat(WORKER, 502, "Bad Gateway", times=1)
+    at = DAY + timedelta(minutes=10)
+    bot.set_clock(at)
+    code, out = await bot.cli("tick", "--at", at.isoformat())
+    assert code == 1, out
+    assert "Telegram not reachable or failing" in out and "wait for the next tick" in out, out
+    assert not any("您结对的服务对象" in m.plain for m in worker.drain())
+    coordinator.drain()
+
+    at += timedelta(minutes=1)  # the reminder's next try is four minutes away
+    bot.set_clock(at)
+    code, out = await bot.cli("tick", "--at", at.isoformat())
+    assert code == 1, out
+    assert "not reachable" not in out and "Telegram answered" in out, out
+    assert re.search(r"\d+ message\(s\) wait to be tried again at a later tick", out), out
+    assert worker.drain() == []
+
+    at += timedelta(minutes=5)
+    bot.set_clock(at)
+    code, out = await bot.cli("tick", "--at", at.isoformat())
+    assert code == 0, out
+    assert [m for m in worker.drain() if "您结对的服务对象" in m.plain], "sent once it was due"
