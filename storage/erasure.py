@@ -8,7 +8,10 @@ length stays), and the messages relayed to and from them.
 Free text written about a household linked to the person's reports (aid and contact notes)
 has phone numbers, e-mails and flat numbers masked, and any copy of the erased values in
 notes, causes and needs anywhere is masked as well.
-Telegram updates and outbox rows that carried any of it are blanked too, and the file is
+Telegram updates and outbox rows that carried any of it are blanked too; a message still
+waiting that carries the person's words or data (`outbox.origin`: a reply of theirs relayed to
+the case's worker, their report's card or details), or any of the values, or is addressed to
+them, is withdrawn: dropped unsent, and counted (a sent one cannot be recalled). The file is
 rewritten (VACUUM, WAL truncated) so the old bytes do not linger in free pages.
 """
 
@@ -34,6 +37,7 @@ class Erased:
     updates: int
     person: bool
     notes: int = 0  # aid, contact and household texts that had personal data masked
+    withdrawn: int = 0  # messages still waiting to go out, dropped unsent
 
 
 async def _sensitive_values(tx: Tx, report_ids: list[int]) -> list[str]:
@@ -68,29 +72,48 @@ async def _anonymise_reports(tx: Tx, report_ids: list[int], now: datetime) -> No
             "AND kind IN ('message', 'reply', 'note')", (report_id,))
 
 
-async def _blank_copies(tx: Tx, values: list[str], telegram_id: int | None) -> int:
-    """Blank stored updates and outbox texts that carry any of the values (or the person)."""
-    touched = 0
+_WAITING = "state IN ('pending', 'sending', 'failed')"
+
+
+async def _blank_outbox(tx: Tx, where: str, params: tuple[object, ...], *,
+                        target: bool = True) -> int:
+    """Blank the outbox rows matching `where` (and their `target`, e.g. a voice note's file
+    id, unless told not to); a row still waiting is dropped unsent too. How many waited."""
+    blanked = "text = '', item = '{}'" + (", target = '{}'" if target else "")
+    withdrawn = await tx.rowcount(
+        f"UPDATE outbox SET {blanked}, state = 'dropped', error = ?, claimed_at = NULL "
+        f"WHERE {_WAITING} AND ({where})", (outbox.ERASED, *params))
+    # Sent ones cannot be recalled, only forgotten; given up ones were not given up on.
+    await tx.execute(
+        f"UPDATE outbox SET {blanked}, error = CASE WHEN state = 'sent' THEN error ELSE ? END "
+        f"WHERE NOT {_WAITING} AND ({where})", (outbox.ERASED, *params))
+    return withdrawn
+
+
+async def _blank_copies(tx: Tx, values: list[str],
+                        telegram_id: int | None) -> tuple[int, int]:
+    """Blank stored updates and outbox texts that carry any of the values or the person's
+    words, or are addressed to the person; how many updates, and how many messages still
+    waiting were withdrawn."""
+    touched = withdrawn = 0
+    if telegram_id is not None:
+        # Whatever of theirs a message carries, however it was worded or escaped for its
+        # reader: a short reply ("在家") or one with an apostrophe escapes a search of texts.
+        withdrawn += await _blank_outbox(tx, "origin = ?", (telegram_id,))
     for value in values:
         touched += await tx.rowcount(
             "UPDATE updates SET payload = '{}' WHERE instr(payload, ?) > 0", (value,))
         # A message still waiting that carries the data (a voice note: in its target) is not
         # sent any more either.
-        await tx.execute(
-            "UPDATE outbox SET text = '', target = '{}', error = CASE WHEN state = 'sent' "
-            "THEN error ELSE ? END, state = CASE WHEN state = 'sent' THEN 'sent' "
-            "ELSE 'dropped' END WHERE instr(text, ?) > 0 OR instr(target, ?) > 0",
-            (outbox.ERASED, value, value))
+        withdrawn += await _blank_outbox(tx, "instr(text, ?) > 0 OR instr(target, ?) > 0",
+                                         (value, value))
     if telegram_id is not None:
         needle = f'"id": {telegram_id},'
         touched += await tx.rowcount(
             "UPDATE updates SET payload = '{}' WHERE state != 'pending' "
             "AND instr(payload, ?) > 0", (needle,))
-        await tx.execute(
-            "UPDATE outbox SET text = '', error = CASE WHEN state = 'sent' THEN error ELSE ? "
-            "END, state = CASE WHEN state = 'sent' THEN 'sent' ELSE 'dropped' END "
-            "WHERE chat_id = ?", (outbox.ERASED, telegram_id))
-    return touched
+        withdrawn += await _blank_outbox(tx, "chat_id = ?", (telegram_id,), target=False)
+    return touched, withdrawn
 
 
 MASK = "•••"
@@ -154,12 +177,12 @@ async def erase_person_in(tx: Tx, telegram_id: int, now: datetime) -> Erased:
         values += [str(v) for v in person if v and len(str(v)) >= 2]
     notes = await _scrub_free_text(tx, report_ids, values, phones)
     await _anonymise_reports(tx, report_ids, now)
-    updates = await _blank_copies(tx, values, telegram_id)
+    updates, withdrawn = await _blank_copies(tx, values, telegram_id)
     await tx.execute("DELETE FROM flows WHERE telegram_id = ?", (telegram_id,))
     changed = await tx.rowcount(
         "UPDATE people SET display_name = ?, username = NULL, language_code = NULL, "
         "updated_at = ? WHERE telegram_id = ?", (ANONYMISED, to_db(now), telegram_id))
-    return Erased(len(report_ids), updates, changed > 0, notes)
+    return Erased(len(report_ids), updates, changed > 0, notes, withdrawn)
 
 
 async def anonymise_closed_in(tx: Tx, closed_before: datetime, now: datetime) -> int:

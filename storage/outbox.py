@@ -52,6 +52,9 @@ class Outgoing:
     # edit: message_id; location: latitude, longitude; photo, voice: file_id
     target: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)  # bookkeeping once sent
+    # Whose words or data it carries (a reporter's reply, a report's card or details): an
+    # erasure of that person withdraws it while it waits (storage/erasure.py).
+    origin: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,9 @@ async def put(tx: Tx, messages: Sequence[Outgoing], now: datetime) -> None:
     stamp = to_db(now)
     await tx.executemany(
         "INSERT INTO outbox (chat_id, op, lang, text, buttons, grp, item, target, after, "
-        "not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "origin, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(m.chat_id, m.op, m.lang, m.text, _dumps([list(map(list, r)) for r in m.buttons]),
-          m.group, _dumps(m.item), _dumps(m.target), _dumps(m.after), stamp, stamp)
+          m.group, _dumps(m.item), _dumps(m.target), _dumps(m.after), m.origin, stamp, stamp)
          for m in messages])
 
 

@@ -19,7 +19,8 @@ async def erase_person(services: Services, telegram_id: int, actor: int | None,
     """Remove a resident's personal data (audited), then compact the file."""
     async with services.db.transaction() as tx:
         done = await erasure.erase_person_in(tx, telegram_id, now)
-        detail: dict[str, object] = {"reports": done.reports, "notes": done.notes}
+        detail: dict[str, object] = {"reports": done.reports, "notes": done.notes,
+                                     "withdrawn": done.withdrawn}
         if from_report is not None:
             detail["report"] = from_report
         await audit.record(tx, now, actor, "erase.person", "person", telegram_id, detail)

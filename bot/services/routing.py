@@ -93,7 +93,8 @@ async def cards(services: Services, report: Report,
             item={"line": line, "values": {"area": area},
                   "buttons": case_buttons.take_named(services, lang, report)},
             after={"notice": [report.id, ROUTE], UNLESS_TAKEN: report.id,
-                   **(as_coordinator() if coordinators else as_worker())}))
+                   **(as_coordinator() if coordinators else as_worker())},
+            origin=report.reporter_id))
     return out
 
 
@@ -175,13 +176,16 @@ async def details_for(services: Services, chat_id: int, report: Report,
     # Sent only if they may still see the case when it goes out: a worker taken off duty,
     # or a case handed on, while the details waited (a flood wait, an outage) gets nothing.
     view = {CASE_VIEW: report.id}
+    # All of it is the reporter's: an erasure of them withdraws what still waits.
+    whose = report.reporter_id
     out = [Outgoing(chat_id, text, _rows(case_buttons.case(services, lang, report)), lang,
-                    after=view)]
+                    after=view, origin=whose)]
     if report.latitude is not None and report.longitude is not None:
         out.append(Outgoing(chat_id, lang=lang, op="location",
                             target={"latitude": report.latitude,
-                                    "longitude": report.longitude}, after=view))
-    out += [Outgoing(chat_id, lang=lang, op="photo", target={"file_id": file_id}, after=view)
+                                    "longitude": report.longitude}, after=view, origin=whose))
+    out += [Outgoing(chat_id, lang=lang, op="photo", target={"file_id": file_id}, after=view,
+                     origin=whose)
             for file_id in report.photos]
     return out + voice_for(chat_id, lang, report)
 
@@ -195,7 +199,7 @@ def voice_for(chat_id: int, lang: str, report: Report) -> list[Outgoing]:
     # An audio file goes out as one: Telegram refuses its file id to sendVoice.
     said = {"file_id": report.voice_file_id, **({"audio": True} if report.voice_audio else {})}
     return [Outgoing(chat_id, lang=lang, op="voice", target=said,
-                     after={CASE_VIEW: report.id})]
+                     after={CASE_VIEW: report.id}, origin=report.reporter_id)]
 
 
 async def to_reporter(services: Services, report: Report, key: str,
@@ -237,7 +241,7 @@ async def reply_for_holder(services: Services, report: Report, text: str,
                     services.t(lang, "triage.relay.to_worker", ref=report.ref, who=who,
                                text=text),
                     _rows(case_buttons.case(services, lang, report)), lang,
-                    after=for_holder(report.id, event_id))
+                    after=for_holder(report.id, event_id), origin=report.reporter_id)
 
 
 async def to_coordinators(services: Services, key: str, *, report: Report | None = None,
@@ -252,7 +256,8 @@ async def to_coordinators(services: Services, key: str, *, report: Report | None
             text += "\n" + await report_texts.card(services, lang, report, coordinator=True)
         item = {"line": services.t(lang, line_key, **values)} if line_key else {}
         out.append(Outgoing(chat_id, text, _rows(rows), lang, group=group, item=item,
-                            after=as_coordinator()))
+                            after=as_coordinator(),
+                            origin=report.reporter_id if report is not None else None))
     return out
 
 

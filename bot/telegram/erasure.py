@@ -61,7 +61,10 @@ async def _erase(ctx: Ctx, report_id: int) -> None:
         return
     report, erased = done
     await ctx.answer()
-    await ctx.edit_or_reply(ctx.t("erasure.done", ref=report.ref, count=erased.reports))
+    text = ctx.t("erasure.done", ref=report.ref, count=erased.reports)
+    if erased.withdrawn:
+        text += "\n" + ctx.t("erasure.withdrawn", count=erased.withdrawn)
+    await ctx.edit_or_reply(text)
 
 
 async def _refuse(ctx: Ctx, why: erasure.Refused, report_id: int) -> None:

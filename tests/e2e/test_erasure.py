@@ -139,3 +139,87 @@ async def test_only_coordinators_erase_and_never_a_staff_members_own_report(
     answer = await coordinator.press_data(f"er:yes:{int(mine[2:])}")
     assert answer == plain(label("zh", "erasure.staff", ref=mine))
     assert report_row(bot, mine)["phone"] == "13700001111"
+
+
+REPLY = "在家"  # a reporter's short answer, waiting in the outbox for the worker
+
+
+def relayed_to(worker: FakeUser) -> list[str]:
+    """The reporter's replies the worker received."""
+    return [m.plain for m in worker.drain() if "求助人回复" in m.plain]
+
+
+async def reply_waiting(bot: BotProcess, api: FakeBotApi, resident: FakeUser,
+                        worker: FakeUser) -> str:
+    """陈社工 takes the resident's report and writes to them; the resident answers while
+    Telegram fails every send to 陈社工, so the answer waits in the outbox. The reference."""
+    ref = await submit_report(resident, phone=PHONE, address=ADDRESS)
+    card = await worker.expect(rf"新求助.*{ref}")
+    await worker.press(label("zh", "triage.button.take"), in_message=card)
+    details = await worker.expect(rf"{PHONE}")
+    await worker.press(label("zh", "triage.button.msg"), in_message=details)
+    await worker.expect("要发给")
+    await worker.send(WORDS)
+    await resident.expect(WORDS)
+    api.fail_chat(worker.id, 502, "Bad Gateway", times=10_000)
+    await resident.press(label("zh", "triage.button.reply"))
+    await resident.expect("回复社工")
+    await resident.send(REPLY)
+    await resident.expect(rf"已转达给社工（{ref}）")
+    assert await bot.until(lambda: waiting_to(bot, worker.id) == 1), "the reply waits"
+    return ref
+
+
+def waiting_to(bot: BotProcess, chat_id: int) -> int:
+    """Messages to a chat still waiting in the outbox."""
+    with bot.db() as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND state IN "
+                                "('pending', 'sending', 'failed')", (chat_id,)).fetchone()[0])
+
+
+async def test_erasing_a_reporter_withdraws_their_reply_still_waiting_for_the_worker(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    add_worker(bot, 2001, "陈社工")
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    await reply_waiting(bot, api, resident, worker)
+    await bot.stop()
+
+    status, out = await bot.cli("erase", "person", str(resident.id))
+    assert status == 0, out
+    assert "1 waiting message(s) withdrawn" in out, out
+    with bot.db() as conn:
+        detail = conn.execute("SELECT detail FROM audit WHERE action = 'erase.person'"
+                              ).fetchone()[0]
+    assert '"withdrawn": 1' in detail, detail
+    assert waiting_to(bot, worker.id) == 0
+
+    # Telegram is back: the next tick sends what waits, and the reply is not among it.
+    api.chat_recovers()
+    worker.drain()
+    status, out = await bot.cli("tick", "--at", (bot.now() + timedelta(minutes=1)).isoformat())
+    assert status == 0, out
+    assert relayed_to(worker) == [], "an erased reporter's words reached the worker"
+
+
+async def test_a_coordinator_erasing_a_reporter_is_told_their_waiting_reply_was_withdrawn(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    add_worker(bot, 2001, "陈社工")
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref = await reply_waiting(bot, api, resident, worker)
+    await coordinator.send("/cases")
+    listing = await coordinator.expect(re.escape(plain(label("zh", "triage.cases.open_all"))))
+    await coordinator.press(f"📂 {ref}", in_message=listing)
+    details = await coordinator.expect(PHONE)
+    await coordinator.press(label("zh", "erasure.button"), in_message=details)
+    confirm = await coordinator.expect(re.escape(plain(label("zh", "erasure.confirm",
+                                                             ref=ref))[:20]))
+    await coordinator.press(label("zh", "erasure.yes"), in_message=confirm)
+    done = await coordinator.expect(re.escape(plain(label("zh", "erasure.done", ref=ref,
+                                                           count=1))))
+    assert plain(label("zh", "erasure.withdrawn", count=1)) in done.plain, done.plain
+    await bot.stop()
+    api.chat_recovers()
+    worker.drain()
+    status, out = await bot.cli("tick", "--at", (bot.now() + timedelta(minutes=1)).isoformat())
+    assert status == 0, out
+    assert relayed_to(worker) == [], "an erased reporter's words reached the worker"

@@ -105,3 +105,30 @@ async def test_messages_dropped_by_an_erasure_are_not_counted_as_undelivered(
                          "blocked by the user' WHERE id = ?", (rows[-1][0],))
     assert await outbox.undelivered_chats(db, NOW) == [WORKER]
     assert (await outbox.depth(db)).dropped == 1
+
+
+async def test_erasure_withdraws_every_waiting_message_that_carries_the_persons_words(
+        db: Database) -> None:
+    """Their replies to the worker, as the outbox holds them: worded for the worker and
+    HTML-escaped ("I'm" is "I&#x27;m"), or too short for a search of texts; one already sent
+    is forgotten (it cannot be recalled), and the worker's other messages still go."""
+    replies = [outbox.Outgoing(WORKER, "💬 R-0001 的求助人回复：\nI&#x27;m home after 6",
+                               origin=RESIDENT),
+               outbox.Outgoing(WORKER, "💬 R-0001 的求助人回复：\n在家", origin=RESIDENT)]
+    await outbox.enqueue(db, [*replies, outbox.Outgoing(WORKER, "新求助 R-0002")], NOW)
+    rows = [int(r[0]) for r in await db.fetchall("SELECT id FROM outbox ORDER BY id")]
+    await outbox.mark_sent(db, rows[:1], 41, NOW)  # the first went out before the erasure
+    await outbox.enqueue(db, [outbox.Outgoing(WORKER, "💬 R-0001 的求助人回复：\n好",
+                                              origin=RESIDENT)], NOW)
+
+    async with db.transaction() as tx:
+        done = await erasure.erase_person_in(tx, RESIDENT, NOW)
+
+    assert done.withdrawn == 2
+    left = {int(r[0]): (r[1], r[2]) for r in await db.fetchall(
+        "SELECT id, state, text FROM outbox ORDER BY id")}
+    assert [state for state, _ in left.values()] == ["sent", "dropped", "pending", "dropped"]
+    assert [text for state, text in left.values() if state != "pending"] == ["", "", ""]
+    assert left[rows[2]] == ("pending", "新求助 R-0002")
+    claimed = await outbox.claim(db, NOW)
+    assert [row.text for row in claimed] == ["新求助 R-0002"], "only that one goes out"
