@@ -241,6 +241,11 @@ class Outbox:
                 await self._done(chat_id, batch, result)
                 sent += len(batch)
                 continue
+            if result.outcome is Outcome.FAILED and batch[0].op == "edit":
+                # An edit Telegram refuses (the person deleted the message) is given up
+                # alone: the messages and edits behind it are no less owed.
+                await self._failed(batch, result)
+                continue
             rest = [row for later in messages[index:] for row in later]
             await self._failed(rest, result)
             break
