@@ -18,6 +18,7 @@ from bot.domain.referrals import (
     Outcome,
     Stage,
     State,
+    reference,
     released,
 )
 from storage import triage
@@ -25,6 +26,9 @@ from storage.clock import from_db, to_db
 from storage.db import Database, Row, Tx
 
 Reader = Database | Tx
+
+# The kinds of referral notices: a Take card of one referral, or a summary of a long list.
+CARD, SUMMARY = "card", "summary"
 
 
 # -- sources ------------------------------------------------------------------------------------
@@ -127,7 +131,7 @@ class Referral:
     @property
     def ref(self) -> str:
         """The short reference people use in chat."""
-        return f"Z-{self.id:04d}"
+        return reference(self.id)
 
     @property
     def state(self) -> State:
@@ -367,30 +371,59 @@ async def release_of_in(tx: Tx, worker_id: int, now: datetime, day: date,
     return tuple(int(r["id"]) for r in rows)
 
 
-async def record_notice(db: Database, referral_id: int, chat_id: int, message_id: int) -> None:
-    """Remember a Take card, to edit it when someone takes the referral."""
+async def record_notice(db: Database, referral_id: int, chat_id: int, message_id: int,
+                        kind: str = CARD) -> None:
+    """Remember a Take card (`CARD`), to edit it when someone takes the referral, or that a
+    summary (`SUMMARY`) names it, to withdraw the summary when its reader goes off duty."""
     async with db.transaction() as tx:
         await tx.execute("INSERT OR IGNORE INTO referral_notices (referral_id, chat_id, "
-                         "message_id) VALUES (?, ?, ?)", (referral_id, chat_id, message_id))
+                         "message_id, kind) VALUES (?, ?, ?, ?)",
+                         (referral_id, chat_id, message_id, kind))
 
 
 async def unsettled_notices(db: Database, referral_id: int) -> list[tuple[int, int]]:
-    """(chat, message) of the Take cards not yet edited; marks them settled."""
+    """(chat, message) of the Take cards not yet edited; marks them settled. (A summary
+    naming the referral names others too: it is left as it is.)"""
     async with db.transaction() as tx:
         rows = await tx.fetchall("SELECT chat_id, message_id FROM referral_notices WHERE "
-                                 "referral_id = ? AND settled = 0", (referral_id,))
-        await tx.execute("UPDATE referral_notices SET settled = 1 WHERE referral_id = ?",
-                         (referral_id,))
+                                 "referral_id = ? AND settled = 0 AND kind = ?",
+                                 (referral_id, CARD))
+        await tx.execute("UPDATE referral_notices SET settled = 1 WHERE referral_id = ? "
+                         "AND kind = ?", (referral_id, CARD))
     return [(r["chat_id"], r["message_id"]) for r in rows]
 
 
 async def withdraw_cards_in(tx: Tx, chat_id: int) -> list[int]:
-    """The Take cards of referrals in a chat not yet edited, marked settled (its person
-    takes no referrals any more)."""
+    """The Take cards and summaries of referrals in a chat not yet edited, marked settled
+    (its person takes no referrals any more)."""
     rows = await tx.fetchall("SELECT DISTINCT message_id FROM referral_notices "
                              "WHERE chat_id = ? AND settled = 0 ORDER BY message_id", (chat_id,))
     await tx.execute("UPDATE referral_notices SET settled = 1 WHERE chat_id = ? AND settled = 0",
                      (chat_id,))
+    return [int(r[0]) for r in rows]
+
+
+async def handed_back(db: Reader, referral_ids: Sequence[int]) -> set[int]:
+    """Those of the referrals that a worker taken off duty handed back at some time."""
+    if not referral_ids:
+        return set()
+    marks = ",".join("?" * len(referral_ids))
+    rows = await db.fetchall(
+        f"SELECT DISTINCT referral_id FROM referral_events WHERE referral_id IN ({marks}) "
+        "AND kind = 'released'", tuple(referral_ids))
+    return {int(r[0]) for r in rows}
+
+
+async def takers(db: Reader, area_id: int | None) -> list[int]:
+    """Who may take a referral of the community and can be told: its workers on duty who
+    have not blocked the bot (every such worker for a referral of no community). None
+    when its community has nobody on duty: workers of other communities may not take it."""
+    if area_id is None:
+        return await triage.route_targets(db, None, reachable_only=True)
+    rows = await db.fetchall(
+        "SELECT p.telegram_id FROM people p JOIN person_areas a ON a.telegram_id = "
+        "p.telegram_id WHERE a.area_id = ? AND p.role = 'worker' AND p.active = 1 "
+        "AND p.reachable = 1 ORDER BY p.telegram_id", (area_id,))
     return [int(r[0]) for r in rows]
 
 

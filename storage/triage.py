@@ -136,12 +136,14 @@ async def worker_rows(db: Database, ids: list[int]) -> list[WorkerRow]:
 
 @dataclass(frozen=True)
 class Deactivated:
-    """What ended with a worker's duty: the cases given back, the pairings ended, and the
-    referrals handed back to their communities."""
+    """What ended with a worker's duty: the cases given back, the pairings ended, the
+    referrals handed back to their communities, and those of them whose community had
+    nobody left on duty (carded to the coordinators instead)."""
 
     released: tuple[int, ...]
     pairings_ended: int
     referrals: tuple[int, ...] = ()
+    unstaffed: tuple[int, ...] = ()
 
 
 async def deactivate_in(tx: Tx, who: int, today: str, now: datetime,

@@ -25,7 +25,7 @@ from bot.domain.lengths import telegram_length
 from bot.domain.people import Role
 from bot.domain.reports import Status
 from bot.domain.triage import Action as CaseAction
-from bot.services import access, cases, referral_notices, routing
+from bot.services import access, cases, referral_notices, routing, withdrawals
 from bot.services.context import Services
 from storage import outbox as store
 from storage import referrals, reports, triage
@@ -271,6 +271,11 @@ class Outbox:
                 await self._done(chat_id, batch, result)
                 sent += len(batch)
                 continue
+            if result.outcome is Outcome.FAILED and batch[0].op == "edit":
+                # An edit Telegram refuses (the person deleted the message) is given up
+                # alone: the messages and edits behind it are no less owed.
+                await self._failed(batch, result)
+                continue
             rest = [row for later in messages[index:] for row in later]
             await self._failed(rest, result)
             break
@@ -365,6 +370,14 @@ class Outbox:
             if referral and message_id is not None:
                 await referrals.record_notice(self.services.db, int(referral), chat_id,
                                               message_id)
+            for named in row.after.get(referral_notices.SUMMARY_OF) or ():
+                if message_id is not None:
+                    await referrals.record_notice(self.services.db, int(named), chat_id,
+                                                  message_id, referrals.SUMMARY)
+            shown = row.after.get(withdrawals.DETAILS)
+            if shown and message_id is not None:
+                await withdrawals.shown(self.services, chat_id, message_id, str(shown[0]),
+                                        int(shown[1]), now)
 
     async def _failed(self, rows: list[store.Queued], result: Result) -> None:
         """Hold, retry later, or give up, by what Telegram said: a permanent refusal gives up

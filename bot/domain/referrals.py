@@ -239,6 +239,11 @@ def _access_refusal(action: Action, actor: Actor, state: State) -> str | None:
     return "not_yours"
 
 
+def reference(referral_id: int) -> str:
+    """The short reference people use in chat, e.g. Z-0042."""
+    return f"Z-{referral_id:04d}"
+
+
 def released(stage: Stage) -> Stage:
     """The stage a referral keeps when its worker gives it back to the community.
 

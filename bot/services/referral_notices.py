@@ -1,15 +1,17 @@
 """Referral cards and notices for workers, queued in the outbox (need to know: a Take card
-carries the name, community, reason and deadline, never the phone or address)."""
+carries the name, community, reason and deadline, never the phone or address); for the
+coordinators when a referral's community has nobody on duty to take it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot.callbacks import CODEC, Choice, Int, Maybe, Pattern
+from bot.domain.people import Person, Role
 from bot.domain.referrals import Action, Outcome, Stage, open_steps, priority, started
-from bot.services import titles
+from bot.services import titles, withdrawals
 from bot.services.context import Services
-from bot.services.routing import as_worker
+from bot.services.routing import as_coordinator, as_worker, coordinator_targets
 from storage import outbox, people
 from storage import referrals as store
 from storage.outbox import Outgoing
@@ -36,6 +38,8 @@ CARDS_MAX = 8  # new referrals one worker gets as separate Take cards; more: one
 Rows = list[list[tuple[str, str]]]
 
 HOLDER_ONLY = "referral_holder"  # Outgoing.after: sent only to the referral's worker, on duty
+# Outgoing.after of a summary: the ids of the referrals it names (recorded once it is sent).
+SUMMARY_OF = "referral_summary"
 
 
 def _focus(services: Services, lang: str, referral: Referral) -> str:
@@ -132,39 +136,115 @@ def _tuple(rows: Rows) -> tuple[tuple[tuple[str, str], ...], ...]:
     return tuple(tuple(row) for row in rows)
 
 
-async def route(services: Services, found: list[Referral], now: datetime) -> None:
-    """Queue, for each community's workers, a Take card per new referral, or one summary when
-    a list brings one worker more than CARDS_MAX at once (400 names are not 400 messages);
-    the referrals are marked announced in the same transaction. Each goes out only while
-    its worker is on duty."""
+async def route(services: Services, found: list[Referral],
+                now: datetime) -> tuple[int, ...]:
+    """Queue, for each community's workers on duty, a Take card per new referral, or one
+    summary when a list brings one worker more than CARDS_MAX at once (400 names are not 400
+    messages); a referral whose community has nobody on duty goes to the coordinators the
+    same way, with Assign (a person nobody visits is lost otherwise). The referrals are marked
+    announced in the same transaction. Each goes out only while its reader holds the role.
+    Return the ids of those carded to the coordinators."""
     db = services.db
-    t = services.catalog.t
-    per_worker: dict[int, list[Referral]] = {}
-    for referral in found:
-        for worker_id in await store.route_targets(db, referral.area_id):
-            per_worker.setdefault(worker_id, []).append(referral)
+    back = await store.handed_back(db, [r.id for r in found])
+    per_worker, unstaffed = await _by_worker(services, found)
     queued: list[Outgoing] = []
     for worker_id, theirs in per_worker.items():
         lang = services.lang_of(await people.get(db, worker_id))
-        if len(theirs) > CARDS_MAX:
-            queued.append(Outgoing(
-                worker_id, t(lang, "referrals.notice.many", count=len(theirs),
-                             focus=sum(1 for r in theirs if r.focus)),
-                _tuple([[(t(lang, "referrals.button.open_list"), LIST.data(0))]]), lang,
-                after=as_worker()))
-            continue
-        for referral in sorted(theirs, key=lambda r: priority(r.focus, r.due_on)):
-            # A referral handed back part-screened says so: the next worker goes on from there.
-            heading = "referrals.notice.back" if started(referral.state) else "referrals.notice.new"
-            text = t(lang, heading) + "\n" + card(services, lang, referral, full=False)
-            queued.append(Outgoing(worker_id, text,
-                                   _tuple(take_rows(services, lang, referral, assign=False)),
-                                   lang, after={"referral_notice": referral.id, **as_worker()}))
+        queued += _for_worker(services, worker_id, lang, theirs, back)
+    per_coordinator: dict[tuple[int, str], list[Referral]] = {}
+    targets: dict[int | None, list[tuple[int, str]]] = {}  # per community
+    for referral in unstaffed:
+        if referral.area_id not in targets:
+            targets[referral.area_id] = await _coordinators(services, referral.area_id)
+        for target in targets[referral.area_id]:
+            per_coordinator.setdefault(target, []).append(referral)
+    for (chat_id, lang), theirs in per_coordinator.items():
+        queued += _for_coordinator(services, chat_id, lang, theirs)
     async with db.transaction() as tx:
         await outbox.put(tx, queued, now)
         for referral in found:
             await store.mark_routed_in(tx, referral.id, now)
     services.wake()
+    return tuple(r.id for r in unstaffed)
+
+
+async def _by_worker(services: Services, found: list[Referral]
+                     ) -> tuple[dict[int, list[Referral]], list[Referral]]:
+    """The referrals each worker on duty may take, and those nobody on duty may take."""
+    per_worker: dict[int, list[Referral]] = {}
+    unstaffed: list[Referral] = []
+    takers: dict[int | None, list[int]] = {}  # per community: a list has many of each
+    for referral in found:
+        if referral.area_id not in takers:
+            takers[referral.area_id] = await store.takers(services.db, referral.area_id)
+        if not takers[referral.area_id]:
+            unstaffed.append(referral)
+        for worker_id in takers[referral.area_id]:
+            per_worker.setdefault(worker_id, []).append(referral)
+    return per_worker, unstaffed
+
+
+def _for_worker(services: Services, worker_id: int, lang: str, theirs: list[Referral],
+                back: set[int]) -> list[Outgoing]:
+    """A worker's Take cards, or one summary; handed-back ones say so."""
+    t = services.catalog.t
+    if len(theirs) > CARDS_MAX:
+        returned = sum(1 for r in theirs if r.id in back)
+        focus = sum(1 for r in theirs if r.focus)
+        # Handed back by a colleague who went off duty: said plainly, not as a new list.
+        if returned == len(theirs):
+            text = t(lang, "referrals.notice.many_back", count=len(theirs), focus=focus)
+        else:
+            text = t(lang, "referrals.notice.many", count=len(theirs), focus=focus)
+            if returned:
+                text += "\n" + t(lang, "referrals.notice.some_back", count=returned)
+        return [_summary(services, worker_id, lang, text, theirs, as_worker())]
+    out = []
+    for referral in sorted(theirs, key=lambda r: priority(r.focus, r.due_on)):
+        # A referral handed back part-screened says so: the next worker goes on from there.
+        heading = "referrals.notice.back" if started(referral.state) else "referrals.notice.new"
+        text = t(lang, heading) + "\n" + card(services, lang, referral, full=False)
+        out.append(Outgoing(worker_id, text,
+                            _tuple(take_rows(services, lang, referral, assign=False)),
+                            lang, after={"referral_notice": referral.id, **as_worker()}))
+    return out
+
+
+def _for_coordinator(services: Services, chat_id: int, lang: str,
+                     theirs: list[Referral]) -> list[Outgoing]:
+    """The cards (Take and Assign) of referrals nobody of their community is on duty to
+    take, or one summary."""
+    t = services.catalog.t
+    if len(theirs) > CARDS_MAX:
+        text = t(lang, "referrals.notice.many_unstaffed", count=len(theirs),
+                 focus=sum(1 for r in theirs if r.focus))
+        return [_summary(services, chat_id, lang, text, theirs, as_coordinator())]
+    return [Outgoing(chat_id, t(lang, "referrals.notice.unstaffed") + "\n"
+                     + card(services, lang, referral, full=False),
+                     _tuple(take_rows(services, lang, referral, assign=True)), lang,
+                     after={"referral_notice": referral.id, **as_coordinator()})
+            for referral in sorted(theirs, key=lambda r: priority(r.focus, r.due_on))]
+
+
+def _summary(services: Services, chat_id: int, lang: str, text: str, theirs: list[Referral],
+             role: dict[str, str]) -> Outgoing:
+    """One message for many referrals, with the button to the list; recorded as naming
+    each (SUMMARY), so that it is withdrawn with its reader's duty as a Take card is."""
+    rows = [[(services.t(lang, "referrals.button.open_list"), LIST.data(0))]]
+    return Outgoing(chat_id, text, _tuple(rows), lang,
+                    after={SUMMARY_OF: [r.id for r in theirs], **role})
+
+
+async def _coordinators(services: Services, area_id: int | None) -> list[tuple[int, str]]:
+    """(chat, language) of the coordinators of the community (those who joined with it),
+    else where every coordinator is told (their group, or each of them)."""
+    local = []
+    if area_id is not None:
+        for who in sorted(services.settings.coordinators):
+            person = await people.get(services.db, who)
+            if person is not None and area_id in person.area_ids:
+                local.append((who, services.lang_of(person)))
+    return local or await coordinator_targets(services)
 
 
 async def settle(services: Services, referral: Referral, now: datetime) -> None:
@@ -194,8 +274,25 @@ async def assigned(services: Services, worker_id: int, referral: Referral,
     # asks again: a worker taken off duty, or a referral handed on meanwhile, gets nothing).
     await outbox.enqueue(services.db, [Outgoing(
         worker_id, text, _tuple(step_rows(services, lang, referral)), lang,
-        after={HOLDER_ONLY: referral.id})], now)
+        after={HOLDER_ONLY: referral.id, **withdrawals.referral_details(referral.id)})], now)
     services.wake()
+
+
+async def handed_away(services: Services, referral: Referral, to: Person,
+                      by: int) -> Outgoing | None:
+    """The line for the worker a coordinator (`by`) takes the referral from to give it to
+    `to`, while they are on duty; None when nobody else had it, or a coordinator did (they
+    may see every referral)."""
+    holder = referral.worker_id
+    if holder is None or holder == to.telegram_id:
+        return None
+    person = await people.get(services.db, holder)
+    if person is None or services.role_of(person) is not Role.WORKER:
+        return None
+    lang = services.lang_of(person)
+    text = services.t(lang, "referrals.handed_away", ref=referral.ref, name=to.display_name,
+                      by=await titles.signature(services, lang, by))
+    return Outgoing(holder, text, (), lang, after=as_worker())
 
 
 async def route_unannounced(services: Services, now: datetime) -> None:

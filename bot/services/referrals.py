@@ -8,7 +8,7 @@ only a request), through `bot.domain.referrals.refusal`.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -30,8 +30,9 @@ from bot.domain.referrals import (
 )
 from bot.importing.households import Refusal, RowError, read_table
 from bot.importing.referrals import Known, ReferralFile, check_table, refs_in
+from bot.services import referral_notices, withdrawals
 from bot.services.context import Services
-from storage import areas, audit, households, people
+from storage import areas, audit, households, outbox, people
 from storage import referrals as store
 from storage.db import Tx
 from storage.referrals import Match, Referral, Source
@@ -161,11 +162,15 @@ def describe_import(services: Services, lang: str, outcome: ImportOutcome,
 # -- the pipeline -------------------------------------------------------------------------------
 
 Changes = Callable[[Referral], dict[str, object] | str]
+# What else a step does in its transaction, given the referral as it was before the change.
+Also = Callable[[Tx, Referral], Awaitable[None]]
 
 
 async def _step(services: Services, person: Person, referral_id: int, action: Action,
-                now: datetime, kind: str, changes: Changes, detail: str = "") -> Done:
-    """Check, change, record in the history and the audit trail: one transaction."""
+                now: datetime, kind: str, changes: Changes, detail: str = "",
+                also: Also | None = None) -> Done:
+    """Check, change, record in the history and the audit trail (and `also`): one
+    transaction."""
     actor = actor_of(services, person)
     if actor is None:
         return Done(None, "staff_only")
@@ -185,6 +190,8 @@ async def _step(services: Services, person: Person, referral_id: int, action: Ac
         await store.event(tx, referral.id, now, today, actor.telegram_id, kind, detail)
         await audit.record(tx, now, actor.telegram_id, f"referral.{kind}", "referral",
                            referral.id, {"detail": detail} if detail else None)
+        if also is not None:
+            await also(tx, referral)
     return Done(await store.get(services.db, referral_id))
 
 
@@ -201,9 +208,24 @@ async def assign(services: Services, person: Person, referral_id: int, worker: P
     open stage (what was found so far stays with it)."""
     if worker is None or services.role_of(worker) is Role.RESIDENT:
         return Done(None, "not_a_worker")
-    return await _step(services, person, referral_id, Action.ASSIGN, now, "assigned",
+    # A worker on duty who had it is told, and the details they were shown are taken back
+    # (written before, queued with the change only if they still had it then).
+    before = await store.get(services.db, referral_id)
+    away = (None if before is None
+            else await referral_notices.handed_away(services, before, worker, person.telegram_id))
+
+    async def tell_holder(tx: Tx, was: Referral) -> None:
+        if away is None or was.worker_id != away.chat_id:
+            return
+        await outbox.put(tx, [away, *await withdrawals.of_referral_in(
+            services, tx, away.chat_id, away.lang, was.id)], now)
+
+    done = await _step(services, person, referral_id, Action.ASSIGN, now, "assigned",
                        lambda r: {"stage": taken(r.stage), "worker_id": worker.telegram_id},
-                       detail=worker.display_name)
+                       detail=worker.display_name, also=tell_holder)
+    if away is not None and done.ok:
+        services.wake()
+    return done
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from bot.domain.people import Person, Role
 from bot.domain.reports import Report, Status
 from bot.domain.triage import escalation_level_due
-from bot.services import case_buttons, report_texts
+from bot.services import case_buttons, report_texts, withdrawals
 from bot.services.context import Services
 from storage import outbox, people, reports
 from storage import triage as store
@@ -176,10 +176,11 @@ async def details_for(services: Services, chat_id: int, report: Report,
     # Sent only if they may still see the case when it goes out: a worker taken off duty,
     # or a case handed on, while the details waited (a flood wait, an outage) gets nothing.
     view = {CASE_VIEW: report.id}
-    # All of it is the reporter's: an erasure of them withdraws what still waits.
+    # All of it is the reporter's: an erasure of them withdraws what still waits. The text
+    # is recorded once delivered, to be taken back when the case is no longer theirs.
     whose = report.reporter_id
     out = [Outgoing(chat_id, text, _rows(case_buttons.case(services, lang, report)), lang,
-                    after=view, origin=whose)]
+                    after={**view, **withdrawals.case_details(report.id)}, origin=whose)]
     if report.latitude is not None and report.longitude is not None:
         out.append(Outgoing(chat_id, lang=lang, op="location",
                             target={"latitude": report.latitude,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain.paging import Page, page_holding, page_of
 from bot.domain.periods import local_date
-from bot.services import referral_notices, routing
+from bot.services import referral_notices, routing, withdrawals
 from bot.services.context import Services
 from storage import audit, outbox, people, reports
 from storage import referrals as referral_store
@@ -22,9 +22,11 @@ async def deactivate(services: Services, worker: int, actor: int,
     reporters told), their open referrals go back to their communities (what was found
     kept), their pairings end today and their unfinished flows are dropped; then the cases
     are routed again to their communities (coordinators get the cards too) and the
-    referrals' Take cards go out again. None if not an active worker. Every old button of
-    theirs is refused from now on (their role is resident), and their Take cards are edited
-    down to a line saying so."""
+    referrals' Take cards go out again (to the coordinators for a community with nobody
+    left on duty). None if not an active worker. Every old button of theirs is refused from
+    now on (their role is resident); their Take cards are edited down to a line saying so,
+    and every message that showed them a case's or referral's details down to a line saying
+    it is no longer theirs."""
     day = local_date(now, services.settings.timezone)
     today = day.isoformat()
     lang = services.lang_of(await people.get(services.db, worker))
@@ -45,10 +47,12 @@ async def deactivate(services: Services, worker: int, actor: int,
         for referral_id in done.referrals:  # each referral's own trail shows it changed hands
             await audit.record(tx, now, actor, "referral.released", "referral", referral_id,
                                {"worker": worker})
-        # Their Take cards of reports and referrals lose their buttons and summaries.
+        # Their Take cards of reports and referrals lose their buttons and summaries, and
+        # the phones and addresses they were shown leave their chat with the role.
         cards = [*await store.withdraw_cards_in(tx, worker),
                  *await referral_store.withdraw_cards_in(tx, worker)]
-        await outbox.put(tx, routing.withdrawn(services, worker, lang, cards), now)
+        await outbox.put(tx, [*routing.withdrawn(services, worker, lang, cards),
+                              *await withdrawals.all_in(services, tx, worker, lang)], now)
     services.wake()
     for report_id in done.released:
         found = await reports.get(services.db, report_id)
@@ -63,7 +67,7 @@ async def deactivate(services: Services, worker: int, actor: int,
     handed_back = [r for r in [await referral_store.get(services.db, i) for i in done.referrals]
                    if r is not None and r.worker_id is None]
     if handed_back:
-        await referral_notices.route(services, handed_back, now)
+        done = replace(done, unstaffed=await referral_notices.route(services, handed_back, now))
     return done
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from telegram import Message
+
 from bot.domain.people import Role
 from bot.domain.reports import Report, Status, excerpt
 from bot.domain.triage import Action
 from bot.services import aid as ledger
 from bot.services import audit as trail
-from bot.services import case_buttons, cases, report_texts, routing, titles
+from bot.services import case_buttons, cases, report_texts, routing, titles, withdrawals
 from bot.services.case_buttons import (
     ASSIGN_MENU,
     ASSIGN_PAGE,
@@ -109,13 +111,20 @@ class CaseActions:
         """Everything about a case, to the acting person: text, map pin, photos."""
         # Coordinators may also erase the reporter's personal data from here.
         rows = case_buttons.case(ctx.services, ctx.lang, report) + erase_rows(ctx, report)
-        await ctx.reply(await report_texts.details(ctx.services, ctx.lang, report, heading),
-                        optional(rows))
+        await self.details_shown(ctx, report, await ctx.reply(
+            await report_texts.details(ctx.services, ctx.lang, report, heading), optional(rows)))
         if report.latitude is not None and report.longitude is not None:
             await ctx.send_location(report.latitude, report.longitude)
         for file_id in report.photos:
             await ctx.send_photo(file_id)
         await self.send_voice(ctx, report)
+
+    async def details_shown(self, ctx: Ctx, report: Report, sent: Message | None) -> None:
+        """Remember the message that shows the case's details (phone, address), so that it
+        is taken back when the case is no longer the person's."""
+        if sent is not None:
+            await withdrawals.shown_case(ctx.services, ctx.chat_id, sent.message_id, report.id,
+                                         ctx.now)
 
     async def send_voice(self, ctx: Ctx, report: Report) -> None:
         """The voice note said instead of a description, through the outbox with the details'
@@ -136,9 +145,10 @@ class CaseActions:
         if report.status is Status.NEW:
             # A coordinator sees the full details (phone, address) of an untaken report too.
             await trail.note(ctx.services, ctx.user_id, "view.case", "report", report.id)
-            await ctx.reply(await report_texts.details(ctx.services, ctx.lang, report),
-                            buttons(case_buttons.take(ctx.services, ctx.lang, report,
-                                                      assign=True) + erase_rows(ctx, report)))
+            await self.details_shown(ctx, report, await ctx.reply(
+                await report_texts.details(ctx.services, ctx.lang, report),
+                buttons(case_buttons.take(ctx.services, ctx.lang, report, assign=True)
+                        + erase_rows(ctx, report))))
             await self.send_voice(ctx, report)
             return
         await trail.note(ctx.services, ctx.user_id, "view.case", "report", report.id)

@@ -302,9 +302,13 @@ class Admin:
             if done is None:
                 await ctx.reply(ctx.t("error.stale_button"))
                 return
-            await ctx.reply(ctx.t("triage.workers.deactivated", name=person.display_name,
-                                  cases=len(done.released), referrals=len(done.referrals),
-                                  households=done.pairings_ended))
+            # Referrals whose community has nobody left on duty went to the coordinators.
+            key = ("triage.workers.deactivated_unstaffed" if done.unstaffed
+                   else "triage.workers.deactivated")
+            await ctx.reply(ctx.t(key, name=person.display_name, cases=len(done.released),
+                                  referrals=len(done.referrals),
+                                  households=done.pairings_ended,
+                                  unstaffed=len(done.unstaffed)))
         elif await staff.reactivate(ctx.services, who, ctx.user_id, ctx.now):
             await ctx.reply(ctx.t("triage.workers.reactivated", name=person.display_name))
         changed = await people.get(ctx.services, who)

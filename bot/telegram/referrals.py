@@ -32,7 +32,7 @@ from bot.domain.referrals import (
 from bot.domain.reminding import pack
 from bot.importing import plain
 from bot.importing.households import MAX_BYTES
-from bot.services import people, texts
+from bot.services import people, texts, withdrawals
 from bot.services import referral_notices as notices
 from bot.services import referrals as usecases
 from bot.services.context import Services
@@ -98,6 +98,22 @@ def take_markup(services: Services, lang: str, referral: Referral, *,
                 assign: bool) -> InlineKeyboardMarkup:
     """Take (and Assign, for coordinators)."""
     return buttons(notices.take_rows(services, lang, referral, assign=assign))
+
+
+async def _reply(ctx: Ctx, referral: Referral, text: str,
+                 markup: InlineKeyboardMarkup | None) -> None:
+    """Answer with a referral's public card (nothing to take back later)."""
+    await ctx.reply(text, markup)
+
+
+async def reply_full(ctx: Ctx, referral: Referral, text: str,
+                     markup: InlineKeyboardMarkup | None) -> None:
+    """Answer with a referral's full card (phone, address), remembered so that it is taken
+    back when the referral is no longer the person's."""
+    sent = await ctx.reply(text, markup)
+    if sent is not None:
+        await withdrawals.shown_referral(ctx.services, ctx.chat_id, sent.message_id,
+                                         referral.id, ctx.now)
 
 
 # -- the buttons --------------------------------------------------------------------------------
@@ -218,9 +234,9 @@ class Referrals:
             await notices.settle(ctx.services, referral, ctx.now)
             # Handed back part-screened: go on from where the last worker stopped.
             key = "referrals.taken_resume" if started(referral.state) else "referrals.taken"
-            await ctx.reply(ctx.t(key, ref=referral.ref) + "\n"
-                            + card(ctx.services, ctx.lang, referral, full=True),
-                            step_markup(ctx.services, ctx.lang, referral))
+            await reply_full(ctx, referral, ctx.t(key, ref=referral.ref) + "\n"
+                             + card(ctx.services, ctx.lang, referral, full=True),
+                             step_markup(ctx.services, ctx.lang, referral))
             return
         key = "referrals.done.step"
         if referral.outcome is Outcome.UNREACHABLE:
@@ -229,9 +245,9 @@ class Referrals:
             key = "referrals.done.closed"
         elif action == "c" and referral.stage is Stage.ASSIGNED:
             key = "referrals.done.try_again"
-        await ctx.reply(ctx.t(key, ref=referral.ref, count=referral.attempts) + "\n"
-                        + card(ctx.services, ctx.lang, referral, full=True),
-                        step_markup(ctx.services, ctx.lang, referral))
+        await reply_full(ctx, referral, ctx.t(key, ref=referral.ref, count=referral.attempts)
+                         + "\n" + card(ctx.services, ctx.lang, referral, full=True),
+                         step_markup(ctx.services, ctx.lang, referral))
 
     async def view(self, ctx: Ctx, referral_id: int) -> None:
         """One referral: the card, its steps, its history."""
@@ -242,17 +258,19 @@ class Referrals:
             return
         await ctx.answer()
         untaken = referral.worker_id is None and referral.stage is not Stage.CLOSED
+        answer = reply_full if seen.full else _reply
         if untaken and not started(referral.state):
-            await ctx.reply(card(ctx.services, ctx.lang, referral, full=seen.full),
-                            take_markup(ctx.services, ctx.lang, referral,
-                                        assign=is_coordinator(ctx)))
+            await answer(ctx, referral, card(ctx.services, ctx.lang, referral, full=seen.full),
+                         take_markup(ctx.services, ctx.lang, referral,
+                                     assign=is_coordinator(ctx)))
             return
         lines = [card(ctx.services, ctx.lang, referral, full=seen.full), "",
                  ctx.t("referrals.history.title")]
         for event in seen.history[-12:]:
             lines.append(ctx.t("referrals.history.line", day=event.day.isoformat(),
                                what=ctx.t(f"referrals.event.{event.kind}")))
-        await ctx.reply("\n".join(lines), self._view_markup(ctx, referral, seen.full, untaken))
+        await answer(ctx, referral, "\n".join(lines),
+                     self._view_markup(ctx, referral, seen.full, untaken))
 
     def _view_markup(self, ctx: Ctx, referral: Referral, full: bool,
                      untaken: bool) -> InlineKeyboardMarkup | None:
@@ -583,9 +601,9 @@ class EligibilityFlow(StepFlow[EligibilityDraft]):
             await ctx.reply(ctx.t(f"referrals.refused.{done.refusal or 'moved'}",
                                   ref=referral.ref if referral else ""))
             return None
-        await ctx.reply(ctx.t("referrals.done.step", ref=referral.ref, count=0) + "\n"
-                        + card(ctx.services, ctx.lang, referral, full=True),
-                        step_markup(ctx.services, ctx.lang, referral))
+        await reply_full(ctx, referral, ctx.t("referrals.done.step", ref=referral.ref, count=0)
+                         + "\n" + card(ctx.services, ctx.lang, referral, full=True),
+                         step_markup(ctx.services, ctx.lang, referral))
         return None
 
 

@@ -1,0 +1,114 @@
+"""Contact details taken back from a chat once they are no longer its person's to see.
+
+Every message that shows someone a case's or a referral's details (the phone, the exact
+address, who reported) is recorded as it goes out: a handler's answer (`shown_case`,
+`shown_referral`), or the outbox once it delivered one (`DETAILS` in a row's `after`). When
+the case or referral stops being theirs (taken off duty, a referral handed to another worker)
+each such message is edited down to one line saying so, without buttons. The edits are queued
+in the outbox with the change that causes them; Telegram lets a bot edit its own messages at
+any age, and an edit it refuses (the person deleted the message, or blocked the bot) is
+dropped at once, never tried again, and holds up nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.people import Role
+from bot.domain.referrals import reference as referral_ref
+from bot.domain.reports import reference as report_ref
+from bot.services import access
+from bot.services.context import Services
+from storage import details, outbox, people, reports
+from storage import referrals as referral_store
+from storage.db import Tx
+from storage.details import REFERRAL, REPORT, Shown
+from storage.outbox import Outgoing
+
+# Outgoing.after of a message that shows details: [subject, id] (REPORT or REFERRAL), recorded
+# once the outbox delivered it.
+DETAILS = "details"
+
+_LINES = {REPORT: ("triage.detail.withdrawn", report_ref),
+          REFERRAL: ("referrals.withdrawn", referral_ref)}
+
+
+def case_details(report_id: int) -> dict[str, list[object]]:
+    """Outgoing.after of a message that shows a case's details."""
+    return {DETAILS: [REPORT, report_id]}
+
+
+def referral_details(referral_id: int) -> dict[str, list[object]]:
+    """Outgoing.after of a message that shows a referral's details."""
+    return {DETAILS: [REFERRAL, referral_id]}
+
+
+async def shown_case(services: Services, chat_id: int, message_id: int, report_id: int,
+                     now: datetime) -> None:
+    """This message shows the case's details to the chat (see `shown`)."""
+    await shown(services, chat_id, message_id, REPORT, report_id, now)
+
+
+async def shown_referral(services: Services, chat_id: int, message_id: int, referral_id: int,
+                         now: datetime) -> None:
+    """This message shows the referral's details to the chat (see `shown`)."""
+    await shown(services, chat_id, message_id, REFERRAL, referral_id, now)
+
+
+async def shown(services: Services, chat_id: int, message_id: int, subject: str,
+                subject_id: int, now: datetime) -> None:
+    """Record a message that shows details; withdrawn at once when they stopped being the
+    chat's while it went out (taken off duty, or handed on, in that moment)."""
+    await details.record(services.db, chat_id, message_id, subject, subject_id, now)
+    if await _may_see(services, chat_id, subject, subject_id):
+        return
+    lang = services.lang_of(await people.get(services.db, chat_id))
+    async with services.db.transaction() as tx:
+        await outbox.put(tx, await of_subject_in(services, tx, chat_id, lang, subject,
+                                                 subject_id), now)
+    services.wake()
+
+
+async def _may_see(services: Services, chat_id: int, subject: str, subject_id: int) -> bool:
+    """Whether the chat may see these details now: a coordinator, or the case's or
+    referral's holder on duty."""
+    if await access.holds(services, chat_id, Role.COORDINATOR):
+        return True
+    if not await access.holds(services, chat_id, Role.WORKER):
+        return False
+    if subject == REPORT:
+        report = await reports.get(services.db, subject_id)
+        return report is not None and report.taken_by == chat_id
+    referral = await referral_store.get(services.db, subject_id)
+    return referral is not None and referral.worker_id == chat_id
+
+
+async def all_in(services: Services, tx: Tx, chat_id: int, lang: str) -> list[Outgoing]:
+    """The edits that take back every case's and referral's details from the chat (its
+    person's duty ends), in the caller's transaction."""
+    return _edits(services, lang, await details.take_all_in(tx, chat_id))
+
+
+async def of_subject_in(services: Services, tx: Tx, chat_id: int, lang: str, subject: str,
+                        subject_id: int) -> list[Outgoing]:
+    """The edits that take back one case's or referral's details from the chat, in the
+    caller's transaction."""
+    return _edits(services, lang, await details.take_of_in(tx, chat_id, subject, subject_id))
+
+
+async def of_referral_in(services: Services, tx: Tx, chat_id: int, lang: str,
+                         referral_id: int) -> list[Outgoing]:
+    """The edits that take back one referral's details from the chat (it was handed to
+    someone else), in the caller's transaction."""
+    return await of_subject_in(services, tx, chat_id, lang, REFERRAL, referral_id)
+
+
+def _edits(services: Services, lang: str, found: list[Shown]) -> list[Outgoing]:
+    """Each message edited down to its one line, without buttons. (No role check as it goes
+    out: it takes away, it shows nothing.)"""
+    out = []
+    for message in found:
+        key, ref = _LINES[message.subject]
+        out.append(Outgoing(message.chat_id, services.t(lang, key, ref=ref(message.subject_id)),
+                            (), lang, op="edit", target={"message_id": message.message_id}))
+    return out
