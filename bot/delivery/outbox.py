@@ -49,8 +49,10 @@ HOLD_SKIP = 2.0
 GROUP_GAP_MIN = 2.0
 GROUP_GAP_MAX = 30.0
 # Only notices that can wait are held back so; new-report cards go as soon as the chat's pace
-# allows (merging whatever waits by then): someone may be in danger.
+# allows (merging whatever waits by then): someone may be in danger. Held back on purpose,
+# they keep no place in their chat's order: later messages do not wait behind them.
 GAPPED_GROUPS = frozenset({"join"})
+_UNORDERED = tuple(sorted(GAPPED_GROUPS))
 
 
 async def _untaken(services: Services, chat_id: int, report_id: Any) -> bool:
@@ -176,10 +178,11 @@ class Outbox:
 
     async def _idle(self) -> float:
         """Seconds to sleep before the next look (the next due row, at most IDLE_POLL)."""
-        due = await store.next_due(self.services.db)
+        now = self.services.clock()
+        due = await store.next_due(self.services.db, now, _UNORDERED)
         if due is None:
             return IDLE_POLL
-        wait = (due - self.services.clock()).total_seconds()
+        wait = (due - now).total_seconds()
         return min(IDLE_POLL, max(0.05, wait))
 
     async def flush(self, at: datetime | None = None) -> int:
@@ -189,7 +192,10 @@ class Outbox:
         if at is not None and at > now:
             now = at
         held = self.pacer.held_chats(HOLD_SKIP)
-        rows = await store.claim(self.services.db, now, CLAIM_BATCH, held, self.claimer)
+        # A chat's rows behind one that waits (a flood wait, a retry) stay in the table:
+        # each chat's messages arrive in the order they were queued.
+        rows = await store.claim(self.services.db, now, CLAIM_BATCH, held, self.claimer,
+                                 _UNORDERED)
         if not rows:
             return 0
         by_chat: dict[int, list[store.Queued]] = {}
