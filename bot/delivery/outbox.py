@@ -220,7 +220,8 @@ class Outbox:
                 return
 
     async def _chat(self, chat_id: int, rows: list[store.Queued]) -> int:
-        """One chat's rows in order, groups merged; stop at the first failure."""
+        """One chat's rows in order, groups merged; stop at the first failure that holds
+        the chat (a message refused for good is given up alone)."""
         rows = await self._still_wanted(rows)
         sent = 0
         messages = _batches(rows)
@@ -247,6 +248,12 @@ class Outbox:
                 await self._done(chat_id, batch, result)
                 sent += len(batch)
                 continue
+            if result.outcome is Outcome.FAILED:
+                # Telegram refused this message for good (a bad request, an edit it will not
+                # make): it alone is given up; the chat's next messages go on in order.
+                await self._failed(batch, result)
+                continue
+            # The rest waits with it (a flood wait, a passing failure), or the chat is gone.
             rest = [row for later in messages[index:] for row in later]
             await self._failed(rest, result)
             break

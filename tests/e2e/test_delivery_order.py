@@ -70,3 +70,22 @@ async def test_the_held_card_still_goes_first_after_the_bot_is_killed(
     assert await api.wait_until(lambda: len(cards(coordinator)) == 2, 20), cards(coordinator)
     assert cards(coordinator) == [older, newer]
 
+
+async def test_a_card_telegram_refuses_does_not_take_the_cards_behind_it_down(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """The second card waited behind the first (a flood wait); when they go out together
+    Telegram refuses the first for good: the second still arrives."""
+    neighbour = api.user(1003, "赵大姐", language_code="zh-hans")
+    _, newer = await two_reports_while_the_first_card_waits(
+        api, coordinator, resident, neighbour, (429, "Too Many Requests: retry after 3", 3))
+    api.fail_chat(COORDINATOR_ID, 400, "Bad Request: message is invalid")
+    assert await api.wait_until(lambda: newer in cards(coordinator), 20), bot.log()[-3000:]
+    assert cards(coordinator) == [newer]
+
+    def states() -> list[str]:
+        with bot.db() as conn:
+            return sorted(r[0] for r in conn.execute(
+                "SELECT state FROM outbox WHERE chat_id = ?", (COORDINATOR_ID,)))
+
+    # The refused card alone is given up; the other is marked sent, nothing waits.
+    assert await bot.until(lambda: states() == ["dropped", "sent"], 5), states()
