@@ -69,6 +69,16 @@ async def test_the_held_card_still_goes_first_after_the_bot_is_killed(
     await bot.start()
     assert await api.wait_until(lambda: len(cards(coordinator)) == 2, 20), cards(coordinator)
     assert cards(coordinator) == [older, newer]
+    # Both rows are marked sent: neither goes out a second time.
+    assert await bot.until(lambda: unsent(bot) == 0, 5)
+    assert cards(coordinator) == [older, newer]
+
+
+def unsent(bot: BotProcess) -> int:
+    """The coordinator's outbox rows not marked sent yet."""
+    with bot.db() as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE chat_id = ? "
+                                "AND state != 'sent'", (COORDINATOR_ID,)).fetchone()[0])
 
 
 async def test_a_card_telegram_refuses_does_not_take_the_cards_behind_it_down(
