@@ -4,6 +4,10 @@ Use cases `put` rows inside their own transaction; one sender task `claim`s what
 sends it and marks it `sent` or `failed`. Each claim names its process: a restarted bot takes
 back at once what a dead process had claimed (`claimers`, `take_back`); any claim older than
 the lease (another host's, one that cannot be checked) is taken over too.
+
+One chat's rows go out in the order they were queued: a row that may not go out yet (it waits
+out a flood wait or a retry, or a live claim is sending it) holds back its chat's later rows,
+in the table, so the order outlives the process that knew of the wait.
 """
 
 from __future__ import annotations
@@ -108,24 +112,42 @@ async def enqueue(db: Database, messages: Sequence[Outgoing], now: datetime) -> 
             await put(tx, messages, now)
 
 
+def _behind(unordered: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """SQL true for a row `o` that an earlier row of its chat holds back, and its parameters
+    (with :now and :stale to bind): that row is unfinished and may not go out now. Rows of
+    the `unordered` groups (or `group:…`) are held back on purpose, to be merged, and hold
+    back nobody."""
+    names = {f"u{n}": group for n, group in enumerate(unordered)}
+    loose = " OR ".join(f"e.grp = :{name} OR e.grp LIKE :{name} || ':%'" for name in names)
+    # grp IS NOT NULL first: a comparison with NULL is NULL, and NOT NULL would exempt
+    # every row without a group.
+    exempt = f" AND NOT (e.op = 'send' AND e.grp IS NOT NULL AND ({loose}))" if loose else ""
+    return ("EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id AND e.id < o.id "
+            "AND e.state IN ('pending', 'sending', 'failed') "
+            "AND ((e.state = 'sending' AND e.claimed_at >= :stale) "
+            f"OR (e.state != 'sending' AND e.not_before > :now)){exempt})", names)
+
+
 async def claim(db: Database, now: datetime, limit: int = 500,
-                held: Sequence[int] = (), claimer: str | None = None) -> list[Queued]:
-    """Claim what is due, oldest first, skipping chats in `held` (waiting out a flood limit);
-    `claimer` names the process (see `claimers` and `take_back`)."""
-    stamp = to_db(now)
-    stale = to_db(now - LEASE)
+                held: Sequence[int] = (), claimer: str | None = None,
+                unordered: Sequence[str] = ()) -> list[Queued]:
+    """Claim what is due, oldest first, skipping chats in `held` (waiting out a flood limit)
+    and rows an earlier row of their chat holds back (`unordered` groups excepted, see
+    `_behind`); `claimer` names the process (see `claimers` and `take_back`)."""
     skip = ",".join(str(int(c)) for c in held)
-    extra = f" AND chat_id NOT IN ({skip})" if skip else ""
+    extra = f" AND o.chat_id NOT IN ({skip})" if skip else ""
+    behind, names = _behind(unordered)
     async with db.transaction() as tx:
         rows = await tx.fetchall(
-            f"SELECT {_COLUMNS} FROM outbox WHERE ((state IN ('pending', 'failed') "
-            "AND not_before <= ?) OR (state = 'sending' AND claimed_at < ?))"
-            f"{extra} ORDER BY id LIMIT ?", (stamp, stale, limit))
+            f"SELECT {_COLUMNS} FROM outbox o WHERE ((o.state IN ('pending', 'failed') "
+            "AND o.not_before <= :now) OR (o.state = 'sending' AND o.claimed_at < :stale))"
+            f"{extra} AND NOT {behind} ORDER BY o.id LIMIT :limit",
+            {"now": to_db(now), "stale": to_db(now - LEASE), "limit": limit, **names})
         if rows:
             ids = [r["id"] for r in rows]
             await tx.execute(
                 f"UPDATE outbox SET state = 'sending', claimed_at = ?, claimed_by = ? "
-                f"WHERE id IN ({','.join('?' * len(ids))})", (stamp, claimer, *ids))
+                f"WHERE id IN ({','.join('?' * len(ids))})", (to_db(now), claimer, *ids))
     return [_queued(r) for r in rows]
 
 
@@ -191,10 +213,14 @@ async def release(db: Database, ids: Sequence[int], retry_at: datetime) -> None:
             f"WHERE id IN ({','.join('?' * len(ids))})", (to_db(retry_at), *ids))
 
 
-async def next_due(db: Database) -> datetime | None:
-    """When the earliest waiting row may go out (None when nothing waits)."""
+async def next_due(db: Database, now: datetime,
+                   unordered: Sequence[str] = ()) -> datetime | None:
+    """When the earliest waiting row may go out (None when nothing waits); a row held back
+    by an earlier one of its chat is left out: it goes with or after that one."""
+    behind, names = _behind(unordered)
     value = await db.fetchval(
-        "SELECT MIN(not_before) FROM outbox WHERE state IN ('pending', 'failed')")
+        "SELECT MIN(o.not_before) FROM outbox o WHERE o.state IN ('pending', 'failed') "
+        f"AND NOT {behind}", {"now": to_db(now), "stale": to_db(now - LEASE), **names})
     return None if value is None else from_db(str(value))
 
 

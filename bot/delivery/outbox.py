@@ -50,8 +50,10 @@ HOLD_SKIP = 2.0
 GROUP_GAP_MIN = 2.0
 GROUP_GAP_MAX = 30.0
 # Only notices that can wait are held back so; new-report cards go as soon as the chat's pace
-# allows (merging whatever waits by then): someone may be in danger.
+# allows (merging whatever waits by then): someone may be in danger. Held back on purpose,
+# they keep no place in their chat's order: later messages do not wait behind them.
 GAPPED_GROUPS = frozenset({"join"})
+_UNORDERED = tuple(sorted(GAPPED_GROUPS))
 
 
 async def _untaken(services: Services, chat_id: int, report_id: Any) -> bool:
@@ -206,10 +208,11 @@ class Outbox:
 
     async def _idle(self) -> float:
         """Seconds to sleep before the next look (the next due row, at most IDLE_POLL)."""
-        due = await store.next_due(self.services.db)
+        now = self.services.clock()
+        due = await store.next_due(self.services.db, now, _UNORDERED)
         if due is None:
             return IDLE_POLL
-        wait = (due - self.services.clock()).total_seconds()
+        wait = (due - now).total_seconds()
         return min(IDLE_POLL, max(0.05, wait))
 
     async def flush(self, at: datetime | None = None) -> int:
@@ -219,7 +222,10 @@ class Outbox:
         if at is not None and at > now:
             now = at
         held = self.pacer.held_chats(HOLD_SKIP)
-        rows = await store.claim(self.services.db, now, CLAIM_BATCH, held, self.claimer)
+        # A chat's rows behind one that waits (a flood wait, a retry) stay in the table:
+        # each chat's messages arrive in the order they were queued.
+        rows = await store.claim(self.services.db, now, CLAIM_BATCH, held, self.claimer,
+                                 _UNORDERED)
         if not rows:
             return 0
         by_chat: dict[int, list[store.Queued]] = {}
@@ -244,7 +250,8 @@ class Outbox:
                 return
 
     async def _chat(self, chat_id: int, rows: list[store.Queued]) -> int:
-        """One chat's rows in order, groups merged; stop at the first failure."""
+        """One chat's rows in order, groups merged; stop at the first failure that holds
+        the chat (a message refused for good is given up alone)."""
         rows = await self._still_wanted(rows)
         sent = 0
         messages = _batches(rows)
@@ -271,11 +278,12 @@ class Outbox:
                 await self._done(chat_id, batch, result)
                 sent += len(batch)
                 continue
-            if result.outcome is Outcome.FAILED and batch[0].op == "edit":
-                # An edit Telegram refuses (the person deleted the message) is given up
-                # alone: the messages and edits behind it are no less owed.
+            if result.outcome is Outcome.FAILED:
+                # Telegram refused this message for good (a bad request, an edit it will not
+                # make): it alone is given up; the chat's next messages go on in order.
                 await self._failed(batch, result)
                 continue
+            # The rest waits with it (a flood wait, a passing failure), or the chat is gone.
             rest = [row for later in messages[index:] for row in later]
             await self._failed(rest, result)
             break

@@ -26,6 +26,21 @@ async def submit_report(user: FakeUser, *, lang: str = "zh", category: str = "el
     Buttons are pressed on the question that carries them (as a person taps the message in
     front of them), so a late copy of an earlier question never answers a later one.
     """
+    summary = await report_to_summary(user, lang=lang, category=category,
+                                      description=description, subject=subject,
+                                      address=address, area=area, urgency=urgency, phone=phone,
+                                      timeout=timeout)
+    return await confirm_summary(user, summary, lang=lang, timeout=timeout)
+
+
+async def report_to_summary(user: FakeUser, *, lang: str = "zh",
+                            category: str = "elderly_alone",
+                            description: str = "楼下张大爷腿肿得厉害，好几天没出门了",
+                            subject: str | None = "张大爷，80岁左右",
+                            address: str = "东门小区3栋502", area: str | None = "东门社区",
+                            urgency: str = "soon", phone: str | None = None,
+                            timeout: float = 10.0) -> BotMessage:
+    """Go through every step up to the summary, not confirmed yet; return the summary."""
     async def ask(key: str, **values: object) -> BotMessage:
         return await user.expect(_first_words(label(lang, key, **values)), timeout=timeout)
 
@@ -56,7 +71,12 @@ async def submit_report(user: FakeUser, *, lang: str = "zh", category: str = "el
         await user.press(label(lang, "report.button.anonymous"), timeout=timeout)
     else:
         await user.send(phone)
-    summary = await ask("report.summary.title")
+    return await ask("report.summary.title")
+
+
+async def confirm_summary(user: FakeUser, summary: BotMessage, *, lang: str = "zh",
+                          timeout: float = 10.0) -> str:
+    """Press Confirm on the summary; return the reference from the receipt."""
     await user.press(label(lang, "report.button.confirm"), in_message=summary, timeout=timeout)
     receipt = await user.expect(r"R-\d{4}", timeout=timeout)
     found = re.search(r"R-\d{4}", receipt.plain)
