@@ -276,7 +276,7 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
         chosen = chosen_categories(draft)
         offered = [*OFFERED_CATEGORIES, *(Category(c) for c in chosen
                                            if Category(c) not in OFFERED_CATEGORIES)]
-        items = [(("✅ " if c.value in chosen else "") + ctx.t(f"category.{c.value}"),
+        items = [(ctx.ticked(ctx.t(f"category.{c.value}"), c.value in chosen),
                   CATEGORY_B.data(c)) for c in offered]
         return buttons([*pairs(items),
                         [(ctx.t("household.categories_done"), CATEGORIES_DONE.data("0"))]])
@@ -285,7 +285,7 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
         """Every listed cause as a button to tick (several may be), then Done; typed text is
         taken as the free-text part."""
         chosen = set(from_codes(draft.cause_codes))
-        items = [(("✅ " if c in chosen else "") + ctx.t(f"cause.{c.value}"), CAUSE_B.data(c))
+        items = [(ctx.ticked(ctx.t(f"cause.{c.value}"), c in chosen), CAUSE_B.data(c))
                  for c in Cause]
         return buttons([*pairs(items, 3), [(ctx.t("causes.done"), CAUSES_DONE.data("0"))]])
 
