@@ -228,7 +228,7 @@ async def reply_again(services: Services, report_id: int, event_id: int) -> list
     holder = report.taken_by
     if holder is not None and await access.holds(services, holder, Role.WORKER):
         return [await routing.reply_for_holder(services, report, text, event_id)]
-    return [await routing.to_reporter(services, report, "triage.relay.not_passed")]
+    return [await routing.to_reporter(services, report, "triage.refused.no_worker")]
 
 
 async def answered_relay(services: Services, reporter_id: int,

@@ -218,7 +218,7 @@ class CaseFlow(StepFlow[CaseDraft]):
     async def _reply(self, ctx: Ctx, report: Report, text: str) -> bool:
         if not await cases.reply(ctx.services, report, ctx.user_id, text, ctx.now,
                                  ctx.update.update_id, FLOW):
-            await ctx.reply(ctx.t("triage.relay.nobody"))
+            await ctx.reply(ctx.t("triage.refused.no_worker", ref=report.ref))
             return True
         await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))
         return False  # ended with the entry
