@@ -336,11 +336,12 @@ async def unrouted(db: Database, created_before: datetime) -> list[Report]:
 
 
 async def _event(tx: Tx, report_id: int, now: datetime, actor: int | None, kind: str,
-                 status: Status | None, detail: str = "") -> int:
+                 status: Status | None, detail: str = "", update_id: int | None = None) -> int:
     return await tx.execute(
-        "INSERT INTO report_events (report_id, at, actor_id, kind, status, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (report_id, to_db(now), actor, kind, status.value if status else None, detail))
+        "INSERT INTO report_events (report_id, at, actor_id, kind, status, detail, update_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (report_id, to_db(now), actor, kind, status.value if status else None, detail,
+         update_id or None))
 
 
 async def _report(tx: Tx | Database, report_id: int) -> Report | None:
@@ -379,11 +380,15 @@ async def take(db: Database, report_id: int, worker: int, now: datetime, *,
 async def change(db: Database, report_id: int, *, actor: int | None, now: datetime, kind: str,
                  expect: Status, to: Status | None, detail: str = "",
                  expect_taker: int | None = None, keep_taker: bool = True,
-                 also: Sequence[Outgoing] = ()) -> Report | None:
+                 also: Sequence[Outgoing] = (), update_id: int | None = None,
+                 ends: str | None = None) -> Report | None:
     """Apply a status change if the report is still as the caller saw it; None if it moved.
 
     `keep_taker=False` (with `to` new) puts the case back to waiting for a worker.
-    `also`: messages owed because of the change, queued in the same transaction."""
+    `also`: messages owed because of the change, queued in the same transaction.
+    `update_id`: the Telegram update that made it, kept with its history entry (a replay
+    after a crash is known by it: entry_of_update); `ends`: the actor's flow of that name
+    ends with the change, as add_event's."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         sql = "UPDATE reports SET updated_at = ?"
@@ -402,7 +407,9 @@ async def change(db: Database, report_id: int, *, actor: int | None, now: dateti
             params.append(expect_taker)
         if await tx.rowcount(sql, params) != 1:
             return None
-        await _event(tx, report_id, now, actor, kind, to, detail)
+        if ends is not None and actor is not None:
+            await flows.clear_named_in(tx, actor, ends)
+        await _event(tx, report_id, now, actor, kind, to, detail, update_id)
         await outbox.put(tx, also, now)
         return await _report(tx, report_id)
 

@@ -208,8 +208,8 @@ async def taken_unfinished(services: Services, report: Report | None, worker: in
 
 async def entry_made_by(services: Services, actor: int,
                         update_id: int) -> tuple[Report, str] | None:
-    """The case and the kind of entry (note, message, reply) that this update of the person
-    made already, if it did (it is handled again after a crash)."""
+    """The case and the kind of entry (note, message, reply; resolved, referred, closed) that
+    this update of the person made already, if it did (it is handled again after a crash)."""
     found = await store.entry_of_update(services.db, actor, update_id)
     if found is None:
         return None
@@ -228,7 +228,7 @@ async def reply_again(services: Services, report_id: int, event_id: int) -> list
     holder = report.taken_by
     if holder is not None and await access.holds(services, holder, Role.WORKER):
         return [await routing.reply_for_holder(services, report, text, event_id)]
-    return [await routing.to_reporter(services, report, "triage.relay.not_passed")]
+    return [await routing.to_reporter(services, report, "triage.refused.no_worker")]
 
 
 async def answered_relay(services: Services, reporter_id: int,
@@ -252,42 +252,51 @@ async def reporter_cases(services: Services, reporter_id: int) -> list[Report]:
 
 
 async def _conclude(services: Services, report: Report, actor: int, text: str, kind: str,
-                    to: Status, told: Outgoing, now: datetime) -> Report | None:
+                    to: Status, told: Outgoing, now: datetime, update_id: int | None,
+                    ends: str | None) -> Report | None:
     """Move the taker's open case to `to`, the reporter's notice queued with it."""
     changed = await store.change(services.db, report.id, actor=actor, now=now, kind=kind,
                                  expect=Status.ACKNOWLEDGED, to=to, detail=text,
-                                 expect_taker=report.taken_by, also=[told])
+                                 expect_taker=report.taken_by, also=[told],
+                                 update_id=update_id, ends=ends)
     if changed is not None:
         services.wake()
     return changed
 
 
 async def resolve(services: Services, report: Report, actor: int, text: str,
-                  now: datetime) -> Report | None:
-    """The case is resolved: the reporter hears the outcome and is asked if help came."""
+                  now: datetime, update_id: int | None = None,
+                  ends: str | None = None) -> Report | None:
+    """The case is resolved: the reporter hears the outcome and is asked if help came. Once
+    for the update `update_id` it was typed in (handled again after a crash, the case has
+    moved and nothing is done); the actor's flow `ends` with it, in the same transaction."""
     lang = services.lang_of(await people.get(services.db, report.reporter_id))
     told = await routing.to_reporter(services, report, "triage.reporter.resolved",
                                      case_buttons.feedback(services, lang, report),
                                      outcome=text)
     return await _conclude(services, report, actor, text, "resolved", Status.RESOLVED, told,
-                           now)
+                           now, update_id, ends)
 
 
 async def refer(services: Services, report: Report, actor: int, text: str,
-                now: datetime) -> Report | None:
-    """The case is referred elsewhere: the reporter hears."""
+                now: datetime, update_id: int | None = None,
+                ends: str | None = None) -> Report | None:
+    """The case is referred elsewhere: the reporter hears (once, as resolve)."""
     told = await routing.to_reporter(services, report, "triage.reporter.referred")
     return await _conclude(services, report, actor, text, "referred", Status.REFERRED, told,
-                           now)
+                           now, update_id, ends)
 
 
 async def close(services: Services, report: Report, actor: Person, detail: str, key: str,
-                other_ref: str, now: datetime) -> Report | None:
-    """Close the case (the reporter hears why) and tidy its cards; None if it moved."""
+                other_ref: str, now: datetime, update_id: int | None = None,
+                ends: str | None = None) -> Report | None:
+    """Close the case (the reporter hears why) and tidy its cards; None if it moved. Once,
+    as resolve."""
     told = await routing.to_reporter(services, report, key, other=other_ref)
     changed = await store.change(services.db, report.id, actor=actor.telegram_id, now=now,
                                  kind="closed", expect=report.status, to=Status.CLOSED,
-                                 detail=detail, also=[told])
+                                 detail=detail, also=[told], update_id=update_id,
+                                 ends=ends)
     if changed is not None:
         await routing.settle(services, changed, actor, now)
     return changed

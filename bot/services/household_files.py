@@ -15,7 +15,7 @@ from storage.pairings import MyHousehold, Pairing
 __all__ = [
     "Contact", "Household", "LinkedReport", "MyHousehold", "OpenCase", "Pairing", "Program",
     "any_household", "contact_count", "contacts_page", "find", "is_paired", "linked_reports",
-    "mine", "pairing_history", "programs", "recent", "registry_count", "search", "soonest",
+    "mine", "pairing_history", "programs", "recent", "registry_count", "soonest",
     "unlinked_cases",
 ]
 
@@ -74,12 +74,6 @@ async def contacts_page(services: Services, household_id: int, limit: int,
 async def linked_reports(services: Services, household_id: int) -> list[LinkedReport]:
     """The reports linked to the household, newest first."""
     return await households.linked_reports(services.db, household_id)
-
-
-async def search(services: Services, text: str, limit: int,
-                 worker_id: int | None = None) -> list[Household]:
-    """Households (not archived) by name; with worker_id, only that worker's."""
-    return await households.search(services.db, text, limit, worker_id=worker_id)
 
 
 async def recent(services: Services, limit: int) -> list[Household]:

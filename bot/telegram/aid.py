@@ -61,7 +61,6 @@ FUND_FLOW = "fund"
  CONFIRM) = ("household", "kind", "amount", "big", "description", "quantity", "fund",
              "purpose", "day", "note", "confirm")
 FUND_NAME = "name"  # the fund flow's one step
-SEARCHES = 10_000  # searches are numbered modulo this, to fit their page buttons
 
 AD = CODEC.prefix("ad", "the aid flow")
 HOUSEHOLD_B = AD.button("h", Int())
@@ -330,8 +329,7 @@ class AidFlow(StepFlow[AidDraft]):
         elif found.total == 1:
             await self._choose(ctx, draft, found.found[0].id)
         else:
-            draft.query, draft.page = query, 0
-            draft.search = (draft.search + 1) % SEARCHES
+            household_pages.new_search(draft, query)
             await self.save(ctx, HOUSEHOLD, draft)
             await ctx.reply(*self._matches_view(ctx, draft, found))
         return True

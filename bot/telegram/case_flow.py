@@ -23,7 +23,11 @@ from bot.telegram.keyboards import buttons, optional, picker
 
 FLOW = "case"
 # The answer to each kind of case entry a typed step makes (triage.done.<key>).
-DONE = {"note": "note", "message": "msg", "reply": "reply"}
+# The case entries an update of the case flow makes, and the key of the answer it got
+# (`triage.done.<key>`), so the update handled again after a crash is answered the same way.
+DONE = {"note": "note", "message": "msg", "reply": "reply", "resolved": "res",
+        "referred": "ref", "closed": "close"}
+WITH_CASE_BUTTONS = ("note", "message")  # the answers that carry the case's buttons
 CF = CODEC.prefix("cf", "the case flow (bot/telegram/case_flow.py)")
 REFER_TO = CF.button("rw", Int(15))  # cf:rw:<worker>  refer the case to this colleague
 REFER_PAGE = CF.button("rp", Int(4))  # cf:rp:<page>  another page of colleagues
@@ -89,13 +93,14 @@ class CaseFlow(StepFlow[CaseDraft]):
         await self._ask_about(ctx, step, report, with_colleagues=True)
 
     async def said_again(self, ctx: Ctx) -> bool:
-        """An update handled again after a crash whose note, message or reply was saved (and
-        its flow ended with it) before: answered as the first time; nothing saved again."""
+        """An update handled again after a crash whose note, message, reply or conclusion
+        (resolved, referred, closed) was saved (and its flow ended with it) before: answered
+        as the first time; nothing saved or sent again."""
         found = await cases.entry_made_by(ctx.services, ctx.user_id, ctx.update.update_id)
         if found is None or found[1] not in DONE:
             return False
         report, kind = found
-        markup = None if kind == "reply" else case_markup(ctx, report)
+        markup = case_markup(ctx, report) if kind in WITH_CASE_BUTTONS else None
         await ctx.reply(ctx.t(f"triage.done.{DONE[kind]}", ref=report.ref), markup)
         return True
 
@@ -166,9 +171,10 @@ class CaseFlow(StepFlow[CaseDraft]):
     # -- the typed text ----------------------------------------------------------------------
 
     async def _typed(self, ctx: Ctx, step: str, draft: CaseDraft, message: Message) -> bool:
-        """Take the typed text, re-check the right to act, and do it. A note, a message or a
-        reply is saved under the update it came in, in its own transaction: handled again
-        after a crash (before the flow ended), it is answered again but saved and sent once."""
+        """Take the typed text, re-check the right to act, and do it. A note, a message, a
+        reply or a conclusion (resolve, refer, close) is saved under the update it came in,
+        the flow ending in the same transaction: handled again after a crash, the update is
+        answered again (said_again) but nothing is saved or sent twice."""
         text = message.text
         problem = check_text(text, STEP_LIMIT[step])
         if problem is not None:
@@ -181,11 +187,13 @@ class CaseFlow(StepFlow[CaseDraft]):
             await self.end(ctx)
             return True
         assert report is not None
-        done = await {
+        # True: nothing was saved (refused, or the case moved) and the flow ends here; False:
+        # it ended with what was saved, or stays for the text again (a wrong reference).
+        to_end = await {
             NOTE: self._note, MESSAGE: self._message, RESOLVE: self._resolve,
             REFER: self._refer, CLOSE: self._close, REPLY: self._reply,
         }[step](ctx, report, text)
-        if done:  # (a note, a message, a reply: the flow ended with its entry already)
+        if to_end:
             await self.end(ctx)
         return True
 
@@ -218,29 +226,30 @@ class CaseFlow(StepFlow[CaseDraft]):
     async def _reply(self, ctx: Ctx, report: Report, text: str) -> bool:
         if not await cases.reply(ctx.services, report, ctx.user_id, text, ctx.now,
                                  ctx.update.update_id, FLOW):
-            await ctx.reply(ctx.t("triage.relay.nobody"))
+            await ctx.reply(ctx.t("triage.refused.no_worker", ref=report.ref))
             return True
         await ctx.reply(ctx.t("triage.done.reply", ref=report.ref))
         return False  # ended with the entry
 
     async def _concluded(self, ctx: Ctx, report: Report, changed: Report | None,
                          done_key: str) -> bool:
-        """Say whether the conclusion happened (it did not if the case moved meanwhile)."""
+        """Say whether the conclusion happened; True when the flow is still to end (the
+        case moved meanwhile: nothing done), False when it ended with the conclusion."""
         if changed is None:
             await refuse(ctx, "moved", ref=report.ref)
-            return False
+            return True
         await ctx.reply(ctx.t(done_key, ref=report.ref))
-        return True
+        return False
 
     async def _resolve(self, ctx: Ctx, report: Report, text: str) -> bool:
-        changed = await cases.resolve(ctx.services, report, ctx.user_id, text, ctx.now)
-        await self._concluded(ctx, report, changed, "triage.done.res")
-        return True
+        changed = await cases.resolve(ctx.services, report, ctx.user_id, text, ctx.now,
+                                      ctx.update.update_id, FLOW)
+        return await self._concluded(ctx, report, changed, "triage.done.res")
 
     async def _refer(self, ctx: Ctx, report: Report, text: str) -> bool:
-        changed = await cases.refer(ctx.services, report, ctx.user_id, text, ctx.now)
-        await self._concluded(ctx, report, changed, "triage.done.ref")
-        return True
+        changed = await cases.refer(ctx.services, report, ctx.user_id, text, ctx.now,
+                                    ctx.update.update_id, FLOW)
+        return await self._concluded(ctx, report, changed, "triage.done.ref")
 
     async def _close(self, ctx: Ctx, report: Report, text: str) -> bool:
         other_id = parse_reference(text)
@@ -255,9 +264,5 @@ class CaseFlow(StepFlow[CaseDraft]):
         else:
             detail, key = text, "triage.reporter.closed"
         changed = await cases.close(ctx.services, report, ctx.person, detail, key, other_ref,
-                                    ctx.now)
-        if changed is None:
-            await refuse(ctx, "moved", ref=report.ref)
-            return True
-        await ctx.reply(ctx.t("triage.done.close", ref=report.ref))
-        return True
+                                    ctx.now, ctx.update.update_id, FLOW)
+        return await self._concluded(ctx, report, changed, "triage.done.close")

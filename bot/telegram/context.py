@@ -113,6 +113,13 @@ class Ctx:
         text = self.services.catalog.plain(self.lang, key, **values)
         return shorten(text, size)
 
+    def ticked(self, label: str, chosen: bool) -> str:
+        """A button of a list to tick: its label, marked as chosen when it is (the label kept
+        as it is: button labels are not HTML)."""
+        if not chosen:
+            return label
+        return self.services.catalog.plain(self.lang, "flowkit.ticked", choice=label)
+
     def join(self, parts: list[str], key: str = "list.separator") -> str:
         """Plain parts joined with the acting person's list separator (、 in Chinese)."""
         return self.t(key).join(parts)

@@ -22,26 +22,26 @@ from bot.domain.households import (
     parse_count,
     toggle_category,
 )
-from bot.domain.paging import page_of
+from bot.domain.paging import MATCHES_MAX, page_of
 from bot.domain.people import Role
 from bot.domain.reports import Report, normalise_phone, reference
-from bot.services import areas, household_edits
+from bot.services import areas, cases, household_edits, my_households
 from bot.services import household_files as files
+from bot.services.access import HouseholdRef
 from bot.services.household_files import Household
+from bot.services.my_households import Matches
+from bot.telegram import household_pages
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_file import HouseholdViews
 from bot.telegram.household_ui import (
-    FILE,
-    LINK_TO,
-    LIST_LIMIT,
     PAIR,
     buttons,
+    can_open,
     causes_value,
     is_coordinator,
     may,
     pairs,
-    short,
     today,
 )
 from bot.telegram.keyboards import page_line, page_rows
@@ -82,6 +82,8 @@ CONFIRM, EDIT, CANCEL = HH.button("ok", ZERO), HH.button("edit", ZERO), HH.butto
 FIELD_B = HH.button("ef", Choice(H_FIELDS))  # hh:ef:<field>  change this field
 
 FD = CODEC.prefix("fd", "finding a household by name (bot/telegram/household_flow.py)")
+FOUND_B = FD.button("h", Int())  # fd:h:<household>: open its file, or link the report to it
+MATCHES_PAGE = FD.button("mp", Int(4), Int(4))  # fd:mp:<search>:<page>: of a typed search
 
 
 @dataclass
@@ -274,7 +276,7 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
         chosen = chosen_categories(draft)
         offered = [*OFFERED_CATEGORIES, *(Category(c) for c in chosen
                                            if Category(c) not in OFFERED_CATEGORIES)]
-        items = [(("✅ " if c.value in chosen else "") + ctx.t(f"category.{c.value}"),
+        items = [(ctx.ticked(ctx.t(f"category.{c.value}"), c.value in chosen),
                   CATEGORY_B.data(c)) for c in offered]
         return buttons([*pairs(items),
                         [(ctx.t("household.categories_done"), CATEGORIES_DONE.data("0"))]])
@@ -283,7 +285,7 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
         """Every listed cause as a button to tick (several may be), then Done; typed text is
         taken as the free-text part."""
         chosen = set(from_codes(draft.cause_codes))
-        items = [(("✅ " if c in chosen else "") + ctx.t(f"cause.{c.value}"), CAUSE_B.data(c))
+        items = [(ctx.ticked(ctx.t(f"cause.{c.value}"), c in chosen), CAUSE_B.data(c))
                  for c in Cause]
         return buttons([*pairs(items, 3), [(ctx.t("causes.done"), CAUSES_DONE.data("0"))]])
 
@@ -434,15 +436,36 @@ class HouseholdFlow(StepFlow[HouseholdDraft]):
 QUERY = "query"
 
 
+async def linkable(ctx: Ctx, household_id: int) -> Household | None:
+    """The household, if the presser may link a case to it (a worker: only one paired with
+    them, need to know)."""
+    found = await files.find(ctx.services, household_id)
+    if found is None or not await may(ctx, Action.REPORT_LINK, HouseholdRef(found.id)):
+        return None
+    return found
+
+
+async def link_report(ctx: Ctx, report: Report, found: Household) -> None:
+    """Link the case to the household (shown in its service file) and say so."""
+    await household_edits.link_report(ctx.services, report.id, found.id, ctx.user_id)
+    await ctx.reply(ctx.t("fromreport.linked", ref=report.ref, name=found.name))
+
+
 @dataclass
 class FindDraft:
-    """The report a household is sought for, if any."""
+    """The report a household is sought for, if any; the matches as last shown, so a resumed
+    search reopens there: the part of a name typed, its number (an earlier search's page turn
+    is told apart) and the page."""
 
     report: int = 0
+    page: int = 0
+    query: str = ""
+    search: int = 0
 
 
 class FindFlow(StepFlow[FindDraft]):
-    """A coordinator types a name; matching households are offered as buttons."""
+    """A name typed; every matching household offered, a page at a time, until one is chosen
+    (its service file opens, or the report is linked to it)."""
 
     role = Role.WORKER
 
@@ -452,43 +475,92 @@ class FindFlow(StepFlow[FindDraft]):
     stale_key = "log.stale"
 
     def __init__(self) -> None:
-        self.steps = Steps({QUERY: Step(self._ask, self._search)})
+        self.steps = Steps({QUERY: Step(self._ask, self._search, (
+            on(FOUND_B, self._chosen), on(MATCHES_PAGE, self._turn_matches, keep=True)))})
 
     async def start(self, ctx: Ctx) -> None:
-        """Ask for a name."""
-        if await self.busy(ctx, this_too=True):
+        """Ask for a name (a search still open is replaced: a name is all it holds)."""
+        if await self.busy(ctx):
             return
         await self.goto(ctx, QUERY, FindDraft())
 
     async def start_link(self, ctx: Ctx, report_id: int) -> None:
-        """Ask for the household a report is about."""
-        if await self.busy(ctx, this_too=True):
+        """Ask for the household a report is about (replacing a search still open)."""
+        if await self.busy(ctx):
             return
-        await self.save(ctx, QUERY, FindDraft(report_id))
-        await ctx.reply(ctx.t("fromreport.search_prompt"))
+        await self.goto(ctx, QUERY, FindDraft(report_id))
 
     async def _ask(self, ctx: Ctx, draft: FindDraft) -> None:
-        await ctx.reply(ctx.t("households.search_prompt"))
+        await ctx.reply(*await self._households_view(ctx, draft))
+
+    async def _households_view(self, ctx: Ctx, draft: FindDraft
+                               ) -> tuple[str, InlineKeyboardMarkup | None]:
+        """The matches of the name typed, if any still match, at the draft's page; else the
+        request for a name."""
+        if draft.query:
+            found = await self._matching(ctx, draft.query)
+            if found.found:
+                return self._matches_view(ctx, draft, found)
+        return ctx.t("fromreport.search_prompt" if draft.report
+                     else "households.search_prompt"), None
+
+    def _matches_view(self, ctx: Ctx, draft: FindDraft, found: Matches
+                      ) -> tuple[str, InlineKeyboardMarkup]:
+        """Every household the typed name matches, at the draft's page."""
+        if draft.report:
+            return household_pages.matches_view(
+                ctx, draft, found, "fromreport.choose", FOUND_B.data, MATCHES_PAGE.data,
+                ref=reference(draft.report))
+        return household_pages.matches_view(ctx, draft, found, "households.found",
+                                            FOUND_B.data, MATCHES_PAGE.data)
+
+    async def _matching(self, ctx: Ctx, query: str) -> Matches:
+        """Coordinators search the registry; a worker, only their own households."""
+        mine = None if is_coordinator(ctx) else ctx.user_id
+        return await my_households.matching(ctx.services, query, MATCHES_MAX, worker_id=mine)
 
     async def _search(self, ctx: Ctx, draft: FindDraft, message: Message) -> bool:
-        """Search by the typed text."""
+        """Search by the typed text: every match, a page at a time."""
         text = clean(message.text)
         if not text:
             await ctx.reply(ctx.t("households.search_prompt"))
             return True
-        # Coordinators search the registry; a worker linking a case, only their households.
-        mine = None if is_coordinator(ctx) else ctx.user_id
-        found = await files.search(ctx.services, text[:40], LIST_LIMIT, worker_id=mine)
-        if not found:
-            await ctx.reply(ctx.t("households.search_none", query=text[:40]))
-            return True
-        await self.end(ctx)
-        if draft.report:
-            items = [(short(h.name), LINK_TO.data(draft.report, h.id)) for h in found]
-            await ctx.reply(ctx.t("fromreport.choose", ref=reference(draft.report)),
-                            buttons(pairs(items, 3)))
-            return True
-        items = [(short(h.name), FILE.data(h.id, None)) for h in found]
-        await ctx.reply(ctx.t("households.search_title"), buttons(pairs(items, 3)))
+        query = text[:40]
+        found = await self._matching(ctx, query)
+        if not found.total:
+            await ctx.reply(ctx.t("households.search_none", query=query))
+        elif not found.found:
+            await ctx.reply(ctx.t("households.search_too_many", query=query, count=found.total))
+        else:
+            household_pages.new_search(draft, query)
+            await self.save(ctx, QUERY, draft)
+            await ctx.reply(*self._matches_view(ctx, draft, found))
         return True
 
+    async def save_household_step(self, ctx: Ctx, draft: FindDraft) -> None:
+        """Keep the draft at the question (its page turned)."""
+        await self.save(ctx, QUERY, draft)
+
+    async def _turn_matches(self, ctx: Ctx, draft: FindDraft, search: int,
+                            number: int) -> Refused | None:
+        """Another page of the latest search's matches."""
+        return await household_pages.turn_matches(self, ctx, draft, search, number)
+
+    async def _chosen(self, ctx: Ctx, draft: FindDraft, household_id: int) -> Refused | None:
+        """The search ends: the household's file, or the report linked to it (checked again:
+        the file is the paired worker's and coordinators'; the case, its taker's)."""
+        if not draft.report:
+            if not await can_open(ctx, household_id):
+                return Refused("file.not_allowed")
+            await self.end(ctx)
+            await HouseholdViews().show_file(ctx, household_id)
+            return None
+        report = await cases.find(ctx.services, draft.report)
+        if report is None or not await may(ctx, Action.REPORT_TO_HOUSEHOLD, report):
+            return Refused("fromreport.not_yours")
+        found = await linkable(ctx, household_id)
+        if found is None:
+            return Refused("file.not_found")
+        await self.end(ctx)
+        await link_report(ctx, report, found)
+        return None

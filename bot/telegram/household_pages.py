@@ -1,6 +1,6 @@
 """The page turns of a household question that lists the person's households or a name
-search's matches a page at a time (/aid and /log): the page is kept in the flow's data, so
-a resumed question reopens where the person was."""
+search's matches a page at a time (/aid, /log, /pair and the 🔍 search of /households): the
+page is kept in the flow's data, so a resumed question reopens where the person was."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from bot.telegram.context import Ctx
 from bot.telegram.flowkit import STALE, Refused
 from bot.telegram.household_ui import buttons, short
 from bot.telegram.keyboards import picker
+
+SEARCHES = 10_000  # searches are numbered modulo this, to fit their page buttons
 
 
 class Searched(Protocol):
@@ -37,6 +39,13 @@ class Listing(Protocol[D_in]):
     async def _households_view(self, ctx: Ctx, draft: D_in
                                ) -> tuple[str, InlineKeyboardMarkup | None]:
         """The question's text and buttons for the draft as it is."""
+
+
+def new_search(draft: Searched, query: str) -> None:
+    """The draft shows the first page of a new search's matches (numbered after the last, so
+    a page turn of an earlier one is stale)."""
+    draft.query, draft.page = query, 0
+    draft.search = (draft.search + 1) % SEARCHES
 
 
 async def turn_households(flow: Listing[D], ctx: Ctx, draft: D, number: int) -> Refused | None:
@@ -63,12 +72,12 @@ async def _shown(flow: Listing[D], ctx: Ctx, draft: D) -> None:
 
 
 def matches_view(ctx: Ctx, draft: Searched, found: Matches, heading: str,
-                 choose: Callable[[int], str], turn: Callable[[int, int], str]
-                 ) -> tuple[str, InlineKeyboardMarkup]:
+                 choose: Callable[[int], str], turn: Callable[[int, int], str],
+                 **values: object) -> tuple[str, InlineKeyboardMarkup]:
     """Every household the typed name matches, at the draft's page, under `heading` (a
-    catalog key taking the name typed and how many match); `choose` makes a household's
-    button data, `turn` a page turn's (the search's number, the page)."""
+    catalog key taking the name typed, how many match and `values`); `choose` makes a
+    household's button data, `turn` a page turn's (the search's number, the page)."""
     items = [(short(h.name), choose(h.id)) for h in found.found]
     rows, line = picker(ctx.t, items, draft.page, lambda n: turn(draft.search, n), 2)
-    text = ctx.t(heading, query=draft.query, count=found.total)
+    text = ctx.t(heading, query=draft.query, count=found.total, **values)
     return "\n".join([text, *line]), buttons(rows)

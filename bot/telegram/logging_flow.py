@@ -53,7 +53,6 @@ NAME = "log"
 HOUSEHOLD, KIND, DAY, SERVICES, PEOPLE, NOTE, WELLBEING, NEXT_NOTE = (
     "household", "kind", "day", "services", "people", "note", "wellbeing", "next_note")
 SEARCH_HINT_FROM = 9  # from this many households the question says a name can be typed
-SEARCHES = 10_000  # searches are numbered modulo this, to fit their page buttons
 SCORES = ("1", "2", "3", "4", "5")
 
 LG = CODEC.prefix("lg", "the log flow")
@@ -262,8 +261,7 @@ class LogFlow(StepFlow[LogDraft]):
         elif found.total == 1:
             await self._choose(ctx, draft, found.found[0].id)
         else:
-            draft.query, draft.page = query, 0
-            draft.search = (draft.search + 1) % SEARCHES
+            household_pages.new_search(draft, query)
             await self.save(ctx, HOUSEHOLD, draft)
             await ctx.reply(*self._matches_view(ctx, draft, found))
         return True

@@ -135,7 +135,7 @@ class JoinFlow(StepFlow[JoinDraft]):
         chosen = set(draft.areas)
         known = await areas.active(ctx.services)
         found = page_of(known, draft.page)
-        rows = [[(("✅ " if a.id in chosen else "") + a.name, AREA_B.data(a.id))]
+        rows = [[(ctx.ticked(a.name, a.id in chosen), AREA_B.data(a.id))]
                 for a in found.items]
         rows += page_rows(ctx.t, found, AREAS_PAGE.data)
         rows.append([(ctx.t("triage.join.done_button"), AREAS_DONE.data())])

@@ -9,10 +9,13 @@ from telegram import InlineKeyboardMarkup, Message
 
 from bot.domain.access import Action
 from bot.domain.households import clean
+from bot.domain.paging import MATCHES_MAX
 from bot.domain.people import Role
 from bot.services import household_files as files
-from bot.services import pairings
+from bot.services import my_households, pairings
 from bot.services.household_files import Household
+from bot.services.my_households import Matches
+from bot.telegram import household_pages
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.household_ui import (
@@ -30,10 +33,11 @@ log = logging.getLogger(__name__)
 
 NAME = "pair"
 HOUSEHOLD, WORKER, PROGRAM, CONFIRM = "household", "worker", "program", "confirm"
-LIST_MAX = 12
+RECENT_MAX = 12  # the households added or changed last, offered before a name is typed
 
 PR = CODEC.prefix("pr", "/pair")
 HOUSEHOLD_B = PR.button("h", Int())
+MATCHES_PAGE = PR.button("mp", Int(4), Int(4))  # pr:mp:<search>:<page>: of a typed search
 WORKER_B = PR.button("w", Int(16))  # a Telegram id
 WORKERS_PAGE = PR.button("wp", Int(4))  # another page of workers
 PROGRAM_B = PR.button("p", Int())
@@ -49,7 +53,12 @@ class PairDraft:
     worker: int | None = None
     worker_name: str = ""
     program: int | None = None
-    page: int = 0  # the page of workers last shown: a resumed question reopens there
+    # The question as last shown, so a resumed one reopens there: the page (of the name's
+    # matches, then of workers), and the part of a name typed, numbered so an earlier
+    # search's page turn is told apart.
+    page: int = 0
+    query: str = ""
+    search: int = 0
 
 
 class PairFlow(StepFlow[PairDraft]):
@@ -64,7 +73,8 @@ class PairFlow(StepFlow[PairDraft]):
     def __init__(self) -> None:
         self.steps = Steps({
             HOUSEHOLD: Step(self._ask_household, self._search,
-                            (on(HOUSEHOLD_B, self._household),)),
+                            (on(HOUSEHOLD_B, self._household),
+                             on(MATCHES_PAGE, self._turn_matches, keep=True))),
             WORKER: Step(self._ask_worker, buttons=(
                 on(WORKER_B, self._worker), on(WORKERS_PAGE, self._turn_workers, keep=True))),
             PROGRAM: Step(self._ask_program, buttons=(on(PROGRAM_B, self._program),)),
@@ -101,9 +111,29 @@ class PairFlow(StepFlow[PairDraft]):
     # -- questions ------------------------------------------------------------------------
 
     async def _ask_household(self, ctx: Ctx, draft: PairDraft) -> None:
-        recent = await files.recent(ctx.services, LIST_MAX)
+        await ctx.reply(*await self._households_view(ctx, draft))
+
+    async def _households_view(self, ctx: Ctx, draft: PairDraft
+                               ) -> tuple[str, InlineKeyboardMarkup]:
+        """The matches of the name typed, if any still match, at the draft's page; else the
+        households added or changed last."""
+        if draft.query:
+            found = await self._matching(ctx, draft.query)
+            if found.found:
+                return self._matches_view(ctx, draft, found)
+        recent = await files.recent(ctx.services, RECENT_MAX)
         items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in recent]
-        await ctx.reply(ctx.t("pair.intro"), buttons(pairs(items, 3)))
+        return ctx.t("pair.intro"), buttons(pairs(items, 3))
+
+    def _matches_view(self, ctx: Ctx, draft: PairDraft, found: Matches
+                      ) -> tuple[str, InlineKeyboardMarkup]:
+        """Every household the typed name matches, at the draft's page."""
+        return household_pages.matches_view(ctx, draft, found, "pair.found", HOUSEHOLD_B.data,
+                                            MATCHES_PAGE.data)
+
+    async def _matching(self, ctx: Ctx, query: str) -> Matches:
+        """The registry's households (not archived) whose name or id contains the text."""
+        return await my_households.matching(ctx.services, query, MATCHES_MAX)
 
     async def _ask_worker(self, ctx: Ctx, draft: PairDraft) -> None:
         choices = await pairings.workers(ctx.services)
@@ -160,22 +190,36 @@ class PairFlow(StepFlow[PairDraft]):
     # -- answers --------------------------------------------------------------------------
 
     async def _search(self, ctx: Ctx, draft: PairDraft, message: Message) -> bool:
-        """A typed name searches the registry."""
+        """A typed name searches the registry: every match, a page at a time."""
         text = clean(message.text)
         if not text:
             return False
-        found = await files.search(ctx.services, text[:40], LIST_MAX)
-        if not found:
-            await ctx.reply(ctx.t("pair.search_none", query=text[:40]))
-        elif len(found) == 1:
-            await self._household_chosen(ctx, draft, found[0])
+        query = text[:40]
+        found = await self._matching(ctx, query)
+        if not found.total:
+            await ctx.reply(ctx.t("pair.search_none", query=query))
+        elif not found.found:
+            await ctx.reply(ctx.t("pair.search_too_many", query=query, count=found.total))
+        elif found.total == 1:
+            await self._household_chosen(ctx, draft, found.found[0])
         else:
-            items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found]
-            await ctx.reply(ctx.t("pair.expect_household"), buttons(pairs(items, 3)))
+            household_pages.new_search(draft, query)
+            await self.save(ctx, HOUSEHOLD, draft)
+            await ctx.reply(*self._matches_view(ctx, draft, found))
         return True
+
+    async def save_household_step(self, ctx: Ctx, draft: PairDraft) -> None:
+        """Keep the draft at the household question (its page turned)."""
+        await self.save(ctx, HOUSEHOLD, draft)
+
+    async def _turn_matches(self, ctx: Ctx, draft: PairDraft, search: int,
+                            number: int) -> Refused | None:
+        """Another page of the latest search's matches."""
+        return await household_pages.turn_matches(self, ctx, draft, search, number)
 
     async def _household_chosen(self, ctx: Ctx, draft: PairDraft, found: Household) -> None:
         draft.hid, draft.name = found.id, found.name
+        draft.page = 0  # the workers' first page, whatever page of matches it was on
         await self.goto(ctx, WORKER, draft)
 
     async def _household(self, ctx: Ctx, draft: PairDraft, household_id: int) -> Refused | None:

@@ -46,7 +46,7 @@ class ProgramLimits:
               chosen: tuple[Category, ...]) -> tuple[str, InlineKeyboardMarkup]:
         text = ctx.t("programs.limit.ask", name=program_label(ctx, name)) + "\n" + \
             limit_line(ctx, chosen)
-        items = [(("✅ " if c in chosen else "") + ctx.t(f"category.{c.value}"),
+        items = [(ctx.ticked(ctx.t(f"category.{c.value}"), c in chosen),
                   TOGGLE.data(program_id, c)) for c in OFFERED_CATEGORIES]
         return text, buttons([*pairs(items),
                               [(ctx.t("programs.limit.done"), DONE.data(program_id))]])

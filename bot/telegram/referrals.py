@@ -575,7 +575,7 @@ class EligibilityFlow(StepFlow[EligibilityDraft]):
 
     def _markup(self, ctx: Ctx, draft: EligibilityDraft) -> InlineKeyboardMarkup:
         chosen = set(draft.chosen)
-        items = [((("✅ " if e in chosen else "") + ctx.t(f"referrals.eligibility.{e.value}")),
+        items = [(ctx.ticked(ctx.t(f"referrals.eligibility.{e.value}"), e in chosen),
                   TICK.data(e)) for e in Eligibility]
         return buttons([*pairs(items), [(ctx.t("referrals.button.save"), SAVE.data())]])
 

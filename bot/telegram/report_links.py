@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from bot.domain.access import Action
-from bot.services import cases, household_edits
-from bot.services import household_files as files
-from bot.services.access import HouseholdRef
+from bot.services import cases
 from bot.telegram.context import Ctx
-from bot.telegram.household_flow import FindFlow, HouseholdFlow
+from bot.telegram.household_flow import FindFlow, HouseholdFlow, link_report, linkable
 from bot.telegram.household_ui import FROM_REPORT, LINK_SEARCH, LINK_TO, may
 
 # -- from a report to a household ----------------------------------------------------------------
@@ -37,14 +35,12 @@ class ReportLinks:
             await self.household_flow.from_report(ctx, report)
         elif search is not None:
             await self.find.start_link(ctx, report.id)
-        elif link is not None:
-            found = await files.find(ctx.services, link[1])
-            # A worker links a report only to a household paired with them (need to know).
-            if found is None or not await may(ctx, Action.REPORT_LINK, HouseholdRef(found.id)):
+        elif link is not None:  # a search's button from before its matches were paged
+            found = await linkable(ctx, link[1])
+            if found is None:
                 await ctx.reply(ctx.t("file.not_found"))
                 return
             await ctx.drop_keyboard()
-            await household_edits.link_report(ctx.services, report.id, found.id, ctx.user_id)
-            await ctx.reply(ctx.t("fromreport.linked", ref=report.ref, name=found.name))
+            await link_report(ctx, report, found)
 
 

@@ -107,7 +107,7 @@ class StreetsView:
         ids = [a.id for a in live]
         if holding in ids:
             number = page_holding(ids.index(holding))
-        items = [(("✅ " if a.id in street.area_ids else "") + short(a.name),
+        items = [(ctx.ticked(short(a.name), a.id in street.area_ids),
                   TOGGLE.data(street.id, a.id)) for a in live]
         rows, page = picker(ctx.t, items, number, lambda n: PAGE.data(street.id, n), 3)
         names = [a.name for a in live if a.id in street.area_ids]
@@ -254,7 +254,7 @@ class StreetFlow(StepFlow[StreetDraft]):
         ids = [a.id for a in live]
         if holding in ids:
             number = page_holding(ids.index(holding))
-        items = [(("✅ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
+        items = [(ctx.ticked(short(a.name), a.id in chosen), AREA_B.data(a.id))
                  for a in live]
         rows, page = picker(ctx.t, items, number, AREAS_PAGE.data, 3)
         text = "\n".join([ctx.t("streets.ask_areas", street=draft.name), ctx.t(

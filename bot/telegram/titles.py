@@ -68,7 +68,7 @@ class TitleView:
                   else None if current is not None else DEFAULT)
 
         def label(value: str) -> str:
-            return ("✅ " if value == chosen else "") + ctx.t(f"titles.button.{value}")
+            return ctx.ticked(ctx.t(f"titles.button.{value}"), value == chosen)
 
         rows = [[(label(p.value), PICK.data(p.value))] for p in Preset]
         rows += [[(label(DEFAULT), PICK.data(DEFAULT))],

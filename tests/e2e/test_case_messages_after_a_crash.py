@@ -1,11 +1,12 @@
-"""End to end: a worker's message to the reporter, a case note and the reporter's reply are
-done once when the bot is killed (-9) after saving them but before confirming, and the
-update is handled again at the restart."""
+"""End to end: a worker's message to the reporter, a case note, the reporter's reply and a
+case resolved, referred or closed are done once when the bot is killed (-9) after saving
+them but before confirming, and the update is handled again at the restart."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 
 import pytest
 
@@ -193,3 +194,34 @@ async def test_a_take_cut_short_by_a_lock_is_finished_when_tried_again(
         return live is not None and not live.buttons
 
     assert await worker.server.wait_until(settled, 10)
+
+
+@pytest.mark.parametrize(("button", "asked", "words", "done", "kind", "told"), [
+    ("res", r"怎么解决", "已陪同去医院，费用已解决", "已标为解决", "resolved", r"帮助到了吗"),
+    ("ref", r"转给谁", "已转给街道民政科跟进", "已标为转介", "referred", r"已转给更合适"),
+    ("close", r"为什么结束", "家属已接回老家照顾", "已结束，已告诉求助人", "closed",
+     r"您的求助 R-\d+ 已结束"),
+])
+async def test_a_case_concluded_is_answered_as_done_once_after_a_crash(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser,
+        button: str, asked: str, words: str, done: str, kind: str, told: str) -> None:
+    """Resolve, refer or close saved, then kill -9 before the worker hears it is done: the
+    same update handled again at the restart answers with the done text (not "已经处理完了"),
+    and the case is concluded, and the reporter told, once."""
+    worker = api.user(2001, "Chen", language_code="zh-hans")
+    ref = await taken(coordinator, resident, worker)
+    await worker.press(label("zh", f"triage.button.{button}"))
+    await worker.expect(asked)
+    await killed_before_confirming(bot, api, worker, words, done,
+                                   passed_to=resident, passed=told)
+    # The answer Telegram had from the bot that died, then the same words for the update
+    # handled again: the worker is never told the case they concluded is "already done".
+    for _ in range(2):
+        answer = await worker.expect(rf"{ref} {done}")
+        assert answer.plain == label("zh", f"triage.done.{button}", ref=ref)
+    assert "pending" not in await bot.updates_settled()
+    await worker.expect_nothing(within=1.0)
+    assert not [m for m in worker.messages if "已经处理完了" in m.plain]
+    assert len([m for m in resident.messages if re.search(told, m.plain)]) == 1
+    assert entries(bot, kind) == [words]
+    assert report_row(bot, ref)["status"] == kind

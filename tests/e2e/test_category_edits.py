@@ -58,7 +58,7 @@ async def edit_categories(coordinator: FakeUser) -> None:
     await coordinator.press("🔍 查找", in_message=await coordinator.expect("服务对象名册"))
     await coordinator.expect("请发服务对象的名字")
     await coordinator.send("王家")
-    await coordinator.press("王家", in_message=await coordinator.expect("找到这些"))
+    await coordinator.press("王家", in_message=await coordinator.expect("名字里有“王家”的有 1 户"))
     file = await coordinator.expect("服务档案 · 王家")
     assert "类别：低保" in file.plain
     await coordinator.press("✏️ 修改", in_message=file)

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import BotProcess, bot_environment
 from tests.e2e.helpers_triage import add_worker, invite_code, report_row
 from tests.e2e.reporting import label, submit_report
-from tests.e2e.test_households import HEADER, import_csv
+from tests.e2e.test_households import HEADER, add_taken_report, import_csv
 from tests.e2e.test_streets import street_of
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
@@ -914,6 +914,82 @@ async def test_aid_by_name_pages_the_matches_or_asks_for_more_of_the_name(
     summary = await finish_aid(coordinator, "社区基金")
     assert "服务对象：张家090" in summary.plain
     assert aid_given(bot) == [("LZ-090", "社区基金")]
+
+
+def kin(family: str, code: str, count: int, worker: str = "") -> str:
+    """CSV rows of `count` households of a family (王: 王家01, 王家02, …, ids W-01, W-02, …),
+    paired with `worker` since 2025 when one is named."""
+    since = "2025-01-01" if worker else ""
+    return "".join(f"{code}-{n:02d},{family}家{n:02d},东门社区,东门路{n}号,1,低保,{worker},"
+                   f"{since}\n" for n in range(1, count + 1))
+
+
+async def test_pair_by_name_pages_the_matches_and_one_on_page_2_is_paired(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + kin("王", "W", 30) + kin("李", "L", 5))
+    await coordinator.send("/pair")
+    await coordinator.expect("安排结对")
+    await coordinator.send("家")
+    earlier = await coordinator.expect("名字里有“家”的有 35 户")
+    await coordinator.send("王家")
+    found = await coordinator.expect("名字里有“王家”的有 30 户")
+    seen, found = await every_choice(coordinator, found, 2)
+    assert seen == [f"王家{n:02d}" for n in range(1, 31)]
+    # A page turn of the earlier search is refused: it would show the latest one's matches.
+    assert "这一步已经过去了" in await coordinator.press(NEXT, in_message=earlier)
+    found = await back_from_start(coordinator, "名字里有“王家”的有 30 户", 2, 2)
+    await coordinator.press("王家27", in_message=found)
+    await coordinator.press("陈社工 (0)", in_message=await coordinator.expect("王家27 由谁结对"))
+    await coordinator.press("✅ 确认",
+                            in_message=await coordinator.expect("确认：陈社工 从今天起结对 王家27"))
+    await coordinator.expect("已结对：陈社工 ↔ 王家27")
+    with bot.db() as conn:
+        paired = [tuple(r) for r in conn.execute(
+            "SELECT h.external_id, p.worker_id FROM pairings p "
+            "JOIN households h ON h.id = p.household_id")]
+    assert paired == [("W-27", 7001)]
+
+
+async def test_households_search_pages_the_matches_and_opens_one_on_page_2(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    await import_csv(bot, HEADER + kin("王", "W", 30))
+    await coordinator.send("/households")
+    await coordinator.press(label("zh", "households.button.search"),
+                            in_message=await coordinator.expect("服务对象名册"))
+    await coordinator.expect("请发服务对象的名字")
+    await coordinator.send("王家")
+    found = await coordinator.expect("名字里有“王家”的有 30 户")
+    seen, found = await every_choice(coordinator, found, 2)
+    assert seen == [f"王家{n:02d}" for n in range(1, 31)]
+    found = await back_from_start(coordinator, "名字里有“王家”的有 30 户", 2, 2)
+    await coordinator.press("王家24", in_message=found)
+    file = await coordinator.expect("服务档案 · 王家24")
+    assert "东门路24号" in file.plain
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM flows").fetchone()[0] == 0
+
+
+async def test_a_case_is_linked_to_a_household_found_on_page_2_of_the_matches(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    add_worker(bot, 7001, "陈社工")
+    await import_csv(bot, HEADER + kin("王", "W", 30, "陈社工"))
+    case = add_taken_report(bot, 7001, "王奶奶")
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send("/households")
+    await worker.press(f"🔗 把 R-{case:04d} 关联到已有的户",
+                       in_message=await worker.expect(f"您接手的求助 R-{case:04d}"))
+    await worker.expect("要关联的服务对象")
+    await worker.send("王家")
+    found = await worker.expect(rf"名字里有“王家”的有 30 户。把求助 R-{case:04d} 关联到哪一户")
+    found = await turn_to(worker, found, 2, 2)
+    assert found.labels == [*(f"王家{n:02d}" for n in range(21, 31)), PREVIOUS]
+    await worker.press("王家22", in_message=found)
+    await worker.expect(f"求助 R-{case:04d} 已关联到 王家22")
+    with bot.db() as conn:
+        linked = conn.execute("SELECT h.external_id FROM reports r "
+                              "JOIN households h ON h.id = r.household_id").fetchall()
+    assert [tuple(r) for r in linked] == [("W-22",)]
 
 
 async def test_aid_offers_all_45_funds_a_page_at_a_time_and_one_on_page_2_is_saved(

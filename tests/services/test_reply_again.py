@@ -63,7 +63,7 @@ async def test_a_waiting_reply_is_worded_again_for_whoever_holds_the_case_now(
     async with db.transaction() as tx:  # given back: nobody holds it
         await tx.execute("UPDATE reports SET taken_by = NULL, status = 'new' WHERE id = 1")
     [told] = await cases.reply_again(services, 1, entry)
-    assert told.chat_id == REPORTER and "R-0001" in told.text and "没能转达" in told.text
+    assert told.chat_id == REPORTER and "R-0001" in told.text and "暂时没法转达" in told.text
 
     async with db.transaction() as tx:  # the reporter's words erased meanwhile
         await tx.execute("UPDATE report_events SET detail = '' WHERE id = ?", (entry,))

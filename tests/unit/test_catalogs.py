@@ -194,3 +194,29 @@ def test_every_action_written_to_the_audit_trail_has_a_name_in_both_catalogs() -
         missing = [(where, action) for where, action in written
                    if f"audit.action.{action}" not in keys]
         assert missing == [], f"{lang}: audit actions with no name"
+
+
+def _strings_in_chat_code(mark: str) -> list[str]:
+    """file:line of every string in bot/telegram and bot/jobs (docstrings aside) that holds
+    `mark`."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found: list[str] = []
+    for path in [*(root / "bot/telegram").rglob("*.py"), *(root / "bot/jobs").rglob("*.py")]:
+        tree = ast.parse(path.read_text("utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                                           ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        found += [f"{path.relative_to(root)}:{node.lineno}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                  and mark in node.value and id(node) not in docstrings]
+    return found
+
+
+def test_the_mark_of_a_chosen_button_is_in_the_catalogs_not_in_the_handlers() -> None:
+    """The ✅ before a ticked community, category, cause, title or eligibility is text the
+    person reads: the handlers take it from the catalogs (flowkit.ticked), in their language."""
+    assert _strings_in_chat_code("✅") == []
