@@ -121,6 +121,7 @@ async def test_the_reporter_hears_when_their_case_waits_again_and_when_it_is_tak
     await join(coordinator, liu, "刘社工")
     ref = await submit_report(resident)
     card = await chen.expect(ref)
+    first = await liu.expect(rf"新求助.*{ref}")  # Liu's card of the first time it waited
     await chen.press(TAKE, in_message=card)
     await chen.expect(rf"{ref} 由您负责了")
     await resident.expect(rf"好消息：已经有社工接手了您的求助 {ref}")
@@ -131,6 +132,9 @@ async def test_the_reporter_hears_when_their_case_waits_again_and_when_it_is_tak
     back = await resident.expect(rf"{ref}.*正在请其他社工接手")
     assert "陈社工" not in back.plain and "Chen" not in back.plain
     offered = await liu.expect(rf"新求助.*{ref}")
+    # The new card, not a change to the first (settled when the case was offered again).
+    while offered.message_id == first.message_id:
+        offered = await liu.expect(rf"新求助.*{ref}")
 
     # Liu takes it: the reporter hears it has a worker again (not the first good news twice).
     await liu.press(TAKE, in_message=offered)
