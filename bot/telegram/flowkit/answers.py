@@ -17,7 +17,8 @@ from telegram import Message
 
 from bot.callbacks import Button, Choice, Prefix
 from bot.domain.choices import pick
-from bot.domain.households import check_contact_day, clean, parse_count, parse_day
+from bot.domain.households import check_contact_day, clean, parse_count
+from bot.domain.typed_days import read_day
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit.steps import Ask, On, Refused, Step, on
 from bot.telegram.household_ui import buttons, today
@@ -54,7 +55,8 @@ def day_button(prefix: Prefix) -> Button[str]:
 
 def day_step(keys: str, button: Button[str], take: Take[D, date]) -> Step[D]:
     """The day something happened: today or yesterday as buttons, or typed (2026-03-05,
-    2026/3/5, 2026年3月5日, 3-5, 3月5日, and 号 wherever 日 is). A day in the future or
+    2026/3/5, 2026年3月5日, 3-5, 3月5日, and 号 wherever 日 is; 昨天, 前天, 15号, yesterday,
+    Nov 15, 15/11: `bot.domain.typed_days`). A day in the future or
     more than a year back is refused with `<keys>.problem.future|too_old`; asked with
     `<keys>.ask_day` and the labels `<keys>.button.today|yesterday`."""
 
@@ -72,7 +74,7 @@ def day_step(keys: str, button: Button[str], take: Take[D, date]) -> Step[D]:
 
     async def typed(ctx: Ctx, data: D, message: Message) -> bool:
         text = clean(message.text)
-        day = parse_day(text, today(ctx)) if text else None
+        day = read_day(text, today(ctx)) if text else None
         if day is None:
             return False
         await checked(ctx, data, day)
