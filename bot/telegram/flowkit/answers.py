@@ -53,15 +53,19 @@ def day_button(prefix: Prefix) -> Button[str]:
     return prefix.button("d", Choice(DAYS_BACK))
 
 
-def day_step(keys: str, button: Button[str], take: Take[D, date]) -> Step[D]:
+def day_step(keys: str, button: Button[str], take: Take[D, date],
+             about: Callable[[Ctx, D], str] | None = None) -> Step[D]:
     """The day something happened: today or yesterday as buttons, or typed (2026-03-05,
     2026/3/5, 2026年3月5日, 3-5, 3月5日, and 号 wherever 日 is; 昨天, 前天, 15号, yesterday,
     Nov 15, 15/11: `bot.domain.typed_days`). A day in the future or
     more than a year back is refused with `<keys>.problem.future|too_old`; asked with
-    `<keys>.ask_day` and the labels `<keys>.button.today|yesterday`."""
+    `<keys>.ask_day` and the labels `<keys>.button.today|yesterday`, under `about` (what
+    the answers so far are about: the household and kind of a log) when it says anything."""
 
     async def ask(ctx: Ctx, data: D) -> None:
-        await ctx.reply(ctx.t(f"{keys}.ask_day"), buttons([[
+        head = about(ctx, data) if about is not None else ""
+        text = ctx.t(f"{keys}.ask_day")
+        await ctx.reply(f"{head}\n{text}" if head else text, buttons([[
             (ctx.t(f"{keys}.button.today"), button.data(DAYS_BACK[0])),
             (ctx.t(f"{keys}.button.yesterday"), button.data(DAYS_BACK[1]))]]))
 
