@@ -95,14 +95,19 @@ def day_step(keys: str, button: Button[str], take: Take[D, date],
 
 
 def text_step(ask: Ask[D] | str, take: Take[D, str], *, maximum: int,
-              too_long: str | None = None, tidy: bool = False,
+              too_long: str | None = None, tidy: bool = False, media: str | None = None,
               options: tuple[On[D], ...] = ()) -> Step[D]:
     """Free text of at most `maximum` characters, outer spaces removed (`tidy`: every run of
     spaces made one, as for a title). Text too long is answered with `too_long` (its `{max}`
-    filled in), or without it is no answer; `options` are the step's buttons (a skip)."""
+    filled in), or without it is no answer; `options` are the step's buttons (a skip).
+    With `media` (a catalog key), a photo's caption is taken as the text, and a voice note,
+    a photo without caption or another file is answered with that key (nothing is kept)."""
 
     async def typed(ctx: Ctx, data: D, message: Message) -> bool:
-        text = clean(message.text)
+        text = clean(message.text or (message.caption if media else None))
+        if not text and media is not None and _is_media(message):
+            await ctx.reply(ctx.t(media))
+            return True
         if tidy:
             text = " ".join(text.split())
         if not text:
@@ -116,6 +121,12 @@ def text_step(ask: Ask[D] | str, take: Take[D, str], *, maximum: int,
         return True
 
     return Step(question(ask), typed, options)
+
+
+def _is_media(message: Message) -> bool:
+    """Whether the message is a voice note, a recording, a picture, a video or a file."""
+    return bool(message.voice or message.audio or message.photo or message.video
+                or message.video_note or message.document or message.sticker)
 
 
 # -- a whole number -----------------------------------------------------------------------
