@@ -22,7 +22,9 @@ from storage.referrals import Referral
 RF = CODEC.prefix("rf", "referrals")
 VIEW, TAKE = RF.button("v", Int()), RF.button("tk", Int())
 ASSIGN_MENU, ASSIGN_TO = RF.button("as", Int()), RF.button("aw", Int(), Int(16))
-CALL = RF.button("c", Int(), Choice(("y", "n")))  # reached, or not
+# reached or not, [the failed calls the card showed]: a press on an older card, a quick
+# second tap or a replay counts once. Cards before this release carry no count.
+CALL = RF.button("c", Int(), Choice(("y", "n")), Maybe(Int(2)))
 SURVEY, ELIGIBILITY = RF.button("sv", Int()), RF.button("el", Int())
 APPLY = RF.button("ap", Int(), Choice(("s", "a", "r")))  # submitted, approved, refused
 HOUSEHOLD = RF.button("hh", Int(), Maybe(Int()))  # [the registry entry it already is]
@@ -103,8 +105,10 @@ def step_rows(services: Services, lang: str, referral: Referral) -> Rows:
     rows: Rows = []
     for action in open_steps(referral.state):
         if action is Action.CALL:
-            rows.append([(t(lang, "referrals.button.reached"), CALL.data(rid, "y")),
-                         (t(lang, "referrals.button.unreachable"), CALL.data(rid, "n"))])
+            tries = referral.attempts
+            rows.append([(t(lang, "referrals.button.reached"), CALL.data(rid, "y", tries)),
+                         (t(lang, "referrals.button.unreachable"),
+                          CALL.data(rid, "n", tries))])
         elif action is Action.DECIDE:
             rows.append([(t(lang, "referrals.button.approved"), APPLY.data(rid, "a")),
                          (t(lang, "referrals.button.refused"), APPLY.data(rid, "r"))])

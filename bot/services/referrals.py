@@ -254,11 +254,20 @@ async def assign_choices(services: Services, person: Person, referral_id: int) -
 
 
 async def call(services: Services, person: Person, referral_id: int, reached: bool,
-               now: datetime) -> Done:
-    """A phone call: reached, or unreachable (the third unreachable try closes it)."""
+               seen: int | None, now: datetime) -> Done:
+    """A phone call: reached, or unreachable (the third unreachable try closes it).
+
+    `seen` is the number of failed calls on the card pressed: a press on an older card, a
+    second quick tap or an update replayed after a crash is refused ("recorded"); a card of
+    the previous release, which carries no count, is refused too ("old_card").
+    """
     today = today_of(services, now)
 
-    def changes(referral: Referral) -> dict[str, object]:
+    def changes(referral: Referral) -> dict[str, object] | str:
+        if seen is None:
+            return "old_card"
+        if seen != referral.attempts:
+            return "recorded"
         result = after_call(referral.attempts, reached)
         found: dict[str, object] = {"stage": result.stage, "attempts": result.attempts}
         if result.outcome is not None:

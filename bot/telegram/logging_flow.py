@@ -108,20 +108,20 @@ class LogFlow(StepFlow[LogDraft]):
                              on(HOUSEHOLDS_PAGE, self._turn_households, keep=True),
                              on(MATCHES_PAGE, self._turn_matches, keep=True))),
             KIND: Step(self._ask_kind, self._typed_kind, (on(KIND_B, self._kind),)),
-            DAY: day_step(NAME, DAY_B, self._take_day),
+            DAY: day_step(NAME, DAY_B, self._take_day, self._about),
             SERVICES: Step(self._ask_services, buttons=(
                 on(SERVICE_B, self._toggle, keep=True), on(SERVICES_DONE, self._services_done))),
             PEOPLE: number_step(self._ask_people, self._take_people, maximum=PEOPLE_REACHED_MAX,
                                 options=(on(PEOPLE_B, self._people),)),
             NOTE: text_step(self._ask_note, self._take_note, maximum=NOTE_MAX,
-                            too_long="log.problem.note_long",
+                            too_long="log.problem.note_long", media="log.problem.note_media",
                             options=(on(SKIP, self._skip_note),)),
             WELLBEING: number_step(self._ask_wellbeing, self._take_wellbeing,
                                    minimum=WELLBEING_MIN, maximum=WELLBEING_MAX,
                                    options=(on(WELLBEING_B, self._wellbeing),
                                             on(SKIP, self._skip_wellbeing))),
             NEXT_NOTE: text_step(self._ask_next_note, self._take_next_note, maximum=NOTE_MAX,
-                                 too_long="log.problem.note_long",
+                                 too_long="log.problem.note_long", media="log.problem.note_media",
                                  options=(on(SKIP, self._skip_next_note),)),
         })
 
@@ -181,6 +181,22 @@ class LogFlow(StepFlow[LogDraft]):
 
     # -- questions ------------------------------------------------------------------------
 
+    def _about(self, ctx: Ctx, draft: LogDraft) -> str:
+        """The household and kind being logged ("李阿婆 · 📞 电话"), once both are chosen, so
+        a log begun from a reminder or /due says what it is about at every question."""
+        if not draft.hid or draft.kind is None:
+            return ""
+        return ctx.t("log.about", name=draft.name, kind=ctx.t(f"kind.{draft.kind.value}"))
+
+    def _headed(self, ctx: Ctx, draft: LogDraft, text: str) -> str:
+        """`text` under the household and kind being logged."""
+        head = self._about(ctx, draft)
+        return f"{head}\n{text}" if head else text
+
+    def _question(self, ctx: Ctx, draft: LogDraft, key: str) -> str:
+        """The question `key` under the household and kind being logged."""
+        return self._headed(ctx, draft, ctx.t(key))
+
     def _skip(self, ctx: Ctx) -> tuple[str, str]:
         return ctx.t("log.button.skip"), SKIP.data()
 
@@ -222,22 +238,25 @@ class LogFlow(StepFlow[LogDraft]):
 
     async def _ask_people(self, ctx: Ctx, draft: LogDraft) -> None:
         items = [(n, PEOPLE_B.data(n)) for n in SCORES]
-        await ctx.reply(ctx.t("log.ask_people"), buttons([items]))
+        await ctx.reply(self._question(ctx, draft, "log.ask_people"), buttons([items]))
 
     async def _ask_note(self, ctx: Ctx, draft: LogDraft) -> None:
-        await ctx.reply(ctx.t("log.ask_note"), buttons([[self._skip(ctx)]]))
+        await ctx.reply(self._question(ctx, draft, "log.ask_note"), buttons([[self._skip(ctx)]]))
 
     async def _ask_wellbeing(self, ctx: Ctx, draft: LogDraft) -> None:
         items = [(n, WELLBEING_B.data(n)) for n in SCORES]
-        await ctx.reply(ctx.t("log.ask_wellbeing"), buttons([items, [self._skip(ctx)]]))
+        await ctx.reply(self._question(ctx, draft, "log.ask_wellbeing"),
+                        buttons([items, [self._skip(ctx)]]))
 
     async def _ask_next_note(self, ctx: Ctx, draft: LogDraft) -> None:
-        await ctx.reply(ctx.t("log.ask_next_note"), buttons([[self._skip(ctx)]]))
+        await ctx.reply(self._question(ctx, draft, "log.ask_next_note"),
+                        buttons([[self._skip(ctx)]]))
 
     def _services_text(self, ctx: Ctx, draft: LogDraft) -> str:
         names = [ctx.t(f"service.{code}") for code in draft.services]
         listed = ctx.join(names) or ctx.t("log.nothing_chosen")
-        return ctx.t("log.ask_services") + "\n" + ctx.t("log.chosen_services", services=listed)
+        return self._headed(ctx, draft, ctx.t("log.ask_services") + "\n"
+                            + ctx.t("log.chosen_services", services=listed))
 
     def _services_keyboard(self, ctx: Ctx, draft: LogDraft) -> InlineKeyboardMarkup:
         chosen = set(draft.services)

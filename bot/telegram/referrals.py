@@ -221,11 +221,23 @@ class Referrals:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
         action, done = recorded
+        if done.refusal in CARD_STALE and done.referral is not None:
+            await self.stale_card(ctx, done.refusal or "", done.referral)
+            return
         if not done.ok or done.referral is None:
             await self.refuse(ctx, done.refusal or "moved", done.referral)
             return
         await ctx.answer()
         await self.after_step(ctx, action, done.referral)
+
+    async def stale_card(self, ctx: Ctx, why: str, referral: Referral) -> None:
+        """A press on a card that is no longer current: say so briefly, take the old buttons
+        away and show the card as it is now, with the buttons that count."""
+        await ctx.answer(ctx.t(f"referrals.refused.{why}", ref=referral.ref))
+        await ctx.drop_keyboard()
+        await reply_full(ctx, referral, ctx.t(f"referrals.stale.{why}", ref=referral.ref) + "\n"
+                         + card(ctx.services, ctx.lang, referral, full=True),
+                         step_markup(ctx.services, ctx.lang, referral))
 
     async def after_step(self, ctx: Ctx, action: str, referral: Referral) -> None:
         """Say what was recorded and show the next steps."""
@@ -409,6 +421,9 @@ def _quarter_name(ctx: Ctx, key: str) -> str:
     return texts.period_label(ctx.services, ctx.lang, period_from_key(key))
 
 
+# Refusals of a press made on an earlier state of the card: the current card is shown again.
+CARD_STALE = frozenset({"recorded", "old_card"})
+
 _APPLICATION = {"s": Application.SUBMITTED, "a": Application.APPROVED,
                 "r": Application.REFUSED}
 
@@ -420,7 +435,8 @@ async def _record(ctx: Ctx, data: str) -> tuple[str, usecases.Done] | None:
     if (taken := TAKE.parse(data)) is not None:
         return TAKE.action, await usecases.take(s, person, *taken, now)
     if (called := CALL.parse(data)) is not None:
-        return CALL.action, await usecases.call(s, person, called[0], called[1] == "y", now)
+        referral_id, reached, seen = called
+        return CALL.action, await usecases.call(s, person, referral_id, reached == "y", seen, now)
     if (surveyed := SURVEY.parse(data)) is not None:
         return SURVEY.action, await usecases.survey(s, person, *surveyed, now)
     if (applied := APPLY.parse(data)) is not None:

@@ -458,11 +458,13 @@ async def typed(build: Callable[[Taken], Step[Draft]],
     ("１１-３", True, [date(2026, 11, 3)], []),  # full-width digits
     (" 11-29 ", True, [TODAY], []),  # today in Shanghai, though still the 28th in UTC
     ("2025-11-28", True, [date(2025, 11, 28)], []),  # a year back: the oldest taken
-    # words are no typed date (the buttons say today and yesterday): the flow says what it
-    # expects
-    ("今天", False, [], []),
-    ("昨天", False, [], []),
-    ("yesterday", False, [], []),
+    # the words on the buttons, typed instead, are taken as the buttons would be
+    ("今天", True, [TODAY], []),
+    ("昨天", True, [date(2026, 11, 28)], []),
+    ("yesterday", True, [date(2026, 11, 28)], []),
+    ("前天", True, [date(2026, 11, 27)], []),
+    ("29号", True, [TODAY], []),  # a day of the month alone
+    ("明天", True, [], ["log.problem.future"]),
     ("garbage", False, [], []),
     ("2026-02-30", False, [], []),  # no such day
     ("13-1", False, [], []),

@@ -17,7 +17,8 @@ from telegram import Message
 
 from bot.callbacks import Button, Choice, Prefix
 from bot.domain.choices import pick
-from bot.domain.households import check_contact_day, clean, parse_count, parse_day
+from bot.domain.households import check_contact_day, clean, parse_count
+from bot.domain.typed_days import read_day
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit.steps import Ask, On, Refused, Step, on
 from bot.telegram.household_ui import buttons, today
@@ -52,14 +53,19 @@ def day_button(prefix: Prefix) -> Button[str]:
     return prefix.button("d", Choice(DAYS_BACK))
 
 
-def day_step(keys: str, button: Button[str], take: Take[D, date]) -> Step[D]:
+def day_step(keys: str, button: Button[str], take: Take[D, date],
+             about: Callable[[Ctx, D], str] | None = None) -> Step[D]:
     """The day something happened: today or yesterday as buttons, or typed (2026-03-05,
-    2026/3/5, 2026年3月5日, 3-5, 3月5日, and 号 wherever 日 is). A day in the future or
+    2026/3/5, 2026年3月5日, 3-5, 3月5日, and 号 wherever 日 is; 昨天, 前天, 15号, yesterday,
+    Nov 15, 15/11: `bot.domain.typed_days`). A day in the future or
     more than a year back is refused with `<keys>.problem.future|too_old`; asked with
-    `<keys>.ask_day` and the labels `<keys>.button.today|yesterday`."""
+    `<keys>.ask_day` and the labels `<keys>.button.today|yesterday`, under `about` (what
+    the answers so far are about: the household and kind of a log) when it says anything."""
 
     async def ask(ctx: Ctx, data: D) -> None:
-        await ctx.reply(ctx.t(f"{keys}.ask_day"), buttons([[
+        head = about(ctx, data) if about is not None else ""
+        text = ctx.t(f"{keys}.ask_day")
+        await ctx.reply(f"{head}\n{text}" if head else text, buttons([[
             (ctx.t(f"{keys}.button.today"), button.data(DAYS_BACK[0])),
             (ctx.t(f"{keys}.button.yesterday"), button.data(DAYS_BACK[1]))]]))
 
@@ -72,7 +78,7 @@ def day_step(keys: str, button: Button[str], take: Take[D, date]) -> Step[D]:
 
     async def typed(ctx: Ctx, data: D, message: Message) -> bool:
         text = clean(message.text)
-        day = parse_day(text, today(ctx)) if text else None
+        day = read_day(text, today(ctx)) if text else None
         if day is None:
             return False
         await checked(ctx, data, day)
@@ -89,14 +95,19 @@ def day_step(keys: str, button: Button[str], take: Take[D, date]) -> Step[D]:
 
 
 def text_step(ask: Ask[D] | str, take: Take[D, str], *, maximum: int,
-              too_long: str | None = None, tidy: bool = False,
+              too_long: str | None = None, tidy: bool = False, media: str | None = None,
               options: tuple[On[D], ...] = ()) -> Step[D]:
     """Free text of at most `maximum` characters, outer spaces removed (`tidy`: every run of
     spaces made one, as for a title). Text too long is answered with `too_long` (its `{max}`
-    filled in), or without it is no answer; `options` are the step's buttons (a skip)."""
+    filled in), or without it is no answer; `options` are the step's buttons (a skip).
+    With `media` (a catalog key), a photo's caption is taken as the text, and a voice note,
+    a photo without caption or another file is answered with that key (nothing is kept)."""
 
     async def typed(ctx: Ctx, data: D, message: Message) -> bool:
-        text = clean(message.text)
+        text = clean(message.text or (message.caption if media else None))
+        if not text and media is not None and _is_media(message):
+            await ctx.reply(ctx.t(media))
+            return True
         if tidy:
             text = " ".join(text.split())
         if not text:
@@ -110,6 +121,12 @@ def text_step(ask: Ask[D] | str, take: Take[D, str], *, maximum: int,
         return True
 
     return Step(question(ask), typed, options)
+
+
+def _is_media(message: Message) -> bool:
+    """Whether the message is a voice note, a recording, a picture, a video or a file."""
+    return bool(message.voice or message.audio or message.photo or message.video
+                or message.video_note or message.document or message.sticker)
 
 
 # -- a whole number -----------------------------------------------------------------------
