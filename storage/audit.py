@@ -52,8 +52,9 @@ async def add(db: Database, at: datetime, actor_id: int | None, action: str,
 
 async def entries(db: Database, *, actor_id: int | None = None,
                   object_type: str | None = None, object_id: object | None = None,
-                  limit: int = 20, offset: int = 0) -> list[Entry]:
-    """Entries newest first, optionally of one person or one object."""
+                  limit: int = 20, before: int | None = None) -> list[Entry]:
+    """Entries newest first, optionally of one person or one object, and only those older
+    than the entry `before` (a page further back: entries written since do not shift it)."""
     sql = f"SELECT {_COLUMNS} FROM audit WHERE 1 = 1"
     params: list[object] = []
     if actor_id is not None:
@@ -65,8 +66,11 @@ async def entries(db: Database, *, actor_id: int | None = None,
     if object_id is not None:
         sql += " AND object_id = ?"
         params.append(str(object_id))
-    sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
-    params += [limit, offset]
+    if before is not None:
+        sql += " AND id < ?"
+        params.append(before)
+    sql += " ORDER BY id DESC LIMIT ?"
+    params.append(limit)
     return [_entry(r) for r in await db.fetchall(sql, params)]
 
 

@@ -37,25 +37,27 @@ class Line:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of the trail, newest first, and whether there is more."""
+    """A page of the trail, newest first; `older` is where the next page begins (the id of
+    this page's last entry, to read entries before it), None when there is no more."""
 
     lines: list[Line]
-    more: bool
+    older: int | None
 
 
 async def page(services: Services, *, actor_id: int | None = None,
-               household_id: int | None = None, offset: int = 0) -> Page:
-    """A page of the trail: all, or one person's doings, or everything about one household."""
+               household_id: int | None = None, before: int | None = None) -> Page:
+    """A page of the trail: all, or one person's doings, or everything about one household;
+    the newest, or those before the entry `before`."""
     found = await audit.entries(
         services.db, actor_id=actor_id,
         object_type="household" if household_id is not None else None,
-        object_id=household_id, limit=PAGE + 1, offset=offset)
+        object_id=household_id, limit=PAGE + 1, before=before)
     lines = []
     for entry in found[:PAGE]:
         who = await people.get(services.db, entry.actor_id) if entry.actor_id else None
         lines.append(Line(entry, who.display_name if who else "",
                           await _object_name(services, entry)))
-    return Page(lines, len(found) > PAGE)
+    return Page(lines, lines[-1].entry.id if len(found) > PAGE else None)
 
 
 async def _object_name(services: Services, entry: Entry) -> str:
