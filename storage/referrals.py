@@ -96,6 +96,11 @@ async def retire_source(tx: Tx, source_id: int) -> bool:
 # -- referrals ----------------------------------------------------------------------------------
 
 
+def reference(referral_id: int) -> str:
+    """A referral's short reference, as people use it in chat: Z-0012."""
+    return f"Z-{referral_id:04d}"
+
+
 @dataclass(frozen=True)
 class Referral:
     """One referred person and where their screening stands."""
@@ -127,7 +132,7 @@ class Referral:
     @property
     def ref(self) -> str:
         """The short reference people use in chat."""
-        return f"Z-{self.id:04d}"
+        return reference(self.id)
 
     @property
     def state(self) -> State:

@@ -14,14 +14,12 @@ from bot.callbacks import CODEC, Pattern
 from bot.domain.access import Action
 from bot.domain.people import Role
 from bot.services import audit as trail
-from bot.services import titles
 from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import local_time
 from bot.telegram.keyboards import optional
-from bot.telegram.titles import words
 
 AU = CODEC.prefix("au", "/audit")
 # au:<filter>:b<entry id>, the filter a (all), p<person id> or h<household id>; the entries
@@ -72,7 +70,7 @@ async def show(ctx: Ctx, chosen: str, before: int | None = None) -> None:
     before the entry `before`."""
     actor = int(chosen[1:]) if chosen.startswith("p") else None
     household = int(chosen[1:]) if chosen.startswith("h") else None
-    found = await trail.page(ctx.services, actor_id=actor, household_id=household,
+    found = await trail.page(ctx.services, ctx.lang, actor_id=actor, household_id=household,
                              before=before)
     await trail.note(ctx.services, ctx.user_id, "view.audit", "audit", chosen,
                      {"before": before} if before is not None else {})
@@ -81,16 +79,9 @@ async def show(ctx: Ctx, chosen: str, before: int | None = None) -> None:
         return
     tz = ctx.services.settings.timezone
     lines = [ctx.t("audit.title")]
-    for line in found.lines:
-        entry = line.entry
-        action_key = f"audit.action.{entry.action}"
-        action = ctx.t(action_key) if ctx.services.catalog.has(action_key) else entry.action
-        # A title is shown as the reader says it (a preset is stored by its key).
-        about = (words(ctx, titles.from_detail(entry.detail)) if entry.action == "title.set"
-                 else line.object_name)
-        lines.append(ctx.t("audit.line", when=local_time(entry.at, tz, "%m-%d %H:%M"),
-                           who=line.actor_name or ctx.t("audit.system"), action=action,
-                           what=about))
+    lines += [ctx.t("audit.line", when=local_time(line.entry.at, tz, "%m-%d %H:%M"),
+                    who=line.actor_name or ctx.t("audit.system"), action=line.action,
+                    what=line.about) for line in found.lines]
     rows = []
     if found.older is not None:  # the filter chosen goes on to the next page
         rows.append([(ctx.t("audit.more"), PAGE.data(chosen, f"{BEFORE}{found.older}"))])

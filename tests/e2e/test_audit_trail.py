@@ -8,6 +8,8 @@ import re
 
 from tests.conftest import COORDINATOR_ID, BotProcess
 from tests.e2e.test_households import paired_setup, t
+from tests.e2e.test_referrals import card_of
+from tests.e2e.test_referrals import import_example as import_referrals
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
 ENTRY = re.compile(r"^\d\d-\d\d \d\d:\d\d ")  # a line of the trail starts with its time
@@ -44,6 +46,14 @@ def expected(bot: BotProcess, lang: str, where: str = "1 = 1",
             f"ON p.telegram_id = a.actor_id WHERE {where} ORDER BY a.id DESC", params).fetchall()
     return [f"{name or words['system']}{words['colon']}{t(lang, f'audit.action.{action}')}"
             for name, action in rows]
+
+
+def add_to_area(bot: BotProcess, telegram_id: int, area: str) -> None:
+    """A worker of the roster serves a community too (its referral cards come to them)."""
+    with bot.db() as conn:
+        conn.execute("INSERT INTO person_areas (telegram_id, area_id) SELECT ?, id FROM areas "
+                     "WHERE name = ?", (telegram_id, area))
+        conn.commit()
 
 
 def household_id(bot: BotProcess, name: str) -> int:
@@ -123,3 +133,92 @@ async def test_an_english_coordinator_pages_back_through_the_trail(
     assert_read_once(pages, everything)
     assert "陈社工: opened the service file of 张大爷" in pages[0][0]
     assert "the system: imported a roster" in pages[-1][-1]
+
+
+async def rename_source(coordinator: FakeUser, old: str, new: str) -> None:
+    await coordinator.send("/sources")
+    await coordinator.expect("转介来源单位")
+    await coordinator.press(f"✏️ {old}")
+    await coordinator.expect(f"请发“{old}”的新名称")
+    await coordinator.send(new)
+    await coordinator.expect(f"已保存：{new}")
+
+
+async def export(coordinator: FakeUser, span: str, button: str, done: str) -> None:
+    await coordinator.send(f"/export {span}")
+    await coordinator.press(button)
+    await coordinator.expect(done, kind="document")
+
+
+def trail_text(pages: list[list[str]]) -> str:
+    return "\n".join(line for page in pages for line in page)
+
+
+async def test_every_line_of_the_trail_names_what_it_was_about_in_words(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker, _ = await paired_setup(bot, api)
+    add_to_area(bot, 7001, "东门社区")
+    await resident.send("/start")
+    await resident.expect("")
+    await add_fund(coordinator, "爱心<超市>&")  # typed text, shown as typed
+    await export(coordinator, "2026-11-01 2026-11-30", t("zh", "export.button.xlsx"), "数据表格")
+    await rename_source(coordinator, "教育局", "区教育局")
+    await import_referrals(bot)
+    code, out = await bot.cli("tick", "--at", bot.now().isoformat())  # the cards go out
+    assert code == 0, out
+    card = await card_of(worker, "赵建国")
+    await worker.press("🙋 我来跟进", in_message=card)
+    await worker.expect("由您跟进了")
+    code, out = await bot.cli("erase", "person", str(resident.id))
+    assert code == 0, out
+    for command in ("/audit", "/audit 陈社工", "/audit 户 张大爷"):
+        await coordinator.send(command)
+        await coordinator.expect("审计记录|还没有相关记录")
+
+    seen = trail_text(await read_all(coordinator, "/audit"))
+    for line in ("系统：导入了名册（新增 3 户，更新 0 户）",
+                 "王协调：新增了资金来源“爱心<超市>&”",
+                 "王协调：导出了数据（2026年11月1日至11月30日）",
+                 "王协调：改了转介来源单位名称“教育局” → “区教育局”",
+                 "系统：导入了转介名单“人力资源局”",
+                 "陈社工：接手了转介 Z-0001 赵建国",
+                 "系统：清除了个人信息 一位已匿名的居民",
+                 "王协调：查看了审计记录（全部）",
+                 "王协调：查看了审计记录（陈社工的操作）",
+                 "王协调：查看了审计记录（张大爷一户）"):
+        assert line in seen, (line, seen)
+    assert not re.search(r"[：\s]\d+$|[ph]\d+|\b[a-z]+\.[a-z]+\b", seen, re.M), seen
+
+
+async def test_an_english_coordinator_reads_the_same_trail_in_english(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    await paired_setup(bot, api)
+    coordinator = api.user(COORDINATOR_ID, "Wang", language_code="en")
+    await coordinator.send("/funds")
+    await coordinator.press("➕ Add a fund")
+    await coordinator.expect("What is the new fund called")
+    await coordinator.send("Love <Fund>")
+    await coordinator.expect("Fund added")
+    await export(coordinator, "2026-11-01 2026-11-30", t("en", "export.button.xlsx"),
+                 "Here is the spreadsheet")
+    await export(coordinator, "2026-10-15 2026-11-14", t("en", "export.button.xlsx"),
+                 "Here is the spreadsheet")
+    await resident.send("/start")
+    await resident.expect("")
+    code, out = await bot.cli("erase", "person", str(resident.id))
+    assert code == 0, out
+    for command in ("/audit", "/audit 陈社工", "/audit household 张大爷"):
+        await coordinator.send(command)
+        await coordinator.expect("Audit trail|Nothing recorded yet")
+
+    seen = trail_text(await read_all(coordinator, "/audit", "en"))
+    for line in ("the system: imported a roster (3 added, 0 updated)",
+                 "Wang: added a fund: Love <Fund>",
+                 "Wang: exported data for 1–30 Nov 2026",
+                 "Wang: exported data for 15 Oct – 14 Nov 2026",
+                 "the system: erased the personal data of a resident, now anonymous",
+                 "Wang: read the audit trail (all of it)",
+                 "Wang: read the audit trail (what 陈社工 did)",
+                 "Wang: read the audit trail (household 张大爷)"):
+        assert line in seen, (line, seen)
+    assert not re.search(r":\s\d+$|[ph]\d+|\b[a-z]+\.[a-z]+\b", seen, re.M), seen
