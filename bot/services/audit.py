@@ -142,14 +142,18 @@ class Words:
             return self.t("audit.about.referral", ref=referrals.reference(int(key)), name=name)
         if kind in PEOPLE:
             return self.t("audit.about.named", name=name)
-        return self.t("audit.about.titled", name=self.program(name) if kind == "program"
-                      else name)
+        was = detail.get("name")
+        if isinstance(was, str) and was and was != name:  # renamed since: both names
+            return self.t("audit.about.titled_then", name=self.label(kind, was),
+                          now=self.label(kind, name))
+        return self.t("audit.about.titled", name=self.label(kind, name))
 
-    def program(self, name: str) -> str:
-        """A programme's name; the seeded default one in the reader's language."""
-        label = f"program.{name}"
-        return self.services.catalog.plain(self.lang, label) if self.services.catalog.has(
-            label) else name
+    def label(self, kind: str, name: str) -> str:
+        """A name as it reads: the seeded default programme's in the reader's language."""
+        key = f"program.{name}"
+        if kind == "program" and self.services.catalog.has(key):
+            return self.services.catalog.plain(self.lang, key)
+        return name
 
     def _filter(self, key: str) -> Html:
         """Which part of the trail was read: all of it, one person's doings, one household."""

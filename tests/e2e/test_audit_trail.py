@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import COORDINATOR_ID, BotProcess
+from tests.e2e.reporting import submit_report
 from tests.e2e.test_households import paired_setup, t
 from tests.e2e.test_referrals import card_of
 from tests.e2e.test_referrals import import_example as import_referrals
@@ -222,3 +223,114 @@ async def test_an_english_coordinator_reads_the_same_trail_in_english(
                  "Wang: read the audit trail (household 张大爷)"):
         assert line in seen, (line, seen)
     assert not re.search(r":\s\d+$|[ph]\d+|\b[a-z]+\.[a-z]+\b", seen, re.M), seen
+
+
+def retire_button(listing: BotMessage, community: str) -> str:
+    """The data of the Retire button on a community's row of /areas."""
+    rows = [row for row in listing.buttons if row[0][0].endswith(community)]
+    assert rows, listing.labels
+    return rows[0][1][1] or ""
+
+
+def retired(bot: BotProcess, community: str) -> bool:
+    with bot.db() as conn:
+        return bool(conn.execute("SELECT retired FROM areas WHERE name = ?",
+                                 (community,)).fetchone()[0])
+
+
+def audited(bot: BotProcess, action: str) -> int:
+    with bot.db() as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM audit WHERE action = ?",
+                                (action,)).fetchone()[0])
+
+
+async def test_communities_and_programmes_are_changed_on_record_and_retiring_is_confirmed(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    worker, _ = await paired_setup(bot, api)  # 东门社区: 张大爷 and 王小明; 翠竹社区: 李阿婆
+    add_to_area(bot, 7001, "东门社区")
+    ref = await submit_report(resident, area="东门社区")
+    await coordinator.send("/areas")
+    await coordinator.press("➕ 添加社区")
+    await coordinator.send("笋岗社区")
+    listing = await coordinator.expect("已保存：笋岗社区")
+    await coordinator.press("改名：笋岗社区")
+    await coordinator.send("笋岗")
+    await coordinator.expect("已保存：笋岗")
+    listing = await coordinator.expect("社区列表")
+
+    # Retiring asks first, saying what the community still has.
+    await coordinator.press_data(retire_button(listing, "东门社区"), listing)
+    confirm = await coordinator.expect("确定停用社区“东门社区”吗")
+    assert "没办完的求助 1 件，服务对象 2 户，在岗社工 1 位" in confirm.plain, confirm.plain
+    assert confirm.labels == ["确定停用", "先不了"]
+    await coordinator.press("先不了", in_message=confirm)
+    await coordinator.expect("好的，社区“东门社区”继续使用")
+    assert not retired(bot, "东门社区")
+    await coordinator.press_data(retire_button(listing, "东门社区"), listing)
+    confirm = await coordinator.expect("确定停用社区“东门社区”吗")
+    sure = confirm.buttons[0][0][1] or ""
+    assert "只对管理员开放" in await worker.press_data(sure, confirm)  # checked at the press
+    assert not retired(bot, "东门社区")
+    await coordinator.press("确定停用", in_message=confirm)
+    await coordinator.expect("已停用社区“东门社区”")
+    assert retired(bot, "东门社区")
+    # The same confirmation pressed again: already done, nothing more on record.
+    assert "已经停用了" in await coordinator.press_data(sure, confirm)
+    assert "已经停用了" in await coordinator.press_data(retire_button(listing, "东门社区"),
+                                                     listing)
+    assert audited(bot, "area.retire") == 1
+    with bot.db() as conn:  # what it had stays with it
+        status = conn.execute("SELECT status FROM reports WHERE id = ?",
+                              (int(ref.removeprefix("R-")),)).fetchone()[0]
+    assert status == "new"
+
+    await coordinator.send("/programs")
+    await coordinator.press("➕ 新建结对方案")
+    await coordinator.send("困境儿童<关爱>")
+    await coordinator.press("📞 电话：不要求")
+    await coordinator.press("✅ 保存")
+    await coordinator.expect("结对方案已保存")
+
+    seen = trail_text(await read_all(coordinator, f"/audit {COORDINATOR_ID}"))
+    for line in ("王协调：新增了社区“笋岗社区”（现名“笋岗”）",
+                 "王协调：改了社区名称“笋岗社区” → “笋岗”",
+                 "王协调：停用了社区“东门社区”",
+                 "王协调：新建了结对方案“困境儿童<关爱>”"):
+        assert line in seen, (line, seen)
+
+
+async def test_in_english_a_community_is_retired_after_a_confirmation_and_on_record(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    await paired_setup(bot, api)
+    coordinator = api.user(COORDINATOR_ID, "Wang", language_code="en")
+    await coordinator.send("/areas")
+    listing = await coordinator.expect("Communities")
+    await coordinator.press_data(retire_button(listing, "翠竹社区"), listing)
+    confirm = await coordinator.expect("Retire the community “翠竹社区”")
+    assert "open reports 0, households 1, workers on duty 0" in confirm.plain, confirm.plain
+    await coordinator.press("Not now", in_message=confirm)
+    await coordinator.expect("“翠竹社区” stays in use")
+    await coordinator.press_data(retire_button(listing, "翠竹社区"), listing)
+    confirm = await coordinator.expect("Retire the community “翠竹社区”")
+    await coordinator.press("Yes, retire", in_message=confirm)
+    await coordinator.expect("Community “翠竹社区” is retired")
+    assert "already retired" in await coordinator.press_data(confirm.buttons[0][0][1] or "",
+                                                            confirm)
+    await coordinator.press(t("en", "triage.areas.add"))
+    await coordinator.send("翠竹社区")  # brought back
+    await coordinator.expect("Saved: 翠竹社区")
+    assert not retired(bot, "翠竹社区")
+
+    await coordinator.send("/programs")
+    await coordinator.press("➕ New program")
+    await coordinator.send("Monthly calls")
+    await coordinator.press("📞 Call: not required")
+    await coordinator.press("✅ Save")
+    await coordinator.expect("Program saved")
+
+    seen = trail_text(await read_all(coordinator, f"/audit {COORDINATOR_ID}", "en"))
+    for line in ("Wang: retired a community: 翠竹社区",
+                 "Wang: brought back a community: 翠竹社区",
+                 "Wang: created a program: Monthly calls"):
+        assert line in seen, (line, seen)
+    assert audited(bot, "area.retire") == 1

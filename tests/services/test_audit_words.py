@@ -94,6 +94,13 @@ async def test_names_are_escaped_and_an_object_deleted_or_erased_says_so(db: Dat
         " (a deleted fund)", ": &lt;b&gt;爱心&lt;/b&gt;&amp;超市"]
 
 
+async def test_a_name_given_then_changed_since_shows_both(db: Database) -> None:
+    await audit.add(db, NOW, COORDINATOR, "program.limit", "program", 1)  # the seeded one
+    await audit.add(db, NOW, COORDINATOR, "area.add", "area", 1, {"name": "东门"})
+    assert await about(db) == ["“东门”（现名“东门社区”）", "“一对一结对帮扶”"]
+    assert await about(db, "en") == [": 东门 (now 东门社区)", ": one-to-one pairing"]
+
+
 @pytest.mark.parametrize(("start", "end", "zh", "en"), [
     (date(2026, 11, 1), date(2026, 11, 30), "2026年11月1日至11月30日", "1–30 Nov 2026"),
     (date(2026, 11, 5), date(2026, 11, 5), "2026年11月5日", "5 Nov 2026"),
