@@ -207,9 +207,8 @@ def _count(detail: Mapping[str, Any], key: str) -> int:
 
 
 async def household_named(services: Services, query: str) -> int | None:
-    """The id of the first household whose name matches, for /audit 户 <name>."""
-    found = await households.search(services.db, query, 1)
-    return found[0].id if found else None
+    """The id of the household a name names, for /audit 户 <name> (archived ones too)."""
+    return await households.first_named(services.db, query)
 
 
 async def person_named(services: Services, query: str) -> int | None:

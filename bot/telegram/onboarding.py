@@ -338,6 +338,12 @@ class Admin:
             await ctx.reply(join_within(lines), buttons(rows))
 
 
+def already_retired(ctx: Ctx, area: areas.Area) -> str:
+    """The alert for a press on a community retired meanwhile (plain text: an alert is not
+    HTML)."""
+    return ctx.label("triage.areas.already_retired", size=200, name=area.name)
+
+
 def street_lines(ctx: Ctx, listed: list[areas.AreaStreet]) -> list[str]:
     """Communities grouped under their streets (those without a street last, or alone)."""
     if all(a.street_name is None for a in listed):
@@ -405,7 +411,7 @@ class AreaFlow(StepFlow[AreaDraft]):
         if pressed is None or area is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
         elif area.retired:  # by another press, or another coordinator, meanwhile
-            await ctx.answer(ctx.t("triage.areas.already_retired", name=area.name), alert=True)
+            await ctx.answer(already_retired(ctx, area), alert=True)
         elif pressed[0] is AREA_RENAME:
             await ctx.answer()
             if await self.busy(ctx, this_too=True):
@@ -437,7 +443,7 @@ class AreaFlow(StepFlow[AreaDraft]):
             return
         was_on = (await areas.page(ctx.services, 0, holding=area.id)).number
         if not await areas.retire(ctx.services, ctx.user_id, area.id, ctx.now):
-            await ctx.answer(ctx.t("triage.areas.already_retired", name=area.name), alert=True)
+            await ctx.answer(already_retired(ctx, area), alert=True)
             return
         await ctx.answer()
         await ctx.drop_keyboard()

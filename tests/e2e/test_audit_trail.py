@@ -334,3 +334,49 @@ async def test_in_english_a_community_is_retired_after_a_confirmation_and_on_rec
                  "Wang: created a program: Monthly calls"):
         assert line in seen, (line, seen)
     assert audited(bot, "area.retire") == 1
+
+
+async def test_archiving_confirmed_twice_archives_once_and_says_it_was_done(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await paired_setup(bot, api)
+    await coordinator.send("/start")
+    await coordinator.expect("")
+    await coordinator.press_data(f"hf:{household_id(bot, '张大爷')}")
+    file = await coordinator.expect("服务档案 · 张大爷")
+    await coordinator.press("🗄 归档", in_message=file)
+    first = await coordinator.expect("确定要把 张大爷 归档吗")
+    await coordinator.press("🗄 归档", in_message=file)  # a second confirmation, meanwhile
+    second = await coordinator.expect("确定要把 张大爷 归档吗")
+    await coordinator.press("确定归档", in_message=first)
+    await coordinator.expect("张大爷 已归档，结对已结束")
+    await coordinator.press("确定归档", in_message=second)
+    await coordinator.expect("张大爷 已经归档过了，不用再点")
+    await coordinator.press_data(first.buttons[0][0][1] or "", first)  # the first, again
+    await coordinator.expect("张大爷 已经归档过了")
+    await coordinator.press("🗄 归档", in_message=file)  # the old file's button: no question
+    await coordinator.expect("张大爷 已经归档过了")
+    await coordinator.expect_nothing(0.5)
+    assert audited(bot, "household.archive") == 1
+    seen = trail_text(await read_all(coordinator, "/audit 户 张大爷"))
+    assert seen.count("王协调：归档了服务对象 张大爷") == 1, seen
+
+
+async def test_in_english_a_second_archive_confirmation_is_answered_as_done(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    await paired_setup(bot, api)
+    coordinator = api.user(COORDINATOR_ID, "Wang", language_code="en")
+    await coordinator.send("/start")
+    await coordinator.expect("")
+    await coordinator.press_data(f"hf:{household_id(bot, '李阿婆')}")
+    file = await coordinator.expect("Service file · 李阿婆")
+    await coordinator.press("🗄 Archive", in_message=file)
+    first = await coordinator.expect("Archive 李阿婆?")
+    await coordinator.press("🗄 Archive", in_message=file)
+    second = await coordinator.expect("Archive 李阿婆?")
+    await coordinator.press("Yes, archive", in_message=second)
+    await coordinator.expect("李阿婆 is archived")
+    await coordinator.press("Not now", in_message=first)  # the other confirmation
+    await coordinator.expect("李阿婆 was already archived; nothing more to do")
+    assert audited(bot, "household.archive") == 1
+    seen = trail_text(await read_all(coordinator, "/audit household 李阿婆", "en"))
+    assert seen.count("Wang: archived the household 李阿婆") == 1, seen
