@@ -102,7 +102,7 @@ async def names(db: Database, object_type: str, object_ids: Iterable[str]) -> di
     """The names of the objects of one kind, by id as the trail writes it; an id that names
     nothing (deleted, or not a number) is left out."""
     found = _NAMES.get(object_type)
-    wanted = sorted({int(i) for i in object_ids if i.isdigit() and len(i) <= 18})
+    wanted = sorted({int(i) for i in object_ids if i.isdecimal() and len(i) <= 18})
     if found is None or not wanted:
         return {}
     table, key, name = found

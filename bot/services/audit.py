@@ -63,10 +63,10 @@ async def page(services: Services, lang: str, *, actor_id: int | None = None,
                household_id: int | None = None, before: int | None = None) -> Page:
     """A page of the trail in `lang`: all, or one person's doings, or everything about one
     household; the newest, or those before the entry `before`."""
-    found = (await audit.entries(
+    found = await audit.entries(
         services.db, actor_id=actor_id,
         object_type="household" if household_id is not None else None,
-        object_id=household_id, limit=PAGE + 1, before=before))
+        object_id=household_id, limit=PAGE + 1, before=before)
     shown = found[:PAGE]
     named = await _names(services, shown)
     words = Words(services, lang, named)
@@ -130,20 +130,20 @@ class Words:
     def _named(self, kind: str, key: str, detail: Mapping[str, Any]) -> Html:
         """An object by its name now; one since deleted (or a person erased) says so."""
         name = self.named[kind].get(key)
+        given = detail.get("name")  # the name the entry recorded, if any
+        was = given if isinstance(given, str) and given else None
         if kind == "person" and name == ANONYMISED:
             return self.t("audit.about.erased")
+        if name is None and was is not None:
+            return self.t("audit.about.gone_named", name=was)
         if name is None:
-            was = detail.get("name")
-            if isinstance(was, str) and was:
-                return self.t("audit.about.gone_named", name=was)
-            return self.t("audit.about.gone", thing=self.services.t(self.lang,
-                                                                     f"audit.thing.{kind}"))
+            return self.t("audit.about.gone", thing=self.services.catalog.plain(
+                self.lang, f"audit.thing.{kind}"))
         if kind == "referral":
             return self.t("audit.about.referral", ref=referrals.reference(int(key)), name=name)
         if kind in PEOPLE:
             return self.t("audit.about.named", name=name)
-        was = detail.get("name")
-        if isinstance(was, str) and was and was != name:  # renamed since: both names
+        if was is not None and was != name:  # renamed since: both names
             return self.t("audit.about.titled_then", name=self.label(kind, was),
                           now=self.label(kind, name))
         return self.t("audit.about.titled", name=self.label(kind, name))
@@ -188,7 +188,7 @@ class Words:
 
     def _report(self, key: str, detail: Mapping[str, Any]) -> Html:
         """A report by its reference; the retention run by how many it anonymised."""
-        if key.isdigit():
+        if key.isdecimal():
             return self.t("audit.about.report", ref=reference(int(key)))
         if "anonymised" in detail:
             return self.t("audit.about.reports", count=_count(detail, "anonymised"))
@@ -213,7 +213,7 @@ async def household_named(services: Services, query: str) -> int | None:
 
 async def person_named(services: Services, query: str) -> int | None:
     """The Telegram id of a known person given by id or by part of a staff member's name."""
-    if query.isdigit() and len(query) < 16:
+    if query.isdecimal() and len(query) < 16:
         return int(query) if await people.get(services.db, int(query)) else None
     lowered = query.lower()
     for row in await staff.workers(services.db):

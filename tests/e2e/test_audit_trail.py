@@ -120,6 +120,9 @@ async def test_the_whole_trail_pages_back_to_its_first_entry_and_keeps_its_filte
     assert_read_once(pages, about)
     # A page button of an earlier release (an offset) is stale, not read as an entry's id.
     assert "已经失效" in await coordinator.press_data("au:a:10")
+    # A digit that is no number (a superscript) is looked up as a name, not read as an id.
+    await coordinator.send("/audit ²")
+    await coordinator.expect("没有找到“²”")
 
 
 async def test_an_english_coordinator_pages_back_through_the_trail(
