@@ -412,6 +412,8 @@ class AreaFlow(StepFlow[AreaDraft]):
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
         elif area.retired:  # by another press, or another coordinator, meanwhile
             await ctx.answer(already_retired(ctx, area), alert=True)
+            if pressed[0] in (AREA_RETIRE_SURE, AREA_KEEP):
+                await ctx.drop_keyboard()  # a confirmation left over: done with
         elif pressed[0] is AREA_RENAME:
             await ctx.answer()
             if await self.busy(ctx, this_too=True):

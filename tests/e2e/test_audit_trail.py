@@ -235,6 +235,11 @@ def retire_button(listing: BotMessage, community: str) -> str:
     return rows[0][1][1] or ""
 
 
+def live(user: FakeUser, message: BotMessage) -> BotMessage:
+    """A message as it is now in the chat (its buttons may have gone since)."""
+    return next(m for m in user.messages if m.message_id == message.message_id)
+
+
 def retired(bot: BotProcess, community: str) -> bool:
     with bot.db() as conn:
         return bool(conn.execute("SELECT retired FROM areas WHERE name = ?",
@@ -274,11 +279,16 @@ async def test_communities_and_programmes_are_changed_on_record_and_retiring_is_
     sure = confirm.buttons[0][0][1] or ""
     assert "只对管理员开放" in await worker.press_data(sure, confirm)  # checked at the press
     assert not retired(bot, "东门社区")
+    await coordinator.press_data(retire_button(listing, "东门社区"), listing)
+    other = await coordinator.expect("确定停用社区“东门社区”吗")  # asked twice
     await coordinator.press("确定停用", in_message=confirm)
     await coordinator.expect("已停用社区“东门社区”")
     assert retired(bot, "东门社区")
-    # The same confirmation pressed again: already done, nothing more on record.
+    # The same confirmation pressed again, or the other one: already done, nothing more on
+    # record, and the other one's buttons go.
     assert "已经停用了" in await coordinator.press_data(sure, confirm)
+    assert "已经停用了" in await coordinator.press("确定停用", in_message=other)
+    assert await bot.until(lambda: not live(coordinator, other).buttons)
     assert "已经停用了" in await coordinator.press_data(retire_button(listing, "东门社区"),
                                                      listing)
     assert audited(bot, "area.retire") == 1
