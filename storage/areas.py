@@ -99,3 +99,26 @@ async def get(db: Database, area_id: int) -> Area | None:
     """One area by id (retired ones too)."""
     row = await db.fetchone("SELECT id, name, retired FROM areas WHERE id = ?", (area_id,))
     return None if row is None else Area(row["id"], row["name"], bool(row["retired"]))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a community has now: reports still open, households in the registry, workers on
+    duty who serve it (what a coordinator weighs before retiring it)."""
+
+    open_reports: int
+    households: int
+    workers: int
+
+
+async def standing(db: Database | Tx, area_id: int) -> Standing:
+    """A community's open reports, active households and active workers."""
+    row = await db.fetchone(
+        "SELECT (SELECT COUNT(*) FROM reports WHERE area_id = :a "
+        "        AND status IN ('new', 'acknowledged')) AS reports, "
+        "(SELECT COUNT(*) FROM households WHERE area_id = :a AND archived = 0) AS households, "
+        "(SELECT COUNT(*) FROM person_areas pa JOIN people p ON p.telegram_id = pa.telegram_id "
+        " WHERE pa.area_id = :a AND p.role = 'worker' AND p.active = 1) AS workers",
+        {"a": area_id})
+    assert row is not None
+    return Standing(int(row["reports"]), int(row["households"]), int(row["workers"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,8 +53,9 @@ async def add(db: Database, at: datetime, actor_id: int | None, action: str,
 
 async def entries(db: Database, *, actor_id: int | None = None,
                   object_type: str | None = None, object_id: object | None = None,
-                  limit: int = 20, offset: int = 0) -> list[Entry]:
-    """Entries newest first, optionally of one person or one object."""
+                  limit: int = 20, before: int | None = None) -> list[Entry]:
+    """Entries newest first, optionally of one person or one object, and only those older
+    than the entry `before` (a page further back: entries written since do not shift it)."""
     sql = f"SELECT {_COLUMNS} FROM audit WHERE 1 = 1"
     params: list[object] = []
     if actor_id is not None:
@@ -65,8 +67,11 @@ async def entries(db: Database, *, actor_id: int | None = None,
     if object_id is not None:
         sql += " AND object_id = ?"
         params.append(str(object_id))
-    sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
-    params += [limit, offset]
+    if before is not None:
+        sql += " AND id < ?"
+        params.append(before)
+    sql += " ORDER BY id DESC LIMIT ?"
+    params.append(limit)
     return [_entry(r) for r in await db.fetchall(sql, params)]
 
 
@@ -75,3 +80,33 @@ async def between(db: Database, start: datetime, end: datetime) -> list[Entry]:
     rows = await db.fetchall(f"SELECT {_COLUMNS} FROM audit WHERE at >= ? AND at < ? ORDER BY id",
                              (to_db(start), to_db(end)))
     return [_entry(r) for r in rows]
+
+
+# What each kind of object the trail records is called, and where: (table, key, name column).
+_NAMES = {
+    "household": ("households", "id", "name"),
+    "person": ("people", "telegram_id", "display_name"),
+    "area": ("areas", "id", "name"),
+    "street": ("streets", "id", "name"),
+    "fund": ("funds", "id", "name"),
+    "project": ("projects", "id", "name"),
+    "program": ("programs", "id", "name"),
+    "source": ("referral_sources", "id", "name"),
+    "activity": ("activities", "id", "title"),
+    "referral": ("referrals", "id", "name"),
+}
+NAMED_KINDS = frozenset(_NAMES)
+
+
+async def names(db: Database, object_type: str, object_ids: Iterable[str]) -> dict[str, str]:
+    """The names of the objects of one kind, by id as the trail writes it; an id that names
+    nothing (deleted, or not a number) is left out."""
+    found = _NAMES.get(object_type)
+    wanted = sorted({int(i) for i in object_ids if i.isdecimal() and len(i) <= 18})
+    if found is None or not wanted:
+        return {}
+    table, key, name = found
+    marks = ", ".join("?" * len(wanted))
+    rows = await db.fetchall(
+        f"SELECT {key} AS id, {name} AS name FROM {table} WHERE {key} IN ({marks})", wanted)
+    return {str(r["id"]): str(r["name"]) for r in rows}

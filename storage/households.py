@@ -194,10 +194,15 @@ async def by_external_id(db: Database, external_id: str) -> Household | None:
     return None if row is None else _household(row)
 
 
+def _like(text: str) -> str:
+    """A LIKE pattern for names containing the text as typed (its % and _ taken literally)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _matching(text: str, worker_id: int | None) -> tuple[str, tuple[object, ...]]:
     """The FROM and WHERE of a search by name (and external id, unless for a worker), with
     its parameters: one text for the list and its count, so the two never disagree."""
-    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    like = _like(text)
     if worker_id is None:
         return (f"{_FROM} WHERE h.archived = 0 AND "
                 "(h.name LIKE ? ESCAPE '\\' OR h.external_id LIKE ? ESCAPE '\\')",
@@ -217,6 +222,16 @@ async def search(db: Database, text: str, limit: int = 20,
     rows = await db.fetchall(
         f"SELECT DISTINCT {_COLUMNS} {where} ORDER BY h.name, h.id LIMIT ?", (*values, limit))
     return [_household(r) for r in rows]
+
+
+async def first_named(db: Database, text: str) -> int | None:
+    """The id of the household a name (or external id) best names, archived ones too (their
+    history is still read): one named exactly first, then one in use, then by name."""
+    like = _like(text)
+    found = await db.fetchval(
+        "SELECT id FROM households WHERE name LIKE ? ESCAPE '\\' OR external_id LIKE ? "
+        "ESCAPE '\\' ORDER BY name != ?, archived, name, id LIMIT 1", (like, like, text))
+    return None if found is None else int(found)
 
 
 async def count_matching(db: Database, text: str, worker_id: int | None = None) -> int:

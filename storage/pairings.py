@@ -42,15 +42,20 @@ async def get_program(db: Database, program_id: int) -> Program | None:
     return None if row is None else _program(row)
 
 
+async def add_program_in(tx: Tx, name: str, rules: str | list[dict[str, str]],
+                         now: datetime) -> int:
+    """Define a program from data in the caller's transaction, its id (ValueError if its
+    rules are nonsense)."""
+    checked = program_from_data(0, name, rules if isinstance(rules, str) else json.dumps(rules))
+    return await tx.execute("INSERT INTO programs (name, rules, created_at) VALUES (?, ?, ?)",
+                            (name, json.dumps(program_to_data(checked)), to_db(now)))
+
+
 async def add_program(db: Database, name: str, rules: str | list[dict[str, str]],
                       now: datetime) -> Program:
     """Define a program from data (ValueError if its rules are nonsense)."""
-    checked = program_from_data(0, name, rules if isinstance(rules, str) else json.dumps(rules))
     async with db.transaction() as tx:
-        new_id = await tx.execute(
-            "INSERT INTO programs (name, rules, created_at) VALUES (?, ?, ?)",
-            (name, json.dumps(program_to_data(checked)), to_db(now)),
-        )
+        new_id = await add_program_in(tx, name, rules, now)
     found = await get_program(db, new_id)
     assert found is not None
     return found

@@ -214,34 +214,35 @@ async def people_by_ids(db: Database, ids: list[int]) -> dict[int, Person]:
 # -- areas ------------------------------------------------------------------------------
 
 
-async def add_area(db: Database, name: str, now: datetime) -> bool:
-    """Add an area (or bring back a retired one); False if an active one has the name."""
-    async with db.transaction() as tx:
-        row = await tx.fetchone("SELECT id, retired FROM areas WHERE name = ?", (name,))
-        if row is not None:
-            if not row["retired"]:
-                return False
-            await tx.execute("UPDATE areas SET retired = 0 WHERE id = ?", (row["id"],))
-            return True
-        await tx.execute("INSERT INTO areas (name, created_at) VALUES (?, ?)", (name, to_db(now)))
-        return True
+async def add_area_in(tx: Tx, name: str, now: datetime) -> tuple[int, bool] | None:
+    """Add an area, or bring back a retired one of that name: its id, and whether it was
+    brought back; None if an active one has the name."""
+    row = await tx.fetchone("SELECT id, retired FROM areas WHERE name = ?", (name,))
+    if row is not None:
+        if not row["retired"]:
+            return None
+        await tx.execute("UPDATE areas SET retired = 0 WHERE id = ?", (row["id"],))
+        return int(row["id"]), True
+    return await tx.execute("INSERT INTO areas (name, created_at) VALUES (?, ?)",
+                            (name, to_db(now))), False
 
 
-async def rename_area(db: Database, area_id: int, name: str) -> bool:
-    """Rename an area; False when the name is taken or the area unknown."""
-    async with db.transaction() as tx:
-        taken = await tx.fetchval("SELECT id FROM areas WHERE name = ? AND id != ?",
-                                  (name, area_id))
-        if taken is not None:
-            return False
-        return await tx.rowcount("UPDATE areas SET name = ? WHERE id = ?", (name, area_id)) > 0
+async def rename_area_in(tx: Tx, area_id: int, name: str) -> str | None:
+    """Rename an area: its name before; None when the name is taken or the area unknown."""
+    old = await tx.fetchval("SELECT name FROM areas WHERE id = ?", (area_id,))
+    taken = await tx.fetchval("SELECT id FROM areas WHERE name = ? AND id != ?",
+                              (name, area_id))
+    if old is None or taken is not None:
+        return None
+    await tx.execute("UPDATE areas SET name = ? WHERE id = ?", (name, area_id))
+    return str(old)
 
 
-async def retire_area(db: Database, area_id: int) -> bool:
-    """Retire an area (reports and people keep it; it is no longer offered)."""
-    async with db.transaction() as tx:
-        return await tx.rowcount("UPDATE areas SET retired = 1 WHERE id = ? AND retired = 0",
-                                 (area_id,)) > 0
+async def retire_area_in(tx: Tx, area_id: int) -> bool:
+    """Retire an area (reports and people keep it; it is no longer offered); False if it was
+    not in use."""
+    return await tx.rowcount("UPDATE areas SET retired = 1 WHERE id = ? AND retired = 0",
+                             (area_id,)) > 0
 
 
 # -- routing notices --------------------------------------------------------------------

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from bot.domain.paging import Page, page_holding, page_of
 from bot.services.context import Services
-from storage import areas
+from storage import areas, audit
 from storage import triage as store
-from storage.areas import Area, AreaStreet
+from storage.areas import Area, AreaStreet, Standing
 
 
 async def active(services: Services) -> list[Area]:
@@ -37,19 +37,49 @@ async def page(services: Services, number: int, *, holding: int | None = None,
     return page_of(listed, number if at is None else page_holding(at))
 
 
-async def add(services: Services, name: str, now: datetime) -> bool:
-    """Add a community (or bring back a retired one); False if an active one has the name."""
-    return await store.add_area(services.db, name, now)
+async def add(services: Services, actor: int, name: str, now: datetime) -> bool:
+    """Add a community (or bring back a retired one), audited; False if an active one has the
+    name."""
+    async with services.db.transaction() as tx:
+        added = await store.add_area_in(tx, name, now)
+        if added is None:
+            return False
+        area_id, restored = added
+        await audit.record(tx, now, actor, "area.restore" if restored else "area.add", "area",
+                           area_id, {"name": name})
+    return True
 
 
-async def rename(services: Services, area_id: int, name: str) -> bool:
-    """Rename a community; False when the name is taken or the community unknown."""
-    return await store.rename_area(services.db, area_id, name)
+async def rename(services: Services, actor: int, area_id: int, name: str,
+                 now: datetime) -> bool:
+    """Rename a community, audited with both names; False when the name is taken or the
+    community unknown."""
+    async with services.db.transaction() as tx:
+        old = await store.rename_area_in(tx, area_id, name)
+        if old is None:
+            return False
+        await audit.record(tx, now, actor, "area.rename", "area", area_id,
+                           {"from": old, "to": name})
+    return True
 
 
-async def retire(services: Services, area_id: int) -> bool:
-    """Retire a community (reports and people keep it; it is no longer offered)."""
-    return await store.retire_area(services.db, area_id)
+async def standing(services: Services, area_id: int) -> Standing:
+    """What the community has now (open reports, households, workers), to weigh retiring it."""
+    return await areas.standing(services.db, area_id)
 
 
-__all__ = ["Area", "AreaStreet", "active", "add", "by_street", "get", "page", "rename", "retire"]
+async def retire(services: Services, actor: int, area_id: int, now: datetime) -> bool:
+    """Retire a community, audited with what it had (its reports, households and workers keep
+    it; it is no longer offered); False if it was not in use."""
+    async with services.db.transaction() as tx:
+        if not await store.retire_area_in(tx, area_id):
+            return False
+        had = await areas.standing(tx, area_id)
+        await audit.record(tx, now, actor, "area.retire", "area", area_id,
+                           {"open_reports": had.open_reports, "households": had.households,
+                            "workers": had.workers})
+    return True
+
+
+__all__ = ["Area", "AreaStreet", "Standing", "active", "add", "by_street", "get", "page",
+           "rename", "retire", "standing"]

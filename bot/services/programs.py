@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.domain.cadence import Program
 from bot.services.context import Services
-from storage import pairings
+from storage import audit, pairings
 
 
 async def listed(services: Services) -> list[Program]:
@@ -14,7 +14,14 @@ async def listed(services: Services) -> list[Program]:
     return await pairings.programs(services.db)
 
 
-async def add(services: Services, name: str, rules: list[dict[str, str]],
+async def add(services: Services, actor: int, name: str, rules: list[dict[str, str]],
               now: datetime) -> Program:
-    """Define a programme from its rules (ValueError if they are nonsense)."""
-    return await pairings.add_program(services.db, name, rules, now)
+    """Define a programme from its rules, audited with them (ValueError if they are
+    nonsense)."""
+    async with services.db.transaction() as tx:
+        program_id = await pairings.add_program_in(tx, name, rules, now)
+        await audit.record(tx, now, actor, "program.add", "program", program_id,
+                           {"name": name, "rules": rules})
+    found = await pairings.get_program(services.db, program_id)
+    assert found is not None
+    return found

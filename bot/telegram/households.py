@@ -92,17 +92,22 @@ class HouseholdActions:
             await self.household_flow.edit(ctx, found)
         elif button is PAIR:
             await self.pair_flow.start_for(ctx, found)
+        elif button is ARCHIVE and found.archived:  # an old file's button
+            await ctx.reply(ctx.t("file.archive.already", name=found.name))
         elif button is ARCHIVE:
             await ctx.reply(ctx.t("file.archive.confirm", name=found.name), buttons([[
                 (ctx.t("file.archive.yes"), ARCHIVE_YES.data(found.id)),
                 (ctx.t("file.archive.no"), ARCHIVE_NO.data(found.id))]]))
         elif button is ARCHIVE_YES:
             await ctx.drop_keyboard()
-            await changes.archive(ctx.services, ctx.user_id, found.id, today(ctx))
-            await ctx.reply(ctx.t("file.archive.done", name=found.name))
+            # Archived once: a second confirmation (or a second press) is told so.
+            done = await changes.archive(ctx.services, ctx.user_id, found.id, today(ctx))
+            await ctx.reply(ctx.t("file.archive.done" if done else "file.archive.already",
+                                  name=found.name))
         else:
             await ctx.drop_keyboard()
-            await ctx.reply(ctx.t("file.archive.kept"))
+            await ctx.reply(ctx.t("file.archive.already", name=found.name) if found.archived
+                            else ctx.t("file.archive.kept"))
 
     async def _end(self, ctx: Ctx, pairing_id: int) -> None:
         ended = await changes.end_pairing(ctx.services, ctx.user_id, pairing_id, today(ctx))

@@ -45,6 +45,8 @@ AREA_FLOW = "areas"
 AR = CODEC.prefix("ar", "/areas")
 AREA_ADD = AR.button("add", Maybe(Int()))  # ar:add:0 from earlier releases too
 AREA_RENAME, AREA_RETIRE = AR.button("ren", Int(9)), AR.button("ret", Int(9))
+# Retiring takes a second press: ar:retyes:<id> does it, ar:keep:<id> leaves it.
+AREA_RETIRE_SURE, AREA_KEEP = AR.button("retyes", Int(9)), AR.button("keep", Int(9))
 AREA_PAGE = AR.button("pg", Int(4))  # ar:pg:<page>  a page of the communities
 ARF = CODEC.prefix("arf", "the /areas flow")  # typed names only: no buttons of its own
 WK = CODEC.prefix("wk", "/workers")
@@ -340,6 +342,12 @@ class Admin:
             await ctx.reply(join_within(lines), buttons(rows))
 
 
+def already_retired(ctx: Ctx, area: areas.Area) -> str:
+    """The alert for a press on a community retired meanwhile (plain text: an alert is not
+    HTML)."""
+    return ctx.label("triage.areas.already_retired", size=200, name=area.name)
+
+
 def street_lines(ctx: Ctx, listed: list[areas.AreaStreet]) -> list[str]:
     """Communities grouped under their streets (those without a street last, or alone)."""
     if all(a.street_name is None for a in listed):
@@ -385,7 +393,8 @@ class AreaFlow(StepFlow[AreaDraft]):
         await ctx.reply(ctx.t("triage.areas.ask_name", max=AREA_NAME_MAX))
 
     async def button(self, ctx: Ctx) -> None:
-        """ar:add, ar:ren:<id>, ar:ret:<id>, ar:pg:<page> — coordinators only."""
+        """ar:add, ar:ren:<id>, ar:ret:<id> (then ar:retyes or ar:keep), ar:pg:<page> —
+        coordinators only, checked at every press."""
         data = await coordinator_press(ctx)
         if data is None:
             return
@@ -393,31 +402,59 @@ class AreaFlow(StepFlow[AreaDraft]):
             await ctx.answer()
             await self.admin.show_areas(ctx, page[0], edit=True)
             return
-        renamed, retired = AREA_RENAME.parse(data), AREA_RETIRE.parse(data)
-        chosen = renamed or retired
-        area = await areas.get(ctx.services, chosen[0]) if chosen is not None else None
         if AREA_ADD.parse(data) is not None:
             await ctx.answer()
             if await self.busy(ctx, this_too=True):
                 return
             await self.save(ctx, ADD_STEP, AreaDraft())
             await ctx.reply(ctx.t("triage.areas.ask_name", max=AREA_NAME_MAX))
-        elif renamed is not None and area is not None and not area.retired:
+            return
+        pressed = next(((b, p[0]) for b in (AREA_RENAME, AREA_RETIRE, AREA_RETIRE_SURE,
+                                            AREA_KEEP) if (p := b.parse(data))), None)
+        area = await areas.get(ctx.services, pressed[1]) if pressed is not None else None
+        if pressed is None or area is None:
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+        elif area.retired:  # by another press, or another coordinator, meanwhile
+            await ctx.answer(already_retired(ctx, area), alert=True)
+            if pressed[0] in (AREA_RETIRE_SURE, AREA_KEEP):
+                await ctx.drop_keyboard()  # a confirmation left over: done with
+        elif pressed[0] is AREA_RENAME:
             await ctx.answer()
             if await self.busy(ctx, this_too=True):
                 return
             await self.save(ctx, RENAME_STEP, AreaDraft(area.id))
             await ctx.reply(ctx.t("triage.areas.ask_rename", name=area.name, max=AREA_NAME_MAX))
-        elif retired is not None and area is not None and not area.retired:
-            was_on = (await areas.page(ctx.services, 0, holding=area.id)).number
-            if not await areas.retire(ctx.services, area.id):
-                await ctx.answer(ctx.t("error.stale_button"), alert=True)
-                return
+        elif pressed[0] is AREA_RETIRE:
             await ctx.answer()
-            await ctx.reply(ctx.t("triage.areas.retired", name=area.name))
-            await self.admin.show_areas(ctx, was_on)  # the page the coordinator was on
+            await self._confirm_retire(ctx, area)
         else:
-            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+            await self._retire(ctx, area, sure=pressed[0] is AREA_RETIRE_SURE)
+
+    async def _confirm_retire(self, ctx: Ctx, area: areas.Area) -> None:
+        """Say what retiring means for this community, with Confirm and Cancel."""
+        had = await areas.standing(ctx.services, area.id)
+        await ctx.reply(ctx.t("triage.areas.confirm_retire", name=area.name,
+                              reports=had.open_reports, households=had.households,
+                              workers=had.workers),
+                        buttons([[(ctx.t("triage.areas.yes_retire"),
+                                   AREA_RETIRE_SURE.data(area.id)),
+                                  (ctx.t("triage.areas.keep"), AREA_KEEP.data(area.id))]]))
+
+    async def _retire(self, ctx: Ctx, area: areas.Area, *, sure: bool) -> None:
+        """The answer to the confirmation: retire (audited), or keep it."""
+        if not sure:
+            await ctx.answer()
+            await ctx.drop_keyboard()
+            await ctx.reply(ctx.t("triage.areas.kept", name=area.name))
+            return
+        was_on = (await areas.page(ctx.services, 0, holding=area.id)).number
+        if not await areas.retire(ctx.services, ctx.user_id, area.id, ctx.now):
+            await ctx.answer(already_retired(ctx, area), alert=True)
+            return
+        await ctx.answer()
+        await ctx.drop_keyboard()
+        await ctx.reply(ctx.t("triage.areas.retired", name=area.name))
+        await self.admin.show_areas(ctx, was_on)  # the page the coordinator was on
 
     async def _typed_name(self, ctx: Ctx, draft: AreaDraft, message: Message) -> bool:
         """The typed name (the role is checked again: it may have changed)."""
@@ -431,9 +468,9 @@ class AreaFlow(StepFlow[AreaDraft]):
             return True
         name = message.text.strip()
         if draft.area:
-            ok = await areas.rename(ctx.services, draft.area, name)
+            ok = await areas.rename(ctx.services, ctx.user_id, draft.area, name, ctx.now)
         else:
-            ok = await areas.add(ctx.services, name, ctx.now)
+            ok = await areas.add(ctx.services, ctx.user_id, name, ctx.now)
         if not ok:
             await ctx.reply(ctx.t("triage.areas.taken", name=name))
             return True

@@ -185,7 +185,8 @@ class ProgramFlow(StepFlow[ProgramDraft]):
             build(draft.name, draft.rules)
         except ValueError:
             return Refused("programs.need_rule")
-        program = await use.add(ctx.services, draft.name, rules_of(draft.rules), ctx.now)
+        program = await use.add(ctx.services, ctx.user_id, draft.name, rules_of(draft.rules),
+                                ctx.now)
         await self.end(ctx)
         await ctx.edit_or_reply(ctx.t("programs.saved", line=Html(describe(ctx, program))))
         return None

@@ -140,6 +140,8 @@ async def test_areas_with_120_communities_pages_renames_and_retires(
     await coordinator.press(PREVIOUS, in_message=listing)
     listing = await coordinator.expect("第 2/6 页")
     await coordinator.press("停用", in_message=listing)  # the first one on the page
+    await coordinator.expect("确定停用社区“桂园社区001”吗")
+    await coordinator.press("确定停用")
     retired = await coordinator.expect("已停用社区“桂园社区001”")
     assert retired
     listing = await coordinator.expect("社区列表")

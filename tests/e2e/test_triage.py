@@ -562,6 +562,8 @@ async def test_coordinator_manages_areas(bot: BotProcess, coordinator: FakeUser,
     rows = [row for row in listing.buttons if row[0][0] == "改名：翠竹社区"]
     assert rows, listing.labels
     await coordinator.press_data(rows[0][1][1] or "", listing)
+    await coordinator.expect(r"确定停用社区“翠竹社区”吗")
+    await coordinator.press(label("zh", "triage.areas.yes_retire"))
     await coordinator.expect(r"已停用社区“翠竹社区”")
     await resident.send("/report")
     await resident.press(label("zh", "report.category.other"))

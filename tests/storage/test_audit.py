@@ -35,6 +35,23 @@ async def test_entries_are_kept_newest_first_and_filtered(tmp_path: Path) -> Non
         await db.close()
 
 
+async def test_a_page_further_back_is_not_shifted_by_entries_written_since(
+        tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        for n in range(5):
+            await audit.add(db, AT + timedelta(minutes=n), 7, "view.household", "household", n)
+        first = await audit.entries(db, limit=2)
+        assert [e.object_id for e in first] == ["4", "3"]
+        await audit.add(db, AT + timedelta(minutes=9), 9001, "view.audit", "audit", "a")
+        further = await audit.entries(db, limit=2, before=first[-1].id)
+        assert [e.object_id for e in further] == ["2", "1"]
+        mine = await audit.entries(db, actor_id=7, limit=9, before=further[-1].id)
+        assert [e.object_id for e in mine] == ["0"]
+    finally:
+        await db.close()
+
+
 async def test_the_trail_cannot_be_changed_or_deleted(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "z.sqlite3")
     try:

@@ -163,3 +163,16 @@ async def test_count_matching_counts_what_search_finds_without_a_limit(db: Datab
     assert await households.count_matching(db, "W", worker_id=7001) == 0  # a worker: names only
     assert await households.count_matching(db, "王", worker_id=7002) == 0
     assert await households.count_matching(db, "%") == 0
+
+
+async def test_first_named_finds_archived_households_and_prefers_the_exact_name(
+        db: Database) -> None:
+    zhang = await households.create(db, _input("张大爷", "A1"), NOW)
+    zhangs = await households.create(db, _input("张大爷爷", "A2"), NOW)
+    async with db.transaction() as tx:
+        await households.archive_in(tx, zhang.id, TODAY, NOW)
+    assert await households.search(db, "张大爷") == [await households.get(db, zhangs.id)]
+    assert await households.first_named(db, "张大爷") == zhang.id  # archived, exact
+    assert await households.first_named(db, "大爷爷") == zhangs.id
+    assert await households.first_named(db, "A1") == zhang.id
+    assert await households.first_named(db, "%") is None

@@ -159,13 +159,16 @@ async def test_routing_targets_and_notices(db: Database) -> None:
 
 
 async def test_areas_add_rename_retire(db: Database) -> None:
-    assert not await store.add_area(db, "东门社区", NOW)
-    assert await store.add_area(db, "翠竹社区", NOW)
-    assert not await store.rename_area(db, 1, "翠竹社区")
-    assert await store.rename_area(db, 1, "东门")
-    assert await store.retire_area(db, 1)
-    assert not await store.retire_area(db, 1)
-    assert await store.add_area(db, "东门", NOW)  # brings the retired one back
+    async with db.transaction() as tx:
+        assert await store.add_area_in(tx, "东门社区", NOW) is None
+        cuizhu = await store.add_area_in(tx, "翠竹社区", NOW)
+        assert cuizhu is not None and cuizhu[1] is False
+        assert await store.rename_area_in(tx, 1, "翠竹社区") is None
+        assert await store.rename_area_in(tx, 1, "东门") == "东门社区"
+        assert await store.rename_area_in(tx, 99, "笋岗") is None
+        assert await store.retire_area_in(tx, 1)
+        assert not await store.retire_area_in(tx, 1)
+        assert await store.add_area_in(tx, "东门", NOW) == (1, True)  # the retired one back
 
 
 async def test_migration_from_version_2_keeps_reports(tmp_path: Path) -> None:
