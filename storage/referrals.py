@@ -100,11 +100,6 @@ async def retire_source(tx: Tx, source_id: int) -> bool:
 # -- referrals ----------------------------------------------------------------------------------
 
 
-def reference(referral_id: int) -> str:
-    """A referral's short reference, as people use it in chat: Z-0012."""
-    return f"Z-{referral_id:04d}"
-
-
 @dataclass(frozen=True)
 class Referral:
     """One referred person and where their screening stands."""

@@ -15,11 +15,12 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.figures import Span, SpanError
+from bot.domain.referrals import reference as referral_ref
 from bot.domain.reports import reference
 from bot.i18n import Html, escape
 from bot.services import titles
 from bot.services.context import Services
-from storage import audit, households, people, referrals
+from storage import audit, households, people
 from storage import triage as staff
 from storage.audit import NAMED_KINDS, Entry
 from storage.erasure import ANONYMISED
@@ -140,7 +141,7 @@ class Words:
             return self.t("audit.about.gone", thing=self.services.catalog.plain(
                 self.lang, f"audit.thing.{kind}"))
         if kind == "referral":
-            return self.t("audit.about.referral", ref=referrals.reference(int(key)), name=name)
+            return self.t("audit.about.referral", ref=referral_ref(int(key)), name=name)
         if kind in PEOPLE:
             return self.t("audit.about.named", name=name)
         if was is not None and was != name:  # renamed since: both names
