@@ -20,3 +20,4 @@ FOR_PERIOD = PAST.button("", Int(), Choice(ContactKind), Day(), Day())
 
 CX = CODEC.prefix("cx", "correcting one's own contact")
 FIX, DELETE = CX.button("fix", Int()), CX.button("del", Int())
+SURE, KEEP = CX.button("sure", Int()), CX.button("keep", Int())  # the delete, confirmed or not

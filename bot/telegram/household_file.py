@@ -35,6 +35,7 @@ from bot.telegram.household_ui import (
     buttons,
     can_open,
     causes_value,
+    contact_words,
     is_coordinator,
     is_staff,
     join_within,
@@ -286,8 +287,11 @@ async def _file_buttons(ctx: Ctx, found: Household, history: list[Pairing],
     own = [c for c in recent if c.worker_id == ctx.user_id]
     for contact in own[:1]:
         if _correctable(ctx, contact.created_at):
-            rows.append([(ctx.t("log.button.correct"), FIX.data(contact.id)),
-                         (ctx.t("log.button.delete"), DELETE.data(contact.id))])
+            # Named by the record they change: a bare "修改" here reads as "edit the household".
+            words = contact_words(ctx, contact.day, contact.kind)
+            rows.append([(ctx.t("file.button.fix_contact", **words), FIX.data(contact.id)),
+                         (ctx.t("file.button.delete_contact", **words),
+                          DELETE.data(contact.id))])
     if is_coordinator(ctx) and not found.archived:
         rows.append([(ctx.t("file.button.edit"), EDIT.data(household_id)),
                      (ctx.t("file.button.pair"), PAIR.data(household_id)),

@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.callbacks import CODEC, Int, Maybe
 from bot.domain.access import Action
-from bot.domain.cadence import Obligation
+from bot.domain.cadence import ContactKind, Obligation
 from bot.domain.causes import Cause
 from bot.domain.lengths import shorten
 from bot.domain.people import Role
@@ -71,6 +71,11 @@ def obligation_text(ctx: Ctx, key: str, item: Obligation, day: date, **extra: ob
                  period=period_label(ctx, item, day),
                  status=ctx.t(f"status.{item.status.value}"),
                  due_by=item.due_by.isoformat(), **extra)
+
+
+def contact_words(ctx: Ctx, day: date, kind: ContactKind) -> dict[str, object]:
+    """A contact's day and kind as its buttons and questions name it (11月15日的电话)."""
+    return {"month": day.month, "day": day.day, "kind": ctx.t(f"kind_word.{kind.value}")}
 
 
 def program_label(ctx: Ctx, name: str) -> str:

@@ -30,7 +30,7 @@ from bot.domain.people import Role
 from bot.services import contact_entries, households, my_households
 from bot.services import contacts as contact_log
 from bot.services.access import EntryRef, HouseholdRef
-from bot.services.contact_buttons import DELETE, FIX, FOR_PERIOD, START_FOR
+from bot.services.contact_buttons import DELETE, FIX, FOR_PERIOD, KEEP, START_FOR, SURE
 from bot.services.contact_entries import Contact
 from bot.services.contacts import NewContact, NotSaved
 from bot.services.my_households import Matches
@@ -45,7 +45,15 @@ from bot.telegram.flowkit.answers import (
     typed_choice,
 )
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
-from bot.telegram.household_ui import buttons, may, obligation_text, pairs, short, today
+from bot.telegram.household_ui import (
+    buttons,
+    contact_words,
+    may,
+    obligation_text,
+    pairs,
+    short,
+    today,
+)
 from bot.telegram.keyboards import picker
 from storage import flows
 
@@ -428,6 +436,9 @@ class ContactButtons(OwnEntry[Contact]):
     labels = ("log.button.correct", "log.button.delete")
     too_late_key = "log.too_late"
     busy_key = "log.busy"  # correcting must not throw away a flow half answered
+    sure, keep = SURE, KEEP  # a contact is deleted only once the worker confirms
+    confirm_labels = ("log.button.sure", "log.button.keep")
+    kept_key = "log.kept"
 
     def __init__(self, log_flow: LogFlow) -> None:
         self.log_flow = log_flow
@@ -448,6 +459,13 @@ class ContactButtons(OwnEntry[Contact]):
         """Delete it (kept, marked deleted)."""
         await contact_entries.delete_own(ctx.services, contact.id, ctx.user_id, ctx.now)
         return "log.deleted"
+
+    async def delete_question(self, ctx: Ctx, contact: Contact) -> str:
+        """Which record: the household, the day and the kind."""
+        found = await households.find(ctx.services, contact.household_id)
+        return ctx.t("log.delete_question", name=found.name if found else "",
+                     **contact_words(ctx, contact.day, contact.kind))
+
 
 
 __all__ = ["ContactButtons", "LogFlow", "Status"]
