@@ -30,6 +30,7 @@ S = TypeVar("S", bound=str)
 A = TypeVar("A")
 B = TypeVar("B")
 C = TypeVar("C")
+E = TypeVar("E")
 Ts = TypeVarTuple("Ts")
 
 
@@ -207,6 +208,9 @@ class Prefix:
     def button(self, action: str, a: Part[A], b: Part[B], /) -> Button[A, B]: ...
     @overload
     def button(self, action: str, a: Part[A], b: Part[B], c: Part[C], /) -> Button[A, B, C]: ...
+    @overload
+    def button(self, action: str, a: Part[A], b: Part[B], c: Part[C], e: Part[E], /
+               ) -> Button[A, B, C, E]: ...
 
     def button(self, action: str, /, *parts: Part[Any]) -> Button[*tuple[Any, ...]]:
         """Declare a button; refused if the action is taken or its data could exceed 64 bytes."""

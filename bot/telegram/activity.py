@@ -264,7 +264,7 @@ class ActivityFlow(StepFlow[ActivityDraft]):
                            services=ctx.join(services) or ctx.t("activity.nothing_chosen")))
         if draft.project_name:
             lines.append(ctx.t("activity.summary_project", project=draft.project_name))
-        lines.append(ctx.t("activity.counts", households=households,
+        lines.append(ctx.t("activity.counts", count=households,
                            contact=ctx.t(f"kind.{contact.value}")) if contact
                      else ctx.t("activity.counts_none"))
         return "\n".join(lines)
@@ -437,10 +437,10 @@ class ActivityFlow(StepFlow[ActivityDraft]):
         if isinstance(saved, Refusal):
             await ctx.reply(ctx.t(f"activity.problem.{saved.value}", max=HOUSEHOLDS_MAX))
             return
-        lines = [ctx.t("activity.saved", title=new.title, households=saved.households)]
+        lines = [ctx.t("activity.saved", title=new.title, count=saved.households)]
         contact = counts_as(kind)
         if contact is not None:
-            lines.append(ctx.t("activity.saved_counts", households=saved.contacts,
+            lines.append(ctx.t("activity.saved_counts", count=saved.contacts,
                                contact=ctx.t(f"kind.{contact.value}")))
         else:
             lines.append(ctx.t("activity.counts_none"))

@@ -6,13 +6,14 @@ from typing import Any
 
 from bot.domain.aid import format_yuan
 from bot.domain.cadence import Status
+from bot.domain.paging import page_of
 from bot.domain.reports import excerpt, reference
 from bot.domain.wellbeing import Trend
 from bot.services import aid as ledger
 from bot.services import audit as trail
 from bot.services import household_files as files
 from bot.services import obligations, report_texts, wellbeing
-from bot.services.contact_buttons import DELETE, FIX, START_FOR
+from bot.services.contact_buttons import DELETE, FIX, FOR_PERIOD, START_FOR
 from bot.services.household_files import Contact, Household, Pairing
 from bot.telegram.context import Ctx
 from bot.telegram.format import local_time
@@ -20,7 +21,8 @@ from bot.telegram.household_ui import (
     ADD,
     ARCHIVE,
     CONTACTS_PAGE,
-    DUE_LIMIT,
+    DUE_PAGE,
+    DUE_PAGE_SIZE,
     EDIT,
     END_PAIRING,
     FILE,
@@ -33,14 +35,18 @@ from bot.telegram.household_ui import (
     buttons,
     can_open,
     causes_value,
+    contact_words,
     is_coordinator,
+    is_staff,
     join_within,
     obligation_text,
     pairs,
+    period_label,
     program_label,
     short,
     today,
 )
+from bot.telegram.keyboards import page_line, page_rows
 
 # -- /households, /due and the service file ----------------------------------------------------
 
@@ -99,30 +105,58 @@ class HouseholdViews:
         await ctx.reply(join_within(lines), buttons(rows))
 
     async def due(self, ctx: Ctx) -> None:
-        """/due: what is missed or due, soonest first, with one-tap log buttons."""
+        """/due: what can still be done this period (soonest first), then what was missed."""
+        await self.due_page(ctx, 0)
+
+    async def due_button(self, ctx: Ctx) -> None:
+        """du:pg:<page>: another page of /due, in the pressed message."""
+        parsed = DUE_PAGE.parse(ctx.query.data if ctx.query and ctx.query.data else "")
+        if parsed is None or not is_staff(ctx):
+            await ctx.answer(ctx.t("due.not_allowed"), alert=True)
+            return
+        await ctx.answer()
+        await self.due_page(ctx, parsed[0], edit=True)
+
+    async def due_page(self, ctx: Ctx, number: int, *, edit: bool = False) -> None:
+        """Page `number` of /due: the open items first, each with a log button; the missed
+        ones after, each with a button to log it after the fact (a date in its period)."""
+        send = ctx.edit_or_reply if edit else ctx.reply
         mine = await files.mine(ctx.services, ctx.user_id)
         if not mine:
-            await ctx.reply(ctx.t("due.none_households"))
+            await send(ctx.t("due.none_households"))
             return
         day = today(ctx)
         names = {m.household_id: m.name for m in mine}
         owed = await obligations.for_worker(ctx.db, ctx.user_id, day, history_periods=1)
-        open_items = [(hid, o) for hid, items in owed.items() for o in items
-                      if o.status is not Status.MET]
-        if not open_items:
-            await ctx.reply(ctx.t("due.none"))
+        still = files.soonest([(hid, o) for hid, items in owed.items() for o in items
+                               if o.status is Status.DUE])
+        missed = files.soonest([(hid, o) for hid, items in owed.items() for o in items
+                                if o.status is Status.MISSED])
+        if not still and not missed:
+            await send(ctx.t("due.none"))
             return
-        ordered = files.soonest(open_items)
-        lines = [ctx.t("due.title")]
+        page = page_of([*still, *missed], number, DUE_PAGE_SIZE)
+        lines = [ctx.t("due.title", open=len(still), missed=len(missed))]
         rows: list[list[tuple[str, str]]] = []
-        for hid, item in ordered[:DUE_LIMIT]:
-            lines.append(obligation_text(ctx, "due.line", item, day, name=names.get(hid, "")))
-            label = ctx.t("due.log_button", kind=ctx.t(f"kind.{item.rule.kind.value}"),
-                          name=short(names.get(hid, ""), 10))
-            rows.append([(label, START_FOR.data(hid, item.rule.kind))])
-        if len(ordered) > DUE_LIMIT:
-            lines.append(ctx.t("due.more", count=len(ordered) - DUE_LIMIT))
-        await ctx.reply(join_within(lines), buttons(rows[:DUE_LIMIT]))
+        offered: set[tuple[int, str]] = set()
+        for hid, item in page.items:
+            name = names.get(hid, "")
+            lines.append(obligation_text(ctx, "due.line", item, day, name=name))
+            kind = ctx.t(f"kind.{item.rule.kind.value}")
+            if item.status is Status.MISSED:
+                rows.append([(ctx.t("due.past_button", kind=kind, name=short(name, 8),
+                                    period=period_label(ctx, item, day)),
+                              FOR_PERIOD.data(hid, item.rule.kind, item.period.start,
+                                              item.period.last_day))])
+            elif (hid, item.rule.kind.value) not in offered:
+                offered.add((hid, item.rule.kind.value))
+                rows.append([(ctx.t("due.log_button", kind=kind, name=short(name, 10)),
+                              START_FOR.data(hid, item.rule.kind))])
+        if any(item.status is Status.MISSED for _, item in page.items):
+            lines.append(ctx.t("due.past_hint"))
+        lines += page_line(ctx.t, page)
+        rows += page_rows(ctx.t, page, DUE_PAGE.data)
+        await send(join_within(lines), buttons(rows))
 
     async def file_button(self, ctx: Ctx) -> None:
         """hf:<id>[:<offset>]: the service file, or earlier contacts."""
@@ -253,8 +287,11 @@ async def _file_buttons(ctx: Ctx, found: Household, history: list[Pairing],
     own = [c for c in recent if c.worker_id == ctx.user_id]
     for contact in own[:1]:
         if _correctable(ctx, contact.created_at):
-            rows.append([(ctx.t("log.button.correct"), FIX.data(contact.id)),
-                         (ctx.t("log.button.delete"), DELETE.data(contact.id))])
+            # Named by the record they change: a bare "修改" here reads as "edit the household".
+            words = contact_words(ctx, contact.day, contact.kind)
+            rows.append([(ctx.t("file.button.fix_contact", **words), FIX.data(contact.id)),
+                         (ctx.t("file.button.delete_contact", **words),
+                          DELETE.data(contact.id))])
     if is_coordinator(ctx) and not found.archived:
         rows.append([(ctx.t("file.button.edit"), EDIT.data(household_id)),
                      (ctx.t("file.button.pair"), PAIR.data(household_id)),

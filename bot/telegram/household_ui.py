@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.callbacks import CODEC, Int, Maybe
 from bot.domain.access import Action
-from bot.domain.cadence import Obligation
+from bot.domain.cadence import ContactKind, Obligation
 from bot.domain.causes import Cause
 from bot.domain.lengths import shorten
 from bot.domain.people import Role
@@ -37,8 +37,11 @@ FROM_REPORT = RH.button("new", ID)  # rh:new:<report>  a household from the repo
 LINK_SEARCH = RH.button("link", ID)  # rh:link:<report>  find the household it is about
 LINK_TO = RH.button("to", ID, ID)  # rh:to:<report>:<household>
 
+DU = CODEC.prefix("du", "/due pages (bot/telegram/household_file.py)")
+DUE_PAGE = DU.button("pg", Int(4))  # du:pg:<page>  another page of /due
+
 LIST_LIMIT = 20
-DUE_LIMIT = 12
+DUE_PAGE_SIZE = 10  # lines of /due a page: each may carry a button, one a row
 CONTACTS_PAGE = 10
 
 
@@ -70,6 +73,11 @@ def obligation_text(ctx: Ctx, key: str, item: Obligation, day: date, **extra: ob
                  due_by=item.due_by.isoformat(), **extra)
 
 
+def contact_words(ctx: Ctx, day: date, kind: ContactKind) -> dict[str, object]:
+    """A contact's day and kind as its buttons and questions name it (11月15日的电话)."""
+    return {"month": day.month, "day": day.day, "kind": ctx.t(f"kind_word.{kind.value}")}
+
+
 def program_label(ctx: Ctx, name: str) -> str:
     """A program's name; the seeded default one is translated."""
     key = f"program.{name}"
@@ -84,6 +92,11 @@ async def may(ctx: Ctx, action: Action, target: Target = None) -> bool:
 async def can_open(ctx: Ctx, household_id: int) -> bool:
     """The service file is for the paired worker and coordinators only."""
     return await may(ctx, Action.HOUSEHOLD_OPEN, HouseholdRef(household_id))
+
+
+def is_staff(ctx: Ctx) -> bool:
+    """Whether the acting person, as of now, works with households (a worker or coordinator)."""
+    return allowed(ctx.role, Role.WORKER)
 
 
 def is_coordinator(ctx: Ctx) -> bool:

@@ -22,6 +22,7 @@ from bot.telegram.household_ui import (
     ARCHIVE,
     ARCHIVE_NO,
     ARCHIVE_YES,
+    DU,
     EDIT,
     END_PAIRING,
     FIND,
@@ -158,6 +159,8 @@ class HouseholdsFeature:
         app.add_handler(CallbackQueryHandler(handler(actions.on_button),
                                              pattern=f"^{HX.name}:"))
         app.add_handler(CallbackQueryHandler(handler(log_flow.quick), pattern="^lq:"))
+        app.add_handler(CallbackQueryHandler(handler(log_flow.past), pattern="^lp:"))
+        app.add_handler(CallbackQueryHandler(handler(views.due_button), pattern=f"^{DU.name}:"))
         app.add_handler(CallbackQueryHandler(handler(contact_buttons.on_button),
                                              pattern="^cx:"))
         app.add_handler(CallbackQueryHandler(handler(report_links.on_button),

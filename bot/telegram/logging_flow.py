@@ -30,7 +30,7 @@ from bot.domain.people import Role
 from bot.services import contact_entries, households, my_households
 from bot.services import contacts as contact_log
 from bot.services.access import EntryRef, HouseholdRef
-from bot.services.contact_buttons import DELETE, FIX, START_FOR
+from bot.services.contact_buttons import DELETE, FIX, FOR_PERIOD, KEEP, START_FOR, SURE
 from bot.services.contact_entries import Contact
 from bot.services.contacts import NewContact, NotSaved
 from bot.services.my_households import Matches
@@ -45,7 +45,15 @@ from bot.telegram.flowkit.answers import (
     typed_choice,
 )
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
-from bot.telegram.household_ui import buttons, may, obligation_text, pairs, short, today
+from bot.telegram.household_ui import (
+    buttons,
+    contact_words,
+    may,
+    obligation_text,
+    pairs,
+    short,
+    today,
+)
 from bot.telegram.keyboards import picker
 from storage import flows
 
@@ -83,6 +91,9 @@ class LogDraft:
     wellbeing: int | None = None
     next_note: str = ""
     replaces: int | None = None  # the contact this entry corrects
+    # Logging a missed period after the fact (from /due): the day must fall inside it.
+    first: date | None = None
+    last: date | None = None
     # The household question as last shown, so a resumed one reopens there: the page, and
     # the part of a name typed (empty: the worker's list), numbered so an earlier search's
     # page turn is told apart.
@@ -108,7 +119,7 @@ class LogFlow(StepFlow[LogDraft]):
                              on(HOUSEHOLDS_PAGE, self._turn_households, keep=True),
                              on(MATCHES_PAGE, self._turn_matches, keep=True))),
             KIND: Step(self._ask_kind, self._typed_kind, (on(KIND_B, self._kind),)),
-            DAY: day_step(NAME, DAY_B, self._take_day, self._about),
+            DAY: self._day_step(),
             SERVICES: Step(self._ask_services, buttons=(
                 on(SERVICE_B, self._toggle, keep=True), on(SERVICES_DONE, self._services_done))),
             PEOPLE: number_step(self._ask_people, self._take_people, maximum=PEOPLE_REACHED_MAX,
@@ -159,6 +170,37 @@ class LogFlow(StepFlow[LogDraft]):
         await ctx.answer()
         await ctx.reply(ctx.t("log.intro"))
         await self._choose(ctx, LogDraft(kind=kind), household_id)
+
+    async def past(self, ctx: Ctx) -> None:
+        """lp:<household>:<kind>:<first>:<last>: log a missed period's contact after the
+        fact; the day asked for must fall inside that period, so it meets it."""
+        pressed = FOR_PERIOD.parse(ctx.query.data if ctx.query and ctx.query.data else "")
+        if pressed is None or not await may(ctx, Action.HOUSEHOLD_LOG, HouseholdRef(pressed[0])):
+            await ctx.answer(ctx.t("log.not_yours"), alert=True)
+            return
+        household_id, kind, first, last = pressed
+        current = await flows.get(ctx.db, ctx.user_id)
+        if current is not None and not (current.name == NAME and current.step in (HOUSEHOLD, KIND)):
+            await ctx.answer(ctx.t("log.busy"), alert=True)
+            return
+        await ctx.answer()
+        await ctx.reply(ctx.t("log.intro"))
+        await self._choose(ctx, LogDraft(kind=kind, first=first, last=last), household_id)
+
+    def _day_step(self) -> Step[LogDraft]:
+        """The day question; for a missed period, asked as a date inside it, without the
+        today and yesterday buttons (they fall outside)."""
+        plain = day_step(NAME, DAY_B, self._take_day, self._about)
+
+        async def ask(ctx: Ctx, draft: LogDraft) -> None:
+            if draft.first is None or draft.last is None:
+                await plain.ask(ctx, draft)
+                return
+            await ctx.reply(self._headed(ctx, draft, ctx.t(
+                "log.ask_day_within", first=draft.first.isoformat(),
+                last=draft.last.isoformat())))
+
+        return Step(ask, plain.on_text, plain.buttons)
 
     async def correct(self, ctx: Ctx, contact: Contact) -> None:
         """Log the contact again from the date on; saving replaces the old entry."""
@@ -290,6 +332,11 @@ class LogFlow(StepFlow[LogDraft]):
         return await typed_choice(ctx, draft, message, labels, self._kind, self._ask_kind)
 
     async def _take_day(self, ctx: Ctx, draft: LogDraft, day: date) -> None:
+        if draft.first is not None and draft.last is not None \
+                and not draft.first <= day <= draft.last:
+            await ctx.reply(ctx.t("log.problem.outside", first=draft.first.isoformat(),
+                                  last=draft.last.isoformat()))
+            return
         draft.day = day
         await self.goto(ctx, SERVICES, draft)
 
@@ -409,6 +456,9 @@ class ContactButtons(OwnEntry[Contact]):
     labels = ("log.button.correct", "log.button.delete")
     too_late_key = "log.too_late"
     busy_key = "log.busy"  # correcting must not throw away a flow half answered
+    sure, keep = SURE, KEEP  # a contact is deleted only once the worker confirms
+    confirm_labels = ("log.button.sure", "log.button.keep")
+    kept_key = "log.kept"
 
     def __init__(self, log_flow: LogFlow) -> None:
         self.log_flow = log_flow
@@ -429,6 +479,13 @@ class ContactButtons(OwnEntry[Contact]):
         """Delete it (kept, marked deleted)."""
         await contact_entries.delete_own(ctx.services, contact.id, ctx.user_id, ctx.now)
         return "log.deleted"
+
+    async def delete_question(self, ctx: Ctx, contact: Contact) -> str:
+        """Which record: the household, the day and the kind."""
+        found = await households.find(ctx.services, contact.household_id)
+        return ctx.t("log.delete_question", name=found.name if found else "",
+                     **contact_words(ctx, contact.day, contact.kind))
+
 
 
 __all__ = ["ContactButtons", "LogFlow", "Status"]

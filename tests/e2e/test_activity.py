@@ -223,7 +223,7 @@ async def test_in_english_a_holiday_visit_counts_for_my_households(
     assert "Services: Emotional comfort" in summary.plain
     await worker.press("✅ Save")
     saved = await worker.expect("Activity saved")
-    assert "Mid-Autumn visits" in saved.plain and "1 households took part" in saved.plain
+    assert "Mid-Autumn visits" in saved.plain and "1 household took part" in saved.plain
     await worker.send("/due")
     due = await worker.expect("Due")
     visits = [line for line in due.plain.splitlines() if "Home visit" in line]

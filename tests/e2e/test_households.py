@@ -386,6 +386,10 @@ async def test_worker_logs_in_english_with_a_typed_date_and_can_delete(
     await worker.press("Skip")
     await worker.expect(f"Saved: 李阿婆, 📞 Call on {typed}")
     await worker.press("🗑 Delete")
+    await worker.expect("Delete the record of the call to 李阿婆")  # asked again first
+    with bot.db() as conn:
+        assert conn.execute("SELECT deleted FROM contacts").fetchone()[0] == 0
+    await worker.press("✅ Yes, delete it")
     await worker.expect("The contact has been deleted")
     with bot.db() as conn:
         assert conn.execute("SELECT deleted FROM contacts").fetchone()[0] == 1

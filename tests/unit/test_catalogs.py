@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.config import SUPPORTED_LANGUAGES
@@ -42,6 +44,33 @@ def test_values_are_escaped_unless_html(catalog: Catalog) -> None:
 def test_plural_forms(catalog: Catalog) -> None:
     assert catalog.t("en", "report.summary.photos", count=1) == "Photos: 1"
     assert catalog.t("zh", "report.summary.photos", count=2) == "照片：2 张"
+
+
+PLURAL_NOUNS = re.compile(r"\b1 (households|workers|people|entries|errors|minutes|hours|"
+                          r"messages|activities|payments|contacts|person-times|rows|days)\b")
+
+
+# Texts whose number is never 1: a name's matches when there are several (one opens at once)
+# or more than a page, and limits set in code or configuration (24 hours, 3 minutes, 7 days).
+NEVER_ONE = re.compile(r"(\.expired|\.found|search_too_many|\.choose|ambiguous_match|"
+                       r"ask_household_many|voice_too_long|ask\.description|no_header|"
+                       r"invite\.made)$")
+
+
+def test_english_never_says_one_with_a_plural_noun(catalog: Catalog) -> None:
+    # Every number filled in as 1, as for a worker with one household: no "1 households".
+    wrong = []
+    for key, entry in catalog.texts["en"].items():
+        if NEVER_ONE.search(key) and key != "referrals.household.found":
+            continue
+        text = catalog.plain("en", key, **{name: 1 for name in placeholders(entry) | {"count"}})
+        if PLURAL_NOUNS.search(text):
+            wrong.append(f"{key}: {text}")
+    assert wrong == []
+    assert catalog.t("en", "activity.saved", title="Health talk", count=1) == (
+        "✅ Activity saved: <b>Health talk</b>, 1 household took part.")
+    assert "1 workers" not in catalog.t("en", "stats.pairs", workers=1, workers_before=1,
+                                        households=1, households_before=1)
 
 
 def test_unknown_language_falls_back(catalog: Catalog) -> None:

@@ -37,6 +37,12 @@ class OwnEntry(Generic[E]):
     labels: ClassVar[tuple[str, str]]  # catalog keys of the buttons: correct, delete
     too_late_key: ClassVar[str]  # the window has closed
     busy_key: ClassVar[str | None] = None  # set: no correcting in the middle of another flow
+    # Set: a delete is asked again first, with these two buttons (their labels under
+    # `confirm_labels`, and `kept_key` said when the entry is kept).
+    sure: ClassVar[Button[int] | None] = None
+    keep: ClassVar[Button[int] | None] = None
+    confirm_labels: ClassVar[tuple[str, str]] = ("", "")
+    kept_key: ClassVar[str] = ""
 
     @classmethod
     def keyboard(cls, ctx: Ctx, entry_id: int) -> InlineKeyboardMarkup:
@@ -57,25 +63,46 @@ class OwnEntry(Generic[E]):
         """Delete the entry; the catalog key of what to tell the presser."""
         raise NotImplementedError
 
+    async def delete_question(self, ctx: Ctx, entry: E) -> str:
+        """The question before a delete, naming the entry (only with `sure` and `keep`)."""
+        raise NotImplementedError
+
+    def _parse(self, data: str) -> tuple[str, int] | None:
+        """Which button was pressed (fix, delete, sure, keep) and the entry's id."""
+        for name, button in (("fix", self.fix), ("delete", self.delete),
+                             ("sure", self.sure), ("keep", self.keep)):
+            parsed = button.parse(data) if button is not None else None
+            if parsed is not None:
+                return name, parsed[0]
+        return None
+
     async def on_button(self, ctx: Ctx) -> None:
-        """Check the press again, then correct or delete."""
-        data = ctx.query.data if ctx.query and ctx.query.data else ""
-        fix, delete = self.fix.parse(data), self.delete.parse(data)
-        pressed = fix or delete
-        found = await self.find(ctx, pressed[0]) if pressed is not None else None
-        if found is None:
+        """Check the press again, then correct, ask before deleting, delete, or keep."""
+        pressed = self._parse(ctx.query.data if ctx.query and ctx.query.data else "")
+        found = await self.find(ctx, pressed[1]) if pressed is not None else None
+        if pressed is None or found is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
+        action, entry_id = pressed
         if found.late:
             await ctx.answer(ctx.t(self.too_late_key), alert=True)
             return
-        if fix is not None and self.busy_key is not None \
+        if action == "fix" and self.busy_key is not None \
                 and await flows.get(ctx.db, ctx.user_id) is not None:
             await ctx.answer(ctx.t(self.busy_key), alert=True)
             return
         await ctx.answer()
+        if action == "delete" and self.sure is not None and self.keep is not None:
+            # The entry's message keeps its buttons: the question comes below it.
+            sure, keep = self.confirm_labels
+            await ctx.reply(await self.delete_question(ctx, found.entry), buttons([[
+                (ctx.t(sure), self.sure.data(entry_id)),
+                (ctx.t(keep), self.keep.data(entry_id))]]))
+            return
         await ctx.drop_keyboard()
-        if fix is not None:
+        if action == "fix":
             await self.correct(ctx, found.entry)
+        elif action == "keep":
+            await ctx.reply(ctx.t(self.kept_key))
         else:
             await ctx.reply(ctx.t(await self.remove(ctx, found.entry)))
