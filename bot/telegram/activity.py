@@ -169,7 +169,7 @@ class ActivityFlow(StepFlow[ActivityDraft]):
         ids = [a.id for a in live]
         if holding in ids:
             number = page_holding(ids.index(holding))
-        items = [(("✓ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
+        items = [(ctx.ticked(short(a.name), a.id in chosen), AREA_B.data(a.id))
                  for a in live]
         rows, page = picker(ctx.t, items, number, AREAS_PAGE.data, 3)
         text = "\n".join([ctx.t("activity.ask_areas"), ctx.t(
@@ -208,7 +208,7 @@ class ActivityFlow(StepFlow[ActivityDraft]):
         ids = [h for h, _ in offered]
         if holding in ids:
             number = page_holding(ids.index(holding))
-        items = [(("✓ " if h in chosen else "") + short(name), PICK_B.data(h))
+        items = [(ctx.ticked(short(name), h in chosen), PICK_B.data(h))
                  for h, name in offered]
         rows, page = picker(ctx.t, items, number, PICK_PAGE.data, 2)
         lines = [ctx.t("activity.ask_pick"), ctx.t(
@@ -225,7 +225,7 @@ class ActivityFlow(StepFlow[ActivityDraft]):
 
     def _services_keyboard(self, ctx: Ctx, draft: ActivityDraft) -> InlineKeyboardMarkup:
         chosen = set(draft.services)
-        items = [(("✓ " if s.value in chosen else "") + ctx.t(f"service.{s.value}"),
+        items = [(ctx.ticked(ctx.t(f"service.{s.value}"), s.value in chosen),
                   SERVICE_B.data(s)) for s in Service]
         return buttons([*pairs(items),
                         [(ctx.t("activity.button.done"), SERVICES_DONE.data())]])

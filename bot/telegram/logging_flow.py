@@ -302,7 +302,7 @@ class LogFlow(StepFlow[LogDraft]):
 
     def _services_keyboard(self, ctx: Ctx, draft: LogDraft) -> InlineKeyboardMarkup:
         chosen = set(draft.services)
-        items = [(("✓ " if s.value in chosen else "") + ctx.t(f"service.{s.value}"),
+        items = [(ctx.ticked(ctx.t(f"service.{s.value}"), s.value in chosen),
                   SERVICE_B.data(s)) for s in Service]
         return buttons([*pairs(items), [(ctx.t("log.button.done"), SERVICES_DONE.data())]])
 

@@ -127,7 +127,7 @@ class ProjectFlow(StepFlow[ProjectDraft]):
         ids = [a.id for a in live]
         if holding in ids:
             number = page_holding(ids.index(holding))
-        items = [(("✓ " if a.id in chosen else "") + short(a.name), AREA_B.data(a.id))
+        items = [(ctx.ticked(short(a.name), a.id in chosen), AREA_B.data(a.id))
                  for a in live]
         rows, page = picker(ctx.t, items, number, AREAS_PAGE.data, 3)
         text = "\n".join([ctx.t("projects.ask_areas"), ctx.t(

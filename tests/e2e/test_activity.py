@@ -150,7 +150,7 @@ async def test_picked_households_with_services_count_only_for_those_picked(
     await worker.press("张大爷")
     await worker.press("王奶奶")
     await worker.press("赵小明")
-    await worker.press("✓ 赵小明")  # a second tap takes it back out
+    await worker.press("✅ 赵小明")  # a second tap takes it back out
     chosen = await worker.expect("已选 2 户")
     assert "张大爷、王奶奶" in chosen.plain
     # Someone else's household, or one of another community, by forged buttons: refused.

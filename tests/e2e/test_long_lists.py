@@ -283,7 +283,7 @@ async def test_activity_picks_a_community_households_and_a_project_beyond_a_page
     question = await turn_to(coordinator, question, 3, 6)
     await coordinator.press("笋岗社区005", in_message=question)
     question = await coordinator.expect("已选：东门社区002、笋岗社区005")
-    assert "第 3/6 页" in question.plain and "✓ 笋岗社区005" in question.labels
+    assert "第 3/6 页" in question.plain and "✅ 笋岗社区005" in question.labels
     await coordinator.press(label("zh", "activity.button.done"), in_message=question)
     scope = await coordinator.expect("哪些服务对象参加了")
     await coordinator.press(label("zh", "activity.button.pick"), in_message=scope)

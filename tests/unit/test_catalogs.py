@@ -249,3 +249,5 @@ def test_the_mark_of_a_chosen_button_is_in_the_catalogs_not_in_the_handlers() ->
     """The ✅ before a ticked community, category, cause, title or eligibility is text the
     person reads: the handlers take it from the catalogs (flowkit.ticked), in their language."""
     assert _strings_in_chat_code("✅") == []
+    # Lists where several are ticked (communities, households, services) mark them the same way.
+    assert _strings_in_chat_code("✓") == []
