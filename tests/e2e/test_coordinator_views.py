@@ -1,0 +1,175 @@
+"""End to end: what a coordinator reads about one worker, and the tasks they leave open.
+
+Two workers in two communities (陈社工 in 东门社区, Liu in 翠竹社区), each paired since 2025
+with one household; 王小明 in 东门社区 is nobody's yet. A Chinese coordinator and an English
+one. Where a test needs two programmes, 月度探访 (a call every month) holds Liu's household
+only, so the district owes four rules and 陈社工 three.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+
+import pytest
+
+from tests.conftest import COORDINATOR_ID, BotProcess
+from tests.e2e.helpers_triage import add_worker
+from tests.e2e.test_households import HEADER, household_id, import_csv
+from tests.rig.objects import BotMessage
+from tests.rig.server import FakeBotApi, FakeUser
+from tests.use_cases import catalog
+
+CATALOG = catalog()
+ENGLISH_COORDINATOR = 9002
+STAMP = "2024-01-01T00:00:00.000000+00:00"
+Q4 = "2026-10-01 2026-12-31"
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """A text as the person reads it (tags removed, entities as the characters)."""
+    return re.sub(r"<[^>]+>", "", CATALOG.t(lang, key, **values)).replace(
+        "&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def said(lang: str, key: str, **values: object) -> str:
+    """`t` as a pattern for `expect`: the text itself, nothing in it read as a regex."""
+    return re.escape(t(lang, key, **values))
+
+
+@pytest.fixture
+def bot_env(bot_env: dict[str, str]) -> dict[str, str]:
+    """Two coordinators: one reads Chinese, one English."""
+    bot_env["ZHONGFU_COORDINATORS"] = f"{COORDINATOR_ID},{ENGLISH_COORDINATOR}"
+    return bot_env
+
+
+@pytest.fixture
+def english(api: FakeBotApi) -> FakeUser:
+    """The coordinator whose Telegram is in English."""
+    return api.user(ENGLISH_COORDINATOR, "Ann", language_code="en")
+
+
+async def seed(bot: BotProcess) -> None:
+    """The two workers, their households, and 王小明 unpaired."""
+    add_worker(bot, 7001, "陈社工", "东门社区")
+    add_worker(bot, 7002, "Liu", "翠竹社区")
+    await import_csv(bot, HEADER
+                     + "LH-1,张大爷,东门社区,东门路12号,1,独居老人,7001,2025-01-01\n"
+                     + "LH-2,李阿婆,翠竹社区,翠竹路8号,2,低保,7002,2025-01-01\n"
+                     + "LH-3,王小明,东门社区,东门路20号,2,困境儿童,,\n")
+
+
+def monthly_programme(bot: BotProcess) -> None:
+    """A second programme, 月度探访 (a call every month), holding Liu's household since 2025."""
+    with bot.db() as conn:
+        program = conn.execute(
+            "INSERT INTO programs (name, rules, created_at) VALUES ('月度探访', "
+            "'[{\"kind\": \"call\", \"period\": \"month\"}]', ?)", (STAMP,)).lastrowid
+        conn.execute(
+            "INSERT INTO pairings (household_id, worker_id, program_id, started_on, created_at)"
+            " VALUES (?, 7002, ?, '2025-01-01', ?)", (household_id(bot, "LH-2"), program, STAMP))
+        conn.commit()
+
+
+def panels(photo: BotMessage) -> int:
+    """How many small charts a trend picture holds: 0.9 in of frame and 2.3 in each, at
+    150 dpi (bot/charts/trend.py), read from the PNG's height."""
+    assert photo.data is not None and photo.data.startswith(b"\x89PNG")
+    height = struct.unpack(">I", photo.data[20:24])[0]
+    return round((height - 135) / 345)
+
+
+def kept_lines(figures: BotMessage) -> list[str]:
+    """The promise-kept lines of /stats: one per programme rule owed."""
+    return [line for line in figures.plain.splitlines() if "（上期 " in line or "(before " in line]
+
+
+async def no_picture_before_the_next_answer(user: FakeUser) -> None:
+    """Nothing drawn came after the figures: /help's answer comes next (one chat's updates are
+    handled in order, so a picture of /stats would have arrived before it)."""
+    await user.send("/help")
+    await user.expect("/stats")
+    assert not [m for m in user.messages if m.kind == "photo"]
+
+
+# -- 1. whose figures -------------------------------------------------------------------------
+
+
+async def test_a_coordinator_asks_for_one_workers_figures_by_id_or_name(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await seed(bot)
+    add_worker(bot, 7004, "陈小红", "翠竹社区")
+    await coordinator.send(f"/stats {Q4} 7001")
+    by_id = await coordinator.expect("服务统计")
+    assert by_id.plain.splitlines()[0] == "📊 陈社工的服务统计", by_id.plain
+    await coordinator.send(f"/stats {Q4} 陈社工")
+    by_name = await coordinator.expect("服务统计")
+    assert by_name.plain == by_id.plain
+    # A name alone: which period, then the same figures.
+    await coordinator.send("/stats 陈社工")
+    ask = await coordinator.expect("想看陈社工哪段时间的统计")
+    await coordinator.press("本季度", in_message=ask)
+    assert (await coordinator.expect("服务统计")).plain == by_id.plain
+
+    # Several names hold the text: none is guessed, and the answer says how to name one.
+    await coordinator.send(f"/stats {Q4} 陈")
+    several = await coordinator.expect("有 2 位社工的名字里有“陈”")
+    assert "陈小红、陈社工" in several.plain
+    assert "/stats 2026-01-01 2026-03-31 陈小红" in several.plain
+    await coordinator.send(f"/stats {Q4} 不存在")
+    unknown = await coordinator.expect("没有找到名字里有“不存在”的社工")
+    assert "/workers" in unknown.plain and "/stats 2026-01-01 2026-03-31 社工名字" in unknown.plain
+    await coordinator.send("/stats 上个月")  # neither dates nor a name
+    hint = await coordinator.expect("日期没看懂")
+    assert "/stats 2026-01-01 2026-03-31 陈社工" in hint.plain
+    await coordinator.press_data("st:quarter:424242", ask)  # nobody's id (forged)
+    await coordinator.expect("没有找到这位社工")
+
+    # The worker's own figures are theirs; a colleague's are not, by name or by id.
+    worker = api.user(7001, "陈社工", language_code="zh-hans")
+    await worker.send(f"/stats {Q4}")
+    own = await worker.expect("服务统计")
+    assert own.plain.splitlines()[0] == "📊 我的服务统计"
+    for other in ("Liu", "7002"):
+        await worker.send(f"/stats {Q4} {other}")
+        await worker.expect(said("zh", "stats.refused.not_yours"))
+    await worker.send(f"/stats {Q4} 陈")  # themselves among others: theirs are all they see
+    assert (await worker.expect("服务统计")).plain == own.plain
+
+
+async def test_one_workers_figures_in_english_carry_their_name_as_written(
+        bot: BotProcess, english: FakeUser) -> None:
+    await seed(bot)
+    add_worker(bot, 7005, "Kim <Lee> & co", "翠竹社区")
+    await english.send(f"/stats {Q4} Kim")
+    shown = await english.expect("figures")
+    assert shown.plain.splitlines()[0] == "📊 Kim <Lee> & co's figures", shown.plain
+    await english.send(f"/stats {Q4} 7002")
+    assert (await english.expect("figures")).plain.splitlines()[0] == "📊 Liu's figures"
+    await english.send("/stats liu")
+    ask = await english.expect("Which period of Liu's figures")
+    await english.press("This quarter", in_message=ask)
+    assert (await english.expect("figures")).plain.splitlines()[0] == "📊 Liu's figures"
+    await english.send(f"/stats {Q4} i")
+    several = await english.expect("2 workers have “i” in their names")
+    assert "Kim <Lee> & co, Liu." in several.plain
+    await english.send(f"/stats {Q4} Zed")
+    await english.expect("No worker's name contains “Zed”")
+    await english.send(f"/stats {Q4}")
+    assert (await english.expect("figures")).plain.splitlines()[0] == "📊 Figures (everyone)"
+
+
+async def test_overdue_names_the_workers_a_text_matches_rather_than_pick_one(
+        bot: BotProcess, coordinator: FakeUser, english: FakeUser) -> None:
+    await seed(bot)
+    add_worker(bot, 7004, "陈小红", "翠竹社区")
+    await coordinator.send("/overdue 陈")
+    several = await coordinator.expect("有 2 位社工的名字里有“陈”")
+    assert "陈小红、陈社工" in several.plain and "/overdue 陈小红" in several.plain
+    await coordinator.send("/overdue 陈社工")
+    await coordinator.expect("社工：陈社工")
+    add_worker(bot, 7006, "Liu", "东门社区")  # the same name twice: the id says which
+    await english.send("/overdue liu")
+    twice = await english.expect("2 workers have “liu” in their names")
+    assert "Liu (id 7002), Liu (id 7006)" in twice.plain and "/overdue 7002" in twice.plain
