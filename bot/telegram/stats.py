@@ -323,8 +323,9 @@ async def show(ctx: Ctx, span: fg.Span, worker: int | None) -> None:
     drawn = await asyncio.to_thread(chart, ctx, found)
     if drawn is not None:
         await ctx.send_photo(drawn[0], drawn[1])
-    # The share of obligations met over the last periods, per programme rule.
-    trend = await charts.trend_chart(ctx.services, ctx.lang, span.end)
+    # The share of obligations met over the last periods, per programme rule: of the same
+    # obligations as the figures above (one worker's share, when they are one worker's).
+    trend = await charts.trend_chart(ctx.services, ctx.lang, span.end, found.worker_id)
     if trend is not None:
         await ctx.send_photo(trend[0], trend[1])
 

@@ -173,3 +173,38 @@ async def test_overdue_names_the_workers_a_text_matches_rather_than_pick_one(
     await english.send("/overdue liu")
     twice = await english.expect("2 workers have “liu” in their names")
     assert "Liu (id 7002), Liu (id 7006)" in twice.plain and "/overdue 7002" in twice.plain
+
+
+# -- 2. one worker's trend ----------------------------------------------------------------------
+
+
+async def test_a_workers_trend_chart_is_drawn_from_their_own_obligations(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    await seed(bot)
+    monthly_programme(bot)
+    add_worker(bot, 7003, "赵社工", "东门社区")
+    trend = re.escape(t("zh", "chart.trend")[:8])
+
+    await coordinator.send(f"/stats {Q4}")  # everyone: the district's four rules
+    district = await coordinator.expect("服务统计（全部）")
+    assert len(kept_lines(district)) == 4
+    assert panels(await coordinator.expect(trend, kind="photo")) == 4
+
+    await coordinator.send(f"/stats {Q4} 陈社工")  # one worker: his three, as the lines say
+    chen = await coordinator.expect("陈社工的服务统计")
+    assert len(kept_lines(chen)) == 3 and "月度探访" not in chen.plain
+    assert panels(await coordinator.expect(trend, kind="photo")) == 3
+
+    liu = api.user(7002, "Liu", language_code="en")  # Liu's own, with the monthly calls
+    await liu.send("/stats")
+    await liu.press("This quarter", in_message=await liu.expect("Which period"))
+    mine = await liu.expect("My figures")
+    assert len(kept_lines(mine)) == 4 and "月度探访" in mine.plain
+    assert panels(await liu.expect(re.escape(t("en", "chart.trend")[:12]), kind="photo")) == 4
+
+    zhao = api.user(7003, "赵社工", language_code="zh-hans")  # owes nothing: no trend at all
+    await zhao.send("/stats")
+    await zhao.press("本季度", in_message=await zhao.expect("哪段时间"))
+    nothing = await zhao.expect("我的服务统计")
+    assert "结对 0 户" in nothing.plain and not kept_lines(nothing)
+    await no_picture_before_the_next_answer(zhao)
