@@ -26,7 +26,7 @@ from bot.domain.periods import Period
 from bot.i18n import Html
 from bot.services import obligations
 from bot.services.context import Services
-from bot.services.texts import period_label
+from bot.services.texts import period_label, program_name
 from storage import figures as figures_store
 
 CAPTION_MAX: Final = 1000  # under Telegram's 1,024 (UTF-16 units), with room to spare
@@ -47,12 +47,14 @@ def period_name(services: Services, lang: str, period: Period) -> str:
 
 
 def rule_name(services: Services, lang: str, program: str, rule: Rule, many: bool) -> str:
-    """电话（每季度）, or with the programme's name when there are several programmes."""
+    """电话（每季度）, or with the programme's name (as people read it) when there are several
+    programmes."""
     t = services.catalog.t
     values = dict(kind=t(lang, f"chart.draw.kind.{rule.kind.value}"),
                   every=t(lang, f"chart.draw.every.{rule.period.value}"))
     if many:
-        return plain(t(lang, "chart.draw.program_rule", program=program, **values))
+        return plain(t(lang, "chart.draw.program_rule",
+                       program=program_name(services, lang, program), **values))
     return plain(t(lang, "chart.draw.rule", **values))
 
 

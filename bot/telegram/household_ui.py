@@ -71,9 +71,8 @@ def obligation_text(ctx: Ctx, key: str, item: Obligation, day: date, **extra: ob
 
 
 def program_label(ctx: Ctx, name: str) -> str:
-    """A program's name; the seeded default one is translated."""
-    key = f"program.{name}"
-    return ctx.t(key) if ctx.services.catalog.has(key) else name
+    """A program's name; the seeded default one is translated (services.texts)."""
+    return texts.program_name(ctx.services, ctx.lang, name)
 
 
 async def may(ctx: Ctx, action: Action, target: Target = None) -> bool:

@@ -37,6 +37,7 @@ from bot.services import referrals as referral_cases
 from bot.telegram.commands import Command, allowed
 from bot.telegram.context import Ctx, handler
 from bot.telegram.format import name_or_id, names_listed
+from bot.telegram.household_ui import program_label
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -120,7 +121,7 @@ def render(ctx: Ctx, c: fg.Comparison) -> list[str]:
                        households_before=before.pairs.households))
     for pid, count in now.pairs.by_program.items():
         lines.append(ctx.t("stats.pairs_program",
-                           program=_label(ctx, "program", c.program_names.get(pid, str(pid))),
+                           program=program_label(ctx, c.program_names.get(pid, str(pid))),
                            households=count.households, people=count.people,
                            workers=now.pairs.workers_by_program.get(pid, 0)))
     lines += _kept_lines(ctx, c)
@@ -147,7 +148,7 @@ def _kept_lines(ctx: Ctx, c: fg.Comparison) -> list[str]:
     for pid, rule in keys:
         a, b = c.now.kept.get((pid, rule), fg.Kept()), c.before.kept.get((pid, rule), fg.Kept())
         lines.append(ctx.t(
-            "stats.kept_line", program=_label(ctx, "program", c.program_names.get(pid, str(pid))),
+            "stats.kept_line", program=program_label(ctx, c.program_names.get(pid, str(pid))),
             rule=Html(ctx.t("stats.rule", kind=_label(ctx, "kind", rule.kind.value),
                             period=ctx.t(f"stats.every.{rule.period.value}"))),
             met=a.met, due=a.due, missed=a.missed, met_before=b.met, due_before=b.due,

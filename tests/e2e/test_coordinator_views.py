@@ -208,3 +208,26 @@ async def test_a_workers_trend_chart_is_drawn_from_their_own_obligations(
     nothing = await zhao.expect("我的服务统计")
     assert "结对 0 户" in nothing.plain and not kept_lines(nothing)
     await no_picture_before_the_next_answer(zhao)
+
+
+# -- 3. programmes by their names -------------------------------------------------------------
+
+
+async def test_the_digest_and_its_charts_name_programmes_as_people_read_them(
+        bot: BotProcess, coordinator: FakeUser, english: FakeUser) -> None:
+    await seed(bot)
+    monthly_programme(bot)
+    await coordinator.send("/digest")
+    digest = await coordinator.expect("每周简报")
+    assert "• 一对一结对帮扶：" in digest.plain and "• 月度探访：" in digest.plain
+    assert "one-to-one" not in digest.plain
+    call = await coordinator.expect("电话（每季度）", kind="photo", timeout=60)
+    assert "· 一对一结对帮扶 · 电话（每季度）：" in call.plain, call.plain
+    monthly = await coordinator.expect("电话（每月）", kind="photo", timeout=60)
+    assert "· 月度探访 · 电话（每月）：" in monthly.plain
+
+    await english.send("/digest")
+    digest = await english.expect("Weekly digest")
+    assert "• one-to-one pairing: " in digest.plain and "• 月度探访: " in digest.plain
+    call = await english.expect(r"Call \(quarterly\)", kind="photo", timeout=60)
+    assert "· one-to-one pairing · Call (quarterly):" in call.plain, call.plain
