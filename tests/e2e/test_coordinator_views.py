@@ -231,3 +231,54 @@ async def test_the_digest_and_its_charts_name_programmes_as_people_read_them(
     assert "• one-to-one pairing: " in digest.plain and "• 月度探访: " in digest.plain
     call = await english.expect(r"Call \(quarterly\)", kind="photo", timeout=60)
     assert "· one-to-one pairing · Call (quarterly):" in call.plain, call.plain
+
+
+# -- 6. /pair and communities -----------------------------------------------------------------
+
+
+async def test_pair_offers_the_households_community_first_and_warns_of_another(
+        bot: BotProcess, coordinator: FakeUser, english: FakeUser) -> None:
+    await seed(bot)
+    await coordinator.send("/pair")
+    await coordinator.expect("安排结对")
+    await coordinator.send("王小明")
+    question = await coordinator.expect("王小明 由谁结对")
+    assert "东门社区的社工排在前面" in question.plain
+    assert question.labels[:2] == ["陈社工 · 东门社区 (1)", "Liu · 翠竹社区 (1)"]
+    await coordinator.press("Liu · 翠竹社区 (1)", in_message=question)
+    confirm = await coordinator.expect("确认：Liu 从今天起结对 王小明")
+    assert "⚠️ 请留意：Liu是翠竹社区的社工，不在东门社区。" in confirm.plain
+    await coordinator.press(t("zh", "pair.no"), in_message=confirm)
+    await coordinator.expect(said("zh", "flow.pair.cancelled"))
+    await coordinator.send("/pair")
+    await coordinator.send("王小明")
+    await coordinator.press("陈社工 · 东门社区 (1)",
+                            in_message=await coordinator.expect("王小明 由谁结对"))
+    confirm = await coordinator.expect("确认：陈社工 从今天起结对 王小明")
+    assert "请留意" not in confirm.plain
+
+    await english.send("/pair")
+    await english.send("李阿婆")  # 翠竹社区: Liu first
+    question = await english.expect("Who should be paired with 李阿婆")
+    assert "Workers of 翠竹社区 come first" in question.plain
+    assert question.labels[0] == "Liu · 翠竹社区 (1)"
+    assert question.labels.index("陈社工 · 东门社区 (1)") > 0
+    await english.press("陈社工 · 东门社区 (1)", in_message=question)
+    confirm = await english.expect("Hand 李阿婆 over from Liu to 陈社工")
+    assert "⚠️ Please note: 陈社工 works in 东门社区, not in 翠竹社区." in confirm.plain
+
+
+async def test_pair_says_when_no_worker_serves_the_households_community(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    await seed(bot)
+    with bot.db() as conn:
+        conn.execute("INSERT INTO areas (name, created_at) VALUES ('笋岗社区', ?)", (STAMP,))
+        conn.commit()
+    await import_csv(bot, HEADER + "LH-4,孙阿姨,笋岗社区,笋岗路1号,1,低保,,\n")
+    await coordinator.send("/pair")
+    await coordinator.send("孙阿姨")
+    question = await coordinator.expect("孙阿姨 由谁结对")
+    assert "⚠️ 还没有笋岗社区的社工" in question.plain
+    await coordinator.press("陈社工 · 东门社区 (1)", in_message=question)
+    confirm = await coordinator.expect("确认：陈社工 从今天起结对 孙阿姨")
+    assert "请留意：陈社工是东门社区的社工，不在笋岗社区" in confirm.plain
