@@ -95,11 +95,6 @@ class PairFlow(StepFlow[PairDraft]):
             return
         await self._household_chosen(ctx, PairDraft(), found)
 
-    async def expect(self, ctx: Ctx, step: str) -> None:
-        """A name to search at the household step; else a button."""
-        key = "pair.expect_household" if step == HOUSEHOLD else "pair.expect_worker"
-        await ctx.reply(ctx.t(key))
-
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
         """Take a button at the current step (coordinators only; data is checked)."""
         if not await may(ctx, Action.HOUSEHOLD_MANAGE):
@@ -188,7 +183,7 @@ class PairFlow(StepFlow[PairDraft]):
             await self._household_chosen(ctx, draft, found[0])
         else:
             items = [(short(h.name), HOUSEHOLD_B.data(h.id)) for h in found]
-            await ctx.reply(ctx.t("pair.expect_household"), buttons(pairs(items, 3)))
+            await ctx.reply(ctx.t("pair.expect.household"), buttons(pairs(items, 3)))
         return True
 
     async def _household_chosen(self, ctx: Ctx, draft: PairDraft, found: Household) -> None:

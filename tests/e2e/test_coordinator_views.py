@@ -233,6 +233,35 @@ async def test_the_digest_and_its_charts_name_programmes_as_people_read_them(
     assert "· one-to-one pairing · Call (quarterly):" in call.plain, call.plain
 
 
+# -- 4. /pair's hints -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_each_pair_step_hints_at_its_own_buttons(
+        bot: BotProcess, coordinator: FakeUser, english: FakeUser, lang: str) -> None:
+    await seed(bot)
+    monthly_programme(bot)  # two programmes: /pair asks which
+    user = coordinator if lang == "zh" else english
+    await user.send("/pair")
+    await user.expect(re.escape(t(lang, "pair.intro")[:6]))
+    await user.send("王小明")
+    await user.expect(re.escape(t(lang, "pair.ask_worker", name="王小明")[:8]))
+    await user.send("Liu")  # typed, not tapped: each step's hint names its own buttons
+    await user.expect(said(lang, "pair.expect.worker"))
+    await user.press("Liu · 翠竹社区 (2)")
+    await user.expect(said(lang, "pair.ask_program"))
+    await user.send("一对一")
+    await user.expect(said(lang, "pair.expect.program"))
+    await user.press(t(lang, "program.one-to-one"))
+    await user.expect(said(lang, "pair.confirm", worker="Liu", name="王小明",
+                        program=t(lang, "program.one-to-one")))
+    await user.send("ok")
+    hint = await user.expect(said(lang, "pair.expect.confirm"))
+    assert ("社工" not in hint.plain) if lang == "zh" else ("worker" not in hint.plain)
+    await user.press(t(lang, "pair.yes"))
+    await user.expect(said(lang, "pair.done", worker="Liu", name="王小明"))
+
+
 # -- 6. /pair and communities -----------------------------------------------------------------
 
 
