@@ -262,6 +262,53 @@ async def test_each_pair_step_hints_at_its_own_buttons(
     await user.expect(said(lang, "pair.done", worker="Liu", name="王小明"))
 
 
+# -- 5. a language chosen mid-task ------------------------------------------------------------
+
+
+async def test_choosing_english_mid_pairing_asks_the_open_question_again_in_english(
+        bot: BotProcess, coordinator: FakeUser) -> None:
+    await seed(bot)
+    await coordinator.send("/pair")
+    await coordinator.expect("安排结对")
+    await coordinator.send("王小明")
+    await coordinator.expect("王小明 由谁结对")
+    await coordinator.send("/language")
+    await coordinator.press("English", in_message=await coordinator.expect("请选择语言"))
+    await coordinator.expect(said("en", "language.set"))
+    await coordinator.expect(said("en", "language.flow_open", task=t("en", "flow.task.pair")))
+    question = await coordinator.expect("Who should be paired with 王小明")
+    assert "陈社工 · 东门社区 (1)" in question.labels
+    assert not [m for m in coordinator.messages if t("en", "language.next") in m.plain]
+    await coordinator.press("陈社工 · 东门社区 (1)", in_message=question)
+    await coordinator.expect("Pair 陈社工 with 王小明 from today")
+    await coordinator.press(t("en", "pair.yes"))
+    await coordinator.expect("Paired: 陈社工 ↔ 王小明")
+    # With nothing open, the menu as before.
+    await coordinator.send("/language")
+    await coordinator.press("中文", in_message=await coordinator.expect("choose a language"))
+    await coordinator.expect(said("zh", "language.set"))
+    await coordinator.expect(said("zh", "language.next"))
+
+
+async def test_choosing_chinese_mid_pairing_asks_the_open_question_again_in_chinese(
+        bot: BotProcess, english: FakeUser) -> None:
+    await seed(bot)
+    await english.send("/pair")
+    await english.expect("Pairing: first find the household")
+    await english.send("王小明")
+    await english.press("Liu · 翠竹社区 (1)",
+                        in_message=await english.expect("Who should be paired with 王小明"))
+    await english.expect("Pair Liu with 王小明 from today")
+    await english.send("/language")
+    await english.press("中文", in_message=await english.expect("choose a language"))
+    await english.expect(said("zh", "language.set"))
+    await english.expect("您还有一件事没办完：安排结对")
+    confirm = await english.expect("确认：Liu 从今天起结对 王小明")
+    assert t("zh", "pair.yes") in confirm.labels
+    await english.press(t("zh", "pair.yes"), in_message=confirm)
+    await english.expect("已结对：Liu ↔ 王小明")
+
+
 # -- 6. /pair and communities -----------------------------------------------------------------
 
 
