@@ -231,8 +231,8 @@ class WorkerChoice:
 async def workers(db: Database) -> list[WorkerChoice]:
     """Active workers and coordinators, by name, with the communities each serves."""
     rows = await db.fetchall(
-        "SELECT w.telegram_id, w.display_name, (SELECT COUNT(*) FROM pairings p "
-        "WHERE p.worker_id = w.telegram_id AND p.ended_on IS NULL) AS n FROM people w "
+        "SELECT w.telegram_id, w.display_name, (SELECT COUNT(DISTINCT p.household_id) FROM "
+        "pairings p WHERE p.worker_id = w.telegram_id AND p.ended_on IS NULL) AS n FROM people w "
         "WHERE w.active = 1 AND w.role IN ('worker', 'coordinator') "
         "ORDER BY w.display_name, w.telegram_id")
     served: dict[int, list[tuple[int, str]]] = {}

@@ -248,7 +248,7 @@ async def test_each_pair_step_hints_at_its_own_buttons(
     await user.expect(re.escape(t(lang, "pair.ask_worker", name="王小明")[:8]))
     await user.send("Liu")  # typed, not tapped: each step's hint names its own buttons
     await user.expect(said(lang, "pair.expect.worker"))
-    await user.press("Liu · 翠竹社区 (2)")
+    await user.press("Liu · 翠竹社区 (1)")  # one household, under two programmes
     await user.expect(said(lang, "pair.ask_program"))
     await user.send("一对一")
     await user.expect(said(lang, "pair.expect.program"))
