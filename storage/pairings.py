@@ -229,16 +229,27 @@ class WorkerChoice:
     telegram_id: int
     name: str
     households: int
+    areas: tuple[str, ...] = ()  # the communities they serve, by name
+    area_ids: tuple[int, ...] = ()  # the same communities' ids, in the same order
 
 
 async def workers(db: Database) -> list[WorkerChoice]:
-    """Active workers and coordinators, by name."""
+    """Active workers and coordinators, by name, with the communities each serves."""
     rows = await db.fetchall(
-        "SELECT w.telegram_id, w.display_name, (SELECT COUNT(*) FROM pairings p "
-        "WHERE p.worker_id = w.telegram_id AND p.ended_on IS NULL) AS n FROM people w "
+        "SELECT w.telegram_id, w.display_name, (SELECT COUNT(DISTINCT p.household_id) FROM "
+        "pairings p WHERE p.worker_id = w.telegram_id AND p.ended_on IS NULL) AS n FROM people w "
         "WHERE w.active = 1 AND w.role IN ('worker', 'coordinator') "
         "ORDER BY w.display_name, w.telegram_id")
-    return [WorkerChoice(r["telegram_id"], r["display_name"], int(r["n"])) for r in rows]
+    served: dict[int, list[tuple[int, str]]] = {}
+    for r in await db.fetchall(
+            "SELECT p.telegram_id, a.id, a.name FROM person_areas p JOIN areas a ON "
+            "a.id = p.area_id JOIN people w ON w.telegram_id = p.telegram_id "
+            "WHERE w.active = 1 AND w.role IN ('worker', 'coordinator') ORDER BY a.name"):
+        served.setdefault(int(r[0]), []).append((int(r[1]), str(r[2])))
+    return [WorkerChoice(r["telegram_id"], r["display_name"], int(r["n"]),
+                         tuple(name for _, name in served.get(r["telegram_id"], ())),
+                         tuple(i for i, _ in served.get(r["telegram_id"], ())))
+            for r in rows]
 
 
 # -- cadence ----------------------------------------------------------------------------------

@@ -159,6 +159,21 @@ def parse_span(text: str) -> Span:
     return Span(_day(start), _day(end))
 
 
+def split_span(text: str) -> tuple[Span | None, str]:
+    """Typed dates and what follows them (whose figures: a name or an id), as in
+    `2026-01-01 2026-03-31 陈社工`: the longest run of leading words that are two dates, and the
+    rest. (None, text) when no leading words are; SpanError when they are dates that cannot
+    be (reversed, no such day, too long)."""
+    words = text.split()
+    for count in range(len(words), 0, -1):
+        try:
+            return parse_span(" ".join(words[:count])), " ".join(words[count:])
+        except SpanError as exc:
+            if exc.problem is not SpanProblem.FORMAT:
+                raise
+    return None, " ".join(words)
+
+
 def months_between(since: date, today: date) -> int:
     """Whole months from the month of `since` to the month of `today` (0 if not before):
     how much cadence history reaches back to `since`."""
@@ -353,6 +368,7 @@ class Comparison:
     before: Figures
     program_names: dict[int, str] = field(default_factory=dict)
     worker_id: int | None = None  # one worker's own figures, or everyone's
+    worker_name: str = ""  # that worker's name, for a title that says whose they are
 
 
 # -- computing ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -59,3 +60,27 @@ def pick_language(chosen: str | None, telegram_code: str | None, fallback: str,
         if base in supported:
             return base
     return fallback
+
+
+@dataclass(frozen=True)
+class Named:
+    """A staff member as a typed name finds them."""
+
+    telegram_id: int
+    name: str
+
+
+def named(people: Iterable[Named], text: str) -> list[Named]:
+    """Whom `text` names, by name: the person with that Telegram id; else those whose name is
+    the text (any case); else those whose name contains it. One is a match; several mean the
+    person must say more (a name shared exactly: the id)."""
+    wanted = text.strip()
+    lowered = wanted.casefold()
+    if not lowered:
+        return []
+    ordered = sorted(people, key=lambda p: (p.name, p.telegram_id))
+    for found in ([p for p in ordered if wanted == str(p.telegram_id)],
+                  [p for p in ordered if p.name.casefold() == lowered]):
+        if found:
+            return found
+    return [p for p in ordered if lowered in p.name.casefold()]

@@ -26,7 +26,8 @@ from bot.domain.periods import Period
 from bot.i18n import Html
 from bot.services import obligations
 from bot.services.context import Services
-from bot.services.texts import period_label
+from bot.services.texts import period_label, program_name
+from storage import figures as figures_store
 
 CAPTION_MAX: Final = 1000  # under Telegram's 1,024 (UTF-16 units), with room to spare
 MAX_ROWS: Final = 40  # groups drawn, furthest behind first (Telegram refuses very tall photos)
@@ -46,12 +47,14 @@ def period_name(services: Services, lang: str, period: Period) -> str:
 
 
 def rule_name(services: Services, lang: str, program: str, rule: Rule, many: bool) -> str:
-    """电话（每季度）, or with the programme's name when there are several programmes."""
+    """电话（每季度）, or with the programme's name (as people read it) when there are several
+    programmes."""
     t = services.catalog.t
     values = dict(kind=t(lang, f"chart.draw.kind.{rule.kind.value}"),
                   every=t(lang, f"chart.draw.every.{rule.period.value}"))
     if many:
-        return plain(t(lang, "chart.draw.program_rule", program=program, **values))
+        return plain(t(lang, "chart.draw.program_rule",
+                       program=program_name(services, lang, program), **values))
     return plain(t(lang, "chart.draw.rule", **values))
 
 
@@ -171,9 +174,27 @@ def trend_picture(services: Services, lang: str, lines: Sequence[cov.TrendLine]
                         [p.label for p in panels])
 
 
-async def trend_chart(services: Services, lang: str, today: date) -> Chart | None:
-    """The trend over the last periods of every programme rule, for /stats and the digest."""
+async def trend_chart(services: Services, lang: str, today: date,
+                      worker_id: int | None = None) -> Chart | None:
+    """The trend over the last periods of every programme rule, for /stats: everyone's, or
+    with worker_id only what that worker answers for (as the figures above it count them);
+    None when no rule has two periods owed."""
+    if worker_id is not None:
+        return await asyncio.to_thread(worker_trend_sync, services, lang, today, worker_id)
     items = await obligations.everyone(services.db, today, history_periods=cov.TREND_PERIODS)
     # Drawn in a worker thread: a chart may wait for another one being drawn (the digest's,
     # seconds at scale; bot.charts.style.DRAWING), and the event loop must not wait with it.
     return await asyncio.to_thread(trend_from, services, lang, items, today)
+
+
+def worker_trend_sync(services: Services, lang: str, today: date, worker_id: int
+                      ) -> Chart | None:
+    """One worker's trend, from their share of the obligations streamed on a read-only
+    connection of its own (the same share /stats' promise-kept lines count; run it in a
+    worker thread)."""
+    conn = figures_store.connect(services.db.path)
+    try:
+        lines = cov.trend(obligations.streamed(conn, today, cov.TREND_PERIODS, worker_id), today)
+    finally:
+        conn.close()
+    return trend_picture(services, lang, lines)

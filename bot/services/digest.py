@@ -24,7 +24,7 @@ from bot.services import referrals as referral_cases
 from bot.services.bulk import collector_paused
 from bot.services.context import Services
 from bot.services.figures import quarter_reach
-from bot.services.texts import period_label
+from bot.services.texts import period_label, program_name
 from storage import figures as figures_store
 from storage import outbox, pairings
 from storage import reminders as store
@@ -183,8 +183,9 @@ def digest_texts(services: Services, lang: str, found: DigestInput) -> list[Part
         lines.append("")
         lines.append(t(lang, "digest.coverage_title"))
         for program_id, cov in sorted(data.by_program.items()):
-            lines.append(t(lang, "digest.program", program=data.program_names.get(program_id, ""),
-                           percent=cov.percent, met=cov.met, total=cov.total))
+            name = program_name(services, lang, data.program_names.get(program_id, ""))
+            lines.append(t(lang, "digest.program", program=name, percent=cov.percent,
+                           met=cov.met, total=cov.total))
             for (pid, rule), rule_cov in data.by_program_rule.items():
                 if pid == program_id:
                     lines.append(t(lang, "digest.rule", kind=t(lang, f"kind.{rule.kind.value}"),

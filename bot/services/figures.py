@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, tzinfo
 from enum import StrEnum
 from pathlib import Path
 
 from bot.domain import figures as fg
 from bot.domain.households import Service
-from bot.domain.people import Person, Role
+from bot.domain.people import Named, Person, Role
 from bot.domain.periods import local_date, local_midnight
 from bot.services import obligations
 from bot.services.context import Services
+from bot.services.people import staff_named
 from storage import activities as activity_store
 from storage import aid as aid_store
 from storage import audit, projects
 from storage import figures as store
+from storage import people as people_store
 from storage.aid import Total
 from storage.projects import Reached
 
@@ -38,6 +40,7 @@ class Refusal(StrEnum):
     NOT_YOURS = "not_yours"
     COORDINATOR_ONLY = "coordinator_only"
     BUSY = "busy"
+    UNKNOWN_WORKER = "unknown_worker"  # an id (a forged button, a typo) of nobody on the staff
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,32 @@ def scope_for(services: Services, actor: Person, worker_id: int | None) -> int |
 
 async def stats(services: Services, actor: Person, span: fg.Span,
                 worker_id: int | None = None) -> fg.Comparison:
-    """/stats: the figures the actor may see for the span (Refused if none)."""
-    return await figures_for(services, span, scope_for(services, actor, worker_id))
+    """/stats: the figures the actor may see for the span (Refused if none), one worker's
+    with that worker's name."""
+    scope = scope_for(services, actor, worker_id)
+    name = ""
+    if scope is not None:
+        person = await people_store.get(services.db, scope)
+        if person is None:
+            raise Refused(Refusal.UNKNOWN_WORKER)
+        name = person.display_name
+    return replace(await figures_for(services, span, scope), worker_name=name)
+
+
+async def named(services: Services, actor: Person, text: str) -> list[Named]:
+    """Whose figures a typed name or Telegram id asks for, by name (bot.services.people, as
+    /overdue looks up): coordinators may name anyone on the staff, a worker only themselves
+    (naming a colleague is Refused; a text that names nobody gives [])."""
+    role = services.role_of(actor)
+    if not role.is_staff:
+        raise Refused(Refusal.STAFF_ONLY)
+    found = await staff_named(services, text)
+    if role is Role.COORDINATOR:
+        return found
+    mine = [m for m in found if m.telegram_id == actor.telegram_id]
+    if found and not mine:
+        raise Refused(Refusal.NOT_YOURS)
+    return mine
 
 
 def reach_sync(path: Path, span: fg.Span) -> fg.SpanReach:

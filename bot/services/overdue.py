@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain import digest as dg
+from bot.domain.people import Named
 from bot.services import obligations
 from bot.services.context import Services
+from bot.services.people import staff_named
 from storage import areas
 from storage import reminders as store
 from storage.areas import Area
@@ -24,6 +26,7 @@ class Overdue:
     area_name: str | None = None  # filtered by this community
     worker_name: str | None = None  # filtered by this worker
     not_found: bool = False  # the query matched neither a community nor a worker
+    matches: list[Named] = field(default_factory=list)  # several workers: which one?
 
 
 async def overdue(services: Services, today: date, *, query: str = "",
@@ -44,11 +47,10 @@ async def overdue(services: Services, today: date, *, query: str = "",
         if match is not None:
             area_id, area_name = match.id, match.name
         else:
-            worker = next((p for p in sorted(people.values(), key=lambda p: p.name)
-                           if lowered in p.name.lower() or query == str(p.telegram_id)), None)
-            if worker is None:
-                return Overdue(areas=known, not_found=True)
-            worker_id, worker_name = worker.telegram_id, worker.name
+            found = await staff_named(services, query)
+            if len(found) != 1:  # none, or several to choose from: nothing is guessed
+                return Overdue(areas=known, not_found=not found, matches=found)
+            worker_id, worker_name = found[0].telegram_id, found[0].name
     missed = dg.missed_last_period(items, today, area_id=area_id, worker_id=worker_id)
     return Overdue(missed, people, known, area_name, worker_name)
 

@@ -3,23 +3,52 @@ which programme, and the pairing itself with its audit entry in one transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.cadence import Program
 from bot.services import routing, titles
 from bot.services.context import Services
-from storage import audit, pairings, people
+from storage import audit, households, pairings, people
 from storage.pairings import Pairing, PairOutcome, WorkerChoice
 
 __all__ = [
-    "PairOutcome", "Pairing", "WorkerChoice", "active_for_household", "pair", "program",
-    "programs", "tell", "workers",
+    "Choices", "PairOutcome", "Pairing", "WorkerChoice", "active_for_household", "pair",
+    "program", "programs", "tell", "workers",
 ]
 
 
-async def workers(services: Services) -> list[WorkerChoice]:
-    """Active workers and coordinators who can be paired, by name."""
-    return await pairings.workers(services.db)
+@dataclass(frozen=True)
+class Choices:
+    """Who can be paired with a household: those who serve its community first (`local` of
+    them), then the others, each by name."""
+
+    workers: list[WorkerChoice]
+    area_id: int | None = None  # the household's community (None: it has none)
+    area_name: str | None = None
+    local: int = 0
+
+    def away(self, worker: WorkerChoice) -> bool:
+        """Whether the worker serves other communities but not the household's (a pairing to
+        say twice about); one who serves none (a coordinator, usually) is not."""
+        return (self.area_id is not None and bool(worker.area_ids)
+                and self.area_id not in worker.area_ids)
+
+    def find(self, worker_id: int) -> WorkerChoice | None:
+        """The choice of this worker, if they can be paired."""
+        return next((w for w in self.workers if w.telegram_id == worker_id), None)
+
+
+async def workers(services: Services, household_id: int | None = None) -> Choices:
+    """Active workers and coordinators who can be paired; with a household, those who serve
+    its community first."""
+    choices = await pairings.workers(services.db)
+    house = None if household_id is None else await households.get(services.db, household_id)
+    if house is None or house.area_id is None:
+        return Choices(choices)
+    local = [w for w in choices if house.area_id in w.area_ids]
+    others = [w for w in choices if house.area_id not in w.area_ids]
+    return Choices(local + others, house.area_id, house.area_name, len(local))
 
 
 async def programs(services: Services) -> list[Program]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.people import Person
+from bot.domain.people import Named, Person, named
 from bot.services.context import Services
 from storage import people
 
@@ -35,3 +35,10 @@ async def set_reachable(services: Services, telegram_id: int, reachable: bool,
                         now: datetime) -> None:
     """Remember whether a person blocked the bot."""
     await people.set_reachable(services.db, telegram_id, reachable, now)
+
+
+async def staff_named(services: Services, text: str) -> list[Named]:
+    """The workers and coordinators (on duty or not: past figures are theirs) a typed name or
+    Telegram id names, by name (bot.domain.people.named); /overdue and /stats look up here."""
+    return named([Named(p.telegram_id, p.display_name) for p in await people.staff(services.db)],
+                 text)

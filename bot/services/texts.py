@@ -1,4 +1,5 @@
-"""Wording shared by use cases and jobs: periods, languages of people written to."""
+"""Wording shared by use cases, jobs and handlers: periods, programmes, languages of people
+written to."""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ def period_label(services: Services, lang: str, period: Period) -> str:
     if period.kind is PeriodKind.HALF_YEAR:
         return t(lang, "when.half1" if start.month == 1 else "when.half2", year=start.year)
     return t(lang, "when.year", year=start.year)
+
+
+def program_name(services: Services, lang: str, name: str) -> str:
+    """A programme's name as people read it: the seeded default one is translated
+    (catalog `program.<name>`), one a coordinator named is shown as named."""
+    key = f"program.{name}"
+    return services.catalog.t(lang, key) if services.catalog.has(key) else name
 
 
 def language_of(services: Services, person: store.Worker | None) -> str:

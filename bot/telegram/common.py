@@ -78,7 +78,8 @@ class CommonHandlers:
         await ctx.reply(ctx.t("language.choose"), InlineKeyboardMarkup([buttons]))
 
     async def language_chosen(self, ctx: Ctx) -> None:
-        """Remember the chosen language and answer in it."""
+        """Remember the chosen language and answer in it: with the open task's question asked
+        again in it, if a task is open (its answers kept), else with the menu."""
         pressed = CHOOSE_LANGUAGE.parse(ctx.query.data if ctx.query and ctx.query.data else "")
         if pressed is None:
             await self.stale_button(ctx)
@@ -88,7 +89,8 @@ class CommonHandlers:
         ctx.lang = lang
         await ctx.answer()
         await ctx.edit_or_reply(ctx.t("language.set"))
-        await ctx.reply(ctx.t("language.next"), menu_keyboard(ctx, self.table))
+        if not await flow_runner.resume(ctx, "language.flow_open"):
+            await ctx.reply(ctx.t("language.next"), menu_keyboard(ctx, self.table))
         if ctx.role is not Role.RESIDENT:
             person = await people.get(ctx.services, ctx.user_id)
             if person is not None:

@@ -89,19 +89,48 @@ async def busy(ctx: Ctx, name: str | None = None, said: str | None = None) -> bo
     state = await current(ctx)
     if state is None or state.name == name:
         return False
-    registry: FlowRegistry | None = ctx.context.application.bot_data.get(FLOWS_KEY)
-    flow = registry.by_name.get(state.name) if registry is not None else None
-    if flow is not None and not permits(ctx.role, flow.role):
-        await flows.clear(ctx.db, ctx.user_id)  # answers for a role they no longer have
-        await ctx.reply(ctx.t("flow.role_ended"))
+    flow = _registered(ctx, state)
+    if flow is not None and not await _still_theirs(ctx, flow):
         return False
     await ctx.reply(ctx.t(said) if said is not None
                     else ctx.t("flow.busy", task=ctx.t(_task_key(ctx, state.name))))
     if flow is not None:
-        if state.unasked:
-            await flows.set_unasked(ctx.db, ctx.user_id, False)
-        await flow.ask(ctx, state)
+        await _ask_again(ctx, flow, state)
     return True
+
+
+async def resume(ctx: Ctx, key: str) -> bool:
+    """After something done beside an open flow that leaves it as it was (a language chosen),
+    show where the person was: say `key` with the open task named ({task}) and ask its
+    question again (in the language now theirs), so what they send next answers it. False
+    when no flow is open (or their role no longer has it: ended and said)."""
+    state = await current(ctx)
+    flow = None if state is None else _registered(ctx, state)
+    if state is None or flow is None or not await _still_theirs(ctx, flow):
+        return False
+    await ctx.reply(ctx.t(key, task=ctx.t(_task_key(ctx, state.name))))
+    await _ask_again(ctx, flow, state)
+    return True
+
+
+def _registered(ctx: Ctx, state: FlowState) -> Flow | None:
+    registry: FlowRegistry | None = ctx.context.application.bot_data.get(FLOWS_KEY)
+    return registry.by_name.get(state.name) if registry is not None else None
+
+
+async def _still_theirs(ctx: Ctx, flow: Flow) -> bool:
+    """Whether the person's role has the flow; if not, it is ended and they are told."""
+    if permits(ctx.role, flow.role):
+        return True
+    await flows.clear(ctx.db, ctx.user_id)  # answers for a role they no longer have
+    await ctx.reply(ctx.t("flow.role_ended"))
+    return False
+
+
+async def _ask_again(ctx: Ctx, flow: Flow, state: FlowState) -> None:
+    if state.unasked:
+        await flows.set_unasked(ctx.db, ctx.user_id, False)
+    await flow.ask(ctx, state)
 
 
 def _task_key(ctx: Ctx, name: str) -> str:

@@ -79,9 +79,8 @@ def contact_words(ctx: Ctx, day: date, kind: ContactKind) -> dict[str, object]:
 
 
 def program_label(ctx: Ctx, name: str) -> str:
-    """A program's name; the seeded default one is translated."""
-    key = f"program.{name}"
-    return ctx.t(key) if ctx.services.catalog.has(key) else name
+    """A program's name; the seeded default one is translated (services.texts)."""
+    return texts.program_name(ctx.services, ctx.lang, name)
 
 
 async def may(ctx: Ctx, action: Action, target: Target = None) -> bool:

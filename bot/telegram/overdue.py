@@ -27,6 +27,7 @@ from bot.services import referrals as referral_cases
 from bot.services.overdue import Area, overdue
 from bot.telegram.commands import Command
 from bot.telegram.context import Ctx, handler
+from bot.telegram.format import name_or_id, names_listed
 from bot.telegram.household_ui import short
 from bot.telegram.keyboards import buttons, picker
 
@@ -100,6 +101,11 @@ async def show(ctx: Ctx, *, query: str = "", area_id: int | None = None) -> None
     found = await overdue(ctx.services, today, query=query, area_id=area_id)
     if found.not_found:
         await ctx.reply(ctx.t("overdue.not_found", query=query))
+        return
+    if found.matches:  # several workers' names hold the text: which one is never guessed
+        await ctx.reply(ctx.t("overdue.several", query=query, count=len(found.matches),
+                              names=names_listed(ctx.t, found.matches),
+                              example=name_or_id(found.matches, found.matches[0])))
         return
     label = ""
     if found.area_name is not None:

@@ -61,6 +61,15 @@ class PairDraft:
     search: int = 0
 
 
+def _worker_label(ctx: Ctx, worker: pairings.WorkerChoice) -> str:
+    """'陈社工 · 东门社区 (1)': the name, the communities served, the households paired now."""
+    if not worker.areas:
+        return ctx.label("pair.worker_button_no_area", name=short(worker.name),
+                         households=worker.households)
+    return ctx.label("pair.worker_button", name=short(worker.name),
+                     areas=short(ctx.join(list(worker.areas)), 16), households=worker.households)
+
+
 class PairFlow(StepFlow[PairDraft]):
     """household → worker → program (when there are several) → confirm."""
 
@@ -95,11 +104,6 @@ class PairFlow(StepFlow[PairDraft]):
         if await self.busy(ctx, this_too=True):
             return
         await self._household_chosen(ctx, PairDraft(), found)
-
-    async def expect(self, ctx: Ctx, step: str) -> None:
-        """A name to search at the household step; else a button."""
-        key = "pair.expect_household" if step == HOUSEHOLD else "pair.expect_worker"
-        await ctx.reply(ctx.t(key))
 
     async def on_button(self, ctx: Ctx, state: FlowState, parts: list[str]) -> None:
         """Take a button at the current step (coordinators only; data is checked)."""
@@ -136,20 +140,23 @@ class PairFlow(StepFlow[PairDraft]):
         return await my_households.matching(ctx.services, query, MATCHES_MAX)
 
     async def _ask_worker(self, ctx: Ctx, draft: PairDraft) -> None:
-        choices = await pairings.workers(ctx.services)
-        if not choices:
+        choices = await pairings.workers(ctx.services, draft.hid)
+        if not choices.workers:
             await self.end(ctx)
             await ctx.reply(ctx.t("pair.no_workers"))
             return
         await ctx.reply(*await self._workers_view(ctx, draft, choices, draft.page))
 
-    async def _workers_view(self, ctx: Ctx, draft: PairDraft, choices: list[pairings.WorkerChoice],
+    async def _workers_view(self, ctx: Ctx, draft: PairDraft, choices: pairings.Choices,
                             number: int) -> tuple[str, InlineKeyboardMarkup]:
-        """Page `number` of the workers to choose from, with whom the household has now."""
-        items = [(f"{short(w.name)} ({w.households})", WORKER_B.data(w.telegram_id))
-                 for w in choices]
+        """Page `number` of the workers to choose from (the household's community's first,
+        each with the communities they serve), with whom the household has now."""
+        items = [(_worker_label(ctx, w), WORKER_B.data(w.telegram_id)) for w in choices.workers]
         rows, page = picker(ctx.t, items, number, WORKERS_PAGE.data, 2)
         lines = [ctx.t("pair.ask_worker", name=draft.name)]
+        if choices.area_name is not None:
+            lines.append(ctx.t("pair.local_first" if choices.local else "pair.none_local",
+                               area=choices.area_name))
         current = await pairings.active_for_household(ctx.services, draft.hid)
         if current:
             lines.append(ctx.t("pair.current", worker=ctx.join(
@@ -158,8 +165,8 @@ class PairFlow(StepFlow[PairDraft]):
 
     async def _turn_workers(self, ctx: Ctx, draft: PairDraft, number: int) -> Refused | None:
         """Another page of workers, in the same message."""
-        choices = await pairings.workers(ctx.services)
-        if not choices:
+        choices = await pairings.workers(ctx.services, draft.hid)
+        if not choices.workers:
             return STALE
         draft.page = number
         await self.save(ctx, WORKER, draft)
@@ -184,6 +191,11 @@ class PairFlow(StepFlow[PairDraft]):
             text = ctx.t("pair.confirm_handover", previous=current[0].worker_name, **values)
         else:
             text = ctx.t("pair.confirm", **values)
+        choices = await pairings.workers(ctx.services, draft.hid)
+        chosen = choices.find(draft.worker)
+        if chosen is not None and choices.away(chosen):  # said before it is done, not after
+            text += "\n" + ctx.t("pair.other_area", worker=chosen.name, area=choices.area_name,
+                                 areas=ctx.join(list(chosen.areas)))
         await ctx.reply(text, buttons([[(ctx.t("pair.yes"), YES.data()),
                                         (ctx.t("pair.no"), NO.data())]]))
 
@@ -230,8 +242,7 @@ class PairFlow(StepFlow[PairDraft]):
         return None
 
     async def _worker(self, ctx: Ctx, draft: PairDraft, worker_id: int) -> Refused | None:
-        worker = next((w for w in await pairings.workers(ctx.services)
-                       if w.telegram_id == worker_id), None)
+        worker = (await pairings.workers(ctx.services, draft.hid)).find(worker_id)
         if worker is None:
             return STALE
         draft.worker, draft.worker_name = worker.telegram_id, worker.name

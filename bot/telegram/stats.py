@@ -36,6 +36,8 @@ from bot.services import figures as service
 from bot.services import referrals as referral_cases
 from bot.telegram.commands import Command, allowed
 from bot.telegram.context import Ctx, handler
+from bot.telegram.format import name_or_id, names_listed
+from bot.telegram.household_ui import program_label
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -93,7 +95,7 @@ _CODE = {"kind": "kind", "service": "service"}
 def render(ctx: Ctx, c: fg.Comparison) -> list[str]:
     """The figures as lines of Telegram HTML (compact; the spreadsheet has the rest)."""
     now, before = c.now, c.before
-    lines = [ctx.t("stats.title_own" if c.worker_id is not None else "stats.title_all"),
+    lines = [_title(ctx, c),
              ctx.t("stats.span", start=now.span.start.isoformat(), end=now.span.end.isoformat(),
                    days=now.span.days, before_start=before.span.start.isoformat(),
                    before_end=before.span.end.isoformat()), ""]
@@ -119,13 +121,22 @@ def render(ctx: Ctx, c: fg.Comparison) -> list[str]:
                        households_before=before.pairs.households))
     for pid, count in now.pairs.by_program.items():
         lines.append(ctx.t("stats.pairs_program",
-                           program=_label(ctx, "program", c.program_names.get(pid, str(pid))),
+                           program=program_label(ctx, c.program_names.get(pid, str(pid))),
                            households=count.households, people=count.people,
                            workers=now.pairs.workers_by_program.get(pid, 0)))
     lines += _kept_lines(ctx, c)
     lines += _report_lines(ctx, now.reports, before.reports)
     lines += _group_lines(ctx, now)
     return lines
+
+
+def _title(ctx: Ctx, c: fg.Comparison) -> str:
+    """Whose figures: everyone's, the reader's own, or a named worker's."""
+    if c.worker_id is None:
+        return ctx.t("stats.title_all")
+    if c.worker_id == ctx.user_id:
+        return ctx.t("stats.title_own")
+    return ctx.t("stats.title_worker", worker=c.worker_name)
 
 
 def _kept_lines(ctx: Ctx, c: fg.Comparison) -> list[str]:
@@ -137,7 +148,7 @@ def _kept_lines(ctx: Ctx, c: fg.Comparison) -> list[str]:
     for pid, rule in keys:
         a, b = c.now.kept.get((pid, rule), fg.Kept()), c.before.kept.get((pid, rule), fg.Kept())
         lines.append(ctx.t(
-            "stats.kept_line", program=_label(ctx, "program", c.program_names.get(pid, str(pid))),
+            "stats.kept_line", program=program_label(ctx, c.program_names.get(pid, str(pid))),
             rule=Html(ctx.t("stats.rule", kind=_label(ctx, "kind", rule.kind.value),
                             period=ctx.t(f"stats.every.{rule.period.value}"))),
             met=a.met, due=a.due, missed=a.missed, met_before=b.met, due_before=b.due,
@@ -241,23 +252,50 @@ def _arguments(ctx: Ctx) -> str:
 
 
 async def stats_command(ctx: Ctx) -> None:
-    """/stats: period buttons, or `/stats FROM TO [WORKER ID]` at once."""
+    """/stats: period buttons; `/stats FROM TO` at once; `/stats [FROM TO] WORKER` (a name or
+    an id, as /overdue takes one) for one worker's."""
     args = _arguments(ctx)
-    mine = "" if allowed(ctx.role, Role.COORDINATOR) else str(ctx.user_id)
+    mine = None if allowed(ctx.role, Role.COORDINATOR) else ctx.user_id
     if not args:
-        await ctx.reply(ctx.t("stats.ask"), _preset_buttons(
-            ctx, lambda name: PERIOD.data(name, int(mine or 0))))
+        await _ask_period(ctx, mine)
         return
-    words = args.split()
-    worker: int | None = int(mine) if mine else None
-    if len(words) >= 3 and words[-1].isdigit() and len(words[-1]) <= 15:
-        worker = int(words.pop())  # dates always carry separators; a bare number is a worker
     try:
-        span = fg.parse_span(" ".join(words))
+        span, who = fg.split_span(args)
     except fg.SpanError as exc:
         await ctx.reply(ctx.t(f"stats.problem.{exc.problem.value}"))
         return
-    await show(ctx, span, worker)
+    if span is not None and not who:
+        await show(ctx, span, mine)
+        return
+    try:
+        found = await service.named(ctx.services, ctx.person, who)
+    except service.Refused as refused:
+        await ctx.reply(ctx.t(f"stats.refused.{refused.refusal.value}"))
+        return
+    if len(found) == 1:
+        worker = found[0]
+        if span is None:
+            await _ask_period(ctx, worker.telegram_id, worker.name)
+        else:
+            await show(ctx, span, worker.telegram_id)
+    elif found:  # several names hold the text: which one is never guessed
+        await ctx.reply(ctx.t("stats.several", query=who, count=len(found),
+                              names=names_listed(ctx.t, found),
+                              example=name_or_id(found, found[0])))
+    elif span is None:  # neither dates nor a name: say how to send both
+        await ctx.reply(ctx.t("stats.problem.format") + (
+            "\n" + ctx.t("stats.usage_worker") if ctx.role is Role.COORDINATOR else ""))
+    elif ctx.role is Role.COORDINATOR:
+        await ctx.reply(ctx.t("stats.unknown_worker", query=who))
+    else:  # a worker naming nobody: their own figures are all they may ask for
+        await ctx.reply(ctx.t("stats.refused.not_yours"))
+
+
+async def _ask_period(ctx: Ctx, worker: int | None, name: str = "") -> None:
+    """The period buttons, for everyone's figures, the reader's own, or a named worker's."""
+    text = (ctx.t("stats.ask_worker", worker=name) if worker not in (None, ctx.user_id)
+            else ctx.t("stats.ask"))
+    await ctx.reply(text, _preset_buttons(ctx, lambda preset: PERIOD.data(preset, worker or 0)))
 
 
 async def on_stats_button(ctx: Ctx) -> None:
@@ -286,8 +324,9 @@ async def show(ctx: Ctx, span: fg.Span, worker: int | None) -> None:
     drawn = await asyncio.to_thread(chart, ctx, found)
     if drawn is not None:
         await ctx.send_photo(drawn[0], drawn[1])
-    # The share of obligations met over the last periods, per programme rule.
-    trend = await charts.trend_chart(ctx.services, ctx.lang, span.end)
+    # The share of obligations met over the last periods, per programme rule: of the same
+    # obligations as the figures above (one worker's share, when they are one worker's).
+    trend = await charts.trend_chart(ctx.services, ctx.lang, span.end, found.worker_id)
     if trend is not None:
         await ctx.send_photo(trend[0], trend[1])
 

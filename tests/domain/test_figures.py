@@ -44,6 +44,35 @@ def test_refused_ranges(text: str, problem: fg.SpanProblem) -> None:
     assert refused.value.problem is problem
 
 
+Q1 = fg.Span(D(2026, 1, 1), D(2026, 3, 31))
+
+
+@pytest.mark.parametrize(("text", "span", "rest"), [
+    ("2026-01-01 2026-03-31", Q1, ""),
+    ("2026-01-01 2026-03-31 陈社工", Q1, "陈社工"),
+    ("2026-01-01 至 2026-03-31 7001", Q1, "7001"),  # the dates' own words are not a name
+    ("2026-01-01 2026-03-31  Liu  Wei ", Q1, "Liu Wei"),  # a name of two words
+    ("2026/1/1 2026.3.31 陈", Q1, "陈"),
+    ("陈社工", None, "陈社工"),  # no dates: a name alone (or nothing /stats can read)
+    ("last  week", None, "last week"),
+    ("2026-01-01 陈社工", None, "2026-01-01 陈社工"),
+])
+def test_dates_and_whose_figures(text: str, span: fg.Span | None, rest: str) -> None:
+    assert fg.split_span(text) == (span, rest)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("2026-02-30 2026-03-31 陈社工", fg.SpanProblem.DATE),  # dates, wrong: said as dates
+    ("2026-03-31 2026-01-01 7001", fg.SpanProblem.REVERSED),
+    ("2020-01-01 2025-01-02 Liu", fg.SpanProblem.TOO_LONG),
+])
+def test_wrong_dates_before_a_name_are_refused_as_dates(text: str,
+                                                       problem: fg.SpanProblem) -> None:
+    with pytest.raises(fg.SpanError) as refused:
+        fg.split_span(text)
+    assert refused.value.problem is problem
+
+
 @pytest.mark.parametrize(("name", "today", "start", "end"), [
     ("month", D(2026, 11, 18), D(2026, 11, 1), D(2026, 11, 30)),
     ("last_month", D(2026, 1, 5), D(2025, 12, 1), D(2025, 12, 31)),

@@ -391,9 +391,9 @@ async def test_pair_offers_45_workers_a_page_at_a_time(
     await coordinator.send("张大爷")
     question = await coordinator.expect("张大爷 由谁结对")
     within_limits(question)
-    assert "社工043 (0)" not in question.labels
+    assert "社工043 · 翠竹社区 (0)" not in question.labels
     question = await turn_to(coordinator, question, 3, 3)
-    await coordinator.press("社工043 (0)", in_message=question)
+    await coordinator.press("社工043 · 翠竹社区 (0)", in_message=question)
     await coordinator.expect("确认：社工043 从今天起结对 张大爷")
     await coordinator.press(label("zh", "pair.yes"))
     await coordinator.expect("已结对：社工043 ↔ 张大爷")
@@ -743,7 +743,7 @@ async def test_the_other_paged_questions_resumed_from_start_reopen_at_the_page_l
     await coordinator.send("李阿婆")
     await turn_to(coordinator, await coordinator.expect("李阿婆 由谁结对"), 2, 3)
     question = await back_from_start(coordinator, "李阿婆 由谁结对", 2, 3)
-    await coordinator.press("社工030 (0)", in_message=question)
+    await coordinator.press("社工030 · 东门社区001 (0)", in_message=question)
     await coordinator.expect("确认：社工030 从今天起结对 李阿婆")
     await coordinator.send("/cancel")
     await coordinator.expect("还需要什么")

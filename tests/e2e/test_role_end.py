@@ -42,7 +42,7 @@ async def pair_with_chen(bot: BotProcess, api: FakeBotApi, coordinator: FakeUser
     await coordinator.expect("安排结对")
     await coordinator.send("小明")
     await coordinator.expect("王小明 由谁结对")
-    await coordinator.press("陈社工 (0)")
+    await coordinator.press("陈社工 · 东门社区 (0)")  # the community served, households paired
     await coordinator.expect("确认：陈社工 从今天起结对 王小明")
     hold_back(api, held)
     await coordinator.press("✅ 确认")
