@@ -942,7 +942,8 @@ async def test_pair_by_name_pages_the_matches_and_one_on_page_2_is_paired(
     assert "这一步已经过去了" in await coordinator.press(NEXT, in_message=earlier)
     found = await back_from_start(coordinator, "名字里有“王家”的有 30 户", 2, 2)
     await coordinator.press("王家27", in_message=found)
-    await coordinator.press("陈社工 (0)", in_message=await coordinator.expect("王家27 由谁结对"))
+    await coordinator.press("陈社工 · 东门社区 (0)",
+                            in_message=await coordinator.expect("王家27 由谁结对"))
     await coordinator.press("✅ 确认",
                             in_message=await coordinator.expect("确认：陈社工 从今天起结对 王家27"))
     await coordinator.expect("已结对：陈社工 ↔ 王家27")

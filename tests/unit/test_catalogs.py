@@ -51,10 +51,11 @@ PLURAL_NOUNS = re.compile(r"\b1 (households|workers|people|entries|errors|minute
 
 
 # Texts whose number is never 1: a name's matches when there are several (one opens at once)
-# or more than a page, and limits set in code or configuration (24 hours, 3 minutes, 7 days).
+# or more than a page, several workers of one name, and limits set in code or configuration
+# (24 hours, 3 minutes, 7 days).
 NEVER_ONE = re.compile(r"(\.expired|\.found|search_too_many|\.choose|ambiguous_match|"
                        r"ask_household_many|voice_too_long|ask\.description|no_header|"
-                       r"invite\.made)$")
+                       r"invite\.made|\.several)$")
 
 
 def test_english_never_says_one_with_a_plural_noun(catalog: Catalog) -> None:
