@@ -89,13 +89,13 @@ async def street_of(db: Database) -> dict[int, str | None]:
     return {a.area_id: a.street_name for a in await streets_of_areas(db)}
 
 
-async def active(db: Database) -> list[Area]:
+async def active(db: Database | Tx) -> list[Area]:
     """Areas in use, by name."""
     rows = await db.fetchall("SELECT id, name, retired FROM areas WHERE retired = 0 ORDER BY name")
     return [Area(r["id"], r["name"], bool(r["retired"])) for r in rows]
 
 
-async def get(db: Database, area_id: int) -> Area | None:
+async def get(db: Database | Tx, area_id: int) -> Area | None:
     """One area by id (retired ones too)."""
     row = await db.fetchone("SELECT id, name, retired FROM areas WHERE id = ?", (area_id,))
     return None if row is None else Area(row["id"], row["name"], bool(row["retired"]))
@@ -109,16 +109,49 @@ class Standing:
     open_reports: int
     households: int
     workers: int
+    referrals: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """Nothing that would be stranded if the community were retired."""
+        return not (self.open_reports or self.households or self.workers or self.referrals)
 
 
 async def standing(db: Database | Tx, area_id: int) -> Standing:
-    """A community's open reports, active households and active workers."""
+    """A community's open reports, active households, active workers and open referrals."""
     row = await db.fetchone(
         "SELECT (SELECT COUNT(*) FROM reports WHERE area_id = :a "
         "        AND status IN ('new', 'acknowledged')) AS reports, "
         "(SELECT COUNT(*) FROM households WHERE area_id = :a AND archived = 0) AS households, "
         "(SELECT COUNT(*) FROM person_areas pa JOIN people p ON p.telegram_id = pa.telegram_id "
-        " WHERE pa.area_id = :a AND p.role = 'worker' AND p.active = 1) AS workers",
+        " WHERE pa.area_id = :a AND p.role = 'worker' AND p.active = 1) AS workers, "
+        "(SELECT COUNT(*) FROM referrals WHERE area_id = :a AND stage != 'closed') AS referrals",
         {"a": area_id})
     assert row is not None
-    return Standing(int(row["reports"]), int(row["households"]), int(row["workers"]))
+    return Standing(int(row["reports"]), int(row["households"]), int(row["workers"]),
+                    int(row["referrals"]))
+
+
+async def move_in(tx: Tx, from_id: int, to_id: int) -> None:
+    """Move what a community still has (open reports and referrals, active households, the
+    people who serve it) to another one; closed cases and archived households keep it."""
+    await tx.execute("UPDATE reports SET area_id = ? WHERE area_id = ? "
+                     "AND status IN ('new', 'acknowledged')", (to_id, from_id))
+    await tx.execute("UPDATE referrals SET area_id = ? WHERE area_id = ? AND stage != 'closed'",
+                     (to_id, from_id))
+    await tx.execute("UPDATE households SET area_id = ? WHERE area_id = ? AND archived = 0",
+                     (to_id, from_id))
+    # Everyone linked to it (off duty too: back on duty they serve a community in use).
+    await tx.execute("INSERT OR IGNORE INTO person_areas (telegram_id, area_id) "
+                     "SELECT telegram_id, ? FROM person_areas WHERE area_id = ?",
+                     (to_id, from_id))
+    await tx.execute("DELETE FROM person_areas WHERE area_id = ?", (from_id,))
+
+
+async def filterable(db: Database) -> list[Area]:
+    """Communities to filter lists by: those in use, and retired ones that still have a
+    household recorded under them, by name."""
+    rows = await db.fetchall(
+        "SELECT id, name, retired FROM areas a WHERE retired = 0 OR EXISTS "
+        "(SELECT 1 FROM households h WHERE h.area_id = a.id) ORDER BY name")
+    return [Area(r["id"], r["name"], bool(r["retired"])) for r in rows]

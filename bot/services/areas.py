@@ -3,6 +3,7 @@ retire them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.paging import Page, page_holding, page_of
@@ -68,18 +69,53 @@ async def standing(services: Services, area_id: int) -> Standing:
     return await areas.standing(services.db, area_id)
 
 
-async def retire(services: Services, actor: int, area_id: int, now: datetime) -> bool:
-    """Retire a community, audited with what it had (its reports, households and workers keep
-    it; it is no longer offered); False if it was not in use."""
+@dataclass(frozen=True)
+class Retired:
+    """How a retirement went: `done`, `already` (retired meanwhile), `not_empty` (it has
+    something to move first), `no_target` (the community to move to is not in use); what it
+    had, and where that went."""
+
+    outcome: str
+    had: Standing | None = None
+    into: Area | None = None
+
+
+async def retire(services: Services, actor: int, area_id: int, now: datetime, *,
+                 into: int | None = None) -> Retired:
+    """Retire a community, audited with what it had. What it still has (open cases, active
+    households, its workers) moves to the community `into` in the same transaction; without
+    one, only a community with nothing to move is retired, so nothing is left stranded."""
     async with services.db.transaction() as tx:
-        if not await store.retire_area_in(tx, area_id):
-            return False
+        area = await areas.get(tx, area_id)
+        if area is None or area.retired:
+            return Retired("already")
         had = await areas.standing(tx, area_id)
-        await audit.record(tx, now, actor, "area.retire", "area", area_id,
-                           {"open_reports": had.open_reports, "households": had.households,
-                            "workers": had.workers})
-    return True
+        target = await areas.get(tx, into) if into is not None else None
+        if into is not None and (target is None or target.retired or target.id == area_id):
+            return Retired("no_target", had)
+        if target is None and not had.empty:
+            return Retired("not_empty", had)
+        if target is not None:
+            await areas.move_in(tx, area_id, target.id)
+        await store.retire_area_in(tx, area_id)
+        detail: dict[str, object] = {"open_reports": had.open_reports,
+                                     "households": had.households, "workers": had.workers,
+                                     "referrals": had.referrals}
+        if target is not None:
+            detail |= {"into": target.id, "into_name": target.name}
+        await audit.record(tx, now, actor, "area.retire", "area", area_id, detail)
+    return Retired("done", had, target)
 
 
-__all__ = ["Area", "AreaStreet", "Standing", "active", "add", "by_street", "get", "page",
-           "rename", "retire", "standing"]
+async def move_targets(services: Services, area_id: int) -> list[Area]:
+    """The communities in use that a retiring one's cases and households may move to."""
+    return [a for a in await areas.active(services.db) if a.id != area_id]
+
+
+async def filterable(services: Services) -> list[Area]:
+    """Communities that lists filter by: in use, or retired with households still under them."""
+    return await areas.filterable(services.db)
+
+
+__all__ = ["Area", "AreaStreet", "Retired", "Standing", "active", "add", "by_street",
+           "filterable", "get", "move_targets", "page", "rename", "retire", "standing"]

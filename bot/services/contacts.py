@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -30,6 +30,9 @@ class Logged:
     contact: Contact
     replaced: bool
     still_owed: list[Obligation]
+    # What it met in a period already ended (logged late: those items leave /due and
+    # /overdue), so the worker is told which period it counted for.
+    met_late: list[Obligation] = field(default_factory=list)
 
 
 async def log_contact(services: Services, new: NewContact, today: date,
@@ -47,6 +50,7 @@ async def log_contact(services: Services, new: NewContact, today: date,
     # The contact counts under the worker's oldest programme with this household.
     pairing = mine[min(mine)]
     old = await contacts.get(db, replaces) if replaces else None
+    missed = await _missed_on(services, new.household_id, new.day, today)
     async with db.transaction() as tx:
         # A correction replaces the entry or is not saved at all: saved beside the old one
         # (begun within the 24 hours, saved after them), the contact would count twice.
@@ -69,5 +73,24 @@ async def log_contact(services: Services, new: NewContact, today: date,
     saved = await contacts.get(db, contact_id)
     assert saved is not None
     owed = await obligations.for_household(db, new.household_id, today)
-    return Logged(saved, bool(replaced),
-                  [o for _, o in owed if o.status is not Status.MET])
+    met = {(o.pairing_id, o.key) for o in await _past_of(services, new.household_id, new.day,
+                                                         today) if o.status is Status.MET}
+    return Logged(saved, bool(replaced), [o for _, o in owed if o.status is not Status.MET],
+                  [o for o in missed if (o.pairing_id, o.key) in met])
+
+
+async def _past_of(services: Services, household_id: int, day: date,
+                   today: date) -> list[Obligation]:
+    """The household's obligations of ended periods that hold `day`."""
+    if day > today:
+        return []
+    owed = await obligations.for_household(services.db, household_id, today,
+                                           history_periods=None)
+    return [o for _, o in owed if day in o.period and today not in o.period]
+
+
+async def _missed_on(services: Services, household_id: int, day: date,
+                     today: date) -> list[Obligation]:
+    """Those of them still missed (what a contact on `day` would meet late)."""
+    return [o for o in await _past_of(services, household_id, day, today)
+            if o.status is Status.MISSED]

@@ -34,7 +34,8 @@ async def overdue(services: Services, today: date, *, query: str = "",
     """Missed obligations of the period just ended, optionally for one area or worker."""
     items = await obligations.everyone(services.db, today, history_periods=1)
     people = await store.people_by_id(services.db, {i.worker_id for i in items})
-    known = await areas.active(services.db)
+    # A retired community is offered while households are still recorded under it.
+    known = await areas.filterable(services.db)
     worker_id: int | None = None
     area_name: str | None = None
     worker_name: str | None = None

@@ -51,6 +51,7 @@ from bot.telegram.household_ui import (
     may,
     obligation_text,
     pairs,
+    period_label,
     short,
     today,
 )
@@ -439,6 +440,9 @@ class LogFlow(StepFlow[LogDraft]):
         if logged.replaced:
             lines.append(ctx.t("log.replaced"))
         now_day = today(ctx)
+        # Logged late for a period already ended: say which one it counted for.
+        lines += [ctx.t("log.met_late", period=period_label(ctx, o, now_day),
+                        kind=ctx.t(f"kind_word.{o.rule.kind.value}")) for o in logged.met_late]
         open_items = logged.still_owed
         if open_items:
             lines.append(ctx.t("log.next_title"))

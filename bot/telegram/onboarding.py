@@ -29,7 +29,7 @@ from bot.telegram.flowkit import CODEC, STALE, Int, Maybe, Refused, Step, StepFl
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.format import join_within, local_time
 from bot.telegram.household_ui import short
-from bot.telegram.keyboards import buttons, page_line, page_rows
+from bot.telegram.keyboards import buttons, page_line, page_rows, picker
 from bot.telegram.menus import menu_keyboard, publish_person
 from bot.telegram.streets import open_button as streets_button
 from bot.telegram.titles import coordinator_lines
@@ -48,6 +48,10 @@ AREA_RENAME, AREA_RETIRE = AR.button("ren", Int(9)), AR.button("ret", Int(9))
 # Retiring takes a second press: ar:retyes:<id> does it, ar:keep:<id> leaves it.
 AREA_RETIRE_SURE, AREA_KEEP = AR.button("retyes", Int(9)), AR.button("keep", Int(9))
 AREA_PAGE = AR.button("pg", Int(4))  # ar:pg:<page>  a page of the communities
+# A community with something still open is retired by moving it: ar:mv:<id>:<to> moves what
+# it has to <to> and retires it; ar:mvp:<id>:<page> turns the page of communities to move to.
+AREA_MOVE = AR.button("mv", Int(9), Int(9))
+AREA_MOVE_PAGE = AR.button("mvp", Int(9), Int(4))
 ARF = CODEC.prefix("arf", "the /areas flow")  # typed names only: no buttons of its own
 WK = CODEC.prefix("wk", "/workers")
 WORKER_OFF, WORKER_ON = WK.button("off", Int(15)), WK.button("on", Int(15))
@@ -409,6 +413,9 @@ class AreaFlow(StepFlow[AreaDraft]):
             await self.save(ctx, ADD_STEP, AreaDraft())
             await ctx.reply(ctx.t("triage.areas.ask_name", max=AREA_NAME_MAX))
             return
+        if (moving := AREA_MOVE.parse(data) or AREA_MOVE_PAGE.parse(data)) is not None:
+            await self._moving(ctx, data, *moving)
+            return
         pressed = next(((b, p[0]) for b in (AREA_RENAME, AREA_RETIRE, AREA_RETIRE_SURE,
                                             AREA_KEEP) if (p := b.parse(data))), None)
         area = await areas.get(ctx.services, pressed[1]) if pressed is not None else None
@@ -427,33 +434,78 @@ class AreaFlow(StepFlow[AreaDraft]):
         elif pressed[0] is AREA_RETIRE:
             await ctx.answer()
             await self._confirm_retire(ctx, area)
-        else:
-            await self._retire(ctx, area, sure=pressed[0] is AREA_RETIRE_SURE)
-
-    async def _confirm_retire(self, ctx: Ctx, area: areas.Area) -> None:
-        """Say what retiring means for this community, with Confirm and Cancel."""
-        had = await areas.standing(ctx.services, area.id)
-        await ctx.reply(ctx.t("triage.areas.confirm_retire", name=area.name,
-                              reports=had.open_reports, households=had.households,
-                              workers=had.workers),
-                        buttons([[(ctx.t("triage.areas.yes_retire"),
-                                   AREA_RETIRE_SURE.data(area.id)),
-                                  (ctx.t("triage.areas.keep"), AREA_KEEP.data(area.id))]]))
-
-    async def _retire(self, ctx: Ctx, area: areas.Area, *, sure: bool) -> None:
-        """The answer to the confirmation: retire (audited), or keep it."""
-        if not sure:
+        elif pressed[0] is AREA_KEEP:
             await ctx.answer()
             await ctx.drop_keyboard()
             await ctx.reply(ctx.t("triage.areas.kept", name=area.name))
-            return
-        was_on = (await areas.page(ctx.services, 0, holding=area.id)).number
-        if not await areas.retire(ctx.services, ctx.user_id, area.id, ctx.now):
+        else:
+            await self._retire(ctx, area)
+
+    async def _moving(self, ctx: Ctx, data: str, area_id: int, second: int) -> None:
+        """ar:mv:<id>:<to> (move and retire) or ar:mvp:<id>:<page> (another page)."""
+        area = await areas.get(ctx.services, area_id)
+        if area is None:
+            await ctx.answer(ctx.t("error.stale_button"), alert=True)
+        elif area.retired:
             await ctx.answer(already_retired(ctx, area), alert=True)
+            await ctx.drop_keyboard()
+        elif AREA_MOVE_PAGE.parse(data) is not None:
+            await ctx.answer()
+            await self._confirm_retire(ctx, area, second, edit=True)
+        else:
+            await self._retire(ctx, area, into=second)
+
+    async def _confirm_retire(self, ctx: Ctx, area: areas.Area, number: int = 0, *,
+                              edit: bool = False) -> None:
+        """Say what retiring means for this community, with Confirm and Cancel; one that
+        still has open cases, households or workers is retired by moving them, so the
+        confirmation offers the communities to move them to (page `number`)."""
+        had = await areas.standing(ctx.services, area.id)
+        keep = (ctx.t("triage.areas.keep"), AREA_KEEP.data(area.id))
+        counts = {"name": area.name, "reports": had.open_reports, "households": had.households,
+                  "workers": had.workers, "referrals": had.referrals}
+        if had.empty:
+            text, rows = (ctx.t("triage.areas.confirm_retire", name=area.name),
+                          [[(ctx.t("triage.areas.yes_retire"), AREA_RETIRE_SURE.data(area.id)),
+                            keep]])
+        elif not (targets := await areas.move_targets(ctx.services, area.id)):
+            text, rows = ctx.t("triage.areas.confirm_stuck", **counts), [[keep]]
+        else:
+            items = [(ctx.label("triage.areas.move_to", name=a.name),
+                      AREA_MOVE.data(area.id, a.id)) for a in targets]
+            rows, page = picker(ctx.t, items, number,
+                                lambda n: AREA_MOVE_PAGE.data(area.id, n), 2)
+            text = "\n".join([ctx.t("triage.areas.confirm_move", **counts), *page])
+            rows.append([keep])
+        if edit:
+            await ctx.edit_or_reply(text, buttons(rows))
+        else:
+            await ctx.reply(text, buttons(rows))
+
+    async def _retire(self, ctx: Ctx, area: areas.Area, *, into: int | None = None) -> None:
+        """The answer to the confirmation: retire (audited), moving what it has to `into`."""
+        was_on = (await areas.page(ctx.services, 0, holding=area.id)).number
+        done = await areas.retire(ctx.services, ctx.user_id, area.id, ctx.now, into=into)
+        if done.outcome == "already":
+            await ctx.answer(already_retired(ctx, area), alert=True)
+            return
+        if done.outcome != "done":
+            # Something came in since it was asked (or the chosen community was retired):
+            # ask again with what it has now.
+            await ctx.answer(ctx.label(f"triage.areas.changed_{done.outcome}", size=200),
+                             alert=True)
+            await ctx.drop_keyboard()
+            await self._confirm_retire(ctx, area)
             return
         await ctx.answer()
         await ctx.drop_keyboard()
-        await ctx.reply(ctx.t("triage.areas.retired", name=area.name))
+        if done.into is None or done.had is None:
+            await ctx.reply(ctx.t("triage.areas.retired", name=area.name))
+        else:
+            await ctx.reply(ctx.t("triage.areas.retired_moved", name=area.name,
+                                  into=done.into.name, reports=done.had.open_reports,
+                                  households=done.had.households, workers=done.had.workers,
+                                  referrals=done.had.referrals))
         await self.admin.show_areas(ctx, was_on)  # the page the coordinator was on
 
     async def _typed_name(self, ctx: Ctx, draft: AreaDraft, message: Message) -> bool:

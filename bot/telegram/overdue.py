@@ -85,7 +85,7 @@ async def on_button(ctx: Ctx) -> None:
     data = ctx.query.data if ctx.query and ctx.query.data else ""
     if (page := AREAS_PAGE.parse(data)) is not None:
         await ctx.answer()
-        await ctx.edit_or_reply(*_filter(ctx, await areas.active(ctx.services), page[0]))
+        await ctx.edit_or_reply(*_filter(ctx, await areas.filterable(ctx.services), page[0]))
         return
     area = OF_AREA.parse(data)
     if area is None and EVERYONE.parse(data) is None:
@@ -130,7 +130,8 @@ async def show(ctx: Ctx, *, query: str = "", area_id: int | None = None) -> None
 
 def _filter(ctx: Ctx, known: list[Area], number: int) -> tuple[str, InlineKeyboardMarkup]:
     """The filter under the list: "all", then page `number` of the communities to choose."""
-    items = [(short(a.name, 20), OF_AREA.data(a.id)) for a in known]
+    items = [(ctx.label("overdue.retired_area", name=short(a.name, 20)) if a.retired
+              else short(a.name, 20), OF_AREA.data(a.id)) for a in known]
     rows, page = picker(ctx.t, items, number, AREAS_PAGE.data, 3)
     return ("\n".join([ctx.t("overdue.hint"), *page]),
             buttons([[(ctx.t("overdue.all"), EVERYONE.data())], *rows]))

@@ -287,11 +287,13 @@ class PairFlow(StepFlow[PairDraft]):
         else:
             await ctx.reply(ctx.t("pair.done", worker=worker_name, name=name))
         if worker_id != ctx.user_id:
-            await self._tell(ctx, worker_id, "pair.to_worker", name=name, by=ctx.user_id)
+            await self._tell(ctx, worker_id, "pair.to_worker", name=name, by=ctx.user_id,
+                             owed=(household_id, name))
         if outcome.previous_worker is not None and outcome.previous_worker != ctx.user_id:
             await self._tell(ctx, outcome.previous_worker, "pair.to_previous", name=name,
                              worker=worker_name)
 
     async def _tell(self, ctx: Ctx, telegram_id: int, key: str, *, by: int | None = None,
-                    **values: object) -> None:
-        await pairings.tell(ctx.services, telegram_id, key, ctx.now, by=by, **values)
+                    owed: tuple[int, str] | None = None, **values: object) -> None:
+        await pairings.tell(ctx.services, telegram_id, key, ctx.now, by=by, owed=owed,
+                            **values)

@@ -270,7 +270,8 @@ async def test_communities_and_programmes_are_changed_on_record_and_retiring_is_
     await coordinator.press_data(retire_button(listing, "东门社区"), listing)
     confirm = await coordinator.expect("确定停用社区“东门社区”吗")
     assert "没办完的求助 1 件，服务对象 2 户，在岗社工 1 位" in confirm.plain, confirm.plain
-    assert confirm.labels == ["确定停用", "先不了"]
+    # What it has moves to a community chosen here (none is left under a retired one).
+    assert confirm.labels == ["转到 笋岗", "转到 翠竹社区", "先不了"], confirm.labels
     await coordinator.press("先不了", in_message=confirm)
     await coordinator.expect("好的，社区“东门社区”继续使用")
     assert not retired(bot, "东门社区")
@@ -281,21 +282,22 @@ async def test_communities_and_programmes_are_changed_on_record_and_retiring_is_
     assert not retired(bot, "东门社区")
     await coordinator.press_data(retire_button(listing, "东门社区"), listing)
     other = await coordinator.expect("确定停用社区“东门社区”吗")  # asked twice
-    await coordinator.press("确定停用", in_message=confirm)
+    await coordinator.press("转到 翠竹社区", in_message=confirm)
     await coordinator.expect("已停用社区“东门社区”")
     assert retired(bot, "东门社区")
     # The same confirmation pressed again, or the other one: already done, nothing more on
     # record, and the other one's buttons go.
     assert "已经停用了" in await coordinator.press_data(sure, confirm)
-    assert "已经停用了" in await coordinator.press("确定停用", in_message=other)
+    assert "已经停用了" in await coordinator.press("转到 翠竹社区", in_message=other)
     assert await bot.until(lambda: not live(coordinator, other).buttons)
     assert "已经停用了" in await coordinator.press_data(retire_button(listing, "东门社区"),
                                                      listing)
     assert audited(bot, "area.retire") == 1
-    with bot.db() as conn:  # what it had stays with it
-        status = conn.execute("SELECT status FROM reports WHERE id = ?",
-                              (int(ref.removeprefix("R-")),)).fetchone()[0]
-    assert status == "new"
+    with bot.db() as conn:  # its open report went with it, still waiting to be taken
+        status, area = conn.execute(
+            "SELECT r.status, a.name FROM reports r JOIN areas a ON a.id = r.area_id "
+            "WHERE r.id = ?", (int(ref.removeprefix("R-")),)).fetchone()
+    assert (status, area) == ("new", "翠竹社区")
 
     await coordinator.send("/programs")
     await coordinator.press("➕ 新建结对方案")
@@ -325,8 +327,10 @@ async def test_in_english_a_community_is_retired_after_a_confirmation_and_on_rec
     await coordinator.expect("“翠竹社区” stays in use")
     await coordinator.press_data(retire_button(listing, "翠竹社区"), listing)
     confirm = await coordinator.expect("Retire the community “翠竹社区”")
-    await coordinator.press("Yes, retire", in_message=confirm)
-    await coordinator.expect("Community “翠竹社区” is retired")
+    assert confirm.labels == ["Move to 东门社区", "Not now"], confirm.labels
+    await coordinator.press("Move to 东门社区", in_message=confirm)
+    done = await coordinator.expect("Community “翠竹社区” is retired")
+    assert "households (1)" in done.plain and "now with “东门社区”" in done.plain, done.plain
     assert "already retired" in await coordinator.press_data(confirm.buttons[0][0][1] or "",
                                                             confirm)
     await coordinator.press(t("en", "triage.areas.add"))
