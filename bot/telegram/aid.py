@@ -41,7 +41,14 @@ from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
-from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
+from bot.telegram.flowkit.answers import (
+    TEXT_ONLY,
+    TEXT_ONLY_OR_SKIP,
+    day_button,
+    day_step,
+    number_step,
+    text_step,
+)
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
 from bot.telegram.flows import FlowRegistry, start_unless_busy
 from bot.telegram.household_ui import (
@@ -148,7 +155,7 @@ class AidFlow(StepFlow[AidDraft]):
             BIG: Step(self._ask_big, buttons=(on(BIG_B, self._big),)),
             DESCRIPTION: text_step("aid.ask_description", self._take_description,
                                    maximum=DESCRIPTION_MAX,
-                                   too_long="aid.problem.description_long"),
+                                   too_long="aid.problem.description_long", media=TEXT_ONLY),
             QUANTITY: number_step("aid.ask_quantity", self._take_quantity,
                                   maximum=QUANTITY_MAX, read=parse_quantity),
             FUND: Step(self._ask_fund, buttons=(on(FUND_B, self._fund),
@@ -156,7 +163,7 @@ class AidFlow(StepFlow[AidDraft]):
             PURPOSE: Step(self._ask_purpose, buttons=(on(PURPOSE_B, self._purpose),)),
             DAY: day_step("aid", DAY_B, self._take_day),
             NOTE: text_step(self._ask_note, self._take_note, maximum=NOTE_MAX,
-                            too_long="aid.problem.note_long",
+                            too_long="aid.problem.note_long", media=TEXT_ONLY_OR_SKIP,
                             options=(on(SKIP, self._skip_note),)),
             CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
         })

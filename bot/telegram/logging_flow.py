@@ -38,6 +38,7 @@ from bot.telegram import household_pages
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import (
+    TEXT_ONLY_OR_SKIP,
     day_button,
     day_step,
     number_step,
@@ -125,14 +126,14 @@ class LogFlow(StepFlow[LogDraft]):
             PEOPLE: number_step(self._ask_people, self._take_people, maximum=PEOPLE_REACHED_MAX,
                                 options=(on(PEOPLE_B, self._people),)),
             NOTE: text_step(self._ask_note, self._take_note, maximum=NOTE_MAX,
-                            too_long="log.problem.note_long", media="log.problem.note_media",
+                            too_long="log.problem.note_long", media=TEXT_ONLY_OR_SKIP,
                             options=(on(SKIP, self._skip_note),)),
             WELLBEING: number_step(self._ask_wellbeing, self._take_wellbeing,
                                    minimum=WELLBEING_MIN, maximum=WELLBEING_MAX,
                                    options=(on(WELLBEING_B, self._wellbeing),
                                             on(SKIP, self._skip_wellbeing))),
             NEXT_NOTE: text_step(self._ask_next_note, self._take_next_note, maximum=NOTE_MAX,
-                                 too_long="log.problem.note_long", media="log.problem.note_media",
+                                 too_long="log.problem.note_long", media=TEXT_ONLY_OR_SKIP,
                                  options=(on(SKIP, self._skip_next_note),)),
         })
 
