@@ -87,6 +87,7 @@ NO = AD.button("no")
 AX = CODEC.prefix("ax", "delete or redo one's own aid entry")
 DELETE_B = AX.button("del", Int())
 FIX_B = AX.button("fix", Int())
+SURE_B, KEEP_B = AX.button("sure", Int()), AX.button("keep", Int())  # the delete, confirmed or not
 
 FU = CODEC.prefix("fu", "/funds")
 ADD_FUND = FU.button("add", Int())  # fu:add:0 (the number is not used)
@@ -122,6 +123,15 @@ class AidDraft:
     query: str = ""
     search: int = 0
     fund_page: int = 0  # the page of funds last shown
+
+
+async def entry_name(ctx: Ctx, entry: Aid) -> str:
+    """Whom an entry was given to: the household, or the case it was given from."""
+    if entry.report_id is not None:
+        case = await ledger.case(ctx.services, entry.report_id)
+        return _case_name(ctx, case) if case else ""
+    found = await households.find(ctx.services, entry.household_id or 0)
+    return found.name if found else ""
 
 
 def _case_name(ctx: Ctx, case: Report) -> str:
@@ -197,13 +207,11 @@ class AidFlow(StepFlow[AidDraft]):
         """Record the entry again from its kind on; saving replaces the old one."""
         if await self.busy(ctx, this_too=True):
             return
-        draft = AidDraft(replaces=entry.id)
+        draft = AidDraft(replaces=entry.id, name=await entry_name(ctx, entry))
         if entry.report_id is not None:
-            case = await ledger.case(ctx.services, entry.report_id)
-            draft.rid, draft.name = entry.report_id, _case_name(ctx, case) if case else ""
+            draft.rid = entry.report_id
         else:
-            found = await households.find(ctx.services, entry.household_id or 0)
-            draft.hid, draft.name = entry.household_id, found.name if found else ""
+            draft.hid = entry.household_id
         await self.goto(ctx, KIND, draft)
 
     async def _choose(self, ctx: Ctx, draft: AidDraft, household_id: int) -> None:
@@ -498,12 +506,16 @@ class AidFlow(StepFlow[AidDraft]):
 
 
 class EntryButtons(OwnEntry[Aid]):
-    """ax:del:<id> and ax:fix:<id>: the recorder deletes or redoes their own entry (24 h)."""
+    """ax:del:<id> and ax:fix:<id>: the recorder deletes (once confirmed, ax:sure:<id>) or
+    redoes their own entry (24 h)."""
 
     fix, delete = FIX_B, DELETE_B
     labels = ("aid.button.redo", "aid.button.delete")
     too_late_key = "aid.too_late"
     busy_key = "aid.busy"
+    sure, keep = SURE_B, KEEP_B  # an entry is deleted only once its recorder confirms
+    confirm_labels = ("aid.button.sure", "aid.button.keep")
+    kept_key = "aid.kept"
 
     def __init__(self, aid_flow: AidFlow) -> None:
         self.aid_flow = aid_flow
@@ -525,6 +537,11 @@ class EntryButtons(OwnEntry[Aid]):
         """Delete it, unless the window closed since the check."""
         result = await ledger.delete_own(ctx.services, ctx.user_id, entry.id)
         return "aid.deleted" if result is Correction.OK else "aid.too_late"
+
+    async def delete_question(self, ctx: Ctx, entry: Aid) -> str:
+        """Which entry: to whom, on which day, how much."""
+        return ctx.t("aid.delete_question", name=await entry_name(ctx, entry),
+                     day=entry.day.isoformat(), amount=format_yuan(entry.amount_fen))
 
 
 # -- /funds ------------------------------------------------------------------------------------
