@@ -190,8 +190,11 @@ class LogFlow(StepFlow[LogDraft]):
 
     def _day_step(self) -> Step[LogDraft]:
         """The day question; for a missed period, asked as a date inside it, without the
-        today and yesterday buttons (they fall outside)."""
+        today and yesterday buttons (they fall outside), and words that are no date are
+        answered with that period's first and last day rather than with those buttons."""
         plain = day_step(NAME, DAY_B, self._take_day, self._about)
+        assert plain.on_text is not None
+        typed_day = plain.on_text
 
         async def ask(ctx: Ctx, draft: LogDraft) -> None:
             if draft.first is None or draft.last is None:
@@ -201,7 +204,16 @@ class LogFlow(StepFlow[LogDraft]):
                 "log.ask_day_within", first=draft.first.isoformat(),
                 last=draft.last.isoformat())))
 
-        return Step(ask, plain.on_text, plain.buttons)
+        async def typed(ctx: Ctx, draft: LogDraft, message: Message) -> bool:
+            if await typed_day(ctx, draft, message):
+                return True
+            if draft.first is None or draft.last is None:
+                return False  # the general hint, with today and yesterday
+            await ctx.reply(ctx.t("log.expect.day_within", first=draft.first.isoformat(),
+                                  last=draft.last.isoformat()))
+            return True
+
+        return Step(ask, typed, plain.buttons)
 
     async def correct(self, ctx: Ctx, contact: Contact) -> None:
         """Log the contact again from the date on; saving replaces the old entry."""
