@@ -230,7 +230,8 @@ async def _erase(settings: Settings, telegram_id: int) -> int:
               file=sys.stderr)
         return 1
     print(f"zhongfu: personal data of {telegram_id} erased ({done.reports} report(s) "
-          f"anonymised, {done.withdrawn} waiting message(s) withdrawn; the figures keep "
+          f"anonymised, {done.withdrawn} waiting message(s) withdrawn, {done.details} "
+          "message(s) showing their details edited down to one line; the figures keep "
           "their anonymous facts)")
     return 0
 

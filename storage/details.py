@@ -56,3 +56,22 @@ async def take_of_in(tx: Tx, chat_id: int, subject: str, subject_id: int) -> lis
         (chat_id, subject, subject_id))
     return [Shown(int(r[0]), int(r[1]), str(r[2]), int(r[3])) for r in rows]
 
+
+
+async def readers_of_reporter(db: Database, reporter_id: int) -> list[int]:
+    """The chats holding a message that shows the details of one of the person's reports."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT d.chat_id FROM detail_messages d JOIN reports r ON r.id = d.subject_id "
+        "WHERE d.subject = ? AND r.reporter_id = ?", (REPORT, reporter_id))
+    return [int(r[0]) for r in rows]
+
+
+async def take_of_reporter_in(tx: Tx, reporter_id: int) -> list[Shown]:
+    """Every message, in any chat, that shows the details of one of the person's reports,
+    forgotten as they are handed to the caller to withdraw."""
+    where = "subject = ? AND subject_id IN (SELECT id FROM reports WHERE reporter_id = ?)"
+    rows = await tx.fetchall(
+        "SELECT chat_id, message_id, subject, subject_id FROM detail_messages "
+        f"WHERE {where} ORDER BY chat_id, message_id", (REPORT, reporter_id))
+    await tx.execute(f"DELETE FROM detail_messages WHERE {where}", (REPORT, reporter_id))
+    return [Shown(int(r[0]), int(r[1]), str(r[2]), int(r[3])) for r in rows]

@@ -11,7 +11,9 @@ notes, causes and needs anywhere is masked as well.
 Telegram updates and outbox rows that carried any of it are blanked too; a message still
 waiting that carries the person's words or data (`outbox.origin`: a reply of theirs relayed to
 the case's worker, their report's card or details), or any of the values, or is addressed to
-them, is withdrawn: dropped unsent, and counted (a sent one cannot be recalled). The file is
+them, is withdrawn: dropped unsent, and counted (a sent one cannot be recalled; one that
+showed a worker their report's details is edited down to one line, see
+`bot/services/withdrawals.py`). The file is
 rewritten (VACUUM, WAL truncated) so the old bytes do not linger in free pages.
 """
 
@@ -38,6 +40,7 @@ class Erased:
     person: bool
     notes: int = 0  # aid, contact and household texts that had personal data masked
     withdrawn: int = 0  # messages still waiting to go out, dropped unsent
+    details: int = 0  # sent messages showing their reports' details, edited down to one line
 
 
 async def _sensitive_values(tx: Tx, report_ids: list[int]) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.domain.figures import Comparison, Span
 from bot.domain.lengths import shorten
-from storage.audit import Entry
+from bot.services.audit import Trail
 
 Translate = Callable[..., str]
 FORMULA_START = ("=", "+", "-", "@")
@@ -40,7 +40,7 @@ class Job:
     today: date
     tz: tzinfo
     comparison: Comparison
-    audit: Sequence[Entry]
+    audit: Trail  # the span's audit trail, in the exporting person's words
     with_contacts: bool
     translate: Translate
     has: Callable[[str], bool]  # whether the catalog holds a key

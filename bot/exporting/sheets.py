@@ -11,7 +11,7 @@ from bot.domain import figures as fg
 from bot.domain.causes import from_codes
 from bot.domain.periods import local_midnight
 from bot.domain.reports import reference
-from bot.exporting import Job, Sheet, SheetBuilder, cell_label
+from bot.exporting import Job, Sheet, SheetBuilder, cell_label, plain
 from bot.services import obligations as owed
 from storage import exports as rows
 from storage.clock import from_db
@@ -259,20 +259,28 @@ def obligations(job: Job, conn: sqlite3.Connection) -> Sheet:
     return Sheet(job.t("export.sheet.obligations"), _headers(job, OBLIGATION_COLUMNS), each())
 
 
-AUDIT_COLUMNS = ("at", "actor", "action", "object_type", "object_id", "detail")
+AUDIT_COLUMNS = ("at", "actor", "action", "about", "detail")
 
 
 def audit(job: Job, conn: sqlite3.Connection) -> Sheet:
-    """The audit trail of the span (storage.audit.between)."""
-    names = rows.worker_names(conn)
+    """The audit trail of the span, each entry named as /audit names it
+    (bot.services.audit.in_words): who, what was done, and to what."""
 
     def each() -> Iterator[Row]:
-        for e in job.audit:
-            actor = "" if e.actor_id is None else names.get(e.actor_id, str(e.actor_id))
-            yield (local_text(job, e.at), actor, e.action, e.object_type, e.object_id,
+        for line in job.audit:
+            e = line.entry
+            actor = line.actor_name or (job.t("audit.system") if e.actor_id is None
+                                        else str(e.actor_id))
+            yield (local_text(job, e.at), actor, plain(line.action), _about(line.about),
                    json.dumps(e.detail, ensure_ascii=False))
 
     return Sheet(job.t("export.sheet.audit"), _headers(job, AUDIT_COLUMNS), each())
+
+
+def _about(words: str) -> str:
+    """What an entry was about, in a cell of its own: the words /audit writes after the
+    action, without the space or colon that joined them to it."""
+    return plain(words).strip().lstrip(":：").strip()
 
 
 def referral_sheet(job: Job, conn: sqlite3.Connection) -> Sheet:

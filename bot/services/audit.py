@@ -9,7 +9,7 @@ dates; never an internal code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -69,14 +69,17 @@ async def page(services: Services, lang: str, *, actor_id: int | None = None,
         object_type="household" if household_id is not None else None,
         object_id=household_id, limit=PAGE + 1, before=before)
     shown = found[:PAGE]
-    named = await _names(services, shown)
-    words = Words(services, lang, named)
-    lines = [Line(entry, named["person"].get(str(entry.actor_id), ""),
-                  words.action(entry.action), words.about(entry)) for entry in shown]
+    lines = list(await in_words(services, lang, shown))
     return Page(lines, shown[-1].id if len(found) > PAGE else None)
 
 
-async def _names(services: Services, entries: list[Entry]) -> dict[str, dict[str, str]]:
+async def in_words(services: Services, lang: str, entries: Sequence[Entry]) -> Trail:
+    """The entries in `lang`, as /audit and the export's audit sheet read them: who, what
+    was done, and to what, by its name now (the names looked up here, at once)."""
+    return Trail(entries, Words(services, lang, await _names(services, entries)))
+
+
+async def _names(services: Services, entries: Sequence[Entry]) -> dict[str, dict[str, str]]:
     """The names, kind by kind, of everyone and everything the entries mention."""
     wanted: dict[str, set[str]] = {kind: set() for kind in NAMED_KINDS}
     for entry in entries:
@@ -101,6 +104,11 @@ class Words:
     def t(self, key: str, /, **values: object) -> Html:
         """A catalog text (values escaped: names are what people typed)."""
         return Html(self.services.t(self.lang, key, **values))
+
+    def line(self, entry: Entry) -> Line:
+        """One entry: who, what was done, and to what."""
+        return Line(entry, self.named["person"].get(str(entry.actor_id), ""),
+                    self.action(entry.action), self.about(entry))
 
     def action(self, action: str) -> Html:
         """What was done, by its name (the code itself for an action of no known name)."""
@@ -194,6 +202,23 @@ class Words:
         if "anonymised" in detail:
             return self.t("audit.about.reports", count=_count(detail, "anonymised"))
         return Html("")
+
+
+@dataclass(frozen=True)
+class Trail:
+    """Entries and the words to read them in, each put in words as it is read: an export's
+    year of entries is worded row by row in its worker thread, not all at once on the
+    event loop (no database is needed by then)."""
+
+    entries: Sequence[Entry]
+    words: Words
+
+    def __iter__(self) -> Iterator[Line]:
+        for entry in self.entries:
+            yield self.words.line(entry)
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 def _renamed(detail: Mapping[str, Any]) -> tuple[str, str] | None:

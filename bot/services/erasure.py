@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.access import Action
 from bot.domain.people import Person
 from bot.domain.reports import Report
-from bot.services import access
+from bot.services import access, withdrawals
 from bot.services.context import Services
-from storage import audit, erasure, people, reports
+from storage import audit, erasure, outbox, people, reports
 from storage.erasure import Erased
 
 
 async def erase_person(services: Services, telegram_id: int, actor: int | None,
                        now: datetime, *, from_report: int | None = None) -> Erased:
-    """Remove a resident's personal data (audited), then compact the file."""
+    """Remove a resident's personal data (audited), take their reports' details out of every
+    chat shown them (edited down to one line through the outbox), then compact the file."""
+    readers = await withdrawals.readers_of_reporter(services, telegram_id)
     async with services.db.transaction() as tx:
         done = await erasure.erase_person_in(tx, telegram_id, now)
+        edits = await withdrawals.of_reporter_in(services, tx, telegram_id, readers)
+        await outbox.put(tx, edits, now)
+        done = replace(done, details=len(edits))
         detail: dict[str, object] = {"reports": done.reports, "notes": done.notes,
-                                     "withdrawn": done.withdrawn}
+                                     "withdrawn": done.withdrawn, "details": done.details}
         if from_report is not None:
             detail["report"] = from_report
         await audit.record(tx, now, actor, "erase.person", "person", telegram_id, detail)
+    if edits:
+        services.wake()
     await erasure.compact(services.db)
     return done
 

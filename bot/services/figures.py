@@ -18,6 +18,7 @@ from bot.domain import figures as fg
 from bot.domain.households import Service
 from bot.domain.people import Named, Person, Role
 from bot.domain.periods import local_date, local_midnight
+from bot.services import audit as trail
 from bot.services import obligations
 from bot.services.context import Services
 from bot.services.people import staff_named
@@ -213,8 +214,11 @@ async def export(services: Services, actor: Person | None, span: fg.Span, fmt: F
         comparison = await figures_for(services, span)
         entries = await audit.between(services.db, local_midnight(span.start, tz),
                                       local_midnight(span.stop, tz))
+        # In the exporting person's words, as /audit names them: the names looked up now,
+        # each entry worded in the worker thread as its row is written.
+        lines = await trail.in_words(services, lang, entries)
         job = exporting.Job(path=services.db.path, span=span, today=today_of(services), tz=tz,
-                            comparison=comparison, audit=entries, with_contacts=with_contacts,
+                            comparison=comparison, audit=lines, with_contacts=with_contacts,
                             translate=lambda key, **v: services.t(lang, key, **v),
                             has=services.catalog.has)
         sheets = await asyncio.to_thread(exporting.write, job, out, fmt.value)

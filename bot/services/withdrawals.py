@@ -7,7 +7,9 @@ the case or referral stops being theirs (taken off duty, a referral handed to an
 each such message is edited down to one line saying so, without buttons. The edits are queued
 in the outbox with the change that causes them; Telegram lets a bot edit its own messages at
 any age, and an edit it refuses (the person deleted the message, or blocked the bot) is
-dropped at once, never tried again, and holds up nothing else.
+dropped at once, never tried again, and holds up nothing else. A reporter whose personal data
+is erased has every message showing their reports' details edited the same way, in every
+chat, saying it was at their request (the case itself stays with whoever holds it).
 """
 
 from __future__ import annotations
@@ -103,12 +105,34 @@ async def of_referral_in(services: Services, tx: Tx, chat_id: int, lang: str,
     return await of_subject_in(services, tx, chat_id, lang, REFERRAL, referral_id)
 
 
+async def readers_of_reporter(services: Services, reporter_id: int) -> dict[int, str]:
+    """The language of each chat shown details of the person's reports (read before the
+    erasure's transaction, which `of_reporter_in` then needs)."""
+    return {chat: services.lang_of(await people.get(services.db, chat))
+            for chat in await details.readers_of_reporter(services.db, reporter_id)}
+
+
+async def of_reporter_in(services: Services, tx: Tx, reporter_id: int,
+                         langs: dict[int, str]) -> list[Outgoing]:
+    """The edits that take the erased person's details out of every chat shown them, each
+    in its reader's language (`readers_of_reporter`), in the erasure's transaction."""
+    fallback = services.lang_of(None)
+    return [_edit(services, langs.get(m.chat_id, fallback), m, ERASED)
+            for m in await details.take_of_reporter_in(tx, reporter_id)]
+
+
+# The one line of a report's details taken back because its reporter was erased.
+ERASED = "triage.detail.erased"
+
+
 def _edits(services: Services, lang: str, found: list[Shown]) -> list[Outgoing]:
-    """Each message edited down to its one line, without buttons. (No role check as it goes
-    out: it takes away, it shows nothing.)"""
-    out = []
-    for message in found:
-        key, ref = _LINES[message.subject]
-        out.append(Outgoing(message.chat_id, services.t(lang, key, ref=ref(message.subject_id)),
-                            (), lang, op="edit", target={"message_id": message.message_id}))
-    return out
+    """Each message edited down to its one line, without buttons."""
+    return [_edit(services, lang, message, _LINES[message.subject][0]) for message in found]
+
+
+def _edit(services: Services, lang: str, message: Shown, key: str) -> Outgoing:
+    """The message edited down to one line of `key`, without buttons. (No role check as it
+    goes out: it takes away, it shows nothing.)"""
+    ref = _LINES[message.subject][1](message.subject_id)
+    return Outgoing(message.chat_id, services.t(lang, key, ref=ref), (), lang, op="edit",
+                    target={"message_id": message.message_id})

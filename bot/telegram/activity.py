@@ -34,7 +34,13 @@ from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
-from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
+from bot.telegram.flowkit.answers import (
+    TEXT_ONLY,
+    day_button,
+    day_step,
+    number_step,
+    text_step,
+)
 from bot.telegram.flows import FlowRegistry
 from bot.telegram.household_ui import buttons, is_coordinator, pairs, short, today
 from bot.telegram.keyboards import picker
@@ -96,7 +102,7 @@ class ActivityFlow(StepFlow[ActivityDraft]):
     def __init__(self) -> None:
         self.steps = Steps({
             TITLE: text_step("activity.ask_title", self._take_title, maximum=TITLE_MAX,
-                             tidy=True),
+                             tidy=True, media=TEXT_ONLY),
             KIND: Step(self._ask_kind, buttons=(on(KIND_B, self._kind),)),
             DAY: day_step("activity", DAY_B, self._take_day),
             AREAS: Step(self._ask_areas, buttons=(

@@ -41,7 +41,14 @@ from bot.telegram.commands import Command, CommandTable
 from bot.telegram.common import CommonHandlers
 from bot.telegram.context import Ctx, handler
 from bot.telegram.flowkit import CODEC, Choice, Int, Refused, Step, StepFlow, Steps, on
-from bot.telegram.flowkit.answers import day_button, day_step, number_step, text_step
+from bot.telegram.flowkit.answers import (
+    TEXT_ONLY,
+    TEXT_ONLY_OR_SKIP,
+    day_button,
+    day_step,
+    number_step,
+    text_step,
+)
 from bot.telegram.flowkit.own_entry import Found, OwnEntry
 from bot.telegram.flows import FlowRegistry, start_unless_busy
 from bot.telegram.household_ui import (
@@ -80,6 +87,7 @@ NO = AD.button("no")
 AX = CODEC.prefix("ax", "delete or redo one's own aid entry")
 DELETE_B = AX.button("del", Int())
 FIX_B = AX.button("fix", Int())
+SURE_B, KEEP_B = AX.button("sure", Int()), AX.button("keep", Int())  # the delete, confirmed or not
 
 FU = CODEC.prefix("fu", "/funds")
 ADD_FUND = FU.button("add", Int())  # fu:add:0 (the number is not used)
@@ -117,6 +125,15 @@ class AidDraft:
     fund_page: int = 0  # the page of funds last shown
 
 
+async def entry_name(ctx: Ctx, entry: Aid) -> str:
+    """Whom an entry was given to: the household, or the case it was given from."""
+    if entry.report_id is not None:
+        case = await ledger.case(ctx.services, entry.report_id)
+        return _case_name(ctx, case) if case else ""
+    found = await households.find(ctx.services, entry.household_id or 0)
+    return found.name if found else ""
+
+
 def _case_name(ctx: Ctx, case: Report) -> str:
     """How a case is named in the aid flow: its reference and category."""
     return ctx.t("aid.case_name", ref=case.ref,
@@ -148,7 +165,7 @@ class AidFlow(StepFlow[AidDraft]):
             BIG: Step(self._ask_big, buttons=(on(BIG_B, self._big),)),
             DESCRIPTION: text_step("aid.ask_description", self._take_description,
                                    maximum=DESCRIPTION_MAX,
-                                   too_long="aid.problem.description_long"),
+                                   too_long="aid.problem.description_long", media=TEXT_ONLY),
             QUANTITY: number_step("aid.ask_quantity", self._take_quantity,
                                   maximum=QUANTITY_MAX, read=parse_quantity),
             FUND: Step(self._ask_fund, buttons=(on(FUND_B, self._fund),
@@ -156,7 +173,7 @@ class AidFlow(StepFlow[AidDraft]):
             PURPOSE: Step(self._ask_purpose, buttons=(on(PURPOSE_B, self._purpose),)),
             DAY: day_step("aid", DAY_B, self._take_day),
             NOTE: text_step(self._ask_note, self._take_note, maximum=NOTE_MAX,
-                            too_long="aid.problem.note_long",
+                            too_long="aid.problem.note_long", media=TEXT_ONLY_OR_SKIP,
                             options=(on(SKIP, self._skip_note),)),
             CONFIRM: Step(self._ask_confirm, buttons=(on(OK, self._ok), on(NO, self._no))),
         })
@@ -190,13 +207,11 @@ class AidFlow(StepFlow[AidDraft]):
         """Record the entry again from its kind on; saving replaces the old one."""
         if await self.busy(ctx, this_too=True):
             return
-        draft = AidDraft(replaces=entry.id)
+        draft = AidDraft(replaces=entry.id, name=await entry_name(ctx, entry))
         if entry.report_id is not None:
-            case = await ledger.case(ctx.services, entry.report_id)
-            draft.rid, draft.name = entry.report_id, _case_name(ctx, case) if case else ""
+            draft.rid = entry.report_id
         else:
-            found = await households.find(ctx.services, entry.household_id or 0)
-            draft.hid, draft.name = entry.household_id, found.name if found else ""
+            draft.hid = entry.household_id
         await self.goto(ctx, KIND, draft)
 
     async def _choose(self, ctx: Ctx, draft: AidDraft, household_id: int) -> None:
@@ -491,12 +506,16 @@ class AidFlow(StepFlow[AidDraft]):
 
 
 class EntryButtons(OwnEntry[Aid]):
-    """ax:del:<id> and ax:fix:<id>: the recorder deletes or redoes their own entry (24 h)."""
+    """ax:del:<id> and ax:fix:<id>: the recorder deletes (once confirmed, ax:sure:<id>) or
+    redoes their own entry (24 h)."""
 
     fix, delete = FIX_B, DELETE_B
     labels = ("aid.button.redo", "aid.button.delete")
     too_late_key = "aid.too_late"
     busy_key = "aid.busy"
+    sure, keep = SURE_B, KEEP_B  # an entry is deleted only once its recorder confirms
+    confirm_labels = ("aid.button.sure", "aid.button.keep")
+    kept_key = "aid.kept"
 
     def __init__(self, aid_flow: AidFlow) -> None:
         self.aid_flow = aid_flow
@@ -518,6 +537,11 @@ class EntryButtons(OwnEntry[Aid]):
         """Delete it, unless the window closed since the check."""
         result = await ledger.delete_own(ctx.services, ctx.user_id, entry.id)
         return "aid.deleted" if result is Correction.OK else "aid.too_late"
+
+    async def delete_question(self, ctx: Ctx, entry: Aid) -> str:
+        """Which entry: to whom, on which day, how much."""
+        return ctx.t("aid.delete_question", name=await entry_name(ctx, entry),
+                     day=entry.day.isoformat(), amount=format_yuan(entry.amount_fen))
 
 
 # -- /funds ------------------------------------------------------------------------------------

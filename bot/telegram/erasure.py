@@ -64,6 +64,8 @@ async def _erase(ctx: Ctx, report_id: int) -> None:
     text = ctx.t("erasure.done", ref=report.ref, count=erased.reports)
     if erased.withdrawn:
         text += "\n" + ctx.t("erasure.withdrawn", count=erased.withdrawn)
+    if erased.details:
+        text += "\n" + ctx.t("erasure.details", count=erased.details)
     await ctx.edit_or_reply(text)
 
 

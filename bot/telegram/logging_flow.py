@@ -38,6 +38,7 @@ from bot.telegram import household_pages
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import CODEC, STALE, Choice, Int, Refused, Step, StepFlow, Steps, on
 from bot.telegram.flowkit.answers import (
+    TEXT_ONLY_OR_SKIP,
     day_button,
     day_step,
     number_step,
@@ -126,14 +127,14 @@ class LogFlow(StepFlow[LogDraft]):
             PEOPLE: number_step(self._ask_people, self._take_people, maximum=PEOPLE_REACHED_MAX,
                                 options=(on(PEOPLE_B, self._people),)),
             NOTE: text_step(self._ask_note, self._take_note, maximum=NOTE_MAX,
-                            too_long="log.problem.note_long", media="log.problem.note_media",
+                            too_long="log.problem.note_long", media=TEXT_ONLY_OR_SKIP,
                             options=(on(SKIP, self._skip_note),)),
             WELLBEING: number_step(self._ask_wellbeing, self._take_wellbeing,
                                    minimum=WELLBEING_MIN, maximum=WELLBEING_MAX,
                                    options=(on(WELLBEING_B, self._wellbeing),
                                             on(SKIP, self._skip_wellbeing))),
             NEXT_NOTE: text_step(self._ask_next_note, self._take_next_note, maximum=NOTE_MAX,
-                                 too_long="log.problem.note_long", media="log.problem.note_media",
+                                 too_long="log.problem.note_long", media=TEXT_ONLY_OR_SKIP,
                                  options=(on(SKIP, self._skip_next_note),)),
         })
 
@@ -190,8 +191,11 @@ class LogFlow(StepFlow[LogDraft]):
 
     def _day_step(self) -> Step[LogDraft]:
         """The day question; for a missed period, asked as a date inside it, without the
-        today and yesterday buttons (they fall outside)."""
+        today and yesterday buttons (they fall outside), and words that are no date are
+        answered with that period's first and last day rather than with those buttons."""
         plain = day_step(NAME, DAY_B, self._take_day, self._about)
+        assert plain.on_text is not None
+        typed_day = plain.on_text
 
         async def ask(ctx: Ctx, draft: LogDraft) -> None:
             if draft.first is None or draft.last is None:
@@ -201,7 +205,16 @@ class LogFlow(StepFlow[LogDraft]):
                 "log.ask_day_within", first=draft.first.isoformat(),
                 last=draft.last.isoformat())))
 
-        return Step(ask, plain.on_text, plain.buttons)
+        async def typed(ctx: Ctx, draft: LogDraft, message: Message) -> bool:
+            if await typed_day(ctx, draft, message):
+                return True
+            if draft.first is None or draft.last is None:
+                return False  # the general hint, with today and yesterday
+            await ctx.reply(ctx.t("log.expect.day_within", first=draft.first.isoformat(),
+                                  last=draft.last.isoformat()))
+            return True
+
+        return Step(ask, typed, plain.buttons)
 
     async def correct(self, ctx: Ctx, contact: Contact) -> None:
         """Log the contact again from the date on; saving replaces the old entry."""

@@ -178,6 +178,7 @@ async def test_bad_amounts_large_amounts_and_corrections(bot: BotProcess,
     assert "原来那笔作废" in redone.plain
     assert [(r[2], r[3]) for r in aid_rows(bot)] == [(10000, 1), (12000, 0)]
     await chen.press("🗑 删除", in_message=redone)
+    await chen.press("✅ 确定删除", in_message=await chen.expect("确定要删掉"))
     await chen.expect("这笔救助已删除")
     assert [r[3] for r in aid_rows(bot)] == [1, 1]
     await chen.press_data(f"hf:{mine}")

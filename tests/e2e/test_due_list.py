@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.conftest import BotProcess
+from tests.e2e.reporting import label
 from tests.e2e.test_households import HEADER, add_worker, import_csv, paired_setup
 from tests.rig.server import BotMessage, FakeBotApi, FakeUser
 
@@ -96,3 +99,27 @@ async def test_due_buttons_log_what_is_open_once_and_a_missed_period_only_inside
     assert not re.search(r"❌ 已逾期 张大爷：📞 电话", due.plain)
     assert "⏳ 待完成 张大爷：📞 电话（本季度）" in due.plain
     assert "补记 📞 电话 · 张大爷 · 2026年第3季度" not in due.labels
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_a_missed_periods_day_that_is_no_date_is_hinted_within_that_period(
+        bot: BotProcess, api: FakeBotApi, lang: str) -> None:
+    """Logging last quarter's call after the fact, words that are no date are answered with
+    that quarter's first and last day, not with the Today and Yesterday buttons it lacks."""
+    chen, liu = await paired_setup(bot, api)
+    worker = chen if lang == "zh" else liu
+    await worker.send("/due")
+    due = await worker.expect("待办" if lang == "zh" else "Due")
+    past = [b for b in due.labels if b.startswith("补记 📞" if lang == "zh" else "Log past 📞")
+            and ("2026年第3季度" in b or "Q3 2026" in b)]
+    assert len(past) == 1, due.labels
+    await worker.press(past[0], in_message=due)
+    await worker.expect("2026-07-01")
+    await worker.send("很多" if lang == "zh" else "lots")
+    hint = await worker.expect("2026-09-30")
+    assert hint.plain == label(lang, "log.expect.day_within", first="2026-07-01",
+                               last="2026-09-30")
+    for button in ("log.button.today", "log.button.yesterday"):
+        assert label(lang, button) not in hint.plain  # not shown in this mode
+    await worker.send("2026-09-28")
+    await worker.expect("提供了哪些服务" if lang == "zh" else "Which services")

@@ -177,11 +177,19 @@ def waiting_to(bot: BotProcess, chat_id: int) -> int:
                                 "('pending', 'sending', 'failed')", (chat_id,)).fetchone()[0])
 
 
+def waiting(bot: BotProcess, chat_id: int) -> list[tuple[str, str]]:
+    """(op, text) of the messages to a chat still waiting in the outbox."""
+    with bot.db() as conn:
+        rows = conn.execute("SELECT op, text FROM outbox WHERE chat_id = ? AND state IN "
+                            "('pending', 'sending', 'failed') ORDER BY id", (chat_id,))
+        return [(str(r[0]), str(r[1])) for r in rows.fetchall()]
+
+
 async def test_erasing_a_reporter_withdraws_their_reply_still_waiting_for_the_worker(
         bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
     add_worker(bot, 2001, "陈社工")
     worker = api.user(2001, "陈社工", language_code="zh-hans")
-    await reply_waiting(bot, api, resident, worker)
+    ref = await reply_waiting(bot, api, resident, worker)
     await bot.stop()
 
     status, out = await bot.cli("erase", "person", str(resident.id))
@@ -191,7 +199,8 @@ async def test_erasing_a_reporter_withdraws_their_reply_still_waiting_for_the_wo
         detail = conn.execute("SELECT detail FROM audit WHERE action = 'erase.person'"
                               ).fetchone()[0]
     assert '"withdrawn": 1' in detail, detail
-    assert waiting_to(bot, worker.id) == 0
+    # Nothing waits for the worker but the edit that takes the case's details back.
+    assert waiting(bot, worker.id) == [("edit", label("zh", "triage.detail.erased", ref=ref))]
 
     # Telegram is back: the next tick sends what waits, and the reply is not among it.
     api.chat_recovers()
@@ -223,3 +232,79 @@ async def test_a_coordinator_erasing_a_reporter_is_told_their_waiting_reply_was_
     status, out = await bot.cli("tick", "--at", (bot.now() + timedelta(minutes=1)).isoformat())
     assert status == 0, out
     assert relayed_to(worker) == [], "an erased reporter's words reached the worker"
+
+
+def no_contact(text: str) -> bool:
+    """Whether a text carries none of the reporter's contact details."""
+    return PHONE not in text and ADDRESS not in text and not re.search(r"1[0-9]{10}", text)
+
+
+async def test_erasing_a_reporter_takes_their_details_out_of_the_chats_that_were_shown_them(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """Chen (who reads English) took the resident's case and has its phone and address in his
+    chat, as has the coordinator who opened it. The coordinator erases the reporter: each of
+    those messages now reads one line, in its reader's language, saying the details were
+    removed at the person's request, without buttons; the coordinator is told how many; the
+    audit counts them; Chen still holds the case."""
+    add_worker(bot, 2001, "Chen")
+    chen = api.user(2001, "Chen", language_code="en")
+    await chen.send("/start")
+    await chen.expect("")
+    ref = await submit_report(resident, phone=PHONE, address=ADDRESS)
+    await chen.press(label("en", "triage.button.take"), in_message=await chen.expect(ref))
+    chens = await chen.expect(PHONE)
+    await coordinator.send("/cases")
+    listing = await coordinator.expect(re.escape(plain(label("zh", "triage.cases.open_all"))))
+    await coordinator.press(f"📂 {ref}", in_message=listing)
+    details = await coordinator.expect(PHONE)
+    await coordinator.press(label("zh", "erasure.button"), in_message=details)
+    confirm = await coordinator.expect(re.escape(plain(label("zh", "erasure.confirm",
+                                                             ref=ref))[:20]))
+    await coordinator.press(label("zh", "erasure.yes"), in_message=confirm)
+    done = await coordinator.expect(re.escape(plain(label("zh", "erasure.done", ref=ref,
+                                                           count=1))))
+    assert plain(label("zh", "erasure.details", count=2)) in done.plain, done.plain
+
+    for user, message, lang in ((chen, chens, "en"), (coordinator, details, "zh")):
+        line = plain(label(lang, "triage.detail.erased", ref=ref))
+        assert await bot.until(lambda u=user, m=message, t=line: (
+            (now := u.server.chats[u.id].find(m.message_id)) is not None
+            and now.plain == t and not now.buttons)), user.messages
+        assert no_contact(line) and "\n" not in line
+    assert "request" in label("en", "triage.detail.erased", ref=ref)
+    assert "要求" in label("zh", "triage.detail.erased", ref=ref)
+    with bot.db() as conn:
+        detail = conn.execute("SELECT detail FROM audit WHERE action = 'erase.person'"
+                              ).fetchone()[0]
+    assert '"details": 2' in detail, detail
+    row = report_row(bot, ref)
+    assert row["taken_by"] == chen.id and row["status"] == "acknowledged"
+    await chen.send("/cases")
+    mine = await chen.expect(ref)
+    assert no_contact(mine.plain)
+
+
+async def test_erase_person_on_the_command_line_takes_back_the_details_too(
+        bot: BotProcess, api: FakeBotApi, resident: FakeUser) -> None:
+    """`zhongfu erase person` edits the worker's details message as the button does, says
+    how many it edited, and the audit counts them."""
+    add_worker(bot, 2001, "陈社工")
+    worker = api.user(2001, "陈社工", language_code="zh-hans")
+    ref = await submit_report(resident, phone=PHONE, address=ADDRESS)
+    await worker.press(label("zh", "triage.button.take"),
+                       in_message=await worker.expect(rf"新求助.*{ref}"))
+    shown = await worker.expect(PHONE)
+    await bot.stop()
+
+    status, out = await bot.cli("erase", "person", str(resident.id))
+    assert status == 0, out
+    assert "1 message(s) showing their details edited" in out, out
+    with bot.db() as conn:
+        detail = conn.execute("SELECT detail FROM audit WHERE action = 'erase.person'"
+                              ).fetchone()[0]
+    assert '"details": 1' in detail, detail
+    status, out = await bot.cli("tick", "--at", (bot.now() + timedelta(minutes=1)).isoformat())
+    assert status == 0, out
+    now = worker.server.chats[worker.id].find(shown.message_id)
+    assert now is not None and now.plain == plain(label("zh", "triage.detail.erased", ref=ref))
+    assert no_contact(now.plain) and not now.buttons

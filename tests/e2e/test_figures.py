@@ -10,6 +10,7 @@ import io
 import re
 import zipfile
 
+import pytest
 from openpyxl import load_workbook
 
 from tests import figures_data as data
@@ -236,3 +237,34 @@ async def test_export_dates_it_cannot_read_are_answered_with_how_to_send_export(
     assert "/stats 2026-01-01 2026-03-31" in hint.plain
     await coordinator.send("/export 2026-03-31 2026-01-01")
     await coordinator.expect(t("stats.problem.reversed"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_export_audit_sheet_names_every_entry_in_the_exporters_words(
+        bot: BotProcess, api: FakeBotApi, lang: str) -> None:
+    """The audit sheet says who did what to what, as /audit does, in the exporting
+    coordinator's language: the household by its name, the system's anonymising run by how
+    many it anonymised; no object types or raw ids."""
+    seed(bot)
+    with bot.db() as conn:
+        conn.execute("INSERT INTO audit (at, actor_id, action, object_type, object_id, detail) "
+                     "VALUES (?, NULL, 'erase.reports', 'report', '', '{\"anonymised\": 2}')",
+                     (data.utc("2026-11-02 03:00"),))
+        conn.commit()
+    name = "王协调" if lang == "zh" else "Wang"
+    coordinator = api.user(COORDINATOR_ID, name, language_code="zh-hans" if lang == "zh"
+                           else "en")
+    await coordinator.send("/export 2026-10-01 2026-12-31")
+    await coordinator.expect("2026-10-01")
+    await coordinator.press(t("export.button.xlsx", lang))
+    document = await coordinator.expect("", kind="document", timeout=30)
+    sheet = workbook_of(document)[t("export.sheet.audit", lang)]
+    assert sheet[0] == tuple(t(f"export.col.{c}", lang)
+                             for c in ("at", "actor", "action", "about", "detail"))
+    anonymised = "（2 条）" if lang == "zh" else "(2 reports)"
+    assert [row[:4] for row in sheet[1:]] == [
+        ("2026-11-01 10:00", name, t("audit.action.view.household", lang), "张大爷"),
+        ("2026-11-02 03:00", t("audit.system", lang), t("audit.action.erase.reports", lang),
+         anonymised)]
+    codes = {"household", "report", "view.household", "erase.reports", "1"}
+    assert not any(str(cell) in codes for row in sheet for cell in row)

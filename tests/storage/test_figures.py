@@ -245,7 +245,8 @@ async def test_the_export_sheets_and_what_they_leave_out(db: Database, tmp_path:
     assert len(obligations) == 9  # 3 households x (Q4 call, H2 visit, 2026 deed)
     assert len(list(book["Pairings"].iter_rows())) == 1 + 3
     trail = list(book["Audit trail"].iter_rows(values_only=True))[1:]
-    assert [r[2] for r in trail] == ["view.household"]
+    assert [r[2:4] for r in trail] == [(CATALOG.plain("en", "audit.action.view.household"),
+                                        "张大爷")]
     entries = await audit.entries(db)
     assert entries[0].action == "export" and entries[0].actor_id == 9001
     assert entries[0].detail == {"from": "2026-10-01", "to": "2026-12-31", "format": "xlsx",

@@ -93,6 +93,11 @@ def day_step(keys: str, button: Button[str], take: Take[D, date],
 
 # -- bounded text -------------------------------------------------------------------------
 
+# `media` of a text step: why a voice note or photo cannot be kept, and what to do (one text
+# for every flow; the second for a step with a "Skip" button).
+TEXT_ONLY = "flowkit.text_only"
+TEXT_ONLY_OR_SKIP = "flowkit.text_only_skip"
+
 
 def text_step(ask: Ask[D] | str, take: Take[D, str], *, maximum: int,
               too_long: str | None = None, tidy: bool = False, media: str | None = None,
