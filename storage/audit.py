@@ -106,7 +106,9 @@ async def names(db: Database, object_type: str, object_ids: Iterable[str]) -> di
     if found is None or not wanted:
         return {}
     table, key, name = found
-    marks = ", ".join("?" * len(wanted))
+    # One JSON array, whatever the number: a year's trail exported can name more objects
+    # than SQLite allows bound variables.
     rows = await db.fetchall(
-        f"SELECT {key} AS id, {name} AS name FROM {table} WHERE {key} IN ({marks})", wanted)
+        f"SELECT {key} AS id, {name} AS name FROM {table} "
+        f"WHERE {key} IN (SELECT value FROM json_each(?))", (json.dumps(wanted),))
     return {str(r["id"]): str(r["name"]) for r in rows}

@@ -66,3 +66,21 @@ async def test_the_trail_cannot_be_changed_or_deleted(tmp_path: Path) -> None:
         assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 1
     finally:
         conn.close()
+
+
+async def test_names_of_more_objects_than_sqlite_binds_at_once(tmp_path: Path) -> None:
+    """A year's trail exported names every object it mentions in one look: more ids than
+    SQLite takes as bound variables (250,000 in Debian's build) must not fail the export."""
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        async with db.transaction() as tx:
+            for n, name in ((100_000, "东门助学金"), (299_999, "爱心超市")):
+                await tx.execute("INSERT INTO funds (id, name, created_at) VALUES (?, ?, ?)",
+                                 (n, name, "2026-01-01T00:00:00+00:00"))
+        ids = [str(n) for n in range(300_000)]
+        found = await audit.names(db, "fund", ids)
+        assert (found["100000"], found["299999"]) == ("东门助学金", "爱心超市")
+        assert "300000" not in found and len(found) == len(
+            await db.fetchall("SELECT id FROM funds"))
+    finally:
+        await db.close()
