@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from bot.domain.areas import AREA_NAME_MAX, split_area
 from storage.clock import to_db
 from storage.db import Database, Tx
+from storage.household_areas import move_in as households_move_in
 
 
 @dataclass(frozen=True)
@@ -132,13 +133,18 @@ async def standing(db: Database | Tx, area_id: int) -> Standing:
                     int(row["referrals"]))
 
 
-async def move_in(tx: Tx, from_id: int, to_id: int) -> None:
+async def move_in(tx: Tx, from_id: int, to_id: int, today: date) -> None:
     """Move what a community still has (open reports and referrals, active households, the
-    people who serve it) to another one; closed cases and archived households keep it."""
+    people who serve it) to another one; closed cases and archived households keep it. The
+    households are in the new community from `today` (the deployment's local date): before
+    it, the figures still count them in this one."""
     await tx.execute("UPDATE reports SET area_id = ? WHERE area_id = ? "
                      "AND status IN ('new', 'acknowledged')", (to_id, from_id))
     await tx.execute("UPDATE referrals SET area_id = ? WHERE area_id = ? AND stage != 'closed'",
                      (to_id, from_id))
+    moving = [int(r[0]) for r in await tx.fetchall(
+        "SELECT id FROM households WHERE area_id = ? AND archived = 0", (from_id,))]
+    await households_move_in(tx, moving, to_id, today)
     await tx.execute("UPDATE households SET area_id = ? WHERE area_id = ? AND archived = 0",
                      (to_id, from_id))
     # Everyone linked to it (off duty too: back on duty they serve a community in use).

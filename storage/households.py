@@ -11,6 +11,7 @@ from bot.domain.households import Category, HouseholdInput, ordered_categories
 from bot.domain.limits import ALWAYS
 from storage.clock import from_db, to_db
 from storage.db import Database, Row, Tx
+from storage.household_areas import begin_in, move_in
 
 # A household carries each category over days, from `since` until `until` (exclusive; NULL
 # while it still does), so that which programmes held it on a past day (limits:
@@ -89,6 +90,7 @@ async def _insert(tx: Tx, data: HouseholdInput, now: datetime, by: int | None) -
         "INSERT INTO household_categories (household_id, category, since) VALUES (?, ?, ?)",
         [(household_id, c.value, FROM_THE_START) for c in data.all_categories],
     )
+    await begin_in(tx, household_id, data.area_id)
     return household_id
 
 
@@ -139,7 +141,7 @@ async def create(db: Database, data: HouseholdInput, now: datetime,
 async def update(db: Database, household_id: int, data: HouseholdInput,
                  now: datetime, today: date) -> Household | None:
     """Replace a household's fields (the external id stays unless one is given; its
-    categories change from `today`)."""
+    categories and community change from `today`)."""
     async with db.transaction() as tx:
         changed = await update_in(tx, household_id, data, now, today)
     return await get(db, household_id) if changed else None
@@ -148,7 +150,8 @@ async def update(db: Database, household_id: int, data: HouseholdInput,
 async def update_in(tx: Tx, household_id: int, data: HouseholdInput, now: datetime,
                     today: date) -> bool:
     """Replace a household's fields inside the caller's transaction (its categories change
-    from `today`, the deployment's local date); False if it is gone."""
+    and community change from `today`, the deployment's local date); False if it is gone."""
+    await move_in(tx, [household_id], data.area_id, today)
     changed = await tx.rowcount(
         "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
         "category = ?, causes = ?, needs = ?, phone = ?, cause_codes = ?, "
@@ -317,8 +320,8 @@ class ImportItem:
 async def import_all(db: Database, items: Sequence[ImportItem], program_id: int, today: date,
                      now: datetime, by: int | None = None) -> ImportResult:
     """Store every household in one transaction: new external ids are added, known ones updated
-    (their categories change from `today`); a worker named pairs the household (a different
-    worker is a handover on `today`)."""
+    (their categories and community change from `today`); a worker named pairs the household
+    (a different worker is a handover on `today`)."""
     from storage.areas import link_area_street
     from storage.pairings import pair_in
 
@@ -336,6 +339,7 @@ async def import_all(db: Database, items: Sequence[ImportItem], program_id: int,
                 household_id = await _insert(tx, data, now, by)
                 created += 1
             else:
+                await move_in(tx, [household_id], data.area_id, today)
                 await tx.execute(
                     "UPDATE households SET name = ?, area_id = ?, address = ?, people_count = ?, "
                     "category = ?, causes = ?, needs = ?, phone = ?, cause_codes = ?, "

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.paging import Page, page_holding, page_of
+from bot.domain.periods import local_date
 from bot.services.context import Services
 from storage import areas, audit
 from storage import triage as store
@@ -96,7 +97,8 @@ async def retire(services: Services, actor: int, area_id: int, now: datetime, *,
         if target is None and not had.empty:
             return Retired("not_empty", had)
         if target is not None:
-            await areas.move_in(tx, area_id, target.id)
+            await areas.move_in(tx, area_id, target.id,
+                                local_date(now, services.settings.timezone))
         await store.retire_area_in(tx, area_id)
         detail: dict[str, object] = {"open_reports": had.open_reports,
                                      "households": had.households, "workers": had.workers,
