@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain.figures import Span
 from storage.clock import to_db
 from storage.figures import stream
+from storage.household_areas import area_on
 
 REPORT_COLUMNS = ("reference", "created_at", "category", "urgency", "status", "area",
                   "subject", "description", "taken_by", "taken_at", "household_id")
@@ -57,14 +58,18 @@ HOUSEHOLD_COLUMNS = ("id", "external_id", "name", "area", "category", "people", 
 HOUSEHOLD_CONTACT_COLUMNS = ("address", "phone")
 
 
-def households(conn: sqlite3.Connection, with_contacts: bool) -> Iterator[tuple[object, ...]]:
+def households(conn: sqlite3.Connection, with_contacts: bool, day: date
+               ) -> Iterator[tuple[object, ...]]:
     """The whole registry: HOUSEHOLD_COLUMNS (+ HOUSEHOLD_CONTACT_COLUMNS); the causes come as
-    two values, the free text and the codes from the list, for the sheet to put together."""
+    two values, the free text and the codes from the list, for the sheet to put together.
+    The community is the one each was in on `day` (the span's last day), as the figures
+    group them."""
     extra = ", h.address, COALESCE(h.phone, '')" if with_contacts else ""
+    then, area = area_on("h", "?")
     sql = ("SELECT h.id, COALESCE(h.external_id, ''), h.name, COALESCE(a.name, ''), "
            f"h.category, h.people_count, h.causes, h.cause_codes, h.needs, h.archived{extra} "
-           "FROM households h LEFT JOIN areas a ON a.id = h.area_id ORDER BY h.id")
-    for r in stream(conn, sql):
+           f"FROM households h {then} LEFT JOIN areas a ON a.id = {area} ORDER BY h.id")
+    for r in stream(conn, sql, (day.isoformat(), day.isoformat())):
         yield tuple(r)
 
 

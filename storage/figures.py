@@ -34,13 +34,16 @@ from bot.domain.figures import (
 from bot.domain.marks import Column
 from storage.clock import from_db, to_db
 from storage.db import BUSY_TIMEOUT_MS
+from storage.household_areas import area_on
 from storage.pairings import Cadence
 from storage.program_categories import holding_of
 from storage.reminders import House
 
 CHUNK = 5000  # rows fetched at a time
 REPORT_OUTCOMES = ("resolved", "referred", "closed")
-# The groupings every household carries, as (name, SQL expression over h and a).
+# The groupings every household carries, as (name, SQL expression over h and a). The
+# community `a` is the one the household was in on the span's last day (households()), its
+# street the one that community is in now.
 GROUPINGS: tuple[tuple[str, str], ...] = (
     ("category", "h.category"),
     ("street", "COALESCE(st.name, '')"),
@@ -110,18 +113,22 @@ def households(conn: sqlite3.Connection, span: Span, worker_id: int | None = Non
     """The registry (archived ones marked), or a worker's: the households paired with them in
     the span and those they served in it (a contact of theirs dated in the span, as
     contacts() reads them; paired or not, e.g. logged for a day before the pairing began),
-    so that every contact counted is counted in its household's groups too."""
+    so that every contact counted is counted in its household's groups too. Each is grouped
+    by the community it was in on the span's last day (today's while the span runs), so a
+    finished period's figures by community and street stay as reported when households move
+    later (storage.household_areas)."""
     groups = ", ".join(f"{expr} AS g{n}" for n, (_, expr) in enumerate(GROUPINGS))
-    sql = (f"SELECT h.id, h.people_count, h.archived, {groups} FROM households h "
-           "LEFT JOIN areas a ON a.id = h.area_id LEFT JOIN streets st ON st.id = a.street_id")
-    params: list[object] = []
+    then, area = area_on("h", "?")
+    sql = (f"SELECT h.id, h.people_count, h.archived, {groups} FROM households h {then} "
+           f"LEFT JOIN areas a ON a.id = {area} LEFT JOIN streets st ON st.id = a.street_id")
+    params: list[object] = [span.end.isoformat()] * 2  # area_on's day
     if worker_id is not None:
         sql += (" WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id "
                 f"AND p.worker_id = ? AND {_ACTIVE}) "
                 "OR EXISTS (SELECT 1 FROM contacts c WHERE c.household_id = h.id "
                 "AND c.worker_id = ? AND c.deleted = 0 AND c.day >= ? AND c.day <= ?)")
-        params = [worker_id, *_active_params(span), worker_id, span.start.isoformat(),
-                  span.end.isoformat()]
+        params += [worker_id, *_active_params(span), worker_id, span.start.isoformat(),
+                   span.end.isoformat()]
     names = [name for name, _ in GROUPINGS]
     for r in stream(conn, sql + " ORDER BY h.id", params):
         yield HouseholdRow(int(r["id"]), int(r["people_count"]),

@@ -14,6 +14,7 @@ from bot.domain.reports import reference
 from bot.exporting import Job, Sheet, SheetBuilder, cell_label, plain
 from bot.services import obligations as owed
 from storage import exports as rows
+from storage import household_areas
 from storage.clock import from_db
 
 Row = Sequence[object]
@@ -196,14 +197,15 @@ def _causes(job: Job, label: Labels, text: str, codes: str) -> str:
 
 
 def households(job: Job, conn: sqlite3.Connection) -> Sheet:
-    """The household registry (phone and address only when asked for)."""
+    """The household registry (phone and address only when asked for), each household in
+    the community it was in on the span's last day, as the summary counts it."""
     columns = rows.HOUSEHOLD_COLUMNS + (rows.HOUSEHOLD_CONTACT_COLUMNS if job.with_contacts
                                         else ())
     yes, no = job.t("export.yes"), job.t("export.no")
     label = Labels(job)
 
     def each() -> Iterator[Row]:
-        for r in rows.households(conn, job.with_contacts):
+        for r in rows.households(conn, job.with_contacts, job.span.end):
             causes = _causes(job, label, str(r[6] or ""), str(r[7] or ""))
             yield (*r[:4], label("category", r[4]), r[5], causes, r[8], yes if r[9] else no,
                    *r[10:])
@@ -241,8 +243,10 @@ OBLIGATION_COLUMNS = ("household_id", "household", "area", "program", "obligatio
 
 
 def obligations(job: Job, conn: sqlite3.Connection) -> Sheet:
-    """Obligations whose period overlaps the span, with their status today."""
+    """Obligations whose period overlaps the span, with their status today; each household
+    in the community it was in on the span's last day, as the summary counts it."""
     names = rows.worker_names(conn)
+    areas = household_areas.names_on(conn, job.span.end)
     history = fg.months_between(job.span.start, job.today) + 1
     label = Labels(job)
 
@@ -251,7 +255,8 @@ def obligations(job: Job, conn: sqlite3.Connection) -> Sheet:
             o = item.obligation
             if not fg.in_span(o, job.span):
                 continue
-            yield (item.household_id, item.household_name, item.area_name or "",
+            yield (item.household_id, item.household_name,
+                   areas.get(item.household_id, item.area_name or ""),
                    label("program", item.program_name), label("kind", o.rule.kind.value),
                    o.period.key, label("status", o.status.value), o.due_by.isoformat(),
                    o.met_on.isoformat() if o.met_on else "", names.get(o.worker_id, ""))
