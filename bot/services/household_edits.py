@@ -52,8 +52,9 @@ async def create(services: Services, actor: int, data: HouseholdInput, today: da
 async def edit(services: Services, actor: int, household_id: int, data: HouseholdInput,
                now: datetime) -> Household | None:
     """Replace a household's fields, the old values kept in the audit trail; None if it is
-    gone. Its categories change from today (the deployment's date): which programmes held it
-    before, and so the figures of a finished period, stay as they were."""
+    gone. Its categories and community change from today (the deployment's date): which
+    programmes held it before, where it was, and so the figures of a finished period, stay as
+    they were."""
     old = await households.get(services.db, household_id)
     if old is None:
         return None

@@ -77,7 +77,8 @@ async def test_last_quarter_by_community_stays_when_a_service_file_changes_the_c
     await coordinator.press("🔍 查找", in_message=await coordinator.expect("服务对象名册"))
     await coordinator.expect("请发服务对象的名字")
     await coordinator.send("赵小妹")
-    await coordinator.press("赵小妹", in_message=await coordinator.expect("名字里有“赵小妹”的有 1 户"))
+    found = await coordinator.expect("名字里有“赵小妹”的有 1 户")
+    await coordinator.press("赵小妹", in_message=found)
     file = await coordinator.expect("服务档案 · 赵小妹")
     assert "社区：翠竹社区" in file.plain
     await coordinator.press("✏️ 修改", in_message=file)
