@@ -72,6 +72,12 @@ def fill(path: Path, n_households: int, n_contacts: int, n_workers: int, seed: i
             ((h, f"H{h:07d}", f"住户{h}", 1 + h % 50, f"某路{h}号", 1 + h % 4,
               CATEGORIES[h % len(CATEGORIES)], f"138{h:08d}", STAMP, STAMP)
              for h in range(1, n_households + 1)))
+        # Each household's community by date (migration 0032): one in ten moved in June.
+        conn.execute("INSERT INTO household_areas (household_id, area_id, since, until) "
+                     "SELECT id, CASE WHEN id % 10 = 0 THEN 1 + (id + 1) % 50 ELSE area_id END, "
+                     "'0001-01-01', CASE WHEN id % 10 = 0 THEN '2026-06-01' END FROM households")
+        conn.execute("INSERT INTO household_areas (household_id, area_id, since) "
+                     "SELECT id, area_id, '2026-06-01' FROM households WHERE id % 10 = 0")
         conn.executemany(
             "INSERT INTO pairings (household_id, worker_id, program_id, started_on, "
             "created_at) VALUES (?, ?, 1, ?, ?)",
