@@ -133,14 +133,31 @@ async def standing(db: Database | Tx, area_id: int) -> Standing:
                     int(row["referrals"]))
 
 
-async def move_in(tx: Tx, from_id: int, to_id: int, today: date) -> None:
+@dataclass(frozen=True)
+class Moved:
+    """The untaken reports and referrals a move took along, to be offered where they went."""
+
+    reports: tuple[int, ...] = ()
+    referrals: tuple[int, ...] = ()
+
+
+async def move_in(tx: Tx, from_id: int, to_id: int, today: date) -> Moved:
     """Move what a community still has (open reports and referrals, active households, the
     people who serve it) to another one; closed cases and archived households keep it. The
     households are in the new community from `today` (the deployment's local date): before
-    it, the figures still count them in this one."""
-    await tx.execute("UPDATE reports SET area_id = ? WHERE area_id = ? "
+    it, the figures still count them in this one. The untaken reports and referrals are to be
+    offered again (`routed_at` cleared: a crash before that leaves them to the next tick, as
+    a report whose routing was cut short)."""
+    reports = await tx.fetchall("SELECT id FROM reports WHERE area_id = ? AND status = 'new' "
+                                "ORDER BY id", (from_id,))
+    referrals = await tx.fetchall("SELECT id FROM referrals WHERE area_id = ? AND "
+                                  "stage != 'closed' AND worker_id IS NULL ORDER BY id",
+                                  (from_id,))
+    await tx.execute("UPDATE reports SET area_id = ?, routed_at = CASE WHEN status = 'new' "
+                     "THEN NULL ELSE routed_at END WHERE area_id = ? "
                      "AND status IN ('new', 'acknowledged')", (to_id, from_id))
-    await tx.execute("UPDATE referrals SET area_id = ? WHERE area_id = ? AND stage != 'closed'",
+    await tx.execute("UPDATE referrals SET area_id = ?, routed_at = CASE WHEN worker_id IS "
+                     "NULL THEN NULL ELSE routed_at END WHERE area_id = ? AND stage != 'closed'",
                      (to_id, from_id))
     moving = [int(r[0]) for r in await tx.fetchall(
         "SELECT id FROM households WHERE area_id = ? AND archived = 0", (from_id,))]
@@ -152,6 +169,7 @@ async def move_in(tx: Tx, from_id: int, to_id: int, today: date) -> None:
                      "SELECT telegram_id, ? FROM person_areas WHERE area_id = ?",
                      (to_id, from_id))
     await tx.execute("DELETE FROM person_areas WHERE area_id = ?", (from_id,))
+    return Moved(tuple(int(r[0]) for r in reports), tuple(int(r[0]) for r in referrals))
 
 
 async def filterable(db: Database) -> list[Area]:

@@ -393,6 +393,20 @@ async def unsettled_notices(db: Database, referral_id: int) -> list[tuple[int, i
     return [(r["chat_id"], r["message_id"]) for r in rows]
 
 
+async def card_holders(db: Reader, referral_ids: Sequence[int]) -> dict[int, set[int]]:
+    """The chats that still hold a live Take card of each referral (by referral id)."""
+    held: dict[int, set[int]] = {}
+    for start in range(0, len(referral_ids), 500):
+        chunk = list(referral_ids[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetchall(
+            f"SELECT referral_id, chat_id FROM referral_notices WHERE referral_id IN ({marks}) "
+            "AND settled = 0 AND kind = ?", (*chunk, CARD))
+        for row in rows:
+            held.setdefault(int(row[0]), set()).add(int(row[1]))
+    return held
+
+
 async def withdraw_cards_in(tx: Tx, chat_id: int) -> list[int]:
     """The Take cards and summaries of referrals in a chat not yet edited, marked settled
     (its person takes no referrals any more)."""

@@ -288,6 +288,13 @@ async def settle_notices_in(tx: Tx, report_id: int) -> None:
     await tx.execute("UPDATE report_notices SET settled = 1 WHERE report_id = ?", (report_id,))
 
 
+async def settle_chat_notices_in(tx: Tx, report_id: int, chat_ids: set[int]) -> None:
+    """Mark a report's notifications in these chats as edited (its card left them)."""
+    for chat_id in sorted(chat_ids):
+        await tx.execute("UPDATE report_notices SET settled = 1 WHERE report_id = ? "
+                         "AND chat_id = ?", (report_id, chat_id))
+
+
 async def withdraw_cards_in(tx: Tx, chat_id: int) -> list[int]:
     """The messages in a chat that still carry a Take button (a merged card once), marked
     settled: its person takes no cases any more, so a later take leaves them alone."""

@@ -8,10 +8,14 @@ from datetime import datetime
 
 from bot.domain.paging import Page, page_holding, page_of
 from bot.domain.periods import local_date
+from bot.domain.referrals import Stage
+from bot.domain.reports import Status
+from bot.services import referral_notices, routing
 from bot.services.context import Services
-from storage import areas, audit
+from storage import areas, audit, reports
+from storage import referrals as referral_store
 from storage import triage as store
-from storage.areas import Area, AreaStreet, Standing
+from storage.areas import Area, AreaStreet, Moved, Standing
 
 
 async def active(services: Services) -> list[Area]:
@@ -85,7 +89,9 @@ async def retire(services: Services, actor: int, area_id: int, now: datetime, *,
                  into: int | None = None) -> Retired:
     """Retire a community, audited with what it had. What it still has (open cases, active
     households, its workers) moves to the community `into` in the same transaction; without
-    one, only a community with nothing to move is retired, so nothing is left stranded."""
+    one, only a community with nothing to move is retired, so nothing is left stranded. The
+    untaken reports and referrals moved are then offered to the workers where they went."""
+    moved = Moved()
     async with services.db.transaction() as tx:
         area = await areas.get(tx, area_id)
         if area is None or area.retired:
@@ -97,8 +103,8 @@ async def retire(services: Services, actor: int, area_id: int, now: datetime, *,
         if target is None and not had.empty:
             return Retired("not_empty", had)
         if target is not None:
-            await areas.move_in(tx, area_id, target.id,
-                                local_date(now, services.settings.timezone))
+            moved = await areas.move_in(tx, area_id, target.id,
+                                        local_date(now, services.settings.timezone))
         await store.retire_area_in(tx, area_id)
         detail: dict[str, object] = {"open_reports": had.open_reports,
                                      "households": had.households, "workers": had.workers,
@@ -106,7 +112,22 @@ async def retire(services: Services, actor: int, area_id: int, now: datetime, *,
         if target is not None:
             detail |= {"into": target.id, "into_name": target.name}
         await audit.record(tx, now, actor, "area.retire", "area", area_id, detail)
+    await _offer_moved(services, moved, now)
     return Retired("done", had, target)
+
+
+async def _offer_moved(services: Services, moved: Moved, now: datetime) -> None:
+    """Offer the untaken reports and referrals a move took along to the workers of the
+    community they went to, as new ones are (what was taken meanwhile is not); a crash
+    before this leaves them to the next tick (their `routed_at` was cleared with the move)."""
+    for report_id in moved.reports:
+        report = await reports.get(services.db, report_id)
+        if report is not None and report.status is Status.NEW:
+            await routing.route(services, report, now, heading="triage.notice.moved")
+    waiting = [r for r in [await referral_store.get(services.db, i) for i in moved.referrals]
+               if r is not None and r.worker_id is None and r.stage is not Stage.CLOSED]
+    if waiting:
+        await referral_notices.route(services, waiting, now)
 
 
 async def move_targets(services: Services, area_id: int) -> list[Area]:

@@ -87,6 +87,8 @@ async def _names(services: Services, entries: Sequence[Entry]) -> dict[str, dict
             wanted["person"].add(str(entry.actor_id))
         if entry.object_type in wanted:
             wanted[entry.object_type].add(entry.object_id)
+        if entry.action == "area.retire" and (into := _into(entry.detail)) is not None:
+            wanted["area"].add(into)
         elif entry.object_type == "audit" and entry.object_id[:1] in (PERSON, HOUSEHOLD):
             kind = "person" if entry.object_id[0] == PERSON else "household"
             wanted[kind].add(entry.object_id[1:])
@@ -133,8 +135,19 @@ class Words:
             return self.t("audit.about.import", created=_count(detail, "created"),
                           updated=_count(detail, "updated"))
         if kind in NAMED_KINDS and key:
-            return self._named(kind, key, detail)
+            named = self._named(kind, key, detail)
+            # A community retired by moving its work: where it went.
+            if entry.action == "area.retire" and (into := _into(detail)) is not None:
+                return Html(named + self._moved_into(into, detail))
+            return named
         return Html("")
+
+    def _moved_into(self, into: str, detail: Mapping[str, Any]) -> Html:
+        """Where a retired community's work went: the community by its name now (or as the
+        entry recorded it, if it is gone)."""
+        given = detail.get("into_name")
+        name = self.named["area"].get(into) or (given if isinstance(given, str) else "?")
+        return self.t("audit.about.moved_into", into=name)
 
     def _named(self, kind: str, key: str, detail: Mapping[str, Any]) -> Html:
         """An object by its name now; one since deleted (or a person erased) says so."""
@@ -219,6 +232,12 @@ class Trail:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+def _into(detail: Mapping[str, Any]) -> str | None:
+    """The id of the community a retired one's work moved to, as its entry recorded it."""
+    into = detail.get("into")
+    return str(into) if isinstance(into, int) and not isinstance(into, bool) else None
 
 
 def _renamed(detail: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -146,22 +146,26 @@ async def route(services: Services, found: list[Referral],
     summary when a list brings one worker more than CARDS_MAX at once (400 names are not 400
     messages); a referral whose community has nobody on duty goes to the coordinators the
     same way, with Assign (a person nobody visits is lost otherwise). The referrals are marked
-    announced in the same transaction. Each goes out only while its reader holds the role.
-    Return the ids of those carded to the coordinators."""
+    announced in the same transaction. Each goes out only while its reader holds the role,
+    and not to whoever still holds its live Take card (a referral moved with its community
+    and its workers). Return the ids of those carded to the coordinators."""
     db = services.db
     back = await store.handed_back(db, [r.id for r in found])
+    held = await store.card_holders(db, [r.id for r in found])
     per_worker, unstaffed = await _by_worker(services, found)
     queued: list[Outgoing] = []
     for worker_id, theirs in per_worker.items():
-        lang = services.lang_of(await people.get(db, worker_id))
-        queued += _for_worker(services, worker_id, lang, theirs, back)
+        if fresh := [r for r in theirs if worker_id not in held.get(r.id, set())]:
+            lang = services.lang_of(await people.get(db, worker_id))
+            queued += _for_worker(services, worker_id, lang, fresh, back)
     per_coordinator: dict[tuple[int, str], list[Referral]] = {}
     targets: dict[int | None, list[tuple[int, str]]] = {}  # per community
     for referral in unstaffed:
         if referral.area_id not in targets:
             targets[referral.area_id] = await _coordinators(services, referral.area_id)
         for target in targets[referral.area_id]:
-            per_coordinator.setdefault(target, []).append(referral)
+            if target[0] not in held.get(referral.id, set()):
+                per_coordinator.setdefault(target, []).append(referral)
     for (chat_id, lang), theirs in per_coordinator.items():
         queued += _for_coordinator(services, chat_id, lang, theirs)
     async with db.transaction() as tx:

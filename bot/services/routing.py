@@ -98,14 +98,46 @@ async def cards(services: Services, report: Report,
     return out
 
 
-async def route(services: Services, report: Report, now: datetime) -> int:
-    """Queue the report's cards and mark it routed, in one transaction; return how many."""
-    messages = await cards(services, report)
+async def route(services: Services, report: Report, now: datetime,
+                heading: str = "triage.notice.new") -> int:
+    """Queue the report's cards and mark it routed, in one transaction; return how many.
+    A report offered before (moved to another community with its own) is carded only to
+    those who hold no live card of it, and the cards of workers it is no longer for are
+    settled, saying where it went (a press there would be refused)."""
+    live = await store.notices(services.db, report.id)
+    held = {notice.chat_id for notice in live}
+    messages = [m for m in await cards(services, report, heading) if m.chat_id not in held]
+    targets = set(await store.route_targets(services.db, report.area_id))
+    leaving = [n for n in live
+               if n.chat_id not in targets and not _for_coordinators(services, n.chat_id)]
+    edits = [await _moved_away(services, report, notice) for notice in leaving]
     async with services.db.transaction() as tx:
-        await outbox.put(tx, messages, now)
+        await outbox.put(tx, [*messages, *edits], now)
+        await store.settle_chat_notices_in(tx, report.id, {n.chat_id for n in leaving})
         await store.mark_routed_in(tx, report.id, now)
     services.wake()
     return len(messages)
+
+
+async def _moved_away(services: Services, report: Report, notice: store.Notice) -> Outgoing:
+    """A card of a report now of a community its reader does not serve, edited to say where
+    it went, without its button."""
+    lang = await _lang_of_chat(services, notice.chat_id)
+    together = await store.reports_in_message(services.db, notice.chat_id, notice.message_id)
+    if len(together) > 1:
+        return await _merged_edit(services, lang, notice, together)
+    area = await report_texts.area_name(services, lang, report)
+    text = (await report_texts.card(services, lang, report) + "\n"
+            + services.t(lang, "triage.notice.moved_away", area=area))
+    return Outgoing(notice.chat_id, text, (), lang, op="edit",
+                    target={"message_id": notice.message_id}, after=as_worker())
+
+
+async def _lang_of_chat(services: Services, chat_id: int) -> str:
+    """The language of a chat's person (a group's: the deployment's)."""
+    if chat_id > 0:
+        return services.lang_of(await people.get(services.db, chat_id))
+    return services.settings.language
 
 
 async def settle(services: Services, report: Report, taker: Person | None,
@@ -114,9 +146,7 @@ async def settle(services: Services, report: Report, taker: Person | None,
     name = taker.display_name if taker else "?"
     edits: list[Outgoing] = []
     for notice in await store.notices(services.db, report.id):
-        lang = services.settings.language
-        if notice.chat_id > 0:
-            lang = services.lang_of(await people.get(services.db, notice.chat_id))
+        lang = await _lang_of_chat(services, notice.chat_id)
         together = await store.reports_in_message(services.db, notice.chat_id,
                                                   notice.message_id)
         if len(together) > 1:
@@ -144,7 +174,8 @@ def withdrawn(services: Services, chat_id: int, lang: str,
 
 async def _merged_edit(services: Services, lang: str, notice: store.Notice,
                        report_ids: list[int]) -> Outgoing:
-    """A merged card redrawn: taken reports say so, the others keep their Take button."""
+    """A merged card redrawn: taken reports say so, those moved to a community its reader
+    does not serve too, the others keep their Take button."""
     found = [r for r in [await reports.get(services.db, i) for i in report_ids] if r]
     area = await report_texts.area_name(services, lang, found[0])
     lines = [services.t(lang, "outbox.merged.card", count=len(found), area=area)]
@@ -152,10 +183,13 @@ async def _merged_edit(services: Services, lang: str, notice: store.Notice,
     coordinator = _for_coordinators(services, notice.chat_id)
     for item in found:
         line = report_texts.card_line(services, lang, item, coordinator=coordinator)
-        if item.status is Status.NEW:
+        if item.status is not Status.NEW:
+            line += " " + services.t(lang, "triage.notice.taken_short")
+        elif coordinator or notice.chat_id in await store.route_targets(services.db,
+                                                                         item.area_id):
             rows += case_buttons.take_named(services, lang, item)
         else:
-            line += " " + services.t(lang, "triage.notice.taken_short")
+            line += " " + services.t(lang, "triage.notice.moved_short")
         lines.append(line)
     return Outgoing(notice.chat_id, "\n".join(lines), _rows(rows), lang, op="edit",
                     target={"message_id": notice.message_id}, after=as_worker())

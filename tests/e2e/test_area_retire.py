@@ -4,11 +4,23 @@ can choose; /overdue still filters by a retired community that has households un
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import BotProcess
-from tests.e2e.reporting import submit_report
+from tests.e2e.helpers_triage import add_worker, created_plus
+from tests.e2e.reporting import label, submit_report
 from tests.e2e.test_audit_trail import add_to_area, retire_button, retired
 from tests.e2e.test_households import paired_setup
-from tests.rig.server import FakeBotApi, FakeUser
+from tests.e2e.test_off_duty_details import a_list_of, started
+from tests.e2e.test_referrals import card_of
+from tests.rig.server import BotMessage, FakeBotApi, FakeUser
+
+TAKE = label("zh", "triage.button.take")
+
+
+def plain(text: str) -> str:
+    """A catalog text as a chat shows it (tags removed)."""
+    return re.sub(r"<[^>]+>", "", text)
 
 
 def area_of(bot: BotProcess, table: str, where: str, value: object) -> str:
@@ -94,3 +106,136 @@ async def test_overdue_still_filters_by_a_retired_community_that_has_households(
     await coordinator.press("翠竹社区（已停用）", in_message=choose)
     only = await coordinator.expect("社区：翠竹社区")
     assert "李阿婆" in only.plain and "张大爷" not in only.plain, only.plain
+
+
+CHEN, LIN = 7001, 7002
+
+
+def waiting_out(bot: BotProcess) -> int:
+    """Messages to others still waiting in the outbox (or to be tried again)."""
+    with bot.db() as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE state IN "
+                                "('pending', 'sending', 'failed')").fetchone()[0])
+
+
+def about(user: FakeUser, text: str) -> list[BotMessage]:
+    """The messages in the user's chat, as they are now, that mention `text`."""
+    return [m for m in user.server.chats[user.id].messages if text in m.plain]
+
+
+async def retire_into(coordinator: FakeUser, community: str, into: str) -> None:
+    """/areas → retire `community`, moving what it has to `into`."""
+    await coordinator.send("/areas")
+    listing = await coordinator.expect(f"社区列表.*{community}")
+    await coordinator.press_data(retire_button(listing, community), listing)
+    confirm = await coordinator.expect(f"确定停用社区“{community}”吗")
+    await coordinator.press(f"转到 {into}", in_message=confirm)
+    await coordinator.expect(f"已停用社区“{community}”")
+
+
+async def two_workers(bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, *,
+                      lin_language: str = "zh-hans") -> tuple[FakeUser, FakeUser]:
+    """陈社工 serves 东门社区, 林社工 翠竹社区; both (and the coordinator) opened the bot."""
+    add_worker(bot, CHEN, "陈社工", "东门社区")
+    add_worker(bot, LIN, "林社工", "翠竹社区")
+    chen = api.user(CHEN, "陈社工", language_code="zh-hans")
+    lin = api.user(LIN, "林社工", language_code=lin_language)
+    await started(coordinator, chen, lin)
+    return chen, lin
+
+
+async def test_an_untaken_report_moved_is_offered_to_the_workers_of_the_community_it_went_to(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """Nobody had taken R-… of 东门社区 when it was retired into 翠竹社区: 林社工 of 翠竹社区
+    is offered it there and then; 陈社工 (who moved along) and the coordinator keep the card
+    they have, and get no second one; once 林社工 takes it, 陈社工's card says so."""
+    chen, lin = await two_workers(bot, api, coordinator)
+    ref = await submit_report(resident, area="东门社区")
+    old = await chen.expect(rf"新求助.*{ref}")
+    await coordinator.expect(rf"新求助.*{ref}")
+    assert not about(lin, ref)  # not his community's, yet
+    await retire_into(coordinator, "东门社区", "翠竹社区")
+    offered = await lin.expect(ref)
+    assert plain(label("zh", "triage.notice.moved")) in offered.plain, offered.plain
+    assert "社区：翠竹社区" in offered.plain, offered.plain
+    assert offered.labels == [TAKE], offered.labels
+    assert await bot.until(lambda: waiting_out(bot) == 0)
+    assert len(about(chen, ref)) == 1 and len(about(coordinator, ref)) == 1
+    await lin.press(TAKE, in_message=offered)
+    await lin.expect(rf"{ref} 由您负责了")
+
+    def settled() -> bool:
+        card = chen.server.chats[CHEN].find(old.message_id)
+        return card is not None and "已由 林社工 接手" in card.plain and not card.buttons
+
+    assert await bot.until(settled)
+
+
+async def test_a_moved_report_leaves_the_workers_not_of_its_new_community(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """笋岗社区 had nobody on duty, so its report went to every worker; retired into 东门社区,
+    the report is 陈社工's community's: 林社工 (of 翠竹社区, in English) sees his card
+    say where it went, without its button; 陈社工 keeps his and gets no second one."""
+    chen, lin = await two_workers(bot, api, coordinator, lin_language="en")
+    await coordinator.send("/areas")
+    await coordinator.press("➕ 添加社区")
+    await coordinator.send("笋岗社区")
+    await coordinator.expect("社区列表.*笋岗社区")
+    ref = await submit_report(resident, area="笋岗社区")
+    await chen.expect(rf"新求助.*{ref}")
+    lins = await lin.expect(rf"New report.*{ref}")
+    await retire_into(coordinator, "笋岗社区", "东门社区")
+    gone = plain(label("en", "triage.notice.moved_away", area="东门社区"))
+
+    def withdrawn() -> bool:
+        card = lin.server.chats[LIN].find(lins.message_id)
+        return card is not None and gone in card.plain and not card.buttons
+
+    assert await bot.until(withdrawn), [m.plain for m in about(lin, ref)]
+    assert await bot.until(lambda: waiting_out(bot) == 0)
+    mine = about(chen, ref)
+    assert len(mine) == 1 and mine[0].labels == [TAKE], [m.plain for m in mine]
+    assert len(about(lin, ref)) == 1
+
+
+async def test_an_untaken_referral_moved_is_offered_to_the_workers_of_the_community_it_went_to(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    """居民1 of 东门社区's list, not yet taken, goes with 东门社区 to 翠竹社区: 林社工 gets its
+    Take card and may take it; 陈社工 keeps his one card."""
+    chen, lin = await two_workers(bot, api, coordinator)
+    await a_list_of(bot, 1)
+    await card_of(chen, "居民1")
+    await retire_into(coordinator, "东门社区", "翠竹社区")
+    card = await card_of(lin, "居民1")
+    assert "翠竹社区" in card.plain, card.plain
+    assert await bot.until(lambda: waiting_out(bot) == 0)
+    assert len([m for m in about(chen, "居民1") if "新的转介" in m.plain]) == 1
+    await lin.press("我来跟进", in_message=card)
+    await lin.expect("由您跟进了")
+
+
+async def test_a_move_cut_short_before_its_offers_is_finished_by_the_next_tick(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """The move was committed, then the process died before it offered what it took along:
+    the next tick offers the report and the referral where they went, as it routes a report
+    whose routing was cut short, and nobody who has a card of them gets a second one."""
+    chen, lin = await two_workers(bot, api, coordinator)
+    ref = await submit_report(resident, area="东门社区")
+    await chen.expect(rf"新求助.*{ref}")
+    await a_list_of(bot, 1)
+    await card_of(chen, "居民1")
+    with bot.db() as conn:  # what the move's transaction wrote
+        into = "(SELECT id FROM areas WHERE name = '翠竹社区')"
+        conn.execute(f"UPDATE reports SET area_id = {into}, routed_at = NULL")
+        conn.execute(f"UPDATE referrals SET area_id = {into}, routed_at = NULL")
+        conn.execute(f"UPDATE person_areas SET area_id = {into} WHERE telegram_id = ?", (CHEN,))
+        conn.execute("UPDATE areas SET retired = 1 WHERE name = '东门社区'")
+        conn.commit()
+    code, out = await bot.cli("tick", "--at", created_plus(bot, ref, 5))
+    assert code == 0, out
+    offered = await lin.expect(ref)
+    assert "社区：翠竹社区" in offered.plain and offered.labels == [TAKE], offered.plain
+    await card_of(lin, "居民1")
+    assert await bot.until(lambda: waiting_out(bot) == 0)
+    assert len(about(chen, ref)) == 1 and len(about(coordinator, ref)) == 1
+    assert len([m for m in about(chen, "居民1") if "新的转介" in m.plain]) == 1

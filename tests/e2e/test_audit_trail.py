@@ -309,7 +309,8 @@ async def test_communities_and_programmes_are_changed_on_record_and_retiring_is_
     seen = trail_text(await read_all(coordinator, f"/audit {COORDINATOR_ID}"))
     for line in ("王协调：新增了社区“笋岗社区”（现名“笋岗”）",
                  "王协调：改了社区名称“笋岗社区” → “笋岗”",
-                 "王协调：停用了社区“东门社区”",
+                 # Where its work went is on record, and said.
+                 "王协调：停用了社区“东门社区”，事务转到“翠竹社区”",
                  "王协调：新建了结对方案“困境儿童<关爱>”"):
         assert line in seen, (line, seen)
 
@@ -346,7 +347,7 @@ async def test_in_english_a_community_is_retired_after_a_confirmation_and_on_rec
     await coordinator.expect("Program saved")
 
     seen = trail_text(await read_all(coordinator, f"/audit {COORDINATOR_ID}", "en"))
-    for line in ("Wang: retired a community: 翠竹社区",
+    for line in ("Wang: retired a community: 翠竹社区, its work moved to 东门社区",
                  "Wang: brought back a community: 翠竹社区",
                  "Wang: created a program: Monthly calls"):
         assert line in seen, (line, seen)

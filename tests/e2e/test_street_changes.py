@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import COORDINATOR_ID, BotProcess, bot_environment
+from tests.e2e.test_audit_trail import retire_button
 from tests.e2e.test_households import HEADER, add_worker, import_csv
 from tests.e2e.test_streets import street_of
 from tests.rig.server import FakeBotApi, FakeUser
@@ -174,3 +175,38 @@ async def test_rename_asked_midway_through_another_task_keeps_that_task(
     await coordinator.send("街道民政专干")
     await coordinator.expect("您的称呼现在是 街道民政专干")
     assert street_id(bot, "东门街道")  # not renamed
+
+
+async def test_a_retired_communitys_households_count_under_its_street_in_past_figures(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser) -> None:
+    """刘大姐 of 湖贝社区 (东门街道) was served in 2025 Q3 and archived since; 湖贝社区 is
+    retired with her recorded under it. The figures of 2025 Q3 by street still count her
+    under 东门街道, with 张大爷 of 东门社区, not under no street (the figures join each
+    household's community and street as recorded, retired ones too)."""
+    add_worker(bot, 7001, "陈社工", "zh")
+    await import_csv(bot, HEADER + "LH-1,张大爷,东门社区,东门路12号,1,独居老人,7001,2025-01-01\n"
+                     + "LH-2,李阿婆,翠竹社区,翠竹路8号,2,低保,7001,2025-01-01\n"
+                     + "LH-3,刘大姐,湖贝社区,湖贝路3号,3,低边,7001,2025-01-01\n")
+    stamp = "2025-08-01T02:00:00.000000+00:00"
+    with bot.db() as conn:
+        for name in ("张大爷", "刘大姐"):
+            conn.execute("INSERT INTO contacts (household_id, worker_id, kind, day, created_at, "
+                         "updated_at) SELECT id, 7001, 'call', '2025-08-01', ?, ? "
+                         "FROM households WHERE name = ?", (stamp, stamp, name))
+        conn.execute("UPDATE pairings SET ended_on = '2025-12-31', ended_reason = 'archived' "
+                      "WHERE household_id = (SELECT id FROM households WHERE name = '刘大姐')")
+        conn.execute("UPDATE households SET archived = 1 WHERE name = '刘大姐'")
+        conn.commit()
+    await coordinator.send("/areas")
+    listing = await coordinator.expect("社区列表")
+    await coordinator.press_data(retire_button(listing, "湖贝社区"), listing)
+    confirm = await coordinator.expect("确定停用社区“湖贝社区”")
+    await coordinator.press("确定停用", in_message=confirm)
+    await coordinator.expect("已停用社区“湖贝社区”")
+
+    await coordinator.send("/stats 2025-07-01 2025-09-30")
+    figures = await coordinator.expect("按街道", timeout=30)
+    by_street = figures.plain.split("按街道", 1)[1]
+    # Both served in the quarter; 刘大姐, archived, is no longer on the register.
+    assert "东门街道：2/1 户，2 人次" in by_street, by_street
+    assert "未分街道" not in by_street, by_street

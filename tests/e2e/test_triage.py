@@ -245,6 +245,13 @@ async def test_unrouted_report_is_routed_by_the_tick(bot: BotProcess, coordinato
     await coordinator.expect(r"管理员")
     ref = await submit_report(resident)
     await coordinator.expect(rf"新求助.*{ref}")
+
+    def recorded() -> bool:  # the card is on record once delivered, a moment after
+        with bot.db() as conn:
+            return conn.execute("SELECT COUNT(*) FROM report_notices").fetchone()[0] == 1
+
+    # Cleared only once recorded, else a late record would say a card is still live there.
+    assert await bot.until(recorded)
     with bot.db() as conn:  # as if the process had died between commit and routing
         conn.execute("UPDATE reports SET routed_at = NULL")
         conn.execute("DELETE FROM report_notices")
