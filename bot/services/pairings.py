@@ -9,7 +9,7 @@ from datetime import date, datetime
 from bot.domain.cadence import Program, Status
 from bot.domain.periods import local_date
 from bot.i18n import Html
-from bot.services import obligations, routing, titles
+from bot.services import obligations, routing, texts, titles
 from bot.services.context import Services
 from storage import audit, households, pairings, people
 from storage.pairings import Pairing, PairOutcome, WorkerChoice
@@ -98,7 +98,8 @@ async def owed_line(services: Services, lang: str, worker_id: int, household_id:
         return Html(services.t(lang, "pair.owed_none", name=name))
     items = [services.t(lang, "pair.owed_item", kind=services.t(lang, f"kind.{o.rule.kind.value}"),
                         period=services.t(lang, f"period.{o.period.kind.value}"),
-                        due_by=o.due_by.isoformat()) for o in owed[:OWED_SHOWN]]
+                        due_by=texts.day_label(services, lang, o.due_by))
+             for o in owed[:OWED_SHOWN]]
     line = services.t(lang, "pair.owed_line", name=name,
                       items=Html(services.t(lang, "list.separator").join(items)))
     if len(owed) > OWED_SHOWN:

@@ -37,14 +37,20 @@ async def test_a_handover_notice_says_what_the_household_still_needs_this_period
         conn.commit()
     await pair(coordinator, "赵奶奶", "刘社工 (0)")
     notice = await second.expect("给您安排了结对：赵奶奶")
-    assert ("赵奶奶 本期还要做：🤲 办实事（今年，截止 2026-12-31）、"
-            "🏠 上门走访（本半年度，截止 2026-12-31）") in notice.plain, notice.plain
+    assert ("赵奶奶 本期还要做：🤲 办实事（今年，截止2026年12月31日）、"
+            "🏠 上门走访（本半年度，截止2026年12月31日）") in notice.plain, notice.plain
     assert "电话" not in notice.plain  # met this quarter: not asked again
 
     # 王小明, paired only from today, owes nothing this period: the notice says so.
     await pair(coordinator, "王小明", "Liu (0)")
     notice = await third.expect("has paired you with 王小明")
     assert "王小明: nothing is due this period." in notice.plain, notice.plain
+
+    # Handed on again, to Liu: the same items, each day written as English readers write it.
+    await pair(coordinator, "赵奶奶", "Liu (1)")
+    notice = await third.expect("has paired you with 赵奶奶")
+    assert ("赵奶奶 still needs this period: 🤲 Practical deed (this year, by 31 Dec 2026), "
+            "🏠 Home visit (this half year, by 31 Dec 2026)") in notice.plain, notice.plain
 
 
 async def test_a_worker_paired_beside_a_colleague_is_told_only_of_their_own_programme(

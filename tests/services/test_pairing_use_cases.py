@@ -110,10 +110,10 @@ async def test_the_pairing_notice_names_only_what_the_new_worker_owes(db: Databa
     await pairing_cases.pair(services(db), COORDINATOR, made.id, WORKER, monthly.id,
                              date(2026, 5, 1), NOW)
     zh = await pairing_cases.owed_line(services(db), "zh", WORKER, made.id, "张大爷", TODAY)
-    assert str(zh) == "• <b>张大爷</b> 本期还要做：🏠 上门走访（本月，截止 2026-05-31）"
+    assert str(zh) == "• <b>张大爷</b> 本期还要做：🏠 上门走访（本月，截止2026年5月31日）"
     en = await pairing_cases.owed_line(services(db), "en", WORKER, made.id, "张大爷", TODAY)
     assert str(en) == ("• <b>张大爷</b> still needs this period: "
-                       "🏠 Home visit (this month, by 2026-05-31)")
+                       "🏠 Home visit (this month, by 31 May 2026)")
     # 刘社工's own notice still names the call, visit and deed of the one-to-one programme
     theirs = await pairing_cases.owed_line(services(db), "zh", OTHER, made.id, "张大爷", TODAY)
     assert "📞 电话" in str(theirs) and "🤲 办实事" in str(theirs), str(theirs)
