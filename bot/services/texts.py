@@ -25,8 +25,13 @@ def day_label(services: Services, lang: str, day: date) -> str:
     return days_label(services, lang, day, day)
 
 
+def month_name(services: Services, lang: str, month: int) -> str:
+    """A month as the days above write it: 2月 / Feb."""
+    return services.catalog.plain(lang, f"audit.month.{month}")
+
+
 def _month(services: Services, lang: str, day: date) -> str:
-    return services.catalog.plain(lang, f"audit.month.{day.month}")
+    return month_name(services, lang, day.month)
 
 
 def period_label(services: Services, lang: str, period: Period) -> str:

@@ -409,7 +409,8 @@ class AnswerCtx(FillingCtx):
         super().__init__()
         self.now = NOW
         self.services = SimpleNamespace(settings=SimpleNamespace(
-            timezone=ZoneInfo("Asia/Shanghai")))
+            timezone=ZoneInfo("Asia/Shanghai")), catalog=catalog())
+        self.lang = "en"
         self.message = SimpleNamespace(text=text)
         self.keyboards: list[list[list[tuple[str, str]]]] = []
 
@@ -466,7 +467,11 @@ async def typed(build: Callable[[Taken], Step[Draft]],
     ("29号", True, [TODAY], []),  # a day of the month alone
     ("明天", True, [], ["log.problem.future"]),
     ("garbage", False, [], []),
-    ("2026-02-30", False, [], []),  # no such day
+    # a day its month lacks: said so, with how long that month is; the step waits
+    ("2026-02-30", True, [], ["flowkit.no_such_day[('day', 30), ('days', 28), "
+                              "('month', 'Feb'), ('year', 2026)]"]),
+    ("Feb 29", True, [], ["flowkit.no_such_day[('day', 29), ('days', 28), "
+                         "('month', 'Feb'), ('year', 2026)]"]),
     ("13-1", False, [], []),
     ("", False, [], []),
     (None, False, [], []),  # a sticker or a photo
