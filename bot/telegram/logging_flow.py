@@ -499,8 +499,14 @@ class ContactButtons(OwnEntry[Contact]):
 
     async def remove(self, ctx: Ctx, contact: Contact) -> str:
         """Delete it (kept, marked deleted)."""
-        await contact_entries.delete_own(ctx.services, contact.id, ctx.user_id, ctx.now)
+        await contact_entries.delete_own(ctx.services, contact.id, ctx.user_id, ctx.now,
+                                         ctx.update.update_id)
         return "log.deleted"
+
+    async def removed_by_this_press(self, ctx: Ctx, entry_id: int) -> str | None:
+        """"Deleted", if this very update deleted it (handled again after a crash)."""
+        return "log.deleted" if await contact_entries.deleted_by(
+            ctx.services, ctx.user_id, ctx.update.update_id, entry_id) else None
 
     async def delete_question(self, ctx: Ctx, contact: Contact) -> str:
         """Which record: the household, the day and the kind."""

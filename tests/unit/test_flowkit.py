@@ -594,7 +594,8 @@ ENTRIES = Codec().prefix("te", "own entries")
 
 
 class Entries(OwnEntry[str]):
-    """Entries by id: "1" is the presser's and recent, "2" theirs but old, others not theirs."""
+    """Entries by id: "1" is the presser's and recent, "2" theirs but old, others not theirs;
+    "5" was deleted by update 99."""
 
     fix, delete = ENTRIES.button("fix", Int()), ENTRIES.button("del", Int())
     labels = ("entry.fix", "entry.delete")
@@ -614,6 +615,9 @@ class Entries(OwnEntry[str]):
         self.done.append(f"delete {entry}")
         return "entry.deleted"
 
+    async def removed_by_this_press(self, ctx: Any, entry_id: int) -> str | None:
+        return "entry.deleted" if (entry_id, ctx.update.update_id) == (5, 99) else None
+
 
 class NeverBusy(Entries):
     busy_key = None
@@ -624,6 +628,7 @@ class EntryCtx(FakeCtx):
         super().__init__()
         self.db, self.user_id = db, 7
         self.query = SimpleNamespace(data=data)
+        self.update = SimpleNamespace(update_id=99)
 
 
 @pytest.mark.parametrize(("kind", "data", "in_flow", "answers", "dropped", "replies", "done"), [
@@ -637,6 +642,10 @@ class EntryCtx(FakeCtx):
     (Entries, "te:zap:1", False, [("error.stale_button", True)], 0, [], []),
     (Entries, "te:fix:x", False, [("error.stale_button", True)], 0, [], []),
     (Entries, "", False, [("error.stale_button", True)], 0, [], []),
+    # a delete handled again after a crash (the same update deleted it): as the first time;
+    # any other press on the gone entry is stale
+    (Entries, "te:del:5", False, [(None, False)], 1, ["entry.deleted"], []),
+    (Entries, "te:fix:5", False, [("error.stale_button", True)], 0, [], []),
     # correcting would throw away another flow's answers; deleting would not
     (Entries, "te:fix:1", True, [("entry.busy", True)], 0, [], []),
     (Entries, "te:del:1", True, [(None, False)], 1, ["entry.deleted"], ["delete one"]),
