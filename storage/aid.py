@@ -169,8 +169,10 @@ async def get(db: Database, aid_id: int) -> Aid | None:
     return None if row is None else _aid(row)
 
 
-async def delete(db: Database, aid_id: int, worker_id: int, now: datetime) -> bool:
-    """Delete one's own entry (kept, marked deleted; the caller checks the 24-hour window)."""
+async def delete(db: Database, aid_id: int, worker_id: int, now: datetime,
+                 update_id: int | None = None) -> bool:
+    """Delete one's own entry (kept, marked deleted; the caller checks the 24-hour window),
+    audited with the update it was pressed in."""
     async with db.transaction() as tx:
         row = await tx.fetchone("SELECT household_id, report_id FROM aid WHERE id = ? "
                                 "AND worker_id = ? AND deleted = 0", (aid_id, worker_id))
@@ -179,10 +181,10 @@ async def delete(db: Database, aid_id: int, worker_id: int, now: datetime) -> bo
         await tx.execute("UPDATE aid SET deleted = 1 WHERE id = ?", (aid_id,))
         if row["household_id"] is not None:
             await record(tx, now, worker_id, "aid.delete", "household", row["household_id"],
-                         {"aid": aid_id})
+                         {"aid": aid_id}, update_id=update_id)
         else:
             await record(tx, now, worker_id, "aid.delete", "report", row["report_id"],
-                         {"aid": aid_id})
+                         {"aid": aid_id}, update_id=update_id)
     return True
 
 

@@ -34,13 +34,24 @@ def _entry(row: Row) -> Entry:
 
 async def record(tx: Tx, at: datetime, actor_id: int | None, action: str,
                  object_type: str = "", object_id: object = "",
-                 detail: dict[str, Any] | None = None) -> None:
-    """Append one entry inside the caller's transaction (so it commits with the change)."""
+                 detail: dict[str, Any] | None = None, *, update_id: int | None = None) -> None:
+    """Append one entry inside the caller's transaction (so it commits with the change);
+    `update_id`: the Telegram update the change was pressed in (see `of_update`)."""
     await tx.execute(
-        "INSERT INTO audit (at, actor_id, action, object_type, object_id, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit (at, actor_id, action, object_type, object_id, detail, update_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (to_db(at), actor_id, action, object_type, str(object_id),
-         json.dumps(detail or {}, ensure_ascii=False, default=str)))
+         json.dumps(detail or {}, ensure_ascii=False, default=str), update_id))
+
+
+async def of_update(db: Database | Tx, actor_id: int, update_id: int,
+                    action: str) -> Entry | None:
+    """The `action` entry this person's update made, if it made one: the same update handled
+    again after a crash finds what its first handling did."""
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM audit WHERE actor_id = ? "
+                            "AND update_id = ? AND action = ? ORDER BY id LIMIT 1",
+                            (actor_id, update_id, action))
+    return None if row is None else _entry(row)
 
 
 async def add(db: Database, at: datetime, actor_id: int | None, action: str,

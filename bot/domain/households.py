@@ -337,20 +337,31 @@ def parse_day(text: str, today: date) -> date | None:
     3-5 / 3月5日 / 3月5号 (the last such day up to today: on 5 January, 12月28日 is last
     year's, as every date asked for is of something that has happened); None if it is not a
     real date."""
+    parts = written_day(text, today)
+    if parts is None:
+        return None
+    try:
+        return date(*parts)
+    except ValueError:
+        return None
+
+
+def written_day(text: str, today: date) -> tuple[int, int, int] | None:
+    """(year, month, day) as `parse_day` reads them, not yet checked to be a real date (2026年
+    2月30日 gives (2026, 2, 30)), so a caller can tell no date from a day the month lacks."""
     value = clean(text).translate(_FULLWIDTH)
     if " " in value and value.count(":"):  # a spreadsheet date-time: keep the date
         value = value.split(" ", 1)[0]
     match = _DATE_RE.match(value)
-    try:
-        if match:
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        short = _MONTH_DAY_RE.match(value)
-        if short:
-            month, day = int(short.group(1)), int(short.group(2))
-            found = date(today.year, month, day)
-            return found if found <= today else date(today.year - 1, month, day)
-    except ValueError:
-        return None
+    if match:
+        return int(match.group(1)), int(match.group(2)), int(match.group(3))
+    short = _MONTH_DAY_RE.match(value)
+    if short:
+        month, day = int(short.group(1)), int(short.group(2))
+        # this year's if not ahead of today, else last year's (compared as numbers, so a day
+        # the month lacks gets a year too)
+        ahead = (month, day) > (today.month, today.day)
+        return (today.year - 1 if ahead else today.year), month, day
     return None
 
 

@@ -3,16 +3,20 @@
 Every day asked for in chat is of something that has happened, so a date without a year is
 the last such day up to today, and a day of the month alone is this month's, or last month's
 when that day is still ahead. Tomorrow is read too, so that it is refused as a future day
-with the step's own words rather than misunderstood. Pure: today is an argument.
+with the step's own words rather than misunderstood. A day its month does not have (30号
+typed on 1 March, Feb 29 of a common year) is told apart from words that are no day, so the
+person hears what is wrong with it. Pure: today is an argument.
 """
 
 from __future__ import annotations
 
 import re
+from calendar import monthrange
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
-from bot.domain.households import parse_day
+from bot.domain.households import written_day
 
 # Words for a day counted back from today, in both languages (compared lower-cased, with
 # inner runs of spaces made one).
@@ -42,8 +46,26 @@ _DAY_FIRST_RE: Final = re.compile(rf"^(?:the\s+)?{_DAY_NUMBER}\s+(?:of\s+)?{_MON
 _DAY_MONTH_RE: Final = re.compile(r"^(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{4}))?$")
 
 
-def read_day(text: str, today: date) -> date | None:
-    """The day `text` names, seen from `today`; None if it names none (or no real date)."""
+Parts = tuple[int, int, int]  # (year, month, day) as read, not yet checked to exist
+
+
+@dataclass(frozen=True)
+class NoSuchDay:
+    """A day of the month its month does not have: 30 February, 31 April, 29 February 2026."""
+
+    year: int
+    month: int
+    day: int
+
+    @property
+    def days(self) -> int:
+        """How many days that month has."""
+        return monthrange(self.year, self.month)[1]
+
+
+def read_day(text: str, today: date) -> date | NoSuchDay | None:
+    """The day `text` names, seen from `today`; NoSuchDay for a day its month lacks; None if
+    it names no day."""
     value = " ".join(text.translate(_FULLWIDTH).lower().split())
     if not value:
         return None
@@ -51,29 +73,40 @@ def read_day(text: str, today: date) -> date | None:
         return today - timedelta(days=DAYS_BACK[value])
     if (ago := _AGO_RE.match(value)) is not None:
         return today - timedelta(days=int(ago.group(1)))
-    written = parse_day(value, today)
-    if written is not None:
-        return written
-    try:
-        return _day_of_month(value, today) or _named_month(value, today) or _day_first(value,
-                                                                                     today)
-    except ValueError:  # 31 Feb and the like: no such day
+    for read in (written_day, _day_of_month, _named_month, _day_first):
+        parts = read(value, today)
+        # a reading whose month or day no month has is no reading: 15/11 is not month 15
+        found = None if parts is None else _real(parts)
+        if found is not None:
+            return found
+    return None
+
+
+def _real(parts: Parts) -> date | NoSuchDay | None:
+    """The date, or NoSuchDay for a day from 29 to 31 its month lacks; None for a month or day
+    no month has (13月, 32号, 0号): those are no day at all."""
+    year, month, day = parts
+    if not (1 <= month <= 12 and 1 <= day <= 31) or year < 1:
         return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return NoSuchDay(year, month, day)
 
 
-def _day_of_month(value: str, today: date) -> date | None:
+def _day_of_month(value: str, today: date) -> Parts | None:
     """15号, 15日, the 15th: this month's, or last month's if it is still ahead."""
     match = _DAY_OF_MONTH_RE.match(value)
     if match is None:
         return None
     day = int(match.group(1))
     if day <= today.day:
-        return today.replace(day=day)
+        return today.year, today.month, day
     last_month = today.replace(day=1) - timedelta(days=1)
-    return last_month.replace(day=day)
+    return last_month.year, last_month.month, day
 
 
-def _named_month(value: str, today: date) -> date | None:
+def _named_month(value: str, today: date) -> Parts | None:
     """Nov 15, November 15th, 15 Nov, the 15th of November (a year may follow)."""
     first = _MONTH_FIRST_RE.match(value)
     if first is not None:
@@ -88,9 +121,9 @@ def _named_month(value: str, today: date) -> date | None:
     return _dated(int(day), month, int(year) if year else None, today)
 
 
-def _day_first(value: str, today: date) -> date | None:
+def _day_first(value: str, today: date) -> Parts | None:
     """15/11 or 15/11/2026: read day first only when the first number cannot be a month
-    (3/5 stays 5 March, as parse_day reads it)."""
+    (3/5 stays 5 March, as written_day reads it)."""
     match = _DAY_MONTH_RE.match(value)
     if match is None or int(match.group(1)) <= 12:
         return None
@@ -98,9 +131,10 @@ def _day_first(value: str, today: date) -> date | None:
     return _dated(int(match.group(1)), int(match.group(2)), int(year) if year else None, today)
 
 
-def _dated(day: int, month: int, year: int | None, today: date) -> date:
-    """The day in that year, or without one the last such day up to today."""
+def _dated(day: int, month: int, year: int | None, today: date) -> Parts:
+    """The day in that year, or without one the last such day up to today (compared as
+    numbers, so a day the month lacks gets a year too)."""
     if year is not None:
-        return date(year, month, day)
-    found = date(today.year, month, day)
-    return found if found <= today else date(today.year - 1, month, day)
+        return year, month, day
+    ahead = (month, day) > (today.month, today.day)
+    return (today.year - 1 if ahead else today.year), month, day

@@ -18,7 +18,7 @@ from bot.domain.triage import Action as CaseAction
 from bot.services import access
 from bot.services.access import EntryRef, HouseholdRef
 from bot.services.context import Services
-from storage import aid, households, reports, triage
+from storage import aid, audit, households, reports, triage
 from storage.aid import Aid, Fund, NewAid, Total
 
 HISTORY_SHOWN = 5  # entries of aid shown in the service file
@@ -129,13 +129,21 @@ async def own_entry(services: Services, person_id: int, aid_id: int) -> tuple[Co
     return Correction.OK, found
 
 
-async def delete_own(services: Services, person_id: int, aid_id: int) -> Correction:
-    """Delete one's own entry within 24 hours (audited)."""
+async def delete_own(services: Services, person_id: int, aid_id: int,
+                     update_id: int | None = None) -> Correction:
+    """Delete one's own entry within 24 hours (audited, with the update it was pressed in)."""
     outcome, found = await own_entry(services, person_id, aid_id)
     if outcome is not Correction.OK or found is None:
         return outcome
-    deleted = await aid.delete(services.db, aid_id, person_id, services.clock())
+    deleted = await aid.delete(services.db, aid_id, person_id, services.clock(), update_id)
     return Correction.OK if deleted else Correction.STALE
+
+
+async def deleted_by(services: Services, person_id: int, update_id: int, aid_id: int) -> bool:
+    """Whether this very update of the person's deleted the entry (handled again after a
+    crash, it is answered as the first time, not as a stale press)."""
+    entry = await audit.of_update(services.db, person_id, update_id, "aid.delete")
+    return entry is not None and entry.detail.get("aid") == aid_id
 
 
 async def case(services: Services, report_id: int) -> Report | None:
@@ -223,7 +231,7 @@ async def case_lines(services: Services, lang: str, report_id: int) -> list[str]
 
 __all__ = [
     "Aid", "Correction", "History", "NewAid", "Refusal", "active_funds", "add_fund",
-    "all_funds", "case", "case_history", "case_lines", "delete_own", "fund", "held_cases",
-    "history", "may_record", "may_record_case", "own_entry", "record", "retire_fund",
-    "year_by_fund", "year_overall"
+    "all_funds", "case", "case_history", "case_lines", "delete_own", "deleted_by", "fund",
+    "held_cases", "history", "may_record", "may_record_case", "own_entry", "record",
+    "retire_fund", "year_by_fund", "year_overall"
 ]

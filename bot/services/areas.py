@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.domain.paging import Page, page_holding, page_of
 from bot.domain.periods import local_date
@@ -86,15 +87,21 @@ class Retired:
 
 
 async def retire(services: Services, actor: int, area_id: int, now: datetime, *,
-                 into: int | None = None) -> Retired:
-    """Retire a community, audited with what it had. What it still has (open cases, active
-    households, its workers) moves to the community `into` in the same transaction; without
-    one, only a community with nothing to move is retired, so nothing is left stranded. The
-    untaken reports and referrals moved are then offered to the workers where they went."""
+                 into: int | None = None, update_id: int | None = None) -> Retired:
+    """Retire a community, audited with what it had (and the update `update_id` it was
+    pressed in). What it still has (open cases, active households, its workers) moves to the
+    community `into` in the same transaction; without one, only a community with nothing to
+    move is retired, so nothing is left stranded. The untaken reports and referrals moved
+    are then offered to the workers where they went. The same update handled again after a
+    crash is answered as the first time: done, with what moved where."""
     moved = Moved()
     async with services.db.transaction() as tx:
         area = await areas.get(tx, area_id)
         if area is None or area.retired:
+            first = None if area is None or update_id is None else await audit.of_update(
+                tx, actor, update_id, "area.retire")
+            if first is not None and first.object_id == str(area_id):
+                return _as_first(first.detail)
             return Retired("already")
         had = await areas.standing(tx, area_id)
         target = await areas.get(tx, into) if into is not None else None
@@ -111,8 +118,19 @@ async def retire(services: Services, actor: int, area_id: int, now: datetime, *,
                                      "referrals": had.referrals}
         if target is not None:
             detail |= {"into": target.id, "into_name": target.name}
-        await audit.record(tx, now, actor, "area.retire", "area", area_id, detail)
+        await audit.record(tx, now, actor, "area.retire", "area", area_id, detail,
+                           update_id=update_id)
     await _offer_moved(services, moved, now)
+    return Retired("done", had, target)
+
+
+def _as_first(detail: dict[str, Any]) -> Retired:
+    """A retirement as its first handling told it, from its audit entry: what the community
+    had and the community it went to, by the name it had then."""
+    had = Standing(*(int(detail.get(k) or 0)
+                     for k in ("open_reports", "households", "workers", "referrals")))
+    into = detail.get("into")
+    target = None if into is None else Area(int(into), str(detail.get("into_name", "")), False)
     return Retired("done", had, target)
 
 

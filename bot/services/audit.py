@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.domain.figures import Span, SpanError
 from bot.domain.referrals import reference as referral_ref
 from bot.domain.reports import reference
 from bot.i18n import Html, escape
-from bot.services import titles
+from bot.services import texts, titles
 from bot.services.context import Services
 from storage import audit, households, people
 from storage import triage as staff
@@ -198,15 +198,7 @@ class Words:
     def span(self, span: Span) -> str:
         """Days from one date to another as people write them ("2026年11月1日至11月30日",
         "1–30 Nov 2026"), plain text."""
-        first, last = span.start, span.end
-        shape = ("day" if first == last else "month" if first.replace(day=1) == last.replace(
-            day=1) else "year" if first.year == last.year else "years")
-        return self.services.catalog.plain(
-            self.lang, f"audit.span.{shape}", year=first.year, month=self._month(first),
-            first=first.day, year2=last.year, month2=self._month(last), last=last.day)
-
-    def _month(self, day: date) -> str:
-        return self.services.catalog.plain(self.lang, f"audit.month.{day.month}")
+        return texts.days_label(self.services, self.lang, span.start, span.end)
 
     def _report(self, key: str, detail: Mapping[str, Any]) -> Html:
         """A report by its reference; the retention run by how many it anonymised."""

@@ -9,7 +9,7 @@ from bot.services.context import Services
 from storage import audit, contacts
 from storage.contacts import Contact
 
-__all__ = ["Contact", "delete_own", "get"]
+__all__ = ["Contact", "delete_own", "deleted_by", "get"]
 
 
 async def get(services: Services, contact_id: int) -> Contact | None:
@@ -18,9 +18,9 @@ async def get(services: Services, contact_id: int) -> Contact | None:
 
 
 async def delete_own(services: Services, contact_id: int, worker_id: int,
-                     now: datetime) -> bool:
-    """Delete one's own contact (kept, marked deleted; audited); False when it was not
-    theirs."""
+                     now: datetime, update_id: int | None = None) -> bool:
+    """Delete one's own contact (kept, marked deleted; audited, with the update it was
+    pressed in); False when it was not theirs."""
     found = await contacts.get(services.db, contact_id)
     if found is None:
         return False
@@ -28,5 +28,14 @@ async def delete_own(services: Services, contact_id: int, worker_id: int,
         deleted = await contacts.delete_in(tx, contact_id, worker_id, now)
         if deleted:
             await audit.record(tx, now, worker_id, "contact.delete", "household",
-                               found.household_id, {"contact": contact_id})
+                               found.household_id, {"contact": contact_id},
+                               update_id=update_id)
     return deleted
+
+
+async def deleted_by(services: Services, worker_id: int, update_id: int,
+                     contact_id: int) -> bool:
+    """Whether this very update of the worker's deleted the contact (handled again after a
+    crash, it is answered as the first time, not as a stale press)."""
+    entry = await audit.of_update(services.db, worker_id, update_id, "contact.delete")
+    return entry is not None and entry.detail.get("contact") == contact_id

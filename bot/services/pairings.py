@@ -9,7 +9,7 @@ from datetime import date, datetime
 from bot.domain.cadence import Program, Status
 from bot.domain.periods import local_date
 from bot.i18n import Html
-from bot.services import obligations, routing, titles
+from bot.services import obligations, routing, texts, titles
 from bot.services.context import Services
 from storage import audit, households, pairings, people
 from storage.pairings import Pairing, PairOutcome, WorkerChoice
@@ -85,18 +85,21 @@ async def pair(services: Services, actor: int, household_id: int, worker_id: int
 OWED_SHOWN = 3  # open items a pairing notice names for a household; /due lists them all
 
 
-async def owed_line(services: Services, lang: str, household_id: int, name: str,
-                    today: date) -> Html:
-    """What the household still owes in the running periods, in one line as /due words each
-    item (kind, period, due date), the soonest first; a few at most, then where the rest are."""
-    owed = sorted((o for _, o in await obligations.for_household(services.db, household_id,
-                                                                 today)
-                   if o.status is Status.DUE), key=lambda o: (o.due_by, o.rule.kind.value))
+async def owed_line(services: Services, lang: str, worker_id: int, household_id: int,
+                    name: str, today: date) -> Html:
+    """What the worker still owes the household in the running periods, in one line as /due
+    words each item (kind, period, due date), the soonest first; a few at most, then where the
+    rest are. A colleague's items under another programme are theirs: not named."""
+    mine = await obligations.for_worker(services.db, worker_id, today, history_periods=0,
+                                        household_ids=(household_id,))
+    owed = sorted((o for o in mine.get(household_id, []) if o.status is Status.DUE),
+                  key=lambda o: (o.due_by, o.rule.kind.value))
     if not owed:
         return Html(services.t(lang, "pair.owed_none", name=name))
     items = [services.t(lang, "pair.owed_item", kind=services.t(lang, f"kind.{o.rule.kind.value}"),
                         period=services.t(lang, f"period.{o.period.kind.value}"),
-                        due_by=o.due_by.isoformat()) for o in owed[:OWED_SHOWN]]
+                        due_by=texts.day_label(services, lang, o.due_by))
+             for o in owed[:OWED_SHOWN]]
     line = services.t(lang, "pair.owed_line", name=name,
                       items=Html(services.t(lang, "list.separator").join(items)))
     if len(owed) > OWED_SHOWN:
@@ -110,7 +113,7 @@ async def tell(services: Services, telegram_id: int, key: str, now: datetime, *,
     """Queue a message about a pairing to a worker the bot knows (nobody else is written to;
     sent only while they are on duty); `by`: the coordinator who did it, named in the text
     as {by} (their title, or 管理员); `owed`: a household (id, name) whose open items this
-    period go in as {owed}."""
+    period, those this worker answers for, go in as {owed}."""
     person = await people.get(services.db, telegram_id)
     if person is None:
         return
@@ -118,7 +121,7 @@ async def tell(services: Services, telegram_id: int, key: str, now: datetime, *,
     if by is not None:
         values["by"] = await titles.signature(services, lang, by)
     if owed is not None:
-        values["owed"] = await owed_line(services, lang, *owed,
+        values["owed"] = await owed_line(services, lang, telegram_id, *owed,
                                          local_date(now, services.settings.timezone))
     await routing.send(services, [await routing.to_worker(services, telegram_id, key, values)],
                        now)

@@ -535,8 +535,14 @@ class EntryButtons(OwnEntry[Aid]):
 
     async def remove(self, ctx: Ctx, entry: Aid) -> str:
         """Delete it, unless the window closed since the check."""
-        result = await ledger.delete_own(ctx.services, ctx.user_id, entry.id)
+        result = await ledger.delete_own(ctx.services, ctx.user_id, entry.id,
+                                         ctx.update.update_id)
         return "aid.deleted" if result is Correction.OK else "aid.too_late"
+
+    async def removed_by_this_press(self, ctx: Ctx, entry_id: int) -> str | None:
+        """"Deleted", if this very update deleted it (handled again after a crash)."""
+        return "aid.deleted" if await ledger.deleted_by(
+            ctx.services, ctx.user_id, ctx.update.update_id, entry_id) else None
 
     async def delete_question(self, ctx: Ctx, entry: Aid) -> str:
         """Which entry: to whom, on which day, how much."""

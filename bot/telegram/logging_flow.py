@@ -27,7 +27,7 @@ from bot.domain.households import (
 )
 from bot.domain.paging import MATCHES_MAX
 from bot.domain.people import Role
-from bot.services import contact_entries, households, my_households
+from bot.services import contact_entries, households, my_households, texts
 from bot.services import contacts as contact_log
 from bot.services.access import EntryRef, HouseholdRef
 from bot.services.contact_buttons import DELETE, FIX, FOR_PERIOD, KEEP, START_FOR, SURE
@@ -102,6 +102,12 @@ class LogDraft:
     page: int = 0
     query: str = ""
     search: int = 0
+
+
+def _within(ctx: Ctx, first: date, last: date) -> dict[str, str]:
+    """A missed period's first and last day, as people write them (2026年7月1日, 1 Jul 2026)."""
+    return {"first": texts.day_label(ctx.services, ctx.lang, first),
+            "last": texts.day_label(ctx.services, ctx.lang, last)}
 
 
 class LogFlow(StepFlow[LogDraft]):
@@ -202,16 +208,15 @@ class LogFlow(StepFlow[LogDraft]):
                 await plain.ask(ctx, draft)
                 return
             await ctx.reply(self._headed(ctx, draft, ctx.t(
-                "log.ask_day_within", first=draft.first.isoformat(),
-                last=draft.last.isoformat())))
+                "log.ask_day_within", **_within(ctx, draft.first, draft.last))))
 
         async def typed(ctx: Ctx, draft: LogDraft, message: Message) -> bool:
             if await typed_day(ctx, draft, message):
                 return True
             if draft.first is None or draft.last is None:
                 return False  # the general hint, with today and yesterday
-            await ctx.reply(ctx.t("log.expect.day_within", first=draft.first.isoformat(),
-                                  last=draft.last.isoformat()))
+            await ctx.reply(ctx.t("log.expect.day_within",
+                                  **_within(ctx, draft.first, draft.last)))
             return True
 
         return Step(ask, typed, plain.buttons)
@@ -348,8 +353,8 @@ class LogFlow(StepFlow[LogDraft]):
     async def _take_day(self, ctx: Ctx, draft: LogDraft, day: date) -> None:
         if draft.first is not None and draft.last is not None \
                 and not draft.first <= day <= draft.last:
-            await ctx.reply(ctx.t("log.problem.outside", first=draft.first.isoformat(),
-                                  last=draft.last.isoformat()))
+            await ctx.reply(ctx.t("log.problem.outside",
+                                  **_within(ctx, draft.first, draft.last)))
             return
         draft.day = day
         await self.goto(ctx, SERVICES, draft)
@@ -494,8 +499,14 @@ class ContactButtons(OwnEntry[Contact]):
 
     async def remove(self, ctx: Ctx, contact: Contact) -> str:
         """Delete it (kept, marked deleted)."""
-        await contact_entries.delete_own(ctx.services, contact.id, ctx.user_id, ctx.now)
+        await contact_entries.delete_own(ctx.services, contact.id, ctx.user_id, ctx.now,
+                                         ctx.update.update_id)
         return "log.deleted"
+
+    async def removed_by_this_press(self, ctx: Ctx, entry_id: int) -> str | None:
+        """"Deleted", if this very update deleted it (handled again after a crash)."""
+        return "log.deleted" if await contact_entries.deleted_by(
+            ctx.services, ctx.user_id, ctx.update.update_id, entry_id) else None
 
     async def delete_question(self, ctx: Ctx, contact: Contact) -> str:
         """Which record: the household, the day and the kind."""

@@ -421,9 +421,9 @@ class AreaFlow(StepFlow[AreaDraft]):
         area = await areas.get(ctx.services, pressed[1]) if pressed is not None else None
         if pressed is None or area is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
-        elif area.retired:  # by another press, or another coordinator, meanwhile
+        elif area.retired and pressed[0] is not AREA_RETIRE_SURE:  # meanwhile, by another
             await ctx.answer(already_retired(ctx, area), alert=True)
-            if pressed[0] in (AREA_RETIRE_SURE, AREA_KEEP):
+            if pressed[0] is AREA_KEEP:
                 await ctx.drop_keyboard()  # a confirmation left over: done with
         elif pressed[0] is AREA_RENAME:
             await ctx.answer()
@@ -446,14 +446,14 @@ class AreaFlow(StepFlow[AreaDraft]):
         area = await areas.get(ctx.services, area_id)
         if area is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
+        elif AREA_MOVE_PAGE.parse(data) is None:
+            await self._retire(ctx, area, into=second)
         elif area.retired:
             await ctx.answer(already_retired(ctx, area), alert=True)
             await ctx.drop_keyboard()
-        elif AREA_MOVE_PAGE.parse(data) is not None:
+        else:
             await ctx.answer()
             await self._confirm_retire(ctx, area, second, edit=True)
-        else:
-            await self._retire(ctx, area, into=second)
 
     async def _confirm_retire(self, ctx: Ctx, area: areas.Area, number: int = 0, *,
                               edit: bool = False) -> None:
@@ -483,11 +483,15 @@ class AreaFlow(StepFlow[AreaDraft]):
             await ctx.reply(text, buttons(rows))
 
     async def _retire(self, ctx: Ctx, area: areas.Area, *, into: int | None = None) -> None:
-        """The answer to the confirmation: retire (audited), moving what it has to `into`."""
+        """The answer to the confirmation: retire (audited), moving what it has to `into`;
+        retired meanwhile, by another press, is said (this very press, handled again after a
+        crash, is answered as the first time)."""
         was_on = (await areas.page(ctx.services, 0, holding=area.id)).number
-        done = await areas.retire(ctx.services, ctx.user_id, area.id, ctx.now, into=into)
+        done = await areas.retire(ctx.services, ctx.user_id, area.id, ctx.now, into=into,
+                                  update_id=ctx.update.update_id)
         if done.outcome == "already":
             await ctx.answer(already_retired(ctx, area), alert=True)
+            await ctx.drop_keyboard()  # a confirmation left over: done with
             return
         if done.outcome != "done":
             # Something came in since it was asked (or the chosen community was retired):

@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import BotProcess
 from tests.e2e.reporting import label
 from tests.e2e.test_aid import aid_rows, record_aid, setup
+from tests.e2e.test_contact_delete import killed_before_answering
 from tests.rig.server import FakeBotApi
 
 
@@ -53,3 +54,23 @@ async def test_deleting_an_aid_entry_asks_first_naming_it(bot: BotProcess, api: 
     # The question pressed again, once the entry is gone, deletes nothing more.
     answer = await worker.press_data(sure, question)
     assert answer == label(lang, "error.stale_button")
+
+
+async def test_an_aid_delete_confirmed_just_before_a_crash_is_answered_as_deleted_after_it(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    """Killed (-9) once the entry is deleted but before Liu is told: the press handled again
+    at the restart says deleted, as the first handling would have; not a stale button."""
+    _, liu = await setup(bot, api)
+    await record_aid(liu, "en", amount="80", fund="政府救助", purpose="Housing")
+    saved = liu.last_message
+    assert saved is not None
+    await liu.press(label("en", "aid.button.delete"), in_message=saved)
+    question = await liu.expect("李阿婆")
+    done = label("en", "aid.deleted")
+    await killed_before_answering(bot, api, liu, label("en", "aid.button.sure"), question, done)
+    assert [r[3] for r in aid_rows(bot)] == [1]
+    await liu.expect(done)  # the restart's answer: the first one never went out
+    assert [m.plain for m in liu.messages].count(done) == 1
+    alerts = [p.get("text") for p in api.calls_to("answerCallbackQuery")]
+    assert label("en", "error.stale_button") not in alerts, alerts
+    assert [r[3] for r in aid_rows(bot)] == [1]

@@ -10,6 +10,7 @@ from tests.conftest import BotProcess
 from tests.e2e.helpers_triage import add_worker, created_plus
 from tests.e2e.reporting import label, submit_report
 from tests.e2e.test_audit_trail import add_to_area, retire_button, retired
+from tests.e2e.test_contact_delete import killed_before_answering
 from tests.e2e.test_households import paired_setup
 from tests.e2e.test_off_duty_details import a_list_of, started
 from tests.e2e.test_referrals import card_of
@@ -239,3 +240,26 @@ async def test_a_move_cut_short_before_its_offers_is_finished_by_the_next_tick(
     assert await bot.until(lambda: waiting_out(bot) == 0)
     assert len(about(chen, ref)) == 1 and len(about(coordinator, ref)) == 1
     assert len([m for m in about(chen, "居民1") if "新的转介" in m.plain]) == 1
+
+
+async def test_a_retirement_confirmed_just_before_a_crash_says_where_things_went_after_it(
+        bot: BotProcess, api: FakeBotApi, coordinator: FakeUser, resident: FakeUser) -> None:
+    """Killed (-9) once the community is retired and its work moved, before the coordinator
+    is told: the press handled again at the restart says what the first handling would
+    have, where everything went; not "already retired"."""
+    await paired_setup(bot, api)  # 东门社区: 张大爷 and 王小明; 翠竹社区: 李阿婆
+    add_to_area(bot, 7001, "东门社区")
+    await submit_report(resident, area="东门社区")
+    await coordinator.send("/areas")
+    listing = await coordinator.expect("社区列表")
+    await coordinator.press_data(retire_button(listing, "东门社区"), listing)
+    confirm = await coordinator.expect("确定停用社区“东门社区”吗")
+    told = label("zh", "triage.areas.retired_moved", name="东门社区", into="翠竹社区",
+                 reports=1, households=2, workers=1, referrals=0)
+    await killed_before_answering(bot, api, coordinator, "转到 翠竹社区", confirm, told)
+    assert retired(bot, "东门社区")
+    await coordinator.expect("已停用社区“东门社区”")  # the restart's answer
+    assert [m.plain for m in coordinator.messages].count(told) == 1
+    alerts = [p.get("text") for p in api.calls_to("answerCallbackQuery")]
+    assert label("zh", "triage.areas.already_retired", name="东门社区") not in alerts, alerts
+    assert area_of(bot, "households", "name", "张大爷") == "翠竹社区"

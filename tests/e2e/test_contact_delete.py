@@ -85,3 +85,44 @@ async def test_service_file_contact_buttons_in_english(bot: BotProcess, api: Fak
     await liu.press("✅ Yes, delete it", in_message=question)
     await liu.expect("deleted")
     assert deleted(bot) == [1]
+
+
+async def killed_before_answering(bot: BotProcess, api: FakeBotApi, user: FakeUser, button: str,
+                                  message: BotMessage, answer: str) -> None:
+    """`user` presses `button`; once what it does is saved and `answer` is on its way, kill -9
+    the bot (that answer never reaches them) and start it again: the press is handled again."""
+    held: list[object] = []
+
+    def first(params: dict[str, object]) -> bool:
+        """Only the first handling's answer is held (and lost with the process)."""
+        if held or str(params.get("text", "")) != answer:
+            return False
+        held.append(params)
+        return True
+
+    hold = api.hold("sendMessage", first)
+    await user.press(button, in_message=message)
+    await hold.reached()
+    await bot.kill()
+    await bot.start()
+    assert "pending" not in await bot.updates_settled()
+
+
+async def test_a_delete_confirmed_just_before_a_crash_is_answered_as_deleted_after_it(
+        bot: BotProcess, api: FakeBotApi) -> None:
+    """Killed (-9) once the delete is saved but before the worker is told: the press handled
+    again at the restart says what the first handling would have, deleted; not that the
+    button is stale."""
+    worker, _ = await paired_setup(bot, api)
+    await log_call(worker, "2026-11-15")
+    file = await open_file(bot, worker, "LH-1", "服务档案 · 张大爷")
+    await worker.press("🗑 删 11月15日的电话记录", in_message=file)
+    question = await worker.expect("确定要删掉")
+    done = label("zh", "log.deleted")
+    await killed_before_answering(bot, api, worker, "✅ 确定删除", question, done)
+    assert deleted(bot) == [1]
+    await worker.expect(done)  # the restart's answer: the first one never went out
+    assert [m.plain for m in worker.messages].count(done) == 1
+    alerts = [p.get("text") for p in api.calls_to("answerCallbackQuery")]
+    assert label("zh", "error.stale_button") not in alerts, alerts
+    assert deleted(bot) == [1]

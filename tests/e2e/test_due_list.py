@@ -78,10 +78,16 @@ async def test_due_buttons_log_what_is_open_once_and_a_missed_period_only_inside
     assert "补记 📞 电话 · 张大爷 · 2026年第3季度" in due.labels, due.labels
     assert "漏了的已经过了期限" in due.plain
     await worker.press("补记 📞 电话 · 张大爷 · 2026年第3季度", in_message=due)
-    ask = await worker.expect("2026-07-01 到 2026-09-30 之间")
+    ask = await worker.expect("之间")
+    # the period's days as people write them, not as 2026-07-01
+    assert ask.plain.splitlines()[-1] == label("zh", "log.ask_day_within", first="2026年7月1日",
+                                               last="2026年9月30日"), ask.plain
+    assert "2026年7月1日到2026年9月30日之间" in ask.plain
     assert "今天" not in ask.labels  # today cannot meet last quarter
     await worker.send("2026-11-18")  # today: it cannot meet last quarter
-    await worker.expect("这个日期不在那一期里")
+    outside = await worker.expect("这个日期不在那一期里")
+    assert outside.plain == label("zh", "log.problem.outside", first="2026年7月1日",
+                                  last="2026年9月30日")
     await worker.send("2026-09-28")
     await worker.expect("提供了哪些服务")
     await worker.press("好了 ✔")
@@ -114,12 +120,15 @@ async def test_a_missed_periods_day_that_is_no_date_is_hinted_within_that_period
             and ("2026年第3季度" in b or "Q3 2026" in b)]
     assert len(past) == 1, due.labels
     await worker.press(past[0], in_message=due)
-    await worker.expect("2026-07-01")
+    # the period's days as people write them, not as 2026-07-01
+    first, last = ("2026年7月1日", "2026年9月30日") if lang == "zh" else ("1 Jul 2026",
+                                                                       "30 Sep 2026")
+    await worker.expect(first)
     await worker.send("很多" if lang == "zh" else "lots")
-    hint = await worker.expect("2026-09-30")
-    assert hint.plain == label(lang, "log.expect.day_within", first="2026-07-01",
-                               last="2026-09-30")
+    hint = await worker.expect(last)
+    assert hint.plain == label(lang, "log.expect.day_within", first=first, last=last)
     for button in ("log.button.today", "log.button.yesterday"):
         assert label(lang, button) not in hint.plain  # not shown in this mode
-    await worker.send("2026-09-28")
+    # the example is a day as the hint writes it, and typed back it is taken
+    await worker.send("2026年9月28日" if lang == "zh" else "28 Sep 2026")
     await worker.expect("提供了哪些服务" if lang == "zh" else "Which services")

@@ -99,3 +99,21 @@ async def test_an_edit_keeps_the_old_values_in_the_trail(db: Database) -> None:
     assert updated is not None and updated.address == "东门路14号"
     [entry] = await audit.entries(db)
     assert entry.action == "household.edit" and entry.detail["old"]["address"] == "东门路12号"
+
+
+async def test_the_pairing_notice_names_only_what_the_new_worker_owes(db: Database) -> None:
+    made = await households.create(db, HOUSEHOLD, NOW, by=COORDINATOR)
+    monthly = await pairings.add_program(db, "月访", [{"kind": "visit", "period": "month"}], NOW)
+    # 刘社工 has held the household under the one-to-one programme since January ...
+    await pairing_cases.pair(services(db), COORDINATOR, made.id, OTHER, 1, date(2026, 1, 1), NOW)
+    # ... and 陈社工 under the monthly visit only, from the first of this month
+    await pairing_cases.pair(services(db), COORDINATOR, made.id, WORKER, monthly.id,
+                             date(2026, 5, 1), NOW)
+    zh = await pairing_cases.owed_line(services(db), "zh", WORKER, made.id, "张大爷", TODAY)
+    assert str(zh) == "• <b>张大爷</b> 本期还要做：🏠 上门走访（本月，截止2026年5月31日）"
+    en = await pairing_cases.owed_line(services(db), "en", WORKER, made.id, "张大爷", TODAY)
+    assert str(en) == ("• <b>张大爷</b> still needs this period: "
+                       "🏠 Home visit (this month, by 31 May 2026)")
+    # 刘社工's own notice still names the call, visit and deed of the one-to-one programme
+    theirs = await pairing_cases.owed_line(services(db), "zh", OTHER, made.id, "张大爷", TODAY)
+    assert "📞 电话" in str(theirs) and "🤲 办实事" in str(theirs), str(theirs)

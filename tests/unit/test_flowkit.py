@@ -409,7 +409,8 @@ class AnswerCtx(FillingCtx):
         super().__init__()
         self.now = NOW
         self.services = SimpleNamespace(settings=SimpleNamespace(
-            timezone=ZoneInfo("Asia/Shanghai")))
+            timezone=ZoneInfo("Asia/Shanghai")), catalog=catalog())
+        self.lang = "en"
         self.message = SimpleNamespace(text=text)
         self.keyboards: list[list[list[tuple[str, str]]]] = []
 
@@ -466,7 +467,11 @@ async def typed(build: Callable[[Taken], Step[Draft]],
     ("29号", True, [TODAY], []),  # a day of the month alone
     ("明天", True, [], ["log.problem.future"]),
     ("garbage", False, [], []),
-    ("2026-02-30", False, [], []),  # no such day
+    # a day its month lacks: said so, with how long that month is; the step waits
+    ("2026-02-30", True, [], ["flowkit.no_such_day[('day', 30), ('days', 28), "
+                              "('month', 'Feb'), ('year', 2026)]"]),
+    ("Feb 29", True, [], ["flowkit.no_such_day[('day', 29), ('days', 28), "
+                         "('month', 'Feb'), ('year', 2026)]"]),
     ("13-1", False, [], []),
     ("", False, [], []),
     (None, False, [], []),  # a sticker or a photo
@@ -589,7 +594,8 @@ ENTRIES = Codec().prefix("te", "own entries")
 
 
 class Entries(OwnEntry[str]):
-    """Entries by id: "1" is the presser's and recent, "2" theirs but old, others not theirs."""
+    """Entries by id: "1" is the presser's and recent, "2" theirs but old, others not theirs;
+    "5" was deleted by update 99."""
 
     fix, delete = ENTRIES.button("fix", Int()), ENTRIES.button("del", Int())
     labels = ("entry.fix", "entry.delete")
@@ -609,6 +615,9 @@ class Entries(OwnEntry[str]):
         self.done.append(f"delete {entry}")
         return "entry.deleted"
 
+    async def removed_by_this_press(self, ctx: Any, entry_id: int) -> str | None:
+        return "entry.deleted" if (entry_id, ctx.update.update_id) == (5, 99) else None
+
 
 class NeverBusy(Entries):
     busy_key = None
@@ -619,6 +628,7 @@ class EntryCtx(FakeCtx):
         super().__init__()
         self.db, self.user_id = db, 7
         self.query = SimpleNamespace(data=data)
+        self.update = SimpleNamespace(update_id=99)
 
 
 @pytest.mark.parametrize(("kind", "data", "in_flow", "answers", "dropped", "replies", "done"), [
@@ -632,6 +642,10 @@ class EntryCtx(FakeCtx):
     (Entries, "te:zap:1", False, [("error.stale_button", True)], 0, [], []),
     (Entries, "te:fix:x", False, [("error.stale_button", True)], 0, [], []),
     (Entries, "", False, [("error.stale_button", True)], 0, [], []),
+    # a delete handled again after a crash (the same update deleted it): as the first time;
+    # any other press on the gone entry is stale
+    (Entries, "te:del:5", False, [(None, False)], 1, ["entry.deleted"], []),
+    (Entries, "te:fix:5", False, [("error.stale_button", True)], 0, [], []),
     # correcting would throw away another flow's answers; deleting would not
     (Entries, "te:fix:1", True, [("entry.busy", True)], 0, [], []),
     (Entries, "te:del:1", True, [(None, False)], 1, ["entry.deleted"], ["delete one"]),

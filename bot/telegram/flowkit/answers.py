@@ -18,7 +18,8 @@ from telegram import Message
 from bot.callbacks import Button, Choice, Prefix
 from bot.domain.choices import pick
 from bot.domain.households import check_contact_day, clean, parse_count
-from bot.domain.typed_days import read_day
+from bot.domain.typed_days import NoSuchDay, read_day
+from bot.services import texts
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit.steps import Ask, On, Refused, Step, on
 from bot.telegram.household_ui import buttons, today
@@ -58,7 +59,8 @@ def day_step(keys: str, button: Button[str], take: Take[D, date],
     """The day something happened: today or yesterday as buttons, or typed (2026-03-05,
     2026/3/5, 2026年3月5日, 3-5, 3月5日, and 号 wherever 日 is; 昨天, 前天, 15号, yesterday,
     Nov 15, 15/11: `bot.domain.typed_days`). A day in the future or
-    more than a year back is refused with `<keys>.problem.future|too_old`; asked with
+    more than a year back is refused with `<keys>.problem.future|too_old`, a day its month
+    lacks (2月30号) with `flowkit.no_such_day`; asked with
     `<keys>.ask_day` and the labels `<keys>.button.today|yesterday`, under `about` (what
     the answers so far are about: the household and kind of a log) when it says anything."""
 
@@ -81,6 +83,11 @@ def day_step(keys: str, button: Button[str], take: Take[D, date],
         day = read_day(text, today(ctx)) if text else None
         if day is None:
             return False
+        if isinstance(day, NoSuchDay):
+            await ctx.reply(ctx.t("flowkit.no_such_day", year=day.year, day=day.day,
+                                  month=texts.month_name(ctx.services, ctx.lang, day.month),
+                                  days=day.days))
+            return True
         await checked(ctx, data, day)
         return True
 

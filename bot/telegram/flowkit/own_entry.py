@@ -2,7 +2,8 @@
 
 `<prefix>:fix:<id>` and `<prefix>:del:<id>`. Anyone can send any callback data, so every
 press looks the entry up again: only its author, only while their role still allows it, only
-within the correction window.
+within the correction window. A delete handled again after a crash (the same update, its
+delete committed before the answer went out) is answered as the first time: deleted.
 """
 
 from __future__ import annotations
@@ -60,8 +61,14 @@ class OwnEntry(Generic[E]):
         raise NotImplementedError
 
     async def remove(self, ctx: Ctx, entry: E) -> str:
-        """Delete the entry; the catalog key of what to tell the presser."""
+        """Delete the entry (audited with `ctx.update.update_id`); the catalog key of what to
+        tell the presser."""
         raise NotImplementedError
+
+    async def removed_by_this_press(self, ctx: Ctx, entry_id: int) -> str | None:
+        """The catalog key `remove` answered if this very update deleted the entry (it is
+        being handled again after a crash), else None (also for a kind that cannot tell)."""
+        return None
 
     async def delete_question(self, ctx: Ctx, entry: E) -> str:
         """The question before a delete, naming the entry (only with `sure` and `keep`)."""
@@ -76,10 +83,21 @@ class OwnEntry(Generic[E]):
                 return name, parsed[0]
         return None
 
+    def _deleting(self) -> str:
+        """The press that deletes: the confirmation, or the delete button without one."""
+        return "sure" if self.sure is not None and self.keep is not None else "delete"
+
     async def on_button(self, ctx: Ctx) -> None:
         """Check the press again, then correct, ask before deleting, delete, or keep."""
         pressed = self._parse(ctx.query.data if ctx.query and ctx.query.data else "")
         found = await self.find(ctx, pressed[1]) if pressed is not None else None
+        if pressed is not None and found is None and pressed[0] == self._deleting():
+            said = await self.removed_by_this_press(ctx, pressed[1])
+            if said is not None:  # handled again after a crash: as the first time
+                await ctx.answer()
+                await ctx.drop_keyboard()
+                await ctx.reply(ctx.t(said))
+                return
         if pressed is None or found is None:
             await ctx.answer(ctx.t("error.stale_button"), alert=True)
             return
