@@ -26,6 +26,7 @@ from storage import referrals as referral_store
 from storage.db import Tx
 from storage.details import REFERRAL, REPORT, Shown
 from storage.outbox import Outgoing
+from storage.triage import AlsoIn
 
 # Outgoing.after of a message that shows details: [subject, id] (REPORT or REFERRAL), recorded
 # once the outbox delivered it.
@@ -92,10 +93,32 @@ async def all_in(services: Services, tx: Tx, chat_id: int, lang: str) -> list[Ou
 
 
 async def of_subject_in(services: Services, tx: Tx, chat_id: int, lang: str, subject: str,
-                        subject_id: int) -> list[Outgoing]:
+                        subject_id: int, key: str | None = None) -> list[Outgoing]:
     """The edits that take back one case's or referral's details from the chat, in the
-    caller's transaction."""
-    return _edits(services, lang, await details.take_of_in(tx, chat_id, subject, subject_id))
+    caller's transaction; each message reads `key` (by default: no longer yours)."""
+    return _edits(services, lang, await details.take_of_in(tx, chat_id, subject, subject_id),
+                  key)
+
+
+# The one line of a case's details taken back from a worker who passed it to a colleague
+# (or whose coordinator did), and from one who gave it back for someone else to take.
+PASSED_ON = "triage.detail.passed_on"
+RELEASED = "triage.detail.released"
+
+
+async def case_lost(services: Services, holder: int | None, report_id: int,
+                    key: str) -> AlsoIn | None:
+    """What takes back the case's details from the holder who loses it (each message reads
+    `key`), for the change's transaction; None for nobody, or for a coordinator, who may
+    see every case."""
+    if holder is None or await access.holds(services, holder, Role.COORDINATOR):
+        return None
+    lang = services.lang_of(await people.get(services.db, holder))
+
+    async def taken_back(tx: Tx) -> list[Outgoing]:
+        return await of_subject_in(services, tx, holder, lang, REPORT, report_id, key)
+
+    return taken_back
 
 
 async def of_referral_in(services: Services, tx: Tx, chat_id: int, lang: str,
@@ -125,9 +148,11 @@ async def of_reporter_in(services: Services, tx: Tx, reporter_id: int,
 ERASED = "triage.detail.erased"
 
 
-def _edits(services: Services, lang: str, found: list[Shown]) -> list[Outgoing]:
-    """Each message edited down to its one line, without buttons."""
-    return [_edit(services, lang, message, _LINES[message.subject][0]) for message in found]
+def _edits(services: Services, lang: str, found: list[Shown],
+           key: str | None = None) -> list[Outgoing]:
+    """Each message edited down to its one line (`key`, or its subject's), without buttons."""
+    return [_edit(services, lang, message, key or _LINES[message.subject][0])
+            for message in found]
 
 
 def _edit(services: Services, lang: str, message: Shown, key: str) -> Outgoing:
