@@ -50,10 +50,10 @@ class Outgoing:
     text: str = ""
     buttons: Buttons = ()
     lang: str = "zh"
-    op: str = "send"  # send, edit, location, photo, voice
+    op: str = "send"  # send, edit, delete, location, photo, voice
     group: str | None = None  # waiting messages of one chat and group are merged into one
     item: dict[str, Any] = field(default_factory=dict)  # this message's line when merged
-    # edit: message_id; location: latitude, longitude; photo, voice: file_id
+    # edit, delete: message_id; location: latitude, longitude; photo, voice: file_id
     target: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)  # bookkeeping once sent
     # Whose words or data it carries (a reporter's reply, a report's card or details): an

@@ -314,6 +314,8 @@ class Outbox:
 
     async def _send(self, chat_id: int, batch: list[store.Queued]) -> Result:
         first = batch[0]
+        if first.op == "delete":
+            return await self.sender.delete(chat_id, int(first.target["message_id"]))
         if first.op == "edit":
             return await self.sender.edit(chat_id, int(first.target["message_id"]), first.text,
                                           markup_of(first.buttons))
@@ -384,8 +386,9 @@ class Outbox:
                                                   message_id, referrals.SUMMARY)
             shown = row.after.get(withdrawals.DETAILS)
             if shown and message_id is not None:
+                # [subject, id], and the kind for a pin, a photo or a voice note
                 await withdrawals.shown(self.services, chat_id, message_id, str(shown[0]),
-                                        int(shown[1]), now)
+                                        int(shown[1]), now, *map(str, shown[2:3]))
 
     async def _failed(self, rows: list[store.Queued], result: Result) -> None:
         """Hold, retry later, or give up, by what Telegram said: a permanent refusal gives up
