@@ -70,16 +70,19 @@ async def shown_referral(services: Services, chat_id: int, message_id: int, refe
 
 
 async def shown(services: Services, chat_id: int, message_id: int, subject: str,
-                subject_id: int, now: datetime, kind: str = TEXT) -> None:
+                subject_id: int, now: datetime, kind: str = TEXT, *,
+                erased: bool = False) -> None:
     """Record a message (of `kind`) that shows details; withdrawn at once when they stopped
-    being the chat's while it went out (taken off duty, or handed on, in that moment)."""
+    being the chat's while it went out (taken off duty, or handed on, in that moment), or
+    were `erased` meanwhile (the reporter's erasure took back every other copy before this
+    one was known: it says so, as they do)."""
     await details.record(services.db, chat_id, message_id, subject, subject_id, now, kind)
-    if await _may_see(services, chat_id, subject, subject_id):
+    if not erased and await _may_see(services, chat_id, subject, subject_id):
         return
     lang = services.lang_of(await people.get(services.db, chat_id))
     async with services.db.transaction() as tx:
         await outbox.put(tx, await of_subject_in(services, tx, chat_id, lang, subject,
-                                                 subject_id), now)
+                                                 subject_id, ERASED if erased else None), now)
     services.wake()
 
 
