@@ -17,7 +17,7 @@ from telegram import Bot
 from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
 from bot.domain.reports import Category, Draft, Report, Urgency
-from bot.services import erasure, routing
+from bot.services import erasure, routing, withdrawals
 from bot.services.context import Services
 from storage import people, reports, triage
 from storage.clock import to_db
@@ -103,3 +103,22 @@ async def test_details_delivered_while_their_reporter_is_erased_are_taken_back_a
     assert now.message_id == shown.message_id
     assert now.plain == line and PHONE not in now.plain and not now.buttons
     assert await db.fetchval("SELECT COUNT(*) FROM detail_messages") == 0
+
+
+async def test_an_erasure_deletes_the_pin_and_photos_shown_with_the_details(
+        db: Database) -> None:
+    """The worker was shown the text (message 41), a pin (42) and a photo (43) of the case:
+    erasing the reporter edits the text down to the erasure's line and deletes the other two,
+    which have no text to edit."""
+    services: Services = services_for(db, NOW, coordinators=str(COORDINATOR))
+    report = await a_taken_report(db)
+    await withdrawals.shown_case(services, WORKER, 41, report.id, NOW)
+    for media in (42, 43):
+        await withdrawals.shown_case(services, WORKER, media, report.id, NOW, withdrawals.MEDIA)
+    done = await erasure.erase_person(services, REPORTER, COORDINATOR, NOW)
+    assert done.details == 3
+    rows = await db.fetchall("SELECT op, target, text FROM outbox WHERE chat_id = ? "
+                             "AND op IN ('edit', 'delete') ORDER BY id", (WORKER,))
+    line = catalog().t("zh", "triage.detail.erased", ref=report.ref)
+    assert [(r[0], json.loads(r[1])["message_id"], r[2]) for r in rows] == [
+        ("edit", 41, line), ("delete", 42, ""), ("delete", 43, "")]
