@@ -50,10 +50,10 @@ class Outgoing:
     text: str = ""
     buttons: Buttons = ()
     lang: str = "zh"
-    op: str = "send"  # send, edit, location, photo, voice
+    op: str = "send"  # send, edit, delete, location, photo, voice
     group: str | None = None  # waiting messages of one chat and group are merged into one
     item: dict[str, Any] = field(default_factory=dict)  # this message's line when merged
-    # edit: message_id; location: latitude, longitude; photo, voice: file_id
+    # edit, delete: message_id; location: latitude, longitude; photo, voice: file_id
     target: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)  # bookkeeping once sent
     # Whose words or data it carries (a reporter's reply, a report's card or details): an
@@ -170,22 +170,34 @@ async def take_back(db: Database, claimers: Sequence[str]) -> int:
             tuple(claimers))
 
 
+# Only a row still claimed is marked as its send ended: one an erasure dropped (and blanked)
+# while it was on its way stays dropped, never brought back to be sent again or to look sent.
+_CLAIMED = "state = 'sending'"
+
+
 async def mark_sent(db: Database, ids: Sequence[int], message_id: int | None,
-                    now: datetime) -> None:
-    """Telegram accepted the message (one message may carry several merged rows)."""
+                    now: datetime) -> dict[int, str | None]:
+    """Telegram accepted the message (one message may carry several merged rows). The rows
+    dropped while it was on its way (an erasure of what it carried) stay dropped: returned,
+    with their error, since the message reached the chat all the same."""
+    marks = ','.join('?' * len(ids))
     async with db.transaction() as tx:
+        gone = await tx.fetchall(
+            f"SELECT id, error FROM outbox WHERE id IN ({marks}) AND NOT {_CLAIMED}", tuple(ids))
         await tx.execute(
             f"UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, error = NULL "
-            f"WHERE id IN ({','.join('?' * len(ids))})", (message_id, to_db(now), *ids))
+            f"WHERE id IN ({marks}) AND {_CLAIMED}", (message_id, to_db(now), *ids))
+    return {int(r[0]): None if r[1] is None else str(r[1]) for r in gone}
 
 
 async def mark_failed(db: Database, ids: Sequence[int], error: str, retry_at: datetime, *,
                       drop: bool = False) -> None:
-    """Not sent: try again at `retry_at`, or give up (`drop`)."""
+    """Not sent: try again at `retry_at`, or give up (`drop`); a row dropped meanwhile stays
+    as it is."""
     async with db.transaction() as tx:
         await tx.execute(
             f"UPDATE outbox SET state = ?, attempts = attempts + 1, error = ?, not_before = ?, "
-            f"claimed_at = NULL WHERE id IN ({','.join('?' * len(ids))})",
+            f"claimed_at = NULL WHERE id IN ({','.join('?' * len(ids))}) AND {_CLAIMED}",
             ("dropped" if drop else "failed", error[:500], to_db(retry_at), *ids))
 
 
@@ -204,13 +216,14 @@ async def drop(db: Database, ids: Sequence[int], now: datetime,
 
 
 async def release(db: Database, ids: Sequence[int], retry_at: datetime) -> None:
-    """Give back claimed rows unsent and unblamed (the chat is waiting out a flood limit)."""
+    """Give back claimed rows unsent and unblamed (the chat is waiting out a flood limit); a
+    row dropped meanwhile stays as it is."""
     if not ids:
         return
     async with db.transaction() as tx:
         await tx.execute(
             f"UPDATE outbox SET state = 'pending', claimed_at = NULL, not_before = ? "
-            f"WHERE id IN ({','.join('?' * len(ids))})", (to_db(retry_at), *ids))
+            f"WHERE id IN ({','.join('?' * len(ids))}) AND {_CLAIMED}", (to_db(retry_at), *ids))
 
 
 async def next_due(db: Database, now: datetime,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,6 +83,10 @@ async def _set_areas(tx: Tx, who: int, area_ids: list[int]) -> None:
 
 
 # -- workers ----------------------------------------------------------------------------
+
+# What a change owes that is written inside its transaction, only once it is sure to happen
+# (the details the case's holder loses are taken back with the change, not before).
+AlsoIn = Callable[[Tx], Awaitable[Sequence[Outgoing]]]
 
 # A case going back to waiting for a worker (its one `?` is the moment): untaken, and
 # escalated as a new report is, counted from now, in a new round where both levels may go
@@ -389,11 +393,12 @@ async def change(db: Database, report_id: int, *, actor: int | None, now: dateti
                  expect: Status, to: Status | None, detail: str = "",
                  expect_taker: int | None = None, keep_taker: bool = True,
                  also: Sequence[Outgoing] = (), update_id: int | None = None,
-                 ends: str | None = None) -> Report | None:
+                 ends: str | None = None, also_in: AlsoIn | None = None) -> Report | None:
     """Apply a status change if the report is still as the caller saw it; None if it moved.
 
     `keep_taker=False` (with `to` new) puts the case back to waiting for a worker.
-    `also`: messages owed because of the change, queued in the same transaction.
+    `also`: messages owed because of the change, queued in the same transaction; `also_in`
+    gives more, written in the transaction once the change is made.
     `update_id`: the Telegram update that made it, kept with its history entry (a replay
     after a crash is known by it: entry_of_update); `ends`: the actor's flow of that name
     ends with the change, as add_event's."""
@@ -418,7 +423,7 @@ async def change(db: Database, report_id: int, *, actor: int | None, now: dateti
         if ends is not None and actor is not None:
             await flows.clear_named_in(tx, actor, ends)
         await _event(tx, report_id, now, actor, kind, to, detail, update_id)
-        await outbox.put(tx, also, now)
+        await outbox.put(tx, [*also, *(await also_in(tx) if also_in is not None else ())], now)
         return await _report(tx, report_id)
 
 
@@ -461,9 +466,10 @@ async def reopen(db: Database, report_id: int, *, actor: int, now: datetime,
 
 
 async def reassign(db: Database, report_id: int, from_worker: int, to_worker: int, *,
-                   actor: int, now: datetime, also: Sequence[Outgoing] = ()) -> Report | None:
-    """Hand an open case from one worker to another (queuing `also` with it); None if it
-    changed meanwhile."""
+                   actor: int, now: datetime, also: Sequence[Outgoing] = (),
+                   also_in: AlsoIn | None = None) -> Report | None:
+    """Hand an open case from one worker to another (queuing `also`, and what `also_in`
+    gives in the transaction, with it); None if it changed meanwhile."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         changed = await tx.rowcount(
@@ -473,7 +479,7 @@ async def reassign(db: Database, report_id: int, from_worker: int, to_worker: in
         if changed != 1:
             return None
         await _event(tx, report_id, now, actor, "referred", None, f"worker:{to_worker}")
-        await outbox.put(tx, also, now)
+        await outbox.put(tx, [*also, *(await also_in(tx) if also_in is not None else ())], now)
         return await _report(tx, report_id)
 
 

@@ -1028,14 +1028,21 @@ class FakeBotApi:
         return self._edited(chat, message)
 
     async def _delete_message(self, params: Params) -> bool:
-        """deleteMessage (bot messages and incoming messages of the chat)."""
+        """deleteMessage (bot messages and incoming messages of the chat), as Telegram: only
+        a message sent less than 48 hours ago."""
         chat = self._target(params, refuse=False)
         message_id = params.get("message_id")
-        if isinstance(message_id, int) and chat.incoming.pop(message_id, None) is not None:
+        if not isinstance(message_id, int):
+            raise bad("message to delete not found")
+        incoming = chat.incoming.get(message_id)
+        if incoming is not None:
+            _deletable(int(incoming["date"]))
+            del chat.incoming[message_id]
             return True
-        message = chat.find(message_id) if isinstance(message_id, int) else None
+        message = chat.find(message_id)
         if message is None:
             raise bad("message to delete not found")
+        _deletable(message.date)
         message.deleted = True
         self._notify(chat.chat_id)
         return True
@@ -1247,3 +1254,13 @@ async def _read_params(request: web.Request) -> Params:
 def _upload(part: web.FileField) -> Upload:
     """A multipart file part as an Upload."""
     return Upload(part.filename, part.file.read(), part.content_type)
+
+
+# Telegram deletes a message only within this long after it was sent.
+DELETE_WINDOW = 48 * 3600
+
+
+def _deletable(date: int) -> None:
+    """Refuse, in Telegram's words, to delete a message sent 48 hours ago or more."""
+    if int(time.time()) - date >= DELETE_WINDOW:
+        raise bad("message can't be deleted for everyone")

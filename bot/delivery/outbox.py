@@ -314,6 +314,8 @@ class Outbox:
 
     async def _send(self, chat_id: int, batch: list[store.Queued]) -> Result:
         first = batch[0]
+        if first.op == "delete":
+            return await self.sender.delete(chat_id, int(first.target["message_id"]))
         if first.op == "edit":
             return await self.sender.edit(chat_id, int(first.target["message_id"]), first.text,
                                           markup_of(first.buttons))
@@ -368,7 +370,9 @@ class Outbox:
     async def _done(self, chat_id: int, batch: list[store.Queued], result: Result) -> None:
         message_id = result.message.message_id if result.message is not None else None
         now = self.services.clock()
-        await store.mark_sent(self.services.db, [row.id for row in batch], message_id, now)
+        # A row dropped on its way (an erasure took what it carried) reached the chat anyway.
+        late = await store.mark_sent(self.services.db, [row.id for row in batch], message_id,
+                                     now)
         for row in batch:
             notice = row.after.get("notice")
             if notice and message_id is not None:
@@ -384,8 +388,12 @@ class Outbox:
                                                   message_id, referrals.SUMMARY)
             shown = row.after.get(withdrawals.DETAILS)
             if shown and message_id is not None:
+                # [subject, id], and the kind for a pin, a photo or a voice note; details
+                # whose reporter was erased while they went out are taken back at once.
+                kind = str(shown[2]) if len(shown) > 2 else withdrawals.TEXT
                 await withdrawals.shown(self.services, chat_id, message_id, str(shown[0]),
-                                        int(shown[1]), now)
+                                        int(shown[1]), now, kind,
+                                        erased=late.get(row.id, "") == store.ERASED)
 
     async def _failed(self, rows: list[store.Queued], result: Result) -> None:
         """Hold, retry later, or give up, by what Telegram said: a permanent refusal gives up

@@ -167,6 +167,15 @@ class Sender:
 
         return await self._send(chat_id, call, patience=patience)
 
+    async def delete(self, chat_id: int, message_id: int, *, patience: float = 0.0) -> Result:
+        """Delete one of the bot's messages (Telegram refuses one older than 48 hours, or one
+        already gone: FAILED, as any refusal)."""
+        async def call() -> Message:
+            await self.bot.delete_message(chat_id, message_id)
+            return Message(message_id, self.clock(), chat=Chat(chat_id, "private"))
+
+        return await self._send(chat_id, call, patience=patience)
+
     async def edit(self, chat_id: int, message_id: int, text: str,
                    markup: InlineKeyboardMarkup | None = None, *,
                    patience: float = 0.0) -> Result:

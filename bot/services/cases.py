@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.domain.paging import Page, page_of
 from bot.domain.people import Person, Role
 from bot.domain.reports import Event, Report, Status
-from bot.services import access, case_buttons, routing
+from bot.services import access, case_buttons, routing, withdrawals
 from bot.services.context import Services
 from storage import areas, people, reports
 from storage import triage as store
@@ -79,15 +79,18 @@ async def take(services: Services, report: Report, worker: int, now: datetime, *
 async def release(services: Services, report: Report, actor: int | None, now: datetime,
                   detail: str = "") -> Report | None:
     """Give the case back (`actor` None: the bot, its holder gone): untaken again, offered
-    afresh to its community's workers and the coordinators, and the reporter told it waits
-    for a worker, all in one transaction; None if it moved meanwhile."""
+    afresh to its community's workers and the coordinators, the reporter told it waits for
+    a worker, and the phone and address its holder was shown taken back, all in one
+    transaction; None if it moved meanwhile."""
     after = replace(report, status=Status.NEW, taken_by=None, taken_at=None)
     queued = [await routing.to_reporter(services, after, "triage.reporter.waiting"),
               *await routing.cards(services, after)]
+    lost = await withdrawals.case_lost(services, report.taken_by, report.id,
+                                       withdrawals.RELEASED)
     released = await store.change(services.db, report.id, actor=actor, now=now,
                                   kind="released", expect=Status.ACKNOWLEDGED, to=Status.NEW,
                                   detail=detail, expect_taker=report.taken_by,
-                                  keep_taker=False, also=queued)
+                                  keep_taker=False, also=queued, also_in=lost)
     if released is not None:
         services.wake()
     return released
@@ -147,16 +150,19 @@ async def _may_hold(services: Services, telegram_id: int) -> bool:
 
 async def refer_to(services: Services, report: Report, target: Person, actor: Person,
                    now: datetime) -> Report | None:
-    """Hand the taker's case to another worker; they get the details and the reporter
-    hears. None if the case moved meanwhile."""
+    """Hand the taker's case to another worker (by the taker, or a coordinator): they get
+    the details, the reporter hears, and the details the taker was shown are taken back.
+    None if the case moved meanwhile."""
     assert report.taken_by is not None
     # The messages are written for the case as it will be, and queued with the handover.
     after = replace(report, taken_by=target.telegram_id, taken_at=now)
     queued = await routing.details_for(services, target.telegram_id, after,
                                        "triage.refer.heading", name=actor.display_name)
     queued.append(await routing.to_reporter(services, after, "triage.reporter.reassigned"))
+    lost = await withdrawals.case_lost(services, report.taken_by, report.id,
+                                       withdrawals.PASSED_ON)
     moved = await store.reassign(services.db, report.id, report.taken_by, target.telegram_id,
-                                 actor=actor.telegram_id, now=now, also=queued)
+                                 actor=actor.telegram_id, now=now, also=queued, also_in=lost)
     if moved is not None:
         services.wake()
     return moved

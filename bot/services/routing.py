@@ -210,16 +210,18 @@ async def details_for(services: Services, chat_id: int, report: Report,
     # Sent only if they may still see the case when it goes out: a worker taken off duty,
     # or a case handed on, while the details waited (a flood wait, an outage) gets nothing.
     view = {CASE_VIEW: report.id}
-    # All of it is the reporter's: an erasure of them withdraws what still waits. The text
-    # is recorded once delivered, to be taken back when the case is no longer theirs.
+    # All of it is the reporter's: an erasure of them withdraws what still waits. Each
+    # message is recorded once delivered, to be taken back when the case is no longer theirs
+    # (the text edited to one line, the pin and photos deleted).
     whose = report.reporter_id
+    media = {**view, **withdrawals.case_media(report.id)}
     out = [Outgoing(chat_id, text, _rows(case_buttons.case(services, lang, report)), lang,
                     after={**view, **withdrawals.case_details(report.id)}, origin=whose)]
     if report.latitude is not None and report.longitude is not None:
         out.append(Outgoing(chat_id, lang=lang, op="location",
                             target={"latitude": report.latitude,
-                                    "longitude": report.longitude}, after=view, origin=whose))
-    out += [Outgoing(chat_id, lang=lang, op="photo", target={"file_id": file_id}, after=view,
+                                    "longitude": report.longitude}, after=media, origin=whose))
+    out += [Outgoing(chat_id, lang=lang, op="photo", target={"file_id": file_id}, after=media,
                      origin=whose)
             for file_id in report.photos]
     return out + voice_for(chat_id, lang, report)
@@ -234,7 +236,8 @@ def voice_for(chat_id: int, lang: str, report: Report) -> list[Outgoing]:
     # An audio file goes out as one: Telegram refuses its file id to sendVoice.
     said = {"file_id": report.voice_file_id, **({"audio": True} if report.voice_audio else {})}
     return [Outgoing(chat_id, lang=lang, op="voice", target=said,
-                     after={CASE_VIEW: report.id}, origin=report.reporter_id)]
+                     after={CASE_VIEW: report.id, **withdrawals.case_media(report.id)},
+                     origin=report.reporter_id)]
 
 
 async def to_reporter(services: Services, report: Report, key: str,

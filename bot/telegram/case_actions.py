@@ -114,17 +114,20 @@ class CaseActions:
         await self.details_shown(ctx, report, await ctx.reply(
             await report_texts.details(ctx.services, ctx.lang, report, heading), optional(rows)))
         if report.latitude is not None and report.longitude is not None:
-            await ctx.send_location(report.latitude, report.longitude)
+            await self.details_shown(ctx, report, await ctx.send_location(
+                report.latitude, report.longitude), withdrawals.MEDIA)
         for file_id in report.photos:
-            await ctx.send_photo(file_id)
+            await self.details_shown(ctx, report, await ctx.send_photo(file_id),
+                                     withdrawals.MEDIA)
         await self.send_voice(ctx, report)
 
-    async def details_shown(self, ctx: Ctx, report: Report, sent: Message | None) -> None:
-        """Remember the message that shows the case's details (phone, address), so that it
-        is taken back when the case is no longer the person's."""
+    async def details_shown(self, ctx: Ctx, report: Report, sent: Message | None,
+                            kind: str = withdrawals.TEXT) -> None:
+        """Remember the message that shows the case's details (phone, address; the pin, a
+        photo), so that it is taken back when the case is no longer the person's."""
         if sent is not None:
             await withdrawals.shown_case(ctx.services, ctx.chat_id, sent.message_id, report.id,
-                                         ctx.now)
+                                         ctx.now, kind)
 
     async def send_voice(self, ctx: Ctx, report: Report) -> None:
         """The voice note said instead of a description, through the outbox with the details'

@@ -180,15 +180,15 @@ class Ctx:
         self.replaced = True
         return result.message
 
-    async def send_location(self, latitude: float, longitude: float) -> bool:
-        """Send the acting person a map pin; False (logged) if it could not be sent."""
-        return self._delivered("location", await self.sender.location(
+    async def send_location(self, latitude: float, longitude: float) -> Message | None:
+        """Send the acting person a map pin; None (logged) if it could not be sent."""
+        return self._message("location", await self.sender.location(
             self.chat_id, latitude, longitude, patience=self.patience))
 
-    async def send_photo(self, photo: str | bytes, caption: str | None = None) -> bool:
-        """Send the acting person a picture (a file id or PNG bytes); False (logged) if it
+    async def send_photo(self, photo: str | bytes, caption: str | None = None) -> Message | None:
+        """Send the acting person a picture (a file id or PNG bytes); None (logged) if it
         could not be sent."""
-        return self._delivered("photo", await self.sender.photo(
+        return self._message("photo", await self.sender.photo(
             self.chat_id, photo, caption, patience=self.patience))
 
     async def send_document(self, data: bytes, filename: str, caption: str | None = None) -> bool:
@@ -202,6 +202,10 @@ class Ctx:
         chat = self.update.effective_chat
         return _sent(await self.sender.text(chat.id if chat is not None else self.user_id, text,
                                             patience=self.patience))
+
+    def _message(self, what: str, result: Result) -> Message | None:
+        """The message sent; None if it was not (logged, as `_delivered`)."""
+        return result.message if self._delivered(what, result) else None
 
     def _delivered(self, what: str, result: Result) -> bool:
         """Whether a send went through; what did not is logged (transient failures were

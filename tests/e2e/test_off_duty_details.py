@@ -88,7 +88,8 @@ async def test_off_duty_takes_back_the_phone_and_address_of_every_case_and_refer
     cards) and was assigned another (a full card through the outbox); he deleted one of
     these messages himself. Taken off duty, each of the others reads one line with the
     reference and no phone, address or button; the deleted one is not tried again and holds
-    up none of the others; 林社工's own case details stay as they were."""
+    up none of the others; 林社工's details of the case he passed on were taken back when he
+    passed it (saying so), not at 陈社工's off duty."""
     await coordinator.send("/start")
     await coordinator.expect("管理员")
     add_worker(bot, CHEN, "陈社工")
@@ -149,8 +150,10 @@ async def test_off_duty_takes_back_the_phone_and_address_of_every_case_and_refer
         assert OTHER_ADDRESS not in message.plain and "东门路" not in message.plain
     assert "联系协调员" in case_gone and "\n" not in case_gone
     assert await bot.until(lambda: pending_edits(bot, CHEN) == 0)  # nothing left to retry
-    still = live(lin, lins_own)
-    assert still is not None and OTHER_PHONE in still.plain  # not his colleague's
+    # 林社工 kept no details of the case he passed on: taken back then, in his own words.
+    [lins_now] = await all_become(lin, [lins_own], [label("zh", "triage.detail.passed_on",
+                                                          ref=second)])
+    assert OTHER_PHONE not in lins_now.plain
 
 
 async def test_the_summary_of_a_long_list_is_withdrawn_at_off_duty(

@@ -319,6 +319,24 @@ async def test_edits_are_events(bot: Bot, alice: FakeUser) -> None:
     assert [m.plain for m in alice.messages] == ["Case 9 taken"]
 
 
+async def test_a_message_is_deleted_only_within_48_hours(bot: Bot, server: FakeBotApi,
+                                                        alice: FakeUser) -> None:
+    """deleteMessage takes a bot's message sent less than 48 hours ago, as Telegram; an older
+    one, or one already gone, is refused in Telegram's words."""
+    fresh = await bot.send_location(ALICE, 22.5, 114.0)
+    old = await bot.send_message(ALICE, "Case 9: 13912345678")
+    shown = server.chats[ALICE].find(old.message_id)
+    assert shown is not None
+    shown.date -= 48 * 3600
+    assert await bot.delete_message(ALICE, fresh.message_id) is True
+    assert server.chats[ALICE].find(fresh.message_id) is None
+    with pytest.raises(BadRequest, match=r"(?i)message can't be deleted for everyone"):
+        await bot.delete_message(ALICE, old.message_id)
+    assert server.chats[ALICE].find(old.message_id) is not None
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
+        await bot.delete_message(ALICE, fresh.message_id)
+
+
 async def test_expect_timeout_is_readable(bot: Bot, alice: FakeUser) -> None:
     """A failed expect lists what the user did receive."""
     await bot.send_message(ALICE, "Hello there", reply_markup=keyboard("Help"))

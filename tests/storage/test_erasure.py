@@ -117,6 +117,7 @@ async def test_erasure_withdraws_every_waiting_message_that_carries_the_persons_
                outbox.Outgoing(WORKER, "💬 R-0001 的求助人回复：\n在家", origin=RESIDENT)]
     await outbox.enqueue(db, [*replies, outbox.Outgoing(WORKER, "新求助 R-0002")], NOW)
     rows = [int(r[0]) for r in await db.fetchall("SELECT id FROM outbox ORDER BY id")]
+    await outbox.claim(db, NOW, limit=1)
     await outbox.mark_sent(db, rows[:1], 41, NOW)  # the first went out before the erasure
     await outbox.enqueue(db, [outbox.Outgoing(WORKER, "💬 R-0001 的求助人回复：\n好",
                                               origin=RESIDENT)], NOW)
@@ -132,3 +133,25 @@ async def test_erasure_withdraws_every_waiting_message_that_carries_the_persons_
     assert left[rows[2]] == ("pending", "新求助 R-0002")
     claimed = await outbox.claim(db, NOW)
     assert [row.text for row in claimed] == ["新求助 R-0002"], "only that one goes out"
+
+
+async def test_a_message_dropped_by_an_erasure_on_its_way_is_never_brought_back(
+        db: Database) -> None:
+    """Rows claimed (being sent) when the person is erased are dropped and blanked; however
+    their sends end (accepted, refused, failed for now, given back for a flood wait), they
+    stay dropped and blank: never queued again, never counted as sent. The accepted one is
+    named back with the erasure's mark, so what reached the chat can be taken back."""
+    await outbox.enqueue(db, [outbox.Outgoing(WORKER, f"📞 {PHONE}", origin=RESIDENT)
+                              for _ in range(4)], NOW)
+    sent, refused, failing, held = [row.id for row in await outbox.claim(db, NOW)]
+    async with db.transaction() as tx:
+        assert (await erasure.erase_person_in(tx, RESIDENT, NOW)).withdrawn == 4
+
+    assert await outbox.mark_sent(db, [sent], 41, NOW) == {sent: outbox.ERASED}
+    await outbox.mark_failed(db, [refused], "Forbidden", NOW, drop=True)
+    await outbox.mark_failed(db, [failing], "TimedOut", NOW)
+    await outbox.release(db, [held], NOW)
+    rows = await db.fetchall("SELECT state, text, error, message_id FROM outbox ORDER BY id")
+    assert [tuple(r) for r in rows] == [("dropped", "", outbox.ERASED, None)] * 4
+    assert await outbox.claim(db, NOW) == []
+    assert (await outbox.depth(db)).dropped == 0  # withdrawn, not given up on
