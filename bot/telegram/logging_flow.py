@@ -170,14 +170,7 @@ class LogFlow(StepFlow[LogDraft]):
             await ctx.answer(ctx.t("log.not_yours"), alert=True)
             return
         household_id, kind = pressed
-        current = await flows.get(ctx.db, ctx.user_id)
-        if current is not None and not (current.name == NAME and current.step in (HOUSEHOLD, KIND)):
-            # A tap on a reminder or /due must not throw away half-typed answers.
-            await ctx.answer(ctx.t("log.busy"), alert=True)
-            return
-        await ctx.answer()
-        await ctx.reply(ctx.t("log.intro"))
-        await self._choose(ctx, LogDraft(kind=kind), household_id)
+        await self._begin(ctx, household_id, LogDraft(kind=kind))
 
     async def past(self, ctx: Ctx) -> None:
         """lp:<household>:<kind>:<first>:<last>: log a missed period's contact after the
@@ -187,13 +180,18 @@ class LogFlow(StepFlow[LogDraft]):
             await ctx.answer(ctx.t("log.not_yours"), alert=True)
             return
         household_id, kind, first, last = pressed
+        await self._begin(ctx, household_id, LogDraft(kind=kind, first=first, last=last))
+
+    async def _begin(self, ctx: Ctx, household_id: int, draft: LogDraft) -> None:
+        """Begin a log of the household pressed on a reminder or /due, unless another task
+        is half done (a tap must not throw away half-typed answers)."""
         current = await flows.get(ctx.db, ctx.user_id)
         if current is not None and not (current.name == NAME and current.step in (HOUSEHOLD, KIND)):
             await ctx.answer(ctx.t("log.busy"), alert=True)
             return
         await ctx.answer()
         await ctx.reply(ctx.t("log.intro"))
-        await self._choose(ctx, LogDraft(kind=kind, first=first, last=last), household_id)
+        await self._choose(ctx, draft, household_id)
 
     def _day_step(self) -> Step[LogDraft]:
         """The day question; for a missed period, asked as a date inside it, without the
