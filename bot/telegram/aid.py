@@ -335,18 +335,9 @@ class AidFlow(StepFlow[AidDraft]):
         if not text:
             return False
         query = text[:40]
-        found = await self._matching(ctx, query)
-        if not found.total:
-            await ctx.reply(ctx.t("aid.problem.search_none", query=query))
-        elif not found.found:
-            await ctx.reply(ctx.t("aid.problem.search_too_many", query=query,
-                                  count=found.total))
-        elif found.total == 1:
-            await self._choose(ctx, draft, found.found[0].id)
-        else:
-            household_pages.new_search(draft, query)
-            await self.save(ctx, HOUSEHOLD, draft)
-            await ctx.reply(*self._matches_view(ctx, draft, found))
+        await household_pages.answer_search(
+            self, ctx, draft, query, await self._matching(ctx, query), "aid.problem",
+            lambda house: self._choose(ctx, draft, house.id))
         return True
 
     async def _typed_amount(self, ctx: Ctx, draft: AidDraft, message: Message) -> bool:

@@ -526,15 +526,8 @@ class FindFlow(StepFlow[FindDraft]):
             await ctx.reply(ctx.t("households.search_prompt"))
             return True
         query = text[:40]
-        found = await self._matching(ctx, query)
-        if not found.total:
-            await ctx.reply(ctx.t("households.search_none", query=query))
-        elif not found.found:
-            await ctx.reply(ctx.t("households.search_too_many", query=query, count=found.total))
-        else:
-            household_pages.new_search(draft, query)
-            await self.save(ctx, QUERY, draft)
-            await ctx.reply(*self._matches_view(ctx, draft, found))
+        await household_pages.answer_search(self, ctx, draft, query,
+                                            await self._matching(ctx, query), "households")
         return True
 
     async def save_household_step(self, ctx: Ctx, draft: FindDraft) -> None:

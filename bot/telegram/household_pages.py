@@ -4,12 +4,12 @@ page is kept in the flow's data, so a resumed question reopens where the person 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
 from telegram import InlineKeyboardMarkup
 
-from bot.services.my_households import Matches
+from bot.services.my_households import Household, Matches
 from bot.telegram.context import Ctx
 from bot.telegram.flowkit import STALE, Refused
 from bot.telegram.household_ui import buttons, short
@@ -39,6 +39,32 @@ class Listing(Protocol[D_in]):
     async def _households_view(self, ctx: Ctx, draft: D_in
                                ) -> tuple[str, InlineKeyboardMarkup | None]:
         """The question's text and buttons for the draft as it is."""
+
+
+class Searching(Listing[D_in], Protocol[D_in]):
+    """A flow whose household question also lists a typed name's matches."""
+
+    def _matches_view(self, ctx: Ctx, draft: D_in, found: Matches
+                      ) -> tuple[str, InlineKeyboardMarkup]:
+        """Every household the typed name matches, at the draft's page."""
+
+
+async def answer_search(flow: Searching[D], ctx: Ctx, draft: D, query: str, found: Matches,
+                        keys: str,
+                        one: Callable[[Household], Awaitable[None]] | None = None) -> None:
+    """What a typed name found: nothing, too many to list (`<keys>.search_none` and
+    `.search_too_many`), the only match (handed to `one`, if given), or the first page of
+    the matches, kept in the draft."""
+    if not found.total:
+        await ctx.reply(ctx.t(f"{keys}.search_none", query=query))
+    elif not found.found:
+        await ctx.reply(ctx.t(f"{keys}.search_too_many", query=query, count=found.total))
+    elif found.total == 1 and one is not None:
+        await one(found.found[0])
+    else:
+        new_search(draft, query)
+        await flow.save_household_step(ctx, draft)
+        await ctx.reply(*flow._matches_view(ctx, draft, found))
 
 
 def new_search(draft: Searched, query: str) -> None:

@@ -207,17 +207,9 @@ class PairFlow(StepFlow[PairDraft]):
         if not text:
             return False
         query = text[:40]
-        found = await self._matching(ctx, query)
-        if not found.total:
-            await ctx.reply(ctx.t("pair.search_none", query=query))
-        elif not found.found:
-            await ctx.reply(ctx.t("pair.search_too_many", query=query, count=found.total))
-        elif found.total == 1:
-            await self._household_chosen(ctx, draft, found.found[0])
-        else:
-            household_pages.new_search(draft, query)
-            await self.save(ctx, HOUSEHOLD, draft)
-            await ctx.reply(*self._matches_view(ctx, draft, found))
+        await household_pages.answer_search(
+            self, ctx, draft, query, await self._matching(ctx, query), "pair",
+            lambda house: self._household_chosen(ctx, draft, house))
         return True
 
     async def save_household_step(self, ctx: Ctx, draft: PairDraft) -> None:
