@@ -265,6 +265,7 @@ class _Days(dict[str, date]):
 
 Held = list[tuple[Program, list[Tenure]]]
 _KINDS = tuple(ContactKind)
+_KIND_COLUMNS = tuple(kind.value for kind in _KINDS)  # contact_months' mask columns
 
 
 def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
@@ -295,22 +296,63 @@ def cadence_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: da
                   ) -> Iterator[tuple[int, House, Held, tuple[int, ...]]]:
     """cadence_stream's households (archived ones too) with, per column, the bits of
     the periods in which a contact of the column's kinds is dated, up to today
-    (bot/domain/marks.py): SQLite reads every contact, Python gets a few integers each."""
-    # A day's month index once per contact, then per column its period's bit (SUM of the
-    # DISTINCT powers of two is their OR). The kinds are the enum's own values.
-    bits = ", ".join(
-        f"SUM(DISTINCT CASE WHEN kind IN ({', '.join(repr(k) for k in c.kinds)}) "
-        f"AND month >= {c.first * c.months} THEN 1 << (month / {c.months} - {c.first}) END)"
-        for c in columns) or "NULL"
-    contact_rows = _tuples(conn, (
-        f"SELECT household_id, {bits} FROM (SELECT household_id, kind, "
-        "CAST(substr(day, 1, 4) AS INTEGER) * 12 + CAST(substr(day, 6, 2) AS INTEGER) - 1 "
-        "AS month FROM contacts WHERE deleted = 0 AND day <= ?) "
-        "GROUP BY household_id ORDER BY household_id"), (today.isoformat(),))
+    (bot/domain/marks.py): the months before today's from contact_months (a few rows per
+    household, not every contact), today's month from the contacts dated in it."""
+    if not columns:
+        for household_id, house, held, _ in _held(conn, None, iter(()), _Days()):
+            yield household_id, house, held, ()
+        return
+    # Rows of different years set different bits (periods never span a new year), and a
+    # row's periods are different bits: SUM of them is their OR.
+    bits = ", ".join(f"SUM({_period_bits(c)})" for c in columns)
+    oldest = min(c.first * c.months // 12 for c in columns)
+    # Today's year: only the months before today's (today's own is read from the contacts).
+    cut = (1 << (today.month - 1)) - 1
+    month_rows = _tuples(conn, (
+        f"SELECT household_id, {bits} FROM (SELECT household_id, year, "
+        + ", ".join(f"CASE WHEN year = :year THEN {kind} & :cut ELSE {kind} END AS {kind}"
+                    for kind in _KIND_COLUMNS)
+        + " FROM contact_months WHERE year >= :oldest AND year <= :year) "
+        "GROUP BY household_id ORDER BY household_id"),
+        {"year": today.year, "cut": cut, "oldest": oldest})
+    this_month = _this_month(conn, columns, today)
     none = (0,) * len(columns)
-    for household_id, house, held, found in _held(conn, None, contact_rows, _Days()):
-        yield household_id, house, held, none if found is None else tuple(
-            mark or 0 for mark in found[1:1 + len(columns)])
+    for household_id, house, held, found in _held(conn, None, month_rows, _Days()):
+        marks = none if found is None else found[1:]
+        extra = this_month.get(household_id)
+        if extra is not None:
+            marks = tuple(a | b for a, b in zip(marks, extra, strict=True))
+        yield household_id, house, held, marks
+
+
+def _period_bits(column: Column) -> str:
+    """SQL for one contact_months row's bits of a column: per period of the row's year (a
+    period is whole months of one year), its bit when a counting month of it is set and it
+    is in the window (a period before it has no bit: a negative shift would shift right)."""
+    kinds = " | ".join(column.kinds) or "0"
+    per_year = 12 // column.months
+    terms = []
+    for part in range(per_year):
+        months = ((1 << column.months) - 1) << (part * column.months)
+        number = f"year * {per_year} + {part - column.first}"
+        terms.append(f"CASE WHEN ({kinds}) & {months} AND {number} >= 0 "
+                     f"THEN 1 << ({number}) ELSE 0 END")
+    return " + ".join(terms)
+
+
+def _this_month(conn: sqlite3.Connection, columns: Sequence[Column], today: date
+                ) -> dict[int, tuple[int, ...]]:
+    """Per household with a contact dated from the first of today's month to today, per
+    column its running period's bit if one of them counts (else 0)."""
+    index = today.year * 12 + today.month - 1
+    each = ", ".join(
+        f"MAX(CASE WHEN kind IN ({', '.join(repr(k) for k in c.kinds)}) "
+        f"THEN {1 << (index // c.months - c.first)} ELSE 0 END)" for c in columns)
+    rows = _tuples(conn, (
+        f"SELECT household_id, {each} FROM contacts WHERE deleted = 0 AND day >= ? "
+        "AND day <= ? GROUP BY household_id"),
+        (today.replace(day=1).isoformat(), today.isoformat()))
+    return {r[0]: r[1:] for r in rows}
 
 
 def _mine(worker_id: int | None) -> tuple[str, tuple[Any, ...]]:
@@ -370,8 +412,8 @@ def _held(conn: sqlite3.Connection, worker_id: int | None,
             yield household_id, House(name, area_id, area_name), held, found
 
 
-def _tuples(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()
-            ) -> Iterator[tuple[Any, ...]]:
+def _tuples(conn: sqlite3.Connection, sql: str,
+            params: Sequence[object] | Mapping[str, object] = ()) -> Iterator[tuple[Any, ...]]:
     """Rows of a query as plain tuples (cheaper than sqlite3.Row), fetched CHUNK at a time."""
     cur = conn.cursor()
     cur.row_factory = None
