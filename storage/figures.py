@@ -329,6 +329,8 @@ def _period_bits(column: Column) -> str:
     """SQL for one contact_months row's bits of a column: per period of the row's year (a
     period is whole months of one year), its bit when a counting month of it is set and it
     is in the window (a period before it has no bit: a negative shift would shift right)."""
+    if 12 % column.months:
+        raise ValueError(f"a period of {column.months} months would span years")
     kinds = " | ".join(column.kinds) or "0"
     per_year = 12 // column.months
     terms = []
@@ -347,12 +349,18 @@ def _this_month(conn: sqlite3.Connection, columns: Sequence[Column], today: date
     index = today.year * 12 + today.month - 1
     each = ", ".join(
         f"MAX(CASE WHEN kind IN ({', '.join(repr(k) for k in c.kinds)}) "
-        f"THEN {1 << (index // c.months - c.first)} ELSE 0 END)" for c in columns)
+        f"THEN {_bit(c, index)} ELSE 0 END)" for c in columns)
     rows = _tuples(conn, (
         f"SELECT household_id, {each} FROM contacts WHERE deleted = 0 AND day >= ? "
         "AND day <= ? GROUP BY household_id"),
         (today.replace(day=1).isoformat(), today.isoformat()))
     return {r[0]: r[1:] for r in rows}
+
+
+def _bit(column: Column, month: int) -> int:
+    """The column's bit for the period holding a month index (0 before its window)."""
+    number = month // column.months - column.first
+    return 1 << number if number >= 0 else 0
 
 
 def _mine(worker_id: int | None) -> tuple[str, tuple[Any, ...]]:
