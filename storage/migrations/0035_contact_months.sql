@@ -8,7 +8,9 @@
 -- erasure, an import, a merge, a backfill): a new contact sets its month's bit; an edit,
 -- a (soft or hard) deletion or an undeletion recounts the household-years it touched, the
 -- one it left and the one it entered, from the contacts themselves (a few rows each, found
--- through contacts_household_day).
+-- through contacts_household_day). Never write contacts with INSERT OR REPLACE: the row it
+-- replaces is deleted without firing the delete trigger (SQLite fires it only with
+-- recursive_triggers on), and its month would stay marked.
 CREATE TABLE contact_months (
     household_id  INTEGER NOT NULL,
     year          INTEGER NOT NULL,
