@@ -24,6 +24,7 @@ from bot.charts.style import (
     png,
     short,
     text_size,
+    widest,
 )
 
 if TYPE_CHECKING:
@@ -135,8 +136,7 @@ def _frame(fig: Figure, shown: Sequence[str], title: str, legend: bool
 
     Computed from the font sizes instead of laid out: constrained layout measured every
     label, tick and text of the chart, a quarter of its drawing time."""
-    labels = max((text_size(fig, label, FONT_SIZE)[0] for label in shown), default=0.0)
-    left = PAD_PT + LABEL_PAD_PT + labels
+    left = PAD_PT + LABEL_PAD_PT + widest(fig, shown, FONT_SIZE)
     _, high, low = text_size(fig, title, TITLE_SIZE, bold=True)
     top = PAD_PT + high - low + (TITLE_PAD_LEGEND_PT if legend else TITLE_PAD_PT)
     bottom = PAD_PT + TICK_PT + text_size(fig, "0%", SMALL_SIZE)[1]

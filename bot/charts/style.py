@@ -113,6 +113,18 @@ def text_size(fig: Figure, text: str, size: float, bold: bool = False
     return box.width * points, box.height * points, -box.y0 * points
 
 
+def widest(fig: Figure, texts: Sequence[str], size: float) -> float:
+    """How wide the widest of the texts is drawn in the figure's fonts, in points (inside
+    `figure`): the metrics matplotlib lays a line out with, without a Text for each."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = _canvas(fig).get_renderer()  # type: ignore[no-untyped-call]
+    prop = FontProperties(size=size)
+    widths = (renderer.get_text_width_height_descent(text, prop, ismath=False)[0]
+              for text in texts)
+    return max(widths, default=0.0) * 72 / fig.dpi
+
+
 def _canvas(fig: Figure) -> FigureCanvasAgg:
     """The figure's Agg canvas (`figure` gives it one)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
