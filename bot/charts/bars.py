@@ -73,7 +73,7 @@ def stacked_png(chart: StackedBars) -> tuple[bytes, bool]:
     height = FRAME_IN + ROW_IN * max(len(chart.rows), 2)
     legend = all(drawable(name) for name in chart.legend)
     title = chart.title if drawable(chart.title) else chart.title_ascii
-    with figure(height, constrained=False) as fig:
+    with figure(height) as fig:
         axes = fig.add_axes(_frame(fig, shown, title, legend))
         positions = list(range(len(chart.rows)))
         left = [0.0] * len(chart.rows)

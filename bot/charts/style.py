@@ -73,9 +73,9 @@ def short(text: str, size: int = LABEL_CHARS) -> str:
 
 
 @contextmanager
-def figure(height_in: float, constrained: bool = True) -> Iterator[Figure]:
-    """A figure 1080 px wide, with the fonts that draw every label, laid out when drawn
-    (constrained: else the caller places its axes).
+def figure(height_in: float) -> Iterator[Figure]:
+    """A figure 1080 px wide, with the fonts that draw every label and an Agg canvas to
+    measure texts on; the caller places its axes (see bars._frame, trend._frame).
 
     Holds DRAWING throughout: draw the chart and call `png` inside the `with` block.
     """
@@ -92,8 +92,7 @@ def figure(height_in: float, constrained: bool = True) -> Iterator[Figure]:
                                          "text.color": INK, "xtick.color": INK,
                                          "ytick.color": INK, "hatch.linewidth": 3.0,
                                          "text.hinting": "none"}):
-        fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI,
-                     layout="constrained" if constrained else None)
+        fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
         FigureCanvasAgg(fig)  # the figure's canvas from here on: texts measured, then drawn
         yield fig
 

@@ -55,7 +55,7 @@ def trend_png(title: str, title_ascii: str, panels: Sequence[Panel]) -> tuple[by
     heading = title if drawable(title) else title_ascii
     labels = [f"#{n}" if is_numbered else short(panel.label, 24)
               for n, panel in enumerate(panels, start=1)]
-    with figure(FRAME_IN + PANEL_IN * max(len(panels), 1), constrained=False) as fig:
+    with figure(FRAME_IN + PANEL_IN * max(len(panels), 1)) as fig:
         fig.suptitle(heading, x=0.02, ha="left", fontweight="bold", va="top",
                      y=1 - PAD_PT / 72 / fig.get_figheight(), fontsize=TITLE_SIZE_FIGURE)
         grid = fig.subplots(max(len(panels), 1), 1, squeeze=False, sharey=True,
