@@ -12,24 +12,36 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from bot.charts.style import (
+    FONT_SIZE,
     MET,
     PAINTS,
     SMALL_SIZE,
+    TITLE_SIZE,
     Paint,
     drawable,
     figure,
     numbered,
     png,
     short,
+    text_size,
+    widest,
 )
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import Transform
 
 ROW_IN: Final = 0.42  # inches per row
 BAR_HEIGHT: Final = 0.72  # of a row
 FRAME_IN: Final = 1.9  # title, legend and axis
 MIN_LABEL_SHARE: Final = 0.045  # a count needs this much of the bar per digit to fit
+# The frame around the bars, in points (see _frame).
+PAD_PT: Final = 3.0  # at the picture's edges
+LABEL_PAD_PT: Final = 12.0  # between a row's label and the bars: room for a zero's marker
+TITLE_PAD_PT: Final = 8.0  # between the bars and the title, without a legend
+TITLE_PAD_LEGEND_PT: Final = 34.0  # with the legend between them
+TICK_PT: Final = 7.0  # the x axis' ticks and their pad
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,10 @@ def stacked_png(chart: StackedBars) -> tuple[bytes, bool]:
     shown = ([f"#{n}" for n in range(1, len(labels) + 1)] if is_numbered
              else [short(label) for label in labels])
     height = FRAME_IN + ROW_IN * max(len(chart.rows), 2)
+    legend = all(drawable(name) for name in chart.legend)
+    title = chart.title if drawable(chart.title) else chart.title_ascii
     with figure(height) as fig:
-        axes = fig.add_subplot()
+        axes = fig.add_axes(_frame(fig, shown, title, legend))
         positions = list(range(len(chart.rows)))
         left = [0.0] * len(chart.rows)
         totals = [sum(counts) or 1 for _, counts in chart.rows]
@@ -83,21 +97,52 @@ def stacked_png(chart: StackedBars) -> tuple[bytes, bool]:
             met = row[0] if chart.categories[0] == "met" else 0
             axes.text(1.015, y, f"{round(100 * met / total)}%", va="center", ha="left",
                       fontweight="bold", in_layout=False)
-        axes.set_yticks(positions, shown)
+        _row_labels(fig, axes, shown)
         axes.set_ylim(len(chart.rows) - 0.5, -0.5)  # first row on top, no empty margins
         axes.set_xlim(0, 1.14)
         axes.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"],
                         fontsize=SMALL_SIZE)
-        axes.tick_params(axis="y", length=0, pad=12)  # room for a zero's marker
+        axes.set_yticks([])
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
-        legend = all(drawable(name) for name in chart.legend)
-        axes.set_title(chart.title if drawable(chart.title) else chart.title_ascii, loc="left",
-                       fontweight="bold", pad=34 if legend else 8)
+        axes.text(0, 1, title, fontsize=TITLE_SIZE, fontweight="bold", ha="left", va="baseline",
+                  transform=axes.transAxes + _points(fig, 0, TITLE_PAD_LEGEND_PT if legend
+                                                     else TITLE_PAD_PT))
         if legend:
             axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(chart.legend),
                         frameon=False, handlelength=1.6, borderaxespad=0.2)
         return png(fig), is_numbered
+
+
+def _points(fig: Figure, x: float, y: float) -> Transform:
+    """A shift by x, y points, to add to a transform."""
+    from matplotlib.transforms import ScaledTranslation
+
+    return ScaledTranslation(x / 72, y / 72, fig.dpi_scale_trans)
+
+
+def _row_labels(fig: Figure, axes: Axes, shown: Sequence[str]) -> None:
+    """Each row's name left of its bar, as plain texts: ticks on the y axis would cost as
+    much again (a tick is a line and two texts, measured again for the axis label)."""
+    where = axes.get_yaxis_transform() + _points(fig, -LABEL_PAD_PT, 0)
+    for y, label in enumerate(shown):
+        axes.text(0, y, label, ha="right", va="center", transform=where, clip_on=False)
+
+
+def _frame(fig: Figure, shown: Sequence[str], title: str, legend: bool
+           ) -> tuple[float, float, float, float]:
+    """Where the bars go (left, bottom, width, height as shares of the figure): room for the
+    widest row label, the title and legend above, the percentages below.
+
+    Computed from the font sizes instead of laid out: constrained layout measured every
+    label, tick and text of the chart, a quarter of its drawing time."""
+    left = PAD_PT + LABEL_PAD_PT + widest(fig, shown, FONT_SIZE)
+    _, high, low = text_size(fig, title, TITLE_SIZE, bold=True)
+    top = PAD_PT + high - low + (TITLE_PAD_LEGEND_PT if legend else TITLE_PAD_PT)
+    bottom = PAD_PT + TICK_PT + text_size(fig, "0%", SMALL_SIZE)[1]
+    width_pt, height_pt = (72 * size for size in fig.get_size_inches())
+    return (left / width_pt, bottom / height_pt, 1 - (left + PAD_PT) / width_pt,
+            1 - (top + bottom) / height_pt)
 
 
 def _segments(axes: Axes, positions: Sequence[int], left: Sequence[float],

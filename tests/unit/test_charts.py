@@ -203,3 +203,29 @@ def test_pictures_drawn_at_once_in_threads_are_as_drawn_alone() -> None:
     with ThreadPoolExecutor(4) as pool:
         drawn = [(draw, pool.submit(draw)) for draw in [trend, bars] * 3]
         assert all(future.result() == alone[draw] for draw, future in drawn)
+
+
+def test_the_png_holds_exactly_the_pixels_drawn() -> None:
+    from PIL import Image
+
+    rgb = bytes((x * 7 + y * 3 + c) % 256 for y in range(5) for x in range(4) for c in range(3))
+    png = style.encode_png(rgb, 4, 5)
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (4, 5) and image.mode == "RGB" and image.tobytes() == rgb
+    assert image.info["dpi"] == pytest.approx((style.DPI, style.DPI), abs=0.1)
+
+
+def test_the_longest_row_name_and_the_percentages_are_drawn_whole() -> None:
+    """The bars' frame is computed, not laid out: the widest name still fits on the left and
+    the share met at the end of a row still fits on the right."""
+    from bot.charts.bars import StackedBars, stacked_png
+
+    for name in ("W", "WWWWWWWWWWWWWW"):  # cut to 10 characters on the chart
+        png, numbered = stacked_png(StackedBars(
+            "Calls", "Calls", ["met", "open"], ["done", "to do"],
+            [(name, [0, 3]), ("b", [3, 0]), ("c", [1, 1])]))
+        ink = np.any(pixels(png) < 200, axis=-1)  # darker than the lightest paint
+        columns = np.flatnonzero(ink.any(axis=0))
+        assert not numbered and width_height(png)[0] == 1080
+        assert 0 < columns[0] < 40, name  # the name starts just inside the left edge
+        assert columns[-1] < 1079, name  # "100%" ends inside the right edge
