@@ -1,0 +1,213 @@
+"""The digest's obligations as columns: every household's marks (bot/domain/marks.py) held as
+a few integers per household and programme rule, so the digest's figures are counted over
+arrays (numpy) rather than household by household in Python.
+
+What the digest's figures need of one household under one programme rule is: which periods
+of the rule's window are owed (a mask) and met (bits), who answers for the running period and
+for the last one (and that pairing), and the household's name and community. Most households
+have one tenure per programme: then what is owed is one run of periods, found for all of them
+at once by two sorted searches (the same rule as `marks.Owing`'s). Households of several
+tenures are worked out one by one by `marks.Owing` and added as the same few integers.
+
+Rows are kept in the order the engine gives obligations (household, programme, rule), so the
+figures that list things in the order they first came list them alike. Pure: today and every
+household are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.domain import marks as mk
+from bot.domain.cadence import Program, Rule, Tenure, latest_owing_start
+
+T = TypeVar("T", bound=Hashable)
+Ints = npt.NDArray[np.int64]
+NO_END = date.max.toordinal() + 1  # an open tenure's end, as an ordinal: after any period
+NOBODY = -1  # in a worker or pairing column: the period is not owed
+
+
+@dataclass(frozen=True, slots=True)
+class Houses:
+    """The households folded, by their place in the fold (the `house` column)."""
+
+    ids: list[int]
+    names: list[str]
+    area_ids: list[int | None]
+    area_names: list[str | None]
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One programme rule's rows: a row per household that owes it something, in the engine's
+    order (`seq`: the household under the programme's place in the fold)."""
+
+    program_id: int
+    program_name: str
+    rule: Rule
+    place: int  # the rule's place among its programme's rules
+    frame: mk.Window
+    seq: Ints
+    house: Ints  # the row's household, by its place in Houses
+    owed: Ints  # bit i: window period i is owed
+    met: Ints  # bit i: window period i is owed and met
+    now_worker: Ints  # who answers for the running period (NOBODY: not owed)
+    last_worker: Ints  # who answers for the period before it (NOBODY: not owed)
+    last_pairing: Ints
+
+    def __len__(self) -> int:
+        """How many households owe this rule something."""
+        return len(self.seq)
+
+    def bit(self, index: int) -> tuple[Ints, Ints]:
+        """Per row, whether window period `index` is owed and whether it is met (0 or 1)."""
+        return self.owed >> index & 1, self.met >> index & 1
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Every household's marks as columns: the households, a lane per programme rule (by
+    programme, then rule), and every worker who answers for any period owed."""
+
+    today: date
+    houses: Houses
+    lanes: list[Lane]
+    workers: set[int]
+
+
+# One programme's rules as a fold counts them: rule, window, its column among the bits.
+Plan = list[tuple[Rule, mk.Window, int]]
+
+
+class _Program:
+    """What the fold gathers of one programme: single tenures as rows of six integers, and
+    several tenures worked out per rule (as Lane's columns, seq first)."""
+
+    def __init__(self, program: Program, plan: Plan) -> None:
+        self.program = program
+        self.plan = plan
+        self.single: list[tuple[int, int, int, int, int, int]] = []
+        self.single_bits: list[tuple[int, ...]] = []
+        self.several: list[list[tuple[int, int, int, int, int, int, int]]] = [[] for _ in plan]
+
+
+class Folding:
+    """Households added one by one (as storage reads them), made into Columns at the end."""
+
+    def __init__(self, today: date, plans: Iterable[tuple[Program, Plan]], width: int) -> None:
+        self.today = today
+        self._width = width  # how many columns of bits each household comes with
+        self._programs = {program.id: _Program(program, plan) for program, plan in plans}
+        self._owing = mk.Owing(today)
+        self._seq = 0
+        self._workers: set[int] = set()
+        self.houses = Houses([], [], [], [])
+
+    def add(self, household_id: int, name: str, area_id: int | None, area_name: str | None,
+            held: Sequence[tuple[Program, Sequence[Tenure]]], bits: Sequence[int]) -> None:
+        """One household: its tenures by programme and its marks (a column per rule)."""
+        houses = self.houses
+        index = len(houses.ids)
+        houses.ids.append(household_id)
+        houses.names.append(name)
+        houses.area_ids.append(area_id)
+        houses.area_names.append(area_name)
+        for program, tenures in held:
+            gathered = self._programs.get(program.id)
+            if gathered is None:
+                continue
+            seq = self._seq
+            self._seq += 1
+            if len(tenures) == 1:
+                tenure = tenures[0]
+                end = tenure.ended_on
+                gathered.single.append((seq, index, tenure.worker_id, tenure.pairing_id,
+                                        tenure.started_on.toordinal(),
+                                        NO_END if end is None else end.toordinal()))
+                gathered.single_bits.append(tuple(bits))
+            else:
+                self._several(gathered, seq, index, mk.ordered(tenures), bits)
+
+    def _several(self, gathered: _Program, seq: int, index: int, tenures: Sequence[Tenure],
+                 bits: Sequence[int]) -> None:
+        """A household of several tenures under a programme: marks.Owing, rule by rule."""
+        for rows, (_, frame, column) in zip(gathered.several, gathered.plan, strict=True):
+            owed = self._owing(tenures, frame)
+            if not owed.count:
+                continue
+            at = owed.at
+            self._workers.update(tenures[i].worker_id for i in set(at) if i != mk.NOT_OWED)
+            now, last = at[-1], at[-2] if len(at) > 1 else mk.NOT_OWED
+            rows.append((seq, index, owed.mask, bits[column] & owed.mask,
+                         NOBODY if now == mk.NOT_OWED else tenures[now].worker_id,
+                         NOBODY if last == mk.NOT_OWED else tenures[last].worker_id,
+                         NOBODY if last == mk.NOT_OWED else tenures[last].pairing_id))
+
+    def columns(self) -> Columns:
+        """Every household added, as columns."""
+        lanes: list[Lane] = []
+        for gathered in self._programs.values():
+            single = np.array(gathered.single, dtype=np.int64).reshape(-1, 6)
+            bits = np.array(gathered.single_bits, dtype=np.int64).reshape(
+                len(single), self._width)
+            for place, ((rule, frame, column), several) in enumerate(
+                    zip(gathered.plan, gathered.several, strict=True)):
+                lane = self._lane(gathered.program, rule, place, frame, single,
+                                  bits[:, column], several)
+                if len(lane):
+                    lanes.append(lane)
+        lanes.sort(key=lambda lane: (lane.program_id, lane.place))
+        return Columns(self.today, self.houses, lanes, self._workers)
+
+    def _lane(self, program: Program, rule: Rule, place: int, frame: mk.Window,
+              single: Ints, bits: Ints,
+              several: list[tuple[int, int, int, int, int, int, int]]) -> Lane:
+        """One programme rule's lane: single tenures owed in bulk, then every row in order."""
+        owed = owed_runs(frame, self.today, single[:, 4], single[:, 5])
+        now = len(frame.periods) - 1
+        worker, pairing = single[:, 2], single[:, 3]
+        now_worker = np.where(owed >> now & 1, worker, NOBODY)
+        last_owed = owed >> (now - 1) & 1 if now else np.zeros_like(owed)
+        last_worker = np.where(last_owed, worker, NOBODY)
+        last_pairing = np.where(last_owed, pairing, NOBODY)
+        others = np.array(several, dtype=np.int64).reshape(-1, 7)
+        seq = np.concatenate([single[:, 0], others[:, 0]])
+        order = np.argsort(seq, kind="stable")
+        columns = [np.concatenate(pair)[order] for pair in (
+            (seq[:len(single)], others[:, 0]), (single[:, 1], others[:, 1]),
+            (owed, others[:, 2]), (bits & owed, others[:, 3]),
+            (now_worker, others[:, 4]), (last_worker, others[:, 5]),
+            (last_pairing, others[:, 6]))]
+        keep = columns[2] != 0
+        seq_, house, owed_, met, now_worker, last_worker, last_pairing = (
+            c[keep] for c in columns)
+        self._workers.update(np.unique(worker[owed != 0]).tolist())
+        return Lane(program.id, program.name, rule, place, frame, seq_, house, owed_, met,
+                    now_worker, last_worker, last_pairing)
+
+
+def codes(values: Sequence[T]) -> tuple[Ints, list[T]]:
+    """Values (one per row) as small integers, and the values by their code."""
+    known: dict[T, int] = {}
+    coded = [known.setdefault(value, len(known)) for value in values]
+    return np.array(coded, dtype=np.int64), list(known)
+
+
+def owed_runs(frame: mk.Window, today: date, starts: Ints, ends: Ints) -> Ints:
+    """What single tenures (start and end days as ordinals; NO_END: open) owe over the window,
+    as masks: marks.Owing's run, from the first period whose latest owing start the tenure
+    began by to the last that ends by its end, for all of them at once."""
+    owing_starts = np.array([min(latest_owing_start(p), today).toordinal()
+                             for p in frame.periods], dtype=np.int64)
+    period_ends = np.array([p.end.toordinal() for p in frame.periods], dtype=np.int64)
+    first = np.searchsorted(owing_starts, starts, side="left").astype(np.int64)
+    last = np.searchsorted(period_ends, ends, side="right").astype(np.int64) - 1
+    one = np.int64(1)
+    runs = (np.left_shift(one, last + 1) - 1) ^ (np.left_shift(one, first) - 1)
+    return np.where(first <= last, runs, 0).astype(np.int64)
