@@ -11,7 +11,9 @@ tenures are worked out one by one by `marks.Owing` and added as the same few int
 
 Rows are kept in the order the engine gives obligations (household, programme, rule), so the
 figures that list things in the order they first came list them alike. Pure: today and every
-household are passed in.
+household are passed in. numpy is imported on first use, here and in the tallies that count
+the columns (digest.py, coverage.py), as bot/charts imports matplotlib: imported at start it
+would add 15 MB to every process, the reminder run's peak among them.
 """
 
 from __future__ import annotations
@@ -19,16 +21,18 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.domain import marks as mk
 from bot.domain.cadence import Program, Rule, Tenure, latest_owing_start
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
+
 T = TypeVar("T", bound=Hashable)
-Ints = npt.NDArray[np.int64]
 NO_END = date.max.toordinal() + 1  # an open tenure's end, as an ordinal: after any period
 NOBODY = -1  # in a worker or pairing column: the period is not owed
 
@@ -151,6 +155,7 @@ class Folding:
 
     def columns(self) -> Columns:
         """Every household added, as columns."""
+        import numpy as np
         lanes: list[Lane] = []
         for gathered in self._programs.values():
             single = np.array(gathered.single, dtype=np.int64).reshape(-1, 6)
@@ -169,6 +174,7 @@ class Folding:
               single: Ints, bits: Ints,
               several: list[tuple[int, int, int, int, int, int, int]]) -> Lane:
         """One programme rule's lane: single tenures owed in bulk, then every row in order."""
+        import numpy as np
         owed = owed_runs(frame, self.today, single[:, 4], single[:, 5])
         now = len(frame.periods) - 1
         worker, pairing = single[:, 2], single[:, 3]
@@ -194,6 +200,7 @@ class Folding:
 
 def codes(values: Sequence[T]) -> tuple[Ints, list[T]]:
     """Values (one per row) as small integers, and the values by their code."""
+    import numpy as np
     known: dict[T, int] = {}
     coded = [known.setdefault(value, len(known)) for value in values]
     return np.array(coded, dtype=np.int64), list(known)
@@ -203,6 +210,7 @@ def owed_runs(frame: mk.Window, today: date, starts: Ints, ends: Ints) -> Ints:
     """What single tenures (start and end days as ordinals; NO_END: open) owe over the window,
     as masks: marks.Owing's run, from the first period whose latest owing start the tenure
     began by to the last that ends by its end, for all of them at once."""
+    import numpy as np
     owing_starts = np.array([min(latest_owing_start(p), today).toordinal()
                              for p in frame.periods], dtype=np.int64)
     period_ends = np.array([p.end.toordinal() for p in frame.periods], dtype=np.int64)

@@ -23,14 +23,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
-
-import numpy as np
+from typing import TYPE_CHECKING, Final
 
 from bot.domain.cadence import Row, Rule, Status
-from bot.domain.columns import Columns, Ints, Lane, codes
+from bot.domain.columns import Columns, Lane, codes
 from bot.domain.digest import Holder, Item, row_of
 from bot.domain.periods import Period, period_containing
+
+if TYPE_CHECKING:
+    from bot.domain.columns import Ints
 
 EARLY_SHARE: Final = 0.25  # below this share of a running period gone, show the last one
 TREND_PERIODS: Final = 8
@@ -178,6 +179,7 @@ class PeriodTally:
         """Count every household's obligations given as columns (bot/domain/columns.py):
         add_rows' figures, each period's counts summed over arrays. Programme rules are
         taken in the order they first come, as add_rows meets them."""
+        import numpy as np
         group, groups = self._groups(columns)
         for lane in sorted(columns.lanes, key=lambda lane: (int(lane.seq[0]), lane.place)):
             periods = self._periods(lane.program_id, lane.program_name, lane.rule)
@@ -202,6 +204,7 @@ class PeriodTally:
     def _groups(self, columns: Columns) -> tuple[Callable[[Lane], Ints], list[str | None]]:
         """Each lane row's group as a code, and the groups by code: the community from the
         households' column, any other grouping asked of each household's Holder."""
+        import numpy as np
         houses = columns.houses
         if self.group is by_community:
             area, areas = codes(houses.area_names)
@@ -302,6 +305,7 @@ def _recent(recent: _Recent, late: int, group: Ints, groups: Sequence[str | None
             workers: Ints, met: Ints) -> None:
     """One of the periods a board shows: the owed rows counted by group (met, or `late`:
     still open or missed), and for each worker whether they met any."""
+    import numpy as np
     by_group, done = recent
     size = int(group.max()) + 1
     mets = np.bincount(group, weights=met, minlength=size)

@@ -21,9 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import Any, Generic, TypeVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bot.domain import figures
 from bot.domain.cadence import (
@@ -35,8 +33,11 @@ from bot.domain.cadence import (
     Status,
     obligation_key,
 )
-from bot.domain.columns import Columns, Houses, Ints, Lane, codes
+from bot.domain.columns import Columns, Houses, Lane, codes
 from bot.domain.periods import Period, PeriodKind, period_containing
+
+if TYPE_CHECKING:
+    from bot.domain.columns import Ints
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -489,6 +490,7 @@ class DigestTally:
         """Count every household's obligations given as columns (bot/domain/columns.py):
         add_owed's figures, counted over arrays; of the missed list and the longest runs
         only what is shown is made into objects."""
+        import numpy as np
         self.workers |= columns.workers
         lanes = sorted(columns.lanes, key=lambda lane: (int(lane.seq[0]), lane.place))
         for lane in lanes:  # in the order the programmes first owe something
@@ -506,6 +508,7 @@ class DigestTally:
     def _running_columns(self, columns: Columns, lanes: Sequence[Lane]) -> None:
         """The running periods' counts by programme rule, worker and community, the keys in
         the order they first came (as add_owed adds them household by household)."""
+        import numpy as np
         area, areas = codes([name or self.no_area for name in columns.houses.area_names])
         found: list[tuple[int, int, int, Rule, int, str, int, int]] = []
         for lane in lanes:
@@ -533,6 +536,7 @@ class DigestTally:
     def _missed_columns(self, columns: Columns, missed: Sequence[tuple[Lane, Ints]]) -> None:
         """The last periods missed, counted by worker, each worker's items ordered as
         by_worker lists them (_row_order) and made only when shown."""
+        import numpy as np
         if not missed:
             return
         houses = columns.houses
@@ -569,6 +573,7 @@ class DigestTally:
 
     def _longest_columns(self, columns: Columns, missed: Sequence[tuple[Lane, Ints]]) -> None:
         """Each household's longest run (longest_run's), offered if among the longest."""
+        import numpy as np
         if not missed:
             return
         houses = columns.houses
@@ -592,6 +597,7 @@ class DigestTally:
                 found: Sequence[Ints], h: int) -> Run:
         """One household's longest run from the columns: its worst rule (the first of equal
         ones, in the engine's order) and the last period of every rule it missed."""
+        import numpy as np
         houses = columns.houses
         worst: tuple[int, int, Lane] | None = None  # days, worker, lane
         missing: list[tuple[Rule, Period]] = []
@@ -693,6 +699,7 @@ def _ranks(values: Sequence[Any]) -> list[int]:
 def _runs(lane: Lane, rows: Ints, today: int) -> Ints:
     """For rows whose last period was missed: how many days overdue their run of missed
     periods (back while the period before is owed and missed) has been, as longest_run."""
+    import numpy as np
     last = len(lane.frame.periods) - 2
     owed, met = lane.owed[rows], lane.met[rows]
     first = np.full(len(rows), last, dtype=np.int64)
