@@ -7,7 +7,9 @@ of the rule's window are owed (a mask) and met (bits), who answers for the runni
 for the last one (and that pairing), and the household's name and community. Most households
 have one tenure per programme: then what is owed is one run of periods, found for all of them
 at once by two sorted searches (the same rule as `marks.Owing`'s). Households of several
-tenures are worked out one by one by `marks.Owing` and added as the same few integers.
+tenures are worked out by `marks.Owing`, once per shape: the engine only compares days, so
+households whose tenures' days compare alike (with each other and with the window's edges)
+owe alike, each with its own workers.
 
 Rows are kept in the order the engine gives obligations (household, programme, rule), so the
 figures that list things in the order they first came list them alike. Pure: today and every
@@ -98,7 +100,29 @@ class _Program:
         self.plan = plan
         self.single: list[tuple[int, int, int, int, int, int]] = []
         self.single_bits: list[tuple[int, ...]] = []
-        self.several: list[list[tuple[int, int, int, int, int, int, int]]] = [[] for _ in plan]
+        # seq, household, the tenures (marks.ordered), bits
+        self.several: list[tuple[int, int, Sequence[Tenure], Sequence[int]]] = []
+
+
+class _Shapes:
+    """Households of the same number of tenures under a programme, as arrays: their seq and
+    place, their tenures' days (starts, then ends; NO_END: open), workers and pairings (a
+    column per tenure, in marks.ordered's order), and bits."""
+
+    def __init__(self, rows: Sequence[tuple[int, int, Sequence[Tenure], Sequence[int]]],
+                 width: int) -> None:
+        import numpy as np
+        self.tenures = [tenures for _, _, tenures, _ in rows]
+        self.seq = np.array([row[0] for row in rows], dtype=np.int64)
+        self.house = np.array([row[1] for row in rows], dtype=np.int64)
+        self.days = np.array([[t.started_on.toordinal() for t in tenures]
+                              + [NO_END if t.ended_on is None else t.ended_on.toordinal()
+                                 for t in tenures] for tenures in self.tenures], dtype=np.int64)
+        self.workers = np.array([[t.worker_id for t in tenures] for tenures in self.tenures],
+                                dtype=np.int64)
+        self.pairings = np.array([[t.pairing_id for t in tenures] for tenures in self.tenures],
+                                 dtype=np.int64)
+        self.bits = np.array([row[3] for row in rows], dtype=np.int64).reshape(len(rows), width)
 
 
 class Folding:
@@ -136,22 +160,7 @@ class Folding:
                                         NO_END if end is None else end.toordinal()))
                 gathered.single_bits.append(tuple(bits))
             else:
-                self._several(gathered, seq, index, mk.ordered(tenures), bits)
-
-    def _several(self, gathered: _Program, seq: int, index: int, tenures: Sequence[Tenure],
-                 bits: Sequence[int]) -> None:
-        """A household of several tenures under a programme: marks.Owing, rule by rule."""
-        for rows, (_, frame, column) in zip(gathered.several, gathered.plan, strict=True):
-            owed = self._owing(tenures, frame)
-            if not owed.count:
-                continue
-            at = owed.at
-            self._workers.update(tenures[i].worker_id for i in set(at) if i != mk.NOT_OWED)
-            now, last = at[-1], at[-2] if len(at) > 1 else mk.NOT_OWED
-            rows.append((seq, index, owed.mask, bits[column] & owed.mask,
-                         NOBODY if now == mk.NOT_OWED else tenures[now].worker_id,
-                         NOBODY if last == mk.NOT_OWED else tenures[last].worker_id,
-                         NOBODY if last == mk.NOT_OWED else tenures[last].pairing_id))
+                gathered.several.append((seq, index, mk.ordered(tenures), bits))
 
     def columns(self) -> Columns:
         """Every household added, as columns."""
@@ -161,8 +170,13 @@ class Folding:
             single = np.array(gathered.single, dtype=np.int64).reshape(-1, 6)
             bits = np.array(gathered.single_bits, dtype=np.int64).reshape(
                 len(single), self._width)
-            for place, ((rule, frame, column), several) in enumerate(
-                    zip(gathered.plan, gathered.several, strict=True)):
+            by_count: dict[int, list[tuple[int, int, Sequence[Tenure], Sequence[int]]]] = {}
+            for row in gathered.several:
+                by_count.setdefault(len(row[2]), []).append(row)
+            shapes = [_Shapes(rows, self._width) for rows in by_count.values()]
+            for place, (rule, frame, column) in enumerate(gathered.plan):
+                several = np.concatenate([self._owed_alike(shape, frame, column)
+                                          for shape in shapes] or [np.zeros((0, 7), np.int64)])
                 lane = self._lane(gathered.program, rule, place, frame, single,
                                   bits[:, column], several)
                 if len(lane):
@@ -170,9 +184,50 @@ class Folding:
         lanes.sort(key=lambda lane: (lane.program_id, lane.place))
         return Columns(self.today, self.houses, lanes, self._workers)
 
+    def _owed_alike(self, shapes: _Shapes, frame: mk.Window, column: int) -> Ints:
+        """What households of several tenures owe over a window, as a Lane's columns (a row
+        each, seq first). The engine only compares days (the tenures' with each other and
+        with the window's owing starts, ends, last days and today): households whose days
+        compare alike owe alike, so marks.Owing works out one household of each such shape
+        and the others take its answer, their own workers in its places."""
+        import numpy as np
+        today = self.today.toordinal()
+        # (Owing caps an owing start at today: today is among them, so the cap is too.)
+        bounds = np.unique(np.array(
+            [today] + [latest_owing_start(p).toordinal() for p in frame.periods]
+            + [p.end.toordinal() for p in frame.periods] + [d.toordinal() for d in frame.last_days],
+            dtype=np.int64))
+        days = shapes.days
+        count = days.shape[1]
+        # Each day's place among the bounds (before, on, or after each), and each pair of
+        # the household's own days compared.
+        shape = np.column_stack(
+            [np.searchsorted(bounds, days, side="left"),
+             np.searchsorted(bounds, days, side="right")]
+            + [np.sign(days[:, i] - days[:, j])
+               for i in range(count) for j in range(i + 1, count)])
+        _, first, inverse = np.unique(shape, axis=0, return_index=True, return_inverse=True)
+        found = [self._owing(shapes.tenures[n], frame) for n in first.tolist()]
+        owed = np.array([o.mask for o in found], dtype=np.int64)[inverse.ravel()]
+        at = np.array([o.at for o in found], dtype=np.int64)[inverse.ravel()]
+        rows = np.arange(len(at))[:, None]
+        self._workers.update(np.unique(shapes.workers[rows, at][at != mk.NOT_OWED]).tolist())
+
+        def who(values: Ints, index: int) -> Ints:
+            """Per row, the value of the tenure answering for window period `index`."""
+            if index < 0:
+                return np.full(len(at), NOBODY, dtype=np.int64)
+            place = at[:, index]
+            return np.where(place != mk.NOT_OWED, values[rows[:, 0], place], NOBODY)
+
+        now = at.shape[1] - 1
+        return np.column_stack([
+            shapes.seq, shapes.house, owed, shapes.bits[:, column] & owed,
+            who(shapes.workers, now), who(shapes.workers, now - 1),
+            who(shapes.pairings, now - 1)]).astype(np.int64)
+
     def _lane(self, program: Program, rule: Rule, place: int, frame: mk.Window,
-              single: Ints, bits: Ints,
-              several: list[tuple[int, int, int, int, int, int, int]]) -> Lane:
+              single: Ints, bits: Ints, others: Ints) -> Lane:
         """One programme rule's lane: single tenures owed in bulk, then every row in order."""
         import numpy as np
         owed = owed_runs(frame, self.today, single[:, 4], single[:, 5])
@@ -182,7 +237,6 @@ class Folding:
         last_owed = owed >> (now - 1) & 1 if now else np.zeros_like(owed)
         last_worker = np.where(last_owed, worker, NOBODY)
         last_pairing = np.where(last_owed, pairing, NOBODY)
-        others = np.array(several, dtype=np.int64).reshape(-1, 7)
         seq = np.concatenate([single[:, 0], others[:, 0]])
         order = np.argsort(seq, kind="stable")
         columns = [np.concatenate(pair)[order] for pair in (

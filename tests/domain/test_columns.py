@@ -17,7 +17,7 @@ import pytest
 
 from bot.domain import columns as cl
 from bot.domain import marks as mk
-from bot.domain.cadence import ContactKind, Engine, Row, Status, Tenure
+from bot.domain.cadence import ContactKind, Engine, Row, Status, Tenure, latest_owing_start
 from tests.domain.test_marks import DAYS, HISTORY, PROGRAM, contacts, limited, met_bits, tenures
 
 # Per household and rule: owed, met, who answers for the running period, for the last one,
@@ -114,3 +114,29 @@ def test_a_tenure_cut_in_two_owes_what_it_owed_whole(today: date) -> None:
     found_whole = lanes(whole.columns())
     assert found_whole == lanes(cut.columns())
     assert len(found_whole) > 300  # households and rules owing something
+
+
+@pytest.mark.parametrize("today", DAYS, ids=str)
+def test_tenures_on_the_window_edges_owe_what_the_engine_owes(today: date) -> None:
+    """Households of several tenures that begin and end on the days the engine compares
+    with (a period's latest owing start, end, last day; today), a day before or after, or
+    on each other's days: those whose days compare alike are worked out once."""
+    rng = random.Random(today.toordinal() + 3)
+    edges = sorted({day + timedelta(days=shift)
+                    for rule in PROGRAM.rules
+                    for period in mk.window(rule.period, today, HISTORY).periods
+                    for day in (latest_owing_start(period), period.end, period.last_day, today)
+                    for shift in (-1, 0, 1)})
+    engine = Engine(PROGRAM, today, HISTORY)
+    fold = folding(today)
+    expected: Lanes = {}
+    for household in range(1, 1501):
+        days = sorted(rng.sample(edges, 3))
+        days[1] = rng.choice([days[1], days[0] + timedelta(days=1)])  # a day's tenure
+        spans = [Tenure(11, 1, days[0], rng.choice([days[1], days[2]])),
+                 Tenure(12, 2, rng.choice(days[:2]), rng.choice([days[2], None]))]
+        records = contacts(rng)
+        add(fold, household, spans, records, today)
+        expected |= engine_lanes(household, engine.rows(spans, records), today)
+    assert lanes(fold.columns()) == expected
+    assert len(expected) > 1000
