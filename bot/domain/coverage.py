@@ -11,8 +11,8 @@ Words used here:
   period a few days old says nothing yet.
 - the *trend* of a rule: the share of obligations met in each of its last periods.
 
-PeriodTally counts them in one pass as they stream (the digest's gather, as the cadence
-engine's rows); boards() and trend() fold a list of items the same way.
+PeriodTally counts them in one pass, as the cadence engine's rows (boards() and trend() fold
+a list of items so) or, for the weekly digest, as columns (bot/domain/columns.py).
 
 The group of an item is a parameter (`group`), community by default, so the digest can
 switch to streets without touching this module.

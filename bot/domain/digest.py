@@ -1,9 +1,11 @@
 """What coordinators see each week: missed obligations by worker, coverage, longest overdue.
 
 Pure: takes the obligations (as computed by the cadence engine) and today's local date.
-DigestTally folds them household by household as they stream from the database, as the
-engine's rows (Owed: no object per obligation), so the digest never holds every obligation
-at once; build() and the list functions turn items into rows and fold them the same way.
+DigestTally folds them household by household as the engine's rows (Owed: no object per
+obligation; build() and the list functions turn items into rows and fold them so), or, for
+the weekly digest, every household at once as columns (bot/domain/columns.py: a few integers
+per household and rule, counted over arrays); tests/storage/test_digest_fold.py holds the
+two to the same figures.
 
 Words used here:
 - *missed in the last period*: an obligation of the period just before the running one (per
@@ -421,8 +423,8 @@ class DigestData:
 
 class DigestTally:
     """The digest's figures folded household by household (every obligation of a household
-    at once, running and past periods): running counts, and of the missed list and the
-    longest runs only what the digest shows. Memory grows with workers, not households."""
+    at once, running and past periods) or from columns: running counts, and of the missed
+    list and the longest runs only what the digest shows."""
 
     def __init__(self, today: date, *, missed_keep: int | None = None, longest_limit: int = 5,
                  no_area: str = "") -> None:
@@ -534,42 +536,30 @@ class DigestTally:
             counts[1] += total
 
     def _missed_columns(self, columns: Columns, missed: Sequence[tuple[Lane, Ints]]) -> None:
-        """The last periods missed, counted by worker, each worker's items ordered as
-        by_worker lists them (_row_order) and made only when shown."""
+        """The last periods missed, counted by worker; a worker's items are made, and put in
+        by_worker's order, only when the list shows them."""
         import numpy as np
         if not missed:
             return
-        houses = columns.houses
-        keys = ObligationKeys()
         lane_of = np.concatenate([np.full(len(rows), n) for n, (_, rows) in enumerate(missed)])
         row = np.concatenate([rows for _, rows in missed])
-        house = np.concatenate([lane.house[rows] for lane, rows in missed])
         worker = np.concatenate([lane.last_worker[rows] for lane, rows in missed])
-        due = np.concatenate([np.full(len(rows), _last_day(lane).toordinal())
-                              for lane, rows in missed])
-        key_text = [keys(lane.rule, lane.frame.periods[-2]) for lane, _ in missed]
-        key_rank = np.array(_ranks(key_text), dtype=np.int64)[lane_of]
-        ids = np.array(houses.ids, dtype=np.int64)
-        shown = np.unique(house)
-        name_rank = np.zeros(len(ids), dtype=np.int64)
-        name_rank[shown] = _ranks([houses.names[h] for h in shown.tolist()])
-        # _row_order within each worker: due day, household name, household id, key.
-        order = np.lexsort((key_rank, ids[house], name_rank[house], due, worker))
-        workers, starts, counts = np.unique(worker[order], return_index=True,
-                                            return_counts=True)
-        made = _MissedItems(houses, [lane for lane, _ in missed], lane_of, row)
-
-        # Workers in the order they first come (household, programme, rule), as add_row.
         seq = np.concatenate([lane.seq[rows] for lane, rows in missed])
         place = np.array([lane.place for lane, _ in missed], dtype=np.int64)[lane_of]
-        came = np.lexsort((place, seq))
+        # By worker; the lanes are in programme order, so a household's equal keys (one rule
+        # in two programmes) stay in the order they came, as add_row keeps them.
+        order = np.argsort(worker, kind="stable")
+        workers, starts, counts = np.unique(worker[order], return_index=True,
+                                            return_counts=True)
+        came = np.lexsort((place, seq))  # household, programme, rule: as add_row counts
         _, first = np.unique(worker[came], return_index=True)
         by_worker = dict(zip(workers.tolist(), zip(starts.tolist(), counts.tolist(),
                                                    strict=True), strict=True))
-        for worker_ in worker[came[np.sort(first)]].tolist():
+        made = _MissedItems(columns.houses, [lane for lane, _ in missed], lane_of, row)
+        for worker_ in worker[came[np.sort(first)]].tolist():  # workers as they first came
             start, count = by_worker[worker_]
-            mine = order[start:start + count]
-            self.missed.add_ordered(worker_, count, partial(made.items, mine))
+            self.missed.add_ordered(worker_, count, partial(made.items,
+                                                            order[start:start + count]))
 
     def _longest_columns(self, columns: Columns, missed: Sequence[tuple[Lane, Ints]]) -> None:
         """Each household's longest run (longest_run's), offered if among the longest."""
@@ -670,30 +660,21 @@ class _MissedItems:
         self.row = row
 
     def items(self, ats: Ints, n: int) -> list[Item]:
-        """The first n of the missed rows at `ats`, as Items."""
-        return [self.item(at) for at in ats[:n].tolist()]
+        """The first n of one worker's missed rows at `ats` (in the order they came), as
+        by_worker lists them (_row_order; equal keys in the order they came)."""
+        rows = [self.row_of(at) for at in ats.tolist()]
+        rows.sort(key=_row_order)
+        return [holder.item(row) for holder, row in rows[:n]]
 
-    def item(self, at: int) -> Item:
-        """The missed row at `at`, as an Item."""
+    def row_of(self, at: int) -> tuple[Holder, Row]:
+        """The missed row at `at`, as its household and the engine's row."""
         houses, lane, n = self.houses, self.lanes[int(self.lane_of[at])], int(self.row[at])
         h = int(lane.house[n])
         last = len(lane.frame.periods) - 2
-        return Item(houses.ids[h], houses.names[h], houses.area_ids[h], houses.area_names[h],
-                    lane.program_id, lane.program_name,
-                    Obligation(lane.rule, lane.frame.periods[last], Status.MISSED,
-                               lane.frame.last_days[last], None, int(lane.last_worker[n]),
-                               int(lane.last_pairing[n])))
-
-
-def _last_day(lane: Lane) -> date:
-    """The last day of the lane's period before the running one (its missed items' due day)."""
-    return lane.frame.last_days[-2]
-
-
-def _ranks(values: Sequence[Any]) -> list[int]:
-    """Each value's rank among the values (equal values, equal ranks)."""
-    ranked = {value: n for n, value in enumerate(sorted(set(values)))}
-    return [ranked[value] for value in values]
+        return (Holder(houses.ids[h], houses.names[h], houses.area_ids[h], houses.area_names[h],
+                       lane.program_id, lane.program_name),
+                (lane.rule, lane.frame.periods[last], Status.MISSED, lane.frame.last_days[last],
+                 None, int(lane.last_worker[n]), int(lane.last_pairing[n])))
 
 
 def _runs(lane: Lane, rows: Ints, today: int) -> Ints:
