@@ -20,7 +20,8 @@ would add 15 MB to every process, the reminder run's peak among them.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
@@ -41,12 +42,25 @@ NOBODY = -1  # in a worker or pairing column: the period is not owed
 
 @dataclass(frozen=True, slots=True)
 class Houses:
-    """The households folded, by their place in the fold (the `house` column)."""
+    """The households folded, by their place in the fold (the `house` column): ids and
+    names, and communities as codes (a hundred thousand households, a few dozen of them)."""
 
-    ids: list[int]
+    ids: array[int]
     names: list[str]
-    area_ids: list[int | None]
-    area_names: list[str | None]
+    area: array[int]  # each household's community, by its code
+    areas: list[tuple[int | None, str | None]]  # (id, name) by code
+
+    def house(self, h: int) -> tuple[int, str, int | None, str | None]:
+        """The household at place h: id, name, community id and name (a Holder's first four)."""
+        area_id, area_name = self.areas[self.area[h]]
+        return self.ids[h], self.names[h], area_id, area_name
+
+    def by_area(self, value: Callable[[str | None], T]) -> tuple[Ints, list[T]]:
+        """A value of each household's community name as a code per household, and the
+        values by their code."""
+        import numpy as np
+        coded, values = codes([value(name) for _, name in self.areas])
+        return np.array(coded, dtype=np.int64)[np.frombuffer(self.area, dtype=np.int64)], values
 
 
 @dataclass(frozen=True)
@@ -98,8 +112,10 @@ class _Program:
     def __init__(self, program: Program, plan: Plan) -> None:
         self.program = program
         self.plan = plan
-        self.single: list[tuple[int, int, int, int, int, int]] = []
-        self.single_bits: list[tuple[int, ...]] = []
+        # Six integers per household (seq, place, worker, pairing, start and end days), and
+        # its bits: machine integers, not a hundred thousand tuples of Python ones.
+        self.single = array("q")
+        self.single_bits = array("q")
         # seq, household, the tenures (marks.ordered), bits
         self.several: list[tuple[int, int, Sequence[Tenure], Sequence[int]]] = []
 
@@ -135,7 +151,8 @@ class Folding:
         self._owing = mk.Owing(today)
         self._seq = 0
         self._workers: set[int] = set()
-        self.houses = Houses([], [], [], [])
+        self._areas: dict[tuple[int | None, str | None], int] = {}
+        self.houses = Houses(array("q"), [], array("q"), [])
 
     def add(self, household_id: int, name: str, area_id: int | None, area_name: str | None,
             held: Sequence[tuple[Program, Sequence[Tenure]]], bits: Sequence[int]) -> None:
@@ -144,8 +161,11 @@ class Folding:
         index = len(houses.ids)
         houses.ids.append(household_id)
         houses.names.append(name)
-        houses.area_ids.append(area_id)
-        houses.area_names.append(area_name)
+        area = self._areas.get((area_id, area_name))
+        if area is None:
+            area = self._areas[(area_id, area_name)] = len(houses.areas)
+            houses.areas.append((area_id, area_name))
+        houses.area.append(area)
         for program, tenures in held:
             gathered = self._programs.get(program.id)
             if gathered is None:
@@ -155,10 +175,10 @@ class Folding:
             if len(tenures) == 1:
                 tenure = tenures[0]
                 end = tenure.ended_on
-                gathered.single.append((seq, index, tenure.worker_id, tenure.pairing_id,
+                gathered.single.extend((seq, index, tenure.worker_id, tenure.pairing_id,
                                         tenure.started_on.toordinal(),
                                         NO_END if end is None else end.toordinal()))
-                gathered.single_bits.append(tuple(bits))
+                gathered.single_bits.extend(bits)
             else:
                 gathered.several.append((seq, index, mk.ordered(tenures), bits))
 
@@ -167,8 +187,8 @@ class Folding:
         import numpy as np
         lanes: list[Lane] = []
         for gathered in self._programs.values():
-            single = np.array(gathered.single, dtype=np.int64).reshape(-1, 6)
-            bits = np.array(gathered.single_bits, dtype=np.int64).reshape(
+            single = np.frombuffer(gathered.single, dtype=np.int64).reshape(-1, 6)
+            bits = np.frombuffer(gathered.single_bits, dtype=np.int64).reshape(
                 len(single), self._width)
             by_count: dict[int, list[tuple[int, int, Sequence[Tenure], Sequence[int]]]] = {}
             for row in gathered.several:
@@ -255,12 +275,11 @@ class Folding:
                     now_worker, last_worker, last_pairing)
 
 
-def codes(values: Sequence[T]) -> tuple[Ints, list[T]]:
+def codes(values: Sequence[T]) -> tuple[list[int], list[T]]:
     """Values (one per row) as small integers, and the values by their code."""
-    import numpy as np
     known: dict[T, int] = {}
     coded = [known.setdefault(value, len(known)) for value in values]
-    return np.array(coded, dtype=np.int64), list(known)
+    return coded, list(known)
 
 
 def owed_runs(frame: mk.Window, today: date, starts: Ints, ends: Ints) -> Ints:

@@ -26,7 +26,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Final
 
 from bot.domain.cadence import Row, Rule, Status
-from bot.domain.columns import Columns, Lane, codes
+from bot.domain.columns import Columns, Lane
 from bot.domain.digest import Holder, Item, row_of
 from bot.domain.periods import Period, period_containing
 
@@ -207,7 +207,7 @@ class PeriodTally:
         import numpy as np
         houses = columns.houses
         if self.group is by_community:
-            area, areas = codes(houses.area_names)
+            area, areas = houses.by_area(lambda name: name)
             return lambda lane: area[lane.house], areas
         known: dict[str | None, int] = {}
         groups: list[str | None] = []
@@ -221,9 +221,7 @@ class PeriodTally:
             return found
 
         def group(lane: Lane) -> Ints:
-            return np.array([code(Holder(houses.ids[h], houses.names[h], houses.area_ids[h],
-                                         houses.area_names[h], lane.program_id,
-                                         lane.program_name))
+            return np.array([code(Holder(*houses.house(h), lane.program_id, lane.program_name))
                              for h in lane.house.tolist()], dtype=np.int64)
         return group, groups
 

@@ -35,7 +35,7 @@ from bot.domain.cadence import (
     Status,
     obligation_key,
 )
-from bot.domain.columns import Columns, Houses, Lane, codes
+from bot.domain.columns import Columns, Houses, Lane
 from bot.domain.periods import Period, PeriodKind, period_containing
 
 if TYPE_CHECKING:
@@ -511,7 +511,7 @@ class DigestTally:
         """The running periods' counts by programme rule, worker and community, the keys in
         the order they first came (as add_owed adds them household by household)."""
         import numpy as np
-        area, areas = codes([name or self.no_area for name in columns.houses.area_names])
+        area, areas = columns.houses.by_area(lambda name: name or self.no_area)
         found: list[tuple[int, int, int, Rule, int, str, int, int]] = []
         for lane in lanes:
             owed, met = lane.bit(len(lane.frame.periods) - 1)
@@ -601,8 +601,7 @@ class DigestTally:
                 worst = (int(days[at[0]]), int(lane.last_worker[n]), lane)
         assert worst is not None
         days_, worker, lane = worst
-        holder = Holder(houses.ids[h], houses.names[h], houses.area_ids[h],
-                        houses.area_names[h], lane.program_id, lane.program_name)
+        holder = Holder(*houses.house(h), lane.program_id, lane.program_name)
         return Run(holder, worker, date.fromordinal(self.today.toordinal() - days_), days_,
                    missing)
 
@@ -671,8 +670,7 @@ class _MissedItems:
         houses, lane, n = self.houses, self.lanes[int(self.lane_of[at])], int(self.row[at])
         h = int(lane.house[n])
         last = len(lane.frame.periods) - 2
-        return (Holder(houses.ids[h], houses.names[h], houses.area_ids[h], houses.area_names[h],
-                       lane.program_id, lane.program_name),
+        return (Holder(*houses.house(h), lane.program_id, lane.program_name),
                 (lane.rule, lane.frame.periods[last], Status.MISSED, lane.frame.last_days[last],
                  None, int(lane.last_worker[n]), int(lane.last_pairing[n])))
 
