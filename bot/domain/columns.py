@@ -79,7 +79,7 @@ class Lane:
     met: Ints  # bit i: window period i is owed and met
     now_worker: Ints  # who answers for the running period (NOBODY: not owed)
     last_worker: Ints  # who answers for the period before it (NOBODY: not owed)
-    last_pairing: Ints
+    last_pairing: Ints  # the pairing of the period before it (NOBODY: not owed)
 
     def __len__(self) -> int:
         """How many households owe this rule something."""
@@ -106,8 +106,8 @@ Plan = list[tuple[Rule, mk.Window, int]]
 
 
 class _Program:
-    """What the fold gathers of one programme: single tenures as rows of six integers, and
-    several tenures worked out per rule (as Lane's columns, seq first)."""
+    """What the fold gathers of one programme: households of one tenure as six integers
+    each, households of several as they come (made into _Shapes at the end)."""
 
     def __init__(self, program: Program, plan: Plan) -> None:
         self.program = program
