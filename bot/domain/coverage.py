@@ -11,8 +11,8 @@ Words used here:
   period a few days old says nothing yet.
 - the *trend* of a rule: the share of obligations met in each of its last periods.
 
-PeriodTally counts them in one pass as they stream (the digest's gather, as the cadence
-engine's rows); boards() and trend() fold a list of items the same way.
+PeriodTally counts them in one pass, as the cadence engine's rows (boards() and trend() fold
+a list of items so) or, for the weekly digest, as columns (bot/domain/columns.py).
 
 The group of an item is a parameter (`group`), community by default, so the digest can
 switch to streets without touching this module.
@@ -23,12 +23,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from bot.domain.cadence import Row, Rule, Status
-from bot.domain.digest import Holder, Item, Marked, row_of
-from bot.domain.marks import Window
+from bot.domain.columns import Columns, Lane
+from bot.domain.digest import Holder, Item, row_of
 from bot.domain.periods import Period, period_containing
+
+if TYPE_CHECKING:
+    from bot.domain.columns import Ints
 
 EARLY_SHARE: Final = 0.25  # below this share of a running period gone, show the last one
 TREND_PERIODS: Final = 8
@@ -116,35 +119,6 @@ _Recent = tuple[dict[str | None, list[int]], dict[int, bool]]
 _Counts = tuple[list[int], _Recent | None]
 
 
-class _Lane:
-    """One programme rule as PeriodTally.add_marked counts it: its window; its periods'
-    counts (PeriodTally's own); the last two periods' counts once a household owes them; and
-    the periods before those as how many households had each (owed, met) pattern."""
-
-    def __init__(self, rule: Rule, frame: Window, periods: dict[date, _Counts]) -> None:
-        self.rule = rule
-        self.frame = frame
-        self.periods = periods
-        self.now = len(frame.periods) - 1  # the running period's index
-        self.older = (1 << max(self.now - 1, 0)) - 1  # the periods before the last two
-        self.shown = [(index, 1 << index) for index in (self.now - 1, self.now) if index >= 0]
-        self.patterns: dict[tuple[int, int], int] = {}
-        self._counts: dict[int, tuple[list[int], _Recent]] = {}
-
-    def counts(self, index: int, tally: PeriodTally) -> tuple[list[int], _Recent]:
-        """The counts of one of the last two periods, made when first owed."""
-        found = self._counts.get(index)
-        if found is None:
-            period = self.frame.periods[index]
-            made = self.periods.get(period.start)
-            if made is None:
-                made = self.periods[period.start] = tally._first(self.rule, period)
-            counts, recent = made
-            assert recent is not None  # the running period and the one before
-            found = self._counts[index] = (counts, recent)
-        return found
-
-
 class PeriodTally:
     """Boards and trend in one pass over the obligations: counts by programme rule and
     period, and by group and by worker for each rule's running period and the one before
@@ -161,8 +135,6 @@ class PeriodTally:
         # households come one after another with the same rule objects, and hashing a rule
         # is done in Python.
         self._by_id: dict[tuple[int, int], tuple[Rule, dict[date, _Counts]]] = {}
-        # add_marked's state by (programme, rule id): see _Lane.
-        self._lanes: dict[tuple[int, int], _Lane] = {}
 
     def add(self, item: Item) -> None:
         """Count one obligation."""
@@ -182,7 +154,8 @@ class PeriodTally:
             if rule_ is not rule:
                 rule = rule_
                 known = self._by_id.get((program_id, id(rule)))
-                periods = known[1] if known is not None else self._periods(holder, rule)
+                periods = (known[1] if known is not None
+                           else self._periods(program_id, holder.program_name, rule))
             start = period.start
             found = periods.get(start)
             if found is None:
@@ -202,63 +175,64 @@ class PeriodTally:
             by_group[slot] += 1
             done[worker] = done.get(worker, False) or slot == 0
 
-    def add_marked(self, marks: Sequence[Marked]) -> None:
-        """Count a household's obligations given as marks (see digest.Marked): add_rows'
-        figures. Only the last two periods (the ones a board shows by group and worker) are
-        counted per household; the others as patterns, counted in when a figure is asked
-        for. A programme rule comes with one window (the same object) every time."""
-        name: str | None = None
-        named: Holder | None = None
-        lanes = self._lanes
-        for holder, rule, frame, tenures, owed, met in marks:
-            lane = lanes.get((holder.program_id, id(rule)))
-            if lane is None:
-                lane = lanes[(holder.program_id, id(rule))] = _Lane(
-                    rule, frame, self._periods(holder, rule))
-            mask = owed.mask
-            older = mask & lane.older
-            if older:
-                pattern = (older, met & older)
-                patterns = lane.patterns
-                patterns[pattern] = patterns.get(pattern, 0) + 1
-            for index, bit in lane.shown:
-                if not mask & bit:
+    def add_columns(self, columns: Columns) -> None:
+        """Count every household's obligations given as columns (bot/domain/columns.py):
+        add_rows' figures, each period's counts summed over arrays. Programme rules are
+        taken in the order they first come, as add_rows meets them."""
+        import numpy as np
+        group, groups = self._groups(columns)
+        for lane in sorted(columns.lanes, key=lambda lane: (int(lane.seq[0]), lane.place)):
+            periods = self._periods(lane.program_id, lane.program_name, lane.rule)
+            now = len(lane.frame.periods) - 1
+            for index, period in enumerate(lane.frame.periods):
+                owed, met = lane.bit(index)
+                total, met_ = int(owed.sum()), int(met.sum())
+                if not total:
                     continue
-                counts, (groups, done) = lane.counts(index, self)
-                slot = 0 if met & bit else 1 if index == lane.now else 2
-                counts[slot] += 1
-                if named is not holder:
-                    name, named = self.group(holder), holder
-                by_group = groups.get(name)
-                if by_group is None:
-                    by_group = groups[name] = [0, 0, 0]
-                by_group[slot] += 1
-                worker = tenures[owed.at[index]].worker_id
-                if slot == 0:
-                    done[worker] = True
-                elif worker not in done:
-                    done[worker] = False
+                found = periods.get(period.start)
+                if found is None:
+                    found = periods[period.start] = self._first(lane.rule, period)
+                counts, recent = found
+                late = 1 if index == now else 2  # still open, or missed
+                counts[0] += met_
+                counts[late] += total - met_
+                if recent is not None:
+                    rows = np.flatnonzero(owed)
+                    workers = (lane.now_worker if index == now else lane.last_worker)[rows]
+                    _recent(recent, late, group(lane)[rows], groups, workers, met[rows])
 
-    def _counted(self) -> None:
-        """add_marked's patterns counted in, period by period (once, before any figure)."""
-        for lane in self._lanes.values():
-            for (owed, met), households in lane.patterns.items():
-                for index, period in enumerate(lane.frame.periods):
-                    if not owed >> index & 1:
-                        continue
-                    found = lane.periods.get(period.start)
-                    if found is None:
-                        found = lane.periods[period.start] = self._first(lane.rule, period)
-                    found[0][0 if met >> index & 1 else 2] += households
-            lane.patterns.clear()
+    def _groups(self, columns: Columns) -> tuple[Callable[[Lane], Ints], list[str | None]]:
+        """Each lane row's group as a code, and the groups by code: the community from the
+        households' column, any other grouping asked of each household's Holder."""
+        import numpy as np
+        houses = columns.houses
+        if self.group is by_community:
+            area, areas = houses.by_area(lambda name: name)
+            return lambda lane: area[lane.house], areas
+        known: dict[str | None, int] = {}
+        groups: list[str | None] = []
 
-    def _periods(self, holder: Holder, rule: Rule) -> dict[date, _Counts]:
+        def code(holder: Holder) -> int:
+            name = self.group(holder)
+            found = known.get(name)
+            if found is None:
+                found = known[name] = len(groups)
+                groups.append(name)
+            return found
+
+        def group(lane: Lane) -> Ints:
+            return np.array([code(Holder(*houses.house(h), lane.program_id, lane.program_name))
+                             for h in lane.house.tolist()], dtype=np.int64)
+        return group, groups
+
+    def _periods(self, program_id: int, program_name: str, rule: Rule
+                 ) -> dict[date, _Counts]:
         """The counts of a programme rule, by period (remembered by the rule's id too)."""
-        key = (holder.program_id, rule)
+        key = (program_id, rule)
         periods = self._rules.get(key)
         if periods is None:
             periods = self._rules[key] = {}
-            self._names[key] = holder.program_name
+            self._names[key] = program_name
         self._by_id[(key[0], id(rule))] = (rule, periods)
         return periods
 
@@ -268,7 +242,6 @@ class PeriodTally:
         return [0, 0, 0], ({}, {}) if period in (running, running.previous()) else None
 
     def _found(self, program_id: int, rule: Rule, period: Period) -> _Counts | None:
-        self._counted()
         return self._rules.get((program_id, rule), {}).get(period.start)
 
     def _tally(self, program_id: int, rule: Rule, period: Period) -> Tally | None:
@@ -324,6 +297,25 @@ class PeriodTally:
             if sum(share is not None for _, share in points) >= 2:
                 out.append(TrendLine(program_id, name, rule, points, not is_early))
         return out
+
+
+def _recent(recent: _Recent, late: int, group: Ints, groups: Sequence[str | None],
+            workers: Ints, met: Ints) -> None:
+    """One of the periods a board shows: the owed rows counted by group (met, or `late`:
+    still open or missed), and for each worker whether they met any."""
+    import numpy as np
+    by_group, done = recent
+    size = int(group.max()) + 1
+    mets = np.bincount(group, weights=met, minlength=size)
+    totals = np.bincount(group, minlength=size)
+    for code in np.flatnonzero(totals).tolist():
+        counts = by_group.setdefault(groups[code], [0, 0, 0])
+        counts[0] += int(mets[code])
+        counts[late] += int(totals[code] - mets[code])
+    for worker in np.unique(workers[met == 0]).tolist():
+        done.setdefault(worker, False)
+    for worker in np.unique(workers[met == 1]).tolist():
+        done[worker] = True
 
 
 def boards(items: Iterable[Item], today: date, group: Group = by_community,

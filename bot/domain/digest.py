@@ -1,9 +1,11 @@
 """What coordinators see each week: missed obligations by worker, coverage, longest overdue.
 
 Pure: takes the obligations (as computed by the cadence engine) and today's local date.
-DigestTally folds them household by household as they stream from the database, as the
-engine's rows (Owed: no object per obligation), so the digest never holds every obligation
-at once; build() and the list functions turn items into rows and fold them the same way.
+DigestTally folds them household by household as the engine's rows (Owed: no object per
+obligation; build() and the list functions turn items into rows and fold them so), or, for
+the weekly digest, every household at once as columns (bot/domain/columns.py: a few integers
+per household and rule, counted over arrays); tests/storage/test_digest_fold.py holds the
+two to the same figures.
 
 Words used here:
 - *missed in the last period*: an obligation of the period just before the running one (per
@@ -20,7 +22,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Generic, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bot.domain import figures
 from bot.domain.cadence import (
@@ -30,11 +33,13 @@ from bot.domain.cadence import (
     Row,
     Rule,
     Status,
-    Tenure,
     obligation_key,
 )
-from bot.domain.marks import OwedPeriods, Window
+from bot.domain.columns import Columns, Houses, Lane
 from bot.domain.periods import Period, PeriodKind, period_containing
+
+if TYPE_CHECKING:
+    from bot.domain.columns import Ints
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -73,14 +78,6 @@ class Item(Holder):
 # engine's order: by rule, then period) with the household under that programme. The folds
 # take this form: an object per obligation would cost more than the counting.
 Owed = Sequence[tuple[Holder, Sequence[Row]]]
-
-
-# One household's obligations under one programme rule as bit marks (bot/domain/marks.py): the
-# household under that programme, the rule, its window of periods, the household's tenures
-# under the programme (in marks.ordered's order), what they owe over the window, and the
-# periods met (bit i: window period i). A household is a list of them, programme by programme
-# and rule by rule as the engine gives rows; only rules that owe something are listed.
-Marked = tuple[Holder, Rule, Window, Sequence[Tenure], OwedPeriods, int]
 
 
 def row_of(o: Obligation) -> Row:
@@ -263,36 +260,6 @@ def longest_run(owed: Owed, today: date,
     return Run(info, worker, since, days, missing)
 
 
-def longest_marked(marks: Sequence[Marked], today: date) -> Run | None:
-    """longest_run of a household given as marks: the same run, found from the bits."""
-    info: Holder | None = None
-    worst: tuple[int, date, int] | None = None  # days, since, worker
-    missing: list[tuple[Rule, Period]] = []
-    for holder, rule, frame, tenures, owed, met in marks:
-        last = len(frame.periods) - 2  # the period just before the running one
-        closed = owed.mask & ((1 << (last + 1)) - 1)
-        if not closed:
-            continue
-        if info is None:
-            info = holder
-        # The latest owed period that has ended must be the last one, and missed.
-        if closed.bit_length() - 1 != last or met >> last & 1:
-            continue
-        first = last
-        # Back while the period before is owed (no gap) and missed too.
-        while first > 0 and closed >> (first - 1) & 1 and not met >> (first - 1) & 1:
-            first -= 1
-        missing.append((rule, frame.periods[last]))
-        since = frame.periods[first].end
-        days = (today - since).days
-        if worst is None or days > worst[0]:
-            worst = (days, since, tenures[owed.at[last]].worker_id)
-    if info is None or worst is None:
-        return None
-    days, since, worker = worst
-    return Run(info, worker, since, days, missing)
-
-
 def _run(runs: list[tuple[int, Rule, list[Row]]], program_id: int, rule: Rule) -> list[Row]:
     """The rows of a programme rule among the runs, a new run if it is not there yet."""
     for known_program, known_rule, rows in runs:
@@ -376,6 +343,8 @@ class ByWorker:
         self.keep = keep
         self.counts: dict[int, int] = {}
         self._first: dict[int, Ranked[tuple[Holder, Row]]] = {}
+        # Workers counted in bulk (add_ordered): what makes their first n items.
+        self._made: dict[int, Callable[[int], list[Item]]] = {}
         self._key = ObligationKeys()
 
     def add(self, item: Item) -> None:
@@ -394,6 +363,14 @@ class ByWorker:
         if ranked.wants(k):
             ranked.put(k, (holder, row))
 
+    def add_ordered(self, worker: int, count: int, first: Callable[[int], list[Item]]) -> None:
+        """A worker's items counted in bulk (DigestTally.add_columns): how many, and what
+        makes the first n of them in by_worker's order; for a worker add_row has not seen."""
+        if worker in self.counts:  # pragma: no cover - one fold counts a worker one way
+            raise ValueError(f"worker {worker} is counted already")
+        self.counts[worker] = count
+        self._made[worker] = first
+
     @property
     def count(self) -> int:
         """Every item counted."""
@@ -411,11 +388,16 @@ class ByWorker:
         for worker, _ in ordered:
             if left is not None and left <= 0:
                 break
-            first = self._first[worker].items
+            made = self._made.get(worker)
+            if made is not None:
+                items = made(self.counts[worker] if left is None else left)
+            else:
+                first = self._first[worker].items
+                items = [holder.item(row) for holder, row in
+                         (first if left is None else first[:left])]
             if left is not None:
-                first = first[:left]
-                left -= len(first)
-            out.append((worker, [holder.item(row) for holder, row in first]))
+                left -= len(items)
+            out.append((worker, items))
         return out
 
 
@@ -441,8 +423,8 @@ class DigestData:
 
 class DigestTally:
     """The digest's figures folded household by household (every obligation of a household
-    at once, running and past periods): running counts, and of the missed list and the
-    longest runs only what the digest shows. Memory grows with workers, not households."""
+    at once, running and past periods) or from columns: running counts, and of the missed
+    list and the longest runs only what the digest shows."""
 
     def __init__(self, today: date, *, missed_keep: int | None = None, longest_limit: int = 5,
                  no_area: str = "") -> None:
@@ -451,6 +433,7 @@ class DigestTally:
         self.owed = 0
         self.workers: set[int] = set()
         self.missed = ByWorker(missed_keep)
+        self.longest_limit = longest_limit
         self.longest = Ranked(_overdue_order, longest_limit)
         self.program_names: dict[int, str] = {}
         # met, total (and the rule) of the running periods by programme, rule (by identity:
@@ -505,42 +488,122 @@ class DigestTally:
         # A run ends with a period just missed: without one, the household is not overdue.
         self._offer(longest_run(owed, today, self._last_period) if overdue else None)
 
-    def add_marked(self, marks: Sequence[Marked]) -> None:
-        """Count one household's obligations given as marks (see Marked): add_owed's figures
-        without a row per period."""
-        missed_ = Status.MISSED
+    def add_columns(self, columns: Columns) -> None:
+        """Count every household's obligations given as columns (bot/domain/columns.py):
+        add_owed's figures, counted over arrays; of the missed list and the longest runs
+        only what is shown is made into objects."""
+        import numpy as np
+        self.workers |= columns.workers
+        lanes = sorted(columns.lanes, key=lambda lane: (int(lane.seq[0]), lane.place))
+        for lane in lanes:  # in the order the programmes first owe something
+            self.owed += int(np.bitwise_count(lane.owed).sum())
+            self.program_names[lane.program_id] = lane.program_name
+        self._running_columns(columns, lanes)
+        missed = [(lane, np.flatnonzero(lane.owed >> last & ~lane.met >> last & 1))
+                  for lane in columns.lanes if (last := len(lane.frame.periods) - 2) >= 0]
+        missed = [(lane, rows) for lane, rows in missed if len(rows)]
+        for lane, _ in missed:
+            self._missed_rules[id(lane.rule)] = lane.rule
+        self._missed_columns(columns, missed)
+        self._longest_columns(columns, missed)
+
+    def _running_columns(self, columns: Columns, lanes: Sequence[Lane]) -> None:
+        """The running periods' counts by programme rule, worker and community, the keys in
+        the order they first came (as add_owed adds them household by household)."""
+        import numpy as np
+        area, areas = columns.houses.by_area(lambda name: name or self.no_area)
+        found: list[tuple[int, int, int, Rule, int, str, int, int]] = []
+        for lane in lanes:
+            owed, met = lane.bit(len(lane.frame.periods) - 1)
+            rows = np.flatnonzero(owed)
+            if not len(rows):
+                continue
+            # One integer per (worker, community): floor division and modulo take it apart.
+            keys = lane.now_worker[rows] * len(areas) + area[lane.house[rows]]
+            unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            totals = np.bincount(inverse, minlength=len(unique))
+            mets = np.bincount(inverse, weights=met[rows], minlength=len(unique))
+            for key, at, total, met_ in zip(unique.tolist(), first.tolist(), totals.tolist(),
+                                            mets.tolist(), strict=True):
+                worker, code = divmod(key, len(areas))
+                found.append((int(lane.seq[rows[at]]), lane.place, lane.program_id, lane.rule,
+                              worker, areas[code], int(met_), total))
+        found.sort(key=lambda f: (f[0], f[1]))
         running = self._running
-        workers = self.workers
-        overdue = False
-        counted: Sequence[Tenure] | None = None
-        for holder, rule, frame, tenures, owed, met in marks:
-            program_id = holder.program_id
-            self.owed += owed.count
-            self.program_names[program_id] = holder.program_name
-            at = owed.at
-            if len(tenures) != 1:
-                workers.update(tenures[i].worker_id for i in set(at) if i >= 0)
-            elif tenures is not counted:  # one worker answers for every period it owes
-                workers.add(tenures[0].worker_id)
-                counted = tenures
-            now = len(at) - 1  # the running period
-            if owed.mask >> now & 1:
-                key = (program_id, id(rule), tenures[at[now]].worker_id,
-                       holder.area_name or self.no_area)
-                found = running.get(key)
-                if found is None:
-                    found = running[key] = [0, 0, rule]
-                found[0] += met >> now & 1
-                found[1] += 1
-            last = now - 1
-            if last >= 0 and owed.mask >> last & 1 and not met >> last & 1:
-                period = frame.periods[last]
-                tenure = tenures[at[last]]
-                self.missed.add_row(holder, (rule, period, missed_, frame.last_days[last],
-                                             None, tenure.worker_id, tenure.pairing_id))
-                self._missed_rules[id(rule)] = rule
-                overdue = True
-        self._offer(longest_marked(marks, self.today) if overdue else None)
+        for _, _, program_id, rule, worker, area_name, met_, total in found:
+            counts = running.setdefault((program_id, id(rule), worker, area_name), [0, 0, rule])
+            counts[0] += met_
+            counts[1] += total
+
+    def _missed_columns(self, columns: Columns, missed: Sequence[tuple[Lane, Ints]]) -> None:
+        """The last periods missed, counted by worker; a worker's items are made, and put in
+        by_worker's order, only when the list shows them."""
+        import numpy as np
+        if not missed:
+            return
+        lane_of = np.concatenate([np.full(len(rows), n) for n, (_, rows) in enumerate(missed)])
+        row = np.concatenate([rows for _, rows in missed])
+        worker = np.concatenate([lane.last_worker[rows] for lane, rows in missed])
+        seq = np.concatenate([lane.seq[rows] for lane, rows in missed])
+        place = np.array([lane.place for lane, _ in missed], dtype=np.int64)[lane_of]
+        # By worker; the lanes are in programme order, so a household's equal keys (one rule
+        # in two programmes) stay in the order they came, as add_row keeps them.
+        order = np.argsort(worker, kind="stable")
+        workers, starts, counts = np.unique(worker[order], return_index=True,
+                                            return_counts=True)
+        came = np.lexsort((place, seq))  # household, programme, rule: as add_row counts
+        _, first = np.unique(worker[came], return_index=True)
+        by_worker = dict(zip(workers.tolist(), zip(starts.tolist(), counts.tolist(),
+                                                   strict=True), strict=True))
+        made = _MissedItems(columns.houses, [lane for lane, _ in missed], lane_of, row)
+        for worker_ in worker[came[np.sort(first)]].tolist():  # workers as they first came
+            start, count = by_worker[worker_]
+            self.missed.add_ordered(worker_, count, partial(made.items,
+                                                            order[start:start + count]))
+
+    def _longest_columns(self, columns: Columns, missed: Sequence[tuple[Lane, Ints]]) -> None:
+        """Each household's longest run (longest_run's), offered if among the longest."""
+        import numpy as np
+        if not missed:
+            return
+        houses = columns.houses
+        today = self.today.toordinal()
+        found = [_runs(lane, rows, today) for lane, rows in missed]
+        house = np.concatenate([lane.house[rows] for lane, rows in missed])
+        days = np.concatenate(found)
+        best = np.full(len(houses.ids), -1, dtype=np.int64)
+        np.maximum.at(best, house, days)
+        overdue = np.flatnonzero(best >= 0)
+        limit = self.longest_limit
+        if len(overdue) > limit:  # only households at least as long as the limit's own
+            floor = np.partition(best[overdue], len(overdue) - limit)[len(overdue) - limit]
+            overdue = overdue[best[overdue] >= floor]
+        for h in overdue.tolist():
+            key = (-int(best[h]), houses.names[h], houses.ids[h])
+            if self.longest.wants(key):
+                self.longest.put(key, self._run_of(columns, missed, found, h).overdue())
+
+    def _run_of(self, columns: Columns, missed: Sequence[tuple[Lane, Ints]],
+                found: Sequence[Ints], h: int) -> Run:
+        """One household's longest run from the columns: its worst rule (the first of equal
+        ones, in the engine's order) and the last period of every rule it missed."""
+        import numpy as np
+        houses = columns.houses
+        worst: tuple[int, int, Lane] | None = None  # days, worker, lane
+        missing: list[tuple[Rule, Period]] = []
+        for (lane, rows), days in zip(missed, found, strict=True):
+            at = np.flatnonzero(lane.house[rows] == h)
+            if not len(at):
+                continue
+            n = int(rows[at[0]])
+            missing.append((lane.rule, lane.frame.periods[-2]))
+            if worst is None or int(days[at[0]]) > worst[0]:
+                worst = (int(days[at[0]]), int(lane.last_worker[n]), lane)
+        assert worst is not None
+        days_, worker, lane = worst
+        holder = Holder(*houses.house(h), lane.program_id, lane.program_name)
+        return Run(holder, worker, date.fromordinal(self.today.toordinal() - days_), days_,
+                   missing)
 
     def _offer(self, run: Run | None) -> None:
         """The household's run among the longest, if it is (its Overdue written only then)."""
@@ -583,6 +646,48 @@ class DigestTally:
             owed=self.owed,
             last_periods=last_periods(rules.values(), self.today),
         )
+
+
+class _MissedItems:
+    """The last periods missed, as rows of the columns (a lane and a row in it each): made
+    into Items only when shown."""
+
+    def __init__(self, houses: Houses, lanes: Sequence[Lane], lane_of: Ints, row: Ints) -> None:
+        self.houses = houses
+        self.lanes = lanes
+        self.lane_of = lane_of
+        self.row = row
+
+    def items(self, ats: Ints, n: int) -> list[Item]:
+        """The first n of one worker's missed rows at `ats` (in the order they came), as
+        by_worker lists them (_row_order; equal keys in the order they came)."""
+        rows = [self.row_of(at) for at in ats.tolist()]
+        rows.sort(key=_row_order)
+        return [holder.item(row) for holder, row in rows[:n]]
+
+    def row_of(self, at: int) -> tuple[Holder, Row]:
+        """The missed row at `at`, as its household and the engine's row."""
+        houses, lane, n = self.houses, self.lanes[int(self.lane_of[at])], int(self.row[at])
+        h = int(lane.house[n])
+        last = len(lane.frame.periods) - 2
+        return (Holder(*houses.house(h), lane.program_id, lane.program_name),
+                (lane.rule, lane.frame.periods[last], Status.MISSED, lane.frame.last_days[last],
+                 None, int(lane.last_worker[n]), int(lane.last_pairing[n])))
+
+
+def _runs(lane: Lane, rows: Ints, today: int) -> Ints:
+    """For rows whose last period was missed: how many days overdue their run of missed
+    periods (back while the period before is owed and missed) has been, as longest_run."""
+    import numpy as np
+    last = len(lane.frame.periods) - 2
+    owed, met = lane.owed[rows], lane.met[rows]
+    first = np.full(len(rows), last, dtype=np.int64)
+    going = np.ones(len(rows), dtype=bool)
+    for index in range(last - 1, -1, -1):
+        going &= (owed >> index & 1 & ~met >> index).astype(bool)
+        first[going] = index
+    ends = np.array([p.end.toordinal() for p in lane.frame.periods], dtype=np.int64)
+    return today - ends[first]
 
 
 def _count(counts: dict[K, list[int]], key: K, met: int, total: int) -> None:

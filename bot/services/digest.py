@@ -71,22 +71,23 @@ class Folded:
 
 
 def fold_sync(path: Path, today: date, program_ids: Collection[int]) -> Folded:
-    """Every household's obligations up to 8 periods back (for the longest runs), folded one
-    household at a time into the digest's figures, boards and trend; read from the file at
-    `path` on a connection of its own (run it in a worker thread)."""
-    tally = dg.DigestTally(today, missed_keep=DIGEST_ITEMS)
-    periods = cov.PeriodTally(today, charts.GROUP_BY)
+    """Every household's obligations up to 8 periods back (for the longest runs), read as
+    columns (a few integers per household and rule) and counted over them into the digest's
+    figures, boards and trend; read from the file at `path` on a connection of its own (run
+    it in a worker thread)."""
     conn = figures_store.connect(path)
-    # Paused: a million short-lived objects and no cycles among them; each burst would
-    # set off a collection with nothing to free.
+    # Paused: a hundred thousand short-lived objects and no cycles among them; each burst
+    # would set off a collection with nothing to free.
     with collector_paused():
         try:
-            for marks in obligations.owed_marks(conn, today, HISTORY_PERIODS,
-                                                program_ids=program_ids):
-                tally.add_marked(marks)
-                periods.add_marked(marks)
+            columns = obligations.owed_columns(conn, today, HISTORY_PERIODS,
+                                               program_ids=program_ids)
         finally:
             conn.close()
+        tally = dg.DigestTally(today, missed_keep=DIGEST_ITEMS)
+        tally.add_columns(columns)
+        periods = cov.PeriodTally(today, charts.GROUP_BY)
+        periods.add_columns(columns)
     return Folded(tally, periods.boards(), periods.trend())
 
 

@@ -2,7 +2,8 @@
 
 Storage reads pairings and contacts (storage.pairings.*_cadence, storage.reminders.all_cadence,
 storage.figures.cadence_stream and cadence_marks); bot.domain.cadence.obligations (one
-household) computes, or bot.domain.marks for the digest's many (as bits); /due, the service
+household) computes, or bot.domain.marks and bot.domain.columns for the digest's many (as
+bits, in columns); /due, the service
 file, /log's answer, reminders, /overdue, the digest and its charts all ask here.
 """
 
@@ -16,11 +17,11 @@ from bot.domain import marks as mk
 from bot.domain.cadence import (
     Obligation,
     Program,
-    Rule,
     earliest_needed,
     obligations,
 )
-from bot.domain.digest import Holder, Item, Marked
+from bot.domain.columns import Columns, Folding, Plan
+from bot.domain.digest import Item
 from bot.domain.periods import PeriodKind
 from bot.services.bulk import collector_paused
 from storage import figures, pairings, reminders
@@ -86,38 +87,26 @@ def streamed(conn: sqlite3.Connection, today: date, history_periods: int | None,
                            c.program.id, c.program.name, o)
 
 
-def owed_marks(conn: sqlite3.Connection, today: date, history_periods: int, *,
-               program_ids: Collection[int]) -> Iterator[list[Marked]]:
-    """`streamed` as the digest folds it (domain.digest.Marked), household by household: each
-    programme rule's running period and `history_periods` before it, owed and met as bits
-    (domain.marks; storage.figures.cadence_marks). Households that owe nothing are left out."""
+def owed_columns(conn: sqlite3.Connection, today: date, history_periods: int, *,
+                 program_ids: Collection[int]) -> Columns:
+    """`streamed` as the digest counts it (domain.columns): each programme rule's running
+    period and `history_periods` before it, owed and met as bits (domain.marks;
+    storage.figures.cadence_marks), for every household, as columns."""
     frames: dict[PeriodKind, mk.Window] = {}
     columns: dict[mk.Column, int] = {}  # each column once, by its place in the read
-    # Per programme, each rule with its window and its column's place: looked up once here,
-    # not for each of 100,000 households (a period kind's hash is computed in Python).
-    plans: dict[int, list[tuple[Rule, mk.Window, int]]] = {}
+    plans: list[tuple[Program, Plan]] = []
     for program in figures.programs(conn):
         if program.id not in program_ids:
             continue
-        plan = plans[program.id] = []
+        plan: Plan = []
         for rule in program.rules:
             frame = frames.get(rule.period)
             if frame is None:
                 frame = frames[rule.period] = mk.window(rule.period, today, history_periods)
             plan.append((rule, frame, columns.setdefault(mk.column(rule, frame), len(columns))))
-    owing = mk.Owing(today)
+        plans.append((program, plan))
+    folding = Folding(today, plans, len(columns))
+    add = folding.add
     for household_id, house, held, bits in figures.cadence_marks(conn, list(columns), today):
-        found: list[Marked] = []
-        for program, tenures in held:
-            rules = plans.get(program.id)
-            if rules is None:
-                continue
-            holder = Holder(household_id, house.name, house.area_id, house.area_name,
-                            program.id, program.name)
-            ordered = mk.ordered(tenures)
-            for rule, frame, place in rules:
-                owed = owing(ordered, frame)
-                if owed.count:
-                    found.append((holder, rule, frame, ordered, owed, bits[place] & owed.mask))
-        if found:
-            yield found
+        add(household_id, house.name, house.area_id, house.area_name, held, bits)
+    return folding.columns()

@@ -1,5 +1,5 @@
 """The figures' reader (storage.figures.cadence_days: each household's contacts as one row,
-days by kind) and the streams built on it, and the digest's marks (cadence_marks, owed_marks),
+days by kind) and the streams built on it, and the digest's marks (cadence_marks, owed_columns),
 give the obligations the bot's other reader (storage.reminders.all_cadence, contact by
 contact) gives, on the random database of test_digest_fold: every programme, ended ones too,
 archived households too, deleted contacts not counted, one worker's share."""
@@ -7,15 +7,15 @@ archived households too, deleted contacts not counted, one worker's share."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.domain.cadence import Obligation, Rule, Status, Tenure, obligations
-from bot.domain.marks import NOT_OWED, OwedPeriods, Window
+from bot.domain.cadence import Obligation, Rule, Status, obligations
+from bot.domain.columns import NOBODY, Columns
+from bot.domain.marks import window
 from bot.services import obligations as owed
 from storage import figures, reminders
 from storage.db import Database
@@ -24,14 +24,42 @@ from tests.storage.test_digest_fold import DAYS, WORKERS, seed
 Found = dict[tuple[int, int], list[Obligation]]
 
 
-def _obligation(rule: Rule, frame: Window, tenures: Sequence[Tenure], dues: OwedPeriods,
-                met: int, i: int) -> Obligation:
-    """Period i of a household's marks as the engine's obligation, the day met left out."""
-    period, tenure = frame.periods[i], tenures[dues.at[i]]
-    status = (Status.MET if met >> i & 1 else Status.DUE if i == len(dues.at) - 1
-              else Status.MISSED)
-    return Obligation(rule, period, status, period.last_day, None, tenure.worker_id,
-                      tenure.pairing_id)
+# Per household, programme and rule, what the digest's columns hold: the periods owed and
+# met (bit i: window period i), who answers for the running period and for the last one, and
+# the last one's pairing (NOBODY: not owed).
+Lanes = dict[tuple[int, int, Rule], list[int]]
+
+
+def _as_lanes(found: Found, today: date, history: int) -> Lanes:
+    """The engine's obligations as the digest's columns hold them."""
+    lanes: Lanes = {}
+    for (household, program), owes in found.items():
+        for o in owes:
+            periods = window(o.rule.period, today, history).periods
+            i = periods.index(o.period)
+            lane = lanes.setdefault((household, program, o.rule), [0, 0, NOBODY, NOBODY, NOBODY])
+            lane[0] |= 1 << i
+            lane[1] |= int(o.status is Status.MET) << i
+            if i == len(periods) - 1:
+                lane[2] = o.worker_id
+            if i == len(periods) - 2:
+                lane[3:] = [o.worker_id, o.pairing_id]
+    return lanes
+
+
+def _lanes(columns: Columns) -> tuple[Lanes, list[tuple[int, int]]]:
+    """The columns by household, programme and rule; and the (household, programme) rows in
+    the order the columns hold them."""
+    lanes: Lanes = {}
+    order: dict[int, tuple[int, int]] = {}
+    for lane in columns.lanes:
+        for seq, house, *row in zip(*(c.tolist() for c in (
+                lane.seq, lane.house, lane.owed, lane.met, lane.now_worker, lane.last_worker,
+                lane.last_pairing)), strict=True):
+            household = columns.houses.ids[house]
+            lanes[(household, lane.program_id, lane.rule)] = row
+            order[seq] = (household, lane.program_id)
+    return lanes, [order[seq] for seq in sorted(order)]
 
 
 @pytest.fixture
@@ -71,22 +99,23 @@ async def test_the_streams_owe_what_the_other_reader_owes(db: Database, today: d
             for item in owed.streamed(conn, today, history):
                 streamed.setdefault((item.household_id, item.program_id), []).append(
                     item.obligation)
-            rows: Found = {}
-            for household in (owed.owed_marks(conn, today, history, program_ids={1, 2, 3})
-                              if history is not None else []):
-                for holder, rule, frame, tenures, dues, met in household:
-                    rows.setdefault((holder.household_id, holder.program_id), []).extend(
-                        _obligation(rule, frame, tenures, dues, met, i)
-                        for i, at in enumerate(dues.at) if at != NOT_OWED)
+            columns = (owed.owed_columns(conn, today, history, program_ids={1, 2, 3})
+                       if history is not None else None)
             mine = {w: [i.obligation for i in owed.streamed(conn, today, history, w)]
                     for w in WORKERS}
         finally:
             conn.close()
         nonempty = {key: value for key, value in want.items() if value}
         assert streamed == nonempty
-        if history is not None:  # the digest's marks: the same, but for the day met
-            assert rows == {key: [replace(o, met_on=None) for o in value]
-                            for key, value in nonempty.items()}
+        if columns is not None:  # the digest's columns: the same, as the digest keeps it
+            lanes, order = _lanes(columns)
+            assert lanes == _as_lanes(nonempty, today, history)
+            assert order == sorted(order)  # the engine's order: by household, then programme
+            assert columns.workers == {o.worker_id for value in nonempty.values()
+                                       for o in value}
+            # Households whose periods fall to several tenures (handovers, gaps) among them.
+            assert not history or sum(len({o.pairing_id for o in value}) > 1
+                                      for value in nonempty.values()) > 10
         assert len({household for household, _ in nonempty}) > 50
         for worker, theirs in mine.items():
             assert theirs == [o for (household, _), found in sorted(want.items())

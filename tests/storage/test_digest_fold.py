@@ -231,3 +231,32 @@ async def test_the_marks_sqlite_sets_are_the_contacts_periods(db: Database, toda
         conn.close()
     assert {h: list(bits) for h, bits in found.items()} == expected
     assert sum(1 for bits in found.values() if any(bits)) > 50
+
+
+@pytest.mark.parametrize("today", DAYS, ids=str)
+async def test_the_columns_count_every_household_as_the_lists(db: Database, today: date
+                                                              ) -> None:
+    """Beyond what the digest shows: every household overdue, the missed list cut inside a
+    worker's group or not cut at all, and boards grouped by street."""
+    items = await obligations.everyone(db, today, history_periods=digests.HISTORY_PERIODS)
+    active = {p.id for p in await pairings.programs(db)}
+    conn = figures_store.connect(db.path)
+    try:
+        columns = obligations.owed_columns(conn, today, digests.HISTORY_PERIODS,
+                                           program_ids=active)
+    finally:
+        conn.close()
+    expected = oracle.build(items, today, names=WORKERS, longest_limit=1000)
+    assert len(expected.longest) > 20  # handovers and gaps among them (see the fixture)
+    for keep in (3, 12, None):
+        tally = dg.DigestTally(today, missed_keep=keep, longest_limit=1000)
+        tally.add_columns(columns)
+        found = tally.result(WORKERS)
+        assert found.longest == expected.longest
+        assert found.missed == (expected.missed if keep is None
+                                else _first(expected.missed, keep))
+        assert found.missed_by_worker == {w: len(group) for w, group in expected.missed}
+    streets = cov.PeriodTally(today, by_street)
+    streets.add_columns(columns)
+    assert streets.boards() == oracle.boards(items, today, by_street)
+    assert streets.trend() == oracle.trend(items, today)
