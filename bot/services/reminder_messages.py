@@ -17,14 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.domain import digest as dg
-from bot.domain.cadence import ContactKind, Obligation, Stage
+from bot.domain.cadence import ContactKind, Stage
 from bot.domain.lengths import shorten
 from bot.domain.periods import PeriodKind
 from bot.i18n import escape
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
-from bot.services.reminder_sends import Claimed
+from bot.services.reminder_run import Due, Send
 from bot.services.texts import period_label
 
 BUTTON_NAME = 10  # characters of the household's name on a button
@@ -34,7 +33,7 @@ Cut = tuple[str, ...]  # a text cut where the household's name goes: name.join(c
 Line = tuple[Cut, Cut, str]  # a line's text and button label, cut; the kind's part of the data
 Household = tuple[str, str, str, str]  # the name; escaped; cut for a button; its button data
 LineKey = tuple[Stage, ContactKind, PeriodKind, date, date]  # stage, kind, period, due by
-Claim = tuple[Claimed, dg.Item, Stage]  # a claimed reminder and its item, as deliver() has it
+Claim = Send  # a claimed reminder as deliver() has it: (id, household id, name, what it asks)
 
 
 def short(text: str, size: int) -> str:
@@ -49,7 +48,7 @@ def in_order(rows: list[Claim]) -> None:
     # 0.15 s of CPU for 170,000 rows. The 0.7 s a profile showed here was the collector's
     # first full pass over the run's objects once remind()'s pause ends, in whatever part
     # allocates first; three stable sorts by one key each (no tuple per row) cost the same.
-    rows.sort(key=lambda r: (r[1].obligation.due_by, r[1].household_name, r[0].id))
+    rows.sort(key=lambda r: (r[3].due_by, r[2], r[0]))
 
 
 @dataclass
@@ -58,7 +57,10 @@ class _Language:
 
     title: Cut  # around the worker's name
     footer: str
-    lines: dict[LineKey, Line] = field(default_factory=dict)
+    # By what the obligation asks (one Due per rule in a run: by identity, in C), and by its
+    # stage, kind, period and due day (another run's Due, or one made for a test).
+    lines: dict[Due, Line] = field(default_factory=dict)
+    texts: dict[LineKey, Line] = field(default_factory=dict)
 
 
 class ReminderWriter:
@@ -87,25 +89,30 @@ class ReminderWriter:
                 footer=catalog.t(lang, "reminder.footer"))
         return found
 
-    def _line(self, texts: _Language, key: LineKey, lang: str, stage: Stage, o: Obligation
-              ) -> Line:
+    def _line(self, texts: _Language, lang: str, due: Due) -> Line:
         """A line of this stage for this obligation, any household's: filled as `Catalog.t`
         fills it with the household's name, and its button's label as `Catalog.plain` does."""
-        catalog = self.services.catalog
-        kind = o.rule.kind
-        values: dict[str, object] = {
-            "kind": catalog.t(lang, f"kind.{kind.value}"),
-            "period": period_label(self.services, lang, o.period),
-            "due_by": o.due_by.isoformat()}
-        if stage is Stage.FINAL:
-            values["days"] = (o.due_by - self.today).days + 1
-        text = "reminder.line_final" if stage is Stage.FINAL else "reminder.line_first"
-        # A label is shown as typed (A&B, not A&amp;B): filled without escaping.
-        found = texts.lines[key] = (
-            catalog.around(lang, text, "household", **values),
-            catalog.plain_around(lang, "reminder.button", "household",
-                                 kind=catalog.plain(lang, f"kind.{kind.value}")),
-            self._kind_parts[kind])
+        stage, kind, period = due.stage, due.rule.kind, due.period
+        # What a line depends on besides the household (a Period's kind and start are it).
+        key = (stage, kind, period.kind, period.start, due.due_by)
+        found = texts.texts.get(key)
+        if found is None:
+            catalog = self.services.catalog
+            values: dict[str, object] = {
+                "kind": catalog.t(lang, f"kind.{kind.value}"),
+                "period": period_label(self.services, lang, period),
+                "due_by": due.due_by.isoformat()}
+            if stage is Stage.FINAL:
+                values["days"] = (due.due_by - self.today).days + 1
+            text = "reminder.line_final" if stage is Stage.FINAL else "reminder.line_first"
+            # A label is shown as typed (A&B, not A&amp;B): filled without escaping.
+            found = (
+                catalog.around(lang, text, "household", **values),
+                catalog.plain_around(lang, "reminder.button", "household",
+                                     kind=catalog.plain(lang, f"kind.{kind.value}")),
+                self._kind_parts[kind])
+            texts.texts[key] = found
+        texts.lines[due] = found
         return found
 
     def _household(self, household_id: int, name: str) -> Household:
@@ -121,16 +128,11 @@ class ReminderWriter:
         lines = [escape(worker_name).join(texts.title)]
         buttons: Buttons = []
         known, households = texts.lines, self._households
-        for _, item, stage in reminders:
-            o = item.obligation
-            period = o.period
-            # What a line depends on besides the household; values whose hashes are C's (a
-            # Period's is not): its kind and start are the period.
-            key = (stage, o.rule.kind, period.kind, period.start, o.due_by)
-            line = known.get(key) or self._line(texts, key, lang, stage, o)
-            house = households.get(item.household_id)
-            if house is None or house[0] != item.household_name:
-                house = self._household(item.household_id, item.household_name)
+        for _, household_id, name, due in reminders:
+            line = known.get(due) or self._line(texts, lang, due)
+            house = households.get(household_id)
+            if house is None or house[0] != name:
+                house = self._household(household_id, name)
             text, label, kind_part = line
             lines.append(house[1].join(text))
             # START_FOR.data(household_id, kind): the household's part, then the kind's.

@@ -38,7 +38,7 @@ from bot.services import obligations, reminder_run, reminder_sends
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
 from bot.services.reminder_messages import Claim, ReminderWriter, in_order
-from bot.services.reminder_sends import Claimed, Key
+from bot.services.reminder_run import Due, Key
 from bot.services.texts import language_of, period_label
 from storage import reminders as store
 from storage.db import Database
@@ -185,9 +185,10 @@ def old_reminder_message(services: Services, lang: str, worker_name: str,
 
 
 def claimed(items: Sequence[tuple[dg.Item, Stage]], first_id: int = 1) -> list[Claim]:
-    """Items as deliver() holds them once claimed (the writer reads only the item and stage)."""
-    return [(Claimed(first_id + n, item.worker_id, item.household_id, item.program_id,
-                     item.obligation.key, stage, "planned", 0), item, stage)
+    """Items as deliver() holds them once claimed: (id, household, its name, what it asks)."""
+    return [(first_id + n, item.household_id, item.household_name,
+             Due(item.program_id, item.obligation.rule, item.obligation.period,
+                 item.obligation.due_by, stage, item.obligation.key))
             for n, (item, stage) in enumerate(items)]
 
 
@@ -248,14 +249,14 @@ async def test_what_was_reminded_and_needs_nothing_more_is_left_out(db: Database
     at = datetime(2026, 12, 1, 1, tzinfo=UTC)
     added, batch = await reminder_sends.plan_and_claim(s, today, every, at)
     assert added == len(every) > 50
-    rows = sorted((claimed for group in batch.values() for claimed, _, _ in group),
-                  key=lambda r: r.id)
+    rows = sorted((claim for group in batch.values() for claim in group), key=lambda r: r[0])
     settled = rows[:40]
-    await store.mark_sent(db, [r.id for r in settled[:20]], 1, at)
-    await store.cancel(db, [r.id for r in settled[20:30]])
-    await store.mark_failed(db, [r.id for r in settled[30:]], "x", at, drop=True)
-    await store.mark_failed(db, [r.id for r in rows[40:50]], "x", at)  # retried later
-    left_out = {(*r.obligation, r.stage) for r in settled}
+    await store.mark_sent(db, [r[0] for r in settled[:20]], 1, at)
+    await store.cancel(db, [r[0] for r in settled[20:30]])
+    await store.mark_failed(db, [r[0] for r in settled[30:]], "x", at, drop=True)
+    await store.mark_failed(db, [r[0] for r in rows[40:50]], "x", at)  # retried later
+    by_id = {r.id: r for w in WORKERS for r in await store.for_worker(db, w)}
+    left_out = {(*by_id[r[0]].obligation, by_id[r[0]].stage) for r in settled}
     next_day = await reminder_run.current(db, today + timedelta(days=1))
     again = await reminder_run.current(db, today + timedelta(days=1), households=set(
         household for _, household, _, _ in every))  # a retry tick: nothing left out
@@ -345,9 +346,11 @@ HOUSEHOLD_NAMES = ["张大爷", "A&B <i>family</i>", "王小明的外婆和外�
 SCALE_WORKERS = ["陈社工", "Amy <Lee> & {co}", "王&李", "Bob"]
 
 
-def varied_reminders(rng: random.Random, worker_id: int, count: int) -> list[Claim]:
-    """One worker's claimed reminders, in no order: every kind, period and stage, households
-    met more than once, one id under several names, the longest id a button takes."""
+def varied_reminders(rng: random.Random, worker_id: int, count: int
+                     ) -> list[tuple[Claim, tuple[dg.Item, Stage]]]:
+    """One worker's claimed reminders, in no order, each with its item and stage: every kind,
+    period and stage, households met more than once, one id under several names, the
+    longest id a button takes."""
     found = []
     for n in range(count):
         kind = rng.choice([ContactKind.CALL, ContactKind.VISIT, ContactKind.DEED])
@@ -359,7 +362,7 @@ def varied_reminders(rng: random.Random, worker_id: int, count: int) -> list[Cla
         item = dg.Item(household, rng.choice(HOUSEHOLD_NAMES), None, None, rng.choice([1, 2]),
                        "一对一", obligation)
         found.append((item, rng.choice([Stage.FIRST, Stage.FINAL])))
-    return claimed(found, first_id=worker_id * 1000)
+    return list(zip(claimed(found, first_id=worker_id * 1000), found, strict=True))
 
 
 def test_varied_reminders_are_byte_for_byte_the_references() -> None:
@@ -370,18 +373,20 @@ def test_varied_reminders_are_byte_for_byte_the_references() -> None:
     compared = 0
     seen: set[tuple[str, str]] = set()
     for worker_id, worker in enumerate(SCALE_WORKERS, start=1):
-        rows = varied_reminders(rng, worker_id, 10 + 17 * worker_id)
-        rng.shuffle(rows)  # however they were claimed
+        varied = varied_reminders(rng, worker_id, 10 + 17 * worker_id)
+        rng.shuffle(varied)  # however they were claimed
         # The order deliver() sent them in before: one sort by (due, name, reminder id).
-        expected = sorted(rows, key=lambda r: (r[1].obligation.due_by, r[1].household_name,
-                                                r[0].id))
+        expected = sorted(varied, key=lambda r: (r[1][0].obligation.due_by,
+                                                 r[1][0].household_name, r[0][0]))
+        items = {claim[0]: item for claim, item in varied}
+        rows = [claim for claim, _ in varied]
         in_order(rows)
-        assert [r[0].id for r in rows] == [r[0].id for r in expected]
+        assert [r[0] for r in rows] == [r[0][0] for r in expected]
         for lang in ("zh", "en"):
             for start in range(0, len(rows), 10):
                 chunk = rows[start:start + 10]
                 old_text, old_markup = old_reminder_message(
-                    s, lang, worker, [(item, stage) for _, item, stage in chunk], TODAY)
+                    s, lang, worker, [items[r[0]] for r in chunk], TODAY)
                 text, markup = reminder_message(writer, lang, worker, chunk)
                 assert text == old_text
                 assert wire(markup) == wire(old_markup)

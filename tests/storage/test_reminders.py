@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -149,13 +150,15 @@ async def test_a_run_planned_claimed_is_claimed_once_and_taken_back_like_any_cla
                store.Planned(7002, 3, 1, "call:2026-Q1", Stage.FIRST, date(2026, 3, 31))]
     dead = "host:111:5"
     new = await store.plan_claimed(db, "reminders", "2026-03-01", store.planned_json(planned),
-                                   date(2026, 3, 1), now, dead)
-    assert new is not None
-    # Only the new ones, as a claim gives them: pending before it, no attempt yet.
-    claimed = store.claimed(new)
-    assert [(r.worker_id, r.household_id, r.state, r.attempts) for r in claimed] == [
-        (7001, 2, "pending", 0), (7002, 3, "pending", 0)]
-    assert await store.plan_claimed(db, "reminders", "2026-03-01", "[]", date(2026, 3, 1),
+                                   len(planned), date(2026, 3, 1), now, dead)
+    # One was planned already: the new ones are read back, by id (the one kept is not new).
+    assert isinstance(new, list)
+    assert [tuple(r)[1:] for r in new] == [(7001, 2, 1, "call:2026-Q1", "first"),
+                                           (7002, 3, 1, "call:2026-Q1", "first")]
+    stored = {r.id: r for w in (7001, 7002) for r in await store.for_worker(db, w)}
+    assert [(stored[r[0]].household_id, stored[r[0]].state, stored[r[0]].attempts)
+            for r in new] == [(2, "sending", 1), (3, "sending", 1)]
+    assert await store.plan_claimed(db, "reminders", "2026-03-01", "[]", 0, date(2026, 3, 1),
                                     now, dead) is None  # the run is done
     # Being sent: a claim takes the one planned before, not these; after a death, they are.
     assert [r.household_id for r in await store.claim(db, now)] == [1]
@@ -178,6 +181,33 @@ async def test_a_large_run_is_planned_whole_worker_by_worker_in_order(db: Databa
         (p.worker_id, p.obligation_key, p.due_by)
         for p in sorted(planned, key=lambda p: p.worker_id)]
     assert [r.id for r in stored] == sorted(r.id for r in stored)  # worker by worker
+
+
+async def test_a_run_all_new_has_the_ids_of_its_rows_in_the_order_planned(db: Database
+                                                                          ) -> None:
+    """plan_claimed reads nothing back when every planned reminder is new: the ids it gives
+    (consecutive, in the order planned) must be those the rows were written with, whatever
+    their order (not the unique index's, not the workers')."""
+    now = at("2026-03-01")
+    await store.plan_run(db, "reminders", "2026-02-27", [store.Planned(
+        7009, 3, 1, "call:2026-Q1", Stage.FIRST, date(2026, 3, 31))], date(2026, 2, 27), now)
+    rng = random.Random(5)
+    rows: list[store.PlanRow] = [
+        (rng.choice([7003, 7001, 7002]), rng.choice([3, 1, 2]), 1,
+         f"{rng.choice(['visit', 'call'])}:{n:05d}", rng.choice(["final", "first"]),
+         f"2026-03-{rng.randrange(10, 31)}") for n in range(12_001)]
+    new = await store.plan_claimed(db, "reminders", "2026-03-01", store.encoded(rows),
+                                   len(rows), date(2026, 3, 1), now, "me")
+    assert isinstance(new, range) and len(new) == len(rows)
+    stored = {r.id: r for w in (7001, 7002, 7003) for r in await store.for_worker(db, w)}
+    assert [(r.worker_id, r.household_id, r.program_id, r.obligation_key, r.stage.value,
+             r.due_by.isoformat(), r.state, r.attempts) for r in map(stored.__getitem__, new)
+            ] == [(*row, "sending", 1) for row in rows]
+    # The next run writes after them, its own ids again.
+    more: list[store.PlanRow] = [(7001, 1, 1, "call:2026-Q2", "first", "2026-06-30")]
+    again = await store.plan_claimed(db, "reminders", "2026-03-02", store.encoded(more), 1,
+                                     date(2026, 3, 2), now, "me")
+    assert isinstance(again, range) and list(again) == [new[-1] + 1]
 
 
 async def test_digest_rows_are_once_per_week_and_keep_progress(db: Database) -> None:
