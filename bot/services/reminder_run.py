@@ -4,11 +4,12 @@
 year; the run keeps the due ones at a reminder stage (`reminding.stages_today`). This gives
 the same answer, in the same order, from less: only the rules at a stage today (on most days
 none, and then nothing is read), only the running periods, only each household's latest
-contact of each kind, columns through the domain's fast path (`reminding.due_rows_at_stage`),
-and for what is reminded a tuple each, with one `Due` per rule shared by all (planning,
-claiming and rendering read those; items are made only when a test or support asks). tests/services/test_reminder_messages.py compares
-both on a varied database. Only the reads run on the event loop (their SQL on aiosqlite's
-thread); the objects are built in a worker thread, so residents are answered meanwhile.
+contact of each kind, columns through the domain's fast path
+(`reminding.due_rows_at_stage`), and for what is reminded a tuple each, with one `Due` per
+rule shared by all of them (planning, claiming and rendering read those; items are made only
+when a test or support asks). tests/services/test_reminder_messages.py compares both on a
+varied database. Only the reads run on the event loop (their SQL on aiosqlite's thread);
+the rest in a worker thread, so residents are answered meanwhile.
 """
 
 from __future__ import annotations
