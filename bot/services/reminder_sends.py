@@ -88,7 +88,7 @@ def _batch(current: Current, found: list[Found], new: store.New, rows: list[Row]
         made = {(w, h, p, key, stage): id_ for id_, w, h, p, key, stage in new}
         ids = [made.get((w, h, due.program_id, due.key, due.stage.value))
                for w, h, due, _ in found]
-    name = current.name
+    houses = current.houses  # a household's name is its row's second column
     worker, sends = None, []
     for id_, (worker_id, household, due, _) in zip(ids, found, strict=True):
         if id_ is None:
@@ -96,7 +96,7 @@ def _batch(current: Current, found: list[Found], new: store.New, rows: list[Row]
         if worker_id != worker:  # found is worker by worker: one look-up per worker
             worker, sends = worker_id, by_worker.setdefault(worker_id, [])
         # The claimed rows' ids are older than the new ones: in id order, after them.
-        sends.append((id_, household, name(household), due))
+        sends.append((id_, household, houses[household][1], due))
     if rows:
         by_worker = dict(sorted(by_worker.items()))
     return by_worker, stale
