@@ -227,7 +227,7 @@ async def measure(path: Path) -> None:
         await asyncio.sleep(PROBE_SECONDS * 2)  # the monitor is asleep in the loop
         laps = Laps(monitor)
         by_worker = await reminder_run(services, AT, laps)
-        claimed = [[r[0] for r in rows] for rows in by_worker.values()]
+        claimed = [[r[2] for r in rows] for rows in by_worker.values()]
         # remind() has returned before digest() runs (the tick runs its jobs one after the
         # other): the bot holds nothing of the reminder run while it gathers the digest.
         del by_worker

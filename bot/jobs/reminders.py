@@ -91,7 +91,7 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
 
     async def one(worker_id: int, rows: list[Send]) -> None:
         person = people.get(worker_id)
-        ids = [r[0] for r in rows]
+        ids = reminder_sends.ids_of(rows)
         if person is None or not person.active:
             await reminder_sends.cancel(services, ids)
             return
@@ -111,16 +111,16 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
                 # Asked again as it goes out: the run may have waited minutes (other
                 # workers, a flood wait) since the worker was read above.
                 result = await sender.text(worker_id, text, markup, wanted=on_duty)
-            chunk_ids = [r[0] for r in chunk]
+            chunk_ids = reminder_sends.ids_of(chunk)
             if result.outcome is Outcome.UNWANTED:
                 log.info("reminders to %s cancelled: taken off duty during the run", worker_id)
-                await reminder_sends.cancel(services, [r[0] for r in rows[start:]])
+                await reminder_sends.cancel(services, reminder_sends.ids_of(rows[start:]))
                 return
             if result.ok:
                 assert result.message is not None
                 await reminder_sends.sent(services, chunk_ids, result.message.message_id, now)
                 continue
-            await _failed(services, [r[0] for r in rows[start:]], result, now)
+            await _failed(services, reminder_sends.ids_of(rows[start:]), result, now)
             return
 
     await asyncio.gather(*(one(w, rows) for w, rows in by_worker.items()))

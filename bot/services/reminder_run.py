@@ -15,7 +15,7 @@ the rest in a worker thread, so residents are answered meanwhile.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -60,9 +60,15 @@ class Due:
 # object: a run finds 170,000 at 100,000 households, and makes objects only for what it
 # renders.
 Found = tuple[int, int, Due, int]
-# One reminder claimed and still relevant, as deliver() sends it:
-# (reminder id, household id, household name, what it asks).
-Send = tuple[int, int, str, Due]
+# One reminder claimed and still relevant, as deliver() sends it: (due by, household name,
+# reminder id, household id, what it asks). In the order a worker's message lists them as it
+# is (tuples compare in C; ids are unique, so the last two are never compared).
+Send = tuple[date, str, int, int, Due]
+
+
+def ids_of(sends: Iterable[Send]) -> list[int]:
+    """The reminders' ids."""
+    return [send[2] for send in sends]
 
 
 class Current(Mapping[Key, tuple[Item, Stage]]):

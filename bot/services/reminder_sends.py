@@ -16,15 +16,15 @@ from operator import itemgetter
 from bot.domain.people import Role
 from bot.services import access, reminder_run
 from bot.services.context import Services
-from bot.services.reminder_run import Current, Found, Key, Send
+from bot.services.reminder_run import Current, Found, Key, Send, ids_of
 from storage import reminders as store
 from storage.db import Row
 from storage.reminders import Claimed
 from storage.reminders import Worker as Recipient
 
 __all__ = ["Batch", "Claimed", "Current", "Key", "Recipient", "Send", "cancel", "claim_ready",
-           "failed", "has_ready", "on_duty", "plan_and_claim", "planned", "recipients", "sent",
-           "take_back"]
+           "failed", "has_ready", "ids_of", "on_duty", "plan_and_claim", "planned", "recipients",
+           "sent", "take_back"]
 
 REMINDER_JOB = "reminders"  # the run's name in scheduled_runs; its key is the local date
 
@@ -59,17 +59,18 @@ _worker = itemgetter(0)
 
 async def plan_and_claim(services: Services, today: date, current: Current, now: datetime,
                          claimer: str | None = None) -> tuple[int | None, Batch]:
-    """Record today's run and a reminder for each obligation at a stage, claimed as they are
-    written (one transaction, no second pass over them), then claim whatever else is ready;
-    how many are new (None: planned already) and the claimed still relevant, by worker (the
-    rest cancelled)."""
+    """Claim whatever is ready, then record today's run and a reminder for each obligation at
+    a stage, claimed as they are written (one transaction, no second pass over them); how
+    many are new (None: planned already) and the claimed still relevant, by worker (the rest
+    cancelled)."""
+    # What was ready before the run (retries, a dead process's claims) first: claimed after,
+    # the claim would walk the run's new rows too (being sent, in reminders_open) to find
+    # none of them ready. A reminder planned already keeps its row, claimed here if ready.
+    rows = await store.claim_rows(services.db, now, claimer=claimer)
     found, plan = await asyncio.to_thread(_planned, current)
     new = await store.plan_claimed(services.db, REMINDER_JOB, today.isoformat(), plan, today,
                                    now, claimer)
     del plan
-    # Then whatever else is ready (retries, a dead process's claims): the new rows are
-    # claimed already, so this claim does not take them again.
-    rows = await store.claim_rows(services.db, now, claimer=claimer)
     if new is None:
         return None, (await _settled(services, rows, current) if rows else {})
     by_worker, stale = await asyncio.to_thread(_batch, current, found, new, rows)
@@ -96,7 +97,7 @@ def _batch(current: Current, found: list[Found], new: store.New, rows: list[Row]
         if worker_id != worker:  # found is worker by worker: one look-up per worker
             worker, sends = worker_id, by_worker.setdefault(worker_id, [])
         # The claimed rows' ids are older than the new ones: in id order, after them.
-        sends.append((id_, household, houses[household][1], due))
+        sends.append((due.due_by, houses[household][1], id_, household, due))
     if rows:
         by_worker = dict(sorted(by_worker.items()))
     return by_worker, stale
@@ -135,8 +136,9 @@ def _matched(rows: list[Row], current: Current) -> tuple[Batch, list[int]]:
         if found is None or found[2].stage.value != stage:
             stale.append(id_)  # met, handed over, or at another stage now
             continue
+        due = found[2]
         by_worker.setdefault(worker_id, []).append(
-            (id_, household_id, name(household_id), found[2]))
+            (due.due_by, name(household_id), id_, household_id, due))
     return by_worker, stale
 
 

@@ -185,8 +185,8 @@ def old_reminder_message(services: Services, lang: str, worker_name: str,
 
 
 def claimed(items: Sequence[tuple[dg.Item, Stage]], first_id: int = 1) -> list[Claim]:
-    """Items as deliver() holds them once claimed: (id, household, its name, what it asks)."""
-    return [(first_id + n, item.household_id, item.household_name,
+    """Items as deliver() holds them once claimed (reminder_run.Send)."""
+    return [(item.obligation.due_by, item.household_name, first_id + n, item.household_id,
              Due(item.program_id, item.obligation.rule, item.obligation.period,
                  item.obligation.due_by, stage, item.obligation.key))
             for n, (item, stage) in enumerate(items)]
@@ -249,20 +249,57 @@ async def test_what_was_reminded_and_needs_nothing_more_is_left_out(db: Database
     at = datetime(2026, 12, 1, 1, tzinfo=UTC)
     added, batch = await reminder_sends.plan_and_claim(s, today, every, at)
     assert added == len(every) > 50
-    rows = sorted((claim for group in batch.values() for claim in group), key=lambda r: r[0])
+    rows = sorted((claim for group in batch.values() for claim in group), key=lambda r: r[2])
     settled = rows[:40]
-    await store.mark_sent(db, [r[0] for r in settled[:20]], 1, at)
-    await store.cancel(db, [r[0] for r in settled[20:30]])
-    await store.mark_failed(db, [r[0] for r in settled[30:]], "x", at, drop=True)
-    await store.mark_failed(db, [r[0] for r in rows[40:50]], "x", at)  # retried later
+    await store.mark_sent(db, [r[2] for r in settled[:20]], 1, at)
+    await store.cancel(db, [r[2] for r in settled[20:30]])
+    await store.mark_failed(db, [r[2] for r in settled[30:]], "x", at, drop=True)
+    await store.mark_failed(db, [r[2] for r in rows[40:50]], "x", at)  # retried later
     by_id = {r.id: r for w in WORKERS for r in await store.for_worker(db, w)}
-    left_out = {(*by_id[r[0]].obligation, by_id[r[0]].stage) for r in settled}
+    left_out = {(*by_id[r[2]].obligation, by_id[r[2]].stage) for r in settled}
     next_day = await reminder_run.current(db, today + timedelta(days=1))
     again = await reminder_run.current(db, today + timedelta(days=1), households=set(
         household for _, household, _, _ in every))  # a retry tick: nothing left out
     assert len(next_day) == len(again) - 40
     assert list(next_day.items()) == [(key, (item, stage)) for key, (item, stage)
                                       in again.items() if (*key, stage) not in left_out]
+
+
+async def test_a_run_over_reminders_planned_before_claims_each_obligation_once(
+        db: Database) -> None:
+    """The day's run where earlier reminders wait: those of today's obligations (pending, or
+    failed and due for a retry) keep their rows and ids, one no longer due is cancelled, the
+    rest are new; every obligation at a stage is claimed once, with what its line shows."""
+    today = DAYS[0]
+    s = services(db)
+    every = await reminder_run.current(db, today)
+    keys = list(every)
+    before = [*keys[5:8], keys[-1]]
+    stale = (keys[0][0], keys[0][1], keys[0][2], "call:2020-Q1")
+    at = datetime(2026, 12, 1, 1, tzinfo=UTC)
+    await store.plan_run(db, "reminders", "2026-11-30", [
+        store.Planned(*key, every[key][1] if key in every else Stage.FIRST, date(2026, 12, 31))
+        for key in (*before, stale)], date(2026, 11, 30), at - timedelta(days=1))
+    old = {r.obligation: r for w in WORKERS for r in await store.for_worker(db, w)}
+    await store.mark_failed(db, [old[keys[6]].id], "TimedOut", at)  # ready to retry
+    added, batch = await reminder_sends.plan_and_claim(s, today, every, at)
+    assert added == len(every) - len(before)
+    stored = {r.id: r for w in WORKERS for r in await store.for_worker(db, w)}
+    assert stored[old[stale].id].state == "cancelled"
+    claimed = {(*stored[send[2]].obligation, stored[send[2]].stage): send
+               for sends in batch.values() for send in sends}
+    assert len(claimed) == sum(map(len, batch.values())) == len(every)
+    for key, (item, stage) in every.items():
+        due_by, name, id_, household, due = claimed[(*key, stage)]
+        assert (due_by, name, household, due.stage, due.rule, due.period) == (
+            item.obligation.due_by, item.household_name, item.household_id, stage,
+            item.obligation.rule, item.obligation.period)
+        assert (key in old and id_ == old[key].id) is (key in before)
+        assert stored[id_].state == "sending"
+    # Worker by worker, each worker's by id (deliver's order before it sorts for a message).
+    assert list(batch) == sorted(batch)
+    assert all([send[2] for send in sends] == sorted(send[2] for send in sends)
+               for sends in batch.values())
 
 
 async def test_every_message_is_byte_for_byte_the_same(db: Database) -> None:
@@ -377,16 +414,16 @@ def test_varied_reminders_are_byte_for_byte_the_references() -> None:
         rng.shuffle(varied)  # however they were claimed
         # The order deliver() sent them in before: one sort by (due, name, reminder id).
         expected = sorted(varied, key=lambda r: (r[1][0].obligation.due_by,
-                                                 r[1][0].household_name, r[0][0]))
-        items = {claim[0]: item for claim, item in varied}
+                                                 r[1][0].household_name, r[0][2]))
+        items = {claim[2]: item for claim, item in varied}
         rows = [claim for claim, _ in varied]
         in_order(rows)
-        assert [r[0] for r in rows] == [r[0][0] for r in expected]
+        assert [r[2] for r in rows] == [r[0][2] for r in expected]
         for lang in ("zh", "en"):
             for start in range(0, len(rows), 10):
                 chunk = rows[start:start + 10]
                 old_text, old_markup = old_reminder_message(
-                    s, lang, worker, [items[r[0]] for r in chunk], TODAY)
+                    s, lang, worker, [items[r[2]] for r in chunk], TODAY)
                 text, markup = reminder_message(writer, lang, worker, chunk)
                 assert text == old_text
                 assert wire(markup) == wire(old_markup)
