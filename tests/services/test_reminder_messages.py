@@ -378,7 +378,7 @@ TODAY = date(2026, 12, 26)  # a final week: every period of the year ends on the
 # template would read as fields, astral characters, an empty one, one escaped already.
 HOUSEHOLD_NAMES = ["张大爷", "A&B <i>family</i>", "王小明的外婆和外公一家人", "ninechars",
                    "tencharsXX", "elevenchars", "{household} {0} {{x}}", "Ōtani 大谷 🏠👵🏻",
-                   "", "&amp; &lt;", "x" * 80, "李阿婆"]
+                   "", "&amp; &lt;", "x" * 80, "李阿婆", "a<b 王", "3>2 王"]
 # Workers as they are named to the bot: escaped in the title, braces left as typed.
 SCALE_WORKERS = ["陈社工", "Amy <Lee> & {co}", "王&李", "Bob"]
 
@@ -441,3 +441,21 @@ def test_varied_reminders_are_byte_for_byte_the_references() -> None:
     assert any("· 王小明的外婆和外公… lq:" in line for _, line in seen)
     assert any("· tencharsXX lq:" in line for _, line in seen)
     assert any("· {househol… lq:999999999999:" in line for _, line in seen)
+
+
+def test_a_household_id_too_long_for_a_button_is_refused_as_the_codec_refuses_it() -> None:
+    """The writer writes an id without the codec when it fits; one that does not is refused
+    as START_FOR.data refuses it (callback data stays within Telegram's 64 bytes)."""
+    s = Services(load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai"}), None,  # type: ignore[arg-type]
+                 catalog(), clock=lambda: datetime(2026, 12, 26))
+    rng = random.Random(3)
+    fits, = (claim for claim, _ in varied_reminders(rng, 1, 1))
+    longest = (*fits[:3], 999_999_999_999, fits[4])
+    _, markup = reminder_message(ReminderWriter(s, TODAY), "zh", "陈社工", [longest])
+    assert markup.inline_keyboard[0][0].callback_data.startswith("lq:999999999999:")
+    for wrong in (10 ** 12, -1):
+        with pytest.raises(ValueError, match="12 digits"):
+            START_FOR.data(wrong, None)
+        with pytest.raises(ValueError, match="12 digits"):
+            reminder_message(ReminderWriter(s, TODAY), "zh", "陈社工",
+                             [(*fits[:3], wrong, fits[4])])
