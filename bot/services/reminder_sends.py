@@ -63,11 +63,11 @@ async def plan_and_claim(services: Services, today: date, current: Current, now:
     a stage, claimed as they are written (one transaction, no second pass over them); how
     many are new (None: planned already) and the claimed still relevant, by worker (the rest
     cancelled)."""
+    found, plan = await asyncio.to_thread(_planned, current)
     # What was ready before the run (retries, a dead process's claims) first: claimed after,
     # the claim would walk the run's new rows too (being sent, in reminders_open) to find
     # none of them ready. A reminder planned already keeps its row, claimed here if ready.
     rows = await store.claim_rows(services.db, now, claimer=claimer)
-    found, plan = await asyncio.to_thread(_planned, current)
     new = await store.plan_claimed(services.db, REMINDER_JOB, today.isoformat(), plan, today,
                                    now, claimer)
     del plan
