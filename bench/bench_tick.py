@@ -207,7 +207,7 @@ async def measure(path: Path) -> None:
     from bot.config import SUPPORTED_LANGUAGES, load_settings
     from bot.domain.reminding import week_key
     from bot.i18n import Catalog
-    from bot.services import digest_sends
+    from bot.services import digest_sends, reminder_sends
     from bot.services.context import Services, clock_for
     from bot.services.digest import gather, render_digest
     from storage.db import Database
@@ -227,7 +227,7 @@ async def measure(path: Path) -> None:
         await asyncio.sleep(PROBE_SECONDS * 2)  # the monitor is asleep in the loop
         laps = Laps(monitor)
         by_worker = await reminder_run(services, AT, laps)
-        claimed = [[r.id for r, _, _ in rows] for rows in by_worker.values()]
+        claimed = [reminder_sends.ids_of(rows) for rows in by_worker.values()]
         # remind() has returned before digest() runs (the tick runs its jobs one after the
         # other): the bot holds nothing of the reminder run while it gathers the digest.
         del by_worker

@@ -280,38 +280,85 @@ _READY = (f"{_OPEN} AND ((state IN ('pending', 'failed') AND next_attempt_at <= 
           "OR (state = 'sending' AND claimed_at < ?))")
 
 
-# A planned row's six fields out of its JSON array (json_extract, not ->>: SQLite 3.38, newer
-# than some systems' own; the same CPU).
-_FIELDS = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(6))
+# What every reminder of one rule at a stage shares: (programme, obligation key, stage,
+# due_by as ISO text). A run has a handful.
+PlanDue = tuple[int, str, str, str]
 
 
-_ENCODED_AT_ONCE = 5_000  # planned rows per json.dumps (see planned_json)
+@dataclass(frozen=True)
+class Plan:
+    """Reminders to plan, as plan_run and plan_claimed take them (made by `plan`).
+
+    SQLite reads them itself, one statement for all (a trip to SQLite's thread per row cost
+    36 s of CPU for 170,000 reminders): `text` is one JSON object, a member per worker whose
+    value lists that worker's reminders, each one integer, household << shift | due (an
+    index in `dues`). Nothing is parsed per row but the integer (six json_extract per row,
+    the form before, cost SQLite a quarter of a second at 170,000 reminders), and the
+    worker's id is the member's name, read once per worker.
+    """
+
+    text: str
+    dues: Sequence[PlanDue]
+    shift: int  # bits of the due's index under the household's id
+    count: int  # how many reminders
+
+    def select(self) -> tuple[str, list[object]]:
+        """The columns worker_id … due_by of each reminder, in the order planned, as a
+        SELECT (without its FROM) and its parameters (the dues)."""
+        index = f"(r.value & {(1 << self.shift) - 1})"
+        cases = [f"CASE {index} " + " ".join(f"WHEN {n} THEN ?" for n in range(len(self.dues)))
+                 + " END" for _ in range(4)]
+        columns = ", ".join(["CAST(w.key AS INTEGER)", f"r.value >> {self.shift}", *cases])
+        return columns, [due[field] for field in range(4) for due in self.dues]
+
+
+# Members in the text's order, then each worker's list in its order: json_each's element id
+# grows in document order and key is a list's index, so this is the order planned.
+_PLANNED_FROM = "FROM json_each(?) w, json_each(w.value) r ORDER BY w.id, r.key"
+
+
+def plan(dues: Sequence[PlanDue], rows: Iterable[tuple[int, int, int]]) -> Plan:
+    """Reminders to plan, (worker, household, index of its due in `dues`), each worker's
+    together (their ids follow this order), as plan_run and plan_claimed take them (pure:
+    any thread; at 170,000 reminders a few hundredths of a second)."""
+    shift = max(1, (len(dues) - 1).bit_length())
+    members: list[str] = []
+    seen: set[int] = set()
+    count = 0
+    worker: int | None = None
+    packed: list[int] = []
+    for worker_id, household_id, due in rows:
+        if worker_id != worker:
+            if worker is not None:
+                members.append(f'"{worker}": [{", ".join(map(str, packed))}]')
+            if worker_id in seen:
+                raise ValueError(f"worker {worker_id}'s reminders are not together")
+            seen.add(worker_id)
+            worker, packed = worker_id, []
+        if not 0 <= household_id < 1 << (63 - shift) or not 0 <= due < len(dues):
+            raise ValueError(f"no room for household {household_id}, due {due}")
+        packed.append(household_id << shift | due)
+        count += 1
+    if worker is not None:
+        members.append(f'"{worker}": [{", ".join(map(str, packed))}]')
+    return Plan("{" + ", ".join(members) + "}", tuple(dues), shift, count)
 
 
 def _by_worker(planned: Planned) -> int:
     return planned.worker_id
 
 
-def planned_json(planned: Iterable[Planned]) -> str:
-    """The reminders to plan as plan_claimed takes them: one JSON array, worker by worker
-    (pure: any thread; at 100,000 households it is half a second of Python)."""
+def planned_json(planned: Iterable[Planned]) -> Plan:
+    """Reminders as plan_run and plan_claimed take them, worker by worker (pure: any
+    thread)."""
     # Worker by worker: the unique index (worker first) then grows in a few places instead of
     # everywhere (a fifth less CPU). The sort is stable, so each worker's reminders keep their
-    # order and ids keep ordering them as before (deliver breaks ties by id). One JSON array
-    # that SQLite reads itself (json_each): binding nine values per row through executemany
-    # cost 40 % more of SQLite's CPU. A stage is a StrEnum: json writes its text.
-    days: dict[date, str] = {}
-    rows = [[p.worker_id, p.household_id, p.program_id, p.obligation_key, p.stage,
-             days.get(p.due_by) or days.setdefault(p.due_by, p.due_by.isoformat())]
+    # order and ids keep ordering them as before (deliver breaks ties by id).
+    dues: dict[PlanDue, int] = {}
+    rows = [(p.worker_id, p.household_id, dues.setdefault(
+        (p.program_id, p.obligation_key, p.stage.value, p.due_by.isoformat()), len(dues)))
             for p in sorted(planned, key=_by_worker)]
-    # Encoded a slice at a time, the same text as json.dumps(rows): its C encoder holds the
-    # GIL for the whole list, so the event loop waited 0.2 s for 170,000 rows in a worker
-    # thread; a slice of 5,000 takes a few milliseconds.
-    return "[" + ", ".join(json.dumps(rows[start:start + _ENCODED_AT_ONCE],
-                                      ensure_ascii=False)[1:-1]
-                           for start in range(0, len(rows), _ENCODED_AT_ONCE)) + "]"
-
-
+    return plan(list(dues), rows)
 
 
 async def _run_recorded(tx: Tx, job: str, run_key: str, stamp: str) -> bool:
@@ -327,43 +374,59 @@ async def plan_run(db: Database, job: str, run_key: str, planned: Iterable[Plann
     done already, else how many reminders are new (one already planned for the same key is
     kept). The bot's run plans with plan_claimed."""
     stamp = to_db(now)
+    encoded = planned_json(planned)
     async with db.transaction() as tx:
         if not await _run_recorded(tx, job, run_key, stamp):
             return None
-        # One statement for all (a trip to SQLite's thread per row cost 36 s of CPU for
-        # 170,000 reminders in bench/bench_tick.py). json_each gives the array in order
-        # (ORDER BY key says so), so ids follow planned_json's order.
+        if not encoded.count:
+            return 0
+        columns, dues = encoded.select()
         return await tx.rowcount(
             "INSERT OR IGNORE INTO reminders (worker_id, household_id, program_id, "
             "obligation_key, stage, due_by, run_day, next_attempt_at, created_at) "
-            f"SELECT {_FIELDS}, ?, ?, ? FROM json_each(?) ORDER BY key",
-            (run_day.isoformat(), stamp, stamp, planned_json(planned)))
+            f"SELECT {columns}, ?, ?, ? {_PLANNED_FROM}",
+            (*dues, run_day.isoformat(), stamp, stamp, encoded.text))
 
 
-async def plan_claimed(db: Database, job: str, run_key: str, planned: str, run_day: date,
-                       now: datetime, claimer: str | None = None) -> list[Row] | None:
-    """plan_run with the reminders already written by planned_json, the new ones claimed by
-    `claimer` as they are written ('sending', one attempt), in the same transaction; None if
-    the run was done already, else claim_rows' rows for the new ones (as before a claim:
-    pending, no attempt yet), in the order planned (worker by worker, as planned_json
-    writes them)."""
+# What plan_claimed wrote: the new rows' ids, range(first, first + count) in the order
+# planned when every planned reminder was new; else the new rows read back (NEW_COLUMNS).
+New = range | list[Row]
+NEW_COLUMNS = "id, worker_id, household_id, program_id, obligation_key, stage"
+
+
+async def plan_claimed(db: Database, job: str, run_key: str, planned: Plan, run_day: date,
+                       now: datetime, claimer: str | None = None) -> New | None:
+    """plan_run with the reminders already written by `plan`, the new ones claimed
+    by `claimer` as they are written ('sending', one attempt), in the same transaction; None
+    if the run was done already, else which rows are new (New). A reminder planned already
+    (same worker, household, programme, obligation key and stage) is kept as it is."""
     stamp = to_db(now)
     async with db.transaction() as tx:
         if not await _run_recorded(tx, job, run_key, stamp):
             return None
-        # Ids only grow (no row is deleted, and the write lock is held): the new rows are the
-        # ones after the last id now. Written claimed, they need no UPDATE of every row after
-        # (two seconds of SQLite at 170,000 reminders).
+        # Written claimed, they need no UPDATE of every row after (two seconds of SQLite at
+        # 170,000 reminders).
         last = await tx.fetchval("SELECT COALESCE(MAX(id), 0) FROM reminders")
-        await tx.rowcount(
+        count = planned.count
+        if not count:
+            return range(last + 1, last + 1)
+        columns, dues = planned.select()
+        added = await tx.rowcount(
             "INSERT OR IGNORE INTO reminders (worker_id, household_id, program_id, "
             "obligation_key, stage, due_by, run_day, next_attempt_at, created_at, state, "
             "attempts, claimed_at, claimed_by) "
-            f"SELECT {_FIELDS}, ?, ?, ?, 'sending', 1, ?, ? FROM json_each(?) ORDER BY key",
-            (run_day.isoformat(), stamp, stamp, stamp, claimer, planned))
+            f"SELECT {columns}, ?, ?, ?, 'sending', 1, ?, ? {_PLANNED_FROM}",
+            (*dues, run_day.isoformat(), stamp, stamp, stamp, claimer, planned.text))
+        # The write lock is held since the MAX above: a new row's id is one more than the
+        # largest id before it (an INTEGER PRIMARY KEY without AUTOINCREMENT), and rows go in
+        # as the SELECT gives them, in the order planned (_PLANNED_FROM's ORDER BY). So when
+        # every planned row went in (none ignored), their ids are last + 1 ... last + count
+        # in that order: nothing needs reading back (a third of a second at 170,000).
+        if added == count and await tx.fetchval(
+                "SELECT COALESCE(MAX(id), 0) FROM reminders") == last + count:
+            return range(last + 1, last + count + 1)
         return await tx.fetchall(
-            "SELECT id, worker_id, household_id, program_id, obligation_key, stage, "
-            "'pending', 0 FROM reminders WHERE id > ? ORDER BY id", (last,))
+            f"SELECT {NEW_COLUMNS} FROM reminders WHERE id > ? ORDER BY id", (last,))
 
 
 async def has_ready(db: Database, now: datetime, lease: timedelta = LEASE) -> bool:

@@ -23,7 +23,7 @@ from bot.domain.cadence import (
     reminder_stage,
 )
 from bot.domain.lengths import telegram_length
-from bot.domain.periods import period_containing
+from bot.domain.periods import Period, period_containing
 
 T = TypeVar("T")
 
@@ -143,6 +143,10 @@ def coverage_on(tenures: Iterable[Tenure], day: date) -> Coverage | None:
     return None
 
 
+# One rule of a programme at a stage today: its running period, due by that period's last day.
+StagedColumn = tuple[Rule, Period, date, Stage]
+
+
 def due_at_stage(program: Program, today: date, spans: Sequence[Coverage],
                  latest: Mapping[ContactKind, Sequence[date | None]]
                  ) -> list[tuple[int, Obligation, Stage]]:
@@ -155,27 +159,40 @@ def due_at_stage(program: Program, today: date, spans: Sequence[Coverage],
     history_periods=0), without building the obligations that are met or not at a stage
     (the columns go through current_statuses).
     """
+    columns, due = due_rows_at_stage(program, today, spans, latest)
+    return [(row, Obligation(rule, period, Status.DUE, due_by, None, tenure.worker_id,
+                             tenure.pairing_id), stage)
+            for row, column, tenure in due
+            for rule, period, due_by, stage in (columns[column],)]
+
+
+def due_rows_at_stage(program: Program, today: date, spans: Sequence[Coverage],
+                      latest: Mapping[ContactKind, Sequence[date | None]]
+                      ) -> tuple[list[StagedColumn], list[tuple[int, int, Tenure]]]:
+    """due_at_stage without an object per obligation: the programme's rules at a stage today
+    (columns), and (row, column, tenure responsible today) for each obligation due, in
+    due_at_stage's order (the reminder run makes 170,000 at 100,000 households)."""
     staged = staged_rules(program, today)
     if not staged or not spans:
-        return []
+        return [], []
     subset = Program(program.id, program.name, tuple(rule for rule, _ in staged))
     statuses = current_statuses(subset, today, [s.start for s in spans],
                                 [s.end for s in spans], latest)
-    columns = []
+    columns: list[StagedColumn] = []
     for rule, stage in staged:
         period = period_containing(rule.period, today)
-        columns.append((rule, period, period.last_day, stage, statuses[rule]))
+        columns.append((rule, period, period.last_day, stage))
     due = Status.DUE
-    out: list[tuple[int, Obligation, Stage]] = []
+    marks = [(n, statuses[rule]) for n, (rule, _) in enumerate(staged)]
+    out: list[tuple[int, int, Tenure]] = []
     for row, span in enumerate(spans):
         tenure: Tenure | None = None
-        for rule, period, due_by, stage, column in columns:
-            if column[row] is not due:
+        for column, status in marks:
+            if status[row] is not due:
                 continue
             if tenure is None:
                 tenure = span.responsible(today)
                 if tenure is None:  # pragma: no cover - a span covering today has a tenure
                     raise AssertionError("no tenure covers today")
-            out.append((row, Obligation(rule, period, due, due_by, None, tenure.worker_id,
-                                        tenure.pairing_id), stage))
-    return out
+            out.append((row, column, tenure))
+    return columns, out

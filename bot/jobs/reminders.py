@@ -18,15 +18,13 @@ from telegram import Bot
 from bot.delivery.keyboards import Keyboard
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import GIVE_UP_AFTER, Outcome, Result, Sender
-from bot.domain import digest as dg
-from bot.domain.cadence import Stage
 from bot.domain.reminding import window_open
 from bot.jobs.context import TickContext
 from bot.services import reminder_run, reminder_sends
 from bot.services.bulk import collector_paused
 from bot.services.context import Services
 from bot.services.reminder_messages import Claim, ReminderWriter, in_order
-from bot.services.reminder_sends import Batch, Claimed, Current
+from bot.services.reminder_sends import Batch, Current, Send
 from bot.services.texts import language_of
 
 log = logging.getLogger(__name__)
@@ -72,8 +70,8 @@ async def remind(tick: TickContext) -> None:
             added, by_worker = await reminder_sends.plan_and_claim(services, today, current,
                                                                    tick.now, tick.claimer)
             log.info("reminder run for %s: %s new reminder(s)", today, added)
-            # What is claimed carries its items: the run's index of them is not kept through
-            # the minutes of sending (170,000 entries at 100,000 households).
+            # What is claimed carries what it asks: the run's obligations are not kept through
+            # the minutes of sending (170,000 at 100,000 households).
             del current
         else:  # only retries: what is due is looked at for their households alone
             by_worker = await reminder_sends.claim_ready(services, today, tick.now,
@@ -91,9 +89,9 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
     writer = ReminderWriter(services, today)
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(worker_id: int, rows: list[tuple[Claimed, dg.Item, Stage]]) -> None:
+    async def one(worker_id: int, rows: list[Send]) -> None:
         person = people.get(worker_id)
-        ids = [r.id for r, _, _ in rows]
+        ids = reminder_sends.ids_of(rows)
         if person is None or not person.active:
             await reminder_sends.cancel(services, ids)
             return
@@ -113,25 +111,24 @@ async def deliver(services: Services, bot: Bot, now: datetime, today: date, by_w
                 # Asked again as it goes out: the run may have waited minutes (other
                 # workers, a flood wait) since the worker was read above.
                 result = await sender.text(worker_id, text, markup, wanted=on_duty)
-            chunk_ids = [r.id for r, _, _ in chunk]
+            chunk_ids = reminder_sends.ids_of(chunk)
             if result.outcome is Outcome.UNWANTED:
                 log.info("reminders to %s cancelled: taken off duty during the run", worker_id)
-                await reminder_sends.cancel(services, [r.id for r, _, _ in rows[start:]])
+                await reminder_sends.cancel(services, reminder_sends.ids_of(rows[start:]))
                 return
             if result.ok:
                 assert result.message is not None
                 await reminder_sends.sent(services, chunk_ids, result.message.message_id, now)
                 continue
-            await _failed(services, [r for r, _, _ in rows[start:]], result, now)
+            await _failed(services, reminder_sends.ids_of(rows[start:]), result, now)
             return
 
     await asyncio.gather(*(one(w, rows) for w, rows in by_worker.items()))
     return sender
 
 
-async def _failed(services: Services, rows: Sequence[Claimed], result: Result,
+async def _failed(services: Services, ids: Sequence[int], result: Result,
                   now: datetime) -> None:
-    ids = [r.id for r in rows]
     if result.outcome is Outcome.FORBIDDEN:
         await reminder_sends.failed(services, ids, "forbidden", now + UNREACHABLE_RETRY)
         return

@@ -38,7 +38,7 @@ from bot.services import obligations, reminder_run, reminder_sends
 from bot.services.contact_buttons import START_FOR
 from bot.services.context import Services
 from bot.services.reminder_messages import Claim, ReminderWriter, in_order
-from bot.services.reminder_sends import Claimed, Key
+from bot.services.reminder_run import Due, Key
 from bot.services.texts import language_of, period_label
 from storage import reminders as store
 from storage.db import Database
@@ -185,9 +185,10 @@ def old_reminder_message(services: Services, lang: str, worker_name: str,
 
 
 def claimed(items: Sequence[tuple[dg.Item, Stage]], first_id: int = 1) -> list[Claim]:
-    """Items as deliver() holds them once claimed (the writer reads only the item and stage)."""
-    return [(Claimed(first_id + n, item.worker_id, item.household_id, item.program_id,
-                     item.obligation.key, stage, "planned", 0), item, stage)
+    """Items as deliver() holds them once claimed (reminder_run.Send)."""
+    return [(item.obligation.due_by, item.household_name, first_id + n, item.household_id,
+             Due(item.program_id, item.obligation.rule, item.obligation.period,
+                 item.obligation.due_by, stage, item.obligation.key))
             for n, (item, stage) in enumerate(items)]
 
 
@@ -248,20 +249,57 @@ async def test_what_was_reminded_and_needs_nothing_more_is_left_out(db: Database
     at = datetime(2026, 12, 1, 1, tzinfo=UTC)
     added, batch = await reminder_sends.plan_and_claim(s, today, every, at)
     assert added == len(every) > 50
-    rows = sorted((claimed for group in batch.values() for claimed, _, _ in group),
-                  key=lambda r: r.id)
+    rows = sorted((claim for group in batch.values() for claim in group), key=lambda r: r[2])
     settled = rows[:40]
-    await store.mark_sent(db, [r.id for r in settled[:20]], 1, at)
-    await store.cancel(db, [r.id for r in settled[20:30]])
-    await store.mark_failed(db, [r.id for r in settled[30:]], "x", at, drop=True)
-    await store.mark_failed(db, [r.id for r in rows[40:50]], "x", at)  # retried later
-    left_out = {(*r.obligation, r.stage) for r in settled}
+    await store.mark_sent(db, [r[2] for r in settled[:20]], 1, at)
+    await store.cancel(db, [r[2] for r in settled[20:30]])
+    await store.mark_failed(db, [r[2] for r in settled[30:]], "x", at, drop=True)
+    await store.mark_failed(db, [r[2] for r in rows[40:50]], "x", at)  # retried later
+    by_id = {r.id: r for w in WORKERS for r in await store.for_worker(db, w)}
+    left_out = {(*by_id[r[2]].obligation, by_id[r[2]].stage) for r in settled}
     next_day = await reminder_run.current(db, today + timedelta(days=1))
     again = await reminder_run.current(db, today + timedelta(days=1), households=set(
         household for _, household, _, _ in every))  # a retry tick: nothing left out
     assert len(next_day) == len(again) - 40
     assert list(next_day.items()) == [(key, (item, stage)) for key, (item, stage)
                                       in again.items() if (*key, stage) not in left_out]
+
+
+async def test_a_run_over_reminders_planned_before_claims_each_obligation_once(
+        db: Database) -> None:
+    """The day's run where earlier reminders wait: those of today's obligations (pending, or
+    failed and due for a retry) keep their rows and ids, one no longer due is cancelled, the
+    rest are new; every obligation at a stage is claimed once, with what its line shows."""
+    today = DAYS[0]
+    s = services(db)
+    every = await reminder_run.current(db, today)
+    keys = list(every)
+    before = [*keys[5:8], keys[-1]]
+    stale = (keys[0][0], keys[0][1], keys[0][2], "call:2020-Q1")
+    at = datetime(2026, 12, 1, 1, tzinfo=UTC)
+    await store.plan_run(db, "reminders", "2026-11-30", [
+        store.Planned(*key, every[key][1] if key in every else Stage.FIRST, date(2026, 12, 31))
+        for key in (*before, stale)], date(2026, 11, 30), at - timedelta(days=1))
+    old = {r.obligation: r for w in WORKERS for r in await store.for_worker(db, w)}
+    await store.mark_failed(db, [old[keys[6]].id], "TimedOut", at)  # ready to retry
+    added, batch = await reminder_sends.plan_and_claim(s, today, every, at)
+    assert added == len(every) - len(before)
+    stored = {r.id: r for w in WORKERS for r in await store.for_worker(db, w)}
+    assert stored[old[stale].id].state == "cancelled"
+    claimed = {(*stored[send[2]].obligation, stored[send[2]].stage): send
+               for sends in batch.values() for send in sends}
+    assert len(claimed) == sum(map(len, batch.values())) == len(every)
+    for key, (item, stage) in every.items():
+        due_by, name, id_, household, due = claimed[(*key, stage)]
+        assert (due_by, name, household, due.stage, due.rule, due.period) == (
+            item.obligation.due_by, item.household_name, item.household_id, stage,
+            item.obligation.rule, item.obligation.period)
+        assert (key in old and id_ == old[key].id) is (key in before)
+        assert stored[id_].state == "sending"
+    # Worker by worker, each worker's by id (deliver's order before it sorts for a message).
+    assert list(batch) == sorted(batch)
+    assert all([send[2] for send in sends] == sorted(send[2] for send in sends)
+               for sends in batch.values())
 
 
 async def test_every_message_is_byte_for_byte_the_same(db: Database) -> None:
@@ -340,14 +378,16 @@ TODAY = date(2026, 12, 26)  # a final week: every period of the year ends on the
 # template would read as fields, astral characters, an empty one, one escaped already.
 HOUSEHOLD_NAMES = ["张大爷", "A&B <i>family</i>", "王小明的外婆和外公一家人", "ninechars",
                    "tencharsXX", "elevenchars", "{household} {0} {{x}}", "Ōtani 大谷 🏠👵🏻",
-                   "", "&amp; &lt;", "x" * 80, "李阿婆"]
+                   "", "&amp; &lt;", "x" * 80, "李阿婆", "a<b 王", "3>2 王"]
 # Workers as they are named to the bot: escaped in the title, braces left as typed.
 SCALE_WORKERS = ["陈社工", "Amy <Lee> & {co}", "王&李", "Bob"]
 
 
-def varied_reminders(rng: random.Random, worker_id: int, count: int) -> list[Claim]:
-    """One worker's claimed reminders, in no order: every kind, period and stage, households
-    met more than once, one id under several names, the longest id a button takes."""
+def varied_reminders(rng: random.Random, worker_id: int, count: int
+                     ) -> list[tuple[Claim, tuple[dg.Item, Stage]]]:
+    """One worker's claimed reminders, in no order, each with its item and stage: every kind,
+    period and stage, households met more than once, one id under several names, the
+    longest id a button takes."""
     found = []
     for n in range(count):
         kind = rng.choice([ContactKind.CALL, ContactKind.VISIT, ContactKind.DEED])
@@ -359,7 +399,7 @@ def varied_reminders(rng: random.Random, worker_id: int, count: int) -> list[Cla
         item = dg.Item(household, rng.choice(HOUSEHOLD_NAMES), None, None, rng.choice([1, 2]),
                        "一对一", obligation)
         found.append((item, rng.choice([Stage.FIRST, Stage.FINAL])))
-    return claimed(found, first_id=worker_id * 1000)
+    return list(zip(claimed(found, first_id=worker_id * 1000), found, strict=True))
 
 
 def test_varied_reminders_are_byte_for_byte_the_references() -> None:
@@ -370,18 +410,20 @@ def test_varied_reminders_are_byte_for_byte_the_references() -> None:
     compared = 0
     seen: set[tuple[str, str]] = set()
     for worker_id, worker in enumerate(SCALE_WORKERS, start=1):
-        rows = varied_reminders(rng, worker_id, 10 + 17 * worker_id)
-        rng.shuffle(rows)  # however they were claimed
+        varied = varied_reminders(rng, worker_id, 10 + 17 * worker_id)
+        rng.shuffle(varied)  # however they were claimed
         # The order deliver() sent them in before: one sort by (due, name, reminder id).
-        expected = sorted(rows, key=lambda r: (r[1].obligation.due_by, r[1].household_name,
-                                                r[0].id))
+        expected = sorted(varied, key=lambda r: (r[1][0].obligation.due_by,
+                                                 r[1][0].household_name, r[0][2]))
+        items = {claim[2]: item for claim, item in varied}
+        rows = [claim for claim, _ in varied]
         in_order(rows)
-        assert [r[0].id for r in rows] == [r[0].id for r in expected]
+        assert [r[2] for r in rows] == [r[0][2] for r in expected]
         for lang in ("zh", "en"):
             for start in range(0, len(rows), 10):
                 chunk = rows[start:start + 10]
                 old_text, old_markup = old_reminder_message(
-                    s, lang, worker, [(item, stage) for _, item, stage in chunk], TODAY)
+                    s, lang, worker, [items[r[2]] for r in chunk], TODAY)
                 text, markup = reminder_message(writer, lang, worker, chunk)
                 assert text == old_text
                 assert wire(markup) == wire(old_markup)
@@ -399,3 +441,21 @@ def test_varied_reminders_are_byte_for_byte_the_references() -> None:
     assert any("· 王小明的外婆和外公… lq:" in line for _, line in seen)
     assert any("· tencharsXX lq:" in line for _, line in seen)
     assert any("· {househol… lq:999999999999:" in line for _, line in seen)
+
+
+def test_a_household_id_too_long_for_a_button_is_refused_as_the_codec_refuses_it() -> None:
+    """The writer writes an id without the codec when it fits; one that does not is refused
+    as START_FOR.data refuses it (callback data stays within Telegram's 64 bytes)."""
+    s = Services(load_settings({"ZHONGFU_TIMEZONE": "Asia/Shanghai"}), None,  # type: ignore[arg-type]
+                 catalog(), clock=lambda: datetime(2026, 12, 26))
+    rng = random.Random(3)
+    fits, = (claim for claim, _ in varied_reminders(rng, 1, 1))
+    longest = (*fits[:3], 999_999_999_999, fits[4])
+    _, markup = reminder_message(ReminderWriter(s, TODAY), "zh", "陈社工", [longest])
+    assert markup.inline_keyboard[0][0].callback_data.startswith("lq:999999999999:")
+    for wrong in (10 ** 12, -1):
+        with pytest.raises(ValueError, match="12 digits"):
+            START_FOR.data(wrong, None)
+        with pytest.raises(ValueError, match="12 digits"):
+            reminder_message(ReminderWriter(s, TODAY), "zh", "陈社工",
+                             [(*fits[:3], wrong, fits[4])])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -150,13 +151,15 @@ async def test_a_run_planned_claimed_is_claimed_once_and_taken_back_like_any_cla
     dead = "host:111:5"
     new = await store.plan_claimed(db, "reminders", "2026-03-01", store.planned_json(planned),
                                    date(2026, 3, 1), now, dead)
-    assert new is not None
-    # Only the new ones, as a claim gives them: pending before it, no attempt yet.
-    claimed = store.claimed(new)
-    assert [(r.worker_id, r.household_id, r.state, r.attempts) for r in claimed] == [
-        (7001, 2, "pending", 0), (7002, 3, "pending", 0)]
-    assert await store.plan_claimed(db, "reminders", "2026-03-01", "[]", date(2026, 3, 1),
-                                    now, dead) is None  # the run is done
+    # One was planned already: the new ones are read back, by id (the one kept is not new).
+    assert isinstance(new, list)
+    assert [tuple(r)[1:] for r in new] == [(7001, 2, 1, "call:2026-Q1", "first"),
+                                           (7002, 3, 1, "call:2026-Q1", "first")]
+    stored = {r.id: r for w in (7001, 7002) for r in await store.for_worker(db, w)}
+    assert [(stored[r[0]].household_id, stored[r[0]].state, stored[r[0]].attempts)
+            for r in new] == [(2, "sending", 1), (3, "sending", 1)]
+    assert await store.plan_claimed(db, "reminders", "2026-03-01", store.planned_json([]),
+                                    date(2026, 3, 1), now, dead) is None  # the run is done
     # Being sent: a claim takes the one planned before, not these; after a death, they are.
     assert [r.household_id for r in await store.claim(db, now)] == [1]
     assert await store.claimers(db) == [dead]
@@ -167,7 +170,7 @@ async def test_a_run_planned_claimed_is_claimed_once_and_taken_back_like_any_cla
 
 
 async def test_a_large_run_is_planned_whole_worker_by_worker_in_order(db: Database) -> None:
-    # More reminders than planned_json encodes at once: the slices join into one array.
+    # Many reminders of many dues, three workers: each worker's together, in the order given.
     planned = [store.Planned(7001 + i % 3, 1, 1, f"call:{i:05d}·中", Stage.FIRST,
                              date(2026, 3, 1) + timedelta(days=i % 40)) for i in range(12_001)]
     now = at("2026-03-01")
@@ -178,6 +181,48 @@ async def test_a_large_run_is_planned_whole_worker_by_worker_in_order(db: Databa
         (p.worker_id, p.obligation_key, p.due_by)
         for p in sorted(planned, key=lambda p: p.worker_id)]
     assert [r.id for r in stored] == sorted(r.id for r in stored)  # worker by worker
+
+
+async def test_a_run_all_new_has_the_ids_of_its_rows_in_the_order_planned(db: Database
+                                                                          ) -> None:
+    """plan_claimed reads nothing back when every planned reminder is new: the ids it gives
+    (consecutive, in the order planned) must be those the rows were written with, whatever
+    their order (not the unique index's, not by worker id, not by household)."""
+    now = at("2026-03-01")
+    await store.plan_run(db, "reminders", "2026-02-27", [store.Planned(
+        7009, 3, 1, "call:2026-Q1", Stage.FIRST, date(2026, 3, 31))], date(2026, 2, 27), now)
+    rng = random.Random(5)
+    dues = [(1, f"{kind}:{n:05d}·中", stage, f"2026-03-{day}") for n in range(40)
+            for kind, stage, day in [(rng.choice(["visit", "call"]),
+                                      rng.choice(["final", "first"]), rng.randrange(10, 31))]]
+    # Each worker's reminders together (workers not in id order), in no order within.
+    rows = [(worker, rng.choice([3, 1, 2]), n) for worker in (7003, 7001, 7002, 7_000_000_000_123)
+            for n in rng.sample(range(len(dues)), len(dues))]
+    planned = store.plan(dues, rows)
+    new = await store.plan_claimed(db, "reminders", "2026-03-01", planned, date(2026, 3, 1),
+                                   now, "me")
+    assert isinstance(new, range) and len(new) == len(rows) == planned.count
+    stored = {r.id: r for w in (7001, 7002, 7003, 7_000_000_000_123)
+              for r in await store.for_worker(db, w)}
+    assert [(r.worker_id, r.household_id, r.program_id, r.obligation_key, r.stage.value,
+             r.due_by.isoformat(), r.state, r.attempts) for r in map(stored.__getitem__, new)
+            ] == [(worker, household, *dues[due], "sending", 1) for worker, household, due in rows]
+    # The next run writes after them, its own ids again; an empty one writes nothing.
+    again = await store.plan_claimed(db, "reminders", "2026-03-02", store.plan(
+        [(1, "call:2026-Q2", "first", "2026-06-30")], [(7001, 1, 0)]), date(2026, 3, 2), now)
+    assert isinstance(again, range) and list(again) == [new[-1] + 1]
+    assert await store.plan_claimed(db, "reminders", "2026-03-03", store.plan([], []),
+                                    date(2026, 3, 3), now) == range(new[-1] + 2, new[-1] + 2)
+
+
+def test_a_plan_keeps_each_workers_reminders_together_and_in_range() -> None:
+    due = [(1, "call:2026-Q1", "first", "2026-03-31")]
+    with pytest.raises(ValueError, match="together"):
+        store.plan(due, [(7001, 1, 0), (7002, 2, 0), (7001, 3, 0)])
+    with pytest.raises(ValueError, match="no room"):
+        store.plan(due, [(7001, 1, 1)])  # no such due
+    with pytest.raises(ValueError, match="no room"):
+        store.plan(due, [(7001, 1 << 62, 0)])  # the due's bit would be lost
 
 
 async def test_digest_rows_are_once_per_week_and_keep_progress(db: Database) -> None:
