@@ -21,16 +21,24 @@ CREATE TABLE contact_months (
     PRIMARY KEY (household_id, year)
 ) WITHOUT ROWID;
 
-INSERT INTO contact_months (household_id, year, call, visit, deed, other)
-    SELECT household_id, year,
-           COALESCE(SUM(DISTINCT CASE WHEN kind = 'call' THEN bit END), 0),
-           COALESCE(SUM(DISTINCT CASE WHEN kind = 'visit' THEN bit END), 0),
-           COALESCE(SUM(DISTINCT CASE WHEN kind = 'deed' THEN bit END), 0),
-           COALESCE(SUM(DISTINCT CASE WHEN kind = 'other' THEN bit END), 0)
-    FROM (SELECT household_id, kind, CAST(substr(day, 1, 4) AS INTEGER) AS year,
-                 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) AS bit
-          FROM contacts WHERE deleted = 0)
-    GROUP BY household_id, year;
+-- The one definition of a household-year's masks, counted from the contacts: the fill below
+-- and every recount in the triggers read it. Asked for one household, SQLite pushes the
+-- condition into the view and reads only that household's contacts through
+-- contacts_household_day (tests/storage/test_contact_months.py checks the plan).
+CREATE VIEW contact_months_counted (household_id, year, call, visit, deed, other) AS
+    SELECT household_id, CAST(substr(day, 1, 4) AS INTEGER),
+           COALESCE(SUM(DISTINCT CASE WHEN kind = 'call'
+               THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
+           COALESCE(SUM(DISTINCT CASE WHEN kind = 'visit'
+               THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
+           COALESCE(SUM(DISTINCT CASE WHEN kind = 'deed'
+               THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
+           COALESCE(SUM(DISTINCT CASE WHEN kind = 'other'
+               THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0)
+    FROM contacts WHERE deleted = 0
+    GROUP BY household_id, CAST(substr(day, 1, 4) AS INTEGER);
+
+INSERT INTO contact_months SELECT * FROM contact_months_counted;
 
 -- Adding a contact only ever sets one bit: no recount needed.
 CREATE TRIGGER contact_months_insert AFTER INSERT ON contacts WHEN NEW.deleted = 0
@@ -59,59 +67,26 @@ CREATE TRIGGER contact_months_update
         OR OLD.kind IS NOT NEW.kind OR OLD.deleted IS NOT NEW.deleted
 BEGIN
     DELETE FROM contact_months
-        WHERE household_id = OLD.household_id AND year = CAST(substr(OLD.day, 1, 4) AS INTEGER);
-    INSERT INTO contact_months (household_id, year, call, visit, deed, other)
-        SELECT household_id, CAST(substr(OLD.day, 1, 4) AS INTEGER),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'call'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'visit'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'deed'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'other'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0)
-        FROM contacts
-        WHERE household_id = OLD.household_id AND deleted = 0
-            AND day >= substr(OLD.day, 1, 4) || '-01-01'
-            AND day <= substr(OLD.day, 1, 4) || '-12-31'
-        GROUP BY household_id;
+        WHERE household_id = OLD.household_id
+            AND year = CAST(substr(OLD.day, 1, 4) AS INTEGER);
+    INSERT INTO contact_months SELECT * FROM contact_months_counted
+        WHERE household_id = OLD.household_id
+            AND year = CAST(substr(OLD.day, 1, 4) AS INTEGER);
     DELETE FROM contact_months
-        WHERE household_id = NEW.household_id AND year = CAST(substr(NEW.day, 1, 4) AS INTEGER);
-    INSERT INTO contact_months (household_id, year, call, visit, deed, other)
-        SELECT household_id, CAST(substr(NEW.day, 1, 4) AS INTEGER),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'call'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'visit'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'deed'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'other'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0)
-        FROM contacts
-        WHERE household_id = NEW.household_id AND deleted = 0
-            AND day >= substr(NEW.day, 1, 4) || '-01-01'
-            AND day <= substr(NEW.day, 1, 4) || '-12-31'
-        GROUP BY household_id;
+        WHERE household_id = NEW.household_id
+            AND year = CAST(substr(NEW.day, 1, 4) AS INTEGER);
+    INSERT INTO contact_months SELECT * FROM contact_months_counted
+        WHERE household_id = NEW.household_id
+            AND year = CAST(substr(NEW.day, 1, 4) AS INTEGER);
 END;
 
 -- A contact removed for good (an erasure): its household-year is recounted.
 CREATE TRIGGER contact_months_delete AFTER DELETE ON contacts WHEN OLD.deleted = 0
 BEGIN
     DELETE FROM contact_months
-        WHERE household_id = OLD.household_id AND year = CAST(substr(OLD.day, 1, 4) AS INTEGER);
-    INSERT INTO contact_months (household_id, year, call, visit, deed, other)
-        SELECT household_id, CAST(substr(OLD.day, 1, 4) AS INTEGER),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'call'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'visit'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'deed'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0),
-               COALESCE(SUM(DISTINCT CASE WHEN kind = 'other'
-                   THEN 1 << (CAST(substr(day, 6, 2) AS INTEGER) - 1) END), 0)
-        FROM contacts
-        WHERE household_id = OLD.household_id AND deleted = 0
-            AND day >= substr(OLD.day, 1, 4) || '-01-01'
-            AND day <= substr(OLD.day, 1, 4) || '-12-31'
-        GROUP BY household_id;
+        WHERE household_id = OLD.household_id
+            AND year = CAST(substr(OLD.day, 1, 4) AS INTEGER);
+    INSERT INTO contact_months SELECT * FROM contact_months_counted
+        WHERE household_id = OLD.household_id
+            AND year = CAST(substr(OLD.day, 1, 4) AS INTEGER);
 END;

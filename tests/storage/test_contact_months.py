@@ -217,3 +217,19 @@ async def test_the_marks_stop_at_today(db: Database) -> None:
         read.close()
     assert found == {1: (0,), 2: (running,), 3: (running,), 4: (running,),
                      5: (1 | 1 << 4,), 6: (0,)}
+
+
+async def test_a_recount_reads_only_the_household_s_own_contacts(db: Database) -> None:
+    """An edit or a deletion recounts its household-year through the view: SQLite must find
+    that household's contacts by the index, not read every contact (at a million contacts a
+    correction would take seconds and hold the write lock meanwhile)."""
+    conn = sqlite3.connect(db.path)
+    try:
+        plan = [row[3] for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM contact_months_counted "
+            "WHERE household_id = ? AND year = ?", (1, 2026))]
+    finally:
+        conn.close()
+    assert any("SEARCH contacts USING INDEX contacts_household_day (household_id=?)" in step
+               for step in plan), plan
+    assert not any(step.startswith("SCAN contacts") for step in plan), plan
