@@ -18,6 +18,7 @@ Words used here:
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -578,8 +579,14 @@ class DigestTally:
         if len(overdue) > limit:  # only households at least as long as the limit's own
             floor = np.partition(best[overdue], len(overdue) - limit)[len(overdue) - limit]
             overdue = overdue[best[overdue] >= floor]
-        for h in overdue.tolist():
-            key = (-int(best[h]), houses.names[h], houses.ids[h])
+        # Ranked by the whole key first, and runs made only for the first `limit`: offered
+        # one by one, tied households named in descending order would each displace the
+        # last kept and have their run made (each run scans every missed row).
+        names, ids = houses.names, houses.ids
+        first = heapq.nsmallest(limit, ((-length, names[h], ids[h], h) for h, length in zip(
+            overdue.tolist(), best[overdue].tolist(), strict=True)))
+        for minus_days, name, household_id, h in first:
+            key = (minus_days, name, household_id)
             if self.longest.wants(key):
                 self.longest.put(key, self._run_of(columns, missed, found, h).overdue())
 

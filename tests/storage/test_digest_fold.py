@@ -7,22 +7,27 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.domain import coverage as cov
 from bot.domain import digest as dg
 from bot.domain import marks
+from bot.domain.columns import Columns, Lane
 from bot.services import digest as digests
 from bot.services import obligations
 from storage import figures as figures_store
 from storage import pairings
 from storage.db import Database
 from tests import digest_oracle as oracle
+
+if TYPE_CHECKING:
+    from bot.domain.columns import Ints
 
 STAMP = datetime(2024, 1, 1, tzinfo=UTC).isoformat(timespec="microseconds")
 WORKERS = {7001: "陈", 7002: "刘", 7003: "周", 7004: "吴", 7005: "郑", 7006: ""}
@@ -260,3 +265,80 @@ async def test_the_columns_count_every_household_as_the_lists(db: Database, toda
     streets.add_columns(columns)
     assert streets.boards() == oracle.boards(items, today, by_street)
     assert streets.trend() == oracle.trend(items, today)
+
+
+TIED = 240
+
+
+def seed_ties(path: Path) -> None:
+    """A roster imported in reverse: names descend as ids ascend (two households per name),
+    nearly all paired on one go-live day with nothing logged, so they tie for the longest run;
+    a few paired this month (not overdue), last year (shorter runs) or visited in 2025."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("INSERT INTO people (telegram_id, display_name, role, created_at, "
+                     "updated_at) VALUES (7001, '陈', 'worker', ?, ?)", (STAMP, STAMP))
+        conn.executemany(
+            "INSERT INTO households (id, name, area_id, category, created_at, updated_at) "
+            "VALUES (?, ?, NULL, 'dibao', ?, ?)",
+            [(h, f"住户{(TIED - h) // 2:04d}", STAMP, STAMP) for h in range(1, TIED + 1)])
+        conn.executemany(
+            "INSERT INTO pairings (household_id, worker_id, program_id, started_on, ended_on, "
+            "created_at) VALUES (?, 7001, 1, ?, NULL, ?)",
+            [(h, _paired_on(h), STAMP) for h in range(1, TIED + 1)])
+        conn.executemany(
+            "INSERT INTO contacts (household_id, worker_id, kind, day, deleted, created_at, "
+            "updated_at) VALUES (?, 7001, 'visit', '2025-03-01', 0, ?, ?)",
+            [(h, STAMP, STAMP) for h in range(1, TIED + 1) if h % 11 == 0])
+    conn.close()
+
+
+def _paired_on(household: int) -> str:
+    """The go-live day for most; this month (nothing past owed) or last year for a few."""
+    return ("2026-11-01" if household % 13 == 0 else "2025-06-01" if household % 17 == 0
+            else "2020-01-01")
+
+
+class CountingTally(dg.DigestTally):
+    """A tally that counts the runs it makes from the columns (each scans every missed row:
+    made for every household offered, the longest list costs households squared)."""
+
+    made = 0
+
+    def _run_of(self, columns: Columns, missed: Sequence[tuple[Lane, Ints]],
+                found: Sequence[Ints], h: int) -> dg.Run:
+        self.made += 1
+        return super()._run_of(columns, missed, found, h)
+
+
+@pytest.mark.parametrize("limit", [5, 40, 1000])
+async def test_tied_households_named_in_reverse_make_only_the_runs_shown(
+        tmp_path: Path, limit: int) -> None:
+    today = DAYS[0]
+    database = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        seed_ties(database.path)
+        items = await obligations.everyone(database, today,
+                                           history_periods=digests.HISTORY_PERIODS)
+        active = {p.id for p in await pairings.programs(database)}
+    finally:
+        await database.close()
+    conn = figures_store.connect(database.path)
+    try:
+        columns = obligations.owed_columns(conn, today, digests.HISTORY_PERIODS,
+                                           program_ids=active)
+    finally:
+        conn.close()
+    tally = CountingTally(today, longest_limit=limit)
+    tally.add_columns(columns)
+    found = tally.result(WORKERS).longest
+    expected = oracle.build(items, today, names=WORKERS, longest_limit=limit).longest
+    assert found == expected == dg.longest_overdue(items, today, limit)
+    overdue = len(dg.longest_overdue(items, today, 10_000))
+    assert 150 < overdue < TIED  # some not overdue, some overdue for less
+    assert len(found) == min(limit, overdue)
+    if limit < overdue:  # the ones shown tie: the lowest names first, equal names by id
+        assert len({o.days for o in found}) == 1
+        assert [o.household_name for o in found] == sorted(o.household_name for o in found)
+        assert found[0].household_id == TIED - 1 and found[1].household_id == TIED
+    assert tally.made == len(found)  # a run made for each household shown, no other
