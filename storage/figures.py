@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from storage.clock import from_db, to_db
 from storage.db import BUSY_TIMEOUT_MS
 from storage.household_areas import area_on
 from storage.pairings import Cadence
-from storage.program_categories import holding_of
+from storage.program_categories import Holding, holding_of
 from storage.reminders import House
 
 CHUNK = 5000  # rows fetched at a time
@@ -302,27 +302,129 @@ def cadence_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: da
         for household_id, house, held, _ in _held(conn, None, iter(()), _Days()):
             yield household_id, house, held, ()
         return
-    # Rows of different years set different bits (periods never span a new year), and a
-    # row's periods are different bits: SUM of them is their OR.
-    bits = ", ".join(f"SUM({_period_bits(c)})" for c in columns)
-    oldest = min(c.first * c.months // 12 for c in columns)
-    # Today's year: only the months before today's (today's own is read from the contacts).
-    cut = (1 << (today.month - 1)) - 1
-    month_rows = _tuples(conn, (
-        f"SELECT household_id, {bits} FROM (SELECT household_id, year, "
-        + ", ".join(f"CASE WHEN year = :year THEN {kind} & :cut ELSE {kind} END AS {kind}"
-                    for kind in _KIND_COLUMNS)
-        + " FROM contact_months WHERE year >= :oldest AND year <= :year) "
-        "GROUP BY household_id ORDER BY household_id"),
-        {"year": today.year, "cut": cut, "oldest": oldest})
     this_month = _this_month(conn, columns, today)
     none = (0,) * len(columns)
+    month_rows = _month_rows(conn, columns, today)
     for household_id, house, held, found in _held(conn, None, month_rows, _Days()):
         marks = none if found is None else found[1:]
         extra = this_month.get(household_id)
         if extra is not None:
             marks = tuple(a | b for a, b in zip(marks, extra, strict=True))
         yield household_id, house, held, marks
+
+
+# A household of one tenure under one programme as plain values: id, name, community id and
+# name, programme, worker, pairing, first day and end (exclusive; None: open) as ordinals, and
+# its marks.
+OneTenure = Callable[[int, str, int | None, str | None, int, int, int, int, int | None,
+                      Sequence[int]], None]
+# Any other household (several tenures, several programmes, a programme limited to some
+# categories): as cadence_marks yields it.
+AnyTenures = Callable[[int, str, int | None, str | None, Held, Sequence[int]], None]
+
+
+def fold_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: date,
+               one: OneTenure, many: AnyTenures) -> None:
+    """cadence_marks's households, in the same order, handed to `one` when the household has
+    one plain tenure (most do: no Tenure or House is made for it), else to `many`. Pairings
+    and their households are read in one query, their days compared as ordinals."""
+    known = {p.id: p for p in programs(conn)}
+    holds = holding_of(conn)
+    limited = holds.limited
+    area_names: dict[int | None, str | None] = {
+        int(r[0]): r[1] for r in _tuples(conn, "SELECT id, name FROM areas")}
+    area_names[None] = None
+    ordinals = _Ordinals()
+    ordinal = ordinals.__getitem__
+    this_month = _this_month(conn, columns, today) if columns else {}
+    none = (0,) * len(columns)
+    month_rows = _month_rows(conn, columns, today) if columns else iter(())
+    next_marks = next(month_rows, None)
+    rows = _tuples(conn, (
+        "SELECT p.household_id, p.program_id, p.id, p.worker_id, p.started_on, p.ended_on, "
+        f"{holds.categories()}, h.name, h.area_id FROM pairings p "
+        "JOIN households h ON h.id = p.household_id "
+        "ORDER BY p.household_id, p.program_id, p.started_on"))
+
+    def marks_of(household_id: int) -> Sequence[int]:
+        nonlocal next_marks
+        marks: Sequence[int] = none
+        while next_marks is not None and next_marks[0] <= household_id:
+            if next_marks[0] == household_id:
+                marks = next_marks[1:]
+            next_marks = next(month_rows, None)
+        extra = this_month.get(household_id)
+        if extra is not None:
+            marks = tuple(a | b for a, b in zip(marks, extra, strict=True))
+        return marks
+
+    def hand(group: list[tuple[Any, ...]]) -> None:
+        household_id, program_id, pairing_id, worker, started_on, ended_on, _, name, area_id = (
+            group[0])
+        marks = marks_of(household_id)
+        area_name = area_names.get(area_id)
+        if len(group) == 1 and program_id not in limited and program_id in known:
+            one(household_id, name, area_id, area_name, program_id, worker, pairing_id,
+                ordinal(started_on), ordinal(ended_on) if ended_on else None, marks)
+            return
+        held = _tenures(group, holds, known)
+        if held:
+            many(household_id, name, area_id, area_name, held, marks)
+
+    group: list[tuple[Any, ...]] = []
+    for row in rows:
+        if group and row[0] != group[0][0]:
+            hand(group)
+            group = [row]
+        else:
+            group.append(row)
+    if group:
+        hand(group)
+
+
+def _tenures(group: Sequence[tuple[Any, ...]], holds: Holding, known: Mapping[int, Program]
+             ) -> Held:
+    """One household's pairing rows (fold_marks's) as its programmes and tenures, as _held
+    makes them."""
+    days = _Days()
+    tenures: dict[int, list[Tenure]] = {}
+    for _, program_id, pairing_id, worker, started_on, ended_on, codes, _, _ in group:
+        tenure = Tenure(pairing_id, worker, days[started_on],
+                        days[ended_on] if ended_on else None)
+        # Cut to the days the programme holds the household (none: left out).
+        parts = (holds.tenures(program_id, codes, tenure) if program_id in holds.limited
+                 else (tenure,))
+        if parts:
+            tenures.setdefault(program_id, []).extend(parts)
+    return [(program, spans) for program_id, spans in tenures.items()
+            if (program := known.get(program_id)) is not None]
+
+
+class _Ordinals(dict[str, int]):
+    """Days' ordinals by their text, each parsed once (a few hundred distinct days)."""
+
+    def __missing__(self, text: str) -> int:
+        day = self[text] = date.fromisoformat(text).toordinal()
+        return day
+
+
+def _month_rows(conn: sqlite3.Connection, columns: Sequence[Column], today: date
+                ) -> Iterator[tuple[Any, ...]]:
+    """Per household with a counting month before today's, in id order: its id and, per
+    column, the bits of its periods (contact_months)."""
+    # Rows of different years set different bits (periods never span a new year), and a
+    # row's periods are different bits: SUM of them is their OR.
+    bits = ", ".join(f"SUM({_period_bits(c)})" for c in columns)
+    oldest = min(c.first * c.months // 12 for c in columns)
+    # Today's year: only the months before today's (today's own is read from the contacts).
+    cut = (1 << (today.month - 1)) - 1
+    return _tuples(conn, (
+        f"SELECT household_id, {bits} FROM (SELECT household_id, year, "
+        + ", ".join(f"CASE WHEN year = :year THEN {kind} & :cut ELSE {kind} END AS {kind}"
+                    for kind in _KIND_COLUMNS)
+        + " FROM contact_months WHERE year >= :oldest AND year <= :year) "
+        "GROUP BY household_id ORDER BY household_id"),
+        {"year": today.year, "cut": cut, "oldest": oldest})
 
 
 def _period_bits(column: Column) -> str:

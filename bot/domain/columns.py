@@ -157,15 +157,7 @@ class Folding:
     def add(self, household_id: int, name: str, area_id: int | None, area_name: str | None,
             held: Sequence[tuple[Program, Sequence[Tenure]]], bits: Sequence[int]) -> None:
         """One household: its tenures by programme and its marks (a column per rule)."""
-        houses = self.houses
-        index = len(houses.ids)
-        houses.ids.append(household_id)
-        houses.names.append(name)
-        area = self._areas.get((area_id, area_name))
-        if area is None:
-            area = self._areas[(area_id, area_name)] = len(houses.areas)
-            houses.areas.append((area_id, area_name))
-        houses.area.append(area)
+        index = self._house(household_id, name, area_id, area_name)
         for program, tenures in held:
             gathered = self._programs.get(program.id)
             if gathered is None:
@@ -181,6 +173,36 @@ class Folding:
                 gathered.single_bits.extend(bits)
             else:
                 gathered.several.append((seq, index, mk.ordered(tenures), bits))
+
+    def add_one(self, household_id: int, name: str, area_id: int | None,
+                area_name: str | None, program_id: int, worker_id: int, pairing_id: int,
+                start: int, end: int | None, bits: Sequence[int]) -> None:
+        """A household of one tenure under one programme, as plain values (`add`'s with a
+        single tenure): its pairing's worker and id, first day and end (exclusive; None:
+        open) as ordinals, and its marks."""
+        index = self._house(household_id, name, area_id, area_name)
+        gathered = self._programs.get(program_id)
+        if gathered is None:
+            return
+        gathered.single.extend((self._seq, index, worker_id, pairing_id, start,
+                                NO_END if end is None else end))
+        gathered.single_bits.extend(bits)
+        self._seq += 1
+
+    def _house(self, household_id: int, name: str, area_id: int | None,
+               area_name: str | None) -> int:
+        """The household put in Houses (its community coded); its place there."""
+        houses = self.houses
+        index = len(houses.ids)
+        houses.ids.append(household_id)
+        houses.names.append(name)
+        key = (area_id, area_name)
+        area = self._areas.get(key)
+        if area is None:
+            area = self._areas[key] = len(houses.areas)
+            houses.areas.append(key)
+        houses.area.append(area)
+        return index
 
     def columns(self) -> Columns:
         """Every household added, as columns."""

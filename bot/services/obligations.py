@@ -91,7 +91,7 @@ def owed_columns(conn: sqlite3.Connection, today: date, history_periods: int, *,
                  program_ids: Collection[int]) -> Columns:
     """`streamed` as the digest counts it (domain.columns): each programme rule's running
     period and `history_periods` before it, owed and met as bits (domain.marks;
-    storage.figures.cadence_marks), for every household, as columns."""
+    storage.figures.fold_marks), for every household, as columns."""
     frames: dict[PeriodKind, mk.Window] = {}
     columns: dict[mk.Column, int] = {}  # each column once, by its place in the read
     plans: list[tuple[Program, Plan]] = []
@@ -106,7 +106,5 @@ def owed_columns(conn: sqlite3.Connection, today: date, history_periods: int, *,
             plan.append((rule, frame, columns.setdefault(mk.column(rule, frame), len(columns))))
         plans.append((program, plan))
     folding = Folding(today, plans, len(columns))
-    add = folding.add
-    for household_id, house, held, bits in figures.cadence_marks(conn, list(columns), today):
-        add(household_id, house.name, house.area_id, house.area_name, held, bits)
+    figures.fold_marks(conn, list(columns), today, folding.add_one, folding.add)
     return folding.columns()
