@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -93,19 +94,36 @@ def reach(conn: sqlite3.Connection, span: Span) -> SpanReach:
     """The span's reach over the whole registry, counted by SQLite: what `compute` gives for
     covered, paired and person-times, without reading every household and contact."""
     dates = (span.start.isoformat(), span.end.isoformat())
-    covered = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(h.people_count), 0) FROM households h "
-        "WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.household_id = h.id "
-        "AND c.deleted = 0 AND c.day >= ? AND c.day <= ?)", dates).fetchone()
+    months = _whole_months(span)
+    if months is not None:  # a quarter (the digest's), a month, a year: contact_months says
+        covered = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(h.people_count), 0) FROM households h "
+            "WHERE h.id IN (SELECT household_id FROM contact_months "
+            "WHERE year = ? AND (call | visit | deed | other) & ?)", months).fetchone()
+    else:
+        covered = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(h.people_count), 0) FROM households h "
+            "WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.household_id = h.id "
+            "AND c.deleted = 0 AND c.day >= ? AND c.day <= ?)", dates).fetchone()
+    # IN, not EXISTS per household: the active pairings are read once, into a set.
     paired = conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(h.people_count), 0) FROM households h "
-        f"WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.household_id = h.id AND {_ACTIVE})",
+        f"WHERE h.id IN (SELECT p.household_id FROM pairings p WHERE {_ACTIVE})",
         _active_params(span)).fetchone()
     person_times = conn.execute(
         "SELECT COALESCE(SUM(people_reached), 0) FROM contacts "
         "WHERE deleted = 0 AND day >= ? AND day <= ?", dates).fetchone()[0]
     return SpanReach(Count(int(covered[0]), int(covered[1])),
                      Count(int(paired[0]), int(paired[1])), int(person_times))
+
+
+def _whole_months(span: Span) -> tuple[int, int] | None:
+    """A span of whole months of one year as contact_months reads it (the year, and its
+    months as bits); None for any other span."""
+    start, end = span.start, span.end
+    if start.day != 1 or start.year != end.year or (end + timedelta(days=1)).day != 1:
+        return None
+    return start.year, (1 << end.month) - (1 << (start.month - 1))
 
 
 def households(conn: sqlite3.Connection, span: Span, worker_id: int | None = None
@@ -330,56 +348,51 @@ def fold_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: date,
     and their households are read in one query, their days compared as ordinals."""
     known = {p.id: p for p in programs(conn)}
     holds = holding_of(conn)
-    limited = holds.limited
+    plain = set(known) - holds.limited  # programmes that hold every household every day
     area_names: dict[int | None, str | None] = {
         int(r[0]): r[1] for r in _tuples(conn, "SELECT id, name FROM areas")}
-    area_names[None] = None
-    ordinals = _Ordinals()
-    ordinal = ordinals.__getitem__
+    ordinal = _Ordinals().__getitem__
     this_month = _this_month(conn, columns, today) if columns else {}
     none = (0,) * len(columns)
     month_rows = _month_rows(conn, columns, today) if columns else iter(())
-    next_marks = next(month_rows, None)
+    month = next(month_rows, None)
     rows = _tuples(conn, (
         "SELECT p.household_id, p.program_id, p.id, p.worker_id, p.started_on, p.ended_on, "
         f"{holds.categories()}, h.name, h.area_id FROM pairings p "
         "JOIN households h ON h.id = p.household_id "
         "ORDER BY p.household_id, p.program_id, p.started_on"))
-
-    def marks_of(household_id: int) -> Sequence[int]:
-        nonlocal next_marks
+    first: tuple[Any, ...] | None = None  # the household's first pairing row
+    rest: list[tuple[Any, ...]] = []  # and its others
+    # One loop, no call per household but `one`'s: it runs a hundred thousand times. The
+    # last household is handed when the end (a row of no household) comes.
+    for row in chain(rows, ((None,),)):
+        household_id = row[0]
+        if first is None:
+            first = row
+            continue
+        if household_id == first[0]:
+            rest.append(row)
+            continue
+        found, program_id, pairing_id, worker, started_on, ended_on, _, name, area_id = first
+        while month is not None and month[0] < found:
+            month = next(month_rows, None)
         marks: Sequence[int] = none
-        while next_marks is not None and next_marks[0] <= household_id:
-            if next_marks[0] == household_id:
-                marks = next_marks[1:]
-            next_marks = next(month_rows, None)
-        extra = this_month.get(household_id)
-        if extra is not None:
-            marks = tuple(a | b for a, b in zip(marks, extra, strict=True))
-        return marks
-
-    def hand(group: list[tuple[Any, ...]]) -> None:
-        household_id, program_id, pairing_id, worker, started_on, ended_on, _, name, area_id = (
-            group[0])
-        marks = marks_of(household_id)
-        area_name = area_names.get(area_id)
-        if len(group) == 1 and program_id not in limited and program_id in known:
-            one(household_id, name, area_id, area_name, program_id, worker, pairing_id,
+        if month is not None and month[0] == found:
+            marks = month[1:]
+        if this_month:
+            extra = this_month.get(found)
+            if extra is not None:
+                marks = tuple(a | b for a, b in zip(marks, extra, strict=True))
+        if not rest and program_id in plain:
+            one(found, name, area_id, area_names.get(area_id), program_id, worker, pairing_id,
                 ordinal(started_on), ordinal(ended_on) if ended_on else None, marks)
-            return
-        held = _tenures(group, holds, known)
-        if held:
-            many(household_id, name, area_id, area_name, held, marks)
-
-    group: list[tuple[Any, ...]] = []
-    for row in rows:
-        if group and row[0] != group[0][0]:
-            hand(group)
-            group = [row]
         else:
-            group.append(row)
-    if group:
-        hand(group)
+            rest.insert(0, first)
+            held = _tenures(rest, holds, known)
+            if held:
+                many(found, name, area_id, area_names.get(area_id), held, marks)
+            rest = []
+        first = row
 
 
 def _tenures(group: Sequence[tuple[Any, ...]], holds: Holding, known: Mapping[int, Program]

@@ -180,7 +180,15 @@ class Folding:
         """A household of one tenure under one programme, as plain values (`add`'s with a
         single tenure): its pairing's worker and id, first day and end (exclusive; None:
         open) as ordinals, and its marks."""
-        index = self._house(household_id, name, area_id, area_name)
+        # _house's, written out: this runs once for most of a hundred thousand households.
+        houses = self.houses
+        index = len(houses.ids)
+        houses.ids.append(household_id)
+        houses.names.append(name)
+        area = self._areas.get((area_id, area_name))
+        if area is None:
+            area = self._area((area_id, area_name))
+        houses.area.append(area)
         gathered = self._programs.get(program_id)
         if gathered is None:
             return
@@ -198,11 +206,14 @@ class Folding:
         houses.names.append(name)
         key = (area_id, area_name)
         area = self._areas.get(key)
-        if area is None:
-            area = self._areas[key] = len(houses.areas)
-            houses.areas.append(key)
-        houses.area.append(area)
+        houses.area.append(self._area(key) if area is None else area)
         return index
+
+    def _area(self, key: tuple[int | None, str | None]) -> int:
+        """A community met for the first time: its code."""
+        area = self._areas[key] = len(self.houses.areas)
+        self.houses.areas.append(key)
+        return area
 
     def columns(self) -> Columns:
         """Every household added, as columns."""
