@@ -354,7 +354,7 @@ def fold_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: date,
     ordinal = _Ordinals().__getitem__
     this_month = _this_month(conn, columns, today) if columns else {}
     none = (0,) * len(columns)
-    month_rows = _month_rows(conn, columns, today) if columns else iter(())
+    month_rows = _packed_rows(conn, columns, today) if columns else iter(())
     month = next(month_rows, None)
     rows = _tuples(conn, (
         "SELECT p.household_id, p.program_id, p.id, p.worker_id, p.started_on, p.ended_on, "
@@ -438,6 +438,76 @@ def _month_rows(conn: sqlite3.Connection, columns: Sequence[Column], today: date
         + " FROM contact_months WHERE year >= :oldest AND year <= :year) "
         "GROUP BY household_id ORDER BY household_id"),
         {"year": today.year, "cut": cut, "oldest": oldest})
+
+
+def _packed_rows(conn: sqlite3.Connection, columns: Sequence[Column], today: date
+                 ) -> Iterator[tuple[int, ...]]:
+    """_month_rows's rows (the same bits), SQLite summing per household only each column's
+    months packed into one integer (a year's twelve months after another's; a yearly
+    column's years as bits), and numpy making them into the periods' bits for every
+    household at once: a CASE per period and row cost SQLite 0.08 s of the 0.2 s."""
+    import numpy as np
+    sums: list[str] = []
+    made: list[Callable[[Any], Any]] = []
+    for column in columns:
+        found = _packed(column, today)
+        if found is None:  # a window too long to pack (more than five years of months)
+            sums.append(f"SUM({_period_bits(column)})")
+            made.append(lambda packed: packed)
+        else:
+            sums.append(found[0])
+            made.append(found[1])
+    oldest = min(c.first * c.months // 12 for c in columns)
+    cur = conn.cursor()
+    cur.row_factory = None
+    cur.execute(
+        f"SELECT household_id, {', '.join(sums)} FROM (SELECT household_id, year, "
+        + ", ".join(f"CASE WHEN year = :year THEN {kind} & :cut ELSE {kind} END AS {kind}"
+                    for kind in _KIND_COLUMNS)
+        + " FROM contact_months WHERE year >= :oldest AND year <= :year) "
+        "GROUP BY household_id ORDER BY household_id",
+        {"year": today.year, "cut": (1 << (today.month - 1)) - 1, "oldest": oldest})
+    parts = []
+    try:
+        while chunk := cur.fetchmany(CHUNK):
+            parts.append(np.array(chunk, dtype=np.int64))
+    finally:
+        cur.close()
+    if not parts:
+        return iter(())
+    rows = np.concatenate(parts)
+    return zip(rows[:, 0].tolist(),
+               *(make(rows[:, n + 1]).tolist() for n, make in enumerate(made)), strict=True)
+
+
+def _packed(column: Column, today: date) -> tuple[str, Callable[[Any], Any]] | None:
+    """SQL summing a household's months of the column's kinds as one integer (bit 12 * (year
+    - the window's first year) + month - 1; a yearly column: bit year - its first year, as
+    its periods' bits already), and what makes that into the periods' bits (numpy); None
+    when the months do not fit in 62 bits. A year before the first shifts right: to nothing,
+    as a period before the window has no bit."""
+    if 12 % column.months:
+        raise ValueError(f"a period of {column.months} months would span years")
+    kinds = " | ".join(column.kinds) or "0"
+    per_year = 12 // column.months
+    first_year = column.first // per_year
+    if column.months == 12:
+        return f"SUM((({kinds}) != 0) << (year - {first_year}))", lambda packed: packed
+    if 12 * (today.year - first_year + 1) > 62:
+        return None
+    months = (1 << column.months) - 1
+    count = (today.year - first_year + 1) * per_year - (column.first - first_year * per_year)
+
+    def periods(packed: Any) -> Any:
+        """Each period's bit of the window: set when one of its months is."""
+        import numpy as np
+        bits = np.zeros(len(packed), dtype=np.int64)
+        for index in range(count):
+            number = column.first + index
+            at = 12 * (number // per_year - first_year) + number % per_year * column.months
+            bits |= ((packed >> at) & months != 0).astype(np.int64) << index
+        return bits
+    return f"SUM(({kinds}) << (12 * (year - {first_year})))", periods
 
 
 def _period_bits(column: Column) -> str:
