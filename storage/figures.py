@@ -53,10 +53,17 @@ GROUPINGS: tuple[tuple[str, str], ...] = (
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
-    """A read-only connection to the database file (close it when done)."""
-    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False)
+    """A read-only connection to the database file, every read on it from one snapshot
+    (close it when done)."""
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False,
+                           isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # One read transaction for the connection's life: a figure read in several queries (the
+    # digest's marks of earlier months and of today's, the households, the pairings) sees
+    # the database as it was at the first, not a contact corrected between two of them
+    # counted in both its old and new period, or in neither.
+    conn.execute("BEGIN")
     return conn
 
 
