@@ -317,42 +317,25 @@ def cadence_days(conn: sqlite3.Connection, worker_id: int | None = None
         yield household_id, house, held, by_kind
 
 
-def cadence_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: date
-                  ) -> Iterator[tuple[int, House, Held, tuple[int, ...]]]:
-    """cadence_stream's households (archived ones too) with, per column, the bits of
-    the periods in which a contact of the column's kinds is dated, up to today
-    (bot/domain/marks.py): the months before today's from contact_months (a few rows per
-    household, not every contact), today's month from the contacts dated in it."""
-    if not columns:
-        for household_id, house, held, _ in _held(conn, None, iter(()), _Days()):
-            yield household_id, house, held, ()
-        return
-    this_month = _this_month(conn, columns, today)
-    none = (0,) * len(columns)
-    month_rows = _month_rows(conn, columns, today)
-    for household_id, house, held, found in _held(conn, None, month_rows, _Days()):
-        marks = none if found is None else found[1:]
-        extra = this_month.get(household_id)
-        if extra is not None:
-            marks = tuple(a | b for a, b in zip(marks, extra, strict=True))
-        yield household_id, house, held, marks
-
-
 # A household of one tenure under one programme as plain values: id, name, community id and
 # name, programme, worker, pairing, first day and end (exclusive; None: open) as ordinals, and
 # its marks.
 OneTenure = Callable[[int, str, int | None, str | None, int, int, int, int, int | None,
                       Sequence[int]], None]
 # Any other household (several tenures, several programmes, a programme limited to some
-# categories): as cadence_marks yields it.
+# categories): its programmes and their tenures (Held).
 AnyTenures = Callable[[int, str, int | None, str | None, Held, Sequence[int]], None]
 
 
 def fold_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: date,
                one: OneTenure, many: AnyTenures) -> None:
-    """cadence_marks's households, in the same order, handed to `one` when the household has
-    one plain tenure (most do: no Tenure or House is made for it), else to `many`. Pairings
-    and their households are read in one query, their days compared as ordinals."""
+    """Every paired household (archived ones too), in id order, with per column the bits of
+    the periods in which a contact of the column's kinds is dated, up to today
+    (bot/domain/marks.py): the months before today's from contact_months (a few rows per
+    household, not every contact), today's month from the contacts dated in it. Handed to
+    `one` when the household has one plain tenure (most do: no Tenure or House is made for
+    it), else to `many`. Pairings and their households are read in one query, their days
+    compared as ordinals."""
     known = {p.id: p for p in programs(conn)}
     holds = holding_of(conn)
     plain = set(known) - holds.limited  # programmes that hold every household every day
@@ -428,29 +411,11 @@ class _Ordinals(dict[str, int]):
         return day
 
 
-def _month_rows(conn: sqlite3.Connection, columns: Sequence[Column], today: date
-                ) -> Iterator[tuple[Any, ...]]:
-    """Per household with a counting month before today's, in id order: its id and, per
-    column, the bits of its periods (contact_months)."""
-    # Rows of different years set different bits (periods never span a new year), and a
-    # row's periods are different bits: SUM of them is their OR.
-    bits = ", ".join(f"SUM({_period_bits(c)})" for c in columns)
-    oldest = min(c.first * c.months // 12 for c in columns)
-    # Today's year: only the months before today's (today's own is read from the contacts).
-    cut = (1 << (today.month - 1)) - 1
-    return _tuples(conn, (
-        f"SELECT household_id, {bits} FROM (SELECT household_id, year, "
-        + ", ".join(f"CASE WHEN year = :year THEN {kind} & :cut ELSE {kind} END AS {kind}"
-                    for kind in _KIND_COLUMNS)
-        + " FROM contact_months WHERE year >= :oldest AND year <= :year) "
-        "GROUP BY household_id ORDER BY household_id"),
-        {"year": today.year, "cut": cut, "oldest": oldest})
-
-
 def _packed_rows(conn: sqlite3.Connection, columns: Sequence[Column], today: date
                  ) -> Iterator[tuple[int, ...]]:
-    """_month_rows's rows (the same bits), SQLite summing per household only each column's
-    months packed into one integer (a year's twelve months after another's; a yearly
+    """Per household with a counting month before today's, in id order: its id and, per
+    column, the bits of its periods (contact_months). SQLite sums per household only each
+    column's months packed into one integer (a year's twelve months after another's; a yearly
     column's years as bits), and numpy making them into the periods' bits for every
     household at once: a CASE per period and row cost SQLite 0.08 s of the 0.2 s."""
     import numpy as np

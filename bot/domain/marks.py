@@ -9,7 +9,7 @@ million rows of Python. Here the same answer comes in two parts that are cheap i
   a few thousand shapes of pairing (the same start and end days): `Owing` works it out once
   per shape, by the engine's own rules, as the tenure responsible for each period;
 - what is met is one bit per period: whether a counting contact is dated in it, up to today.
-  SQLite sets the bits (storage.figures.cadence_marks) from a `Column` per rule.
+  SQLite sets the bits (storage.figures.fold_marks) from a `Column` per rule.
 
 Bit i of a mask is the window's period i, oldest first; the last is the running period.
 Pure: no clock, no storage; today is an argument.

@@ -1,7 +1,7 @@
 """What households are owed: the one place that runs the cadence engine over stored rows.
 
 Storage reads pairings and contacts (storage.pairings.*_cadence, storage.reminders.all_cadence,
-storage.figures.cadence_stream, cadence_marks and fold_marks); bot.domain.cadence.obligations (one
+storage.figures.cadence_stream and fold_marks); bot.domain.cadence.obligations (one
 household) computes, or bot.domain.marks and bot.domain.columns for the digest's many (as
 bits, in columns); /due, the service
 file, /log's answer, reminders, /overdue, the digest and its charts all ask here.

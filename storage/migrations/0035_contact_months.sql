@@ -1,6 +1,6 @@
 -- Per household and year, the months in which it had a contact of each kind: bit m-1 of a
 -- kind's mask is set when a contact of that kind, not deleted, is dated in month m. The
--- digest's figures (storage/figures.py cadence_marks) read these few integers instead of
+-- digest's figures (storage/figures.py fold_marks) read these few integers instead of
 -- every contact of the window (a million at 100,000 households). A household-year with no
 -- such contact has no row.
 --

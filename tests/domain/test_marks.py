@@ -92,7 +92,7 @@ def contacts(rng: random.Random) -> dict[ContactKind, list[date]]:
 
 def met_bits(rule: Rule, frame: mk.Window, days: dict[ContactKind, list[date]],
              today: date) -> int:
-    """What storage.figures.cadence_marks sets for the rule: a bit per period with a
+    """What storage.figures.fold_marks sets for the rule: a bit per period with a
     counting contact dated in it, up to today."""
     bits = 0
     for kind in counting_kinds(rule.kind):

@@ -1,5 +1,5 @@
 """The figures' reader (storage.figures.cadence_days: each household's contacts as one row,
-days by kind) and the streams built on it, and the digest's marks (cadence_marks, owed_columns),
+days by kind) and the streams built on it, and the digest's marks (fold_marks, owed_columns),
 give the obligations the bot's other reader (storage.reminders.all_cadence, contact by
 contact) gives, on the random database of test_digest_fold: every programme, ended ones too,
 archived households too, deleted contacts not counted, one worker's share."""

@@ -20,6 +20,7 @@ from storage import contacts
 from storage import figures as figures_store
 from storage.db import Database
 from storage.migrate import available, migrate
+from tests.marks_reading import read_marks
 
 STAMP = datetime(2025, 1, 1, tzinfo=UTC).isoformat(timespec="microseconds")
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -211,8 +212,7 @@ async def test_the_marks_stop_at_today(db: Database) -> None:
     conn.close()
     read = figures_store.connect(db.path)
     try:
-        found = {household: bits for household, _, _, bits
-                 in figures_store.cadence_marks(read, [column], today)}
+        found = read_marks(read, [column], today)
     finally:
         read.close()
     assert found == {1: (0,), 2: (running,), 3: (running,), 4: (running,),

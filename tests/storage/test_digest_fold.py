@@ -25,6 +25,7 @@ from storage import figures as figures_store
 from storage import pairings
 from storage.db import Database
 from tests import digest_oracle as oracle
+from tests.marks_reading import read_marks
 
 if TYPE_CHECKING:
     from bot.domain.columns import Ints
@@ -215,15 +216,14 @@ async def test_a_short_missed_list_keeps_the_first_and_counts_all(db: Database, 
 @pytest.mark.parametrize("today", DAYS, ids=str)
 async def test_the_marks_sqlite_sets_are_the_contacts_periods(db: Database, today: date
                                                               ) -> None:
-    """storage.figures.cadence_marks: a bit per period with a counting contact in it (deleted
+    """storage.figures.fold_marks: a bit per period with a counting contact in it (deleted
     ones, those after today and those before the window left out), for every household."""
     conn = figures_store.connect(db.path)
     try:
         rules = [rule for program in figures_store.programs(conn) for rule in program.rules]
         frames = [marks.window(rule.period, today, digests.HISTORY_PERIODS) for rule in rules]
         columns = [marks.column(rule, frame) for rule, frame in zip(rules, frames, strict=True)]
-        found = {household: bits for household, _, _, bits
-                 in figures_store.cadence_marks(conn, columns, today)}
+        found = read_marks(conn, columns, today)
         expected = {household: [0] * len(columns) for household in found}
         for household, kind, day in conn.execute(
                 "SELECT household_id, kind, day FROM contacts WHERE deleted = 0"):

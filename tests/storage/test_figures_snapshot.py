@@ -12,6 +12,7 @@ from bot.domain import marks
 from bot.domain.periods import PeriodKind
 from storage import figures as figures_store
 from storage.db import Database
+from tests.marks_reading import read_marks
 
 STAMP = "2024-01-01T00:00:00.000000+00:00"
 TODAY = date(2026, 12, 1)
@@ -40,7 +41,7 @@ async def test_a_correction_while_the_digest_reads_is_counted_once(tmp_path: Pat
         assert figures_store.programs(reader)  # the digest's first read: its snapshot begins
         with writer:  # a worker corrects the day meanwhile
             writer.execute("UPDATE contacts SET day = '2026-09-30' WHERE id = 1")
-        ((_, _, _, bits),) = list(figures_store.cadence_marks(reader, [column], TODAY))
+        bits = read_marks(reader, [column], TODAY)[1]
     finally:
         reader.close()
         writer.close()
