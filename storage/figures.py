@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from itertools import chain
 from pathlib import Path
@@ -53,18 +54,24 @@ GROUPINGS: tuple[tuple[str, str], ...] = (
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
-    """A read-only connection to the database file, every read on it from one snapshot
-    (close it when done)."""
-    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False,
-                           isolation_level=None)
+    """A read-only connection to the database file (close it when done)."""
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # One read transaction for the connection's life: a figure read in several queries (the
-    # digest's marks of earlier months and of today's, the households, the pairings) sees
-    # the database as it was at the first, not a contact corrected between two of them
-    # counted in both its old and new period, or in neither.
-    conn.execute("BEGIN")
     return conn
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Every read inside sees the database as at the first: a figure read in several queries
+    (the digest's marks of earlier months and of today's) never counts a contact corrected
+    between two of them in both its periods, or in neither. Keep it short: while it lasts
+    the WAL cannot be checkpointed past it (an erasure's compaction waits for it)."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.rollback()  # read only: nothing to keep
 
 
 def stream(conn: sqlite3.Connection, sql: str,

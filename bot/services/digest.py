@@ -80,8 +80,9 @@ def fold_sync(path: Path, today: date, program_ids: Collection[int]) -> Folded:
     # would set off a collection with nothing to free.
     with collector_paused():
         try:
-            columns = obligations.owed_columns(conn, today, HISTORY_PERIODS,
-                                               program_ids=program_ids)
+            with figures_store.snapshot(conn):  # its reads agree with each other
+                columns = obligations.owed_columns(conn, today, HISTORY_PERIODS,
+                                                   program_ids=program_ids)
         finally:
             conn.close()
         tally = dg.DigestTally(today, missed_keep=DIGEST_ITEMS)

@@ -11,6 +11,11 @@
 -- through contacts_household_day). Never write contacts with INSERT OR REPLACE: the row it
 -- replaces is deleted without firing the delete trigger (SQLite fires it only with
 -- recursive_triggers on), and its month would stay marked.
+--
+-- A later migration that rebuilds `contacts` (new table, copy, drop, rename) must first drop
+-- the view contact_months_counted and the three triggers, and create them again after: the
+-- view names contacts (the rename fails while it exists), and DROP TABLE drops the triggers
+-- without a word, after which the digest would stop seeing new contacts.
 CREATE TABLE contact_months (
     household_id  INTEGER NOT NULL,
     year          INTEGER NOT NULL,

@@ -233,3 +233,20 @@ async def test_a_recount_reads_only_the_household_s_own_contacts(db: Database) -
     assert any("SEARCH contacts USING INDEX contacts_household_day (household_id=?)" in step
                for step in plan), plan
     assert not any(step.startswith("SCAN contacts") for step in plan), plan
+
+
+async def test_the_triggers_outlive_every_migration(db: Database) -> None:
+    """After the last migration the three triggers are on `contacts` (a later migration that
+    rebuilds the table drops them without a word; then new contacts would never reach the
+    digest)."""
+    conn = sqlite3.connect(db.path)
+    try:
+        triggers = {name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contacts'")}
+        views = {name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'view'")}
+    finally:
+        conn.close()
+    assert {"contact_months_insert", "contact_months_update",
+            "contact_months_delete"} <= triggers
+    assert "contact_months_counted" in views
