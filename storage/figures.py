@@ -360,34 +360,35 @@ def fold_marks(conn: sqlite3.Connection, columns: Sequence[Column], today: date,
         "ORDER BY p.household_id, p.program_id, p.started_on"))
     first: tuple[Any, ...] | None = None  # the household's first pairing row
     rest: list[tuple[Any, ...]] = []  # and its others
-    # One loop, no call per household but `one`'s: it runs a hundred thousand times. The
-    # last household is handed when the end (a row of no household) comes.
+    # One loop, no call per household but `one`'s: it runs a hundred thousand times. A
+    # household is handed over when the first row of the next one comes; the last, when the
+    # end marker (a row of no household) does.
     for row in chain(rows, ((None,),)):
-        household_id = row[0]
         if first is None:
             first = row
             continue
-        if household_id == first[0]:
+        if row[0] == first[0]:
             rest.append(row)
             continue
-        found, program_id, pairing_id, worker, started_on, ended_on, _, name, area_id = first
-        while month is not None and month[0] < found:
+        (household, program_id, pairing_id, worker, started_on, ended_on, _, name,
+         area_id) = first  # the household just ended: handed over now
+        while month is not None and month[0] < household:
             month = next(month_rows, None)
         marks: Sequence[int] = none
-        if month is not None and month[0] == found:
+        if month is not None and month[0] == household:
             marks = month[1:]
         if this_month:
-            extra = this_month.get(found)
+            extra = this_month.get(household)
             if extra is not None:
                 marks = tuple(a | b for a, b in zip(marks, extra, strict=True))
         if not rest and program_id in plain:
-            one(found, name, area_id, area_names.get(area_id), program_id, worker, pairing_id,
+            one(household, name, area_id, area_names.get(area_id), program_id, worker, pairing_id,
                 ordinal(started_on), ordinal(ended_on) if ended_on else None, marks)
         else:
             rest.insert(0, first)
             held = _tenures(rest, holds, known)
             if held:
-                many(found, name, area_id, area_names.get(area_id), held, marks)
+                many(household, name, area_id, area_names.get(area_id), held, marks)
             rest = []
         first = row
 
