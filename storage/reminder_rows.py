@@ -68,9 +68,10 @@ async def read(db: Database, *, since: date, today: date,
     """The rows `assemble` builds from, read and nothing more (assemble may run in a worker
     thread: at 100,000 households it is a second of Python), and the reminders `settled`
     today. With households: only those, and no settled ones. Without, and with `staged` (the
-    (programme, obligation key, stage) at a stage today): not the households `unsettled`
-    leaves out, whose every obligation at a stage is settled already."""
-    if households is None and staged and await _any_settled(db, today, staged):
+    rules at a stage today, reminding.staged_keys) each with a settled reminder: not the
+    households `unsettled` leaves out, whose every obligation at a stage is settled already
+    (the same Read but for them: what they would give, `_found` leaves out as settled)."""
+    if households is None and staged and await _each_settled(db, today, staged):
         # The day after a run: SQLite finds the few households with anything left to remind
         # (a new pairing, a contact deleted, a catch-up), Python sees only those.
         ids = await unsettled(db, today, staged)
@@ -119,16 +120,17 @@ def _staged_table(staged: Sequence[StagedKey]) -> tuple[str, tuple[object, ...]]
             tuple(value for key in staged for value in key))
 
 
-async def _any_settled(db: Database, today: date, staged: Sequence[StagedKey]) -> bool:
-    """Whether any reminder of a rule at a stage today is settled (none on a stage's first
-    day: then every household is read, as before, with no query more)."""
+async def _each_settled(db: Database, today: date, staged: Sequence[StagedKey]) -> bool:
+    """Whether every rule at a stage today has a settled reminder: the day after a run. On a
+    stage's first day one has none, and then nearly every household it binds may owe it:
+    every household is read, as before, and `unsettled` is not asked."""
     cte, params = _staged_table(staged)
-    row = await db.fetchone(
-        f"{cte}SELECT EXISTS (SELECT 1 FROM staged s JOIN reminders r "
-        "ON r.program_id = s.program_id AND r.obligation_key = s.okey AND r.stage = s.stage "
-        f"WHERE r.due_by >= ? AND r.state IN {_SETTLED_STATES})",
+    found = await db.fetchval(
+        f"{cte}SELECT COUNT(*) FROM staged s WHERE EXISTS (SELECT 1 FROM reminders r "
+        "WHERE r.program_id = s.program_id AND r.obligation_key = s.okey "
+        f"AND r.stage = s.stage AND r.due_by >= ? AND r.state IN {_SETTLED_STATES})",
         (*params, today.isoformat()))
-    return bool(row and row[0])
+    return bool(found == len(staged))
 
 
 async def unsettled(db: Database, today: date, staged: Sequence[StagedKey]) -> list[int]:

@@ -526,6 +526,7 @@ async def test_the_day_after_a_run_reminds_what_is_new_and_only_that(db: Databas
     left = await reminder_rows_unsettled(db, tomorrow)
     current = await db.fetchval("SELECT COUNT(*) FROM households WHERE archived = 0")
     assert households <= set(left) and len(left) < current // 2
+    assert households <= set(next_day.houses) <= set(left)  # the run read those alone
 
 
 async def reminder_rows_unsettled(db: Database, day: date) -> list[int]:
