@@ -529,6 +529,39 @@ async def test_the_day_after_a_run_reminds_what_is_new_and_only_that(db: Databas
     assert households <= set(next_day.houses) <= set(left)  # the run read those alone
 
 
+async def test_through_a_stage_and_the_next_each_obligation_is_reminded_once(db: Database
+                                                                            ) -> None:
+    """Day by day from a first stage into the final week, every reminder sent the day it is
+    planned: each day's run is a run over every household less what is settled; on the final
+    week's first day the final reminders come although the first stage's are settled, and on
+    the days after only what is new (the first stage's reminders are no longer asked of)."""
+    s, at = services(db), datetime(2026, 12, 1, 1, tzinfo=UTC)
+    every_day: list[int] = []
+    for today in [DAYS[0] + timedelta(days=n) for n in range(3)] + [
+            date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 27)]:
+        settled = {tuple(row) for row in await db.fetchall(
+            "SELECT worker_id, household_id, program_id, obligation_key, stage FROM reminders "
+            "WHERE state IN ('sent', 'cancelled', 'dropped')")}
+        run = await reminder_run.current(db, today)
+        everyone = await reminder_run.current(db, today, households=set(range(1, 200)))
+        assert list(run.items()) == [
+            (key, (item, stage)) for key, (item, stage) in everyone.items()
+            if (*key, stage.value) not in settled], today
+        every_day.append(len(run))
+        await reminder_sends.plan_and_claim(s, today, run, at)
+        claimed = sorted([r.id for w in WORKERS for r in await store.for_worker(db, w)
+                          if r.state == "sending"])
+        # Five final reminders fail on the final week's first day: open, they stay due (their
+        # first stage's, sent, must not hide them).
+        failed = claimed[:5] if today == date(2026, 12, 25) else []
+        await store.mark_failed(db, failed, "x", at)
+        await store.mark_sent(db, claimed[len(failed):], 1, at)
+    # The first stage's day and the final week's first: many; the days after: none new but
+    # the failed ones.
+    assert every_day[0] > 50 and every_day[3] > 50
+    assert every_day[1:3] == [0, 0] and every_day[4:] == [5, 0]
+
+
 async def reminder_rows_unsettled(db: Database, day: date) -> list[int]:
     """The households the run reads on `day` (reminder_rows.unsettled)."""
     return await reminder_rows.unsettled(db, day, staged_keys(await pairings.programs(db),
