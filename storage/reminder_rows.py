@@ -139,11 +139,11 @@ async def unsettled(db: Database, today: date, staged: Sequence[StagedKey]) -> l
     """The households (archived ones too: read leaves them out) that may owe a reminder not
     settled yet: those with a pairing that covers today under a programme with a rule at a
     stage, for whose worker one of those rules has no settled reminder and no contact that
-    meets it. Every other household owes
-    nothing new: an obligation at a stage is due (no contact of a counting kind dated from the
-    period's start to today: cadence.current_statuses) and the responsible tenure's, a part of
-    a pairing covering today (Tenure.covers, end exclusive), with that pairing's worker, so
-    its reminder's key is one checked here."""
+    meets it. Every other household owes nothing new: an obligation at a stage is due (no
+    contact of a counting kind dated from the period's start to today:
+    cadence.current_statuses) and the responsible tenure's, a part of a pairing covering
+    today (Tenure.covers, end exclusive), with that pairing's worker, so its reminder's key
+    is one checked here."""
     cte, params = _staged_table(staged)
     rows = await db.fetchall(
         # The settled reminders once, by their range of due_by, and an automatic index on
