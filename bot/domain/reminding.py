@@ -18,8 +18,10 @@ from bot.domain.cadence import (
     Stage,
     Status,
     Tenure,
+    counting_kinds,
     coverages,
     current_statuses,
+    obligation_key,
     reminder_stage,
 )
 from bot.domain.lengths import telegram_length
@@ -124,6 +126,22 @@ def staged_rules(program: Program, today: date) -> list[tuple[Rule, Stage]]:
         stage = reminder_stage(probe, today)
         if stage is not None:
             found.append((rule, stage))
+    return found
+
+
+def staged_keys(programs: Iterable[Program], today: date
+                ) -> list[tuple[int, str, str, str, str]]:
+    """Each rule at a stage today: what its reminder is keyed by but for worker and household
+    (programme id, obligation key of the running period, stage), and what meets it (the
+    period's first day, the contact kinds that count, comma-separated: current_statuses
+    calls it met when one is dated from that day to today)."""
+    found: list[tuple[int, str, str, str, str]] = []
+    for program in programs:
+        for rule, stage in staged_rules(program, today):
+            period = period_containing(rule.period, today)
+            found.append((program.id, obligation_key(rule, period), stage.value,
+                          period.start.isoformat(),
+                          ",".join(sorted(kind.value for kind in counting_kinds(rule.kind)))))
     return found
 
 

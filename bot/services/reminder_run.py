@@ -31,7 +31,7 @@ from bot.domain.cadence import (
 )
 from bot.domain.digest import Item
 from bot.domain.periods import Period
-from bot.domain.reminding import coverage_on, due_rows_at_stage, staged_rules
+from bot.domain.reminding import coverage_on, due_rows_at_stage, staged_keys, staged_rules
 from bot.services.bulk import collector_paused
 from storage import pairings, reminder_rows
 from storage.db import Database, Row
@@ -133,7 +133,8 @@ async def current(db: Database, today: date, *, programs: Sequence[Program] | No
         return Current([], {})  # no rule is at a stage today
     # Paused for the whole process, worker thread included, until the tuples are built.
     with collector_paused():
-        read = await reminder_rows.read(db, since=since, today=today, households=households)
+        read = await reminder_rows.read(db, since=since, today=today, households=households,
+                                        staged=staged_keys(programs, today))
         return await asyncio.to_thread(_current, today, staged, read)
 
 

@@ -31,7 +31,7 @@ from bot.domain import digest as dg
 from bot.domain.cadence import ContactKind, Obligation, Rule, Stage, Status
 from bot.domain.lengths import shorten
 from bot.domain.periods import PeriodKind, period_containing
-from bot.domain.reminding import stages_today
+from bot.domain.reminding import staged_keys, stages_today
 from bot.jobs.context import TickContext
 from bot.jobs.reminders import due_reminders, remind, reminder_message
 from bot.services import obligations, reminder_run, reminder_sends
@@ -40,6 +40,7 @@ from bot.services.context import Services
 from bot.services.reminder_messages import Claim, ReminderWriter, in_order
 from bot.services.reminder_run import Due, Key
 from bot.services.texts import language_of, period_label
+from storage import pairings, reminder_rows
 from storage import reminders as store
 from storage.db import Database
 from tests.use_cases import catalog, services_for
@@ -459,3 +460,109 @@ def test_a_household_id_too_long_for_a_button_is_refused_as_the_codec_refuses_it
         with pytest.raises(ValueError, match="12 digits"):
             reminder_message(ReminderWriter(s, TODAY), "zh", "陈社工",
                              [(*fits[:3], wrong, fits[4])])
+
+
+async def test_the_day_after_a_run_reminds_what_is_new_and_only_that(db: Database) -> None:
+    """The day after a run where nearly every reminder went out, the run gives exactly what
+    a run over every household gives less what is settled: a household handed over to a new
+    worker, one newly paired, obligations due again after their contacts were deleted, and
+    reminders that failed and wait for a retry are there; what was sent, cancelled or dropped,
+    and what a new contact met, are not. SQLite leaves out the households with nothing new."""
+    today, s = DAYS[0], services(db)
+    every = await reminder_run.current(db, today)
+    at = datetime(2026, 12, 1, 1, tzinfo=UTC)
+    await reminder_sends.plan_and_claim(s, today, every, at)
+    ids = sorted([r.id for w in WORKERS for r in await store.for_worker(db, w)])
+    await store.mark_sent(db, ids[20:], 1, at)
+    await store.cancel(db, ids[10:15])
+    await store.mark_failed(db, ids[15:20], "x", at, drop=True)
+    await store.mark_failed(db, ids[:10], "x", at)  # open: a claim retries them
+    tomorrow = today + timedelta(days=1)
+    reminded = sorted({key[1] for key in every})
+    single = {row[0] for row in await db.fetchall(
+        "SELECT household_id FROM pairings GROUP BY household_id HAVING COUNT(*) = 1 "
+        "AND MAX(ended_on) IS NULL")}
+    sent = {row[0] for row in await db.fetchall(
+        "SELECT household_id FROM reminders GROUP BY household_id "
+        "HAVING MIN(state = 'sent') = 1")}
+    # One pairing, open, its reminders all sent, nothing else owed: handed over to another
+    # worker (its old worker's reminders must not hide the new worker's).
+    handed = min(single & sent - set(await reminder_rows_unsettled(db, tomorrow)))
+    others = [h for h in reminded if h != handed]
+    met, emptied = others[0], others[1:60:4]
+    await db.write("UPDATE pairings SET ended_on = ? WHERE household_id = ? AND ended_on "
+                   "IS NULL AND started_on <= ?", (tomorrow.isoformat(), handed,
+                                                   today.isoformat()))
+    await db.write("INSERT INTO pairings (household_id, worker_id, program_id, started_on, "
+                     "created_at) SELECT household_id, 7001 + (worker_id = 7001), program_id, ?, ? "
+                     "FROM pairings WHERE household_id = ? AND ended_on = ?",
+                     (tomorrow.isoformat(), STAMP, handed, tomorrow.isoformat()))
+    await db.write("INSERT INTO households (id, name, area_id, category, archived, "
+                     "created_at, updated_at) VALUES (500, '新户', 1, 'dibao', 0, ?, ?)",
+                     (STAMP, STAMP))
+    await db.write("INSERT INTO pairings (household_id, worker_id, program_id, started_on, "
+                     "created_at) VALUES (500, 7001, 1, '2026-01-01', ?)", (STAMP,))
+    await db.write("UPDATE contacts SET deleted = 1 WHERE household_id IN "
+                     "(SELECT value FROM json_each(?))", (json.dumps(emptied),))
+    for kind in ("call", "visit"):
+        await db.write("INSERT INTO contacts (household_id, worker_id, kind, day, "
+                         "created_at, updated_at) VALUES (?, 7001, ?, ?, ?, ?)",
+                         (met, kind, tomorrow.isoformat(), STAMP, STAMP))
+    settled = {tuple(row) for row in await db.fetchall(
+        "SELECT worker_id, household_id, program_id, obligation_key, stage FROM reminders "
+        "WHERE state IN ('sent', 'cancelled', 'dropped')")}
+    next_day = await reminder_run.current(db, tomorrow)
+    everyone = await reminder_run.current(db, tomorrow, households=set(range(1, 501)))
+    assert list(next_day.items()) == [
+        (key, (item, stage)) for key, (item, stage) in everyone.items()
+        if (*key, stage.value) not in settled]
+    households = {key[1] for key in next_day}
+    assert {handed, 500} <= households and met not in households
+    assert households & set(emptied)
+    assert {key for key in next_day if key in every} >= set(  # the failed ones, still open
+        key for key in every if key[1] not in emptied and key[1] != handed
+        and (*key, every[key][1].value) not in settled)
+    # SQLite hands over only households that may owe something new: not half of them.
+    left = await reminder_rows_unsettled(db, tomorrow)
+    current = await db.fetchval("SELECT COUNT(*) FROM households WHERE archived = 0")
+    assert households <= set(left) and len(left) < current // 2
+    assert households <= set(next_day.houses) <= set(left)  # the run read those alone
+
+
+async def test_through_a_stage_and_the_next_each_obligation_is_reminded_once(db: Database
+                                                                            ) -> None:
+    """Day by day from a first stage into the final week, every reminder sent the day it is
+    planned: each day's run is a run over every household less what is settled; on the final
+    week's first day the final reminders come although the first stage's are settled, and on
+    the days after only what is new (the first stage's reminders are no longer asked of)."""
+    s, at = services(db), datetime(2026, 12, 1, 1, tzinfo=UTC)
+    every_day: list[int] = []
+    for today in [DAYS[0] + timedelta(days=n) for n in range(3)] + [
+            date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 27)]:
+        settled = {tuple(row) for row in await db.fetchall(
+            "SELECT worker_id, household_id, program_id, obligation_key, stage FROM reminders "
+            "WHERE state IN ('sent', 'cancelled', 'dropped')")}
+        run = await reminder_run.current(db, today)
+        everyone = await reminder_run.current(db, today, households=set(range(1, 200)))
+        assert list(run.items()) == [
+            (key, (item, stage)) for key, (item, stage) in everyone.items()
+            if (*key, stage.value) not in settled], today
+        every_day.append(len(run))
+        await reminder_sends.plan_and_claim(s, today, run, at)
+        claimed = sorted([r.id for w in WORKERS for r in await store.for_worker(db, w)
+                          if r.state == "sending"])
+        # Five final reminders fail on the final week's first day: open, they stay due (their
+        # first stage's, sent, must not hide them).
+        failed = claimed[:5] if today == date(2026, 12, 25) else []
+        await store.mark_failed(db, failed, "x", at)
+        await store.mark_sent(db, claimed[len(failed):], 1, at)
+    # The first stage's day and the final week's first: many; the days after: none new but
+    # the failed ones.
+    assert every_day[0] > 50 and every_day[3] > 50
+    assert every_day[1:3] == [0, 0] and every_day[4:] == [5, 0]
+
+
+async def reminder_rows_unsettled(db: Database, day: date) -> list[int]:
+    """The households the run reads on `day` (reminder_rows.unsettled)."""
+    return await reminder_rows.unsettled(db, day, staged_keys(await pairings.programs(db),
+                                                              day))
