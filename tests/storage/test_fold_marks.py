@@ -10,7 +10,6 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,6 +18,7 @@ from bot.domain.cadence import ContactKind, Rule
 from bot.domain.periods import PeriodKind
 from storage import figures as figures_store
 from storage.db import Database
+from tests.marks_reading import read_marks
 from tests.storage.test_contact_months import KINDS, insert, seed_people
 
 HOUSEHOLDS = 8
@@ -53,25 +53,6 @@ def expected(conn: sqlite3.Connection, columns: Sequence[marks.Column], today: d
     return {h: tuple(bits) for h, bits in found.items()}
 
 
-def read(path: Path, columns: Sequence[marks.Column], today: date
-         ) -> dict[int, tuple[int, ...]]:
-    """What fold_marks hands over for each household, whichever way."""
-    found: dict[int, tuple[int, ...]] = {}
-
-    def one(household: int, *rest: Any) -> None:
-        found[household] = tuple(rest[-1])
-
-    def many(household: int, *rest: Any) -> None:
-        found[household] = tuple(rest[-1])
-
-    conn = figures_store.connect(path)
-    try:
-        figures_store.fold_marks(conn, columns, today, one, many)
-    finally:
-        conn.close()
-    return found
-
-
 async def test_the_marks_are_what_the_contacts_say(db: Database) -> None:
     """Contacts of every kind over nine years (on the edges of months and years too, some
     deleted, some after today): each household's bits, for monthly, quarterly, half-yearly
@@ -95,7 +76,11 @@ async def test_the_marks_are_what_the_contacts_say(db: Database) -> None:
                     for period in PeriodKind for kind in ContactKind
                     if kind is not ContactKind.OTHER))
                 want = expected(conn, columns, today)
-                assert read(db.path, columns, today) == want, (today, history)
+                reader = figures_store.connect(db.path)
+                try:
+                    assert read_marks(reader, columns, today) == want, (today, history)
+                finally:
+                    reader.close()
                 checked += sum(bin(bits).count("1") for row in want.values() for bits in row)
         assert checked > 1000  # periods met, in every kind of column
     finally:
