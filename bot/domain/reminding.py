@@ -165,31 +165,19 @@ def coverage_on(tenures: Iterable[Tenure], day: date) -> Coverage | None:
 StagedColumn = tuple[Rule, Period, date, Stage]
 
 
-def due_at_stage(program: Program, today: date, spans: Sequence[Coverage],
-                 latest: Mapping[ContactKind, Sequence[date | None]]
-                 ) -> list[tuple[int, Obligation, Stage]]:
-    """The running obligations at a reminder stage today that are due, for many households.
-
-    Row i is one household's coverage that covers today (`spans[i]`, see coverage_on);
-    latest[kind][i] its latest contact of that kind dated on or before today (None: none
-    since the oldest running period began). Gives (row, obligation, stage) by row, then by
-    rule as in the programme: what reminder_stage keeps of obligations(...,
-    history_periods=0), without building the obligations that are met or not at a stage
-    (the columns go through current_statuses).
-    """
-    columns, due = due_rows_at_stage(program, today, spans, latest)
-    return [(row, Obligation(rule, period, Status.DUE, due_by, None, tenure.worker_id,
-                             tenure.pairing_id), stage)
-            for row, column, tenure in due
-            for rule, period, due_by, stage in (columns[column],)]
-
-
 def due_rows_at_stage(program: Program, today: date, spans: Sequence[Coverage],
                       latest: Mapping[ContactKind, Sequence[date | None]]
                       ) -> tuple[list[StagedColumn], list[tuple[int, int, Tenure]]]:
-    """due_at_stage without an object per obligation: the programme's rules at a stage today
-    (columns), and (row, column, tenure responsible today) for each obligation due, in
-    due_at_stage's order (the reminder run makes 170,000 at 100,000 households)."""
+    """The running obligations at a reminder stage today that are due, for many households,
+    without an object per obligation (the reminder run finds 170,000 at 100,000 households).
+
+    Row i is one household's coverage that covers today (`spans[i]`, see coverage_on);
+    latest[kind][i] its latest contact of that kind dated on or before today (None: none
+    since the oldest running period began). Gives the programme's rules at a stage today
+    (columns: rule, period, due by, stage) and, by row, then by rule as in the programme,
+    (row, column, the tenure responsible today) for each that is due: what reminder_stage
+    keeps of obligations(..., history_periods=0), the columns through current_statuses.
+    """
     staged = staged_rules(program, today)
     if not staged or not spans:
         return [], []

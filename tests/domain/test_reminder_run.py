@@ -11,15 +11,18 @@ from bot.domain.cadence import (
     DEFAULT_PROGRAM,
     ContactKind,
     ContactRecord,
+    Coverage,
+    Obligation,
     Program,
     Rule,
     Stage,
+    Status,
     Tenure,
     obligations,
     reminder_stage,
 )
 from bot.domain.periods import PeriodKind
-from bot.domain.reminding import coverage_on, due_at_stage, staged_rules
+from bot.domain.reminding import coverage_on, due_rows_at_stage, staged_rules
 
 CALL, VISIT, DEED, OTHER = ContactKind.CALL, ContactKind.VISIT, ContactKind.DEED, ContactKind.OTHER
 MIXED = Program(7, "mixed", (Rule(CALL, PeriodKind.QUARTER), Rule(VISIT, PeriodKind.HALF_YEAR),
@@ -38,6 +41,17 @@ def random_tenures(rng: random.Random, today: date) -> list[Tenure]:
             break
         start = end + timedelta(days=rng.choice([0, 0, rng.randrange(-20, 90)]))
     return tenures
+
+
+def due_at_stage(program: Program, today: date, spans: list[Coverage],
+                 latest: dict[ContactKind, list[date | None]]
+                 ) -> list[tuple[int, Obligation, Stage]]:
+    """due_rows_at_stage's rows as the engine's obligations (row, obligation, stage)."""
+    columns, due = due_rows_at_stage(program, today, spans, latest)
+    return [(row, Obligation(rule, period, Status.DUE, due_by, None, tenure.worker_id,
+                             tenure.pairing_id), stage)
+            for row, column, tenure in due
+            for rule, period, due_by, stage in (columns[column],)]
 
 
 @pytest.mark.parametrize("seed", range(4))
