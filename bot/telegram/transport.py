@@ -14,10 +14,12 @@ import json
 from typing import Any
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import JSONDict, ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 # Where the application keeps its `UpdatesRequest` (bot_data), for the intake.
 RECEIVED_KEY = "zhongfu.received"
@@ -37,6 +39,8 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        # Per scheme and host, the proxy the environment names for it (None: straight there).
+        self._proxies: dict[tuple[str, str], tuple[URL | None, aiohttp.BasicAuth | None]] = {}
         # aiohttp has no pool timeout of its own: a semaphore gives PTB's "pool full" error.
         self._slots = asyncio.Semaphore(connection_pool_size)
 
@@ -53,9 +57,9 @@ class AiohttpRequest(BaseRequest):
                 connector=connector, headers={"User-Agent": self.USER_AGENT},
                 # PTB decodes the body itself and handles every status.
                 auto_decompress=True, raise_for_status=False,
-                # HTTPS_PROXY / HTTP_PROXY (and NO_PROXY) from the environment, as curl reads
-                # them: a bureau may reach Telegram only through a proxy.
-                trust_env=True,
+                # The proxy is chosen here (`_proxy_for`), once per host: aiohttp's own
+                # trust_env reads the environment and ~/.netrc in a thread on every request.
+                trust_env=False,
             )
 
     async def shutdown(self) -> None:
@@ -102,8 +106,10 @@ class AiohttpRequest(BaseRequest):
             # and give the loop a turn, and a paced message would leave later than its slot
             # (bunched with the next ones at Telegram's end).
             await self._slots.acquire()
+        proxy, proxy_auth = self._proxy_for(URL(url))
         try:
-            async with session.request(method, url, data=body, timeout=timeout) as response:
+            async with session.request(method, url, data=body, timeout=timeout, proxy=proxy,
+                                       proxy_auth=proxy_auth) as response:
                 status, payload = response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
@@ -119,6 +125,20 @@ class AiohttpRequest(BaseRequest):
             # message, so a network error, retried like any other.
             raise NetworkError(f"HTTP {status} that is not a Bot API answer")
         return status, payload
+
+    def _proxy_for(self, url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        """The proxy for `url` from HTTPS_PROXY / HTTP_PROXY and NO_PROXY (credentials also
+        from ~/.netrc), as curl reads them: a bureau may reach Telegram only through a proxy.
+        Read once per host: the environment does not change while the bot runs."""
+        key = (url.scheme, url.host or "")
+        found = self._proxies.get(key)
+        if found is None:
+            try:
+                found = get_env_proxy_for_url(url)
+            except LookupError:  # none named, or NO_PROXY covers the host
+                found = (None, None)
+            self._proxies[key] = found
+        return found
 
 
 class UpdatesRequest(AiohttpRequest):
