@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Message
-
+from bot.delivery.sender import Sent
 from bot.domain.people import Role
 from bot.domain.reports import Report, Status, excerpt
 from bot.domain.triage import Action
@@ -121,7 +120,7 @@ class CaseActions:
                                      withdrawals.MEDIA)
         await self.send_voice(ctx, report)
 
-    async def details_shown(self, ctx: Ctx, report: Report, sent: Message | None,
+    async def details_shown(self, ctx: Ctx, report: Report, sent: Sent | None,
                             kind: str = withdrawals.TEXT) -> None:
         """Remember the message that shows the case's details (phone, address; the pin, a
         photo), so that it is taken back when the case is no longer the person's."""

@@ -20,7 +20,7 @@ from telegram import (
 from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.delivery.sender import Outcome, Result, Sender
+from bot.delivery.sender import Outcome, Result, Sender, Sent
 from bot.domain.access import Action
 from bot.domain.lengths import shorten, telegram_length
 from bot.domain.people import Person, Role
@@ -144,7 +144,7 @@ class Ctx:
         pacer = self.context.application.bot_data.get(PACER_KEY)
         return Sender(self.context.bot, self.db, self.services.clock, pacer, reply=True)
 
-    async def reply(self, text: str, markup: Markup | None = None) -> Message | None:
+    async def reply(self, text: str, markup: Markup | None = None) -> Sent | None:
         """Send a message to the acting person; None if they blocked the bot.
 
         Timeouts, network errors, 5xx and flood waits are tried again for up to a minute (the
@@ -159,7 +159,7 @@ class Ctx:
         return _sent(await self.sender.text(self.chat_id, text, markup,
                                             patience=self.patience))
 
-    async def _in_pressed(self, text: str, markup: Markup | None) -> Message | None:
+    async def _in_pressed(self, text: str, markup: Markup | None) -> Sent | None:
         """Put the next question in the pressed message, under the answer chosen there; None
         when it does not fit there (a reply keyboard, a long text, an edit refused)."""
         query = self.query
@@ -180,12 +180,12 @@ class Ctx:
         self.replaced = True
         return result.message
 
-    async def send_location(self, latitude: float, longitude: float) -> Message | None:
+    async def send_location(self, latitude: float, longitude: float) -> Sent | None:
         """Send the acting person a map pin; None (logged) if it could not be sent."""
         return self._message("location", await self.sender.location(
             self.chat_id, latitude, longitude, patience=self.patience))
 
-    async def send_photo(self, photo: str | bytes, caption: str | None = None) -> Message | None:
+    async def send_photo(self, photo: str | bytes, caption: str | None = None) -> Sent | None:
         """Send the acting person a picture (a file id or PNG bytes); None (logged) if it
         could not be sent."""
         return self._message("photo", await self.sender.photo(
@@ -196,14 +196,14 @@ class Ctx:
         return self._delivered("document", await self.sender.document(
             self.chat_id, data, filename, caption, patience=self.patience))
 
-    async def reply_in_chat(self, text: str) -> Message | None:
+    async def reply_in_chat(self, text: str) -> Sent | None:
         """Answer in the chat the update came from, a group too (reply() answers privately);
         None if the bot may not write there, and what still fails is raised, as reply()."""
         chat = self.update.effective_chat
         return _sent(await self.sender.text(chat.id if chat is not None else self.user_id, text,
                                             patience=self.patience))
 
-    def _message(self, what: str, result: Result) -> Message | None:
+    def _message(self, what: str, result: Result) -> Sent | None:
         """The message sent; None if it was not (logged, as `_delivered`)."""
         return result.message if self._delivered(what, result) else None
 
@@ -220,7 +220,7 @@ class Ctx:
         if self.query is None:
             return
         try:
-            await self.query.answer(text, show_alert=alert)
+            await self.sender.answer(self.query.id, text, alert=alert)
         except BadRequest as exc:
             log.debug("callback answer refused: %s", exc)  # a stale query
         except TelegramError as exc:
@@ -250,7 +250,7 @@ class Ctx:
             log.debug("could not remove keyboard: %s", result.error)
 
 
-def _sent(result: Result) -> Message | None:
+def _sent(result: Result) -> Sent | None:
     """The message sent; None if the person blocked the bot; else the failure, raised as
     Telegram's error (a flood wait still asked for after the reply patience: its RetryAfter),
     which the error handler takes as Telegram failing right now (app.py, _on_error)."""

@@ -43,6 +43,7 @@ from bot.services.texts import language_of, period_label
 from storage import pairings, reminder_rows
 from storage import reminders as store
 from storage.db import Database
+from tests.rig.stub_bot import DirectCalls
 from tests.use_cases import catalog, services_for
 
 STAMP = "2025-01-01T00:00:00+00:00"
@@ -335,7 +336,7 @@ class Sent:
     message_id: int
 
 
-class StubBot:
+class StubBot(DirectCalls):
     """Just enough of telegram.Bot: records what is sent."""
 
     def __init__(self) -> None:

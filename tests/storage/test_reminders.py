@@ -24,6 +24,7 @@ from storage import areas, contacts, households, pairings
 from storage import reminders as store
 from storage.clock import to_db
 from storage.db import Database
+from tests.rig.stub_bot import DirectCalls
 from tests.use_cases import services_for
 
 SHANGHAI = timedelta(hours=8)
@@ -60,7 +61,7 @@ class Sent:
     message_id: int
 
 
-class StubBot:
+class StubBot(DirectCalls):
     """Just enough of telegram.Bot: records messages, fails as told."""
 
     def __init__(self) -> None:

@@ -18,13 +18,14 @@ from bot.delivery.pacing import Pacer
 from bot.services.context import Services
 from storage import outbox as store
 from storage.db import Database
+from tests.rig.stub_bot import DirectCalls
 from tests.use_cases import catalog
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 COORDINATOR = 9001
 
 
-class RecordingBot:
+class RecordingBot(DirectCalls):
     """Accepts every message and keeps its text."""
 
     def __init__(self) -> None:

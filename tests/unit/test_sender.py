@@ -16,9 +16,10 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.sender import RETRY_AFTER_ATTEMPTS, Outcome, Result, Sender
 from bot.telegram.context import _sent
 from storage.db import Database
+from tests.rig.stub_bot import DirectCalls
 
 
-class FlakyBot:
+class FlakyBot(DirectCalls):
     """A bot whose sends fail with the given errors, then succeed."""
 
     def __init__(self, *errors: Exception) -> None:

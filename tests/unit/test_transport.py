@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiohttp import web
-from telegram import Bot, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, NetworkError, TimedOut
 
+from bot.delivery.sender import Outcome, Sender, Sent
 from bot.telegram.transport import AiohttpRequest
+from storage.db import Database
 
 TOKEN = "123:abc"
 
@@ -128,3 +132,38 @@ async def test_a_full_pool_times_out_without_sending(server: Server) -> None:
             await bot.send_message(5, "second")
         await first
     assert [fields["text"] for _, fields in server.got if "text" in fields] == ["first"]
+
+
+async def test_the_senders_direct_calls_send_what_ptbs_own_methods_send(
+        server: Server, tmp_path: Path) -> None:
+    """Texts, edits, button removals and press answers skip PTB's Bot methods (bench/README):
+    Telegram must get the very same parameters, and the sender the message's id."""
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("好的", callback_data="f:ok")]])
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        async with _bot(server.url) as bot:
+            sender = Sender(bot, db, lambda: datetime.now(UTC))
+            direct = [
+                await sender.text(5, "您好 <b>&amp;</b>", keyboard),
+                await sender.text(5, "没有按钮"),
+                await sender.edit(5, 7, "<i>改好了</i>", keyboard),
+                await sender.drop_buttons(5, 7),
+            ]
+            await sender.answer("q1", "已收到", alert=True)
+            await sender.answer("q2")
+            ours = server.got[1:]
+            server.got.clear()
+            await bot.send_message(5, "您好 <b>&amp;</b>", parse_mode="HTML",
+                                   reply_markup=keyboard, disable_web_page_preview=True)
+            await bot.send_message(5, "没有按钮", parse_mode="HTML",
+                                   disable_web_page_preview=True)
+            await bot.edit_message_text("<i>改好了</i>", chat_id=5, message_id=7,
+                                        parse_mode="HTML", reply_markup=keyboard,
+                                        disable_web_page_preview=True)
+            await bot.edit_message_reply_markup(5, 7, reply_markup=None)
+            await bot.answer_callback_query("q1", "已收到", show_alert=True)
+            await bot.answer_callback_query("q2", show_alert=False)
+    finally:
+        await db.close()
+    assert ours == server.got
+    assert [(r.outcome, r.message) for r in direct] == [(Outcome.SENT, Sent(5, 1))] * 4
