@@ -39,10 +39,16 @@ async def _areas_of(tx: Tx | Database, telegram_id: int) -> tuple[int, ...]:
 
 async def get(db: Database, telegram_id: int) -> Person | None:
     """The person with this Telegram id, or None."""
-    row = await db.fetchone(f"SELECT {_COLUMNS} FROM people WHERE telegram_id = ?", (telegram_id,))
+    # With their areas in the same statement: one trip to the database thread, not two, for
+    # the read every update starts with (bench/README.md, issue 16).
+    row = await db.fetchone(
+        f"SELECT {_COLUMNS}, (SELECT group_concat(area_id) FROM person_areas AS pa "
+        "WHERE pa.telegram_id = people.telegram_id) AS areas FROM people WHERE telegram_id = ?",
+        (telegram_id,))
     if row is None:
         return None
-    return _person(row, await _areas_of(db, telegram_id))
+    areas = row["areas"]
+    return _person(row, tuple(sorted(int(a) for a in areas.split(","))) if areas else ())
 
 
 async def many(db: Database, telegram_ids: list[int]) -> dict[int, Person]:
