@@ -37,10 +37,16 @@ class Pacer:
     """Decides when each message may leave: overall rate, per-chat spacing, group budget.
 
     It mirrors Telegram's own accounting: at most `per_second` dispatches in any sliding
-    second (and no closer together than 1/per_second), one per `per_chat_seconds` to a
-    chat, `group_per_minute` to a group in any sliding minute. Each sender checks at the
-    moment it would send, after waking up, so a busy event loop cannot bunch messages
-    beyond the limit (slots reserved in advance would all fire late, together).
+    second, one per `per_chat_seconds` to a chat, `group_per_minute` to a group in any
+    sliding minute. Each sender checks at the moment it would send, after waking up, so a
+    busy event loop cannot bunch messages beyond the limit (slots reserved in advance would
+    all fire late, together).
+
+    Within the second, messages that may go leave together, as Telegram allows (and PTB's
+    own AIORateLimiter lets a burst of 30 go): they are not spread 1/per_second apart. Spread
+    out, every message was a wake-up of its own, and answering people one at a time cost
+    the bot twice the CPU per update of answering them in the bunches they come in
+    (bench/README.md, issue 16); the messages sent per second were the same.
 
     A message keeps its place in the overall count until one second after its call
     returned, not after it was let go: Telegram counts it when it arrives, somewhere between
@@ -61,7 +67,6 @@ class Pacer:
     failures: int = 0
     # The overall count, oldest first.
     _uses: list[_Use] = field(default_factory=list)
-    _last_left: float | None = None
     _returned: asyncio.Event = field(default_factory=asyncio.Event)
     _paused_until: float = 0.0
     _chat_last: dict[int, float] = field(default_factory=dict)
@@ -74,8 +79,6 @@ class Pacer:
         # At most per_second messages, plus those on their way: a short list.
         self._uses = [u for u in self._uses if u.returned is None or u.returned > now - 1.0]
         waits = [self._paused_until - now]
-        if self._last_left is not None:
-            waits.append(self._last_left + 1.0 / self.per_second - now)
         if len(self._uses) >= int(self.per_second):
             returned = [u.returned for u in self._uses if u.returned is not None]
             if not returned:
@@ -143,7 +146,6 @@ class Pacer:
         """Count a message as leaving now (on its way until it returns)."""
         use = _Use(None)
         self._uses.append(use)
-        self._last_left = now
         if spacing:
             self._chat_last[chat_id] = now
         if is_group(chat_id):

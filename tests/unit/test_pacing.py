@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from bot.delivery.pacing import Pacer
 
-PER_SECOND = 500.0
+PER_SECOND = 500
 
 
 async def send(pacer: Pacer, chat: int) -> None:
@@ -30,24 +30,24 @@ async def test_a_crowd_of_senders_is_served_in_order_without_waking_everyone() -
 
     pacer = Pacer(per_second=PER_SECOND, sleep=counted_sleep)
     order: list[int] = []
-    stamps: list[float] = []
+    counted: list[int] = []
 
     async def send(chat: int) -> None:
         async with pacer.sending(chat):
             order.append(chat)
-            # When the pacer let it go, by its own clock: a stamp read here instead could be
-            # late by however long a busy machine held the process back in between.
-            assert pacer._last_left is not None
-            stamps.append(pacer._last_left)
+            # The messages in the overall count as this one leaves, itself included.
+            counted.append(len(pacer._uses))
 
-    crowd = 200
+    crowd = 1200
     await asyncio.gather(*(send(7000 + n) for n in range(crowd)))
     # First come, first served; and each waiter slept about once, not once per message sent
-    # before it (a thundering herd: about crowd² / 2 = 20,000 wake-ups).
+    # before it (a thundering herd: about crowd² / 2 wake-ups).
     assert order == [7000 + n for n in range(crowd)]
     assert sleeps <= 2 * crowd, sleeps
-    # The overall rate held: no two messages closer than 1/PER_SECOND.
-    assert all(b - a >= 1 / PER_SECOND - 1e-3 for a, b in pairwise(stamps))
+    # The overall rate held: never more than PER_SECOND in the count as one left; and the
+    # crowd went in bunches as the rate allowed, not one a wake-up.
+    assert max(counted) == PER_SECOND
+    assert sleeps < crowd / 10, sleeps
 
 
 async def test_a_chat_told_to_wait_does_not_hold_up_the_others() -> None:
