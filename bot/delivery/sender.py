@@ -30,7 +30,16 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.warnings import PTBUserWarning
 
 from bot.delivery.keyboards import Keyboard
@@ -191,7 +200,7 @@ class Sender:
                      alert: bool = False) -> None:
         """Answer a button press: its spinner stops, and a text shows over the chat (in a box
         to close, with `alert`). Unpaced: Telegram does not count it as a message."""
-        await self.bot.do_api_request("answerCallbackQuery", api_kwargs={
+        await self._api("answerCallbackQuery", {
             "callback_query_id": query_id, "text": text, "show_alert": alert})
 
     async def _call(self, method: str, params: dict[str, Any], chat_id: int,
@@ -204,12 +213,23 @@ class Sender:
         of the answer (its sender, chat and every button) that nobody reads, six times the
         CPU of the call (bench/README.md). A None parameter is left out, as PTB leaves it.
         """
-        answer = await self.bot.do_api_request(method, api_kwargs=params)
+        answer = await self._api(method, params)
         if isinstance(answer, dict) and isinstance(answer.get("message_id"), int):
             return Sent(chat_id, answer["message_id"])
         if message_id is None:  # a send always names its message; nothing else is Telegram
             raise TelegramError(f"{method}: Telegram's answer names no message")
         return Sent(chat_id, message_id)
+
+    async def _api(self, method: str, params: dict[str, Any]) -> Any:
+        """`Bot.do_api_request`, with Telegram's refusal of the token kept as such: once the
+        bot is initialised PTB reports a 401/404 there as a method the Bot API does not
+        have, which would send an operator looking at TELEGRAM_API_URL instead."""
+        try:
+            return await self.bot.do_api_request(method, api_kwargs=params)
+        except EndPointNotFound as exc:
+            if isinstance(exc.__cause__, InvalidToken):
+                raise exc.__cause__ from None
+            raise
 
     async def _edited(self, method: str, params: dict[str, Any], chat_id: int,
                       message_id: int) -> Sent:

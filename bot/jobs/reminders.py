@@ -30,7 +30,7 @@ from bot.services.texts import language_of
 log = logging.getLogger(__name__)
 
 ITEMS_PER_MESSAGE = 10  # lines and one-tap buttons per reminder message
-CONCURRENCY = 16  # messages in flight at once (the pacer keeps them spaced)
+CONCURRENCY = 16  # messages in flight at once (the pacer holds them to Telegram's rate)
 RETRY_DELAY = timedelta(minutes=5)  # a timed-out send is tried again this much later
 UNREACHABLE_RETRY = timedelta(days=1)
 # A transient failure (network, timeout, 5xx) never counts toward giving up: the reminder is

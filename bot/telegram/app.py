@@ -63,6 +63,18 @@ PRIVATE = NEW & filters.ChatType.PRIVATE
 FOR_BOT = PRIVATE | (NEW & filters.ChatType.GROUPS & Addressed())
 
 
+# Connections beside a full second of paced messages: press answers, which are not paced, and
+# the odd call made outside the pacer (getMe, commands) never queue behind a burst.
+UNPACED_ROOM = 8
+
+
+def pool_size(per_second: int) -> int:
+    """Connections to Telegram for `per_second` paced messages: the pacer lets up to that many
+    go at once, and one that found no free connection within the pool timeout would fail
+    unsent (a slow Telegram, a proxy) and be tried again later, for nothing."""
+    return per_second + UNPACED_ROOM
+
+
 def build_application(services: Services) -> tuple[Application, CommandTable]:  # type: ignore[type-arg]
     """Build the application and its command table; the caller starts it."""
     settings = services.settings
@@ -72,8 +84,9 @@ def build_application(services: Services) -> tuple[Application, CommandTable]:  
         .token(settings.require_token())
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .request(AiohttpRequest(connection_pool_size=16, read_timeout=settings.telegram_timeout,
-                                write_timeout=30, connect_timeout=10))
+        .request(AiohttpRequest(connection_pool_size=pool_size(settings.pace_per_second),
+                                read_timeout=settings.telegram_timeout, write_timeout=30,
+                                connect_timeout=10))
         .get_updates_request(received)
         .updater(None)  # our own durable intake fetches updates (bot/telegram/intake.py)
         .concurrent_updates(64)  # ordering per chat is kept by the intake

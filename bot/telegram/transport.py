@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
-from aiohttp.helpers import get_env_proxy_for_url
+from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import JSONDict, ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
@@ -23,6 +23,25 @@ from yarl import URL
 
 # Where the application keeps its `UpdatesRequest` (bot_data), for the intake.
 RECEIVED_KEY = "zhongfu.received"
+
+
+class Route(NamedTuple):
+    """How to reach one host: through which proxy, with which credentials."""
+
+    proxy: URL | None
+    proxy_auth: aiohttp.BasicAuth | None
+    headers: dict[str, str] | None  # the host's own credentials (Authorization), if any
+
+
+def _netrc_auth(host: str | None) -> dict[str, str] | None:
+    """The host's credentials in ~/.netrc (or $NETRC) as a header, if any."""
+    found = netrc_from_env() if host else None
+    if found is None or host is None:
+        return None
+    try:
+        return {"Authorization": basicauth_from_netrc(found, host).encode()}
+    except LookupError:
+        return None
 
 
 class AiohttpRequest(BaseRequest):
@@ -39,8 +58,8 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
-        # Per scheme and host, the proxy the environment names for it (None: straight there).
-        self._proxies: dict[tuple[str, str], tuple[URL | None, aiohttp.BasicAuth | None]] = {}
+        # Per scheme and host, how the environment says to reach it (`_route_for`).
+        self._routes: dict[tuple[str, str], Route] = {}
         # aiohttp has no pool timeout of its own: a semaphore gives PTB's "pool full" error.
         self._slots = asyncio.Semaphore(connection_pool_size)
 
@@ -94,6 +113,9 @@ class AiohttpRequest(BaseRequest):
         total = None if read is None or write is None else read + write + (connect or 0)
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
         body = _body(request_data, files)
+        # Before a connection is taken: a proxy variable that cannot be read raises here, and
+        # must not keep a connection from the pool (each call then says what is wrong).
+        route = self._route_for(URL(url))
         if self._slots.locked():
             try:
                 await asyncio.wait_for(self._slots.acquire(), pool)
@@ -106,10 +128,10 @@ class AiohttpRequest(BaseRequest):
             # and give the loop a turn, and a paced message would leave later than its slot
             # (bunched with the next ones at Telegram's end).
             await self._slots.acquire()
-        proxy, proxy_auth = self._proxy_for(URL(url))
         try:
-            async with session.request(method, url, data=body, timeout=timeout, proxy=proxy,
-                                       proxy_auth=proxy_auth) as response:
+            async with session.request(method, url, data=body, timeout=timeout,
+                                       proxy=route.proxy, proxy_auth=route.proxy_auth,
+                                       headers=route.headers) as response:
                 status, payload = response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
@@ -126,18 +148,22 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"HTTP {status} that is not a Bot API answer")
         return status, payload
 
-    def _proxy_for(self, url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
-        """The proxy for `url` from HTTPS_PROXY / HTTP_PROXY and NO_PROXY (credentials also
-        from ~/.netrc), as curl reads them: a bureau may reach Telegram only through a proxy.
-        Read once per host: the environment does not change while the bot runs."""
+    def _route_for(self, url: URL) -> Route:
+        """How to reach `url`, from the environment as aiohttp's trust_env reads it: the proxy
+        from HTTPS_PROXY / HTTP_PROXY and NO_PROXY (its credentials also from ~/.netrc), as
+        curl reads them, since a bureau may reach Telegram only through a proxy; and the
+        host's own credentials in ~/.netrc (a self-hosted Bot API behind basic auth). Read
+        once per host: the environment does not change while the bot runs."""
         key = (url.scheme, url.host or "")
-        found = self._proxies.get(key)
+        found = self._routes.get(key)
         if found is None:
             try:
-                found = get_env_proxy_for_url(url)
+                proxy, proxy_auth = get_env_proxy_for_url(url)
             except LookupError:  # none named, or NO_PROXY covers the host
-                found = (None, None)
-            self._proxies[key] = found
+                proxy, proxy_auth = None, None
+            # Credentials written in the URL win, as with trust_env (aiohttp refuses both).
+            auth = _netrc_auth(url.host) if url.user is None else None
+            found = self._routes[key] = Route(proxy, proxy_auth, auth)
         return found
 
 

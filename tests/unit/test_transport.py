@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -11,9 +12,11 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, InvalidToken, NetworkError, TimedOut
 
+from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Outcome, Sender, Sent
+from bot.telegram.app import pool_size
 from bot.telegram.transport import AiohttpRequest
 from storage.db import Database
 
@@ -27,9 +30,18 @@ class Server:
         self.got: list[tuple[str, dict[str, object]]] = []
         self.stall = 0.0
         self.url = ""
+        self.token_refused = False  # answer as Telegram does to a revoked token
+        self.password: str | None = None  # basic auth asked, as by a self-hosted Bot API
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if self.password is not None and request.headers.get("Authorization") != \
+                "Basic " + base64.b64encode(f"bureau:{self.password}".encode()).decode():
+            return web.json_response({"ok": False, "error_code": 401,
+                                      "description": "Unauthorized"}, status=401)
+        if self.token_refused:
+            return web.json_response({"ok": False, "error_code": 401,
+                                      "description": "Unauthorized"}, status=401)
         fields: dict[str, object] = {}
         if request.content_type.startswith("multipart/"):
             async for part in await request.multipart():
@@ -167,3 +179,78 @@ async def test_the_senders_direct_calls_send_what_ptbs_own_methods_send(
         await db.close()
     assert ours == server.got
     assert [(r.outcome, r.message) for r in direct] == [(Outcome.SENT, Sent(5, 1))] * 4
+
+
+async def test_a_second_of_paced_messages_finds_connections_beside_a_press_answer(
+        server: Server, tmp_path: Path) -> None:
+    """The pacer lets a second's messages go at once: with Telegram slow to answer (a proxy,
+    a busy day), none may wait out the pool timeout and fail unsent, nor hold up the answer
+    to a button someone just pressed."""
+    per_second = 28
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        async with _bot(server.url, connection_pool_size=pool_size(per_second),
+                        pool_timeout=1.0, read_timeout=5.0) as bot:
+            server.stall = 1.2  # longer than the pool timeout
+            sender = Sender(bot, db, lambda: datetime.now(UTC), Pacer(per_second=per_second))
+            burst = [asyncio.ensure_future(sender.text(1000 + n, f"提醒 {n}"))
+                     for n in range(per_second)]
+            await asyncio.sleep(0.05)
+            started = asyncio.get_running_loop().time()
+            await sender.answer("q1", "已收到")
+            answered = asyncio.get_running_loop().time() - started
+            results = await asyncio.gather(*burst)
+    finally:
+        await db.close()
+    assert [r.outcome for r in results] == [Outcome.SENT] * per_second, \
+        [r.error for r in results if not r.ok]
+    assert answered < 2.0  # its own call's time, not a wait for a connection first
+
+
+async def test_a_revoked_token_is_told_as_such(server: Server, tmp_path: Path) -> None:
+    """Telegram refusing the token mid-run (revoked with @BotFather) reaches the log as a
+    refused token, not as a Bot API method that does not exist."""
+    db = await Database.open(tmp_path / "z.sqlite3")
+    try:
+        async with _bot(server.url) as bot:
+            server.token_refused = True
+            sender = Sender(bot, db, lambda: datetime.now(UTC))
+            result = await sender.text(5, "您好")
+            with pytest.raises(InvalidToken):
+                await sender.answer("q1")
+    finally:
+        await db.close()
+    assert result.outcome is Outcome.RETRY
+    assert isinstance(result.exception, InvalidToken), result.error
+
+
+async def test_a_self_hosted_api_behind_basic_auth_gets_the_netrc_credentials(
+        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """~/.netrc (or $NETRC) is read for the Bot API host, as aiohttp's trust_env did."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login bureau password s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))  # aiohttp reads it from the environment
+    server.password = "s3cret"
+    async with _bot(server.url) as bot:
+        assert (await bot.get_me()).username == "zf_bot"
+
+
+async def test_a_proxy_variable_that_cannot_be_read_says_so_every_time(
+        server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo in HTTP_PROXY is named at every call; it must not use up the connections
+    until the calls only say "pool timeout"."""
+    monkeypatch.setenv("HTTP_PROXY", "http://10.0.0.5:3128,")  # aiohttp reads the environment
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("no_proxy", "")
+    bot = Bot(TOKEN, base_url=server.url,
+              request=AiohttpRequest(connection_pool_size=2, pool_timeout=0.2),
+              get_updates_request=AiohttpRequest())  # PTB's own would read the variable
+    await bot.request.initialize()
+    try:
+        for _ in range(4):
+            with pytest.raises(NetworkError) as caught:
+                await bot.send_message(5, "hello")
+            assert "Pool timeout" not in str(caught.value), caught.value
+    finally:
+        await bot.request.shutdown()
