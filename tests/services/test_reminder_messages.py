@@ -463,6 +463,25 @@ def test_a_household_id_too_long_for_a_button_is_refused_as_the_codec_refuses_it
                              [(*fits[:3], wrong, fits[4])])
 
 
+async def settled_reminders(db: Database) -> set[tuple[object, ...]]:
+    """(worker, household, programme, obligation, stage) of every reminder sent, cancelled
+    or dropped: nothing more is asked of those."""
+    return {tuple(row) for row in await db.fetchall(
+        "SELECT worker_id, household_id, program_id, obligation_key, stage FROM reminders "
+        "WHERE state IN ('sent', 'cancelled', 'dropped')")}
+
+
+async def run_less_settled(db: Database, today: date, settled: set[tuple[object, ...]],
+                           households: set[int]) -> reminder_run.Current:
+    """The day's run, checked to be a run over every household less what is settled."""
+    run = await reminder_run.current(db, today)
+    everyone = await reminder_run.current(db, today, households=households)
+    assert list(run.items()) == [
+        (key, (item, stage)) for key, (item, stage) in everyone.items()
+        if (*key, stage.value) not in settled], today
+    return run
+
+
 async def test_the_day_after_a_run_reminds_what_is_new_and_only_that(db: Database) -> None:
     """The day after a run where nearly every reminder went out, the run gives exactly what
     a run over every household gives less what is settled: a household handed over to a new
@@ -509,14 +528,8 @@ async def test_the_day_after_a_run_reminds_what_is_new_and_only_that(db: Databas
         await db.write("INSERT INTO contacts (household_id, worker_id, kind, day, "
                          "created_at, updated_at) VALUES (?, 7001, ?, ?, ?, ?)",
                          (met, kind, tomorrow.isoformat(), STAMP, STAMP))
-    settled = {tuple(row) for row in await db.fetchall(
-        "SELECT worker_id, household_id, program_id, obligation_key, stage FROM reminders "
-        "WHERE state IN ('sent', 'cancelled', 'dropped')")}
-    next_day = await reminder_run.current(db, tomorrow)
-    everyone = await reminder_run.current(db, tomorrow, households=set(range(1, 501)))
-    assert list(next_day.items()) == [
-        (key, (item, stage)) for key, (item, stage) in everyone.items()
-        if (*key, stage.value) not in settled]
+    settled = await settled_reminders(db)
+    next_day = await run_less_settled(db, tomorrow, settled, set(range(1, 501)))
     households = {key[1] for key in next_day}
     assert {handed, 500} <= households and met not in households
     assert households & set(emptied)
@@ -540,14 +553,7 @@ async def test_through_a_stage_and_the_next_each_obligation_is_reminded_once(db:
     every_day: list[int] = []
     for today in [DAYS[0] + timedelta(days=n) for n in range(3)] + [
             date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 27)]:
-        settled = {tuple(row) for row in await db.fetchall(
-            "SELECT worker_id, household_id, program_id, obligation_key, stage FROM reminders "
-            "WHERE state IN ('sent', 'cancelled', 'dropped')")}
-        run = await reminder_run.current(db, today)
-        everyone = await reminder_run.current(db, today, households=set(range(1, 200)))
-        assert list(run.items()) == [
-            (key, (item, stage)) for key, (item, stage) in everyone.items()
-            if (*key, stage.value) not in settled], today
+        run = await run_less_settled(db, today, await settled_reminders(db), set(range(1, 200)))
         every_day.append(len(run))
         await reminder_sends.plan_and_claim(s, today, run, at)
         claimed = sorted([r.id for w in WORKERS for r in await store.for_worker(db, w)

@@ -71,13 +71,22 @@ def insert(conn: sqlite3.Connection, household: int, kind: str, day: date,
     return cur.lastrowid
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
+async def seeded(path: Path, households: int, *more: str) -> Database:
+    """A migrated database with `seed_people`'s worker, programme and households (and the
+    statements in `more` after them)."""
+    database = await Database.open(path)
     conn = sqlite3.connect(database.path)
     with conn:
-        seed_people(conn, 6)
+        seed_people(conn, households)
+        for statement in more:
+            conn.execute(statement)
     conn.close()
+    return database
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await seeded(tmp_path / "z.sqlite3", 6)
     yield database
     await database.close()
 

@@ -238,19 +238,24 @@ async def test_the_marks_sqlite_sets_are_the_contacts_periods(db: Database, toda
     assert sum(1 for bits in found.values() if any(bits)) > 50
 
 
+async def owed_both_ways(db: Database, today: date) -> tuple[list[dg.Item], Columns]:
+    """What is owed as the engine's rows (the definition) and as the digest's columns."""
+    items = await obligations.everyone(db, today, history_periods=digests.HISTORY_PERIODS)
+    active = {p.id for p in await pairings.programs(db)}
+    conn = figures_store.connect(db.path)
+    try:
+        return items, obligations.owed_columns(conn, today, digests.HISTORY_PERIODS,
+                                               program_ids=active)
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("today", DAYS, ids=str)
 async def test_the_columns_count_every_household_as_the_lists(db: Database, today: date
                                                               ) -> None:
     """Beyond what the digest shows: every household overdue, the missed list cut inside a
     worker's group or not cut at all, and boards grouped by street."""
-    items = await obligations.everyone(db, today, history_periods=digests.HISTORY_PERIODS)
-    active = {p.id for p in await pairings.programs(db)}
-    conn = figures_store.connect(db.path)
-    try:
-        columns = obligations.owed_columns(conn, today, digests.HISTORY_PERIODS,
-                                           program_ids=active)
-    finally:
-        conn.close()
+    items, columns = await owed_both_ways(db, today)
     expected = oracle.build(items, today, names=WORKERS, longest_limit=1000)
     assert len(expected.longest) > 20  # handovers and gaps among them (see the fixture)
     for keep in (3, 12, None):
@@ -318,17 +323,9 @@ async def test_tied_households_named_in_reverse_make_only_the_runs_shown(
     database = await Database.open(tmp_path / "z.sqlite3")
     try:
         seed_ties(database.path)
-        items = await obligations.everyone(database, today,
-                                           history_periods=digests.HISTORY_PERIODS)
-        active = {p.id for p in await pairings.programs(database)}
+        items, columns = await owed_both_ways(database, today)
     finally:
         await database.close()
-    conn = figures_store.connect(database.path)
-    try:
-        columns = obligations.owed_columns(conn, today, digests.HISTORY_PERIODS,
-                                           program_ids=active)
-    finally:
-        conn.close()
     tally = CountingTally(today, longest_limit=limit)
     tally.add_columns(columns)
     found = tally.result(WORKERS).longest

@@ -19,18 +19,14 @@ from bot.domain.periods import PeriodKind
 from storage import figures as figures_store
 from storage.db import Database
 from tests.marks_reading import read_marks
-from tests.storage.test_contact_months import KINDS, insert, seed_people
+from tests.storage.test_contact_months import KINDS, insert, seeded
 
 HOUSEHOLDS = 8
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    conn = sqlite3.connect(database.path)
-    with conn:
-        seed_people(conn, HOUSEHOLDS)
-    conn.close()
+    database = await seeded(tmp_path / "z.sqlite3", HOUSEHOLDS)
     yield database
     await database.close()
 

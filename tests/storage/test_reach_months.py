@@ -15,20 +15,16 @@ import pytest
 from bot.domain import figures as fg
 from storage import figures as figures_store
 from storage.db import Database
-from tests.storage.test_contact_months import KINDS, insert, seed_people
+from tests.storage.test_contact_months import KINDS, insert, seeded
 
 HOUSEHOLDS = 12
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "z.sqlite3")
-    conn = sqlite3.connect(database.path)
-    with conn:
-        seed_people(conn, HOUSEHOLDS)
-        # Households of different sizes: a wrong household counted shows in the people.
-        conn.execute("UPDATE households SET people_count = id")
-    conn.close()
+    # Households of different sizes: a wrong household counted shows in the people.
+    database = await seeded(tmp_path / "z.sqlite3", HOUSEHOLDS,
+                            "UPDATE households SET people_count = id")
     yield database
     await database.close()
 

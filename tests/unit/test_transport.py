@@ -82,6 +82,14 @@ async def server() -> AsyncIterator[Server]:
     await runner.cleanup()
 
 
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """The database a sender marks blocked people in."""
+    database = await Database.open(tmp_path / "z.sqlite3")
+    yield database
+    await database.close()
+
+
 def _bot(url: str, **kwargs: float) -> Bot:
     return Bot(TOKEN, base_url=url, request=AiohttpRequest(**kwargs))  # type: ignore[arg-type]
 
@@ -147,79 +155,67 @@ async def test_a_full_pool_times_out_without_sending(server: Server) -> None:
 
 
 async def test_the_senders_direct_calls_send_what_ptbs_own_methods_send(
-        server: Server, tmp_path: Path) -> None:
+        server: Server, db: Database) -> None:
     """Texts, edits, button removals and press answers skip PTB's Bot methods (bench/README):
     Telegram must get the very same parameters, and the sender the message's id."""
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("好的", callback_data="f:ok")]])
-    db = await Database.open(tmp_path / "z.sqlite3")
-    try:
-        async with _bot(server.url) as bot:
-            sender = Sender(bot, db, lambda: datetime.now(UTC))
-            direct = [
-                await sender.text(5, "您好 <b>&amp;</b>", keyboard),
-                await sender.text(5, "没有按钮"),
-                await sender.edit(5, 7, "<i>改好了</i>", keyboard),
-                await sender.drop_buttons(5, 7),
-            ]
-            await sender.answer("q1", "已收到", alert=True)
-            await sender.answer("q2")
-            ours = server.got[1:]
-            server.got.clear()
-            await bot.send_message(5, "您好 <b>&amp;</b>", parse_mode="HTML",
-                                   reply_markup=keyboard, disable_web_page_preview=True)
-            await bot.send_message(5, "没有按钮", parse_mode="HTML",
-                                   disable_web_page_preview=True)
-            await bot.edit_message_text("<i>改好了</i>", chat_id=5, message_id=7,
-                                        parse_mode="HTML", reply_markup=keyboard,
-                                        disable_web_page_preview=True)
-            await bot.edit_message_reply_markup(5, 7, reply_markup=None)
-            await bot.answer_callback_query("q1", "已收到", show_alert=True)
-            await bot.answer_callback_query("q2", show_alert=False)
-    finally:
-        await db.close()
+    async with _bot(server.url) as bot:
+        sender = Sender(bot, db, lambda: datetime.now(UTC))
+        direct = [
+            await sender.text(5, "您好 <b>&amp;</b>", keyboard),
+            await sender.text(5, "没有按钮"),
+            await sender.edit(5, 7, "<i>改好了</i>", keyboard),
+            await sender.drop_buttons(5, 7),
+        ]
+        await sender.answer("q1", "已收到", alert=True)
+        await sender.answer("q2")
+        ours = server.got[1:]
+        server.got.clear()
+        await bot.send_message(5, "您好 <b>&amp;</b>", parse_mode="HTML",
+                               reply_markup=keyboard, disable_web_page_preview=True)
+        await bot.send_message(5, "没有按钮", parse_mode="HTML",
+                               disable_web_page_preview=True)
+        await bot.edit_message_text("<i>改好了</i>", chat_id=5, message_id=7,
+                                    parse_mode="HTML", reply_markup=keyboard,
+                                    disable_web_page_preview=True)
+        await bot.edit_message_reply_markup(5, 7, reply_markup=None)
+        await bot.answer_callback_query("q1", "已收到", show_alert=True)
+        await bot.answer_callback_query("q2", show_alert=False)
     assert ours == server.got
     assert [(r.outcome, r.message) for r in direct] == [(Outcome.SENT, Sent(5, 1))] * 4
 
 
 async def test_a_second_of_paced_messages_finds_connections_beside_a_press_answer(
-        server: Server, tmp_path: Path) -> None:
+        server: Server, db: Database) -> None:
     """The pacer lets a second's messages go at once: with Telegram slow to answer (a proxy,
     a busy day), none may wait out the pool timeout and fail unsent, nor hold up the answer
     to a button someone just pressed."""
     per_second = 28
-    db = await Database.open(tmp_path / "z.sqlite3")
-    try:
-        async with _bot(server.url, connection_pool_size=pool_size(per_second),
-                        pool_timeout=1.0, read_timeout=5.0) as bot:
-            server.stall = 1.2  # longer than the pool timeout
-            sender = Sender(bot, db, lambda: datetime.now(UTC), Pacer(per_second=per_second))
-            burst = [asyncio.ensure_future(sender.text(1000 + n, f"提醒 {n}"))
-                     for n in range(per_second)]
-            await asyncio.sleep(0.05)
-            started = asyncio.get_running_loop().time()
-            await sender.answer("q1", "已收到")
-            answered = asyncio.get_running_loop().time() - started
-            results = await asyncio.gather(*burst)
-    finally:
-        await db.close()
+    async with _bot(server.url, connection_pool_size=pool_size(per_second),
+                    pool_timeout=1.0, read_timeout=5.0) as bot:
+        server.stall = 1.2  # longer than the pool timeout
+        sender = Sender(bot, db, lambda: datetime.now(UTC), Pacer(per_second=per_second))
+        burst = [asyncio.ensure_future(sender.text(1000 + n, f"提醒 {n}"))
+                 for n in range(per_second)]
+        await asyncio.sleep(0.05)
+        started = asyncio.get_running_loop().time()
+        await sender.answer("q1", "已收到")
+        answered = asyncio.get_running_loop().time() - started
+        results = await asyncio.gather(*burst)
     assert [r.outcome for r in results] == [Outcome.SENT] * per_second, \
         [r.error for r in results if not r.ok]
     assert answered < 2.0  # its own call's time, not a wait for a connection first
 
 
-async def test_a_revoked_token_is_told_as_such(server: Server, tmp_path: Path) -> None:
+async def test_a_revoked_token_is_told_as_such(server: Server, db: Database) -> None:
     """Telegram refusing the token mid-run (revoked with @BotFather) reaches the log as a
     refused token, not as a Bot API method that does not exist."""
-    db = await Database.open(tmp_path / "z.sqlite3")
-    try:
-        async with _bot(server.url) as bot:
-            server.token_refused = True
-            sender = Sender(bot, db, lambda: datetime.now(UTC))
-            result = await sender.text(5, "您好")
-            with pytest.raises(InvalidToken):
-                await sender.answer("q1")
-    finally:
-        await db.close()
+    async with _bot(server.url) as bot:
+        server.token_refused = True
+        sender = Sender(bot, db, lambda: datetime.now(UTC))
+        result = await sender.text(5, "您好")
+        with pytest.raises(InvalidToken):
+            await sender.answer("q1")
     assert result.outcome is Outcome.RETRY
     assert isinstance(result.exception, InvalidToken), result.error
 
